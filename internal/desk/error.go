@@ -1,0 +1,88 @@
+package desk
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes shared by every package. Each is mapped to an HTTP status in one place
+// (internal/web) and to chat text in one place (the message catalog).
+const (
+	ECONFLICT     = "conflict"
+	EINTERNAL     = "internal"
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	EFORBIDDEN    = "forbidden"
+	EUNAUTHORIZED = "unauthorized"
+	ETOOLARGE     = "too_large"
+	EUNAVAILABLE  = "unavailable"
+)
+
+// Error is a domain error with a code and a message fit to show the person who caused it.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other
+// error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human message of the first *Error in err's chain, and a generic
+// text for any other error, so that internal details never reach a user.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrNotFound is returned by stores and platforms when the thing looked up does not exist.
+var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
+
+// DeliveryError is what adapters return when a platform call fails, so that the core can tell
+// a failure worth retrying from a final one without knowing the platform.
+type DeliveryError struct {
+	Op         string        // the platform call, e.g. "chat.postMessage"
+	Reason     string        // short machine-readable reason, e.g. "channel_not_found", "http_503"
+	Temporary  bool          // a retry may succeed (network error, 5xx, rate limit)
+	RetryAfter time.Duration // the wait the platform asked for (429 Retry-After), if any
+	Err        error
+}
+
+func (e *DeliveryError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Op, e.Reason, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Op, e.Reason)
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// AsDeliveryError returns the *DeliveryError in err's chain. Errors that are not one are
+// treated as temporary (a network or transport failure) with the reason "error".
+func AsDeliveryError(err error) *DeliveryError {
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de
+	}
+	return &DeliveryError{Op: "deliver", Reason: "error", Temporary: true, Err: err}
+}

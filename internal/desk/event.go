@@ -1,0 +1,65 @@
+package desk
+
+import "time"
+
+// EventKind says what happened, in platform-neutral terms. Adapters decide the kind from
+// where a message was written: in a DM with the app it is the customer's, in a ticket's thread
+// in the triage channel it is an agent's.
+type EventKind string
+
+// The event kinds the core handles.
+const (
+	CustomerMessage EventKind = "customer.message"
+	CustomerEdit    EventKind = "customer.edit"
+	CustomerDelete  EventKind = "customer.delete"
+	AgentReply      EventKind = "agent.reply"
+	AgentEdit       EventKind = "agent.edit"
+	AgentDelete     EventKind = "agent.delete"
+	ActionPressed   EventKind = "action"
+	CommandRun      EventKind = "command"
+)
+
+// Valid reports whether k is a known kind.
+func (k EventKind) Valid() bool {
+	switch k {
+	case CustomerMessage, CustomerEdit, CustomerDelete, AgentReply, AgentEdit, AgentDelete,
+		ActionPressed, CommandRun:
+		return true
+	}
+	return false
+}
+
+// Event is one thing that happened on a platform, translated by its adapter. It is recorded
+// durably before the platform is acknowledged and handled later, in order per customer.
+type Event struct {
+	// ID is the platform's identity of the event (Slack's event_id, a Mattermost post ID and
+	// edit time, …). A second event with the same Platform and ID is a redelivery and has no
+	// effect.
+	ID       string    `json:"id"`
+	Platform string    `json:"platform"`
+	Kind     EventKind `json:"kind"`
+	At       time.Time `json:"at"`
+
+	User User `json:"user"` // who did it
+
+	// Channel and Message locate the message the event is about (for edits and deletes, the
+	// original message). Thread is the root of the thread it is in, for agent events.
+	Channel string `json:"channel,omitempty"`
+	Message string `json:"message,omitempty"`
+	Thread  string `json:"thread,omitempty"`
+
+	Text  string `json:"text,omitempty"`
+	Files []File `json:"files,omitempty"`
+
+	// Ticket is set by the adapter when it already knows the ticket (card buttons carry it).
+	Ticket TicketID `json:"ticket,omitempty"`
+
+	// Action and Value are the pressed button's ID and argument; Form holds a submitted form.
+	Action string            `json:"action,omitempty"`
+	Value  string            `json:"value,omitempty"`
+	Form   map[string]string `json:"form,omitempty"`
+	// Trigger is the short-lived handle a platform gives with a click to open a form.
+	Trigger string `json:"trigger,omitempty"`
+	// Reply is where an answer to a command or action goes (Slack's response_url), if any.
+	Reply string `json:"reply,omitempty"`
+}

@@ -1,0 +1,66 @@
+package desk
+
+// User is a person (or bot) as a platform knows them.
+type User struct {
+	ID          string // platform user ID
+	Name        string // handle, e.g. "jane.doe"
+	DisplayName string // what people are shown, e.g. "Jane Doe"
+	AvatarURL   string
+	ProfileURL  string // a link to the person's profile, where the platform has one
+	IsBot       bool
+}
+
+// Label is the best name to show for u.
+func (u User) Label() string {
+	switch {
+	case u.DisplayName != "":
+		return u.DisplayName
+	case u.Name != "":
+		return u.Name
+	}
+	return u.ID
+}
+
+// File is an attachment as a platform offers it. Its bytes are fetched with Platform.Download.
+type File struct {
+	ID       string // platform file ID
+	Name     string
+	MimeType string
+	Size     int64
+	URL      string // where the adapter downloads it from, if it needs one
+}
+
+// MessageRef names one message on a platform.
+type MessageRef struct {
+	Channel string
+	ID      string
+}
+
+// Mark is a visible sign the app puts on a message: delivered, failed, internal note.
+type Mark string
+
+// The marks the core sets. Adapters render each natively (for example as a reaction).
+const (
+	MarkDelivered Mark = "delivered"
+	MarkFailed    Mark = "failed"
+	MarkNote      Mark = "note"
+)
+
+// Outgoing is a message the core asks a platform to post or to put in place of an earlier one.
+type Outgoing struct {
+	Channel string
+	Thread  string // native ID of the thread root to reply under; empty for a top-level post
+
+	Text string
+	// As is the person the message speaks for (a relayed customer or agent message). Adapters
+	// show their name and picture where the platform allows it, and otherwise prefix the name.
+	As *User
+	// Card, when set, makes this a ticket card; Text is then the fallback for notifications.
+	Card *Card
+	// Key is the delivery key: a stable identity of this one delivery that the adapter stores
+	// in the message's metadata, so that after a crash between sending and recording the core
+	// can find the message again instead of posting it twice.
+	Key string
+	// Ephemeral, when set, shows the message only to this user ID (command answers).
+	Ephemeral string
+}

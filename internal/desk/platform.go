@@ -1,0 +1,88 @@
+package desk
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Platform is what an adapter offers the core: a chat system it can post to. Every send
+// returns the native ID of what it created, so the core can map it and later edit or delete it.
+// Methods return *DeliveryError for failed platform calls, and ErrNotFound (or an error
+// wrapping it) when the thing asked for does not exist.
+type Platform interface {
+	// Name is the platform's name as it appears in events and tickets ("slack", …).
+	Name() string
+	// Limits says how much the platform takes per message and how fast.
+	Limits() Limits
+	// TriageChannel is the native ID of the channel where ticket threads live.
+	TriageChannel() string
+
+	// Post creates a message and returns where it is.
+	Post(ctx context.Context, m Outgoing) (MessageRef, error)
+	// Update replaces the text (or card) of a message the app posted earlier.
+	Update(ctx context.Context, ref MessageRef, m Outgoing) error
+	// Delete removes a message the app posted earlier.
+	Delete(ctx context.Context, ref MessageRef) error
+	// Upload shares a file into m.Channel (under m.Thread, with m.Text as its comment) and
+	// returns the message that carries it.
+	Upload(ctx context.Context, m Outgoing, f File, content io.Reader) (MessageRef, error)
+	// Download opens a file a user shared.
+	Download(ctx context.Context, f File) (io.ReadCloser, error)
+	// Mark puts a visible mark (a reaction) on a message.
+	Mark(ctx context.Context, ref MessageRef, mark Mark) error
+	// Find looks for a message the app posted with delivery key key in channel (under thread,
+	// if given). It returns ErrNotFound when there is none. The core calls it before sending
+	// again after a crash or an ambiguous failure, so that nothing is posted twice.
+	Find(ctx context.Context, channel, thread, key string) (MessageRef, error)
+	// OpenDM returns the ID of the direct-message channel between the app and a user.
+	OpenDM(ctx context.Context, userID string) (string, error)
+	// UserInfo returns what the platform knows of a user.
+	UserInfo(ctx context.Context, userID string) (User, error)
+	// OpenForm shows a form (modal or dialog) to the user who pressed a button, using the
+	// short-lived trigger the platform gave with the click.
+	OpenForm(ctx context.Context, trigger string, f Form) error
+	// Ping checks that the platform is reachable and the app's credentials work.
+	Ping(ctx context.Context) error
+}
+
+// Limits are a platform's constraints on what the app posts.
+type Limits struct {
+	// MaxText is the most characters (runes) one message may carry; longer texts are split.
+	MaxText int
+	// PostRate is how many messages per second one channel takes, and PostBurst how many may
+	// go at once; 0 means unpaced.
+	PostRate  float64
+	PostBurst int
+}
+
+// Form is the platform-neutral model of a modal or dialog.
+type Form struct {
+	ID      string // what the form does, e.g. "tag"; comes back in the submission
+	Title   string
+	Submit  string // label of the submit button
+	Context string // opaque state carried to the submission, e.g. the ticket number
+	Fields  []FormField
+}
+
+// FormField is one input of a form.
+type FormField struct {
+	ID       string
+	Label    string
+	Kind     string // "text", "textarea", "select" or "multiselect"
+	Options  []string
+	Value    string // the initial value; several values are comma-separated
+	Optional bool
+}
+
+// Ingester is what adapters hand translated events to. Ingest returns only once the event is
+// durably recorded, so an adapter acknowledges the platform after it returns and not before;
+// an error means nothing was recorded and the platform should retry. Discard records that an
+// adapter dropped something on purpose, with a named reason.
+type Ingester interface {
+	Ingest(ctx context.Context, ev Event) error
+	Discard(platform, reason string)
+}
+
+// Clock tells the time; tests inject a fake one.
+type Clock func() time.Time

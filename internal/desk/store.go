@@ -1,0 +1,117 @@
+package desk
+
+import (
+	"context"
+	"time"
+)
+
+// Store is Threadesk's persistence. The Redis implementation documents its key schema in one
+// file; every method that finds nothing returns an error wrapping ErrNotFound.
+type Store interface {
+	// Enqueue records ev durably in the given queue shard unless an event with the same
+	// platform and ID was recorded before. It reports whether ev was new. Dedup and record are
+	// one atomic step: a crash never leaves an event marked seen but not recorded.
+	Enqueue(ctx context.Context, shard int, ev Event) (bool, error)
+	// ReadQueue returns up to count events of a shard: with pending, the ones read before but
+	// never acknowledged (after a crash); otherwise new ones, waiting up to block for some.
+	ReadQueue(ctx context.Context, shard int, pending bool, count int, block time.Duration) ([]Queued, error)
+	// QueueDepth counts the events recorded and not yet acknowledged, over all shards.
+	QueueDepth(ctx context.Context) (int64, error)
+
+	// OpenTicket returns the customer's active ticket on t.Platform, or, when they have none,
+	// creates t with the next ticket number (linking the customer's closed ticket as
+	// Previous) and reports created. It is atomic: two calls never create two tickets.
+	OpenTicket(ctx context.Context, t Ticket) (Ticket, bool, error)
+	// Ticket returns a ticket by number.
+	Ticket(ctx context.Context, id TicketID) (Ticket, error)
+	// CustomerTicket returns the customer's latest ticket on a platform, whatever its status.
+	CustomerTicket(ctx context.Context, platform, userID string) (Ticket, error)
+	// ThreadTicket returns the ticket whose thread is rooted at threadID.
+	ThreadTicket(ctx context.Context, platform, threadID string) (Ticket, error)
+	// Link returns what a message was mirrored to.
+	Link(ctx context.Context, platform string, src MessageRef) (Link, error)
+	// Transcript returns a ticket's history, oldest first.
+	Transcript(ctx context.Context, id TicketID) ([]Entry, error)
+
+	// Apply makes all changes at once (one transaction).
+	Apply(ctx context.Context, changes ...Change) error
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Queued is an event read from the queue, with what is needed to acknowledge it.
+type Queued struct {
+	Shard int
+	Entry string // the queue's own ID of the entry
+	Event Event
+	// Redelivered is set for events read again after a crash: their deliveries may have
+	// happened already and must be looked up before sending.
+	Redelivered bool
+}
+
+// LinkKind says what a mirrored message was.
+type LinkKind string
+
+// The kinds of mirrored messages.
+const (
+	LinkCustomer LinkKind = "customer" // a customer's DM message mirrored into the thread
+	LinkAgent    LinkKind = "agent"    // an agent's thread reply mirrored into the DM
+	LinkNote     LinkKind = "note"     // an internal note: mirrored nowhere
+)
+
+// Link maps one source message to the message(s) it was mirrored as: one per part of a split
+// text, plus one per file.
+type Link struct {
+	Ticket TicketID
+	Kind   LinkKind
+	Source MessageRef
+	Parts  []MessageRef
+}
+
+// Entry is one line of a ticket's history: a message either way, a note, or a status change.
+type Entry struct {
+	At     time.Time
+	Kind   string // "customer", "agent", "note", "status", "edit", "delete", "system"
+	Author string // user ID
+	Name   string // author's display name at the time
+	Text   string
+}
+
+// Change is one write in a Store.Apply transaction. The concrete types below are all the
+// changes there are.
+type Change interface{ change() }
+
+// SaveTicket writes a ticket and its indexes (customer, thread).
+type SaveTicket struct{ Ticket Ticket }
+
+// PutLink records a mirrored message.
+type PutLink struct {
+	Platform string
+	Link     Link
+}
+
+// DropLink forgets a mirrored message (after it was deleted).
+type DropLink struct {
+	Platform string
+	Source   MessageRef
+}
+
+// AppendEntry adds a line to a ticket's history.
+type AppendEntry struct {
+	Ticket TicketID
+	Entry  Entry
+}
+
+// AckEvent marks a queued event handled and removes it from the queue.
+type AckEvent struct {
+	Shard int
+	Entry string
+}
+
+func (SaveTicket) change()  {}
+func (PutLink) change()     {}
+func (DropLink) change()    {}
+func (AppendEntry) change() {}
+func (AckEvent) change()    {}

@@ -1,0 +1,84 @@
+package desk
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// TicketID numbers tickets per installation: #1, #2, … A number is never reused, even after a
+// crash, because it comes from one counter in the store that only ever grows.
+type TicketID int64
+
+// String renders the number the way people write it, "#12".
+func (id TicketID) String() string { return "#" + strconv.FormatInt(int64(id), 10) }
+
+// Status is where a ticket is in its life.
+type Status string
+
+// The statuses, in their usual order: new → open → pending → resolved → closed.
+const (
+	StatusNew      Status = "new"      // opened by a customer, no agent has touched it yet
+	StatusOpen     Status = "open"     // an agent replied or claimed it
+	StatusPending  Status = "pending"  // waiting on the customer
+	StatusResolved Status = "resolved" // an agent resolved it; the customer may still reopen it
+	StatusClosed   Status = "closed"   // finished; a new message from the customer opens a new ticket
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{StatusNew, StatusOpen, StatusPending, StatusResolved, StatusClosed}
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Active reports whether a customer message still belongs to a ticket in this status; a closed
+// ticket is done and a new message opens a new one.
+func (s Status) Active() bool { return s.Valid() && s != StatusClosed }
+
+// Priority is how urgent a ticket is.
+type Priority string
+
+// The priorities, from least to most urgent.
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Priorities lists every priority from least to most urgent.
+var Priorities = []Priority{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+
+// Valid reports whether p is one of the known priorities.
+func (p Priority) Valid() bool { return slices.Contains(Priorities, p) }
+
+// Ticket is one customer request and the state of its handling. The conversation itself is
+// not kept here but in the transcript and the message map.
+type Ticket struct {
+	ID       TicketID
+	Platform string // name of the platform the ticket lives on ("slack", "mattermost", "sandbox")
+	Status   Status
+	Priority Priority
+	Category string
+	Tags     []string
+	Assignee string // platform user ID of the agent, empty when unassigned
+
+	Customer  User   // who asked
+	DMChannel string // the customer's direct-message channel with the app
+
+	// TriageChannel and ThreadID locate the ticket's thread: ThreadID is the native ID of the
+	// card that roots it. Both are empty until the card has been posted.
+	TriageChannel string
+	ThreadID      string
+
+	Previous TicketID // the closed ticket this one follows, if any
+
+	CreatedAt       time.Time
+	FirstResponseAt time.Time // first agent reply or claim; zero until then
+	ResolvedAt      time.Time
+	ClosedAt        time.Time
+	LastActivityAt  time.Time
+}
+
+// HasThread reports whether the ticket's card has been posted.
+func (t *Ticket) HasThread() bool { return t.ThreadID != "" }
