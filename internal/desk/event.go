@@ -15,15 +15,16 @@ const (
 	AgentReply      EventKind = "agent.reply"
 	AgentEdit       EventKind = "agent.edit"
 	AgentDelete     EventKind = "agent.delete"
-	ActionPressed   EventKind = "action"
-	CommandRun      EventKind = "command"
+	ActionPressed   EventKind = "action"  // a button on a card or notice
+	FormSubmitted   EventKind = "form"    // a modal or dialog was submitted
+	CommandRun      EventKind = "command" // the slash command; Text holds its arguments
 )
 
 // Valid reports whether k is a known kind.
 func (k EventKind) Valid() bool {
 	switch k {
 	case CustomerMessage, CustomerEdit, CustomerDelete, AgentReply, AgentEdit, AgentDelete,
-		ActionPressed, CommandRun:
+		ActionPressed, FormSubmitted, CommandRun:
 		return true
 	}
 	return false
@@ -54,7 +55,8 @@ type Event struct {
 	// Ticket is set by the adapter when it already knows the ticket (card buttons carry it).
 	Ticket TicketID `json:"ticket,omitempty"`
 
-	// Action and Value are the pressed button's ID and argument; Form holds a submitted form.
+	// Action and Value are the pressed button's ID and argument. For a submitted form, Action
+	// is the form's ID, Value its Context, and Form holds the values by field ID.
 	Action string            `json:"action,omitempty"`
 	Value  string            `json:"value,omitempty"`
 	Form   map[string]string `json:"form,omitempty"`

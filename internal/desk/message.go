@@ -63,4 +63,7 @@ type Outgoing struct {
 	Key string
 	// Ephemeral, when set, shows the message only to this user ID (command answers).
 	Ephemeral string
+	// Reply, when set, is where an answer to a command or action goes (Event.Reply, such as
+	// Slack's response_url); adapters prefer it over posting into Channel.
+	Reply string
 }
