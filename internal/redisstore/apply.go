@@ -1,0 +1,87 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Apply writes all changes in one MULTI/EXEC transaction: either all of them happen or none.
+// Changes are checked before anything is sent, so an invalid one fails the whole call.
+func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	ops := make([]func(redis.Pipeliner), 0, len(changes))
+	for _, c := range changes {
+		op, err := s.prepare(ctx, c)
+		if err != nil {
+			return fmt.Errorf("apply %d changes: %w", len(changes), err)
+		}
+		ops = append(ops, op)
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, op := range ops {
+			op(p)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("apply %d changes: %w", len(changes), err)
+	}
+	return nil
+}
+
+// prepare checks one change and returns the commands that make it.
+func (s *Store) prepare(ctx context.Context, c desk.Change) (func(redis.Pipeliner), error) {
+	switch c := c.(type) {
+	case desk.SaveTicket:
+		t := c.Ticket
+		if t.ID <= 0 || t.Platform == "" {
+			return nil, desk.Errorf(desk.EINVALID, "save ticket %s: a ticket needs a number and a platform", t.ID)
+		}
+		key, fields := s.keys.ticket(t.ID), encodeTicket(t)
+		return func(p redis.Pipeliner) {
+			p.Del(ctx, key)
+			p.HSet(ctx, key, fields...)
+			if t.ThreadID != "" {
+				p.Set(ctx, s.keys.thread(t.Platform, t.ThreadID), strconv.FormatInt(int64(t.ID), 10), 0)
+			}
+		}, nil
+	case desk.PutLink:
+		if c.Platform == "" || c.Link.Source.ID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "put link: a link needs a platform and a source message")
+		}
+		b, err := encodeLink(c.Link)
+		if err != nil {
+			return nil, fmt.Errorf("encode link of %s message %s: %w", c.Platform, c.Link.Source.ID, err)
+		}
+		key := s.keys.link(c.Platform, c.Link.Source)
+		return func(p redis.Pipeliner) { p.Set(ctx, key, b, 0) }, nil
+	case desk.DropLink:
+		key := s.keys.link(c.Platform, c.Source)
+		return func(p redis.Pipeliner) { p.Del(ctx, key) }, nil
+	case desk.AppendEntry:
+		if c.Ticket <= 0 {
+			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)
+		}
+		key, fields := s.keys.history(c.Ticket), encodeEntry(c.Entry)
+		return func(p redis.Pipeliner) {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: fields})
+		}, nil
+	case desk.AckEvent:
+		if err := s.checkShard(c.Shard); err != nil {
+			return nil, fmt.Errorf("ack event %s: %w", c.Entry, err)
+		}
+		key := s.keys.queue(c.Shard)
+		return func(p redis.Pipeliner) {
+			p.XAck(ctx, key, group, c.Entry)
+			p.XDel(ctx, key, c.Entry)
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown change %T", c)
+}

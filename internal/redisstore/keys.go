@@ -1,0 +1,81 @@
+// Package redisstore keeps Threadesk's state in Redis: it implements desk.Store on go-redis.
+//
+// This file is the whole key schema, and the only place that builds key strings. Every key
+// starts with Options.Prefix (default "td:"), so that several installations or tests can share
+// one server. On Redis Cluster, make the prefix a hash tag such as "{td}:": the Lua scripts and
+// Apply's MULTI/EXEC touch several keys at once, which Cluster allows only within one slot.
+//
+//	key pattern                               type    what                                    lifetime
+//	----------------------------------------  ------  --------------------------------------  ------------------------------
+//	<p>q:<shard>                              stream  queue shard: one entry per event, field  until acknowledged (XACK+XDEL)
+//	                                                  "e" = the JSON-encoded desk.Event;
+//	                                                  consumer group "threadesk"
+//	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe)     Options.DedupeTTL (72h)
+//	<p>seq                                    string  ticket counter; INCR only, never reset   forever
+//	<p>t:<ticket number>                      hash    the ticket, non-empty fields only (see   forever
+//	                                                  ticketFields in ticket.go); times are
+//	                                                  unix milliseconds, tags a JSON array
+//	<p>cust:<platform>:<user ID>              string  ticket number of the customer's latest   forever; moved only by
+//	                                                  ticket                                   OpenTicket
+//	<p>thread:<platform>:<thread root ID>     string  ticket number of the ticket whose card   forever
+//	                                                  roots that thread
+//	<p>link:<platform>:<channel>:<message ID> string  JSON {"t":ticket,"k":kind,"p":[[channel,  until DropLink
+//	                                                  message ID],…]}: what a source message
+//	                                                  was mirrored as
+//	<p>h:<ticket number>                      stream  the ticket's transcript, oldest first;   forever
+//	                                                  fields at (unix ms), kind, author, name,
+//	                                                  text, non-empty only
+//
+// Components other than the last of a key (platform, channel) must not contain ':'; platform
+// names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
+// ticket build the ticket key as ticketBase() .. number, the one place outside this file that
+// joins a key, with the base it is given from here.
+package redisstore
+
+import (
+	"strconv"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// keys builds every key of the schema above under one prefix.
+type keys struct{ prefix string }
+
+// queue is the stream of one queue shard.
+func (k keys) queue(shard int) string { return k.prefix + "q:" + strconv.Itoa(shard) }
+
+// seen is the dedupe marker of one event.
+func (k keys) seen(platform, eventID string) string {
+	return k.prefix + "seen:" + platform + ":" + eventID
+}
+
+// seq is the ticket counter.
+func (k keys) seq() string { return k.prefix + "seq" }
+
+// ticketBase is the part of a ticket key before the number; scripts append the number to it.
+func (k keys) ticketBase() string { return k.prefix + "t:" }
+
+// ticket is the hash of one ticket.
+func (k keys) ticket(id desk.TicketID) string {
+	return k.ticketBase() + strconv.FormatInt(int64(id), 10)
+}
+
+// customer points at the customer's latest ticket on a platform.
+func (k keys) customer(platform, userID string) string {
+	return k.prefix + "cust:" + platform + ":" + userID
+}
+
+// thread points at the ticket whose card roots a thread.
+func (k keys) thread(platform, threadID string) string {
+	return k.prefix + "thread:" + platform + ":" + threadID
+}
+
+// link holds what one source message was mirrored as.
+func (k keys) link(platform string, src desk.MessageRef) string {
+	return k.prefix + "link:" + platform + ":" + src.Channel + ":" + src.ID
+}
+
+// history is the transcript stream of a ticket.
+func (k keys) history(id desk.TicketID) string {
+	return k.prefix + "h:" + strconv.FormatInt(int64(id), 10)
+}

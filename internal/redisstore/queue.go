@@ -1,0 +1,136 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// eventField is the stream field holding the JSON-encoded event of a queue entry.
+const eventField = "e"
+
+// enqueueScript marks an event seen and records it in one step, so that a crash never leaves
+// an event marked but not recorded. It returns 1 if the event was new, 0 for a redelivery.
+//
+// KEYS[1] dedupe marker, KEYS[2] queue shard; ARGV[1] marker TTL in milliseconds, ARGV[2] the
+// JSON-encoded event.
+var enqueueScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return 0
+end
+redis.call('XADD', KEYS[2], '*', '` + eventField + `', ARGV[2])
+return 1
+`)
+
+// Enqueue records ev in the shard's stream unless the same platform and event ID were
+// enqueued within Options.DedupeTTL, and reports whether ev was new.
+func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (bool, error) {
+	if ev.Platform == "" || ev.ID == "" {
+		return false, desk.Errorf(desk.EINVALID, "event needs a platform and an ID to be queued")
+	}
+	if err := s.checkShard(shard); err != nil {
+		return false, err
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return false, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
+	}
+	n, err := enqueueScript.Run(ctx, s.rdb,
+		[]string{s.keys.seen(ev.Platform, ev.ID), s.keys.queue(shard)},
+		s.opts.DedupeTTL.Milliseconds(), body).Int()
+	if err != nil {
+		return false, fmt.Errorf("enqueue event %s/%s in shard %d: %w", ev.Platform, ev.ID, shard, err)
+	}
+	return n == 1, nil
+}
+
+// ReadQueue reads up to count entries of a shard as Options.Consumer. With pending it returns
+// the entries this consumer read before and never acknowledged, from the oldest, marked
+// Redelivered; it never blocks. Otherwise it returns new entries, waiting up to block for some
+// when block > 0. count <= 0 means no limit.
+//
+// An entry whose body does not decode comes back with a zero Event for the caller to discard
+// and acknowledge. Pending entries whose body was deleted are acknowledged here and skipped.
+func (s *Store) ReadQueue(ctx context.Context, shard int, pending bool, count int, block time.Duration) ([]desk.Queued, error) {
+	if err := s.checkShard(shard); err != nil {
+		return nil, err
+	}
+	stream := s.keys.queue(shard)
+	args := &redis.XReadGroupArgs{
+		Group:    group,
+		Consumer: s.opts.Consumer,
+		Streams:  []string{stream, ">"},
+		Count:    int64(max(count, 0)),
+		Block:    -1, // no BLOCK argument
+	}
+	if pending {
+		args.Streams[1] = "0"
+	} else if block > 0 {
+		args.Block = block
+	}
+	res, err := s.rdb.XReadGroup(ctx, args).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read queue shard %d (pending %t): %w", shard, pending, err)
+	}
+	var out []desk.Queued
+	var gone []string
+	for _, st := range res {
+		for _, m := range st.Messages {
+			if m.Values == nil {
+				gone = append(gone, m.ID)
+				continue
+			}
+			q := desk.Queued{Shard: shard, Entry: m.ID, Redelivered: pending}
+			body, _ := m.Values[eventField].(string)
+			if err := json.Unmarshal([]byte(body), &q.Event); err != nil {
+				s.log.WarnContext(ctx, "queue entry does not decode", "shard", shard, "entry", m.ID, "err", err)
+				q.Event = desk.Event{}
+			}
+			out = append(out, q)
+		}
+	}
+	if len(gone) > 0 {
+		s.log.InfoContext(ctx, "acknowledging deleted queue entries", "shard", shard, "entries", len(gone))
+		if err := s.rdb.XAck(ctx, stream, group, gone...).Err(); err != nil {
+			return nil, fmt.Errorf("acknowledge %d deleted entries of queue shard %d: %w", len(gone), shard, err)
+		}
+	}
+	return out, nil
+}
+
+// QueueDepth counts the entries of all shards. Acknowledged entries are deleted, so this is
+// the backlog: recorded and not yet handled (read or not).
+func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
+	cmds := make([]*redis.IntCmd, s.opts.Shards)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for shard := range cmds {
+			cmds[shard] = p.XLen(ctx, s.keys.queue(shard))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("measure queue depth: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
+	}
+	return n, nil
+}
+
+// checkShard rejects a shard number outside [0, Options.Shards).
+func (s *Store) checkShard(shard int) error {
+	if shard < 0 || shard >= s.opts.Shards {
+		return desk.Errorf(desk.EINVALID, "queue shard %d is not in [0, %d)", shard, s.opts.Shards)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// group is the consumer group every queue shard is read through.
+const group = "threadesk"
+
+// Options tunes a Store. The zero value is usable: every field has a default.
+type Options struct {
+	// Prefix starts every key, so installations and tests can share a server. Default "td:".
+	Prefix string
+	// Shards is the number of queue shards (streams). Default 32. It must stay the same for
+	// the life of an installation, or events in the shards beyond it are never read.
+	Shards int
+	// DedupeTTL is how long an event ID is remembered to drop redeliveries. Default 72h,
+	// longer than any platform keeps retrying.
+	DedupeTTL time.Duration
+	// Consumer is this process's name in the consumer groups. It must be stable across
+	// restarts: the events a crashed process read and never acknowledged are read again only
+	// under the same name. Default "threadesk".
+	Consumer string
+	// Logger receives warnings about queue entries that cannot be read. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Prefix == "" {
+		o.Prefix = "td:"
+	}
+	if o.Shards <= 0 {
+		o.Shards = 32
+	}
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 72 * time.Hour
+	}
+	if o.Consumer == "" {
+		o.Consumer = "threadesk"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Store is desk.Store on Redis. It is safe for concurrent use; all its state is in Redis, so
+// several processes may share one server.
+type Store struct {
+	rdb   redis.UniversalClient
+	opts  Options
+	keys  keys
+	log   *slog.Logger
+	owned bool // Close closes rdb: Open created it
+}
+
+var _ desk.Store = (*Store)(nil)
+
+// setupTimeout bounds New's creation of the consumer groups, which has no caller context.
+const setupTimeout = 10 * time.Second
+
+// New returns a Store on rdb and creates the consumer group of every queue shard (taking at
+// most setupTimeout). The caller keeps ownership of rdb: Close leaves it open.
+func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	return newStore(ctx, rdb, opts)
+}
+
+func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	s := &Store{rdb: rdb, opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger}
+	for shard := range opts.Shards {
+		err := rdb.XGroupCreateMkStream(ctx, s.keys.queue(shard), group, "0").Err()
+		if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+			return nil, fmt.Errorf("create consumer group of queue shard %d: %w", shard, err)
+		}
+	}
+	return s, nil
+}
+
+// Open connects to the redis:// or rediss:// URL, checks that the server answers and returns
+// a Store that closes the connection on Close. Errors name the server's host, never the
+// URL's password.
+func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	host := urlHost(rawURL)
+	ro, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// url.Error repeats the whole URL, password included: keep only its reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("parse redis URL for %s: %w", host, err)
+	}
+	rdb := redis.NewClient(ro)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("connect to redis at %s: %w", host, err)
+	}
+	s, err := newStore(ctx, rdb, opts)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("open redis at %s: %w", host, err)
+	}
+	s.owned = true
+	return s, nil
+}
+
+// urlHost returns the host:port of a URL for error messages, or a placeholder when the URL is
+// too broken to tell.
+func urlHost(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return "(unparsable URL)"
+	}
+	return u.Host
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// Close closes the Redis client if Open created it; a client given to New stays open.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	if err := s.rdb.Close(); err != nil {
+		return fmt.Errorf("close redis client: %w", err)
+	}
+	return nil
+}
+
+// notFound wraps desk.ErrNotFound with what was looked up.
+func notFound(what string) error { return fmt.Errorf("%s: %w", what, desk.ErrNotFound) }

@@ -1,0 +1,316 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// The fields of a ticket hash. Only non-empty values are stored, to keep an open ticket small.
+const (
+	fID          = "id"
+	fPlatform    = "platform"
+	fStatus      = "status"
+	fPriority    = "priority"
+	fCategory    = "category"
+	fTags        = "tags" // JSON array
+	fAssignee    = "assignee"
+	fCustID      = "cust"
+	fCustName    = "cust_name"
+	fCustDisplay = "cust_display"
+	fCustAvatar  = "cust_avatar"
+	fCustProfile = "cust_profile"
+	fCustBot     = "cust_bot" // "1" when the customer is a bot
+	fDM          = "dm"
+	fTriage      = "triage"
+	fThread      = "thread"
+	fPrevious    = "prev"
+	fCreated     = "created" // times: unix milliseconds
+	fFirstResp   = "first_response"
+	fResolved    = "resolved"
+	fClosed      = "closed"
+	fActivity    = "activity"
+)
+
+// openScript returns the customer's active ticket or creates one, atomically.
+//
+// KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] (optional) thread index;
+// ARGV[1] ticket key base, ARGV[2..] field/value pairs of the new ticket without id and prev.
+// Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
+//
+// The counter only grows; should it ever be behind the tickets (a restored backup), numbers
+// whose hash exists are skipped rather than overwritten.
+var openScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local prev = ''
+if cur then
+  local key = ARGV[1] .. cur
+  if redis.call('EXISTS', key) == 1 then
+    if redis.call('HGET', key, '` + fStatus + `') ~= '` + string(desk.StatusClosed) + `' then
+      return {0, redis.call('HGETALL', key)}
+    end
+    prev = cur
+  end
+end
+local id, key
+repeat
+  id = redis.call('INCR', KEYS[2])
+  key = ARGV[1] .. id
+until redis.call('EXISTS', key) == 0
+local fields = {'` + fID + `', id}
+if prev ~= '' then
+  fields[#fields + 1] = '` + fPrevious + `'
+  fields[#fields + 1] = prev
+end
+for i = 2, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+redis.call('HSET', key, unpack(fields))
+redis.call('SET', KEYS[1], id)
+if KEYS[3] then
+  redis.call('SET', KEYS[3], id)
+end
+return {1, id, prev}
+`)
+
+// followScript reads the ticket a pointer names, in one round trip.
+//
+// KEYS[1] the pointer; ARGV[1] ticket key base. Returns the HGETALL of the ticket, or nil when
+// the pointer is missing.
+var followScript = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if not id then
+  return false
+end
+return redis.call('HGETALL', ARGV[1] .. id)
+`)
+
+// OpenTicket returns the customer's ticket on t.Platform unless it is closed or missing, and
+// then creates t with the next number, Previous set to the closed ticket, and points the
+// customer at it. t.ID and t.Previous are ignored; an empty t.Status becomes new.
+func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, bool, error) {
+	if t.Platform == "" || t.Customer.ID == "" {
+		return desk.Ticket{}, false, desk.Errorf(desk.EINVALID, "a ticket needs a platform and a customer")
+	}
+	t.ID, t.Previous = 0, 0
+	if t.Status == "" {
+		t.Status = desk.StatusNew
+	}
+	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq()}
+	if t.ThreadID != "" {
+		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
+	}
+	args := append([]any{s.keys.ticketBase()}, encodeTicket(t)...)
+	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
+	}
+	if len(res) == 2 {
+		cur, err := decodeTicket(res[1])
+		if err != nil {
+			return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: read active ticket: %w", t.Platform, t.Customer.ID, err)
+		}
+		return cur, false, nil
+	}
+	if len(res) != 3 {
+		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: unexpected script reply of %d items", t.Platform, t.Customer.ID, len(res))
+	}
+	id, _ := res[1].(int64)
+	prev, _ := res[2].(string)
+	t.ID = desk.TicketID(id)
+	if prev != "" {
+		n, err := strconv.ParseInt(prev, 10, 64)
+		if err != nil {
+			return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: previous ticket %q: %w", t.Platform, t.Customer.ID, prev, err)
+		}
+		t.Previous = desk.TicketID(n)
+	}
+	return normalize(t), true, nil
+}
+
+// normalize returns t as reading it back from its hash would: times in UTC milliseconds.
+func normalize(t desk.Ticket) desk.Ticket {
+	pairs := encodeTicket(t)
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		m[pairs[i].(string)] = pairs[i+1].(string)
+	}
+	n, err := ticketFromMap(m)
+	if err != nil {
+		return t // cannot happen: encodeTicket writes what ticketFromMap reads
+	}
+	return n
+}
+
+// Ticket returns a ticket by number.
+func (s *Store) Ticket(ctx context.Context, id desk.TicketID) (desk.Ticket, error) {
+	m, err := s.rdb.HGetAll(ctx, s.keys.ticket(id)).Result()
+	if err != nil {
+		return desk.Ticket{}, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	if len(m) == 0 {
+		return desk.Ticket{}, notFound("ticket " + id.String())
+	}
+	t, err := ticketFromMap(m)
+	if err != nil {
+		return desk.Ticket{}, fmt.Errorf("read ticket %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// CustomerTicket returns the ticket the customer's pointer names, whatever its status.
+func (s *Store) CustomerTicket(ctx context.Context, platform, userID string) (desk.Ticket, error) {
+	what := fmt.Sprintf("ticket of customer %s/%s", platform, userID)
+	return s.follow(ctx, s.keys.customer(platform, userID), what)
+}
+
+// ThreadTicket returns the ticket whose card roots the thread.
+func (s *Store) ThreadTicket(ctx context.Context, platform, threadID string) (desk.Ticket, error) {
+	what := fmt.Sprintf("ticket of thread %s/%s", platform, threadID)
+	return s.follow(ctx, s.keys.thread(platform, threadID), what)
+}
+
+// follow reads the ticket a pointer key names.
+func (s *Store) follow(ctx context.Context, pointer, what string) (desk.Ticket, error) {
+	res, err := followScript.Run(ctx, s.rdb, []string{pointer}, s.keys.ticketBase()).Result()
+	if errors.Is(err, redis.Nil) {
+		return desk.Ticket{}, notFound(what)
+	}
+	if err != nil {
+		return desk.Ticket{}, fmt.Errorf("read %s: %w", what, err)
+	}
+	if a, ok := res.([]any); ok && len(a) == 0 {
+		return desk.Ticket{}, notFound(what) // the pointer outlived its ticket
+	}
+	t, err := decodeTicket(res)
+	if err != nil {
+		return desk.Ticket{}, fmt.Errorf("read %s: %w", what, err)
+	}
+	return t, nil
+}
+
+// encodeTicket returns the non-empty fields of t as field/value pairs for HSET.
+func encodeTicket(t desk.Ticket) []any {
+	var out []any
+	str := func(f, v string) {
+		if v != "" {
+			out = append(out, f, v)
+		}
+	}
+	num := func(f string, n int64) {
+		if n != 0 {
+			out = append(out, f, strconv.FormatInt(n, 10))
+		}
+	}
+	tm := func(f string, v time.Time) {
+		if !v.IsZero() {
+			num(f, v.UnixMilli())
+		}
+	}
+	num(fID, int64(t.ID))
+	str(fPlatform, t.Platform)
+	str(fStatus, string(t.Status))
+	str(fPriority, string(t.Priority))
+	str(fCategory, t.Category)
+	if len(t.Tags) > 0 {
+		b, _ := json.Marshal(t.Tags) // a []string always encodes
+		str(fTags, string(b))
+	}
+	str(fAssignee, t.Assignee)
+	str(fCustID, t.Customer.ID)
+	str(fCustName, t.Customer.Name)
+	str(fCustDisplay, t.Customer.DisplayName)
+	str(fCustAvatar, t.Customer.AvatarURL)
+	str(fCustProfile, t.Customer.ProfileURL)
+	if t.Customer.IsBot {
+		str(fCustBot, "1")
+	}
+	str(fDM, t.DMChannel)
+	str(fTriage, t.TriageChannel)
+	str(fThread, t.ThreadID)
+	num(fPrevious, int64(t.Previous))
+	tm(fCreated, t.CreatedAt)
+	tm(fFirstResp, t.FirstResponseAt)
+	tm(fResolved, t.ResolvedAt)
+	tm(fClosed, t.ClosedAt)
+	tm(fActivity, t.LastActivityAt)
+	return out
+}
+
+// decodeTicket reads a ticket from a script's HGETALL reply (a flat field/value list).
+func decodeTicket(v any) (desk.Ticket, error) {
+	a, ok := v.([]any)
+	if !ok || len(a)%2 != 0 {
+		return desk.Ticket{}, fmt.Errorf("ticket reply is %T of odd length", v)
+	}
+	m := make(map[string]string, len(a)/2)
+	for i := 0; i < len(a); i += 2 {
+		k, _ := a[i].(string)
+		val, _ := a[i+1].(string)
+		m[k] = val
+	}
+	return ticketFromMap(m)
+}
+
+// ticketFromMap reads a ticket from its hash. Unknown fields are ignored, so that a newer
+// version may add some.
+func ticketFromMap(m map[string]string) (desk.Ticket, error) {
+	var t desk.Ticket
+	var errs []error
+	num := func(f string) int64 {
+		v, ok := m[f]
+		if !ok {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("field %s: %w", f, err))
+		}
+		return n
+	}
+	tm := func(f string) time.Time {
+		if n := num(f); n != 0 {
+			return time.UnixMilli(n).UTC()
+		}
+		return time.Time{}
+	}
+	t.ID = desk.TicketID(num(fID))
+	t.Platform = m[fPlatform]
+	t.Status = desk.Status(m[fStatus])
+	t.Priority = desk.Priority(m[fPriority])
+	t.Category = m[fCategory]
+	if v := m[fTags]; v != "" {
+		if err := json.Unmarshal([]byte(v), &t.Tags); err != nil {
+			errs = append(errs, fmt.Errorf("field %s: %w", fTags, err))
+		}
+	}
+	t.Assignee = m[fAssignee]
+	t.Customer = desk.User{
+		ID:          m[fCustID],
+		Name:        m[fCustName],
+		DisplayName: m[fCustDisplay],
+		AvatarURL:   m[fCustAvatar],
+		ProfileURL:  m[fCustProfile],
+		IsBot:       m[fCustBot] == "1",
+	}
+	t.DMChannel = m[fDM]
+	t.TriageChannel = m[fTriage]
+	t.ThreadID = m[fThread]
+	t.Previous = desk.TicketID(num(fPrevious))
+	t.CreatedAt = tm(fCreated)
+	t.FirstResponseAt = tm(fFirstResp)
+	t.ResolvedAt = tm(fResolved)
+	t.ClosedAt = tm(fClosed)
+	t.LastActivityAt = tm(fActivity)
+	if err := errors.Join(errs...); err != nil {
+		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
+	}
+	return t, nil
+}
