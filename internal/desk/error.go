@@ -77,12 +77,17 @@ func (e *DeliveryError) Error() string {
 
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
-// AsDeliveryError returns the *DeliveryError in err's chain. Errors that are not one are
-// treated as temporary (a network or transport failure) with the reason "error".
+// AsDeliveryError returns the *DeliveryError in err's chain. A domain *Error becomes a final
+// failure with its code as the reason; any other error is treated as temporary (a network or
+// transport failure) with the reason "error".
 func AsDeliveryError(err error) *DeliveryError {
 	var de *DeliveryError
 	if errors.As(err, &de) {
 		return de
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return &DeliveryError{Op: "deliver", Reason: e.Code, Err: err}
 	}
 	return &DeliveryError{Op: "deliver", Reason: "error", Temporary: true, Err: err}
 }

@@ -62,12 +62,13 @@ const (
 )
 
 // Link maps one source message to the message(s) it was mirrored as: one per part of a split
-// text, plus one per file.
+// text, and one per file.
 type Link struct {
 	Ticket TicketID
 	Kind   LinkKind
 	Source MessageRef
-	Parts  []MessageRef
+	Parts  []MessageRef // the text, in order
+	Files  []MessageRef // the files, in order
 }
 
 // Entry is one line of a ticket's history: a message either way, a note, or a status change.

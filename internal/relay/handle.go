@@ -1,0 +1,391 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/threadesk/threadesk/internal/catalog"
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// handle carries out one queued event. It returns nil once the event's effects and its
+// acknowledgement are recorded; an error means it should be handled again (the store or the
+// relay was unavailable). Deliveries that fail for good are not errors: they are marked failed
+// where their author sees them, and the event is done.
+func (r *Relay) handle(ctx context.Context, q desk.Queued) error {
+	ev := q.Event
+	p := r.platforms[ev.Platform]
+	if p == nil || !ev.Kind.Valid() {
+		return r.drop(ctx, q, "undecodable")
+	}
+	switch ev.Kind {
+	case desk.CustomerMessage:
+		return r.customerMessage(ctx, p, q)
+	case desk.AgentReply:
+		return r.agentReply(ctx, p, q)
+	case desk.CustomerEdit, desk.AgentEdit:
+		return r.edit(ctx, p, q)
+	case desk.CustomerDelete, desk.AgentDelete:
+		return r.remove(ctx, p, q)
+	}
+	return r.drop(ctx, q, "unsupported")
+}
+
+// drop acknowledges an event that has nothing to do, counting it under reason.
+func (r *Relay) drop(ctx context.Context, q desk.Queued, reason string) error {
+	r.Discard(q.Event.Platform, reason)
+	return r.ack(ctx, q)
+}
+
+func (r *Relay) ack(ctx context.Context, q desk.Queued, changes ...desk.Change) error {
+	changes = append(changes, desk.AckEvent{Shard: q.Shard, Entry: q.Entry})
+	if err := r.store.Apply(ctx, changes...); err != nil {
+		return fmt.Errorf("record event %s: %w", q.Event.ID, err)
+	}
+	return nil
+}
+
+// customerMessage relays a customer's DM into their ticket's thread, opening the ticket and
+// its thread first if needed.
+func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	now := r.now()
+	customer := r.who(ctx, p, ev.User)
+	t, _, err := r.store.OpenTicket(ctx, desk.Ticket{
+		Platform:       p.Name(),
+		Status:         desk.StatusNew,
+		Priority:       desk.PriorityNormal,
+		Customer:       customer,
+		DMChannel:      ev.Channel,
+		CreatedAt:      now,
+		LastActivityAt: now,
+	})
+	if err != nil {
+		return fmt.Errorf("open ticket for %s: %w", ev.User.ID, err)
+	}
+	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
+	if !t.HasThread() {
+		opened, err := r.openThread(ctx, p, &t, q.Redelivered)
+		if err != nil {
+			return err
+		}
+		if !opened {
+			r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel}, catalog.DeliveryFailedDM, "triage_channel_unavailable")
+			return r.ack(ctx, q)
+		}
+	}
+	changes := r.reopenOnMessage(ctx, p, &t, q)
+
+	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
+		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
+	}, Defang(ev.Text), ev.Files)
+	if aborted(failure) {
+		return failure
+	}
+	if failure != nil {
+		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel}, catalog.DeliveryFailedDM, reason(failure))
+	} else {
+		r.mark(ctx, p, src, desk.MarkDelivered)
+	}
+	t.LastActivityAt = now
+	return r.ack(ctx, q, append(changes,
+		desk.SaveTicket{Ticket: t},
+		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files}},
+		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text}},
+	)...)
+}
+
+// reopenOnMessage applies the lifecycle to a customer's new message: a ticket waiting on the
+// customer, or resolved, is open again.
+func (r *Relay) reopenOnMessage(ctx context.Context, p desk.Platform, t *desk.Ticket, q desk.Queued) []desk.Change {
+	if t.Status != desk.StatusPending && t.Status != desk.StatusResolved {
+		return nil
+	}
+	was := t.Status
+	t.Status = desk.StatusOpen
+	if was == desk.StatusResolved {
+		r.notice(ctx, p, q, "reopened", desk.Outgoing{Channel: t.DMChannel}, catalog.TicketReopened, map[string]any{"Ticket": t.ID.String()})
+	}
+	r.refreshCard(ctx, p, *t)
+	return []desk.Change{desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{
+		At: r.now(), Kind: "status", Author: t.Customer.ID, Name: t.Customer.Label(),
+		Text: string(was) + " → " + string(desk.StatusOpen),
+	}}}
+}
+
+// openThread posts the ticket's card as the root of a new thread in the triage channel and
+// records it, then tells the customer their ticket number. It reports false if the card could
+// not be posted for good.
+func (r *Relay) openThread(ctx context.Context, p desk.Platform, t *desk.Ticket, reconcile bool) (bool, error) {
+	card := r.card(*t)
+	ref, err := r.post(ctx, p, desk.Outgoing{
+		Channel: p.TriageChannel(), Text: card.Title, Card: card, Key: cardKey(t.ID),
+	}, reconcile)
+	if aborted(err) {
+		return false, err
+	}
+	if err != nil {
+		r.log.Error("post ticket card", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
+		return false, nil
+	}
+	t.TriageChannel, t.ThreadID = ref.Channel, ref.ID
+	if err := r.store.Apply(ctx, desk.SaveTicket{Ticket: *t}); err != nil {
+		return false, fmt.Errorf("record thread of ticket %d: %w", t.ID, err)
+	}
+	_, err = r.post(ctx, p, desk.Outgoing{
+		Channel: t.DMChannel,
+		Text:    r.text.Text(catalog.TicketOpened, map[string]any{"Ticket": t.ID.String()}),
+		Key:     "opened:" + strconv.FormatInt(int64(t.ID), 10),
+	}, reconcile)
+	if aborted(err) {
+		return false, err
+	}
+	if err != nil {
+		r.log.Warn("tell customer their ticket number", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
+	}
+	return true, nil
+}
+
+// agentReply relays an agent's thread reply to the customer's DM, or keeps it in the channel
+// as an internal note when it starts with the note prefix.
+func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	now := r.now()
+	t, err := r.store.ThreadTicket(ctx, p.Name(), ev.Thread)
+	if errors.Is(err, desk.ErrNotFound) {
+		return r.drop(ctx, q, "unknown_thread")
+	}
+	if err != nil {
+		return fmt.Errorf("find ticket of thread %s: %w", ev.Thread, err)
+	}
+	agent := r.who(ctx, p, ev.User)
+	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
+	if r.isNote(ev.Text) {
+		r.mark(ctx, p, src, desk.MarkNote)
+		return r.ack(ctx, q,
+			desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkNote, Source: src}},
+			desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "note", Author: agent.ID, Name: agent.Label(), Text: ev.Text}},
+		)
+	}
+	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, Defang(ev.Text), ev.Files)
+	if aborted(failure) {
+		return failure
+	}
+	changes := []desk.Change{
+		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkAgent, Source: src, Parts: refs, Files: files}},
+		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "agent", Author: agent.ID, Name: agent.Label(), Text: ev.Text}},
+	}
+	if failure != nil {
+		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, catalog.DeliveryFailedNote, reason(failure))
+		return r.ack(ctx, q, changes...)
+	}
+	r.mark(ctx, p, src, desk.MarkDelivered)
+	t.LastActivityAt = now
+	if t.FirstResponseAt.IsZero() {
+		t.FirstResponseAt = now
+	}
+	if t.Status == desk.StatusNew {
+		t.Status = desk.StatusOpen
+		changes = append(changes, desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{
+			At: now, Kind: "status", Author: agent.ID, Name: agent.Label(), Text: "new → open",
+		}})
+		r.refreshCard(ctx, p, t)
+	}
+	return r.ack(ctx, q, append(changes, desk.SaveTicket{Ticket: t})...)
+}
+
+func (r *Relay) isNote(text string) bool {
+	return strings.HasPrefix(strings.TrimLeft(text, " \t\n"), r.opts.NotePrefix)
+}
+
+// relayMessage sends a text (split at the platform's limit) and files to the other side, each
+// part with a delivery key derived from the event, so a second handling finds what the first
+// sent. It returns the messages created and, if a part failed for good, that failure; parts
+// sent before it stay sent and are returned.
+func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued, to desk.Outgoing, text string, files []desk.File) (parts, fileRefs []desk.MessageRef, failure error) {
+	ev := q.Event
+	if strings.TrimSpace(text) != "" {
+		for i, part := range Split(text, p.Limits().MaxText) {
+			m := to
+			m.Text, m.Key = part, partKey(ev, "t", i)
+			ref, err := r.post(ctx, p, m, q.Redelivered)
+			if err != nil {
+				return parts, fileRefs, err
+			}
+			parts = append(parts, ref)
+		}
+	}
+	for i, f := range files {
+		m := to
+		m.Key = partKey(ev, "f", i)
+		ref, err := r.upload(ctx, p, m, f, q.Redelivered)
+		if aborted(err) {
+			return parts, fileRefs, err
+		}
+		if err != nil {
+			// One file failing does not fail the message: it is reported beside it.
+			r.log.Warn("relay file", "platform", p.Name(), "event", ev.ID, "file", f.ID, "err", err)
+			id, args := catalog.FileFailed, map[string]any{"Name": f.Name, "Reason": reason(err)}
+			if reason(err) == "file_too_large" {
+				id, args = catalog.FileTooLarge, map[string]any{"Name": f.Name, "Limit": byteSize(r.opts.MaxFileBytes)}
+			}
+			r.notice(ctx, p, q, "file"+strconv.Itoa(i), desk.Outgoing{Channel: to.Channel, Thread: to.Thread}, id, args)
+			continue
+		}
+		fileRefs = append(fileRefs, ref)
+	}
+	return parts, fileRefs, nil
+}
+
+// edit mirrors an edited message: each part of its copy is updated, new parts are added and
+// parts no longer needed are deleted.
+func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
+	link, err := r.store.Link(ctx, p.Name(), src)
+	if errors.Is(err, desk.ErrNotFound) {
+		return r.drop(ctx, q, "unknown_message")
+	}
+	if err != nil {
+		return fmt.Errorf("find copy of edited message: %w", err)
+	}
+	author := r.who(ctx, p, ev.User)
+	entry := desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "edit", Author: author.ID, Name: author.Label(), Text: ev.Text}}
+	if link.Kind == desk.LinkNote {
+		return r.ack(ctx, q, entry) // a note was never mirrored; its edit stays in the channel too
+	}
+	t, err := r.store.Ticket(ctx, link.Ticket)
+	if err != nil {
+		return fmt.Errorf("load ticket %d: %w", link.Ticket, err)
+	}
+	to := desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, As: &author}
+	if link.Kind == desk.LinkAgent {
+		to = desk.Outgoing{Channel: t.DMChannel, As: &author}
+	}
+	var parts []string
+	if strings.TrimSpace(ev.Text) != "" {
+		parts = Split(Defang(ev.Text), p.Limits().MaxText)
+	}
+	var refs []desk.MessageRef
+	for i, part := range parts {
+		m := to
+		m.Text, m.Key = part, partKey(ev, "t", i)
+		if i < len(link.Parts) {
+			ref := link.Parts[i]
+			if err := r.do(ctx, p, ref.Channel, func() error { return p.Update(ctx, ref, m) }); aborted(err) {
+				return err
+			} else if err != nil {
+				r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, failedNotice(link.Kind), reason(err))
+				return r.ack(ctx, q, entry)
+			}
+			refs = append(refs, ref)
+			continue
+		}
+		ref, err := r.post(ctx, p, m, q.Redelivered)
+		if aborted(err) {
+			return err
+		} else if err != nil {
+			r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, failedNotice(link.Kind), reason(err))
+			break
+		}
+		refs = append(refs, ref)
+	}
+	for _, ref := range link.Parts[min(len(parts), len(link.Parts)):] {
+		if err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) }); aborted(err) {
+			return err
+		} else if err != nil {
+			r.log.Warn("delete surplus part of edited message", "platform", p.Name(), "err", err)
+		}
+	}
+	link.Parts = refs
+	return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
+}
+
+// remove mirrors a deleted message: its copies are deleted too.
+func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
+	link, err := r.store.Link(ctx, p.Name(), src)
+	if errors.Is(err, desk.ErrNotFound) {
+		return r.drop(ctx, q, "unknown_message")
+	}
+	if err != nil {
+		return fmt.Errorf("find copy of deleted message: %w", err)
+	}
+	for _, ref := range append(link.Parts, link.Files...) {
+		if err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) }); aborted(err) {
+			return err
+		} else if err != nil {
+			r.log.Warn("delete copy of deleted message", "platform", p.Name(), "ticket", int64(link.Ticket), "err", err)
+		}
+	}
+	author := r.who(ctx, p, ev.User)
+	return r.ack(ctx, q,
+		desk.DropLink{Platform: p.Name(), Source: src},
+		desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "delete", Author: author.ID, Name: author.Label()}},
+	)
+}
+
+func failedNotice(k desk.LinkKind) string {
+	if k == desk.LinkAgent {
+		return catalog.DeliveryFailedNote
+	}
+	return catalog.DeliveryFailedDM
+}
+
+// failed makes a final delivery failure visible to its author: a failure mark on their
+// message and a notice beside it with the reason. Nothing is dropped silently.
+func (r *Relay) failed(ctx context.Context, p desk.Platform, q desk.Queued, src desk.MessageRef, where desk.Outgoing, notice, why string) {
+	r.log.Error("delivery failed", "platform", p.Name(), "event", q.Event.ID, "kind", q.Event.Kind, "reason", why)
+	r.mark(ctx, p, src, desk.MarkFailed)
+	r.notice(ctx, p, q, "failed", where, notice, map[string]any{"Reason": why})
+}
+
+// notice posts a text of the catalog (not a relayed message) once per event and name.
+func (r *Relay) notice(ctx context.Context, p desk.Platform, q desk.Queued, name string, where desk.Outgoing, id string, args map[string]any) {
+	where.Text = r.text.Text(id, args)
+	where.Key = partKey(q.Event, name, 0)
+	if _, err := r.post(ctx, p, where, q.Redelivered); err != nil && !aborted(err) {
+		r.log.Error("post notice", "platform", p.Name(), "event", q.Event.ID, "notice", id, "err", err)
+	}
+}
+
+// mark puts a mark on a message; a mark that cannot be set is logged, not retried forever.
+func (r *Relay) mark(ctx context.Context, p desk.Platform, ref desk.MessageRef, m desk.Mark) {
+	if err := r.do(ctx, p, "", func() error { return p.Mark(ctx, ref, m) }); err != nil && !aborted(err) {
+		r.log.Warn("mark message", "platform", p.Name(), "mark", m, "err", err)
+	}
+}
+
+// refreshCard puts the ticket's current state on its card, in place.
+func (r *Relay) refreshCard(ctx context.Context, p desk.Platform, t desk.Ticket) {
+	if !t.HasThread() {
+		return
+	}
+	card := r.card(t)
+	ref := desk.MessageRef{Channel: t.TriageChannel, ID: t.ThreadID}
+	m := desk.Outgoing{Channel: t.TriageChannel, Text: card.Title, Card: card, Key: cardKey(t.ID)}
+	if err := r.do(ctx, p, ref.Channel, func() error { return p.Update(ctx, ref, m) }); err != nil && !aborted(err) {
+		r.log.Warn("update ticket card", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
+	}
+}
+
+func cardKey(id desk.TicketID) string { return "card:" + strconv.FormatInt(int64(id), 10) }
+
+// partKey is the delivery key of one thing sent for an event: "e:<event>:<what><n>".
+func partKey(ev desk.Event, what string, n int) string {
+	return "e:" + ev.ID + ":" + what + strconv.Itoa(n)
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}

@@ -1,0 +1,66 @@
+package relay
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the relay's Prometheus metrics. Every event the relay or an adapter drops on
+// purpose is counted in Dropped under a named reason.
+type Metrics struct {
+	EventsIn   *prometheus.CounterVec   // events recorded, by platform and kind
+	Dropped    *prometheus.CounterVec   // events dropped on purpose, by platform and reason
+	Deliveries *prometheus.CounterVec   // platform sends, by platform and result
+	Latency    *prometheus.HistogramVec // from recording an event to its delivery, by platform
+	Retries    *prometheus.CounterVec   // retried platform calls, by platform and reason
+}
+
+func newMetrics() *Metrics {
+	return &Metrics{
+		EventsIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "threadesk_events_in_total",
+			Help: "Inbound events durably recorded, by platform and kind.",
+		}, []string{"platform", "kind"}),
+		Dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "threadesk_events_dropped_total",
+			Help: "Events dropped on purpose, by platform and named reason.",
+		}, []string{"platform", "reason"}),
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "threadesk_deliveries_total",
+			Help: "Messages sent to a platform, by result (ok, reconciled, failed).",
+		}, []string{"platform", "result"}),
+		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "threadesk_delivery_latency_seconds",
+			Help:    "Time from recording an inbound event to its delivery on the other side.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"platform"}),
+		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "threadesk_platform_retries_total",
+			Help: "Platform calls retried, by platform and reason (rate_limited, or the error).",
+		}, []string{"platform", "reason"}),
+	}
+}
+
+// register adds the metrics, and a queue depth gauge read from the store at scrape time, to reg.
+func (m *Metrics) register(reg prometheus.Registerer, depth func(context.Context) (int64, error)) error {
+	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "threadesk_queue_depth",
+		Help: "Inbound events recorded and not yet handled.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := depth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, queue} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

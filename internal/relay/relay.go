@@ -1,0 +1,231 @@
+// Package relay is Threadesk's platform-neutral core. It records inbound events durably,
+// handles them in order per customer, turns them into ticket changes, and delivers messages
+// between a customer's DM and their ticket's thread through the desk.Platform interface, with
+// retries, pacing, crash reconciliation and visible delivery marks.
+//
+// The flow of one event: an adapter calls Ingest, which records the event in the store's queue
+// (deduplicated by the platform's event identity) and only then returns, so the adapter can
+// acknowledge the platform. A worker per queue shard reads the events in order, handles each
+// one, and acknowledges it in the same store transaction that records its effects. Events of
+// one customer always land in the same shard, so a ticket's messages keep their order, while
+// different customers proceed in parallel.
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/threadesk/threadesk/internal/catalog"
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// MaxTextBytes is the largest message text the relay accepts from a platform. Slack allows
+// 40,000 characters and Mattermost 16,383, so a larger text is malformed input.
+const MaxTextBytes = 160 << 10
+
+// Options configure a Relay. Store and at least one Platform are required.
+type Options struct {
+	Store     desk.Store
+	Platforms []desk.Platform
+	Catalog   *catalog.Catalog // default catalog.Default
+	Logger    *slog.Logger     // default slog.Default()
+	Clock     desk.Clock       // default time.Now
+	// Registerer receives the relay's metrics; nil means a private registry.
+	Registerer prometheus.Registerer
+
+	Shards     int    // queue shards, as the store was opened with; default 32
+	NotePrefix string // a reply starting with it is an internal note; default "//"
+
+	// Retry: the first wait after a temporary failure, the longest wait, and how long a
+	// delivery keeps being retried before it is reported failed.
+	RetryInitial time.Duration // default 500ms
+	RetryMax     time.Duration // default 30s
+	GiveUpAfter  time.Duration // default 10m
+	// DrainTimeout bounds how long Run waits for in-flight events once asked to stop.
+	DrainTimeout time.Duration // default 20s
+	// MaxFileBytes is the largest file relayed; larger ones are reported in the thread.
+	MaxFileBytes int64 // default 100 MiB
+}
+
+// Relay is the core. Create it with New, feed it with Ingest, run it with Run.
+type Relay struct {
+	store     desk.Store
+	platforms map[string]desk.Platform
+	text      *catalog.Catalog
+	log       *slog.Logger
+	now       desk.Clock
+	metrics   *Metrics
+	pace      *pacer
+	opts      Options
+
+	users userCache
+
+	// stopping is closed when Run's context ends: retry waits give up so the event stays
+	// queued for the next start, and in-flight platform calls finish.
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+// New checks opts and returns a Relay.
+func New(opts Options) (*Relay, error) {
+	if opts.Store == nil {
+		return nil, errors.New("relay: no store")
+	}
+	if len(opts.Platforms) == 0 {
+		return nil, errors.New("relay: no platform")
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = catalog.Default
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Registerer == nil {
+		opts.Registerer = prometheus.NewRegistry()
+	}
+	setDefault(&opts.Shards, 32)
+	setDefault(&opts.NotePrefix, "//")
+	setDefault(&opts.RetryInitial, 500*time.Millisecond)
+	setDefault(&opts.RetryMax, 30*time.Second)
+	setDefault(&opts.GiveUpAfter, 10*time.Minute)
+	setDefault(&opts.DrainTimeout, 20*time.Second)
+	setDefault(&opts.MaxFileBytes, 100<<20)
+
+	r := &Relay{
+		store:     opts.Store,
+		platforms: make(map[string]desk.Platform, len(opts.Platforms)),
+		text:      opts.Catalog,
+		log:       opts.Logger,
+		now:       opts.Clock,
+		metrics:   newMetrics(),
+		pace:      newPacer(),
+		opts:      opts,
+		users:     userCache{ttl: 10 * time.Minute, now: opts.Clock},
+		stopping:  make(chan struct{}),
+	}
+	for _, p := range opts.Platforms {
+		if _, dup := r.platforms[p.Name()]; dup {
+			return nil, fmt.Errorf("relay: platform %q given twice", p.Name())
+		}
+		r.platforms[p.Name()] = p
+	}
+	if err := r.metrics.register(opts.Registerer, opts.Store.QueueDepth); err != nil {
+		return nil, fmt.Errorf("relay: register metrics: %w", err)
+	}
+	return r, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Ingest validates ev and records it durably in its customer's queue shard. It returns nil
+// once the event is recorded, or when it is a redelivery of an event recorded before (which
+// then has no further effect). A *desk.Error with EINVALID or ETOOLARGE means the event is
+// malformed; any other error means it was not recorded and the platform should retry.
+func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
+	if err := r.validate(ev); err != nil {
+		r.Discard(ev.Platform, "invalid")
+		return err
+	}
+	shard, err := r.shardOf(ctx, ev)
+	if err != nil {
+		return desk.Errorf(desk.EUNAVAILABLE, "cannot record the event now: %v", err)
+	}
+	added, err := r.store.Enqueue(ctx, shard, ev)
+	if err != nil {
+		r.log.Error("record event", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind, "err", err)
+		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}
+	}
+	if !added {
+		r.Discard(ev.Platform, "duplicate")
+		return nil
+	}
+	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
+	return nil
+}
+
+// Discard counts and logs an event dropped on purpose, under a named reason.
+func (r *Relay) Discard(platform, reason string) {
+	r.metrics.Dropped.WithLabelValues(platform, reason).Inc()
+	r.log.Debug("event dropped", "platform", platform, "reason", reason)
+}
+
+func (r *Relay) validate(ev desk.Event) error {
+	switch {
+	case r.platforms[ev.Platform] == nil:
+		return desk.Errorf(desk.EINVALID, "unknown platform %q", ev.Platform)
+	case !ev.Kind.Valid():
+		return desk.Errorf(desk.EINVALID, "unknown event kind %q", ev.Kind)
+	case ev.ID == "":
+		return desk.Errorf(desk.EINVALID, "event has no ID")
+	case ev.User.ID == "":
+		return desk.Errorf(desk.EINVALID, "event has no user")
+	case len(ev.Text) > MaxTextBytes:
+		return desk.Errorf(desk.ETOOLARGE, "message text is larger than %d bytes", MaxTextBytes)
+	case !utf8.ValidString(ev.Text):
+		return desk.Errorf(desk.EINVALID, "message text is not valid UTF-8")
+	}
+	switch ev.Kind {
+	case desk.CustomerMessage, desk.CustomerEdit, desk.CustomerDelete:
+		if ev.Channel == "" || ev.Message == "" {
+			return desk.Errorf(desk.EINVALID, "customer event without channel or message")
+		}
+	case desk.AgentReply, desk.AgentEdit, desk.AgentDelete:
+		if ev.Channel == "" || ev.Message == "" || ev.Thread == "" {
+			return desk.Errorf(desk.EINVALID, "agent event without channel, message or thread")
+		}
+	}
+	return nil
+}
+
+// shardOf picks the queue shard of ev: the shard of the customer it concerns, so that all of a
+// ticket's events are handled in order by one worker.
+func (r *Relay) shardOf(ctx context.Context, ev desk.Event) (int, error) {
+	key := ev.User.ID
+	switch ev.Kind {
+	case desk.AgentReply, desk.AgentEdit, desk.AgentDelete:
+		t, err := r.store.ThreadTicket(ctx, ev.Platform, ev.Thread)
+		switch {
+		case err == nil:
+			key = t.Customer.ID
+		case errors.Is(err, desk.ErrNotFound):
+			key = "thread:" + ev.Thread // handled (and most likely dropped) by the worker
+		default:
+			return 0, err
+		}
+	case desk.ActionPressed, desk.FormSubmitted:
+		if ev.Ticket != 0 {
+			t, err := r.store.Ticket(ctx, ev.Ticket)
+			switch {
+			case err == nil:
+				key = t.Customer.ID
+			case !errors.Is(err, desk.ErrNotFound):
+				return 0, err
+			}
+		}
+	}
+	return shardFor(ev.Platform, key, r.opts.Shards), nil
+}
+
+func shardFor(platform, key string, shards int) int {
+	h := fnv.New32a()
+	h.Write([]byte(platform))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(shards))
+}

@@ -1,0 +1,137 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// errStopping is returned by waits cut short because the relay is stopping; the event in hand
+// stays queued and is handled again at the next start.
+var errStopping = errors.New("relay is stopping")
+
+// Run handles queued events until ctx ends, then lets the events in hand finish (at most
+// DrainTimeout) and returns. Events recorded but not yet handled stay in the store for the
+// next start: nothing is lost by stopping.
+func (r *Relay) Run(ctx context.Context) error {
+	// Work goes on with its own context: when ctx ends we stop reading new events, but a
+	// platform call under way completes, so the event it belongs to can be recorded as done.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg sync.WaitGroup
+	for shard := range r.opts.Shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.runShard(ctx, work, shard)
+		}()
+	}
+	<-ctx.Done()
+	r.stopOnce.Do(func() { close(r.stopping) })
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(r.opts.DrainTimeout):
+		r.log.Warn("stop: in-flight events did not finish in time; they stay queued", "timeout", r.opts.DrainTimeout)
+		cancelWork()
+		<-done
+	}
+	return nil
+}
+
+// runShard handles one shard's events, one at a time in order: first those read before a
+// crash and never acknowledged, then new ones.
+func (r *Relay) runShard(ctx, work context.Context, shard int) {
+	pending := true
+	backoff := r.opts.RetryInitial
+	for ctx.Err() == nil {
+		batch, err := r.store.ReadQueue(work, shard, pending, 64, time.Second)
+		if err != nil {
+			r.log.Error("read queue", "shard", shard, "err", err)
+			if r.wait(ctx, jitter(backoff)) != nil {
+				return
+			}
+			backoff = min(backoff*2, r.opts.RetryMax)
+			continue
+		}
+		backoff = r.opts.RetryInitial
+		if pending && len(batch) == 0 {
+			pending = false
+			continue
+		}
+		for _, q := range batch {
+			if !r.handleUntilDone(work, q) {
+				return // stopping: this and the rest of the batch stay queued
+			}
+		}
+	}
+}
+
+// handleUntilDone handles one event, retrying while the store or a platform is unavailable,
+// so that a later event of the same customer is never handled before it. It reports false if
+// the relay stopped first.
+func (r *Relay) handleUntilDone(ctx context.Context, q desk.Queued) bool {
+	backoff := r.opts.RetryInitial
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			// Whatever the failed attempt sent may have arrived: look before sending again.
+			q.Redelivered = true
+		}
+		err := r.handle(ctx, q)
+		if err == nil {
+			return true
+		}
+		if errors.Is(err, errStopping) || ctx.Err() != nil {
+			return false
+		}
+		r.log.Warn("event not handled yet; retrying", "platform", q.Event.Platform, "event", q.Event.ID,
+			"kind", q.Event.Kind, "attempt", attempt+1, "err", err)
+		if r.wait(ctx, jitter(backoff)) != nil {
+			return false
+		}
+		backoff = min(backoff*2, r.opts.RetryMax)
+	}
+}
+
+// wait sleeps for d unless the relay stops or ctx ends first.
+func (r *Relay) wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.stopping:
+		return errStopping
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// jitter spreads retries: a random wait between half of d and d.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// queuedAt is when the store recorded the event, read from a stream entry ID such as
+// "1700000000000-3", for the latency metric.
+func queuedAt(entry string) (time.Time, bool) {
+	ms, _, ok := strings.Cut(entry, "-")
+	if !ok {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(n), true
+}
