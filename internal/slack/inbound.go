@@ -1,0 +1,288 @@
+package slack
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// This file translates what Slack sends into desk.Events, one function per kind of payload,
+// for both transports: the HTTP handlers and Socket Mode parse their payloads into slack-go's
+// types and call the same functions, then deliver the outcome with (*Adapter).deliver.
+
+// Discard reasons (snake_case, used as metric labels by the core).
+const (
+	reasonOwnMessage       = "own_message"
+	reasonNotInThread      = "not_in_thread"
+	reasonOtherChannel     = "other_channel"
+	reasonUnchanged        = "unchanged"
+	reasonUnsupportedEvent = "unsupported_event"
+	reasonUnsupportedInter = "unsupported_interaction"
+	reasonNoAction         = "no_action"
+)
+
+// inbound is the outcome of translating one payload: an event to ingest, a reason it was
+// dropped on purpose, or neither (a payload that only needs acknowledging, like view_closed).
+type inbound struct {
+	event   *desk.Event
+	discard string
+}
+
+func ingest(ev desk.Event) inbound  { return inbound{event: &ev} }
+func discard(reason string) inbound { return inbound{discard: reason} }
+func ackOnly() inbound              { return inbound{} }
+
+// deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack.
+func (a *Adapter) deliver(ctx context.Context, in inbound) error {
+	switch {
+	case in.discard != "":
+		a.in.Discard(PlatformName, in.discard)
+		a.log.DebugContext(ctx, "slack payload discarded", "reason", in.discard)
+		return nil
+	case in.event == nil:
+		return nil
+	}
+	ev := *in.event
+	if err := a.in.Ingest(ctx, ev); err != nil {
+		a.log.ErrorContext(ctx, "slack event not recorded", "event", ev.ID, "kind", ev.Kind, "err", err)
+		return err
+	}
+	a.log.DebugContext(ctx, "slack event recorded", "event", ev.ID, "kind", ev.Kind, "channel", ev.Channel, "message", ev.Message)
+	return nil
+}
+
+// fromEventsAPI translates an Events API callback. The event's ID is the envelope's event_id,
+// which Slack keeps on every redelivery.
+func (a *Adapter) fromEventsAPI(e slackevents.EventsAPIEvent) inbound {
+	cb, ok := e.Data.(*slackevents.EventsAPICallbackEvent)
+	if e.Type != slackevents.CallbackEvent || !ok {
+		return ackOnly()
+	}
+	switch inner := e.InnerEvent.Data.(type) {
+	case *slackevents.MessageEvent:
+		return a.fromMessage(cb.EventID, inner)
+	}
+	return discard(reasonUnsupportedEvent)
+}
+
+// fromMessage classifies a message event by where it was written: a DM with the app is the
+// customer's, a reply in a thread of the triage channel an agent's; everything else, and the
+// app's own messages, are dropped with a reason.
+func (a *Adapter) fromMessage(eventID string, m *slackevents.MessageEvent) inbound {
+	var (
+		msg  *slackgo.Msg // the message the event is about
+		verb = "message"
+	)
+	switch m.SubType {
+	case "", "file_share", "thread_broadcast", "me_message":
+		msg = m.Message
+	case "message_changed":
+		msg, verb = m.Message, "edit"
+	case "message_deleted":
+		msg, verb = m.PreviousMessage, "delete"
+		if msg == nil {
+			msg = &slackgo.Msg{Timestamp: m.DeletedTimeStamp}
+		}
+	case "bot_message":
+		return discard(reasonOwnMessage)
+	default:
+		return discard(m.SubType)
+	}
+	if msg == nil {
+		msg = &slackgo.Msg{}
+	}
+	if m.BotID != "" || a.isOwn(msg) {
+		return discard(reasonOwnMessage)
+	}
+	if verb == "edit" && m.PreviousMessage != nil && m.PreviousMessage.Text == msg.Text && len(m.PreviousMessage.Files) == len(msg.Files) {
+		// Slack also reports unfurls and thread metadata as changes; the text is the same.
+		return discard(reasonUnchanged)
+	}
+
+	ev := desk.Event{
+		ID:       eventID,
+		Platform: PlatformName,
+		At:       firstTime(tsTime(firstOf(m.EventTimeStamp, m.TimeStamp, msg.Timestamp)), time.Now().UTC()),
+		User:     desk.User{ID: msg.User},
+		Channel:  m.Channel,
+		Message:  msg.Timestamp,
+	}
+	if verb == "delete" {
+		ev.Message = firstOf(m.DeletedTimeStamp, msg.Timestamp)
+	} else {
+		ev.Text = msg.Text
+		ev.Files = files(msg.Files)
+	}
+
+	switch {
+	case m.ChannelType == slackevents.ChannelTypeIM || (m.ChannelType == "" && strings.HasPrefix(m.Channel, "D")):
+		ev.Kind = map[string]desk.EventKind{"message": desk.CustomerMessage, "edit": desk.CustomerEdit, "delete": desk.CustomerDelete}[verb]
+	case m.Channel != "" && m.Channel == a.TriageChannel():
+		if msg.ThreadTimestamp == "" || msg.ThreadTimestamp == msg.Timestamp {
+			return discard(reasonNotInThread)
+		}
+		ev.Thread = msg.ThreadTimestamp
+		ev.Kind = map[string]desk.EventKind{"message": desk.AgentReply, "edit": desk.AgentEdit, "delete": desk.AgentDelete}[verb]
+	default:
+		return discard(reasonOtherChannel)
+	}
+	return ingest(ev)
+}
+
+// isOwn reports whether msg was posted by this app (or another bot, which Threadesk never
+// relays either): it has a bot ID or profile, is a bot_message, or its author is the app's
+// bot user. Answering them would loop.
+func (a *Adapter) isOwn(msg *slackgo.Msg) bool {
+	selfUser, selfBot := a.self()
+	return msg.BotID != "" || msg.BotProfile != nil || msg.SubType == "bot_message" ||
+		(selfUser != "" && msg.User == selfUser) || (selfBot != "" && msg.BotID == selfBot)
+}
+
+// fromInteraction translates a click (block_actions) or a submitted modal (view_submission).
+// A closed modal needs only an acknowledgement; other interactions are dropped.
+func (a *Adapter) fromInteraction(cb slackgo.InteractionCallback, raw []byte) inbound {
+	ev := desk.Event{
+		ID:       firstOf(cb.TriggerID, digest(raw)),
+		Platform: PlatformName,
+		At:       time.Now().UTC(),
+		User:     desk.User{ID: cb.User.ID, Name: firstOf(cb.User.Name, cb.User.Profile.DisplayName)},
+		Trigger:  cb.TriggerID,
+		Reply:    cb.ResponseURL,
+	}
+	switch cb.Type {
+	case slackgo.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return discard(reasonNoAction)
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		ev.Kind = desk.ActionPressed
+		ev.At = firstTime(tsTime(act.ActionTs), ev.At)
+		ev.Action = act.ActionID
+		ev.Value = firstOf(act.Value, act.SelectedOption.Value)
+		ev.Channel = firstOf(cb.Channel.ID, cb.Container.ChannelID)
+		ev.Message = firstOf(cb.Message.Timestamp, cb.Container.MessageTs)
+		ev.Thread = firstOf(cb.Message.ThreadTimestamp, cb.Container.ThreadTs)
+		if ev.Thread == ev.Message {
+			ev.Thread = ""
+		}
+		return ingest(ev)
+	case slackgo.InteractionTypeViewSubmission:
+		ev.Kind = desk.FormSubmitted
+		ev.Action = cb.View.CallbackID
+		ev.Value = cb.View.PrivateMetadata
+		ev.Form = formValues(cb.View.State)
+		if len(cb.ResponseURLs) > 0 {
+			ev.Reply = cb.ResponseURLs[0].ResponseURL
+		}
+		return ingest(ev)
+	case slackgo.InteractionTypeViewClosed:
+		return ackOnly()
+	}
+	return discard(reasonUnsupportedInter)
+}
+
+// formValues flattens a submitted modal's state to one string per field: the field ID is the
+// action ID (see formView), and a multi-select's values are comma-joined.
+func formValues(state *slackgo.ViewState) map[string]string {
+	values := map[string]string{}
+	if state == nil {
+		return values
+	}
+	for blockID, actions := range state.Values {
+		for actionID, v := range actions {
+			key := firstOf(actionID, blockID)
+			switch {
+			case v.SelectedOption.Value != "":
+				values[key] = v.SelectedOption.Value
+			case len(v.SelectedOptions) > 0:
+				parts := make([]string, 0, len(v.SelectedOptions))
+				for _, o := range v.SelectedOptions {
+					parts = append(parts, o.Value)
+				}
+				values[key] = strings.Join(parts, ",")
+			default:
+				values[key] = v.Value
+			}
+		}
+	}
+	return values
+}
+
+// fromCommand translates the slash command. Its ID is the trigger_id, unique per invocation,
+// or a digest of the request when Slack sent none.
+func (a *Adapter) fromCommand(cmd slackgo.SlashCommand, raw []byte) inbound {
+	return ingest(desk.Event{
+		ID:       firstOf(cmd.TriggerID, digest(raw)),
+		Platform: PlatformName,
+		Kind:     desk.CommandRun,
+		At:       time.Now().UTC(),
+		User:     desk.User{ID: cmd.UserID, Name: cmd.UserName},
+		Channel:  cmd.ChannelID,
+		Text:     strings.TrimSpace(cmd.Text),
+		Action:   cmd.Command,
+		Trigger:  cmd.TriggerID,
+		Reply:    cmd.ResponseURL,
+	})
+}
+
+func files(in []slackgo.File) []desk.File {
+	var out []desk.File
+	for _, f := range in {
+		out = append(out, desk.File{
+			ID:       f.ID,
+			Name:     firstOf(f.Name, f.Title),
+			MimeType: f.Mimetype,
+			Size:     int64(f.Size),
+			URL:      firstOf(f.URLPrivate, f.URLPrivateDownload),
+		})
+	}
+	return out
+}
+
+// tsTime reads a Slack timestamp ("1503435956.000247") as a time; zero when it is none.
+func tsTime(ts string) time.Time {
+	secs, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil || s <= 0 {
+		return time.Time{}
+	}
+	var us int64
+	if frac != "" {
+		frac = (frac + "000000")[:6]
+		us, _ = strconv.ParseInt(frac, 10, 64)
+	}
+	return time.Unix(s, us*1000).UTC()
+}
+
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// digest names a payload that carries no ID of its own; a redelivery of the same bytes gets
+// the same name.
+func digest(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:12])
+}

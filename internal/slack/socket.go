@@ -1,0 +1,135 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// ingestTimeout bounds how long one Socket Mode envelope may wait for the ingester. Slack
+// redelivers an envelope that is not acknowledged within a few seconds anyway.
+const ingestTimeout = 10 * time.Second
+
+// fatalRetry is how long Socket Mode waits before connecting again after Slack refused the app
+// token (invalid_auth, token_revoked, …); slack-go itself retries every other failure.
+const fatalRetry = time.Minute
+
+// runSocketMode receives events over Socket Mode until ctx ends. slack-go's client opens the
+// connection with apps.connections.open, reconnects when Slack sends a "disconnect" request or
+// the connection dies (no ping within its interval), and backs off on connection errors; it
+// gives up only on an invalid token, after which this loop tries again later.
+//
+// Envelopes are handled one at a time, in the order Slack sent them, and each is acknowledged
+// only once the ingester has recorded it: an envelope that is not acknowledged is sent again.
+func (a *Adapter) runSocketMode(ctx context.Context) {
+	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
+	go func() {
+		for {
+			err := client.RunContext(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.ErrorContext(ctx, "slack socket mode stopped; retrying", "err", err, "in", fatalRetry)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(fatalRetry):
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case evt := <-client.Events:
+			a.handleSocketEvent(ctx, client, evt)
+		}
+	}
+}
+
+// handleSocketEvent translates one Socket Mode event with the same functions as the HTTP
+// handlers, and acknowledges its envelope only after a successful delivery.
+func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	var (
+		in  inbound
+		raw []byte
+	)
+	if evt.Request != nil {
+		raw = evt.Request.Payload
+	}
+	switch evt.Type {
+	case socketmode.EventTypeEventsAPI:
+		e, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		in = a.fromEventsAPI(e)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slackgo.InteractionCallback)
+		if !ok {
+			return
+		}
+		in = a.fromInteraction(cb, raw)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slackgo.SlashCommand)
+		if !ok {
+			return
+		}
+		in = a.fromCommand(cmd, raw)
+	case socketmode.EventTypeErrorBadMessage:
+		a.badEnvelope(ctx, client, evt)
+		return
+	case socketmode.EventTypeConnected:
+		a.log.InfoContext(ctx, "slack socket mode connected")
+		return
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError:
+		a.log.WarnContext(ctx, "slack socket mode trouble", "type", evt.Type, "detail", describe(evt.Data))
+		return
+	default:
+		return
+	}
+	if evt.Request == nil {
+		return
+	}
+	ictx, cancel := context.WithTimeout(ctx, ingestTimeout)
+	defer cancel()
+	if err := a.deliver(ictx, in); err != nil {
+		// No acknowledgement: Slack sends the envelope again.
+		return
+	}
+	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+		a.log.WarnContext(ctx, "slack socket mode ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
+	}
+}
+
+// badEnvelope acknowledges an envelope slack-go could not parse (an event type it does not
+// know, such as one subscribed to by mistake). Sending it again would fail again, so it is
+// dropped with a reason instead of being redelivered forever.
+func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+	if !ok {
+		return
+	}
+	var req socketmode.Request
+	if err := json.Unmarshal(bad.Message, &req); err != nil || req.EnvelopeID == "" {
+		a.log.WarnContext(ctx, "slack socket mode message not understood", "err", bad.Cause)
+		return
+	}
+	a.log.WarnContext(ctx, "slack socket mode envelope not understood; dropped", "envelope", req.EnvelopeID, "type", req.Type, "err", bad.Cause)
+	a.in.Discard(PlatformName, reasonUnsupportedEvent)
+	if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
+		a.log.WarnContext(ctx, "slack socket mode ack failed", "envelope", req.EnvelopeID, "err", err)
+	}
+}
+
+func describe(data any) string {
+	if err, ok := data.(interface{ Error() string }); ok {
+		return err.Error()
+	}
+	return ""
+}
