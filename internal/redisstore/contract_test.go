@@ -30,6 +30,7 @@ var contract = []struct {
 	{"enqueue rejects", testEnqueueRejects},
 	{"read queue", testReadQueue},
 	{"read queue blocks", testReadQueueBlocks},
+	{"pending count", testPendingCount},
 	{"undecodable entry", testUndecodableEntry},
 	{"queue depth", testQueueDepth},
 	{"open ticket", testOpenTicket},
@@ -535,4 +536,19 @@ func testNotFound(t *testing.T, open opener) {
 	rdb.Set(ctxT(t), s.keys.customer("slack", "U04GHOST001"), 998, 0)
 	_, err = s.CustomerTicket(ctxT(t), "slack", "U04GHOST001")
 	wantNotFound(t, "CustomerTicket with a dangling pointer", err)
+}
+
+func testPendingCount(t *testing.T, open opener) {
+	s, _ := open(t, Options{Shards: 1})
+	for i := range 5 {
+		enqueue(t, s, 0, event(fmt.Sprintf("Ev%02d", i)))
+	}
+	readQueue(t, s, 0, false, 0)
+	got, err := s.ReadQueue(ctxT(t), 0, true, 2, 0)
+	if err != nil {
+		t.Fatalf("ReadQueue: %v", err)
+	}
+	if len(got) != 2 || got[0].Event.ID != "Ev00" || got[1].Event.ID != "Ev01" {
+		t.Errorf("first 2 pending = %+v, want Ev00 and Ev01", got)
+	}
 }

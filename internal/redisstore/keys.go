@@ -12,9 +12,12 @@
 //	                                                  consumer group "threadesk"
 //	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe)     Options.DedupeTTL (72h)
 //	<p>seq                                    string  ticket counter; INCR only, never reset   forever
-//	<p>t:<ticket number>                      hash    the ticket, non-empty fields only (see   forever
-//	                                                  ticketFields in ticket.go); times are
-//	                                                  unix milliseconds, tags a JSON array
+//	<p>t:<ticket number>                      hash    the ticket, non-empty fields only (the   forever
+//	                                                  f… constants in ticket.go); times are
+//	                                                  unix milliseconds, tags a JSON array;
+//	                                                  values over 64 bytes split into fields
+//	                                                  "<field>", "<field>~1", … so the hash
+//	                                                  stays a compact listpack (under 1 KB)
 //	<p>cust:<platform>:<user ID>              string  ticket number of the customer's latest   forever; moved only by
 //	                                                  ticket                                   OpenTicket
 //	<p>thread:<platform>:<thread root ID>     string  ticket number of the ticket whose card   forever

@@ -98,6 +98,10 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, pending bool, count in
 			out = append(out, q)
 		}
 	}
+	// miniredis ignores COUNT when it reads pending entries; Redis honours it.
+	if count > 0 && len(out) > count {
+		out = out[:count]
+	}
 	if len(gone) > 0 {
 		s.log.InfoContext(ctx, "acknowledging deleted queue entries", "shard", shard, "entries", len(gone))
 		if err := s.rdb.XAck(ctx, stream, group, gone...).Err(); err != nil {

@@ -117,14 +117,21 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// urlHost returns the host:port of a URL for error messages, or a placeholder when the URL is
-// too broken to tell.
+// urlHost returns the host:port of a URL for error messages, never its user or password, even
+// when the URL does not parse.
 func urlHost(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return "(unparsable URL)"
+	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
+		return u.Host
 	}
-	return u.Host
+	_, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return "(not a URL)"
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return host
 }
 
 // Ping checks that Redis answers.

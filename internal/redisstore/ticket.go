@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -196,12 +197,29 @@ func (s *Store) follow(ctx context.Context, pointer, what string) (desk.Ticket, 
 	return t, nil
 }
 
-// encodeTicket returns the non-empty fields of t as field/value pairs for HSET.
+// maxValue is the longest value a ticket hash field holds. Redis keeps a small hash as one
+// compact listpack only while every value is at most hash-max-listpack-value (64 bytes by
+// default); one longer value (an avatar URL) turns it into a hash table about three times the
+// size. Longer values are therefore split into pieces: the field holds the first 64 bytes and
+// fields "<field>~1", "<field>~2", … the rest.
+const maxValue = 64
+
+// pieceSep joins a field's name and a piece number.
+const pieceSep = "~"
+
+// encodeTicket returns the non-empty fields of t as field/value pairs for HSET, long values
+// split into pieces of maxValue bytes.
 func encodeTicket(t desk.Ticket) []any {
 	var out []any
 	str := func(f, v string) {
-		if v != "" {
-			out = append(out, f, v)
+		for i := 0; v != ""; i++ {
+			n := min(len(v), maxValue)
+			name := f
+			if i > 0 {
+				name = f + pieceSep + strconv.Itoa(i)
+			}
+			out = append(out, name, v[:n])
+			v = v[n:]
 		}
 	}
 	num := func(f string, n int64) {
@@ -262,6 +280,7 @@ func decodeTicket(v any) (desk.Ticket, error) {
 // ticketFromMap reads a ticket from its hash. Unknown fields are ignored, so that a newer
 // version may add some.
 func ticketFromMap(m map[string]string) (desk.Ticket, error) {
+	joinPieces(m)
 	var t desk.Ticket
 	var errs []error
 	num := func(f string) int64 {
@@ -313,4 +332,27 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
 	}
 	return t, nil
+}
+
+// joinPieces puts the values encodeTicket split back together, in place.
+func joinPieces(m map[string]string) {
+	for f, v := range m {
+		if strings.Contains(f, pieceSep) {
+			continue
+		}
+		var b strings.Builder
+		for i := 1; ; i++ {
+			p, ok := m[f+pieceSep+strconv.Itoa(i)]
+			if !ok {
+				break
+			}
+			if i == 1 {
+				b.WriteString(v)
+			}
+			b.WriteString(p)
+		}
+		if b.Len() > 0 {
+			m[f] = b.String()
+		}
+	}
 }
