@@ -1,0 +1,514 @@
+// Threadesk sandbox page. Plain JavaScript, no build step, no external assets. Text from people
+// and from the app is only ever put into the page as text nodes (never innerHTML).
+//
+// Test hooks (stable for browser tests; values are attributes, never layout):
+//   connection                      [data-state] = connecting | live | reconnecting
+//   errors > error                  one toast per failed request; its text is the server's error
+//   customer-name, customer-create  create a customer (input, button); agent-name, agent-create likewise
+//   customer-tab, agent-tab         [data-user-id][data-user-name][aria-selected] pick who is played
+//   dm-pane                         [data-user-id][data-user-name][data-selected="true" when shown]
+//     dm-messages > message, dm-input, dm-file (file input), dm-send
+//   triage > threads > thread       [data-thread-id] = native ID of the root message
+//     thread-root > message         the root (usually the ticket card)
+//     thread-replies > message      replies, oldest first
+//     thread-input, thread-file, thread-send
+//   triage-ephemeral > message      top-level answers only the selected agent sees
+//   triage-input, triage-send       top-level box of the triage channel (commands, or ignored messages)
+//   agent-dm-messages > message     what the app sent the selected agent by DM (read-only)
+//   message   [data-message-id][data-author (user ID, "" for the app)][data-from-app="true|false"]
+//             [data-marks="delivered failed note", space-separated][data-ephemeral="true|false"]
+//             [data-deleted][data-edited][data-failed]
+//     message-author, message-text, message-marks, message-file (link), message-error,
+//     message-retry, message-edit, message-delete, message-edit-input, message-edit-save,
+//     message-edit-cancel, ephemeral-dismiss
+//     card [data-message-id] > card-title, card-text, card-field [data-label] (text = value),
+//          card-button [data-action][data-value][data-style], card-context
+//   form-overlay [data-form-id][data-form-kind = desk.Form.ID][data-user-id]
+//     form > form-title, form-field [data-field-id][data-kind] > form-input (input/textarea/select),
+//     form-field-error, form-error, form-submit, form-cancel
+// Typing "/desk …" (the configured command) in any message box runs the command instead of
+// posting. Enter sends; Shift+Enter starts a new line.
+(() => {
+  'use strict';
+
+  const state = {
+    triage: 'triage', command: '/desk', maxText: 4000, maxUpload: 0,
+    users: new Map(), messages: new Map(), order: [], forms: new Map(),
+  };
+  const ui = {
+    customer: sessionStorage.getItem('sandbox.customer') || '',
+    agent: sessionStorage.getItem('sandbox.agent') || '',
+    dismissed: new Set(),
+    editing: null, // {id, draft}
+    panes: new Map(), // customer ID -> pane elements
+    threads: new Map(), // root ID -> thread elements
+    formShown: '', formDirty: false, formErrors: {}, formMessage: '',
+  };
+  const $ = (id) => document.getElementById(id);
+
+  // h builds an element: attrs set attributes (on* keys add listeners), children are nodes or
+  // strings (added as text).
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else if (k === 'value') el.value = v;
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return el;
+  }
+
+  // ---- talking to the server ----
+
+  function showError(text) {
+    const toast = h('div', { class: 'toast', 'data-testid': 'error' },
+      h('span', {}, text),
+      h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: () => toast.remove() }, '×'));
+    $('errors').append(toast);
+    setTimeout(() => toast.remove(), 10000);
+  }
+
+  async function api(path, body) {
+    const opts = { method: 'POST', headers: {} };
+    if (body instanceof FormData) {
+      opts.body = body;
+    } else {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch('/sandbox/api/' + path, opts);
+    } catch (e) {
+      showError('The sandbox server cannot be reached: ' + e.message);
+      throw e;
+    }
+    let data = null;
+    try { data = await res.json(); } catch (e) { /* not JSON */ }
+    if (data && data.message && data.message.id) upsertMessage(data.message);
+    if (!res.ok) {
+      const err = new Error((data && data.error) || ('HTTP ' + res.status));
+      err.status = res.status;
+      err.data = data || {};
+      if (!(data && data.fields)) showError(err.message);
+      throw err;
+    }
+    return data;
+  }
+
+  function upsertMessage(m) {
+    if (!state.messages.has(m.id)) state.order.push(m.id);
+    state.messages.set(m.id, m);
+    schedule();
+  }
+
+  function connect() {
+    const es = new EventSource('/sandbox/stream');
+    const conn = $('connection');
+    es.onopen = () => { conn.dataset.state = 'live'; conn.textContent = 'live'; };
+    es.onerror = () => { conn.dataset.state = 'reconnecting'; conn.textContent = 'reconnecting…'; };
+    es.addEventListener('snapshot', (e) => {
+      const s = JSON.parse(e.data);
+      state.triage = s.triage; state.command = s.command; state.maxText = s.maxText; state.maxUpload = s.maxUpload;
+      state.users = new Map(s.users.map((u) => [u.id, u]));
+      state.messages = new Map(s.messages.map((m) => [m.id, m]));
+      state.order = s.messages.map((m) => m.id);
+      state.forms = new Map(s.forms.map((f) => [f.id, f]));
+      for (const el of document.querySelectorAll('.cmd-name')) el.textContent = state.command;
+      conn.dataset.state = 'live'; conn.textContent = 'live';
+      schedule();
+    });
+    es.addEventListener('user', (e) => { const u = JSON.parse(e.data); state.users.set(u.id, u); schedule(); });
+    es.addEventListener('message', (e) => upsertMessage(JSON.parse(e.data)));
+    es.addEventListener('form', (e) => { const f = JSON.parse(e.data); state.forms.set(f.id, f); schedule(); });
+    es.addEventListener('form_closed', (e) => { state.forms.delete(JSON.parse(e.data).id); schedule(); });
+  }
+
+  // ---- actions ----
+
+  function isCommand(text) {
+    const t = text.trim();
+    return t === state.command || t.startsWith(state.command + ' ');
+  }
+
+  // send posts text (and files) as userID, under thread when given, or runs the command.
+  async function send(userID, text, fileInput, thread) {
+    const files = fileInput ? Array.from(fileInput.files) : [];
+    if (!text.trim() && files.length === 0) return false;
+    if (isCommand(text) && files.length === 0) {
+      await api('commands', { user: userID, text: text.trim() });
+      return true;
+    }
+    if (files.length > 0) {
+      const fd = new FormData();
+      fd.append('user', userID);
+      fd.append('text', text);
+      if (thread) fd.append('thread', thread);
+      for (const f of files) fd.append('file', f, f.name);
+      try {
+        await api('messages', fd);
+      } finally {
+        fileInput.value = '';
+      }
+      return true;
+    }
+    const body = { user: userID, text: text };
+    if (thread) body.thread = thread;
+    try {
+      await api('messages', body);
+    } catch (e) {
+      // A 503 left the message in the pane, flagged; anything else was refused outright.
+      if (e.status === 503) return true;
+      throw e;
+    }
+    return true;
+  }
+
+  // composer wires a textarea and button: Enter sends, Shift+Enter is a new line.
+  function composer(form, input, fileInput, who, thread) {
+    const submit = async (ev) => {
+      if (ev) ev.preventDefault();
+      const userID = who();
+      if (!userID) return;
+      try {
+        if (await send(userID, input.value, fileInput, thread)) input.value = '';
+      } catch (e) { /* shown already */ }
+    };
+    form.addEventListener('submit', submit);
+    input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submit(ev);
+    });
+  }
+
+  async function press(userID, m, a) {
+    try { await api('actions', { user: userID, message: m.id, action: a.id, value: a.value }); } catch (e) { /* shown */ }
+  }
+
+  async function createUser(role, input) {
+    const name = input.value.trim();
+    if (!name) { input.focus(); return; }
+    try {
+      const u = await api('users', { name: name, role: role });
+      state.users.set(u.id, u);
+      select(role, u.id);
+      input.value = '';
+    } catch (e) { /* shown */ }
+  }
+
+  function select(role, id) {
+    if (role === 'customer') { ui.customer = id; sessionStorage.setItem('sandbox.customer', id); }
+    else { ui.agent = id; sessionStorage.setItem('sandbox.agent', id); }
+    ui.editing = null;
+    schedule();
+  }
+
+  // ---- rendering ----
+
+  let pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    queueMicrotask(() => { pending = false; render(); });
+  }
+
+  function people(role) { return [...state.users.values()].filter((u) => u.role === role); }
+
+  function label(m) {
+    if (m.as) return m.as.displayName || m.as.name || m.as.id;
+    if (m.fromApp) return 'Threadesk';
+    const u = state.users.get(m.author);
+    return u ? u.name : m.author;
+  }
+
+  function formatSize(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KB';
+    return (n / 1024 / 1024).toFixed(1) + ' MB';
+  }
+
+  function renderCard(m, viewer) {
+    const c = m.card;
+    return h('div', { class: 'card', 'data-testid': 'card', 'data-message-id': m.id },
+      h('div', { class: 'card-title', 'data-testid': 'card-title' }, c.title),
+      c.text ? h('div', { class: 'card-text', 'data-testid': 'card-text' }, c.text) : null,
+      c.fields.length ? h('dl', { class: 'card-fields' }, c.fields.map((f) =>
+        h('div', { class: 'card-field' + (f.short ? ' short' : ''), 'data-testid': 'card-field', 'data-label': f.label },
+          h('dt', {}, f.label), h('dd', {}, f.value)))) : null,
+      c.actions.length ? h('div', { class: 'card-actions' }, c.actions.map((a) =>
+        h('button', {
+          type: 'button', class: a.style || null, 'data-testid': 'card-button',
+          'data-action': a.id, 'data-value': a.value, 'data-style': a.style || '',
+          disabled: !viewer, onclick: () => press(viewer, m, a),
+        }, a.label))) : null,
+      c.context ? h('div', { class: 'card-context', 'data-testid': 'card-context' }, c.context) : null);
+  }
+
+  // renderMessage draws one message as viewer (the user ID being played) sees it.
+  function renderMessage(m, viewer) {
+    const own = !m.fromApp && m.author === viewer;
+    const note = m.marks.includes('note');
+    const cls = ['msg'];
+    if (m.fromApp) cls.push('app');
+    if (own) cls.push('own');
+    if (note) cls.push('note');
+    if (m.ephemeral) cls.push('ephemeral');
+    if (m.deleted) cls.push('deleted');
+    if (m.error) cls.push('failed');
+    const marks = h('span', { class: 'marks', 'data-testid': 'message-marks' },
+      m.marks.includes('delivered') ? h('span', { class: 'mark-delivered', title: 'Delivered' }, '✓') : null,
+      m.marks.includes('failed') ? h('span', { class: 'mark-failed', title: 'Not delivered' }, '⚠') : null);
+    const at = new Date(m.at);
+    const meta = h('div', { class: 'meta' },
+      h('span', { class: 'author', 'data-testid': 'message-author' }, label(m)),
+      m.fromApp ? h('span', { class: 'badge' }, m.as ? 'via app' : 'APP') : null,
+      h('time', { datetime: m.at, title: at.toLocaleString() }, at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+      m.edited && !m.deleted ? h('span', { class: 'edited' }, '(edited)') : null,
+      own && !m.deleted && !(ui.editing && ui.editing.id === m.id) ? h('span', { class: 'tools' },
+        h('button', { type: 'button', class: 'link', 'data-testid': 'message-edit', onclick: () => { ui.editing = { id: m.id, draft: m.text, focus: true }; schedule(); } }, 'Edit'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'message-delete', onclick: () => change(viewer, m, 'delete', {}) }, 'Delete')) : null,
+      marks);
+    const el = h('div', {
+      class: cls.join(' '), 'data-testid': 'message', 'data-message-id': m.id, 'data-author': m.author || '',
+      'data-from-app': String(m.fromApp), 'data-marks': m.marks.join(' '), 'data-ephemeral': String(!!m.ephemeral),
+      'data-deleted': String(m.deleted), 'data-edited': String(m.edited), 'data-failed': String(!!m.error),
+    }, meta);
+    if (note) el.append(h('div', { class: 'note-label', 'data-testid': 'note-label' }, 'Internal note · not sent to the customer'));
+    if (m.ephemeral) {
+      el.append(h('div', { class: 'eph-label' }, 'Only visible to you · ',
+        h('button', { type: 'button', class: 'link', 'data-testid': 'ephemeral-dismiss', onclick: () => { ui.dismissed.add(m.id); schedule(); } }, 'Dismiss')));
+    }
+    if (m.deleted) {
+      el.append(h('div', { class: 'text', 'data-testid': 'message-text' }, 'This message was deleted.'));
+    } else if (ui.editing && ui.editing.id === m.id && own) {
+      const input = h('textarea', { 'data-testid': 'message-edit-input', rows: 2, 'aria-label': 'Edit message', value: ui.editing.draft });
+      input.addEventListener('input', () => { ui.editing.draft = input.value; });
+      const save = () => change(viewer, m, 'edit', { text: input.value }).then((ok) => { if (ok) { ui.editing = null; schedule(); } });
+      input.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
+        if (ev.key === 'Escape') { ui.editing = null; schedule(); }
+      });
+      el.append(h('div', { class: 'edit' }, input, h('div', { class: 'buttons' },
+        h('button', { type: 'button', class: 'primary', 'data-testid': 'message-edit-save', onclick: save }, 'Save'),
+        h('button', { type: 'button', 'data-testid': 'message-edit-cancel', onclick: () => { ui.editing = null; schedule(); } }, 'Cancel'))));
+      if (ui.editing.focus) {
+        ui.editing.focus = false;
+        queueMicrotask(() => { input.focus(); input.setSelectionRange(input.value.length, input.value.length); });
+      }
+    } else if (m.text && !m.card) {
+      el.append(h('div', { class: 'text', 'data-testid': 'message-text' }, m.text));
+    }
+    if (m.card && !m.deleted) el.append(renderCard(m, viewer));
+    if (m.files.length && !m.deleted) {
+      el.append(h('div', { class: 'files' }, m.files.map((f) => h('a', {
+        class: 'file', 'data-testid': 'message-file', href: f.url, target: '_blank', rel: 'noopener', 'data-file-id': f.id,
+      }, /^image\/(png|jpeg|gif|webp)$/.test(f.mimeType) ? h('img', { src: f.url, alt: f.name }) : null,
+      f.name + ' (' + formatSize(f.size) + ')'))));
+    }
+    if (m.error) {
+      el.append(h('div', { class: 'error', 'data-testid': 'message-error' }, '⚠ ' + m.error + ' ',
+        own ? h('button', { type: 'button', class: 'link', 'data-testid': 'message-retry', onclick: () => change(viewer, m, 'retry', {}) }, 'Retry') : null));
+    }
+    return el;
+  }
+
+  async function change(userID, m, what, extra) {
+    try {
+      await api('messages/' + encodeURIComponent(m.id) + '/' + what, Object.assign({ user: userID }, extra));
+      return true;
+    } catch (e) {
+      return e.status === 503; // the change is in the sandbox, flagged; the app may take it on retry
+    }
+  }
+
+  function visibleTo(m, viewer) {
+    return !m.ephemeral || (m.ephemeral === viewer && !ui.dismissed.has(m.id));
+  }
+
+  // keepScroll re-renders a scrolling list, staying at the bottom if it was there.
+  function keepScroll(list, nodes) {
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.replaceChildren(...nodes);
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  function renderTabs(role, nav, selected) {
+    nav.replaceChildren(...people(role).map((u) => h('button', {
+      type: 'button', class: 'tab', role: 'tab', 'data-testid': role + '-tab', 'data-user-id': u.id,
+      'data-user-name': u.name, 'aria-selected': String(u.id === selected), title: '@' + u.handle,
+      onclick: () => select(role, u.id),
+    }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle))));
+  }
+
+  function dmPane(u) {
+    let p = ui.panes.get(u.id);
+    if (p) return p;
+    const list = h('div', { class: 'messages', 'data-testid': 'dm-messages' });
+    const input = h('textarea', { 'data-testid': 'dm-input', rows: 2, placeholder: 'Message the app', 'aria-label': 'Message the app as ' + u.name });
+    const file = h('input', { type: 'file', multiple: true, class: 'attach', 'data-testid': 'dm-file', 'aria-label': 'Attach files' });
+    const form = h('form', { class: 'composer', 'data-testid': 'dm-composer' }, input, file,
+      h('button', { type: 'submit', 'data-testid': 'dm-send' }, 'Send'));
+    composer(form, input, file, () => u.id, '');
+    const root = h('div', { class: 'pane', 'data-testid': 'dm-pane', 'data-user-id': u.id, 'data-user-name': u.name },
+      h('div', { class: 'pane-title' }, 'Direct messages · ' + u.name + ' and Threadesk'), list, form);
+    $('dm-panes').append(root);
+    p = { root, list, input };
+    ui.panes.set(u.id, p);
+    return p;
+  }
+
+  function threadBox(rootID) {
+    let t = ui.threads.get(rootID);
+    if (t) return t;
+    const root = h('div', { class: 'root', 'data-testid': 'thread-root' });
+    const replies = h('div', { class: 'replies messages', 'data-testid': 'thread-replies' });
+    const input = h('textarea', { 'data-testid': 'thread-input', rows: 1, placeholder: 'Reply in thread (// for an internal note)', 'aria-label': 'Reply in thread' });
+    const file = h('input', { type: 'file', multiple: true, class: 'attach', 'data-testid': 'thread-file', 'aria-label': 'Attach files' });
+    const form = h('form', { class: 'composer', 'data-testid': 'thread-composer' }, input, file,
+      h('button', { type: 'submit', 'data-testid': 'thread-send' }, 'Reply'));
+    composer(form, input, file, () => ui.agent, rootID);
+    const el = h('article', { class: 'thread', 'data-testid': 'thread', 'data-thread-id': rootID }, root, replies, form);
+    $('threads').append(el);
+    t = { el, root, replies };
+    ui.threads.set(rootID, t);
+    return t;
+  }
+
+  function render() {
+    const active = document.activeElement;
+    if (ui.editing && active && active.dataset && active.dataset.testid === 'message-edit-input') ui.editing.focus = true;
+    const customers = people('customer');
+    const agents = people('agent');
+    if (!state.users.has(ui.customer)) ui.customer = customers.length ? customers[0].id : '';
+    if (!state.users.has(ui.agent)) ui.agent = agents.length ? agents[0].id : '';
+    renderTabs('customer', $('customer-tabs'), ui.customer);
+    renderTabs('agent', $('agent-tabs'), ui.agent);
+    $('no-customer').hidden = customers.length > 0;
+    $('no-agent').hidden = agents.length > 0;
+    $('triage').hidden = !ui.agent;
+
+    const msgs = state.order.map((id) => state.messages.get(id));
+
+    // Customers: one DM pane each, only the selected one shown.
+    for (const u of customers) {
+      const p = dmPane(u);
+      const shown = u.id === ui.customer;
+      p.root.hidden = !shown;
+      p.root.dataset.selected = String(shown);
+      if (shown) keepScroll(p.list, msgs.filter((m) => m.channel === u.dm && visibleTo(m, u.id)).map((m) => renderMessage(m, u.id)));
+    }
+
+    // Agents: the triage channel, one thread per top-level message, as the selected agent sees it.
+    const agent = state.users.get(ui.agent);
+    if (agent) {
+      const triage = msgs.filter((m) => m.channel === state.triage && visibleTo(m, agent.id));
+      const roots = triage.filter((m) => !m.thread && !m.ephemeral);
+      const rootIDs = new Set(roots.map((m) => m.id));
+      for (const [id, t] of ui.threads) if (!rootIDs.has(id)) { t.el.remove(); ui.threads.delete(id); }
+      const box = $('threads');
+      const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+      roots.forEach((r, i) => {
+        const t = threadBox(r.id);
+        // Move a thread only when out of order: moving a focused box would blur it.
+        if (box.children[i] !== t.el) box.insertBefore(t.el, box.children[i] || null);
+        t.root.replaceChildren(renderMessage(r, agent.id));
+        t.replies.replaceChildren(...triage.filter((m) => m.thread === r.id).map((m) => renderMessage(m, agent.id)));
+      });
+      if (atBottom) box.scrollTop = box.scrollHeight;
+      $('triage-ephemeral').replaceChildren(...triage.filter((m) => !m.thread && m.ephemeral).map((m) => renderMessage(m, agent.id)));
+      const dms = msgs.filter((m) => m.channel === agent.dm && visibleTo(m, agent.id));
+      $('agent-dm').hidden = dms.length === 0;
+      $('agent-dm-messages').replaceChildren(...dms.map((m) => renderMessage(m, agent.id)));
+    }
+
+    renderForm();
+  }
+
+  // renderForm shows the first open form of the agent or customer being played.
+  function renderForm() {
+    const overlay = $('form-overlay');
+    const f = [...state.forms.values()].find((x) => x.user === ui.agent || x.user === ui.customer);
+    if (!f) {
+      overlay.hidden = true;
+      overlay.replaceChildren();
+      ui.formShown = '';
+      return;
+    }
+    if (ui.formShown === f.id && !ui.formDirty) return; // keep what is typed
+    ui.formDirty = false;
+    if (ui.formShown !== f.id) { ui.formErrors = {}; ui.formMessage = ''; }
+    ui.formShown = f.id;
+    const who = state.users.get(f.user);
+    const inputs = {};
+    const fields = f.fields.map((ff) => {
+      let input;
+      const common = { 'data-testid': 'form-input', name: ff.id, id: 'form-' + ff.id };
+      const initial = ff.value ? ff.value.split(',').map((v) => v.trim()) : [];
+      if (ff.kind === 'select' || ff.kind === 'multiselect') {
+        input = h('select', Object.assign({ multiple: ff.kind === 'multiselect' }, common),
+          ff.kind === 'select' ? h('option', { value: '' }, ff.optional ? '(none)' : 'Choose…') : null,
+          ff.options.map((o) => h('option', { value: o, selected: initial.includes(o) }, o)));
+      } else if (ff.kind === 'textarea') {
+        input = h('textarea', Object.assign({ rows: 3, value: ff.value }, common));
+      } else {
+        input = h('input', Object.assign({ type: 'text', value: ff.value }, common));
+      }
+      inputs[ff.id] = { input, kind: ff.kind };
+      return h('label', { 'data-testid': 'form-field', 'data-field-id': ff.id, 'data-kind': ff.kind, for: 'form-' + ff.id },
+        h('span', {}, ff.label, ff.optional ? h('span', { class: 'optional' }, ' (optional)') : null),
+        input,
+        ui.formErrors[ff.id] ? h('span', { class: 'field-error', 'data-testid': 'form-field-error' }, ui.formErrors[ff.id]) : null);
+    });
+    const values = () => {
+      const out = {};
+      for (const [id, { input, kind }] of Object.entries(inputs)) {
+        out[id] = kind === 'multiselect' ? [...input.selectedOptions].map((o) => o.value).join(',') : input.value;
+      }
+      return out;
+    };
+    const submit = async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('forms/' + encodeURIComponent(f.id) + '/submit', { user: f.user, values: values() });
+      } catch (e) {
+        ui.formErrors = e.data.fields || {};
+        ui.formMessage = e.message;
+        // Keep what was typed: put the values back after the redraw.
+        const kept = values();
+        ui.formDirty = true;
+        render();
+        for (const [id, v] of Object.entries(kept)) {
+          const el = document.getElementById('form-' + id);
+          if (!el) continue;
+          if (el.multiple) for (const o of el.options) o.selected = v.split(',').includes(o.value);
+          else el.value = v;
+        }
+      }
+    };
+    const cancel = async () => {
+      try { await api('forms/' + encodeURIComponent(f.id) + '/cancel', { user: f.user }); } catch (e) { /* shown */ }
+    };
+    const modal = h('form', { class: 'modal', 'data-testid': 'form', onsubmit: submit },
+      h('h3', { 'data-testid': 'form-title' }, f.title),
+      h('p', { class: 'for' }, 'Shown to ' + (who ? who.name : f.user)),
+      fields,
+      ui.formMessage ? h('div', { class: 'form-error', 'data-testid': 'form-error' }, ui.formMessage) : null,
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', 'data-testid': 'form-cancel', onclick: cancel }, 'Cancel'),
+        h('button', { type: 'submit', class: 'primary', 'data-testid': 'form-submit' }, f.submit || 'Submit')));
+    overlay.replaceChildren(modal);
+    overlay.dataset.formId = f.id;
+    overlay.dataset.formKind = f.formId;
+    overlay.dataset.userId = f.user;
+    overlay.hidden = false;
+  }
+
+  $('customer-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('customer', $('customer-name')); });
+  $('agent-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('agent', $('agent-name')); });
+  composer($('triage-composer'), $('triage-input'), null, () => ui.agent, '');
+  connect();
+})();
