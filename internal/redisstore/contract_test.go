@@ -31,6 +31,7 @@ var contract = []struct {
 	{"read queue", testReadQueue},
 	{"read queue blocks", testReadQueueBlocks},
 	{"pending count", testPendingCount},
+	{"group made again", testGroupMadeAgain},
 	{"undecodable entry", testUndecodableEntry},
 	{"queue depth", testQueueDepth},
 	{"open ticket", testOpenTicket},
@@ -550,5 +551,15 @@ func testPendingCount(t *testing.T, open opener) {
 	}
 	if len(got) != 2 || got[0].Event.ID != "Ev00" || got[1].Event.ID != "Ev01" {
 		t.Errorf("first 2 pending = %+v, want Ev00 and Ev01", got)
+	}
+}
+
+func testGroupMadeAgain(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 1})
+	rdb.Del(ctxT(t), s.keys.queue(0)) // an emptied server, group and all
+	enqueue(t, s, 0, event("Ev01"))
+	got := readQueue(t, s, 0, false, 0)
+	if len(got) != 1 || got[0].Event.ID != "Ev01" {
+		t.Errorf("read after the group was lost = %+v, want Ev01", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -75,6 +76,14 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, pending bool, count in
 		args.Block = block
 	}
 	res, err := s.rdb.XReadGroup(ctx, args).Result()
+	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		// The stream was deleted or the server emptied since New: make the group again, from
+		// the stream's first entry so that nothing enqueued meanwhile is skipped.
+		if err := s.createGroup(ctx, shard); err != nil {
+			return nil, err
+		}
+		res, err = s.rdb.XReadGroup(ctx, args).Result()
+	}
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}

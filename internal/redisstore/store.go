@@ -81,12 +81,21 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	opts = opts.withDefaults()
 	s := &Store{rdb: rdb, opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger}
 	for shard := range opts.Shards {
-		err := rdb.XGroupCreateMkStream(ctx, s.keys.queue(shard), group, "0").Err()
-		if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-			return nil, fmt.Errorf("create consumer group of queue shard %d: %w", shard, err)
+		if err := s.createGroup(ctx, shard); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// createGroup creates the consumer group of a queue shard, and the stream if need be, unless
+// it exists. The group starts at the stream's first entry.
+func (s *Store) createGroup(ctx context.Context, shard int) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, s.keys.queue(shard), group, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create consumer group of queue shard %d: %w", shard, err)
+	}
+	return nil
 }
 
 // Open connects to the redis:// or rediss:// URL, checks that the server answers and returns
