@@ -1,0 +1,237 @@
+// Package mattermost is Threadesk's Mattermost adapter. It translates posts that arrive over
+// the WebSocket API (and, after a gap, over REST) into desk events, posts and edits messages
+// for the core through Client4, and serves the slash command, button and dialog callbacks
+// that Mattermost sends to PUBLIC_URL.
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// PlatformName is the adapter's name in events and tickets.
+const PlatformName = "mattermost"
+
+// Adapter is the Mattermost side of Threadesk: a desk.Platform for the core and the source of
+// Mattermost events. Create it with New, then call Start.
+type Adapter struct {
+	cfg    Config
+	in     desk.Ingester
+	log    *slog.Logger
+	client *model.Client4
+	http   *http.Client
+	cursor Cursor
+	now    func() time.Time
+
+	// Set by Start.
+	botID    string
+	botName  string
+	teamID   string
+	triageID string
+
+	mu       sync.Mutex
+	chanType map[string]model.ChannelType // channel ID → type, for edits and deletes
+	users    map[string]cachedUser
+
+	curMu  sync.Mutex
+	mark   int64            // the cursor's value, loaded by the event loop
+	loaded bool             // mark was read from the cursor
+	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
+
+	wg sync.WaitGroup
+}
+
+type cachedUser struct {
+	user desk.User
+	at   time.Time
+}
+
+// userTTL is how long a looked-up user's name and picture are reused.
+const userTTL = 10 * time.Minute
+
+// Options are the parts of an Adapter that tests and the lead may replace.
+type Options struct {
+	// Cursor keeps the high-water mark of seen posts across restarts; nil keeps it in memory
+	// only, which makes the catch-up at start cover nothing.
+	Cursor Cursor
+	// HTTPClient is used for REST calls and command responses; nil uses a client with a
+	// 30 s timeout.
+	HTTPClient *http.Client
+	// Now tells the time; nil uses time.Now.
+	Now func() time.Time
+}
+
+// New checks cfg and returns an Adapter that hands events to in. It makes no network call;
+// Start does.
+func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*Adapter, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("mattermost config: %w", err)
+	}
+	if in == nil {
+		return nil, errors.New("mattermost: nil ingester")
+	}
+	cfg.defaults()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Cursor == nil {
+		o.Cursor = &MemoryCursor{}
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	client := model.NewAPIv4Client(cfg.URL)
+	client.HTTPClient = o.HTTPClient
+	client.SetToken(cfg.Token)
+	return &Adapter{
+		cfg:      cfg,
+		in:       in,
+		log:      logger.With("platform", PlatformName),
+		client:   client,
+		http:     o.HTTPClient,
+		cursor:   o.Cursor,
+		now:      o.Now,
+		chanType: map[string]model.ChannelType{},
+		users:    map[string]cachedUser{},
+		recent:   map[string]int64{},
+	}, nil
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]{26}$`)
+
+// Start looks up the bot, the team and the triage channel, then runs the event loop in the
+// background until ctx ends: it connects the WebSocket, catches up on what was posted while
+// the app was away, and follows new posts, reconnecting with back-off. Start returns an error
+// when the settings do not fit the server (unknown team or channel, bot not a member).
+func (a *Adapter) Start(ctx context.Context) error {
+	me, resp, err := a.client.GetMe(ctx, "")
+	if err != nil {
+		return fmt.Errorf("mattermost: check the bot token with GetMe: %w", deliveryError("users.me", resp, err))
+	}
+	a.botID, a.botName = me.Id, me.Username
+
+	team, resp, err := a.client.GetTeamByName(ctx, a.cfg.Team, "")
+	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return fmt.Errorf("mattermost: team %q not found (or the bot %q is not in it)", a.cfg.Team, a.botName)
+		}
+		return fmt.Errorf("mattermost: look up team %q: %w", a.cfg.Team, deliveryError("teams.name", resp, err))
+	}
+	a.teamID = team.Id
+
+	ch, err := a.findChannel(ctx, a.cfg.TriageChannel)
+	if err != nil {
+		return err
+	}
+	a.triageID = ch.Id
+	a.rememberChannel(ch.Id, ch.Type)
+
+	if _, resp, err := a.client.GetChannelMember(ctx, ch.Id, a.botID, ""); err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return fmt.Errorf("mattermost: the bot %q is not a member of the triage channel %q; add it to the channel", a.botName, ch.Name)
+		}
+		return fmt.Errorf("mattermost: check the bot's membership of %q: %w", ch.Name, deliveryError("channels.members", resp, err))
+	}
+	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID)
+
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.run(ctx)
+	}()
+	return nil
+}
+
+// Wait blocks until the event loop started by Start has ended (after its ctx was cancelled).
+func (a *Adapter) Wait() { a.wg.Wait() }
+
+// findChannel resolves the triage channel setting: an ID of a channel in the team, or a name.
+func (a *Adapter) findChannel(ctx context.Context, nameOrID string) (*model.Channel, error) {
+	if idPattern.MatchString(nameOrID) {
+		ch, resp, err := a.client.GetChannel(ctx, nameOrID)
+		switch {
+		case err == nil && ch.TeamId == a.teamID:
+			return ch, nil
+		case err == nil:
+			return nil, fmt.Errorf("mattermost: channel %q is not in team %q", nameOrID, a.cfg.Team)
+		case resp == nil || (resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusForbidden):
+			return nil, fmt.Errorf("mattermost: look up channel %q: %w", nameOrID, deliveryError("channels.get", resp, err))
+		}
+		// Not an ID after all: try it as a name.
+	}
+	ch, resp, err := a.client.GetChannelByName(ctx, nameOrID, a.teamID, "")
+	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden) {
+			return nil, fmt.Errorf("mattermost: triage channel %q not found in team %q (or the bot %q is not a member)", nameOrID, a.cfg.Team, a.botName)
+		}
+		return nil, fmt.Errorf("mattermost: look up channel %q: %w", nameOrID, deliveryError("channels.name", resp, err))
+	}
+	return ch, nil
+}
+
+// Name is the platform's name in events and tickets.
+func (a *Adapter) Name() string { return PlatformName }
+
+// namePrefixReserve is what Limits keeps free for the "**Name:** " prefix of relayed messages.
+const namePrefixReserve = 100
+
+// Limits tells the core how long posts may be and how fast it may send them. MaxText leaves
+// room for the author's name that Post puts in front of relayed messages.
+func (a *Adapter) Limits() desk.Limits {
+	maxText := a.cfg.MaxText
+	if !a.cfg.SkipNamePrefix {
+		maxText -= namePrefixReserve
+	}
+	return desk.Limits{MaxText: maxText, PostRate: a.cfg.PostRate, PostBurst: a.cfg.PostBurst}
+}
+
+// TriageChannel is the ID of the triage channel, known after Start.
+func (a *Adapter) TriageChannel() string { return a.triageID }
+
+// BotUserID is the bot account's user ID, known after Start.
+func (a *Adapter) BotUserID() string { return a.botID }
+
+// Ping checks that the server answers and the bot token still works.
+func (a *Adapter) Ping(ctx context.Context) error {
+	_, resp, err := a.client.GetMe(ctx, "")
+	return deliveryError("users.me", resp, err)
+}
+
+func (a *Adapter) rememberChannel(id string, t model.ChannelType) {
+	a.mu.Lock()
+	a.chanType[id] = t
+	a.mu.Unlock()
+}
+
+// channelType returns a channel's type, from the cache or the server.
+func (a *Adapter) channelType(ctx context.Context, id string) (model.ChannelType, error) {
+	a.mu.Lock()
+	t, ok := a.chanType[id]
+	a.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	ch, resp, err := a.client.GetChannel(ctx, id)
+	if err != nil {
+		return "", deliveryError("channels.get", resp, err)
+	}
+	a.rememberChannel(id, ch.Type)
+	return ch.Type, nil
+}

@@ -1,0 +1,73 @@
+package mattermost
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// deliveryError turns a failed Client4 call into a *desk.DeliveryError, so the core can tell a
+// failure worth retrying (network, 5xx, rate limit) from a final one without knowing
+// Mattermost. A 404 also wraps desk.ErrNotFound. It returns nil when err is nil.
+func deliveryError(op string, resp *model.Response, err error) error {
+	if err == nil {
+		return nil
+	}
+	de := &desk.DeliveryError{Op: op, Err: err}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	var appErr *model.AppError
+	if errors.As(err, &appErr) && status == 0 {
+		status = appErr.StatusCode
+	}
+	switch {
+	case status == 0:
+		de.Reason, de.Temporary = "network", true
+	case status == http.StatusTooManyRequests:
+		de.Reason, de.Temporary = "rate_limited", true
+		if resp != nil {
+			de.RetryAfter = retryAfter(resp.Header)
+		}
+	case status >= 500:
+		de.Reason, de.Temporary = "http_"+strconv.Itoa(status), true
+	default:
+		de.Reason = "http_" + strconv.Itoa(status)
+		if appErr != nil && appErr.Id != "" {
+			de.Reason = appErr.Id
+		}
+	}
+	if status == http.StatusNotFound {
+		de.Err = fmt.Errorf("%w: %w", desk.ErrNotFound, err)
+	}
+	return de
+}
+
+// retryAfter reads the wait a 429 asks for: Retry-After in seconds, or else Mattermost's
+// X-Ratelimit-Reset, which also counts seconds until the limit resets.
+func retryAfter(h http.Header) time.Duration {
+	for _, name := range []string{"Retry-After", "X-Ratelimit-Reset"} {
+		v := strings.TrimSpace(h.Get(name))
+		if v == "" {
+			continue
+		}
+		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+			return time.Duration(n * float64(time.Second))
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			if d := time.Until(t); d > 0 {
+				return d
+			}
+			return 0
+		}
+	}
+	return 0
+}

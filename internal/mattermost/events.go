@@ -1,0 +1,219 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// change is what happened to a post: the three kinds of WebSocket events the adapter follows.
+type change int
+
+const (
+	posted change = iota
+	edited
+	deleted
+)
+
+// Reasons for posts the adapter drops on purpose, reported to Ingester.Discard.
+const (
+	reasonOwnMessage    = "own_message"
+	reasonNotInThread   = "not_in_thread"
+	reasonOtherChannel  = "other_channel"
+	reasonSystemMessage = "system_message"
+	reasonBadEvent      = "bad_event"
+)
+
+// kinds maps where a post was written and what happened to it to the event kind.
+var kinds = map[bool][3]desk.EventKind{
+	true:  {desk.CustomerMessage, desk.CustomerEdit, desk.CustomerDelete},
+	false: {desk.AgentReply, desk.AgentEdit, desk.AgentDelete},
+}
+
+// translate turns a post change into a desk event, or names the reason it is dropped.
+// channelType may be empty; it is then looked up. An error means the translation could not be
+// done now (the server did not answer) and should be tried again later.
+func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channelType model.ChannelType) (desk.Event, string, error) {
+	if p.UserId == a.botID {
+		return desk.Event{}, reasonOwnMessage, nil
+	}
+	if isSystemType(p.Type) {
+		return desk.Event{}, reasonSystemMessage, nil
+	}
+	customer := false
+	switch {
+	case p.ChannelId == a.triageID:
+		if p.RootId == "" {
+			return desk.Event{}, reasonNotInThread, nil
+		}
+	default:
+		if channelType == "" {
+			t, err := a.channelType(ctx, p.ChannelId)
+			if err != nil {
+				var de *desk.DeliveryError
+				if errors.As(err, &de) && !de.Temporary {
+					return desk.Event{}, reasonOtherChannel, nil
+				}
+				return desk.Event{}, "", fmt.Errorf("look up channel %s of post %s: %w", p.ChannelId, p.Id, err)
+			}
+			channelType = t
+		} else {
+			a.rememberChannel(p.ChannelId, channelType)
+		}
+		if channelType != model.ChannelTypeDirect {
+			return desk.Event{}, reasonOtherChannel, nil
+		}
+		customer = true
+	}
+
+	ev := desk.Event{
+		Platform: PlatformName,
+		Kind:     kinds[customer][c],
+		Channel:  p.ChannelId,
+		Message:  p.Id,
+		User:     a.author(ctx, p.UserId),
+	}
+	if !customer {
+		ev.Thread = p.RootId
+	}
+	switch c {
+	case posted:
+		ev.ID = p.Id
+		ev.At = time.UnixMilli(p.CreateAt)
+		ev.Text = p.Message
+		ev.Files = files(p)
+	case edited:
+		ev.ID = fmt.Sprintf("%s:%d", p.Id, p.EditAt)
+		ev.At = time.UnixMilli(p.EditAt)
+		ev.Text = p.Message
+		ev.Files = files(p)
+	case deleted:
+		ev.ID = p.Id + ":deleted"
+		if p.DeleteAt > 0 {
+			ev.At = time.UnixMilli(p.DeleteAt)
+		}
+	}
+	return ev, "", nil
+}
+
+// author describes a post's author; when the server cannot say, the ID alone will do rather
+// than holding the event back.
+func (a *Adapter) author(ctx context.Context, userID string) desk.User {
+	u, err := a.UserInfo(ctx, userID)
+	if err != nil {
+		a.log.Warn("look up post author", "user", userID, "err", err)
+		return desk.User{ID: userID}
+	}
+	return u
+}
+
+// files lists a post's attachments, with names and sizes when the post carries their
+// metadata.
+func files(p *model.Post) []desk.File {
+	if len(p.FileIds) == 0 {
+		return nil
+	}
+	known := map[string]*model.FileInfo{}
+	if p.Metadata != nil {
+		for _, fi := range p.Metadata.Files {
+			known[fi.Id] = fi
+		}
+	}
+	out := make([]desk.File, 0, len(p.FileIds))
+	for _, id := range p.FileIds {
+		f := desk.File{ID: id}
+		if fi := known[id]; fi != nil {
+			f.Name, f.MimeType, f.Size = fi.Name, fi.MimeType, fi.Size
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// itemTime is when the change happened on the server's clock, in Unix milliseconds, or 0 when
+// the post does not say (a post_deleted event carries the post as it was before).
+func itemTime(c change, p *model.Post) int64 {
+	switch c {
+	case posted:
+		return p.CreateAt
+	case edited:
+		return p.EditAt
+	}
+	return p.DeleteAt
+}
+
+// handle translates one post change and records it: Ingest for events, Discard for the rest.
+// The cursor advances only once the event is recorded; an error means it was not, and the
+// caller must come back to it (through a catch-up).
+func (a *Adapter) handle(ctx context.Context, c change, p *model.Post, channelType model.ChannelType) error {
+	ev, reason, err := a.translate(ctx, c, p, channelType)
+	if err != nil {
+		return err
+	}
+	mark := itemTime(c, p)
+	switch {
+	case reason != "":
+		a.in.Discard(PlatformName, reason)
+	case a.seen(ev.ID):
+		// Recorded already in this run: a catch-up overlapping what the WebSocket delivered.
+	default:
+		if ev.At.UnixMilli() <= 0 {
+			ev.At = a.now()
+		}
+		if err := a.in.Ingest(ctx, ev); err != nil {
+			return fmt.Errorf("ingest %s %s: %w", ev.Kind, ev.ID, err)
+		}
+		a.remember(ev.ID, mark)
+		a.log.Debug("mattermost event", "kind", ev.Kind, "event", ev.ID, "channel", ev.Channel)
+	}
+	return a.advance(ctx, mark)
+}
+
+// seen reports whether an event was ingested recently by this process. The core deduplicates
+// anyway; this only spares it the overlap of every catch-up.
+func (a *Adapter) seen(id string) bool {
+	a.curMu.Lock()
+	defer a.curMu.Unlock()
+	_, ok := a.recent[id]
+	return ok
+}
+
+func (a *Adapter) remember(id string, mark int64) {
+	a.curMu.Lock()
+	defer a.curMu.Unlock()
+	if mark == 0 {
+		mark = a.mark
+	}
+	a.recent[id] = mark
+	if len(a.recent) > 4096 {
+		horizon := a.mark - 2*a.cfg.CatchUpOverlap.Milliseconds()
+		for k, m := range a.recent {
+			if m < horizon {
+				delete(a.recent, k)
+			}
+		}
+	}
+}
+
+// advance moves the cursor forward (never back).
+func (a *Adapter) advance(ctx context.Context, mark int64) error {
+	a.curMu.Lock()
+	defer a.curMu.Unlock()
+	if mark <= a.mark {
+		return nil
+	}
+	if err := a.cursor.Save(ctx, mark); err != nil {
+		return fmt.Errorf("save mattermost cursor: %w", err)
+	}
+	a.mark = mark
+	return nil
+}
+
+// isSystemType reports post types Mattermost writes itself (joins, header changes, …).
+func isSystemType(t string) bool { return strings.HasPrefix(t, model.PostSystemMessagePrefix) }

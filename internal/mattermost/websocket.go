@@ -1,0 +1,280 @@
+package mattermost
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// run keeps a WebSocket session going until ctx ends, with exponential back-off between
+// failed attempts. Every session first catches up over REST on what it may have missed.
+func (a *Adapter) run(ctx context.Context) {
+	backoff := a.cfg.ReconnectMin
+	for ctx.Err() == nil {
+		started := time.Now()
+		err := a.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(started) > 10*a.cfg.ReconnectMin {
+			backoff = a.cfg.ReconnectMin // it was up a good while: a fresh failure
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		a.log.Warn("mattermost websocket down, reconnecting", "err", err, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, a.cfg.ReconnectMax)
+	}
+}
+
+// session connects, catches up and follows events until the connection fails, an event cannot
+// be recorded, or ctx ends.
+func (a *Adapter) session(ctx context.Context) error {
+	if err := a.loadCursor(ctx); err != nil {
+		return err
+	}
+	ws, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	ws.Listen()
+	defer closeSocket(ws)
+
+	// Catch up only once the socket is open, so that nothing falls between the two.
+	if err := a.catchUp(ctx); err != nil {
+		return fmt.Errorf("catch up: %w", err)
+	}
+	return a.consume(ctx, ws)
+}
+
+// loadCursor reads the high-water mark once per run. With none saved yet (the first start of
+// an installation) it starts from now rather than replaying the bot's whole history.
+func (a *Adapter) loadCursor(ctx context.Context) error {
+	a.curMu.Lock()
+	loaded := a.loaded
+	a.curMu.Unlock()
+	if loaded {
+		return nil
+	}
+	ms, err := a.cursor.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("load mattermost cursor: %w", err)
+	}
+	if ms == 0 {
+		ms = a.now().UnixMilli()
+		if err := a.cursor.Save(ctx, ms); err != nil {
+			return fmt.Errorf("save mattermost cursor: %w", err)
+		}
+	}
+	a.curMu.Lock()
+	a.mark, a.loaded = ms, true
+	a.curMu.Unlock()
+	return nil
+}
+
+func (a *Adapter) dial(ctx context.Context) (*model.WebSocketClient, error) {
+	wsURL := a.cfg.URL
+	switch {
+	case strings.HasPrefix(wsURL, "https://"):
+		wsURL = "wss://" + strings.TrimPrefix(wsURL, "https://")
+	case strings.HasPrefix(wsURL, "http://"):
+		wsURL = "ws://" + strings.TrimPrefix(wsURL, "http://")
+	}
+	dialer := &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: 15 * time.Second,
+		NetDialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	ws, err := model.NewWebSocketClient4WithDialer(dialer, wsURL, a.cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("connect websocket: %w", err)
+	}
+	return ws, nil
+}
+
+// closeSocket closes ws and drains its channels, so that its reader goroutine, which may be
+// blocked handing over an event, can end.
+func closeSocket(ws *model.WebSocketClient) {
+	ws.Close()
+	go func() {
+		for range ws.EventChannel {
+		}
+	}()
+	go func() {
+		for range ws.ResponseChannel {
+		}
+	}()
+}
+
+// consume follows the socket's events until it fails.
+func (a *Adapter) consume(ctx context.Context, ws *model.WebSocketClient) error {
+	responses := ws.ResponseChannel
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-ws.EventChannel:
+			if !ok {
+				if ws.ListenError != nil {
+					return fmt.Errorf("websocket closed: %w", ws.ListenError)
+				}
+				return errors.New("websocket closed")
+			}
+			if err := a.onEvent(ctx, ev); err != nil {
+				return err
+			}
+		case _, ok := <-responses:
+			if !ok {
+				responses = nil
+			}
+		case <-ws.PingTimeoutChannel:
+			return errors.New("websocket ping timeout")
+		}
+	}
+}
+
+var wsChanges = map[model.WebsocketEventType]change{
+	model.WebsocketEventPosted:      posted,
+	model.WebsocketEventPostEdited:  edited,
+	model.WebsocketEventPostDeleted: deleted,
+}
+
+// onEvent handles one WebSocket event. The post comes JSON-encoded inside data.post.
+func (a *Adapter) onEvent(ctx context.Context, ev *model.WebSocketEvent) error {
+	c, ok := wsChanges[ev.EventType()]
+	if !ok {
+		return nil
+	}
+	data := ev.GetData()
+	raw, _ := data["post"].(string)
+	var p model.Post
+	if err := json.Unmarshal([]byte(raw), &p); err != nil || p.Id == "" || p.ChannelId == "" {
+		a.log.Warn("mattermost event without a readable post", "event", ev.EventType())
+		a.in.Discard(PlatformName, reasonBadEvent)
+		return nil
+	}
+	channelType, _ := data["channel_type"].(string)
+	return a.handle(ctx, c, &p, model.ChannelType(channelType))
+}
+
+// Catch-up limits: the server returns at most 1000 posts per "since" request.
+const (
+	sincePageMax  = 1000
+	sincePagesMax = 50
+)
+
+type item struct {
+	c  change
+	p  *model.Post
+	ct model.ChannelType
+	at int64
+}
+
+// catchUp reads what changed since the cursor (less an overlap for events that arrived out of
+// order) in the triage channel and the bot's direct channels, and feeds it through the same
+// translation as WebSocket events, oldest first. Overlaps are harmless: events carry the same
+// IDs either way and the core deduplicates them.
+func (a *Adapter) catchUp(ctx context.Context) error {
+	a.curMu.Lock()
+	since := a.mark - a.cfg.CatchUpOverlap.Milliseconds()
+	a.curMu.Unlock()
+
+	type target struct {
+		id string
+		ct model.ChannelType
+	}
+	targets := []target{{a.triageID, model.ChannelTypeOpen}}
+	chans, resp, err := a.client.GetChannelsForTeamForUser(ctx, a.teamID, a.botID, false, "")
+	if err != nil {
+		return fmt.Errorf("list the bot's channels: %w", deliveryError("users.teams.channels", resp, err))
+	}
+	for _, ch := range chans {
+		// Only direct channels with posts since the mark: edits and deletions in a DM with
+		// no newer post are the one thing a catch-up does not see.
+		if ch.Type == model.ChannelTypeDirect && max(ch.LastPostAt, ch.LastRootPostAt) > since {
+			targets = append(targets, target{ch.Id, ch.Type})
+			a.rememberChannel(ch.Id, ch.Type)
+		}
+	}
+
+	var items []item
+	for _, t := range targets {
+		posts, err := a.postsSince(ctx, t.id, since)
+		if err != nil {
+			return err
+		}
+		for _, p := range posts {
+			switch {
+			case p.DeleteAt > 0:
+				if p.DeleteAt > since {
+					items = append(items, item{deleted, p, t.ct, p.DeleteAt})
+				}
+			default:
+				if p.CreateAt > since {
+					items = append(items, item{posted, p, t.ct, p.CreateAt})
+				}
+				if p.EditAt > since {
+					items = append(items, item{edited, p, t.ct, p.EditAt})
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(items, func(x, y item) int { return cmp.Compare(x.at, y.at) })
+	for _, it := range items {
+		if err := a.handle(ctx, it.c, it.p, it.ct); err != nil {
+			return err
+		}
+	}
+	if len(items) > 0 {
+		a.log.Info("mattermost catch-up", "channels", len(targets), "changes", len(items))
+	}
+	return nil
+}
+
+// postsSince returns every post of a channel modified after since, following the server's
+// 1000-post pages.
+func (a *Adapter) postsSince(ctx context.Context, channelID string, since int64) ([]*model.Post, error) {
+	seen := map[string]*model.Post{}
+	for range sincePagesMax {
+		list, resp, err := a.client.GetPostsSince(ctx, channelID, since, false)
+		if err != nil {
+			return nil, fmt.Errorf("read posts of %s since %d: %w", channelID, since, deliveryError("channels.posts", resp, err))
+		}
+		next := since
+		for _, p := range list.Posts {
+			if p.ChannelId != channelID {
+				continue
+			}
+			seen[p.Id] = p
+			next = max(next, p.UpdateAt)
+		}
+		if len(list.Posts) < sincePageMax || next == since {
+			break
+		}
+		since = next
+	}
+	out := make([]*model.Post, 0, len(seen))
+	for _, p := range seen {
+		out = append(out, p)
+	}
+	return out, nil
+}
