@@ -64,7 +64,7 @@ type Adapter struct {
 	botID     string // the app's bot ID (B…), learned from auth.test in Start
 	triageID  string // the triage channel's ID, resolved in Start
 
-	stop func()         // cancels Socket Mode
+	stop func()        // cancels Socket Mode
 	done chan struct{} // closed when Socket Mode has stopped
 }
 

@@ -153,4 +153,3 @@ func (a *Adapter) verified(next func(http.ResponseWriter, *http.Request, []byte)
 		next(w, r, body)
 	})
 }
-
