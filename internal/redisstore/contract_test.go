@@ -405,6 +405,7 @@ func testLinks(t *testing.T, open opener) {
 			{Channel: "C04TRIAGE01", ID: "1710408387.000100"},
 			{Channel: "C04TRIAGE01", ID: "1710408387.000200"},
 		},
+		Files: []desk.MessageRef{{Channel: "C04TRIAGE01", ID: "1710408387.000300"}},
 	}
 	apply(t, s, desk.PutLink{Platform: "slack", Link: link})
 	got, err := s.Link(ctxT(t), "slack", src)

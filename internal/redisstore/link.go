@@ -17,12 +17,16 @@ type linkValue struct {
 	Ticket desk.TicketID `json:"t"`
 	Kind   desk.LinkKind `json:"k"`
 	Parts  [][2]string   `json:"p,omitempty"`
+	Files  [][2]string   `json:"f,omitempty"`
 }
 
 func encodeLink(l desk.Link) ([]byte, error) {
 	v := linkValue{Ticket: l.Ticket, Kind: l.Kind}
 	for _, p := range l.Parts {
 		v.Parts = append(v.Parts, [2]string{p.Channel, p.ID})
+	}
+	for _, f := range l.Files {
+		v.Files = append(v.Files, [2]string{f.Channel, f.ID})
 	}
 	return json.Marshal(v)
 }
@@ -35,6 +39,9 @@ func decodeLink(src desk.MessageRef, b []byte) (desk.Link, error) {
 	l := desk.Link{Ticket: v.Ticket, Kind: v.Kind, Source: src}
 	for _, p := range v.Parts {
 		l.Parts = append(l.Parts, desk.MessageRef{Channel: p[0], ID: p[1]})
+	}
+	for _, f := range v.Files {
+		l.Files = append(l.Files, desk.MessageRef{Channel: f[0], ID: f[1]})
 	}
 	return l, nil
 }

@@ -1,0 +1,352 @@
+// Package desktest is Threadesk's test harness: a hand-written fake of desk.Platform that
+// records what the core sends and can be told to fail in the ways real platforms fail (rate
+// limits, outages, refusals, a crash between sending and recording).
+package desktest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Message is a message as the fake platform holds it.
+type Message struct {
+	Ref     desk.MessageRef
+	Thread  string
+	Text    string
+	As      string // label of the persona it was posted as
+	Card    *desk.Card
+	Key     string
+	File    []byte
+	Marks   []desk.Mark
+	Deleted bool
+	Edits   int
+	At      time.Time
+}
+
+// Call is one platform call the fake received.
+type Call struct {
+	Op      string // "post", "update", "delete", "upload", "mark", "find", "download", "user"
+	Channel string
+	Key     string
+	At      time.Time
+}
+
+// Platform is an in-memory desk.Platform. Its zero value is not usable: create it with New.
+type Platform struct {
+	name    string
+	triage  string
+	limits  desk.Limits
+	mu      sync.Mutex
+	seq     int
+	msgs    []*Message
+	calls   []Call
+	users   map[string]desk.User
+	files   map[string][]byte
+	changed chan struct{}
+
+	fail      func(c Call) error
+	afterPost func(m Message)
+}
+
+// SetFail makes the fake ask f before every call; a non-nil error is returned instead of
+// doing the call. nil clears it.
+func (p *Platform) SetFail(f func(c Call) error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail = f
+}
+
+// SetAfterPost makes the fake run f after a post (or upload) was stored and before it returns,
+// on the caller's goroutine: a test can end that goroutine there (runtime.Goexit) to simulate a
+// crash between sending and recording. nil clears it.
+func (p *Platform) SetAfterPost(f func(m Message)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.afterPost = f
+}
+
+// New returns a fake platform with a triage channel "C-TRIAGE".
+func New(name string, limits desk.Limits) *Platform {
+	return &Platform{
+		name: name, triage: "C-TRIAGE", limits: limits,
+		users: make(map[string]desk.User), files: make(map[string][]byte),
+		changed: make(chan struct{}),
+	}
+}
+
+// AddUser makes a user known to UserInfo.
+func (p *Platform) AddUser(u desk.User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.users[u.ID] = u
+}
+
+// AddFile makes a file downloadable, as if a user had shared it.
+func (p *Platform) AddFile(id string, content []byte) desk.File {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.files[id] = content
+	return desk.File{ID: id, Name: id + ".bin", Size: int64(len(content))}
+}
+
+// Name implements desk.Platform.
+func (p *Platform) Name() string { return p.name }
+
+// Limits implements desk.Platform.
+func (p *Platform) Limits() desk.Limits { return p.limits }
+
+// TriageChannel implements desk.Platform.
+func (p *Platform) TriageChannel() string { return p.triage }
+
+func (p *Platform) enter(c Call) error {
+	c.At = time.Now()
+	p.mu.Lock()
+	fail := p.fail
+	p.mu.Unlock()
+	if fail != nil {
+		if err := fail(c); err != nil {
+			p.mu.Lock()
+			p.calls = append(p.calls, c)
+			p.mu.Unlock()
+			return err
+		}
+	}
+	p.mu.Lock()
+	p.calls = append(p.calls, c)
+	p.mu.Unlock()
+	return nil
+}
+
+// notify wakes Wait; call with the lock held.
+func (p *Platform) notify() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func (p *Platform) store(m Message) Message {
+	p.mu.Lock()
+	p.seq++
+	m.Ref.ID = strconv.Itoa(p.seq)
+	m.At = time.Now()
+	p.msgs = append(p.msgs, &m)
+	p.notify()
+	after := p.afterPost
+	p.mu.Unlock()
+	if after != nil {
+		after(m)
+	}
+	return m
+}
+
+// Post implements desk.Platform.
+func (p *Platform) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, error) {
+	if err := p.enter(Call{Op: "post", Channel: m.Channel, Key: m.Key}); err != nil {
+		return desk.MessageRef{}, err
+	}
+	msg := Message{Ref: desk.MessageRef{Channel: m.Channel}, Thread: m.Thread, Text: m.Text, Card: m.Card, Key: m.Key}
+	if m.As != nil {
+		msg.As = m.As.Label()
+	}
+	return p.store(msg).Ref, nil
+}
+
+// Upload implements desk.Platform.
+func (p *Platform) Upload(ctx context.Context, m desk.Outgoing, f desk.File, content io.Reader) (desk.MessageRef, error) {
+	if err := p.enter(Call{Op: "upload", Channel: m.Channel, Key: m.Key}); err != nil {
+		return desk.MessageRef{}, err
+	}
+	b, err := io.ReadAll(content)
+	if err != nil {
+		return desk.MessageRef{}, err
+	}
+	msg := Message{Ref: desk.MessageRef{Channel: m.Channel}, Thread: m.Thread, Text: m.Text, Key: m.Key, File: b}
+	if m.As != nil {
+		msg.As = m.As.Label()
+	}
+	return p.store(msg).Ref, nil
+}
+
+// Download implements desk.Platform.
+func (p *Platform) Download(ctx context.Context, f desk.File) (io.ReadCloser, error) {
+	if err := p.enter(Call{Op: "download", Key: f.ID}); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.files[f.ID]
+	if !ok {
+		return nil, fmt.Errorf("file %s: %w", f.ID, desk.ErrNotFound)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (p *Platform) find(ref desk.MessageRef) *Message {
+	for _, m := range p.msgs {
+		if m.Ref == ref && !m.Deleted {
+			return m
+		}
+	}
+	return nil
+}
+
+// Update implements desk.Platform.
+func (p *Platform) Update(ctx context.Context, ref desk.MessageRef, m desk.Outgoing) error {
+	if err := p.enter(Call{Op: "update", Channel: ref.Channel, Key: m.Key}); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := p.find(ref)
+	if msg == nil {
+		return fmt.Errorf("update %v: %w", ref, desk.ErrNotFound)
+	}
+	msg.Text, msg.Card = m.Text, m.Card
+	msg.Edits++
+	p.notify()
+	return nil
+}
+
+// Delete implements desk.Platform.
+func (p *Platform) Delete(ctx context.Context, ref desk.MessageRef) error {
+	if err := p.enter(Call{Op: "delete", Channel: ref.Channel}); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := p.find(ref)
+	if msg == nil {
+		return fmt.Errorf("delete %v: %w", ref, desk.ErrNotFound)
+	}
+	msg.Deleted = true
+	p.notify()
+	return nil
+}
+
+// Mark implements desk.Platform. Marks are recorded on any message, including ones the fake
+// did not post (a user's message), which it then keeps as a bare entry.
+func (p *Platform) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark) error {
+	if err := p.enter(Call{Op: "mark", Channel: ref.Channel}); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := p.find(ref)
+	if msg == nil {
+		msg = &Message{Ref: ref, Key: "user-message"}
+		p.msgs = append(p.msgs, msg)
+	}
+	if !slices.Contains(msg.Marks, mark) {
+		msg.Marks = append(msg.Marks, mark)
+	}
+	p.notify()
+	return nil
+}
+
+// Find implements desk.Platform.
+func (p *Platform) Find(ctx context.Context, channel, thread, key string) (desk.MessageRef, error) {
+	if err := p.enter(Call{Op: "find", Channel: channel, Key: key}); err != nil {
+		return desk.MessageRef{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.msgs {
+		if m.Key == key && m.Ref.Channel == channel && m.Thread == thread && !m.Deleted {
+			return m.Ref, nil
+		}
+	}
+	return desk.MessageRef{}, fmt.Errorf("message with key %s: %w", key, desk.ErrNotFound)
+}
+
+// OpenDM implements desk.Platform: the DM channel of user U is "D-U".
+func (p *Platform) OpenDM(ctx context.Context, userID string) (string, error) {
+	return "D-" + userID, nil
+}
+
+// UserInfo implements desk.Platform.
+func (p *Platform) UserInfo(ctx context.Context, userID string) (desk.User, error) {
+	if err := p.enter(Call{Op: "user", Key: userID}); err != nil {
+		return desk.User{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u, ok := p.users[userID]
+	if !ok {
+		return desk.User{}, fmt.Errorf("user %s: %w", userID, desk.ErrNotFound)
+	}
+	return u, nil
+}
+
+// OpenForm implements desk.Platform.
+func (p *Platform) OpenForm(ctx context.Context, trigger string, f desk.Form) error {
+	return p.enter(Call{Op: "form", Key: f.ID})
+}
+
+// Ping implements desk.Platform.
+func (p *Platform) Ping(ctx context.Context) error { return p.enter(Call{Op: "ping"}) }
+
+// Messages returns copies of the live (not deleted) messages in a channel, under a thread ("" for
+// top-level and DM messages), in the order they were posted.
+func (p *Platform) Messages(channel, thread string) []Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Message
+	for _, m := range p.msgs {
+		if m.Ref.Channel == channel && m.Thread == thread && !m.Deleted && m.Key != "user-message" {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+// Message returns a copy of one message, deleted or not.
+func (p *Platform) Message(ref desk.MessageRef) (Message, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.msgs {
+		if m.Ref == ref {
+			return *m, true
+		}
+	}
+	return Message{}, false
+}
+
+// Calls returns the calls received so far with the given op ("" for all).
+func (p *Platform) Calls(op string) []Call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Call
+	for _, c := range p.calls {
+		if op == "" || c.Op == op {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Wait polls cond, each time the fake changes, until it holds or timeout passes. It reports
+// whether cond held.
+func (p *Platform) Wait(timeout time.Duration, cond func() bool) bool {
+	deadline := time.After(timeout)
+	for {
+		p.mu.Lock()
+		ch := p.changed
+		p.mu.Unlock()
+		if cond() {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			return cond()
+		}
+	}
+}

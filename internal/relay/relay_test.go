@@ -1,0 +1,485 @@
+package relay_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/desktest"
+	"github.com/threadesk/threadesk/internal/redisstore"
+	"github.com/threadesk/threadesk/internal/redistest"
+	"github.com/threadesk/threadesk/internal/relay"
+)
+
+func TestFirstMessageOpensTicketWithCardAndThread(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "my printer is on fire"))
+
+	tk := h.ticketOf("U1")
+	if tk.ID != 1 || tk.Status != desk.StatusNew || tk.DMChannel != "D-U1" {
+		t.Errorf("ticket = #%d %s dm %s, want #1 new D-U1", tk.ID, tk.Status, tk.DMChannel)
+	}
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"my printer is on fire"})
+	root, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID})
+	if root.Card == nil || !contains(root.Card.Title, "#1") {
+		t.Fatalf("thread root is not the ticket card: %+v", root)
+	}
+	if got := h.p.Messages("C-TRIAGE", tk.ThreadID)[0].As; got != "Customer U1" {
+		t.Errorf("relayed message shows %q, want the customer's name", got)
+	}
+	// One acknowledgement with the ticket number in the DM, and a delivery mark on the message.
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("D-U1", "")) == 1 })
+	if dm := h.p.Messages("D-U1", ""); len(dm) != 1 || !contains(dm[0].Text, "#1") {
+		t.Errorf("DM = %+v, want one acknowledgement naming #1", dm)
+	}
+	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m1"}, desk.MarkDelivered)
+
+	// A second message goes to the same thread, with no second card or acknowledgement.
+	h.ingest(say("U1", "m2", "still burning"))
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"my printer is on fire", "still burning"})
+	if n := len(h.p.Messages("C-TRIAGE", "")); n != 1 {
+		t.Errorf("%d top-level posts in triage, want 1 card", n)
+	}
+	if n := len(h.p.Messages("D-U1", "")); n != 1 {
+		t.Errorf("%d app messages in DM, want 1 acknowledgement", n)
+	}
+}
+
+func TestConcurrentCustomersExactlyOnceInOrder(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	const customers, messages = 20, 10
+	var wg sync.WaitGroup
+	for c := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := fmt.Sprintf("U%02d", c)
+			for m := range messages {
+				h.ingest(say(user, fmt.Sprintf("m%d", m), fmt.Sprintf("%s message %d", user, m)))
+			}
+		}()
+	}
+	wg.Wait()
+	threads := make(map[string]string)
+	for c := range customers {
+		user := fmt.Sprintf("U%02d", c)
+		tk := h.ticketOf(user)
+		var want []string
+		for m := range messages {
+			want = append(want, fmt.Sprintf("%s message %d", user, m))
+		}
+		h.waitTexts("C-TRIAGE", tk.ThreadID, want)
+		if other, dup := threads[tk.ThreadID]; dup {
+			t.Errorf("%s and %s share thread %s", user, other, tk.ThreadID)
+		}
+		threads[tk.ThreadID] = user
+	}
+	if n := len(h.p.Messages("C-TRIAGE", "")); n != customers {
+		t.Errorf("%d cards, want %d", n, customers)
+	}
+}
+
+func TestReplayedEventHasNoEffect(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	ev := say("U1", "m1", "hello")
+	h.ingest(ev)
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
+	for range 3 {
+		h.ingest(ev) // Slack retries carry the same event ID
+	}
+	h.ingest(say("U1", "m2", "after"))
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello", "after"})
+}
+
+func TestAgentReplyReachesCustomerAndNotesStay(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "help"))
+	tk := h.ticketOf("U1")
+	h.ingest(reply("A1", tk.ThreadID, "r1", "Have you tried turning it off and on?"))
+	h.ingest(reply("A1", tk.ThreadID, "r2", "// customer sounds annoyed"))
+	h.ingest(reply("A1", tk.ThreadID, "r3", "Let me know!"))
+
+	h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 2 })
+	if got, want := fmt.Sprint(h.dmTexts("U1")), fmt.Sprint([]string{"Have you tried turning it off and on?", "Let me know!"}); got != want {
+		t.Fatalf("DM got %s, want %s", got, want)
+	}
+	for _, m := range h.p.Messages("D-U1", "") {
+		if m.As != "" && m.As != "Agent A1" {
+			t.Errorf("agent reply shows %q, want the agent's name", m.As)
+		}
+	}
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkDelivered)
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r2"}, desk.MarkNote)
+
+	got, err := h.store.Ticket(context.Background(), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != desk.StatusOpen || got.FirstResponseAt.IsZero() {
+		t.Errorf("after the first reply: status %s, first response %v; want open and set", got.Status, got.FirstResponseAt)
+	}
+	card, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID})
+	if card.Edits == 0 || !strings.Contains(fmt.Sprint(card.Card.Fields), "open") {
+		t.Errorf("card not updated in place to open: %+v", card.Card)
+	}
+}
+
+func TestMentionsAreNeutralised(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "<!channel> <!here> <!everyone> @channel @all please"))
+	tk := h.ticketOf("U1")
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1 })
+	got := h.p.Messages("C-TRIAGE", tk.ThreadID)[0].Text
+	for _, ping := range []string{"<!channel>", "<!here>", "<!everyone>", "@channel", "@all"} {
+		if strings.Contains(got, ping) {
+			t.Errorf("relayed text %q still contains %q", got, ping)
+		}
+	}
+	if !strings.Contains(got, "channel") || !strings.Contains(got, "please") {
+		t.Errorf("relayed text %q lost its words", got)
+	}
+}
+
+func TestLongReplyArrivesWholeInParts(t *testing.T) {
+	h := newHarness(t, desk.Limits{MaxText: 4000})
+	h.ingest(say("U1", "m1", "tell me everything"))
+	tk := h.ticketOf("U1")
+	long := strings.Repeat("All work and no play makes Jack a dull boy.\n", 455)[:20000]
+	h.ingest(reply("A1", tk.ThreadID, "r1", long))
+
+	h.p.Wait(5*time.Second, func() bool { return strings.Join(h.dmTexts("U1"), "") == long })
+	parts := h.dmTexts("U1")
+	if strings.Join(parts, "") != long {
+		t.Fatalf("DM holds %d characters in %d parts, want the 20000-character reply whole", len(strings.Join(parts, "")), len(parts))
+	}
+	if len(parts) < 5 {
+		t.Errorf("%d parts, want at least 5 for 20000 characters at 4000", len(parts))
+	}
+	for i, p := range parts {
+		if len([]rune(p)) > 4000 {
+			t.Errorf("part %d has %d characters", i, len([]rune(p)))
+		}
+	}
+	// Deleting the reply deletes every part.
+	h.ingest(desk.Event{ID: "del-r1", Kind: desk.AgentDelete, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1"})
+	if !h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 0 }) {
+		t.Errorf("%d parts left after delete", len(h.dmTexts("U1")))
+	}
+}
+
+func TestEditsAndDeletesAreMirroredBothWays(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "my pasword is wrong"))
+	tk := h.ticketOf("U1")
+	h.ingest(reply("A1", tk.ThreadID, "r1", "Which sytem?"))
+	h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 1 })
+
+	h.ingest(desk.Event{ID: "e1", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "m1", Text: "my password is wrong"})
+	h.ingest(desk.Event{ID: "e2", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1", Text: "Which system?"})
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"my password is wrong"})
+	h.p.Wait(5*time.Second, func() bool { return fmt.Sprint(h.dmTexts("U1")) == "[Which system?]" })
+	if got := h.dmTexts("U1"); fmt.Sprint(got) != "[Which system?]" {
+		t.Fatalf("DM after agent edit = %q", got)
+	}
+
+	h.ingest(desk.Event{ID: "d1", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "m1"})
+	h.ingest(desk.Event{ID: "d2", Kind: desk.AgentDelete, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1"})
+	h.waitTexts("C-TRIAGE", tk.ThreadID, nil)
+	if !h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 0 }) {
+		t.Errorf("agent reply still in DM after delete")
+	}
+	entries, err := h.store.Transcript(context.Background(), tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range entries {
+		kinds = append(kinds, e.Kind)
+	}
+	if !strings.Contains(fmt.Sprint(kinds), "edit") || !strings.Contains(fmt.Sprint(kinds), "delete") {
+		t.Errorf("transcript kinds %v, want edits and deletes recorded", kinds)
+	}
+}
+
+func TestRetryAfterIsHonouredAndNothingLost(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "first"))
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"first"})
+
+	var limited atomic.Int32
+	var limitedAt atomic.Int64
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" && c.Channel == "C-TRIAGE" && limited.Add(1) == 1 {
+			limitedAt.Store(time.Now().UnixNano())
+			return &desk.DeliveryError{Op: "chat.postMessage", Reason: "ratelimited", Temporary: true, RetryAfter: time.Second}
+		}
+		return nil
+	})
+	for i := range 5 {
+		h.ingest(say("U1", fmt.Sprintf("n%d", i), fmt.Sprintf("burst %d", i)))
+	}
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"first", "burst 0", "burst 1", "burst 2", "burst 3", "burst 4"})
+	msgs := h.p.Messages("C-TRIAGE", tk.ThreadID)
+	waited := msgs[1].At.Sub(time.Unix(0, limitedAt.Load()))
+	if waited < 950*time.Millisecond {
+		t.Errorf("retried %v after a 429 with Retry-After 1s", waited)
+	}
+	if finds := len(h.p.Calls("find")); finds != 0 {
+		t.Errorf("%d lookups after a 429: a refused post cannot have arrived, so none are needed", finds)
+	}
+}
+
+func TestPacingSpreadsABurstIntoOneChannel(t *testing.T) {
+	h := newHarness(t, desk.Limits{PostRate: 10, PostBurst: 1})
+	for c := range 4 {
+		h.ingest(say(fmt.Sprintf("U%d", c), "m1", "hello"))
+	}
+	for c := range 4 {
+		h.ticketOf(fmt.Sprintf("U%d", c))
+	}
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Calls("post")) >= 12 })
+	var triage []time.Time
+	for _, c := range h.p.Calls("post") {
+		if c.Channel == "C-TRIAGE" {
+			triage = append(triage, c.At)
+		}
+	}
+	if len(triage) != 8 {
+		t.Fatalf("%d posts into triage, want 8 (4 cards, 4 messages)", len(triage))
+	}
+	if span := triage[7].Sub(triage[0]); span < 600*time.Millisecond {
+		t.Errorf("8 posts at 10/s took %v, want them spread over at least 0.6s", span)
+	}
+}
+
+func TestFinalFailureIsMarkedWhereTheAuthorSeesIt(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "help"))
+	tk := h.ticketOf("U1")
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" && c.Channel == "D-U1" {
+			return &desk.DeliveryError{Op: "chat.postMessage", Reason: "is_archived"}
+		}
+		return nil
+	})
+	h.ingest(reply("A1", tk.ThreadID, "r1", "answer"))
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkFailed)
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 2 })
+	msgs := h.p.Messages("C-TRIAGE", tk.ThreadID)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "is_archived") {
+		t.Fatalf("thread = %+v, want a failure notice naming the reason", clipMsgs(msgs))
+	}
+}
+
+func TestTemporaryFailuresAreRetriedWithoutDoublePosting(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "hi"))
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hi"})
+	// The platform stores the post and then answers 503: an ambiguous failure.
+	var failures atomic.Int32
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" && c.Channel == "C-TRIAGE" && failures.Add(1) <= 2 {
+			return &desk.DeliveryError{Op: "chat.postMessage", Reason: "http_503", Temporary: true}
+		}
+		return nil
+	})
+	h.ingest(say("U1", "m2", "again"))
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hi", "again"})
+	if finds := len(h.p.Calls("find")); finds == 0 {
+		t.Errorf("no lookup before resending after an ambiguous failure")
+	}
+}
+
+func TestCrashBetweenSendAndRecordDoesNotDoublePost(t *testing.T) {
+	h := newHarness(t, desk.Limits{MaxText: 10})
+	h.ingest(say("U1", "m1", "hello"))
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
+
+	// The process "dies" right after the platform took the second part of a message, before
+	// anything was recorded: the worker's goroutine ends there.
+	var crashed atomic.Bool
+	h.p.SetAfterPost(func(m desktest.Message) {
+		if strings.HasSuffix(m.Key, ":t1") && crashed.CompareAndSwap(false, true) {
+			runtime.Goexit()
+		}
+	})
+	h.ingest(say("U1", "m2", "aaaa bbbb cccc dddd eeee ffff gggg"))
+	if !h.p.Wait(5*time.Second, crashed.Load) {
+		t.Fatal("the crash point was never reached")
+	}
+	h.stop()
+	h.p.SetAfterPost(nil)
+
+	h.start() // restart: the unacknowledged event is handled again
+	want := []string{"hello", "aaaa bbbb ", "cccc dddd ", "eeee ffff ", "gggg"}
+	h.waitTexts("C-TRIAGE", tk.ThreadID, want)
+	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m2"}, desk.MarkDelivered)
+	h.waitTexts("C-TRIAGE", tk.ThreadID, want)
+	if finds := len(h.p.Calls("find")); finds == 0 {
+		t.Errorf("no lookup after the restart: the resent parts were not reconciled")
+	}
+}
+
+func TestKillAfterAcknowledgementLosesNothing(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.stop() // the process dies: events are acknowledged to the platform but never handled
+	r, err := relay.New(h.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u := range 5 {
+		for m := range 4 {
+			ev := say(fmt.Sprintf("U%d", u), fmt.Sprintf("m%d", m), fmt.Sprintf("msg %d", m))
+			ev.Platform = "fake"
+			if err := r.Ingest(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.store = h.openStore() // a new process opens the store again
+	h.opts.Store = h.store
+	h.start()
+	for u := range 5 {
+		tk := h.ticketOf(fmt.Sprintf("U%d", u))
+		h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"msg 0", "msg 1", "msg 2", "msg 3"})
+	}
+	if n := len(h.p.Messages("C-TRIAGE", "")); n != 5 {
+		t.Errorf("%d cards, want 5", n)
+	}
+}
+
+func TestTicketNumbersNeverRepeat(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	seen := make(map[desk.TicketID]string)
+	for u := range 3 {
+		user := fmt.Sprintf("U%d", u)
+		h.ingest(say(user, "m1", "hi"))
+		seen[h.ticketOf(user).ID] = user
+	}
+	// Close U0's ticket; its next message opens a new ticket with a new number linking the old.
+	old := h.ticketOf("U0")
+	old.Status = desk.StatusClosed
+	if err := h.store.Apply(context.Background(), desk.SaveTicket{Ticket: old}); err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	h.start() // numbers survive a restart
+	h.ingest(say("U0", "m2", "me again"))
+	var next desk.Ticket
+	h.p.Wait(5*time.Second, func() bool {
+		next, _ = h.store.CustomerTicket(context.Background(), "fake", "U0")
+		return next.ID != old.ID && next.HasThread()
+	})
+	if _, dup := seen[next.ID]; dup || next.ID != 4 || next.Previous != old.ID {
+		t.Errorf("new ticket #%d (previous #%d); want #4 following #%d", next.ID, next.Previous, old.ID)
+	}
+	h.waitTexts("C-TRIAGE", next.ThreadID, []string{"me again"})
+}
+
+func TestFilesTravelWithIdenticalBytes(t *testing.T) {
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.MaxFileBytes = 1 << 20 })
+	content := []byte(strings.Repeat("\x00\x01binary\xff", 1000))
+	f := h.p.AddFile("F1", content)
+	big := h.p.AddFile("F2", make([]byte, 2<<20))
+	ev := say("U1", "m1", "see attached")
+	ev.Files = []desk.File{f, big}
+	h.ingest(ev)
+	tk := h.ticketOf("U1")
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 3 })
+	msgs := h.p.Messages("C-TRIAGE", tk.ThreadID)
+	if len(msgs) != 3 {
+		t.Fatalf("thread = %v, want text, file and a too-large notice", clipMsgs(msgs))
+	}
+	if string(msgs[1].File) != string(content) {
+		t.Errorf("relayed file differs from the original")
+	}
+	if !strings.Contains(msgs[2].Text, "F2.bin") || !strings.Contains(msgs[2].Text, "1 MB") {
+		t.Errorf("notice %q does not name the file and the limit", msgs[2].Text)
+	}
+	// Deleting the message deletes its text and its file in the thread.
+	h.ingest(desk.Event{ID: "del", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "m1"})
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1 })
+	if msgs := h.p.Messages("C-TRIAGE", tk.ThreadID); len(msgs) != 1 || msgs[0].File != nil {
+		t.Errorf("after delete the thread holds %v, want only the too-large notice", clipMsgs(msgs))
+	}
+}
+
+func TestInvalidEventsAreRefusedAndChangeNothing(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	tests := []struct {
+		name string
+		ev   desk.Event
+		code string
+	}{
+		{"unknown platform", desk.Event{Platform: "irc", ID: "1", Kind: desk.CustomerMessage, User: customer("U1"), Channel: "D", Message: "m"}, desk.EINVALID},
+		{"unknown kind", desk.Event{Platform: "fake", ID: "1", Kind: "party", User: customer("U1")}, desk.EINVALID},
+		{"no ID", desk.Event{Platform: "fake", Kind: desk.CustomerMessage, User: customer("U1"), Channel: "D", Message: "m"}, desk.EINVALID},
+		{"no message", desk.Event{Platform: "fake", ID: "1", Kind: desk.CustomerMessage, User: customer("U1"), Channel: "D"}, desk.EINVALID},
+		{"agent event without thread", desk.Event{Platform: "fake", ID: "1", Kind: desk.AgentReply, User: agent("A"), Channel: "C", Message: "m"}, desk.EINVALID},
+		{"oversize", desk.Event{Platform: "fake", ID: "1", Kind: desk.CustomerMessage, User: customer("U1"), Channel: "D", Message: "m", Text: strings.Repeat("x", relay.MaxTextBytes+1)}, desk.ETOOLARGE},
+		{"bad UTF-8", desk.Event{Platform: "fake", ID: "1", Kind: desk.CustomerMessage, User: customer("U1"), Channel: "D", Message: "m", Text: "\xff\xfe"}, desk.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := h.relay.Ingest(context.Background(), tt.ev)
+			if got := desk.ErrorCode(err); got != tt.code {
+				t.Errorf("Ingest error %v (code %q), want code %q", err, got, tt.code)
+			}
+		})
+	}
+	if n, err := h.store.QueueDepth(context.Background()); err != nil || n != 0 {
+		t.Errorf("queue depth %d (%v) after refused events, want 0", n, err)
+	}
+	if calls := h.p.Calls(""); len(calls) != 0 {
+		t.Errorf("refused events caused platform calls: %v", calls)
+	}
+}
+
+func TestRedisOutageRefusesIngest(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.stop()
+	// A store whose server went away under it.
+	rdb := redis.NewClient(&redis.Options{Addr: redistest.Addr(t), MaxRetries: -1})
+	s, err := redisstore.New(rdb, redisstore.Options{Prefix: h.prefix, Shards: shards})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := h.opts
+	opts.Store = s
+	r, err := relay.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb.Close()
+	ev := say("U1", "m1", "hello")
+	ev.Platform = "fake"
+	err = r.Ingest(context.Background(), ev)
+	if got := desk.ErrorCode(err); got != desk.EUNAVAILABLE {
+		t.Errorf("Ingest with Redis down: %v (code %q), want %q", err, got, desk.EUNAVAILABLE)
+	}
+	var de *desk.Error
+	if !errors.As(err, &de) {
+		t.Errorf("error is not a desk.Error: %T", err)
+	}
+}
+
+func clipMsgs(ms []desktest.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, fmt.Sprintf("%s:%q", m.Ref.ID, m.Text))
+	}
+	return clip(out)
+}
