@@ -1,0 +1,171 @@
+// Package web is Threadesk's HTTP face: the server every endpoint is mounted on, with size
+// limits and timeouts on every route, health and readiness checks, Prometheus metrics, and the
+// one table that maps domain error codes to HTTP statuses.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Defaults for routes mounted without their own limits.
+const (
+	DefaultMaxBody = 1 << 20          // platforms' webhooks are far smaller
+	DefaultTimeout = 10 * time.Second // platforms give up after 3 s anyway
+)
+
+// Route limits: how big a request body may be and how long the handler may take. A zero
+// Timeout leaves the route unbounded (for long-lived streams); their writes are still bounded
+// by the handler itself.
+type Route struct {
+	MaxBody int64
+	Timeout time.Duration
+}
+
+// Check is one readiness check (the store, a platform), run with a deadline.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context) error
+	// Every is how long a result is reused, so that a probe every second does not turn into a
+	// platform API call every second. Zero checks every time.
+	Every time.Duration
+}
+
+// Server holds the routes. Create it with New.
+type Server struct {
+	mux    *http.ServeMux
+	log    *slog.Logger
+	checks []*cachedCheck
+}
+
+type cachedCheck struct {
+	Check
+	mu   sync.Mutex
+	at   time.Time
+	last error
+}
+
+// New returns a server with /healthz, /readyz and /metrics mounted. reg is the registry whose
+// metrics /metrics exposes.
+func New(log *slog.Logger, reg *prometheus.Registry, checks ...Check) *Server {
+	s := &Server{mux: http.NewServeMux(), log: log}
+	for _, c := range checks {
+		s.checks = append(s.checks, &cachedCheck{Check: c})
+	}
+	s.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}), Route{})
+	s.Handle("GET /readyz", http.HandlerFunc(s.ready), Route{})
+	s.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Route{})
+	return s
+}
+
+// Handle mounts h at pattern (a ServeMux pattern such as "POST /slack/events") with the
+// route's limits: a body over MaxBody fails to read (handlers answer 413), and a handler
+// running over Timeout is answered 503.
+func (s *Server) Handle(pattern string, h http.Handler, rt Route) {
+	if rt.MaxBody == 0 {
+		rt.MaxBody = DefaultMaxBody
+	}
+	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, rt.MaxBody)
+		h.ServeHTTP(w, r)
+	})
+	if rt.Timeout > 0 {
+		s.mux.Handle(pattern, http.TimeoutHandler(limited, rt.Timeout, `{"error":"timed out"}`))
+		return
+	}
+	s.mux.Handle(pattern, limited)
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// ready answers 200 when every check passes and 503 naming the failing ones otherwise.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	results := make(map[string]string, len(s.checks))
+	status := http.StatusOK
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, c := range s.checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := c.run(r.Context())
+			mu.Lock()
+			defer mu.Unlock()
+			results[c.Name] = "ok"
+			if err != nil {
+				results[c.Name] = err.Error()
+				status = http.StatusServiceUnavailable
+			}
+		}()
+	}
+	wg.Wait()
+	if status != http.StatusOK {
+		s.log.Warn("not ready", "checks", results)
+	}
+	WriteJSON(w, status, map[string]any{"ready": status == http.StatusOK, "checks": results})
+}
+
+func (c *cachedCheck) run(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Every > 0 && !c.at.IsZero() && time.Since(c.at) < c.Every {
+		return c.last
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c.last, c.at = c.Run(ctx), time.Now()
+	return c.last
+}
+
+// WriteJSON writes v as a JSON response with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// codes maps each domain error code to its HTTP status: the one place this is decided.
+var codes = map[string]int{
+	desk.ECONFLICT:     http.StatusConflict,
+	desk.EINVALID:      http.StatusBadRequest,
+	desk.ENOTFOUND:     http.StatusNotFound,
+	desk.EFORBIDDEN:    http.StatusForbidden,
+	desk.EUNAUTHORIZED: http.StatusUnauthorized,
+	desk.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	desk.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	desk.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for err. A body cut off by a route's size limit is 413.
+func Status(err error) int {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return http.StatusRequestEntityTooLarge
+	}
+	if s, ok := codes[desk.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error answers a request with err's status and a JSON body carrying its human message.
+func Error(w http.ResponseWriter, err error) {
+	msg := desk.ErrorMessage(err)
+	if Status(err) == http.StatusRequestEntityTooLarge {
+		msg = "request body too large"
+	}
+	WriteJSON(w, Status(err), map[string]string{"error": msg})
+}
