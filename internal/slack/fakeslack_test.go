@@ -99,7 +99,8 @@ type fakeSlack struct {
 	files     map[string][]byte    // download path → bytes
 	responses []map[string]any     // bodies posted to response URLs
 	users     map[string]map[string]any
-	wsURL     string // what apps.connections.open answers, when set
+	wsURL     string           // what apps.connections.open answers, when set
+	ws        http.HandlerFunc // serves wsURL
 }
 
 const (
@@ -127,6 +128,16 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 	mux.HandleFunc("POST /upload/{file}", f.serveUpload)
 	mux.HandleFunc("GET /files/{name}", f.serveFile)
 	mux.HandleFunc("POST /response/{id}", f.serveResponse)
+	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		h := f.ws
+		f.mu.Unlock()
+		if h == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h(w, r)
+	})
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
