@@ -98,7 +98,9 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 		o.Now = time.Now
 	}
 	client := model.NewAPIv4Client(cfg.URL)
-	client.HTTPClient = o.HTTPClient
+	hc := *o.HTTPClient
+	hc.Transport = jsonContentType{base: hc.Transport}
+	client.HTTPClient = &hc
 	client.SetToken(cfg.Token)
 	return &Adapter{
 		cfg:      cfg,
@@ -234,4 +236,21 @@ func (a *Adapter) channelType(ctx context.Context, id string) (model.ChannelType
 	}
 	a.rememberChannel(id, ch.Type)
 	return ch.Type, nil
+}
+
+// jsonContentType labels request bodies that Client4 sends without a Content-Type (all its
+// JSON bodies) as JSON, as the API description requires. The server accepts them either way;
+// proxies and request validators do not.
+type jsonContentType struct{ base http.RoundTripper }
+
+func (t jsonContentType) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if r.Body != nil && r.Body != http.NoBody && r.Header.Get("Content-Type") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Content-Type", "application/json")
+	}
+	return base.RoundTrip(r)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -54,7 +55,8 @@ func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, e
 
 // buildPost renders an Outgoing as a Mattermost post.
 func (a *Adapter) buildPost(m desk.Outgoing) *model.Post {
-	p := &model.Post{ChannelId: m.Channel, RootId: m.Thread, Message: a.messageText(m)}
+	// An empty, not nil, file list: Client4 would send null, which the API description refuses.
+	p := &model.Post{ChannelId: m.Channel, RootId: m.Thread, Message: a.messageText(m), FileIds: model.StringArray{}}
 	p.SetProps(a.props(m))
 	return p
 }
@@ -182,12 +184,20 @@ func (a *Adapter) respond(ctx context.Context, m desk.Outgoing) error {
 	return nil
 }
 
-// Update replaces a post's message and props (including its card).
+// Update replaces a post's message and props (including its card). It leaves the post's files
+// alone: model.PostPatch would send "file_ids": null, which the API description refuses, so
+// the patch is sent with only the fields it changes.
 func (a *Adapter) Update(ctx context.Context, ref desk.MessageRef, m desk.Outgoing) error {
-	msg := a.messageText(m)
-	props := a.props(m)
-	_, resp, err := a.client.PatchPost(ctx, ref.ID, &model.PostPatch{Message: &msg, Props: &props})
-	return deliveryError("posts.patch", resp, err)
+	patch := struct {
+		Message string                `json:"message"`
+		Props   model.StringInterface `json:"props"`
+	}{a.messageText(m), a.props(m)}
+	r, err := a.client.DoAPIPutJSON(ctx, "/posts/"+url.PathEscape(ref.ID)+"/patch", patch)
+	if r != nil {
+		defer r.Body.Close()
+		_, _ = io.Copy(io.Discard, r.Body)
+	}
+	return deliveryError("posts.patch", model.BuildResponse(r), err)
 }
 
 // Delete removes a post.

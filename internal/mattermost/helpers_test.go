@@ -1,0 +1,139 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
+
+// fakeIngester records events the way the core's queue does: a second event with the same ID
+// is a redelivery and not recorded again (but counted, so tests can see overlaps).
+type fakeIngester struct {
+	mu       sync.Mutex
+	events   []desk.Event
+	attempts map[string]int
+	discards map[string]int
+	failNext int // fail this many Ingest calls
+	changed  chan struct{}
+}
+
+func newIngester() *fakeIngester {
+	return &fakeIngester{attempts: map[string]int{}, discards: map[string]int{}, changed: make(chan struct{}, 1)}
+}
+
+func (in *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.failNext > 0 {
+		in.failNext--
+		return errors.New("store unavailable")
+	}
+	in.attempts[ev.ID]++
+	if in.attempts[ev.ID] == 1 {
+		in.events = append(in.events, ev)
+	}
+	in.poke()
+	return nil
+}
+
+func (in *fakeIngester) Discard(platform, reason string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.discards[reason]++
+	in.poke()
+}
+
+func (in *fakeIngester) poke() {
+	select {
+	case in.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (in *fakeIngester) snapshot() ([]desk.Event, map[string]int, map[string]int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ev := append([]desk.Event(nil), in.events...)
+	att := map[string]int{}
+	for k, v := range in.attempts {
+		att[k] = v
+	}
+	dis := map[string]int{}
+	for k, v := range in.discards {
+		dis[k] = v
+	}
+	return ev, att, dis
+}
+
+// waitFor polls cond until it holds or 5 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitEvent waits until an event with the given ID was ingested and returns it.
+func waitEvent(t *testing.T, in *fakeIngester, id string) desk.Event {
+	t.Helper()
+	var got desk.Event
+	waitFor(t, "event "+id, func() bool {
+		evs, _, _ := in.snapshot()
+		for _, ev := range evs {
+			if ev.ID == id {
+				got = ev
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+func testConfig(f *fakeMM) Config {
+	return Config{
+		URL:           f.srv.URL,
+		Token:         botToken,
+		Team:          "support",
+		TriageChannel: "triage",
+		CommandTokens: []string{"cmd-token-one", "cmd-token-two"},
+		PublicURL:     "https://desk.example.com",
+		Secret:        testSecret,
+		ReconnectMin:  10 * time.Millisecond,
+		ReconnectMax:  50 * time.Millisecond,
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// started returns an adapter running against f until the test ends, with its WebSocket up.
+func started(t *testing.T, f *fakeMM, cfg Config, in *fakeIngester, opts ...Options) *Adapter {
+	t.Helper()
+	a, err := New(cfg, in, discardLogger(), opts...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Start(ctx); err != nil {
+		cancel()
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		a.Wait()
+	})
+	waitFor(t, "the WebSocket to connect", func() bool { return f.socketCount() > 0 })
+	return a
+}

@@ -1,0 +1,490 @@
+package mattermost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+func TestStartResolvesSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(*Config, world)
+		wantErr string
+	}{
+		{"channel by name", func(*Config, world) {}, ""},
+		{"channel by ID", func(c *Config, w world) { c.TriageChannel = w.triage.Id }, ""},
+		{"unknown team", func(c *Config, _ world) { c.Team = "nope" }, `team "nope" not found`},
+		{"unknown channel", func(c *Config, _ world) { c.TriageChannel = "nope" }, `triage channel "nope" not found`},
+		{"bot not a member", func(c *Config, w world) { c.TriageChannel = "private" }, "not a member of the triage channel"},
+		{"bad token", func(c *Config, _ world) { c.Token = "wrong" }, "check the bot token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeMM(t)
+			w := f.seed()
+			f.mu.Lock()
+			f.addChannelLocked(w.teamID, "private", model.ChannelTypeOpen, w.agent.Id)
+			f.mu.Unlock()
+			cfg := testConfig(f)
+			tt.edit(&cfg, w)
+			a, err := New(cfg, newIngester(), discardLogger())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer func() { cancel(); a.Wait() }()
+			err = a.Start(ctx)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Start: %v", err)
+				}
+				if got, want := a.TriageChannel(), w.triage.Id; got != want {
+					t.Errorf("TriageChannel() = %q, want %q", got, want)
+				}
+				if got, want := a.BotUserID(), w.bot.Id; got != want {
+					t.Errorf("BotUserID() = %q, want %q", got, want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Start error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	f := newFakeMM(t)
+	tests := []struct {
+		name string
+		edit func(*Config)
+	}{
+		{"short secret", func(c *Config) { c.Secret = []byte("short") }},
+		{"no token", func(c *Config) { c.Token = "" }},
+		{"no URL", func(c *Config) { c.URL = "" }},
+		{"no public URL", func(c *Config) { c.PublicURL = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(f)
+			tt.edit(&cfg)
+			if _, err := New(cfg, newIngester(), nil); err == nil {
+				t.Fatal("New accepted a bad config")
+			}
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	f := newFakeMM(t)
+	a, err := New(testConfig(f), newIngester(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.Limits()
+	want := desk.Limits{MaxText: 16383 - namePrefixReserve, PostRate: 10, PostBurst: 10}
+	if got != want {
+		t.Errorf("Limits() = %+v, want %+v", got, want)
+	}
+}
+
+func TestPost(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	root := f.userPost(w.bot.Id, w.triage.Id, "", "card")
+	carol := desk.User{ID: w.customer.Id, DisplayName: "Carol *C*", AvatarURL: "https://mm/avatar.png"}
+
+	tests := []struct {
+		name  string
+		m     desk.Outgoing
+		check func(t *testing.T, p *model.Post)
+	}{
+		{"top-level with key", desk.Outgoing{Channel: w.triage.Id, Text: "hello", Key: "k-top"}, func(t *testing.T, p *model.Post) {
+			if p.Message != "hello" || p.RootId != "" || p.GetProp(PropKey) != "k-top" {
+				t.Errorf("post = %q root %q key %v", p.Message, p.RootId, p.GetProp(PropKey))
+			}
+		}},
+		{"thread reply", desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "reply", Key: "k-reply"}, func(t *testing.T, p *model.Post) {
+			if p.RootId != root.Id {
+				t.Errorf("RootId = %q, want %q", p.RootId, root.Id)
+			}
+		}},
+		{"as a person", desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "my printer", As: &carol, Key: "k-as"}, func(t *testing.T, p *model.Post) {
+			if got, want := p.Message, `**Carol \*C\*:** my printer`; got != want {
+				t.Errorf("Message = %q, want %q", got, want)
+			}
+			if p.GetProp(model.PostPropsOverrideUsername) != "Carol *C*" || p.GetProp(model.PostPropsOverrideIconURL) != carol.AvatarURL || p.GetProp(model.PostPropsFromWebhook) != "true" {
+				t.Errorf("props = %v", p.GetProps())
+			}
+		}},
+		{"card", desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #7", Key: "k-card", Card: &desk.Card{
+			Title: "Ticket #7", Text: "printer", Context: "opened 1m ago",
+			Fields:  []desk.Field{{Label: "Status", Value: "new", Short: true}},
+			Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "7", Style: "primary"}, {ID: "tag_it", Label: "Tag…", Value: "7"}},
+		}}, func(t *testing.T, p *model.Post) {
+			atts := p.Attachments()
+			if len(atts) != 1 {
+				t.Fatalf("attachments = %d, want 1", len(atts))
+			}
+			att := atts[0]
+			if att.Title != "Ticket #7" || att.Text != "printer" || att.Footer != "opened 1m ago" || len(att.Fields) != 1 || att.Fields[0].Title != "Status" {
+				t.Errorf("attachment = %+v", att)
+			}
+			if len(att.Actions) != 2 {
+				t.Fatalf("actions = %d, want 2", len(att.Actions))
+			}
+			b := att.Actions[1]
+			if b.Name != "Tag…" || b.Integration == nil || b.Integration.URL != "https://desk.example.com/mattermost/actions" {
+				t.Fatalf("button = %+v", b)
+			}
+			if strings.ContainsAny(b.Id, "_-") {
+				t.Errorf("button ID %q has characters Mattermost mishandles", b.Id)
+			}
+			action, value, _, err := verifyAction(testSecret, b.Integration.Context)
+			if err != nil || action != "tag_it" || value != "7" {
+				t.Errorf("context verifies to %q %q %v", action, value, err)
+			}
+			if att.Actions[0].Style != "primary" || b.Style != "default" {
+				t.Errorf("styles = %q %q", att.Actions[0].Style, b.Style)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref, err := a.Post(ctx, tt.m)
+			if err != nil {
+				t.Fatalf("Post: %v", err)
+			}
+			if ref.Channel != tt.m.Channel || ref.ID == "" {
+				t.Fatalf("ref = %+v", ref)
+			}
+			p := f.post(ref.ID)
+			if p == nil || p.UserId != w.bot.Id {
+				t.Fatalf("post %s not made by the bot: %+v", ref.ID, p)
+			}
+			tt.check(t, p)
+		})
+	}
+}
+
+func TestPostEphemeralAndCommandReply(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "only you", Ephemeral: w.agent.Id}); err != nil {
+		t.Fatalf("ephemeral Post: %v", err)
+	}
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "queue: 3", Ephemeral: w.agent.Id, Reply: f.srv.URL + "/hooks/commands/abc"}); err != nil {
+		t.Fatalf("command reply Post: %v", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.hooks) != 2 {
+		t.Fatalf("got %d answers, want 2: %+v", len(f.hooks), f.hooks)
+	}
+	if got, want := f.hooks[0].ResponseType, "ephemeral:"+w.agent.Id; got != want || f.hooks[0].Text != "only you" {
+		t.Errorf("ephemeral post = %+v, want type %q", f.hooks[0], want)
+	}
+	if got := f.hooks[1]; got.ResponseType != "ephemeral" || got.Text != "queue: 3" {
+		t.Errorf("command response = %+v", got)
+	}
+}
+
+func TestUpdateDeleteMark(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	ref, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "v1", Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := a.Update(ctx, ref, desk.Outgoing{Channel: w.triage.Id, Text: "v2", Key: "k"}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if p := f.post(ref.ID); p.Message != "v2" || p.GetProp(PropKey) != "k" {
+		t.Errorf("after Update: %q %v", p.Message, p.GetProps())
+	}
+
+	for _, mark := range []desk.Mark{desk.MarkDelivered, desk.MarkFailed, desk.MarkNote} {
+		if err := a.Mark(ctx, ref, mark); err != nil {
+			t.Fatalf("Mark %s: %v", mark, err)
+		}
+	}
+	f.mu.Lock()
+	var emojis []string
+	for _, r := range f.reacts {
+		if r.PostId == ref.ID && r.UserId == w.bot.Id {
+			emojis = append(emojis, r.EmojiName)
+		}
+	}
+	f.mu.Unlock()
+	if got, want := strings.Join(emojis, ","), "white_check_mark,warning,memo"; got != want {
+		t.Errorf("reactions = %s, want %s", got, want)
+	}
+
+	if err := a.Delete(ctx, ref); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if p := f.post(ref.ID); p.DeleteAt == 0 {
+		t.Error("post not deleted")
+	}
+	err = a.Delete(ctx, ref)
+	var de *desk.DeliveryError
+	if !errors.As(err, &de) || de.Temporary || !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("second Delete = %v, want a permanent DeliveryError wrapping ErrNotFound", err)
+	}
+	if err := a.Update(ctx, desk.MessageRef{Channel: w.triage.Id, ID: "nosuchpostnosuchpostnosuch"}, desk.Outgoing{Text: "x"}); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("Update of a missing post = %v, want ErrNotFound", err)
+	}
+}
+
+func TestFind(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	root, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "card", Key: "card-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: root.ID, Text: "r", Key: "reply-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A person's post with the same key is not the app's.
+	impostor := f.userPost(w.agent.Id, w.triage.Id, root.ID, "x")
+	f.mu.Lock()
+	f.posts[impostor.Id].AddProp(PropKey, "agent-key")
+	f.mu.Unlock()
+
+	tests := []struct {
+		name, thread, key string
+		want              string
+	}{
+		{"top-level", "", "card-key", root.ID},
+		{"in thread", root.ID, "reply-key", reply.ID},
+		{"root via thread", root.ID, "card-key", root.ID},
+		{"missing", root.ID, "nope", ""},
+		{"someone else's", root.ID, "agent-key", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := a.Find(ctx, w.triage.Id, tt.thread, tt.key)
+			if tt.want == "" {
+				if !errors.Is(err, desk.ErrNotFound) {
+					t.Fatalf("Find = %+v, %v; want ErrNotFound", got, err)
+				}
+				return
+			}
+			if err != nil || got.ID != tt.want || got.Channel != w.triage.Id {
+				t.Fatalf("Find = %+v, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenDMAndUserInfo(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+
+	id, err := a.OpenDM(ctx, w.customer.Id)
+	if err != nil {
+		t.Fatalf("OpenDM: %v", err)
+	}
+	if want := f.dm(w.bot.Id, w.customer.Id).Id; id != want {
+		t.Errorf("OpenDM = %s, want %s", id, want)
+	}
+	again, err := a.OpenDM(ctx, w.customer.Id)
+	if err != nil || again != id {
+		t.Errorf("second OpenDM = %s, %v; want the same channel", again, err)
+	}
+
+	tests := []struct {
+		user *model.User
+		want desk.User
+	}{
+		{w.customer, desk.User{ID: w.customer.Id, Name: "carol", DisplayName: "Carol Customer"}},
+		{w.agent, desk.User{ID: w.agent.Id, Name: "alex", DisplayName: "Alex the Agent"}},
+		{w.bot, desk.User{ID: w.bot.Id, Name: "threadesk", DisplayName: "threadesk", IsBot: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user.Username, func(t *testing.T) {
+			tt.want.AvatarURL = f.srv.URL + "/api/v4/users/" + tt.user.Id + "/image"
+			got, err := a.UserInfo(ctx, tt.user.Id)
+			if err != nil || got != tt.want {
+				t.Fatalf("UserInfo = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	before := f.callCount("GET /api/v4/users/{user_id}")
+	if _, err := a.UserInfo(ctx, w.customer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if after := f.callCount("GET /api/v4/users/{user_id}"); after != before {
+		t.Errorf("UserInfo asked the server again (%d → %d calls); want the cached answer", before, after)
+	}
+	if _, err := a.UserInfo(ctx, "nosuchusernosuchusernosuch"); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("UserInfo of an unknown user = %v, want ErrNotFound", err)
+	}
+}
+
+func TestOpenForm(t *testing.T) {
+	f := newFakeMM(t)
+	f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	form := desk.Form{ID: "tag", Title: "Tag ticket #12 with a very long title", Submit: "Save", Context: "12", Fields: []desk.FormField{
+		{ID: "category", Label: "Category", Kind: "select", Options: []string{"hardware", "software"}, Value: "software"},
+		{ID: "tags", Label: "Tags", Kind: "multiselect", Options: []string{"vip", "bug"}, Optional: true},
+		{ID: "note", Label: "Note", Kind: "textarea"},
+		{ID: "title", Label: "Title", Kind: "text", Value: "printer"},
+	}}
+	if err := a.OpenForm(ctx, "trigger-1", form); err != nil {
+		t.Fatalf("OpenForm: %v", err)
+	}
+	f.mu.Lock()
+	if len(f.dialogs) != 1 {
+		f.mu.Unlock()
+		t.Fatalf("dialogs opened = %d, want 1", len(f.dialogs))
+	}
+	req := f.dialogs[0]
+	f.mu.Unlock()
+	if req.TriggerId != "trigger-1" || req.URL != "https://desk.example.com/mattermost/dialogs" || req.Dialog.CallbackId != "tag" || req.Dialog.SubmitLabel != "Save" {
+		t.Errorf("dialog request = %+v", req)
+	}
+	if n := len([]rune(req.Dialog.Title)); n > dialogTitleMax {
+		t.Errorf("title has %d runes, Mattermost allows %d", n, dialogTitleMax)
+	}
+	st, err := verifyState(testSecret, req.Dialog.State)
+	if err != nil || st.Form != "tag" || st.Context != "12" {
+		t.Errorf("state = %+v, %v", st, err)
+	}
+	els := req.Dialog.Elements
+	if len(els) != 4 {
+		t.Fatalf("elements = %d, want 4", len(els))
+	}
+	if els[0].Type != "select" || len(els[0].Options) != 2 || els[0].Default != "software" || els[1].Type != "select" || !els[1].MultiSelect || !els[1].Optional || els[2].Type != "textarea" || els[3].Type != "text" || els[3].Default != "printer" {
+		t.Errorf("elements = %+v", els)
+	}
+
+	err = a.OpenForm(ctx, "expired", form)
+	var de *desk.DeliveryError
+	if !errors.As(err, &de) || de.Temporary || de.Reason != "interactive_message.decode_trigger_id.expired" {
+		t.Errorf("OpenForm with an expired trigger = %v, want a permanent DeliveryError with the server's reason", err)
+	}
+}
+
+func TestUploadDownload(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	root := f.userPost(w.bot.Id, w.triage.Id, "", "card")
+	content := make([]byte, 300_000)
+	for i := range content {
+		content[i] = byte(i * 7)
+	}
+	carol := desk.User{ID: w.customer.Id, DisplayName: "Carol"}
+	ref, err := a.Upload(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "the log", As: &carol, Key: "file-key"},
+		desk.File{ID: "src", Name: "printer.log"}, bytes.NewReader(content))
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	p := f.post(ref.ID)
+	if p.RootId != root.Id || len(p.FileIds) != 1 || p.GetProp(PropKey) != "file-key" || p.Message != "**Carol:** the log" {
+		t.Fatalf("file post = %+v", p)
+	}
+	rc, err := a.Download(ctx, desk.File{ID: p.FileIds[0]})
+	if err != nil {
+		t.Fatalf("Download: %v", err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, content) {
+		t.Errorf("downloaded %d bytes differing from the %d uploaded", len(got), len(content))
+	}
+	if _, err := a.Download(ctx, desk.File{ID: "nosuchfilenosuchfilenosuch"}); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("Download of a missing file = %v, want ErrNotFound", err)
+	}
+}
+
+func TestDeliveryErrors(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+
+	f.mu.Lock()
+	f.rateLimited = 1
+	f.mu.Unlock()
+	_, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "x"})
+	var de *desk.DeliveryError
+	if !errors.As(err, &de) || !de.Temporary || de.RetryAfter != 2*time.Second || de.Reason != "rate_limited" {
+		t.Fatalf("Post on 429 = %#v, want a temporary DeliveryError with RetryAfter 2s", err)
+	}
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "x"}); err != nil {
+		t.Fatalf("Post after the limit: %v", err)
+	}
+
+	_, err = a.Post(ctx, desk.Outgoing{Channel: f.dm(w.agent.Id, w.customer.Id).Id, Text: "x"})
+	if !errors.As(err, &de) || de.Temporary || de.Reason != "api.context.permissions.app_error" {
+		t.Errorf("Post into a foreign channel = %#v, want a permanent DeliveryError with the AppError id", err)
+	}
+
+	if err := a.Ping(ctx); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+	f.srv.CloseClientConnections()
+	down, err := New(Config{URL: "http://127.0.0.1:1", Token: "t", Team: "x", TriageChannel: "y", PublicURL: "http://p", Secret: testSecret}, newIngester(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = down.Ping(ctx)
+	if !errors.As(err, &de) || !de.Temporary || de.Reason != "network" {
+		t.Errorf("Ping of a dead server = %#v, want a temporary network DeliveryError", err)
+	}
+}
+
+func TestRetryAfterHeaders(t *testing.T) {
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   time.Duration
+	}{
+		{"retry-after", map[string]string{"Retry-After": "5"}, 5 * time.Second},
+		{"ratelimit reset only", map[string]string{"X-Ratelimit-Reset": "3"}, 3 * time.Second},
+		{"both", map[string]string{"Retry-After": "1", "X-Ratelimit-Reset": "9"}, time.Second},
+		{"none", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := make(map[string][]string)
+			for k, v := range tt.header {
+				h[k] = []string{v}
+			}
+			if got := retryAfter(h); got != tt.want {
+				t.Errorf("retryAfter = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
