@@ -182,7 +182,9 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bearer := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	f.check(method, args, bearer)
+	for _, p := range checkCall(f.t, method, args, bearer) {
+		f.t.Errorf("fake slack: %s", p)
+	}
 
 	f.mu.Lock()
 	f.calls = append(f.calls, apiCall{Method: method, Args: args, Bearer: bearer})
@@ -211,26 +213,28 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, f.answer(method, args))
 }
 
-// check fails the test for a request Slack would not understand.
-func (f *fakeSlack) check(method string, args map[string]string, bearer string) {
-	spec := loadSpec(f.t, method)
+// checkCall lists what Slack would not understand in a call: an unknown method, a missing
+// required argument, an argument the method does not take.
+func checkCall(t testing.TB, method string, args map[string]string, bearer string) []string {
+	spec := loadSpec(t, method)
 	if spec == nil {
-		f.t.Errorf("fake slack: unknown Web API method %q", method)
-		return
+		return []string{fmt.Sprintf("unknown Web API method %q", method)}
 	}
+	var problems []string
 	for _, req := range spec.Args.Required {
 		if req == "token" && bearer != "" {
 			continue
 		}
 		if _, ok := args[req]; !ok {
-			f.t.Errorf("fake slack: %s: required argument %q missing (got %v)", method, req, keys(args))
+			problems = append(problems, fmt.Sprintf("%s: required argument %q missing (got %v)", method, req, keys(args)))
 		}
 	}
-	for name := range args {
+	for _, name := range keys(args) {
 		if _, ok := spec.Args.Properties[name]; !ok {
-			f.t.Errorf("fake slack: %s: unknown argument %q", method, name)
+			problems = append(problems, fmt.Sprintf("%s: unknown argument %q", method, name))
 		}
 	}
+	return problems
 }
 
 // answer is the fake's normal answer to a checked call.
@@ -442,4 +446,30 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestFakeChecksCalls makes sure the fake's check of every call can fail.
+func TestFakeChecksCalls(t *testing.T) {
+	tests := []struct {
+		name, method string
+		args         map[string]string
+		bearer       string
+		want         string
+	}{
+		{"valid with bearer", "chat.postMessage", map[string]string{"channel": "C1", "text": "hi"}, "xoxb", ""},
+		{"valid with token arg", "chat.delete", map[string]string{"token": "xoxb", "channel": "C1", "ts": "1.2"}, "", ""},
+		{"unknown method", "chat.postMessages", map[string]string{}, "xoxb", "unknown Web API method"},
+		{"retired upload", "files.upload.v3", nil, "xoxb", "unknown Web API method"},
+		{"missing required", "chat.update", map[string]string{"channel": "C1"}, "xoxb", `required argument "ts" missing`},
+		{"missing token", "auth.test", map[string]string{}, "", `required argument "token" missing`},
+		{"unknown argument", "reactions.add", map[string]string{"channel": "C1", "name": "x", "timestamp": "1.2", "emoji": "x"}, "xoxb", `unknown argument "emoji"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(checkCall(t, tt.method, tt.args, tt.bearer), "; ")
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

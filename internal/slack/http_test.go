@@ -501,6 +501,14 @@ func TestCommands(t *testing.T) {
 	if w.Code != 500 {
 		t.Errorf("ingest failure: got %d, want 500", w.Code)
 	}
+	ssl := signedRequest(t, "/slack/commands", "application/x-www-form-urlencoded", []byte("ssl_check=1&token=x"), testSecret, time.Now())
+	in.failWith(nil)
+	if w := serve(a.CommandsHandler(), ssl); w.Code != 200 {
+		t.Errorf("ssl_check: got %d, want 200", w.Code)
+	}
+	if events, _ := in.got(); len(events) != 3 {
+		t.Errorf("ssl_check was ingested")
+	}
 	bad := signedRequest(t, "/slack/commands", "application/x-www-form-urlencoded", []byte("text=hi"), testSecret, time.Now())
 	if w := serve(a.CommandsHandler(), bad); w.Code != 400 {
 		t.Errorf("form without command: got %d, want 400", w.Code)

@@ -49,15 +49,12 @@ func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, e
 	return desk.MessageRef{Channel: channel, ID: ts}, nil
 }
 
-// respond answers a command or action through its response_url: ephemeral when m.Ephemeral is
-// set, visible to the channel otherwise. Slack does not say where such an answer went, so the
-// returned reference has no message ID.
+// respond answers a command or action through its response_url. The answer is always
+// ephemeral: a command may be run in any channel, customers may be in it, and what the desk
+// answers (queues, tickets) is for the person who asked. Slack does not say where such an
+// answer went, so the returned reference has no message ID.
 func (a *Adapter) respond(ctx context.Context, m desk.Outgoing) (desk.MessageRef, error) {
-	kind := slackgo.ResponseTypeInChannel
-	if m.Ephemeral != "" {
-		kind = slackgo.ResponseTypeEphemeral
-	}
-	opts := append(a.messageOptions(m), slackgo.MsgOptionResponseURL(m.Reply, kind))
+	opts := append(a.messageOptions(m), slackgo.MsgOptionResponseURL(m.Reply, slackgo.ResponseTypeEphemeral))
 	if _, _, err := a.api.PostMessageContext(ctx, m.Channel, opts...); err != nil {
 		return desk.MessageRef{}, deliveryError("response_url", err)
 	}

@@ -161,6 +161,12 @@ func TestEphemeral(t *testing.T) {
 		if fake.callCount() != before {
 			t.Errorf("a response_url answer also called the Web API")
 		}
+		if _, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Reply: fake.srv.URL + "/response/2", Text: "ticket #3: printer"}); err != nil {
+			t.Fatalf("Post: %v", err)
+		}
+		if got := fake.responses[1]["response_type"]; got != "ephemeral" {
+			t.Errorf("response_url answer without Ephemeral: response_type %v, want ephemeral (never shown to the channel)", got)
+		}
 	})
 }
 
