@@ -125,6 +125,9 @@ type message struct {
 	Edited    bool
 	Deleted   bool
 	At        time.Time
+	// Rev grows with every change, so that the page can tell a newer copy from an older one
+	// that arrives late (an API answer after the stream's notification).
+	Rev int64
 	// Error says why the app did not take the last event about this message; pending holds
 	// the events it did not take, in order, for a retry.
 	Error   string
@@ -210,13 +213,19 @@ func (s *Sandbox) newID(prefix string) string {
 
 // addMessage stores m and tells the page. Callers hold mu.
 func (s *Sandbox) addMessage(m *message) {
+	s.seq++
+	m.Rev = s.seq
 	s.messages[m.ID] = m
 	s.msgSeq = append(s.msgSeq, m.ID)
 	s.publish("message", viewMessage(m))
 }
 
 // changed tells the page that m changed. Callers hold mu.
-func (s *Sandbox) changed(m *message) { s.publish("message", viewMessage(m)) }
+func (s *Sandbox) changed(m *message) {
+	s.seq++
+	m.Rev = s.seq
+	s.publish("message", viewMessage(m))
+}
 
 // publish sends one change to every live stream. A stream too slow to keep up is dropped: the
 // page reconnects and starts again from a snapshot, which is simpler than buffering without

@@ -51,6 +51,7 @@ type messageView struct {
 	Deleted   bool         `json:"deleted"`
 	Error     string       `json:"error,omitempty"`
 	At        time.Time    `json:"at"`
+	Rev       int64        `json:"rev"`
 }
 
 type fileView struct {
@@ -108,7 +109,7 @@ func viewMessage(m *message) messageView {
 	v := messageView{
 		ID: m.ID, Channel: m.Channel, Thread: m.Thread, Author: m.Author, FromApp: m.Author == "",
 		Text: m.Text, Files: []fileView{}, Marks: append([]desk.Mark{}, m.Marks...), Key: m.Key,
-		Ephemeral: m.Ephemeral, Edited: m.Edited, Deleted: m.Deleted, Error: m.Error, At: m.At,
+		Ephemeral: m.Ephemeral, Edited: m.Edited, Deleted: m.Deleted, Error: m.Error, At: m.At, Rev: m.Rev,
 	}
 	if m.As != nil {
 		v.As = &personaView{ID: m.As.ID, Name: m.As.Name, DisplayName: m.As.DisplayName, AvatarURL: m.As.AvatarURL}

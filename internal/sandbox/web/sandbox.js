@@ -101,8 +101,12 @@
     return data;
   }
 
+  // upsertMessage keeps the newest copy of a message: an API answer can arrive after the
+  // stream already told of a later change.
   function upsertMessage(m) {
-    if (!state.messages.has(m.id)) state.order.push(m.id);
+    const old = state.messages.get(m.id);
+    if (old && old.rev > m.rev) return;
+    if (!old) state.order.push(m.id);
     state.messages.set(m.id, m);
     schedule();
   }
@@ -329,14 +333,39 @@
     return !m.ephemeral || (m.ephemeral === viewer && !ui.dismissed.has(m.id));
   }
 
-  // keepScroll re-renders a scrolling list, staying at the bottom if it was there.
+  // messageEl returns the element of m as viewer sees it, reusing the one drawn before when
+  // nothing it shows changed: elements that stay put keep focus, selection and what is typed,
+  // and tests holding a reference to one do not lose it.
+  const drawn = new Map(); // message ID + "|" + viewer -> {m, editing, el}
+  function messageEl(m, viewer) {
+    const key = m.id + '|' + viewer;
+    const editing = !!(ui.editing && ui.editing.id === m.id);
+    const c = drawn.get(key);
+    if (c && c.m === m && c.editing === editing) return c.el;
+    const el = renderMessage(m, viewer);
+    drawn.set(key, { m, editing, el });
+    return el;
+  }
+
+  // setChildren puts nodes into parent, touching the DOM only when they differ.
+  function setChildren(parent, nodes) {
+    const cur = parent.children;
+    if (cur.length === nodes.length && nodes.every((n, i) => cur[i] === n)) return;
+    parent.replaceChildren(...nodes);
+  }
+
+  // keepScroll fills a scrolling list, staying at the bottom if it was there.
   function keepScroll(list, nodes) {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.replaceChildren(...nodes);
+    setChildren(list, nodes);
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
+  const tabKeys = {};
   function renderTabs(role, nav, selected) {
+    const key = selected + '|' + people(role).map((u) => u.id).join(',');
+    if (tabKeys[role] === key) return;
+    tabKeys[role] = key;
     nav.replaceChildren(...people(role).map((u) => h('button', {
       type: 'button', class: 'tab', role: 'tab', 'data-testid': role + '-tab', 'data-user-id': u.id,
       'data-user-name': u.name, 'aria-selected': String(u.id === selected), title: '@' + u.handle,
@@ -381,6 +410,7 @@
   function render() {
     const active = document.activeElement;
     if (ui.editing && active && active.dataset && active.dataset.testid === 'message-edit-input') ui.editing.focus = true;
+    const editInput = ui.editing && ui.editing.focus ? active : null;
     const customers = people('customer');
     const agents = people('agent');
     if (!state.users.has(ui.customer)) ui.customer = customers.length ? customers[0].id : '';
@@ -399,7 +429,7 @@
       const shown = u.id === ui.customer;
       p.root.hidden = !shown;
       p.root.dataset.selected = String(shown);
-      if (shown) keepScroll(p.list, msgs.filter((m) => m.channel === u.dm && visibleTo(m, u.id)).map((m) => renderMessage(m, u.id)));
+      if (shown) keepScroll(p.list, msgs.filter((m) => m.channel === u.dm && visibleTo(m, u.id)).map((m) => messageEl(m, u.id)));
     }
 
     // Agents: the triage channel, one thread per top-level message, as the selected agent sees it.
@@ -415,14 +445,19 @@
         const t = threadBox(r.id);
         // Move a thread only when out of order: moving a focused box would blur it.
         if (box.children[i] !== t.el) box.insertBefore(t.el, box.children[i] || null);
-        t.root.replaceChildren(renderMessage(r, agent.id));
-        t.replies.replaceChildren(...triage.filter((m) => m.thread === r.id).map((m) => renderMessage(m, agent.id)));
+        setChildren(t.root, [messageEl(r, agent.id)]);
+        setChildren(t.replies, triage.filter((m) => m.thread === r.id).map((m) => messageEl(m, agent.id)));
       });
       if (atBottom) box.scrollTop = box.scrollHeight;
-      $('triage-ephemeral').replaceChildren(...triage.filter((m) => !m.thread && m.ephemeral).map((m) => renderMessage(m, agent.id)));
+      setChildren($('triage-ephemeral'), triage.filter((m) => !m.thread && m.ephemeral).map((m) => messageEl(m, agent.id)));
       const dms = msgs.filter((m) => m.channel === agent.dm && visibleTo(m, agent.id));
       $('agent-dm').hidden = dms.length === 0;
-      $('agent-dm-messages').replaceChildren(...dms.map((m) => renderMessage(m, agent.id)));
+      setChildren($('agent-dm-messages'), dms.map((m) => messageEl(m, agent.id)));
+    }
+    // A reused edit box that was moved lost focus; give it back.
+    if (editInput && editInput.isConnected && document.activeElement !== editInput) {
+      ui.editing.focus = false;
+      editInput.focus();
     }
 
     renderForm();
