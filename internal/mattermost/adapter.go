@@ -46,6 +46,7 @@ type Adapter struct {
 	curMu  sync.Mutex
 	mark   int64            // the cursor's value, loaded by the event loop
 	loaded bool             // mark was read from the cursor
+	fresh  bool             // mark was just made up, the first catch-up starts exactly there
 	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
 
 	wg sync.WaitGroup

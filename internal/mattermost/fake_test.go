@@ -808,3 +808,20 @@ func (f *fakeMM) serveHook(w http.ResponseWriter, r *http.Request) {
 func (f *fakeMM) handleSetupLocked(w http.ResponseWriter, key string, p map[string]string, body []byte, me string) bool {
 	return false
 }
+
+// addFile stores a file as if a user had uploaded it, for a post to carry.
+func (f *fakeMM) addFile(userID, channelID, name string, data []byte) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fi := &model.FileInfo{Id: newID(), CreatorId: userID, ChannelId: channelID, Name: name, Size: int64(len(data)), MimeType: "text/plain", CreateAt: f.nowLocked()}
+	f.files[fi.Id] = data
+	f.infos[fi.Id] = fi
+	return fi.Id
+}
+
+// userPostFiles writes a post with files as a person would.
+func (f *fakeMM) userPostFiles(userID, channelID, text string, fileIDs ...string) *model.Post {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.createPostLocked(&model.Post{UserId: userID, ChannelId: channelID, Message: text, FileIds: fileIDs}).Clone()
+}

@@ -76,14 +76,15 @@ func (a *Adapter) loadCursor(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load mattermost cursor: %w", err)
 	}
-	if ms == 0 {
+	fresh := ms == 0
+	if fresh {
 		ms = a.now().UnixMilli()
 		if err := a.cursor.Save(ctx, ms); err != nil {
 			return fmt.Errorf("save mattermost cursor: %w", err)
 		}
 	}
 	a.curMu.Lock()
-	a.mark, a.loaded = ms, true
+	a.mark, a.loaded, a.fresh = ms, true, fresh
 	a.curMu.Unlock()
 	return nil
 }
@@ -196,6 +197,10 @@ type item struct {
 func (a *Adapter) catchUp(ctx context.Context) error {
 	a.curMu.Lock()
 	since := a.mark - a.cfg.CatchUpOverlap.Milliseconds()
+	if a.fresh {
+		// A mark just made from our own clock: no events were seen before it to overlap.
+		since, a.fresh = a.mark, false
+	}
 	a.curMu.Unlock()
 
 	type target struct {
