@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -70,7 +71,9 @@ var _ desk.Store = (*Store)(nil)
 const setupTimeout = 10 * time.Second
 
 // New returns a Store on rdb and creates the consumer group of every queue shard (taking at
-// most setupTimeout). The caller keeps ownership of rdb: Close leaves it open.
+// most setupTimeout). The caller keeps ownership of rdb: Close leaves it open. rdb's pool must
+// have a connection per shard beyond what the app uses otherwise, because each shard's reader
+// holds one while it waits for events (Open sees to that).
 func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
@@ -111,6 +114,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 			err = ue.Err
 		}
 		return nil, fmt.Errorf("parse redis URL for %s: %w", host, err)
+	}
+	// Every queue shard's reader holds a connection while it waits for events, so the pool
+	// needs one per shard on top of what the rest of the app uses at once.
+	opts = opts.withDefaults()
+	if minPool := opts.Shards + 10*runtime.GOMAXPROCS(0); ro.PoolSize < minPool {
+		ro.PoolSize = minPool
 	}
 	rdb := redis.NewClient(ro)
 	if err := rdb.Ping(ctx).Err(); err != nil {

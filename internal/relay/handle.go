@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
@@ -88,6 +89,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	if failure != nil {
 		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel}, catalog.DeliveryFailedDM, reason(failure))
 	} else {
+		r.delivered(p, q)
 		r.mark(ctx, p, src, desk.MarkDelivered)
 	}
 	t.LastActivityAt = now
@@ -182,6 +184,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, catalog.DeliveryFailedNote, reason(failure))
 		return r.ack(ctx, q, changes...)
 	}
+	r.delivered(p, q)
 	r.mark(ctx, p, src, desk.MarkDelivered)
 	t.LastActivityAt = now
 	if t.FirstResponseAt.IsZero() {
@@ -327,6 +330,13 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 		desk.DropLink{Platform: p.Name(), Source: src},
 		desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "delete", Author: author.ID, Name: author.Label()}},
 	)
+}
+
+// delivered records how long an event took from being recorded to being relayed.
+func (r *Relay) delivered(p desk.Platform, q desk.Queued) {
+	if at, ok := queuedAt(q.Entry); ok {
+		r.metrics.Latency.WithLabelValues(p.Name()).Observe(time.Since(at).Seconds())
+	}
 }
 
 func failedNotice(k desk.LinkKind) string {

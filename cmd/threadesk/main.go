@@ -1,0 +1,239 @@
+// Command threadesk runs the Threadesk support desk: the core, the Redis store, the chat
+// platforms that are configured (Slack, Mattermost) or, with none, the built-in sandbox, and
+// the HTTP server they all answer on. Every setting comes from the environment (see Config and
+// the README).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/redisstore"
+	"github.com/threadesk/threadesk/internal/relay"
+	"github.com/threadesk/threadesk/internal/sandbox"
+	"github.com/threadesk/threadesk/internal/web"
+)
+
+func main() {
+	cfg, err := LoadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "threadesk:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain(cfg, nil)
+	if err := m.Run(ctx); err != nil {
+		m.Log.Error("start", "err", err)
+		_ = m.Close()
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	m.Log.Info("stopping: finishing requests and deliveries in flight")
+	if err := m.Close(); err != nil {
+		m.Log.Error("stop", "err", err)
+		os.Exit(1)
+	}
+	m.Log.Info("stopped")
+}
+
+// Main is the whole program, shared by main and the end-to-end tests: Run starts it, Close
+// stops it gracefully.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	// Set by Run.
+	Addr    net.Addr         // where the HTTP server listens
+	URL     string           // where people reach it
+	Store   *redisstore.Store
+	Relay   *relay.Relay
+	Sandbox *sandbox.Sandbox // nil unless the sandbox runs
+
+	embedded  *miniredis.Miniredis
+	server    *http.Server
+	stopRelay context.CancelFunc
+	relayDone chan struct{}
+	closers   []func() error
+}
+
+// NewMain returns a Main for cfg that logs to log (a logger built from the settings if nil).
+func NewMain(cfg Config, log *slog.Logger) *Main {
+	if log == nil {
+		level, _ := cfg.logLevel()
+		opts := &slog.HandlerOptions{Level: level}
+		var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+		if cfg.LogFormat == "json" {
+			h = slog.NewJSONHandler(os.Stderr, opts)
+		}
+		log = slog.New(h)
+	}
+	return &Main{Config: cfg, Log: log}
+}
+
+// Run opens the store, starts the platforms, the core and the HTTP server, and returns once
+// the server listens. The core runs until Close.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	store, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	m.closers = append(m.closers, store.Close)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// The core and the platforms need each other: platforms hand events to the core, the core
+	// sends through the platforms. ingester breaks the cycle until the core exists.
+	in := &ingester{}
+	var platforms []desk.Platform
+	checks := []web.Check{{Name: "redis", Run: store.Ping}}
+	mounts := map[string]http.Handler{}
+
+	if cfg.Sandbox() {
+		m.Sandbox = sandbox.New(sandbox.Options{Ingester: in, Logger: m.Log, Command: cfg.DeskCommand})
+		platforms = append(platforms, m.Sandbox)
+		mounts["/sandbox"] = m.Sandbox.Handler()
+	}
+	// Slack and Mattermost plug in here (see their issues).
+
+	r, err := relay.New(relay.Options{
+		Store:        store,
+		Platforms:    platforms,
+		Logger:       m.Log,
+		Registerer:   reg,
+		Shards:       cfg.QueueShards,
+		NotePrefix:   cfg.InternalNotePrefix,
+		GiveUpAfter:  cfg.DeliveryGiveUpAfter,
+		DrainTimeout: cfg.ShutdownTimeout,
+		MaxFileBytes: cfg.MaxFileMB << 20,
+	})
+	if err != nil {
+		return err
+	}
+	m.Relay = r
+	in.set(r)
+
+	srv := web.New(m.Log, reg, checks...)
+	for prefix, h := range mounts {
+		srv.Handle(prefix, h, web.Route{MaxBody: 32 << 20})
+		srv.Handle(prefix+"/", h, web.Route{MaxBody: 32 << 20})
+	}
+	if m.Sandbox != nil {
+		srv.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusFound), web.Route{})
+	}
+
+	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	m.Addr = l.Addr()
+	m.URL = cfg.BaseURL(m.Addr)
+	m.server = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go func() {
+		if err := m.server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
+	go func() {
+		defer close(m.relayDone)
+		_ = r.Run(relayCtx)
+	}()
+
+	m.Log.Info("threadesk is running", "addr", m.Addr.String(), "url", m.URL)
+	if m.Sandbox != nil {
+		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox")
+		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n\n", m.URL)
+	}
+	return nil
+}
+
+// openStore connects to REDIS_URL or, when allowed, starts the embedded Redis.
+func (m *Main) openStore(ctx context.Context) (*redisstore.Store, error) {
+	cfg := m.Config
+	opts := redisstore.Options{Prefix: cfg.RedisPrefix, Shards: cfg.QueueShards, Consumer: cfg.InstanceName, Logger: m.Log}
+	url := cfg.RedisURL
+	if url == "" {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return nil, fmt.Errorf("start embedded Redis: %w", err)
+		}
+		m.embedded = mr
+		url = "redis://" + mr.Addr()
+		m.Log.Warn("REDIS_URL is not set: using an embedded in-memory Redis; everything is forgotten when the process stops", "addr", mr.Addr())
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	s, err := redisstore.Open(ctx, url, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open REDIS_URL: %w", err)
+	}
+	return s, nil
+}
+
+// Close stops the program gracefully: the HTTP server stops taking requests and finishes the
+// ones in flight (so every acknowledged event is recorded), then the core finishes the
+// deliveries in flight, then the store closes. Events not yet handled stay in Redis.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.server.Shutdown(ctx))
+		cancel()
+	}
+	if m.stopRelay != nil {
+		m.stopRelay()
+		<-m.relayDone
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	if m.embedded != nil {
+		m.embedded.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// ingester forwards to the core once it exists; platforms are built before it.
+type ingester struct{ r *relay.Relay }
+
+func (i *ingester) set(r *relay.Relay) { i.r = r }
+
+// Ingest implements desk.Ingester.
+func (i *ingester) Ingest(ctx context.Context, ev desk.Event) error {
+	if i.r == nil {
+		return desk.Errorf(desk.EUNAVAILABLE, "starting up")
+	}
+	return i.r.Ingest(ctx, ev)
+}
+
+// Discard implements desk.Ingester.
+func (i *ingester) Discard(platform, reason string) {
+	if i.r != nil {
+		i.r.Discard(platform, reason)
+	}
+}
