@@ -47,6 +47,9 @@ type Options struct {
 	// Command is the slash command (DefaultCommand if empty), so that the page can tell a
 	// command from a message.
 	Command string
+	// NotePrefix is the internal-note prefix the page mentions in its hints ("//" if empty).
+	// The sandbox does not act on it: the core decides what a note is.
+	NotePrefix string
 	// Clock tells the time of messages and events (time.Now if nil).
 	Clock desk.Clock
 	// Heartbeat is the interval of keep-alive comments on the live stream (DefaultHeartbeat if
@@ -63,6 +66,7 @@ type Sandbox struct {
 	maxText   int
 	maxUpload int64
 	command   string
+	notePre   string
 	clock     desk.Clock
 	heartbeat time.Duration
 	// inst makes this instance's IDs unique, so that a store which outlives the process
@@ -158,6 +162,7 @@ func New(opts Options) *Sandbox {
 		maxText:   opts.MaxText,
 		maxUpload: opts.MaxUpload,
 		command:   opts.Command,
+		notePre:   opts.NotePrefix,
 		clock:     opts.Clock,
 		heartbeat: opts.Heartbeat,
 		users:     map[string]*user{},
@@ -180,6 +185,9 @@ func New(opts Options) *Sandbox {
 	}
 	if s.command == "" {
 		s.command = DefaultCommand
+	}
+	if s.notePre == "" {
+		s.notePre = "//"
 	}
 	if s.clock == nil {
 		s.clock = time.Now
@@ -253,6 +261,7 @@ func (s *Sandbox) snapshot() snapshotView {
 	v := snapshotView{
 		Triage:    TriageChannel,
 		Command:   s.command,
+		NotePre:   s.notePre,
 		MaxText:   s.maxText,
 		MaxUpload: s.maxUpload,
 		Users:     []userView{},

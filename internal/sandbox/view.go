@@ -12,6 +12,7 @@ import (
 type snapshotView struct {
 	Triage    string        `json:"triage"`
 	Command   string        `json:"command"`
+	NotePre   string        `json:"notePrefix"`
 	MaxText   int           `json:"maxText"`
 	MaxUpload int64         `json:"maxUpload"`
 	Users     []userView    `json:"users"`

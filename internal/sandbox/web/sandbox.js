@@ -118,12 +118,14 @@
     es.onerror = () => { conn.dataset.state = 'reconnecting'; conn.textContent = 'reconnecting…'; };
     es.addEventListener('snapshot', (e) => {
       const s = JSON.parse(e.data);
-      state.triage = s.triage; state.command = s.command; state.maxText = s.maxText; state.maxUpload = s.maxUpload;
+      state.triage = s.triage; state.command = s.command; state.notePrefix = s.notePrefix; state.maxText = s.maxText; state.maxUpload = s.maxUpload;
       state.users = new Map(s.users.map((u) => [u.id, u]));
       state.messages = new Map(s.messages.map((m) => [m.id, m]));
       state.order = s.messages.map((m) => m.id);
       state.forms = new Map(s.forms.map((f) => [f.id, f]));
       for (const el of document.querySelectorAll('.cmd-name')) el.textContent = state.command;
+      for (const el of document.querySelectorAll('.note-prefix')) el.textContent = s.notePrefix;
+      for (const el of document.querySelectorAll('[data-testid="thread-input"]')) el.placeholder = 'Reply in thread (' + s.notePrefix + ' for an internal note)';
       conn.dataset.state = 'live'; conn.textContent = 'live';
       schedule();
     });
@@ -395,7 +397,7 @@
     if (t) return t;
     const root = h('div', { class: 'root', 'data-testid': 'thread-root' });
     const replies = h('div', { class: 'replies messages', 'data-testid': 'thread-replies' });
-    const input = h('textarea', { 'data-testid': 'thread-input', rows: 1, placeholder: 'Reply in thread (// for an internal note)', 'aria-label': 'Reply in thread' });
+    const input = h('textarea', { 'data-testid': 'thread-input', rows: 1, placeholder: 'Reply in thread (' + (state.notePrefix || '//') + ' for an internal note)', 'aria-label': 'Reply in thread' });
     const file = h('input', { type: 'file', multiple: true, class: 'attach', 'data-testid': 'thread-file', 'aria-label': 'Attach files' });
     const form = h('form', { class: 'composer', 'data-testid': 'thread-composer' }, input, file,
       h('button', { type: 'submit', 'data-testid': 'thread-send' }, 'Reply'));
