@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/threadesk/threadesk/internal/redisstore"
 	"github.com/threadesk/threadesk/internal/relay"
 	"github.com/threadesk/threadesk/internal/sandbox"
+	"github.com/threadesk/threadesk/internal/slack"
 	"github.com/threadesk/threadesk/internal/web"
 )
 
@@ -108,9 +110,27 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.Sandbox() {
 		m.Sandbox = sandbox.New(sandbox.Options{Ingester: in, Logger: m.Log, Command: cfg.DeskCommand})
 		platforms = append(platforms, m.Sandbox)
-		mounts["/sandbox"] = m.Sandbox.Handler()
 	}
-	// Slack and Mattermost plug in here (see their issues).
+	if cfg.SlackEnabled() {
+		a, err := slack.New(slack.Config{
+			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
+			TriageChannel: cfg.SlackTriageChannel, APIURL: cfg.SlackAPIURL, PublicURL: cfg.PublicURL,
+			PostRate: cfg.SlackPostRate, PostBurst: cfg.SlackPostBurst,
+		}, in, m.Log.With("platform", slack.PlatformName))
+		if err != nil {
+			return err
+		}
+		if err := a.Start(ctx); err != nil {
+			return fmt.Errorf("start Slack: %w", err)
+		}
+		m.closers = append(m.closers, a.Close)
+		platforms = append(platforms, a)
+		checks = append(checks, web.Check{Name: slack.PlatformName, Run: a.Ping, Every: 30 * time.Second})
+		mounts["POST /slack/events"] = a.EventsHandler()
+		mounts["POST /slack/interactivity"] = a.InteractivityHandler()
+		mounts["POST /slack/commands"] = a.CommandsHandler()
+	}
+	// Mattermost plugs in here (see its issue).
 
 	r, err := relay.New(relay.Options{
 		Store:        store,
@@ -130,11 +150,13 @@ func (m *Main) Run(ctx context.Context) error {
 	in.set(r)
 
 	srv := web.New(m.Log, reg, checks...)
-	for prefix, h := range mounts {
-		srv.Handle(prefix, h, web.Route{MaxBody: 32 << 20})
-		srv.Handle(prefix+"/", h, web.Route{MaxBody: 32 << 20})
+	for pattern, h := range mounts {
+		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout})
 	}
 	if m.Sandbox != nil {
+		// The page's live stream stays open, and uploads may be large: no timeout, 32 MiB.
+		srv.Handle("/sandbox", m.Sandbox.Handler(), web.Route{MaxBody: 32 << 20})
+		srv.Handle("/sandbox/", m.Sandbox.Handler(), web.Route{MaxBody: 32 << 20})
 		srv.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusFound), web.Route{})
 	}
 
@@ -218,22 +240,25 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// ingester forwards to the core once it exists; platforms are built before it.
-type ingester struct{ r *relay.Relay }
+// ingester forwards to the core once it exists; platforms are built (and may receive events,
+// over Socket Mode for example) before it. Until then events are refused, so the platform
+// retries them.
+type ingester struct{ r atomic.Pointer[relay.Relay] }
 
-func (i *ingester) set(r *relay.Relay) { i.r = r }
+func (i *ingester) set(r *relay.Relay) { i.r.Store(r) }
 
 // Ingest implements desk.Ingester.
 func (i *ingester) Ingest(ctx context.Context, ev desk.Event) error {
-	if i.r == nil {
+	r := i.r.Load()
+	if r == nil {
 		return desk.Errorf(desk.EUNAVAILABLE, "starting up")
 	}
-	return i.r.Ingest(ctx, ev)
+	return r.Ingest(ctx, ev)
 }
 
 // Discard implements desk.Ingester.
 func (i *ingester) Discard(platform, reason string) {
-	if i.r != nil {
-		i.r.Discard(platform, reason)
+	if r := i.r.Load(); r != nil {
+		r.Discard(platform, reason)
 	}
 }
