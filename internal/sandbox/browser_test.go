@@ -93,6 +93,17 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	waitFor("the delivered mark", `document.querySelector('`+own+`').dataset.marks === "delivered"`)
 
+	// The customer corrects their message.
+	do("edit the message",
+		chromedp.Click(chromedp.CSS(own+` [data-testid="message-edit"]`)),
+		chromedp.SetValue(chromedp.CSS(own+` [data-testid="message-edit-input"]`), "My VPN is down again"),
+		chromedp.Click(chromedp.CSS(own+` [data-testid="message-edit-save"]`)),
+	)
+	if edit := event(desk.CustomerEdit); edit.Message != msg.Message || edit.Text != "My VPN is down again" {
+		t.Errorf("edit event = %+v", edit)
+	}
+	waitFor("the edited text", `document.querySelector('`+own+` [data-testid="message-text"]')?.textContent === "My VPN is down again" && document.querySelector('`+own+`').dataset.edited === "true"`)
+
 	do("create an agent",
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="agent-name"]`), "Bob"),
 		chromedp.Click(chromedp.CSS(`[data-testid="agent-create"]`)),
