@@ -806,7 +806,124 @@ func (f *fakeMM) serveHook(w http.ResponseWriter, r *http.Request) {
 
 // handleSetupLocked implements the admin routes Setup uses; it reports whether key was one.
 func (f *fakeMM) handleSetupLocked(w http.ResponseWriter, key string, p map[string]string, body []byte, me string) bool {
-	return false
+	admin := strings.Contains(f.users[me].Roles, "system_admin")
+	decode := func(v any) bool {
+		if err := json.Unmarshal(body, v); err != nil {
+			appError(w, 400, "api.context.invalid_body_param.app_error")
+			return false
+		}
+		return true
+	}
+	switch key {
+	case "POST /bots", "POST /bots/{bot_user_id}/enable", "POST /users/{user_id}/tokens", "POST /teams/{team_id}/members",
+		"POST /channels/{channel_id}/members", "POST /channels", "GET /commands", "POST /commands", "PUT /commands/{command_id}":
+		if !admin {
+			appError(w, 403, "api.context.permissions.app_error")
+			return true
+		}
+	}
+	switch key {
+	case "POST /bots":
+		var bot model.Bot
+		if !decode(&bot) {
+			return true
+		}
+		for _, u := range f.users {
+			if u.Username == bot.Username {
+				appError(w, 400, "app.user.save.username_exists.app_error")
+				return true
+			}
+		}
+		u := f.addUserLocked(bot.Username, "", "", true, "")
+		bot.UserId, bot.OwnerId, bot.CreateAt = u.Id, me, u.CreateAt
+		f.bots[u.Id] = &bot
+		reply(w, 201, bot)
+	case "GET /bots/{bot_user_id}":
+		bot, ok := f.bots[p["bot_user_id"]]
+		if !ok {
+			appError(w, 404, "store.sql_bot.get.missing.app_error")
+			return true
+		}
+		reply(w, 200, bot)
+	case "POST /bots/{bot_user_id}/enable":
+		bot, ok := f.bots[p["bot_user_id"]]
+		if !ok {
+			appError(w, 404, "store.sql_bot.get.missing.app_error")
+			return true
+		}
+		bot.DeleteAt = 0
+		reply(w, 200, bot)
+	case "POST /users/{user_id}/tokens":
+		var req model.UserAccessToken
+		if !decode(&req) {
+			return true
+		}
+		if _, ok := f.users[p["user_id"]]; !ok {
+			appError(w, 404, "app.user.missing_account.const")
+			return true
+		}
+		tok := &model.UserAccessToken{Id: newID(), Token: newID(), UserId: p["user_id"], Description: req.Description, IsActive: true}
+		f.tokens[tok.Token] = tok.UserId
+		f.uaTokens[tok.UserId] = append(f.uaTokens[tok.UserId], tok)
+		reply(w, 200, tok)
+	case "POST /teams/{team_id}/members":
+		var tm model.TeamMember
+		if !decode(&tm) {
+			return true
+		}
+		f.teamMemberLocked(p["team_id"], tm.UserId)
+		reply(w, 201, tm)
+	case "POST /channels/{channel_id}/members":
+		var req struct {
+			UserID string `json:"user_id"`
+		}
+		if !decode(&req) {
+			return true
+		}
+		ch, ok := f.channels[p["channel_id"]]
+		if !ok || !f.teamMem[ch.TeamId][req.UserID] {
+			appError(w, 403, "api.channel.add_user.to.channel.failed.deleted.app_error")
+			return true
+		}
+		f.members[ch.Id][req.UserID] = true
+		reply(w, 201, model.ChannelMember{ChannelId: ch.Id, UserId: req.UserID})
+	case "POST /channels":
+		var ch model.Channel
+		if !decode(&ch) {
+			return true
+		}
+		reply(w, 201, f.addChannelLocked(ch.TeamId, ch.Name, ch.Type, me))
+	case "GET /commands":
+		var out []*model.Command
+		for _, c := range f.commands {
+			out = append(out, c)
+		}
+		reply(w, 200, out)
+	case "POST /commands":
+		var c model.Command
+		if !decode(&c) {
+			return true
+		}
+		c.Id, c.Token, c.CreatorId, c.CreateAt = newID(), newID(), me, f.nowLocked()
+		f.commands[c.Id] = &c
+		reply(w, 201, c)
+	case "PUT /commands/{command_id}":
+		var c model.Command
+		if !decode(&c) {
+			return true
+		}
+		old, ok := f.commands[p["command_id"]]
+		if !ok {
+			appError(w, 404, "app.command.getcommand.no_command.app_error")
+			return true
+		}
+		c.Token = old.Token
+		f.commands[c.Id] = &c
+		reply(w, 200, c)
+	default:
+		return false
+	}
+	return true
 }
 
 // addFile stores a file as if a user had uploaded it, for a post to carry.
