@@ -173,6 +173,10 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if m.Sandbox != nil {
+		// The page's live streams would keep Shutdown waiting: end them when it starts.
+		m.server.RegisterOnShutdown(m.Sandbox.Close)
+	}
 	go func() {
 		if err := m.server.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)
