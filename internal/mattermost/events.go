@@ -28,6 +28,7 @@ const (
 	reasonOtherChannel  = "other_channel"
 	reasonSystemMessage = "system_message"
 	reasonBadEvent      = "bad_event"
+	reasonNotEdited     = "not_edited"
 )
 
 // kinds maps where a post was written and what happened to it to the event kind.
@@ -45,6 +46,11 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 	}
 	if isSystemType(p.Type) {
 		return desk.Event{}, reasonSystemMessage, nil
+	}
+	if c == edited && p.EditAt == 0 {
+		// The server also sends post_edited when it changes a post itself (a pin, link
+		// previews); only a person's edit sets EditAt.
+		return desk.Event{}, reasonNotEdited, nil
 	}
 	customer := false
 	switch {

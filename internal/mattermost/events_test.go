@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/mattermost/mattermost/server/public/model"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -220,5 +222,41 @@ func TestIngestFailureIsRetried(t *testing.T) {
 	after, _ := cursor.Load(context.Background())
 	if after != p.CreateAt || before >= after {
 		t.Errorf("cursor %d → %d, want it at the post's time %d once recorded", before, after, p.CreateAt)
+	}
+}
+
+func TestTranslateDrops(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	in := newIngester()
+	a := started(t, f, testConfig(f), in)
+	dm := f.dm(w.bot.Id, w.customer.Id)
+	tests := []struct {
+		name       string
+		c          change
+		p          *model.Post
+		ct         model.ChannelType
+		wantReason string
+	}{
+		{"system message", posted, &model.Post{Id: "p1", UserId: w.customer.Id, ChannelId: dm.Id, Type: model.PostTypeJoinChannel}, model.ChannelTypeDirect, reasonSystemMessage},
+		{"edit event without an edit", edited, &model.Post{Id: "p2", UserId: w.customer.Id, ChannelId: dm.Id}, "", reasonNotEdited},
+		{"group message", posted, &model.Post{Id: "p3", UserId: w.customer.Id, ChannelId: "gm"}, model.ChannelTypeGroup, reasonOtherChannel},
+		{"own post in DM", posted, &model.Post{Id: "p4", UserId: w.bot.Id, ChannelId: dm.Id}, model.ChannelTypeDirect, reasonOwnMessage},
+		{"unknown channel", edited, &model.Post{Id: "p5", UserId: w.customer.Id, ChannelId: "nosuchchannelnosuchchannel", EditAt: 5}, "", reasonOtherChannel},
+		{"DM edit looks the channel up", edited, &model.Post{Id: "p6", UserId: w.customer.Id, ChannelId: dm.Id, EditAt: 5}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, reason, err := a.translate(context.Background(), tt.c, tt.p, tt.ct)
+			if err != nil {
+				t.Fatalf("translate: %v", err)
+			}
+			if reason != tt.wantReason {
+				t.Fatalf("reason = %q, want %q (event %+v)", reason, tt.wantReason, ev)
+			}
+			if reason == "" && (ev.Kind != desk.CustomerEdit || ev.ID != "p6:5") {
+				t.Errorf("event = %+v", ev)
+			}
+		})
 	}
 }

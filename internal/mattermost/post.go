@@ -296,10 +296,10 @@ func (a *Adapter) deskUser(u *model.User) desk.User {
 
 // Dialog limits Mattermost enforces.
 const (
-	dialogTitleMax   = 24
-	elementNameMax   = 24
-	textMaxLength    = 150
-	textareaMaxLenth = 3000
+	dialogTitleMax    = 24
+	elementNameMax    = 24
+	textMaxLength     = 150
+	textareaMaxLength = 3000
 )
 
 // OpenForm opens an interactive dialog for the user whose click gave trigger. The dialog's
@@ -324,7 +324,7 @@ func (a *Adapter) OpenForm(ctx context.Context, trigger string, f desk.Form) err
 		}
 		switch ff.Kind {
 		case "textarea":
-			el.Type, el.MaxLength = "textarea", textareaMaxLenth
+			el.Type, el.MaxLength = "textarea", textareaMaxLength
 		case "select", "multiselect":
 			el.Type = "select"
 			el.MultiSelect = ff.Kind == "multiselect"
