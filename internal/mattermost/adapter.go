@@ -19,6 +19,9 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
+// The adapter is the core's view of Mattermost.
+var _ desk.Platform = (*Adapter)(nil)
+
 // PlatformName is the adapter's name in events and tickets.
 const PlatformName = "mattermost"
 

@@ -355,6 +355,7 @@ func TestOpenForm(t *testing.T) {
 		{ID: "tags", Label: "Tags", Kind: "multiselect", Options: []string{"vip", "bug"}, Optional: true},
 		{ID: "note", Label: "Note", Kind: "textarea"},
 		{ID: "title", Label: "Title", Kind: "text", Value: "printer"},
+		{ID: "assignee", Label: "Assignee", Kind: "user", Optional: true},
 	}}
 	if err := a.OpenForm(ctx, "trigger-1", form); err != nil {
 		t.Fatalf("OpenForm: %v", err)
@@ -377,8 +378,11 @@ func TestOpenForm(t *testing.T) {
 		t.Errorf("state = %+v, %v", st, err)
 	}
 	els := req.Dialog.Elements
-	if len(els) != 4 {
-		t.Fatalf("elements = %d, want 4", len(els))
+	if len(els) != 5 {
+		t.Fatalf("elements = %d, want 5", len(els))
+	}
+	if els[4].Type != "select" || els[4].DataSource != "users" {
+		t.Errorf("user picker = %+v", els[4])
 	}
 	if els[0].Type != "select" || len(els[0].Options) != 2 || els[0].Default != "software" || els[1].Type != "select" || !els[1].MultiSelect || !els[1].Optional || els[2].Type != "textarea" || els[3].Type != "text" || els[3].Default != "printer" {
 		t.Errorf("elements = %+v", els)
@@ -486,5 +490,35 @@ func TestRetryAfterHeaders(t *testing.T) {
 				t.Errorf("retryAfter = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFindUserAndIsAgent(t *testing.T) {
+	f := newFakeMM(t)
+	w := f.seed()
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	for _, handle := range []string{"@alex", "alex", " @Alex ", w.agent.Id} {
+		t.Run(handle, func(t *testing.T) {
+			u, err := a.FindUser(ctx, handle)
+			if err != nil || u.ID != w.agent.Id || u.DisplayName != "Alex the Agent" {
+				t.Fatalf("FindUser(%q) = %+v, %v", handle, u, err)
+			}
+		})
+	}
+	for _, handle := range []string{"@nobody", "", "@"} {
+		if _, err := a.FindUser(ctx, handle); !errors.Is(err, desk.ErrNotFound) {
+			t.Errorf("FindUser(%q) = %v, want ErrNotFound", handle, err)
+		}
+	}
+	tests := []struct {
+		user string
+		want bool
+	}{{w.agent.Id, true}, {w.admin.Id, true}, {w.customer.Id, false}}
+	for _, tt := range tests {
+		got, err := a.IsAgent(ctx, tt.user)
+		if err != nil || got != tt.want {
+			t.Errorf("IsAgent(%s) = %v, %v; want %v", tt.user, got, err, tt.want)
+		}
 	}
 }

@@ -294,6 +294,37 @@ func (a *Adapter) deskUser(u *model.User) desk.User {
 	}
 }
 
+// FindUser resolves what someone typed to name a person, "@jane" or "jane" (or a user ID),
+// to that user.
+func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error) {
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
+	if name == "" {
+		return desk.User{}, fmt.Errorf("find user %q: %w", handle, desk.ErrNotFound)
+	}
+	if idPattern.MatchString(name) {
+		if u, err := a.UserInfo(ctx, name); err == nil {
+			return u, nil
+		}
+	}
+	u, resp, err := a.client.GetUserByUsername(ctx, name, "")
+	if err != nil {
+		return desk.User{}, deliveryError("users.username", resp, err)
+	}
+	return a.deskUser(u), nil
+}
+
+// IsAgent reports whether a user is a member of the triage channel.
+func (a *Adapter) IsAgent(ctx context.Context, userID string) (bool, error) {
+	_, resp, err := a.client.GetChannelMember(ctx, a.triageID, userID, "")
+	switch {
+	case err == nil:
+		return true, nil
+	case resp != nil && resp.StatusCode == http.StatusNotFound:
+		return false, nil
+	}
+	return false, deliveryError("channels.members", resp, err)
+}
+
 // Dialog limits Mattermost enforces.
 const (
 	dialogTitleMax    = 24
@@ -325,6 +356,8 @@ func (a *Adapter) OpenForm(ctx context.Context, trigger string, f desk.Form) err
 		switch ff.Kind {
 		case "textarea":
 			el.Type, el.MaxLength = "textarea", textareaMaxLength
+		case "user":
+			el.Type, el.DataSource = "select", "users"
 		case "select", "multiselect":
 			el.Type = "select"
 			el.MultiSelect = ff.Kind == "multiselect"
