@@ -39,6 +39,11 @@ type Platform interface {
 	OpenDM(ctx context.Context, userID string) (string, error)
 	// UserInfo returns what the platform knows of a user.
 	UserInfo(ctx context.Context, userID string) (User, error)
+	// FindUser resolves what a person typed to name someone (a handle such as "@jane", or a
+	// platform mention such as "<@U123>") to that user; ErrNotFound if nobody has that name.
+	FindUser(ctx context.Context, handle string) (User, error)
+	// IsAgent reports whether a user is an agent: a member of the triage channel.
+	IsAgent(ctx context.Context, userID string) (bool, error)
 	// OpenForm shows a form (modal or dialog) to the user who pressed a button, using the
 	// short-lived trigger the platform gave with the click.
 	OpenForm(ctx context.Context, trigger string, f Form) error
@@ -69,7 +74,7 @@ type Form struct {
 type FormField struct {
 	ID       string
 	Label    string
-	Kind     string // "text", "textarea", "select" or "multiselect"
+	Kind     string // "text", "textarea", "select", "multiselect" or "user" (pick a person; the value is a user ID)
 	Options  []string
 	Value    string // the initial value; several values are comma-separated
 	Optional bool

@@ -28,6 +28,12 @@ type Store interface {
 	CustomerTicket(ctx context.Context, platform, userID string) (Ticket, error)
 	// ThreadTicket returns the ticket whose thread is rooted at threadID.
 	ThreadTicket(ctx context.Context, platform, threadID string) (Ticket, error)
+	// Tickets returns the tickets in the given statuses, oldest first, at most limit (0 = all).
+	Tickets(ctx context.Context, statuses []Status, limit int) ([]Ticket, error)
+	// CountByStatus counts all tickets by status.
+	CountByStatus(ctx context.Context) (map[Status]int64, error)
+	// Facts returns the statistics facts of a kind recorded between from and to.
+	Facts(ctx context.Context, kind FactKind, from, to time.Time) ([]Fact, error)
 	// Link returns what a message was mirrored to.
 	Link(ctx context.Context, platform string, src MessageRef) (Link, error)
 	// Transcript returns a ticket's history, oldest first.
@@ -105,6 +111,30 @@ type AppendEntry struct {
 	Entry  Entry
 }
 
+// FactKind names a kind of statistics fact.
+type FactKind string
+
+// The facts the statistics are computed from; each is recorded once when it happens.
+const (
+	FactCreated       FactKind = "created"        // a ticket was opened
+	FactFirstResponse FactKind = "first_response" // Value: seconds from creation to first response
+	FactResolved      FactKind = "resolved"       // Value: seconds from creation to resolution
+	FactRating        FactKind = "rating"         // Value: the score, 1–5
+)
+
+// Fact is one statistics fact: small, kept in time order, so that statistics over a period
+// read only that period's facts however many tickets there are.
+type Fact struct {
+	Kind   FactKind
+	At     time.Time
+	Ticket TicketID
+	Agent  string // the agent it is credited to, if any
+	Value  int64
+}
+
+// RecordFact records a statistics fact.
+type RecordFact struct{ Fact Fact }
+
 // AckEvent marks a queued event handled and removes it from the queue.
 type AckEvent struct {
 	Shard int
@@ -116,3 +146,4 @@ func (PutLink) change()     {}
 func (DropLink) change()    {}
 func (AppendEntry) change() {}
 func (AckEvent) change()    {}
+func (RecordFact) change()  {}

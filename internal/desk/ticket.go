@@ -73,6 +73,13 @@ type Ticket struct {
 
 	Previous TicketID // the closed ticket this one follows, if any
 
+	// Subject is the start of the customer's first message, for lists and search.
+	Subject string
+	// Rating is the customer's satisfaction score (1–5) after resolution, 0 until rated, with
+	// an optional comment.
+	Rating        int
+	RatingComment string
+
 	CreatedAt       time.Time
 	FirstResponseAt time.Time // first agent reply or claim; zero until then
 	ResolvedAt      time.Time

@@ -10,6 +10,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,7 +50,9 @@ type Platform struct {
 	msgs    []*Message
 	calls   []Call
 	users   map[string]desk.User
+	agents  map[string]bool
 	files   map[string][]byte
+	forms   []desk.Form
 	changed chan struct{}
 
 	fail      func(c Call) error
@@ -77,7 +80,7 @@ func (p *Platform) SetAfterPost(f func(m Message)) {
 func New(name string, limits desk.Limits) *Platform {
 	return &Platform{
 		name: name, triage: "C-TRIAGE", limits: limits,
-		users: make(map[string]desk.User), files: make(map[string][]byte),
+		users: make(map[string]desk.User), agents: make(map[string]bool), files: make(map[string][]byte),
 		changed: make(chan struct{}),
 	}
 }
@@ -87,6 +90,14 @@ func (p *Platform) AddUser(u desk.User) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.users[u.ID] = u
+}
+
+// AddAgent makes a user known and a member of the triage channel.
+func (p *Platform) AddAgent(u desk.User) {
+	p.AddUser(u)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.agents[u.ID] = true
 }
 
 // AddFile makes a file downloadable, as if a user had shared it.
@@ -284,9 +295,49 @@ func (p *Platform) UserInfo(ctx context.Context, userID string) (desk.User, erro
 	return u, nil
 }
 
-// OpenForm implements desk.Platform.
+// FindUser implements desk.Platform: a handle is a user ID or name, with or without "@".
+func (p *Platform) FindUser(ctx context.Context, handle string) (desk.User, error) {
+	if err := p.enter(Call{Op: "find_user", Key: handle}); err != nil {
+		return desk.User{}, err
+	}
+	h := strings.TrimPrefix(handle, "@")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range p.users {
+		if u.ID == h || u.Name == h {
+			return u, nil
+		}
+	}
+	return desk.User{}, fmt.Errorf("user %s: %w", handle, desk.ErrNotFound)
+}
+
+// IsAgent implements desk.Platform.
+func (p *Platform) IsAgent(ctx context.Context, userID string) (bool, error) {
+	if err := p.enter(Call{Op: "is_agent", Key: userID}); err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.agents[userID], nil
+}
+
+// OpenForm implements desk.Platform. The forms opened are kept for Forms.
 func (p *Platform) OpenForm(ctx context.Context, trigger string, f desk.Form) error {
-	return p.enter(Call{Op: "form", Key: f.ID})
+	if err := p.enter(Call{Op: "form", Key: f.ID}); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.forms = append(p.forms, f)
+	p.notify()
+	return nil
+}
+
+// Forms returns the forms opened so far.
+func (p *Platform) Forms() []desk.Form {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.forms)
 }
 
 // Ping implements desk.Platform.

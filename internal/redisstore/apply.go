@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -44,13 +45,32 @@ func (s *Store) prepare(ctx context.Context, c desk.Change) (func(redis.Pipeline
 		if t.ID <= 0 || t.Platform == "" {
 			return nil, desk.Errorf(desk.EINVALID, "save ticket %s: a ticket needs a number and a platform", t.ID)
 		}
+		if !t.Status.Valid() {
+			return nil, desk.Errorf(desk.EINVALID, "save ticket %s: unknown status %q", t.ID, t.Status)
+		}
 		key, fields := s.keys.ticket(t.ID), encodeTicket(t)
+		id := strconv.FormatInt(int64(t.ID), 10)
 		return func(p redis.Pipeliner) {
 			p.Del(ctx, key)
 			p.HSet(ctx, key, fields...)
 			if t.ThreadID != "" {
-				p.Set(ctx, s.keys.thread(t.Platform, t.ThreadID), strconv.FormatInt(int64(t.ID), 10), 0)
+				p.Set(ctx, s.keys.thread(t.Platform, t.ThreadID), id, 0)
 			}
+			for _, st := range desk.Statuses {
+				if st != t.Status {
+					p.ZRem(ctx, s.keys.status(st), id)
+				}
+			}
+			p.ZAdd(ctx, s.keys.status(t.Status), redis.Z{Score: float64(t.ID), Member: id})
+		}, nil
+	case desk.RecordFact:
+		f := c.Fact
+		if f.Kind == "" || f.Ticket <= 0 || strings.Contains(f.Agent, "|") {
+			return nil, desk.Errorf(desk.EINVALID, "record fact: a fact needs a kind and a ticket, and no '|' in the agent")
+		}
+		key, member := s.keys.fact(f.Kind), encodeFact(f)
+		return func(p redis.Pipeliner) {
+			p.ZAdd(ctx, key, redis.Z{Score: float64(f.At.UnixMilli()), Member: member})
 		}, nil
 	case desk.PutLink:
 		if c.Platform == "" || c.Link.Source.ID == "" {

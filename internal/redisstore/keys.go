@@ -28,6 +28,10 @@
 //	<p>h:<ticket number>                      stream  the ticket's transcript, oldest first;   forever
 //	                                                  fields at (unix ms), kind, author, name,
 //	                                                  text, non-empty only
+//	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
+//	                                                  number (so oldest first)
+//	<p>fact:<kind>                            zset    statistics facts (see facts.go), scored   forever
+//	                                                  by unix ms; member "ticket|agent|value"
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
@@ -77,6 +81,15 @@ func (k keys) thread(platform, threadID string) string {
 func (k keys) link(platform string, src desk.MessageRef) string {
 	return k.prefix + "link:" + platform + ":" + src.Channel + ":" + src.ID
 }
+
+// statusBase is the part of a status index key before the status; scripts append it.
+func (k keys) statusBase() string { return k.prefix + "st:" }
+
+// status is the index of the tickets in one status.
+func (k keys) status(s desk.Status) string { return k.statusBase() + string(s) }
+
+// fact is the time-ordered set of one kind of statistics fact.
+func (k keys) fact(kind desk.FactKind) string { return k.prefix + "fact:" + string(kind) }
 
 // history is the transcript stream of a ticket.
 func (k keys) history(id desk.TicketID) string {

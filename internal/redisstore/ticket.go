@@ -38,12 +38,16 @@ const (
 	fResolved    = "resolved"
 	fClosed      = "closed"
 	fActivity    = "activity"
+	fSubject     = "subject"
+	fRating      = "rating"
+	fRatingNote  = "rating_note"
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
 //
 // KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] (optional) thread index;
-// ARGV[1] ticket key base, ARGV[2..] field/value pairs of the new ticket without id and prev.
+// ARGV[1] ticket key base, ARGV[2] status index key base, ARGV[3..] field/value pairs of the
+// new ticket without id and prev.
 // Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
@@ -70,10 +74,11 @@ if prev ~= '' then
   fields[#fields + 1] = '` + fPrevious + `'
   fields[#fields + 1] = prev
 end
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', key, unpack(fields))
+redis.call('ZADD', ARGV[2] .. redis.call('HGET', key, '` + fStatus + `'), id, id)
 redis.call('SET', KEYS[1], id)
 if KEYS[3] then
   redis.call('SET', KEYS[3], id)
@@ -108,7 +113,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	if t.ThreadID != "" {
 		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
 	}
-	args := append([]any{s.keys.ticketBase()}, encodeTicket(t)...)
+	args := append([]any{s.keys.ticketBase(), s.keys.statusBase()}, encodeTicket(t)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
@@ -259,6 +264,9 @@ func encodeTicket(t desk.Ticket) []any {
 	tm(fResolved, t.ResolvedAt)
 	tm(fClosed, t.ClosedAt)
 	tm(fActivity, t.LastActivityAt)
+	str(fSubject, t.Subject)
+	num(fRating, int64(t.Rating))
+	str(fRatingNote, t.RatingComment)
 	return out
 }
 
@@ -328,6 +336,9 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	t.ResolvedAt = tm(fResolved)
 	t.ClosedAt = tm(fClosed)
 	t.LastActivityAt = tm(fActivity)
+	t.Subject = m[fSubject]
+	t.Rating = int(num(fRating))
+	t.RatingComment = m[fRatingNote]
 	if err := errors.Join(errs...); err != nil {
 		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
 	}

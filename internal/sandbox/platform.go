@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/threadesk/threadesk/internal/desk"
@@ -265,6 +266,33 @@ func (s *Sandbox) UserInfo(ctx context.Context, userID string) (desk.User, error
 	return u.desk(), nil
 }
 
+// FindUser implements desk.Platform: handle is a sandbox handle, with or without "@".
+func (s *Sandbox) FindUser(ctx context.Context, handle string) (desk.User, error) {
+	if err := ctx.Err(); err != nil {
+		return desk.User{}, canceled("find_user", err)
+	}
+	handle = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.userSeq {
+		if u := s.users[id]; u.Handle == handle || u.ID == handle {
+			return u.desk(), nil
+		}
+	}
+	return desk.User{}, failure("find_user", "user_not_found")
+}
+
+// IsAgent implements desk.Platform: agents are the people created as agents in the page.
+func (s *Sandbox) IsAgent(ctx context.Context, userID string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, canceled("is_agent", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	return ok && u.Role == RoleAgent, nil
+}
+
 // OpenForm shows f to the person whose click or command gave trigger. A trigger works once and
 // for a short time, as on Slack and Mattermost.
 func (s *Sandbox) OpenForm(ctx context.Context, trig string, f desk.Form) error {
@@ -276,7 +304,7 @@ func (s *Sandbox) OpenForm(ctx context.Context, trig string, f desk.Form) error 
 	}
 	for _, ff := range f.Fields {
 		switch ff.Kind {
-		case "text", "textarea", "select", "multiselect":
+		case "text", "textarea", "select", "multiselect", "user":
 		default:
 			return failure("open_form", "invalid_form")
 		}

@@ -64,6 +64,8 @@ type Adapter struct {
 	botID     string // the app's bot ID (B…), learned from auth.test in Start
 	triageID  string // the triage channel's ID, resolved in Start
 
+	agents agents // the triage channel's members, cached
+
 	stop func()        // cancels Socket Mode
 	done chan struct{} // closed when Socket Mode has stopped
 }
