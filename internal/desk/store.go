@@ -30,6 +30,8 @@ type Store interface {
 	ThreadTicket(ctx context.Context, platform, threadID string) (Ticket, error)
 	// Tickets returns the tickets in the given statuses, oldest first, at most limit (0 = all).
 	Tickets(ctx context.Context, statuses []Status, limit int) ([]Ticket, error)
+	// TicketsByID returns the tickets with the given numbers that exist, in the same order.
+	TicketsByID(ctx context.Context, ids []TicketID) ([]Ticket, error)
 	// CountByStatus counts all tickets by status.
 	CountByStatus(ctx context.Context) (map[Status]int64, error)
 	// Facts returns the statistics facts of a kind recorded between from and to.

@@ -55,13 +55,14 @@ func (p Priority) Valid() bool { return slices.Contains(Priorities, p) }
 // Ticket is one customer request and the state of its handling. The conversation itself is
 // not kept here but in the transcript and the message map.
 type Ticket struct {
-	ID       TicketID
-	Platform string // name of the platform the ticket lives on ("slack", "mattermost", "sandbox")
-	Status   Status
-	Priority Priority
-	Category string
-	Tags     []string
-	Assignee string // platform user ID of the agent, empty when unassigned
+	ID           TicketID
+	Platform     string // name of the platform the ticket lives on ("slack", "mattermost", "sandbox")
+	Status       Status
+	Priority     Priority
+	Category     string
+	Tags         []string
+	Assignee     string // platform user ID of the agent, empty when unassigned
+	AssigneeName string // the agent's display name when assigned
 
 	Customer  User   // who asked
 	DMChannel string // the customer's direct-message channel with the app

@@ -66,10 +66,23 @@ func (s *Store) Tickets(ctx context.Context, statuses []desk.Status, limit int) 
 	if limit > 0 && len(ids) > limit {
 		ids = ids[:limit]
 	}
+	tids := make([]desk.TicketID, len(ids))
+	for i, id := range ids {
+		tids[i] = desk.TicketID(id)
+	}
+	return s.TicketsByID(ctx, tids)
+}
+
+// TicketsByID returns the tickets with the given numbers that exist, in the same order, in one
+// round trip.
+func (s *Store) TicketsByID(ctx context.Context, ids []desk.TicketID) ([]desk.Ticket, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.keys.ticket(desk.TicketID(id)))
+			cmds[i] = p.HGetAll(ctx, s.keys.ticket(id))
 		}
 		return nil
 	})

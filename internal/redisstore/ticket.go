@@ -41,6 +41,7 @@ const (
 	fSubject     = "subject"
 	fRating      = "rating"
 	fRatingNote  = "rating_note"
+	fAssignName  = "assignee_name"
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
@@ -247,6 +248,7 @@ func encodeTicket(t desk.Ticket) []any {
 		str(fTags, string(b))
 	}
 	str(fAssignee, t.Assignee)
+	str(fAssignName, t.AssigneeName)
 	str(fCustID, t.Customer.ID)
 	str(fCustName, t.Customer.Name)
 	str(fCustDisplay, t.Customer.DisplayName)
@@ -319,6 +321,7 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 		}
 	}
 	t.Assignee = m[fAssignee]
+	t.AssigneeName = m[fAssignName]
 	t.Customer = desk.User{
 		ID:          m[fCustID],
 		Name:        m[fCustName],
