@@ -41,6 +41,14 @@ type Store interface {
 	// Transcript returns a ticket's history, oldest first.
 	Transcript(ctx context.Context, id TicketID) ([]Entry, error)
 
+	// Secret returns the installation's secret of that name (32 random bytes), made the first
+	// time it is asked for and the same for every process sharing the store.
+	Secret(ctx context.Context, name string) ([]byte, error)
+	// Cursor returns a named high-water mark (0 if never saved); SaveCursor moves it forward,
+	// never back.
+	Cursor(ctx context.Context, name string) (int64, error)
+	SaveCursor(ctx context.Context, name string, v int64) error
+
 	// Apply makes all changes at once (one transaction).
 	Apply(ctx context.Context, changes ...Change) error
 	// Ping checks that the store is reachable.

@@ -564,3 +564,97 @@ func testGroupMadeAgain(t *testing.T, open opener) {
 		t.Errorf("read after the group was lost = %+v, want Ev01", got)
 	}
 }
+
+func TestSecretsAndCursors(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s, _ := b.open(t, Options{})
+			a, err := s.Secret(ctxT(t), "mattermost")
+			if err != nil || len(a) != 32 {
+				t.Fatalf("Secret = %d bytes, %v; want 32", len(a), err)
+			}
+			b, _ := s.Secret(ctxT(t), "mattermost")
+			if string(a) != string(b) {
+				t.Errorf("the secret changed between calls")
+			}
+			if c, _ := s.Secret(ctxT(t), "other"); string(c) == string(a) {
+				t.Errorf("two secrets are equal")
+			}
+			if v, err := s.Cursor(ctxT(t), "mm"); err != nil || v != 0 {
+				t.Errorf("new cursor = %d, %v; want 0", v, err)
+			}
+			for _, v := range []int64{100, 50, 200, 150} {
+				if err := s.SaveCursor(ctxT(t), "mm", v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v, _ := s.Cursor(ctxT(t), "mm"); v != 200 {
+				t.Errorf("cursor = %d, want 200 (it never moves back)", v)
+			}
+		})
+	}
+}
+
+func TestStatusIndexesAndFacts(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s, _ := b.open(t, Options{})
+			var ids []desk.TicketID
+			for i := range 4 {
+				tk, _, err := s.OpenTicket(ctxT(t), desk.Ticket{Platform: "slack", Customer: desk.User{ID: fmt.Sprintf("U%d", i)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, tk.ID)
+			}
+			counts, err := s.CountByStatus(ctxT(t))
+			if err != nil || counts[desk.StatusNew] != 4 {
+				t.Fatalf("counts = %v, %v; want 4 new", counts, err)
+			}
+			// Resolve the second, close the third.
+			for i, st := range map[int]desk.Status{1: desk.StatusResolved, 2: desk.StatusClosed} {
+				tk, err := s.Ticket(ctxT(t), ids[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				tk.Status = st
+				apply(t, s, desk.SaveTicket{Ticket: tk})
+			}
+			counts, _ = s.CountByStatus(ctxT(t))
+			want := map[desk.Status]int64{desk.StatusNew: 2, desk.StatusOpen: 0, desk.StatusPending: 0, desk.StatusResolved: 1, desk.StatusClosed: 1}
+			if fmt.Sprint(counts) != fmt.Sprint(want) {
+				t.Errorf("counts = %v, want %v", counts, want)
+			}
+			active, err := s.Tickets(ctxT(t), []desk.Status{desk.StatusResolved, desk.StatusNew}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []desk.TicketID
+			for _, tk := range active {
+				got = append(got, tk.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint([]desk.TicketID{ids[0], ids[1], ids[3]}) {
+				t.Errorf("Tickets(resolved, new) = %v, want oldest first %v", got, []desk.TicketID{ids[0], ids[1], ids[3]})
+			}
+			if two, _ := s.Tickets(ctxT(t), []desk.Status{desk.StatusNew}, 1); len(two) != 1 || two[0].ID != ids[0] {
+				t.Errorf("limit 1 gave %v", two)
+			}
+			byID, err := s.TicketsByID(ctxT(t), []desk.TicketID{ids[3], 999, ids[0]})
+			if err != nil || len(byID) != 2 || byID[0].ID != ids[3] || byID[1].ID != ids[0] {
+				t.Errorf("TicketsByID = %v, %v", byID, err)
+			}
+
+			base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+			for i, v := range []int64{60, 120, 30} {
+				apply(t, s, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactFirstResponse, At: base.Add(time.Duration(i) * time.Hour), Ticket: ids[i], Agent: "U_AGENT", Value: v}})
+			}
+			facts, err := s.Facts(ctxT(t), desk.FactFirstResponse, base, base.Add(2*time.Hour))
+			if err != nil || len(facts) != 2 || facts[0].Value != 60 || facts[1].Value != 120 || facts[0].Agent != "U_AGENT" || !facts[1].At.Equal(base.Add(time.Hour)) {
+				t.Errorf("Facts in [0h, 2h) = %+v, %v; want the first two in order", facts, err)
+			}
+			if err := s.Apply(ctxT(t), desk.RecordFact{Fact: desk.Fact{Kind: desk.FactRating, Ticket: 1, Agent: "a|b"}}); desk.ErrorCode(err) != desk.EINVALID {
+				t.Errorf("a fact with '|' in the agent: %v, want invalid", err)
+			}
+		})
+	}
+}

@@ -30,6 +30,8 @@
 //	                                                  text, non-empty only
 //	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
 //	                                                  number (so oldest first)
+//	<p>secret:<name>                          string  32 random bytes (an installation secret)  forever
+//	<p>cursor:<name>                          string  a high-water mark (integer), only grows   forever
 //	<p>fact:<kind>                            zset    statistics facts (see facts.go), scored   forever
 //	                                                  by unix ms; member "ticket|agent|value"
 //
@@ -90,6 +92,12 @@ func (k keys) status(s desk.Status) string { return k.statusBase() + string(s) }
 
 // fact is the time-ordered set of one kind of statistics fact.
 func (k keys) fact(kind desk.FactKind) string { return k.prefix + "fact:" + string(kind) }
+
+// secret holds one installation secret.
+func (k keys) secret(name string) string { return k.prefix + "secret:" + name }
+
+// cursor holds one high-water mark.
+func (k keys) cursor(name string) string { return k.prefix + "cursor:" + name }
 
 // history is the transcript stream of a ticket.
 func (k keys) history(id desk.TicketID) string {
