@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/mattermost"
 	"github.com/threadesk/threadesk/internal/redisstore"
 	"github.com/threadesk/threadesk/internal/relay"
 	"github.com/threadesk/threadesk/internal/sandbox"
@@ -30,6 +31,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		os.Exit(subcommand(os.Args[1], os.Args[2:]))
+	}
 	cfg, err := LoadConfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "threadesk:", err)
@@ -59,17 +63,19 @@ type Main struct {
 	Log    *slog.Logger
 
 	// Set by Run.
-	Addr    net.Addr         // where the HTTP server listens
-	URL     string           // where people reach it
+	Addr    net.Addr // where the HTTP server listens
+	URL     string   // where people reach it
 	Store   *redisstore.Store
 	Relay   *relay.Relay
 	Sandbox *sandbox.Sandbox // nil unless the sandbox runs
 
-	embedded  *miniredis.Miniredis
-	server    *http.Server
-	stopRelay context.CancelFunc
-	relayDone chan struct{}
-	closers   []func() error
+	embedded      *miniredis.Miniredis
+	platformCtx   context.Context
+	stopPlatforms context.CancelFunc
+	server        *http.Server
+	stopRelay     context.CancelFunc
+	relayDone     chan struct{}
+	closers       []func() error
 }
 
 // NewMain returns a Main for cfg that logs to log (a logger built from the settings if nil).
@@ -96,6 +102,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = store
 	m.closers = append(m.closers, store.Close)
+	// Platforms' own loops (Mattermost's WebSocket) live until Close, not until ctx ends.
+	m.platformCtx, m.stopPlatforms = context.WithCancel(context.WithoutCancel(ctx))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -130,7 +138,30 @@ func (m *Main) Run(ctx context.Context) error {
 		mounts["POST /slack/interactivity"] = a.InteractivityHandler()
 		mounts["POST /slack/commands"] = a.CommandsHandler()
 	}
-	// Mattermost plugs in here (see its issue).
+	if cfg.MattermostEnabled() {
+		secret, err := store.Secret(ctx, "mattermost-actions")
+		if err != nil {
+			return err
+		}
+		a, err := mattermost.New(mattermost.Config{
+			URL: cfg.MattermostURL, Token: cfg.MattermostToken, Team: cfg.MattermostTeam,
+			TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
+			PublicURL: cfg.PublicURL, Secret: secret,
+			PostRate: cfg.MattermostPostRate, PostBurst: cfg.MattermostPostBurst,
+		}, in, m.Log.With("platform", "mattermost"), mattermost.Options{Cursor: storeCursor{store, "mattermost"}})
+		if err != nil {
+			return err
+		}
+		if err := a.Start(m.platformCtx); err != nil {
+			return fmt.Errorf("start Mattermost: %w", err)
+		}
+		m.closers = append(m.closers, func() error { m.stopPlatforms(); a.Wait(); return nil })
+		platforms = append(platforms, a)
+		checks = append(checks, web.Check{Name: "mattermost", Run: a.Ping, Every: 30 * time.Second})
+		mounts["POST /mattermost/command"] = a.CommandHandler()
+		mounts["POST /mattermost/actions"] = a.ActionHandler()
+		mounts["POST /mattermost/dialogs"] = a.DialogHandler()
+	}
 
 	r, err := relay.New(relay.Options{
 		Store:        store,
@@ -242,6 +273,17 @@ func (m *Main) Close() error {
 		m.embedded.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// storeCursor keeps a platform's high-water mark in the store.
+type storeCursor struct {
+	store *redisstore.Store
+	name  string
+}
+
+func (c storeCursor) Load(ctx context.Context) (int64, error) { return c.store.Cursor(ctx, c.name) }
+func (c storeCursor) Save(ctx context.Context, v int64) error {
+	return c.store.SaveCursor(ctx, c.name, v)
 }
 
 // ingester forwards to the core once it exists; platforms are built (and may receive events,
