@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := a.Start(ctx); err != nil {
+		if err := a.Start(m.platformCtx); err != nil {
 			return fmt.Errorf("start Slack: %w", err)
 		}
 		m.closers = append(m.closers, a.Close)
@@ -155,7 +155,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := a.Start(m.platformCtx); err != nil {
 			return fmt.Errorf("start Mattermost: %w", err)
 		}
-		m.closers = append(m.closers, func() error { m.stopPlatforms(); a.Wait(); return nil })
+		m.closers = append(m.closers, func() error { a.Wait(); return nil })
 		platforms = append(platforms, a)
 		checks = append(checks, web.Check{Name: "mattermost", Run: a.Ping, Every: 30 * time.Second})
 		mounts["POST /mattermost/command"] = a.CommandHandler()
@@ -265,6 +265,9 @@ func (m *Main) Close() error {
 	if m.stopRelay != nil {
 		m.stopRelay()
 		<-m.relayDone
+	}
+	if m.stopPlatforms != nil {
+		m.stopPlatforms()
 	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		errs = append(errs, m.closers[i]())
