@@ -29,6 +29,56 @@ const (
 	FileFailed         = "file.failed"          // {{.Name}} {{.Reason}}
 	NoteMarked         = "note.marked"          // agents: shown on an internal note
 	MessageRemoved     = "message.removed"      // shown where a mirrored message was deleted
+
+	CardRating = "card.rating" // field label
+	CardRated  = "card.rated"  // {{.Score}} {{.Comment}}
+
+	ButtonClaim   = "button.claim"
+	ButtonAssign  = "button.assign"
+	ButtonTag     = "button.tag"
+	ButtonPending = "button.pending"
+	ButtonResolve = "button.resolve"
+	ButtonReopen  = "button.reopen"
+	ButtonClose   = "button.close"
+	ButtonComment = "button.comment"
+
+	FormTagTitle      = "form.tag.title"
+	FormAssignTitle   = "form.assign.title"
+	FormCommentTitle  = "form.comment.title"
+	FormSave          = "form.save"
+	FormCategory      = "form.category"
+	FormTags          = "form.tags"
+	FormPriority      = "form.priority"
+	FormAgent         = "form.agent"
+	FormComment       = "form.comment"
+	FormSubmitComment = "form.comment.submit"
+
+	NoticeClaimed    = "notice.claimed"     // customer: {{.Ticket}} {{.Agent}}
+	NoticeResolved   = "notice.resolved"    // customer: {{.Ticket}}
+	NoticeClosed     = "notice.closed"      // customer: {{.Ticket}}
+	NoticePending    = "notice.pending"     // customer: {{.Ticket}}
+	RatingQuestion   = "rating.question"    // customer: {{.Ticket}}
+	RatingThanks     = "rating.thanks"      // customer: {{.Ticket}} {{.Score}}
+	RatingCommented  = "rating.commented"   // customer: {{.Ticket}}
+	RatingNotAllowed = "rating.not_allowed" // customer: {{.Ticket}}
+
+	Done          = "done"           // agent: {{.What}}
+	Refused       = "refused"        // agent: {{.Reason}}
+	NotAnAgent    = "not_an_agent"   // {{.Command}}
+	NotALead      = "not_a_lead"     // {{.Command}}
+	NoSuchTicket  = "no_such_ticket" // {{.Ticket}}
+	TicketClosed  = "ticket.closed"  // {{.Ticket}}
+	AlreadyStatus = "already_status" // {{.Ticket}} {{.Status}}
+	CannotReopen  = "cannot_reopen"  // {{.Ticket}} {{.Status}}
+	UserNotAgent  = "user_not_agent" // {{.User}}
+	UnknownUser   = "unknown_user"   // {{.User}}
+	BadPriority   = "bad_priority"   // {{.Value}} {{.Choices}}
+	BadCategory   = "bad_category"   // {{.Value}} {{.Choices}}
+	Usage         = "usage"          // {{.Command}}: the full command reference
+	UsageOf       = "usage.of"       // {{.Command}} {{.Usage}}: one subcommand's usage
+	CustomerHelp  = "help.customer"  // {{.Command}}
+	UnknownSub    = "unknown_sub"    // {{.Command}} {{.Sub}}
+	NothingFound  = "nothing_found"
 )
 
 // English is the default language's table.
@@ -52,6 +102,68 @@ var English = map[string]string{
 	FileFailed:         "File {{.Name}} could not be passed on: {{.Reason}}",
 	NoteMarked:         "internal note, not sent to the customer",
 	MessageRemoved:     "(message deleted)",
+
+	CardRating: "Satisfaction",
+	CardRated:  "{{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",
+
+	ButtonClaim:   "Claim",
+	ButtonAssign:  "Assign…",
+	ButtonTag:     "Tag…",
+	ButtonPending: "Waiting on customer",
+	ButtonResolve: "Resolve",
+	ButtonReopen:  "Reopen",
+	ButtonClose:   "Close",
+	ButtonComment: "Add a comment",
+
+	FormTagTitle:      "Tag ticket {{.Ticket}}",
+	FormAssignTitle:   "Assign ticket {{.Ticket}}",
+	FormCommentTitle:  "Your feedback on {{.Ticket}}",
+	FormSave:          "Save",
+	FormCategory:      "Category",
+	FormTags:          "Tags (separated by commas or spaces)",
+	FormPriority:      "Priority",
+	FormAgent:         "Agent",
+	FormComment:       "Comment",
+	FormSubmitComment: "Send",
+
+	NoticeClaimed:    "{{.Agent}} is now looking after your ticket {{.Ticket}}.",
+	NoticeResolved:   "Ticket {{.Ticket}} is resolved. If anything is still wrong, just reply here and it will be reopened.",
+	NoticeClosed:     "Ticket {{.Ticket}} is closed. Write here any time to open a new one.",
+	NoticePending:    "We are waiting for your answer on ticket {{.Ticket}}; reply here when you can.",
+	RatingQuestion:   "How satisfied are you with the help on ticket {{.Ticket}}? (1 = not at all, 5 = very)",
+	RatingThanks:     "Thank you! You rated ticket {{.Ticket}} {{.Score}}/5.",
+	RatingCommented:  "Thank you for your comment on ticket {{.Ticket}}.",
+	RatingNotAllowed: "Ticket {{.Ticket}} cannot be rated now.",
+
+	Done:          "✅ {{.What}}",
+	Refused:       "⛔ {{.Reason}}",
+	NotAnAgent:    "{{.Command}} is for support agents (members of the triage channel). To get help, just write your question here.",
+	NotALead:      "Only leads (the LEADS setting) may use {{.Command}}.",
+	NoSuchTicket:  "There is no ticket {{.Ticket}}.",
+	TicketClosed:  "Ticket {{.Ticket}} is closed; a new message from the customer opens a new ticket.",
+	AlreadyStatus: "Ticket {{.Ticket}} is already {{.Status}}.",
+	CannotReopen:  "Ticket {{.Ticket}} is {{.Status}}; only pending or resolved tickets can be reopened.",
+	UserNotAgent:  "{{.User}} is not an agent (not a member of the triage channel).",
+	UnknownUser:   "Nobody called {{.User}} was found.",
+	BadPriority:   "“{{.Value}}” is not a priority; use one of {{.Choices}}.",
+	BadCategory:   "“{{.Value}}” is not a category; use one of {{.Choices}}.",
+	Usage: `Usage: {{.Command}} <subcommand>
+  help                          this text
+  status                        the queue at a glance
+  list [status|mine|unassigned] active tickets (or those in a status)
+  show N                        a ticket and its recent history
+  claim N                       take ticket N
+  assign N @agent               give ticket N to an agent
+  tag N tag…                    add tags (-tag removes one)
+  priority N low|normal|high|urgent
+  pending N                     waiting on the customer
+  resolve N | reopen N | close N
+  find words                    search tickets
+  stats [today|7d|30d|90d]      statistics (leads)`,
+	UsageOf:      "Usage: {{.Command}} {{.Usage}}",
+	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
+	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
+	NothingFound: "No tickets found.",
 }
 
 // Catalog renders texts of one language, falling back to English for missing entries.

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,13 +36,18 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 			{Label: r.text.Text(catalog.CardPriority, nil), Value: string(t.Priority), Short: true},
 			{Label: r.text.Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
 			{Label: r.text.Text(catalog.CardTags, nil), Value: or(strings.Join(t.Tags, ", "), none), Short: true},
-			{Label: r.text.Text(catalog.CardAssignee, nil), Value: or(t.Assignee, r.text.Text(catalog.CardUnassigned, nil)), Short: true},
+			{Label: r.text.Text(catalog.CardAssignee, nil), Value: or(t.AssigneeName, or(t.Assignee, r.text.Text(catalog.CardUnassigned, nil))), Short: true},
 			{Label: r.text.Text(catalog.CardCustomer, nil), Value: customer, Short: true},
 		},
+	}
+	if t.Rating != 0 {
+		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardRating, nil),
+			Value: r.text.Text(catalog.CardRated, args("Score", t.Rating, "Comment", t.RatingComment)), Short: true})
 	}
 	if t.Previous != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})
 	}
+	c.Actions = r.cardActions(t)
 	now := r.now()
 	c.Context = r.text.Text(catalog.CardContext, args("Age", age(now.Sub(t.CreatedAt)), "Activity", age(now.Sub(t.LastActivityAt))))
 	return c
@@ -58,4 +64,25 @@ func age(d time.Duration) string {
 		return itoa(int64(d/time.Hour)) + "h"
 	}
 	return itoa(int64(d/(24*time.Hour))) + "d"
+}
+
+// cardActions are the buttons a ticket's card offers in its status. A closed ticket has none.
+func (r *Relay) cardActions(t desk.Ticket) []desk.Action {
+	id := strconv.FormatInt(int64(t.ID), 10)
+	button := func(action, label, style string) desk.Action {
+		return desk.Action{ID: action, Label: r.text.Text(label, nil), Value: id, Style: style}
+	}
+	switch t.Status {
+	case desk.StatusClosed:
+		return nil
+	case desk.StatusResolved:
+		return []desk.Action{button("reopen", catalog.ButtonReopen, ""), button("close", catalog.ButtonClose, "danger")}
+	}
+	actions := []desk.Action{button("claim", catalog.ButtonClaim, "primary"), button("assign", catalog.ButtonAssign, ""), button("tag", catalog.ButtonTag, "")}
+	if t.Status == desk.StatusPending {
+		actions = append(actions, button("reopen", catalog.ButtonReopen, ""))
+	} else {
+		actions = append(actions, button("pending", catalog.ButtonPending, ""))
+	}
+	return append(actions, button("resolve", catalog.ButtonResolve, "primary"), button("close", catalog.ButtonClose, "danger"))
 }

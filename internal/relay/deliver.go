@@ -65,7 +65,8 @@ func ambiguous(last *desk.DeliveryError) bool {
 func (r *Relay) post(ctx context.Context, p desk.Platform, m desk.Outgoing, reconcile bool) (desk.MessageRef, error) {
 	var ref desk.MessageRef
 	err := r.retry(ctx, p, m.Channel, func(last *desk.DeliveryError) error {
-		if reconcile || ambiguous(last) {
+		// Ephemeral answers cannot be looked up, and one shown twice harms nobody.
+		if (reconcile || ambiguous(last)) && m.Ephemeral == "" {
 			found, err := p.Find(ctx, m.Channel, m.Thread, m.Key)
 			if err == nil {
 				ref = found

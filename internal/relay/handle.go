@@ -31,6 +31,12 @@ func (r *Relay) handle(ctx context.Context, q desk.Queued) error {
 		return r.edit(ctx, p, q)
 	case desk.CustomerDelete, desk.AgentDelete:
 		return r.remove(ctx, p, q)
+	case desk.ActionPressed:
+		return r.action(ctx, p, q)
+	case desk.FormSubmitted:
+		return r.formSubmitted(ctx, p, q)
+	case desk.CommandRun:
+		return r.command(ctx, p, q)
 	}
 	return r.drop(ctx, q, "unsupported")
 }
@@ -61,6 +67,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		Priority:       desk.PriorityNormal,
 		Customer:       customer,
 		DMChannel:      ev.Channel,
+		Subject:        subject(ev.Text),
 		CreatedAt:      now,
 		LastActivityAt: now,
 	})
@@ -134,9 +141,10 @@ func (r *Relay) openThread(ctx context.Context, p desk.Platform, t *desk.Ticket,
 		return false, nil
 	}
 	t.TriageChannel, t.ThreadID = ref.Channel, ref.ID
-	if err := r.store.Apply(ctx, desk.SaveTicket{Ticket: *t}); err != nil {
+	if err := r.store.Apply(ctx, desk.SaveTicket{Ticket: *t}, r.fact(desk.FactCreated, *t, "", 0)); err != nil {
 		return false, fmt.Errorf("record thread of ticket %d: %w", t.ID, err)
 	}
+	r.tickets.opened.WithLabelValues(p.Name()).Inc()
 	_, err = r.post(ctx, p, desk.Outgoing{
 		Channel: t.DMChannel,
 		Text:    r.text.Text(catalog.TicketOpened, map[string]any{"Ticket": t.ID.String()}),
@@ -186,18 +194,26 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 	}
 	r.delivered(p, q)
 	r.mark(ctx, p, src, desk.MarkDelivered)
+	was := t.Status
 	t.LastActivityAt = now
 	if t.FirstResponseAt.IsZero() {
 		t.FirstResponseAt = now
+		changes = append(changes, r.fact(desk.FactFirstResponse, t, agent.ID, int64(now.Sub(t.CreatedAt).Seconds())))
 	}
 	if t.Status == desk.StatusNew {
 		t.Status = desk.StatusOpen
 		changes = append(changes, desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{
 			At: now, Kind: "status", Author: agent.ID, Name: agent.Label(), Text: "new → open",
 		}})
+	}
+	if err := r.ack(ctx, q, append(changes, desk.SaveTicket{Ticket: t})...); err != nil {
+		return err
+	}
+	if t.Status != was {
+		r.observeStep(p, t, "reply", was)
 		r.refreshCard(ctx, p, t)
 	}
-	return r.ack(ctx, q, append(changes, desk.SaveTicket{Ticket: t})...)
+	return nil
 }
 
 func (r *Relay) isNote(text string) bool {
@@ -381,6 +397,15 @@ func (r *Relay) refreshCard(ctx context.Context, p desk.Platform, t desk.Ticket)
 	if err := r.do(ctx, p, ref.Channel, func() error { return p.Update(ctx, ref, m) }); err != nil && !aborted(err) {
 		r.log.Warn("update ticket card", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
 	}
+}
+
+// subject is the start of a ticket's first message: one line of at most 80 characters.
+func subject(text string) string {
+	s := strings.Join(strings.Fields(text), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	return s
 }
 
 func cardKey(id desk.TicketID) string { return "card:" + strconv.FormatInt(int64(id), 10) }

@@ -43,6 +43,12 @@ type Options struct {
 
 	Shards     int    // queue shards, as the store was opened with; default 32
 	NotePrefix string // a reply starting with it is an internal note; default "//"
+	Command    string // the slash command, for help texts; default "/desk"
+	// Leads are the user IDs or handles allowed the lead commands (stats).
+	Leads []string
+	// Categories are the choices of the Tag form's category; default General, Billing,
+	// Technical, Account.
+	Categories []string
 
 	// Retry: the first wait after a temporary failure, the longest wait, and how long a
 	// delivery keeps being retried before it is reported failed.
@@ -63,6 +69,7 @@ type Relay struct {
 	log       *slog.Logger
 	now       desk.Clock
 	metrics   *Metrics
+	tickets   *ticketMetrics
 	pace      *pacer
 	opts      Options
 
@@ -96,6 +103,10 @@ func New(opts Options) (*Relay, error) {
 	}
 	setDefault(&opts.Shards, 32)
 	setDefault(&opts.NotePrefix, "//")
+	setDefault(&opts.Command, "/desk")
+	if len(opts.Categories) == 0 {
+		opts.Categories = []string{"General", "Billing", "Technical", "Account"}
+	}
 	setDefault(&opts.RetryInitial, 500*time.Millisecond)
 	setDefault(&opts.RetryMax, 30*time.Second)
 	setDefault(&opts.GiveUpAfter, 10*time.Minute)
@@ -123,6 +134,10 @@ func New(opts Options) (*Relay, error) {
 	if err := r.metrics.register(opts.Registerer, opts.Store.QueueDepth); err != nil {
 		return nil, fmt.Errorf("relay: register metrics: %w", err)
 	}
+	var err error
+	if r.tickets, err = newTicketMetrics(opts.Registerer, opts.Store.CountByStatus); err != nil {
+		return nil, fmt.Errorf("relay: register metrics: %w", err)
+	}
 	return r, nil
 }
 
@@ -141,6 +156,9 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	if err := r.validate(ev); err != nil {
 		r.Discard(ev.Platform, "invalid")
 		return err
+	}
+	if ev.Kind == desk.ActionPressed && opensForm(ev.Action) {
+		return r.openForm(ctx, r.platforms[ev.Platform], ev)
 	}
 	shard, err := r.shardOf(ctx, ev)
 	if err != nil {
@@ -208,9 +226,18 @@ func (r *Relay) shardOf(ctx context.Context, ev desk.Event) (int, error) {
 		default:
 			return 0, err
 		}
-	case desk.ActionPressed, desk.FormSubmitted:
-		if ev.Ticket != 0 {
-			t, err := r.store.Ticket(ctx, ev.Ticket)
+	case desk.ActionPressed, desk.FormSubmitted, desk.CommandRun:
+		// Steps on a ticket go in order with the ticket's own events.
+		id := ev.Ticket
+		switch {
+		case id != 0:
+		case ev.Kind == desk.CommandRun:
+			id = commandTicket(ev.Text)
+		default:
+			id = ticketOf(ev.Value)
+		}
+		if id != 0 {
+			t, err := r.store.Ticket(ctx, id)
 			switch {
 			case err == nil:
 				key = t.Customer.ID

@@ -1,0 +1,225 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/catalog"
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Form IDs: what a submitted form does.
+const (
+	formTag     = "tag"
+	formAssign  = "assign"
+	formComment = "comment"
+)
+
+// opensForm reports whether pressing the action opens a form. Those are handled at once in
+// Ingest, not from the queue: the platform's trigger to open a form lives only 3 seconds, and
+// opening a form changes nothing that would need recording.
+func opensForm(action string) bool {
+	return action == "assign" || action == "tag" || action == "comment"
+}
+
+// openForm answers a click that opens a form: the Tag or Assign form for agents, the rating
+// comment for the customer.
+func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) error {
+	ctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
+	id := ev.Ticket
+	if id == 0 {
+		id = ticketOf(ev.Value)
+	}
+	t, err := r.loadTicket(ctx, id)
+	if err == nil && ev.Action != "comment" {
+		err = r.mayActAsAgent(ctx, p, ev.User, ev.Action)
+	}
+	if err == nil && t.Status == desk.StatusClosed && ev.Action != "comment" {
+		err = r.refuse(catalog.TicketClosed, map[string]any{"Ticket": t.ID.String()})
+	}
+	if err != nil {
+		return r.answerRefusal(ctx, p, ev, err)
+	}
+	ticket := map[string]any{"Ticket": t.ID.String()}
+	context := strconv.FormatInt(int64(t.ID), 10)
+	var f desk.Form
+	switch ev.Action {
+	case "tag":
+		f = desk.Form{ID: formTag, Title: r.text.Text(catalog.FormTagTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
+			Fields: []desk.FormField{
+				{ID: "category", Label: r.text.Text(catalog.FormCategory, nil), Kind: "select", Options: r.opts.Categories, Value: t.Category, Optional: true},
+				{ID: "tags", Label: r.text.Text(catalog.FormTags, nil), Kind: "text", Value: strings.Join(t.Tags, ", "), Optional: true},
+				{ID: "priority", Label: r.text.Text(catalog.FormPriority, nil), Kind: "select", Options: priorityNames(), Value: string(t.Priority)},
+			}}
+	case "assign":
+		f = desk.Form{ID: formAssign, Title: r.text.Text(catalog.FormAssignTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
+			Fields: []desk.FormField{{ID: "agent", Label: r.text.Text(catalog.FormAgent, nil), Kind: "user", Value: t.Assignee}}}
+	case "comment":
+		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil), Context: context,
+			Fields: []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
+	}
+	if err := p.OpenForm(ctx, ev.Trigger, f); err != nil {
+		r.log.Warn("open form", "platform", p.Name(), "form", f.ID, "ticket", int64(t.ID), "err", err)
+		return desk.Errorf(desk.EUNAVAILABLE, "could not open the form: %s", reason(err))
+	}
+	return nil
+}
+
+// mayActAsAgent refuses a person who is not an agent.
+func (r *Relay) mayActAsAgent(ctx context.Context, p desk.Platform, u desk.User, what string) error {
+	ok, err := p.IsAgent(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("check whether %s is an agent: %w", u.ID, err)
+	}
+	if !ok {
+		return r.refuse(catalog.NotAnAgent, map[string]any{"Command": what})
+	}
+	return nil
+}
+
+// answerRefusal tells the person who clicked or typed why nothing happened, privately. Any
+// other error is returned for the caller to handle.
+func (r *Relay) answerRefusal(ctx context.Context, p desk.Platform, ev desk.Event, err error) error {
+	ref, ok := err.(*refusal)
+	if !ok {
+		return err
+	}
+	r.Discard(ev.Platform, "refused")
+	m := desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread, Text: ref.text, Ephemeral: ev.User.ID, Reply: ev.Reply, Key: partKey(ev, "refusal", 0)}
+	if _, err := p.Post(ctx, m); err != nil {
+		r.log.Warn("tell a refusal", "platform", p.Name(), "err", err)
+	}
+	return nil
+}
+
+// action carries out a button pressed on a card or a notice.
+func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	id := ev.Ticket
+	if id == 0 {
+		id = ticketOf(ev.Value)
+	}
+	st := step{kind: ev.Action}
+	switch ev.Action {
+	case "claim", "pending", "resolve", "reopen", "close":
+	case "rate":
+		_, score, _ := strings.Cut(ev.Value, ":")
+		st.rating, _ = strconv.Atoi(score)
+	default:
+		return r.drop(ctx, q, "unknown_action")
+	}
+	what, err := r.step(ctx, p, q, id, ev.User, st)
+	if err != nil {
+		if err := r.answerRefusal(ctx, p, ev, err); err != nil {
+			return err
+		}
+		return r.ack(ctx, q)
+	}
+	if st.kind == "rate" {
+		// The question becomes the thanks, with a button to add a comment.
+		ref := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
+		card := &desk.Card{Text: what, Actions: []desk.Action{{ID: "comment", Label: r.text.Text(catalog.ButtonComment, nil), Value: strconv.FormatInt(int64(id), 10)}}}
+		if err := r.do(ctx, p, ref.Channel, func() error {
+			return p.Update(ctx, ref, desk.Outgoing{Channel: ref.Channel, Text: what, Card: card})
+		}); err != nil && !aborted(err) {
+			r.log.Warn("thank for a rating", "platform", p.Name(), "err", err)
+		}
+	}
+	return r.ack(ctx, q)
+}
+
+// formSubmitted carries out a submitted Tag, Assign or comment form.
+func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	id := ticketOf(ev.Value)
+	var st step
+	switch ev.Action {
+	case formTag:
+		category := strings.TrimSpace(ev.Form["category"])
+		tags := splitTags(ev.Form["tags"])
+		st = step{kind: "tag", category: &category, setTags: &tags, priority: desk.Priority(strings.TrimSpace(ev.Form["priority"]))}
+		if st.priority != "" && !st.priority.Valid() {
+			return r.refuseAndAck(ctx, p, q, r.refuse(catalog.BadPriority, map[string]any{"Value": string(st.priority), "Choices": joinPriorities()}))
+		}
+	case formAssign:
+		agent, err := r.findUser(ctx, p, ev.Form["agent"])
+		if err != nil {
+			return r.refuseAndAck(ctx, p, q, err)
+		}
+		st = step{kind: "assign", agent: agent}
+	case formComment:
+		st = step{kind: "comment", comment: ev.Form["comment"]}
+	default:
+		return r.drop(ctx, q, "unknown_form")
+	}
+	if _, err := r.step(ctx, p, q, id, ev.User, st); err != nil {
+		return r.refuseAndAck(ctx, p, q, err)
+	}
+	return r.ack(ctx, q)
+}
+
+func (r *Relay) refuseAndAck(ctx context.Context, p desk.Platform, q desk.Queued, err error) error {
+	if err := r.answerRefusal(ctx, p, q.Event, err); err != nil {
+		return err
+	}
+	return r.ack(ctx, q)
+}
+
+// step loads the ticket, checks that who may take st, and applies it.
+func (r *Relay) step(ctx context.Context, p desk.Platform, q desk.Queued, id desk.TicketID, who desk.User, st step) (string, error) {
+	t, err := r.loadTicket(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	who = r.who(ctx, p, who)
+	for _, k := range agentSteps {
+		if st.kind == k {
+			if err := r.mayActAsAgent(ctx, p, who, st.kind); err != nil {
+				return "", err
+			}
+		}
+	}
+	return r.apply(ctx, p, q, t, who, st)
+}
+
+// findUser resolves a name typed or picked in a form to a user, refusing unknown names.
+func (r *Relay) findUser(ctx context.Context, p desk.Platform, handle string) (desk.User, error) {
+	handle = strings.TrimSpace(handle)
+	if handle == "" {
+		return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": "(nobody)"})
+	}
+	u, err := p.FindUser(ctx, handle)
+	if err != nil {
+		if desk.ErrorCode(err) == desk.ENOTFOUND || strings.Contains(reason(err), "not_found") {
+			return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": handle})
+		}
+		return desk.User{}, fmt.Errorf("find user %q: %w", handle, err)
+	}
+	return u, nil
+}
+
+// splitTags reads tags typed as "a, b c": separated by commas or spaces, without empties or
+// repeats.
+func splitTags(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		f = strings.TrimPrefix(strings.TrimSpace(f), "#")
+		if f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func priorityNames() []string {
+	out := make([]string, len(desk.Priorities))
+	for i, p := range desk.Priorities {
+		out[i] = string(p)
+	}
+	return out
+}

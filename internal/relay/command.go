@@ -1,0 +1,333 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/catalog"
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// usages are the subcommands' argument forms, for the answer to a wrong call.
+var usages = map[string]string{
+	"list":     "list [new|open|pending|resolved|closed|mine|unassigned]",
+	"show":     "show N",
+	"claim":    "claim N",
+	"assign":   "assign N @agent",
+	"tag":      "tag N tag… (-tag removes one)",
+	"priority": "priority N low|normal|high|urgent",
+	"pending":  "pending N",
+	"resolve":  "resolve N",
+	"reopen":   "reopen N",
+	"close":    "close N",
+	"find":     "find words…",
+	"stats":    "stats [today|7d|30d|90d]",
+}
+
+// commandTicket reads the ticket number a command acts on ("claim 12" → 12), so that Ingest
+// can queue the command in that ticket's shard, in order with its other events.
+func commandTicket(text string) desk.TicketID {
+	f := strings.Fields(text)
+	if len(f) < 2 {
+		return 0
+	}
+	return ticketOf(f[1])
+}
+
+// command runs the slash command and answers the person privately.
+func (r *Relay) command(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	text, err := r.runCommand(ctx, p, q)
+	if err != nil {
+		if ref, ok := err.(*refusal); ok {
+			r.Discard(ev.Platform, "refused")
+			text = ref.text
+		} else {
+			return err
+		}
+	}
+	m := desk.Outgoing{Channel: ev.Channel, Text: text, Ephemeral: ev.User.ID, Reply: ev.Reply, Key: partKey(ev, "answer", 0)}
+	if _, err := r.post(ctx, p, m, false); err != nil && !aborted(err) {
+		r.log.Warn("answer command", "platform", p.Name(), "event", ev.ID, "err", err)
+	} else if aborted(err) {
+		return err
+	}
+	return r.ack(ctx, q)
+}
+
+func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) (string, error) {
+	ev := q.Event
+	args := strings.Fields(ev.Text)
+	cmd := r.opts.Command
+	sub := "help"
+	if len(args) > 0 {
+		sub = strings.ToLower(args[0])
+		args = args[1:]
+	}
+	agent, err := p.IsAgent(ctx, ev.User.ID)
+	if err != nil {
+		return "", fmt.Errorf("check whether %s is an agent: %w", ev.User.ID, err)
+	}
+	if sub == "help" {
+		if !agent {
+			return r.text.Text(catalog.CustomerHelp, map[string]any{"Command": cmd}), nil
+		}
+		return r.text.Text(catalog.Usage, map[string]any{"Command": cmd}), nil
+	}
+	if _, known := usages[sub]; !known && sub != "status" {
+		return r.text.Text(catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": sub}) + "\n\n" + r.text.Text(catalog.Usage, map[string]any{"Command": cmd}), nil
+	}
+	if !agent {
+		return "", r.refuse(catalog.NotAnAgent, map[string]any{"Command": cmd + " " + sub})
+	}
+	who := r.who(ctx, p, ev.User)
+	usage := func() error {
+		return r.refuse(catalog.UsageOf, map[string]any{"Command": cmd, "Usage": usages[sub]})
+	}
+	// Subcommands that act on one ticket: "sub N …".
+	var id desk.TicketID
+	if sub != "status" && sub != "list" && sub != "find" && sub != "stats" {
+		if len(args) == 0 || ticketOf(args[0]) == 0 {
+			return "", usage()
+		}
+		id, args = ticketOf(args[0]), args[1:]
+	}
+	switch sub {
+	case "status":
+		return r.queueStatus(ctx)
+	case "list":
+		return r.list(ctx, who, args)
+	case "find":
+		if len(args) == 0 {
+			return "", usage()
+		}
+		return r.find(ctx, args)
+	case "stats":
+		if !r.isLead(who) {
+			return "", r.refuse(catalog.NotALead, map[string]any{"Command": cmd + " stats"})
+		}
+		from, to, label, ok := period(r.now(), args)
+		if !ok {
+			return "", usage()
+		}
+		s, err := r.Stats(ctx, from, to)
+		if err != nil {
+			return "", err
+		}
+		return s.Text(label), nil
+	case "show":
+		t, err := r.loadTicket(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return r.show(ctx, t)
+	}
+	st := step{kind: sub}
+	switch sub {
+	case "claim", "pending", "resolve", "reopen", "close":
+		if len(args) != 0 {
+			return "", usage()
+		}
+	case "assign":
+		if len(args) != 1 {
+			return "", usage()
+		}
+		u, err := r.findUser(ctx, p, args[0])
+		if err != nil {
+			return "", err
+		}
+		st.agent = u
+	case "tag":
+		if len(args) == 0 {
+			return "", usage()
+		}
+		st.tags = splitTags(strings.Join(args, " "))
+	case "priority":
+		if len(args) != 1 {
+			return "", usage()
+		}
+		st.priority = desk.Priority(strings.ToLower(args[0]))
+	}
+	t, err := r.loadTicket(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	what, err := r.apply(ctx, p, q, t, who, st)
+	if err != nil {
+		return "", err
+	}
+	return r.text.Text(catalog.Done, map[string]any{"What": what}), nil
+}
+
+// queueStatus is the queue at a glance: active tickets by status and priority, and the one
+// waiting longest for a first answer.
+func (r *Relay) queueStatus(ctx context.Context) (string, error) {
+	active, err := r.store.Tickets(ctx, []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}, 0)
+	if err != nil {
+		return "", fmt.Errorf("read the queue: %w", err)
+	}
+	counts, err := r.store.CountByStatus(ctx)
+	if err != nil {
+		return "", err
+	}
+	byPriority := map[desk.Priority]int{}
+	var oldest *desk.Ticket
+	unassigned := 0
+	for i, t := range active {
+		byPriority[t.Priority]++
+		if t.Assignee == "" {
+			unassigned++
+		}
+		if t.Status == desk.StatusNew && (oldest == nil || t.CreatedAt.Before(oldest.CreatedAt)) {
+			oldest = &active[i]
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Queue: %d active (%d new, %d open, %d pending), %d unassigned; %d resolved, %d closed.\n",
+		len(active), counts[desk.StatusNew], counts[desk.StatusOpen], counts[desk.StatusPending], unassigned,
+		counts[desk.StatusResolved], counts[desk.StatusClosed])
+	fmt.Fprintf(&b, "By priority: %d urgent, %d high, %d normal, %d low.\n",
+		byPriority[desk.PriorityUrgent], byPriority[desk.PriorityHigh], byPriority[desk.PriorityNormal], byPriority[desk.PriorityLow])
+	if oldest != nil {
+		fmt.Fprintf(&b, "Oldest waiting for an answer: %s from %s, %s old.", oldest.ID, oldest.Customer.Label(), age(r.now().Sub(oldest.CreatedAt)))
+	} else {
+		b.WriteString("Nobody is waiting for a first answer.")
+	}
+	return b.String(), nil
+}
+
+// list shows active tickets, or those in one status, mine or unassigned.
+func (r *Relay) list(ctx context.Context, who desk.User, args []string) (string, error) {
+	statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	filter := func(desk.Ticket) bool { return true }
+	if len(args) > 1 {
+		return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
+	}
+	if len(args) == 1 {
+		switch a := strings.ToLower(args[0]); {
+		case a == "mine":
+			filter = func(t desk.Ticket) bool { return t.Assignee == who.ID }
+		case a == "unassigned":
+			filter = func(t desk.Ticket) bool { return t.Assignee == "" }
+		case desk.Status(a).Valid():
+			statuses = []desk.Status{desk.Status(a)}
+		default:
+			return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
+		}
+	}
+	ts, err := r.store.Tickets(ctx, statuses, 0)
+	if err != nil {
+		return "", fmt.Errorf("list tickets: %w", err)
+	}
+	var lines []string
+	for _, t := range ts {
+		if filter(t) {
+			lines = append(lines, r.line(t))
+		}
+	}
+	return r.lines(lines), nil
+}
+
+// find searches tickets (the active ones and the latest closed) by subject, customer,
+// category and tags: every word must match.
+func (r *Relay) find(ctx context.Context, words []string) (string, error) {
+	ts, err := r.store.Tickets(ctx, desk.Statuses, 0)
+	if err != nil {
+		return "", fmt.Errorf("search tickets: %w", err)
+	}
+	var lines []string
+	for i := len(ts) - 1; i >= 0; i-- {
+		t := ts[i]
+		hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name, t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
+		match := true
+		for _, w := range words {
+			if !strings.Contains(hay, strings.ToLower(w)) {
+				match = false
+				break
+			}
+		}
+		if match {
+			lines = append(lines, r.line(t))
+		}
+	}
+	return r.lines(lines), nil
+}
+
+// lines joins list lines, at most 50, or says nothing was found.
+func (r *Relay) lines(lines []string) string {
+	if len(lines) == 0 {
+		return r.text.Text(catalog.NothingFound, nil)
+	}
+	if len(lines) > 50 {
+		return strings.Join(lines[:50], "\n") + fmt.Sprintf("\n… and %d more", len(lines)-50)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// line is one ticket in a list.
+func (r *Relay) line(t desk.Ticket) string {
+	who := t.AssigneeName
+	if who == "" {
+		who = "unassigned"
+	}
+	s := fmt.Sprintf("%s [%s, %s] %s · %s · %s ago", t.ID, t.Status, t.Priority, t.Customer.Label(), who, age(r.now().Sub(t.LastActivityAt)))
+	if t.Subject != "" {
+		s += " · " + t.Subject
+	}
+	return s
+}
+
+// show is one ticket with its card's facts and its last history lines.
+func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
+	entries, err := r.store.Transcript(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(r.line(t))
+	if t.Category != "" || len(t.Tags) > 0 {
+		fmt.Fprintf(&b, "\nCategory %s; tags %s", orNone(t.Category), orNone(strings.Join(t.Tags, ", ")))
+	}
+	if t.Rating != 0 {
+		fmt.Fprintf(&b, "\nRated %d/5 %s", t.Rating, t.RatingComment)
+	}
+	if len(entries) > 10 {
+		entries = entries[len(entries)-10:]
+	}
+	for _, e := range entries {
+		text := e.Text
+		if len([]rune(text)) > 120 {
+			text = string([]rune(text)[:120]) + "…"
+		}
+		fmt.Fprintf(&b, "\n%s %s (%s): %s", e.At.Format("2006-01-02 15:04"), e.Name, e.Kind, Defang(text))
+	}
+	return b.String(), nil
+}
+
+// period reads a statistics period ("today", "7d", "30d", …) ending now.
+func period(now time.Time, args []string) (from, to time.Time, label string, ok bool) {
+	p := "7d"
+	if len(args) > 1 {
+		return from, to, "", false
+	}
+	if len(args) == 1 {
+		p = strings.ToLower(args[0])
+	}
+	to = now
+	switch p {
+	case "today":
+		y, m, d := now.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, now.Location()), to, "today", true
+	case "week":
+		p = "7d"
+	case "month":
+		p = "30d"
+	}
+	if n, err := strconv.Atoi(strings.TrimSuffix(p, "d")); err == nil && strings.HasSuffix(p, "d") && n > 0 && n <= 3660 {
+		return now.Add(-time.Duration(n) * 24 * time.Hour), to, "the last " + strconv.Itoa(n) + " days", true
+	}
+	return from, to, "", false
+}
