@@ -19,17 +19,18 @@ import (
 
 // Message is a message as the fake platform holds it.
 type Message struct {
-	Ref     desk.MessageRef
-	Thread  string
-	Text    string
-	As      string // label of the persona it was posted as
-	Card    *desk.Card
-	Key     string
-	File    []byte
-	Marks   []desk.Mark
-	Deleted bool
-	Edits   int
-	At      time.Time
+	Ref       desk.MessageRef
+	Thread    string
+	Text      string
+	As        string // label of the persona it was posted as
+	Card      *desk.Card
+	Key       string
+	Ephemeral string // the one user who sees it, for ephemeral answers
+	File      []byte
+	Marks     []desk.Mark
+	Deleted   bool
+	Edits     int
+	At        time.Time
 }
 
 // Call is one platform call the fake received.
@@ -162,7 +163,7 @@ func (p *Platform) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, 
 	if err := p.enter(Call{Op: "post", Channel: m.Channel, Key: m.Key}); err != nil {
 		return desk.MessageRef{}, err
 	}
-	msg := Message{Ref: desk.MessageRef{Channel: m.Channel}, Thread: m.Thread, Text: m.Text, Card: m.Card, Key: m.Key}
+	msg := Message{Ref: desk.MessageRef{Channel: m.Channel}, Thread: m.Thread, Text: m.Text, Card: m.Card, Key: m.Key, Ephemeral: m.Ephemeral}
 	if m.As != nil {
 		msg.As = m.As.Label()
 	}

@@ -316,7 +316,7 @@ func period(now time.Time, args []string) (from, to time.Time, label string, ok 
 	if len(args) == 1 {
 		p = strings.ToLower(args[0])
 	}
-	to = now
+	to = now.Add(time.Millisecond) // the period includes this moment
 	switch p {
 	case "today":
 		y, m, d := now.Date()

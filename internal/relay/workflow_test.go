@@ -1,0 +1,456 @@
+package relay_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/desktest"
+	"github.com/threadesk/threadesk/internal/relay"
+)
+
+// clock is a fake clock tests move by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+var seq atomic.Int64
+
+// desk is a harness with agents A1, A2 (A1 a lead), customers U1, U2 and a fake clock.
+type deskHarness struct {
+	*harness
+	clock *clock
+}
+
+func newDesk(t *testing.T) *deskHarness {
+	t.Helper()
+	c := &clock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
+		o.Clock = c.Now
+		o.Leads = []string{"a1-handle"}
+	})
+	h.p.AddAgent(desk.User{ID: "A1", Name: "a1-handle", DisplayName: "Agent A1"})
+	h.p.AddAgent(desk.User{ID: "A2", Name: "a2-handle", DisplayName: "Agent A2"})
+	h.p.AddUser(desk.User{ID: "U1", Name: "u1", DisplayName: "Customer U1"})
+	h.p.AddUser(desk.User{ID: "U2", Name: "u2", DisplayName: "Customer U2"})
+	return &deskHarness{harness: h, clock: c}
+}
+
+func nextID(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
+
+// open has customer U1 write a first message and returns the new ticket.
+func (d *deskHarness) open(user string) desk.Ticket {
+	d.t.Helper()
+	d.ingest(say(user, nextID("m"), "my order has not arrived"))
+	return d.ticketOf(user)
+}
+
+// press is a button click by user on a card in channel.
+func (d *deskHarness) press(user, channel, message, action, value string) error {
+	ev := desk.Event{Platform: "fake", ID: nextID("click"), Kind: desk.ActionPressed, User: desk.User{ID: user},
+		Channel: channel, Message: message, Action: action, Value: value, Trigger: "trigger-" + user}
+	return d.relay.Ingest(context.Background(), ev)
+}
+
+// submit is a form submission.
+func (d *deskHarness) submit(user, form, value string, values map[string]string) {
+	d.t.Helper()
+	d.ingest(desk.Event{ID: nextID("form"), Kind: desk.FormSubmitted, User: desk.User{ID: user},
+		Channel: "C-TRIAGE", Action: form, Value: value, Form: values})
+}
+
+// command runs the slash command as user and returns the private answer.
+func (d *deskHarness) command(user, channel, text string) string {
+	d.t.Helper()
+	before := len(d.answers(user))
+	d.ingest(desk.Event{ID: nextID("cmd"), Kind: desk.CommandRun, User: desk.User{ID: user}, Channel: channel, Text: text})
+	if !d.p.Wait(5*time.Second, func() bool { return len(d.answers(user)) > before }) {
+		d.t.Fatalf("no answer to %q", text)
+	}
+	return d.answers(user)[before]
+}
+
+// answers are the ephemeral messages shown to user, oldest first.
+func (d *deskHarness) answers(user string) []string {
+	var out []string
+	for _, c := range []string{"C-TRIAGE", "D-" + user, "D-A1"} {
+		for _, m := range d.p.Messages(c, "") {
+			if m.Ephemeral == user {
+				out = append(out, m.Text)
+			}
+		}
+	}
+	return out
+}
+
+// ticket reads a ticket from the store once the queue is empty.
+func (d *deskHarness) ticket(id desk.TicketID) desk.Ticket {
+	d.t.Helper()
+	d.drain()
+	t, err := d.store.Ticket(context.Background(), id)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return t
+}
+
+// drain waits until every recorded event is handled.
+func (d *deskHarness) drain() {
+	d.t.Helper()
+	if !d.p.Wait(5*time.Second, func() bool {
+		n, err := d.store.QueueDepth(context.Background())
+		return err == nil && n == 0
+	}) {
+		d.t.Fatal("queue did not drain")
+	}
+}
+
+// card returns the current card of a ticket.
+func (d *deskHarness) card(t desk.Ticket) *desk.Card {
+	d.t.Helper()
+	d.drain()
+	m, ok := d.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: t.ThreadID})
+	if !ok || m.Card == nil {
+		d.t.Fatalf("no card for %s", t.ID)
+	}
+	return m.Card
+}
+
+func field(c *desk.Card, label string) string {
+	for _, f := range c.Fields {
+		if f.Label == label {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+func buttons(c *desk.Card) []string {
+	var out []string
+	for _, a := range c.Actions {
+		out = append(out, a.ID)
+	}
+	return out
+}
+
+// notices are the app's own (not relayed) messages in the customer's DM.
+func (d *deskHarness) notices(user string) []string {
+	d.drain()
+	var out []string
+	for _, m := range d.p.Messages("D-"+user, "") {
+		if m.As == "" && m.Ephemeral == "" {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func TestClaimFromTheCard(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	c := d.card(tk)
+	if got := fmt.Sprint(buttons(c)); got != "[claim assign tag pending resolve close]" {
+		t.Errorf("buttons of a new ticket = %s", got)
+	}
+	d.clock.Add(10 * time.Minute)
+	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", fmt.Sprint(int64(tk.ID))); err != nil {
+		t.Fatal(err)
+	}
+	got := d.ticket(tk.ID)
+	if got.Status != desk.StatusOpen || got.Assignee != "A1" || got.FirstResponseAt.Sub(got.CreatedAt) != 10*time.Minute {
+		t.Errorf("after claim: %s assignee %q first response after %v", got.Status, got.Assignee, got.FirstResponseAt.Sub(got.CreatedAt))
+	}
+	c = d.card(tk)
+	if field(c, "Status") != "open" || field(c, "Assignee") != "Agent A1" {
+		t.Errorf("card after claim: status %q, assignee %q", field(c, "Status"), field(c, "Assignee"))
+	}
+	if n := d.notices("U1"); len(n) != 2 || !strings.Contains(n[1], "Agent A1 is now looking after your ticket #1") {
+		t.Errorf("customer notices = %q", n)
+	}
+	// Claiming again is refused, privately, and changes nothing.
+	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", "1"); err != nil {
+		t.Fatal(err)
+	}
+	d.drain()
+	if a := d.answers("A1"); len(a) != 1 || !strings.Contains(a[0], "already yours") {
+		t.Errorf("answers to a second claim = %q", a)
+	}
+	// A customer cannot claim.
+	if err := d.press("U2", "C-TRIAGE", tk.ThreadID, "claim", "1"); err != nil {
+		t.Fatal(err)
+	}
+	d.drain()
+	if got := d.ticket(tk.ID); got.Assignee != "A1" {
+		t.Errorf("a customer's claim changed the assignee to %q", got.Assignee)
+	}
+	if a := d.answers("U2"); len(a) != 1 || !strings.Contains(a[0], "for support agents") {
+		t.Errorf("answers to a customer's claim = %q", a)
+	}
+}
+
+func TestTagForm(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "tag", "1"); err != nil {
+		t.Fatalf("open the tag form: %v", err)
+	}
+	forms := d.p.Forms()
+	if len(forms) != 1 || forms[0].ID != "tag" || forms[0].Context != "1" || len(forms[0].Fields) != 3 {
+		t.Fatalf("forms opened = %+v", forms)
+	}
+	values := map[string]string{"category": "Billing", "tags": "refund, vip", "priority": "high"}
+	d.submit("A1", "tag", "1", values)
+	d.submit("A1", "tag", "1", values) // a form submitted twice ends in the same state
+	got := d.ticket(tk.ID)
+	if got.Category != "Billing" || fmt.Sprint(got.Tags) != "[refund vip]" || got.Priority != desk.PriorityHigh {
+		t.Errorf("after the tag form: category %q tags %v priority %s", got.Category, got.Tags, got.Priority)
+	}
+	c := d.card(tk)
+	if field(c, "Category") != "Billing" || field(c, "Tags") != "refund, vip" || field(c, "Priority") != "high" {
+		t.Errorf("card fields %+v", c.Fields)
+	}
+	// An unknown category is refused and changes nothing.
+	d.submit("A1", "tag", "1", map[string]string{"category": "Cooking", "tags": "x", "priority": "low"})
+	if got := d.ticket(tk.ID); got.Category != "Billing" || got.Priority != desk.PriorityHigh {
+		t.Errorf("a refused form changed the ticket: %q %s", got.Category, got.Priority)
+	}
+	// A customer cannot open the form.
+	_ = d.press("U1", "D-U1", "x", "tag", "1")
+	if n := len(d.p.Forms()); n != 1 {
+		t.Errorf("a customer opened a tag form")
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	steps := []struct {
+		who, action string
+		customer    string // a customer message instead of an action
+		want        desk.Status
+		refused     bool
+		buttons     string
+	}{
+		{who: "A1", action: "pending", want: desk.StatusPending, buttons: "[claim assign tag reopen resolve close]"},
+		{customer: "here is the tracking number", want: desk.StatusOpen},
+		{who: "A1", action: "resolve", want: desk.StatusResolved, buttons: "[reopen close]"},
+		{who: "A1", action: "resolve", want: desk.StatusResolved, refused: true},
+		{customer: "it is still missing", want: desk.StatusOpen},
+		{who: "A2", action: "resolve", want: desk.StatusResolved},
+		{who: "A2", action: "reopen", want: desk.StatusOpen},
+		{who: "A2", action: "close", want: desk.StatusClosed, buttons: "[]"},
+		{who: "A1", action: "claim", want: desk.StatusClosed, refused: true},
+		{who: "A1", action: "reopen", want: desk.StatusClosed, refused: true},
+	}
+	for i, st := range steps {
+		before := len(d.answers(st.who))
+		if st.customer != "" {
+			d.ingest(say("U1", nextID("m"), st.customer))
+		} else if err := d.press(st.who, "C-TRIAGE", tk.ThreadID, st.action, "1"); err != nil {
+			t.Fatal(err)
+		}
+		got := d.ticket(tk.ID)
+		if got.Status != st.want {
+			t.Errorf("step %d (%s%s): status %s, want %s", i, st.action, st.customer, got.Status, st.want)
+		}
+		if refused := st.who != "" && len(d.answers(st.who)) > before; refused != st.refused {
+			t.Errorf("step %d (%s): refused %t, want %t", i, st.action, refused, st.refused)
+		}
+		if st.buttons != "" {
+			if b := fmt.Sprint(buttons(d.card(tk))); b != st.buttons {
+				t.Errorf("step %d: buttons %s, want %s", i, b, st.buttons)
+			}
+		}
+	}
+	entries, _ := d.store.Transcript(context.Background(), tk.ID)
+	var changes []string
+	for _, e := range entries {
+		if e.Kind == "status" {
+			changes = append(changes, e.Text+" by "+e.Author)
+		}
+	}
+	want := []string{"new → pending by A1", "pending → open by U1", "open → resolved by A1", "resolved → open by U1",
+		"open → resolved by A2", "resolved → open by A2", "open → closed by A2"}
+	if fmt.Sprint(changes) != fmt.Sprint(want) {
+		t.Errorf("history:\n got %q\nwant %q", changes, want)
+	}
+	// The customer heard about pending, both resolutions, the reopening and the closing.
+	n := strings.Join(d.notices("U1"), "\n")
+	for _, s := range []string{"waiting for your answer", "is resolved", "open again", "is closed"} {
+		if !strings.Contains(n, s) {
+			t.Errorf("customer notices lack %q:\n%s", s, n)
+		}
+	}
+	// A message on the closed ticket opens a new one that links it.
+	d.ingest(say("U1", nextID("m"), "another problem"))
+	var next desk.Ticket
+	d.p.Wait(5*time.Second, func() bool {
+		next, _ = d.store.CustomerTicket(context.Background(), "fake", "U1")
+		return next.ID == 2 && next.HasThread()
+	})
+	if next.ID != 2 || next.Previous != 1 || field(d.card(next), "Follows") != "#1" {
+		t.Errorf("new ticket #%d previous #%d, card %+v", next.ID, next.Previous, d.card(next).Fields)
+	}
+}
+
+func TestSatisfactionRating(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", "1")
+	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "resolve", "1")
+	d.drain()
+	var question desktest.Message
+	for _, m := range d.p.Messages("D-U1", "") {
+		if m.Card != nil && len(m.Card.Actions) == 5 {
+			question = m
+		}
+	}
+	if question.Card == nil || question.Card.Actions[3].Value != "1:4" {
+		t.Fatalf("no rating question with five buttons in the DM")
+	}
+	// An agent cannot rate; the customer rates 4 once.
+	_ = d.press("A1", "D-U1", question.Ref.ID, "rate", "1:5")
+	_ = d.press("U1", "D-U1", question.Ref.ID, "rate", "1:4")
+	_ = d.press("U1", "D-U1", question.Ref.ID, "rate", "1:1")
+	got := d.ticket(tk.ID)
+	if got.Rating != 4 {
+		t.Errorf("rating = %d, want 4", got.Rating)
+	}
+	if f := field(d.card(tk), "Satisfaction"); f != "4/5" {
+		t.Errorf("card satisfaction %q, want 4/5", f)
+	}
+	q, _ := d.p.Message(question.Ref)
+	if !strings.Contains(q.Text, "4/5") || len(q.Card.Actions) != 1 || q.Card.Actions[0].ID != "comment" {
+		t.Errorf("question after rating: %q %+v", q.Text, q.Card)
+	}
+	// The comment form, then the comment on the card.
+	if err := d.press("U1", "D-U1", question.Ref.ID, "comment", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if f := d.p.Forms(); len(f) != 1 || f[0].ID != "comment" {
+		t.Fatalf("forms = %+v", f)
+	}
+	d.submit("U1", "comment", "1", map[string]string{"comment": "quick and kind"})
+	if f := field(d.card(tk), "Satisfaction"); !strings.Contains(f, "quick and kind") {
+		t.Errorf("card satisfaction %q lacks the comment", f)
+	}
+	// The statistics count it.
+	answer := d.command("A1", "C-TRIAGE", "stats 7d")
+	if !strings.Contains(answer, "Satisfaction: 4.0/5 from 1 ratings") || !strings.Contains(answer, "4★ 1") {
+		t.Errorf("stats answer:\n%s", answer)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	d.open("U2")
+	tests := []struct {
+		who, channel, text string
+		want               []string // substrings of the answer
+	}{
+		{"A1", "C-TRIAGE", "help", []string{"Usage: /desk", "assign N @agent"}},
+		{"A1", "C-TRIAGE", "", []string{"Usage: /desk"}},
+		{"U1", "D-U1", "help", []string{"Write your question here"}},
+		{"U1", "D-U1", "list", []string{"for support agents"}},
+		{"U1", "D-U1", "claim 1", []string{"for support agents"}},
+		{"A1", "C-TRIAGE", "dance", []string{"Unknown subcommand", "Usage: /desk"}},
+		{"A1", "C-TRIAGE", "claim", []string{"Usage: /desk claim N"}},
+		{"A1", "C-TRIAGE", "claim x", []string{"Usage: /desk claim N"}},
+		{"A1", "C-TRIAGE", "claim 99", []string{"There is no ticket #99"}},
+		{"A1", "C-TRIAGE", "status", []string{"2 active (2 new", "Oldest waiting for an answer: #1"}},
+		{"A1", "C-TRIAGE", "list", []string{"#1 [new, normal] Customer U1", "#2 [new"}},
+		{"A1", "C-TRIAGE", "claim 1", []string{"You claimed #1"}},
+		{"A1", "C-TRIAGE", "list mine", []string{"#1 [open"}},
+		{"A1", "C-TRIAGE", "list unassigned", []string{"#2 [new"}},
+		{"A1", "C-TRIAGE", "list resolved", []string{"No tickets found"}},
+		{"A1", "C-TRIAGE", "assign 2 @u1", []string{"Customer U1 is not an agent"}},
+		{"A1", "C-TRIAGE", "assign 2 @nobody", []string{"Nobody called @nobody"}},
+		{"A1", "C-TRIAGE", "assign 2 @a2-handle", []string{"#2 is assigned to Agent A2"}},
+		{"A1", "C-TRIAGE", "tag 1 refund vip", []string{"tags refund, vip"}},
+		{"A1", "C-TRIAGE", "tag 1 -vip", []string{"tags refund,"}},
+		{"A1", "C-TRIAGE", "priority 1 urgent", []string{"#1 has priority urgent"}},
+		{"A1", "C-TRIAGE", "priority 1 whenever", []string{"not a priority"}},
+		{"A1", "C-TRIAGE", "find refund", []string{"#1 [open, urgent]"}},
+		{"A1", "C-TRIAGE", "find order arrived", []string{"#2", "#1"}},
+		{"A1", "C-TRIAGE", "find zebra", []string{"No tickets found"}},
+		{"A1", "C-TRIAGE", "show 1", []string{"#1 [open, urgent]", "Category none; tags refund", "my order has not arrived"}},
+		{"A1", "C-TRIAGE", "pending 1", []string{"#1 is waiting on the customer"}},
+		{"A1", "C-TRIAGE", "resolve 1", []string{"#1 is resolved"}},
+		{"A1", "C-TRIAGE", "reopen 1", []string{"#1 is open again"}},
+		{"A1", "C-TRIAGE", "close 1", []string{"#1 is closed"}},
+		{"A1", "C-TRIAGE", "resolve 1", []string{"#1 is closed"}},
+		{"A2", "C-TRIAGE", "stats", []string{"Only leads"}},
+		{"A1", "C-TRIAGE", "stats 30d", []string{"Statistics for the last 30 days", "Opened: 2"}},
+		{"A1", "C-TRIAGE", "stats forever", []string{"Usage: /desk stats"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who+" "+tt.text, func(t *testing.T) {
+			got := d.command(tt.who, tt.channel, tt.text)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("answer to %q lacks %q:\n%s", tt.text, w, got)
+				}
+			}
+		})
+	}
+	if got := d.ticket(tk.ID); got.Status != desk.StatusClosed || got.Priority != desk.PriorityUrgent || fmt.Sprint(got.Tags) != "[refund]" {
+		t.Errorf("ticket after the commands: %s %s %v", got.Status, got.Priority, got.Tags)
+	}
+}
+
+func TestStatistics(t *testing.T) {
+	d := newDesk(t)
+	// Three tickets: first responses after 5, 10 and 30 minutes; two resolved after 1h and 3h.
+	for i, user := range []string{"U1", "U2", "U3"} {
+		d.p.AddUser(desk.User{ID: user, DisplayName: "Customer " + user})
+		tk := d.open(user)
+		d.clock.Add([]time.Duration{5, 10, 30}[i] * time.Minute)
+		_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", fmt.Sprint(int64(tk.ID)))
+		d.drain()
+		if i < 2 {
+			d.clock.Add([]time.Duration{55 * time.Minute, 170 * time.Minute}[i])
+			_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "resolve", fmt.Sprint(int64(tk.ID)))
+			d.drain()
+		}
+	}
+	s, err := d.relay.Stats(context.Background(), d.clock.Now().Add(-24*time.Hour), d.clock.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Opened != 3 || s.FirstResponse.Median() != 10*time.Minute || s.FirstResponse.P90() != 30*time.Minute {
+		t.Errorf("opened %d, first response median %v p90 %v; want 3, 10m, 30m", s.Opened, s.FirstResponse.Median(), s.FirstResponse.P90())
+	}
+	if len(s.Resolution) != 2 || s.Resolution.P90() != 3*time.Hour {
+		t.Errorf("resolution %v, want 1h and 3h", s.Resolution)
+	}
+	if a := s.ByAgent["A1"]; a == nil || a.Resolved != 2 || len(a.FirstResponse) != 3 || a.Name != "Agent A1" {
+		t.Errorf("agent A1 stats %+v", a)
+	}
+	if s.ByStatus[desk.StatusResolved] != 2 || s.ByStatus[desk.StatusOpen] != 1 || s.ByCategory["none"] != 3 {
+		t.Errorf("by status %v, by category %v", s.ByStatus, s.ByCategory)
+	}
+	// A period before everything is empty.
+	early, _ := d.relay.Stats(context.Background(), d.clock.Now().Add(-30*24*time.Hour), d.clock.Now().Add(-10*24*time.Hour))
+	if early.Opened != 0 || len(early.FirstResponse) != 0 {
+		t.Errorf("an empty period counted %d tickets", early.Opened)
+	}
+}
