@@ -35,6 +35,9 @@ type Config struct {
 
 	// Threadesk's own settings.
 
+	// Categories are the choices of the Tag form's category.
+	Categories []string `envconfig:"CATEGORIES" default:"General,Billing,Technical,Account"`
+
 	// RedisEphemeral lets a platform run on the embedded, in-memory Redis (tickets are
 	// forgotten on restart); without it a platform with no REDIS_URL refuses to start.
 	RedisEphemeral bool   `envconfig:"REDIS_EPHEMERAL" default:"false"`
