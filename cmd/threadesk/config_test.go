@@ -1,0 +1,215 @@
+package main
+
+import (
+	"net"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// settings are every environment variable Config reads; clearEnv unsets them all so that a
+// test sees only what it sets, whatever the developer's shell exports.
+var settings = []string{
+	"HTTP_ADDR", "PUBLIC_URL", "REDIS_URL",
+	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_TRIAGE_CHANNEL", "SLACK_API_URL",
+	"MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TRIAGE_CHANNEL", "MATTERMOST_COMMAND_TOKEN",
+	"INTERNAL_NOTE_PREFIX", "DESK_COMMAND", "LEADS",
+	"REDIS_EPHEMERAL", "REDIS_PREFIX", "INSTANCE_NAME", "QUEUE_SHARDS",
+	"SLACK_POST_RATE", "SLACK_POST_BURST", "MATTERMOST_POST_RATE", "MATTERMOST_POST_BURST",
+	"DELIVERY_GIVE_UP_AFTER", "MAX_FILE_MB", "SHUTDOWN_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
+}
+
+// clearEnv unsets every setting for the rest of the test (t.Setenv restores them afterwards).
+// Unset matters: envconfig applies a default only to a variable that is not set at all.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range settings {
+		t.Setenv(k, "")
+		if err := os.Unsetenv(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// setEnv clears the environment, then sets env.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	clearEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	clearEnv(t)
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatalf("LoadConfig with nothing set: %v", err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want any
+	}{
+		{"HTTPAddr", c.HTTPAddr, ":8080"},
+		{"InternalNotePrefix", c.InternalNotePrefix, "//"},
+		{"DeskCommand", c.DeskCommand, "/desk"},
+		{"SlackAPIURL", c.SlackAPIURL, "https://slack.com/api/"},
+		{"RedisURL", c.RedisURL, ""},
+		{"RedisPrefix", c.RedisPrefix, "td:"},
+		{"InstanceName", c.InstanceName, "threadesk"},
+		{"QueueShards", c.QueueShards, 32},
+		{"DeliveryGiveUpAfter", c.DeliveryGiveUpAfter, 10 * time.Minute},
+		{"ShutdownTimeout", c.ShutdownTimeout, 25 * time.Second},
+		{"MaxFileMB", c.MaxFileMB, int64(100)},
+		{"LogLevel", c.LogLevel, "info"},
+		{"Leads", len(c.Leads), 0},
+		{"Sandbox()", c.Sandbox(), true},
+		{"SlackEnabled()", c.SlackEnabled(), false},
+		{"MattermostEnabled()", c.MattermostEnabled(), false},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %#v, want %#v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestLoadConfigLeads(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string
+		want      []string
+	}{
+		{"one", "U123", []string{"U123"}},
+		{"ids and handles", "U123,ada.lovelace,W999", []string{"U123", "ada.lovelace", "W999"}},
+		// Blanks are kept here; the core trims them when it compares (see TestLeadsSetting).
+		{"blanks around commas", "U123, ada.lovelace", []string{"U123", " ada.lovelace"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setEnv(t, map[string]string{"LEADS": tc.env})
+			c, err := LoadConfig()
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if got := c.Leads; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Leads = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadConfigCheck runs LoadConfig on whole environments: the ones that cannot work are
+// refused with a message naming the setting to fix; the others load.
+func TestLoadConfigCheck(t *testing.T) {
+	slack := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret", "SLACK_TRIAGE_CHANNEL": "C1", "REDIS_URL": "redis://127.0.0.1:1"}
+	mattermost := map[string]string{"MATTERMOST_URL": "https://mm.example", "MATTERMOST_TOKEN": "tok", "MATTERMOST_TEAM": "acme",
+		"MATTERMOST_TRIAGE_CHANNEL": "triage", "PUBLIC_URL": "https://desk.example", "REDIS_URL": "redis://127.0.0.1:1"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := make(map[string]string, len(base)+len(kv)/2)
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "<unset>" {
+				delete(m, kv[i])
+				continue
+			}
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		wantErr []string // substrings of the error; nil means the settings load
+		sandbox bool
+	}{
+		{name: "nothing set runs the sandbox", env: nil, sandbox: true},
+		{name: "sandbox on a real Redis", env: map[string]string{"REDIS_URL": "redis://127.0.0.1:1"}, sandbox: true},
+		{name: "slack complete", env: slack},
+		{name: "slack in socket mode without signing secret", env: with(slack, "SLACK_SIGNING_SECRET", "<unset>", "SLACK_APP_TOKEN", "xapp-1")},
+		{name: "slack without signing secret or app token", env: with(slack, "SLACK_SIGNING_SECRET", "<unset>"),
+			wantErr: []string{"SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}},
+		{name: "slack without triage channel", env: with(slack, "SLACK_TRIAGE_CHANNEL", "<unset>"), wantErr: []string{"SLACK_TRIAGE_CHANNEL"}},
+		{name: "slack without REDIS_URL", env: with(slack, "REDIS_URL", "<unset>"), wantErr: []string{"REDIS_URL", "REDIS_EPHEMERAL"}},
+		{name: "slack on ephemeral Redis", env: with(slack, "REDIS_URL", "<unset>", "REDIS_EPHEMERAL", "true")},
+		{name: "mattermost complete", env: mattermost},
+		{name: "mattermost without REDIS_URL", env: with(mattermost, "REDIS_URL", "<unset>"), wantErr: []string{"REDIS_URL"}},
+		{name: "mattermost on ephemeral Redis", env: with(mattermost, "REDIS_URL", "<unset>", "REDIS_EPHEMERAL", "true")},
+		{name: "mattermost without team", env: with(mattermost, "MATTERMOST_TEAM", "<unset>"), wantErr: []string{"MATTERMOST_TEAM"}},
+		{name: "mattermost without triage channel", env: with(mattermost, "MATTERMOST_TRIAGE_CHANNEL", "<unset>"), wantErr: []string{"MATTERMOST_TRIAGE_CHANNEL"}},
+		{name: "mattermost without PUBLIC_URL", env: with(mattermost, "PUBLIC_URL", "<unset>"), wantErr: []string{"PUBLIC_URL"}},
+		{name: "mattermost URL without token", env: with(mattermost, "MATTERMOST_TOKEN", "<unset>"),
+			wantErr: []string{"MATTERMOST_URL", "MATTERMOST_TOKEN"}, sandbox: true},
+		{name: "bad LOG_LEVEL", env: map[string]string{"LOG_LEVEL": "loud"}, wantErr: []string{"LOG_LEVEL", "loud"}, sandbox: true},
+		{name: "LOG_LEVEL debug", env: map[string]string{"LOG_LEVEL": "debug"}, sandbox: true},
+		{name: "empty note prefix", env: map[string]string{"INTERNAL_NOTE_PREFIX": ""}, wantErr: []string{"INTERNAL_NOTE_PREFIX"}, sandbox: true},
+		{name: "command without slash", env: map[string]string{"DESK_COMMAND": "desk"}, wantErr: []string{"DESK_COMMAND"}, sandbox: true},
+		{name: "no queue shards", env: map[string]string{"QUEUE_SHARDS": "0"}, wantErr: []string{"QUEUE_SHARDS"}, sandbox: true},
+		{name: "unreadable duration", env: map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, wantErr: []string{"SHUTDOWN_TIMEOUT"}, sandbox: true},
+		{name: "every problem at once", env: with(mattermost, "REDIS_URL", "<unset>", "PUBLIC_URL", "<unset>", "LOG_LEVEL", "x"),
+			wantErr: []string{"REDIS_URL", "PUBLIC_URL", "LOG_LEVEL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setEnv(t, tc.env)
+			c, err := LoadConfig()
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("LoadConfig: %v", err)
+				}
+			} else {
+				if err == nil {
+					t.Fatalf("LoadConfig accepted %v, want an error naming %q", tc.env, tc.wantErr)
+				}
+				for _, want := range tc.wantErr {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not name %s", err, want)
+					}
+				}
+			}
+			if got := c.Sandbox(); got != tc.sandbox {
+				t.Errorf("Sandbox() = %v, want %v", got, tc.sandbox)
+			}
+		})
+	}
+}
+
+// TestConfigSandboxOnlyWithoutPlatform checks Sandbox() on its own: any configured platform
+// turns the sandbox off.
+func TestConfigSandboxOnlyWithoutPlatform(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    Config
+		want bool
+	}{
+		{"nothing", Config{}, true},
+		{"slack", Config{SlackBotToken: "xoxb-1"}, false},
+		{"mattermost", Config{MattermostURL: "https://mm.example", MattermostToken: "t"}, false},
+		{"both", Config{SlackBotToken: "xoxb-1", MattermostURL: "https://mm.example", MattermostToken: "t"}, false},
+		{"mattermost URL alone is no platform", Config{MattermostURL: "https://mm.example"}, true},
+		{"slack signing secret alone is no platform", Config{SlackSigningSecret: "s"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.c.Sandbox(); got != tc.want {
+				t.Errorf("Sandbox() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigBaseURL(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4321}
+	for _, tc := range []struct {
+		name, public, want string
+	}{
+		{"listen address", "", "http://localhost:4321"},
+		{"public URL", "https://desk.example", "https://desk.example"},
+		{"public URL trailing slash", "https://desk.example/", "https://desk.example"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (Config{PublicURL: tc.public}).BaseURL(addr); got != tc.want {
+				t.Errorf("BaseURL = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
