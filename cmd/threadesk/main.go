@@ -116,7 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mounts := map[string]http.Handler{}
 
 	if cfg.Sandbox() {
-		m.Sandbox = sandbox.New(sandbox.Options{Ingester: in, Logger: m.Log, Command: cfg.DeskCommand})
+		m.Sandbox = sandbox.New(sandbox.Options{Ingester: in, Logger: m.Log, Command: cfg.DeskCommand, NotePrefix: cfg.InternalNotePrefix})
 		platforms = append(platforms, m.Sandbox)
 	}
 	if cfg.SlackEnabled() {
