@@ -103,6 +103,13 @@ type Change interface{ change() }
 // SaveTicket writes a ticket and its indexes (customer, thread).
 type SaveTicket struct{ Ticket Ticket }
 
+// TouchTicket records activity on a ticket whose state did not otherwise change: a cheaper
+// write than SaveTicket on the path every message takes.
+type TouchTicket struct {
+	Ticket TicketID
+	At     time.Time
+}
+
 // PutLink records a mirrored message.
 type PutLink struct {
 	Platform string
@@ -157,3 +164,4 @@ func (DropLink) change()    {}
 func (AppendEntry) change() {}
 func (AckEvent) change()    {}
 func (RecordFact) change()  {}
+func (TouchTicket) change() {}

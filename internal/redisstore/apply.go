@@ -63,6 +63,12 @@ func (s *Store) prepare(ctx context.Context, c desk.Change) (func(redis.Pipeline
 			}
 			p.ZAdd(ctx, s.keys.status(t.Status), redis.Z{Score: float64(t.ID), Member: id})
 		}, nil
+	case desk.TouchTicket:
+		if c.Ticket <= 0 {
+			return nil, desk.Errorf(desk.EINVALID, "touch ticket: ticket number %d is not valid", c.Ticket)
+		}
+		key, at := s.keys.ticket(c.Ticket), strconv.FormatInt(c.At.UnixMilli(), 10)
+		return func(p redis.Pipeliner) { p.HSet(ctx, key, fActivity, at) }, nil
 	case desk.RecordFact:
 		f := c.Fact
 		if f.Kind == "" || f.Ticket <= 0 || strings.Contains(f.Agent, "|") {

@@ -658,3 +658,27 @@ func TestStatusIndexesAndFacts(t *testing.T) {
 		})
 	}
 }
+
+func TestTouchTicket(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s, _ := b.open(t, Options{})
+			tk, _, err := s.OpenTicket(ctxT(t), desk.Ticket{Platform: "slack", Customer: desk.User{ID: "U1"}, Subject: "hello"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+			apply(t, s, desk.TouchTicket{Ticket: tk.ID, At: at})
+			got, err := s.Ticket(ctxT(t), tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.LastActivityAt.Equal(at) || got.Subject != "hello" || got.Status != desk.StatusNew {
+				t.Errorf("after touch: activity %v subject %q status %s", got.LastActivityAt, got.Subject, got.Status)
+			}
+			if err := s.Apply(ctxT(t), desk.TouchTicket{}); desk.ErrorCode(err) != desk.EINVALID {
+				t.Errorf("touch without a ticket: %v", err)
+			}
+		})
+	}
+}

@@ -100,8 +100,12 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		r.mark(ctx, p, src, desk.MarkDelivered)
 	}
 	t.LastActivityAt = now
+	save := desk.Change(desk.TouchTicket{Ticket: t.ID, At: now})
+	if len(changes) > 0 {
+		save = desk.SaveTicket{Ticket: t} // the status changed too
+	}
 	return r.ack(ctx, q, append(changes,
-		desk.SaveTicket{Ticket: t},
+		save,
 		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files}},
 		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text}},
 	)...)
@@ -206,7 +210,11 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 			At: now, Kind: "status", Author: agent.ID, Name: agent.Label(), Text: "new → open",
 		}})
 	}
-	if err := r.ack(ctx, q, append(changes, desk.SaveTicket{Ticket: t})...); err != nil {
+	save := desk.Change(desk.TouchTicket{Ticket: t.ID, At: now})
+	if len(changes) > 2 { // a first response or a status change
+		save = desk.SaveTicket{Ticket: t}
+	}
+	if err := r.ack(ctx, q, append(changes, save)...); err != nil {
 		return err
 	}
 	if t.Status != was {
