@@ -512,7 +512,7 @@ func (s *Sandbox) submitForm(w http.ResponseWriter, r *http.Request) {
 	u, p, e := s.ownForm(req.User, r.PathValue("id"))
 	var values map[string]string
 	if e == nil {
-		values, e = checkForm(p.Form, req.Values)
+		values, e = s.checkForm(p.Form, req.Values)
 	}
 	if e != nil {
 		s.mu.Unlock()
@@ -640,6 +640,12 @@ func (s *Sandbox) knownUser(id string) (*user, *apiError) {
 	return u, nil
 }
 
+// isAgent reports whether id is the ID of an agent. Callers hold mu.
+func (s *Sandbox) isAgent(id string) bool {
+	u, ok := s.users[id]
+	return ok && u.Role == RoleAgent
+}
+
 // ownMessage returns the user and their own message msgID. Callers hold mu.
 func (s *Sandbox) ownMessage(userID, msgID string) (*user, *message, *apiError) {
 	u, e := s.knownUser(userID)
@@ -672,8 +678,10 @@ func (s *Sandbox) ownForm(userID, formID string) (*user, *pendingForm, *apiError
 	return u, p, nil
 }
 
-// checkForm validates submitted values against f and returns one value per field.
-func checkForm(f desk.Form, in map[string]string) (map[string]string, *apiError) {
+// checkForm validates submitted values against f and returns one value per field. A "user"
+// field takes the ID of an agent: the page offers the agents, as Slack's and Mattermost's
+// pickers offer the workspace's people. Callers hold mu.
+func (s *Sandbox) checkForm(f desk.Form, in map[string]string) (map[string]string, *apiError) {
 	for id := range in {
 		if !slices.ContainsFunc(f.Fields, func(ff desk.FormField) bool { return ff.ID == id }) {
 			return nil, invalid("unknown form field " + strconv.Quote(id))
@@ -691,6 +699,8 @@ func checkForm(f desk.Form, in map[string]string) (map[string]string, *apiError)
 			problems[ff.ID] = "This is too long."
 		case v != "" && ff.Kind == "select" && !slices.Contains(ff.Options, v):
 			problems[ff.ID] = "Please pick one of the options."
+		case v != "" && ff.Kind == "user" && !s.isAgent(v):
+			problems[ff.ID] = "Please pick one of the agents."
 		case v != "" && ff.Kind == "multiselect":
 			for _, o := range strings.Split(v, ",") {
 				if !slices.Contains(ff.Options, strings.TrimSpace(o)) {

@@ -16,7 +16,13 @@
 // when it is the root). The slash command is a CommandRun with Text = its arguments and
 // Channel = the triage channel for agents, the DM for customers. A form submission is a
 // FormSubmitted with Action = the form's ID, Value = its Context and Form = one value per field
-// (multiselect values comma-separated).
+// (multiselect values comma-separated; a "user" field, the person picker, holds the user ID of
+// an agent: the page offers the agents by name, and any other value is refused with 422).
+//
+// Cards work wherever the app posts them: a customer presses the buttons of a card in their DM
+// (the rating question) as an agent presses those of a ticket card. An ephemeral message goes
+// to its one addressee, customer or agent, in the channel it was posted in. FindUser takes a
+// handle (with or without "@"), a user ID, or a mention written "<@ID>".
 //
 // IDs carry a random suffix per process ("m12-3fa9c1"), so a store that outlives the process
 // never confuses a new message with an old one. User handles ("ada.lovelace") are stable and

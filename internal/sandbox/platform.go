@@ -266,16 +266,25 @@ func (s *Sandbox) UserInfo(ctx context.Context, userID string) (desk.User, error
 	return u.desk(), nil
 }
 
-// FindUser implements desk.Platform: handle is a sandbox handle, with or without "@".
+// FindUser implements desk.Platform: handle is a sandbox handle, with or without "@", a user ID,
+// or a mention written the Slack way ("<@u3-ab12cd>").
 func (s *Sandbox) FindUser(ctx context.Context, handle string) (desk.User, error) {
 	if err := ctx.Err(); err != nil {
 		return desk.User{}, canceled("find_user", err)
 	}
-	handle = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
+	handle = strings.TrimSpace(handle)
+	if id, ok := strings.CutPrefix(handle, "<@"); ok && strings.HasSuffix(id, ">") {
+		handle, _, _ = strings.Cut(strings.TrimSuffix(id, ">"), "|")
+	}
+	handle = strings.TrimPrefix(handle, "@")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if u, ok := s.users[handle]; ok {
+		return u.desk(), nil
+	}
+	handle = strings.ToLower(handle)
 	for _, id := range s.userSeq {
-		if u := s.users[id]; u.Handle == handle || u.ID == handle {
+		if u := s.users[id]; handle != "" && u.Handle == handle {
 			return u.desk(), nil
 		}
 	}
@@ -289,8 +298,7 @@ func (s *Sandbox) IsAgent(ctx context.Context, userID string) (bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[userID]
-	return ok && u.Role == RoleAgent, nil
+	return s.isAgent(userID), nil
 }
 
 // OpenForm shows f to the person whose click or command gave trigger. A trigger works once and

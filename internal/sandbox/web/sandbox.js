@@ -21,11 +21,16 @@
 //     message-author, message-text, message-marks, message-file (link), message-error,
 //     message-retry, message-edit, message-delete, message-edit-input, message-edit-save,
 //     message-edit-cancel, ephemeral-dismiss
-//     card [data-message-id] > card-title, card-text, card-field [data-label] (text = value),
-//          card-button [data-action][data-value][data-style], card-context
+//     card [data-message-id] > card-title (absent when the card has none), card-text,
+//          card-field [data-label] (dd = value), card-button [data-action][data-value]
+//          [data-style] (disabled while its click is being sent), card-context
 //   form-overlay [data-form-id][data-form-kind = desk.Form.ID][data-user-id]
 //     form > form-title, form-field [data-field-id][data-kind] > form-input (input/textarea/select),
 //     form-field-error, form-error, form-submit, form-cancel
+//     A "user" field is a select of the agents: option value = user ID, text "Name (@handle)".
+// Cards with buttons work wherever they are: in the triage channel for agents, in a DM for its
+// customer (the rating question). Answers only one person sees (command answers, refusals) show
+// in that person's DM pane, in the thread of the card clicked, or under the triage channel.
 // Typing "/desk …" (the configured command) in any message box runs the command instead of
 // posting. Enter sends; Shift+Enter starts a new line.
 (() => {
@@ -160,6 +165,7 @@
         await api('messages', fd);
       } finally {
         fileInput.value = '';
+        fileInput.dispatchEvent(new Event('change'));
       }
       return true;
     }
@@ -237,20 +243,29 @@
     return (n / 1024 / 1024).toFixed(1) + ' MB';
   }
 
+  // renderCard draws a card: title, text, fields in a two-column grid (short fields side by
+  // side), buttons styled as the app asks, and the context line.
   function renderCard(m, viewer) {
     const c = m.card;
     return h('div', { class: 'card', 'data-testid': 'card', 'data-message-id': m.id },
-      h('div', { class: 'card-title', 'data-testid': 'card-title' }, c.title),
+      c.title ? h('div', { class: 'card-title', 'data-testid': 'card-title' }, c.title) : null,
       c.text ? h('div', { class: 'card-text', 'data-testid': 'card-text' }, c.text) : null,
       c.fields.length ? h('dl', { class: 'card-fields' }, c.fields.map((f) =>
         h('div', { class: 'card-field' + (f.short ? ' short' : ''), 'data-testid': 'card-field', 'data-label': f.label },
           h('dt', {}, f.label), h('dd', {}, f.value)))) : null,
-      c.actions.length ? h('div', { class: 'card-actions' }, c.actions.map((a) =>
-        h('button', {
-          type: 'button', class: a.style || null, 'data-testid': 'card-button',
+      c.actions.length ? h('div', { class: 'card-actions' }, c.actions.map((a) => {
+        const b = h('button', {
+          type: 'button', class: 'card-button' + (a.style ? ' ' + a.style : ''), 'data-testid': 'card-button',
           'data-action': a.id, 'data-value': a.value, 'data-style': a.style || '',
-          disabled: !viewer, onclick: () => press(viewer, m, a),
-        }, a.label))) : null,
+          disabled: !viewer,
+        }, a.label);
+        b.addEventListener('click', async () => {
+          b.disabled = true; // one click at a time; the card is redrawn when the app changes it
+          b.classList.add('busy');
+          try { await press(viewer, m, a); } finally { b.disabled = false; b.classList.remove('busy'); }
+        });
+        return b;
+      })) : null,
       c.context ? h('div', { class: 'card-context', 'data-testid': 'card-context' }, c.context) : null);
   }
 
@@ -375,13 +390,23 @@
     }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle))));
   }
 
+  // attach wraps a file input in a small button that names the chosen files.
+  function attach(file) {
+    const names = h('span', { class: 'names' });
+    file.addEventListener('change', () => {
+      const n = file.files.length;
+      names.textContent = n === 0 ? '' : n === 1 ? file.files[0].name : n + ' files';
+    });
+    return h('label', { class: 'attach', title: 'Attach files' }, '📎', names, file);
+  }
+
   function dmPane(u) {
     let p = ui.panes.get(u.id);
     if (p) return p;
     const list = h('div', { class: 'messages', 'data-testid': 'dm-messages' });
-    const input = h('textarea', { 'data-testid': 'dm-input', rows: 2, placeholder: 'Message the app', 'aria-label': 'Message the app as ' + u.name });
-    const file = h('input', { type: 'file', multiple: true, class: 'attach', 'data-testid': 'dm-file', 'aria-label': 'Attach files' });
-    const form = h('form', { class: 'composer', 'data-testid': 'dm-composer' }, input, file,
+    const input = h('textarea', { 'data-testid': 'dm-input', rows: 2, placeholder: 'Message the app — or ' + state.command + ' help', 'aria-label': 'Message the app as ' + u.name });
+    const file = h('input', { type: 'file', multiple: true, 'data-testid': 'dm-file', 'aria-label': 'Attach files' });
+    const form = h('form', { class: 'composer', 'data-testid': 'dm-composer' }, input, attach(file),
       h('button', { type: 'submit', 'data-testid': 'dm-send' }, 'Send'));
     composer(form, input, file, () => u.id, '');
     const root = h('div', { class: 'pane', 'data-testid': 'dm-pane', 'data-user-id': u.id, 'data-user-name': u.name },
@@ -398,8 +423,8 @@
     const root = h('div', { class: 'root', 'data-testid': 'thread-root' });
     const replies = h('div', { class: 'replies messages', 'data-testid': 'thread-replies' });
     const input = h('textarea', { 'data-testid': 'thread-input', rows: 1, placeholder: 'Reply in thread (' + (state.notePrefix || '//') + ' for an internal note)', 'aria-label': 'Reply in thread' });
-    const file = h('input', { type: 'file', multiple: true, class: 'attach', 'data-testid': 'thread-file', 'aria-label': 'Attach files' });
-    const form = h('form', { class: 'composer', 'data-testid': 'thread-composer' }, input, file,
+    const file = h('input', { type: 'file', multiple: true, 'data-testid': 'thread-file', 'aria-label': 'Attach files' });
+    const form = h('form', { class: 'composer', 'data-testid': 'thread-composer' }, input, attach(file),
       h('button', { type: 'submit', 'data-testid': 'thread-send' }, 'Reply'));
     composer(form, input, file, () => ui.agent, rootID);
     const el = h('article', { class: 'thread', 'data-testid': 'thread', 'data-thread-id': rootID }, root, replies, form);
@@ -465,7 +490,18 @@
     renderForm();
   }
 
-  // renderForm shows the first open form of the agent or customer being played.
+  // formValues reads what is entered in the form on screen, by field ID.
+  function formValues() {
+    const out = {};
+    for (const el of $('form-overlay').querySelectorAll('[data-testid="form-input"]')) {
+      out[el.name] = el.multiple ? [...el.selectedOptions].map((o) => o.value).join(',') : el.value;
+    }
+    return out;
+  }
+
+  // renderForm shows the first open form of the agent or customer being played. It is drawn
+  // again only when it changes (a new form, errors to show, the agents a person picker offers),
+  // keeping what was entered.
   function renderForm() {
     const overlay = $('form-overlay');
     const f = [...state.forms.values()].find((x) => x.user === ui.agent || x.user === ui.customer);
@@ -475,17 +511,24 @@
       ui.formShown = '';
       return;
     }
-    if (ui.formShown === f.id && !ui.formDirty) return; // keep what is typed
+    const agentsKey = people('agent').map((u) => u.id + ':' + u.name).join(',');
+    if (ui.formShown === f.id && !ui.formDirty && ui.formAgents === agentsKey) return; // keep what is typed
+    const kept = ui.formShown === f.id ? formValues() : null;
     ui.formDirty = false;
+    ui.formAgents = agentsKey;
     if (ui.formShown !== f.id) { ui.formErrors = {}; ui.formMessage = ''; }
     ui.formShown = f.id;
     const who = state.users.get(f.user);
-    const inputs = {};
     const fields = f.fields.map((ff) => {
       let input;
       const common = { 'data-testid': 'form-input', name: ff.id, id: 'form-' + ff.id };
       const initial = ff.value ? ff.value.split(',').map((v) => v.trim()) : [];
-      if (ff.kind === 'select' || ff.kind === 'multiselect') {
+      if (ff.kind === 'user') {
+        // A person picker: the agents by name; the value is the user ID, as on Slack.
+        input = h('select', common,
+          h('option', { value: '' }, ff.optional ? '(nobody)' : 'Choose an agent…'),
+          people('agent').map((u) => h('option', { value: u.id, selected: initial.includes(u.id), 'data-handle': u.handle }, u.name + ' (@' + u.handle + ')')));
+      } else if (ff.kind === 'select' || ff.kind === 'multiselect') {
         input = h('select', Object.assign({ multiple: ff.kind === 'multiselect' }, common),
           ff.kind === 'select' ? h('option', { value: '' }, ff.optional ? '(none)' : 'Choose…') : null,
           ff.options.map((o) => h('option', { value: o, selected: initial.includes(o) }, o)));
@@ -494,36 +537,21 @@
       } else {
         input = h('input', Object.assign({ type: 'text', value: ff.value }, common));
       }
-      inputs[ff.id] = { input, kind: ff.kind };
       return h('label', { 'data-testid': 'form-field', 'data-field-id': ff.id, 'data-kind': ff.kind, for: 'form-' + ff.id },
         h('span', {}, ff.label, ff.optional ? h('span', { class: 'optional' }, ' (optional)') : null),
         input,
         ui.formErrors[ff.id] ? h('span', { class: 'field-error', 'data-testid': 'form-field-error' }, ui.formErrors[ff.id]) : null);
     });
-    const values = () => {
-      const out = {};
-      for (const [id, { input, kind }] of Object.entries(inputs)) {
-        out[id] = kind === 'multiselect' ? [...input.selectedOptions].map((o) => o.value).join(',') : input.value;
-      }
-      return out;
-    };
     const submit = async (ev) => {
       ev.preventDefault();
+      const values = formValues();
       try {
-        await api('forms/' + encodeURIComponent(f.id) + '/submit', { user: f.user, values: values() });
+        await api('forms/' + encodeURIComponent(f.id) + '/submit', { user: f.user, values: values });
       } catch (e) {
-        ui.formErrors = e.data.fields || {};
+        ui.formErrors = (e.data && e.data.fields) || {};
         ui.formMessage = e.message;
-        // Keep what was typed: put the values back after the redraw.
-        const kept = values();
         ui.formDirty = true;
-        render();
-        for (const [id, v] of Object.entries(kept)) {
-          const el = document.getElementById('form-' + id);
-          if (!el) continue;
-          if (el.multiple) for (const o of el.options) o.selected = v.split(',').includes(o.value);
-          else el.value = v;
-        }
+        render(); // shows the errors and puts the values back
       }
     };
     const cancel = async () => {
@@ -538,6 +566,14 @@
         h('button', { type: 'button', 'data-testid': 'form-cancel', onclick: cancel }, 'Cancel'),
         h('button', { type: 'submit', class: 'primary', 'data-testid': 'form-submit' }, f.submit || 'Submit')));
     overlay.replaceChildren(modal);
+    if (kept) {
+      for (const [id, v] of Object.entries(kept)) {
+        const el = document.getElementById('form-' + id);
+        if (!el) continue;
+        if (el.multiple) for (const o of el.options) o.selected = v.split(',').includes(o.value);
+        else if (el.tagName !== 'SELECT' || [...el.options].some((o) => o.value === v)) el.value = v;
+      }
+    }
     overlay.dataset.formId = f.id;
     overlay.dataset.formKind = f.formId;
     overlay.dataset.userId = f.user;
