@@ -122,9 +122,18 @@ func formView(f desk.Form) slackgo.ModalViewRequest {
 }
 
 // formElement is the input element for one form field: a plain-text input (multi-line for
-// "textarea"), a static select, or a multi-select, with the field's initial value.
+// "textarea"), a static select, a multi-select, or a person picker (users_select, for "user"),
+// with the field's initial value.
 func formElement(field desk.FormField) slackgo.BlockElement {
 	switch field.Kind {
+	case "user":
+		// Slack lists the workspace's people itself; the submission carries the chosen user's
+		// ID, which is what a "user" field's value is.
+		sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeUser, nil, field.ID)
+		if v := strings.TrimSpace(field.Value); userID.MatchString(v) {
+			sel.InitialUser = v
+		}
+		return sel
 	case "select":
 		opts := options(field.Options)
 		sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, nil, field.ID, opts...)

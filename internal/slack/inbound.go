@@ -190,7 +190,8 @@ func (a *Adapter) fromInteraction(cb slackgo.InteractionCallback, raw []byte) in
 }
 
 // formValues flattens a submitted modal's state to one string per field: the field ID is the
-// action ID (see formView), and a multi-select's values are comma-joined.
+// action ID (see formView), a person picker gives the user's ID, and a multi-select's values
+// are comma-joined.
 func formValues(state *slackgo.ViewState) map[string]string {
 	values := map[string]string{}
 	if state == nil {
@@ -202,6 +203,10 @@ func formValues(state *slackgo.ViewState) map[string]string {
 			switch {
 			case v.SelectedOption.Value != "":
 				values[key] = v.SelectedOption.Value
+			case v.SelectedUser != "":
+				values[key] = v.SelectedUser
+			case len(v.SelectedUsers) > 0:
+				values[key] = strings.Join(v.SelectedUsers, ",")
 			case len(v.SelectedOptions) > 0:
 				parts := make([]string, 0, len(v.SelectedOptions))
 				for _, o := range v.SelectedOptions {

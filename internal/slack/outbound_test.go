@@ -17,9 +17,10 @@ import (
 func TestPostWithSpeakerThreadAndKey(t *testing.T) {
 	fake := newFakeSlack(t)
 	a := newTestAdapter(t, fake, newIngester())
+	root := fake.UserMessage(fakeTriage, "UAGENT", "a root", "")
 	ref, err := a.Post(context.Background(), desk.Outgoing{
 		Channel: fakeTriage,
-		Thread:  "1700000000.000001",
+		Thread:  root.TS,
 		Text:    "my printer is on fire",
 		As:      &desk.User{ID: "U1", DisplayName: "Jane Doe", AvatarURL: "https://avatars.example/jane.png"},
 		Key:     "t12:m3:0",
@@ -37,7 +38,7 @@ func TestPostWithSpeakerThreadAndKey(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"channel":   fakeTriage,
-		"thread_ts": "1700000000.000001",
+		"thread_ts": root.TS,
 		"text":      "my printer is on fire",
 		"username":  "Jane Doe",
 		"icon_url":  "https://avatars.example/jane.png",
@@ -141,30 +142,30 @@ func TestEphemeral(t *testing.T) {
 		if len(calls) != 1 || calls[0].Args["user"] != "U1" || calls[0].Args["channel"] != "C0GENERAL" {
 			t.Fatalf("chat.postEphemeral calls: %+v", calls)
 		}
-		if ref.ID != "1700000099.000001" {
+		if ref.ID == "" {
 			t.Errorf("ref: got %+v", ref)
 		}
 	})
 	t.Run("response_url", func(t *testing.T) {
-		before := len(fake.calls)
-		_, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Ephemeral: "U1", Reply: fake.srv.URL + "/response/1", Text: "queue: 3 open"})
+		before := fake.callCount()
+		_, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Ephemeral: "U1", Reply: fake.ResponseURL(), Text: "queue: 3 open"})
 		if err != nil {
 			t.Fatalf("Post: %v", err)
 		}
-		if len(fake.responses) != 1 {
-			t.Fatalf("response_url posts: got %d, want 1", len(fake.responses))
+		if got := len(fake.Responses()); got != 1 {
+			t.Fatalf("response_url posts: got %d, want 1", got)
 		}
-		r := fake.responses[0]
+		r := fake.Responses()[0].Body
 		if r["response_type"] != "ephemeral" || r["text"] != "queue: 3 open" {
 			t.Errorf("response body: got %v", r)
 		}
 		if fake.callCount() != before {
 			t.Errorf("a response_url answer also called the Web API")
 		}
-		if _, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Reply: fake.srv.URL + "/response/2", Text: "ticket #3: printer"}); err != nil {
+		if _, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Reply: fake.ResponseURL(), Text: "ticket #3: printer"}); err != nil {
 			t.Fatalf("Post: %v", err)
 		}
-		if got := fake.responses[1]["response_type"]; got != "ephemeral" {
+		if got := fake.Responses()[1].Body["response_type"]; got != "ephemeral" {
 			t.Errorf("response_url answer without Ephemeral: response_type %v, want ephemeral (never shown to the channel)", got)
 		}
 	})
@@ -174,7 +175,10 @@ func TestUpdateDeleteMark(t *testing.T) {
 	fake := newFakeSlack(t)
 	a := newTestAdapter(t, fake, newIngester())
 	ctx := context.Background()
-	ref := desk.MessageRef{Channel: fakeTriage, ID: "1700000000.000007"}
+	ref, err := a.Post(ctx, desk.Outgoing{Channel: fakeTriage, Text: "Ticket #12", Key: "t12:card"})
+	if err != nil {
+		t.Fatalf("Post: %v", err)
+	}
 
 	if err := a.Update(ctx, ref, desk.Outgoing{Text: "Ticket #12", Card: &desk.Card{Title: "#12"}, Key: "t12:card"}); err != nil {
 		t.Fatalf("Update: %v", err)
@@ -190,14 +194,6 @@ func TestUpdateDeleteMark(t *testing.T) {
 		t.Errorf("update to plain text: blocks got %q, want []", got)
 	}
 
-	if err := a.Delete(ctx, ref); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
-	del := fake.callsTo("chat.delete")[0].Args
-	if del["channel"] != fakeTriage || del["ts"] != ref.ID {
-		t.Errorf("chat.delete args: %v", del)
-	}
-
 	for mark, name := range map[desk.Mark]string{desk.MarkDelivered: "white_check_mark", desk.MarkFailed: "warning", desk.MarkNote: "memo"} {
 		if err := a.Mark(ctx, ref, mark); err != nil {
 			t.Fatalf("Mark %s: %v", mark, err)
@@ -211,6 +207,20 @@ func TestUpdateDeleteMark(t *testing.T) {
 	fake.failNext("reactions.add", 200, nil, map[string]any{"ok": false, "error": "already_reacted"})
 	if err := a.Mark(ctx, ref, desk.MarkDelivered); err != nil {
 		t.Errorf("Mark already reacted: got %v, want nil", err)
+	}
+	if m, _ := fake.Message(fakeTriage, ref.ID); strings.Join(m.Reactions, ",") != "white_check_mark,warning,memo" {
+		t.Errorf("reactions: got %v", m.Reactions)
+	}
+
+	if err := a.Delete(ctx, ref); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	del := fake.callsTo("chat.delete")[0].Args
+	if del["channel"] != fakeTriage || del["ts"] != ref.ID {
+		t.Errorf("chat.delete args: %v", del)
+	}
+	if m, _ := fake.Message(fakeTriage, ref.ID); !m.Deleted {
+		t.Errorf("message not deleted: %+v", m)
 	}
 }
 
@@ -297,11 +307,12 @@ func TestOpenForm(t *testing.T) {
 			{ID: "title", Label: "Title", Kind: "text"},
 		},
 	}
-	if err := a.OpenForm(context.Background(), "trig-1", form); err != nil {
+	trigger := fake.Trigger()
+	if err := a.OpenForm(context.Background(), trigger, form); err != nil {
 		t.Fatalf("OpenForm: %v", err)
 	}
 	args := fake.callsTo("views.open")[0].Args
-	if args["trigger_id"] != "trig-1" {
+	if args["trigger_id"] != trigger {
 		t.Errorf("trigger_id: got %q", args["trigger_id"])
 	}
 	var view struct {
@@ -354,15 +365,16 @@ func TestUploadThreeSteps(t *testing.T) {
 	fake := newFakeSlack(t)
 	a := newTestAdapter(t, fake, newIngester())
 	content := bytes.Repeat([]byte("%PDF-1.7 binary \x00\xff"), 1000)
+	root := fake.UserMessage(fakeTriage, "UAGENT", "a root", "")
 	for _, size := range []int64{int64(len(content)), 0} { // known and unknown size
 		ref, err := a.Upload(context.Background(),
-			desk.Outgoing{Channel: fakeTriage, Thread: "1700000000.000001", Text: "the invoice", As: &desk.User{DisplayName: "Jane"}},
+			desk.Outgoing{Channel: fakeTriage, Thread: root.TS, Text: "the invoice", As: &desk.User{DisplayName: "Jane"}},
 			desk.File{ID: "F9", Name: "invoice.pdf", Size: size}, bytes.NewReader(content))
 		if err != nil {
 			t.Fatalf("Upload (size %d): %v", size, err)
 		}
-		if ref.Channel != fakeTriage || !strings.HasPrefix(ref.ID, "1700000000.") {
-			t.Errorf("ref: got %+v, want the share message's ts", ref)
+		if m, ok := fake.Message(fakeTriage, ref.ID); ref.Channel != fakeTriage || !ok || len(m.Files) != 1 || m.Thread != root.TS {
+			t.Errorf("ref: got %+v (%+v), want the share message's ts", ref, m)
 		}
 	}
 	gets := fake.callsTo("files.getUploadURLExternal")
@@ -374,12 +386,15 @@ func TestUploadThreeSteps(t *testing.T) {
 		t.Errorf("length: got %q", got)
 	}
 	c := completes[0].Args
-	if c["channel_id"] != fakeTriage || c["thread_ts"] != "1700000000.000001" || c["initial_comment"] != "*Jane*: the invoice" {
+	if c["channel_id"] != fakeTriage || c["thread_ts"] != root.TS || c["initial_comment"] != "*Jane*: the invoice" {
 		t.Errorf("completeUploadExternal args: %v", c)
 	}
-	for id, got := range fake.uploads {
-		if !bytes.Equal(got, content) {
-			t.Errorf("bytes at upload URL of %s differ: got %d bytes, want %d", id, len(got), len(content))
+	for _, c := range completes {
+		var files []struct{ ID string }
+		_ = json.Unmarshal([]byte(c.Args["files"]), &files)
+		got, _ := fake.Uploaded(files[0].ID)
+		if !bytes.Equal(got.Data, content) {
+			t.Errorf("bytes at upload URL of %s differ: got %d bytes, want %d", files[0].ID, len(got.Data), len(content))
 		}
 	}
 	if len(fake.callsTo("files.upload")) != 0 {
@@ -391,9 +406,9 @@ func TestDownloadWithBearerToken(t *testing.T) {
 	fake := newFakeSlack(t)
 	a := newTestAdapter(t, fake, newIngester())
 	content := []byte("\x89PNG\r\n\x1a\n image bytes")
-	fake.files["shot.png"] = content
+	shared := fake.AddFile("shot.png", "image/png", content)
 
-	rc, err := a.Download(context.Background(), desk.File{ID: "F1", URL: fake.srv.URL + "/files/shot.png"})
+	rc, err := a.Download(context.Background(), desk.File{ID: shared.ID, URL: shared.URLPrivate})
 	if err != nil {
 		t.Fatalf("Download: %v", err)
 	}
@@ -403,7 +418,7 @@ func TestDownloadWithBearerToken(t *testing.T) {
 		t.Errorf("Download: got %q, want %q", got, content)
 	}
 
-	_, err = a.Download(context.Background(), desk.File{ID: "F2", URL: fake.srv.URL + "/files/missing.png"})
+	_, err = a.Download(context.Background(), desk.File{ID: "F2", URL: fake.srv.URL + "/files/F404/missing.png"})
 	if !errors.Is(err, desk.ErrNotFound) {
 		t.Errorf("Download of a missing file: got %v, want ErrNotFound", err)
 	}

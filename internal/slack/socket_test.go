@@ -1,86 +1,53 @@
 package slack
 
 import (
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// fakeSocket is the WebSocket side of Socket Mode: every connection gets a hello, and what the
-// app sends back (acknowledgements) is collected.
+// fakeSocket drives the fake's Socket Mode side.
 type fakeSocket struct {
-	t     *testing.T
-	conns chan *websocket.Conn
-	acks  chan map[string]any
-	mu    sync.Mutex // serialises writes
+	t    *testing.T
+	fake *fakeSlack
 }
 
 func newFakeSocket(t *testing.T, fake *fakeSlack) *fakeSocket {
 	t.Helper()
-	s := &fakeSocket{t: t, conns: make(chan *websocket.Conn, 4), acks: make(chan map[string]any, 16)}
-	// slack-go dials with the Origin of Slack's own site, as Slack expects.
-	upgrader := websocket.Upgrader{CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "https://api.slack.com" }}
-	fake.mu.Lock()
-	fake.wsURL = "ws" + strings.TrimPrefix(fake.srv.URL, "http") + "/ws"
-	fake.ws = func(w http.ResponseWriter, r *http.Request) {
-		conn, err := upgrader.Upgrade(w, r, nil)
-		if err != nil {
-			t.Errorf("fake socket: upgrade: %v", err)
-			return
-		}
-		t.Cleanup(func() { conn.Close() })
-		s.write(conn, map[string]any{"type": "hello", "num_connections": 1, "connection_info": map[string]any{"app_id": "A1"}})
-		s.conns <- conn
-		go func() {
-			for {
-				var msg map[string]any
-				if err := conn.ReadJSON(&msg); err != nil {
-					return
-				}
-				s.acks <- msg
-			}
-		}()
-	}
-	fake.mu.Unlock()
-	return s
+	fake.EnableSocket()
+	return &fakeSocket{t: t, fake: fake}
 }
 
-func (s *fakeSocket) write(conn *websocket.Conn, v any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := conn.WriteJSON(v); err != nil {
-		s.t.Errorf("fake socket: write: %v", err)
-	}
-}
-
-func (s *fakeSocket) conn() *websocket.Conn {
+// write sends v over the app's current connection.
+func (s *fakeSocket) write(v any) {
 	s.t.Helper()
-	select {
-	case c := <-s.conns:
-		return c
-	case <-time.After(5 * time.Second):
-		s.t.Fatal("no Socket Mode connection")
-		return nil
+	if err := s.fake.SocketSend(v); err != nil {
+		s.t.Fatalf("fake socket: %v", err)
+	}
+}
+
+// connections waits until the app has made n connections.
+func (s *fakeSocket) connections(n int) {
+	s.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.fake.SocketConnections() < n {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("Socket Mode connections: got %d, want %d", s.fake.SocketConnections(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 // ack waits for the next acknowledgement and returns its envelope ID.
 func (s *fakeSocket) ack() string {
 	s.t.Helper()
-	select {
-	case a := <-s.acks:
-		id, _ := a["envelope_id"].(string)
-		return id
-	case <-time.After(5 * time.Second):
-		s.t.Fatal("no acknowledgement")
-		return ""
+	id, err := s.fake.SocketAck(5 * time.Second)
+	if err != nil {
+		s.t.Fatal(err)
 	}
+	return id
 }
 
 func envelope(t *testing.T, id, kind string, payload any) map[string]any {
@@ -88,13 +55,14 @@ func envelope(t *testing.T, id, kind string, payload any) map[string]any {
 	return map[string]any{"envelope_id": id, "type": kind, "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "payload": payload}
 }
 
-func socketAdapter(t *testing.T) (*fakeSlack, *fakeSocket, *fakeIngester, *websocket.Conn) {
+func socketAdapter(t *testing.T) (*fakeSlack, *fakeSocket, *fakeIngester) {
 	t.Helper()
 	fake := newFakeSlack(t)
 	sock := newFakeSocket(t, fake)
 	in := newIngester()
 	newTestAdapter(t, fake, in, func(c *Config) { c.AppToken = "xapp-1-test"; c.SigningSecret = "" })
-	return fake, sock, in, sock.conn()
+	sock.connections(1)
+	return fake, sock, in
 }
 
 func dmEvent(t *testing.T, eventID, text string) map[string]any {
@@ -105,12 +73,12 @@ func dmEvent(t *testing.T, eventID, text string) map[string]any {
 }
 
 func TestSocketModeEventsAckedAfterIngest(t *testing.T) {
-	fake, sock, in, conn := socketAdapter(t)
+	fake, sock, in := socketAdapter(t)
 	if got := fake.callsTo("apps.connections.open"); len(got) != 1 || got[0].Bearer != "xapp-1-test" {
 		t.Fatalf("apps.connections.open: %+v, want one call with the app token", got)
 	}
 
-	sock.write(conn, envelope(t, "env-1", "events_api", dmEvent(t, "EvS1", "hello over socket")))
+	sock.write(envelope(t, "env-1", "events_api", dmEvent(t, "EvS1", "hello over socket")))
 	if got := sock.ack(); got != "env-1" {
 		t.Fatalf("ack: got %q, want env-1", got)
 	}
@@ -125,20 +93,20 @@ func TestSocketModeEventsAckedAfterIngest(t *testing.T) {
 	for len(in.notify) > 0 {
 		<-in.notify
 	}
-	sock.write(conn, envelope(t, "env-2", "events_api", dmEvent(t, "EvS2", "lost?")))
+	sock.write(envelope(t, "env-2", "events_api", dmEvent(t, "EvS2", "lost?")))
 	select {
 	case <-in.notify:
 	case <-time.After(5 * time.Second):
 		t.Fatal("env-2 never reached the ingester")
 	}
 	in.failWith(nil)
-	sock.write(conn, envelope(t, "env-3", "events_api", dmEvent(t, "EvS3", "after")))
+	sock.write(envelope(t, "env-3", "events_api", dmEvent(t, "EvS3", "after")))
 	if got := sock.ack(); got != "env-3" {
 		t.Fatalf("ack: got %q, want env-3 (env-2 failed and must not be acknowledged)", got)
 	}
 
 	// Slack redelivers env-2; now it is recorded and acknowledged.
-	sock.write(conn, envelope(t, "env-2", "events_api", dmEvent(t, "EvS2", "lost?")))
+	sock.write(envelope(t, "env-2", "events_api", dmEvent(t, "EvS2", "lost?")))
 	if got := sock.ack(); got != "env-2" {
 		t.Fatalf("ack: got %q, want env-2", got)
 	}
@@ -153,8 +121,8 @@ func TestSocketModeEventsAckedAfterIngest(t *testing.T) {
 }
 
 func TestSocketModeInteractiveAndCommands(t *testing.T) {
-	_, sock, in, conn := socketAdapter(t)
-	sock.write(conn, envelope(t, "env-a", "interactive", map[string]any{
+	_, sock, in := socketAdapter(t)
+	sock.write(envelope(t, "env-a", "interactive", map[string]any{
 		"type": "block_actions", "trigger_id": "trig.s1", "response_url": "https://hooks.slack.com/actions/x",
 		"user": map[string]any{"id": "UAGENT", "name": "ann"}, "channel": map[string]any{"id": fakeTriage},
 		"container": map[string]any{"type": "message", "message_ts": "1700000000.000001", "channel_id": fakeTriage},
@@ -164,14 +132,14 @@ func TestSocketModeInteractiveAndCommands(t *testing.T) {
 	if got := sock.ack(); got != "env-a" {
 		t.Fatalf("ack: got %q", got)
 	}
-	sock.write(conn, envelope(t, "env-c", "slash_commands", map[string]any{
+	sock.write(envelope(t, "env-c", "slash_commands", map[string]any{
 		"command": "/desk", "text": "status", "channel_id": fakeTriage, "user_id": "UAGENT", "user_name": "ann",
 		"response_url": "https://hooks.slack.com/commands/x", "trigger_id": "trig.s2",
 	}))
 	if got := sock.ack(); got != "env-c" {
 		t.Fatalf("ack: got %q", got)
 	}
-	sock.write(conn, envelope(t, "env-u", "events_api", map[string]any{
+	sock.write(envelope(t, "env-u", "events_api", map[string]any{
 		"type": "event_callback", "event_id": "EvU", "event": map[string]any{"type": "no_such_event_type"},
 	}))
 	if got := sock.ack(); got != "env-u" {
@@ -188,13 +156,13 @@ func TestSocketModeInteractiveAndCommands(t *testing.T) {
 }
 
 func TestSocketModeReconnectsOnDisconnect(t *testing.T) {
-	fake, sock, in, conn := socketAdapter(t)
-	sock.write(conn, map[string]any{"type": "disconnect", "reason": "refresh_requested"})
-	conn2 := sock.conn()
+	fake, sock, in := socketAdapter(t)
+	sock.write(map[string]any{"type": "disconnect", "reason": "refresh_requested"})
+	sock.connections(2)
 	if got := len(fake.callsTo("apps.connections.open")); got != 2 {
 		t.Errorf("apps.connections.open calls: got %d, want 2", got)
 	}
-	sock.write(conn2, envelope(t, "env-r", "events_api", dmEvent(t, "EvR", "after reconnect")))
+	sock.write(envelope(t, "env-r", "events_api", dmEvent(t, "EvR", "after reconnect")))
 	if got := sock.ack(); got != "env-r" {
 		t.Fatalf("ack: got %q", got)
 	}
