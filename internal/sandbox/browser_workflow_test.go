@@ -155,7 +155,7 @@ func TestPageWorkflowWidgetsInBrowser(t *testing.T) {
 	do("dismiss it", chromedp.Click(chromedp.CSS(eph+` [data-testid="ephemeral-dismiss"]`)))
 	waitFor("the answer gone", `!document.querySelector(`+q(eph)+`)`)
 
-	// Attaching a file: the chosen file is named beside the clip and sent with the message.
+	// Attaching a file: the chosen file is named on the Attach button and sent with the message.
 	path := filepath.Join(t.TempDir(), "invoice.txt")
 	if err := os.WriteFile(path, []byte("invoice"), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,7 +168,7 @@ func TestPageWorkflowWidgetsInBrowser(t *testing.T) {
 	if ev := event(desk.CustomerMessage); len(ev.Files) != 1 || ev.Files[0].Name != "invoice.txt" || ev.Text != "the bill" {
 		t.Errorf("message with a file = %+v", ev)
 	}
-	waitFor("the clip cleared", `document.querySelector(`+q(pane+`.attach .names`)+`)?.textContent === ""`)
+	waitFor("the name cleared", `document.querySelector(`+q(pane+`.attach .names`)+`)?.textContent === ""`)
 
 	if got := eval(`[...document.querySelectorAll('[data-testid="error"]')].map(e => e.textContent).join(" | ")`); got != "" {
 		t.Errorf("error toasts: %s", got)

@@ -390,14 +390,14 @@
     }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle))));
   }
 
-  // attach wraps a file input in a small button that names the chosen files.
+  // attach wraps a file input in a small "Attach" button that names the chosen files.
   function attach(file) {
     const names = h('span', { class: 'names' });
     file.addEventListener('change', () => {
       const n = file.files.length;
       names.textContent = n === 0 ? '' : n === 1 ? file.files[0].name : n + ' files';
     });
-    return h('label', { class: 'attach', title: 'Attach files' }, '📎', names, file);
+    return h('label', { class: 'attach', title: 'Attach files' }, 'Attach', names, file);
   }
 
   function dmPane(u) {
