@@ -207,3 +207,195 @@ func TestSlackRetriesWithoutDuplicates(t *testing.T) {
 		t.Errorf("%d cards, want 1", cards)
 	}
 }
+
+// slackTicket opens ticket #1 for customer 1 and returns its card once the first message is in
+// its thread.
+func slackTicket(t *testing.T, app *slackApp, text string) (slacktest.User, slacktest.Message) {
+	t.Helper()
+	cust := slackCustomer(1)
+	app.say("EvOpen", cust, slackDM(cust), "", text)
+	card := slackCard(t, app.fake, cust)
+	slackEventually(t, "the first message in the thread", func() (bool, string) {
+		return len(slackWithText(slackReplies(app.fake, slacktest.Triage, card.TS), text)) == 1, slackTexts(app.fake.Thread(slacktest.Triage, card.TS))
+	})
+	return cust, card
+}
+
+// slackCardNow returns the card as it is now.
+func slackCardNow(fake *slacktest.Server, card slacktest.Message) slacktest.Message {
+	m, _ := fake.Message(card.Channel, card.TS)
+	return m
+}
+
+// slackLastView waits for the n-th modal opened and returns it.
+func slackLastView(t *testing.T, fake *slacktest.Server, n int) slacktest.View {
+	t.Helper()
+	slackEventually(t, fmt.Sprintf("modal %d", n), func() (bool, string) {
+		return len(fake.Views()) >= n, fmt.Sprintf("%d modals opened", len(fake.Views()))
+	})
+	return fake.Views()[n-1]
+}
+
+// slackElement returns the input element of a modal's field.
+func slackElement(v slacktest.View, field string) map[string]any {
+	blocks, _ := v.View["blocks"].([]any)
+	for _, b := range blocks {
+		block := b.(map[string]any)
+		if block["block_id"] == field {
+			el, _ := block["element"].(map[string]any)
+			return el
+		}
+	}
+	return nil
+}
+
+// TestSlackTriageButtonsAndForms: Claim updates the card in place and tells the customer; Tag
+// and Assign open modals at once (the click's trigger_id lives 3 seconds), whose submissions
+// change the ticket and its card.
+func TestSlackTriageButtonsAndForms(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 1)
+	app := startSlackApp(t, fake, slackConfig(t, fake))
+	cust, card := slackTicket(t, app, "The app crashes on login")
+
+	// Claim.
+	app.interact(fake.BlockAction(slackAnn, slackCardNow(fake, card), "claim", "1"))
+	slackEventually(t, "the claimed card and the customer's notice", func() (bool, string) {
+		now := slackCardNow(fake, card)
+		notice := slackWithText(slackFromApp(fake, slackDM(cust)), "Ann is now looking after your ticket #1.")
+		return slackField(t, now, "Assignee") == "Ann" && slackField(t, now, "Status") == "open" && len(notice) == 1,
+			fmt.Sprintf("assignee %q status %q DM %s", slackField(t, now, "Assignee"), slackField(t, now, "Status"), slackTexts(fake.Messages(slackDM(cust))))
+	})
+	if got := fake.Calls("chat.update"); len(got) == 0 || got[len(got)-1].Args["ts"] != card.TS {
+		t.Errorf("the card was not updated in place with chat.update: %v", got)
+	}
+
+	// Tag: the modal opens with the click's trigger, then the submission tags the ticket.
+	click := fake.BlockAction(slackAnn, slackCardNow(fake, card), "tag", "1")
+	app.interact(click)
+	view := slackLastView(t, fake, 1)
+	if view.Trigger != click["trigger_id"] || view.View["callback_id"] != "tag" || view.View["private_metadata"] != "1" {
+		t.Fatalf("tag modal: trigger %s callback %v metadata %v", view.Trigger, view.View["callback_id"], view.View["private_metadata"])
+	}
+	for field, typ := range map[string]string{"category": "static_select", "tags": "plain_text_input", "priority": "static_select"} {
+		if el := slackElement(view, field); el == nil || el["type"] != typ {
+			t.Errorf("tag modal field %s: got %v, want a %s", field, el, typ)
+		}
+	}
+	app.interact(fake.ViewSubmission(slackAnn, view, map[string]string{"category": "Technical", "tags": "login, crash", "priority": "high"}))
+	slackEventually(t, "the tagged card", func() (bool, string) {
+		now := slackCardNow(fake, card)
+		got := slackField(t, now, "Category") + " | " + slackField(t, now, "Tags") + " | " + slackField(t, now, "Priority")
+		return got == "Technical | login, crash | high", got
+	})
+
+	// Assign: a person picker, preselected with the assignee; Bob is picked.
+	app.interact(fake.BlockAction(slackAnn, slackCardNow(fake, card), "assign", "1"))
+	view = slackLastView(t, fake, 2)
+	if el := slackElement(view, "agent"); el == nil || el["type"] != "users_select" || el["initial_user"] != slackAnn.ID {
+		t.Errorf("assign modal: got %v, want a users_select preselecting Ann", el)
+	}
+	app.interact(fake.ViewSubmission(slackAnn, view, map[string]string{"agent": slackBob.ID}))
+	slackEventually(t, "the card assigned to Bob", func() (bool, string) {
+		got := slackField(t, slackCardNow(fake, card), "Assignee")
+		return got == "Bob", got
+	})
+
+	// Each click opened exactly one modal (the fake accepts a trigger once, within 3 seconds).
+	if got := fake.Calls("views.open"); len(got) != 2 {
+		t.Errorf("views.open calls: got %d, want 2", len(got))
+	}
+}
+
+// TestSlackDeskCommands: /desk is answered privately through the command's response_url.
+func TestSlackDeskCommands(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 2)
+	app := startSlackApp(t, fake, slackConfig(t, fake))
+	cust, card := slackTicket(t, app, "Where is my refund?")
+	posts := len(fake.Calls("chat.postMessage")) + len(fake.Calls("chat.postEphemeral"))
+
+	run := func(user slacktest.User, channel, text, want string) {
+		t.Helper()
+		form := fake.SlashCommand(user, channel, "/desk", text)
+		app.command(form)
+		slackEventually(t, "the answer to /desk "+text, func() (bool, string) {
+			for _, r := range fake.Responses() {
+				if r.URL == form.Get("response_url") {
+					body := fmt.Sprint(r.Body["text"])
+					return r.Body["response_type"] == "ephemeral" && strings.Contains(body, want), fmt.Sprintf("%v: %q", r.Body["response_type"], body)
+				}
+			}
+			return false, "no answer yet: " + strings.Join(slackResponses(fake), "; ")
+		})
+	}
+	run(slackAnn, slacktest.Triage, "status", "1")
+	run(slackAnn, slacktest.Triage, "show 1", "refund")
+	run(slackAnn, slacktest.Triage, "assign 1 <@U0BOB0001|bob>", "Bob")
+	slackEventually(t, "the card assigned to Bob by command", func() (bool, string) {
+		got := slackField(t, slackCardNow(fake, card), "Assignee")
+		return got == "Bob", got
+	})
+	run(slackAnn, slacktest.General, "priority 1 urgent", "urgent")
+	run(slackAnn, slacktest.Triage, "list", "#1")
+	// A customer is not an agent: refused, privately.
+	run(cust, slackDM(cust), "claim 1", "for support agents")
+	run(slackCustomer(2), slackDM(slackCustomer(2)), "help", "")
+
+	if got := slackField(t, slackCardNow(fake, card), "Priority"); got != "urgent" {
+		t.Errorf("priority: got %q, want urgent", got)
+	}
+	if got := len(fake.Calls("chat.postMessage")) + len(fake.Calls("chat.postEphemeral")); got != posts+1 {
+		// +1: the customer is told who looks after the ticket now.
+		t.Errorf("command answers went through the Web API: %d posts, want %d", got, posts+1)
+	}
+}
+
+// TestSlackSatisfactionRating: resolving asks the customer for a rating in the DM; their click
+// turns the question into thanks in place, and the card shows the score, then their comment.
+func TestSlackSatisfactionRating(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 1)
+	app := startSlackApp(t, fake, slackConfig(t, fake))
+	cust, card := slackTicket(t, app, "Password reset mail never arrives")
+	dm := slackDM(cust)
+
+	app.interact(fake.BlockAction(slackAnn, slackCardNow(fake, card), "resolve", "1"))
+	var question slacktest.Message
+	slackEventually(t, "the rating question in the DM", func() (bool, string) {
+		for _, m := range slackFromApp(fake, dm) {
+			if slackHasButtons(t, m, "rate") {
+				question = m
+				return true, ""
+			}
+		}
+		return false, slackTexts(fake.Messages(dm))
+	})
+	if got, want := strings.Join(slackButtons(t, question), " "), "rate=1:1 rate=1:2 rate=1:3 rate=1:4 rate=1:5"; got != want {
+		t.Errorf("rating buttons: got %s, want %s", got, want)
+	}
+	if got := slackField(t, slackCardNow(fake, card), "Status"); got != "resolved" {
+		t.Errorf("card status: got %q", got)
+	}
+
+	app.interact(fake.BlockAction(cust, question, "rate", "1:4"))
+	slackEventually(t, "the thanks in place of the question, and 4/5 on the card", func() (bool, string) {
+		q, _ := fake.Message(dm, question.TS)
+		rating := slackField(t, slackCardNow(fake, card), "Satisfaction")
+		return strings.Contains(q.Text, "4/5") && slackHasButtons(t, q, "comment") && !slackHasButtons(t, q, "rate") && rating == "4/5",
+			fmt.Sprintf("question now %q %v; card rating %q", q.Text, slackButtons(t, q), rating)
+	})
+
+	// The comment button opens a modal; the comment shows on the card.
+	thanks, _ := fake.Message(dm, question.TS)
+	app.interact(fake.BlockAction(cust, thanks, "comment", "1"))
+	view := slackLastView(t, fake, 1)
+	if el := slackElement(view, "comment"); el == nil || el["type"] != "plain_text_input" || el["multiline"] != true {
+		t.Errorf("comment modal: got %v", el)
+	}
+	app.interact(fake.ViewSubmission(cust, view, map[string]string{"comment": "Quick and kind"}))
+	slackEventually(t, "the comment on the card", func() (bool, string) {
+		got := slackField(t, slackCardNow(fake, card), "Satisfaction")
+		return got == "4/5: “Quick and kind”", got
+	})
+}
