@@ -1,0 +1,353 @@
+// Command loadrun is Threadesk's load benchmark (run it with scripts/load). It drives the real
+// threadesk binary through the inbound HTTP path a platform uses, Slack's Events API with
+// signed requests, against a real redis-server and an in-process mock of the Slack Web API,
+// and holds the result to the bare bound measured in the same run by ../shared/perf/bare-relay
+// (one Redis round trip and one outbound call per message; see ../shared/perf/README.md).
+//
+// Each round runs, in alternating order, bare-relay -mode relay and the relay's own run:
+//
+//  1. a fresh threadesk process on an emptied Redis, no per-channel pacing (the mock has no
+//     rate limit);
+//  2. one message per customer, which opens every ticket (card, acknowledgement, first copy),
+//     then a warm-up of -warmup, each followed by waiting for the backlog to drain;
+//  3. the measured window: -c senders, each cycling through its own customers (so every
+//     customer's messages are sent one after the other), sending signed events closed loop
+//     for -d, then waiting for the backlog to drain.
+//
+// It prints, per round and as medians: accepted msg/s (200 answers), delivered msg/s (relayed
+// copies at the mock, from the first send to the last copy), and the added latency p50/p99
+// from sending an event to its copy arriving at the mock; next to them bare-relay's msg/s,
+// p50 and p99, and the ratios relay/bare msg/s and relay p99 / bare p99 held to the targets
+// (≥ 0.7 and ≤ 2). Then the Redis memory per open ticket (MEMORY USAGE of the ticket hash,
+// the customer pointer and the thread index; transcript, links and dedupe markers apart, per
+// message) against the 1 KB target, and bare-relay -mode fill's bytes per bare ticket.
+//
+// Every message must be relayed exactly once: a message lost or relayed twice makes loadrun
+// exit 1. A missed performance target only prints a "TARGET MISSED" line, since the machines
+// are shared and noisy.
+//
+// Flags:
+//
+//	-d 5s            length of the measured window of each relay round, and of bare-relay's -d
+//	-rounds 3        rounds; each runs bare-relay and the relay once, in alternating order
+//	-c 64            concurrent senders (and bare-relay's -c)
+//	-customers 2000  customers, hence open tickets
+//	-warmup 1s       unmeasured load after the tickets are open
+//	-shards 32       QUEUE_SHARDS of the relay
+//	-drain 2m        how long to wait for the backlog to drain before failing
+//	-memsample 500   open tickets (and links, markers) sampled for MEMORY USAGE
+//	-bare DIR        bare-relay's source, built with go build (default ../shared/perf/bare-relay)
+//	-bare-bin FILE   a prebuilt bare-relay instead
+//	-threadesk FILE  a prebuilt threadesk binary instead of building ./cmd/threadesk
+//	-redis-prefix    REDIS_PREFIX of the relay (default td:)
+//	-keep            keep the work directory (logs of redis-server and threadesk)
+//
+// It must run from the repository root (scripts/load sees to that).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+type options struct {
+	dur, warmup, drain time.Duration
+	rounds, conc       int
+	customers, shards  int
+	memSample          int
+	bareDir, bareBin   string
+	relayBin           string
+	prefix             string
+	keep               bool
+}
+
+func main() {
+	var o options
+	flag.DurationVar(&o.dur, "d", 5*time.Second, "measured window per round (and bare-relay's -d)")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds, each running bare-relay and the relay once")
+	flag.IntVar(&o.conc, "c", 64, "concurrent senders (and bare-relay's -c)")
+	flag.IntVar(&o.customers, "customers", 2000, "customers, hence open tickets")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load after the tickets are open")
+	flag.IntVar(&o.shards, "shards", 32, "QUEUE_SHARDS of the relay")
+	flag.DurationVar(&o.drain, "drain", 2*time.Minute, "longest wait for the backlog to drain")
+	flag.IntVar(&o.memSample, "memsample", 500, "tickets, links and markers sampled for MEMORY USAGE")
+	flag.StringVar(&o.bareDir, "bare", filepath.Join("..", "shared", "perf", "bare-relay"), "bare-relay source directory")
+	flag.StringVar(&o.bareBin, "bare-bin", "", "prebuilt bare-relay binary (skips the build)")
+	flag.StringVar(&o.relayBin, "threadesk", "", "prebuilt threadesk binary (skips the build)")
+	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
+	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
+	flag.Parse()
+	if o.customers < o.conc {
+		fmt.Fprintln(os.Stderr, "loadrun: -customers must be at least -c")
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadrun:", err)
+		os.Exit(1)
+	}
+}
+
+// relayRound is what one round of the relay measured.
+type relayRound struct {
+	window
+	calls map[string]int64 // Web API calls of the measured window
+}
+
+func run(ctx context.Context, o options) (err error) {
+	dir, err := os.MkdirTemp("", "threadesk-load-")
+	if err != nil {
+		return fmt.Errorf("make work directory: %w", err)
+	}
+	defer func() {
+		if o.keep || err != nil {
+			fmt.Println("logs kept in", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}()
+
+	start := time.Now()
+	fmt.Printf("loadrun %s: %d rounds, -c %d, -d %v, %d customers, %d shards, GOMAXPROCS %d, %d CPUs\n",
+		start.Format(time.RFC3339), o.rounds, o.conc, o.dur, o.customers, o.shards, runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if o.relayBin == "" {
+		o.relayBin = filepath.Join(dir, "threadesk")
+		if err := goBuild(ctx, ".", "./cmd/threadesk", o.relayBin); err != nil {
+			return err
+		}
+	}
+	if o.bareBin == "" {
+		src, err := filepath.Abs(o.bareDir)
+		if err != nil {
+			return err
+		}
+		o.bareBin = filepath.Join(dir, "bare-relay")
+		if err := goBuild(ctx, src, ".", o.bareBin); err != nil {
+			return err
+		}
+	}
+
+	rs, addr, err := startRedis(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer rs.stop(5 * time.Second)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	mock, err := startMockSlack()
+	if err != nil {
+		return err
+	}
+	defer mock.close()
+	fmt.Printf("redis-server %s (--save '' --appendonly no), mock Slack Web API %s, no per-channel pacing (SLACK_POST_RATE=%s: the mock has no rate limit)\n\n",
+		addr, mock.url, unpacedRate)
+
+	var (
+		relays []relayRound
+		bares  []bareResult
+		mem    memory
+	)
+	for round := 1; round <= o.rounds; round++ {
+		relayFirst := round%2 == 1
+		for step := range 2 {
+			if (step == 0) == relayFirst {
+				last := round == o.rounds
+				r, m, err := runRelayRound(ctx, o, round, dir, addr, rdb, mock, last)
+				if err != nil {
+					return fmt.Errorf("round %d, relay: %w", round, err)
+				}
+				relays = append(relays, r)
+				if last {
+					mem = m
+				}
+				fmt.Printf("round %d relay: accepted %.0f msg/s, delivered %.0f msg/s, p50 %v, p99 %v (%d messages)\n",
+					round, r.acceptRate(), r.deliverRate(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered)
+				continue
+			}
+			if err := rdb.FlushAll(ctx).Err(); err != nil {
+				return fmt.Errorf("FLUSHALL: %w", err)
+			}
+			out, err := runBare(ctx, o.bareBin, addr, "-mode", "relay", "-c", fmt.Sprint(o.conc), "-d", o.dur.String())
+			if err != nil {
+				return err
+			}
+			b, err := parseBare(out)
+			if err != nil {
+				return err
+			}
+			bares = append(bares, b)
+			fmt.Printf("round %d bare:  %s\n", round, b.line)
+		}
+	}
+
+	// bare-relay -mode fill empties the database: it runs last.
+	out, err := runBare(ctx, o.bareBin, addr, "-mode", "fill")
+	if err != nil {
+		return err
+	}
+	fill := parseFill(out)
+
+	report(o, relays, bares, mem, fill)
+	fmt.Printf("\ntotal %v\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// runRelayRound runs one round of the relay on an emptied Redis and checks that every message
+// was relayed exactly once. With measureMem it also measures Redis memory before stopping.
+func runRelayRound(ctx context.Context, o options, round int, dir, addr string, rdb *redis.Client, mock *mockSlack, measureMem bool) (relayRound, memory, error) {
+	var mem memory
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		return relayRound{}, mem, fmt.Errorf("FLUSHALL: %w", err)
+	}
+	// Room for the opening messages and for the windows at up to 100k msg/s.
+	capacity := o.customers + int((o.warmup+o.dur).Seconds()*100_000) + 1000
+	t := newTracker(capacity)
+	mock.track.Store(t)
+	defer mock.track.Store(nil)
+
+	proc, base, err := startRelay(ctx, o.relayBin, dir, round, mock.url, addr, o.shards)
+	if err != nil {
+		return relayRound{}, mem, err
+	}
+	defer proc.stop(30 * time.Second)
+	g := newLoadGen(base+"/slack/events", o.conc, o.customers, t)
+
+	// Open every ticket, then warm up.
+	g.phase(ctx, true, time.Time{})
+	if err := g.drain(ctx, o.drain); err != nil {
+		return relayRound{}, mem, fmt.Errorf("opening tickets: %w", err)
+	}
+	g.phase(ctx, false, time.Now().Add(o.warmup))
+	if err := g.drain(ctx, o.drain); err != nil {
+		return relayRound{}, mem, fmt.Errorf("warm-up: %w", err)
+	}
+	mock.takeCalls()
+
+	from := int(t.next.Load())
+	startAt := t.now()
+	accepted, took := g.phase(ctx, false, time.Now().Add(o.dur))
+	to := min(int(t.next.Load()), capacity)
+	if err := g.drain(ctx, o.drain); err != nil {
+		return relayRound{}, mem, fmt.Errorf("measured window: %w", err)
+	}
+	time.Sleep(200 * time.Millisecond) // a late duplicate would show up now
+	var r relayRound
+	r.accepted, r.took = accepted, took
+	r.delivered, r.deliverSpan, r.p50, r.p99 = t.measure(from, to, startAt)
+	r.calls = mock.takeCalls()
+
+	if g.full.Load() {
+		fmt.Printf("round %d: the senders ran out of sequence numbers (%d); the window was cut short\n", round, capacity)
+	}
+	if n := g.failed.Load(); n > 0 {
+		fmt.Printf("round %d: %d events not accepted (first: %s)\n", round, n, g.firstErr)
+	}
+	a := t.audit()
+	if a.unmarked > 0 || a.remarked > 0 {
+		fmt.Printf("round %d: delivery marks: %d missing, %d set more than once\n", round, a.unmarked, a.remarked)
+	}
+	if n := t.stray.Load(); n > 0 {
+		fmt.Printf("round %d: %d relayed texts or marks named no message of this run\n", round, n)
+	}
+	if a.lost > 0 || a.duplicated > 0 {
+		return r, mem, fmt.Errorf("EXACTLY-ONCE VIOLATED: of %d accepted messages %d were lost (e.g. %v) and %d relayed more than once (e.g. %v)",
+			a.accepted, a.lost, a.lostExamples, a.duplicated, a.dupExamples)
+	}
+	fmt.Printf("round %d: exactly once: %d messages sent, %d accepted, each relayed once\n", round, a.sent, a.accepted)
+	if done, err := proc.exited(); done {
+		return r, mem, fmt.Errorf("threadesk exited during the run (%v):\n%s", err, proc.tail(20))
+	}
+	if measureMem {
+		if mem, err = measureMemory(ctx, addr, o.prefix, o.memSample); err != nil {
+			return r, mem, err
+		}
+	}
+	if err := proc.stop(30 * time.Second); err != nil && !isSignalExit(err) {
+		return r, mem, fmt.Errorf("stop threadesk: %w\n%s", err, proc.tail(20))
+	}
+	return r, mem, nil
+}
+
+// isSignalExit reports whether err is only the exit status of a process we asked to stop.
+func isSignalExit(err error) bool {
+	var ee interface{ ExitCode() int }
+	return errors.As(err, &ee) && ee.ExitCode() == -1
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// report prints the table, the ratios against the targets, and the memory figures.
+func report(o options, relays []relayRound, bares []bareResult, mem memory, fill map[int]float64) {
+	fmt.Printf("\n== Throughput and added latency, -c %d, -d %v (relay: %d customers, %d shards)\n", o.conc, o.dur, o.customers, o.shards)
+	fmt.Printf("%-7s %12s %12s %9s %9s | %10s %9s %9s | %9s %9s\n",
+		"round", "relay msg/s", "accepted/s", "p50 ms", "p99 ms", "bare msg/s", "p50 ms", "p99 ms", "msg/s ×", "p99 ×")
+	var rr, ra, rp50, rp99, br, bp50, bp99 []float64
+	for i := range relays {
+		r, b := relays[i], bares[i]
+		rr, ra = append(rr, r.deliverRate()), append(ra, r.acceptRate())
+		rp50, rp99 = append(rp50, ms(r.p50)), append(rp99, ms(r.p99))
+		br, bp50, bp99 = append(br, b.rate), append(bp50, ms(b.p50)), append(bp99, ms(b.p99))
+		fmt.Printf("%-7d %12.0f %12.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %9.2f %9.2f\n",
+			i+1, rr[i], ra[i], rp50[i], rp99[i], br[i], bp50[i], bp99[i], rr[i]/br[i], rp99[i]/bp99[i])
+	}
+	mr, mb, mrp, mbp := median(rr), median(br), median(rp99), median(bp99)
+	fmt.Printf("%-7s %12.0f %12.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %9.2f %9.2f\n",
+		"median", mr, median(ra), median(rp50), mrp, mb, median(bp50), mbp, mr/mb, mrp/mbp)
+	fmt.Println("relay msg/s = relayed copies at the mock per second (first send to last copy); latency = event sent → copy at the mock.")
+	fmt.Println("bare = ../shared/perf/bare-relay -mode relay, its latency = request sent → 200 after its one Redis MULTI and one outbound POST.")
+	if len(relays) > 0 {
+		fmt.Println("Web API calls per message in the measured window:", formatCalls(relays[len(relays)-1].calls, relays[len(relays)-1].delivered))
+	}
+	verdict("throughput: relay / bare msg/s", mr/mb, ">=", 0.7)
+	verdict("p99 latency: relay / bare p99", mrp/mbp, "<=", 2)
+
+	fmt.Printf("\n== Redis memory (MEMORY USAGE, last round, %d open tickets sampled, %d transcript entries)\n", mem.tickets, mem.entries)
+	fmt.Printf("per open ticket: %.0f bytes = ticket hash %.0f + customer pointer %.0f + thread index %.0f\n",
+		mem.perTicket, mem.hash, mem.cust, mem.thread)
+	fmt.Printf("per message:     transcript entry %.0f bytes (h:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
+		mem.transcript, mem.transcriptFmt, mem.link, mem.linkN, mem.seen, mem.seenN)
+	fmt.Printf("used_memory after the last round: %d bytes\n", mem.usedMemory)
+	if v, ok := fill[0]; ok {
+		fmt.Printf("bare-relay -mode fill: %.0f bytes per bare ticket (hash + 2 pointers)", v)
+		if v10, ok := fill[10]; ok {
+			fmt.Printf(", %.0f with 10 transcript messages", v10)
+		}
+		fmt.Println()
+	}
+	verdict("memory: bytes per open ticket, transcript apart", mem.perTicket, "<=", 1024)
+}
+
+func verdict(what string, got float64, op string, target float64) {
+	met := (op == ">=" && got >= target) || (op == "<=" && got <= target)
+	if met {
+		fmt.Printf("target met:    %s = %.2f (target %s %g)\n", what, got, op, target)
+		return
+	}
+	fmt.Printf("TARGET MISSED: %s = %.2f (target %s %g)\n", what, got, op, target)
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// freePort returns a loopback TCP port nobody listens on right now, never 6379.
+func freePort() (int, error) {
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("find a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if port != 6379 {
+			return port, nil
+		}
+	}
+	return 0, errors.New("find a free port: only 6379 came up")
+}
+
+// child is a process this program started; stop ends it by its PID only.
+type child struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has ended
+	err  error         // how it ended, once done is closed
+	log  string        // file with its output
+}
+
+func startChild(name, logFile string, cmd *exec.Cmd) (*child, error) {
+	f, err := os.Create(logFile)
+	if err != nil {
+		return nil, fmt.Errorf("create log of %s: %w", name, err)
+	}
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	c := &child{name: name, cmd: cmd, done: make(chan struct{}), log: logFile}
+	go func() {
+		c.err = cmd.Wait()
+		f.Close()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// exited reports whether the process has ended, with its error.
+func (c *child) exited() (bool, error) {
+	select {
+	case <-c.done:
+		return true, c.err
+	default:
+		return false, nil
+	}
+}
+
+// stop asks the process to end (SIGTERM), waits up to grace, then kills it.
+func (c *child) stop(grace time.Duration) error {
+	if done, err := c.exited(); done {
+		return err
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+		return c.err
+	case <-time.After(grace):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+		return fmt.Errorf("%s did not stop within %v; killed", c.name, grace)
+	}
+}
+
+// tail returns the last lines of the process's output, for error reports.
+func (c *child) tail(lines int) string {
+	b, _ := os.ReadFile(c.log)
+	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
+}
+
+// startRedis starts a private redis-server without persistence on a free port.
+func startRedis(ctx context.Context, dir string) (*child, string, error) {
+	var lastErr error
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			return nil, "", err
+		}
+		cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", dir)
+		c, err := startChild("redis-server", filepath.Join(dir, fmt.Sprintf("redis-%d.log", port)), cmd)
+		if err != nil {
+			return nil, "", err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		rdb := redis.NewClient(&redis.Options{Addr: addr})
+		for i := 0; i < 100; i++ {
+			if done, _ := c.exited(); done {
+				break
+			}
+			if lastErr = rdb.Ping(ctx).Err(); lastErr == nil {
+				rdb.Close()
+				return c, addr, nil
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		rdb.Close()
+		lastErr = fmt.Errorf("redis-server on port %d did not start: %s", port, c.tail(5))
+		_ = c.stop(2 * time.Second)
+	}
+	return nil, "", lastErr
+}
+
+// goBuild builds the main package in dir into out.
+func goBuild(ctx context.Context, dir, pkg, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s in %s: %w\n%s", pkg, dir, err, b)
+	}
+	return nil
+}
+
+// startRelay starts the threadesk binary as Slack would reach it: Events API over HTTP, the
+// Web API at the mock, state in the private redis-server. It returns once /healthz answers.
+func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisAddr string, shards int) (*child, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"REDIS_URL=redis://"+redisAddr,
+		"SLACK_BOT_TOKEN="+mockBotToken,
+		"SLACK_SIGNING_SECRET="+signingSecret,
+		"SLACK_TRIAGE_CHANNEL="+mockTriage,
+		"SLACK_API_URL="+mockURL,
+		// No per-channel pacing: the mock has no rate limit. SLACK_POST_RATE=0 would mean the
+		// adapter's default (1/s), so the pace is set far above anything reachable instead.
+		"SLACK_POST_RATE="+unpacedRate,
+		"SLACK_POST_BURST="+unpacedBurst,
+		"QUEUE_SHARDS="+strconv.Itoa(shards),
+		"LOG_LEVEL=info",
+	)
+	c, err := startChild("threadesk", filepath.Join(dir, fmt.Sprintf("threadesk-round%d.log", round)), cmd)
+	if err != nil {
+		return nil, "", err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if done, err := c.exited(); done {
+			return nil, "", fmt.Errorf("threadesk exited at start (%v):\n%s", err, c.tail(20))
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/healthz", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c, base, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = c.stop(5 * time.Second)
+	return nil, "", fmt.Errorf("threadesk did not answer /healthz within 30s:\n%s", c.tail(20))
+}
+
+// The pace given to the relay: effectively none.
+const (
+	unpacedRate  = "1000000000"
+	unpacedBurst = "1000000"
+)
+
+// bareResult is what bare-relay -mode relay printed.
+type bareResult struct {
+	rate     float64
+	p50, p99 time.Duration
+	line     string
+}
+
+var bareLine = regexp.MustCompile(`rate=([0-9.]+)/s p50=(\S+) p90=\S+ p99=(\S+)`)
+
+func parseBare(out string) (bareResult, error) {
+	for _, line := range strings.Split(out, "\n") {
+		m := bareLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		rate, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			return bareResult{}, fmt.Errorf("bare-relay rate %q: %w", m[1], err)
+		}
+		p50, err1 := time.ParseDuration(m[2])
+		p99, err2 := time.ParseDuration(m[3])
+		if err := errors.Join(err1, err2); err != nil {
+			return bareResult{}, fmt.Errorf("bare-relay latencies in %q: %w", line, err)
+		}
+		return bareResult{rate: rate, p50: p50, p99: p99, line: strings.TrimSpace(line)}, nil
+	}
+	return bareResult{}, fmt.Errorf("no result line in bare-relay's output:\n%s", out)
+}
+
+var fillLine = regexp.MustCompile(`msgs/ticket=(\d+) .*=> ([0-9.]+) bytes/ticket`)
+
+// parseFill reads bare-relay -mode fill: bytes per bare ticket, by messages per ticket.
+func parseFill(out string) map[int]float64 {
+	res := map[int]float64{}
+	for _, m := range fillLine.FindAllStringSubmatch(out, -1) {
+		n, _ := strconv.Atoi(m[1])
+		v, _ := strconv.ParseFloat(m[2], 64)
+		res[n] = v
+	}
+	return res
+}
+
+// runBare runs bare-relay with args against redisAddr and returns its output.
+func runBare(ctx context.Context, bin, redisAddr string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, append(args, "-redis", redisAddr)...)
+	cmd.SysProcAttr = childAttr()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(b), fmt.Errorf("bare-relay %s: %w\n%s", strings.Join(args, " "), err, b)
+	}
+	return string(b), nil
+}
