@@ -42,6 +42,9 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 	if err == nil && t.Status == desk.StatusClosed && ev.Action != "comment" {
 		err = r.refuse(catalog.TicketClosed, map[string]any{"Ticket": t.ID.String()})
 	}
+	if err == nil && ev.Action == "comment" && (ev.User.ID != t.Customer.ID || t.Rating == 0 || t.RatingComment != "") {
+		err = r.refuse(catalog.RatingNotAllowed, map[string]any{"Ticket": t.ID.String()})
+	}
 	if err != nil {
 		return r.answerRefusal(ctx, p, ev, err)
 	}
@@ -60,8 +63,10 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 		f = desk.Form{ID: formAssign, Title: r.text.Text(catalog.FormAssignTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
 			Fields: []desk.FormField{{ID: "agent", Label: r.text.Text(catalog.FormAgent, nil), Kind: "user", Value: t.Assignee}}}
 	case "comment":
-		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil), Context: context,
-			Fields: []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
+		// The context also names the thanks message, so that the submission can update it.
+		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil),
+			Context: context + ":" + ev.Channel + ":" + ev.Message,
+			Fields:  []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
 	}
 	if err := p.OpenForm(ctx, ev.Trigger, f); err != nil {
 		r.log.Warn("open form", "platform", p.Name(), "form", f.ID, "ticket", int64(t.ID), "err", err)
@@ -157,10 +162,35 @@ func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queue
 	default:
 		return r.drop(ctx, q, "unknown_form")
 	}
-	if _, err := r.step(ctx, p, q, id, ev.User, st); err != nil {
+	what, err := r.step(ctx, p, q, id, ev.User, st)
+	if err != nil {
 		return r.refuseAndAck(ctx, p, q, err)
 	}
+	if st.kind == "comment" {
+		r.thankForComment(ctx, p, q, id, what)
+	}
 	return r.ack(ctx, q)
+}
+
+// thankForComment replaces the rating thanks (with its comment button) by a thanks for the
+// comment; the comment form's context names that message.
+func (r *Relay) thankForComment(ctx context.Context, p desk.Platform, q desk.Queued, id desk.TicketID, what string) {
+	parts := strings.SplitN(q.Event.Value, ":", 3)
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		r.notice(ctx, p, q, "thanks", desk.Outgoing{Channel: q.Event.Channel}, catalog.RatingCommented, map[string]any{"Ticket": id.String()})
+		return
+	}
+	ref := desk.MessageRef{Channel: parts[1], ID: parts[2]}
+	t, err := r.store.Ticket(ctx, id)
+	if err != nil {
+		return
+	}
+	text := r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": id.String(), "Score": t.Rating}) + " " + what
+	if err := r.do(ctx, p, ref.Channel, func() error {
+		return p.Update(ctx, ref, desk.Outgoing{Channel: ref.Channel, Text: text, Card: &desk.Card{Text: text}})
+	}); err != nil && !aborted(err) {
+		r.log.Warn("thank for a comment", "platform", p.Name(), "err", err)
+	}
 }
 
 func (r *Relay) refuseAndAck(ctx context.Context, p desk.Platform, q desk.Queued, err error) error {

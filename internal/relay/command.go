@@ -23,7 +23,7 @@ var usages = map[string]string{
 	"resolve":  "resolve N",
 	"reopen":   "reopen N",
 	"close":    "close N",
-	"find":     "find words…",
+	"find":     "find words… (in number, subject, customer, category, tags, assignee)",
 	"stats":    "stats [today|7d|30d|90d]",
 }
 
@@ -116,6 +116,11 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		s, err := r.Stats(ctx, from, to)
 		if err != nil {
 			return "", err
+		}
+		for id, a := range s.ByAgent {
+			if a.Name == id { // no ticket named them: ask the platform
+				a.Name = r.who(ctx, p, desk.User{ID: id}).Label()
+			}
 		}
 		return s.Text(label), nil
 	case "show":
@@ -292,7 +297,10 @@ func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
 		fmt.Fprintf(&b, "\nCategory %s; tags %s", orNone(t.Category), orNone(strings.Join(t.Tags, ", ")))
 	}
 	if t.Rating != 0 {
-		fmt.Fprintf(&b, "\nRated %d/5 %s", t.Rating, t.RatingComment)
+		fmt.Fprintf(&b, "\nRated %d/5", t.Rating)
+		if t.RatingComment != "" {
+			fmt.Fprintf(&b, ": “%s”", Defang(t.RatingComment))
+		}
 	}
 	if len(entries) > 10 {
 		entries = entries[len(entries)-10:]

@@ -136,17 +136,21 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 // Text renders the statistics for chat.
 func (s *Stats) Text(label string) string {
 	var b strings.Builder
-	d := func(x time.Duration) string {
-		if x == 0 {
+	// d renders a statistic of a sample: "–" when there is no data, "<1s" for a real zero.
+	d := func(ds Durations, x time.Duration) string {
+		switch {
+		case len(ds) == 0:
 			return "–"
+		case x < time.Second:
+			return "<1s"
 		}
 		return x.Round(time.Second).String()
 	}
 	fmt.Fprintf(&b, "Statistics for %s\n", label)
 	fmt.Fprintf(&b, "Opened: %d · now %d new, %d open, %d pending, %d resolved, %d closed\n", s.Opened,
 		s.ByStatus[desk.StatusNew], s.ByStatus[desk.StatusOpen], s.ByStatus[desk.StatusPending], s.ByStatus[desk.StatusResolved], s.ByStatus[desk.StatusClosed])
-	fmt.Fprintf(&b, "First response: median %s, p90 %s (%d tickets)\n", d(s.FirstResponse.Median()), d(s.FirstResponse.P90()), len(s.FirstResponse))
-	fmt.Fprintf(&b, "Resolution: median %s, p90 %s (%d tickets)\n", d(s.Resolution.Median()), d(s.Resolution.P90()), len(s.Resolution))
+	fmt.Fprintf(&b, "First response: median %s, p90 %s (%d tickets)\n", d(s.FirstResponse, s.FirstResponse.Median()), d(s.FirstResponse, s.FirstResponse.P90()), len(s.FirstResponse))
+	fmt.Fprintf(&b, "Resolution: median %s, p90 %s (%d tickets)\n", d(s.Resolution, s.Resolution.Median()), d(s.Resolution, s.Resolution.P90()), len(s.Resolution))
 	if s.Ratings > 0 {
 		fmt.Fprintf(&b, "Satisfaction: %.1f/5 from %d ratings (1★ %d · 2★ %d · 3★ %d · 4★ %d · 5★ %d)\n", s.Average(), s.Ratings,
 			s.RatingCounts[1], s.RatingCounts[2], s.RatingCounts[3], s.RatingCounts[4], s.RatingCounts[5])
@@ -159,11 +163,10 @@ func (s *Stats) Text(label string) string {
 			cats = append(cats, c)
 		}
 		sort.Strings(cats)
-		b.WriteString("By category:")
-		for _, c := range cats {
-			fmt.Fprintf(&b, " %s %d ·", c, s.ByCategory[c])
+		for i, c := range cats {
+			cats[i] = fmt.Sprintf("%s %d", c, s.ByCategory[c])
 		}
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "By category: %s\n", strings.Join(cats, " · "))
 	}
 	agents := make([]string, 0, len(s.ByAgent))
 	for id := range s.ByAgent {
@@ -176,7 +179,7 @@ func (s *Stats) Text(label string) string {
 		if a.Ratings > 0 {
 			avg = fmt.Sprintf("%.1f/5", float64(a.RatingSum)/float64(a.Ratings))
 		}
-		fmt.Fprintf(&b, "• %s: %d first responses (median %s), %d resolved, satisfaction %s\n", a.Name, len(a.FirstResponse), d(a.FirstResponse.Median()), a.Resolved, avg)
+		fmt.Fprintf(&b, "• %s: %d first responses (median %s), %d resolved, satisfaction %s\n", a.Name, len(a.FirstResponse), d(a.FirstResponse, a.FirstResponse.Median()), a.Resolved, avg)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -348,9 +348,23 @@ func TestSatisfactionRating(t *testing.T) {
 	if f := d.p.Forms(); len(f) != 1 || f[0].ID != "comment" {
 		t.Fatalf("forms = %+v", f)
 	}
-	d.submit("U1", "comment", "1", map[string]string{"comment": "quick and kind"})
+	d.submit("U1", "comment", d.p.Forms()[0].Context, map[string]string{"comment": "quick and kind"})
 	if f := field(d.card(tk), "Satisfaction"); !strings.Contains(f, "quick and kind") {
 		t.Errorf("card satisfaction %q lacks the comment", f)
+	}
+	// The thanks now thanks for the comment too, and offers no second comment.
+	q, _ = d.p.Message(question.Ref)
+	if !strings.Contains(q.Text, "Thank you for your comment") || len(q.Card.Actions) != 0 {
+		t.Errorf("thanks after the comment: %q %+v", q.Text, q.Card)
+	}
+	if err := d.press("U1", "D-U1", question.Ref.ID, "comment", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if f := d.p.Forms(); len(f) != 1 {
+		t.Errorf("a second comment form was opened")
+	}
+	if a := d.answers("U1"); len(a) == 0 || !strings.Contains(a[len(a)-1], "cannot be rated now") {
+		t.Errorf("answers to a second comment = %q", a)
 	}
 	// The statistics count it.
 	answer := d.command("A1", "C-TRIAGE", "stats 7d")
@@ -452,5 +466,22 @@ func TestStatistics(t *testing.T) {
 	early, _ := d.relay.Stats(context.Background(), d.clock.Now().Add(-30*24*time.Hour), d.clock.Now().Add(-10*24*time.Hour))
 	if early.Opened != 0 || len(early.FirstResponse) != 0 {
 		t.Errorf("an empty period counted %d tickets", early.Opened)
+	}
+}
+
+func TestStatsText(t *testing.T) {
+	s := &relay.Stats{
+		Opened:        2,
+		FirstResponse: relay.Durations{0},
+		ByCategory:    map[string]int{"Billing": 1, "none": 1},
+		ByStatus:      map[desk.Status]int64{desk.StatusOpen: 2},
+		ByAgent:       map[string]*relay.AgentStats{"A1": {Name: "Agent A1", FirstResponse: relay.Durations{0}}},
+	}
+	got := s.Text("today")
+	for _, want := range []string{"First response: median <1s, p90 <1s (1 tickets)", "Resolution: median –, p90 – (0 tickets)",
+		"By category: Billing 1 · none 1\n", "Satisfaction: no ratings", "• Agent A1: 1 first responses (median <1s)"} {
+		if !strings.Contains(got+"\n", want) {
+			t.Errorf("stats text lacks %q:\n%s", want, got)
+		}
 	}
 }
