@@ -210,7 +210,7 @@ func slackCard(t *testing.T, fake *slacktest.Server, customer slacktest.User) sl
 	var card slacktest.Message
 	slackEventually(t, "the ticket card of "+customer.DisplayName, func() (bool, string) {
 		for _, m := range fake.Messages(slacktest.Triage) {
-			if m.Thread == "" && m.BotID == slacktest.BotID && strings.Contains(m.Text, customer.DisplayName) {
+			if m.Thread == "" && m.BotID == slacktest.BotID && strings.HasSuffix(m.Text, " · "+customer.DisplayName) {
 				card = m
 				return true, ""
 			}

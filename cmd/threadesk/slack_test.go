@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,4 +400,208 @@ func TestSlackSatisfactionRating(t *testing.T) {
 		got := slackField(t, slackCardNow(fake, card), "Satisfaction")
 		return got == "4/5: “Quick and kind”", got
 	})
+}
+
+// slackSayAll has each customer write messages one after the other (each acknowledged before
+// the next, as Slack delivers a person's messages), all customers at once. It returns the texts
+// each customer wrote, in order.
+func slackSayAll(t *testing.T, app *slackApp, customers []slacktest.User, messages int, tag string) map[string][]string {
+	t.Helper()
+	written := map[string][]string{}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, cust := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range messages {
+				text := fmt.Sprintf("%s %s message %02d", tag, cust.Name, i)
+				m := app.fake.UserMessage(slackDM(cust), cust.ID, text, "")
+				body := app.fake.MessageEvent(fmt.Sprintf("Ev%s%s%02d", tag, cust.ID, i), m, "im")
+				if got := app.send("/slack/events", body, slackSecret, time.Now(), nil); got != http.StatusOK {
+					t.Errorf("%s: POST /slack/events: got %d", text, got)
+					return
+				}
+				mu.Lock()
+				written[cust.ID] = append(written[cust.ID], text)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return written
+}
+
+// slackAllRelayed waits until every customer's thread holds exactly what they wrote, in order.
+func slackAllRelayed(t *testing.T, fake *slacktest.Server, customers []slacktest.User, written map[string][]string) {
+	t.Helper()
+	for _, cust := range customers {
+		card := slackCard(t, fake, cust)
+		want := strings.Join(written[cust.ID], "\n")
+		slackEventually(t, "the messages of "+cust.Name+" in their thread", func() (bool, string) {
+			var got []string
+			for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
+				got = append(got, m.Text)
+			}
+			return strings.Join(got, "\n") == want, fmt.Sprintf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+		})
+	}
+	cards := 0
+	for _, m := range fake.Messages(slacktest.Triage) {
+		if m.Thread == "" {
+			cards++
+		}
+	}
+	if cards != len(customers) {
+		t.Errorf("%d cards for %d customers", cards, len(customers))
+	}
+}
+
+func slackCustomers(n int) []slacktest.User {
+	var out []slacktest.User
+	for i := 1; i <= n; i++ {
+		out = append(out, slackCustomer(i))
+	}
+	return out
+}
+
+// TestSlackConcurrentCustomers: 20 customers write 10 messages each, all at once; every message
+// reaches its ticket's thread exactly once and in the order written.
+func TestSlackConcurrentCustomers(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 20)
+	app := startSlackApp(t, fake, slackConfig(t, fake))
+	customers := slackCustomers(20)
+	written := slackSayAll(t, app, customers, 10, "c")
+	slackAllRelayed(t, fake, customers, written)
+}
+
+// TestSlackPacing: Slack takes about one message per second per channel and answers 429 beyond
+// a short burst. A burst of customers' messages into the triage channel is paced
+// (SLACK_POST_RATE=1) so that it arrives complete and in order with few or no 429s.
+func TestSlackPacing(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 2)
+	fake.SetPostLimit(1, 4)
+	cfg := slackConfig(t, fake)
+	cfg.SlackPostRate, cfg.SlackPostBurst = 1, 4
+	app := startSlackApp(t, fake, cfg)
+	customers := slackCustomers(2)
+	start := time.Now()
+	written := slackSayAll(t, app, customers, 5, "p")
+	slackAllRelayed(t, fake, customers, written)
+	took := time.Since(start)
+
+	posted := 0
+	for _, c := range fake.Calls("chat.postMessage") {
+		if c.Args["channel"] == slacktest.Triage && c.Status == http.StatusOK {
+			posted++
+		}
+	}
+	if posted != 12 {
+		t.Errorf("messages posted to the triage channel: got %d, want 12 (2 cards, 10 messages)", posted)
+	}
+	if got := fake.RateLimited(); got > 2 {
+		t.Errorf("Slack answered 429 %d times; pacing should avoid nearly all", got)
+	}
+	if min := time.Duration(posted-4-1) * time.Second; took < min {
+		t.Errorf("12 posts took %s, faster than Slack allows (%s)", took, min)
+	}
+}
+
+// TestSlackNothingLostOnStop: events Slack delivered and the program acknowledged are relayed
+// exactly once even when the program stops right after acknowledging them, by the next process
+// on the same Redis.
+func TestSlackNothingLostOnStop(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		stop func(*slackApp) // what happens to the first process before its events are handled
+	}{
+		{"core stopped before handling", func(a *slackApp) { a.stopRelay(); <-a.relayDone }},
+		{"graceful stop while Slack is slow", func(a *slackApp) { a.fake.SetPostLimit(1, 1) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := slackWorkspace(t, 3)
+			cfg := slackConfig(t, fake)
+			first := startSlackApp(t, fake, cfg)
+			tt.stop(first)
+			customers := slackCustomers(3)
+			written := slackSayAll(t, first, customers, 4, "k")
+			if err := first.close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			before := len(fake.Messages(slacktest.Triage))
+			fake.SetPostLimit(0, 0)
+			startSlackApp(t, fake, cfg)
+			slackAllRelayed(t, fake, customers, written)
+			t.Logf("%d of 15 triage messages were posted before the stop", before)
+		})
+	}
+}
+
+// TestSlackSocketMode: with SLACK_APP_TOKEN, events, clicks and commands arrive over Socket
+// Mode; each envelope is acknowledged once recorded and handled like its HTTP twin. The HTTP
+// endpoints, which then have no signing secret, refuse everything.
+func TestSlackSocketMode(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 1)
+	fake.EnableSocket()
+	cfg := slackConfig(t, fake)
+	cfg.SlackAppToken, cfg.SlackSigningSecret = slacktest.AppToken, ""
+	app := startSlackApp(t, fake, cfg)
+	cust := slackCustomer(1)
+
+	ack := func(id string) {
+		t.Helper()
+		got, err := fake.SocketAck(10 * time.Second)
+		if err != nil || got != id {
+			t.Fatalf("acknowledgement: got %q, %v; want %s", got, err, id)
+		}
+	}
+	m := fake.UserMessage(slackDM(cust), cust.ID, "hello over the socket", "")
+	if err := fake.SocketSend(slacktest.Envelope("env-1", "events_api", json.RawMessage(fake.MessageEvent("EvSock1", m, "im")))); err != nil {
+		t.Fatal(err)
+	}
+	ack("env-1")
+	card := slackCard(t, fake, cust)
+	slackEventually(t, "the message in the thread", func() (bool, string) {
+		return len(slackWithText(slackReplies(fake, slacktest.Triage, card.TS), "hello over the socket")) == 1, slackTexts(fake.Thread(slacktest.Triage, card.TS))
+	})
+
+	if err := fake.SocketSend(slacktest.Envelope("env-2", "interactive", fake.BlockAction(slackAnn, slackCardNow(fake, card), "claim", "1"))); err != nil {
+		t.Fatal(err)
+	}
+	ack("env-2")
+	form := fake.SlashCommand(slackAnn, slacktest.Triage, "/desk", "show 1")
+	command := map[string]any{}
+	for k := range form {
+		command[k] = form.Get(k)
+	}
+	if err := fake.SocketSend(slacktest.Envelope("env-3", "slash_commands", command)); err != nil {
+		t.Fatal(err)
+	}
+	ack("env-3")
+	slackEventually(t, "the claim and the command's answer", func() (bool, string) {
+		assignee := slackField(t, slackCardNow(fake, card), "Assignee")
+		answered := false
+		for _, r := range fake.Responses() {
+			answered = answered || (r.URL == form.Get("response_url") && strings.Contains(fmt.Sprint(r.Body["text"]), "hello over the socket"))
+		}
+		return assignee == "Ann" && answered, fmt.Sprintf("assignee %q, answers %v", assignee, slackResponses(fake))
+	})
+
+	// Without a signing secret the HTTP endpoints have nothing to check a signature with.
+	forged := fake.MessageEvent("EvForged", fake.UserMessage(slackDM(cust), cust.ID, "forged", ""), "im")
+	for _, secret := range []string{"", "anything"} {
+		if got := app.send("/slack/events", forged, secret, time.Now(), nil); got != http.StatusUnauthorized {
+			t.Errorf("POST /slack/events signed with %q in Socket Mode: got %d, want 401", secret, got)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := len(slackWithText(slackReplies(fake, slacktest.Triage, card.TS), "forged")); got != 0 {
+		t.Errorf("a request signed with an empty secret was relayed")
+	}
 }
