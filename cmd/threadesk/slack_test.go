@@ -605,3 +605,24 @@ func TestSlackSocketMode(t *testing.T) {
 		t.Errorf("a request signed with an empty secret was relayed")
 	}
 }
+
+// TestSlackMalformedEventAcknowledged: an event the core refuses as malformed (here a DM
+// message without an author) is acknowledged, not failed: Slack would retry it in vain and, with
+// enough failures, turn the app's event subscriptions off.
+func TestSlackMalformedEventAcknowledged(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 1)
+	app := startSlackApp(t, fake, slackConfig(t, fake))
+	cust := slackCustomer(1)
+	m := fake.UserMessage(slackDM(cust), "", "who wrote this?", "")
+	if got := app.send("/slack/events", fake.MessageEvent("EvNoUser", m, "im"), slackSecret, time.Now(), nil); got != http.StatusOK {
+		t.Errorf("malformed event: got %d, want 200", got)
+	}
+	// The customer's next message opens the ticket as usual.
+	app.say("EvNext", cust, slackDM(cust), "", "hello")
+	card := slackCard(t, fake, cust)
+	slackEventually(t, "the next message", func() (bool, string) {
+		got := slackReplies(fake, slacktest.Triage, card.TS)
+		return len(got) == 1 && got[0].Text == "hello", slackTexts(got)
+	})
+}

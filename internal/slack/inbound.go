@@ -41,6 +41,9 @@ func discard(reason string) inbound { return inbound{discard: reason} }
 func ackOnly() inbound              { return inbound{} }
 
 // deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack.
+// An event the core refuses as malformed (EINVALID, ETOOLARGE) is acknowledged all the same:
+// sending it again cannot change the answer, and Slack turns off the event subscriptions of an
+// app that keeps failing its deliveries.
 func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 	switch {
 	case in.discard != "":
@@ -52,6 +55,10 @@ func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 	}
 	ev := *in.event
 	if err := a.in.Ingest(ctx, ev); err != nil {
+		if code := desk.ErrorCode(err); code == desk.EINVALID || code == desk.ETOOLARGE {
+			a.log.WarnContext(ctx, "slack event refused as malformed; acknowledged", "event", ev.ID, "kind", ev.Kind, "err", err)
+			return nil
+		}
 		a.log.ErrorContext(ctx, "slack event not recorded", "event", ev.ID, "kind", ev.Kind, "err", err)
 		return err
 	}
