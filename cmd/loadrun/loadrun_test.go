@@ -116,7 +116,7 @@ func TestParseBare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.rate != 8000 || got.p50 != 7500*time.Microsecond || got.p99 != 21250*time.Microsecond {
+	if got.rate != 8000 || got.ops != 40000 || got.p50 != 7500*time.Microsecond || got.p99 != 21250*time.Microsecond {
 		t.Errorf("got %+v", got)
 	}
 	if _, err := parseBare("panic: no redis"); err == nil {

@@ -106,6 +106,12 @@ func main() {
 type relayRound struct {
 	window
 	calls map[string]int64 // Web API calls of the measured window
+	cmds  map[string]int64 // Redis commands of the measured window (INFO commandstats)
+	// drainRate is the relay's delivery rate once the senders stopped: copies that arrived
+	// after the window, per second until the last one.
+	drainRate float64
+	// CPU time per relayed message of the measured window and its drain.
+	relayCPU, redisCPU, loadCPU time.Duration // loadCPU: this program's senders and mock
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -166,7 +172,7 @@ func run(ctx context.Context, o options) (err error) {
 		for step := range 2 {
 			if (step == 0) == relayFirst {
 				last := round == o.rounds
-				r, m, err := runRelayRound(ctx, o, round, dir, addr, rdb, mock, last)
+				r, m, err := runRelayRound(ctx, o, round, dir, rs, addr, rdb, mock, last)
 				if err != nil {
 					return fmt.Errorf("round %d, relay: %w", round, err)
 				}
@@ -174,14 +180,16 @@ func run(ctx context.Context, o options) (err error) {
 				if last {
 					mem = m
 				}
-				fmt.Printf("round %d relay: accepted %.0f msg/s, delivered %.0f msg/s, p50 %v, p99 %v (%d messages)\n",
-					round, r.acceptRate(), r.deliverRate(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered)
+				fmt.Printf("round %d relay: accepted %.0f msg/s, delivered %.0f msg/s (%.0f msg/s once the senders stopped), p50 %v, p99 %v (%d messages); CPU per message: threadesk %v, redis-server %v, loadrun (load and mock) %v\n",
+					round, r.acceptRate(), r.deliverRate(), r.drainRate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered,
+					r.relayCPU.Round(time.Microsecond), r.redisCPU.Round(time.Microsecond), r.loadCPU.Round(time.Microsecond))
 				continue
 			}
 			if err := rdb.FlushAll(ctx).Err(); err != nil {
 				return fmt.Errorf("FLUSHALL: %w", err)
 			}
-			out, err := runBare(ctx, o.bareBin, addr, "-mode", "relay", "-c", fmt.Sprint(o.conc), "-d", o.dur.String())
+			rcpu0 := cpuTime(rs.cmd.Process.Pid)
+			out, cpu, err := runBare(ctx, o.bareBin, addr, "-mode", "relay", "-c", fmt.Sprint(o.conc), "-d", o.dur.String())
 			if err != nil {
 				return err
 			}
@@ -191,11 +199,16 @@ func run(ctx context.Context, o options) (err error) {
 			}
 			bares = append(bares, b)
 			fmt.Printf("round %d bare:  %s\n", round, b.line)
+			if b.ops > 0 {
+				// Its warm-up (0.5 s) is in the CPU time but not in ops: an upper bound.
+				fmt.Printf("round %d bare:  CPU per message (warm-up included): bare-relay %v (load, app and mock), redis-server %v\n", round,
+					(cpu / time.Duration(b.ops)).Round(time.Microsecond), ((cpuTime(rs.cmd.Process.Pid) - rcpu0) / time.Duration(b.ops)).Round(time.Microsecond))
+			}
 		}
 	}
 
 	// bare-relay -mode fill empties the database: it runs last.
-	out, err := runBare(ctx, o.bareBin, addr, "-mode", "fill")
+	out, _, err := runBare(ctx, o.bareBin, addr, "-mode", "fill")
 	if err != nil {
 		return err
 	}
@@ -208,7 +221,7 @@ func run(ctx context.Context, o options) (err error) {
 
 // runRelayRound runs one round of the relay on an emptied Redis and checks that every message
 // was relayed exactly once. With measureMem it also measures Redis memory before stopping.
-func runRelayRound(ctx context.Context, o options, round int, dir, addr string, rdb *redis.Client, mock *mockSlack, measureMem bool) (relayRound, memory, error) {
+func runRelayRound(ctx context.Context, o options, round int, dir string, rs *child, addr string, rdb *redis.Client, mock *mockSlack, measureMem bool) (relayRound, memory, error) {
 	var mem memory
 	if err := rdb.FlushAll(ctx).Err(); err != nil {
 		return relayRound{}, mem, fmt.Errorf("FLUSHALL: %w", err)
@@ -236,19 +249,36 @@ func runRelayRound(ctx context.Context, o options, round int, dir, addr string, 
 		return relayRound{}, mem, fmt.Errorf("warm-up: %w", err)
 	}
 	mock.takeCalls()
+	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+		return relayRound{}, mem, fmt.Errorf("CONFIG RESETSTAT: %w", err)
+	}
 
 	from := int(t.next.Load())
 	startAt := t.now()
+	cpu0, rcpu0, lcpu0 := cpuTime(proc.cmd.Process.Pid), cpuTime(rs.cmd.Process.Pid), cpuTime(os.Getpid())
 	accepted, took := g.phase(ctx, false, time.Now().Add(o.dur))
 	to := min(int(t.next.Load()), capacity)
+	stoppedAt, deliveredAtStop := t.now(), t.delivered.Load()
 	if err := g.drain(ctx, o.drain); err != nil {
 		return relayRound{}, mem, fmt.Errorf("measured window: %w", err)
 	}
+	cpu1, rcpu1, lcpu1 := cpuTime(proc.cmd.Process.Pid), cpuTime(rs.cmd.Process.Pid), cpuTime(os.Getpid())
 	time.Sleep(200 * time.Millisecond) // a late duplicate would show up now
 	var r relayRound
 	r.accepted, r.took = accepted, took
 	r.delivered, r.deliverSpan, r.p50, r.p99 = t.measure(from, to, startAt)
+	if rest := t.delivered.Load() - deliveredAtStop; rest > 0 && r.deliverSpan > time.Duration(stoppedAt-startAt) {
+		r.drainRate = float64(rest) / (r.deliverSpan - time.Duration(stoppedAt-startAt)).Seconds()
+	}
+	if r.delivered > 0 {
+		r.relayCPU = (cpu1 - cpu0) / time.Duration(r.delivered)
+		r.redisCPU = (rcpu1 - rcpu0) / time.Duration(r.delivered)
+		r.loadCPU = (lcpu1 - lcpu0) / time.Duration(r.delivered)
+	}
 	r.calls = mock.takeCalls()
+	if r.cmds, err = commandStats(ctx, rdb); err != nil {
+		return r, mem, err
+	}
 
 	if g.full.Load() {
 		fmt.Printf("round %d: the senders ran out of sequence numbers (%d); the window was cut short\n", round, capacity)
@@ -322,7 +352,9 @@ func report(o options, relays []relayRound, bares []bareResult, mem memory, fill
 	fmt.Println("relay msg/s = relayed copies at the mock per second (first send to last copy); latency = event sent → copy at the mock.")
 	fmt.Println("bare = ../shared/perf/bare-relay -mode relay, its latency = request sent → 200 after its one Redis MULTI and one outbound POST.")
 	if len(relays) > 0 {
-		fmt.Println("Web API calls per message in the measured window:", formatCalls(relays[len(relays)-1].calls, relays[len(relays)-1].delivered))
+		last := relays[len(relays)-1]
+		fmt.Println("Web API calls per message in the measured window:", formatCalls(last.calls, last.delivered))
+		fmt.Println("Redis commands per message in the measured window (commands inside scripts and MULTI count too):", formatCalls(last.cmds, last.delivered))
 	}
 	verdict("throughput: relay / bare msg/s", mr/mb, ">=", 0.7)
 	verdict("p99 latency: relay / bare p99", mrp/mbp, "<=", 2)

@@ -131,3 +131,24 @@ func scanKeys(ctx context.Context, rdb *redis.Client, pattern string, n int) ([]
 	}
 	return out, nil
 }
+
+// commandStats reads INFO commandstats: calls per command since the last CONFIG RESETSTAT.
+func commandStats(ctx context.Context, rdb *redis.Client) (map[string]int64, error) {
+	info, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, fmt.Errorf("INFO commandstats: %w", err)
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(info, "\r\n") {
+		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
+		if !ok || !strings.HasPrefix(line, "cmdstat_") {
+			continue
+		}
+		calls, _, _ := strings.Cut(rest, ",")
+		var n int64
+		if _, err := fmt.Sscan(calls, &n); err == nil && name != "info" && name != "config|resetstat" {
+			out[name] = n
+		}
+	}
+	return out, nil
+}

@@ -194,10 +194,12 @@ const (
 type bareResult struct {
 	rate     float64
 	p50, p99 time.Duration
+	ops      int
 	line     string
+	cpu      time.Duration // CPU time of the whole bare-relay process (load, app and mock)
 }
 
-var bareLine = regexp.MustCompile(`rate=([0-9.]+)/s p50=(\S+) p90=\S+ p99=(\S+)`)
+var bareLine = regexp.MustCompile(`ops=(\d+) .*rate=([0-9.]+)/s p50=(\S+) p90=\S+ p99=(\S+)`)
 
 func parseBare(out string) (bareResult, error) {
 	for _, line := range strings.Split(out, "\n") {
@@ -205,16 +207,17 @@ func parseBare(out string) (bareResult, error) {
 		if m == nil {
 			continue
 		}
-		rate, err := strconv.ParseFloat(m[1], 64)
+		ops, _ := strconv.Atoi(m[1])
+		rate, err := strconv.ParseFloat(m[2], 64)
 		if err != nil {
-			return bareResult{}, fmt.Errorf("bare-relay rate %q: %w", m[1], err)
+			return bareResult{}, fmt.Errorf("bare-relay rate %q: %w", m[2], err)
 		}
-		p50, err1 := time.ParseDuration(m[2])
-		p99, err2 := time.ParseDuration(m[3])
+		p50, err1 := time.ParseDuration(m[3])
+		p99, err2 := time.ParseDuration(m[4])
 		if err := errors.Join(err1, err2); err != nil {
 			return bareResult{}, fmt.Errorf("bare-relay latencies in %q: %w", line, err)
 		}
-		return bareResult{rate: rate, p50: p50, p99: p99, line: strings.TrimSpace(line)}, nil
+		return bareResult{rate: rate, p50: p50, p99: p99, ops: ops, line: strings.TrimSpace(line)}, nil
 	}
 	return bareResult{}, fmt.Errorf("no result line in bare-relay's output:\n%s", out)
 }
@@ -232,13 +235,32 @@ func parseFill(out string) map[int]float64 {
 	return res
 }
 
-// runBare runs bare-relay with args against redisAddr and returns its output.
-func runBare(ctx context.Context, bin, redisAddr string, args ...string) (string, error) {
+// runBare runs bare-relay with args against redisAddr and returns its output and the CPU
+// time it used.
+func runBare(ctx context.Context, bin, redisAddr string, args ...string) (string, time.Duration, error) {
 	cmd := exec.CommandContext(ctx, bin, append(args, "-redis", redisAddr)...)
 	cmd.SysProcAttr = childAttr()
 	b, err := cmd.CombinedOutput()
 	if err != nil {
-		return string(b), fmt.Errorf("bare-relay %s: %w\n%s", strings.Join(args, " "), err, b)
+		return string(b), 0, fmt.Errorf("bare-relay %s: %w\n%s", strings.Join(args, " "), err, b)
 	}
-	return string(b), nil
+	return string(b), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
+// cpuTime is the CPU time (user + system) a process has used so far, read from /proc; zero
+// where there is no /proc.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
