@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -45,6 +46,12 @@ type Adapter struct {
 	mu       sync.Mutex
 	chanType map[string]model.ChannelType // channel ID → type, for edits and deletes
 	users    map[string]cachedUser
+	// clicks remembers which post a click's trigger came from, so a form it opens can
+	// answer in that post's thread.
+	clicks map[string]click
+
+	// noEphemeral is set once the server refused an ephemeral post for want of permission.
+	noEphemeral atomic.Bool
 
 	curMu  sync.Mutex
 	mark   int64            // the cursor's value, loaded by the event loop
@@ -53,6 +60,11 @@ type Adapter struct {
 	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
 
 	wg sync.WaitGroup
+}
+
+type click struct {
+	post string
+	at   time.Time
 }
 
 type cachedUser struct {
@@ -116,6 +128,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 		now:      o.Now,
 		chanType: map[string]model.ChannelType{},
 		users:    map[string]cachedUser{},
+		clicks:   map[string]click{},
 		recent:   map[string]int64{},
 	}, nil
 }

@@ -12,38 +12,38 @@ import (
 
 func TestWebSocketEvents(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	in := newIngester()
 	a := started(t, f, testConfig(f), in)
-	dm := f.dm(w.bot.Id, w.customer.Id)
+	dm := f.DM(w.bot.Id, w.customer.Id)
 
 	// Customer side: a DM, its edit and its deletion.
-	p := f.userPost(w.customer.Id, dm.Id, "", "my printer is on fire")
+	p := f.UserPost(w.customer.Id, dm.Id, "", "my printer is on fire")
 	got := waitEvent(t, in, p.Id)
 	want := desk.Event{ID: p.Id, Platform: "mattermost", Kind: desk.CustomerMessage, At: got.At, Channel: dm.Id, Message: p.Id, Text: "my printer is on fire",
-		User: desk.User{ID: w.customer.Id, Name: "carol", DisplayName: "Carol Customer", AvatarURL: f.srv.URL + "/api/v4/users/" + w.customer.Id + "/image"}}
+		User: desk.User{ID: w.customer.Id, Name: "carol", DisplayName: "Carol Customer", AvatarURL: f.URL + "/api/v4/users/" + w.customer.Id + "/image"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("posted event =\n%+v\nwant\n%+v", got, want)
 	}
 	if got.At.UnixMilli() != p.CreateAt {
 		t.Errorf("At = %d, want the post's create time %d", got.At.UnixMilli(), p.CreateAt)
 	}
-	edited := f.userEdit(p.Id, "my printer is fine")
+	edited := f.UserEdit(p.Id, "my printer is fine")
 	ev := waitEvent(t, in, fmt.Sprintf("%s:%d", p.Id, edited.EditAt))
 	if ev.Kind != desk.CustomerEdit || ev.Message != p.Id || ev.Channel != dm.Id || ev.Text != "my printer is fine" {
 		t.Errorf("edit event = %+v", ev)
 	}
-	f.userDelete(p.Id)
+	f.UserDelete(p.Id)
 	ev = waitEvent(t, in, p.Id+":deleted")
 	if ev.Kind != desk.CustomerDelete || ev.Message != p.Id || ev.Channel != dm.Id {
 		t.Errorf("delete event = %+v", ev)
 	}
 
 	// A DM with a file carries it.
-	fileID := f.addFile(w.customer.Id, dm.Id, "photo.txt", []byte("smoke"))
-	fp := f.userPostFiles(w.customer.Id, dm.Id, "see", fileID)
+	fileID := f.AddFile(w.customer.Id, dm.Id, "photo.txt", []byte("smoke"))
+	fp := f.UserPostFiles(w.customer.Id, dm.Id, "", "see", fileID)
 	ev = waitEvent(t, in, fp.Id)
-	if len(ev.Files) != 1 || ev.Files[0] != (desk.File{ID: fileID, Name: "photo.txt", MimeType: "text/plain", Size: 5}) {
+	if len(ev.Files) != 1 || ev.Files[0] != (desk.File{ID: fileID, Name: "photo.txt", MimeType: "text/plain; charset=utf-8", Size: 5}) {
 		t.Errorf("files = %+v", ev.Files)
 	}
 
@@ -52,25 +52,25 @@ func TestWebSocketEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := f.userPost(w.agent.Id, w.triage.Id, card.ID, "on my way")
+	r := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "on my way")
 	ev = waitEvent(t, in, r.Id)
 	if ev.Kind != desk.AgentReply || ev.Thread != card.ID || ev.Channel != w.triage.Id || ev.User.DisplayName != "Alex the Agent" || ev.Text != "on my way" {
 		t.Errorf("agent reply = %+v", ev)
 	}
-	re := f.userEdit(r.Id, "on my way!")
+	re := f.UserEdit(r.Id, "on my way!")
 	ev = waitEvent(t, in, fmt.Sprintf("%s:%d", r.Id, re.EditAt))
 	if ev.Kind != desk.AgentEdit || ev.Thread != card.ID || ev.Message != r.Id {
 		t.Errorf("agent edit = %+v", ev)
 	}
-	f.userDelete(r.Id)
+	f.UserDelete(r.Id)
 	ev = waitEvent(t, in, r.Id+":deleted")
 	if ev.Kind != desk.AgentDelete || ev.Thread != card.ID || ev.Message != r.Id {
 		t.Errorf("agent delete = %+v", ev)
 	}
 
 	// Dropped on purpose, with reasons.
-	f.userPost(w.agent.Id, w.triage.Id, "", "lunch?")
-	f.userPost(w.customer.Id, w.other.Id, "", "hello town")
+	f.UserPost(w.agent.Id, w.triage.Id, "", "lunch?")
+	f.UserPost(w.customer.Id, w.other.Id, "", "hello town")
 	if _, err := a.Post(context.Background(), desk.Outgoing{Channel: dm.Id, Text: "agent answer", Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
@@ -91,44 +91,44 @@ func TestWebSocketEvents(t *testing.T) {
 
 func TestCatchUpAfterDroppedSocket(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	in := newIngester()
 	a := started(t, f, testConfig(f), in)
-	dm := f.dm(w.bot.Id, w.customer.Id)
+	dm := f.DM(w.bot.Id, w.customer.Id)
 	card, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #1", Key: "card"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	early := f.userPost(w.customer.Id, dm.Id, "", "first")
-	earlyReply := f.userPost(w.agent.Id, w.triage.Id, card.ID, "hi")
+	early := f.UserPost(w.customer.Id, dm.Id, "", "first")
+	earlyReply := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "hi")
 	waitEvent(t, in, early.Id)
 	waitEvent(t, in, earlyReply.Id)
 
-	f.mu.Lock()
-	dialled := f.socketsDialled
-	f.mu.Unlock()
-	f.dropSockets(true)
+	f.Mu.Lock()
+	dialled := f.SocketsDialled
+	f.Mu.Unlock()
+	f.DropSockets(true)
 	waitFor(t, "a refused reconnect", func() bool {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return f.socketsDialled > dialled
+		f.Mu.Lock()
+		defer f.Mu.Unlock()
+		return f.SocketsDialled > dialled
 	})
 
 	// While the app is cut off: new posts, an edit and a deletion of earlier ones.
-	p1 := f.userPost(w.customer.Id, dm.Id, "", "second")
-	p2 := f.userPost(w.agent.Id, w.triage.Id, card.ID, "reply while away")
-	e := f.userEdit(early.Id, "first, edited")
-	f.userDelete(earlyReply.Id)
-	f.userPost(w.agent.Id, w.triage.Id, "", "top-level while away")
+	p1 := f.UserPost(w.customer.Id, dm.Id, "", "second")
+	p2 := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "reply while away")
+	e := f.UserEdit(early.Id, "first, edited")
+	f.UserDelete(earlyReply.Id)
+	f.UserPost(w.agent.Id, w.triage.Id, "", "top-level while away")
 
-	f.allowSockets()
+	f.AllowSockets()
 	want := []string{p1.Id, p2.Id, fmt.Sprintf("%s:%d", early.Id, e.EditAt), earlyReply.Id + ":deleted"}
 	for _, id := range want {
 		waitEvent(t, in, id)
 	}
-	waitFor(t, "the WebSocket to come back", func() bool { return f.socketCount() > 0 })
+	waitFor(t, "the WebSocket to come back", func() bool { return f.SocketCount() > 0 })
 	// Posting now goes over the WebSocket again.
-	p3 := f.userPost(w.customer.Id, dm.Id, "", "third")
+	p3 := f.UserPost(w.customer.Id, dm.Id, "", "third")
 	waitEvent(t, in, p3.Id)
 
 	evs, attempts, discards := in.snapshot()
@@ -150,13 +150,13 @@ func TestCatchUpAfterDroppedSocket(t *testing.T) {
 
 func TestCatchUpAtStart(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
-	dm := f.dm(w.bot.Id, w.customer.Id)
-	history := f.userPost(w.customer.Id, dm.Id, "", "before the app ever ran")
-	f.mu.Lock()
-	f.posts[history.Id].CreateAt -= 3600_000 // an hour ago, well outside the catch-up overlap
-	f.posts[history.Id].UpdateAt -= 3600_000
-	f.mu.Unlock()
+	w := seed(f)
+	dm := f.DM(w.bot.Id, w.customer.Id)
+	history := f.UserPost(w.customer.Id, dm.Id, "", "before the app ever ran")
+	f.Mu.Lock()
+	f.Posts[history.Id].CreateAt -= 3600_000 // an hour ago, well outside the catch-up overlap
+	f.Posts[history.Id].UpdateAt -= 3600_000
+	f.Mu.Unlock()
 	cursor := &MemoryCursor{}
 
 	// First run: no mark saved, so history is not replayed.
@@ -169,12 +169,12 @@ func TestCatchUpAtStart(t *testing.T) {
 	if err := a1.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the WebSocket", func() bool { return f.socketCount() > 0 })
-	live := f.userPost(w.customer.Id, dm.Id, "", "live")
+	waitFor(t, "the WebSocket", func() bool { return f.SocketCount() > 0 })
+	live := f.UserPost(w.customer.Id, dm.Id, "", "live")
 	waitEvent(t, in1, live.Id)
 	cancel()
 	a1.Wait()
-	f.dropSockets(false)
+	f.DropSockets(false)
 
 	mark, _ := cursor.Load(context.Background())
 	if mark != live.CreateAt {
@@ -182,7 +182,7 @@ func TestCatchUpAtStart(t *testing.T) {
 	}
 
 	// While the app is down.
-	down := f.userPost(w.customer.Id, dm.Id, "", "while down")
+	down := f.UserPost(w.customer.Id, dm.Id, "", "while down")
 
 	in2 := newIngester()
 	started(t, f, testConfig(f), in2, Options{Cursor: cursor})
@@ -203,17 +203,17 @@ func TestCatchUpAtStart(t *testing.T) {
 
 func TestIngestFailureIsRetried(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	in := newIngester()
 	cursor := &MemoryCursor{}
 	started(t, f, testConfig(f), in, Options{Cursor: cursor})
-	dm := f.dm(w.bot.Id, w.customer.Id)
+	dm := f.DM(w.bot.Id, w.customer.Id)
 	before, _ := cursor.Load(context.Background())
 
 	in.mu.Lock()
 	in.failNext = 2
 	in.mu.Unlock()
-	p := f.userPost(w.customer.Id, dm.Id, "", "please record me")
+	p := f.UserPost(w.customer.Id, dm.Id, "", "please record me")
 	waitEvent(t, in, p.Id)
 	_, attempts, _ := in.snapshot()
 	if attempts[p.Id] != 1 {
@@ -227,10 +227,10 @@ func TestIngestFailureIsRetried(t *testing.T) {
 
 func TestTranslateDrops(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	in := newIngester()
 	a := started(t, f, testConfig(f), in)
-	dm := f.dm(w.bot.Id, w.customer.Id)
+	dm := f.DM(w.bot.Id, w.customer.Id)
 	tests := []struct {
 		name       string
 		c          change

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -115,9 +116,15 @@ func (a *Adapter) ActionHandler() http.Handler {
 			Value:    value,
 			Trigger:  req.TriggerId,
 		}
+		if req.ChannelId == a.triageID && req.PostId != "" {
+			// Buttons in the triage channel are on ticket cards, the roots of their threads:
+			// an answer to the click (a refusal) belongs in that thread.
+			ev.Thread = req.PostId
+		}
 		if n, err := strconv.ParseInt(strings.TrimPrefix(ticket, "#"), 10, 64); err == nil {
 			ev.Ticket = desk.TicketID(n)
 		}
+		a.rememberClick(req.TriggerId, req.PostId)
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
 			a.log.Error("ingest mattermost action", "event", ev.ID, "err", err)
 			http.Error(w, "could not record the action", http.StatusInternalServerError)
@@ -150,7 +157,12 @@ func (a *Adapter) DialogHandler() http.Handler {
 		for k, v := range req.Submission {
 			form[k] = formValue(v)
 		}
+		thread := ""
+		if req.ChannelId == a.triageID {
+			thread = st.Post // the card whose button opened the dialog
+		}
 		ev := desk.Event{
+			Thread: thread,
 			// The state is unique per opened dialog, so a double submission is one event.
 			ID:       "form:" + shortHash(req.State, req.UserId),
 			Platform: PlatformName,
@@ -169,6 +181,33 @@ func (a *Adapter) DialogHandler() http.Handler {
 		}
 		writeJSON(w, struct{}{})
 	})
+}
+
+// clickTTL is how long a click's post is remembered for the form it may open; Mattermost's
+// trigger IDs live 3 seconds.
+const clickTTL = time.Minute
+
+// rememberClick notes the post a click's trigger came from, for OpenForm.
+func (a *Adapter) rememberClick(trigger, post string) {
+	if trigger == "" || post == "" {
+		return
+	}
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k, c := range a.clicks {
+		if now.Sub(c.at) > clickTTL {
+			delete(a.clicks, k)
+		}
+	}
+	a.clicks[trigger] = click{post: post, at: now}
+}
+
+// clickedPost returns the post a trigger's click came from, if known.
+func (a *Adapter) clickedPost(trigger string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.clicks[trigger].post
 }
 
 // formValue renders a dialog value as text: several values (a multiselect) comma-separated.

@@ -104,7 +104,7 @@ func waitEvent(t *testing.T, in *fakeIngester, id string) desk.Event {
 
 func testConfig(f *fakeMM) Config {
 	return Config{
-		URL:           f.srv.URL,
+		URL:           f.URL,
 		Token:         botToken,
 		Team:          "support",
 		TriageChannel: "triage",
@@ -134,6 +134,6 @@ func started(t *testing.T, f *fakeMM, cfg Config, in *fakeIngester, opts ...Opti
 		cancel()
 		a.Wait()
 	})
-	waitFor(t, "the WebSocket to connect", func() bool { return f.socketCount() > 0 })
+	waitFor(t, "the WebSocket to connect", func() bool { return f.SocketCount() > 0 })
 	return a
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/mattermost/mattermosttest"
 )
 
 func TestStartResolvesSettings(t *testing.T) {
@@ -30,10 +33,10 @@ func TestStartResolvesSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeMM(t)
-			w := f.seed()
-			f.mu.Lock()
-			f.addChannelLocked(w.teamID, "private", model.ChannelTypeOpen, w.agent.Id)
-			f.mu.Unlock()
+			w := seed(f)
+			f.Mu.Lock()
+			f.AddChannelLocked(w.teamID, "private", model.ChannelTypeOpen, w.agent.Id)
+			f.Mu.Unlock()
 			cfg := testConfig(f)
 			tt.edit(&cfg, w)
 			a, err := New(cfg, newIngester(), discardLogger())
@@ -99,10 +102,10 @@ func TestLimits(t *testing.T) {
 
 func TestPost(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
-	root := f.userPost(w.bot.Id, w.triage.Id, "", "card")
+	root := f.UserPost(w.bot.Id, w.triage.Id, "", "card")
 	carol := desk.User{ID: w.customer.Id, DisplayName: "Carol *C*", AvatarURL: "https://mm/avatar.png"}
 
 	tests := []struct {
@@ -169,7 +172,7 @@ func TestPost(t *testing.T) {
 			if ref.Channel != tt.m.Channel || ref.ID == "" {
 				t.Fatalf("ref = %+v", ref)
 			}
-			p := f.post(ref.ID)
+			p := f.Post(ref.ID)
 			if p == nil || p.UserId != w.bot.Id {
 				t.Fatalf("post %s not made by the bot: %+v", ref.ID, p)
 			}
@@ -180,32 +183,56 @@ func TestPost(t *testing.T) {
 
 func TestPostEphemeralAndCommandReply(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
+	card, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #1", Key: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "only you", Ephemeral: w.agent.Id}); err != nil {
+	// A bot with the system admin role may post ephemeral messages.
+	f.SetRoles(w.bot.Id, "system_user system_admin")
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: card.ID, Text: "only you", Ephemeral: w.agent.Id}); err != nil {
 		t.Fatalf("ephemeral Post: %v", err)
 	}
-	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "queue: 3", Ephemeral: w.agent.Id, Reply: f.srv.URL + "/hooks/commands/abc"}); err != nil {
+	if got, want := f.EphemeralPosts(), []mattermosttest.Ephemeral{{UserID: w.agent.Id, ChannelID: w.triage.Id, RootID: card.ID, Message: "only you"}}; !slices.Equal(got, want) {
+		t.Errorf("ephemeral posts = %+v, want %+v", got, want)
+	}
+
+	// A command's answer goes to its response URL, ephemeral, whatever the bot's roles.
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "queue: 3", Ephemeral: w.agent.Id, Reply: f.URL + "/hooks/commands/abc"}); err != nil {
 		t.Fatalf("command reply Post: %v", err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.hooks) != 2 {
-		t.Fatalf("got %d answers, want 2: %+v", len(f.hooks), f.hooks)
+	if got := f.CommandResponses(); len(got) != 1 || got[0].ResponseType != "ephemeral" || got[0].Text != "queue: 3" {
+		t.Errorf("command responses = %+v", got)
 	}
-	if got, want := f.hooks[0].ResponseType, "ephemeral:"+w.agent.Id; got != want || f.hooks[0].Text != "only you" {
-		t.Errorf("ephemeral post = %+v, want type %q", f.hooks[0], want)
+
+	// An ordinary bot may not (create_post_ephemeral is for system admins): the answer is
+	// posted where it was asked, mentioning its reader, and the ephemeral route is not
+	// tried again.
+	f.SetRoles(w.bot.Id, "system_user")
+	for i, text := range []string{"you are not an agent", "still not"} {
+		ref, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: card.ID, Text: text, Ephemeral: w.agent.Id, Key: "refusal" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatalf("ephemeral Post without the permission: %v", err)
+		}
+		p := f.Post(ref.ID)
+		if p == nil || p.RootId != card.ID || p.Message != "@alex "+text || p.GetProp(PropKey) != "refusal"+strconv.Itoa(i) {
+			t.Errorf("fallback post = %+v", p)
+		}
 	}
-	if got := f.hooks[1]; got.ResponseType != "ephemeral" || got.Text != "queue: 3" {
-		t.Errorf("command response = %+v", got)
+	if got := f.CallCount("POST /api/v4/posts/ephemeral"); got != 2 {
+		t.Errorf("ephemeral route called %d times, want 2 (once allowed, once refused)", got)
+	}
+	if got := len(f.EphemeralPosts()); got != 1 {
+		t.Errorf("%d ephemeral posts, want 1", got)
 	}
 }
 
 func TestUpdateDeleteMark(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
 	ref, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "v1", Key: "k"})
@@ -216,7 +243,7 @@ func TestUpdateDeleteMark(t *testing.T) {
 	if err := a.Update(ctx, ref, desk.Outgoing{Channel: w.triage.Id, Text: "v2", Key: "k"}); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if p := f.post(ref.ID); p.Message != "v2" || p.GetProp(PropKey) != "k" {
+	if p := f.Post(ref.ID); p.Message != "v2" || p.GetProp(PropKey) != "k" {
 		t.Errorf("after Update: %q %v", p.Message, p.GetProps())
 	}
 
@@ -225,14 +252,14 @@ func TestUpdateDeleteMark(t *testing.T) {
 			t.Fatalf("Mark %s: %v", mark, err)
 		}
 	}
-	f.mu.Lock()
+	f.Mu.Lock()
 	var emojis []string
-	for _, r := range f.reacts {
+	for _, r := range f.Reactions {
 		if r.PostId == ref.ID && r.UserId == w.bot.Id {
 			emojis = append(emojis, r.EmojiName)
 		}
 	}
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	if got, want := strings.Join(emojis, ","), "white_check_mark,warning,memo"; got != want {
 		t.Errorf("reactions = %s, want %s", got, want)
 	}
@@ -240,7 +267,7 @@ func TestUpdateDeleteMark(t *testing.T) {
 	if err := a.Delete(ctx, ref); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	if p := f.post(ref.ID); p.DeleteAt == 0 {
+	if p := f.Post(ref.ID); p.DeleteAt == 0 {
 		t.Error("post not deleted")
 	}
 	err = a.Delete(ctx, ref)
@@ -255,7 +282,7 @@ func TestUpdateDeleteMark(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
 	root, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "card", Key: "card-key"})
@@ -267,10 +294,10 @@ func TestFind(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A person's post with the same key is not the app's.
-	impostor := f.userPost(w.agent.Id, w.triage.Id, root.ID, "x")
-	f.mu.Lock()
-	f.posts[impostor.Id].AddProp(PropKey, "agent-key")
-	f.mu.Unlock()
+	impostor := f.UserPost(w.agent.Id, w.triage.Id, root.ID, "x")
+	f.Mu.Lock()
+	f.Posts[impostor.Id].AddProp(PropKey, "agent-key")
+	f.Mu.Unlock()
 
 	tests := []struct {
 		name, thread, key string
@@ -300,7 +327,7 @@ func TestFind(t *testing.T) {
 
 func TestOpenDMAndUserInfo(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
 
@@ -308,7 +335,7 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenDM: %v", err)
 	}
-	if want := f.dm(w.bot.Id, w.customer.Id).Id; id != want {
+	if want := f.DM(w.bot.Id, w.customer.Id).Id; id != want {
 		t.Errorf("OpenDM = %s, want %s", id, want)
 	}
 	again, err := a.OpenDM(ctx, w.customer.Id)
@@ -326,18 +353,18 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.user.Username, func(t *testing.T) {
-			tt.want.AvatarURL = f.srv.URL + "/api/v4/users/" + tt.user.Id + "/image"
+			tt.want.AvatarURL = f.URL + "/api/v4/users/" + tt.user.Id + "/image"
 			got, err := a.UserInfo(ctx, tt.user.Id)
 			if err != nil || got != tt.want {
 				t.Fatalf("UserInfo = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
 	}
-	before := f.callCount("GET /api/v4/users/{user_id}")
+	before := f.CallCount("GET /api/v4/users/{user_id}")
 	if _, err := a.UserInfo(ctx, w.customer.Id); err != nil {
 		t.Fatal(err)
 	}
-	if after := f.callCount("GET /api/v4/users/{user_id}"); after != before {
+	if after := f.CallCount("GET /api/v4/users/{user_id}"); after != before {
 		t.Errorf("UserInfo asked the server again (%d → %d calls); want the cached answer", before, after)
 	}
 	if _, err := a.UserInfo(ctx, "nosuchusernosuchusernosuch"); !errors.Is(err, desk.ErrNotFound) {
@@ -347,7 +374,7 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 
 func TestOpenForm(t *testing.T) {
 	f := newFakeMM(t)
-	f.seed()
+	seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
 	form := desk.Form{ID: "tag", Title: "Tag ticket #12 with a very long title", Submit: "Save", Context: "12", Fields: []desk.FormField{
@@ -360,13 +387,13 @@ func TestOpenForm(t *testing.T) {
 	if err := a.OpenForm(ctx, "trigger-1", form); err != nil {
 		t.Fatalf("OpenForm: %v", err)
 	}
-	f.mu.Lock()
-	if len(f.dialogs) != 1 {
-		f.mu.Unlock()
-		t.Fatalf("dialogs opened = %d, want 1", len(f.dialogs))
+	f.Mu.Lock()
+	if len(f.Dialogs) != 1 {
+		f.Mu.Unlock()
+		t.Fatalf("dialogs opened = %d, want 1", len(f.Dialogs))
 	}
-	req := f.dialogs[0]
-	f.mu.Unlock()
+	req := f.Dialogs[0]
+	f.Mu.Unlock()
 	if req.TriggerId != "trigger-1" || req.URL != "https://desk.example.com/mattermost/dialogs" || req.Dialog.CallbackId != "tag" || req.Dialog.SubmitLabel != "Save" {
 		t.Errorf("dialog request = %+v", req)
 	}
@@ -397,10 +424,10 @@ func TestOpenForm(t *testing.T) {
 
 func TestUploadDownload(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
-	root := f.userPost(w.bot.Id, w.triage.Id, "", "card")
+	root := f.UserPost(w.bot.Id, w.triage.Id, "", "card")
 	content := make([]byte, 300_000)
 	for i := range content {
 		content[i] = byte(i * 7)
@@ -411,7 +438,7 @@ func TestUploadDownload(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
-	p := f.post(ref.ID)
+	p := f.Post(ref.ID)
 	if p.RootId != root.Id || len(p.FileIds) != 1 || p.GetProp(PropKey) != "file-key" || p.Message != "**Carol:** the log" {
 		t.Fatalf("file post = %+v", p)
 	}
@@ -434,13 +461,13 @@ func TestUploadDownload(t *testing.T) {
 
 func TestDeliveryErrors(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
 
-	f.mu.Lock()
-	f.rateLimited = 1
-	f.mu.Unlock()
+	f.Mu.Lock()
+	f.RateLimited = 1
+	f.Mu.Unlock()
 	_, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "x"})
 	var de *desk.DeliveryError
 	if !errors.As(err, &de) || !de.Temporary || de.RetryAfter != 2*time.Second || de.Reason != "rate_limited" {
@@ -450,7 +477,7 @@ func TestDeliveryErrors(t *testing.T) {
 		t.Fatalf("Post after the limit: %v", err)
 	}
 
-	_, err = a.Post(ctx, desk.Outgoing{Channel: f.dm(w.agent.Id, w.customer.Id).Id, Text: "x"})
+	_, err = a.Post(ctx, desk.Outgoing{Channel: f.DM(w.agent.Id, w.customer.Id).Id, Text: "x"})
 	if !errors.As(err, &de) || de.Temporary || de.Reason != "api.context.permissions.app_error" {
 		t.Errorf("Post into a foreign channel = %#v, want a permanent DeliveryError with the AppError id", err)
 	}
@@ -458,7 +485,7 @@ func TestDeliveryErrors(t *testing.T) {
 	if err := a.Ping(ctx); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
-	f.srv.CloseClientConnections()
+	f.HTTP.CloseClientConnections()
 	down, err := New(Config{URL: "http://127.0.0.1:1", Token: "t", Team: "x", TriageChannel: "y", PublicURL: "http://p", Secret: testSecret}, newIngester(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -495,7 +522,7 @@ func TestRetryAfterHeaders(t *testing.T) {
 
 func TestFindUserAndIsAgent(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
 	ctx := context.Background()
 	for _, handle := range []string{"@alex", "alex", " @Alex ", w.agent.Id} {

@@ -34,23 +34,45 @@ const maxUpload = 100 << 20
 
 // Post creates a post (a thread reply when m.Thread is set), an ephemeral post when
 // m.Ephemeral is set, or answers a slash command through its response URL when m.Reply is.
+// Ephemeral posts need the create_post_ephemeral permission, which Mattermost gives only to
+// system admins: when the server refuses it, Post (from then on) writes the answer as an
+// ordinary post in the same place, starting with an @-mention of the person it is for, so that
+// they still see it.
 func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, error) {
 	if m.Reply != "" {
 		return desk.MessageRef{Channel: m.Channel}, a.respond(ctx, m)
 	}
 	p := a.buildPost(m)
 	if m.Ephemeral != "" {
-		created, resp, err := a.client.CreatePostEphemeral(ctx, &model.PostEphemeral{UserID: m.Ephemeral, Post: p})
-		if err != nil {
-			return desk.MessageRef{}, deliveryError("posts.ephemeral", resp, err)
+		if !a.noEphemeral.Load() {
+			created, resp, err := a.client.CreatePostEphemeral(ctx, &model.PostEphemeral{UserID: m.Ephemeral, Post: p})
+			if err == nil {
+				return desk.MessageRef{Channel: created.ChannelId, ID: created.Id}, nil
+			}
+			if resp == nil || resp.StatusCode != http.StatusForbidden {
+				return desk.MessageRef{}, deliveryError("posts.ephemeral", resp, err)
+			}
+			// create_post_ephemeral is a system admin's permission, which bots usually lack.
+			a.noEphemeral.Store(true)
+			a.log.Warn("the bot may not post ephemeral messages (create_post_ephemeral); private answers are posted in the open, mentioning their reader")
 		}
-		return desk.MessageRef{Channel: created.ChannelId, ID: created.Id}, nil
+		p = a.buildPost(m)
+		p.Message = "@" + a.username(ctx, m.Ephemeral) + " " + p.Message
 	}
 	created, resp, err := a.client.CreatePost(ctx, p)
 	if err != nil {
 		return desk.MessageRef{}, deliveryError("posts.create", resp, err)
 	}
 	return desk.MessageRef{Channel: created.ChannelId, ID: created.Id}, nil
+}
+
+// username is a user's handle for a mention, or their ID when the server cannot say.
+func (a *Adapter) username(ctx context.Context, userID string) string {
+	u, err := a.UserInfo(ctx, userID)
+	if err != nil || u.Name == "" {
+		return userID
+	}
+	return u.Name
 }
 
 // buildPost renders an Outgoing as a Mattermost post.
@@ -336,7 +358,7 @@ const (
 // OpenForm opens an interactive dialog for the user whose click gave trigger. The dialog's
 // state carries the form ID and context, signed, to DialogHandler.
 func (a *Adapter) OpenForm(ctx context.Context, trigger string, f desk.Form) error {
-	state, err := signState(a.cfg.Secret, dialogState{Form: f.ID, Context: f.Context})
+	state, err := signState(a.cfg.Secret, dialogState{Form: f.ID, Context: f.Context, Post: a.clickedPost(trigger)})
 	if err != nil {
 		return fmt.Errorf("sign dialog state: %w", err)
 	}

@@ -10,9 +10,9 @@ import (
 
 func TestSetup(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
+	w := seed(f)
 	// The bot account the seed made is another one; Setup makes "helpdesk".
-	cfg := SetupConfig{URL: f.srv.URL, AdminToken: adminToken, Team: "support", TriageChannel: "support-triage", PublicURL: "https://desk.example.com/", BotUsername: "helpdesk"}
+	cfg := SetupConfig{URL: f.URL, AdminToken: adminToken, Team: "support", TriageChannel: "support-triage", PublicURL: "https://desk.example.com/", BotUsername: "helpdesk"}
 	ctx := context.Background()
 
 	first, err := Setup(ctx, cfg)
@@ -22,11 +22,11 @@ func TestSetup(t *testing.T) {
 	if !first.CreatedBot || !first.CreatedChannel || !first.CreatedCommand || first.BotToken == "" || first.CommandToken == "" || first.TeamID != w.teamID {
 		t.Fatalf("first Setup = %+v", first)
 	}
-	f.mu.Lock()
-	cmd := f.commands[first.CommandID]
-	inTeam := f.teamMem[w.teamID][first.BotUserID]
-	inChannel := f.members[first.TriageChannelID][first.BotUserID]
-	f.mu.Unlock()
+	f.Mu.Lock()
+	cmd := f.Commands[first.CommandID]
+	inTeam := f.TeamMembers[w.teamID][first.BotUserID]
+	inChannel := f.Members[first.TriageChannelID][first.BotUserID]
+	f.Mu.Unlock()
 	if cmd == nil || cmd.Trigger != "desk" || cmd.URL != "https://desk.example.com/mattermost/command" || cmd.Method != model.CommandMethodPost || cmd.TeamId != w.teamID {
 		t.Errorf("command = %+v", cmd)
 	}
@@ -48,9 +48,9 @@ func TestSetup(t *testing.T) {
 	}
 
 	// Again, after someone pointed the command elsewhere: everything is reused and repaired.
-	f.mu.Lock()
-	f.commands[first.CommandID].URL = "https://old.example.com/cmd"
-	f.mu.Unlock()
+	f.Mu.Lock()
+	f.Commands[first.CommandID].URL = "https://old.example.com/cmd"
+	f.Mu.Unlock()
 	second, err := Setup(ctx, cfg)
 	if err != nil {
 		t.Fatalf("second Setup: %v", err)
@@ -58,10 +58,10 @@ func TestSetup(t *testing.T) {
 	if second.CreatedBot || second.CreatedChannel || second.CreatedCommand || second.BotUserID != first.BotUserID || second.CommandToken != first.CommandToken || second.TriageChannelID != first.TriageChannelID {
 		t.Errorf("second Setup = %+v, want everything reused", second)
 	}
-	f.mu.Lock()
-	url := f.commands[first.CommandID].URL
-	n := len(f.commands)
-	f.mu.Unlock()
+	f.Mu.Lock()
+	url := f.Commands[first.CommandID].URL
+	n := len(f.Commands)
+	f.Mu.Unlock()
 	if url != "https://desk.example.com/mattermost/command" || n != 1 {
 		t.Errorf("after second Setup: %d commands, URL %s", n, url)
 	}
@@ -69,8 +69,8 @@ func TestSetup(t *testing.T) {
 
 func TestSetupErrors(t *testing.T) {
 	f := newFakeMM(t)
-	w := f.seed()
-	base := SetupConfig{URL: f.srv.URL, AdminToken: adminToken, Team: "support", TriageChannel: "triage", PublicURL: "https://desk.example.com"}
+	w := seed(f)
+	base := SetupConfig{URL: f.URL, AdminToken: adminToken, Team: "support", TriageChannel: "triage", PublicURL: "https://desk.example.com"}
 	tests := []struct {
 		name    string
 		edit    func(*SetupConfig)

@@ -73,6 +73,8 @@ func verifyAction(secret []byte, c map[string]any) (action, value, ticket string
 type dialogState struct {
 	Form    string `json:"f"`
 	Context string `json:"c"`
+	// Post is the post whose button opened the dialog, if known.
+	Post string `json:"p,omitempty"`
 	// Nonce makes every opened dialog distinct, so that the submission's event ID (derived
 	// from the state) dedups a double submission and nothing else.
 	Nonce string `json:"n"`
