@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,7 +95,8 @@ type slackApp struct {
 	t      *testing.T
 	fake   *slacktest.Server
 	client *http.Client
-	closed bool
+	closed atomic.Bool
+	echoed atomic.Int64 // own messages delivered back, see echo
 }
 
 // startSlackApp runs Main with cfg and closes it when the test ends.
@@ -119,10 +121,9 @@ func startSlackApp(t *testing.T, fake *slacktest.Server, cfg Config) *slackApp {
 
 // close stops the program once.
 func (a *slackApp) close() error {
-	if a.closed {
+	if a.closed.Swap(true) {
 		return nil
 	}
-	a.closed = true
 	a.client.CloseIdleConnections()
 	return a.Close()
 }
@@ -145,6 +146,30 @@ func (a *slackApp) send(path string, body []byte, secret string, at time.Time, h
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// echo has the fake Slack deliver the app's own messages back to it as events, as Slack does
+// (the app reads the channels it writes in). Each must be acknowledged and have no effect.
+func (a *slackApp) echo() {
+	a.fake.OnEvent(func(body []byte) {
+		r, err := slacktest.NewRequest("http://"+a.Addr.String()+"/slack/events", slackSecret, body, time.Now())
+		if err != nil {
+			panic(err)
+		}
+		resp, err := a.client.Do(r)
+		if a.closed.Load() {
+			return
+		}
+		if err != nil {
+			a.t.Errorf("echo of the app's own message: %v", err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			a.t.Errorf("echo of the app's own message: got %d, want 200", resp.StatusCode)
+		}
+		a.echoed.Add(1)
+	})
 }
 
 // event delivers an Events API callback as Slack does and fails unless it is acknowledged.

@@ -21,6 +21,7 @@ func TestSlackConversation(t *testing.T) {
 	t.Parallel()
 	fake := slackWorkspace(t, 1)
 	app := startSlackApp(t, fake, slackConfig(t, fake))
+	app.echo()
 	cust := slackCustomer(1)
 	dm := slackDM(cust)
 
@@ -116,6 +117,20 @@ func TestSlackConversation(t *testing.T) {
 		return m.Deleted && r.Deleted, fmt.Sprintf("thread copy deleted %v, DM copy deleted %v", m.Deleted, r.Deleted)
 	})
 
+	// The app's own messages came back as events and changed nothing: the DM holds the ticket
+	// number and Ann's file (her reply is deleted by now), the thread the invoice's text and file
+	// (the first message is deleted).
+	time.Sleep(300 * time.Millisecond)
+	if got := app.echoed.Load(); got < 10 {
+		t.Errorf("only %d of the app's own messages were delivered back to it", got)
+	}
+	if got := len(slackFromApp(fake, dm)); got != 2 {
+		t.Errorf("app messages in the DM: got %d, want 2 (ticket number, file): %s", got, slackTexts(fake.Messages(dm)))
+	}
+	if got := len(slackReplies(fake, slacktest.Triage, card.TS)); got != 2 {
+		t.Errorf("app messages in the thread: got %d, want 2 (the invoice's text and file): %s", got, slackTexts(fake.Thread(slacktest.Triage, card.TS)))
+	}
+
 	// The note never reached the customer; nothing was posted twice.
 	for _, m := range fake.Messages(dm) {
 		if strings.Contains(m.Text, "upset") {
@@ -191,11 +206,23 @@ func TestSlackRetriesWithoutDuplicates(t *testing.T) {
 		}
 	}
 	card := slackCard(t, fake, cust)
-	// A later message is relayed after the retries were handled (a customer's events are in order).
-	app.say("EvAfter", cust, slackDM(cust), "", "and this")
-	slackEventually(t, "the later message", func() (bool, string) {
-		return len(slackWithText(slackReplies(fake, slacktest.Triage, card.TS), "and this")) == 1, slackTexts(fake.Thread(slacktest.Triage, card.TS))
+	// A later message is relayed after the retries were handled (a customer's events are in
+	// order). Slack posts it but the answer is lost: the app looks before posting again.
+	slackEventually(t, "the first message in the thread", func() (bool, string) {
+		return len(slackReplies(fake, slacktest.Triage, card.TS)) == 1, slackTexts(fake.Thread(slacktest.Triage, card.TS))
 	})
+	fake.FailAfterNext("chat.postMessage", http.StatusGatewayTimeout)
+	after := app.say("EvAfter", cust, slackDM(cust), "", "and this")
+	slackEventually(t, "the later message relayed and marked delivered", func() (bool, string) {
+		m, _ := fake.Message(after.Channel, after.TS)
+		return len(m.Reactions) == 1, fmt.Sprint(m.Reactions, slackTexts(fake.Thread(slacktest.Triage, card.TS)))
+	})
+	if got := len(slackWithText(slackReplies(fake, slacktest.Triage, card.TS), "and this")); got != 1 {
+		t.Errorf("the message whose answer was lost is in the thread %d times, want once", got)
+	}
+	if got := len(fake.Calls("conversations.replies")); got == 0 {
+		t.Errorf("after the lost answer the app did not look for its message (no conversations.replies)")
+	}
 	if got := len(slackWithText(slackReplies(fake, slacktest.Triage, card.TS), "hello once")); got != 1 {
 		t.Errorf("the retried message is in the thread %d times, want once", got)
 	}
@@ -471,6 +498,7 @@ func TestSlackConcurrentCustomers(t *testing.T) {
 	t.Parallel()
 	fake := slackWorkspace(t, 20)
 	app := startSlackApp(t, fake, slackConfig(t, fake))
+	app.echo() // the app's own 420 messages come back as events too
 	customers := slackCustomers(20)
 	written := slackSayAll(t, app, customers, 10, "c")
 	slackAllRelayed(t, fake, customers, written)

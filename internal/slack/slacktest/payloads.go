@@ -146,6 +146,61 @@ func (s *Server) DeleteEvent(eventID string, m Message, channelType string) []by
 	})
 }
 
+// echoEvent is the callback Slack sends the app about its own change e.
+func (s *Server) echoEvent(e echo) []byte {
+	s.mu.Lock()
+	s.nextID++
+	id := fmt.Sprintf("EvEcho%05d", s.nextID)
+	s.mu.Unlock()
+	now := s.tsNow()
+	channelType := "channel"
+	if strings.HasPrefix(e.m.Channel, "D") {
+		channelType = "im"
+	}
+	profile := map[string]any{"id": BotID, "app_id": "A1", "name": "Threadesk", "deleted": false, "team_id": TeamID,
+		"icons": map[string]any{"image_36": "https://avatars.example/app_36.png"}}
+	msg := func(text string) map[string]any {
+		out := map[string]any{"type": "message", "user": BotUser, "bot_id": BotID, "app_id": "A1", "text": text, "ts": e.m.TS, "team": TeamID, "bot_profile": profile}
+		if e.m.Thread != "" {
+			out["thread_ts"] = e.m.Thread
+		}
+		return out
+	}
+	switch e.kind {
+	case "changed":
+		edited := msg(e.m.Text)
+		edited["edited"] = map[string]any{"user": BotUser, "ts": now}
+		return s.eventCallback("MessageChangedPayload.json", id, map[string]any{
+			"event.channel": e.m.Channel, "event.channel_type": channelType, "event.ts": now, "event.event_ts": now,
+			"event.message": edited, "event.previous_message": msg(e.prevText),
+		})
+	case "deleted":
+		return s.eventCallback("MessageDeletedPayload.json", id, map[string]any{
+			"event.channel": e.m.Channel, "event.channel_type": channelType, "event.ts": now, "event.event_ts": now,
+			"event.deleted_ts": e.m.TS, "event.previous_message": msg(e.m.Text),
+		})
+	}
+	set := map[string]any{
+		"event.channel": e.m.Channel, "event.channel_type": channelType, "event.user": BotUser, "event.bot_id": BotID,
+		"event.bot_profile": profile, "event.app_id": "A1", "event.text": e.m.Text, "event.ts": e.m.TS, "event.event_ts": e.m.TS,
+		"event.parent_user_id": nil, "event.thread_ts": nil,
+	}
+	if e.m.Thread != "" {
+		set["event.thread_ts"] = e.m.Thread
+	}
+	file := "MessagePayload.json"
+	if len(e.m.Files) > 0 {
+		file = "MessageFileSharePayload.json"
+		set["event.subtype"] = "file_share"
+		var files []any
+		for _, f := range e.m.Files {
+			files = append(files, map[string]any{"id": f, "mode": "hosted"})
+		}
+		set["event.files"] = files
+	}
+	return s.eventCallback(file, id, set)
+}
+
 // BlockAction is the block_actions payload of user clicking the button actionID with value on
 // message m (as the fake keeps it, blocks included), with a fresh trigger_id and response_url.
 func (s *Server) BlockAction(user User, m Message, actionID, value string) map[string]any {

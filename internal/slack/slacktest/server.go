@@ -87,11 +87,20 @@ type View struct {
 	View    map[string]any
 }
 
-// failure is a canned answer given instead of the normal one.
+// failure is a canned answer given instead of the normal one; with after, the call is
+// carried out first, as when Slack did the work but its answer was lost.
 type failure struct {
 	status int
 	header map[string]string
 	body   any
+	after  bool
+}
+
+// echo is a change the app made that Slack reports back to it as an event.
+type echo struct {
+	kind     string // "new", "changed", "deleted"
+	m        Message
+	prevText string
 }
 
 // bucket is one channel's allowance of chat.postMessage calls.
@@ -134,6 +143,12 @@ type Server struct {
 	limited     int
 
 	socket *socket
+
+	deliver  func([]byte) // see OnEvent
+	echoes   []echo       // changes to report, collected under mu
+	echoQ    chan []byte
+	echoDone chan struct{}
+	echoWG   sync.WaitGroup
 }
 
 // New starts a fake Slack whose calls are checked against the method reference under
@@ -169,11 +184,18 @@ func New(t testing.TB, specsDir string) *Server {
 	return s
 }
 
-// Close stops the server and ends any Socket Mode connection. The test's end does it too.
+// Close stops the server, the delivery of events (see OnEvent) and any Socket Mode
+// connection. The test's end does it too.
 func (s *Server) Close() {
 	s.mu.Lock()
 	sock := s.socket
+	done := s.echoDone
+	s.echoDone = nil
 	s.mu.Unlock()
+	if done != nil {
+		close(done)
+		s.echoWG.Wait()
+	}
 	if sock != nil {
 		sock.close()
 	}
@@ -265,7 +287,46 @@ func (s *Server) RateLimited() int {
 func (s *Server) FailNext(method string, status int, header map[string]string, body any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fail[method] = append(s.fail[method], failure{status, header, body})
+	s.fail[method] = append(s.fail[method], failure{status: status, header: header, body: body})
+}
+
+// FailAfterNext makes the next call of method do its work and then answer status, as when
+// Slack posted a message but the answer was lost on the way: the caller cannot tell whether it
+// took effect.
+func (s *Server) FailAfterNext(method string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[method] = append(s.fail[method], failure{status: status, body: "upstream request timeout", after: true})
+}
+
+// OnEvent has the fake report the app's own changes back to it, as Slack does when the app is
+// subscribed to message events of the channels it writes in: deliver gets, one after the other,
+// the Events API callback of every message the app posts, changes or deletes. A test delivers
+// them to the app (signed) to check that the app ignores its own messages.
+func (s *Server) OnEvent(deliver func(body []byte)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deliver = deliver
+	if s.echoQ != nil {
+		return
+	}
+	s.echoQ, s.echoDone = make(chan []byte, 10000), make(chan struct{})
+	q, done := s.echoQ, s.echoDone
+	s.echoWG.Add(1)
+	go func() {
+		defer s.echoWG.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case body := <-q:
+				s.mu.Lock()
+				d := s.deliver
+				s.mu.Unlock()
+				d(body)
+			}
+		}
+	}()
 }
 
 // Calls returns the calls made to method (all calls when method is empty), in order.
@@ -389,17 +450,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	call := Call{Method: method, Args: args, Bearer: bearer, At: time.Now(), Status: 200}
 
 	s.mu.Lock()
+	var lost *failure
 	if q := s.fail[method]; len(q) > 0 {
 		fl := q[0]
 		s.fail[method] = q[1:]
 		call.Status = fl.status
-		s.calls = append(s.calls, call)
-		s.mu.Unlock()
-		for k, v := range fl.header {
-			w.Header().Set(k, v)
+		if fl.after {
+			lost = &fl
+		} else {
+			s.calls = append(s.calls, call)
+			s.mu.Unlock()
+			for k, v := range fl.header {
+				w.Header().Set(k, v)
+			}
+			writeJSON(w, fl.status, fl.body)
+			return
 		}
-		writeJSON(w, fl.status, fl.body)
-		return
 	}
 	if method == "chat.postMessage" && !s.allow(args["channel"]) {
 		s.limited++
@@ -428,7 +494,26 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			s.t.Errorf("slacktest: the fake answered %s with %q, which its reference does not list", method, code)
 		}
 	}
+	s.reportEchoes()
+	if lost != nil {
+		writeJSON(w, lost.status, lost.body)
+		return
+	}
 	writeJSON(w, 200, answer)
+}
+
+// reportEchoes queues the events of the app's changes for OnEvent's deliver.
+func (s *Server) reportEchoes() {
+	s.mu.Lock()
+	echoes, q := s.echoes, s.echoQ
+	s.echoes = nil
+	s.mu.Unlock()
+	if q == nil {
+		return
+	}
+	for _, e := range echoes {
+		q <- s.echoEvent(e)
+	}
 }
 
 // allow takes one message from channel's allowance; s.mu is held.
@@ -531,7 +616,9 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 			s.t.Errorf("slacktest: chat.update: %s", problem)
 			return refuse("invalid_blocks")
 		}
+		s.echoes = append(s.echoes, echo{kind: "changed", m: m.clone(), prevText: m.Text})
 		m.Text, m.Blocks, m.Edits = args["text"], json.RawMessage(args["blocks"]), m.Edits+1
+		s.echoes[len(s.echoes)-1].m.Text = m.Text
 		if md, has := args["metadata"]; has {
 			m.Metadata = json.RawMessage(md)
 		}
@@ -545,6 +632,7 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 			return refuse("cant_delete_message")
 		}
 		m.Deleted = true
+		s.echoes = append(s.echoes, echo{kind: "deleted", m: m.clone()})
 		return ok("channel", m.Channel, "ts", m.TS)
 	case "reactions.add":
 		m := s.find(args["channel"], args["timestamp"])
@@ -649,6 +737,7 @@ func (s *Server) post(args map[string]string) map[string]any {
 		Blocks: json.RawMessage(args["blocks"]), Metadata: json.RawMessage(args["metadata"]),
 	}
 	s.messages = append(s.messages, m)
+	s.echoes = append(s.echoes, echo{kind: "new", m: m.clone()})
 	msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": BotUser, "bot_id": BotID}
 	if m.Thread != "" {
 		msg["thread_ts"] = m.Thread
@@ -792,6 +881,7 @@ func (s *Server) completeUpload(args map[string]string) map[string]any {
 			return refuse("channel_not_found")
 		}
 		s.messages = append(s.messages, m)
+		s.echoes = append(s.echoes, echo{kind: "new", m: m.clone()})
 	}
 	return ok("files", out)
 }
