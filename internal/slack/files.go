@@ -60,8 +60,11 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 		return desk.MessageRef{}, deliveryError("files.upload_url", err)
 	}
 	comment := m.Text
-	if m.As != nil {
-		comment = strings.TrimSpace("*" + m.As.Label() + "*: " + comment)
+	switch {
+	case m.As != nil && comment == "":
+		comment = "*" + m.As.Label() + "*"
+	case m.As != nil:
+		comment = "*" + m.As.Label() + "*: " + comment
 	}
 	_, err = a.api.CompleteUploadExternalContext(ctx, slackgo.CompleteUploadExternalParameters{
 		Files:           []slackgo.FileSummary{{ID: up.FileID, Title: name}},

@@ -390,6 +390,13 @@ func TestUploadThreeSteps(t *testing.T) {
 	if c["channel_id"] != fakeTriage || c["thread_ts"] != root.TS || c["initial_comment"] != "*Jane*: the invoice" {
 		t.Errorf("completeUploadExternal args: %v", c)
 	}
+	if _, err := a.Upload(context.Background(), desk.Outgoing{Channel: fakeTriage, As: &desk.User{DisplayName: "Jane"}},
+		desk.File{ID: "F10", Name: "a.png"}, bytes.NewReader(content)); err != nil {
+		t.Fatalf("Upload without text: %v", err)
+	}
+	if got := fake.callsTo("files.completeUploadExternal")[2].Args["initial_comment"]; got != "*Jane*" {
+		t.Errorf("comment of a file without text: got %q, want the speaker's name alone", got)
+	}
 	for _, c := range completes {
 		var files []struct{ ID string }
 		_ = json.Unmarshal([]byte(c.Args["files"]), &files)
