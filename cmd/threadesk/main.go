@@ -124,7 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
 			TriageChannel: cfg.SlackTriageChannel, APIURL: cfg.SlackAPIURL, PublicURL: cfg.PublicURL,
 			PostRate: cfg.SlackPostRate, PostBurst: cfg.SlackPostBurst,
-		}, in, m.Log.With("platform", slack.PlatformName))
+		}, in, m.Log)
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 			TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
 			PublicURL: cfg.PublicURL, Secret: secret,
 			PostRate: cfg.MattermostPostRate, PostBurst: cfg.MattermostPostBurst,
-		}, in, m.Log.With("platform", "mattermost"), mattermost.Options{Cursor: storeCursor{store, "mattermost"}})
+		}, in, m.Log, mattermost.Options{Cursor: storeCursor{store, "mattermost"}})
 		if err != nil {
 			return err
 		}

@@ -79,6 +79,7 @@ const (
 	CustomerHelp  = "help.customer"  // {{.Command}}
 	UnknownSub    = "unknown_sub"    // {{.Command}} {{.Sub}}
 	NothingFound  = "nothing_found"
+	FormFailed    = "form.failed" // {{.Reason}}
 )
 
 // English is the default language's table.
@@ -164,6 +165,7 @@ var English = map[string]string{
 	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
 	NothingFound: "No tickets found.",
+	FormFailed:   "The form could not be opened ({{.Reason}}); please click again.",
 }
 
 // Catalog renders texts of one language, falling back to English for missing entries.

@@ -69,8 +69,10 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 			Fields:  []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
 	}
 	if err := p.OpenForm(ctx, ev.Trigger, f); err != nil {
+		// The click's trigger may have expired (the platform was slow to deliver it): nothing
+		// changed, so the person is told to click again rather than the platform to retry.
 		r.log.Warn("open form", "platform", p.Name(), "form", f.ID, "ticket", int64(t.ID), "err", err)
-		return desk.Errorf(desk.EUNAVAILABLE, "could not open the form: %s", reason(err))
+		return r.answerRefusal(ctx, p, ev, r.refuse(catalog.FormFailed, map[string]any{"Reason": reason(err)}))
 	}
 	return nil
 }

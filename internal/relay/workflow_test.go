@@ -485,3 +485,20 @@ func TestStatsText(t *testing.T) {
 		}
 	}
 }
+
+func TestExpiredTriggerIsToldNotFailed(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	d.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "form" {
+			return &desk.DeliveryError{Op: "views.open", Reason: "expired_trigger_id"}
+		}
+		return nil
+	})
+	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "tag", "1"); err != nil {
+		t.Fatalf("a click whose form cannot open: %v, want it answered", err)
+	}
+	if a := d.answers("A1"); len(a) != 1 || !strings.Contains(a[0], "expired_trigger_id") || !strings.Contains(a[0], "click again") {
+		t.Errorf("answers = %q", a)
+	}
+}
