@@ -102,7 +102,7 @@ type mmApp struct {
 func mmStart(t *testing.T, w *mmWorld, cfg Config) *mmApp {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	sockets := w.SocketCount()
+	dialled := w.Dialled()
 	m := NewMain(cfg, log)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -117,7 +117,7 @@ func mmStart(t *testing.T, w *mmWorld, cfg Config) *mmApp {
 		}
 	})
 	mmEventually(t, "the app's WebSocket", func() (bool, string) {
-		return w.SocketCount() > sockets, fmt.Sprintf("%d sockets", w.SocketCount())
+		return w.Dialled() > dialled && w.SocketCount() > 0, fmt.Sprintf("%d sockets", w.SocketCount())
 	})
 	return a
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -286,5 +287,230 @@ func TestMattermostTriage(t *testing.T) {
 	}
 	if msg := catalog.Default.Text(catalog.NotAnAgent, map[string]any{"Command": "resolve"}); !strings.Contains(msg, "for support agents") {
 		t.Errorf("catalog text changed: %q", msg)
+	}
+}
+
+// mmCustomerCopies returns the customer messages mirrored into a ticket's thread, in order,
+// without the author prefix.
+func mmCustomerCopies(w *mmWorld, card *model.Post, name string) []string {
+	var out []string
+	for _, p := range w.botPosts(w.Triage.Id, card.Id) {
+		if text, ok := strings.CutPrefix(p.Message, "**"+name+":** "); ok {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// mmTicketCards returns the card of every ticket in the triage channel, by customer name.
+func mmTicketCards(t *testing.T, w *mmWorld) map[string][]*model.Post {
+	t.Helper()
+	cards := map[string][]*model.Post{}
+	for _, p := range w.ChannelPosts(w.Triage.Id) {
+		if p.RootId != "" || p.UserId != w.Bot.Id || len(p.Attachments()) == 0 {
+			continue
+		}
+		customer := mmCardField(p, "Customer")
+		cards[customer] = append(cards[customer], p)
+	}
+	return cards
+}
+
+// mmWaitMirrored waits until every customer's thread holds exactly want (customer name →
+// messages in order), each once, and checks there is one ticket per customer.
+func mmWaitMirrored(t *testing.T, w *mmWorld, want map[string][]string) {
+	t.Helper()
+	mmEventually(t, "every message mirrored once, in order", func() (bool, string) {
+		cards := mmTicketCards(t, w)
+		for name, msgs := range want {
+			if len(cards[name]) != 1 {
+				return false, fmt.Sprintf("%s has %d cards", name, len(cards[name]))
+			}
+			got := mmCustomerCopies(w, cards[name][0], name)
+			if !slices.Equal(got, msgs) {
+				return false, fmt.Sprintf("%s: %q", name, got)
+			}
+		}
+		return true, ""
+	})
+	cards := mmTicketCards(t, w)
+	if len(cards) != len(want) {
+		t.Errorf("%d customers have cards, want %d", len(cards), len(want))
+	}
+	for name := range want {
+		if n := len(cards[name]); n != 1 {
+			t.Errorf("%s has %d tickets, want 1", name, n)
+		}
+	}
+}
+
+// Twenty customers write ten messages each at the same time: each gets one ticket, and each
+// thread holds that customer's messages exactly once, in the order written.
+func TestMattermostConcurrentCustomers(t *testing.T) {
+	w := mmNewWorld(t)
+	cfg := mmConfig(t, w)
+	// 20 cards and 200 messages share the triage channel: Mattermost's default 10 posts per
+	// second would make this test take half a minute; the pacing is not what it is about.
+	cfg.MattermostPostRate, cfg.MattermostPostBurst = 500, 100
+	mmStart(t, w, cfg)
+
+	const customers, messages = 20, 10
+	want := map[string][]string{}
+	type person struct {
+		user *model.User
+		dm   *model.Channel
+	}
+	var people []person
+	for i := range customers {
+		u, dm := w.customer(fmt.Sprintf("cust%02d", i), "Customer", fmt.Sprintf("%02d", i))
+		people = append(people, person{u, dm})
+		for j := range messages {
+			want[fmt.Sprintf("Customer %02d", i)] = append(want[fmt.Sprintf("Customer %02d", i)], fmt.Sprintf("c%02d message %d", i, j))
+		}
+	}
+	done := make(chan struct{})
+	for i, p := range people {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for j := range messages {
+				w.UserPost(p.user.Id, p.dm.Id, "", fmt.Sprintf("c%02d message %d", i, j))
+			}
+		}()
+	}
+	for range people {
+		<-done
+	}
+	mmWaitMirrored(t, w, want)
+	for _, p := range people {
+		if acks := len(w.botPosts(p.dm.Id, "")); acks != 1 {
+			t.Errorf("%s got %d messages from the app, want the one acknowledgement", p.user.Username, acks)
+		}
+	}
+}
+
+// The WebSocket drops and stays down while customers and agents write, edit and delete: once
+// it is back, everything is mirrored exactly once.
+func TestMattermostWebSocketDrop(t *testing.T) {
+	w := mmNewWorld(t)
+	mmStart(t, w, mmConfig(t, w))
+	dm := w.DM(w.Bot.Id, w.Customer.Id)
+	w.UserPost(w.Customer.Id, dm.Id, "", "before the drop")
+	card := w.card(t, 1)
+	w.waitPost(t, w.Triage.Id, card.Id, "**Carol Customer:** before the drop")
+	early := w.UserPost(w.Agent.Id, w.Triage.Id, card.Id, "an early answer")
+	earlyCopy := w.waitPost(t, dm.Id, "", "**Alex the Agent:** an early answer")
+
+	dialled := w.Dialled()
+	w.DropSockets(true)
+	mmEventually(t, "a refused reconnect", func() (bool, string) { return w.Dialled() > dialled, "" })
+
+	var sent []string
+	for i := range 5 {
+		msg := fmt.Sprintf("while away %d", i)
+		w.UserPost(w.Customer.Id, dm.Id, "", msg)
+		sent = append(sent, msg)
+	}
+	w.UserPost(w.Agent.Id, w.Triage.Id, card.Id, "answer while away")
+	w.UserEdit(early.Id, "an early answer, edited while away")
+	w.UserDelete(sent0(t, w, dm.Id, "while away 0"))
+	w.AllowSockets()
+
+	mmEventually(t, "the WebSocket back", func() (bool, string) { return w.SocketCount() == 1, "" })
+	w.waitPost(t, dm.Id, "", "**Alex the Agent:** answer while away")
+	mmEventually(t, "the edit mirrored", func() (bool, string) {
+		m := w.Post(earlyCopy.Id).Message
+		return m == "**Alex the Agent:** an early answer, edited while away", m
+	})
+	mmWaitMirrored(t, w, map[string][]string{"Carol Customer": append([]string{"before the drop"}, sent[1:]...)})
+
+	// And the live path works again.
+	w.UserPost(w.Customer.Id, dm.Id, "", "after")
+	mmWaitMirrored(t, w, map[string][]string{"Carol Customer": append(append([]string{"before the drop"}, sent[1:]...), "after")})
+	if got := mmMessages(w.botPosts(dm.Id, "")); len(got) != 3 {
+		t.Errorf("DM holds %q, want the acknowledgement and two answers", got)
+	}
+}
+
+// sent0 returns the ID of the customer's post with that message in a channel.
+func sent0(t *testing.T, w *mmWorld, channel, msg string) string {
+	t.Helper()
+	for _, p := range w.ChannelPosts(channel) {
+		if p.Message == msg && p.UserId != w.Bot.Id {
+			return p.Id
+		}
+	}
+	t.Fatalf("no post %q", msg)
+	return ""
+}
+
+// The program is stopped in the middle of a burst and started again on the same Redis while
+// customers keep writing: the catch-up and the durable queue deliver everything exactly once,
+// in order.
+func TestMattermostRestartDuringBurst(t *testing.T) {
+	w := mmNewWorld(t)
+	cfg := mmConfig(t, w)
+	cfg.MattermostPostRate, cfg.MattermostPostBurst = 500, 100
+	first := mmStart(t, w, cfg)
+
+	const customers, messages = 5, 16
+	want := map[string][]string{}
+	type person struct {
+		user *model.User
+		dm   *model.Channel
+	}
+	var people []person
+	for i := range customers {
+		u, dm := w.customer(fmt.Sprintf("burst%d", i), "Burst", fmt.Sprint(i))
+		people = append(people, person{u, dm})
+	}
+	// Each customer writes ten messages, the first third of the burst stops the program while
+	// the writing goes on, and the last six of each are written while no program runs.
+	written := make(chan struct{}, customers*messages)
+	stopped := make(chan struct{})
+	done := make(chan struct{})
+	for i, p := range people {
+		name := fmt.Sprintf("Burst %d", i)
+		for j := range messages {
+			want[name] = append(want[name], fmt.Sprintf("b%d-%02d", i, j))
+		}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for j := range messages {
+				if j == messages-6 {
+					<-stopped
+				}
+				w.UserPost(p.user.Id, p.dm.Id, "", fmt.Sprintf("b%d-%02d", i, j))
+				written <- struct{}{}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	for range customers * messages / 3 {
+		<-written
+	}
+	if err := first.close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	mmEventually(t, "the stopped program's WebSocket closed", func() (bool, string) { return w.SocketCount() == 0, "" })
+	mirrored := 0
+	for name, cards := range mmTicketCards(t, w) {
+		mirrored += len(mmCustomerCopies(w, cards[0], name))
+	}
+	close(stopped)
+	for range people {
+		<-done
+	}
+	if mirrored >= customers*(messages-6) {
+		t.Logf("all %d messages written before the stop were mirrored before it", mirrored)
+	}
+	second := mmStart(t, w, cfg)
+	mmWaitMirrored(t, w, want)
+	for _, p := range people {
+		if acks := len(w.botPosts(p.dm.Id, "")); acks != 1 {
+			t.Errorf("%s got %d messages from the app, want the one acknowledgement", p.user.Username, acks)
+		}
+	}
+	if depth, err := second.Store.QueueDepth(context.Background()); err != nil || depth != 0 {
+		t.Errorf("queue depth = %d, %v; want 0", depth, err)
 	}
 }
