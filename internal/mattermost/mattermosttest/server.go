@@ -1014,6 +1014,13 @@ func (f *Server) BroadcastLocked(event model.WebsocketEventType, post *model.Pos
 	}
 }
 
+// Emit sends a post event again as the server would, for example to show a redelivery.
+func (f *Server) Emit(event model.WebsocketEventType, post *model.Post) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.BroadcastLocked(event, post)
+}
+
 // DropSockets cuts every WebSocket connection, and with refuse keeps refusing new ones until
 // AllowSockets.
 func (f *Server) DropSockets(refuse bool) {
