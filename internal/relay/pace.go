@@ -77,3 +77,29 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// intake takes a backlog token for an event just recorded, waiting up to wait when the shard
+// already holds its fill: the answer to the platform is slowed, never refused. The worker
+// gives a token back for every event it handles (done).
+func (p *pacer) intake(ctx context.Context, backlog chan struct{}, wait time.Duration) {
+	select {
+	case backlog <- struct{}{}:
+		return
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case backlog <- struct{}{}:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// done gives back a backlog token, if any is held.
+func done(backlog chan struct{}) {
+	select {
+	case <-backlog:
+	default:
+	}
+}

@@ -59,6 +59,12 @@ type Options struct {
 	DrainTimeout time.Duration // default 20s
 	// MaxFileBytes is the largest file relayed; larger ones are reported in the thread.
 	MaxFileBytes int64 // default 100 MiB
+	// Backlog is how many recorded events a shard may hold before Ingest slows down: past it,
+	// Ingest (the event already recorded) waits up to IntakeWait for the shard's worker to
+	// catch up before answering, so that a flood is paced at the rate the relay delivers
+	// instead of piling up. Platforms allow 3 s for an answer.
+	Backlog    int           // default 2
+	IntakeWait time.Duration // default 2s
 }
 
 // Relay is the core. Create it with New, feed it with Ingest, run it with Run.
@@ -74,6 +80,9 @@ type Relay struct {
 	opts      Options
 
 	users userCache
+
+	// backlog holds a token per recorded event a shard has not handled yet (up to Backlog).
+	backlog []chan struct{}
 
 	// stopping is closed when Run's context ends: retry waits give up so the event stays
 	// queued for the next start, and in-flight platform calls finish.
@@ -112,6 +121,8 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.GiveUpAfter, 10*time.Minute)
 	setDefault(&opts.DrainTimeout, 20*time.Second)
 	setDefault(&opts.MaxFileBytes, 100<<20)
+	setDefault(&opts.Backlog, 2)
+	setDefault(&opts.IntakeWait, 2*time.Second)
 
 	r := &Relay{
 		store:     opts.Store,
@@ -124,6 +135,10 @@ func New(opts Options) (*Relay, error) {
 		opts:      opts,
 		users:     userCache{ttl: 10 * time.Minute, now: opts.Clock},
 		stopping:  make(chan struct{}),
+		backlog:   make([]chan struct{}, opts.Shards),
+	}
+	for i := range r.backlog {
+		r.backlog[i] = make(chan struct{}, opts.Backlog)
 	}
 	for _, p := range opts.Platforms {
 		if _, dup := r.platforms[p.Name()]; dup {
@@ -174,6 +189,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return nil
 	}
 	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
+	r.pace.intake(ctx, r.backlog[shard], r.opts.IntakeWait)
 	return nil
 }
 

@@ -483,3 +483,31 @@ func clipMsgs(ms []desktest.Message) []string {
 	}
 	return clip(out)
 }
+
+func TestIntakeSlowsDownWhenAShardFallsBehind(t *testing.T) {
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
+		o.Backlog = 2
+		o.IntakeWait = 300 * time.Millisecond
+	})
+	h.ingest(say("U1", "m0", "hello"))
+	tk := h.ticketOf("U1")
+	release := make(chan struct{})
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" {
+			<-release // the platform hangs
+		}
+		return nil
+	})
+	start := time.Now()
+	for i := range 5 {
+		h.ingest(say("U1", fmt.Sprintf("m%d", i+1), fmt.Sprintf("msg %d", i+1)))
+	}
+	took := time.Since(start)
+	close(release)
+	// One event is in the worker's hands, two fill the backlog; the other two each waited the
+	// full IntakeWait and were then accepted anyway.
+	if took < 500*time.Millisecond || took > 2*time.Second {
+		t.Errorf("5 events into a stuck shard took %v, want about 2 × 300ms of waiting", took)
+	}
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello", "msg 1", "msg 2", "msg 3", "msg 4", "msg 5"})
+}

@@ -14,6 +14,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/web"
 )
 
 // PlatformName is the name under which Slack events and tickets are recorded.
@@ -100,7 +101,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 		cfg.PostBurst = DefaultPostBurst
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		cfg.HTTPClient = web.NewClient(30 * time.Second)
 	}
 	if logger == nil {
 		logger = slog.Default()
