@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,26 +24,28 @@ const maxBody = 1 << 20
 // event_id, which the core deduplicates.
 func (a *Adapter) EventsHandler() http.Handler {
 	return a.verified(func(w http.ResponseWriter, r *http.Request, body []byte) {
+		// The envelope is decoded once, its inner event kept raw and decoded once more into
+		// the message event below: every message Slack sends takes this path.
 		var outer struct {
-			Type      string `json:"type"`
-			Challenge string `json:"challenge"`
-			EventID   string `json:"event_id"`
-			Event     struct {
-				Type string `json:"type"`
-			} `json:"event"`
+			Type      string          `json:"type"`
+			Challenge string          `json:"challenge"`
+			EventID   string          `json:"event_id"`
+			Event     json.RawMessage `json:"event"`
 		}
 		if err := json.Unmarshal(body, &outer); err != nil {
 			http.Error(w, "slack events: body is not a JSON event envelope", http.StatusBadRequest)
 			return
 		}
-		log := a.log.With("event", outer.EventID, "retry", r.Header.Get("X-Slack-Retry-Num"))
+		log := func() *slog.Logger {
+			return a.log.With("event", outer.EventID, "retry", r.Header.Get("X-Slack-Retry-Num"))
+		}
 		switch outer.Type {
 		case slackevents.URLVerification:
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": outer.Challenge})
 			return
 		case slackevents.AppRateLimited:
-			log.WarnContext(r.Context(), "slack rate-limited event delivery to the app; some events were not sent")
+			log().WarnContext(r.Context(), "slack rate-limited event delivery to the app; some events were not sent")
 			w.WriteHeader(http.StatusOK)
 			return
 		case slackevents.CallbackEvent:
@@ -54,18 +57,25 @@ func (a *Adapter) EventsHandler() http.Handler {
 			http.Error(w, "slack events: event_callback without event_id", http.StatusBadRequest)
 			return
 		}
+		var inner struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(outer.Event, &inner); err != nil {
+			http.Error(w, "slack events: event_callback without an event", http.StatusBadRequest)
+			return
+		}
 		var in inbound
-		if outer.Event.Type != "message" {
-			// slack-go rejects inner event types it does not know; none of them is ours.
+		if inner.Type != "message" {
+			// No other inner event type is ours.
 			in = discard(reasonUnsupportedEvent)
 		} else {
-			parsed, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
-			if err != nil {
-				log.WarnContext(r.Context(), "slack event not understood", "err", err)
+			var m slackevents.MessageEvent
+			if err := json.Unmarshal(outer.Event, &m); err != nil {
+				log().WarnContext(r.Context(), "slack event not understood", "err", err)
 				http.Error(w, "slack events: malformed message event", http.StatusBadRequest)
 				return
 			}
-			in = a.fromEventsAPI(parsed)
+			in = a.fromMessage(outer.EventID, &m)
 		}
 		if err := a.deliver(r.Context(), in); err != nil {
 			http.Error(w, "slack events: event not recorded, retry later", http.StatusInternalServerError)
