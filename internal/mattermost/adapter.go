@@ -18,6 +18,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/web"
 )
 
 // The adapter is the core's view of Mattermost.
@@ -108,7 +109,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 		o.Cursor = &MemoryCursor{}
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		o.HTTPClient = web.NewClient(30 * time.Second)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
