@@ -80,6 +80,31 @@ const (
 	UnknownSub    = "unknown_sub"    // {{.Command}} {{.Sub}}
 	NothingFound  = "nothing_found"
 	FormFailed    = "form.failed" // {{.Reason}}
+
+	// Answers to workflow steps: {{.Ticket}} and, where named, {{.Agent}} {{.Category}}
+	// {{.Tags}} {{.Priority}}.
+	StepClaimed     = "step.claimed"
+	StepAssigned    = "step.assigned"
+	StepTagged      = "step.tagged"
+	StepPriority    = "step.priority"
+	StepPending     = "step.pending"
+	StepResolved    = "step.resolved"
+	StepReopened    = "step.reopened"
+	StepClosed      = "step.closed"
+	AlreadyYours    = "step.already_yours"
+	AlreadyAssigned = "step.already_assigned"
+
+	QueueStatus = "queue.status" // see the English text for its arguments
+	ListLine    = "list.line"    // {{.Ticket}} {{.Status}} {{.Priority}} {{.Customer}} {{.Assignee}} {{.Age}} {{.Subject}}
+	ListMore    = "list.more"    // {{.More}}
+	ShowTags    = "show.tags"    // {{.Category}} {{.Tags}}
+	ShowRating  = "show.rating"  // {{.Score}} {{.Comment}}
+	ShowEntry   = "show.entry"   // {{.At}} {{.Name}} {{.Kind}} {{.Text}}
+	PeriodToday = "period.today"
+	PeriodDays  = "period.days" // {{.Days}}
+	StatsText   = "stats.text"  // see the English text for its arguments
+	StatsAgent  = "stats.agent" // {{.Name}} {{.Responses}} {{.Median}} {{.Resolved}} {{.Satisfaction}}
+	NoData      = "no_data"
 )
 
 // English is the default language's table.
@@ -166,6 +191,37 @@ var English = map[string]string{
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
 	NothingFound: "No tickets found.",
 	FormFailed:   "The form could not be opened ({{.Reason}}); please click again.",
+
+	StepClaimed:     "You claimed {{.Ticket}}.",
+	StepAssigned:    "{{.Ticket}} is assigned to {{.Agent}}.",
+	StepTagged:      "{{.Ticket}}: category {{.Category}}, tags {{.Tags}}, priority {{.Priority}}.",
+	StepPriority:    "{{.Ticket}} has priority {{.Priority}}.",
+	StepPending:     "{{.Ticket}} is waiting on the customer.",
+	StepResolved:    "{{.Ticket}} is resolved.",
+	StepReopened:    "{{.Ticket}} is open again.",
+	StepClosed:      "{{.Ticket}} is closed.",
+	AlreadyYours:    "{{.Ticket}} is already yours.",
+	AlreadyAssigned: "{{.Ticket}} is already assigned to {{.Agent}}.",
+
+	QueueStatus: `Queue: {{.Active}} active ({{.New}} new, {{.Open}} open, {{.Pending}} pending), {{.Unassigned}} unassigned; {{.Resolved}} resolved, {{.Closed}} closed.
+By priority: {{.Urgent}} urgent, {{.High}} high, {{.Normal}} normal, {{.Low}} low.
+{{if .Oldest}}Oldest waiting for an answer: {{.Oldest}} from {{.Customer}}, {{.Age}} old.{{else}}Nobody is waiting for a first answer.{{end}}`,
+	ListLine:    "{{.Ticket}} [{{.Status}}, {{.Priority}}] {{.Customer}} · {{.Assignee}} · {{.Age}} ago{{if .Subject}} · {{.Subject}}{{end}}",
+	ListMore:    "… and {{.More}} more",
+	ShowTags:    "Category {{.Category}}; tags {{.Tags}}",
+	ShowRating:  "Rated {{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",
+	ShowEntry:   "{{.At}} {{.Name}} ({{.Kind}}): {{.Text}}",
+	PeriodToday: "today",
+	PeriodDays:  "the last {{.Days}} days",
+	StatsText: `Statistics for {{.Period}}
+Opened: {{.Opened}} · now {{.New}} new, {{.Open}} open, {{.Pending}} pending, {{.Resolved}} resolved, {{.Closed}} closed
+First response: median {{.FRMedian}}, p90 {{.FRP90}} ({{.FRCount}} tickets)
+Resolution: median {{.ResMedian}}, p90 {{.ResP90}} ({{.ResCount}} tickets)
+{{if .Ratings}}Satisfaction: {{.Average}}/5 from {{.Ratings}} ratings (1★ {{.R1}} · 2★ {{.R2}} · 3★ {{.R3}} · 4★ {{.R4}} · 5★ {{.R5}}){{else}}Satisfaction: no ratings{{end}}{{if .Categories}}
+By category: {{.Categories}}{{end}}{{range .Agents}}
+• {{.}}{{end}}`,
+	StatsAgent: "{{.Name}}: {{.Responses}} first responses (median {{.Median}}), {{.Resolved}} resolved, satisfaction {{.Satisfaction}}",
+	NoData:     "–",
 }
 
 // Catalog renders texts of one language, falling back to English for missing entries.

@@ -18,12 +18,6 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 		}
 		return m
 	}
-	or := func(v, def string) string {
-		if v == "" {
-			return def
-		}
-		return v
-	}
 	none := r.text.Text(catalog.CardNone, nil)
 	customer := t.Customer.Label()
 	if t.Customer.ProfileURL != "" {

@@ -109,9 +109,13 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		if !r.isLead(who) {
 			return "", r.refuse(catalog.NotALead, map[string]any{"Command": cmd + " stats"})
 		}
-		from, to, label, ok := period(r.now(), args)
+		from, to, days, ok := period(r.now(), args)
 		if !ok {
 			return "", usage()
+		}
+		label := r.text.Text(catalog.PeriodToday, nil)
+		if days != "" {
+			label = r.text.Text(catalog.PeriodDays, map[string]any{"Days": days})
 		}
 		s, err := r.Stats(ctx, from, to)
 		if err != nil {
@@ -122,7 +126,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 				a.Name = r.who(ctx, p, desk.User{ID: id}).Label()
 			}
 		}
-		return s.Text(label), nil
+		return s.Text(r.text, label), nil
 	case "show":
 		t, err := r.loadTicket(ctx, id)
 		if err != nil {
@@ -190,18 +194,16 @@ func (r *Relay) queueStatus(ctx context.Context) (string, error) {
 			oldest = &active[i]
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Queue: %d active (%d new, %d open, %d pending), %d unassigned; %d resolved, %d closed.\n",
-		len(active), counts[desk.StatusNew], counts[desk.StatusOpen], counts[desk.StatusPending], unassigned,
-		counts[desk.StatusResolved], counts[desk.StatusClosed])
-	fmt.Fprintf(&b, "By priority: %d urgent, %d high, %d normal, %d low.\n",
-		byPriority[desk.PriorityUrgent], byPriority[desk.PriorityHigh], byPriority[desk.PriorityNormal], byPriority[desk.PriorityLow])
-	if oldest != nil {
-		fmt.Fprintf(&b, "Oldest waiting for an answer: %s from %s, %s old.", oldest.ID, oldest.Customer.Label(), age(r.now().Sub(oldest.CreatedAt)))
-	} else {
-		b.WriteString("Nobody is waiting for a first answer.")
+	args := map[string]any{
+		"Active": len(active), "New": counts[desk.StatusNew], "Open": counts[desk.StatusOpen], "Pending": counts[desk.StatusPending],
+		"Unassigned": unassigned, "Resolved": counts[desk.StatusResolved], "Closed": counts[desk.StatusClosed],
+		"Urgent": byPriority[desk.PriorityUrgent], "High": byPriority[desk.PriorityHigh],
+		"Normal": byPriority[desk.PriorityNormal], "Low": byPriority[desk.PriorityLow], "Oldest": "",
 	}
-	return b.String(), nil
+	if oldest != nil {
+		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), oldest.Customer.Label(), age(r.now().Sub(oldest.CreatedAt))
+	}
+	return r.text.Text(catalog.QueueStatus, args), nil
 }
 
 // list shows active tickets, or those in one status, mine or unassigned.
@@ -267,22 +269,25 @@ func (r *Relay) lines(lines []string) string {
 		return r.text.Text(catalog.NothingFound, nil)
 	}
 	if len(lines) > 50 {
-		return strings.Join(lines[:50], "\n") + fmt.Sprintf("\n… and %d more", len(lines)-50)
+		return strings.Join(lines[:50], "\n") + "\n" + r.text.Text(catalog.ListMore, map[string]any{"More": len(lines) - 50})
 	}
 	return strings.Join(lines, "\n")
 }
 
 // line is one ticket in a list.
 func (r *Relay) line(t desk.Ticket) string {
-	who := t.AssigneeName
-	if who == "" {
-		who = "unassigned"
+	return r.text.Text(catalog.ListLine, map[string]any{
+		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": t.Customer.Label(),
+		"Assignee": or(t.AssigneeName, r.text.Text(catalog.CardUnassigned, nil)), "Age": age(r.now().Sub(t.LastActivityAt)),
+		"Subject": t.Subject,
+	})
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
 	}
-	s := fmt.Sprintf("%s [%s, %s] %s · %s · %s ago", t.ID, t.Status, t.Priority, t.Customer.Label(), who, age(r.now().Sub(t.LastActivityAt)))
-	if t.Subject != "" {
-		s += " · " + t.Subject
-	}
-	return s
+	return v
 }
 
 // show is one ticket with its card's facts and its last history lines.
@@ -291,16 +296,12 @@ func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteString(r.line(t))
+	lines := []string{r.line(t)}
 	if t.Category != "" || len(t.Tags) > 0 {
-		fmt.Fprintf(&b, "\nCategory %s; tags %s", orNone(t.Category), orNone(strings.Join(t.Tags, ", ")))
+		lines = append(lines, r.text.Text(catalog.ShowTags, map[string]any{"Category": r.orNone(t.Category), "Tags": r.orNone(strings.Join(t.Tags, ", "))}))
 	}
 	if t.Rating != 0 {
-		fmt.Fprintf(&b, "\nRated %d/5", t.Rating)
-		if t.RatingComment != "" {
-			fmt.Fprintf(&b, ": “%s”", Defang(t.RatingComment))
-		}
+		lines = append(lines, r.text.Text(catalog.ShowRating, map[string]any{"Score": t.Rating, "Comment": Defang(t.RatingComment)}))
 	}
 	if len(entries) > 10 {
 		entries = entries[len(entries)-10:]
@@ -310,13 +311,13 @@ func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"
 		}
-		fmt.Fprintf(&b, "\n%s %s (%s): %s", e.At.Format("2006-01-02 15:04"), e.Name, e.Kind, Defang(text))
+		lines = append(lines, r.text.Text(catalog.ShowEntry, map[string]any{"At": e.At.Format("2006-01-02 15:04"), "Name": e.Name, "Kind": e.Kind, "Text": Defang(text)}))
 	}
-	return b.String(), nil
+	return strings.Join(lines, "\n"), nil
 }
 
-// period reads a statistics period ("today", "7d", "30d", …) ending now.
-func period(now time.Time, args []string) (from, to time.Time, label string, ok bool) {
+// period reads a statistics period ("today", "7d", "30d", …) ending now; days is "" for today.
+func period(now time.Time, args []string) (from, to time.Time, days string, ok bool) {
 	p := "7d"
 	if len(args) > 1 {
 		return from, to, "", false
@@ -328,14 +329,14 @@ func period(now time.Time, args []string) (from, to time.Time, label string, ok 
 	switch p {
 	case "today":
 		y, m, d := now.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, now.Location()), to, "today", true
+		return time.Date(y, m, d, 0, 0, 0, 0, now.Location()), to, "", true
 	case "week":
 		p = "7d"
 	case "month":
 		p = "30d"
 	}
 	if n, err := strconv.Atoi(strings.TrimSuffix(p, "d")); err == nil && strings.HasSuffix(p, "d") && n > 0 && n <= 3660 {
-		return now.Add(-time.Duration(n) * 24 * time.Hour), to, "the last " + strconv.Itoa(n) + " days", true
+		return now.Add(-time.Duration(n) * 24 * time.Hour), to, strconv.Itoa(n), true
 	}
 	return from, to, "", false
 }

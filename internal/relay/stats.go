@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -25,7 +26,7 @@ type Stats struct {
 	RatingSum     int
 	RatingCounts  [6]int // index = score 1..5
 
-	ByCategory map[string]int         // tickets opened in the period, by their category now
+	ByCategory map[string]int         // tickets opened in the period, by their category now ("" for none)
 	ByStatus   map[desk.Status]int64  // all tickets, by status now
 	ByAgent    map[string]*AgentStats // keyed by agent user ID
 }
@@ -119,7 +120,7 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
 	for _, t := range tickets {
-		s.ByCategory[orNone(t.Category)]++
+		s.ByCategory[t.Category]++
 	}
 	if s.ByStatus, err = r.store.CountByStatus(ctx); err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
@@ -133,55 +134,51 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 	return s, nil
 }
 
-// Text renders the statistics for chat.
-func (s *Stats) Text(label string) string {
-	var b strings.Builder
-	// d renders a statistic of a sample: "–" when there is no data, "<1s" for a real zero.
+// Text renders the statistics for chat, in the catalog's language.
+func (s *Stats) Text(c *catalog.Catalog, label string) string {
+	// d renders a statistic of a sample: no data, "<1s" for a real zero, or the duration.
 	d := func(ds Durations, x time.Duration) string {
 		switch {
 		case len(ds) == 0:
-			return "–"
+			return c.Text(catalog.NoData, nil)
 		case x < time.Second:
 			return "<1s"
 		}
 		return x.Round(time.Second).String()
 	}
-	fmt.Fprintf(&b, "Statistics for %s\n", label)
-	fmt.Fprintf(&b, "Opened: %d · now %d new, %d open, %d pending, %d resolved, %d closed\n", s.Opened,
-		s.ByStatus[desk.StatusNew], s.ByStatus[desk.StatusOpen], s.ByStatus[desk.StatusPending], s.ByStatus[desk.StatusResolved], s.ByStatus[desk.StatusClosed])
-	fmt.Fprintf(&b, "First response: median %s, p90 %s (%d tickets)\n", d(s.FirstResponse, s.FirstResponse.Median()), d(s.FirstResponse, s.FirstResponse.P90()), len(s.FirstResponse))
-	fmt.Fprintf(&b, "Resolution: median %s, p90 %s (%d tickets)\n", d(s.Resolution, s.Resolution.Median()), d(s.Resolution, s.Resolution.P90()), len(s.Resolution))
-	if s.Ratings > 0 {
-		fmt.Fprintf(&b, "Satisfaction: %.1f/5 from %d ratings (1★ %d · 2★ %d · 3★ %d · 4★ %d · 5★ %d)\n", s.Average(), s.Ratings,
-			s.RatingCounts[1], s.RatingCounts[2], s.RatingCounts[3], s.RatingCounts[4], s.RatingCounts[5])
-	} else {
-		b.WriteString("Satisfaction: no ratings\n")
+	cats := make([]string, 0, len(s.ByCategory))
+	for cat := range s.ByCategory {
+		cats = append(cats, cat)
 	}
-	if len(s.ByCategory) > 0 {
-		cats := make([]string, 0, len(s.ByCategory))
-		for c := range s.ByCategory {
-			cats = append(cats, c)
-		}
-		sort.Strings(cats)
-		for i, c := range cats {
-			cats[i] = fmt.Sprintf("%s %d", c, s.ByCategory[c])
-		}
-		fmt.Fprintf(&b, "By category: %s\n", strings.Join(cats, " · "))
+	sort.Strings(cats)
+	for i, cat := range cats {
+		cats[i] = fmt.Sprintf("%s %d", or(cat, c.Text(catalog.CardNone, nil)), s.ByCategory[cat])
 	}
-	agents := make([]string, 0, len(s.ByAgent))
+	ids := make([]string, 0, len(s.ByAgent))
 	for id := range s.ByAgent {
-		agents = append(agents, id)
+		ids = append(ids, id)
 	}
-	sort.Slice(agents, func(i, j int) bool { return s.ByAgent[agents[i]].Name < s.ByAgent[agents[j]].Name })
-	for _, id := range agents {
+	sort.Slice(ids, func(i, j int) bool { return s.ByAgent[ids[i]].Name < s.ByAgent[ids[j]].Name })
+	agents := make([]string, 0, len(ids))
+	for _, id := range ids {
 		a := s.ByAgent[id]
-		avg := "–"
+		avg := c.Text(catalog.NoData, nil)
 		if a.Ratings > 0 {
 			avg = fmt.Sprintf("%.1f/5", float64(a.RatingSum)/float64(a.Ratings))
 		}
-		fmt.Fprintf(&b, "• %s: %d first responses (median %s), %d resolved, satisfaction %s\n", a.Name, len(a.FirstResponse), d(a.FirstResponse, a.FirstResponse.Median()), a.Resolved, avg)
+		agents = append(agents, c.Text(catalog.StatsAgent, map[string]any{"Name": a.Name, "Responses": len(a.FirstResponse),
+			"Median": d(a.FirstResponse, a.FirstResponse.Median()), "Resolved": a.Resolved, "Satisfaction": avg}))
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return c.Text(catalog.StatsText, map[string]any{
+		"Period": label, "Opened": s.Opened,
+		"New": s.ByStatus[desk.StatusNew], "Open": s.ByStatus[desk.StatusOpen], "Pending": s.ByStatus[desk.StatusPending],
+		"Resolved": s.ByStatus[desk.StatusResolved], "Closed": s.ByStatus[desk.StatusClosed],
+		"FRMedian": d(s.FirstResponse, s.FirstResponse.Median()), "FRP90": d(s.FirstResponse, s.FirstResponse.P90()), "FRCount": len(s.FirstResponse),
+		"ResMedian": d(s.Resolution, s.Resolution.Median()), "ResP90": d(s.Resolution, s.Resolution.P90()), "ResCount": len(s.Resolution),
+		"Ratings": s.Ratings, "Average": fmt.Sprintf("%.1f", s.Average()),
+		"R1": s.RatingCounts[1], "R2": s.RatingCounts[2], "R3": s.RatingCounts[3], "R4": s.RatingCounts[4], "R5": s.RatingCounts[5],
+		"Categories": strings.Join(cats, " · "), "Agents": agents,
+	})
 }
 
 // ticketMetrics are the workflow's Prometheus metrics.

@@ -66,10 +66,10 @@ func (r *Relay) apply(ctx context.Context, p desk.Platform, q desk.Queued, t des
 	switch st.kind {
 	case "claim":
 		if t.Assignee == who.ID {
-			return "", r.refuse(catalog.Refused, map[string]any{"Reason": fmt.Sprintf("%s is already yours.", ticket)})
+			return "", r.refuse(catalog.AlreadyYours, args)
 		}
 		assign(who)
-		what = fmt.Sprintf("You claimed %s.", ticket)
+		what = r.text.Text(catalog.StepClaimed, args)
 	case "assign":
 		ok, err := p.IsAgent(ctx, st.agent.ID)
 		if err != nil {
@@ -79,10 +79,11 @@ func (r *Relay) apply(ctx context.Context, p desk.Platform, q desk.Queued, t des
 			return "", r.refuse(catalog.UserNotAgent, map[string]any{"User": st.agent.Label()})
 		}
 		if t.Assignee == st.agent.ID {
-			return "", r.refuse(catalog.Refused, map[string]any{"Reason": fmt.Sprintf("%s is already assigned to %s.", ticket, st.agent.Label())})
+			args["Agent"] = st.agent.Label()
+			return "", r.refuse(catalog.AlreadyAssigned, args)
 		}
 		assign(st.agent)
-		what = fmt.Sprintf("%s is assigned to %s.", ticket, st.agent.Label())
+		what = r.text.Text(catalog.StepAssigned, args)
 	case "tag":
 		if st.category != nil {
 			if *st.category != "" && !slices.Contains(r.opts.Categories, *st.category) {
@@ -103,20 +104,22 @@ func (r *Relay) apply(ctx context.Context, p desk.Platform, q desk.Queued, t des
 		if st.priority != "" {
 			t.Priority = st.priority
 		}
-		what = fmt.Sprintf("%s: category %s, tags %s, priority %s.", ticket, orNone(t.Category), orNone(strings.Join(t.Tags, ", ")), t.Priority)
+		args["Category"], args["Tags"], args["Priority"] = r.orNone(t.Category), r.orNone(strings.Join(t.Tags, ", ")), string(t.Priority)
+		what = r.text.Text(catalog.StepTagged, args)
 	case "priority":
 		if !st.priority.Valid() {
 			return "", r.refuse(catalog.BadPriority, map[string]any{"Value": string(st.priority), "Choices": joinPriorities()})
 		}
 		t.Priority = st.priority
-		what = fmt.Sprintf("%s has priority %s.", ticket, t.Priority)
+		args["Priority"] = string(t.Priority)
+		what = r.text.Text(catalog.StepPriority, args)
 	case "pending":
 		if t.Status == desk.StatusPending || t.Status == desk.StatusResolved {
 			return "", r.refuse(catalog.AlreadyStatus, args)
 		}
 		t.Status = desk.StatusPending
 		notice = catalog.NoticePending
-		what = fmt.Sprintf("%s is waiting on the customer.", ticket)
+		what = r.text.Text(catalog.StepPending, args)
 	case "resolve":
 		if t.Status == desk.StatusResolved {
 			return "", r.refuse(catalog.AlreadyStatus, args)
@@ -128,18 +131,18 @@ func (r *Relay) apply(ctx context.Context, p desk.Platform, q desk.Queued, t des
 		}
 		changes = append(changes, r.fact(desk.FactResolved, t, agent, int64(now.Sub(t.CreatedAt).Seconds())))
 		notice = catalog.NoticeResolved
-		what = fmt.Sprintf("%s is resolved.", ticket)
+		what = r.text.Text(catalog.StepResolved, args)
 	case "reopen":
 		if t.Status != desk.StatusResolved && t.Status != desk.StatusPending {
 			return "", r.refuse(catalog.CannotReopen, args)
 		}
 		t.Status = desk.StatusOpen
 		notice = catalog.TicketReopened
-		what = fmt.Sprintf("%s is open again.", ticket)
+		what = r.text.Text(catalog.StepReopened, args)
 	case "close":
 		t.Status, t.ClosedAt = desk.StatusClosed, now
 		notice = catalog.NoticeClosed
-		what = fmt.Sprintf("%s is closed.", ticket)
+		what = r.text.Text(catalog.StepClosed, args)
 	case "rate":
 		if who.ID != t.Customer.ID || (t.Status != desk.StatusResolved && t.Status != desk.StatusClosed) || t.Rating != 0 || st.rating < 1 || st.rating > 5 {
 			return "", r.refuse(catalog.RatingNotAllowed, args)
@@ -225,9 +228,10 @@ func (r *Relay) isLead(u desk.User) bool {
 	return false
 }
 
-func orNone(s string) string {
+// orNone is s, or the catalog's word for an empty value.
+func (r *Relay) orNone(s string) string {
 	if s == "" {
-		return "none"
+		return r.text.Text(catalog.CardNone, nil)
 	}
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/desktest"
 	"github.com/threadesk/threadesk/internal/relay"
@@ -459,7 +460,7 @@ func TestStatistics(t *testing.T) {
 	if a := s.ByAgent["A1"]; a == nil || a.Resolved != 2 || len(a.FirstResponse) != 3 || a.Name != "Agent A1" {
 		t.Errorf("agent A1 stats %+v", a)
 	}
-	if s.ByStatus[desk.StatusResolved] != 2 || s.ByStatus[desk.StatusOpen] != 1 || s.ByCategory["none"] != 3 {
+	if s.ByStatus[desk.StatusResolved] != 2 || s.ByStatus[desk.StatusOpen] != 1 || s.ByCategory[""] != 3 {
 		t.Errorf("by status %v, by category %v", s.ByStatus, s.ByCategory)
 	}
 	// A period before everything is empty.
@@ -473,13 +474,13 @@ func TestStatsText(t *testing.T) {
 	s := &relay.Stats{
 		Opened:        2,
 		FirstResponse: relay.Durations{0},
-		ByCategory:    map[string]int{"Billing": 1, "none": 1},
+		ByCategory:    map[string]int{"Billing": 1, "": 1},
 		ByStatus:      map[desk.Status]int64{desk.StatusOpen: 2},
 		ByAgent:       map[string]*relay.AgentStats{"A1": {Name: "Agent A1", FirstResponse: relay.Durations{0}}},
 	}
-	got := s.Text("today")
+	got := s.Text(catalog.Default, "today")
 	for _, want := range []string{"First response: median <1s, p90 <1s (1 tickets)", "Resolution: median –, p90 – (0 tickets)",
-		"By category: Billing 1 · none 1\n", "Satisfaction: no ratings", "• Agent A1: 1 first responses (median <1s)"} {
+		"By category: none 1 · Billing 1\n", "Satisfaction: no ratings", "• Agent A1: 1 first responses (median <1s)"} {
 		if !strings.Contains(got+"\n", want) {
 			t.Errorf("stats text lacks %q:\n%s", want, got)
 		}
