@@ -196,7 +196,6 @@ type bareResult struct {
 	p50, p99 time.Duration
 	ops      int
 	line     string
-	cpu      time.Duration // CPU time of the whole bare-relay process (load, app and mock)
 }
 
 var bareLine = regexp.MustCompile(`ops=(\d+) .*rate=([0-9.]+)/s p50=(\S+) p90=\S+ p99=(\S+)`)

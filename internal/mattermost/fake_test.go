@@ -17,8 +17,6 @@ const (
 	adminToken = mattermosttest.AdminToken
 )
 
-func newID() string { return mattermosttest.NewID() }
-
 func newFakeMM(t *testing.T) *fakeMM {
 	t.Helper()
 	return mattermosttest.New(t, "")
@@ -26,10 +24,10 @@ func newFakeMM(t *testing.T) *fakeMM {
 
 // world is the usual cast of the fake.
 type world struct {
-	team, triage, other *model.Channel
-	bot, admin          *model.User
-	customer, agent     *model.User
-	teamID              string
+	triage, other   *model.Channel
+	bot, admin      *model.User
+	customer, agent *model.User
+	teamID          string
 }
 
 func seed(f *fakeMM) world {
