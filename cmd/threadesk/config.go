@@ -96,9 +96,6 @@ func (c Config) Check() error {
 		if c.MattermostTeam == "" || c.MattermostTriageChannel == "" {
 			problems = append(problems, "MATTERMOST_TEAM and MATTERMOST_TRIAGE_CHANNEL are required with MATTERMOST_URL")
 		}
-		if c.PublicURL == "" {
-			problems = append(problems, "PUBLIC_URL is required with Mattermost: buttons and dialogs call the app there")
-		}
 	}
 	if !c.Sandbox() && c.RedisURL == "" && !c.RedisEphemeral {
 		problems = append(problems, "REDIS_URL is required when a platform is configured: without it tickets are forgotten on restart (set REDIS_EPHEMERAL=true to accept that)")

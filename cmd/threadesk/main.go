@@ -108,6 +108,24 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	m.Addr = l.Addr()
+	m.URL = cfg.BaseURL(m.Addr)
+	// Listening starts now, so that the platforms can be told the app's address; requests
+	// wait in the listen queue until the server is ready below.
+	m.closers = append(m.closers, func() error {
+		if m.server == nil {
+			return l.Close()
+		}
+		return nil
+	})
+	if cfg.PublicURL == "" && cfg.MattermostEnabled() {
+		m.Log.Warn("PUBLIC_URL is not set: Mattermost buttons and dialogs will call the app at this URL, which works only when Mattermost runs on this host", "url", m.URL)
+	}
+
 	// The core and the platforms need each other: platforms hand events to the core, the core
 	// sends through the platforms. ingester breaks the cycle until the core exists.
 	in := &ingester{}
@@ -122,7 +140,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.SlackEnabled() {
 		a, err := slack.New(slack.Config{
 			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
-			TriageChannel: cfg.SlackTriageChannel, APIURL: cfg.SlackAPIURL, PublicURL: cfg.PublicURL,
+			TriageChannel: cfg.SlackTriageChannel, APIURL: cfg.SlackAPIURL, PublicURL: m.URL,
 			PostRate: cfg.SlackPostRate, PostBurst: cfg.SlackPostBurst,
 		}, in, m.Log)
 		if err != nil {
@@ -146,7 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 		a, err := mattermost.New(mattermost.Config{
 			URL: cfg.MattermostURL, Token: cfg.MattermostToken, Team: cfg.MattermostTeam,
 			TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
-			PublicURL: cfg.PublicURL, Secret: secret,
+			PublicURL: m.URL, Secret: secret,
 			PostRate: cfg.MattermostPostRate, PostBurst: cfg.MattermostPostBurst,
 		}, in, m.Log, mattermost.Options{Cursor: storeCursor{store, "mattermost"}})
 		if err != nil {
@@ -194,12 +212,6 @@ func (m *Main) Run(ctx context.Context) error {
 		srv.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusFound), web.Route{})
 	}
 
-	l, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-	}
-	m.Addr = l.Addr()
-	m.URL = cfg.BaseURL(m.Addr)
 	m.server = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
