@@ -160,7 +160,7 @@ func TestMattermostTriage(t *testing.T) {
 	// Claiming again is refused; the bot may not post ephemeral messages, so the refusal is a
 	// reply in the card's thread that mentions the agent.
 	w.click(t, w.Agent.Id, w.Post(card.Id), "claim", "1")
-	w.waitPost(t, w.Triage.Id, card.Id, "@alex ⛔ #1 is already yours.")
+	w.waitPost(t, w.Triage.Id, card.Id, "@alex #1 is already yours.")
 
 	// Tag dialog: category, tags and priority.
 	w.click(t, w.Agent.Id, w.Post(card.Id), "tag", "1")

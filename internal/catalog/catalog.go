@@ -63,7 +63,6 @@ const (
 	RatingNotAllowed = "rating.not_allowed" // customer: {{.Ticket}}
 
 	Done          = "done"           // agent: {{.What}}
-	Refused       = "refused"        // agent: {{.Reason}}
 	NotAnAgent    = "not_an_agent"   // {{.Command}}
 	NotALead      = "not_a_lead"     // {{.Command}}
 	NoSuchTicket  = "no_such_ticket" // {{.Ticket}}
@@ -162,7 +161,6 @@ var English = map[string]string{
 	RatingNotAllowed: "Ticket {{.Ticket}} cannot be rated now.",
 
 	Done:          "✅ {{.What}}",
-	Refused:       "⛔ {{.Reason}}",
 	NotAnAgent:    "{{.Command}} is for support agents (members of the triage channel). To get help, just write your question here.",
 	NotALead:      "Only leads (the LEADS setting) may use {{.Command}}.",
 	NoSuchTicket:  "There is no ticket {{.Ticket}}.",
