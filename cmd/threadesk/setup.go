@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -39,7 +40,7 @@ README). Commands:
 func subcommand(name string, args []string) int {
 	switch name {
 	case "mattermost-setup":
-		return mattermostSetup(os.Stdout)
+		return mattermostSetup(os.Stdout, os.Stderr)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0
@@ -48,11 +49,18 @@ func subcommand(name string, args []string) int {
 	return 2
 }
 
-func mattermostSetup(out *os.File) int {
+func mattermostSetup(out, errs io.Writer) int {
 	var c setupConfig
 	if err := envconfig.Process("", &c); err != nil {
-		fmt.Fprintln(os.Stderr, "threadesk mattermost-setup:", err)
+		fmt.Fprintln(errs, "threadesk mattermost-setup:", err)
 		return 2
+	}
+	for _, s := range [][2]string{{"MATTERMOST_URL", c.URL}, {"MATTERMOST_ADMIN_TOKEN", c.AdminToken},
+		{"MATTERMOST_TEAM", c.Team}, {"MATTERMOST_TRIAGE_CHANNEL", c.TriageChannel}, {"PUBLIC_URL", c.PublicURL}} {
+		if strings.TrimSpace(s[1]) == "" {
+			fmt.Fprintf(errs, "threadesk mattermost-setup: %s is required\n", s[0])
+			return 2
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -62,7 +70,7 @@ func mattermostSetup(out *os.File) int {
 	}
 	res, err := mattermost.Setup(ctx, cfg)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "threadesk mattermost-setup:", err)
+		fmt.Fprintln(errs, "threadesk mattermost-setup:", err)
 		return 1
 	}
 	fmt.Fprintln(out, "# Threadesk is set up on Mattermost. Run it with these settings (and REDIS_URL):")
