@@ -14,7 +14,7 @@ import (
 )
 
 // encodeFact writes a fact as a sorted-set member "ticket|agent|value": about 20 bytes, so a
-// ticket's four facts cost some 250 bytes of Redis with the set's overhead. Each fact happens
+// ticket's four facts cost about 500 bytes of Redis with the sorted sets' overhead. Each fact happens
 // once per ticket (a re-resolution records a second one), so members do not collide.
 func encodeFact(f desk.Fact) string {
 	return strconv.FormatInt(int64(f.Ticket), 10) + "|" + f.Agent + "|" + strconv.FormatInt(f.Value, 10)
