@@ -110,6 +110,14 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	if t.Status == "" {
 		t.Status = desk.StatusNew
 	}
+	// Nearly every message belongs to a ticket that is already open: find it with the small
+	// read script first, and send the whole new ticket only when one has to be made (the
+	// opening script checks again, atomically).
+	if cur, err := s.CustomerTicket(ctx, t.Platform, t.Customer.ID); err == nil && cur.Status != desk.StatusClosed {
+		return cur, false, nil
+	} else if err != nil && !errors.Is(err, desk.ErrNotFound) {
+		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
+	}
 	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq()}
 	if t.ThreadID != "" {
 		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
