@@ -154,8 +154,7 @@ func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisA
 		"SLACK_SIGNING_SECRET="+signingSecret,
 		"SLACK_TRIAGE_CHANNEL="+mockTriage,
 		"SLACK_API_URL="+mockURL,
-		// No per-channel pacing: the mock has no rate limit. SLACK_POST_RATE=0 would mean the
-		// adapter's default (1/s), so the pace is set far above anything reachable instead.
+		// No per-channel pacing: the mock has no rate limit.
 		"SLACK_POST_RATE="+unpacedRate,
 		"SLACK_POST_BURST="+unpacedBurst,
 		"QUEUE_SHARDS="+strconv.Itoa(shards),
@@ -186,7 +185,7 @@ func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisA
 
 // The pace given to the relay: effectively none.
 const (
-	unpacedRate  = "1000000000"
+	unpacedRate  = "0"
 	unpacedBurst = "1000000"
 )
 

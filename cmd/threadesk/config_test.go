@@ -213,3 +213,11 @@ func TestConfigBaseURL(t *testing.T) {
 		})
 	}
 }
+
+func TestPaceSetting(t *testing.T) {
+	for in, want := range map[float64]float64{0: -1, 1: 1, 0.5: 0.5} {
+		if got := paceSetting(in); got != want {
+			t.Errorf("paceSetting(%v) = %v, want %v", in, got, want)
+		}
+	}
+}

@@ -141,7 +141,7 @@ func (m *Main) Run(ctx context.Context) error {
 		a, err := slack.New(slack.Config{
 			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
 			TriageChannel: cfg.SlackTriageChannel, APIURL: cfg.SlackAPIURL, PublicURL: m.URL,
-			PostRate: cfg.SlackPostRate, PostBurst: cfg.SlackPostBurst,
+			PostRate: paceSetting(cfg.SlackPostRate), PostBurst: cfg.SlackPostBurst,
 		}, in, m.Log)
 		if err != nil {
 			return err
@@ -165,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 			URL: cfg.MattermostURL, Token: cfg.MattermostToken, Team: cfg.MattermostTeam,
 			TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
 			PublicURL: m.URL, Secret: secret,
-			PostRate: cfg.MattermostPostRate, PostBurst: cfg.MattermostPostBurst,
+			PostRate: paceSetting(cfg.MattermostPostRate), PostBurst: cfg.MattermostPostBurst,
 		}, in, m.Log, mattermost.Options{Cursor: storeCursor{store, "mattermost"}})
 		if err != nil {
 			return err
@@ -291,6 +291,15 @@ func (m *Main) Close() error {
 		m.embedded.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// paceSetting turns a post rate setting into the adapters' terms: there a zero rate means
+// "the platform's default", while a setting of 0 means no pacing, which they take as negative.
+func paceSetting(perSecond float64) float64 {
+	if perSecond == 0 {
+		return -1
+	}
+	return perSecond
 }
 
 // storeCursor keeps a platform's high-water mark in the store.

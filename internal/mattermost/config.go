@@ -31,7 +31,8 @@ type Config struct {
 	Secret []byte
 
 	// PostRate and PostBurst are the pacing the core applies per channel (Limits). Mattermost's
-	// API rate limit defaults to 10 requests per second per token.
+	// API rate limit defaults to 10 requests per second per token. Zero means the default, a
+	// negative rate no pacing.
 	PostRate  float64
 	PostBurst int
 	// MaxText is the longest post in runes; Mattermost allows 16383.

@@ -43,7 +43,7 @@ type Config struct {
 	APIURL        string // SLACK_API_URL; DefaultAPIURL when empty
 	PublicURL     string // PUBLIC_URL, where Slack reaches the app's HTTP endpoints
 
-	PostRate  float64 // messages per second per channel; DefaultPostRate when 0
+	PostRate  float64 // messages per second per channel; DefaultPostRate when 0, unpaced when negative
 	PostBurst int     // burst per channel; DefaultPostBurst when 0
 
 	// HTTPClient is used for every call to Slack; tests and proxies set it. A client with a
