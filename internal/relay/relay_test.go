@@ -511,3 +511,37 @@ func TestIntakeSlowsDownWhenAShardFallsBehind(t *testing.T) {
 	}
 	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello", "msg 1", "msg 2", "msg 3", "msg 4", "msg 5"})
 }
+
+// poisonStore refuses, as invalid, any change that links the message "poison".
+type poisonStore struct{ desk.Store }
+
+func (s poisonStore) Apply(ctx context.Context, changes ...desk.Change) error {
+	for _, c := range changes {
+		if l, ok := c.(desk.PutLink); ok && l.Link.Source.ID == "poison" {
+			return desk.Errorf(desk.EINVALID, "refused")
+		}
+	}
+	return s.Store.Apply(ctx, changes...)
+}
+
+func TestAnEventThatCannotBeHandledDoesNotBlockTheCustomer(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.stop()
+	h.opts.Store = poisonStore{h.store}
+	h.start()
+	h.ingest(say("U1", "m1", "hello"))
+	tk := h.ticketOf("U1")
+	h.ingest(say("U1", "poison", "this one cannot be recorded"))
+	h.ingest(say("U1", "m3", "still there?"))
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 3 })
+	var got []string
+	for _, m := range h.p.Messages("C-TRIAGE", tk.ThreadID) {
+		got = append(got, m.Text)
+	}
+	if fmt.Sprint(got) != fmt.Sprint([]string{"hello", "this one cannot be recorded", "still there?"}) {
+		t.Errorf("thread = %q: the customer's next message must get through", got)
+	}
+	if n, _ := h.store.QueueDepth(context.Background()); n != 0 {
+		t.Errorf("queue depth %d, want the poisoned event set aside", n)
+	}
+}

@@ -92,6 +92,14 @@ func (r *Relay) handleUntilDone(ctx context.Context, q desk.Queued) bool {
 		if errors.Is(err, errStopping) || ctx.Err() != nil {
 			return false
 		}
+		if poisoned(err) {
+			// Handling it again would fail the same way and hold up the customer's later
+			// events for ever: it is logged, counted and set aside.
+			r.log.Error("event cannot be handled; dropped", "platform", q.Event.Platform, "event", q.Event.ID, "kind", q.Event.Kind, "err", err)
+			if r.drop(ctx, q, "unprocessable") == nil {
+				return true
+			}
+		}
 		r.log.Warn("event not handled yet; retrying", "platform", q.Event.Platform, "event", q.Event.ID,
 			"kind", q.Event.Kind, "attempt", attempt+1, "err", err)
 		if r.wait(ctx, jitter(backoff)) != nil {
@@ -135,4 +143,14 @@ func queuedAt(entry string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(n), true
+}
+
+// poisoned reports whether an event failed for a reason no retry can cure: the store refused
+// its effects as invalid, as opposed to being unreachable.
+func poisoned(err error) bool {
+	switch desk.ErrorCode(err) {
+	case desk.EINVALID, desk.ECONFLICT, desk.ETOOLARGE:
+		return true
+	}
+	return false
 }
