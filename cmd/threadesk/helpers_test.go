@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kelseyhightower/envconfig"
 	"io"
 	"log/slog"
 	"net/http"
@@ -389,4 +390,15 @@ func (r *redisServer) kill() {
 		_ = r.watchdog.Wait()
 		r.watchdog = nil
 	}
+}
+
+// defaultConfig is Config with the default of every setting, whatever the environment holds:
+// the settings are read under a prefix no variable has.
+func defaultConfig(t *testing.T) Config {
+	t.Helper()
+	var c Config
+	if err := envconfig.Process("threadesk_test_defaults_only", &c); err != nil {
+		t.Fatalf("default settings: %v", err)
+	}
+	return c
 }

@@ -58,31 +58,21 @@ func mmConfig(t *testing.T, w *mmWorld) Config {
 		t.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cfg := Config{
-		HTTPAddr:                addr,
-		PublicURL:               "http://" + addr,
-		RedisURL:                "redis://" + redistest.Addr(t),
-		RedisPrefix:             redistest.Prefix(t),
-		MattermostURL:           w.URL,
-		MattermostToken:         mattermosttest.BotToken,
-		MattermostTeam:          "support",
-		MattermostTriageChannel: "triage",
-		MattermostCommandToken:  "other-token, " + mmCommandToken,
-		InternalNotePrefix:      "//",
-		DeskCommand:             "/desk",
-		Categories:              []string{"General", "Billing", "Technical", "Account"},
-		InstanceName:            "threadesk",
-		QueueShards:             8,
-		SlackPostRate:           1,
-		SlackPostBurst:          4,
-		MattermostPostRate:      10,
-		MattermostPostBurst:     10,
-		DeliveryGiveUpAfter:     time.Minute,
-		MaxFileMB:               10,
-		ShutdownTimeout:         10 * time.Second,
-		LogLevel:                "warn",
-		LogFormat:               "text",
-	}
+	cfg := defaultConfig(t)
+	cfg.HTTPAddr = addr
+	cfg.PublicURL = "http://" + addr
+	cfg.RedisURL = "redis://" + redistest.Addr(t)
+	cfg.RedisPrefix = redistest.Prefix(t)
+	cfg.MattermostURL = w.URL
+	cfg.MattermostToken = mattermosttest.BotToken
+	cfg.MattermostTeam = "support"
+	cfg.MattermostTriageChannel = "triage"
+	cfg.MattermostCommandToken = "other-token, " + mmCommandToken
+	cfg.QueueShards = 8
+	cfg.DeliveryGiveUpAfter = time.Minute
+	cfg.MaxFileMB = 10
+	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.LogLevel = "warn"
 	if err := cfg.Check(); err != nil {
 		t.Fatalf("config: %v", err)
 	}

@@ -60,29 +60,21 @@ func slackWorkspace(t *testing.T, customers int) *slacktest.Server {
 // Slack, with the test's own Redis prefix and a free port.
 func slackConfig(t *testing.T, fake *slacktest.Server) Config {
 	t.Helper()
-	cfg := Config{
-		HTTPAddr:            "127.0.0.1:0",
-		RedisURL:            "redis://" + redistest.Addr(t),
-		RedisPrefix:         redistest.Prefix(t),
-		SlackBotToken:       slacktest.BotToken,
-		SlackSigningSecret:  slackSecret,
-		SlackTriageChannel:  "#triage",
-		SlackAPIURL:         fake.APIURL(),
-		InternalNotePrefix:  "//",
-		DeskCommand:         "/desk",
-		Categories:          []string{"General", "Billing", "Technical", "Account"},
-		InstanceName:        "threadesk",
-		QueueShards:         4,
-		SlackPostRate:       1000,
-		SlackPostBurst:      1000,
-		MattermostPostRate:  10,
-		MattermostPostBurst: 10,
-		DeliveryGiveUpAfter: time.Minute,
-		MaxFileMB:           10,
-		ShutdownTimeout:     10 * time.Second,
-		LogLevel:            "warn",
-		LogFormat:           "text",
-	}
+	cfg := defaultConfig(t)
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.RedisURL = "redis://" + redistest.Addr(t)
+	cfg.RedisPrefix = redistest.Prefix(t)
+	cfg.SlackBotToken = slacktest.BotToken
+	cfg.SlackSigningSecret = slackSecret
+	cfg.SlackTriageChannel = "#triage"
+	cfg.SlackAPIURL = fake.APIURL()
+	cfg.QueueShards = 4
+	cfg.SlackPostRate = 1000
+	cfg.SlackPostBurst = 1000
+	cfg.DeliveryGiveUpAfter = time.Minute
+	cfg.MaxFileMB = 10
+	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.LogLevel = "warn"
 	if err := cfg.Check(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
