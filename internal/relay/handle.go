@@ -267,17 +267,27 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 	return parts, fileRefs, nil
 }
 
+// linkOf finds what the event's message was mirrored as; found is false (and the event is
+// dropped as unknown_message) when it was never mirrored, for example when it predates the app.
+func (r *Relay) linkOf(ctx context.Context, p desk.Platform, q desk.Queued) (link desk.Link, found bool, err error) {
+	src := desk.MessageRef{Channel: q.Event.Channel, ID: q.Event.Message}
+	link, err = r.store.Link(ctx, p.Name(), src)
+	if errors.Is(err, desk.ErrNotFound) {
+		return link, false, r.drop(ctx, q, "unknown_message")
+	}
+	if err != nil {
+		return link, false, fmt.Errorf("find copy of message %s: %w", src.ID, err)
+	}
+	return link, true, nil
+}
+
 // edit mirrors an edited message: each part of its copy is updated, new parts are added and
 // parts no longer needed are deleted.
 func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
-	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
-	link, err := r.store.Link(ctx, p.Name(), src)
-	if errors.Is(err, desk.ErrNotFound) {
-		return r.drop(ctx, q, "unknown_message")
-	}
-	if err != nil {
-		return fmt.Errorf("find copy of edited message: %w", err)
+	link, found, err := r.linkOf(ctx, p, q)
+	if !found {
+		return err
 	}
 	author := r.who(ctx, p, ev.User)
 	entry := desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "edit", Author: author.ID, Name: author.Label(), Text: ev.Text}}
@@ -300,23 +310,22 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	for i, part := range parts {
 		m := to
 		m.Text, m.Key = part, partKey(ev, "t", i)
+		var ref desk.MessageRef
 		if i < len(link.Parts) {
-			ref := link.Parts[i]
-			if err := r.do(ctx, p, ref.Channel, func() error { return p.Update(ctx, ref, m) }); aborted(err) {
-				return err
-			} else if err != nil {
-				r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, failedNotice(link.Kind), reason(err))
-				return r.ack(ctx, q, entry)
-			}
-			refs = append(refs, ref)
-			continue
+			ref = link.Parts[i]
+			err = r.do(ctx, p, ref.Channel, func() error { return p.Update(ctx, ref, m) })
+		} else {
+			ref, err = r.post(ctx, p, m, q.Redelivered)
 		}
-		ref, err := r.post(ctx, p, m, q.Redelivered)
 		if aborted(err) {
 			return err
-		} else if err != nil {
-			r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, failedNotice(link.Kind), reason(err))
-			break
+		}
+		if err != nil {
+			// The copy keeps its old parts from here on, still linked so that a later edit or
+			// deletion reaches them.
+			r.failed(ctx, p, q, desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, failedNotice(link.Kind), reason(err))
+			link.Parts = append(refs, link.Parts[min(i, len(link.Parts)):]...)
+			return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
 		}
 		refs = append(refs, ref)
 	}
@@ -334,13 +343,9 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 // remove mirrors a deleted message: its copies are deleted too.
 func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
-	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
-	link, err := r.store.Link(ctx, p.Name(), src)
-	if errors.Is(err, desk.ErrNotFound) {
-		return r.drop(ctx, q, "unknown_message")
-	}
-	if err != nil {
-		return fmt.Errorf("find copy of deleted message: %w", err)
+	link, found, err := r.linkOf(ctx, p, q)
+	if !found {
+		return err
 	}
 	for _, ref := range append(link.Parts, link.Files...) {
 		if err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) }); aborted(err) {
@@ -351,7 +356,7 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 	}
 	author := r.who(ctx, p, ev.User)
 	return r.ack(ctx, q,
-		desk.DropLink{Platform: p.Name(), Source: src},
+		desk.DropLink{Platform: p.Name(), Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}},
 		desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "delete", Author: author.ID, Name: author.Label()}},
 	)
 }

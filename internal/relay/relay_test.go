@@ -545,3 +545,34 @@ func TestAnEventThatCannotBeHandledDoesNotBlockTheCustomer(t *testing.T) {
 		t.Errorf("queue depth %d, want the poisoned event set aside", n)
 	}
 }
+
+func TestAFailedEditKeepsTheCopyLinked(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "first version"))
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"first version"})
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "update" && c.Channel == "C-TRIAGE" && strings.HasPrefix(c.Key, "e:edit") {
+			return &desk.DeliveryError{Op: "chat.update", Reason: "cant_update_message"}
+		}
+		return nil
+	})
+	h.ingest(desk.Event{ID: "edit1", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "m1", Text: "second version"})
+	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m1"}, desk.MarkFailed)
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"first version"})
+	// The customer is told, in the DM, why.
+	told := h.p.Wait(5*time.Second, func() bool {
+		for _, m := range h.p.Messages("D-U1", "") {
+			if strings.Contains(m.Text, "cant_update_message") {
+				return true
+			}
+		}
+		return false
+	})
+	if !told {
+		t.Errorf("the customer was not told why the edit failed")
+	}
+	// Deleting the message still deletes its copy.
+	h.ingest(desk.Event{ID: "del1", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "m1"})
+	h.waitTexts("C-TRIAGE", tk.ThreadID, nil)
+}
