@@ -166,7 +166,7 @@ func (m *Main) Run(ctx context.Context) error {
 			TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
 			PublicURL: m.URL, Secret: secret,
 			PostRate: paceSetting(cfg.MattermostPostRate), PostBurst: cfg.MattermostPostBurst,
-		}, in, m.Log, mattermost.Options{Cursor: storeCursor{store, "mattermost"}})
+		}, in, m.Log, mattermost.Options{Cursor: storeCursor{store, "mattermost"}, ActiveDMs: openTicketDMs(store, "mattermost")})
 		if err != nil {
 			return err
 		}
@@ -300,6 +300,23 @@ func paceSetting(perSecond float64) float64 {
 		return -1
 	}
 	return perSecond
+}
+
+// openTicketDMs lists the DM channels of a platform's tickets that are not resolved or closed.
+func openTicketDMs(store *redisstore.Store, platform string) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		ts, err := store.Tickets(ctx, []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}, 0)
+		if err != nil {
+			return nil, err
+		}
+		var dms []string
+		for _, t := range ts {
+			if t.Platform == platform && t.DMChannel != "" {
+				dms = append(dms, t.DMChannel)
+			}
+		}
+		return dms, nil
+	}
 }
 
 // storeCursor keeps a platform's high-water mark in the store.

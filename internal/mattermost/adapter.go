@@ -36,6 +36,7 @@ type Adapter struct {
 	client *model.Client4
 	http   *http.Client
 	cursor Cursor
+	active func(ctx context.Context) ([]string, error)
 	now    func() time.Time
 
 	// Set by Start.
@@ -86,6 +87,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now tells the time; nil uses time.Now.
 	Now func() time.Time
+	// ActiveDMs, when set, names DM channels every catch-up reads whether or not they have a
+	// newer post (the DMs of open tickets), so that an edit or deletion made there while the
+	// app was away is not missed.
+	ActiveDMs func(ctx context.Context) ([]string, error)
 }
 
 // New checks cfg and returns an Adapter that hands events to in. It makes no network call;
@@ -127,6 +132,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 		http:     o.HTTPClient,
 		cursor:   o.Cursor,
 		now:      o.Now,
+		active:   o.ActiveDMs,
 		chanType: map[string]model.ChannelType{},
 		users:    map[string]cachedUser{},
 		clicks:   map[string]click{},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -256,6 +257,57 @@ func TestTranslateDrops(t *testing.T) {
 			}
 			if reason == "" && (ev.Kind != desk.CustomerEdit || ev.ID != "p6:5") {
 				t.Errorf("event = %+v", ev)
+			}
+		})
+	}
+}
+
+func TestCatchUpReadsTheDMsOfOpenTickets(t *testing.T) {
+	for _, withActive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("active DMs %t", withActive), func(t *testing.T) {
+			f := newFakeMM(t)
+			w := seed(f)
+			in := newIngester()
+			dm := f.DM(w.bot.Id, w.customer.Id)
+			cfg := testConfig(f)
+			cfg.CatchUpOverlap = time.Millisecond
+			var opts Options
+			if withActive {
+				opts.ActiveDMs = func(context.Context) ([]string, error) { return []string{dm.Id}, nil }
+			}
+			a := started(t, f, cfg, in, opts)
+			card, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #1", Key: "card"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			early := f.UserPost(w.customer.Id, dm.Id, "", "my pasword")
+			waitEvent(t, in, early.Id)
+			time.Sleep(20 * time.Millisecond)
+			later := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "which one?") // moves the mark on
+			waitEvent(t, in, later.Id)
+
+			f.Mu.Lock()
+			dialled := f.SocketsDialled
+			f.Mu.Unlock()
+			f.DropSockets(true)
+			waitFor(t, "a refused reconnect", func() bool {
+				f.Mu.Lock()
+				defer f.Mu.Unlock()
+				return f.SocketsDialled > dialled
+			})
+			// While the app is cut off, the customer only edits: the DM gets no newer post.
+			e := f.UserEdit(early.Id, "my password")
+			f.AllowSockets()
+			waitFor(t, "the WebSocket to come back", func() bool { return f.SocketCount() > 0 })
+			edit := fmt.Sprintf("%s:%d", early.Id, e.EditAt)
+			if withActive {
+				waitEvent(t, in, edit)
+				return
+			}
+			// Without the list of open tickets' DMs, this is the one change a catch-up misses.
+			time.Sleep(300 * time.Millisecond)
+			if _, attempts, _ := in.snapshot(); attempts[edit] != 0 {
+				t.Errorf("the edit was caught up without the open tickets' DMs; the test no longer shows the gap")
 			}
 		})
 	}

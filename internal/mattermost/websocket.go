@@ -212,12 +212,29 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list the bot's channels: %w", deliveryError("users.teams.channels", resp, err))
 	}
+	seen := map[string]bool{a.triageID: true}
 	for _, ch := range chans {
-		// Only direct channels with posts since the mark: edits and deletions in a DM with
-		// no newer post are the one thing a catch-up does not see.
+		// Direct channels with posts since the mark; reading every DM the bot ever had would
+		// make each reconnect cost thousands of calls.
 		if ch.Type == model.ChannelTypeDirect && max(ch.LastPostAt, ch.LastRootPostAt) > since {
 			targets = append(targets, target{ch.Id, ch.Type})
+			seen[ch.Id] = true
 			a.rememberChannel(ch.Id, ch.Type)
+		}
+	}
+	if a.active != nil {
+		// Edits and deletions do not move a channel's last post time: the DMs of open tickets
+		// are read whatever their last post.
+		ids, err := a.active(ctx)
+		if err != nil {
+			return fmt.Errorf("list the DMs of open tickets: %w", err)
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				targets = append(targets, target{id, model.ChannelTypeDirect})
+				a.rememberChannel(id, model.ChannelTypeDirect)
+			}
 		}
 	}
 
