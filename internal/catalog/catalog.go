@@ -77,6 +77,7 @@ const (
 	UsageOf       = "usage.of"       // {{.Command}} {{.Usage}}: one subcommand's usage
 	CustomerHelp  = "help.customer"  // {{.Command}}
 	UnknownSub    = "unknown_sub"    // {{.Command}} {{.Sub}}
+	UnknownCmd    = "unknown_cmd"    // {{.Name}} {{.Command}}
 	NothingFound  = "nothing_found"
 	FormFailed    = "form.failed" // {{.Reason}}
 
@@ -187,6 +188,7 @@ var English = map[string]string{
 	UsageOf:      "Usage: {{.Command}} {{.Usage}}",
 	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
+	UnknownCmd:   "Unknown command {{.Name}}: this app answers {{.Command}}. Try {{.Command}} help.",
 	NothingFound: "No tickets found.",
 	FormFailed:   "The form could not be opened ({{.Reason}}); please click again.",
 

@@ -64,6 +64,7 @@ func (a *Adapter) CommandHandler() http.Handler {
 			User:     desk.User{ID: f.Get("user_id"), Name: f.Get("user_name")},
 			Channel:  f.Get("channel_id"),
 			Text:     strings.TrimSpace(f.Get("text")),
+			Action:   commandName(f.Get("command")),
 			Trigger:  f.Get("trigger_id"),
 			Reply:    f.Get("response_url"),
 		}
@@ -264,4 +265,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// commandName is the slash command as typed ("/desk"); Mattermost sends it with or without
+// the slash depending on the version.
+func commandName(c string) string {
+	if c == "" || strings.HasPrefix(c, "/") {
+		return c
+	}
+	return "/" + c
 }

@@ -62,6 +62,11 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 	ev := q.Event
 	args := strings.Fields(ev.Text)
 	cmd := r.opts.Command
+	if ev.Action != "" && ev.Action != cmd {
+		// The platform routed another slash command here (a second command pointing at the
+		// app, or DESK_COMMAND not matching the platform's configuration).
+		return r.text.Text(catalog.UnknownCmd, map[string]any{"Name": ev.Action, "Command": cmd}), nil
+	}
 	sub := "help"
 	if len(args) > 0 {
 		sub = strings.ToLower(args[0])

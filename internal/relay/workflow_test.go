@@ -417,6 +417,14 @@ func TestCommands(t *testing.T) {
 		{"A1", "C-TRIAGE", "stats 30d", []string{"Statistics for the last 30 days", "Opened: 2"}},
 		{"A1", "C-TRIAGE", "stats forever", []string{"Usage: /desk stats"}},
 	}
+	t.Run("another slash command", func(t *testing.T) {
+		before := len(d.answers("A1"))
+		d.ingest(desk.Event{ID: nextID("cmd"), Kind: desk.CommandRun, User: desk.User{ID: "A1"}, Channel: "C-TRIAGE", Action: "/helpdesk", Text: "claim 1"})
+		d.p.Wait(5*time.Second, func() bool { return len(d.answers("A1")) > before })
+		if a := d.answers("A1"); len(a) <= before || !strings.Contains(a[before], "Unknown command /helpdesk") {
+			t.Errorf("answers = %q", a[before:])
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.who+" "+tt.text, func(t *testing.T) {
 			got := d.command(tt.who, tt.channel, tt.text)
