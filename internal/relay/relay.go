@@ -64,7 +64,7 @@ type Options struct {
 	// catch up before answering, so that a flood is paced at the rate the relay delivers
 	// instead of piling up. Platforms allow 3 s for an answer.
 	Backlog    int           // default 2
-	IntakeWait time.Duration // default 2s
+	IntakeWait time.Duration // default 1s
 }
 
 // Relay is the core. Create it with New, feed it with Ingest, run it with Run.
@@ -122,7 +122,7 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.DrainTimeout, 20*time.Second)
 	setDefault(&opts.MaxFileBytes, 100<<20)
 	setDefault(&opts.Backlog, 2)
-	setDefault(&opts.IntakeWait, 2*time.Second)
+	setDefault(&opts.IntakeWait, time.Second)
 
 	r := &Relay{
 		store:     opts.Store,
