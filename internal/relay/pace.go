@@ -78,10 +78,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// intake takes a backlog token for an event just recorded, waiting up to wait when the shard
+// takeRoom takes a backlog token for an event just recorded, waiting up to wait when the shard
 // already holds its fill: the answer to the platform is slowed, never refused. The worker
-// gives a token back for every event it handles (done).
-func (p *pacer) intake(ctx context.Context, backlog chan struct{}, wait time.Duration) {
+// gives a token back for every event it handles (giveRoom).
+func takeRoom(ctx context.Context, backlog chan struct{}, wait time.Duration) {
 	select {
 	case backlog <- struct{}{}:
 		return
@@ -96,8 +96,8 @@ func (p *pacer) intake(ctx context.Context, backlog chan struct{}, wait time.Dur
 	}
 }
 
-// done gives back a backlog token, if any is held.
-func done(backlog chan struct{}) {
+// giveRoom gives back a backlog token, if any is held.
+func giveRoom(backlog chan struct{}) {
 	select {
 	case <-backlog:
 	default:

@@ -173,6 +173,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return err
 	}
 	if ev.Kind == desk.ActionPressed && opensForm(ev.Action) {
+		r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
 		return r.openForm(ctx, r.platforms[ev.Platform], ev)
 	}
 	shard, err := r.shardOf(ctx, ev)
@@ -189,7 +190,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return nil
 	}
 	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
-	r.pace.intake(ctx, r.backlog[shard], r.opts.IntakeWait)
+	takeRoom(ctx, r.backlog[shard], r.opts.IntakeWait)
 	return nil
 }
 

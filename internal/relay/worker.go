@@ -70,7 +70,7 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			if !r.handleUntilDone(work, q) {
 				return // stopping: this and the rest of the batch stay queued
 			}
-			done(r.backlog[shard])
+			giveRoom(r.backlog[shard])
 		}
 	}
 }
