@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -200,6 +201,18 @@ func (w *mmWorld) card(t *testing.T, id desk.TicketID) *model.Post {
 
 // cardField returns the value of a card's field.
 func mmCardField(p *model.Post, label string) string {
+	v := mmCardFieldRaw(p, label)
+	if m := mmLink.FindStringSubmatch(v); m != nil {
+		return m[1] // the text of a markdown link
+	}
+	return v
+}
+
+// mmLink matches a markdown link, "[text](url)".
+var mmLink = regexp.MustCompile(`^\[(.*)\]\((.*)\)$`)
+
+// mmCardFieldRaw is a card field's value as posted.
+func mmCardFieldRaw(p *model.Post, label string) string {
 	for _, att := range p.Attachments() {
 		for _, f := range att.Fields {
 			if f.Title == label {

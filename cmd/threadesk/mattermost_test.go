@@ -28,6 +28,9 @@ func TestMattermostConversation(t *testing.T) {
 
 	first := w.UserPost(w.Customer.Id, dm.Id, "", "My printer is on fire")
 	card := w.card(t, 1)
+	if got, want := mmCardFieldRaw(card, "Customer"), "[Carol Customer]("+w.URL+"/support/messages/@carol)"; got != want {
+		t.Errorf("card's customer field = %q, want a link to the customer: %q", got, want)
+	}
 	if got, want := card.Attachments()[0].Title, "Ticket #1 · Carol Customer"; got != want {
 		t.Errorf("card title = %q, want %q", got, want)
 	}

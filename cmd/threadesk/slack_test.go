@@ -286,6 +286,10 @@ func TestSlackTriageButtonsAndForms(t *testing.T) {
 	fake := slackWorkspace(t, 1)
 	app := startSlackApp(t, fake, slackConfig(t, fake))
 	cust, card := slackTicket(t, app, "The app crashes on login")
+	// The card names the customer with a link to their Slack profile.
+	if got, want := slackField(t, card, "Customer"), "<https://test.slack.com/team/"+cust.ID+"|"+cust.DisplayName+">"; got != want {
+		t.Errorf("card's customer field = %q, want %q", got, want)
+	}
 
 	// Claim.
 	app.interact(fake.BlockAction(slackAnn, slackCardNow(fake, card), "claim", "1"))

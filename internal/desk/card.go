@@ -15,7 +15,8 @@ type Card struct {
 type Field struct {
 	Label string
 	Value string
-	Short bool // may sit beside another short field
+	URL   string // where the value links to (a person's profile), if anywhere
+	Short bool   // may sit beside another short field
 }
 
 // Action is a button on a card. Pressing it reaches the core as an EventAction with ID and Value.

@@ -22,7 +22,8 @@ func TestWebSocketEvents(t *testing.T) {
 	p := f.UserPost(w.customer.Id, dm.Id, "", "my printer is on fire")
 	got := waitEvent(t, in, p.Id)
 	want := desk.Event{ID: p.Id, Platform: "mattermost", Kind: desk.CustomerMessage, At: got.At, Channel: dm.Id, Message: p.Id, Text: "my printer is on fire",
-		User: desk.User{ID: w.customer.Id, Name: "carol", DisplayName: "Carol Customer", AvatarURL: f.URL + "/api/v4/users/" + w.customer.Id + "/image"}}
+		User: desk.User{ID: w.customer.Id, Name: "carol", DisplayName: "Carol Customer", AvatarURL: f.URL + "/api/v4/users/" + w.customer.Id + "/image",
+			ProfileURL: f.URL + "/support/messages/@carol"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("posted event =\n%+v\nwant\n%+v", got, want)
 	}

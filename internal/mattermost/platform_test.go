@@ -354,6 +354,7 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.user.Username, func(t *testing.T) {
 			tt.want.AvatarURL = f.URL + "/api/v4/users/" + tt.user.Id + "/image"
+			tt.want.ProfileURL = f.URL + "/support/messages/@" + tt.user.Username
 			got, err := a.UserInfo(ctx, tt.user.Id)
 			if err != nil || got != tt.want {
 				t.Fatalf("UserInfo = %+v, %v; want %+v", got, err, tt.want)

@@ -132,7 +132,11 @@ func (a *Adapter) attachment(fallback string, c *desk.Card) *model.MessageAttach
 		att.Fallback = c.Title
 	}
 	for _, f := range c.Fields {
-		att.Fields = append(att.Fields, &model.MessageAttachmentField{Title: f.Label, Value: f.Value, Short: model.SlackCompatibleBool(f.Short)})
+		value := f.Value
+		if f.URL != "" {
+			value = "[" + strings.NewReplacer("[", "(", "]", ")").Replace(value) + "](" + f.URL + ")"
+		}
+		att.Fields = append(att.Fields, &model.MessageAttachmentField{Title: f.Label, Value: value, Short: model.SlackCompatibleBool(f.Short)})
 	}
 	for i, act := range c.Actions {
 		att.Actions = append(att.Actions, &model.PostAction{
@@ -312,7 +316,9 @@ func (a *Adapter) deskUser(u *model.User) desk.User {
 		Name:        u.Username,
 		DisplayName: display,
 		AvatarURL:   a.cfg.URL + "/api/v4/users/" + u.Id + "/image",
-		IsBot:       u.IsBot,
+		// Mattermost has no profile page; this opens a conversation with the person.
+		ProfileURL: a.cfg.URL + "/" + a.cfg.Team + "/messages/@" + u.Username,
+		IsBot:      u.IsBot,
 	}
 }
 

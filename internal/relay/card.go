@@ -19,10 +19,6 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 		return m
 	}
 	none := r.text.Text(catalog.CardNone, nil)
-	customer := t.Customer.Label()
-	if t.Customer.ProfileURL != "" {
-		customer += " (" + t.Customer.ProfileURL + ")"
-	}
 	c := &desk.Card{
 		Title: r.text.Text(catalog.CardTitle, args("Ticket", t.ID.String(), "Customer", t.Customer.Label())),
 		Fields: []desk.Field{
@@ -31,7 +27,7 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 			{Label: r.text.Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
 			{Label: r.text.Text(catalog.CardTags, nil), Value: or(strings.Join(t.Tags, ", "), none), Short: true},
 			{Label: r.text.Text(catalog.CardAssignee, nil), Value: or(t.AssigneeName, or(t.Assignee, r.text.Text(catalog.CardUnassigned, nil))), Short: true},
-			{Label: r.text.Text(catalog.CardCustomer, nil), Value: customer, Short: true},
+			{Label: r.text.Text(catalog.CardCustomer, nil), Value: t.Customer.Label(), URL: t.Customer.ProfileURL, Short: true},
 		},
 	}
 	if t.Rating != 0 {

@@ -63,6 +63,7 @@ type Adapter struct {
 	mu        sync.RWMutex
 	botUserID string // the app's bot user, learned from auth.test in Start
 	botID     string // the app's bot ID (B…), learned from auth.test in Start
+	teamURL   string // the workspace's URL (https://team.slack.com/), for profile links
 	triageID  string // the triage channel's ID, resolved in Start
 
 	agents agents // the triage channel's members, cached
@@ -137,7 +138,7 @@ func (a *Adapter) Start(ctx context.Context) error {
 		return fmt.Errorf("slack: check the bot token with auth.test: %w", deliveryError("auth.test", err))
 	}
 	a.mu.Lock()
-	a.botUserID, a.botID = auth.UserID, auth.BotID
+	a.botUserID, a.botID, a.teamURL = auth.UserID, auth.BotID, auth.URL
 	a.mu.Unlock()
 	a.log.Info("slack connected", "team", auth.TeamID, "bot_user", auth.UserID, "bot_id", auth.BotID)
 

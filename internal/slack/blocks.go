@@ -49,7 +49,11 @@ func cardBlocks(c *desk.Card) []slackgo.Block {
 		}
 	}
 	for _, f := range c.Fields {
-		text := "*" + f.Label + "*\n" + f.Value
+		value := f.Value
+		if f.URL != "" {
+			value = "<" + f.URL + "|" + escapeLabel(value) + ">"
+		}
+		text := "*" + f.Label + "*\n" + value
 		if f.Short {
 			short = append(short, mrkdwn(text, maxFieldText))
 			continue
@@ -195,4 +199,9 @@ func truncate(s string, limit int) string {
 		return s
 	}
 	return string(r[:limit-1]) + "…"
+}
+
+// escapeLabel escapes what Slack's mrkdwn gives a meaning to inside a link's label.
+func escapeLabel(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "¦").Replace(s)
 }

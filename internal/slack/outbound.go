@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -211,11 +212,19 @@ func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error
 	if display == "" {
 		display = u.RealName
 	}
+	a.mu.RLock()
+	team := a.teamURL
+	a.mu.RUnlock()
+	profile := ""
+	if team != "" {
+		profile = strings.TrimRight(team, "/") + "/team/" + u.ID
+	}
 	return desk.User{
 		ID:          u.ID,
 		Name:        u.Name,
 		DisplayName: display,
 		AvatarURL:   u.Profile.Image72,
+		ProfileURL:  profile,
 		IsBot:       u.IsBot,
 	}, nil
 }

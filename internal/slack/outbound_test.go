@@ -285,7 +285,7 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UserInfo: %v", err)
 	}
-	want := desk.User{ID: "U1", Name: "jane", DisplayName: "Jane", AvatarURL: "https://avatars.example/jane_72.png"}
+	want := desk.User{ID: "U1", Name: "jane", DisplayName: "Jane", AvatarURL: "https://avatars.example/jane_72.png", ProfileURL: "https://test.slack.com/team/U1"}
 	if u != want {
 		t.Errorf("UserInfo: got %+v, want %+v", u, want)
 	}

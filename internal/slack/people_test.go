@@ -51,6 +51,7 @@ func TestFindUser(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FindUser(%q): %v", tt.handle, err)
 			}
+			tt.want.ProfileURL = "https://test.slack.com/team/" + tt.want.ID // from auth.test's workspace URL
 			if got != tt.want {
 				t.Errorf("FindUser(%q): got %+v, want %+v", tt.handle, got, tt.want)
 			}
