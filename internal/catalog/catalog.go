@@ -22,7 +22,7 @@ const (
 	CardPrevious       = "card.previous"        // field label
 	CardUnassigned     = "card.unassigned"      // value of an empty assignee
 	CardNone           = "card.none"            // value of an empty field
-	CardContext        = "card.context"         // {{.Age}} {{.Activity}}
+	CardContext        = "card.context"         // {{.Opened}} {{.Activity}}: times, UTC
 	DeliveryFailedDM   = "delivery.failed.dm"   // customer: {{.Reason}}
 	DeliveryFailedNote = "delivery.failed.note" // agents: {{.Reason}}
 	FileTooLarge       = "file.too_large"       // {{.Name}} {{.Limit}}
@@ -121,7 +121,7 @@ var English = map[string]string{
 	CardPrevious:       "Follows",
 	CardUnassigned:     "unassigned",
 	CardNone:           "none",
-	CardContext:        "Opened {{.Age}} ago · last activity {{.Activity}} ago",
+	CardContext:        "Opened {{.Opened}} · last activity {{.Activity}} (UTC)",
 	DeliveryFailedDM:   "Sorry, your message could not be passed on to our support team ({{.Reason}}). Please send it again.",
 	DeliveryFailedNote: "⚠️ Not delivered to the customer: {{.Reason}}",
 	FileTooLarge:       "File {{.Name}} was not passed on: it is larger than {{.Limit}}.",

@@ -38,10 +38,14 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})
 	}
 	c.Actions = r.cardActions(t)
-	now := r.now()
-	c.Context = r.text.Text(catalog.CardContext, args("Age", age(now.Sub(t.CreatedAt)), "Activity", age(now.Sub(t.LastActivityAt))))
+	// Times, not ages: a card is only rewritten when the ticket changes, and "5m ago" would go
+	// on saying so for days.
+	c.Context = r.text.Text(catalog.CardContext, args("Opened", cardTime(t.CreatedAt), "Activity", cardTime(t.LastActivityAt)))
 	return c
 }
+
+// cardTime renders a time on a card: "Nov 25 15:04", in UTC.
+func cardTime(t time.Time) string { return t.UTC().Format("Jan 2 15:04") }
 
 // age renders a duration the way people say it: "3m", "2h", "5d".
 func age(d time.Duration) string {

@@ -511,3 +511,17 @@ func TestExpiredTriggerIsToldNotFailed(t *testing.T) {
 		t.Errorf("answers = %q", a)
 	}
 }
+
+func TestCardShowsTimes(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	if got, want := d.card(tk).Context, "Opened Nov 2 09:00 · last activity Nov 2 09:00 (UTC)"; got != want {
+		t.Errorf("card context = %q, want %q", got, want)
+	}
+	d.clock.Add(90 * time.Minute)
+	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", "1")
+	d.drain()
+	if got, want := d.card(tk).Context, "Opened Nov 2 09:00 · last activity Nov 2 10:30 (UTC)"; got != want {
+		t.Errorf("card context after a claim = %q, want %q", got, want)
+	}
+}
