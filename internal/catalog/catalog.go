@@ -27,8 +27,6 @@ const (
 	DeliveryFailedNote = "delivery.failed.note" // agents: {{.Reason}}
 	FileTooLarge       = "file.too_large"       // {{.Name}} {{.Limit}}
 	FileFailed         = "file.failed"          // {{.Name}} {{.Reason}}
-	NoteMarked         = "note.marked"          // agents: shown on an internal note
-	MessageRemoved     = "message.removed"      // shown where a mirrored message was deleted
 
 	CardRating = "card.rating" // field label
 	CardRated  = "card.rated"  // {{.Score}} {{.Comment}}
@@ -126,8 +124,6 @@ var English = map[string]string{
 	DeliveryFailedNote: "⚠️ Not delivered to the customer: {{.Reason}}",
 	FileTooLarge:       "File {{.Name}} was not passed on: it is larger than {{.Limit}}.",
 	FileFailed:         "File {{.Name}} could not be passed on: {{.Reason}}",
-	NoteMarked:         "internal note, not sent to the customer",
-	MessageRemoved:     "(message deleted)",
 
 	CardRating: "Satisfaction",
 	CardRated:  "{{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",

@@ -106,15 +106,7 @@ func TestCatchUpAfterDroppedSocket(t *testing.T) {
 	waitEvent(t, in, early.Id)
 	waitEvent(t, in, earlyReply.Id)
 
-	f.Mu.Lock()
-	dialled := f.SocketsDialled
-	f.Mu.Unlock()
-	f.DropSockets(true)
-	waitFor(t, "a refused reconnect", func() bool {
-		f.Mu.Lock()
-		defer f.Mu.Unlock()
-		return f.SocketsDialled > dialled
-	})
+	cutOff(t, f)
 
 	// While the app is cut off: new posts, an edit and a deletion of earlier ones.
 	p1 := f.UserPost(w.customer.Id, dm.Id, "", "second")
@@ -287,15 +279,7 @@ func TestCatchUpReadsTheDMsOfOpenTickets(t *testing.T) {
 			later := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "which one?") // moves the mark on
 			waitEvent(t, in, later.Id)
 
-			f.Mu.Lock()
-			dialled := f.SocketsDialled
-			f.Mu.Unlock()
-			f.DropSockets(true)
-			waitFor(t, "a refused reconnect", func() bool {
-				f.Mu.Lock()
-				defer f.Mu.Unlock()
-				return f.SocketsDialled > dialled
-			})
+			cutOff(t, f)
 			// While the app is cut off, the customer only edits: the DM gets no newer post.
 			e := f.UserEdit(early.Id, "my password")
 			f.AllowSockets()
@@ -312,4 +296,19 @@ func TestCatchUpReadsTheDMsOfOpenTickets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cutOff drops the app's WebSocket and waits until its first attempt to reconnect has been
+// refused: from then on, what users write reaches the app only through the catch-up.
+func cutOff(t *testing.T, f *fakeMM) {
+	t.Helper()
+	f.Mu.Lock()
+	dialled := f.SocketsDialled
+	f.Mu.Unlock()
+	f.DropSockets(true)
+	waitFor(t, "a refused reconnect", func() bool {
+		f.Mu.Lock()
+		defer f.Mu.Unlock()
+		return f.SocketsDialled > dialled
+	})
 }

@@ -67,13 +67,8 @@ func (r *Relay) post(ctx context.Context, p desk.Platform, m desk.Outgoing, reco
 	err := r.retry(ctx, p, m.Channel, func(last *desk.DeliveryError) error {
 		// Ephemeral answers cannot be looked up, and one shown twice harms nobody.
 		if (reconcile || ambiguous(last)) && m.Ephemeral == "" {
-			found, err := p.Find(ctx, m.Channel, m.Thread, m.Key)
-			if err == nil {
+			if found, ok, err := r.sentBefore(ctx, p, m); err != nil || ok {
 				ref = found
-				r.metrics.Deliveries.WithLabelValues(p.Name(), "reconciled").Inc()
-				return nil
-			}
-			if !errors.Is(err, desk.ErrNotFound) {
 				return err
 			}
 		}
@@ -91,6 +86,20 @@ func (r *Relay) post(ctx context.Context, p desk.Platform, m desk.Outgoing, reco
 	return ref, err
 }
 
+// sentBefore looks for a message already carrying m's delivery key: one an earlier attempt
+// (before a crash, or before an ambiguous failure) did deliver.
+func (r *Relay) sentBefore(ctx context.Context, p desk.Platform, m desk.Outgoing) (desk.MessageRef, bool, error) {
+	found, err := p.Find(ctx, m.Channel, m.Thread, m.Key)
+	switch {
+	case err == nil:
+		r.metrics.Deliveries.WithLabelValues(p.Name(), "reconciled").Inc()
+		return found, true, nil
+	case errors.Is(err, desk.ErrNotFound):
+		return desk.MessageRef{}, false, nil
+	}
+	return desk.MessageRef{}, false, err
+}
+
 // upload relays one file: it downloads it from where the user shared it and uploads it next
 // to the relayed text, with the same once-only guarantee as post.
 func (r *Relay) upload(ctx context.Context, p desk.Platform, m desk.Outgoing, f desk.File, reconcile bool) (desk.MessageRef, error) {
@@ -100,12 +109,8 @@ func (r *Relay) upload(ctx context.Context, p desk.Platform, m desk.Outgoing, f 
 	var ref desk.MessageRef
 	err := r.retry(ctx, p, m.Channel, func(last *desk.DeliveryError) error {
 		if reconcile || ambiguous(last) {
-			found, err := p.Find(ctx, m.Channel, m.Thread, m.Key)
-			if err == nil {
+			if found, ok, err := r.sentBefore(ctx, p, m); err != nil || ok {
 				ref = found
-				return nil
-			}
-			if !errors.Is(err, desk.ErrNotFound) {
 				return err
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -173,5 +172,3 @@ func (h *harness) waitMark(ref desk.MessageRef, mark desk.Mark) {
 		h.t.Fatalf("message %v has marks %v, want %s", ref, m.Marks, mark)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

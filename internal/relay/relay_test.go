@@ -30,7 +30,7 @@ func TestFirstMessageOpensTicketWithCardAndThread(t *testing.T) {
 	}
 	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"my printer is on fire"})
 	root, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID})
-	if root.Card == nil || !contains(root.Card.Title, "#1") {
+	if root.Card == nil || !strings.Contains(root.Card.Title, "#1") {
 		t.Fatalf("thread root is not the ticket card: %+v", root)
 	}
 	if got := h.p.Messages("C-TRIAGE", tk.ThreadID)[0].As; got != "Customer U1" {
@@ -38,7 +38,7 @@ func TestFirstMessageOpensTicketWithCardAndThread(t *testing.T) {
 	}
 	// One acknowledgement with the ticket number in the DM, and a delivery mark on the message.
 	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("D-U1", "")) == 1 })
-	if dm := h.p.Messages("D-U1", ""); len(dm) != 1 || !contains(dm[0].Text, "#1") {
+	if dm := h.p.Messages("D-U1", ""); len(dm) != 1 || !strings.Contains(dm[0].Text, "#1") {
 		t.Errorf("DM = %+v, want one acknowledgement naming #1", dm)
 	}
 	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m1"}, desk.MarkDelivered)

@@ -235,15 +235,11 @@ func (s *Sandbox) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.ingestMu.Lock()
-	defer s.ingestMu.Unlock()
-	s.mu.Lock()
-	u, e := s.knownUser(req.User)
-	if e != nil {
-		s.mu.Unlock()
-		writeError(w, e)
+	u, ok := s.actAs(w, req.User)
+	if !ok {
 		return
 	}
+	defer s.ingestMu.Unlock()
 	msg := &message{Author: u.ID, Text: req.Text, At: s.clock()}
 	kind := desk.CustomerMessage
 	switch {
@@ -476,15 +472,11 @@ func (s *Sandbox) runCommand(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	s.ingestMu.Lock()
-	defer s.ingestMu.Unlock()
-	s.mu.Lock()
-	u, e := s.knownUser(req.User)
-	if e != nil {
-		s.mu.Unlock()
-		writeError(w, e)
+	u, ok := s.actAs(w, req.User)
+	if !ok {
 		return
 	}
+	defer s.ingestMu.Unlock()
 	ev := s.event(desk.CommandRun, u)
 	ev.Channel, ev.Text, ev.Trigger = u.DM, args, s.newTrigger(u.ID)
 	if u.Role == RoleAgent {
@@ -774,4 +766,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// actAs takes the locks a page action holds (ingestMu, so that events reach the ingester in
+// the order they happened, then mu) and resolves the acting user. For an unknown user it
+// answers the request, releases both and reports false; otherwise the caller releases mu, and
+// ingestMu once the event is ingested.
+func (s *Sandbox) actAs(w http.ResponseWriter, id string) (*user, bool) {
+	s.ingestMu.Lock()
+	s.mu.Lock()
+	u, e := s.knownUser(id)
+	if e != nil {
+		s.mu.Unlock()
+		s.ingestMu.Unlock()
+		writeError(w, e)
+		return nil, false
+	}
+	return u, true
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -54,18 +55,24 @@ func NewRequest(target, secret string, body []byte, at time.Time) (*http.Request
 // holds the test's values by dotted path ("event.channel", "actions.0.value"); nil deletes.
 func (s *Server) Sample(name string, set map[string]any) map[string]any {
 	s.t.Helper()
-	b, err := os.ReadFile(filepath.Join(s.specs.dir, "slack", "samples", name))
+	return Sample(s.t, s.specs.dir, name, set)
+}
+
+// Sample is Server.Sample without a server: specsDir is the folder SpecsDir returns.
+func Sample(t testing.TB, specsDir, name string, set map[string]any) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(specsDir, "slack", "samples", name))
 	if err != nil {
-		s.t.Fatalf("slacktest: read sample %s: %v", name, err)
+		t.Fatalf("slacktest: read sample %s: %v", name, err)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
-		s.t.Fatalf("slacktest: parse sample %s: %v", name, err)
+		t.Fatalf("slacktest: parse sample %s: %v", name, err)
 	}
 	pruneEmpty(m)
 	for _, path := range keys(set) {
 		if err := setPath(m, strings.Split(path, "."), set[path]); err != nil {
-			s.t.Fatalf("slacktest: sample %s: %s: %v", name, path, err)
+			t.Fatalf("slacktest: sample %s: %s: %v", name, path, err)
 		}
 	}
 	return m
