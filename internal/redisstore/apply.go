@@ -11,7 +11,8 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// Apply writes all changes in one MULTI/EXEC transaction: either all of them happen or none.
+// Apply writes all changes in one MULTI/EXEC transaction (shared with other goroutines'
+// operations, see batcher): either all of them happen or none.
 // Changes are checked before anything is sent, so an invalid one fails the whole call.
 func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	if len(changes) == 0 {
@@ -25,11 +26,10 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		}
 		ops = append(ops, op)
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		for _, op := range ops {
 			op(p)
 		}
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("apply %d changes: %w", len(changes), err)

@@ -42,7 +42,7 @@ func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (bool, er
 	if err != nil {
 		return false, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
 	}
-	n, err := enqueueScript.Run(ctx, s.rdb,
+	n, err := s.runScript(ctx, enqueueScript,
 		[]string{s.keys.seen(ev.Platform, ev.ID), s.keys.queue(shard)},
 		s.opts.DedupeTTL.Milliseconds(), body).Int()
 	if err != nil {

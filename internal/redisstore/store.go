@@ -59,6 +59,7 @@ func (o Options) withDefaults() Options {
 // several processes may share one server.
 type Store struct {
 	rdb   redis.UniversalClient
+	batch *batcher
 	opts  Options
 	keys  keys
 	log   *slog.Logger
@@ -88,6 +89,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			return nil, err
 		}
 	}
+	s.batch = newBatcher(rdb)
 	return s, nil
 }
 
@@ -160,8 +162,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the Redis client if Open created it; a client given to New stays open.
+// Close stops the store's batches and closes the Redis client if Open created it; a client
+// given to New stays open.
 func (s *Store) Close() error {
+	s.batch.close()
 	if !s.owned {
 		return nil
 	}

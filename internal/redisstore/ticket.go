@@ -194,7 +194,7 @@ func (s *Store) ThreadTicket(ctx context.Context, platform, threadID string) (de
 
 // follow reads the ticket a pointer key names.
 func (s *Store) follow(ctx context.Context, pointer, what string) (desk.Ticket, error) {
-	res, err := followScript.Run(ctx, s.rdb, []string{pointer}, s.keys.ticketBase()).Result()
+	res, err := s.runScript(ctx, followScript, []string{pointer}, s.keys.ticketBase()).Result()
 	if errors.Is(err, redis.Nil) {
 		return desk.Ticket{}, notFound(what)
 	}

@@ -1,0 +1,181 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// maxBatch bounds how many operations one batch carries.
+const maxBatch = 128
+
+// errClosed is returned for an operation handed to a closed Store.
+var errClosed = errors.New("redis store is closed")
+
+// batcher sends the small, frequent operations of many goroutines to Redis together: the
+// intake's Enqueue, the workers' ticket lookups and the transactions of Apply. Each of those
+// would otherwise cost a round trip of its own, and on a busy desk the round trips, not the
+// commands, are what Redis and the app spend their time on.
+//
+// One goroutine takes every operation waiting and sends them as one MULTI/EXEC; operations
+// that arrive meanwhile wait for the next batch, so a batch is as large as the load makes it
+// and a lone operation is sent at once, never held back for company. MULTI/EXEC keeps each
+// operation all-or-nothing, as it was alone (the batch is all-or-nothing as a whole), and an
+// operation's result is read from its own commands. A batch Redis refuses as a whole
+// (EXECABORT, when one command is refused before it runs) is sent again one operation at a
+// time, so that one bad operation never fails the others.
+type batcher struct {
+	rdb  redis.UniversalClient
+	ops  chan *op
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// op is one operation: the commands queue adds, and where the batch's outcome goes.
+type op struct {
+	ctx   context.Context
+	queue func(redis.Pipeliner)
+	cmds  []redis.Cmder // the commands queue added, once the batch has run
+	done  chan struct{}
+}
+
+func newBatcher(rdb redis.UniversalClient) *batcher {
+	b := &batcher{
+		rdb:  rdb,
+		ops:  make(chan *op, maxBatch),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	go b.run()
+	return b
+}
+
+// do runs queue's commands in a MULTI/EXEC with other goroutines' operations and returns the
+// first error of its own commands (redis.Nil, an empty reply, is not an error here: the
+// caller reads its commands). queue must only add commands.
+func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
+	o := &op{ctx: ctx, queue: queue, done: make(chan struct{})}
+	select {
+	case b.ops <- o:
+	case <-b.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-o.done:
+	case <-ctx.Done():
+		// The batch may still run it: the outcome is unknown, as when a lone command's
+		// answer is lost.
+		return ctx.Err()
+	}
+	for _, c := range o.cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+	}
+	return nil
+}
+
+// close stops the batcher once the batch under way is done; operations still waiting fail.
+func (b *batcher) close() {
+	b.once.Do(func() { close(b.stop) })
+	<-b.done
+}
+
+func (b *batcher) run() {
+	defer close(b.done)
+	batch := make([]*op, 0, maxBatch)
+	for {
+		select {
+		case <-b.stop:
+			b.failWaiting()
+			return
+		case o := <-b.ops:
+			batch = append(batch[:0], o)
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o := <-b.ops:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		b.exec(batch)
+		clear(batch)
+	}
+}
+
+// exec sends a batch and hands each operation its commands.
+func (b *batcher) exec(batch []*op) {
+	live := batch[:0:0]
+	for _, o := range batch {
+		if o.ctx.Err() != nil {
+			close(o.done) // given up before anything was sent; do returns ctx.Err()
+			continue
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		return
+	}
+	p := b.rdb.TxPipeline()
+	bounds := make([]int, len(live)+1)
+	for i, o := range live {
+		o.queue(p)
+		bounds[i+1] = p.Len()
+	}
+	// The batch is not any one caller's: it runs to its end with the client's timeouts.
+	cmds, err := p.Exec(context.Background())
+	if err != nil && len(live) > 1 && strings.HasPrefix(err.Error(), "EXECABORT") {
+		for _, o := range live {
+			b.exec([]*op{o})
+		}
+		return
+	}
+	for i, o := range live {
+		o.cmds = cmds[bounds[i]:bounds[i+1]]
+		close(o.done)
+	}
+}
+
+// failWaiting ends the operations queued when the batcher stops: they were never sent.
+func (b *batcher) failWaiting() {
+	for {
+		select {
+		case o := <-b.ops:
+			o.cmds = []redis.Cmder{closedCmd()}
+			close(o.done)
+		default:
+			return
+		}
+	}
+}
+
+func closedCmd() redis.Cmder {
+	c := redis.NewStatusCmd(context.Background())
+	c.SetErr(errClosed)
+	return c
+}
+
+// runScript runs script in the next batch. When Redis does not know the script (it was
+// restarted or its scripts flushed) it is run alone with its body, which loads it again.
+func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	var cmd *redis.Cmd
+	err := s.batch.do(ctx, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
+	switch {
+	case err == nil:
+		return cmd
+	case strings.HasPrefix(err.Error(), "NOSCRIPT"):
+		return script.Run(ctx, s.rdb, keys, args...)
+	}
+	failed := redis.NewCmd(ctx)
+	failed.SetErr(err)
+	return failed
+}
