@@ -18,9 +18,12 @@
 // copies at the mock, from the first send to the last copy), and the added latency p50/p99
 // from sending an event to its copy arriving at the mock; next to them bare-relay's msg/s,
 // p50 and p99, and the ratios relay/bare msg/s and relay p99 / bare p99 held to the targets
-// (≥ 0.7 and ≤ 2). Then the Redis memory per open ticket (MEMORY USAGE of the ticket hash,
-// the customer pointer and the thread index; transcript, links and dedupe markers apart, per
-// message) against the 1 KB target, and bare-relay -mode fill's bytes per bare ticket.
+// (≥ 0.7 and ≤ 2). For comparison only, each round also runs bare-relay changed in one place
+// (its app makes its outbound call twice, as the relay must: the copy and the delivery mark;
+// see markbound.go) and prints the relay's ratios to that. Then the Redis memory per open
+// ticket (MEMORY USAGE of the ticket hash, the customer pointer and the thread index;
+// transcript, links and dedupe markers apart, per message) against the 1 KB target, and
+// bare-relay -mode fill's bytes per bare ticket.
 //
 // Every message must be relayed exactly once: a message lost or relayed twice makes loadrun
 // exit 1. A missed performance target only prints a "TARGET MISSED" line, since the machines
@@ -38,6 +41,7 @@
 //	-memsample 500   open tickets (and links, markers) sampled for MEMORY USAGE
 //	-bare DIR        bare-relay's source, built with go build (default ../shared/perf/bare-relay)
 //	-bare-bin FILE   a prebuilt bare-relay instead
+//	-mark-bound      also run bare-relay with the mark's second call, built from -bare (default true)
 //	-threadesk FILE  a prebuilt threadesk binary instead of building ./cmd/threadesk
 //	-redis-prefix    REDIS_PREFIX of the relay (default td:)
 //	-keep            keep the work directory (logs of redis-server and threadesk)
@@ -67,6 +71,7 @@ type options struct {
 	customers, shards  int
 	memSample          int
 	bareDir, bareBin   string
+	markBound          bool
 	relayBin           string
 	prefix             string
 	keep               bool
@@ -84,6 +89,7 @@ func main() {
 	flag.IntVar(&o.memSample, "memsample", 500, "tickets, links and markers sampled for MEMORY USAGE")
 	flag.StringVar(&o.bareDir, "bare", filepath.Join("..", "shared", "perf", "bare-relay"), "bare-relay source directory")
 	flag.StringVar(&o.bareBin, "bare-bin", "", "prebuilt bare-relay binary (skips the build)")
+	flag.BoolVar(&o.markBound, "mark-bound", true, "also run bare-relay with a second outbound call per message (the delivery mark), built from -bare")
 	flag.StringVar(&o.relayBin, "threadesk", "", "prebuilt threadesk binary (skips the build)")
 	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
@@ -136,13 +142,20 @@ func run(ctx context.Context, o options) (err error) {
 			return err
 		}
 	}
+	src, err := filepath.Abs(o.bareDir)
+	if err != nil {
+		return err
+	}
 	if o.bareBin == "" {
-		src, err := filepath.Abs(o.bareDir)
-		if err != nil {
-			return err
-		}
 		o.bareBin = filepath.Join(dir, "bare-relay")
 		if err := goBuild(ctx, src, ".", o.bareBin); err != nil {
+			return err
+		}
+	}
+	markBin := ""
+	if o.markBound {
+		markBin = filepath.Join(dir, "bare-mark")
+		if err := buildMarkBound(ctx, src, dir, markBin); err != nil {
 			return err
 		}
 	}
@@ -165,6 +178,7 @@ func run(ctx context.Context, o options) (err error) {
 	var (
 		relays []relayRound
 		bares  []bareResult
+		marked []bareResult // bare-relay with the mark's second call
 		mem    memory
 	)
 	for round := 1; round <= o.rounds; round++ {
@@ -185,24 +199,17 @@ func run(ctx context.Context, o options) (err error) {
 					r.relayCPU.Round(time.Microsecond), r.redisCPU.Round(time.Microsecond), r.loadCPU.Round(time.Microsecond))
 				continue
 			}
-			if err := rdb.FlushAll(ctx).Err(); err != nil {
-				return fmt.Errorf("FLUSHALL: %w", err)
-			}
-			rcpu0 := cpuTime(rs.cmd.Process.Pid)
-			out, cpu, err := runBare(ctx, o.bareBin, addr, "-mode", "relay", "-c", fmt.Sprint(o.conc), "-d", o.dur.String())
-			if err != nil {
-				return err
-			}
-			b, err := parseBare(out)
+			b, err := runBareRound(ctx, o, round, "bare", o.bareBin, rs, addr, rdb)
 			if err != nil {
 				return err
 			}
 			bares = append(bares, b)
-			fmt.Printf("round %d bare:  %s\n", round, b.line)
-			if b.ops > 0 {
-				// Its warm-up (0.5 s) is in the CPU time but not in ops: an upper bound.
-				fmt.Printf("round %d bare:  CPU per message (warm-up included): bare-relay %v (load, app and mock), redis-server %v\n", round,
-					(cpu / time.Duration(b.ops)).Round(time.Microsecond), ((cpuTime(rs.cmd.Process.Pid) - rcpu0) / time.Duration(b.ops)).Round(time.Microsecond))
+			if markBin != "" {
+				b, err := runBareRound(ctx, o, round, "bare+mark", markBin, rs, addr, rdb)
+				if err != nil {
+					return err
+				}
+				marked = append(marked, b)
 			}
 		}
 	}
@@ -214,9 +221,33 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	fill := parseFill(out)
 
-	report(o, relays, bares, mem, fill)
+	report(o, relays, bares, marked, mem, fill)
 	fmt.Printf("\ntotal %v\n", time.Since(start).Round(time.Second))
 	return nil
+}
+
+// runBareRound runs one bare-relay -mode relay (bin) on an emptied Redis and prints its result
+// under name.
+func runBareRound(ctx context.Context, o options, round int, name, bin string, rs *child, addr string, rdb *redis.Client) (bareResult, error) {
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		return bareResult{}, fmt.Errorf("FLUSHALL: %w", err)
+	}
+	rcpu0 := cpuTime(rs.cmd.Process.Pid)
+	out, cpu, err := runBare(ctx, bin, addr, "-mode", "relay", "-c", fmt.Sprint(o.conc), "-d", o.dur.String())
+	if err != nil {
+		return bareResult{}, err
+	}
+	b, err := parseBare(out)
+	if err != nil {
+		return bareResult{}, err
+	}
+	fmt.Printf("round %d %s: %s\n", round, name, b.line)
+	if b.ops > 0 {
+		// Its warm-up (0.5 s) is in the CPU time but not in ops: an upper bound.
+		fmt.Printf("round %d %s: CPU per message (warm-up included): bare-relay %v (load, app and mock), redis-server %v\n", round, name,
+			(cpu / time.Duration(b.ops)).Round(time.Microsecond), ((cpuTime(rs.cmd.Process.Pid) - rcpu0) / time.Duration(b.ops)).Round(time.Microsecond))
+	}
+	return b, nil
 }
 
 // runRelayRound runs one round of the relay on an emptied Redis and checks that every message
@@ -333,7 +364,7 @@ func median(v []float64) float64 {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // report prints the table, the ratios against the targets, and the memory figures.
-func report(o options, relays []relayRound, bares []bareResult, mem memory, fill map[int]float64) {
+func report(o options, relays []relayRound, bares, marked []bareResult, mem memory, fill map[int]float64) {
 	fmt.Printf("\n== Throughput and added latency, -c %d, -d %v (relay: %d customers, %d shards)\n", o.conc, o.dur, o.customers, o.shards)
 	fmt.Printf("%-7s %12s %12s %9s %9s | %10s %9s %9s | %9s %9s\n",
 		"round", "relay msg/s", "accepted/s", "p50 ms", "p99 ms", "bare msg/s", "p50 ms", "p99 ms", "msg/s ×", "p99 ×")
@@ -358,6 +389,15 @@ func report(o options, relays []relayRound, bares []bareResult, mem memory, fill
 	}
 	verdict("throughput: relay / bare msg/s", mr/mb, ">=", 0.7)
 	verdict("p99 latency: relay / bare p99", mrp/mbp, "<=", 2)
+	if len(marked) == len(relays) && len(marked) > 0 {
+		var kr, kp99 []float64
+		for _, b := range marked {
+			kr, kp99 = append(kr, b.rate), append(kp99, ms(b.p99))
+		}
+		mk, mkp := median(kr), median(kp99)
+		fmt.Printf("\nFor comparison, bare-relay with the relay's second outbound call (the delivery mark) added: median %.0f msg/s, p99 %.2f ms;\n", mk, mkp)
+		fmt.Printf("relay / that bound: msg/s × %.2f, p99 × %.2f (the targets are held to bare-relay as it is, above).\n", mr/mk, mrp/mkp)
+	}
 
 	fmt.Printf("\n== Redis memory (MEMORY USAGE, last round, %d open tickets sampled, %d transcript entries)\n", mem.tickets, mem.entries)
 	fmt.Printf("per open ticket: %.0f bytes = ticket hash %.0f + customer pointer %.0f + thread index %.0f\n",
