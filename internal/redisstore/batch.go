@@ -68,6 +68,13 @@ func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
 	}
 	select {
 	case <-o.done:
+	case <-b.done:
+		// The batcher stopped; an operation it did not take was never sent.
+		select {
+		case <-o.done:
+		default:
+			return errClosed
+		}
 	case <-ctx.Done():
 		// The batch may still run it: the outcome is unknown, as when a lone command's
 		// answer is lost.
@@ -116,8 +123,9 @@ func (b *batcher) run() {
 func (b *batcher) exec(batch []*op) {
 	live := batch[:0:0]
 	for _, o := range batch {
-		if o.ctx.Err() != nil {
-			close(o.done) // given up before anything was sent; do returns ctx.Err()
+		if err := o.ctx.Err(); err != nil {
+			o.cmds = []redis.Cmder{failedCmd(err)} // given up before anything was sent
+			close(o.done)
 			continue
 		}
 		live = append(live, o)
@@ -150,7 +158,7 @@ func (b *batcher) failWaiting() {
 	for {
 		select {
 		case o := <-b.ops:
-			o.cmds = []redis.Cmder{closedCmd()}
+			o.cmds = []redis.Cmder{failedCmd(errClosed)}
 			close(o.done)
 		default:
 			return
@@ -158,9 +166,10 @@ func (b *batcher) failWaiting() {
 	}
 }
 
-func closedCmd() redis.Cmder {
-	c := redis.NewStatusCmd(context.Background())
-	c.SetErr(errClosed)
+// failedCmd stands for the commands of an operation that was never sent, and why.
+func failedCmd(err error) *redis.Cmd {
+	c := redis.NewCmd(context.Background())
+	c.SetErr(err)
 	return c
 }
 
@@ -175,7 +184,5 @@ func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []stri
 	case strings.HasPrefix(err.Error(), "NOSCRIPT"):
 		return script.Run(ctx, s.rdb, keys, args...)
 	}
-	failed := redis.NewCmd(ctx)
-	failed.SetErr(err)
-	return failed
+	return failedCmd(err)
 }

@@ -185,6 +185,9 @@ func TestBatchCancelledAndClosed(t *testing.T) {
 	if n, _ := rdb.Exists(ctx, key).Result(); n != 0 {
 		t.Error("a cancelled operation was sent")
 	}
+	if len(o.cmds) != 1 || !errors.Is(o.cmds[0].Err(), context.Canceled) {
+		t.Errorf("a cancelled operation reads as %v, want context.Canceled", o.cmds)
+	}
 
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
