@@ -25,6 +25,7 @@ const (
 	CardContext        = "card.context"         // {{.Opened}} {{.Activity}}: times, UTC
 	DeliveryFailedDM   = "delivery.failed.dm"   // customer: {{.Reason}}
 	DeliveryFailedNote = "delivery.failed.note" // agents: {{.Reason}}
+	WithdrawFailed     = "withdraw.failed"      // agents: {{.Reason}}
 	FileTooLarge       = "file.too_large"       // {{.Name}} {{.Limit}}
 	FileFailed         = "file.failed"          // {{.Name}} {{.Reason}}
 
@@ -122,6 +123,7 @@ var English = map[string]string{
 	CardContext:        "Opened {{.Opened}} · last activity {{.Activity}} (UTC)",
 	DeliveryFailedDM:   "Sorry, your message could not be passed on to our support team ({{.Reason}}). Please send it again.",
 	DeliveryFailedNote: "⚠️ Not delivered to the customer: {{.Reason}}",
+	WithdrawFailed:     "⚠️ This reply became a note, but the customer's copy could not be taken back: {{.Reason}}",
 	FileTooLarge:       "File {{.Name}} was not passed on: it is larger than {{.Limit}}.",
 	FileFailed:         "File {{.Name}} could not be passed on: {{.Reason}}",
 

@@ -282,7 +282,8 @@ func (r *Relay) linkOf(ctx context.Context, p desk.Platform, q desk.Queued) (lin
 }
 
 // edit mirrors an edited message: each part of its copy is updated, new parts are added and
-// parts no longer needed are deleted.
+// parts no longer needed are deleted. An agent's reply edited into a note is withdrawn from
+// the customer's DM; a note edited into a reply is delivered.
 func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
 	link, found, err := r.linkOf(ctx, p, q)
@@ -291,16 +292,24 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	}
 	author := r.who(ctx, p, ev.User)
 	entry := desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "edit", Author: author.ID, Name: author.Label(), Text: ev.Text}}
-	if link.Kind == desk.LinkNote {
+	switch {
+	case link.Kind == desk.LinkNote && (r.isNote(ev.Text) || strings.TrimSpace(ev.Text) == ""):
 		return r.ack(ctx, q, entry) // a note was never mirrored; its edit stays in the channel too
+	case link.Kind == desk.LinkAgent && r.isNote(ev.Text):
+		return r.withdraw(ctx, p, q, link, entry)
 	}
 	t, err := r.store.Ticket(ctx, link.Ticket)
 	if err != nil {
 		return fmt.Errorf("load ticket %d: %w", link.Ticket, err)
 	}
 	to := desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, As: &author}
-	if link.Kind == desk.LinkAgent {
+	if link.Kind != desk.LinkCustomer {
 		to = desk.Outgoing{Channel: t.DMChannel, As: &author}
+	}
+	// A note whose prefix was edited away is meant for the customer now.
+	becomesReply := link.Kind == desk.LinkNote
+	if becomesReply {
+		link.Kind = desk.LinkAgent
 	}
 	var parts []string
 	if strings.TrimSpace(ev.Text) != "" {
@@ -337,6 +346,34 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 		}
 	}
 	link.Parts = refs
+	if becomesReply {
+		r.mark(ctx, p, link.Source, desk.MarkDelivered)
+	}
+	return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
+}
+
+// withdraw takes back from the customer's DM the copy of a reply its agent turned into a note
+// by an edit. A copy that cannot be deleted is reported to the agent and stays linked, so that
+// a later edit or deletion tries again.
+func (r *Relay) withdraw(ctx context.Context, p desk.Platform, q desk.Queued, link desk.Link, entry desk.Change) error {
+	var left []desk.MessageRef
+	var failure error
+	for _, ref := range append(link.Parts, link.Files...) {
+		err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) })
+		if aborted(err) {
+			return err
+		}
+		if err != nil {
+			left, failure = append(left, ref), err
+		}
+	}
+	if failure != nil {
+		r.failed(ctx, p, q, link.Source, desk.Outgoing{Channel: q.Event.Channel, Thread: q.Event.Thread}, catalog.WithdrawFailed, reason(failure))
+		link.Parts, link.Files = left, nil
+		return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
+	}
+	r.mark(ctx, p, link.Source, desk.MarkNote)
+	link.Kind, link.Parts, link.Files = desk.LinkNote, nil, nil
 	return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
 }
 

@@ -580,3 +580,67 @@ func TestAFailedEditKeepsTheCopyLinked(t *testing.T) {
 	h.ingest(desk.Event{ID: "del1", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "m1"})
 	h.waitTexts("C-TRIAGE", tk.ThreadID, nil)
 }
+
+// A reply edited into a note is withdrawn from the customer's DM (customers never see notes);
+// a note edited into a reply is delivered then.
+func TestEditingBetweenReplyAndNote(t *testing.T) {
+	h := newHarness(t, desk.Limits{MaxText: 4000})
+	h.ingest(say("U1", "m1", "help"))
+	tk := h.ticketOf("U1")
+	long := strings.Repeat("Step by step, here is what to do.\n", 200) // two parts
+	h.ingest(reply("A1", tk.ThreadID, "r1", long))
+	h.ingest(reply("A1", tk.ThreadID, "r2", "// check the invoice first"))
+	h.p.Wait(5*time.Second, func() bool { return strings.Join(h.dmTexts("U1"), "") == long })
+
+	h.ingest(desk.Event{ID: "e1", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1", Text: "// secret: now internal"})
+	if !h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 0 }) {
+		t.Fatalf("DM still shows %q after the reply became a note", h.dmTexts("U1"))
+	}
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkNote)
+	// Edited again, as a note, it stays out of the DM; its deletion has nothing to delete.
+	h.ingest(desk.Event{ID: "e2", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1", Text: "// secret, reworded"})
+
+	h.ingest(desk.Event{ID: "e3", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r2", Text: "Please check your invoice first."})
+	if !h.p.Wait(5*time.Second, func() bool { return fmt.Sprint(h.dmTexts("U1")) == "[Please check your invoice first.]" }) {
+		t.Fatalf("DM = %q, want the note turned reply", h.dmTexts("U1"))
+	}
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r2"}, desk.MarkDelivered)
+	// Now a reply, its next edit and deletion reach the DM.
+	h.ingest(desk.Event{ID: "e4", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r2", Text: "Please check your latest invoice."})
+	if !h.p.Wait(5*time.Second, func() bool { return fmt.Sprint(h.dmTexts("U1")) == "[Please check your latest invoice.]" }) {
+		t.Fatalf("DM = %q after editing the former note", h.dmTexts("U1"))
+	}
+	h.ingest(desk.Event{ID: "d1", Kind: desk.AgentDelete, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r2"})
+	if !h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 0 }) {
+		t.Fatalf("DM = %q after deleting the former note", h.dmTexts("U1"))
+	}
+}
+
+// A reply turned note whose copy the platform refuses to delete is reported to the agent, and
+// stays linked so that deleting the reply later tries again.
+func TestAWithdrawalThatFailsIsReported(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "help"))
+	tk := h.ticketOf("U1")
+	h.ingest(reply("A1", tk.ThreadID, "r1", "the answer"))
+	h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 1 })
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "delete" && c.Channel == "D-U1" {
+			return &desk.DeliveryError{Op: "chat.delete", Reason: "cant_delete_message"}
+		}
+		return nil
+	})
+	h.ingest(desk.Event{ID: "e1", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1", Text: "// internal after all"})
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkFailed)
+	if !h.p.Wait(5*time.Second, func() bool {
+		msgs := h.p.Messages("C-TRIAGE", tk.ThreadID)
+		return len(msgs) == 2 && strings.Contains(msgs[1].Text, "cant_delete_message")
+	}) {
+		t.Fatalf("thread = %+v, want a notice naming the reason", clipMsgs(h.p.Messages("C-TRIAGE", tk.ThreadID)))
+	}
+	h.p.SetFail(nil)
+	h.ingest(desk.Event{ID: "d1", Kind: desk.AgentDelete, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1"})
+	if !h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 0 }) {
+		t.Fatalf("DM = %q after deleting the reply", h.dmTexts("U1"))
+	}
+}
