@@ -131,6 +131,11 @@ func TestPost(t *testing.T) {
 				t.Errorf("props = %v", p.GetProps())
 			}
 		}},
+		{"as a person whose name looks like a link", desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "hi", As: &desk.User{ID: "u9", DisplayName: "[pay here](http://evil) <b>"}, Key: "k-link"}, func(t *testing.T, p *model.Post) {
+			if got, want := p.Message, `**\[pay here\](http://evil) \<b\>:** hi`; got != want {
+				t.Errorf("Message = %q, want %q", got, want)
+			}
+		}},
 		{"card", desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #7", Key: "k-card", Card: &desk.Card{
 			Title: "Ticket #7", Text: "printer", Context: "opened 1m ago",
 			Fields:  []desk.Field{{Label: "Status", Value: "new", Short: true}},

@@ -175,7 +175,7 @@ func buttonStyle(s string) string {
 
 // escapeMarkdown keeps a display name from breaking the bold prefix.
 func escapeMarkdown(s string) string {
-	return strings.NewReplacer("*", `\*`, "_", `\_`, "`", "\\`", "~", `\~`).Replace(s)
+	return strings.NewReplacer("*", `\*`, "_", `\_`, "`", "\\`", "~", `\~`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`).Replace(s)
 }
 
 // respond answers a slash command through its response URL, which Mattermost accepts for a

@@ -644,3 +644,22 @@ func TestAWithdrawalThatFailsIsReported(t *testing.T) {
 		t.Fatalf("DM = %q after deleting the reply", h.dmTexts("U1"))
 	}
 }
+
+// A customer whose name is a mention pings nobody: the name is shown defanged wherever the
+// relay writes it (the copy's author, the card).
+func TestANameThatIsAMentionPingsNobody(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(desk.Event{ID: "m1", Kind: desk.CustomerMessage, User: desk.User{ID: "U1", DisplayName: "@here", Name: "<!channel>"}, Channel: "D-U1", Message: "m1", Text: "hello"})
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
+	copyOf := h.p.Messages("C-TRIAGE", tk.ThreadID)[0]
+	card, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID})
+	for what, s := range map[string]string{"author": copyOf.As, "card": fmt.Sprint(card.Card.Title, card.Card.Fields), "ticket": tk.Customer.DisplayName + tk.Customer.Name} {
+		if strings.Contains(s, "@here") || strings.Contains(s, "<!channel>") {
+			t.Errorf("%s shows %q: a live mention", what, s)
+		}
+		if !strings.Contains(s, "here") {
+			t.Errorf("%s shows %q: the name is lost", what, s)
+		}
+	}
+}

@@ -28,7 +28,7 @@ type cachedUser struct {
 // profile. A failed lookup is no reason to hold a message back: the ID is shown instead.
 func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User {
 	if u.DisplayName != "" {
-		return u
+		return safeNames(u)
 	}
 	key := p.Name() + "\x00" + u.ID
 	c := &r.users
@@ -43,8 +43,9 @@ func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User
 	info, err := p.UserInfo(ctx, u.ID)
 	if err != nil {
 		r.log.Warn("look up user", "platform", p.Name(), "user", u.ID, "err", err)
-		return u
+		return safeNames(u)
 	}
+	info = safeNames(info)
 	c.mu.Lock()
 	if c.users == nil {
 		c.users = make(map[string]cachedUser)
@@ -55,3 +56,10 @@ func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// safeNames makes a person's names safe to write wherever they are shown: a customer who calls
+// themselves "@here" or "<!channel>" must not ping the triage channel with every message.
+func safeNames(u desk.User) desk.User {
+	u.Name, u.DisplayName = Defang(u.Name), Defang(u.DisplayName)
+	return u
+}
