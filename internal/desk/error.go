@@ -91,3 +91,10 @@ func AsDeliveryError(err error) *DeliveryError {
 	}
 	return &DeliveryError{Op: "deliver", Reason: "error", Temporary: true, Err: err}
 }
+
+// RateLimited reports whether err is a platform asking to slow down (HTTP 429): the platform
+// is reachable and the credentials work, so a readiness check counts it as a success.
+func RateLimited(err error) bool {
+	var de *DeliveryError
+	return errors.As(err, &de) && de.RetryAfter > 0
+}

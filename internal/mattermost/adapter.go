@@ -234,10 +234,14 @@ func (a *Adapter) TriageChannel() string { return a.triageID }
 // BotUserID is the bot account's user ID, known after Start.
 func (a *Adapter) BotUserID() string { return a.botID }
 
-// Ping checks that the server answers and the bot token still works.
+// Ping checks that the server answers and the bot token still works. A rate-limited answer
+// counts as reachable: readiness must not flap when the desk is busy.
 func (a *Adapter) Ping(ctx context.Context) error {
 	_, resp, err := a.client.GetMe(ctx, "")
-	return deliveryError("users.me", resp, err)
+	if err := deliveryError("users.me", resp, err); err != nil && !desk.RateLimited(err) {
+		return err
+	}
+	return nil
 }
 
 func (a *Adapter) rememberChannel(id string, t model.ChannelType) {

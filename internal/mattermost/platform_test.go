@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -499,6 +501,21 @@ func TestDeliveryErrors(t *testing.T) {
 	err = down.Ping(ctx)
 	if !errors.As(err, &de) || !de.Temporary || de.Reason != "network" {
 		t.Errorf("Ping of a dead server = %#v, want a temporary network DeliveryError", err)
+	}
+	// A rate-limited server is reachable: readiness does not flap when the desk is busy.
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"id":"api.context.rate_limit","message":"Too many requests","status_code":429}`))
+	}))
+	defer busy.Close()
+	limited, err := New(Config{URL: busy.URL, Token: "t", Team: "x", TriageChannel: "y", PublicURL: "http://p", Secret: testSecret}, newIngester(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := limited.Ping(ctx); err != nil {
+		t.Errorf("Ping of a rate-limiting server: %v, want reachable", err)
 	}
 }
 

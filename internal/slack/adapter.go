@@ -224,10 +224,13 @@ func (a *Adapter) self() (userID, botID string) {
 	return a.botUserID, a.botID
 }
 
-// Ping calls auth.test, which checks both that Slack is reachable and that the token works.
+// Ping calls auth.test, which checks both that Slack is reachable and that the token works. A
+// rate-limited answer counts as reachable: readiness must not flap when the desk is busy.
 func (a *Adapter) Ping(ctx context.Context) error {
 	if _, err := a.api.AuthTestContext(ctx); err != nil {
-		return deliveryError("auth.test", err)
+		if err := deliveryError("auth.test", err); !desk.RateLimited(err) {
+			return err
+		}
 	}
 	return nil
 }

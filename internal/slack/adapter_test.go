@@ -106,4 +106,9 @@ func TestPing(t *testing.T) {
 	if de := desk.AsDeliveryError(err); err == nil || !de.Temporary || de.Reason != "http_503" {
 		t.Errorf("Ping on 503: got %v", err)
 	}
+	// Rate limited is reachable: readiness does not flap when the desk is busy.
+	fake.failNext("auth.test", 429, map[string]string{"Retry-After": "3"}, map[string]any{"ok": false, "error": "ratelimited"})
+	if err := a.Ping(context.Background()); err != nil {
+		t.Errorf("Ping on 429: %v, want reachable", err)
+	}
 }
