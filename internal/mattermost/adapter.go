@@ -6,8 +6,10 @@ package mattermost
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -175,7 +177,11 @@ func (a *Adapter) Start(ctx context.Context) error {
 		}
 		return fmt.Errorf("mattermost: check the bot's membership of %q: %w", ch.Name, deliveryError("channels.members", resp, err))
 	}
-	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID)
+	if !a.cfg.SkipNamePrefix && a.overridesShown(ctx) {
+		// The server shows each relayed post under its author's name: no need to write it.
+		a.cfg.SkipNamePrefix = true
+	}
+	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID, "name_prefix", !a.cfg.SkipNamePrefix)
 
 	a.wg.Add(1)
 	go func() {
@@ -183,6 +189,24 @@ func (a *Adapter) Start(ctx context.Context) error {
 		a.run(ctx)
 	}()
 	return nil
+}
+
+// overridesShown reports whether the server shows override_username on posts
+// (ServiceSettings.EnablePostUsernameOverride), read from the client configuration that any
+// user may read. When it cannot tell, it answers false: the name is then written in the text.
+func (a *Adapter) overridesShown(ctx context.Context) bool {
+	resp, err := a.client.DoAPIGet(ctx, "/config/client?format=old", "")
+	if err != nil {
+		a.log.Warn("read the server's client configuration; relayed messages start with the author's name", "err", err)
+		return false
+	}
+	defer resp.Body.Close()
+	var cfg map[string]string
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&cfg); err != nil {
+		a.log.Warn("decode the server's client configuration; relayed messages start with the author's name", "err", err)
+		return false
+	}
+	return cfg["EnablePostUsernameOverride"] == "true"
 }
 
 // Wait blocks until the event loop started by Start has ended (after its ctx was cancelled).

@@ -572,3 +572,27 @@ func TestFindUserAndIsAgent(t *testing.T) {
 		}
 	}
 }
+
+// A server that shows override_username already shows each relayed post under its author's
+// name: the name is not written in the text a second time, and the text may use the whole
+// post.
+func TestNoNamePrefixWhenTheServerShowsOverrides(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	f.Mu.Lock()
+	f.UsernameOverride = true
+	f.Mu.Unlock()
+	a := started(t, f, testConfig(f), newIngester())
+	carol := desk.User{ID: "u-carol", DisplayName: "Carol"}
+	ref, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Text: "my printer", As: &carol, Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.Post(ref.ID)
+	if p.Message != "my printer" || p.GetProp(model.PostPropsOverrideUsername) != "Carol" {
+		t.Errorf("post = %q as %v, want the bare text under Carol's name", p.Message, p.GetProp(model.PostPropsOverrideUsername))
+	}
+	if got := a.Limits().MaxText; got != 16383 {
+		t.Errorf("MaxText = %d, want the whole 16383", got)
+	}
+}

@@ -148,6 +148,9 @@ type Server struct {
 
 	// RateLimited answers the next n POST /posts with 429, as a server with rate limiting on.
 	RateLimited int
+	// UsernameOverride is the server's EnablePostUsernameOverride, as its client
+	// configuration tells.
+	UsernameOverride bool
 	// RefuseSockets refuses WebSocket connections (503) while set.
 	RefuseSockets  bool
 	SocketsDialled int                        // WebSocket connection attempts, refused ones included
@@ -429,6 +432,13 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 	switch key {
 	case "GET /system/ping":
 		reply(w, 200, map[string]string{"status": "OK"})
+
+	case "GET /config/client":
+		if r.URL.Query().Get("format") != "old" {
+			appError(w, http.StatusNotImplemented, "api.config.client.old_format.app_error")
+			return
+		}
+		reply(w, 200, map[string]string{"Version": "10.5.0", "EnablePostUsernameOverride": strconv.FormatBool(f.UsernameOverride)})
 
 	case "GET /users/{user_id}":
 		id := p["user_id"]
