@@ -47,6 +47,7 @@ const (
 	FormSave          = "form.save"
 	FormCategory      = "form.category"
 	FormTags          = "form.tags"
+	FormTagsHint      = "form.tags.hint"
 	FormPriority      = "form.priority"
 	FormAgent         = "form.agent"
 	FormComment       = "form.comment"
@@ -144,7 +145,8 @@ var English = map[string]string{
 	FormCommentTitle:  "Your feedback on {{.Ticket}}",
 	FormSave:          "Save",
 	FormCategory:      "Category",
-	FormTags:          "Tags (separated by commas or spaces)",
+	FormTags:          "Tags",
+	FormTagsHint:      "Separated by commas or spaces",
 	FormPriority:      "Priority",
 	FormAgent:         "Agent",
 	FormComment:       "Comment",

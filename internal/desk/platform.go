@@ -78,6 +78,8 @@ type FormField struct {
 	Options  []string
 	Value    string // the initial value; several values are comma-separated
 	Optional bool
+	// Hint is a short explanation shown with the field, such as how to write its value.
+	Hint string
 }
 
 // Ingester is what adapters hand translated events to. Ingest returns only once the event is

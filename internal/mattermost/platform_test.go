@@ -388,7 +388,7 @@ func TestOpenForm(t *testing.T) {
 	form := desk.Form{ID: "tag", Title: "Tag ticket #12 with a very long title", Submit: "Save", Context: "12", Fields: []desk.FormField{
 		{ID: "category", Label: "Category", Kind: "select", Options: []string{"hardware", "software"}, Value: "software"},
 		{ID: "tags", Label: "Tags", Kind: "multiselect", Options: []string{"vip", "bug"}, Optional: true},
-		{ID: "note", Label: "Note", Kind: "textarea"},
+		{ID: "note", Label: "Note", Kind: "textarea", Hint: "Seen by agents only"},
 		{ID: "title", Label: "Title", Kind: "text", Value: "printer"},
 		{ID: "assignee", Label: "Assignee", Kind: "user", Optional: true},
 	}}
@@ -415,6 +415,9 @@ func TestOpenForm(t *testing.T) {
 	els := req.Dialog.Elements
 	if len(els) != 5 {
 		t.Fatalf("elements = %d, want 5", len(els))
+	}
+	if els[2].HelpText != "Seen by agents only" || els[0].HelpText != "" {
+		t.Errorf("help texts = %q, %q; want the hint on the note only", els[2].HelpText, els[0].HelpText)
 	}
 	if els[4].Type != "select" || els[4].DataSource != "users" {
 		t.Errorf("user picker = %+v", els[4])

@@ -357,6 +357,7 @@ func (a *Adapter) IsAgent(ctx context.Context, userID string) (bool, error) {
 const (
 	dialogTitleMax    = 24
 	elementNameMax    = 24
+	helpTextMax       = 150
 	textMaxLength     = 150
 	textareaMaxLength = 3000
 )
@@ -380,6 +381,7 @@ func (a *Adapter) OpenForm(ctx context.Context, trigger string, f desk.Form) err
 			Name:        ff.ID,
 			Default:     ff.Value,
 			Optional:    ff.Optional,
+			HelpText:    truncate(ff.Hint, helpTextMax),
 		}
 		switch ff.Kind {
 		case "textarea":

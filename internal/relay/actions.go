@@ -56,7 +56,7 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 		f = desk.Form{ID: formTag, Title: r.text.Text(catalog.FormTagTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
 			Fields: []desk.FormField{
 				{ID: "category", Label: r.text.Text(catalog.FormCategory, nil), Kind: "select", Options: r.opts.Categories, Value: t.Category, Optional: true},
-				{ID: "tags", Label: r.text.Text(catalog.FormTags, nil), Kind: "text", Value: strings.Join(t.Tags, ", "), Optional: true},
+				{ID: "tags", Label: r.text.Text(catalog.FormTags, nil), Hint: r.text.Text(catalog.FormTagsHint, nil), Kind: "text", Value: strings.Join(t.Tags, ", "), Optional: true},
 				{ID: "priority", Label: r.text.Text(catalog.FormPriority, nil), Kind: "select", Options: priorityNames(), Value: string(t.Priority)},
 			}}
 	case "assign":

@@ -100,6 +100,7 @@ type formFieldView struct {
 	Options  []string `json:"options"`
 	Value    string   `json:"value"`
 	Optional bool     `json:"optional"`
+	Hint     string   `json:"hint,omitempty"`
 }
 
 func viewUser(u *user) userView {
@@ -142,7 +143,7 @@ func viewForm(p *pendingForm) formView {
 	for _, f := range p.Form.Fields {
 		v.Fields = append(v.Fields, formFieldView{
 			ID: f.ID, Label: f.Label, Kind: f.Kind, Options: append([]string{}, f.Options...),
-			Value: f.Value, Optional: f.Optional,
+			Value: f.Value, Optional: f.Optional, Hint: f.Hint,
 		})
 	}
 	return v

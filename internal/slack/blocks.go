@@ -22,6 +22,7 @@ const (
 	maxModalTitle  = 24
 	maxModalSubmit = 24
 	maxInputLabel  = 2000
+	maxInputHint   = 2000
 	maxOptionText  = 75
 	maxOptionValue = 150
 	maxOptions     = 100
@@ -118,7 +119,11 @@ func formView(f desk.Form) slackgo.ModalViewRequest {
 		PrivateMetadata: truncate(f.Context, maxMetadata),
 	}
 	for _, field := range f.Fields {
-		input := slackgo.NewInputBlock(field.ID, plain(field.Label, maxInputLabel), nil, formElement(field))
+		var hint *slackgo.TextBlockObject
+		if field.Hint != "" {
+			hint = plain(field.Hint, maxInputHint)
+		}
+		input := slackgo.NewInputBlock(field.ID, plain(field.Label, maxInputLabel), hint, formElement(field))
 		input.Optional = field.Optional
 		view.Blocks.BlockSet = append(view.Blocks.BlockSet, input)
 	}

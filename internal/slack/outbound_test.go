@@ -304,7 +304,7 @@ func TestOpenForm(t *testing.T) {
 		Fields: []desk.FormField{
 			{ID: "category", Label: "Category", Kind: "select", Options: []string{"billing", "hardware"}, Value: "hardware"},
 			{ID: "tags", Label: "Tags", Kind: "multiselect", Options: []string{"vip", "printer", "fire"}, Value: "printer,fire", Optional: true},
-			{ID: "note", Label: "Note", Kind: "textarea", Value: "hot", Optional: true},
+			{ID: "note", Label: "Note", Kind: "textarea", Value: "hot", Optional: true, Hint: "Seen by agents only"},
 			{ID: "title", Label: "Title", Kind: "text"},
 		},
 	}
@@ -325,6 +325,7 @@ func TestOpenForm(t *testing.T) {
 			Type     string `json:"type"`
 			BlockID  string `json:"block_id"`
 			Optional bool   `json:"optional"`
+			Hint     *struct{ Text string }
 			Element  struct {
 				Type           string                   `json:"type"`
 				ActionID       string                   `json:"action_id"`
@@ -341,6 +342,9 @@ func TestOpenForm(t *testing.T) {
 	}
 	if view.Type != "modal" || view.CallbackID != "tag" || view.PrivateMetadata != "12" || view.Title.Text != "Tag ticket #12" {
 		t.Errorf("view: got %+v", view)
+	}
+	if len(view.Blocks) == 4 && (view.Blocks[2].Hint == nil || view.Blocks[2].Hint.Text != "Seen by agents only" || view.Blocks[0].Hint != nil) {
+		t.Errorf("hints: want the note's only, got %+v", view.Blocks)
 	}
 	if len(view.Blocks) != 4 {
 		t.Fatalf("blocks: got %d, want 4", len(view.Blocks))

@@ -540,6 +540,7 @@
       return h('label', { 'data-testid': 'form-field', 'data-field-id': ff.id, 'data-kind': ff.kind, for: 'form-' + ff.id },
         h('span', {}, ff.label, ff.optional ? h('span', { class: 'optional' }, ' (optional)') : null),
         input,
+        ff.hint ? h('span', { class: 'hint' }, ff.hint) : null,
         ui.formErrors[ff.id] ? h('span', { class: 'field-error', 'data-testid': 'form-field-error' }, ui.formErrors[ff.id]) : null);
     });
     const submit = async (ev) => {
