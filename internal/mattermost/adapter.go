@@ -181,6 +181,9 @@ func (a *Adapter) Start(ctx context.Context) error {
 		// The server shows each relayed post under its author's name: no need to write it.
 		a.cfg.SkipNamePrefix = true
 	}
+	if len(a.cfg.CommandTokens) == 0 {
+		a.log.Warn("MATTERMOST_COMMAND_TOKEN is not set: every slash command request will be refused; run `threadesk mattermost-setup` or copy the command's token")
+	}
 	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID, "name_prefix", !a.cfg.SkipNamePrefix)
 
 	a.wg.Add(1)
