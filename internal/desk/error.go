@@ -98,3 +98,7 @@ func RateLimited(err error) bool {
 	var de *DeliveryError
 	return errors.As(err, &de) && de.RetryAfter > 0
 }
+
+// ReasonThreadGone is the DeliveryError reason of a message that was to go into a thread that
+// no longer exists (its root message was deleted). The core then opens a new thread.
+const ReasonThreadGone = "thread_not_found"

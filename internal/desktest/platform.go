@@ -163,11 +163,27 @@ func (p *Platform) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, 
 	if err := p.enter(Call{Op: "post", Channel: m.Channel, Key: m.Key}); err != nil {
 		return desk.MessageRef{}, err
 	}
+	if err := p.threadExists(m.Channel, m.Thread); err != nil {
+		return desk.MessageRef{}, err
+	}
 	msg := Message{Ref: desk.MessageRef{Channel: m.Channel}, Thread: m.Thread, Text: m.Text, Card: m.Card, Key: m.Key, Ephemeral: m.Ephemeral}
 	if m.As != nil {
 		msg.As = m.As.Label()
 	}
 	return p.store(msg).Ref, nil
+}
+
+// threadExists refuses a post into a thread whose root is missing or deleted, as platforms do.
+func (p *Platform) threadExists(channel, thread string) error {
+	if thread == "" {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.find(desk.MessageRef{Channel: channel, ID: thread}) == nil {
+		return &desk.DeliveryError{Op: "post", Reason: desk.ReasonThreadGone}
+	}
+	return nil
 }
 
 // Upload implements desk.Platform.

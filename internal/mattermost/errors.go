@@ -44,12 +44,19 @@ func deliveryError(op string, resp *model.Response, err error) error {
 		if appErr != nil && appErr.Id != "" {
 			de.Reason = appErr.Id
 		}
+		if de.Reason == rootGone {
+			de.Reason = desk.ReasonThreadGone
+		}
 	}
 	if status == http.StatusNotFound {
 		de.Err = fmt.Errorf("%w: %w", desk.ErrNotFound, err)
 	}
 	return de
 }
+
+// rootGone is the error Mattermost answers a reply whose root post does not exist (or was
+// deleted) with.
+const rootGone = "api.post.create_post.root_id.app_error"
 
 // retryAfter reads the wait a 429 asks for: Retry-After in seconds, or else Mattermost's
 // X-Ratelimit-Reset, which also counts seconds until the limit resets.

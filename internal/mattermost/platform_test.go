@@ -599,3 +599,17 @@ func TestNoNamePrefixWhenTheServerShowsOverrides(t *testing.T) {
 		t.Errorf("MaxText = %d, want the whole 16383", got)
 	}
 }
+
+// A reply into a thread whose root post was deleted is refused by Mattermost; the adapter
+// names it so that the core opens a new thread.
+func TestPostIntoADeletedThread(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	a := started(t, f, testConfig(f), newIngester())
+	root := f.UserPost(w.bot.Id, w.triage.Id, "", "card")
+	f.UserDelete(root.Id)
+	_, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "hello", Key: "k"})
+	if de := desk.AsDeliveryError(err); err == nil || de.Temporary || de.Reason != desk.ReasonThreadGone {
+		t.Errorf("Post into a deleted thread = %v, want a final %q", err, desk.ReasonThreadGone)
+	}
+}

@@ -90,6 +90,20 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
 		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
 	}, Defang(ev.Text), ev.Files)
+	if len(refs) == 0 && desk.AsDeliveryError(failure).Reason == desk.ReasonThreadGone {
+		// Someone deleted the ticket's card, and its thread with it: the ticket gets a new
+		// one, or the customer could never be heard again.
+		r.log.Warn("ticket thread is gone; posting a new card", "platform", p.Name(), "ticket", int64(t.ID), "thread", t.ThreadID)
+		opened, err := r.rethread(ctx, p, &t, q.Redelivered)
+		if err != nil {
+			return err
+		}
+		if opened {
+			refs, files, failure = r.relayMessage(ctx, p, q, desk.Outgoing{
+				Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
+			}, Defang(ev.Text), ev.Files)
+		}
+	}
 	if aborted(failure) {
 		return failure
 	}
@@ -133,20 +147,9 @@ func (r *Relay) reopenOnMessage(ctx context.Context, p desk.Platform, t *desk.Ti
 // records it, then tells the customer their ticket number. It reports false if the card could
 // not be posted for good.
 func (r *Relay) openThread(ctx context.Context, p desk.Platform, t *desk.Ticket, reconcile bool) (bool, error) {
-	card := r.card(*t)
-	ref, err := r.post(ctx, p, desk.Outgoing{
-		Channel: p.TriageChannel(), Text: card.Title, Card: card, Key: cardKey(t.ID),
-	}, reconcile)
-	if aborted(err) {
-		return false, err
-	}
-	if err != nil {
-		r.log.Error("post ticket card", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
-		return false, nil
-	}
-	t.TriageChannel, t.ThreadID = ref.Channel, ref.ID
-	if err := r.store.Apply(ctx, desk.SaveTicket{Ticket: *t}, r.fact(desk.FactCreated, *t, "", 0)); err != nil {
-		return false, fmt.Errorf("record thread of ticket %d: %w", t.ID, err)
+	opened, err := r.postCard(ctx, p, t, reconcile, r.fact(desk.FactCreated, *t, "", 0))
+	if !opened || err != nil {
+		return opened, err
 	}
 	r.tickets.opened.WithLabelValues(p.Name()).Inc()
 	_, err = r.post(ctx, p, desk.Outgoing{
@@ -159,6 +162,37 @@ func (r *Relay) openThread(ctx context.Context, p desk.Platform, t *desk.Ticket,
 	}
 	if err != nil {
 		r.log.Warn("tell customer their ticket number", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
+	}
+	return true, nil
+}
+
+// rethread gives a ticket whose thread was deleted a new card, and so a new thread. It
+// reports false if the card could not be posted for good.
+func (r *Relay) rethread(ctx context.Context, p desk.Platform, t *desk.Ticket, reconcile bool) (bool, error) {
+	gone := desk.Change(desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.now(), Kind: "system", Text: "the card was deleted; a new one was posted"}})
+	t.TriageChannel, t.ThreadID = "", ""
+	return r.postCard(ctx, p, t, reconcile, gone)
+}
+
+// postCard posts the ticket's card as the root of a new thread in the triage channel and
+// records the thread with the ticket, together with changes. It reports false if the card
+// could not be posted for good. With reconcile it first looks for a card posted before (the
+// card's delivery key is the ticket's).
+func (r *Relay) postCard(ctx context.Context, p desk.Platform, t *desk.Ticket, reconcile bool, changes ...desk.Change) (bool, error) {
+	card := r.card(*t)
+	ref, err := r.post(ctx, p, desk.Outgoing{
+		Channel: p.TriageChannel(), Text: card.Title, Card: card, Key: cardKey(t.ID),
+	}, reconcile)
+	if aborted(err) {
+		return false, err
+	}
+	if err != nil {
+		r.log.Error("post ticket card", "platform", p.Name(), "ticket", int64(t.ID), "err", err)
+		return false, nil
+	}
+	t.TriageChannel, t.ThreadID = ref.Channel, ref.ID
+	if err := r.store.Apply(ctx, append([]desk.Change{desk.SaveTicket{Ticket: *t}}, changes...)...); err != nil {
+		return false, fmt.Errorf("record thread of ticket %d: %w", t.ID, err)
 	}
 	return true, nil
 }

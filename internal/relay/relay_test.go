@@ -663,3 +663,39 @@ func TestANameThatIsAMentionPingsNobody(t *testing.T) {
 		}
 	}
 }
+
+// A ticket whose card (and so thread) someone deleted gets a new card: the customer's next
+// message lands in the new thread, nothing is reported failed, and agents' replies there reach
+// the customer.
+func TestADeletedCardIsPostedAgain(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "first"))
+	old := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", old.ThreadID, []string{"first"})
+	if err := h.p.Delete(context.Background(), desk.MessageRef{Channel: "C-TRIAGE", ID: old.ThreadID}); err != nil {
+		t.Fatal(err)
+	}
+	h.ingest(say("U1", "m2", "second"))
+	var tk desk.Ticket
+	h.p.Wait(5*time.Second, func() bool {
+		tk, _ = h.store.CustomerTicket(context.Background(), "fake", "U1")
+		return tk.ThreadID != old.ThreadID && len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1
+	})
+	if tk.ID != old.ID || tk.ThreadID == old.ThreadID {
+		t.Fatalf("ticket %d thread %q, want ticket %d in a new thread", tk.ID, tk.ThreadID, old.ID)
+	}
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"second"})
+	card, ok := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID})
+	if !ok || card.Card == nil || !strings.Contains(card.Card.Title, old.ID.String()) {
+		t.Errorf("new thread root = %+v, want the ticket's card", card)
+	}
+	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m2"}, desk.MarkDelivered)
+	if notices := h.p.Messages("D-U1", ""); len(notices) != 1 {
+		t.Errorf("customer DM = %+v, want only the first acknowledgement (no failure notice, no second one)", clipMsgs(notices))
+	}
+	h.ingest(reply("A1", tk.ThreadID, "r1", "we are on it"))
+	h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 1 })
+	if texts := h.dmTexts("U1"); len(texts) != 1 || texts[0] != "we are on it" {
+		t.Errorf("customer DM = %q, want the reply from the new thread", texts)
+	}
+}

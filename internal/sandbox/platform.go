@@ -68,7 +68,7 @@ func (s *Sandbox) appMessage(op string, m desk.Outgoing) (*message, error) {
 	if m.Thread != "" {
 		root, ok := s.messages[m.Thread]
 		if !ok || root.Channel != m.Channel || root.Thread != "" || root.Ephemeral != "" {
-			return nil, failure(op, "thread_not_found")
+			return nil, failure(op, desk.ReasonThreadGone)
 		}
 	}
 	if utf8.RuneCountInString(m.Text) > s.maxText {

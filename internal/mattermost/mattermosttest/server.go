@@ -532,7 +532,7 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 			return
 		}
 		if post.RootId != "" {
-			if root, ok := f.Posts[post.RootId]; !ok || root.ChannelId != post.ChannelId {
+			if root, ok := f.Posts[post.RootId]; !ok || root.ChannelId != post.ChannelId || root.DeleteAt != 0 {
 				appError(w, 400, "api.post.create_post.root_id.app_error")
 				return
 			}
