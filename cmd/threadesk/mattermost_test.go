@@ -160,10 +160,10 @@ func TestMattermostTriage(t *testing.T) {
 	})
 	w.waitPost(t, dm.Id, "", "Alex the Agent is now looking after your ticket #1.")
 
-	// Claiming again is refused; the bot may not post ephemeral messages, so the refusal is a
-	// reply in the card's thread that mentions the agent.
+	// Claiming again is refused; the bot may not post ephemeral messages, so the refusal
+	// reaches the agent privately, in a direct message from the bot.
 	w.click(t, w.Agent.Id, w.Post(card.Id), "claim", "1")
-	w.waitPost(t, w.Triage.Id, card.Id, "@alex #1 is already yours.")
+	w.waitPost(t, w.DM(w.Bot.Id, w.Agent.Id).Id, "", "#1 is already yours.")
 
 	// Tag dialog: category, tags and priority.
 	w.click(t, w.Agent.Id, w.Post(card.Id), "tag", "1")

@@ -215,9 +215,9 @@ func TestPostEphemeralAndCommandReply(t *testing.T) {
 		t.Errorf("command responses = %+v", got)
 	}
 
-	// An ordinary bot may not (create_post_ephemeral is for system admins): the answer is
-	// posted where it was asked, mentioning its reader, and the ephemeral route is not
-	// tried again.
+	// An ordinary bot may not (create_post_ephemeral is for system admins): the answer goes to
+	// its reader in a direct message, never in the open, and the ephemeral route is not tried
+	// again.
 	f.SetRoles(w.bot.Id, "system_user")
 	for i, text := range []string{"you are not an agent", "still not"} {
 		ref, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: card.ID, Text: text, Ephemeral: w.agent.Id, Key: "refusal" + strconv.Itoa(i)})
@@ -225,8 +225,14 @@ func TestPostEphemeralAndCommandReply(t *testing.T) {
 			t.Fatalf("ephemeral Post without the permission: %v", err)
 		}
 		p := f.Post(ref.ID)
-		if p == nil || p.RootId != card.ID || p.Message != "@alex "+text || p.GetProp(PropKey) != "refusal"+strconv.Itoa(i) {
-			t.Errorf("fallback post = %+v", p)
+		dm := f.DM(w.bot.Id, w.agent.Id)
+		if p == nil || p.ChannelId != dm.Id || p.RootId != "" || p.Message != text || p.GetProp(PropKey) != "refusal"+strconv.Itoa(i) {
+			t.Errorf("fallback post = %+v, want a direct message to the agent", p)
+		}
+	}
+	for _, p := range f.ChannelPosts(w.triage.Id) {
+		if strings.Contains(p.Message, "not") {
+			t.Errorf("a private answer was posted in the triage channel: %q", p.Message)
 		}
 	}
 	if got := f.CallCount("POST /api/v4/posts/ephemeral"); got != 2 {

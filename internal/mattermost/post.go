@@ -35,9 +35,8 @@ const maxUpload = 100 << 20
 // Post creates a post (a thread reply when m.Thread is set), an ephemeral post when
 // m.Ephemeral is set, or answers a slash command through its response URL when m.Reply is.
 // Ephemeral posts need the create_post_ephemeral permission, which Mattermost gives only to
-// system admins: when the server refuses it, Post (from then on) writes the answer as an
-// ordinary post in the same place, starting with an @-mention of the person it is for, so that
-// they still see it.
+// system admins: when the server refuses it, Post (from then on) sends the answer to its
+// reader in a direct message from the bot instead, so that it stays private.
 func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, error) {
 	if m.Reply != "" {
 		return desk.MessageRef{Channel: m.Channel}, a.respond(ctx, m)
@@ -54,25 +53,20 @@ func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, e
 			}
 			// create_post_ephemeral is a system admin's permission, which bots usually lack.
 			a.noEphemeral.Store(true)
-			a.log.Warn("the bot may not post ephemeral messages (create_post_ephemeral); private answers are posted in the open, mentioning their reader")
+			a.log.Warn("the bot may not post ephemeral messages (create_post_ephemeral); private answers are sent as direct messages")
+		}
+		dm, err := a.OpenDM(ctx, m.Ephemeral)
+		if err != nil {
+			return desk.MessageRef{}, err
 		}
 		p = a.buildPost(m)
-		p.Message = "@" + a.username(ctx, m.Ephemeral) + " " + p.Message
+		p.ChannelId, p.RootId = dm, ""
 	}
 	created, resp, err := a.client.CreatePost(ctx, p)
 	if err != nil {
 		return desk.MessageRef{}, deliveryError("posts.create", resp, err)
 	}
 	return desk.MessageRef{Channel: created.ChannelId, ID: created.Id}, nil
-}
-
-// username is a user's handle for a mention, or their ID when the server cannot say.
-func (a *Adapter) username(ctx context.Context, userID string) string {
-	u, err := a.UserInfo(ctx, userID)
-	if err != nil || u.Name == "" {
-		return userID
-	}
-	return u.Name
 }
 
 // buildPost renders an Outgoing as a Mattermost post.
