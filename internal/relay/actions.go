@@ -98,10 +98,30 @@ func (r *Relay) answerRefusal(ctx context.Context, p desk.Platform, ev desk.Even
 	}
 	r.Discard(ev.Platform, "refused")
 	m := desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread, Text: ref.text, Ephemeral: ev.User.ID, Reply: ev.Reply, Key: partKey(ev, "refusal", 0)}
+	if m.Channel == "" && m.Reply == "" {
+		m.Channel, m.Thread = r.whereSeen(ctx, p, ev)
+	}
 	if _, err := p.Post(ctx, m); err != nil {
 		r.log.Warn("tell a refusal", "platform", p.Name(), "err", err)
 	}
 	return nil
+}
+
+// whereSeen is where to answer an event that came from no channel (a Slack modal's
+// submission): in the thread of its ticket for an agent, in their DM for the ticket's
+// customer, and in a DM with the app when there is no ticket.
+func (r *Relay) whereSeen(ctx context.Context, p desk.Platform, ev desk.Event) (channel, thread string) {
+	if t, err := r.store.Ticket(ctx, ticketOf(ev.Value)); err == nil && t.HasThread() {
+		if ev.User.ID == t.Customer.ID {
+			return t.DMChannel, ""
+		}
+		return t.TriageChannel, t.ThreadID
+	}
+	dm, err := p.OpenDM(ctx, ev.User.ID)
+	if err != nil {
+		r.log.Warn("open a DM for an answer", "platform", p.Name(), "user", ev.User.ID, "err", err)
+	}
+	return dm, ""
 }
 
 // action carries out a button pressed on a card or a notice.

@@ -525,3 +525,36 @@ func TestCardShowsTimes(t *testing.T) {
 		t.Errorf("card context after a claim = %q, want %q", got, want)
 	}
 }
+
+// A refused form submission that comes from no channel (a Slack modal's) is still answered
+// where its author sees it: an agent in the ticket's thread, the customer in their DM.
+func TestARefusedModalIsAnsweredWhereItsAuthorIs(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	d.ingest(desk.Event{ID: nextID("form"), Kind: desk.FormSubmitted, User: desk.User{ID: "A1"}, Action: "assign", Value: "1", Form: map[string]string{"agent": "U1"}})
+	if !d.p.Wait(5*time.Second, func() bool {
+		for _, m := range d.p.Messages("C-TRIAGE", tk.ThreadID) {
+			if m.Ephemeral == "A1" && strings.Contains(m.Text, "not an agent") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("thread = %+v, want the refusal shown to A1 there", d.p.Messages("C-TRIAGE", tk.ThreadID))
+	}
+	if got := d.ticket(tk.ID); got.Assignee != "" {
+		t.Errorf("refused assignment changed the ticket: assignee %q", got.Assignee)
+	}
+	// The customer's comment on a ticket that is not resolved is refused in their DM.
+	d.ingest(desk.Event{ID: nextID("form"), Kind: desk.FormSubmitted, User: desk.User{ID: "U1"}, Action: "comment", Value: "1", Form: map[string]string{"comment": "great"}})
+	if !d.p.Wait(5*time.Second, func() bool {
+		for _, m := range d.p.Messages("D-U1", "") {
+			if m.Ephemeral == "U1" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("DM = %+v, want the refusal shown to U1 there", d.p.Messages("D-U1", ""))
+	}
+}
