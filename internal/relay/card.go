@@ -25,14 +25,14 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 			{Label: r.text.Text(catalog.CardStatus, nil), Value: string(t.Status), Short: true},
 			{Label: r.text.Text(catalog.CardPriority, nil), Value: string(t.Priority), Short: true},
 			{Label: r.text.Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
-			{Label: r.text.Text(catalog.CardTags, nil), Value: or(strings.Join(t.Tags, ", "), none), Short: true},
+			{Label: r.text.Text(catalog.CardTags, nil), Value: or(Defang(strings.Join(t.Tags, ", ")), none), Short: true},
 			{Label: r.text.Text(catalog.CardAssignee, nil), Value: or(t.AssigneeName, or(t.Assignee, r.text.Text(catalog.CardUnassigned, nil))), Short: true},
 			{Label: r.text.Text(catalog.CardCustomer, nil), Value: t.Customer.Label(), URL: t.Customer.ProfileURL, Short: true},
 		},
 	}
 	if t.Rating != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardRating, nil),
-			Value: r.text.Text(catalog.CardRated, args("Score", t.Rating, "Comment", t.RatingComment)), Short: true})
+			Value: r.text.Text(catalog.CardRated, args("Score", t.Rating, "Comment", Defang(t.RatingComment))), Short: true})
 	}
 	if t.Previous != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})

@@ -349,9 +349,11 @@ func TestSatisfactionRating(t *testing.T) {
 	if f := d.p.Forms(); len(f) != 1 || f[0].ID != "comment" {
 		t.Fatalf("forms = %+v", f)
 	}
-	d.submit("U1", "comment", d.p.Forms()[0].Context, map[string]string{"comment": "quick and kind"})
+	d.submit("U1", "comment", d.p.Forms()[0].Context, map[string]string{"comment": "quick and kind <!channel> @here"})
 	if f := field(d.card(tk), "Satisfaction"); !strings.Contains(f, "quick and kind") {
 		t.Errorf("card satisfaction %q lacks the comment", f)
+	} else if strings.Contains(f, "<!channel>") || strings.Contains(f, "@here") {
+		t.Errorf("card satisfaction %q shows the customer's mentions live", f)
 	}
 	// The thanks now thanks for the comment too, and offers no second comment.
 	q, _ = d.p.Message(question.Ref)

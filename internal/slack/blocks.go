@@ -50,9 +50,10 @@ func cardBlocks(c *desk.Card) []slackgo.Block {
 		}
 	}
 	for _, f := range c.Fields {
-		value := f.Value
+		// Field values are data (names, tags, a customer's comment), never markup.
+		value := escapeText(f.Value)
 		if f.URL != "" {
-			value = "<" + f.URL + "|" + escapeLabel(value) + ">"
+			value = "<" + f.URL + "|" + escapeLabel(f.Value) + ">"
 		}
 		text := "*" + f.Label + "*\n" + value
 		if f.Short {
@@ -204,6 +205,12 @@ func truncate(s string, limit int) string {
 		return s
 	}
 	return string(r[:limit-1]) + "…"
+}
+
+// escapeText escapes the three characters Slack's mrkdwn requires escaped in text: with them
+// a text could make links or mentions (<!channel>).
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // escapeLabel escapes what Slack's mrkdwn gives a meaning to inside a link's label.
