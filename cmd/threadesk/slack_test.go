@@ -404,14 +404,15 @@ func TestSlackSatisfactionRating(t *testing.T) {
 		}
 		return false, slackTexts(fake.Messages(dm))
 	})
-	if got, want := strings.Join(slackButtons(t, question), " "), "rate=1:1 rate=1:2 rate=1:3 rate=1:4 rate=1:5"; got != want {
+	// One row of five buttons: Slack wants their action IDs unique within the block.
+	if got, want := strings.Join(slackButtons(t, question), " "), "rate=1:1 rate~1=1:2 rate~2=1:3 rate~3=1:4 rate~4=1:5"; got != want {
 		t.Errorf("rating buttons: got %s, want %s", got, want)
 	}
 	if got := slackField(t, slackCardNow(fake, card), "Status"); got != "resolved" {
 		t.Errorf("card status: got %q", got)
 	}
 
-	app.interact(fake.BlockAction(cust, question, "rate", "1:4"))
+	app.interact(fake.BlockAction(cust, question, "rate~3", "1:4"))
 	slackEventually(t, "the thanks in place of the question, and 4/5 on the card", func() (bool, string) {
 		q, _ := fake.Message(dm, question.TS)
 		rating := slackField(t, slackCardNow(fake, card), "Satisfaction")

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"strconv"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -77,20 +78,26 @@ func actionBlocks(actions []desk.Action) []slackgo.Block {
 	var (
 		blocks   []slackgo.Block
 		elements []slackgo.BlockElement
-		seen     = map[string]bool{}
+		seen     = map[string]int{}
 	)
 	flush := func() {
 		if len(elements) > 0 {
 			blocks = append(blocks, slackgo.NewActionBlock("", elements...))
 		}
-		elements, seen = nil, map[string]bool{}
+		elements, seen = nil, map[string]int{}
 	}
 	for _, act := range actions {
-		if seen[act.ID] || len(elements) == maxActions {
+		if len(elements) == maxActions {
 			flush()
 		}
-		seen[act.ID] = true
-		b := slackgo.NewButtonBlockElement(act.ID, truncate(act.Value, maxButtonValue), plain(act.Label, maxButtonText))
+		// Slack wants action IDs unique within a block: buttons of one action (the scores of
+		// a rating) are told apart by a suffix that actionOf takes off again.
+		id := act.ID
+		if n := seen[act.ID]; n > 0 {
+			id += actionSuffix + strconv.Itoa(n)
+		}
+		seen[act.ID]++
+		b := slackgo.NewButtonBlockElement(id, truncate(act.Value, maxButtonValue), plain(act.Label, maxButtonText))
 		switch act.Style {
 		case "primary":
 			b.Style = slackgo.StylePrimary
@@ -101,6 +108,15 @@ func actionBlocks(actions []desk.Action) []slackgo.Block {
 	}
 	flush()
 	return blocks
+}
+
+// actionSuffix separates an action's ID from the number that makes it unique in its block.
+const actionSuffix = "~"
+
+// actionOf is the core's action of a button's action_id.
+func actionOf(actionID string) string {
+	action, _, _ := strings.Cut(actionID, actionSuffix)
+	return action
 }
 
 // formView renders a form as a modal. Each field is an input block whose block_id and action_id

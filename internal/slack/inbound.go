@@ -172,7 +172,7 @@ func (a *Adapter) fromInteraction(cb slackgo.InteractionCallback, raw []byte) in
 		act := cb.ActionCallback.BlockActions[0]
 		ev.Kind = desk.ActionPressed
 		ev.At = firstTime(tsTime(act.ActionTs), ev.At)
-		ev.Action = act.ActionID
+		ev.Action = actionOf(act.ActionID)
 		ev.Value = firstOf(act.Value, act.SelectedOption.Value)
 		ev.Channel = firstOf(cb.Channel.ID, cb.Container.ChannelID)
 		ev.Message = firstOf(cb.Message.Timestamp, cb.Container.MessageTs)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	slackgo "github.com/slack-go/slack"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -122,10 +124,24 @@ func TestPostCardAsBlocks(t *testing.T) {
 	}
 }
 
-func TestCardRepeatedActionIDsGoToSeparateBlocks(t *testing.T) {
-	blocks := actionBlocks([]desk.Action{{ID: "assign", Value: "U1"}, {ID: "assign", Value: "U2"}, {ID: "claim"}})
-	if got := len(blocks); got != 2 {
-		t.Fatalf("actions blocks: got %d, want 2", got)
+// Buttons of one action (the five scores of a rating) stay in one row: Slack wants action IDs
+// unique within a block, so repeats carry a suffix, which is taken off when a click comes in.
+func TestCardRepeatedActionsShareARow(t *testing.T) {
+	blocks := actionBlocks([]desk.Action{{ID: "rate", Value: "1:1"}, {ID: "rate", Value: "1:2"}, {ID: "rate", Value: "1:3"}, {ID: "claim"}})
+	if got := len(blocks); got != 1 {
+		t.Fatalf("actions blocks: got %d, want 1", got)
+	}
+	var ids []string
+	for _, e := range blocks[0].(*slackgo.ActionBlock).Elements.ElementSet {
+		ids = append(ids, e.(*slackgo.ButtonBlockElement).ActionID)
+	}
+	if got := strings.Join(ids, " "); got != "rate rate~1 rate~2 claim" {
+		t.Errorf("action IDs %q, want unique ones", got)
+	}
+	for _, id := range ids {
+		if a := actionOf(id); a != "rate" && a != "claim" {
+			t.Errorf("actionOf(%q) = %q", id, a)
+		}
 	}
 }
 
