@@ -165,7 +165,11 @@ func TestMarkBoundSource(t *testing.T) {
 		t.Error("a source without the call was accepted")
 	}
 	dir := t.TempDir()
-	if err := buildMarkBound(context.Background(), filepath.Join("..", "..", "..", "shared", "perf", "bare-relay"), dir, filepath.Join(dir, "bare-mark-bin")); err != nil {
+	bin := filepath.Join(dir, "bare-mark") // the name run uses, next to the copied source
+	if err := buildMarkBound(context.Background(), filepath.Join("..", "..", "..", "shared", "perf", "bare-relay"), dir, bin); err != nil {
 		t.Fatalf("build: %v", err)
+	}
+	if fi, err := os.Stat(bin); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		t.Fatalf("built %s is not an executable file: %v %v", bin, fi.Mode(), err)
 	}
 }

@@ -38,10 +38,10 @@ func markBoundSource(main []byte) ([]byte, error) {
 	return append(out, markedFunc...), nil
 }
 
-// buildMarkBound copies bare-relay's module from src to dir/bare-mark with the change and
+// buildMarkBound copies bare-relay's module from src to dir/bare-mark-src with the change and
 // builds it as bin.
 func buildMarkBound(ctx context.Context, src, dir, bin string) error {
-	dst := filepath.Join(dir, "bare-mark")
+	dst := filepath.Join(dir, "bare-mark-src")
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
