@@ -87,9 +87,10 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	}
 	changes := r.reopenOnMessage(ctx, p, &t, q)
 
+	text := r.safeText(ctx, p, ev.Text)
 	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
 		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
-	}, Defang(ev.Text), ev.Files)
+	}, text, ev.Files)
 	if len(refs) == 0 && desk.AsDeliveryError(failure).Reason == desk.ReasonThreadGone {
 		// Someone deleted the ticket's card, and its thread with it: the ticket gets a new
 		// one, or the customer could never be heard again.
@@ -101,7 +102,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		if opened {
 			refs, files, failure = r.relayMessage(ctx, p, q, desk.Outgoing{
 				Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
-			}, Defang(ev.Text), ev.Files)
+			}, text, ev.Files)
 		}
 	}
 	if aborted(failure) {
@@ -218,7 +219,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 			desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "note", Author: agent.ID, Name: agent.Label(), Text: ev.Text}},
 		)
 	}
-	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, Defang(ev.Text), ev.Files)
+	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, r.safeText(ctx, p, ev.Text), ev.Files)
 	if aborted(failure) {
 		return failure
 	}
@@ -347,7 +348,7 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	}
 	var parts []string
 	if strings.TrimSpace(ev.Text) != "" {
-		parts = Split(Defang(ev.Text), p.Limits().MaxText)
+		parts = Split(r.safeText(ctx, p, ev.Text), p.Limits().MaxText)
 	}
 	var refs []desk.MessageRef
 	for i, part := range parts {

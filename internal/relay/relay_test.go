@@ -699,3 +699,17 @@ func TestADeletedCardIsPostedAgain(t *testing.T) {
 		t.Errorf("customer DM = %q, want the reply from the new thread", texts)
 	}
 }
+
+// A person mentioned by ID only (Slack's <@U123>) is shown by name on the other side, and
+// still pings nobody; an unknown ID stays an ID.
+func TestMentionsByIDAreShownByName(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.p.AddUser(desk.User{ID: "A7", Name: "ann", DisplayName: "Ann Agent"})
+	h.ingest(say("U1", "m1", "as <@A7> said, and <@A7|Ann> too, and <@NOBODY>"))
+	tk := h.ticketOf("U1")
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1 })
+	got := h.p.Messages("C-TRIAGE", tk.ThreadID)[0].Text
+	if want := "as @\u2060Ann Agent said, and @\u2060Ann too, and @\u2060NOBODY"; got != want {
+		t.Errorf("relayed %q, want %q", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,4 +63,37 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func safeNames(u desk.User) desk.User {
 	u.Name, u.DisplayName = Defang(u.Name), Defang(u.DisplayName)
 	return u
+}
+
+// maxNamedMentions bounds the user lookups one text may cost.
+const maxNamedMentions = 10
+
+// safeText is a text made safe to relay (see Defang), with the people it mentions by ID only
+// (Slack's <@U123>) shown by name, so that the other side reads "@Ann" rather than "@U123".
+func (r *Relay) safeText(ctx context.Context, p desk.Platform, text string) string {
+	if !strings.Contains(text, "<@") {
+		return Defang(text)
+	}
+	names := map[string]string{}
+	text = userMention.ReplaceAllStringFunc(text, func(m string) string {
+		sub := userMention.FindStringSubmatch(m)
+		if sub[2] != "" {
+			return m // it carries its label
+		}
+		name, ok := names[sub[1]]
+		if !ok {
+			if len(names) >= maxNamedMentions {
+				return m
+			}
+			if u := r.who(ctx, p, desk.User{ID: sub[1]}); u.Label() != u.ID {
+				name = u.Label()
+			}
+			names[sub[1]] = name
+		}
+		if name == "" {
+			return m
+		}
+		return "<@" + sub[1] + "|" + strings.ReplaceAll(name, ">", "") + ">"
+	})
+	return Defang(text)
 }
