@@ -26,6 +26,7 @@ const (
 	DeliveryFailedDM   = "delivery.failed.dm"   // customer: {{.Reason}}
 	DeliveryFailedNote = "delivery.failed.note" // agents: {{.Reason}}
 	WithdrawFailed     = "withdraw.failed"      // agents: {{.Reason}}
+	CardPostedAgain    = "card.posted_again"    // transcript: the ticket's card was deleted and posted anew
 	FileTooLarge       = "file.too_large"       // {{.Name}} {{.Limit}}
 	FileFailed         = "file.failed"          // {{.Name}} {{.Reason}}
 
@@ -125,6 +126,7 @@ var English = map[string]string{
 	DeliveryFailedDM:   "Sorry, your message could not be passed on to our support team ({{.Reason}}). Please send it again.",
 	DeliveryFailedNote: "⚠️ Not delivered to the customer: {{.Reason}}",
 	WithdrawFailed:     "⚠️ This reply became a note, but the customer's copy could not be taken back: {{.Reason}}",
+	CardPostedAgain:    "The ticket's card was deleted; a new one was posted.",
 	FileTooLarge:       "File {{.Name}} was not passed on: it is larger than {{.Limit}}.",
 	FileFailed:         "File {{.Name}} could not be passed on: {{.Reason}}",
 

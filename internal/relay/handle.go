@@ -170,7 +170,7 @@ func (r *Relay) openThread(ctx context.Context, p desk.Platform, t *desk.Ticket,
 // rethread gives a ticket whose thread was deleted a new card, and so a new thread. It
 // reports false if the card could not be posted for good.
 func (r *Relay) rethread(ctx context.Context, p desk.Platform, t *desk.Ticket, reconcile bool) (bool, error) {
-	gone := desk.Change(desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.now(), Kind: "system", Text: "the card was deleted; a new one was posted"}})
+	gone := desk.Change(desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.now(), Kind: "system", Text: r.text.Text(catalog.CardPostedAgain, nil)}})
 	t.TriageChannel, t.ThreadID = "", ""
 	return r.postCard(ctx, p, t, reconcile, gone)
 }
