@@ -3,6 +3,8 @@ package desk
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -102,3 +104,20 @@ func RateLimited(err error) bool {
 // ReasonThreadGone is the DeliveryError reason of a message that was to go into a thread that
 // no longer exists (its root message was deleted). The core then opens a new thread.
 const ReasonThreadGone = "thread_not_found"
+
+// FormError is a form submission refused for what was entered in it: Fields maps a field's ID
+// to what is wrong with it. Nothing was recorded; adapters show the problems on the form, which
+// stays open for the person to correct (Slack's response_action "errors", Mattermost's dialog
+// "errors").
+type FormError struct {
+	Fields map[string]string
+}
+
+func (e *FormError) Error() string {
+	parts := make([]string, 0, len(e.Fields))
+	for f, msg := range e.Fields {
+		parts = append(parts, f+": "+msg)
+	}
+	slices.Sort(parts)
+	return "form refused: " + strings.Join(parts, "; ")
+}

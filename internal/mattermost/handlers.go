@@ -176,6 +176,12 @@ func (a *Adapter) DialogHandler() http.Handler {
 			Form:     form,
 		}
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
+			var fe *desk.FormError
+			if errors.As(err, &fe) {
+				// Refused for what was entered: the dialog stays open, showing why per field.
+				writeJSON(w, model.SubmitDialogResponse{Errors: fe.Fields})
+				return
+			}
 			a.log.Error("ingest mattermost dialog", "event", ev.ID, "err", err)
 			http.Error(w, "could not record the form", http.StatusInternalServerError)
 			return

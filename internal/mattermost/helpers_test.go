@@ -21,7 +21,8 @@ type fakeIngester struct {
 	events   []desk.Event
 	attempts map[string]int
 	discards map[string]int
-	failNext int // fail this many Ingest calls
+	failNext int   // fail this many Ingest calls
+	refuse   error // returned instead of recording, while set
 	changed  chan struct{}
 }
 
@@ -32,6 +33,9 @@ func newIngester() *fakeIngester {
 func (in *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if in.refuse != nil {
+		return in.refuse
+	}
 	if in.failNext > 0 {
 		in.failNext--
 		return errors.New("store unavailable")

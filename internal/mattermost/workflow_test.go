@@ -2,6 +2,7 @@ package mattermost
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -211,6 +212,16 @@ func TestAssignFormWithUserPicker(t *testing.T) {
 	u, err := a.FindUser(ctx, ev.Form["agent"])
 	if err != nil || u.ID != w.agent.Id {
 		t.Errorf("FindUser(picked ID) = %+v, %v", u, err)
+	}
+
+	// A submission the core refuses for what was entered keeps the dialog open, showing why.
+	in.mu.Lock()
+	in.refuse = &desk.FormError{Fields: map[string]string{"agent": "Carol is not an agent"}}
+	in.mu.Unlock()
+	status, body, err = f.SubmitDialog(ctx, w.admin.Id, dialogs[0], map[string]any{"agent": w.customer.Id})
+	var answer model.SubmitDialogResponse
+	if err != nil || status != 200 || json.Unmarshal(body, &answer) != nil || answer.Errors["agent"] != "Carol is not an agent" {
+		t.Errorf("refused submit = %d %s, %v; want 200 with the field's error", status, body, err)
 	}
 
 }

@@ -77,6 +77,41 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 	return nil
 }
 
+// checkForm refuses at once, field by field, a form submission whose values cannot be taken:
+// an unknown person or one who is not an agent to assign, an unknown category or priority. The
+// person corrects the form while it is still open. What it cannot check now (the platform or
+// the store is slow or down) is left to the worker, which checks everything again.
+func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	problems := map[string]string{}
+	switch ev.Action {
+	case formAssign:
+		agent, err := r.findUser(ctx, p, ev.Form["agent"])
+		if ref, ok := err.(*refusal); ok {
+			problems["agent"] = ref.text
+			break
+		}
+		if err != nil {
+			break
+		}
+		if ok, err := p.IsAgent(ctx, agent.ID); err == nil && !ok {
+			problems["agent"] = r.text.Text(catalog.UserNotAgent, map[string]any{"User": r.who(ctx, p, agent).Label()})
+		}
+	case formTag:
+		if c := strings.TrimSpace(ev.Form["category"]); c != "" && !slices.Contains(r.opts.Categories, c) {
+			problems["category"] = r.text.Text(catalog.BadCategory, map[string]any{"Value": c, "Choices": strings.Join(r.opts.Categories, ", ")})
+		}
+		if pr := desk.Priority(strings.TrimSpace(ev.Form["priority"])); pr != "" && !pr.Valid() {
+			problems["priority"] = r.text.Text(catalog.BadPriority, map[string]any{"Value": string(pr), "Choices": joinPriorities()})
+		}
+	}
+	if len(problems) > 0 {
+		return &desk.FormError{Fields: problems}
+	}
+	return nil
+}
+
 // mayActAsAgent refuses a person who is not an agent.
 func (r *Relay) mayActAsAgent(ctx context.Context, p desk.Platform, u desk.User, what string) error {
 	ok, err := p.IsAgent(ctx, u.ID)

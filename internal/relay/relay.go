@@ -166,7 +166,9 @@ func setDefault[T comparable](v *T, def T) {
 // Ingest validates ev and records it durably in its customer's queue shard. It returns nil
 // once the event is recorded, or when it is a redelivery of an event recorded before (which
 // then has no further effect). A *desk.Error with EINVALID or ETOOLARGE means the event is
-// malformed; any other error means it was not recorded and the platform should retry.
+// malformed; a *desk.FormError means a form submission was refused for what was entered (the
+// adapter shows it on the form); any other error means it was not recorded and the platform
+// should retry.
 func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	if err := r.validate(ev); err != nil {
 		r.Discard(ev.Platform, "invalid")
@@ -175,6 +177,12 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	if ev.Kind == desk.ActionPressed && opensForm(ev.Action) {
 		r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
 		return r.openForm(ctx, r.platforms[ev.Platform], ev)
+	}
+	if ev.Kind == desk.FormSubmitted {
+		if err := r.checkForm(ctx, r.platforms[ev.Platform], ev); err != nil {
+			r.Discard(ev.Platform, "form_refused")
+			return err
+		}
 	}
 	shard, err := r.shardOf(ctx, ev)
 	if err != nil {

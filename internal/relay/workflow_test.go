@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -228,10 +229,15 @@ func TestTagForm(t *testing.T) {
 	if field(c, "Category") != "Billing" || field(c, "Tags") != "refund, vip" || field(c, "Priority") != "high" {
 		t.Errorf("card fields %+v", c.Fields)
 	}
-	// An unknown category is refused and changes nothing.
-	d.submit("A1", "tag", "1", map[string]string{"category": "Cooking", "tags": "x", "priority": "low"})
-	if got := d.ticket(tk.ID); got.Category != "Billing" || got.Priority != desk.PriorityHigh {
-		t.Errorf("a refused form changed the ticket: %q %s", got.Category, got.Priority)
+	// An unknown category or priority is refused at once, on the form, and changes nothing.
+	err := d.relay.Ingest(context.Background(), desk.Event{ID: nextID("form"), Platform: "fake", Kind: desk.FormSubmitted, User: desk.User{ID: "A1"},
+		Action: "tag", Value: "1", Form: map[string]string{"category": "Cooking", "tags": "x", "priority": "urgentest"}})
+	var fe *desk.FormError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Fields["category"], "Cooking") || !strings.Contains(fe.Fields["priority"], "urgentest") || len(fe.Fields) != 2 {
+		t.Errorf("bad tag form: %v, want a FormError naming category and priority", err)
+	}
+	if got := d.ticket(tk.ID); got.Category != "Billing" || got.Priority != desk.PriorityHigh || fmt.Sprint(got.Tags) != "[refund vip]" {
+		t.Errorf("a refused form changed the ticket: %q %s %v", got.Category, got.Priority, got.Tags)
 	}
 	// A customer cannot open the form.
 	_ = d.press("U1", "D-U1", "x", "tag", "1")
@@ -533,19 +539,20 @@ func TestCardShowsTimes(t *testing.T) {
 func TestARefusedModalIsAnsweredWhereItsAuthorIs(t *testing.T) {
 	d := newDesk(t)
 	tk := d.open("U1")
-	d.ingest(desk.Event{ID: nextID("form"), Kind: desk.FormSubmitted, User: desk.User{ID: "A1"}, Action: "assign", Value: "1", Form: map[string]string{"agent": "U1"}})
+	assign := func() {
+		d.ingest(desk.Event{ID: nextID("form"), Kind: desk.FormSubmitted, User: desk.User{ID: "A1"}, Action: "assign", Value: "1", Form: map[string]string{"agent": "A1"}})
+	}
+	assign()
+	assign() // refused by the worker: A1 has it already
 	if !d.p.Wait(5*time.Second, func() bool {
 		for _, m := range d.p.Messages("C-TRIAGE", tk.ThreadID) {
-			if m.Ephemeral == "A1" && strings.Contains(m.Text, "not an agent") {
+			if m.Ephemeral == "A1" && strings.Contains(m.Text, "already") {
 				return true
 			}
 		}
 		return false
 	}) {
 		t.Errorf("thread = %+v, want the refusal shown to A1 there", d.p.Messages("C-TRIAGE", tk.ThreadID))
-	}
-	if got := d.ticket(tk.ID); got.Assignee != "" {
-		t.Errorf("refused assignment changed the ticket: assignee %q", got.Assignee)
 	}
 	// The customer's comment on a ticket that is not resolved is refused in their DM.
 	d.ingest(desk.Event{ID: nextID("form"), Kind: desk.FormSubmitted, User: desk.User{ID: "U1"}, Action: "comment", Value: "1", Form: map[string]string{"comment": "great"}})
@@ -558,5 +565,27 @@ func TestARefusedModalIsAnsweredWhereItsAuthorIs(t *testing.T) {
 		return false
 	}) {
 		t.Errorf("DM = %+v, want the refusal shown to U1 there", d.p.Messages("D-U1", ""))
+	}
+}
+
+// An assignment to someone unknown or who is not an agent is refused at once, on the form
+// (which stays open), and nothing is recorded.
+func TestAssignFormIsCheckedBeforeItIsTaken(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	for who, want := range map[string]string{"U1": "not an agent", "nobody-at-all": "nobody-at-all"} {
+		err := d.relay.Ingest(context.Background(), desk.Event{ID: nextID("form"), Platform: "fake", Kind: desk.FormSubmitted, User: desk.User{ID: "A1"},
+			Action: "assign", Value: "1", Form: map[string]string{"agent": who}})
+		var fe *desk.FormError
+		if !errors.As(err, &fe) || !strings.Contains(fe.Fields["agent"], want) {
+			t.Errorf("assign to %s: %v, want a FormError on agent saying %q", who, err, want)
+		}
+	}
+	if got := d.ticket(tk.ID); got.Assignee != "" {
+		t.Errorf("a refused assignment changed the ticket: assignee %q", got.Assignee)
+	}
+	if err := d.relay.Ingest(context.Background(), desk.Event{ID: nextID("form"), Platform: "fake", Kind: desk.FormSubmitted, User: desk.User{ID: "A1"},
+		Action: "assign", Value: "1", Form: map[string]string{"agent": "A1"}}); err != nil {
+		t.Errorf("assign to an agent: %v", err)
 	}
 }

@@ -559,6 +559,13 @@ func (s *Sandbox) ingestOnly(w http.ResponseWriter, r *http.Request, ev desk.Eve
 		s.mu.Lock()
 		delete(s.triggers, ev.Trigger)
 		s.mu.Unlock()
+		if fe, ok := errors.AsType[*desk.FormError](err); ok {
+			// The app refused what was entered: the form stays open, showing why.
+			e := apiErr(http.StatusUnprocessableEntity, desk.EINVALID, "Some fields need attention.")
+			e.Fields = fe.Fields
+			writeError(w, e)
+			return false
+		}
 		writeError(w, apiErr(http.StatusServiceUnavailable, desk.EUNAVAILABLE,
 			"The app did not take this ("+desk.ErrorMessage(err)+"); try again later."))
 		return false

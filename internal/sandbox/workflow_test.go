@@ -110,6 +110,20 @@ func TestUserFormField(t *testing.T) {
 	if got := len(f.ing.Events()); got != 1 {
 		t.Fatalf("refused submissions made %d events", got-1)
 	}
+	// The app refuses what was entered: the form stays open with the app's words on the field.
+	f.ing.mu.Lock()
+	f.ing.fail = &desk.FormError{Fields: map[string]string{"agent": "Cy is away"}}
+	f.ing.mu.Unlock()
+	code, out := submit(cy)
+	if fields, _ := out["fields"].(map[string]any); code != http.StatusUnprocessableEntity || fields["agent"] != "Cy is away" {
+		t.Errorf("submit refused by the app: %d %v, want 422 with the app's problem on agent", code, out)
+	}
+	if snap := f.sb.snapshot(); len(snap.Forms) != 1 {
+		t.Errorf("forms after a refusal: %d, want the form still open", len(snap.Forms))
+	}
+	f.ing.mu.Lock()
+	f.ing.fail = nil
+	f.ing.mu.Unlock()
 	if code, out := submit(cy); code != http.StatusOK {
 		t.Fatalf("submit an agent: %d %v", code, out)
 	}

@@ -12,6 +12,8 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // maxBody is the most a request from Slack may carry. Event and interaction payloads are a few
@@ -105,11 +107,23 @@ func (a *Adapter) InteractivityHandler() http.Handler {
 			return
 		}
 		if err := a.deliver(r.Context(), a.fromInteraction(cb, payload)); err != nil {
+			if fe, ok := errors.AsType[*desk.FormError](err); ok {
+				// Refused for what was entered: the modal stays open, showing why per field.
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(formErrors(fe))
+				return
+			}
 			http.Error(w, "slack interactivity: not recorded, try again", http.StatusInternalServerError)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// formErrors is the answer to a view_submission that keeps the modal open and shows, under
+// each input block (whose block_id is the field's ID), what is wrong with it.
+func formErrors(fe *desk.FormError) map[string]any {
+	return map[string]any{"response_action": "errors", "errors": fe.Fields}
 }
 
 // CommandsHandler serves POST /slack/commands. It answers with an empty 200 as soon as the

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -427,6 +428,24 @@ func TestInteractivity(t *testing.T) {
 		want := map[string]string{"category": "hardware", "tags": "printer,fire", "note": "smells of smoke"}
 		if fmt.Sprint(got.Form) != fmt.Sprint(want) {
 			t.Errorf("form: got %v, want %v", got.Form, want)
+		}
+	})
+
+	t.Run("view submission refused for what was entered", func(t *testing.T) {
+		in.mu.Lock()
+		in.err = &desk.FormError{Fields: map[string]string{"category": "“hardware” is not a category"}}
+		in.mu.Unlock()
+		defer func() { in.mu.Lock(); in.err = nil; in.mu.Unlock() }()
+		w := postInteraction(t, a, sample(t, "app-backend/views/ViewSubmissionPayload.json", map[string]any{
+			"type": "view_submission", "trigger_id": "trig.789", "user": map[string]any{"id": "UAGENT", "name": "ann"},
+			"view.callback_id": "tag", "view.private_metadata": "12", "view.blocks": nil,
+		}))
+		var body struct {
+			ResponseAction string            `json:"response_action"`
+			Errors         map[string]string `json:"errors"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 200 || body.ResponseAction != "errors" || body.Errors["category"] == "" {
+			t.Errorf("response: %d %q (%v), want 200 with response_action errors naming the category", w.Code, w.Body, err)
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,10 @@ func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 	}
 	ev := *in.event
 	if err := a.in.Ingest(ctx, ev); err != nil {
+		if _, ok := errors.AsType[*desk.FormError](err); ok {
+			a.log.InfoContext(ctx, "slack form submission refused", "event", ev.ID, "form", ev.Action, "err", err)
+			return err // shown on the modal, which stays open
+		}
 		if code := desk.ErrorCode(err); code == desk.EINVALID || code == desk.ETOOLARGE {
 			a.log.WarnContext(ctx, "slack event refused as malformed; acknowledged", "event", ev.ID, "kind", ev.Kind, "err", err)
 			return nil

@@ -3,12 +3,15 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // ingestTimeout bounds how long one Socket Mode envelope may wait for the ingester. Slack
@@ -98,11 +101,16 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 	}
 	ictx, cancel := context.WithTimeout(ctx, ingestTimeout)
 	defer cancel()
+	var answer any
 	if err := a.deliver(ictx, in); err != nil {
-		// No acknowledgement: Slack sends the envelope again.
-		return
+		fe, refused := errors.AsType[*desk.FormError](err)
+		if !refused {
+			// No acknowledgement: Slack sends the envelope again.
+			return
+		}
+		answer = formErrors(fe) // the modal stays open, showing why
 	}
-	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, answer); err != nil {
 		a.log.WarnContext(ctx, "slack socket mode ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
 	}
 }

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,30 @@ func TestSocketModeInteractiveAndCommands(t *testing.T) {
 	}
 	if len(discarded) != 1 || discarded[0] != "unsupported_event" {
 		t.Errorf("discarded: %v", discarded)
+	}
+}
+
+// A modal submission refused for what was entered is acknowledged with the field errors, so
+// that the modal stays open showing them.
+func TestSocketModeFormRefusalKeepsTheModalOpen(t *testing.T) {
+	fake, sock, in := socketAdapter(t)
+	in.mu.Lock()
+	in.err = &desk.FormError{Fields: map[string]string{"agent": "Carl is not an agent"}}
+	in.mu.Unlock()
+	sock.write(envelope(t, "env-v", "interactive", map[string]any{
+		"type": "view_submission", "trigger_id": "trig.v1", "user": map[string]any{"id": "UAGENT", "name": "ann"},
+		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": "assign", "private_metadata": "12",
+			"state": map[string]any{"values": map[string]any{"agent": map[string]any{"agent": map[string]any{"type": "users_select", "selected_user": "UCARL"}}}}},
+	}))
+	if got := sock.ack(); got != "env-v" {
+		t.Fatalf("ack: got %q", got)
+	}
+	var answer struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal(fake.SocketAnswer("env-v"), &answer); err != nil || answer.ResponseAction != "errors" || answer.Errors["agent"] != "Carl is not an agent" {
+		t.Errorf("ack payload %s (%v), want response_action errors on agent", fake.SocketAnswer("env-v"), err)
 	}
 }
 

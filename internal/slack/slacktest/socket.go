@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,6 +18,8 @@ type socket struct {
 	conns int
 	ready chan struct{} // closed while a connection is up
 	acks  chan string   // envelope IDs the app acknowledged
+	mu2   sync.Mutex
+	answ  map[string]json.RawMessage // the payload of each acknowledgement that carried one
 	done  chan struct{}
 }
 
@@ -90,10 +93,19 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		}()
 		for {
 			var msg struct {
-				EnvelopeID string `json:"envelope_id"`
+				EnvelopeID string          `json:"envelope_id"`
+				Payload    json.RawMessage `json:"payload"`
 			}
 			if err := conn.ReadJSON(&msg); err != nil {
 				return
+			}
+			if msg.EnvelopeID != "" && len(msg.Payload) > 0 && string(msg.Payload) != "null" {
+				sock.mu2.Lock()
+				if sock.answ == nil {
+					sock.answ = map[string]json.RawMessage{}
+				}
+				sock.answ[msg.EnvelopeID] = msg.Payload
+				sock.mu2.Unlock()
 			}
 			if msg.EnvelopeID != "" {
 				select {
@@ -145,6 +157,18 @@ func (s *Server) SocketAck(timeout time.Duration) (string, error) {
 	case <-time.After(timeout):
 		return "", fmt.Errorf("slacktest: no Socket Mode acknowledgement within %s", timeout)
 	}
+}
+
+// SocketAnswer returns the payload the app's acknowledgement of an envelope carried (the
+// answer to a view_submission, for example), or nil.
+func (s *Server) SocketAnswer(envelopeID string) json.RawMessage {
+	sock := s.sock()
+	if sock == nil {
+		return nil
+	}
+	sock.mu2.Lock()
+	defer sock.mu2.Unlock()
+	return sock.answ[envelopeID]
 }
 
 // Envelope wraps a payload the way Socket Mode delivers it. kind is events_api, interactive or
