@@ -19,6 +19,11 @@ import (
 func (r *Relay) handle(ctx context.Context, q desk.Queued) error {
 	ev := q.Event
 	p := r.platforms[ev.Platform]
+	if p == nil && ev.Platform != "" && ev.Kind.Valid() {
+		// Recorded by a process that ran this platform (the same Redis, other settings): it
+		// stays queued for the next one that does, instead of being lost.
+		return errOtherPlatform
+	}
 	if p == nil || !ev.Kind.Valid() {
 		return r.drop(ctx, q, "undecodable")
 	}

@@ -15,6 +15,7 @@ type Metrics struct {
 	Deliveries *prometheus.CounterVec   // platform sends, by platform and result
 	Latency    *prometheus.HistogramVec // from recording an event to its delivery, by platform
 	Retries    *prometheus.CounterVec   // retried platform calls, by platform and reason
+	Deferred   *prometheus.CounterVec   // queued events left for a process that runs their platform
 }
 
 func newMetrics() *Metrics {
@@ -40,6 +41,10 @@ func newMetrics() *Metrics {
 			Name: "threadesk_platform_retries_total",
 			Help: "Platform calls retried, by platform and reason (rate_limited, or the error).",
 		}, []string{"platform", "reason"}),
+		Deferred: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "threadesk_events_deferred_total",
+			Help: "Queued events of a platform this process does not run, left queued for one that does.",
+		}, []string{"platform"}),
 	}
 }
 
@@ -57,7 +62,7 @@ func (m *Metrics) register(reg prometheus.Registerer, depth func(context.Context
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, queue} {
+	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, queue} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -713,3 +713,44 @@ func TestMentionsByIDAreShownByName(t *testing.T) {
 		t.Errorf("relayed %q, want %q", got, want)
 	}
 }
+
+// An event recorded by a process that ran a platform this one does not (same Redis, other
+// settings) is neither handled nor dropped: it stays queued, and a later process that runs the
+// platform relays it. Events of the platforms this process runs go on meanwhile.
+func TestAnEventOfAnotherPlatformStaysQueued(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	ev := desk.Event{ID: "other-1", Platform: "other", Kind: desk.CustomerMessage, User: customer("V1"), Channel: "D-V1", Message: "v1", Text: "from the other platform"}
+	for shard := range shards {
+		if _, err := h.store.Enqueue(context.Background(), shard, ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.ID += "x" // one per shard, so every worker meets one
+	}
+	h.ingest(say("U1", "m1", "hello"))
+	tk := h.ticketOf("U1")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
+	if n, err := h.store.QueueDepth(context.Background()); err != nil || n != shards {
+		t.Fatalf("queue depth %d (%v), want the %d events of the other platform still queued", n, err, shards)
+	}
+
+	// Restarted with both platforms, the events are relayed.
+	h.stop()
+	other := desktest.New("other", desk.Limits{MaxText: 4000})
+	h.opts.Platforms = []desk.Platform{h.p, other}
+	h.start()
+	if !other.Wait(10*time.Second, func() bool {
+		n := 0
+		for _, m := range other.Messages("C-TRIAGE", "") {
+			if m.Card != nil {
+				n++
+			}
+		}
+		return n == 1 && len(other.Messages("D-V1", "")) >= 1
+	}) {
+		t.Fatalf("the other platform's events were not relayed after the restart: %+v", other.Messages("C-TRIAGE", ""))
+	}
+	if !other.Wait(10*time.Second, func() bool { n, _ := h.store.QueueDepth(context.Background()); return n == 0 }) {
+		n, _ := h.store.QueueDepth(context.Background())
+		t.Errorf("queue depth %d after the restart, want 0", n)
+	}
+}

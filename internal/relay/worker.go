@@ -16,6 +16,10 @@ import (
 // stays queued and is handled again at the next start.
 var errStopping = errors.New("relay is stopping")
 
+// errOtherPlatform is returned for a queued event of a platform this process does not run: it
+// is left unacknowledged, to be read again at the next start of a process that runs it.
+var errOtherPlatform = errors.New("event of a platform not configured here")
+
 // Run handles queued events until ctx ends, then lets the events in hand finish (at most
 // DrainTimeout) and returns. Events recorded but not yet handled stay in the store for the
 // next start: nothing is lost by stopping.
@@ -87,6 +91,12 @@ func (r *Relay) handleUntilDone(ctx context.Context, q desk.Queued) bool {
 		}
 		err := r.handle(ctx, q)
 		if err == nil {
+			return true
+		}
+		if errors.Is(err, errOtherPlatform) {
+			r.log.Warn("queued event of a platform not configured here; left queued for a process that runs it",
+				"platform", q.Event.Platform, "event", q.Event.ID, "kind", q.Event.Kind, "entry", q.Entry)
+			r.metrics.Deferred.WithLabelValues(q.Event.Platform).Inc()
 			return true
 		}
 		if errors.Is(err, errStopping) || ctx.Err() != nil {
