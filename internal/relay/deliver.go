@@ -104,7 +104,7 @@ func (r *Relay) sentBefore(ctx context.Context, p desk.Platform, m desk.Outgoing
 // to the relayed text, with the same once-only guarantee as post.
 func (r *Relay) upload(ctx context.Context, p desk.Platform, m desk.Outgoing, f desk.File, reconcile bool) (desk.MessageRef, error) {
 	if f.Size > r.opts.MaxFileBytes {
-		return desk.MessageRef{}, &desk.DeliveryError{Op: "upload", Reason: "file_too_large"}
+		return desk.MessageRef{}, errFileTooLarge
 	}
 	var ref desk.MessageRef
 	err := r.retry(ctx, p, m.Channel, func(last *desk.DeliveryError) error {
@@ -123,11 +123,43 @@ func (r *Relay) upload(ctx context.Context, p desk.Platform, m desk.Outgoing, f 
 		if err := r.pace.wait(ctx, p.Name(), m.Channel, l.PostRate, l.PostBurst); err != nil {
 			return err
 		}
-		ref, err = p.Upload(ctx, m, f, io.LimitReader(content, r.opts.MaxFileBytes+1))
+		// A file whose size was not told may still be too large: reading past the limit fails
+		// the upload for good, rather than sharing a file cut short.
+		capped := &cappedReader{r: content, left: r.opts.MaxFileBytes}
+		ref, err = p.Upload(ctx, m, f, capped)
+		if capped.over {
+			return errFileTooLarge
+		}
 		return err
 	})
 	r.countDelivery(p, err)
 	return ref, err
+}
+
+// errFileTooLarge is the final failure of a file larger than MaxFileBytes.
+var errFileTooLarge = &desk.DeliveryError{Op: "upload", Reason: "file_too_large"}
+
+// cappedReader reads at most left bytes; reading more fails, and over says so.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *cappedReader) Read(b []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errFileTooLarge
+	}
+	if int64(len(b)) > c.left+1 {
+		b = b[:c.left+1]
+	}
+	n, err := c.r.Read(b)
+	c.left -= int64(n)
+	if c.left < 0 {
+		c.over = true
+		return 0, errFileTooLarge
+	}
+	return n, err
 }
 
 // do runs a platform call that changes something already there (update, delete, mark) with

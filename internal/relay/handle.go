@@ -117,7 +117,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel}, catalog.DeliveryFailedDM, reason(failure))
 	} else {
 		r.delivered(p, q)
-		r.mark(ctx, p, src, desk.MarkDelivered)
+		r.mark(ctx, p, src, outcome(files, ev.Files))
 	}
 	t.LastActivityAt = now
 	save := desk.Change(desk.TouchTicket{Ticket: t.ID, At: now})
@@ -237,7 +237,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 		return r.ack(ctx, q, changes...)
 	}
 	r.delivered(p, q)
-	r.mark(ctx, p, src, desk.MarkDelivered)
+	r.mark(ctx, p, src, outcome(files, ev.Files))
 	was := t.Status
 	t.LastActivityAt = now
 	if t.FirstResponseAt.IsZero() {
@@ -264,6 +264,15 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 	return nil
 }
 
+// outcome is the mark of a relayed message: delivered, or failed when some of its files did
+// not come through (each was reported beside it).
+func outcome(sent []desk.MessageRef, files []desk.File) desk.Mark {
+	if len(sent) < len(files) {
+		return desk.MarkFailed
+	}
+	return desk.MarkDelivered
+}
+
 func (r *Relay) isNote(text string) bool {
 	return strings.HasPrefix(strings.TrimLeft(text, " \t\n"), r.opts.NotePrefix)
 }
@@ -271,7 +280,8 @@ func (r *Relay) isNote(text string) bool {
 // relayMessage sends a text (split at the platform's limit) and files to the other side, each
 // part with a delivery key derived from the event, so a second handling finds what the first
 // sent. It returns the messages created and, if a part failed for good, that failure; parts
-// sent before it stay sent and are returned.
+// sent before it stay sent and are returned. A file that fails does not fail the message: it
+// is reported to its author, and the message is marked failed (see outcome).
 func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued, to desk.Outgoing, text string, files []desk.File) (parts, fileRefs []desk.MessageRef, failure error) {
 	ev := q.Event
 	if strings.TrimSpace(text) != "" {
@@ -299,7 +309,12 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 			if reason(err) == "file_too_large" {
 				id, args = catalog.FileTooLarge, map[string]any{"Name": f.Name, "Limit": byteSize(r.opts.MaxFileBytes)}
 			}
-			r.notice(ctx, p, q, "file"+strconv.Itoa(i), desk.Outgoing{Channel: to.Channel, Thread: to.Thread}, id, args)
+			// Its author is told beside their message (which is marked failed, see outcome);
+			// agents also learn of a customer's file that did not come through.
+			r.notice(ctx, p, q, "file"+strconv.Itoa(i), desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, id, args)
+			if ev.Kind == desk.CustomerMessage {
+				r.notice(ctx, p, q, "file"+strconv.Itoa(i)+"-thread", desk.Outgoing{Channel: to.Channel, Thread: to.Thread}, id, args)
+			}
 			continue
 		}
 		fileRefs = append(fileRefs, ref)

@@ -409,6 +409,15 @@ func TestFilesTravelWithIdenticalBytes(t *testing.T) {
 	if !strings.Contains(msgs[2].Text, "F2.bin") || !strings.Contains(msgs[2].Text, "1 MB") {
 		t.Errorf("notice %q does not name the file and the limit", msgs[2].Text)
 	}
+	// The customer is told too, and their message is marked failed, not delivered.
+	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m1"}, desk.MarkFailed)
+	var told bool
+	for _, m := range h.p.Messages("D-U1", "") {
+		told = told || strings.Contains(m.Text, "F2.bin")
+	}
+	if !told {
+		t.Errorf("the customer was not told their file did not come through: %v", clipMsgs(h.p.Messages("D-U1", "")))
+	}
 	// Deleting the message deletes its text and its file in the thread.
 	h.ingest(desk.Event{ID: "del", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "m1"})
 	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1 })
@@ -752,5 +761,33 @@ func TestAnEventOfAnotherPlatformStaysQueued(t *testing.T) {
 	if !other.Wait(10*time.Second, func() bool { n, _ := h.store.QueueDepth(context.Background()); return n == 0 }) {
 		n, _ := h.store.QueueDepth(context.Background())
 		t.Errorf("queue depth %d after the restart, want 0", n)
+	}
+}
+
+// An agent's file that cannot be relayed is reported to the agent, in the thread, with their
+// reply marked failed; the customer gets the text and no notice. A file whose size was not
+// told is stopped at the limit rather than shared cut short.
+func TestAnAgentsFileThatFailsIsReportedToTheAgent(t *testing.T) {
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.MaxFileBytes = 1 << 20 })
+	h.ingest(say("U1", "m1", "help"))
+	tk := h.ticketOf("U1")
+	big := h.p.AddFile("F9", make([]byte, 3<<20))
+	big.Size = 0 // the platform did not say
+	ev := reply("A1", tk.ThreadID, "r1", "here is the log")
+	ev.Files = []desk.File{big}
+	h.ingest(ev)
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkFailed)
+	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 2 })
+	thread := h.p.Messages("C-TRIAGE", tk.ThreadID)
+	if len(thread) != 2 || !strings.Contains(thread[1].Text, "F9.bin") || !strings.Contains(thread[1].Text, "1 MB") {
+		t.Errorf("thread = %v, want the customer's message and a notice naming the file and the limit", clipMsgs(thread))
+	}
+	for _, m := range h.p.Messages("D-U1", "") {
+		if m.File != nil || strings.Contains(m.Text, "F9.bin") {
+			t.Errorf("the customer's DM holds %+v: a cut file or the agent's notice", m.Text)
+		}
+	}
+	if got := h.dmTexts("U1"); fmt.Sprint(got) != "[here is the log]" {
+		t.Errorf("DM texts %q, want the reply's text", got)
 	}
 }
