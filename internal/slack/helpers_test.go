@@ -15,6 +15,7 @@ import (
 // nothing, like a store that is down.
 type fakeIngester struct {
 	mu        sync.Mutex
+	gate      func(desk.Event) // called first, outside the lock: a test may hold an event there
 	err       error
 	events    []desk.Event
 	discarded []string
@@ -24,6 +25,12 @@ type fakeIngester struct {
 func newIngester() *fakeIngester { return &fakeIngester{notify: make(chan struct{}, 100)} }
 
 func (f *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		gate(ev)
+	}
 	f.mu.Lock()
 	defer func() { f.mu.Unlock(); f.notify <- struct{}{} }()
 	if f.err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"log/slog"
 	"time"
 
@@ -27,8 +28,11 @@ const fatalRetry = time.Minute
 // the connection dies (no ping within its interval), and backs off on connection errors; it
 // gives up only on an invalid token, after which this loop tries again later.
 //
-// Envelopes are handled one at a time, in the order Slack sent them, and each is acknowledged
-// only once the ingester has recorded it: an envelope that is not acknowledged is sent again.
+// Envelopes are handled in lanes: those of one person one at a time, in the order Slack sent
+// them, and different people's in parallel, so that one busy customer (whose queue shard makes
+// the intake wait) never holds up other people's acknowledgements past Slack's 3 s. Each is
+// acknowledged only once the ingester has recorded it: an envelope that is not acknowledged is
+// sent again.
 func (a *Adapter) runSocketMode(ctx context.Context) {
 	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
 	go func() {
@@ -45,14 +49,64 @@ func (a *Adapter) runSocketMode(ctx context.Context) {
 			}
 		}
 	}()
+	var lanes [socketLanes]chan socketmode.Event
+	for i := range lanes {
+		lanes[i] = make(chan socketmode.Event, 64)
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case evt := <-lanes[i]:
+					a.handleSocketEvent(ctx, client, evt)
+				}
+			}
+		}()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case evt := <-client.Events:
-			a.handleSocketEvent(ctx, client, evt)
+			select {
+			case lanes[laneOf(evt)] <- evt:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
+}
+
+// socketLanes is how many people's envelopes are handled at once in Socket Mode.
+const socketLanes = 16
+
+// laneOf picks an envelope's lane from the conversation of a message event (a customer's DM,
+// a ticket's thread) or the person who clicked or typed, so that the envelopes of one ticket
+// keep their order.
+func laneOf(evt socketmode.Event) int {
+	var who string
+	switch d := evt.Data.(type) {
+	case slackevents.EventsAPIEvent:
+		// A ticket's events: its customer's DM, or its thread in the triage channel (edits
+		// carry the thread on the message they change).
+		if m, ok := d.InnerEvent.Data.(*slackevents.MessageEvent); ok {
+			who = m.Channel
+			if m.ThreadTimeStamp != "" {
+				who = m.ThreadTimeStamp
+			} else if m.Message != nil && m.Message.ThreadTimestamp != "" {
+				who = m.Message.ThreadTimestamp
+			} else if m.PreviousMessage != nil && m.PreviousMessage.ThreadTimestamp != "" {
+				who = m.PreviousMessage.ThreadTimestamp
+			}
+		}
+	case slackgo.InteractionCallback:
+		who = d.User.ID
+	case slackgo.SlashCommand:
+		who = d.UserID
+	}
+	h := fnv.New32a()
+	h.Write([]byte(who))
+	return int(h.Sum32() % socketLanes)
 }
 
 // handleSocketEvent translates one Socket Mode event with the same functions as the HTTP

@@ -180,6 +180,31 @@ func TestSocketModeFormRefusalKeepsTheModalOpen(t *testing.T) {
 	}
 }
 
+// One customer whose events make the intake wait does not hold up other people's envelopes:
+// they are recorded and acknowledged meanwhile.
+func TestSocketModeOneSlowCustomerHoldsUpNobodyElse(t *testing.T) {
+	_, sock, in := socketAdapter(t)
+	release := make(chan struct{})
+	in.mu.Lock()
+	in.gate = func(ev desk.Event) {
+		if ev.Channel == "DSLOW" {
+			<-release
+		}
+	}
+	in.mu.Unlock()
+	defer close(release)
+	slow := dmEvent(t, "EvSlow", "slow")
+	slow["event"].(map[string]any)["channel"] = "DSLOW"
+	sock.write(envelope(t, "env-slow", "events_api", slow))
+	sock.write(envelope(t, "env-cmd", "slash_commands", map[string]any{
+		"command": "/desk", "text": "status", "channel_id": fakeTriage, "user_id": "UAGENT", "user_name": "ann",
+		"response_url": "https://hooks.slack.com/commands/x", "trigger_id": "trig.q1",
+	}))
+	if got := sock.ack(); got != "env-cmd" {
+		t.Fatalf("ack: got %q, want env-cmd while the slow customer's event is held", got)
+	}
+}
+
 func TestSocketModeReconnectsOnDisconnect(t *testing.T) {
 	fake, sock, in := socketAdapter(t)
 	sock.write(map[string]any{"type": "disconnect", "reason": "refresh_requested"})
