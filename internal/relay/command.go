@@ -83,7 +83,11 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		return r.text.Text(catalog.Usage, map[string]any{"Command": cmd}), nil
 	}
 	if _, known := usages[sub]; !known && sub != "status" {
-		return r.text.Text(catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": sub}) + "\n\n" + r.text.Text(catalog.Usage, map[string]any{"Command": cmd}), nil
+		usage := catalog.Usage
+		if !agent {
+			usage = catalog.CustomerHelp // customers are not shown the agents' commands
+		}
+		return r.text.Text(catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": sub}) + "\n\n" + r.text.Text(usage, map[string]any{"Command": cmd}), nil
 	}
 	if !agent {
 		return "", r.refuse(catalog.NotAnAgent, map[string]any{"Command": cmd + " " + sub})
@@ -284,7 +288,7 @@ func (r *Relay) line(t desk.Ticket) string {
 	return r.text.Text(catalog.ListLine, map[string]any{
 		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": t.Customer.Label(),
 		"Assignee": or(t.AssigneeName, r.text.Text(catalog.CardUnassigned, nil)), "Age": age(r.now().Sub(t.LastActivityAt)),
-		"Subject": t.Subject,
+		"Subject": Defang(t.Subject),
 	})
 }
 

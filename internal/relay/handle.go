@@ -504,11 +504,16 @@ func (r *Relay) refreshCard(ctx context.Context, p desk.Platform, t desk.Ticket)
 	}
 }
 
-// subject is the start of a ticket's first message: one line of at most 80 characters.
+// subject is the start of a ticket's first message: one line of at most 80 characters, never
+// cut inside a Slack link or mention (<…>).
 func subject(text string) string {
 	s := strings.Join(strings.Fields(text), " ")
 	if r := []rune(s); len(r) > 80 {
-		s = string(r[:79]) + "…"
+		s = string(r[:79])
+		if open := strings.LastIndex(s, "<"); open > strings.LastIndex(s, ">") {
+			s = strings.TrimRight(s[:open], " ")
+		}
+		s += "…"
 	}
 	return s
 }

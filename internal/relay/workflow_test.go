@@ -589,3 +589,20 @@ func TestAssignFormIsCheckedBeforeItIsTaken(t *testing.T) {
 		t.Errorf("assign to an agent: %v", err)
 	}
 }
+
+// A customer's unknown subcommand is answered with the customers' help, not the agents'
+// command reference; ticket lines show a subject made safe and never cut inside a link.
+func TestCommandsShowCustomersOnlyTheirs(t *testing.T) {
+	d := newDesk(t)
+	long := "Please reset <@U2> and <!channel> now " + strings.Repeat("x", 30) + " <https://evil.example/reset|Reset your password here>"
+	d.ingest(desk.Event{ID: nextID("m"), Kind: desk.CustomerMessage, User: desk.User{ID: "U1"}, Channel: "D-U1", Message: "m-long", Text: long})
+	tk := d.ticketOf("U1")
+	answer := d.command("U1", "D-U1", "frobnicate")
+	if !strings.Contains(answer, "frobnicate") || strings.Contains(answer, "assign") || strings.Contains(answer, "priority") {
+		t.Errorf("customer's unknown subcommand answered with:\n%s", answer)
+	}
+	list := d.command("A1", "C-TRIAGE", "list")
+	if !strings.Contains(list, tk.ID.String()) || strings.Contains(list, "<!channel>") || strings.Contains(list, "<https://evil") {
+		t.Errorf("list shows the subject unsafe or cut inside a link:\n%s", list)
+	}
+}
