@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -111,6 +112,26 @@ func (c Config) Check() error {
 	}
 	if _, err := c.logLevel(); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		problems = append(problems, fmt.Sprintf("LOG_FORMAT %q is not text or json", c.LogFormat))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("PUBLIC_URL %q is not an http:// or https:// URL", c.PublicURL))
+		}
+	}
+	if c.MaxFileMB < 1 {
+		problems = append(problems, "MAX_FILE_MB must be at least 1")
+	}
+	if c.ShutdownTimeout <= 0 {
+		problems = append(problems, "SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.DeliveryGiveUpAfter <= 0 {
+		problems = append(problems, "DELIVERY_GIVE_UP_AFTER must be positive")
+	}
+	if c.SlackPostRate < 0 || c.MattermostPostRate < 0 || c.SlackPostBurst < 0 || c.MattermostPostBurst < 0 {
+		problems = append(problems, "SLACK_POST_RATE, SLACK_POST_BURST, MATTERMOST_POST_RATE and MATTERMOST_POST_BURST must not be negative")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("bad settings:\n  %s", strings.Join(problems, "\n  "))

@@ -147,6 +147,12 @@ func TestLoadConfigCheck(t *testing.T) {
 		{name: "command without slash", env: map[string]string{"DESK_COMMAND": "desk"}, wantErr: []string{"DESK_COMMAND"}, sandbox: true},
 		{name: "no queue shards", env: map[string]string{"QUEUE_SHARDS": "0"}, wantErr: []string{"QUEUE_SHARDS"}, sandbox: true},
 		{name: "unreadable duration", env: map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, wantErr: []string{"SHUTDOWN_TIMEOUT"}, sandbox: true},
+		{name: "negative duration", env: map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, wantErr: []string{"SHUTDOWN_TIMEOUT"}, sandbox: true},
+		{name: "bad LOG_FORMAT", env: map[string]string{"LOG_FORMAT": "xml"}, wantErr: []string{"LOG_FORMAT", "xml"}, sandbox: true},
+		{name: "LOG_FORMAT json", env: map[string]string{"LOG_FORMAT": "json"}, sandbox: true},
+		{name: "PUBLIC_URL not a URL", env: map[string]string{"PUBLIC_URL": "notaurl"}, wantErr: []string{"PUBLIC_URL", "notaurl"}, sandbox: true},
+		{name: "no file size", env: map[string]string{"MAX_FILE_MB": "-5"}, wantErr: []string{"MAX_FILE_MB"}, sandbox: true},
+		{name: "negative post rate", env: with(slack, "SLACK_POST_RATE", "-1"), wantErr: []string{"SLACK_POST_RATE"}},
 		{name: "every problem at once", env: with(mattermost, "REDIS_URL", "<unset>", "MATTERMOST_TEAM", "<unset>", "LOG_LEVEL", "x"),
 			wantErr: []string{"REDIS_URL", "MATTERMOST_TEAM", "LOG_LEVEL"}},
 	} {
