@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,5 +197,28 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	if extra := len(f.ing.got); extra != 0 {
 		t.Errorf("%d unexpected events, the app's own posts must not become events", extra)
+	}
+}
+
+// The page speaks of the command the app was given (DESK_COMMAND), everywhere it names one.
+func TestPageNamesTheConfiguredCommand(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Command = "/help2" })
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	ctx := browsertest.New(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/sandbox")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('[data-testid="connection"]').dataset.state === "live"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("live stream: %v", err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="triage-input"]').placeholder + " | " +
+		[...document.querySelectorAll('.cmd-name')].map((e) => e.textContent).join(" ")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got, "/desk") || !strings.Contains(got, "/help2 help") {
+		t.Errorf("page names %q, want /help2 everywhere", got)
 	}
 }

@@ -97,14 +97,18 @@ type fixture struct {
 	h     http.Handler
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, tweak ...func(*Options)) *fixture {
 	t.Helper()
 	ing := newFakeIngester()
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	sb := New(Options{
+	opts := Options{
 		Ingester: ing, Clock: clock.Now, MaxUpload: 1 << 10,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	sb := New(opts)
 	t.Cleanup(sb.Close)
 	return &fixture{sb: sb, ing: ing, clock: clock, h: sb.Handler()}
 }

@@ -130,6 +130,7 @@
       state.forms = new Map(s.forms.map((f) => [f.id, f]));
       for (const el of document.querySelectorAll('.cmd-name')) el.textContent = state.command;
       for (const el of document.querySelectorAll('.note-prefix')) el.textContent = s.notePrefix;
+      $('triage-input').placeholder = state.command + ' help — or a top-level message (the app ignores those)';
       for (const el of document.querySelectorAll('[data-testid="thread-input"]')) el.placeholder = 'Reply in thread (' + s.notePrefix + ' for an internal note)';
       conn.dataset.state = 'live'; conn.textContent = 'live';
       schedule();
