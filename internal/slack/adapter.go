@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -70,6 +71,11 @@ type Adapter struct {
 
 	stop func()        // cancels Socket Mode
 	done chan struct{} // closed when Socket Mode has stopped
+
+	// socketDown is when Socket Mode's connection was last lost (or the adapter started), in
+	// Unix nanoseconds; 0 while it is connected.
+	socketDown  atomic.Int64
+	socketGrace time.Duration
 }
 
 var _ desk.Platform = (*Adapter)(nil)
@@ -121,6 +127,8 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 		log:    logger.With("platform", PlatformName),
 		http:   cfg.HTTPClient,
 		apiURL: cfg.APIURL,
+
+		socketGrace: socketGrace,
 	}
 	if isChannelID(cfg.TriageChannel) {
 		a.triageID = cfg.TriageChannel
@@ -154,6 +162,7 @@ func (a *Adapter) Start(ctx context.Context) error {
 	a.log.Info("slack triage channel", "channel", a.TriageChannel())
 
 	if a.cfg.AppToken != "" {
+		a.socketDown.Store(time.Now().UnixNano()) // not connected yet
 		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		a.stop, a.done = cancel, make(chan struct{})
 		go func() {
@@ -224,12 +233,24 @@ func (a *Adapter) self() (userID, botID string) {
 	return a.botUserID, a.botID
 }
 
+// socketGrace is how long Socket Mode may be without a connection (reconnecting) before Ping
+// reports it.
+const socketGrace = 15 * time.Second
+
 // Ping calls auth.test, which checks both that Slack is reachable and that the token works. A
-// rate-limited answer counts as reachable: readiness must not flap when the desk is busy.
+// rate-limited answer counts as reachable: readiness must not flap when the desk is busy. In
+// Socket Mode it also fails once the connection has been down for longer than socketGrace.
 func (a *Adapter) Ping(ctx context.Context) error {
 	if _, err := a.api.AuthTestContext(ctx); err != nil {
 		if err := deliveryError("auth.test", err); !desk.RateLimited(err) {
 			return err
+		}
+	}
+	// In Socket Mode events only arrive over the connection: a connection lost for longer
+	// than a reconnect takes means the app is deaf.
+	if a.cfg.AppToken != "" {
+		if down := a.socketDown.Load(); down != 0 && time.Since(time.Unix(0, down)) > a.socketGrace {
+			return &desk.DeliveryError{Op: "socket_mode", Reason: "socket_mode_disconnected", Temporary: true}
 		}
 	}
 	return nil

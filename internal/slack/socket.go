@@ -142,9 +142,11 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 		a.badEnvelope(ctx, client, evt)
 		return
 	case socketmode.EventTypeConnected:
+		a.socketDown.Store(0)
 		a.log.InfoContext(ctx, "slack socket mode connected")
 		return
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError:
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError, socketmode.EventTypeDisconnect:
+		a.socketDown.CompareAndSwap(0, time.Now().UnixNano())
 		a.log.WarnContext(ctx, "slack socket mode trouble", "type", evt.Type, "detail", describe(evt.Data))
 		return
 	default:

@@ -1,10 +1,14 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack/socketmode"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -218,5 +222,32 @@ func TestSocketModeReconnectsOnDisconnect(t *testing.T) {
 	}
 	if events, _ := in.got(); len(events) != 1 || events[0].ID != "EvR" {
 		t.Errorf("events: %+v", events)
+	}
+}
+
+// In Socket Mode, readiness fails once the connection has been lost for longer than a
+// reconnect takes (events can only arrive over it), and is back once it is up again.
+func TestSocketModeReadiness(t *testing.T) {
+	fake := newFakeSlack(t)
+	sock := newFakeSocket(t, fake)
+	a := newTestAdapter(t, fake, newIngester(), func(c *Config) { c.AppToken = "xapp-1-test"; c.SigningSecret = "" })
+	a.socketGrace = time.Millisecond
+	sock.connections(1)
+	ctx := context.Background()
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Ping(ctx) != nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := a.Ping(ctx); err != nil {
+		t.Fatalf("Ping while connected: %v", err)
+	}
+	a.handleSocketEvent(ctx, nil, socketmode.Event{Type: socketmode.EventTypeConnectionError, Data: errors.New("connection refused")})
+	time.Sleep(5 * time.Millisecond)
+	if err := a.Ping(ctx); desk.AsDeliveryError(err).Reason != "socket_mode_disconnected" {
+		t.Errorf("Ping with the connection lost: %v, want socket_mode_disconnected", err)
+	}
+	a.handleSocketEvent(ctx, nil, socketmode.Event{Type: socketmode.EventTypeConnected})
+	if err := a.Ping(ctx); err != nil {
+		t.Errorf("Ping once reconnected: %v", err)
 	}
 }
