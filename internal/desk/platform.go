@@ -31,6 +31,9 @@ type Platform interface {
 	Download(ctx context.Context, f File) (io.ReadCloser, error)
 	// Mark puts a visible mark (a reaction) on a message.
 	Mark(ctx context.Context, ref MessageRef, mark Mark) error
+	// Unmark takes a mark off a message again (a delivered reply turned into a note); a mark
+	// that is not there is no error.
+	Unmark(ctx context.Context, ref MessageRef, mark Mark) error
 	// Find looks for a message the app posted with delivery key key in channel (under thread,
 	// if given). It returns ErrNotFound when there is none. The core calls it before sending
 	// again after a crash or an ambiguous failure, so that nothing is posted twice.

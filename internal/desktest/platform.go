@@ -278,6 +278,20 @@ func (p *Platform) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark
 	return nil
 }
 
+// Unmark implements desk.Platform.
+func (p *Platform) Unmark(ctx context.Context, ref desk.MessageRef, mark desk.Mark) error {
+	if err := p.enter(Call{Op: "unmark", Channel: ref.Channel}); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if msg := p.find(ref); msg != nil {
+		msg.Marks = slices.DeleteFunc(msg.Marks, func(m desk.Mark) bool { return m == mark })
+	}
+	p.notify()
+	return nil
+}
+
 // Find implements desk.Platform.
 func (p *Platform) Find(ctx context.Context, channel, thread, key string) (desk.MessageRef, error) {
 	if err := p.enter(Call{Op: "find", Channel: channel, Key: key}); err != nil {

@@ -276,6 +276,15 @@ func TestUpdateDeleteMark(t *testing.T) {
 	if got, want := strings.Join(emojis, ","), "white_check_mark,warning,memo"; got != want {
 		t.Errorf("reactions = %s, want %s", got, want)
 	}
+	// Unmark deletes the bot's reaction; one that is not there is no error.
+	for range 2 {
+		if err := a.Unmark(ctx, ref, desk.MarkDelivered); err != nil {
+			t.Errorf("Unmark: %v", err)
+		}
+	}
+	if got := f.ReactionsOn(ref.ID); strings.Join(got, ",") != "warning,memo" {
+		t.Errorf("reactions after Unmark = %v, want warning,memo", got)
+	}
 
 	if err := a.Delete(ctx, ref); err != nil {
 		t.Fatalf("Delete: %v", err)

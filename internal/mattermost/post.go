@@ -236,6 +236,19 @@ func (a *Adapter) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark)
 	return deliveryError("reactions.save", resp, err)
 }
 
+// Unmark removes the bot's reaction of a mark; one that is not there is no error.
+func (a *Adapter) Unmark(ctx context.Context, ref desk.MessageRef, mark desk.Mark) error {
+	emoji, ok := markEmoji[mark]
+	if !ok {
+		return nil
+	}
+	resp, err := a.client.DeleteReaction(ctx, &model.Reaction{UserId: a.botID, PostId: ref.ID, EmojiName: emoji})
+	if err := deliveryError("reactions.delete", resp, err); err != nil && !errors.Is(err, desk.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
 // findPageSize is how many recent posts of a channel Find looks through.
 const findPageSize = 200
 

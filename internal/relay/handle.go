@@ -402,6 +402,7 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	}
 	link.Parts = refs
 	if becomesReply {
+		r.unmark(ctx, p, link.Source, desk.MarkNote)
 		r.mark(ctx, p, link.Source, desk.MarkDelivered)
 	}
 	return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
@@ -427,6 +428,7 @@ func (r *Relay) withdraw(ctx context.Context, p desk.Platform, q desk.Queued, li
 		link.Parts, link.Files = left, nil
 		return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
 	}
+	r.unmark(ctx, p, link.Source, desk.MarkDelivered)
 	r.mark(ctx, p, link.Source, desk.MarkNote)
 	link.Kind, link.Parts, link.Files = desk.LinkNote, nil, nil
 	return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
@@ -488,6 +490,13 @@ func (r *Relay) notice(ctx context.Context, p desk.Platform, q desk.Queued, name
 func (r *Relay) mark(ctx context.Context, p desk.Platform, ref desk.MessageRef, m desk.Mark) {
 	if err := r.do(ctx, p, "", func() error { return p.Mark(ctx, ref, m) }); err != nil && !aborted(err) {
 		r.log.Warn("mark message", "platform", p.Name(), "mark", m, "err", err)
+	}
+}
+
+// unmark takes a mark off a message; like mark, a failure is logged, not retried forever.
+func (r *Relay) unmark(ctx context.Context, p desk.Platform, ref desk.MessageRef, m desk.Mark) {
+	if err := r.do(ctx, p, "", func() error { return p.Unmark(ctx, ref, m) }); err != nil && !aborted(err) {
+		r.log.Warn("unmark message", "platform", p.Name(), "mark", m, "err", err)
 	}
 }
 

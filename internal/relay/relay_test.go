@@ -606,6 +606,9 @@ func TestEditingBetweenReplyAndNote(t *testing.T) {
 		t.Fatalf("DM still shows %q after the reply became a note", h.dmTexts("U1"))
 	}
 	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkNote)
+	if m, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}); hasMark(m, desk.MarkDelivered) {
+		t.Errorf("the reply turned note still says delivered: marks %v", m.Marks)
+	}
 	// Edited again, as a note, it stays out of the DM; its deletion has nothing to delete.
 	h.ingest(desk.Event{ID: "e2", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1", Text: "// secret, reworded"})
 
@@ -614,6 +617,9 @@ func TestEditingBetweenReplyAndNote(t *testing.T) {
 		t.Fatalf("DM = %q, want the note turned reply", h.dmTexts("U1"))
 	}
 	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r2"}, desk.MarkDelivered)
+	if m, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: "r2"}); hasMark(m, desk.MarkNote) {
+		t.Errorf("the note turned reply still says internal: marks %v", m.Marks)
+	}
 	// Now a reply, its next edit and deletion reach the DM.
 	h.ingest(desk.Event{ID: "e4", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r2", Text: "Please check your latest invoice."})
 	if !h.p.Wait(5*time.Second, func() bool { return fmt.Sprint(h.dmTexts("U1")) == "[Please check your latest invoice.]" }) {

@@ -216,6 +216,24 @@ func (s *Sandbox) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark)
 	return nil
 }
 
+// Unmark takes a mark off a message; a mark that is not there is no error.
+func (s *Sandbox) Unmark(ctx context.Context, ref desk.MessageRef, mark desk.Mark) error {
+	if err := ctx.Err(); err != nil {
+		return canceled("unmark", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msg, ok := s.messages[ref.ID]
+	if !ok || msg.Channel != ref.Channel || msg.Deleted {
+		return failure("unmark", "message_not_found")
+	}
+	if i := slices.Index(msg.Marks, mark); i >= 0 {
+		msg.Marks = slices.Delete(msg.Marks, i, i+1)
+		s.changed(msg)
+	}
+	return nil
+}
+
 // Find returns the newest live message the app posted with delivery key key in channel (and
 // under thread, when given).
 func (s *Sandbox) Find(ctx context.Context, channel, thread, key string) (desk.MessageRef, error) {

@@ -212,6 +212,15 @@ func TestMark(t *testing.T) {
 	if got, want := deliveryReason(f.sb.Mark(ctx, desk.MessageRef{Channel: TriageChannel, ID: "m0"}, desk.MarkFailed)), "message_not_found"; got != want {
 		t.Errorf("mark on unknown message: reason %q, want %q", got, want)
 	}
+	// Unmark takes one off; one that is not there is no error.
+	for range 2 {
+		if err := f.sb.Unmark(ctx, ref, desk.MarkDelivered); err != nil {
+			t.Fatalf("Unmark: %v", err)
+		}
+	}
+	if got, want := f.message(t, ref.ID).Marks, []desk.Mark{desk.MarkNote}; !equal(got, want) {
+		t.Errorf("marks after Unmark = %v, want %v", got, want)
+	}
 }
 
 func equal[T comparable](a, b []T) bool {

@@ -149,6 +149,21 @@ func (a *Adapter) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark)
 	return deliveryError("reactions.add", err)
 }
 
+// Unmark removes the reaction of a mark with reactions.remove; one that is not there
+// (no_reaction) is no error.
+func (a *Adapter) Unmark(ctx context.Context, ref desk.MessageRef, mark desk.Mark) error {
+	name, ok := marks[mark]
+	if !ok || isFileID(ref.ID) {
+		return nil
+	}
+	err := a.api.RemoveReactionContext(ctx, name, slackgo.NewRefToMessage(ref.Channel, ref.ID))
+	var apiErr slackgo.SlackErrorResponse
+	if errors.As(err, &apiErr) && apiErr.Err == "no_reaction" {
+		return nil
+	}
+	return deliveryError("reactions.remove", err)
+}
+
 // Find looks for the app's message carrying delivery key key among the latest messages of a
 // thread (conversations.replies) or of a channel (conversations.history).
 func (a *Adapter) Find(ctx context.Context, channel, thread, key string) (desk.MessageRef, error) {

@@ -228,6 +228,18 @@ func TestUpdateDeleteMark(t *testing.T) {
 	if m, _ := fake.Message(fakeTriage, ref.ID); len(m.Reactions) != 3 || !slices.Contains(m.Reactions, "white_check_mark") || !slices.Contains(m.Reactions, "warning") || !slices.Contains(m.Reactions, "memo") {
 		t.Errorf("reactions: got %v", m.Reactions)
 	}
+	// Unmark takes one off with reactions.remove; a mark that is not there is no error.
+	for range 2 {
+		if err := a.Unmark(ctx, ref, desk.MarkDelivered); err != nil {
+			t.Errorf("Unmark: %v", err)
+		}
+	}
+	if rm := fake.callsTo("reactions.remove"); len(rm) != 2 || rm[0].Args["name"] != "white_check_mark" || rm[0].Args["channel"] != fakeTriage || rm[0].Args["timestamp"] != ref.ID {
+		t.Errorf("reactions.remove calls: %+v", rm)
+	}
+	if m, _ := fake.Message(fakeTriage, ref.ID); slices.Contains(m.Reactions, "white_check_mark") || len(m.Reactions) != 2 {
+		t.Errorf("reactions after Unmark: got %v", m.Reactions)
+	}
 
 	if err := a.Delete(ctx, ref); err != nil {
 		t.Fatalf("Delete: %v", err)

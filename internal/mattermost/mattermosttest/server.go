@@ -604,6 +604,24 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 		f.Reactions = append(f.Reactions, &re)
 		reply(w, 201, re)
 
+	case "DELETE /users/{user_id}/posts/{post_id}/reactions/{emoji_name}":
+		user := p["user_id"]
+		if user == "me" {
+			user = me
+		}
+		if user != me {
+			appError(w, 403, "api.context.permissions.app_error")
+			return
+		}
+		if _, ok := f.Posts[p["post_id"]]; !ok {
+			appError(w, 404, "app.post.get.app_error")
+			return
+		}
+		f.Reactions = slices.DeleteFunc(f.Reactions, func(re *model.Reaction) bool {
+			return re.PostId == p["post_id"] && re.UserId == user && re.EmojiName == p["emoji_name"]
+		})
+		reply(w, 200, map[string]string{"status": "OK"})
+
 	case "GET /posts/{post_id}/thread":
 		root, ok := f.Posts[p["post_id"]]
 		if !ok {

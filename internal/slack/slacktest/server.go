@@ -644,6 +644,17 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 		}
 		m.Reactions = append(m.Reactions, args["name"])
 		return ok()
+	case "reactions.remove":
+		m := s.find(args["channel"], args["timestamp"])
+		if m == nil || m.Deleted {
+			return refuse("message_not_found")
+		}
+		i := slices.Index(m.Reactions, args["name"])
+		if i < 0 {
+			return refuse("no_reaction")
+		}
+		m.Reactions = slices.Delete(m.Reactions, i, i+1)
+		return ok()
 	case "conversations.history", "conversations.replies":
 		return s.history(method, args)
 	case "views.open":
