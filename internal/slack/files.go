@@ -112,6 +112,15 @@ func (a *Adapter) shareTS(ctx context.Context, fileID, channel, thread string) (
 // ever sent over https to Slack's own hosts, or to the configured API host (tests, GovSlack).
 func (a *Adapter) Download(ctx context.Context, f desk.File) (io.ReadCloser, error) {
 	const op = "files.download"
+	if f.URL == "" {
+		// Slack sends some files without their URLs ("file_access": "check_file_info"):
+		// files.info tells them.
+		info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0)
+		if err != nil {
+			return nil, deliveryError("files.info", err)
+		}
+		f.URL = firstOf(info.URLPrivateDownload, info.URLPrivate)
+	}
 	if err := a.mayReceiveToken(f.URL); err != nil {
 		return nil, permanent(op, "untrusted_url", err)
 	}

@@ -458,6 +458,17 @@ func TestDownloadWithBearerToken(t *testing.T) {
 		t.Errorf("Download: got %q, want %q", got, content)
 	}
 
+	// A file sent without its URLs ("file_access": "check_file_info") is looked up first.
+	rc, err = a.Download(context.Background(), desk.File{ID: shared.ID})
+	if err != nil {
+		t.Fatalf("Download without URL: %v", err)
+	}
+	got, _ = io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, content) || len(fake.callsTo("files.info")) != 1 {
+		t.Errorf("Download without URL: got %q after %d files.info calls", got, len(fake.callsTo("files.info")))
+	}
+
 	_, err = a.Download(context.Background(), desk.File{ID: "F2", URL: fake.srv.URL + "/files/F404/missing.png"})
 	if !errors.Is(err, desk.ErrNotFound) {
 		t.Errorf("Download of a missing file: got %v, want ErrNotFound", err)

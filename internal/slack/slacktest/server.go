@@ -671,6 +671,10 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 	case "files.completeUploadExternal":
 		return s.completeUpload(args)
 	case "files.info":
+		if f, shared := s.files[args["file"]]; shared {
+			// A file someone shared: its URLs, as for a file_share event.
+			return ok("file", s.filesJSON([]File{*f})[0])
+		}
 		for _, m := range s.messages {
 			if slices.Contains(m.Files, args["file"]) && !m.Deleted {
 				share := map[string]any{"ts": m.TS}
