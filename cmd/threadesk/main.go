@@ -20,6 +20,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/mattermost"
@@ -88,6 +89,8 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 			h = slog.NewJSONHandler(os.Stderr, opts)
 		}
 		log = slog.New(h)
+		// The Redis client's own messages follow the same format.
+		redis.SetLogger(redisstore.Logger(log))
 	}
 	return &Main{Config: cfg, Log: log}
 }

@@ -1,7 +1,10 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"fmt"
 	"strings"
 	"testing"
@@ -150,5 +153,18 @@ func TestCloseKeepsGivenClient(t *testing.T) {
 	}
 	if err := rdb.Ping(ctxT(t)).Err(); err != nil {
 		t.Errorf("client given to New was closed by Close: %v", err)
+	}
+}
+
+// The Redis client's own messages go through the app's logger, in its format.
+func TestLoggerFollowsTheAppsFormat(t *testing.T) {
+	var buf bytes.Buffer
+	Logger(slog.New(slog.NewJSONHandler(&buf, nil))).Printf(context.Background(), "redis: %s: dial tcp: connection refused\n", "pool.go:770")
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("not one JSON line: %q (%v)", buf.String(), err)
+	}
+	if line["level"] != "WARN" || line["component"] != "redis" || line["msg"] != "redis: pool.go:770: dial tcp: connection refused" {
+		t.Errorf("logged %v", line)
 	}
 }

@@ -177,3 +177,18 @@ func (s *Store) Close() error {
 
 // notFound wraps desk.ErrNotFound with what was looked up.
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, desk.ErrNotFound) }
+
+// Logger returns a go-redis logger that writes to log (at warning level), so that the client's
+// own messages (a failed dial, a pool problem) follow the app's log format. Install it with
+// redis.SetLogger.
+func Logger(log *slog.Logger) interface {
+	Printf(ctx context.Context, format string, v ...any)
+} {
+	return redisLog{log: log.With("component", "redis")}
+}
+
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)))
+}

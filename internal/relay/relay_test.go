@@ -1,9 +1,11 @@
 package relay_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -483,6 +485,38 @@ func TestRedisOutageRefusesIngest(t *testing.T) {
 	if !errors.As(err, &de) {
 		t.Errorf("error is not a desk.Error: %T", err)
 	}
+
+	// The workers keep retrying their reads, saying so once per shard, not at every retry.
+	var log lockedBuffer
+	opts.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	r, err = relay.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_ = r.Run(ctx)
+	if n := strings.Count(log.String(), "read queue; retrying"); n != shards {
+		t.Errorf("%d read-queue errors logged in 400ms of outage, want one per shard (%d)", n, shards)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func clipMsgs(ms []desktest.Message) []string {

@@ -55,15 +55,24 @@ func (r *Relay) Run(ctx context.Context) error {
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
 	pending := true
 	backoff := r.opts.RetryInitial
+	failures := 0
 	for ctx.Err() == nil {
 		batch, err := r.store.ReadQueue(work, shard, pending, 64, time.Second)
 		if err != nil {
-			r.log.Error("read queue", "shard", shard, "err", err)
+			// Said once per outage and shard, not at every retry: an outage would flood the log.
+			if failures == 0 {
+				r.log.Error("read queue; retrying", "shard", shard, "err", err)
+			}
+			failures++
 			if r.wait(ctx, jitter(backoff)) != nil {
 				return
 			}
 			backoff = min(backoff*2, r.opts.RetryMax)
 			continue
+		}
+		if failures > 0 {
+			r.log.Info("read queue again", "shard", shard, "failed_reads", failures)
+			failures = 0
 		}
 		backoff = r.opts.RetryInitial
 		if pending && len(batch) == 0 {
