@@ -154,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.closers = append(m.closers, a.Close)
 		platforms = append(platforms, a)
-		checks = append(checks, web.Check{Name: slack.PlatformName, Run: a.Ping, Every: 30 * time.Second})
+		checks = append(checks, web.Check{Name: slack.PlatformName, Run: a.Ping, Every: platformCheckEvery})
 		mounts["POST /slack/events"] = a.EventsHandler()
 		mounts["POST /slack/interactivity"] = a.InteractivityHandler()
 		mounts["POST /slack/commands"] = a.CommandsHandler()
@@ -178,7 +178,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.closers = append(m.closers, func() error { a.Wait(); return nil })
 		platforms = append(platforms, a)
-		checks = append(checks, web.Check{Name: "mattermost", Run: a.Ping, Every: 30 * time.Second})
+		checks = append(checks, web.Check{Name: "mattermost", Run: a.Ping, Every: platformCheckEvery})
 		mounts["POST /mattermost/command"] = a.CommandHandler()
 		mounts["POST /mattermost/actions"] = a.ActionHandler()
 		mounts["POST /mattermost/dialogs"] = a.DialogHandler()
@@ -355,3 +355,8 @@ func (i *ingester) Discard(platform, reason string) {
 		r.Discard(platform, reason)
 	}
 }
+
+// platformCheckEvery is how long /readyz reuses a platform's answer, so that frequent probes
+// do not become a stream of API calls, while a lost Slack Socket Mode connection still shows
+// within about half a minute and a recovery within seconds.
+const platformCheckEvery = 10 * time.Second

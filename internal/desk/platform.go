@@ -96,3 +96,19 @@ type Ingester interface {
 
 // Clock tells the time; tests inject a fake one.
 type Clock func() time.Time
+
+type noIntakeWaitKey struct{}
+
+// WithoutIntakeWait marks ctx for an Ingest that must not wait for a busy queue shard. An
+// adapter whose platform delivers one event at a time over one connection (Slack's Socket
+// Mode) uses it: there a wait would hold up every later event, instead of slowing a sender
+// down as it does over HTTP, where the platform sends many requests at once.
+func WithoutIntakeWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noIntakeWaitKey{}, true)
+}
+
+// IntakeWaitAllowed reports whether Ingest may wait for a busy queue shard (see
+// WithoutIntakeWait).
+func IntakeWaitAllowed(ctx context.Context) bool {
+	return ctx.Value(noIntakeWaitKey{}) == nil
+}

@@ -198,7 +198,11 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return nil
 	}
 	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
-	takeRoom(ctx, r.backlog[shard], r.opts.IntakeWait)
+	wait := r.opts.IntakeWait
+	if !desk.IntakeWaitAllowed(ctx) {
+		wait = 0
+	}
+	takeRoom(ctx, r.backlog[shard], wait)
 	return nil
 }
 

@@ -547,13 +547,25 @@ func TestIntakeSlowsDownWhenAShardFallsBehind(t *testing.T) {
 		h.ingest(say("U1", fmt.Sprintf("m%d", i+1), fmt.Sprintf("msg %d", i+1)))
 	}
 	took := time.Since(start)
-	close(release)
 	// One event is in the worker's hands, two fill the backlog; the other two each waited the
 	// full IntakeWait and were then accepted anyway.
 	if took < 500*time.Millisecond || took > 2*time.Second {
 		t.Errorf("5 events into a stuck shard took %v, want about 2 × 300ms of waiting", took)
 	}
-	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello", "msg 1", "msg 2", "msg 3", "msg 4", "msg 5"})
+	// An adapter that delivers one event at a time (Socket Mode) asks Ingest not to wait.
+	start = time.Now()
+	for i := range 3 {
+		ev := say("U1", fmt.Sprintf("m%d", i+6), fmt.Sprintf("msg %d", i+6))
+		ev.Platform = "fake"
+		if err := h.relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("3 events without intake wait took %v, want no waiting", took)
+	}
+	close(release)
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello", "msg 1", "msg 2", "msg 3", "msg 4", "msg 5", "msg 6", "msg 7", "msg 8"})
 }
 
 // poisonStore refuses, as invalid, any change that links the message "poison".

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"hash/fnv"
 	"log/slog"
+	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -28,11 +28,11 @@ const fatalRetry = time.Minute
 // the connection dies (no ping within its interval), and backs off on connection errors; it
 // gives up only on an invalid token, after which this loop tries again later.
 //
-// Envelopes are handled in lanes: those of one person one at a time, in the order Slack sent
-// them, and different people's in parallel, so that one busy customer (whose queue shard makes
-// the intake wait) never holds up other people's acknowledgements past Slack's 3 s. Each is
-// acknowledged only once the ingester has recorded it: an envelope that is not acknowledged is
-// sent again.
+// Envelopes are handled in lanes: those of one ticket's conversation (or one person's clicks
+// and commands) one at a time, in the order Slack sent them, and different lanes in parallel,
+// so that one busy customer never holds up other people's acknowledgements. Each is
+// acknowledged as soon as the ingester has recorded it (without the intake's wait for a busy
+// queue, see desk.WithoutIntakeWait): an envelope that is not acknowledged is sent again.
 func (a *Adapter) runSocketMode(ctx context.Context) {
 	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
 	go func() {
@@ -49,41 +49,58 @@ func (a *Adapter) runSocketMode(ctx context.Context) {
 			}
 		}
 	}()
-	var lanes [socketLanes]chan socketmode.Event
-	for i := range lanes {
-		lanes[i] = make(chan socketmode.Event, 64)
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case evt := <-lanes[i]:
-					a.handleSocketEvent(ctx, client, evt)
-				}
-			}
-		}()
-	}
+	var lanes lanes
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case evt := <-client.Events:
-			select {
-			case lanes[laneOf(evt)] <- evt:
-			case <-ctx.Done():
-				return
-			}
+			lanes.push(laneOf(evt), func() { a.handleSocketEvent(ctx, client, evt) })
 		}
 	}
 }
 
-// socketLanes is how many people's envelopes are handled at once in Socket Mode.
-const socketLanes = 16
+// lanes run the envelopes of one lane (one ticket's conversation, or one person) one after
+// the other, each lane in its own goroutine while it has envelopes, so that no lane ever waits
+// for another.
+type lanes struct {
+	mu    sync.Mutex
+	queue map[string][]func() // a lane present here has a goroutine running it
+}
+
+// push queues f on lane key, starting the lane's goroutine if it has none.
+func (l *lanes) push(key string, f func()) {
+	l.mu.Lock()
+	if l.queue == nil {
+		l.queue = map[string][]func(){}
+	}
+	q, running := l.queue[key]
+	l.queue[key] = append(q, f)
+	l.mu.Unlock()
+	if running {
+		return
+	}
+	go func() {
+		for {
+			l.mu.Lock()
+			q := l.queue[key]
+			if len(q) == 0 {
+				delete(l.queue, key)
+				l.mu.Unlock()
+				return
+			}
+			next := q[0]
+			l.queue[key] = q[1:]
+			l.mu.Unlock()
+			next()
+		}
+	}()
+}
 
 // laneOf picks an envelope's lane from the conversation of a message event (a customer's DM,
 // a ticket's thread) or the person who clicked or typed, so that the envelopes of one ticket
 // keep their order.
-func laneOf(evt socketmode.Event) int {
+func laneOf(evt socketmode.Event) string {
 	var who string
 	switch d := evt.Data.(type) {
 	case slackevents.EventsAPIEvent:
@@ -104,9 +121,7 @@ func laneOf(evt socketmode.Event) int {
 	case slackgo.SlashCommand:
 		who = d.UserID
 	}
-	h := fnv.New32a()
-	h.Write([]byte(who))
-	return int(h.Sum32() % socketLanes)
+	return who
 }
 
 // handleSocketEvent translates one Socket Mode event with the same functions as the HTTP
@@ -155,7 +170,9 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 	if evt.Request == nil {
 		return
 	}
-	ictx, cancel := context.WithTimeout(ctx, ingestTimeout)
+	// Envelopes come one after the other on one connection: Ingest must not wait for a busy
+	// queue here, or every later envelope would wait too (and be sent again by Slack).
+	ictx, cancel := context.WithTimeout(desk.WithoutIntakeWait(ctx), ingestTimeout)
 	defer cancel()
 	var answer any
 	if err := a.deliver(ictx, in); err != nil {

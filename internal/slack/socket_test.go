@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,9 +198,12 @@ func TestSocketModeOneSlowCustomerHoldsUpNobodyElse(t *testing.T) {
 	}
 	in.mu.Unlock()
 	defer close(release)
-	slow := dmEvent(t, "EvSlow", "slow")
-	slow["event"].(map[string]any)["channel"] = "DSLOW"
-	sock.write(envelope(t, "env-slow", "events_api", slow))
+	// More envelopes than any fixed buffer would take, all from the held customer.
+	for i := range 100 {
+		slow := dmEvent(t, "EvSlow"+strconv.Itoa(i), "slow")
+		slow["event"].(map[string]any)["channel"] = "DSLOW"
+		sock.write(envelope(t, "env-slow"+strconv.Itoa(i), "events_api", slow))
+	}
 	sock.write(envelope(t, "env-cmd", "slash_commands", map[string]any{
 		"command": "/desk", "text": "status", "channel_id": fakeTriage, "user_id": "UAGENT", "user_name": "ann",
 		"response_url": "https://hooks.slack.com/commands/x", "trigger_id": "trig.q1",
