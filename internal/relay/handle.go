@@ -305,9 +305,10 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 		if err != nil {
 			// One file failing does not fail the message: it is reported beside it.
 			r.log.Warn("relay file", "platform", p.Name(), "event", ev.ID, "file", f.ID, "err", err)
-			id, args := catalog.FileFailed, map[string]any{"Name": f.Name, "Reason": reason(err)}
+			name := or(f.Name, f.ID)
+			id, args := catalog.FileFailed, map[string]any{"Name": name, "Reason": reason(err)}
 			if reason(err) == "file_too_large" {
-				id, args = catalog.FileTooLarge, map[string]any{"Name": f.Name, "Limit": byteSize(r.opts.MaxFileBytes)}
+				id, args = catalog.FileTooLarge, map[string]any{"Name": name, "Limit": byteSize(r.opts.MaxFileBytes)}
 			}
 			// Its author is told beside their message (which is marked failed, see outcome);
 			// agents also learn of a customer's file that did not come through.

@@ -48,6 +48,12 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 		return desk.MessageRef{}, permanent("files.getUploadURLExternal", "empty_file", fmt.Errorf("file %s is empty", f.ID))
 	}
 	name := f.Name
+	if name == "" && f.ID != "" {
+		// Sent without its details ("file_access": "check_file_info"): files.info has them.
+		if info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0); err == nil {
+			name = firstOf(info.Name, info.Title)
+		}
+	}
 	if name == "" {
 		name = "file"
 	}

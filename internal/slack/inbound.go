@@ -255,7 +255,7 @@ func files(in []slackgo.File) []desk.File {
 	for _, f := range in {
 		out = append(out, desk.File{
 			ID:       f.ID,
-			Name:     firstOf(f.Name, f.Title, f.ID),
+			Name:     firstOf(f.Name, f.Title),
 			MimeType: f.Mimetype,
 			Size:     int64(f.Size),
 			URL:      firstOf(f.URLPrivate, f.URLPrivateDownload),

@@ -440,6 +440,14 @@ func TestUploadThreeSteps(t *testing.T) {
 	if len(fake.callsTo("files.upload")) != 0 {
 		t.Error("the retired files.upload was called")
 	}
+	// A file that came without its details (check_file_info) keeps its name: files.info has it.
+	shared := fake.AddFile("hidden.png", "image/png", content)
+	if _, err := a.Upload(context.Background(), desk.Outgoing{Channel: fakeTriage}, desk.File{ID: shared.ID}, bytes.NewReader(content)); err != nil {
+		t.Fatalf("Upload of a nameless file: %v", err)
+	}
+	if gets := fake.callsTo("files.getUploadURLExternal"); gets[len(gets)-1].Args["filename"] != "hidden.png" {
+		t.Errorf("nameless file uploaded as %q, want its name from files.info", gets[len(gets)-1].Args["filename"])
+	}
 }
 
 func TestDownloadWithBearerToken(t *testing.T) {
