@@ -582,7 +582,7 @@ func TestFindUserAndIsAgent(t *testing.T) {
 	tests := []struct {
 		user string
 		want bool
-	}{{w.agent.Id, true}, {w.admin.Id, true}, {w.customer.Id, false}}
+	}{{w.agent.Id, true}, {w.admin.Id, true}, {w.customer.Id, false}, {w.bot.Id, false}}
 	for _, tt := range tests {
 		got, err := a.IsAgent(ctx, tt.user)
 		if err != nil || got != tt.want {

@@ -348,11 +348,19 @@ func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error
 	return a.deskUser(u), nil
 }
 
-// IsAgent reports whether a user is a member of the triage channel.
+// IsAgent reports whether a user is a member of the triage channel and a person (not the app
+// or another bot).
 func (a *Adapter) IsAgent(ctx context.Context, userID string) (bool, error) {
+	if userID == a.botID {
+		return false, nil // the app itself is a member, but answers nobody
+	}
 	_, resp, err := a.client.GetChannelMember(ctx, a.triageID, userID, "")
 	switch {
 	case err == nil:
+		// Other bots in the channel are not agents either.
+		if u, err := a.UserInfo(ctx, userID); err == nil && u.IsBot {
+			return false, nil
+		}
 		return true, nil
 	case resp != nil && resp.StatusCode == http.StatusNotFound:
 		return false, nil

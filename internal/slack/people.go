@@ -64,7 +64,7 @@ func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error
 	return desk.User{}, fmt.Errorf("find user %q: %w", handle, desk.ErrNotFound)
 }
 
-// IsAgent reports whether the user is a member of the triage channel.
+// IsAgent reports whether the user is a member of the triage channel, other than the app.
 func (a *Adapter) IsAgent(ctx context.Context, user string) (bool, error) {
 	a.agents.mu.Lock()
 	defer a.agents.mu.Unlock()
@@ -86,5 +86,7 @@ func (a *Adapter) IsAgent(ctx context.Context, user string) (bool, error) {
 		}
 		a.agents.members, a.agents.at = members, time.Now()
 	}
-	return a.agents.members[user], nil
+	// The app's own bot user is a member, but answers nobody.
+	self, _ := a.self()
+	return a.agents.members[user] && user != self, nil
 }

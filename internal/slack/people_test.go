@@ -108,6 +108,7 @@ func TestIsAgent(t *testing.T) {
 		}
 	}
 	check("U0ANN0001", true)
+	check(fakeBotUser, false) // the app is a member, but not an agent
 	check("U0JANE001", false)
 	if got := len(fake.callsTo("conversations.members")); got != 3 {
 		t.Errorf("members not cached: %d calls, want 3", got)
