@@ -628,3 +628,17 @@ func TestPostIntoADeletedThread(t *testing.T) {
 		t.Errorf("Post into a deleted thread = %v, want a final %q", err, desk.ReasonThreadGone)
 	}
 }
+
+// A name made of markdown characters, escaped, still fits the room kept for the prefix: a
+// message of the longest allowed length with it stays within Mattermost's limit.
+func TestNamePrefixFitsOnceEscaped(t *testing.T) {
+	for _, label := range []string{strings.Repeat("*", 95), strings.Repeat("a", 89) + `*`, strings.Repeat("_", 200)} {
+		name := prefixName(label)
+		if n := len([]rune("**" + name + ":** ")); n > namePrefixReserve {
+			t.Errorf("prefix of %q is %d characters, over the %d kept", label, n, namePrefixReserve)
+		}
+		if trail := len(name) - len(strings.TrimRight(name, `\`)); trail%2 == 1 {
+			t.Errorf("prefix name %q ends on a lone backslash", name)
+		}
+	}
+}

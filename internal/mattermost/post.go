@@ -86,11 +86,21 @@ func (a *Adapter) messageText(m desk.Outgoing) string {
 	if m.As == nil || a.cfg.SkipNamePrefix {
 		return m.Text
 	}
-	name := []rune(m.As.Label())
+	return "**" + prefixName(m.As.Label()) + ":** " + m.Text
+}
+
+// prefixName is a name escaped for the "**Name:** " prefix and cut, once escaped, to fit the
+// room Limits keeps for the prefix, so that the post never exceeds Mattermost's limit.
+func prefixName(label string) string {
+	name := []rune(escapeMarkdown(label))
 	if len(name) > namePrefixReserve-10 {
 		name = name[:namePrefixReserve-10]
+		// Never end on a lone escaping backslash: it would escape the prefix's own "**".
+		if n := len(name) - len(strings.TrimRight(string(name), `\`)); n%2 == 1 {
+			name = name[:len(name)-1]
+		}
 	}
-	return "**" + escapeMarkdown(string(name)) + ":** " + m.Text
+	return string(name)
 }
 
 // props are the post's props: the delivery key, the author's name and picture for servers
