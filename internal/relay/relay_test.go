@@ -711,7 +711,7 @@ func TestAWithdrawalThatFailsIsReported(t *testing.T) {
 // relay writes it (the copy's author, the card).
 func TestANameThatIsAMentionPingsNobody(t *testing.T) {
 	h := newHarness(t, desk.Limits{})
-	h.ingest(desk.Event{ID: "m1", Kind: desk.CustomerMessage, User: desk.User{ID: "U1", DisplayName: "@here", Name: "<!channel>"}, Channel: "D-U1", Message: "m1", Text: "hello"})
+	h.ingest(desk.Event{ID: "m1", Kind: desk.CustomerMessage, User: desk.User{ID: "U1", DisplayName: "@here [pay](http://evil.example)", Name: "<!channel> <http://evil|x>"}, Channel: "D-U1", Message: "m1", Text: "hello"})
 	tk := h.ticketOf("U1")
 	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
 	copyOf := h.p.Messages("C-TRIAGE", tk.ThreadID)[0]
@@ -719,6 +719,9 @@ func TestANameThatIsAMentionPingsNobody(t *testing.T) {
 	for what, s := range map[string]string{"author": copyOf.As, "card": fmt.Sprint(card.Card.Title, card.Card.Fields), "ticket": tk.Customer.DisplayName + tk.Customer.Name} {
 		if strings.Contains(s, "@here") || strings.Contains(s, "<!channel>") {
 			t.Errorf("%s shows %q: a live mention", what, s)
+		}
+		if strings.Contains(s, "](") || strings.Contains(s, "<http") || strings.Contains(s, "http://") {
+			t.Errorf("%s shows %q: a live link", what, s)
 		}
 		if !strings.Contains(s, "here") {
 			t.Errorf("%s shows %q: the name is lost", what, s)

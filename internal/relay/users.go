@@ -59,11 +59,18 @@ func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // safeNames makes a person's names safe to write wherever they are shown: a customer who calls
-// themselves "@here" or "<!channel>" must not ping the triage channel with every message.
+// themselves "@here" or "<!channel>" must not ping the triage channel with every message, nor
+// one called "[pay here](http://…)" show agents a link.
 func safeNames(u desk.User) desk.User {
-	u.Name, u.DisplayName = Defang(u.Name), Defang(u.DisplayName)
+	u.Name, u.DisplayName = safeName(u.Name), safeName(u.DisplayName)
 	return u
 }
+
+// nameMarkup breaks what would make a name a link: Markdown's "[text](url)", Slack's <url|text>,
+// and a bare scheme that clients turn into a link.
+var nameMarkup = strings.NewReplacer("](", "]"+wordJoiner+"(", "<", "‹", ">", "›", "://", ":"+wordJoiner+"//")
+
+func safeName(name string) string { return nameMarkup.Replace(Defang(name)) }
 
 // maxNamedMentions bounds the user lookups one text may cost.
 const maxNamedMentions = 10
