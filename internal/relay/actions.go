@@ -283,7 +283,7 @@ func (r *Relay) findUser(ctx context.Context, p desk.Platform, handle string) (d
 	u, err := p.FindUser(ctx, handle)
 	if err != nil {
 		if desk.ErrorCode(err) == desk.ENOTFOUND || strings.Contains(reason(err), "not_found") {
-			return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": safeName(handle)})
+			return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": handle})
 		}
 		return desk.User{}, fmt.Errorf("find user %q: %w", handle, err)
 	}
