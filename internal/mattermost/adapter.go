@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,6 +150,50 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]{26}$`)
 // the app was away, and follows new posts, reconnecting with back-off. Start returns an error
 // when the settings do not fit the server (unknown team or channel, bot not a member).
 func (a *Adapter) Start(ctx context.Context) error {
+	// A busy server (429, or a 5xx) is waited for, as it asks; anything else fails at once.
+	deadline := time.Now().Add(startPatience)
+	backoff := time.Second
+	for {
+		err := a.check(ctx)
+		if err == nil {
+			break
+		}
+		de := desk.AsDeliveryError(err)
+		busy := desk.RateLimited(err) || strings.HasPrefix(de.Reason, "http_5") || de.Reason == "rate_limited"
+		if !busy || time.Now().After(deadline) {
+			return err
+		}
+		wait := backoff
+		if de.RetryAfter > 0 {
+			wait = de.RetryAfter
+		}
+		backoff = min(backoff*2, 10*time.Second)
+		a.log.Warn("mattermost busy at start; trying again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	if len(a.cfg.CommandTokens) == 0 {
+		a.log.Warn("MATTERMOST_COMMAND_TOKEN is not set: every slash command request will be refused; run `threadesk mattermost-setup` or copy the command's token")
+	}
+	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID, "name_prefix", !a.cfg.SkipNamePrefix)
+
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.run(ctx)
+	}()
+	return nil
+}
+
+// startPatience bounds how long Start waits for a busy server.
+const startPatience = time.Minute
+
+// check runs Start's checks: the bot token, the team, the triage channel and the bot's
+// membership of it, and reads whether the server shows override_username.
+func (a *Adapter) check(ctx context.Context) error {
 	me, resp, err := a.client.GetMe(ctx, "")
 	if err != nil {
 		return fmt.Errorf("mattermost: check the bot token with GetMe: %w", deliveryError("users.me", resp, err))
@@ -181,16 +226,6 @@ func (a *Adapter) Start(ctx context.Context) error {
 		// The server shows each relayed post under its author's name: no need to write it.
 		a.cfg.SkipNamePrefix = true
 	}
-	if len(a.cfg.CommandTokens) == 0 {
-		a.log.Warn("MATTERMOST_COMMAND_TOKEN is not set: every slash command request will be refused; run `threadesk mattermost-setup` or copy the command's token")
-	}
-	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID, "name_prefix", !a.cfg.SkipNamePrefix)
-
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		a.run(ctx)
-	}()
 	return nil
 }
 

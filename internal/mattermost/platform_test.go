@@ -642,3 +642,25 @@ func TestNamePrefixFitsOnceEscaped(t *testing.T) {
 		}
 	}
 }
+
+// A server that answers 429 at start is waited for, as it asks, instead of stopping the app.
+func TestStartWaitsForABusyServer(t *testing.T) {
+	f := newFakeMM(t)
+	seed(f)
+	f.Mu.Lock()
+	f.Busy = map[string]int{"GET /users/{user_id}": 1, "GET /teams/name/{name}": 1}
+	f.Mu.Unlock()
+	a, err := New(testConfig(f), newIngester(), discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); a.Wait() }()
+	start := time.Now()
+	if err := a.Start(ctx); err != nil {
+		t.Fatalf("Start against a busy server: %v", err)
+	}
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("Start took %v, want the two Retry-After waits of 1 s", took)
+	}
+}

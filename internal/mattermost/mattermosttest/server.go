@@ -151,6 +151,9 @@ type Server struct {
 	// UsernameOverride is the server's EnablePostUsernameOverride, as its client
 	// configuration tells.
 	UsernameOverride bool
+	// Busy answers the next n requests of a route ("GET /users/{user_id}") with 429 and
+	// Retry-After: 1.
+	Busy map[string]int
 	// RefuseSockets refuses WebSocket connections (503) while set.
 	RefuseSockets  bool
 	SocketsDialled int                        // WebSocket connection attempts, refused ones included
@@ -429,6 +432,12 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
 	key := r.Method + " " + strings.TrimPrefix(route, "/api/v4")
+	if f.Busy[key] > 0 {
+		f.Busy[key]--
+		w.Header().Set("Retry-After", "1")
+		appError(w, http.StatusTooManyRequests, "api.context.rate_limit.app_error")
+		return
+	}
 	switch key {
 	case "GET /system/ping":
 		reply(w, 200, map[string]string{"status": "OK"})
