@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -120,4 +121,39 @@ func (e *FormError) Error() string {
 	}
 	slices.Sort(parts)
 	return "form refused: " + strings.Join(parts, "; ")
+}
+
+// Busy reports whether err is a platform asking to wait (a 429) or failing on its side for a
+// while (a 5xx), as opposed to refusing what was asked.
+func Busy(err error) bool {
+	var de *DeliveryError
+	return errors.As(err, &de) && (de.RetryAfter > 0 || de.Reason == "rate_limited" || de.Reason == "ratelimited" || strings.HasPrefix(de.Reason, "http_5"))
+}
+
+// WhileBusy runs try until it succeeds, fails for another reason than Busy, or patience has
+// run out: between tries it waits what the platform asked (Retry-After) or a growing backoff,
+// telling waiting first. Adapters use it for their start-up checks, so that a busy platform
+// delays the start instead of stopping the app.
+func WhileBusy(ctx context.Context, patience time.Duration, try func() error, waiting func(err error, wait time.Duration)) error {
+	deadline := time.Now().Add(patience)
+	backoff := time.Second
+	for {
+		err := try()
+		if err == nil || !Busy(err) || time.Now().After(deadline) {
+			return err
+		}
+		wait := backoff
+		if de := AsDeliveryError(err); de.RetryAfter > 0 {
+			wait = de.RetryAfter
+		}
+		backoff = min(backoff*2, 10*time.Second)
+		waiting(err, wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,29 +150,10 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]{26}$`)
 // when the settings do not fit the server (unknown team or channel, bot not a member).
 func (a *Adapter) Start(ctx context.Context) error {
 	// A busy server (429, or a 5xx) is waited for, as it asks; anything else fails at once.
-	deadline := time.Now().Add(startPatience)
-	backoff := time.Second
-	for {
-		err := a.check(ctx)
-		if err == nil {
-			break
-		}
-		de := desk.AsDeliveryError(err)
-		busy := desk.RateLimited(err) || strings.HasPrefix(de.Reason, "http_5") || de.Reason == "rate_limited"
-		if !busy || time.Now().After(deadline) {
-			return err
-		}
-		wait := backoff
-		if de.RetryAfter > 0 {
-			wait = de.RetryAfter
-		}
-		backoff = min(backoff*2, 10*time.Second)
+	if err := desk.WhileBusy(ctx, startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
 		a.log.Warn("mattermost busy at start; trying again", "err", err, "in", wait)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
+	}); err != nil {
+		return err
 	}
 	if len(a.cfg.CommandTokens) == 0 {
 		a.log.Warn("MATTERMOST_COMMAND_TOKEN is not set: every slash command request will be refused; run `threadesk mattermost-setup` or copy the command's token")

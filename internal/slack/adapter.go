@@ -141,9 +141,18 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 // called. Events received over HTTP before Start returns may be misclassified, so the
 // application serves the Slack endpoints only after Start.
 func (a *Adapter) Start(ctx context.Context) error {
-	auth, err := a.api.AuthTestContext(ctx)
-	if err != nil {
-		return fmt.Errorf("slack: check the bot token with auth.test: %w", deliveryError("auth.test", err))
+	// A busy Slack (429, or a 5xx) is waited for, as it asks; anything else fails at once.
+	var auth *slackgo.AuthTestResponse
+	if err := desk.WhileBusy(ctx, startPatience, func() error {
+		var err error
+		if auth, err = a.api.AuthTestContext(ctx); err != nil {
+			return fmt.Errorf("slack: check the bot token with auth.test: %w", deliveryError("auth.test", err))
+		}
+		return nil
+	}, func(err error, wait time.Duration) {
+		a.log.Warn("slack busy at start; trying again", "err", err, "in", wait)
+	}); err != nil {
+		return err
 	}
 	a.mu.Lock()
 	a.botUserID, a.botID, a.teamURL = auth.UserID, auth.BotID, auth.URL
@@ -151,9 +160,17 @@ func (a *Adapter) Start(ctx context.Context) error {
 	a.log.Info("slack connected", "team", auth.TeamID, "bot_user", auth.UserID, "bot_id", auth.BotID)
 
 	if a.TriageChannel() == "" {
-		id, err := a.findChannel(ctx, strings.TrimPrefix(a.cfg.TriageChannel, "#"))
-		if err != nil {
-			return fmt.Errorf("slack: resolve triage channel %q: %w", a.cfg.TriageChannel, err)
+		var id string
+		if err := desk.WhileBusy(ctx, startPatience, func() error {
+			var err error
+			if id, err = a.findChannel(ctx, strings.TrimPrefix(a.cfg.TriageChannel, "#")); err != nil {
+				return fmt.Errorf("slack: resolve triage channel %q: %w", a.cfg.TriageChannel, err)
+			}
+			return nil
+		}, func(err error, wait time.Duration) {
+			a.log.Warn("slack busy at start; trying again", "err", err, "in", wait)
+		}); err != nil {
+			return err
 		}
 		a.mu.Lock()
 		a.triageID = id
@@ -232,6 +249,9 @@ func (a *Adapter) self() (userID, botID string) {
 	defer a.mu.RUnlock()
 	return a.botUserID, a.botID
 }
+
+// startPatience bounds how long Start waits for a busy Slack.
+const startPatience = time.Minute
 
 // socketGrace is how long Socket Mode may be without a connection (reconnecting) before Ping
 // reports it.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -110,5 +111,19 @@ func TestPing(t *testing.T) {
 	fake.failNext("auth.test", 429, map[string]string{"Retry-After": "3"}, map[string]any{"ok": false, "error": "ratelimited"})
 	if err := a.Ping(context.Background()); err != nil {
 		t.Errorf("Ping on 429: %v, want reachable", err)
+	}
+}
+
+// A Slack that answers 429 at start is waited for, as it asks, instead of stopping the app.
+func TestStartWaitsForABusySlack(t *testing.T) {
+	fake := newFakeSlack(t)
+	fake.failNext("auth.test", 429, map[string]string{"Retry-After": "1"}, map[string]any{"ok": false, "error": "ratelimited"})
+	start := time.Now()
+	a := newTestAdapter(t, fake, newIngester())
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("Start took %v, want the Retry-After wait of 1 s", took)
+	}
+	if len(fake.callsTo("auth.test")) < 2 || a.TriageChannel() == "" {
+		t.Errorf("auth.test calls %d, triage %q: want a second try and a started adapter", len(fake.callsTo("auth.test")), a.TriageChannel())
 	}
 }
