@@ -12,9 +12,11 @@ type Store interface {
 	// platform and ID was recorded before. It reports whether ev was new. Dedup and record are
 	// one atomic step: a crash never leaves an event marked seen but not recorded.
 	Enqueue(ctx context.Context, shard int, ev Event) (bool, error)
-	// ReadQueue returns up to count events of a shard: with pending, the ones read before but
-	// never acknowledged (after a crash); otherwise new ones, waiting up to block for some.
-	ReadQueue(ctx context.Context, shard int, pending bool, count int, block time.Duration) ([]Queued, error)
+	// ReadQueue returns up to count events of a shard. With after set, the ones read before
+	// but never acknowledged (after a crash) whose entry comes after it ("0": from the first),
+	// so that a reader can page past entries it leaves unacknowledged; with after empty, new
+	// ones, waiting up to block for some.
+	ReadQueue(ctx context.Context, shard int, after string, count int, block time.Duration) ([]Queued, error)
 	// QueueDepth counts the events recorded and not yet acknowledged, over all shards.
 	QueueDepth(ctx context.Context) (int64, error)
 

@@ -546,7 +546,7 @@ func testPendingCount(t *testing.T, open opener) {
 		enqueue(t, s, 0, event(fmt.Sprintf("Ev%02d", i)))
 	}
 	readQueue(t, s, 0, false, 0)
-	got, err := s.ReadQueue(ctxT(t), 0, true, 2, 0)
+	got, err := s.ReadQueue(ctxT(t), 0, "0", 2, 0)
 	if err != nil {
 		t.Fatalf("ReadQueue: %v", err)
 	}

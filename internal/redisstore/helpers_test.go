@@ -70,7 +70,11 @@ func enqueue(t *testing.T, s *Store, shard int, ev desk.Event) bool {
 
 func readQueue(t *testing.T, s *Store, shard int, pending bool, block time.Duration) []desk.Queued {
 	t.Helper()
-	got, err := s.ReadQueue(ctxT(t), shard, pending, 100, block)
+	after := ""
+	if pending {
+		after = "0"
+	}
+	got, err := s.ReadQueue(ctxT(t), shard, after, 100, block)
 	if err != nil {
 		t.Fatalf("ReadQueue(%d, pending %t): %v", shard, pending, err)
 	}

@@ -51,14 +51,15 @@ func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (bool, er
 	return n == 1, nil
 }
 
-// ReadQueue reads up to count entries of a shard as Options.Consumer. With pending it returns
-// the entries this consumer read before and never acknowledged, from the oldest, marked
-// Redelivered; it never blocks. Otherwise it returns new entries, waiting up to block for some
-// when block > 0. count <= 0 means no limit.
+// ReadQueue reads up to count entries of a shard as Options.Consumer. With after set it returns
+// the entries this consumer read before and never acknowledged whose ID comes after it ("0":
+// from the oldest), marked Redelivered; it never blocks. Otherwise it returns new entries,
+// waiting up to block for some when block > 0. count <= 0 means no limit.
 //
 // An entry whose body does not decode comes back with a zero Event for the caller to discard
 // and acknowledge. Pending entries whose body was deleted are acknowledged here and skipped.
-func (s *Store) ReadQueue(ctx context.Context, shard int, pending bool, count int, block time.Duration) ([]desk.Queued, error) {
+func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count int, block time.Duration) ([]desk.Queued, error) {
+	pending := after != ""
 	if err := s.checkShard(shard); err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, pending bool, count in
 		Block:    -1, // no BLOCK argument
 	}
 	if pending {
-		args.Streams[1] = "0"
+		args.Streams[1] = after
 	} else if block > 0 {
 		args.Block = block
 	}

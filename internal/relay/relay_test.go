@@ -801,6 +801,14 @@ func TestAnEventOfAnotherPlatformStaysQueued(t *testing.T) {
 		t.Fatalf("queue depth %d (%v), want the %d events of the other platform still queued", n, err, shards)
 	}
 
+	// Restarted again without it (they are now pending for this process), the shards still
+	// go on to new events.
+	h.stop()
+	h.start()
+	h.ingest(say("U2", "m2", "after a restart"))
+	tk2 := h.ticketOf("U2")
+	h.waitTexts("C-TRIAGE", tk2.ThreadID, []string{"after a restart"})
+
 	// Restarted with both platforms, the events are relayed.
 	h.stop()
 	other := desktest.New("other", desk.Limits{MaxText: 4000})

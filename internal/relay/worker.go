@@ -53,11 +53,13 @@ func (r *Relay) Run(ctx context.Context) error {
 // runShard handles one shard's events, one at a time in order: first those read before a
 // crash and never acknowledged, then new ones.
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
-	pending := true
+	// Pending entries first, paging past the ones left unacknowledged (an event of a platform
+	// this process does not run), then new ones ("").
+	after := "0"
 	backoff := r.opts.RetryInitial
 	failures := 0
 	for ctx.Err() == nil {
-		batch, err := r.store.ReadQueue(work, shard, pending, 64, time.Second)
+		batch, err := r.store.ReadQueue(work, shard, after, 64, time.Second)
 		if err != nil {
 			// Said once per outage and shard, not at every retry: an outage would flood the log.
 			if failures == 0 {
@@ -75,8 +77,8 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			failures = 0
 		}
 		backoff = r.opts.RetryInitial
-		if pending && len(batch) == 0 {
-			pending = false
+		if after != "" && len(batch) == 0 {
+			after = ""
 			continue
 		}
 		for _, q := range batch {
@@ -84,6 +86,9 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 				return // stopping: this and the rest of the batch stay queued
 			}
 			giveRoom(r.backlog[shard])
+			if after != "" {
+				after = q.Entry
+			}
 		}
 	}
 }
