@@ -146,6 +146,12 @@ func WhileBusy(ctx context.Context, patience time.Duration, try func() error, wa
 		if de := AsDeliveryError(err); de.RetryAfter > 0 {
 			wait = de.RetryAfter
 		}
+		if left := time.Until(deadline); wait > left {
+			if left <= 0 {
+				return err
+			}
+			wait = left // then one last try
+		}
 		backoff = min(backoff*2, 10*time.Second)
 		waiting(err, wait)
 		t := time.NewTimer(wait)

@@ -191,6 +191,9 @@ func (p *Platform) Upload(ctx context.Context, m desk.Outgoing, f desk.File, con
 	if err := p.enter(Call{Op: "upload", Channel: m.Channel, Key: m.Key}); err != nil {
 		return desk.MessageRef{}, err
 	}
+	if err := p.threadExists(m.Channel, m.Thread); err != nil {
+		return desk.MessageRef{}, err
+	}
 	b, err := io.ReadAll(content)
 	if err != nil {
 		return desk.MessageRef{}, err

@@ -299,7 +299,8 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 		m := to
 		m.Key = partKey(ev, "f", i)
 		ref, err := r.upload(ctx, p, m, f, q.Redelivered)
-		if aborted(err) {
+		if aborted(err) || (len(parts) == 0 && len(fileRefs) == 0 && desk.AsDeliveryError(err).Reason == desk.ReasonThreadGone) {
+			// Nothing went yet and the thread is gone: the caller may open a new one.
 			return parts, fileRefs, err
 		}
 		if err != nil {
@@ -413,20 +414,31 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 // by an edit. A copy that cannot be deleted is reported to the agent and stays linked, so that
 // a later edit or deletion tries again.
 func (r *Relay) withdraw(ctx context.Context, p desk.Platform, q desk.Queued, link desk.Link, entry desk.Change) error {
-	var left []desk.MessageRef
 	var failure error
-	for _, ref := range append(link.Parts, link.Files...) {
-		err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) })
-		if aborted(err) {
-			return err
+	keep := func(refs []desk.MessageRef) ([]desk.MessageRef, error) {
+		var left []desk.MessageRef
+		for _, ref := range refs {
+			err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) })
+			if aborted(err) {
+				return nil, err
+			}
+			if err != nil {
+				left, failure = append(left, ref), err
+			}
 		}
-		if err != nil {
-			left, failure = append(left, ref), err
-		}
+		return left, nil
+	}
+	parts, err := keep(link.Parts)
+	if err != nil {
+		return err
+	}
+	files, err := keep(link.Files)
+	if err != nil {
+		return err
 	}
 	if failure != nil {
 		r.failed(ctx, p, q, link.Source, desk.Outgoing{Channel: q.Event.Channel, Thread: q.Event.Thread}, catalog.WithdrawFailed, reason(failure))
-		link.Parts, link.Files = left, nil
+		link.Parts, link.Files = parts, files
 		return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
 	}
 	r.unmark(ctx, p, link.Source, desk.MarkDelivered)

@@ -763,6 +763,19 @@ func TestADeletedCardIsPostedAgain(t *testing.T) {
 	if texts := h.dmTexts("U1"); len(texts) != 1 || texts[0] != "we are on it" {
 		t.Errorf("customer DM = %q, want the reply from the new thread", texts)
 	}
+
+	// Deleted again, and the customer sends only a file: it opens a new thread too.
+	if err := h.p.Delete(context.Background(), desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID}); err != nil {
+		t.Fatal(err)
+	}
+	ev := say("U1", "m3", "")
+	ev.Files = []desk.File{h.p.AddFile("F1", []byte("screenshot"))}
+	h.ingest(ev)
+	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m3"}, desk.MarkDelivered)
+	last, _ := h.store.CustomerTicket(context.Background(), "fake", "U1")
+	if msgs := h.p.Messages("C-TRIAGE", last.ThreadID); last.ThreadID == tk.ThreadID || len(msgs) != 1 || string(msgs[0].File) != "screenshot" {
+		t.Errorf("file-only message after the card was deleted: thread %q holds %v", last.ThreadID, clipMsgs(msgs))
+	}
 }
 
 // A person mentioned by ID only (Slack's <@U123>) is shown by name on the other side, and

@@ -142,39 +142,10 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 // application serves the Slack endpoints only after Start.
 func (a *Adapter) Start(ctx context.Context) error {
 	// A busy Slack (429, or a 5xx) is waited for, as it asks; anything else fails at once.
-	var auth *slackgo.AuthTestResponse
-	if err := desk.WhileBusy(ctx, startPatience, func() error {
-		var err error
-		if auth, err = a.api.AuthTestContext(ctx); err != nil {
-			return fmt.Errorf("slack: check the bot token with auth.test: %w", deliveryError("auth.test", err))
-		}
-		return nil
-	}, func(err error, wait time.Duration) {
+	if err := desk.WhileBusy(ctx, startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
 		a.log.Warn("slack busy at start; trying again", "err", err, "in", wait)
 	}); err != nil {
 		return err
-	}
-	a.mu.Lock()
-	a.botUserID, a.botID, a.teamURL = auth.UserID, auth.BotID, auth.URL
-	a.mu.Unlock()
-	a.log.Info("slack connected", "team", auth.TeamID, "bot_user", auth.UserID, "bot_id", auth.BotID)
-
-	if a.TriageChannel() == "" {
-		var id string
-		if err := desk.WhileBusy(ctx, startPatience, func() error {
-			var err error
-			if id, err = a.findChannel(ctx, strings.TrimPrefix(a.cfg.TriageChannel, "#")); err != nil {
-				return fmt.Errorf("slack: resolve triage channel %q: %w", a.cfg.TriageChannel, err)
-			}
-			return nil
-		}, func(err error, wait time.Duration) {
-			a.log.Warn("slack busy at start; trying again", "err", err, "in", wait)
-		}); err != nil {
-			return err
-		}
-		a.mu.Lock()
-		a.triageID = id
-		a.mu.Unlock()
 	}
 	a.log.Info("slack triage channel", "channel", a.TriageChannel())
 
@@ -186,6 +157,29 @@ func (a *Adapter) Start(ctx context.Context) error {
 			defer close(a.done)
 			a.runSocketMode(ctx)
 		}()
+	}
+	return nil
+}
+
+// check learns who the app is (auth.test) and resolves the triage channel's name to its ID.
+func (a *Adapter) check(ctx context.Context) error {
+	auth, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("slack: check the bot token with auth.test: %w", deliveryError("auth.test", err))
+	}
+	a.mu.Lock()
+	a.botUserID, a.botID, a.teamURL = auth.UserID, auth.BotID, auth.URL
+	a.mu.Unlock()
+	a.log.Info("slack connected", "team", auth.TeamID, "bot_user", auth.UserID, "bot_id", auth.BotID)
+
+	if a.TriageChannel() == "" {
+		id, err := a.findChannel(ctx, strings.TrimPrefix(a.cfg.TriageChannel, "#"))
+		if err != nil {
+			return fmt.Errorf("slack: resolve triage channel %q: %w", a.cfg.TriageChannel, err)
+		}
+		a.mu.Lock()
+		a.triageID = id
+		a.mu.Unlock()
 	}
 	return nil
 }

@@ -22,6 +22,14 @@ type fakeIngester struct {
 	notify    chan struct{}
 }
 
+// poke tells a waiting test that something happened; when nobody reads, it is dropped.
+func (f *fakeIngester) poke() {
+	select {
+	case f.notify <- struct{}{}:
+	default:
+	}
+}
+
 func newIngester() *fakeIngester { return &fakeIngester{notify: make(chan struct{}, 100)} }
 
 func (f *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
@@ -32,7 +40,7 @@ func (f *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
 		gate(ev)
 	}
 	f.mu.Lock()
-	defer func() { f.mu.Unlock(); f.notify <- struct{}{} }()
+	defer func() { f.mu.Unlock(); f.poke() }()
 	if f.err != nil {
 		return f.err
 	}
@@ -42,7 +50,7 @@ func (f *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
 
 func (f *fakeIngester) Discard(platform, reason string) {
 	f.mu.Lock()
-	defer func() { f.mu.Unlock(); f.notify <- struct{}{} }()
+	defer func() { f.mu.Unlock(); f.poke() }()
 	if platform != PlatformName {
 		panic("discard for platform " + platform)
 	}

@@ -50,6 +50,7 @@ func (a *Adapter) runSocketMode(ctx context.Context) {
 		}
 	}()
 	var lanes lanes
+	defer lanes.wait() // Close waits for the envelopes in hand
 	for {
 		select {
 		case <-ctx.Done():
@@ -66,7 +67,11 @@ func (a *Adapter) runSocketMode(ctx context.Context) {
 type lanes struct {
 	mu    sync.Mutex
 	queue map[string][]func() // a lane present here has a goroutine running it
+	wg    sync.WaitGroup
 }
+
+// wait returns once every lane has run what it was given.
+func (l *lanes) wait() { l.wg.Wait() }
 
 // push queues f on lane key, starting the lane's goroutine if it has none.
 func (l *lanes) push(key string, f func()) {
@@ -80,7 +85,9 @@ func (l *lanes) push(key string, f func()) {
 	if running {
 		return
 	}
+	l.wg.Add(1)
 	go func() {
+		defer l.wg.Done()
 		for {
 			l.mu.Lock()
 			q := l.queue[key]
