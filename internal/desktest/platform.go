@@ -275,7 +275,8 @@ func (p *Platform) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark
 		p.msgs = append(p.msgs, msg)
 	}
 	if !slices.Contains(msg.Marks, mark) {
-		msg.Marks = append(msg.Marks, mark)
+		// A new slice: copies handed out by Message keep theirs.
+		msg.Marks = append(slices.Clone(msg.Marks), mark)
 	}
 	p.notify()
 	return nil
@@ -289,7 +290,7 @@ func (p *Platform) Unmark(ctx context.Context, ref desk.MessageRef, mark desk.Ma
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if msg := p.find(ref); msg != nil {
-		msg.Marks = slices.DeleteFunc(msg.Marks, func(m desk.Mark) bool { return m == mark })
+		msg.Marks = slices.DeleteFunc(slices.Clone(msg.Marks), func(m desk.Mark) bool { return m == mark })
 	}
 	p.notify()
 	return nil

@@ -239,22 +239,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 	r.delivered(p, q)
 	r.mark(ctx, p, src, outcome(files, ev.Files))
 	was := t.Status
-	t.LastActivityAt = now
-	if t.FirstResponseAt.IsZero() {
-		t.FirstResponseAt = now
-		changes = append(changes, r.fact(desk.FactFirstResponse, t, agent.ID, int64(now.Sub(t.CreatedAt).Seconds())))
-	}
-	if t.Status == desk.StatusNew {
-		t.Status = desk.StatusOpen
-		changes = append(changes, desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{
-			At: now, Kind: "status", Author: agent.ID, Name: agent.Label(), Text: "new → open",
-		}})
-	}
-	save := desk.Change(desk.TouchTicket{Ticket: t.ID, At: now})
-	if len(changes) > 2 { // a first response or a status change
-		save = desk.SaveTicket{Ticket: t}
-	}
-	if err := r.ack(ctx, q, append(changes, save)...); err != nil {
+	if err := r.ack(ctx, q, append(changes, r.answered(&t, agent, now)...)...); err != nil {
 		return err
 	}
 	if t.Status != was {
@@ -262,6 +247,27 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 		r.refreshCard(ctx, p, t)
 	}
 	return nil
+}
+
+// answered records that an agent answered the customer at now: the ticket's first response
+// (with its statistics fact) and a new ticket's move to open, with the changes that save them.
+func (r *Relay) answered(t *desk.Ticket, agent desk.User, now time.Time) []desk.Change {
+	var changes []desk.Change
+	t.LastActivityAt = now
+	if t.FirstResponseAt.IsZero() {
+		t.FirstResponseAt = now
+		changes = append(changes, r.fact(desk.FactFirstResponse, *t, agent.ID, int64(now.Sub(t.CreatedAt).Seconds())))
+	}
+	if t.Status == desk.StatusNew {
+		t.Status = desk.StatusOpen
+		changes = append(changes, desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{
+			At: now, Kind: "status", Author: agent.ID, Name: agent.Label(), Text: "new → open",
+		}})
+	}
+	if len(changes) == 0 {
+		return []desk.Change{desk.TouchTicket{Ticket: t.ID, At: now}}
+	}
+	return append(changes, desk.SaveTicket{Ticket: *t}) // a first response or a status change
 }
 
 // outcome is the mark of a relayed message: delivered, or failed when some of its files did
@@ -403,11 +409,21 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 		}
 	}
 	link.Parts = refs
+	changes := []desk.Change{entry, desk.PutLink{Platform: p.Name(), Link: link}}
+	was := t.Status
 	if becomesReply {
 		r.unmark(ctx, p, link.Source, desk.MarkNote)
 		r.mark(ctx, p, link.Source, desk.MarkDelivered)
+		changes = append(changes, r.answered(&t, author, r.now())...) // an answer, at last
 	}
-	return r.ack(ctx, q, entry, desk.PutLink{Platform: p.Name(), Link: link})
+	if err := r.ack(ctx, q, changes...); err != nil {
+		return err
+	}
+	if t.Status != was {
+		r.observeStep(p, t, "reply", was)
+		r.refreshCard(ctx, p, t)
+	}
+	return nil
 }
 
 // withdraw takes back from the customer's DM the copy of a reply its agent turned into a note

@@ -871,3 +871,26 @@ func TestAnAgentsFileThatFailsIsReportedToTheAgent(t *testing.T) {
 		t.Errorf("DM texts %q, want the reply's text", got)
 	}
 }
+
+// A note edited into a reply is an answer: the ticket's first response and its move to open
+// are recorded as for any reply.
+func TestANoteTurnedReplyIsTheFirstResponse(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("U1", "m1", "help"))
+	tk := h.ticketOf("U1")
+	h.ingest(reply("A1", tk.ThreadID, "r1", "// look at the invoice"))
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkNote)
+	if got, _ := h.store.Ticket(context.Background(), tk.ID); !got.FirstResponseAt.IsZero() || got.Status != desk.StatusNew {
+		t.Fatalf("after a note: first response %v, status %s; want none and new", got.FirstResponseAt, got.Status)
+	}
+	h.ingest(desk.Event{ID: "e1", Kind: desk.AgentEdit, User: agent("A1"), Channel: "C-TRIAGE", Thread: tk.ThreadID, Message: "r1", Text: "Your invoice is fixed."})
+	h.waitMark(desk.MessageRef{Channel: "C-TRIAGE", ID: "r1"}, desk.MarkDelivered)
+	var got desk.Ticket
+	h.p.Wait(5*time.Second, func() bool {
+		got, _ = h.store.Ticket(context.Background(), tk.ID)
+		return !got.FirstResponseAt.IsZero()
+	})
+	if got.FirstResponseAt.IsZero() || got.Status != desk.StatusOpen {
+		t.Errorf("after the note became a reply: first response %v, status %s; want set and open", got.FirstResponseAt, got.Status)
+	}
+}

@@ -228,7 +228,7 @@ func (s *Sandbox) Unmark(ctx context.Context, ref desk.MessageRef, mark desk.Mar
 		return failure("unmark", "message_not_found")
 	}
 	if i := slices.Index(msg.Marks, mark); i >= 0 {
-		msg.Marks = slices.Delete(msg.Marks, i, i+1)
+		msg.Marks = slices.Delete(slices.Clone(msg.Marks), i, i+1)
 		s.changed(msg)
 	}
 	return nil
