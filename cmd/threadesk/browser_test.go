@@ -22,29 +22,8 @@ const envScreenshot = "THREADESK_SCREENSHOT"
 // for the agent, the agent's answer reaches the customer, and an internal note does not.
 func TestSandboxPageEndToEnd(t *testing.T) {
 	a := startApp(t, nil)
-	ctx := browsertest.New(t)
-
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// waitFor waits until a JavaScript expression is true in the page.
-	waitFor := func(what, expr string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(waitTimeout))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return s
-	}
+	p := browsertest.Open(t, waitTimeout)
+	ctx, do, waitFor, eval := p.Ctx, p.Do, p.WaitFor, p.Eval
 	q := strconv.Quote
 
 	do("open the page", chromedp.Navigate(a.URL+"/"))

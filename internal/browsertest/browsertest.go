@@ -97,3 +97,42 @@ func Executable() string {
 	}
 	return ""
 }
+
+// Page is one browser tab of a test: its steps fail the test with what was being done.
+type Page struct {
+	T    *testing.T
+	Ctx  context.Context // the tab, for chromedp calls of one's own
+	Wait time.Duration   // how long WaitFor waits
+}
+
+// Open starts Chromium (see New) and returns its tab, whose WaitFor waits up to wait.
+func Open(t *testing.T, wait time.Duration) *Page {
+	t.Helper()
+	return &Page{T: t, Ctx: New(t), Wait: wait}
+}
+
+// Do runs browser actions.
+func (p *Page) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.T.Helper()
+	if err := chromedp.Do(p.Ctx, actions...); err != nil {
+		p.T.Fatalf("%s: %v", what, err)
+	}
+}
+
+// WaitFor waits until a JavaScript expression is true in the page.
+func (p *Page) WaitFor(what, expr string) {
+	p.T.Helper()
+	if _, err := chromedp.Run(p.Ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(p.Wait))); err != nil {
+		p.T.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// Eval returns the string a JavaScript expression evaluates to.
+func (p *Page) Eval(expr string) string {
+	p.T.Helper()
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.T.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
+}

@@ -21,22 +21,9 @@ func TestPageInBrowser(t *testing.T) {
 	f := newFixture(t)
 	srv := httptest.NewServer(f.h)
 	t.Cleanup(srv.Close)
-	ctx := browsertest.New(t)
+	p := browsertest.Open(t, 10*time.Second)
+	ctx, do, waitFor := p.Ctx, p.Do, p.WaitFor
 	bg := context.Background()
-
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// waitFor waits until a JavaScript expression is true in the page.
-	waitFor := func(what, expr string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
-		}
-	}
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+strconv.Quote(sel)+`).textContent`))
@@ -45,19 +32,7 @@ func TestPageInBrowser(t *testing.T) {
 		}
 		return s
 	}
-	event := func(kind desk.EventKind) desk.Event {
-		t.Helper()
-		select {
-		case ev := <-f.ing.got:
-			if ev.Kind != kind {
-				t.Fatalf("ingested %s, want %s: %+v", ev.Kind, kind, ev)
-			}
-			return ev
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no %s event within 10s", kind)
-		}
-		panic("unreachable")
-	}
+	event := func(kind desk.EventKind) desk.Event { t.Helper(); return f.event(t, kind) }
 
 	do("open the page", chromedp.Navigate(srv.URL+"/sandbox"))
 	waitFor("the live stream", `document.querySelector('[data-testid="connection"]').dataset.state === "live"`)
@@ -205,19 +180,11 @@ func TestPageNamesTheConfiguredCommand(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.Command = "/help2" })
 	srv := httptest.NewServer(f.h)
 	t.Cleanup(srv.Close)
-	ctx := browsertest.New(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/sandbox")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('[data-testid="connection"]').dataset.state === "live"`,
-		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("live stream: %v", err)
-	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="triage-input"]').placeholder + " | " +
-		[...document.querySelectorAll('.cmd-name')].map((e) => e.textContent).join(" ")`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := browsertest.Open(t, 10*time.Second)
+	p.Do("open the page", chromedp.Navigate(srv.URL+"/sandbox"))
+	p.WaitFor("the live stream", `document.querySelector('[data-testid="connection"]').dataset.state === "live"`)
+	got := p.Eval(`document.querySelector('[data-testid="triage-input"]').placeholder + " | " +
+		[...document.querySelectorAll('.cmd-name')].map((e) => e.textContent).join(" ")`)
 	if strings.Contains(got, "/desk") || !strings.Contains(got, "/help2 help") {
 		t.Errorf("page names %q, want /help2 everywhere", got)
 	}

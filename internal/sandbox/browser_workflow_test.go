@@ -23,43 +23,12 @@ func TestPageWorkflowWidgetsInBrowser(t *testing.T) {
 	f := newFixture(t)
 	srv := httptest.NewServer(f.h)
 	t.Cleanup(srv.Close)
-	ctx := browsertest.New(t)
+	p := browsertest.Open(t, 10*time.Second)
+	do, waitFor, eval := p.Do, p.WaitFor, p.Eval
 	bg := context.Background()
 	q := strconv.Quote
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	waitFor := func(what, expr string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return s
-	}
-	event := func(kind desk.EventKind) desk.Event {
-		t.Helper()
-		select {
-		case ev := <-f.ing.got:
-			if ev.Kind != kind {
-				t.Fatalf("ingested %s, want %s: %+v", ev.Kind, kind, ev)
-			}
-			return ev
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no %s event within 10s", kind)
-		}
-		panic("unreachable")
-	}
+	event := func(kind desk.EventKind) desk.Event { t.Helper(); return f.event(t, kind) }
 
 	ada := f.user(t, "Ada Lovelace", RoleCustomer)
 	bob := f.user(t, "Bob", RoleAgent)

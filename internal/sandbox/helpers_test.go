@@ -113,6 +113,21 @@ func newFixture(t *testing.T, tweak ...func(*Options)) *fixture {
 	return &fixture{sb: sb, ing: ing, clock: clock, h: sb.Handler()}
 }
 
+// event waits for the next event the page's actions hand to the app, which must be of kind.
+func (f *fixture) event(t *testing.T, kind desk.EventKind) desk.Event {
+	t.Helper()
+	select {
+	case ev := <-f.ing.got:
+		if ev.Kind != kind {
+			t.Fatalf("ingested %s, want %s: %+v", ev.Kind, kind, ev)
+		}
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s event within 10s", kind)
+	}
+	panic("unreachable")
+}
+
 // call sends a JSON request to the handler and decodes the JSON answer.
 func (f *fixture) call(t *testing.T, method, path string, body any) (int, map[string]any) {
 	t.Helper()
