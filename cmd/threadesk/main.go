@@ -350,7 +350,7 @@ func (i *ingester) Ingest(ctx context.Context, ev desk.Event) error {
 }
 
 // Discard implements desk.Ingester.
-func (i *ingester) Discard(platform, reason string) {
+func (i *ingester) Discard(platform string, reason desk.DropReason) {
 	if r := i.r.Load(); r != nil {
 		r.Discard(platform, reason)
 	}

@@ -61,11 +61,28 @@ func ErrorMessage(err error) string {
 // ErrNotFound is returned by stores and platforms when the thing looked up does not exist.
 var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
 
+// Failure classifies a failed platform call in neutral terms: the core acts on the class,
+// never on a platform's own error strings, which stay in DeliveryError.Reason for people and
+// logs.
+type Failure string
+
+// The failure classes the core acts on. A failure of none of them is a refusal for another
+// reason: final unless the adapter marks it temporary.
+const (
+	FailOther       Failure = ""             // refused for another reason (see Reason)
+	FailNotFound    Failure = "not_found"    // the message, channel, user or file does not exist
+	FailThreadGone  Failure = "thread_gone"  // the thread to post into no longer exists (its root was deleted)
+	FailRateLimited Failure = "rate_limited" // the platform asks to slow down
+	FailUnavailable Failure = "unavailable"  // the platform answered that it failed on its side (a 5xx)
+	FailTooLarge    Failure = "too_large"    // what was sent is over the platform's or the desk's limit
+)
+
 // DeliveryError is what adapters return when a platform call fails, so that the core can tell
 // a failure worth retrying from a final one without knowing the platform.
 type DeliveryError struct {
 	Op         string        // the platform call, e.g. "chat.postMessage"
-	Reason     string        // short machine-readable reason, e.g. "channel_not_found", "http_503"
+	Kind       Failure       // what the core makes of it
+	Reason     string        // the platform's own short reason, e.g. "channel_not_found", "http_503", for people and logs
 	Temporary  bool          // a retry may succeed (network error, 5xx, rate limit)
 	RetryAfter time.Duration // the wait the platform asked for (429 Retry-After), if any
 	Err        error
@@ -81,30 +98,36 @@ func (e *DeliveryError) Error() string {
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // AsDeliveryError returns the *DeliveryError in err's chain. A domain *Error becomes a final
-// failure with its code as the reason; any other error is treated as temporary (a network or
-// transport failure) with the reason "error".
+// failure with its code as the reason (not found for ENOTFOUND); any other error is treated as
+// temporary (a network or transport failure) with the reason "error".
 func AsDeliveryError(err error) *DeliveryError {
-	var de *DeliveryError
-	if errors.As(err, &de) {
+	if de, ok := errors.AsType[*DeliveryError](err); ok {
 		return de
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return &DeliveryError{Op: "deliver", Reason: e.Code, Err: err}
+	if e, ok := errors.AsType[*Error](err); ok {
+		de := &DeliveryError{Op: "deliver", Reason: e.Code, Err: err}
+		if e.Code == ENOTFOUND {
+			de.Kind = FailNotFound
+		}
+		return de
 	}
 	return &DeliveryError{Op: "deliver", Reason: "error", Temporary: true, Err: err}
+}
+
+// Failed returns the failure class of err: FailOther for nil or an unclassified failure.
+func Failed(err error) Failure {
+	if err == nil {
+		return FailOther
+	}
+	return AsDeliveryError(err).Kind
 }
 
 // RateLimited reports whether err is a platform asking to slow down (HTTP 429): the platform
 // is reachable and the credentials work, so a readiness check counts it as a success.
 func RateLimited(err error) bool {
-	var de *DeliveryError
-	return errors.As(err, &de) && de.RetryAfter > 0
+	de, ok := errors.AsType[*DeliveryError](err)
+	return ok && (de.RetryAfter > 0 || de.Kind == FailRateLimited)
 }
-
-// ReasonThreadGone is the DeliveryError reason of a message that was to go into a thread that
-// no longer exists (its root message was deleted). The core then opens a new thread.
-const ReasonThreadGone = "thread_not_found"
 
 // FormError is a form submission refused for what was entered in it: Fields maps a field's ID
 // to what is wrong with it. Nothing was recorded; adapters show the problems on the form, which
@@ -126,27 +149,27 @@ func (e *FormError) Error() string {
 // Busy reports whether err is a platform asking to wait (a 429) or failing on its side for a
 // while (a 5xx), as opposed to refusing what was asked.
 func Busy(err error) bool {
-	var de *DeliveryError
-	return errors.As(err, &de) && (de.RetryAfter > 0 || de.Reason == "rate_limited" || de.Reason == "ratelimited" || strings.HasPrefix(de.Reason, "http_5"))
+	de, ok := errors.AsType[*DeliveryError](err)
+	return ok && (de.RetryAfter > 0 || de.Kind == FailRateLimited || de.Kind == FailUnavailable)
 }
 
 // WhileBusy runs try until it succeeds, fails for another reason than Busy, or patience has
 // run out: between tries it waits what the platform asked (Retry-After) or a growing backoff,
 // telling waiting first. Adapters use it for their start-up checks, so that a busy platform
 // delays the start instead of stopping the app.
-func WhileBusy(ctx context.Context, patience time.Duration, try func() error, waiting func(err error, wait time.Duration)) error {
-	deadline := time.Now().Add(patience)
+func WhileBusy(ctx context.Context, clock Clock, patience time.Duration, try func() error, waiting func(err error, wait time.Duration)) error {
+	deadline := clock.Now().Add(patience)
 	backoff := time.Second
 	for {
 		err := try()
-		if err == nil || !Busy(err) || time.Now().After(deadline) {
+		if err == nil || !Busy(err) || clock.Now().After(deadline) {
 			return err
 		}
 		wait := backoff
 		if de := AsDeliveryError(err); de.RetryAfter > 0 {
 			wait = de.RetryAfter
 		}
-		if left := time.Until(deadline); wait > left {
+		if left := deadline.Sub(clock.Now()); wait > left {
 			if left <= 0 {
 				return err
 			}
@@ -154,12 +177,8 @@ func WhileBusy(ctx context.Context, patience time.Duration, try func() error, wa
 		}
 		backoff = min(backoff*2, 10*time.Second)
 		waiting(err, wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := Sleep(ctx, clock, wait); err != nil {
+			return err
 		}
 	}
 }

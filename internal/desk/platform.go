@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"io"
-	"time"
 )
 
 // Platform is what an adapter offers the core: a chat system it can post to. Every send
@@ -45,8 +44,9 @@ type Platform interface {
 	// FindUser resolves what a person typed to name someone (a handle such as "@jane", or a
 	// platform mention such as "<@U123>") to that user; ErrNotFound if nobody has that name.
 	FindUser(ctx context.Context, handle string) (User, error)
-	// IsAgent reports whether a user is an agent: a member of the triage channel.
-	IsAgent(ctx context.Context, userID string) (bool, error)
+	// InTriage reports whether a user is a member of the triage channel. Who counts as an
+	// agent is the core's rule (see IsAgent), not the adapter's: a platform only tells.
+	InTriage(ctx context.Context, userID string) (bool, error)
 	// OpenForm shows a form (modal or dialog) to the user who pressed a button, using the
 	// short-lived trigger the platform gave with the click.
 	OpenForm(ctx context.Context, trigger string, f Form) error
@@ -91,11 +91,13 @@ type FormField struct {
 // adapter dropped something on purpose, with a named reason.
 type Ingester interface {
 	Ingest(ctx context.Context, ev Event) error
-	Discard(platform, reason string)
+	Discard(platform string, reason DropReason)
 }
 
-// Clock tells the time; tests inject a fake one.
-type Clock func() time.Time
+// IsAgent is the one rule of who is an agent: a person (not a bot, not the app itself) who is
+// a member of the platform's triage channel. Bots in the channel can never be assigned a ticket
+// nor answer for the desk.
+func IsAgent(u User, inTriage bool) bool { return inTriage && !u.IsBot }
 
 type noIntakeWaitKey struct{}
 

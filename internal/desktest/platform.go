@@ -181,7 +181,7 @@ func (p *Platform) threadExists(channel, thread string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.find(desk.MessageRef{Channel: channel, ID: thread}) == nil {
-		return &desk.DeliveryError{Op: "post", Reason: desk.ReasonThreadGone}
+		return &desk.DeliveryError{Op: "post", Kind: desk.FailThreadGone, Reason: "thread_not_found"}
 	}
 	return nil
 }
@@ -346,9 +346,9 @@ func (p *Platform) FindUser(ctx context.Context, handle string) (desk.User, erro
 	return desk.User{}, fmt.Errorf("user %s: %w", handle, desk.ErrNotFound)
 }
 
-// IsAgent implements desk.Platform.
-func (p *Platform) IsAgent(ctx context.Context, userID string) (bool, error) {
-	if err := p.enter(Call{Op: "is_agent", Key: userID}); err != nil {
+// InTriage implements desk.Platform.
+func (p *Platform) InTriage(ctx context.Context, userID string) (bool, error) {
+	if err := p.enter(Call{Op: "in_triage", Key: userID}); err != nil {
 		return false, err
 	}
 	p.mu.Lock()

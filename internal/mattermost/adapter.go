@@ -39,7 +39,7 @@ type Adapter struct {
 	http   *http.Client
 	cursor Cursor
 	active func(ctx context.Context) ([]string, error)
-	now    func() time.Time
+	clock  desk.Clock
 
 	// Set by Start.
 	botID    string
@@ -87,8 +87,8 @@ type Options struct {
 	// HTTPClient is used for REST calls and command responses; nil uses a client with a
 	// 30 s timeout.
 	HTTPClient *http.Client
-	// Now tells the time; nil uses time.Now.
-	Now func() time.Time
+	// Clock tells the time and waits; nil uses desk.SystemClock.
+	Clock desk.Clock
 	// ActiveDMs, when set, names DM channels every catch-up reads whether or not they have a
 	// newer post (the DMs of open tickets), so that an edit or deletion made there while the
 	// app was away is not missed.
@@ -118,8 +118,8 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 	if o.HTTPClient == nil {
 		o.HTTPClient = web.NewClient(30 * time.Second)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = desk.SystemClock
 	}
 	client := model.NewAPIv4Client(cfg.URL)
 	hc := *o.HTTPClient
@@ -133,7 +133,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 		client:   client,
 		http:     o.HTTPClient,
 		cursor:   o.Cursor,
-		now:      o.Now,
+		clock:    o.Clock,
 		active:   o.ActiveDMs,
 		chanType: map[string]model.ChannelType{},
 		users:    map[string]cachedUser{},
@@ -150,7 +150,7 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]{26}$`)
 // when the settings do not fit the server (unknown team or channel, bot not a member).
 func (a *Adapter) Start(ctx context.Context) error {
 	// A busy server (429, or a 5xx) is waited for, as it asks; anything else fails at once.
-	if err := desk.WhileBusy(ctx, startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
+	if err := desk.WhileBusy(ctx, a.clock, startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
 		a.log.Warn("mattermost busy at start; trying again", "err", err, "in", wait)
 	}); err != nil {
 		return err

@@ -33,22 +33,23 @@ func deliveryError(op string, resp *model.Response, err error) error {
 	case status == 0:
 		de.Reason, de.Temporary = "network", true
 	case status == http.StatusTooManyRequests:
-		de.Reason, de.Temporary = "rate_limited", true
+		de.Kind, de.Reason, de.Temporary = desk.FailRateLimited, "rate_limited", true
 		if resp != nil {
 			de.RetryAfter = retryAfter(resp.Header)
 		}
 	case status >= 500:
-		de.Reason, de.Temporary = "http_"+strconv.Itoa(status), true
+		de.Kind, de.Reason, de.Temporary = desk.FailUnavailable, "http_"+strconv.Itoa(status), true
 	default:
 		de.Reason = "http_" + strconv.Itoa(status)
 		if appErr != nil && appErr.Id != "" {
 			de.Reason = appErr.Id
 		}
 		if de.Reason == rootGone {
-			de.Reason = desk.ReasonThreadGone
+			de.Kind, de.Reason = desk.FailThreadGone, "thread_not_found"
 		}
 	}
 	if status == http.StatusNotFound {
+		de.Kind = desk.FailNotFound
 		de.Err = fmt.Errorf("%w: %w", desk.ErrNotFound, err)
 	}
 	return de

@@ -21,16 +21,6 @@ const (
 	deleted
 )
 
-// Reasons for posts the adapter drops on purpose, reported to Ingester.Discard.
-const (
-	reasonOwnMessage    = "own_message"
-	reasonNotInThread   = "not_in_thread"
-	reasonOtherChannel  = "other_channel"
-	reasonSystemMessage = "system_message"
-	reasonBadEvent      = "bad_event"
-	reasonNotEdited     = "not_edited"
-)
-
 // kinds maps where a post was written and what happened to it to the event kind.
 var kinds = map[bool][3]desk.EventKind{
 	true:  {desk.CustomerMessage, desk.CustomerEdit, desk.CustomerDelete},
@@ -40,23 +30,23 @@ var kinds = map[bool][3]desk.EventKind{
 // translate turns a post change into a desk event, or names the reason it is dropped.
 // channelType may be empty; it is then looked up. An error means the translation could not be
 // done now (the server did not answer) and should be tried again later.
-func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channelType model.ChannelType) (desk.Event, string, error) {
+func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channelType model.ChannelType) (desk.Event, desk.DropReason, error) {
 	if p.UserId == a.botID {
-		return desk.Event{}, reasonOwnMessage, nil
+		return desk.Event{}, desk.DropOwnMessage, nil
 	}
 	if isSystemType(p.Type) {
-		return desk.Event{}, reasonSystemMessage, nil
+		return desk.Event{}, desk.DropSystemMessage, nil
 	}
 	if c == edited && p.EditAt == 0 {
 		// The server also sends post_edited when it changes a post itself (a pin, link
 		// previews); only a person's edit sets EditAt.
-		return desk.Event{}, reasonNotEdited, nil
+		return desk.Event{}, desk.DropUnchanged, nil
 	}
 	customer := false
 	switch {
 	case p.ChannelId == a.triageID:
 		if p.RootId == "" {
-			return desk.Event{}, reasonNotInThread, nil
+			return desk.Event{}, desk.DropNotInThread, nil
 		}
 	default:
 		if channelType == "" {
@@ -64,7 +54,7 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 			if err != nil {
 				var de *desk.DeliveryError
 				if errors.As(err, &de) && !de.Temporary {
-					return desk.Event{}, reasonOtherChannel, nil
+					return desk.Event{}, desk.DropOtherChannel, nil
 				}
 				return desk.Event{}, "", fmt.Errorf("look up channel %s of post %s: %w", p.ChannelId, p.Id, err)
 			}
@@ -73,7 +63,7 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 			a.rememberChannel(p.ChannelId, channelType)
 		}
 		if channelType != model.ChannelTypeDirect {
-			return desk.Event{}, reasonOtherChannel, nil
+			return desk.Event{}, desk.DropOtherChannel, nil
 		}
 		customer = true
 	}
@@ -170,7 +160,7 @@ func (a *Adapter) handle(ctx context.Context, c change, p *model.Post, channelTy
 		// Recorded already in this run: a catch-up overlapping what the WebSocket delivered.
 	default:
 		if ev.At.UnixMilli() <= 0 {
-			ev.At = a.now()
+			ev.At = a.clock.Now()
 		}
 		if err := a.in.Ingest(ctx, ev); err != nil {
 			return fmt.Errorf("ingest %s %s: %w", ev.Kind, ev.ID, err)

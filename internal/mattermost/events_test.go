@@ -78,7 +78,7 @@ func TestWebSocketEvents(t *testing.T) {
 	}
 	waitFor(t, "discards", func() bool {
 		_, _, d := in.snapshot()
-		return d[reasonNotInThread] == 1 && d[reasonOtherChannel] == 1 && d[reasonOwnMessage] == 2
+		return d[desk.DropNotInThread] == 1 && d[desk.DropOtherChannel] == 1 && d[desk.DropOwnMessage] == 2
 	})
 	evs, attempts, _ := in.snapshot()
 	if len(evs) != 7 {
@@ -134,7 +134,7 @@ func TestCatchUpAfterDroppedSocket(t *testing.T) {
 	if got, want := len(evs), 7; got != want {
 		t.Errorf("ingested %d events, want %d", got, want)
 	}
-	if discards[reasonNotInThread] != 1 {
+	if discards[desk.DropNotInThread] != 1 {
 		t.Errorf("discards = %v, want the top-level post dropped once", discards)
 	}
 	if got := evs[2].Kind; got != desk.CustomerMessage {
@@ -230,13 +230,13 @@ func TestTranslateDrops(t *testing.T) {
 		c          change
 		p          *model.Post
 		ct         model.ChannelType
-		wantReason string
+		wantReason desk.DropReason
 	}{
-		{"system message", posted, &model.Post{Id: "p1", UserId: w.customer.Id, ChannelId: dm.Id, Type: model.PostTypeJoinChannel}, model.ChannelTypeDirect, reasonSystemMessage},
-		{"edit event without an edit", edited, &model.Post{Id: "p2", UserId: w.customer.Id, ChannelId: dm.Id}, "", reasonNotEdited},
-		{"group message", posted, &model.Post{Id: "p3", UserId: w.customer.Id, ChannelId: "gm"}, model.ChannelTypeGroup, reasonOtherChannel},
-		{"own post in DM", posted, &model.Post{Id: "p4", UserId: w.bot.Id, ChannelId: dm.Id}, model.ChannelTypeDirect, reasonOwnMessage},
-		{"unknown channel", edited, &model.Post{Id: "p5", UserId: w.customer.Id, ChannelId: "nosuchchannelnosuchchannel", EditAt: 5}, "", reasonOtherChannel},
+		{"system message", posted, &model.Post{Id: "p1", UserId: w.customer.Id, ChannelId: dm.Id, Type: model.PostTypeJoinChannel}, model.ChannelTypeDirect, desk.DropSystemMessage},
+		{"edit event without an edit", edited, &model.Post{Id: "p2", UserId: w.customer.Id, ChannelId: dm.Id}, "", desk.DropUnchanged},
+		{"group message", posted, &model.Post{Id: "p3", UserId: w.customer.Id, ChannelId: "gm"}, model.ChannelTypeGroup, desk.DropOtherChannel},
+		{"own post in DM", posted, &model.Post{Id: "p4", UserId: w.bot.Id, ChannelId: dm.Id}, model.ChannelTypeDirect, desk.DropOwnMessage},
+		{"unknown channel", edited, &model.Post{Id: "p5", UserId: w.customer.Id, ChannelId: "nosuchchannelnosuchchannel", EditAt: 5}, "", desk.DropOtherChannel},
 		{"DM edit looks the channel up", edited, &model.Post{Id: "p6", UserId: w.customer.Id, ChannelId: dm.Id, EditAt: 5}, "", ""},
 	}
 	for _, tt := range tests {

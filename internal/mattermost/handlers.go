@@ -60,7 +60,7 @@ func (a *Adapter) CommandHandler() http.Handler {
 			ID:       "cmd:" + eventKey(f.Get("trigger_id")),
 			Platform: PlatformName,
 			Kind:     desk.CommandRun,
-			At:       a.now(),
+			At:       a.clock.Now(),
 			User:     desk.User{ID: f.Get("user_id"), Name: f.Get("user_name")},
 			Channel:  f.Get("channel_id"),
 			Text:     strings.TrimSpace(f.Get("text")),
@@ -109,7 +109,7 @@ func (a *Adapter) ActionHandler() http.Handler {
 			ID:       "act:" + eventKey(req.TriggerId),
 			Platform: PlatformName,
 			Kind:     desk.ActionPressed,
-			At:       a.now(),
+			At:       a.clock.Now(),
 			User:     desk.User{ID: req.UserId, Name: req.UserName},
 			Channel:  req.ChannelId,
 			Message:  req.PostId,
@@ -150,7 +150,7 @@ func (a *Adapter) DialogHandler() http.Handler {
 			return
 		}
 		if req.Cancelled {
-			a.in.Discard(PlatformName, "dialog_cancelled")
+			a.in.Discard(PlatformName, desk.DropFormCancelled)
 			writeJSON(w, struct{}{})
 			return
 		}
@@ -168,7 +168,7 @@ func (a *Adapter) DialogHandler() http.Handler {
 			ID:       "form:" + shortHash(req.State, req.UserId),
 			Platform: PlatformName,
 			Kind:     desk.FormSubmitted,
-			At:       a.now(),
+			At:       a.clock.Now(),
 			User:     desk.User{ID: req.UserId},
 			Channel:  req.ChannelId,
 			Action:   st.Form,
@@ -199,7 +199,7 @@ func (a *Adapter) rememberClick(trigger, post string) {
 	if trigger == "" || post == "" {
 		return
 	}
-	now := a.now()
+	now := a.clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for k, c := range a.clicks {

@@ -20,14 +20,14 @@ type fakeIngester struct {
 	mu       sync.Mutex
 	events   []desk.Event
 	attempts map[string]int
-	discards map[string]int
+	discards map[desk.DropReason]int
 	failNext int   // fail this many Ingest calls
 	refuse   error // returned instead of recording, while set
 	changed  chan struct{}
 }
 
 func newIngester() *fakeIngester {
-	return &fakeIngester{attempts: map[string]int{}, discards: map[string]int{}, changed: make(chan struct{}, 1)}
+	return &fakeIngester{attempts: map[string]int{}, discards: map[desk.DropReason]int{}, changed: make(chan struct{}, 1)}
 }
 
 func (in *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
@@ -48,7 +48,7 @@ func (in *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
 	return nil
 }
 
-func (in *fakeIngester) Discard(platform, reason string) {
+func (in *fakeIngester) Discard(platform string, reason desk.DropReason) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.discards[reason]++
@@ -62,7 +62,7 @@ func (in *fakeIngester) poke() {
 	}
 }
 
-func (in *fakeIngester) snapshot() ([]desk.Event, map[string]int, map[string]int) {
+func (in *fakeIngester) snapshot() ([]desk.Event, map[string]int, map[desk.DropReason]int) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	ev := append([]desk.Event(nil), in.events...)
@@ -70,7 +70,7 @@ func (in *fakeIngester) snapshot() ([]desk.Event, map[string]int, map[string]int
 	for k, v := range in.attempts {
 		att[k] = v
 	}
-	dis := map[string]int{}
+	dis := map[desk.DropReason]int{}
 	for k, v := range in.discards {
 		dis[k] = v
 	}

@@ -561,7 +561,7 @@ func TestRetryAfterHeaders(t *testing.T) {
 	}
 }
 
-func TestFindUserAndIsAgent(t *testing.T) {
+func TestFindUserAndInTriage(t *testing.T) {
 	f := newFakeMM(t)
 	w := seed(f)
 	a := started(t, f, testConfig(f), newIngester())
@@ -582,11 +582,11 @@ func TestFindUserAndIsAgent(t *testing.T) {
 	tests := []struct {
 		user string
 		want bool
-	}{{w.agent.Id, true}, {w.admin.Id, true}, {w.customer.Id, false}, {w.bot.Id, false}}
+	}{{w.agent.Id, true}, {w.admin.Id, true}, {w.customer.Id, false}, {w.bot.Id, true}} // the core never counts a bot as an agent
 	for _, tt := range tests {
-		got, err := a.IsAgent(ctx, tt.user)
+		got, err := a.InTriage(ctx, tt.user)
 		if err != nil || got != tt.want {
-			t.Errorf("IsAgent(%s) = %v, %v; want %v", tt.user, got, err, tt.want)
+			t.Errorf("InTriage(%s) = %v, %v; want %v", tt.user, got, err, tt.want)
 		}
 	}
 }
@@ -624,8 +624,8 @@ func TestPostIntoADeletedThread(t *testing.T) {
 	root := f.UserPost(w.bot.Id, w.triage.Id, "", "card")
 	f.UserDelete(root.Id)
 	_, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "hello", Key: "k"})
-	if de := desk.AsDeliveryError(err); err == nil || de.Temporary || de.Reason != desk.ReasonThreadGone {
-		t.Errorf("Post into a deleted thread = %v, want a final %q", err, desk.ReasonThreadGone)
+	if de := desk.AsDeliveryError(err); err == nil || de.Temporary || de.Kind != desk.FailThreadGone {
+		t.Errorf("Post into a deleted thread = %v, want a final %q", err, desk.FailThreadGone)
 	}
 }
 

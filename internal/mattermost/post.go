@@ -306,7 +306,7 @@ func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error
 	a.mu.Lock()
 	c, ok := a.users[userID]
 	a.mu.Unlock()
-	if ok && a.now().Sub(c.at) < userTTL {
+	if ok && a.clock.Now().Sub(c.at) < userTTL {
 		return c.user, nil
 	}
 	u, resp, err := a.client.GetUser(ctx, userID, "")
@@ -315,7 +315,7 @@ func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error
 	}
 	du := a.deskUser(u)
 	a.mu.Lock()
-	a.users[userID] = cachedUser{user: du, at: a.now()}
+	a.users[userID] = cachedUser{user: du, at: a.clock.Now()}
 	a.mu.Unlock()
 	return du, nil
 }
@@ -358,19 +358,11 @@ func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error
 	return a.deskUser(u), nil
 }
 
-// IsAgent reports whether a user is a member of the triage channel and a person (not the app
-// or another bot).
-func (a *Adapter) IsAgent(ctx context.Context, userID string) (bool, error) {
-	if userID == a.botID {
-		return false, nil // the app itself is a member, but answers nobody
-	}
+// InTriage reports whether a user is a member of the triage channel.
+func (a *Adapter) InTriage(ctx context.Context, userID string) (bool, error) {
 	_, resp, err := a.client.GetChannelMember(ctx, a.triageID, userID, "")
 	switch {
 	case err == nil:
-		// Other bots in the channel are not agents either.
-		if u, err := a.UserInfo(ctx, userID); err == nil && u.IsBot {
-			return false, nil
-		}
 		return true, nil
 	case resp != nil && resp.StatusCode == http.StatusNotFound:
 		return false, nil
@@ -447,7 +439,7 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 		return desk.MessageRef{}, fmt.Errorf("read file %s for upload: %w", f.ID, err)
 	}
 	if len(data) > maxUpload {
-		return desk.MessageRef{}, &desk.DeliveryError{Op: "files.upload", Reason: "file_too_large", Err: desk.Errorf(desk.ETOOLARGE, "file larger than %d bytes", maxUpload)}
+		return desk.MessageRef{}, &desk.DeliveryError{Op: "files.upload", Kind: desk.FailTooLarge, Reason: "file_too_large", Err: desk.Errorf(desk.ETOOLARGE, "file larger than %d bytes", maxUpload)}
 	}
 	name := f.Name
 	if name == "" {

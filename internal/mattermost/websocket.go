@@ -15,6 +15,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // run keeps a WebSocket session going until ctx ends, with exponential back-off between
@@ -78,7 +80,7 @@ func (a *Adapter) loadCursor(ctx context.Context) error {
 	}
 	fresh := ms == 0
 	if fresh {
-		ms = a.now().UnixMilli()
+		ms = a.clock.Now().UnixMilli()
 		if err := a.cursor.Save(ctx, ms); err != nil {
 			return fmt.Errorf("save mattermost cursor: %w", err)
 		}
@@ -170,7 +172,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev *model.WebSocketEvent) error {
 	var p model.Post
 	if err := json.Unmarshal([]byte(raw), &p); err != nil || p.Id == "" || p.ChannelId == "" {
 		a.log.Warn("mattermost event without a readable post", "event", ev.EventType())
-		a.in.Discard(PlatformName, reasonBadEvent)
+		a.in.Discard(PlatformName, desk.DropBadEvent)
 		return nil
 	}
 	channelType, _ := data["channel_type"].(string)

@@ -95,7 +95,7 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 		if err != nil {
 			break
 		}
-		if ok, err := p.IsAgent(ctx, agent.ID); err == nil && !ok {
+		if ok, err := r.isAgent(ctx, p, agent); err == nil && !ok {
 			problems["agent"] = r.text.Text(catalog.UserNotAgent, map[string]any{"User": r.who(ctx, p, agent).Label()})
 		}
 	case formTag:
@@ -114,7 +114,7 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 
 // mayActAsAgent refuses a person who is not an agent.
 func (r *Relay) mayActAsAgent(ctx context.Context, p desk.Platform, u desk.User, what string) error {
-	ok, err := p.IsAgent(ctx, u.ID)
+	ok, err := r.isAgent(ctx, p, u)
 	if err != nil {
 		return fmt.Errorf("check whether %s is an agent: %w", u.ID, err)
 	}
@@ -131,7 +131,7 @@ func (r *Relay) answerRefusal(ctx context.Context, p desk.Platform, ev desk.Even
 	if !ok {
 		return err
 	}
-	r.Discard(ev.Platform, "refused")
+	r.Discard(ev.Platform, desk.DropRefused)
 	m := desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread, Text: ref.text, Ephemeral: ev.User.ID, Reply: ev.Reply, Key: partKey(ev, "refusal", 0)}
 	if m.Channel == "" && m.Reply == "" {
 		m.Channel, m.Thread = r.whereSeen(ctx, p, ev)
@@ -173,7 +173,7 @@ func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) erro
 		_, score, _ := strings.Cut(ev.Value, ":")
 		st.rating, _ = strconv.Atoi(score)
 	default:
-		return r.drop(ctx, q, "unknown_action")
+		return r.drop(ctx, q, desk.DropUnknownAction)
 	}
 	what, err := r.step(ctx, p, q, id, ev.User, st)
 	if err != nil {
@@ -217,7 +217,7 @@ func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queue
 	case formComment:
 		st = step{kind: "comment", comment: ev.Form["comment"]}
 	default:
-		return r.drop(ctx, q, "unknown_form")
+		return r.drop(ctx, q, desk.DropUnknownForm)
 	}
 	what, err := r.step(ctx, p, q, id, ev.User, st)
 	if err != nil {
@@ -282,7 +282,7 @@ func (r *Relay) findUser(ctx context.Context, p desk.Platform, handle string) (d
 	}
 	u, err := p.FindUser(ctx, handle)
 	if err != nil {
-		if desk.ErrorCode(err) == desk.ENOTFOUND || strings.Contains(reason(err), "not_found") {
+		if desk.ErrorCode(err) == desk.ENOTFOUND || desk.Failed(err) == desk.FailNotFound {
 			return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": handle})
 		}
 		return desk.User{}, fmt.Errorf("find user %q: %w", handle, err)

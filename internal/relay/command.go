@@ -43,7 +43,7 @@ func (r *Relay) command(ctx context.Context, p desk.Platform, q desk.Queued) err
 	text, err := r.runCommand(ctx, p, q)
 	if err != nil {
 		if ref, ok := err.(*refusal); ok {
-			r.Discard(ev.Platform, "refused")
+			r.Discard(ev.Platform, desk.DropRefused)
 			text = ref.text
 		} else {
 			return err
@@ -72,7 +72,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		sub = strings.ToLower(args[0])
 		args = args[1:]
 	}
-	agent, err := p.IsAgent(ctx, ev.User.ID)
+	agent, err := r.isAgent(ctx, p, ev.User)
 	if err != nil {
 		return "", fmt.Errorf("check whether %s is an agent: %w", ev.User.ID, err)
 	}
@@ -118,7 +118,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		if !r.isLead(who) {
 			return "", r.refuse(catalog.NotALead, map[string]any{"Command": cmd + " stats"})
 		}
-		from, to, days, ok := period(r.now(), args)
+		from, to, days, ok := period(r.clock.Now(), args)
 		if !ok {
 			return "", usage()
 		}
@@ -210,7 +210,7 @@ func (r *Relay) queueStatus(ctx context.Context) (string, error) {
 		"Normal": byPriority[desk.PriorityNormal], "Low": byPriority[desk.PriorityLow], "Oldest": "",
 	}
 	if oldest != nil {
-		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), oldest.Customer.Label(), age(r.now().Sub(oldest.CreatedAt))
+		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), oldest.Customer.Label(), age(r.clock.Now().Sub(oldest.CreatedAt))
 	}
 	return r.text.Text(catalog.QueueStatus, args), nil
 }
@@ -287,7 +287,7 @@ func (r *Relay) lines(lines []string) string {
 func (r *Relay) line(t desk.Ticket) string {
 	return r.text.Text(catalog.ListLine, map[string]any{
 		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": t.Customer.Label(),
-		"Assignee": or(t.AssigneeName, r.text.Text(catalog.CardUnassigned, nil)), "Age": age(r.now().Sub(t.LastActivityAt)),
+		"Assignee": or(t.AssigneeName, r.text.Text(catalog.CardUnassigned, nil)), "Age": age(r.clock.Now().Sub(t.LastActivityAt)),
 		"Subject": Defang(t.Subject),
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -22,7 +21,7 @@ func aborted(err error) bool {
 // platform says so, or when the call has kept failing for GiveUpAfter. fn is told the previous
 // attempt's error, so that after an ambiguous failure it can look before sending again.
 func (r *Relay) retry(ctx context.Context, p desk.Platform, channel string, fn func(last *desk.DeliveryError) error) error {
-	start := time.Now()
+	start := r.clock.Now()
 	backoff := r.opts.RetryInitial
 	var last *desk.DeliveryError
 	for {
@@ -34,7 +33,7 @@ func (r *Relay) retry(ctx context.Context, p desk.Platform, channel string, fn f
 		if !de.Temporary {
 			return de
 		}
-		if time.Since(start) >= r.opts.GiveUpAfter {
+		if r.clock.Now().Sub(start) >= r.opts.GiveUpAfter {
 			return &desk.DeliveryError{Op: de.Op, Reason: "gave_up_after_" + de.Reason, Err: de}
 		}
 		wait, reason := jitter(backoff), de.Reason
@@ -137,7 +136,7 @@ func (r *Relay) upload(ctx context.Context, p desk.Platform, m desk.Outgoing, f 
 }
 
 // errFileTooLarge is the final failure of a file larger than MaxFileBytes.
-var errFileTooLarge = &desk.DeliveryError{Op: "upload", Reason: "file_too_large"}
+var errFileTooLarge = &desk.DeliveryError{Op: "upload", Kind: desk.FailTooLarge, Reason: "file_too_large"}
 
 // cappedReader reads at most left bytes; reading more fails, and over says so.
 type cappedReader struct {

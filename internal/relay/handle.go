@@ -25,7 +25,7 @@ func (r *Relay) handle(ctx context.Context, q desk.Queued) error {
 		return errOtherPlatform
 	}
 	if p == nil || !ev.Kind.Valid() {
-		return r.drop(ctx, q, "undecodable")
+		return r.drop(ctx, q, desk.DropUndecodable)
 	}
 	switch ev.Kind {
 	case desk.CustomerMessage:
@@ -43,11 +43,11 @@ func (r *Relay) handle(ctx context.Context, q desk.Queued) error {
 	case desk.CommandRun:
 		return r.command(ctx, p, q)
 	}
-	return r.drop(ctx, q, "unsupported")
+	return r.drop(ctx, q, desk.DropUnsupportedEv)
 }
 
 // drop acknowledges an event that has nothing to do, counting it under reason.
-func (r *Relay) drop(ctx context.Context, q desk.Queued, reason string) error {
+func (r *Relay) drop(ctx context.Context, q desk.Queued, reason desk.DropReason) error {
 	r.Discard(q.Event.Platform, reason)
 	return r.ack(ctx, q)
 }
@@ -64,7 +64,7 @@ func (r *Relay) ack(ctx context.Context, q desk.Queued, changes ...desk.Change) 
 // its thread first if needed.
 func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
-	now := r.now()
+	now := r.clock.Now()
 	customer := r.who(ctx, p, ev.User)
 	t, _, err := r.store.OpenTicket(ctx, desk.Ticket{
 		Platform:       p.Name(),
@@ -96,7 +96,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
 		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
 	}, text, ev.Files)
-	if len(refs) == 0 && desk.AsDeliveryError(failure).Reason == desk.ReasonThreadGone {
+	if len(refs) == 0 && desk.Failed(failure) == desk.FailThreadGone {
 		// Someone deleted the ticket's card, and its thread with it: the ticket gets a new
 		// one, or the customer could never be heard again.
 		r.log.Warn("ticket thread is gone; posting a new card", "platform", p.Name(), "ticket", int64(t.ID), "thread", t.ThreadID)
@@ -144,7 +144,7 @@ func (r *Relay) reopenOnMessage(ctx context.Context, p desk.Platform, t *desk.Ti
 	}
 	r.refreshCard(ctx, p, *t)
 	return []desk.Change{desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{
-		At: r.now(), Kind: "status", Author: t.Customer.ID, Name: t.Customer.Label(),
+		At: r.clock.Now(), Kind: "status", Author: t.Customer.ID, Name: t.Customer.Label(),
 		Text: string(was) + " → " + string(desk.StatusOpen),
 	}}}
 }
@@ -175,7 +175,7 @@ func (r *Relay) openThread(ctx context.Context, p desk.Platform, t *desk.Ticket,
 // rethread gives a ticket whose thread was deleted a new card, and so a new thread. It
 // reports false if the card could not be posted for good.
 func (r *Relay) rethread(ctx context.Context, p desk.Platform, t *desk.Ticket, reconcile bool) (bool, error) {
-	gone := desk.Change(desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.now(), Kind: "system", Text: r.text.Text(catalog.CardPostedAgain, nil)}})
+	gone := desk.Change(desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.clock.Now(), Kind: "system", Text: r.text.Text(catalog.CardPostedAgain, nil)}})
 	t.TriageChannel, t.ThreadID = "", ""
 	return r.postCard(ctx, p, t, reconcile, gone)
 }
@@ -207,10 +207,10 @@ func (r *Relay) postCard(ctx context.Context, p desk.Platform, t *desk.Ticket, r
 // as an internal note when it starts with the note prefix.
 func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
-	now := r.now()
+	now := r.clock.Now()
 	t, err := r.store.ThreadTicket(ctx, p.Name(), ev.Thread)
 	if errors.Is(err, desk.ErrNotFound) {
-		return r.drop(ctx, q, "unknown_thread")
+		return r.drop(ctx, q, desk.DropUnknownThread)
 	}
 	if err != nil {
 		return fmt.Errorf("find ticket of thread %s: %w", ev.Thread, err)
@@ -305,7 +305,7 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 		m := to
 		m.Key = partKey(ev, "f", i)
 		ref, err := r.upload(ctx, p, m, f, q.Redelivered)
-		if aborted(err) || (len(parts) == 0 && len(fileRefs) == 0 && desk.AsDeliveryError(err).Reason == desk.ReasonThreadGone) {
+		if aborted(err) || (len(parts) == 0 && len(fileRefs) == 0 && desk.Failed(err) == desk.FailThreadGone) {
 			// Nothing went yet and the thread is gone: the caller may open a new one.
 			return parts, fileRefs, err
 		}
@@ -314,7 +314,7 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 			r.log.Warn("relay file", "platform", p.Name(), "event", ev.ID, "file", f.ID, "err", err)
 			name := or(f.Name, f.ID)
 			id, args := catalog.FileFailed, map[string]any{"Name": name, "Reason": reason(err)}
-			if reason(err) == "file_too_large" {
+			if desk.Failed(err) == desk.FailTooLarge {
 				id, args = catalog.FileTooLarge, map[string]any{"Name": name, "Limit": byteSize(r.opts.MaxFileBytes)}
 			}
 			// Its author is told beside their message (which is marked failed, see outcome);
@@ -336,7 +336,7 @@ func (r *Relay) linkOf(ctx context.Context, p desk.Platform, q desk.Queued) (lin
 	src := desk.MessageRef{Channel: q.Event.Channel, ID: q.Event.Message}
 	link, err = r.store.Link(ctx, p.Name(), src)
 	if errors.Is(err, desk.ErrNotFound) {
-		return link, false, r.drop(ctx, q, "unknown_message")
+		return link, false, r.drop(ctx, q, desk.DropUnknownMessage)
 	}
 	if err != nil {
 		return link, false, fmt.Errorf("find copy of message %s: %w", src.ID, err)
@@ -354,7 +354,7 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 		return err
 	}
 	author := r.who(ctx, p, ev.User)
-	entry := desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "edit", Author: author.ID, Name: author.Label(), Text: ev.Text}}
+	entry := desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.clock.Now(), Kind: "edit", Author: author.ID, Name: author.Label(), Text: ev.Text}}
 	switch {
 	case link.Kind == desk.LinkNote && (r.isNote(ev.Text) || strings.TrimSpace(ev.Text) == ""):
 		return r.ack(ctx, q, entry) // a note was never mirrored; its edit stays in the channel too
@@ -414,7 +414,7 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	if becomesReply {
 		r.unmark(ctx, p, link.Source, desk.MarkNote)
 		r.mark(ctx, p, link.Source, desk.MarkDelivered)
-		changes = append(changes, r.answered(&t, author, r.now())...) // an answer, at last
+		changes = append(changes, r.answered(&t, author, r.clock.Now())...) // an answer, at last
 	}
 	if err := r.ack(ctx, q, changes...); err != nil {
 		return err
@@ -480,14 +480,14 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 	author := r.who(ctx, p, ev.User)
 	return r.ack(ctx, q,
 		desk.DropLink{Platform: p.Name(), Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}},
-		desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.now(), Kind: "delete", Author: author.ID, Name: author.Label()}},
+		desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.clock.Now(), Kind: "delete", Author: author.ID, Name: author.Label()}},
 	)
 }
 
 // delivered records how long an event took from being recorded to being relayed.
 func (r *Relay) delivered(p desk.Platform, q desk.Queued) {
 	if at, ok := queuedAt(q.Entry); ok {
-		r.metrics.Latency.WithLabelValues(p.Name()).Observe(time.Since(at).Seconds())
+		r.metrics.Latency.WithLabelValues(p.Name()).Observe(r.clock.Now().Sub(at).Seconds())
 	}
 }
 

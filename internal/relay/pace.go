@@ -6,13 +6,17 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // pacer keeps the app's posts into each channel under the platform's rate, so that a burst of
 // messages into one channel (the triage channel, typically) is spread out instead of turning
 // into a storm of 429s. It also remembers a channel's Retry-After so that every worker posting
-// there waits it out, not only the one that was told.
+// there waits it out, not only the one that was told. It reads the time from its clock only,
+// so that tests pace in virtual time.
 type pacer struct {
+	clock    desk.Clock
 	mu       sync.Mutex
 	channels map[string]*channelPace
 }
@@ -22,7 +26,9 @@ type channelPace struct {
 	notAfter time.Time     // no post before this time (from a 429's Retry-After)
 }
 
-func newPacer() *pacer { return &pacer{channels: make(map[string]*channelPace)} }
+func newPacer(clock desk.Clock) *pacer {
+	return &pacer{clock: clock, channels: make(map[string]*channelPace)}
+}
 
 func (p *pacer) channel(platform, channel string, perSecond float64, burst int) *channelPace {
 	key := platform + "\x00" + channel
@@ -43,17 +49,24 @@ func (p *pacer) channel(platform, channel string, perSecond float64, burst int) 
 func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond float64, burst int) error {
 	c := p.channel(platform, channel, perSecond, burst)
 	p.mu.Lock()
-	until := time.Until(c.notAfter)
+	until := c.notAfter.Sub(p.clock.Now())
 	p.mu.Unlock()
-	if until > 0 {
-		if err := sleep(ctx, until); err != nil {
-			return err
-		}
+	if err := desk.Sleep(ctx, p.clock, until); err != nil {
+		return err
 	}
 	if c.limiter == nil {
 		return nil
 	}
-	return c.limiter.Wait(ctx)
+	now := p.clock.Now()
+	res := c.limiter.ReserveN(now, 1)
+	if !res.OK() {
+		return nil // a burst of 1 always fits; cannot happen
+	}
+	if err := desk.Sleep(ctx, p.clock, res.DelayFrom(now)); err != nil {
+		res.CancelAt(p.clock.Now())
+		return err
+	}
+	return nil
 }
 
 // hold stops posts into the channel for d, as a platform's Retry-After asks.
@@ -61,37 +74,26 @@ func (p *pacer) hold(platform, channel string, d time.Duration) {
 	c := p.channel(platform, channel, 0, 0)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t := time.Now().Add(d); t.After(c.notAfter) {
+	if t := p.clock.Now().Add(d); t.After(c.notAfter) {
 		c.notAfter = t
-	}
-}
-
-// sleep waits for d or until ctx ends, whichever comes first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
 // takeRoom takes a backlog token for an event just recorded, waiting up to wait when the shard
 // already holds its fill: the answer to the platform is slowed, never refused. The worker
 // gives a token back for every event it handles (giveRoom).
-func takeRoom(ctx context.Context, backlog chan struct{}, wait time.Duration) {
+func takeRoom(ctx context.Context, clock desk.Clock, backlog chan struct{}, wait time.Duration) {
 	select {
 	case backlog <- struct{}{}:
 		return
 	default:
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
+	if wait <= 0 {
+		return
+	}
 	select {
 	case backlog <- struct{}{}:
-	case <-t.C:
+	case <-clock.After(wait):
 	case <-ctx.Done():
 	}
 }

@@ -37,7 +37,7 @@ type Options struct {
 	Platforms []desk.Platform
 	Catalog   *catalog.Catalog // default catalog.Default
 	Logger    *slog.Logger     // default slog.Default()
-	Clock     desk.Clock       // default time.Now
+	Clock     desk.Clock       // default desk.SystemClock
 	// Registerer receives the relay's metrics; nil means a private registry.
 	Registerer prometheus.Registerer
 
@@ -73,7 +73,7 @@ type Relay struct {
 	platforms map[string]desk.Platform
 	text      *catalog.Catalog
 	log       *slog.Logger
-	now       desk.Clock
+	clock     desk.Clock
 	metrics   *Metrics
 	tickets   *ticketMetrics
 	pace      *pacer
@@ -105,7 +105,7 @@ func New(opts Options) (*Relay, error) {
 		opts.Logger = slog.Default()
 	}
 	if opts.Clock == nil {
-		opts.Clock = time.Now
+		opts.Clock = desk.SystemClock
 	}
 	if opts.Registerer == nil {
 		opts.Registerer = prometheus.NewRegistry()
@@ -129,11 +129,11 @@ func New(opts Options) (*Relay, error) {
 		platforms: make(map[string]desk.Platform, len(opts.Platforms)),
 		text:      opts.Catalog,
 		log:       opts.Logger,
-		now:       opts.Clock,
+		clock:     opts.Clock,
 		metrics:   newMetrics(),
-		pace:      newPacer(),
+		pace:      newPacer(opts.Clock),
 		opts:      opts,
-		users:     userCache{ttl: 10 * time.Minute, now: opts.Clock},
+		users:     userCache{ttl: 10 * time.Minute, clock: opts.Clock},
 		stopping:  make(chan struct{}),
 		backlog:   make([]chan struct{}, opts.Shards),
 	}
@@ -171,7 +171,7 @@ func setDefault[T comparable](v *T, def T) {
 // should retry.
 func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	if err := r.validate(ev); err != nil {
-		r.Discard(ev.Platform, "invalid")
+		r.Discard(ev.Platform, desk.DropInvalid)
 		return err
 	}
 	if ev.Kind == desk.ActionPressed && opensForm(ev.Action) {
@@ -180,7 +180,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	}
 	if ev.Kind == desk.FormSubmitted {
 		if err := r.checkForm(ctx, r.platforms[ev.Platform], ev); err != nil {
-			r.Discard(ev.Platform, "form_refused")
+			r.Discard(ev.Platform, desk.DropFormError)
 			return err
 		}
 	}
@@ -194,7 +194,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}
 	}
 	if !added {
-		r.Discard(ev.Platform, "duplicate")
+		r.Discard(ev.Platform, desk.DropDuplicate)
 		return nil
 	}
 	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
@@ -202,13 +202,13 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	if !desk.IntakeWaitAllowed(ctx) {
 		wait = 0
 	}
-	takeRoom(ctx, r.backlog[shard], wait)
+	takeRoom(ctx, r.clock, r.backlog[shard], wait)
 	return nil
 }
 
 // Discard counts and logs an event dropped on purpose, under a named reason.
-func (r *Relay) Discard(platform, reason string) {
-	r.metrics.Dropped.WithLabelValues(platform, reason).Inc()
+func (r *Relay) Discard(platform string, reason desk.DropReason) {
+	r.metrics.Dropped.WithLabelValues(platform, string(reason)).Inc()
 	r.log.Debug("event dropped", "platform", platform, "reason", reason)
 }
 

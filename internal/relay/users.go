@@ -13,8 +13,8 @@ import (
 // userCache remembers what platforms told about users for a while, so that relaying a
 // message does not cost a user lookup every time.
 type userCache struct {
-	ttl time.Duration
-	now desk.Clock
+	ttl   time.Duration
+	clock desk.Clock
 
 	mu    sync.Mutex
 	users map[string]cachedUser
@@ -36,7 +36,7 @@ func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User
 	c.mu.Lock()
 	cu, ok := c.users[key]
 	c.mu.Unlock()
-	if ok && c.now().Before(cu.expires) {
+	if ok && c.clock.Now().Before(cu.expires) {
 		return cu.user
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -51,9 +51,19 @@ func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User
 	if c.users == nil {
 		c.users = make(map[string]cachedUser)
 	}
-	c.users[key] = cachedUser{user: info, expires: c.now().Add(c.ttl)}
+	c.users[key] = cachedUser{user: info, expires: c.clock.Now().Add(c.ttl)}
 	c.mu.Unlock()
 	return info
+}
+
+// isAgent applies the one rule of who is an agent (desk.IsAgent) to u: a person the platform
+// counts as a member of the triage channel, and not a bot.
+func (r *Relay) isAgent(ctx context.Context, p desk.Platform, u desk.User) (bool, error) {
+	in, err := p.InTriage(ctx, u.ID)
+	if err != nil || !in {
+		return false, err
+	}
+	return desk.IsAgent(r.who(ctx, p, u), in), nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -42,7 +42,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(r.opts.DrainTimeout):
+	case <-r.clock.After(r.opts.DrainTimeout):
 		r.log.Warn("stop: in-flight events did not finish in time; they stay queued", "timeout", r.opts.DrainTimeout)
 		cancelWork()
 		<-done
@@ -120,7 +120,7 @@ func (r *Relay) handleUntilDone(ctx context.Context, q desk.Queued) bool {
 			// Handling it again would fail the same way and hold up the customer's later
 			// events for ever: it is logged, counted and set aside.
 			r.log.Error("event cannot be handled; dropped", "platform", q.Event.Platform, "event", q.Event.ID, "kind", q.Event.Kind, "err", err)
-			if r.drop(ctx, q, "unprocessable") == nil {
+			if r.drop(ctx, q, desk.DropUnprocessable) == nil {
 				return true
 			}
 		}
@@ -135,10 +135,8 @@ func (r *Relay) handleUntilDone(ctx context.Context, q desk.Queued) bool {
 
 // wait sleeps for d unless the relay stops or ctx ends first.
 func (r *Relay) wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-r.clock.After(d):
 		return nil
 	case <-r.stopping:
 		return errStopping

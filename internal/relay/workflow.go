@@ -41,7 +41,7 @@ var agentSteps = []string{"claim", "assign", "tag", "priority", "pending", "reso
 // is saved with a history entry and statistics facts, its card is updated, and the customer is
 // told what concerns them. It returns a short description of what was done.
 func (r *Relay) apply(ctx context.Context, p desk.Platform, q desk.Queued, t desk.Ticket, who desk.User, st step) (string, error) {
-	now := r.now()
+	now := r.clock.Now()
 	ticket := t.ID.String()
 	args := map[string]any{"Ticket": ticket, "Status": string(t.Status)}
 	if t.Status == desk.StatusClosed && st.kind != "rate" && st.kind != "comment" {
@@ -71,7 +71,7 @@ func (r *Relay) apply(ctx context.Context, p desk.Platform, q desk.Queued, t des
 		assign(who)
 		what = r.text.Text(catalog.StepClaimed, args)
 	case "assign":
-		ok, err := p.IsAgent(ctx, st.agent.ID)
+		ok, err := r.isAgent(ctx, p, st.agent)
 		if err != nil {
 			return "", fmt.Errorf("check agent %s: %w", st.agent.ID, err)
 		}
@@ -202,7 +202,7 @@ func (r *Relay) askRating(ctx context.Context, p desk.Platform, q desk.Queued, t
 
 // fact is a statistics fact about t, to record with the step that makes it true.
 func (r *Relay) fact(kind desk.FactKind, t desk.Ticket, agent string, value int64) desk.Change {
-	return desk.RecordFact{Fact: desk.Fact{Kind: kind, At: r.now(), Ticket: t.ID, Agent: strings.ReplaceAll(agent, "|", ""), Value: value}}
+	return desk.RecordFact{Fact: desk.Fact{Kind: kind, At: r.clock.Now(), Ticket: t.ID, Agent: strings.ReplaceAll(agent, "|", ""), Value: value}}
 }
 
 // loadTicket reads a ticket for a step, refusing a number that does not exist.

@@ -5,48 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/desktest"
 	"github.com/threadesk/threadesk/internal/relay"
 )
 
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 var seq atomic.Int64
 
 // desk is a harness with agents A1, A2 (A1 a lead), customers U1, U2 and a fake clock.
 type deskHarness struct {
 	*harness
-	clock *clock
+	clock *clockwork.FakeClock
 }
 
 func newDesk(t *testing.T) *deskHarness {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+	c := clockwork.NewFakeClockAt(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
-		o.Clock = c.Now
+		o.Clock = c
 		o.Leads = []string{"a1-handle"}
 	})
 	h.p.AddAgent(desk.User{ID: "A1", Name: "a1-handle", DisplayName: "Agent A1"})
@@ -172,7 +154,7 @@ func TestClaimFromTheCard(t *testing.T) {
 	if got := fmt.Sprint(buttons(c)); got != "[claim assign tag pending resolve close]" {
 		t.Errorf("buttons of a new ticket = %s", got)
 	}
-	d.clock.Add(10 * time.Minute)
+	d.clock.Advance(10 * time.Minute)
 	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", fmt.Sprint(int64(tk.ID))); err != nil {
 		t.Fatal(err)
 	}
@@ -454,11 +436,11 @@ func TestStatistics(t *testing.T) {
 	for i, user := range []string{"U1", "U2", "U3"} {
 		d.p.AddUser(desk.User{ID: user, DisplayName: "Customer " + user})
 		tk := d.open(user)
-		d.clock.Add([]time.Duration{5, 10, 30}[i] * time.Minute)
+		d.clock.Advance([]time.Duration{5, 10, 30}[i] * time.Minute)
 		_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", fmt.Sprint(int64(tk.ID)))
 		d.drain()
 		if i < 2 {
-			d.clock.Add([]time.Duration{55 * time.Minute, 170 * time.Minute}[i])
+			d.clock.Advance([]time.Duration{55 * time.Minute, 170 * time.Minute}[i])
 			_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "resolve", fmt.Sprint(int64(tk.ID)))
 			d.drain()
 		}
@@ -526,7 +508,7 @@ func TestCardShowsTimes(t *testing.T) {
 	if got, want := d.card(tk).Context, "Opened Nov 2 09:00 · last activity Nov 2 09:00 (UTC)"; got != want {
 		t.Errorf("card context = %q, want %q", got, want)
 	}
-	d.clock.Add(90 * time.Minute)
+	d.clock.Advance(90 * time.Minute)
 	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", "1")
 	d.drain()
 	if got, want := d.card(tk).Context, "Opened Nov 2 09:00 · last activity Nov 2 10:30 (UTC)"; got != want {

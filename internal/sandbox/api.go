@@ -240,7 +240,7 @@ func (s *Sandbox) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.ingestMu.Unlock()
-	msg := &message{Author: u.ID, Text: req.Text, At: s.clock()}
+	msg := &message{Author: u.ID, Text: req.Text, At: s.clock.Now()}
 	kind := desk.CustomerMessage
 	switch {
 	case u.Role == RoleCustomer && req.Thread != "":
@@ -267,7 +267,7 @@ func (s *Sandbox) sendMessage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if kind == desk.AgentReply && msg.Thread == "" {
-		s.discard("not_in_thread")
+		s.discard(desk.DropNotInThread)
 		writeJSON(w, http.StatusCreated, map[string]any{"message": s.view(msg)})
 		return
 	}
@@ -336,7 +336,7 @@ func (s *Sandbox) changeOwn(w http.ResponseWriter, r *http.Request, userID strin
 	s.mu.Unlock()
 
 	if msg.Channel == TriageChannel && msg.Thread == "" {
-		s.discard("not_in_thread")
+		s.discard(desk.DropNotInThread)
 		writeJSON(w, http.StatusOK, map[string]any{"message": s.view(msg)})
 		return
 	}
@@ -587,7 +587,7 @@ func (s *Sandbox) ingest(ctx context.Context, ev desk.Event) error {
 	return nil
 }
 
-func (s *Sandbox) discard(reason string) {
+func (s *Sandbox) discard(reason desk.DropReason) {
 	if s.ing != nil {
 		s.ing.Discard(Name, reason)
 	}
@@ -595,13 +595,13 @@ func (s *Sandbox) discard(reason string) {
 
 // event starts an event by u with a fresh ID. Callers hold mu.
 func (s *Sandbox) event(kind desk.EventKind, u *user) desk.Event {
-	return desk.Event{ID: s.newID("e"), Platform: Name, Kind: kind, At: s.clock(), User: u.desk()}
+	return desk.Event{ID: s.newID("e"), Platform: Name, Kind: kind, At: s.clock.Now(), User: u.desk()}
 }
 
 // newTrigger returns a trigger that lets the app open one form for userID, and forgets expired
 // ones. Callers hold mu.
 func (s *Sandbox) newTrigger(userID string) string {
-	now := s.clock()
+	now := s.clock.Now()
 	for id, t := range s.triggers {
 		if now.Sub(t.at) > triggerTTL {
 			delete(s.triggers, id)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -38,10 +39,10 @@ func (f *fakeIngester) Ingest(ctx context.Context, ev desk.Event) error {
 	return nil
 }
 
-func (f *fakeIngester) Discard(platform, reason string) {
+func (f *fakeIngester) Discard(platform string, reason desk.DropReason) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.discards = append(f.discards, platform+"/"+reason)
+	f.discards = append(f.discards, platform+"/"+string(reason))
 }
 
 func (f *fakeIngester) setFail(err error) {
@@ -72,37 +73,19 @@ func (f *fakeIngester) last(t *testing.T, n int) desk.Event {
 	return evs[n]
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type fixture struct {
 	sb    *Sandbox
 	ing   *fakeIngester
-	clock *fakeClock
+	clock *clockwork.FakeClock
 	h     http.Handler
 }
 
 func newFixture(t *testing.T, tweak ...func(*Options)) *fixture {
 	t.Helper()
 	ing := newFakeIngester()
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	opts := Options{
-		Ingester: ing, Clock: clock.Now, MaxUpload: 1 << 10,
+		Ingester: ing, Clock: clock, MaxUpload: 1 << 10,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, f := range tweak {

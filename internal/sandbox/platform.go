@@ -20,8 +20,12 @@ var _ desk.Platform = (*Sandbox)(nil)
 func failure(op, reason string) error {
 	de := &desk.DeliveryError{Op: op, Reason: reason}
 	switch reason {
-	case "channel_not_found", "thread_not_found", "message_not_found", "user_not_found", "file_not_found":
-		de.Err = desk.ErrNotFound
+	case "thread_not_found":
+		de.Kind, de.Err = desk.FailThreadGone, desk.ErrNotFound
+	case "channel_not_found", "message_not_found", "user_not_found", "file_not_found":
+		de.Kind, de.Err = desk.FailNotFound, desk.ErrNotFound
+	case "file_too_large":
+		de.Kind = desk.FailTooLarge
 	}
 	return de
 }
@@ -68,7 +72,7 @@ func (s *Sandbox) appMessage(op string, m desk.Outgoing) (*message, error) {
 	if m.Thread != "" {
 		root, ok := s.messages[m.Thread]
 		if !ok || root.Channel != m.Channel || root.Thread != "" || root.Ephemeral != "" {
-			return nil, failure(op, desk.ReasonThreadGone)
+			return nil, failure(op, "thread_not_found")
 		}
 	}
 	if utf8.RuneCountInString(m.Text) > s.maxText {
@@ -81,7 +85,7 @@ func (s *Sandbox) appMessage(op string, m desk.Outgoing) (*message, error) {
 	}
 	return &message{
 		ID: s.newID("m"), Channel: m.Channel, Thread: m.Thread, As: cloneUser(m.As), Text: m.Text,
-		Card: cloneCard(m.Card), Key: m.Key, Ephemeral: m.Ephemeral, At: s.clock(),
+		Card: cloneCard(m.Card), Key: m.Key, Ephemeral: m.Ephemeral, At: s.clock.Now(),
 	}, nil
 }
 
@@ -309,10 +313,11 @@ func (s *Sandbox) FindUser(ctx context.Context, handle string) (desk.User, error
 	return desk.User{}, failure("find_user", "user_not_found")
 }
 
-// IsAgent implements desk.Platform: agents are the people created as agents in the page.
-func (s *Sandbox) IsAgent(ctx context.Context, userID string) (bool, error) {
+// InTriage implements desk.Platform: the triage channel's members are the people created as
+// agents in the page.
+func (s *Sandbox) InTriage(ctx context.Context, userID string) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, canceled("is_agent", err)
+		return false, canceled("in_triage", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -342,7 +347,7 @@ func (s *Sandbox) OpenForm(ctx context.Context, trig string, f desk.Form) error 
 		return failure("open_form", "invalid_trigger_id")
 	}
 	delete(s.triggers, trig)
-	if s.clock().Sub(t.at) > triggerTTL {
+	if s.clock.Now().Sub(t.at) > triggerTTL {
 		return failure("open_form", "expired_trigger_id")
 	}
 	p := &pendingForm{ID: s.newID("F"), User: t.user, Form: cloneForm(f)}

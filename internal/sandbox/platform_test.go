@@ -341,7 +341,7 @@ func TestOpenForm(t *testing.T) {
 		t.Errorf("unknown trigger: reason %q, want %q", got, want)
 	}
 	late := click()
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	if got, want := deliveryReason(f.sb.OpenForm(ctx, late, form)), "expired_trigger_id"; got != want {
 		t.Errorf("expired trigger: reason %q, want %q", got, want)
 	}

@@ -50,7 +50,7 @@ type Options struct {
 	// NotePrefix is the internal-note prefix the page mentions in its hints ("//" if empty).
 	// The sandbox does not act on it: the core decides what a note is.
 	NotePrefix string
-	// Clock tells the time of messages and events (time.Now if nil).
+	// Clock tells the time of messages and events (desk.SystemClock if nil).
 	Clock desk.Clock
 	// Heartbeat is the interval of keep-alive comments on the live stream (DefaultHeartbeat if
 	// zero).
@@ -190,7 +190,7 @@ func New(opts Options) *Sandbox {
 		s.notePre = "//"
 	}
 	if s.clock == nil {
-		s.clock = time.Now
+		s.clock = desk.SystemClock
 	}
 	if s.heartbeat <= 0 {
 		s.heartbeat = DefaultHeartbeat

@@ -46,7 +46,7 @@ func TestFindUser(t *testing.T) {
 	}
 }
 
-func TestIsAgent(t *testing.T) {
+func TestInTriage(t *testing.T) {
 	f := newFixture(t)
 	ada := f.user(t, "Ada", RoleCustomer)
 	bob := f.user(t, "Bob", RoleAgent)
@@ -54,15 +54,15 @@ func TestIsAgent(t *testing.T) {
 		user string
 		want bool
 	}{{bob, true}, {ada, false}, {"u0", false}, {"", false}} {
-		got, err := f.sb.IsAgent(context.Background(), tt.user)
+		got, err := f.sb.InTriage(context.Background(), tt.user)
 		if err != nil || got != tt.want {
-			t.Errorf("IsAgent(%q) = %v, %v; want %v", tt.user, got, err, tt.want)
+			t.Errorf("InTriage(%q) = %v, %v; want %v", tt.user, got, err, tt.want)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := f.sb.IsAgent(ctx, bob); deliveryReason(err) != "canceled" {
-		t.Errorf("IsAgent with a canceled context = %v, want a canceled failure", err)
+	if _, err := f.sb.InTriage(ctx, bob); deliveryReason(err) != "canceled" {
+		t.Errorf("InTriage with a canceled context = %v, want a canceled failure", err)
 	}
 }
 

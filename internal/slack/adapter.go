@@ -50,6 +50,8 @@ type Config struct {
 	// HTTPClient is used for every call to Slack; tests and proxies set it. A client with a
 	// 30 s timeout is used when nil.
 	HTTPClient *http.Client
+	// Clock tells the time and waits; desk.SystemClock when nil.
+	Clock desk.Clock
 }
 
 // Adapter connects Threadesk to one Slack workspace. It is safe for concurrent use.
@@ -79,6 +81,14 @@ type Adapter struct {
 }
 
 var _ desk.Platform = (*Adapter)(nil)
+
+// clock is the adapter's clock: Config.Clock, or the real one.
+func (a *Adapter) clock() desk.Clock {
+	if a.cfg.Clock == nil {
+		return desk.SystemClock
+	}
+	return a.cfg.Clock
+}
 
 // New checks cfg and returns an adapter that hands what Slack sends to in. It makes no call to
 // Slack; Start does.
@@ -142,7 +152,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 // application serves the Slack endpoints only after Start.
 func (a *Adapter) Start(ctx context.Context) error {
 	// A busy Slack (429, or a 5xx) is waited for, as it asks; anything else fails at once.
-	if err := desk.WhileBusy(ctx, startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
+	if err := desk.WhileBusy(ctx, a.clock(), startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
 		a.log.Warn("slack busy at start; trying again", "err", err, "in", wait)
 	}); err != nil {
 		return err

@@ -56,14 +56,26 @@ func deliveryError(op string, err error) error {
 	)
 	switch {
 	case errors.As(err, &rateLimited):
-		d.Reason, d.Temporary, d.RetryAfter = "ratelimited", true, rateLimited.RetryAfter
+		d.Kind, d.Reason, d.Temporary, d.RetryAfter = desk.FailRateLimited, "ratelimited", true, rateLimited.RetryAfter
 	case errors.As(err, &status):
 		d.Reason = "http_" + strconv.Itoa(status.Code)
 		d.Temporary = status.Code >= 500 || status.Code == 429 || status.Code == 408
+		switch {
+		case status.Code == 429:
+			d.Kind = desk.FailRateLimited
+		case status.Code >= 500:
+			d.Kind = desk.FailUnavailable
+		}
 	case errors.As(err, &apiErr):
 		d.Reason = apiErr.Err
 		d.Temporary = temporaryReasons[apiErr.Err]
-		if notFoundReasons[apiErr.Err] {
+		switch {
+		case apiErr.Err == "ratelimited" || apiErr.Err == "rate_limited":
+			d.Kind = desk.FailRateLimited
+		case d.Temporary:
+			d.Kind = desk.FailUnavailable
+		case notFoundReasons[apiErr.Err]:
+			d.Kind = desk.FailNotFound
 			d.Err = fmt.Errorf("%w: %w", desk.ErrNotFound, err)
 		}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -79,6 +91,6 @@ func deliveryError(op string, err error) error {
 }
 
 // permanent returns a final *desk.DeliveryError for a request the adapter refuses to make.
-func permanent(op, reason string, err error) error {
-	return &desk.DeliveryError{Op: op, Reason: reason, Err: err}
+func permanent(op string, kind desk.Failure, reason string, err error) error {
+	return &desk.DeliveryError{Op: op, Kind: kind, Reason: reason, Err: err}
 }

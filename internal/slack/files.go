@@ -38,14 +38,14 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 			return desk.MessageRef{}, fmt.Errorf("read file %s to upload: %w", f.ID, err)
 		}
 		if len(data) > maxBufferedUpload {
-			return desk.MessageRef{}, permanent("files.getUploadURLExternal", "file_too_large", fmt.Errorf("file %s exceeds %d bytes", f.ID, maxBufferedUpload))
+			return desk.MessageRef{}, permanent("files.getUploadURLExternal", desk.FailTooLarge, "file_too_large", fmt.Errorf("file %s exceeds %d bytes", f.ID, maxBufferedUpload))
 		}
 		size, content = int64(len(data)), bytes.NewReader(data)
 	} else {
 		content = io.LimitReader(content, size)
 	}
 	if size == 0 {
-		return desk.MessageRef{}, permanent("files.getUploadURLExternal", "empty_file", fmt.Errorf("file %s is empty", f.ID))
+		return desk.MessageRef{}, permanent("files.getUploadURLExternal", desk.FailOther, "empty_file", fmt.Errorf("file %s is empty", f.ID))
 	}
 	name := f.Name
 	if name == "" && f.ID != "" {
@@ -128,11 +128,11 @@ func (a *Adapter) Download(ctx context.Context, f desk.File) (io.ReadCloser, err
 		f.URL = firstOf(info.URLPrivateDownload, info.URLPrivate)
 	}
 	if err := a.mayReceiveToken(f.URL); err != nil {
-		return nil, permanent(op, "untrusted_url", err)
+		return nil, permanent(op, desk.FailOther, "untrusted_url", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.URL, nil)
 	if err != nil {
-		return nil, permanent(op, "bad_url", err)
+		return nil, permanent(op, desk.FailOther, "bad_url", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.cfg.BotToken)
 	resp, err := a.http.Do(req)
@@ -142,7 +142,7 @@ func (a *Adapter) Download(ctx context.Context, f desk.File) (io.ReadCloser, err
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusNotFound {
-			return nil, &desk.DeliveryError{Op: op, Reason: "file_not_found", Err: desk.ErrNotFound}
+			return nil, &desk.DeliveryError{Op: op, Kind: desk.FailNotFound, Reason: "file_not_found", Err: desk.ErrNotFound}
 		}
 		return nil, deliveryError(op, slackgo.StatusCodeError{Code: resp.StatusCode, Status: resp.Status})
 	}
@@ -150,7 +150,7 @@ func (a *Adapter) Download(ctx context.Context, f desk.File) (io.ReadCloser, err
 	// instead of failing; that page must not be relayed as the file.
 	if final := resp.Request.URL; final.Query().Get("redir") != "" && final.Path != req.URL.Path {
 		resp.Body.Close()
-		return nil, permanent(op, "file_access_denied", fmt.Errorf("download of file %s was redirected to sign-in", f.ID))
+		return nil, permanent(op, desk.FailOther, "file_access_denied", fmt.Errorf("download of file %s was redirected to sign-in", f.ID))
 	}
 	return resp.Body, nil
 }

@@ -18,7 +18,7 @@ type fakeIngester struct {
 	gate      func(desk.Event) // called first, outside the lock: a test may hold an event there
 	err       error
 	events    []desk.Event
-	discarded []string
+	discarded []desk.DropReason
 	notify    chan struct{}
 }
 
@@ -48,7 +48,7 @@ func (f *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
 	return nil
 }
 
-func (f *fakeIngester) Discard(platform, reason string) {
+func (f *fakeIngester) Discard(platform string, reason desk.DropReason) {
 	f.mu.Lock()
 	defer func() { f.mu.Unlock(); f.poke() }()
 	if platform != PlatformName {
@@ -63,10 +63,10 @@ func (f *fakeIngester) failWith(err error) {
 	f.err = err
 }
 
-func (f *fakeIngester) got() ([]desk.Event, []string) {
+func (f *fakeIngester) got() ([]desk.Event, []desk.DropReason) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]desk.Event(nil), f.events...), append([]string(nil), f.discarded...)
+	return append([]desk.Event(nil), f.events...), append([]desk.DropReason(nil), f.discarded...)
 }
 
 var errStoreDown = errors.New("store down")

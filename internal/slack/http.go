@@ -69,7 +69,7 @@ func (a *Adapter) EventsHandler() http.Handler {
 		var in inbound
 		if inner.Type != "message" {
 			// No other inner event type is ours.
-			in = discard(reasonUnsupportedEvent)
+			in = discard(desk.DropUnsupported)
 		} else {
 			var m slackevents.MessageEvent
 			if err := json.Unmarshal(outer.Event, &m); err != nil {

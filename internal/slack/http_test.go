@@ -90,7 +90,7 @@ func TestEventsTranslation(t *testing.T) {
 		sample  string
 		set     map[string]any
 		want    *desk.Event // nil: discarded
-		discard string
+		discard desk.DropReason
 	}{
 		{
 			name:   "customer DM",
@@ -184,7 +184,7 @@ func TestEventsTranslation(t *testing.T) {
 			name:    "channel join",
 			sample:  "MessageChannelJoinPayload.json",
 			set:     with(triage, "event.subtype", "channel_join", "event.text", "<@UAGENT> has joined", "event.ts", "1700000008.000100"),
-			discard: "channel_join",
+			discard: "system_message",
 		},
 	}
 	for i, tt := range tests {

@@ -19,27 +19,16 @@ import (
 // for both transports: the HTTP handlers and Socket Mode parse their payloads into slack-go's
 // types and call the same functions, then deliver the outcome with (*Adapter).deliver.
 
-// Discard reasons (snake_case, used as metric labels by the core).
-const (
-	reasonOwnMessage       = "own_message"
-	reasonNotInThread      = "not_in_thread"
-	reasonOtherChannel     = "other_channel"
-	reasonUnchanged        = "unchanged"
-	reasonUnsupportedEvent = "unsupported_event"
-	reasonUnsupportedInter = "unsupported_interaction"
-	reasonNoAction         = "no_action"
-)
-
 // inbound is the outcome of translating one payload: an event to ingest, a reason it was
 // dropped on purpose, or neither (a payload that only needs acknowledging, like view_closed).
 type inbound struct {
 	event   *desk.Event
-	discard string
+	discard desk.DropReason
 }
 
-func ingest(ev desk.Event) inbound  { return inbound{event: &ev} }
-func discard(reason string) inbound { return inbound{discard: reason} }
-func ackOnly() inbound              { return inbound{} }
+func ingest(ev desk.Event) inbound           { return inbound{event: &ev} }
+func discard(reason desk.DropReason) inbound { return inbound{discard: reason} }
+func ackOnly() inbound                       { return inbound{} }
 
 // deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack.
 // An event the core refuses as malformed (EINVALID, ETOOLARGE) is acknowledged all the same:
@@ -82,7 +71,7 @@ func (a *Adapter) fromEventsAPI(e slackevents.EventsAPIEvent) inbound {
 	case *slackevents.MessageEvent:
 		return a.fromMessage(cb.EventID, inner)
 	}
-	return discard(reasonUnsupportedEvent)
+	return discard(desk.DropUnsupported)
 }
 
 // fromMessage classifies a message event by where it was written: a DM with the app is the
@@ -104,19 +93,19 @@ func (a *Adapter) fromMessage(eventID string, m *slackevents.MessageEvent) inbou
 			msg = &slackgo.Msg{Timestamp: m.DeletedTimeStamp}
 		}
 	case "bot_message":
-		return discard(reasonOwnMessage)
+		return discard(desk.DropOwnMessage)
 	default:
-		return discard(m.SubType)
+		return discard(desk.DropSystemMessage) // joins, topic changes and the like
 	}
 	if msg == nil {
 		msg = &slackgo.Msg{}
 	}
 	if m.BotID != "" || a.isOwn(msg) {
-		return discard(reasonOwnMessage)
+		return discard(desk.DropOwnMessage)
 	}
 	if verb == "edit" && m.PreviousMessage != nil && m.PreviousMessage.Text == msg.Text && len(m.PreviousMessage.Files) == len(msg.Files) {
 		// Slack also reports unfurls and thread metadata as changes; the text is the same.
-		return discard(reasonUnchanged)
+		return discard(desk.DropUnchanged)
 	}
 
 	ev := desk.Event{
@@ -139,12 +128,12 @@ func (a *Adapter) fromMessage(eventID string, m *slackevents.MessageEvent) inbou
 		ev.Kind = map[string]desk.EventKind{"message": desk.CustomerMessage, "edit": desk.CustomerEdit, "delete": desk.CustomerDelete}[verb]
 	case m.Channel != "" && m.Channel == a.TriageChannel():
 		if msg.ThreadTimestamp == "" || msg.ThreadTimestamp == msg.Timestamp {
-			return discard(reasonNotInThread)
+			return discard(desk.DropNotInThread)
 		}
 		ev.Thread = msg.ThreadTimestamp
 		ev.Kind = map[string]desk.EventKind{"message": desk.AgentReply, "edit": desk.AgentEdit, "delete": desk.AgentDelete}[verb]
 	default:
-		return discard(reasonOtherChannel)
+		return discard(desk.DropOtherChannel)
 	}
 	return ingest(ev)
 }
@@ -172,7 +161,7 @@ func (a *Adapter) fromInteraction(cb slackgo.InteractionCallback, raw []byte) in
 	switch cb.Type {
 	case slackgo.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) == 0 {
-			return discard(reasonNoAction)
+			return discard(desk.DropNoAction)
 		}
 		act := cb.ActionCallback.BlockActions[0]
 		ev.Kind = desk.ActionPressed
@@ -198,7 +187,7 @@ func (a *Adapter) fromInteraction(cb slackgo.InteractionCallback, raw []byte) in
 	case slackgo.InteractionTypeViewClosed:
 		return ackOnly()
 	}
-	return discard(reasonUnsupportedInter)
+	return discard(desk.DropUnsupportedKind)
 }
 
 // formValues flattens a submitted modal's state to one string per field: the field ID is the

@@ -134,7 +134,7 @@ func (a *Adapter) Delete(ctx context.Context, ref desk.MessageRef) error {
 func (a *Adapter) Mark(ctx context.Context, ref desk.MessageRef, mark desk.Mark) error {
 	name, ok := marks[mark]
 	if !ok {
-		return permanent("reactions.add", "unknown_mark", fmt.Errorf("no reaction for mark %q", mark))
+		return permanent("reactions.add", desk.FailOther, "unknown_mark", fmt.Errorf("no reaction for mark %q", mark))
 	}
 	if isFileID(ref.ID) {
 		// A file whose message could not be located carries no reaction; the mark is

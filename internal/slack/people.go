@@ -64,8 +64,8 @@ func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error
 	return desk.User{}, fmt.Errorf("find user %q: %w", handle, desk.ErrNotFound)
 }
 
-// IsAgent reports whether the user is a member of the triage channel, other than the app.
-func (a *Adapter) IsAgent(ctx context.Context, user string) (bool, error) {
+// InTriage reports whether the user is a member of the triage channel.
+func (a *Adapter) InTriage(ctx context.Context, user string) (bool, error) {
 	a.agents.mu.Lock()
 	defer a.agents.mu.Unlock()
 	if a.agents.members == nil || time.Since(a.agents.at) > membersTTL {
@@ -86,7 +86,5 @@ func (a *Adapter) IsAgent(ctx context.Context, user string) (bool, error) {
 		}
 		a.agents.members, a.agents.at = members, time.Now()
 	}
-	// The app's own bot user is a member, but answers nobody.
-	self, _ := a.self()
-	return a.agents.members[user] && user != self, nil
+	return a.agents.members[user], nil
 }

@@ -80,7 +80,7 @@ func TestFindUser(t *testing.T) {
 	})
 }
 
-func TestIsAgent(t *testing.T) {
+func TestInTriage(t *testing.T) {
 	fake := newFakeSlack(t)
 	people(fake)
 	fake.SetMembers(fakeTriage, fakeBotUser, "U0ANN0001", "U0BOB0001", "U0CAROL01", "U0DAVE001")
@@ -89,12 +89,12 @@ func TestIsAgent(t *testing.T) {
 
 	check := func(user string, want bool) {
 		t.Helper()
-		got, err := a.IsAgent(ctx, user)
+		got, err := a.InTriage(ctx, user)
 		if err != nil {
-			t.Fatalf("IsAgent(%s): %v", user, err)
+			t.Fatalf("InTriage(%s): %v", user, err)
 		}
 		if got != want {
-			t.Errorf("IsAgent(%s): got %v, want %v", user, got, want)
+			t.Errorf("InTriage(%s): got %v, want %v", user, got, want)
 		}
 	}
 	check("U0DAVE001", true) // on the last of three pages
@@ -108,7 +108,7 @@ func TestIsAgent(t *testing.T) {
 		}
 	}
 	check("U0ANN0001", true)
-	check(fakeBotUser, false) // the app is a member, but not an agent
+	check(fakeBotUser, true) // a member (the core never counts the app, a bot, as an agent)
 	check("U0JANE001", false)
 	if got := len(fake.callsTo("conversations.members")); got != 3 {
 		t.Errorf("members not cached: %d calls, want 3", got)
@@ -128,16 +128,16 @@ func TestIsAgent(t *testing.T) {
 	a.agents.at = time.Now().Add(-membersTTL - time.Second)
 	a.agents.mu.Unlock()
 	fake.failNext("conversations.members", 503, nil, "down")
-	if _, err := a.IsAgent(ctx, "U0JANE001"); desk.AsDeliveryError(err) == nil || !desk.AsDeliveryError(err).Temporary {
-		t.Errorf("IsAgent during an outage: got %v, want a temporary delivery error", err)
+	if _, err := a.InTriage(ctx, "U0JANE001"); desk.AsDeliveryError(err) == nil || !desk.AsDeliveryError(err).Temporary {
+		t.Errorf("InTriage during an outage: got %v, want a temporary delivery error", err)
 	}
 	check("U0JANE001", true)
 }
 
-func TestIsAgentUnknownChannel(t *testing.T) {
+func TestInTriageUnknownChannel(t *testing.T) {
 	fake := newFakeSlack(t)
 	a := newTestAdapter(t, fake, newIngester(), func(c *Config) { c.TriageChannel = "C0GONE0001" })
-	_, err := a.IsAgent(context.Background(), "U0ANN0001")
+	_, err := a.InTriage(context.Background(), "U0ANN0001")
 	if de := desk.AsDeliveryError(err); err == nil || de.Reason != "channel_not_found" || de.Temporary {
 		t.Errorf("got %v, want a final channel_not_found", err)
 	}

@@ -209,7 +209,7 @@ func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, ev
 		return
 	}
 	a.log.WarnContext(ctx, "slack socket mode envelope not understood; dropped", "envelope", req.EnvelopeID, "type", req.Type, "err", bad.Cause)
-	a.in.Discard(PlatformName, reasonUnsupportedEvent)
+	a.in.Discard(PlatformName, desk.DropUnsupported)
 	if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
 		a.log.WarnContext(ctx, "slack socket mode ack failed", "envelope", req.EnvelopeID, "err", err)
 	}
