@@ -18,13 +18,17 @@ const (
 	ActionPressed   EventKind = "action"  // a button on a card or notice
 	FormSubmitted   EventKind = "form"    // a modal or dialog was submitted
 	CommandRun      EventKind = "command" // the slash command; Text holds its arguments
+	// ThreadDeleted says that a message the app posted as a thread's root (a ticket's card)
+	// was deleted in the triage channel; Channel and Thread name it. The ticket gets a new card
+	// when its customer next writes.
+	ThreadDeleted EventKind = "thread.deleted"
 )
 
 // Valid reports whether k is a known kind.
 func (k EventKind) Valid() bool {
 	switch k {
 	case CustomerMessage, CustomerEdit, CustomerDelete, AgentReply, AgentEdit, AgentDelete,
-		ActionPressed, FormSubmitted, CommandRun:
+		ActionPressed, FormSubmitted, CommandRun, ThreadDeleted:
 		return true
 	}
 	return false
