@@ -22,13 +22,31 @@ const (
 	// was deleted in the triage channel; Channel and Thread name it. The ticket gets a new card
 	// when its customer next writes.
 	ThreadDeleted EventKind = "thread.deleted"
+	// StepAsked is a step asked of a ticket by a source other than chat (the dashboard, the
+	// bot): Ticket names the ticket, Action the step (a StepKind), Form its arguments
+	// ("agent", "category", "tags", "priority", "rating", "comment").
+	StepAsked EventKind = "step"
+	// TimerFired is a timer of the desk's that came due: Ticket names the ticket, Action the
+	// step it takes (a StepKind), Value the timer's ID.
+	TimerFired EventKind = "timer"
+)
+
+// Source says where an event came from, and so where its answer goes.
+type Source string
+
+// The sources of events.
+const (
+	SourceChat      Source = ""          // a chat platform: answers go where the person wrote or clicked
+	SourceDashboard Source = "dashboard" // the web dashboard: the answer is kept for the page (Store.Answer)
+	SourceBot       Source = "bot"       // the first-line bot: nobody waits for an answer
+	SourceTimer     Source = "timer"     // the scheduler: nobody waits for an answer
 )
 
 // Valid reports whether k is a known kind.
 func (k EventKind) Valid() bool {
 	switch k {
 	case CustomerMessage, CustomerEdit, CustomerDelete, AgentReply, AgentEdit, AgentDelete,
-		ActionPressed, FormSubmitted, CommandRun, ThreadDeleted:
+		ActionPressed, FormSubmitted, CommandRun, ThreadDeleted, StepAsked, TimerFired:
 		return true
 	}
 	return false
@@ -44,6 +62,8 @@ type Event struct {
 	Platform string    `json:"platform"`
 	Kind     EventKind `json:"kind"`
 	At       time.Time `json:"at"`
+	// Source is where the event came from; chat events leave it empty.
+	Source Source `json:"source,omitempty"`
 
 	User User `json:"user"` // who did it
 

@@ -30,8 +30,8 @@ type Store interface {
 	CustomerTicket(ctx context.Context, platform, userID string) (Ticket, error)
 	// ThreadTicket returns the ticket whose thread is rooted at threadID.
 	ThreadTicket(ctx context.Context, platform, threadID string) (Ticket, error)
-	// Tickets returns the tickets in the given statuses, oldest first, at most limit (0 = all).
-	Tickets(ctx context.Context, statuses []Status, limit int) ([]Ticket, error)
+	// FindTickets returns one page of the tickets that match f, in number order.
+	FindTickets(ctx context.Context, f TicketFilter) (TicketPage, error)
 	// TicketsByID returns the tickets with the given numbers that exist, in the same order.
 	TicketsByID(ctx context.Context, ids []TicketID) ([]Ticket, error)
 	// CountByStatus counts all tickets by status.
@@ -51,12 +51,51 @@ type Store interface {
 	Cursor(ctx context.Context, name string) (int64, error)
 	SaveCursor(ctx context.Context, name string, v int64) error
 
-	// Apply makes all changes at once (one transaction).
+	// Outbox returns the outbox records of a queue shard whose tasks are not all done yet,
+	// oldest first.
+	Outbox(ctx context.Context, shard int) ([]Outbox, error)
+	// FireDue moves every timer due at now (at most limit) into its queue shard as the event
+	// it carries, each in one atomic step: a timer fires once, however many processes call
+	// FireDue at the same time. It returns how many timers fired.
+	FireDue(ctx context.Context, now time.Time, limit int) (int, error)
+	// Answer returns the answer recorded for an event (PutAnswer), and whether there is one.
+	Answer(ctx context.Context, platform, eventID string) (string, bool, error)
+
+	// Apply makes all changes at once (one transaction). When the changes acknowledge an
+	// event (AckEvent with its Platform and Event set) and that event's changes were applied
+	// before, it applies nothing and returns an error wrapping ErrHandled: an earlier attempt
+	// whose outcome was lost did take effect.
 	Apply(ctx context.Context, changes ...Change) error
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's connections.
 	Close() error
+}
+
+// ErrHandled is returned by Store.Apply for the changes of an event that were applied
+// before: the outcome of that earlier attempt was lost (a timeout while Redis still ran it),
+// and looking, not guessing, shows it took effect.
+var ErrHandled = &Error{Code: ECONFLICT, Message: "event handled before"}
+
+// TicketFilter narrows FindTickets. The zero filter matches every ticket.
+type TicketFilter struct {
+	Statuses []Status // only tickets in one of these statuses; none means all
+	Platform string   // only this platform's tickets; "" means all
+	// Assignee, when set, matches only tickets assigned to this user ID ("" for unassigned).
+	Assignee *string
+	// Newest lists the newest ticket first; otherwise the oldest comes first.
+	Newest bool
+	// After continues a listing: only tickets that come after this number in the order.
+	After TicketID
+	// Limit is the most tickets one page holds; 0 means 100.
+	Limit int
+}
+
+// TicketPage is one page of FindTickets. Next is the After of the following page, 0 when
+// this is the last.
+type TicketPage struct {
+	Tickets []Ticket
+	Next    TicketID
 }
 
 // Queued is an event read from the queue, with what is needed to acknowledge it.
@@ -154,16 +193,116 @@ type Fact struct {
 // RecordFact records a statistics fact.
 type RecordFact struct{ Fact Fact }
 
-// AckEvent marks a queued event handled and removes it from the queue.
+// AckEvent marks a queued event handled and removes it from the queue. With Platform and
+// Event (the event's ID) set, it also makes the whole Apply once-only for that event (see
+// Store.Apply and ErrHandled).
 type AckEvent struct {
-	Shard int
-	Entry string
+	Shard    int
+	Entry    string
+	Platform string
+	Event    string
 }
 
-func (SaveTicket) change()  {}
-func (PutLink) change()     {}
-func (DropLink) change()    {}
-func (AppendEntry) change() {}
-func (AckEvent) change()    {}
-func (RecordFact) change()  {}
-func (TouchTicket) change() {}
+// TaskKind says what a task does.
+type TaskKind string
+
+// The tasks of an outbox.
+const (
+	TaskPost   TaskKind = "post"   // post Task.Message (a notice, the rating question, an answer)
+	TaskCard   TaskKind = "card"   // show the ticket's current state on its card
+	TaskUpdate TaskKind = "update" // replace the message at Task.Ref with Task.Message
+	TaskAnswer TaskKind = "answer" // keep Task.Message.Text as the event's answer (PutAnswer)
+)
+
+// Task is one thing to do on a platform after a change is recorded: the effects of a step,
+// carried out from the outbox. Each is idempotent by its delivery key (Message.Key), so
+// carrying out a record again after a crash repeats nothing.
+type Task struct {
+	Kind     TaskKind   `json:"k"`
+	Platform string     `json:"p"`
+	Ticket   TicketID   `json:"t,omitempty"`
+	Message  Outgoing   `json:"m,omitzero"`
+	Ref      MessageRef `json:"r,omitzero"`
+	// Remember names what the posted message is to the ticket ("rating": the rating
+	// question), so that later steps find it in the store rather than trusting a form.
+	Remember string `json:"rem,omitempty"`
+	// Event is the event a TaskAnswer answers.
+	Event string `json:"e,omitempty"`
+}
+
+// Outbox is the record of one event's tasks, kept with the change that caused them until
+// they are all done.
+type Outbox struct {
+	Platform string    `json:"p"`
+	Event    string    `json:"e"` // the event's ID
+	At       time.Time `json:"at"`
+	Tasks    []Task    `json:"t"`
+}
+
+// PutOutbox records an event's tasks in its queue shard's outbox.
+type PutOutbox struct {
+	Shard  int
+	Outbox Outbox
+}
+
+// DoneOutbox forgets an outbox record whose tasks are done.
+type DoneOutbox struct {
+	Shard    int
+	Platform string
+	Event    string
+}
+
+// Timer is an event to record at a time: the scheduler moves it into its queue shard when
+// it is due, with an ID of its own per due time, so the same timer fired by two processes
+// has one effect.
+type Timer struct {
+	ID    string // unique: the ticket and what the timer is for, e.g. "12:close"
+	At    time.Time
+	Shard int
+	Event Event
+}
+
+// SetTimer sets a timer, or moves it to a new time.
+type SetTimer struct{ Timer Timer }
+
+// CancelTimer cancels a timer; one that does not exist is no error.
+type CancelTimer struct{ ID string }
+
+// PutAnswer keeps the answer to an event for whoever waits for it where it came from (the
+// dashboard), for a short while.
+type PutAnswer struct {
+	Platform string
+	Event    string
+	Text     string
+}
+
+// SetThread records where a ticket's card and thread are (or, with empty Channel and
+// Thread, that its card is gone).
+type SetThread struct {
+	Ticket   TicketID
+	Platform string
+	Channel  string
+	Thread   string
+}
+
+// SetRatingMessage records the message that asked the customer for a rating, so that the
+// rating's answers update that message and no other.
+type SetRatingMessage struct {
+	Ticket TicketID
+	Ref    MessageRef
+}
+
+func (SaveTicket) change()       {}
+func (PutOutbox) change()        {}
+func (DoneOutbox) change()       {}
+func (SetTimer) change()         {}
+func (CancelTimer) change()      {}
+func (PutAnswer) change()        {}
+func (SetThread) change()        {}
+func (SetRatingMessage) change() {}
+func (PutLink) change()          {}
+func (DropLink) change()         {}
+func (AppendEntry) change()      {}
+func (AckEvent) change()         {}
+func (RecordFact) change()       {}
+func (TouchTicket) change()      {}

@@ -11,24 +11,68 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// Apply writes all changes in one MULTI/EXEC transaction (shared with other goroutines'
-// operations, see batcher): either all of them happen or none.
-// Changes are checked before anything is sent, so an invalid one fails the whole call.
+// handledMark is the value an event's dedupe marker takes once the changes of its handling
+// are applied; Enqueue sets it to "1".
+const handledMark = "h"
+
+// applyOnceScript applies an event's changes unless they were applied before, in one atomic
+// step: the event's dedupe marker (set when the event was enqueued) becomes handledMark with
+// the changes. A handling whose outcome was lost (a client timeout while Redis ran it later)
+// and the handling that retries it can then never both take effect, in whatever order Redis
+// runs them.
+//
+// KEYS[1] the event's dedupe marker; ARGV[1] its TTL in milliseconds, should it have expired;
+// ARGV[2..] the commands, each as its number of arguments followed by them. Returns 1 when the
+// changes were applied, 0 when they had been before.
+var applyOnceScript = redis.NewScript(`
+local mark = redis.call('GET', KEYS[1])
+if mark == '` + handledMark + `' then
+  return 0
+end
+if mark then
+  redis.call('SET', KEYS[1], '` + handledMark + `', 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], '` + handledMark + `', 'PX', ARGV[1])
+end
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+`)
+
+// Apply writes all changes in one transaction (shared with other goroutines' operations, see
+// batcher): either all of them happen or none. Changes are checked before anything is sent,
+// so an invalid one fails the whole call. When the changes acknowledge an event by its ID
+// (desk.AckEvent with Platform and Event), they are applied only if that event's changes were
+// not applied before; otherwise nothing changes and the error wraps desk.ErrHandled.
 func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	ops := make([]func(redis.Pipeliner), 0, len(changes))
+	var cmds [][]any
+	var once *desk.AckEvent
 	for _, c := range changes {
-		op, err := s.prepare(ctx, c)
+		if ack, ok := c.(desk.AckEvent); ok && ack.Event != "" {
+			if ack.Platform == "" {
+				return desk.Errorf(desk.EINVALID, "ack event %s: an event needs its platform to be acknowledged once", ack.Event)
+			}
+			once = &ack
+		}
+		more, err := s.prepare(c)
 		if err != nil {
 			return fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
-		ops = append(ops, op)
+		cmds = append(cmds, more...)
+	}
+	if once != nil {
+		return s.applyOnce(ctx, *once, cmds)
 	}
 	err := s.batch.do(ctx, func(p redis.Pipeliner) {
-		for _, op := range ops {
-			op(p)
+		for _, c := range cmds {
+			p.Do(ctx, c...)
 		}
 	})
 	if err != nil {
@@ -37,8 +81,26 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	return nil
 }
 
-// prepare checks one change and returns the commands that make it.
-func (s *Store) prepare(ctx context.Context, c desk.Change) (func(redis.Pipeliner), error) {
+// applyOnce runs cmds with applyOnceScript, guarded by ack's event.
+func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) error {
+	args := make([]any, 0, 1+len(cmds)*8)
+	args = append(args, s.opts.DedupeTTL.Milliseconds())
+	for _, c := range cmds {
+		args = append(args, len(c))
+		args = append(args, c...)
+	}
+	n, err := s.runScript(ctx, applyOnceScript, []string{s.keys.seen(ack.Platform, ack.Event)}, args...).Int()
+	if err != nil {
+		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, desk.ErrHandled)
+	}
+	return nil
+}
+
+// prepare checks one change and returns the commands that make it, each as its arguments.
+func (s *Store) prepare(c desk.Change) ([][]any, error) {
 	switch c := c.(type) {
 	case desk.SaveTicket:
 		t := c.Ticket
@@ -48,36 +110,41 @@ func (s *Store) prepare(ctx context.Context, c desk.Change) (func(redis.Pipeline
 		if !t.Status.Valid() {
 			return nil, desk.Errorf(desk.EINVALID, "save ticket %s: unknown status %q", t.ID, t.Status)
 		}
-		key, fields := s.keys.ticket(t.ID), encodeTicket(t)
+		key := s.keys.ticket(t.ID)
 		id := strconv.FormatInt(int64(t.ID), 10)
-		return func(p redis.Pipeliner) {
-			p.Del(ctx, key)
-			p.HSet(ctx, key, fields...)
-			if t.ThreadID != "" {
-				p.Set(ctx, s.keys.thread(t.Platform, t.ThreadID), id, 0)
-			}
-			for _, st := range desk.Statuses {
-				if st != t.Status {
-					p.ZRem(ctx, s.keys.status(st), id)
-				}
-			}
-			p.ZAdd(ctx, s.keys.status(t.Status), redis.Z{Score: float64(t.ID), Member: id})
-		}, nil
+		cmds := [][]any{{"DEL", key}, append([]any{"HSET", key}, encodeTicket(t)...)}
+		if t.ThreadID != "" {
+			cmds = append(cmds, []any{"SET", s.keys.thread(t.Platform, t.ThreadID), id})
+		}
+		return append(cmds, s.statusCommands(t.ID, t.Status)...), nil
 	case desk.TouchTicket:
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "touch ticket: ticket number %d is not valid", c.Ticket)
 		}
-		key, at := s.keys.ticket(c.Ticket), strconv.FormatInt(c.At.UnixMilli(), 10)
-		return func(p redis.Pipeliner) { p.HSet(ctx, key, fActivity, at) }, nil
+		return [][]any{{"HSET", s.keys.ticket(c.Ticket), fActivity, strconv.FormatInt(c.At.UnixMilli(), 10)}}, nil
+	case desk.SetThread:
+		if c.Ticket <= 0 || c.Platform == "" {
+			return nil, desk.Errorf(desk.EINVALID, "set thread: a ticket number and a platform are needed")
+		}
+		key := s.keys.ticket(c.Ticket)
+		if c.Thread == "" {
+			return [][]any{{"HDEL", key, fTriage, fThread}}, nil
+		}
+		return [][]any{
+			{"HSET", key, fTriage, c.Channel, fThread, c.Thread},
+			{"SET", s.keys.thread(c.Platform, c.Thread), strconv.FormatInt(int64(c.Ticket), 10)},
+		}, nil
+	case desk.SetRatingMessage:
+		if c.Ticket <= 0 || c.Ref.ID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "set rating message: a ticket number and a message are needed")
+		}
+		return [][]any{{"HSET", s.keys.ticket(c.Ticket), fRatingMsg, encodeRef(c.Ref)}}, nil
 	case desk.RecordFact:
 		f := c.Fact
 		if f.Kind == "" || f.Ticket <= 0 || strings.Contains(f.Agent, "|") {
 			return nil, desk.Errorf(desk.EINVALID, "record fact: a fact needs a kind and a ticket, and no '|' in the agent")
 		}
-		key, member := s.keys.fact(f.Kind), encodeFact(f)
-		return func(p redis.Pipeliner) {
-			p.ZAdd(ctx, key, redis.Z{Score: float64(f.At.UnixMilli()), Member: member})
-		}, nil
+		return [][]any{{"ZADD", s.keys.fact(f.Kind), f.At.UnixMilli(), encodeFact(f)}}, nil
 	case desk.PutLink:
 		if c.Platform == "" || c.Link.Source.ID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put link: a link needs a platform and a source message")
@@ -86,28 +153,54 @@ func (s *Store) prepare(ctx context.Context, c desk.Change) (func(redis.Pipeline
 		if err != nil {
 			return nil, fmt.Errorf("encode link of %s message %s: %w", c.Platform, c.Link.Source.ID, err)
 		}
-		key := s.keys.link(c.Platform, c.Link.Source)
-		return func(p redis.Pipeliner) { p.Set(ctx, key, b, 0) }, nil
+		return [][]any{{"SET", s.keys.link(c.Platform, c.Link.Source), b}}, nil
 	case desk.DropLink:
-		key := s.keys.link(c.Platform, c.Source)
-		return func(p redis.Pipeliner) { p.Del(ctx, key) }, nil
+		return [][]any{{"DEL", s.keys.link(c.Platform, c.Source)}}, nil
 	case desk.AppendEntry:
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)
 		}
-		key, fields := s.keys.history(c.Ticket), encodeEntry(c.Entry)
-		return func(p redis.Pipeliner) {
-			p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: fields})
-		}, nil
+		return [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}, nil
 	case desk.AckEvent:
 		if err := s.checkShard(c.Shard); err != nil {
 			return nil, fmt.Errorf("ack event %s: %w", c.Entry, err)
 		}
+		if c.Entry == "" {
+			return nil, nil // not from the queue (handled again from its outbox): nothing to remove
+		}
 		key := s.keys.queue(c.Shard)
-		return func(p redis.Pipeliner) {
-			p.XAck(ctx, key, group, c.Entry)
-			p.XDel(ctx, key, c.Entry)
-		}, nil
+		return [][]any{{"XACK", key, group, c.Entry}, {"XDEL", key, c.Entry}}, nil
+	case desk.PutOutbox:
+		return s.putOutbox(c)
+	case desk.DoneOutbox:
+		if err := s.checkShard(c.Shard); err != nil {
+			return nil, fmt.Errorf("outbox of event %s: %w", c.Event, err)
+		}
+		return [][]any{{"HDEL", s.keys.outbox(c.Shard), eventKey(c.Platform, c.Event)}}, nil
+	case desk.SetTimer:
+		return s.setTimer(c.Timer)
+	case desk.CancelTimer:
+		if c.ID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "cancel timer: a timer needs an ID")
+		}
+		return [][]any{{"ZREM", s.keys.timers(), c.ID}, {"DEL", s.keys.timer(c.ID)}}, nil
+	case desk.PutAnswer:
+		if c.Platform == "" || c.Event == "" {
+			return nil, desk.Errorf(desk.EINVALID, "put answer: an answer needs its event")
+		}
+		return [][]any{{"SET", s.keys.answer(c.Platform, c.Event), c.Text, "PX", answerTTL.Milliseconds()}}, nil
 	}
 	return nil, fmt.Errorf("unknown change %T", c)
+}
+
+// statusCommands move a ticket's number into the index of its status and out of the others.
+func (s *Store) statusCommands(id desk.TicketID, status desk.Status) [][]any {
+	member := strconv.FormatInt(int64(id), 10)
+	var cmds [][]any
+	for _, st := range desk.Statuses {
+		if st != status {
+			cmds = append(cmds, []any{"ZREM", s.keys.status(st), member})
+		}
+	}
+	return append(cmds, []any{"ZADD", s.keys.status(status), int64(id), member})
 }

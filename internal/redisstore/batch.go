@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -141,7 +140,7 @@ func (b *batcher) exec(batch []*op) {
 	}
 	// The batch is not any one caller's: it runs to its end with the client's timeouts.
 	cmds, err := p.Exec(context.Background())
-	if err != nil && len(live) > 1 && strings.HasPrefix(err.Error(), "EXECABORT") {
+	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
 		for _, o := range live {
 			b.exec([]*op{o})
 		}
@@ -181,7 +180,7 @@ func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []stri
 	switch {
 	case err == nil:
 		return cmd
-	case strings.HasPrefix(err.Error(), "NOSCRIPT"):
+	case redis.HasErrorPrefix(err, "NOSCRIPT"):
 		return script.Run(ctx, s.rdb, keys, args...)
 	}
 	return failedCmd(err)

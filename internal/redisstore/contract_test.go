@@ -42,6 +42,13 @@ var contract = []struct {
 	{"transcript", testTranscript},
 	{"apply is all or nothing", testApplyAllOrNothing},
 	{"not found", testNotFound},
+	{"find tickets", testFindTickets},
+	{"apply once per event", testApplyOnce},
+	{"outbox", testOutbox},
+	{"timers fire once", testTimersFireOnce},
+	{"timers cancel and move", testTimersCancelAndMove},
+	{"answers", testAnswers},
+	{"thread and rating message", testThreadAndRatingMessage},
 }
 
 func TestContract(t *testing.T) {
@@ -625,19 +632,15 @@ func TestStatusIndexesAndFacts(t *testing.T) {
 			if fmt.Sprint(counts) != fmt.Sprint(want) {
 				t.Errorf("counts = %v, want %v", counts, want)
 			}
-			active, err := s.Tickets(ctxT(t), []desk.Status{desk.StatusResolved, desk.StatusNew}, 0)
+			page, err := s.FindTickets(ctxT(t), desk.TicketFilter{Statuses: []desk.Status{desk.StatusResolved, desk.StatusNew}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []desk.TicketID
-			for _, tk := range active {
-				got = append(got, tk.ID)
+			if got := ticketIDs(page.Tickets); fmt.Sprint(got) != fmt.Sprint([]desk.TicketID{ids[0], ids[1], ids[3]}) || page.Next != 0 {
+				t.Errorf("FindTickets(resolved, new) = %v next %d, want oldest first %v", got, page.Next, []desk.TicketID{ids[0], ids[1], ids[3]})
 			}
-			if fmt.Sprint(got) != fmt.Sprint([]desk.TicketID{ids[0], ids[1], ids[3]}) {
-				t.Errorf("Tickets(resolved, new) = %v, want oldest first %v", got, []desk.TicketID{ids[0], ids[1], ids[3]})
-			}
-			if two, _ := s.Tickets(ctxT(t), []desk.Status{desk.StatusNew}, 1); len(two) != 1 || two[0].ID != ids[0] {
-				t.Errorf("limit 1 gave %v", two)
+			if one, _ := s.FindTickets(ctxT(t), desk.TicketFilter{Statuses: []desk.Status{desk.StatusNew}, Limit: 1}); len(one.Tickets) != 1 || one.Tickets[0].ID != ids[0] || one.Next != ids[0] {
+				t.Errorf("limit 1 gave %+v", one)
 			}
 			byID, err := s.TicketsByID(ctxT(t), []desk.TicketID{ids[3], 999, ids[0]})
 			if err != nil || len(byID) != 2 || byID[0].ID != ids[3] || byID[1].ID != ids[0] {

@@ -10,7 +10,9 @@
 //	<p>q:<shard>                              stream  queue shard: one entry per event, field  until acknowledged (XACK+XDEL)
 //	                                                  "e" = the JSON-encoded desk.Event;
 //	                                                  consumer group "threadesk"
-//	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe)     Options.DedupeTTL (72h)
+//	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe);    Options.DedupeTTL (72h)
+//	                                                  "h": its changes were applied (Apply's
+//	                                                  once-only guard, see apply.go)
 //	<p>seq                                    string  ticket counter; INCR only, never reset   forever
 //	<p>t:<ticket number>                      hash    the ticket, non-empty fields only (the   forever
 //	                                                  f… constants in ticket.go); times are
@@ -34,6 +36,16 @@
 //	<p>cursor:<name>                          string  a high-water mark (integer), only grows   forever
 //	<p>fact:<kind>                            zset    statistics facts (see facts.go), scored   forever
 //	                                                  by unix ms; member "ticket|agent|value"
+//	<p>ob:<shard>                             hash    a queue shard's outbox: field            until its tasks are done
+//	                                                  "<platform>/<event ID>", value the JSON
+//	                                                  desk.Outbox of that event's tasks
+//	<p>timers                                 zset    the scheduler: timer IDs scored by the    until fired or cancelled
+//	                                                  unix ms they are due at
+//	<p>timer:<timer ID>                       hash    a timer's event: fields q (its queue      until fired or cancelled
+//	                                                  shard's key), s (its dedupe marker's
+//	                                                  key), e (the JSON-encoded event)
+//	<p>ans:<platform>:<event ID>              string  the answer to an event from a source     10 minutes
+//	                                                  that waits for one (the dashboard)
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
@@ -98,6 +110,23 @@ func (k keys) secret(name string) string { return k.prefix + "secret:" + name }
 
 // cursor holds one high-water mark.
 func (k keys) cursor(name string) string { return k.prefix + "cursor:" + name }
+
+// outbox is a queue shard's outbox.
+func (k keys) outbox(shard int) string { return k.prefix + "ob:" + strconv.Itoa(shard) }
+
+// timers is the scheduler's sorted set of due times.
+func (k keys) timers() string { return k.prefix + "timers" }
+
+// timerBase is the part of a timer key before its ID; the firing script appends it.
+func (k keys) timerBase() string { return k.prefix + "timer:" }
+
+// timer holds one timer's event.
+func (k keys) timer(id string) string { return k.timerBase() + id }
+
+// answer holds the answer to one event.
+func (k keys) answer(platform, eventID string) string {
+	return k.prefix + "ans:" + platform + ":" + eventID
+}
 
 // history is the transcript stream of a ticket.
 func (k keys) history(id desk.TicketID) string {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -77,7 +76,7 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 		args.Block = block
 	}
 	res, err := s.rdb.XReadGroup(ctx, args).Result()
-	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+	if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
 		// The stream was deleted or the server emptied since New: make the group again, from
 		// the stream's first entry so that nothing enqueued meanwhile is skipped.
 		if err := s.createGroup(ctx, shard); err != nil {

@@ -97,7 +97,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 // it exists. The group starts at the stream's first entry.
 func (s *Store) createGroup(ctx context.Context, shard int) error {
 	err := s.rdb.XGroupCreateMkStream(ctx, s.keys.queue(shard), group, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
 		return fmt.Errorf("create consumer group of queue shard %d: %w", shard, err)
 	}
 	return nil

@@ -42,6 +42,8 @@ const (
 	fRating      = "rating"
 	fRatingNote  = "rating_note"
 	fAssignName  = "assignee_name"
+	fOpenedBy    = "opened_by"  // the ID of the event that opened the ticket
+	fRatingMsg   = "rating_msg" // "<channel> <message ID>" of the rating question
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
@@ -277,6 +279,10 @@ func encodeTicket(t desk.Ticket) []any {
 	str(fSubject, t.Subject)
 	num(fRating, int64(t.Rating))
 	str(fRatingNote, t.RatingComment)
+	str(fOpenedBy, t.OpenedBy)
+	if t.RatingMessage.ID != "" {
+		str(fRatingMsg, encodeRef(t.RatingMessage))
+	}
 	return out
 }
 
@@ -350,10 +356,20 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	t.Subject = m[fSubject]
 	t.Rating = int(num(fRating))
 	t.RatingComment = m[fRatingNote]
+	t.OpenedBy = m[fOpenedBy]
+	t.RatingMessage = decodeRef(m[fRatingMsg])
 	if err := errors.Join(errs...); err != nil {
 		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
 	}
 	return t, nil
+}
+
+// encodeRef writes a message reference as "<channel> <message ID>"; neither contains a space.
+func encodeRef(r desk.MessageRef) string { return r.Channel + " " + r.ID }
+
+func decodeRef(v string) desk.MessageRef {
+	channel, id, _ := strings.Cut(v, " ")
+	return desk.MessageRef{Channel: channel, ID: id}
 }
 
 // joinPieces puts the values encodeTicket split back together, in place.
