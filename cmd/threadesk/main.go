@@ -308,17 +308,23 @@ func paceSetting(perSecond float64) float64 {
 // openTicketDMs lists the DM channels of a platform's tickets that are not resolved or closed.
 func openTicketDMs(store *redisstore.Store, platform string) func(context.Context) ([]string, error) {
 	return func(ctx context.Context) ([]string, error) {
-		ts, err := store.Tickets(ctx, []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}, 0)
-		if err != nil {
-			return nil, err
-		}
+		f := desk.TicketFilter{Statuses: []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}, Platform: platform, Limit: 500}
 		var dms []string
-		for _, t := range ts {
-			if t.Platform == platform && t.DMChannel != "" {
-				dms = append(dms, t.DMChannel)
+		for {
+			page, err := store.FindTickets(ctx, f)
+			if err != nil {
+				return nil, err
 			}
+			for _, t := range page.Tickets {
+				if t.DMChannel != "" {
+					dms = append(dms, t.DMChannel)
+				}
+			}
+			if page.Next == 0 {
+				return dms, nil
+			}
+			f.After = page.Next
 		}
-		return dms, nil
 	}
 }
 

@@ -27,6 +27,7 @@ const (
 	DeliveryFailedNote = "delivery.failed.note" // agents: {{.Reason}}
 	WithdrawFailed     = "withdraw.failed"      // agents: {{.Reason}}
 	CardPostedAgain    = "card.posted_again"    // transcript: the ticket's card was deleted and posted anew
+	CardDeleted        = "card.deleted"         // transcript: the ticket's card was deleted on the platform
 	FileTooLarge       = "file.too_large"       // {{.Name}} {{.Limit}}
 	FileFailed         = "file.failed"          // {{.Name}} {{.Reason}}
 
@@ -98,6 +99,8 @@ const (
 	QueueStatus = "queue.status" // see the English text for its arguments
 	ListLine    = "list.line"    // {{.Ticket}} {{.Status}} {{.Priority}} {{.Customer}} {{.Assignee}} {{.Age}} {{.Subject}}
 	ListMore    = "list.more"    // {{.More}}
+	FindMore    = "find.more"    // more tickets match than are shown
+	FindLimit   = "find.limit"   // {{.Searched}}: the search stopped after that many tickets
 	ShowTags    = "show.tags"    // {{.Category}} {{.Tags}}
 	ShowRating  = "show.rating"  // {{.Score}} {{.Comment}}
 	ShowEntry   = "show.entry"   // {{.At}} {{.Name}} {{.Kind}} {{.Text}}
@@ -127,6 +130,7 @@ var English = map[string]string{
 	DeliveryFailedNote: "⚠️ Not delivered to the customer: {{.Reason}}",
 	WithdrawFailed:     "⚠️ This reply became a note, but the customer's copy could not be taken back: {{.Reason}}",
 	CardPostedAgain:    "The ticket's card was deleted; a new one was posted.",
+	CardDeleted:        "The ticket's card was deleted; a new one is posted when the customer writes again.",
 	FileTooLarge:       "File {{.Name}} was not passed on: it is larger than {{.Limit}}.",
 	FileFailed:         "File {{.Name}} could not be passed on: {{.Reason}}",
 
@@ -210,6 +214,8 @@ By priority: {{.Urgent}} urgent, {{.High}} high, {{.Normal}} normal, {{.Low}} lo
 {{if .Oldest}}Oldest waiting for an answer: {{.Oldest}} from {{.Customer}}, {{.Age}} old.{{else}}Nobody is waiting for a first answer.{{end}}`,
 	ListLine:    "{{.Ticket}} [{{.Status}}, {{.Priority}}] {{.Customer}} · {{.Assignee}} · {{.Age}} ago{{if .Subject}} · {{.Subject}}{{end}}",
 	ListMore:    "… and {{.More}} more",
+	FindMore:    "… and more: add words to narrow the search.",
+	FindLimit:   "(searched the newest {{.Searched}} tickets)",
 	ShowTags:    "Category {{.Category}}; tags {{.Tags}}",
 	ShowRating:  "Rated {{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",
 	ShowEntry:   "{{.At}} {{.Name}} ({{.Kind}}): {{.Text}}",

@@ -52,6 +52,16 @@ func (k EventKind) Valid() bool {
 	return false
 }
 
+// Message reports whether events of kind k are messages written in chat (or their edits and
+// deletions), as opposed to clicks, commands and the desk's own events.
+func (k EventKind) Message() bool {
+	switch k {
+	case CustomerMessage, CustomerEdit, CustomerDelete, AgentReply, AgentEdit, AgentDelete:
+		return true
+	}
+	return false
+}
+
 // Event is one thing that happened on a platform, translated by its adapter. It is recorded
 // durably before the platform is acknowledged and handled later, in order per customer.
 type Event struct {

@@ -17,7 +17,8 @@ type Store interface {
 	// so that a reader can page past entries it leaves unacknowledged; with after empty, new
 	// ones, waiting up to block for some.
 	ReadQueue(ctx context.Context, shard int, after string, count int, block time.Duration) ([]Queued, error)
-	// QueueDepth counts the events recorded and not yet acknowledged, over all shards.
+	// QueueDepth counts the events recorded and not yet fully handled, over all shards: not
+	// acknowledged yet, or with outbox tasks still to carry out.
 	QueueDepth(ctx context.Context) (int64, error)
 
 	// OpenTicket returns the customer's active ticket on t.Platform, or, when they have none,

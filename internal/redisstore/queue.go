@@ -120,13 +120,14 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 	return out, nil
 }
 
-// QueueDepth counts the entries of all shards. Acknowledged entries are deleted, so this is
-// the backlog: recorded and not yet handled (read or not).
+// QueueDepth counts the events of all shards not fully handled: the queue entries (recorded
+// and not yet handled, read or not: acknowledged entries are deleted) and the outbox records
+// (handled, with tasks still to carry out).
 func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
-	cmds := make([]*redis.IntCmd, s.opts.Shards)
+	cmds := make([]*redis.IntCmd, 0, 2*s.opts.Shards)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for shard := range cmds {
-			cmds[shard] = p.XLen(ctx, s.keys.queue(shard))
+		for shard := range s.opts.Shards {
+			cmds = append(cmds, p.XLen(ctx, s.keys.queue(shard)), p.HLen(ctx, s.keys.outbox(shard)))
 		}
 		return nil
 	})

@@ -46,9 +46,11 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 		err = r.refuse(catalog.RatingNotAllowed, map[string]any{"Ticket": t.ID.String()})
 	}
 	if err != nil {
-		return r.answerRefusal(ctx, p, ev, err)
+		return r.tellNow(ctx, p, ev, err)
 	}
 	ticket := map[string]any{"Ticket": t.ID.String()}
+	// The form's context names its ticket; the submission acts on that ticket only, as the
+	// store has it (a forged context can name a ticket, never a message to change).
 	context := strconv.FormatInt(int64(t.ID), 10)
 	var f desk.Form
 	switch ev.Action {
@@ -63,16 +65,14 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 		f = desk.Form{ID: formAssign, Title: r.text.Text(catalog.FormAssignTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
 			Fields: []desk.FormField{{ID: "agent", Label: r.text.Text(catalog.FormAgent, nil), Kind: "user", Value: t.Assignee}}}
 	case "comment":
-		// The context also names the thanks message, so that the submission can update it.
-		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil),
-			Context: context + ":" + ev.Channel + ":" + ev.Message,
-			Fields:  []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
+		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil), Context: context,
+			Fields: []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
 	}
 	if err := p.OpenForm(ctx, ev.Trigger, f); err != nil {
 		// The click's trigger may have expired (the platform was slow to deliver it): nothing
 		// changed, so the person is told to click again rather than the platform to retry.
 		r.log.Warn("open form", "platform", p.Name(), "form", f.ID, "ticket", int64(t.ID), "err", err)
-		return r.answerRefusal(ctx, p, ev, r.refuse(catalog.FormFailed, map[string]any{"Reason": reason(err)}))
+		return r.tellNow(ctx, p, ev, r.refuse(catalog.FormFailed, map[string]any{"Reason": reason(err)}))
 	}
 	return nil
 }
@@ -88,8 +88,8 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 	switch ev.Action {
 	case formAssign:
 		agent, err := r.findUser(ctx, p, ev.Form["agent"])
-		if ref, ok := err.(*refusal); ok {
-			problems["agent"] = ref.text
+		if text, ok := r.refusalText(err); ok {
+			problems["agent"] = text
 			break
 		}
 		if err != nil {
@@ -124,41 +124,6 @@ func (r *Relay) mayActAsAgent(ctx context.Context, p desk.Platform, u desk.User,
 	return nil
 }
 
-// answerRefusal tells the person who clicked or typed why nothing happened, privately. Any
-// other error is returned for the caller to handle.
-func (r *Relay) answerRefusal(ctx context.Context, p desk.Platform, ev desk.Event, err error) error {
-	ref, ok := err.(*refusal)
-	if !ok {
-		return err
-	}
-	r.Discard(ev.Platform, desk.DropRefused)
-	m := desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread, Text: ref.text, Ephemeral: ev.User.ID, Reply: ev.Reply, Key: partKey(ev, "refusal", 0)}
-	if m.Channel == "" && m.Reply == "" {
-		m.Channel, m.Thread = r.whereSeen(ctx, p, ev)
-	}
-	if _, err := p.Post(ctx, m); err != nil {
-		r.log.Warn("tell a refusal", "platform", p.Name(), "err", err)
-	}
-	return nil
-}
-
-// whereSeen is where to answer an event that came from no channel (a Slack modal's
-// submission): in the thread of its ticket for an agent, in their DM for the ticket's
-// customer, and in a DM with the app when there is no ticket.
-func (r *Relay) whereSeen(ctx context.Context, p desk.Platform, ev desk.Event) (channel, thread string) {
-	if t, err := r.store.Ticket(ctx, ticketOf(ev.Value)); err == nil && t.HasThread() {
-		if ev.User.ID == t.Customer.ID {
-			return t.DMChannel, ""
-		}
-		return t.TriageChannel, t.ThreadID
-	}
-	dm, err := p.OpenDM(ctx, ev.User.ID)
-	if err != nil {
-		r.log.Warn("open a DM for an answer", "platform", p.Name(), "user", ev.User.ID, "err", err)
-	}
-	return dm, ""
-}
-
 // action carries out a button pressed on a card or a notice.
 func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
@@ -166,112 +131,72 @@ func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) erro
 	if id == 0 {
 		id = ticketOf(ev.Value)
 	}
-	st := step{kind: ev.Action}
-	switch ev.Action {
-	case "claim", "pending", "resolve", "reopen", "close":
-	case "rate":
+	st := desk.Step{Kind: desk.StepKind(ev.Action)}
+	switch st.Kind {
+	case desk.StepClaim, desk.StepPending, desk.StepResolve, desk.StepReopen, desk.StepClose:
+		return r.runStep(ctx, p, q, id, st, nil)
+	case desk.StepRate:
 		_, score, _ := strings.Cut(ev.Value, ":")
-		st.rating, _ = strconv.Atoi(score)
-	default:
-		return r.drop(ctx, q, desk.DropUnknownAction)
+		st.Rating, _ = strconv.Atoi(score)
+		return r.runStep(ctx, p, q, id, st, func(o desk.Outcome) []desk.Task {
+			// The question becomes the thanks, with a button to add a comment.
+			text := r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating})
+			card := &desk.Card{Text: text, Actions: []desk.Action{{ID: "comment", Label: r.text.Text(catalog.ButtonComment, nil), Value: strconv.FormatInt(int64(id), 10)}}}
+			return []desk.Task{r.replaceRating(q.Event, o.Ticket, text, card)}
+		})
 	}
-	what, err := r.step(ctx, p, q, id, ev.User, st)
-	if err != nil {
-		if err := r.answerRefusal(ctx, p, ev, err); err != nil {
-			return err
-		}
-		return r.ack(ctx, q)
+	return r.drop(ctx, q, desk.DropUnknownAction)
+}
+
+// replaceRating is the task that puts text in place of the ticket's rating question, which
+// the store names: a click or a form never chooses which message changes. Without a known
+// question (asked by an older version), the clicked message is replaced if it is in the
+// customer's DM, and otherwise the text is posted there.
+func (r *Relay) replaceRating(ev desk.Event, t desk.Ticket, text string, card *desk.Card) desk.Task {
+	ref := t.RatingMessage
+	if ref.ID == "" && ev.Kind == desk.ActionPressed && ev.Channel == t.DMChannel && ev.Message != "" {
+		ref = desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
 	}
-	if st.kind == "rate" {
-		// The question becomes the thanks, with a button to add a comment.
-		ref := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
-		card := &desk.Card{Text: what, Actions: []desk.Action{{ID: "comment", Label: r.text.Text(catalog.ButtonComment, nil), Value: strconv.FormatInt(int64(id), 10)}}}
-		if err := r.do(ctx, p, ref.Channel, func() error {
-			return p.Update(ctx, ref, desk.Outgoing{Channel: ref.Channel, Text: what, Card: card})
-		}); err != nil && !aborted(err) {
-			r.log.Warn("thank for a rating", "platform", p.Name(), "err", err)
-		}
+	if ref.ID == "" {
+		return desk.Task{Kind: desk.TaskPost, Platform: t.Platform, Ticket: t.ID, Message: desk.Outgoing{
+			Channel: t.DMChannel, Text: text, Key: partKey(ev, "thanks", 0)}}
 	}
-	return r.ack(ctx, q)
+	return desk.Task{Kind: desk.TaskUpdate, Platform: t.Platform, Ticket: t.ID, Ref: ref,
+		Message: desk.Outgoing{Channel: ref.Channel, Text: text, Card: card}}
 }
 
 // formSubmitted carries out a submitted Tag, Assign or comment form.
 func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
 	id := ticketOf(ev.Value)
-	var st step
+	var st desk.Step
+	var done func(desk.Outcome) []desk.Task
 	switch ev.Action {
 	case formTag:
 		category := strings.TrimSpace(ev.Form["category"])
 		tags := splitTags(ev.Form["tags"])
-		st = step{kind: "tag", category: &category, setTags: &tags, priority: desk.Priority(strings.TrimSpace(ev.Form["priority"]))}
-		if st.priority != "" && !st.priority.Valid() {
-			return r.refuseAndAck(ctx, p, q, r.refuse(catalog.BadPriority, map[string]any{"Value": string(st.priority), "Choices": joinPriorities()}))
-		}
+		st = desk.Step{Kind: desk.StepTag, Category: &category, SetTags: &tags, Priority: desk.Priority(strings.TrimSpace(ev.Form["priority"]))}
 	case formAssign:
 		agent, err := r.findUser(ctx, p, ev.Form["agent"])
 		if err != nil {
-			return r.refuseAndAck(ctx, p, q, err)
+			return r.refused(ctx, p, q, err)
 		}
-		st = step{kind: "assign", agent: agent}
+		a, err := r.assignee(ctx, p, agent)
+		if err != nil {
+			return err
+		}
+		st = desk.Step{Kind: desk.StepAssign, Assignee: a}
 	case formComment:
-		st = step{kind: "comment", comment: ev.Form["comment"]}
+		st = desk.Step{Kind: desk.StepComment, Comment: ev.Form["comment"]}
+		done = func(o desk.Outcome) []desk.Task {
+			text := r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating}) + " " +
+				r.text.Text(catalog.RatingCommented, map[string]any{"Ticket": o.Ticket.ID.String()})
+			return []desk.Task{r.replaceRating(ev, o.Ticket, text, &desk.Card{Text: text})}
+		}
 	default:
 		return r.drop(ctx, q, desk.DropUnknownForm)
 	}
-	what, err := r.step(ctx, p, q, id, ev.User, st)
-	if err != nil {
-		return r.refuseAndAck(ctx, p, q, err)
-	}
-	if st.kind == "comment" {
-		r.thankForComment(ctx, p, q, id, what)
-	}
-	return r.ack(ctx, q)
-}
-
-// thankForComment replaces the rating thanks (with its comment button) by a thanks for the
-// comment; the comment form's context names that message.
-func (r *Relay) thankForComment(ctx context.Context, p desk.Platform, q desk.Queued, id desk.TicketID, what string) {
-	parts := strings.SplitN(q.Event.Value, ":", 3)
-	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
-		r.notice(ctx, p, q, "thanks", desk.Outgoing{Channel: q.Event.Channel}, catalog.RatingCommented, map[string]any{"Ticket": id.String()})
-		return
-	}
-	ref := desk.MessageRef{Channel: parts[1], ID: parts[2]}
-	t, err := r.store.Ticket(ctx, id)
-	if err != nil {
-		return
-	}
-	text := r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": id.String(), "Score": t.Rating}) + " " + what
-	if err := r.do(ctx, p, ref.Channel, func() error {
-		return p.Update(ctx, ref, desk.Outgoing{Channel: ref.Channel, Text: text, Card: &desk.Card{Text: text}})
-	}); err != nil && !aborted(err) {
-		r.log.Warn("thank for a comment", "platform", p.Name(), "err", err)
-	}
-}
-
-func (r *Relay) refuseAndAck(ctx context.Context, p desk.Platform, q desk.Queued, err error) error {
-	if err := r.answerRefusal(ctx, p, q.Event, err); err != nil {
-		return err
-	}
-	return r.ack(ctx, q)
-}
-
-// step loads the ticket, checks that who may take st, and applies it.
-func (r *Relay) step(ctx context.Context, p desk.Platform, q desk.Queued, id desk.TicketID, who desk.User, st step) (string, error) {
-	t, err := r.loadTicket(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	who = r.who(ctx, p, who)
-	for _, k := range agentSteps {
-		if st.kind == k {
-			if err := r.mayActAsAgent(ctx, p, who, st.kind); err != nil {
-				return "", err
-			}
-		}
-	}
-	return r.apply(ctx, p, q, t, who, st)
+	return r.runStep(ctx, p, q, id, st, done)
 }
 
 // findUser resolves a name typed or picked in a form to a user, refusing unknown names.
@@ -309,4 +234,36 @@ func priorityNames() []string {
 		out[i] = string(p)
 	}
 	return out
+}
+
+// ticketOf reads the ticket number at the start of a button's value or a form's context
+// ("12", "12:4" or "12:…").
+func ticketOf(value string) desk.TicketID {
+	head, _, _ := strings.Cut(value, ":")
+	n, err := strconv.ParseInt(strings.TrimPrefix(head, "#"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return desk.TicketID(n)
+}
+
+// orNone is s, or the catalog's word for an empty value.
+func (r *Relay) orNone(s string) string {
+	if s == "" {
+		return r.text.Text(catalog.CardNone, nil)
+	}
+	return s
+}
+
+func joinPriorities() string { return strings.Join(priorityNames(), ", ") }
+
+// isLead reports whether a user is named in LEADS, by ID or handle.
+func (r *Relay) isLead(u desk.User) bool {
+	for _, l := range r.opts.Leads {
+		l = strings.TrimPrefix(strings.TrimSpace(l), "@")
+		if l != "" && (strings.EqualFold(l, u.ID) || strings.EqualFold(l, u.Name)) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,8 @@ type Metrics struct {
 	Latency    *prometheus.HistogramVec // from recording an event to its delivery, by platform
 	Retries    *prometheus.CounterVec   // retried platform calls, by platform and reason
 	Deferred   *prometheus.CounterVec   // queued events left for a process that runs their platform
+	Tasks      *prometheus.CounterVec   // outbox tasks carried out, by platform, kind and result
+	Timers     prometheus.Counter       // timers fired by this process
 }
 
 func newMetrics() *Metrics {
@@ -45,6 +47,14 @@ func newMetrics() *Metrics {
 			Name: "threadesk_events_deferred_total",
 			Help: "Queued events of a platform this process does not run, left queued for one that does.",
 		}, []string{"platform"}),
+		Tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "threadesk_tasks_total",
+			Help: "Tasks carried out after a recorded change (notices, card updates, answers), by platform, kind and result.",
+		}, []string{"platform", "kind", "result"}),
+		Timers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "threadesk_timers_fired_total",
+			Help: "Timers this process moved into the queue when they came due.",
+		}),
 	}
 }
 
@@ -52,7 +62,7 @@ func newMetrics() *Metrics {
 func (m *Metrics) register(reg prometheus.Registerer, depth func(context.Context) (int64, error)) error {
 	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "threadesk_queue_depth",
-		Help: "Inbound events recorded and not yet handled.",
+		Help: "Inbound events recorded and not yet fully handled (queued, or with tasks still to carry out).",
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -62,7 +72,7 @@ func (m *Metrics) register(reg prometheus.Registerer, depth func(context.Context
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, queue} {
+	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, m.Tasks, m.Timers, queue} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -65,6 +65,8 @@ type Options struct {
 	// instead of piling up. Platforms allow 3 s for an answer.
 	Backlog    int           // default 2
 	IntakeWait time.Duration // default 1s
+	// TimerTick is how often the scheduler looks for due timers: how late one may fire.
+	TimerTick time.Duration // default 500ms
 }
 
 // Relay is the core. Create it with New, feed it with Ingest, run it with Run.
@@ -123,6 +125,7 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.MaxFileBytes, 100<<20)
 	setDefault(&opts.Backlog, 2)
 	setDefault(&opts.IntakeWait, time.Second)
+	setDefault(&opts.TimerTick, 500*time.Millisecond)
 
 	r := &Relay{
 		store:     opts.Store,
@@ -174,6 +177,12 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		r.Discard(ev.Platform, desk.DropInvalid)
 		return err
 	}
+	if ev.User.IsBot && ev.Kind.Message() {
+		// Bots are neither customers nor agents: the one rule, applied before anything is
+		// recorded (the app's own messages come back from the platforms all the time).
+		r.Discard(ev.Platform, desk.DropBotMessage)
+		return nil
+	}
 	if ev.Kind == desk.ActionPressed && opensForm(ev.Action) {
 		r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
 		return r.openForm(ctx, r.platforms[ev.Platform], ev)
@@ -206,6 +215,31 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	return nil
 }
 
+// Do hands an event from a source that waits for its answer (the dashboard) to the engine, the
+// same way as chat events, and returns the answer: what was done, or why it was refused. The
+// answer is kept in the store, so whichever process handles the event, the one that waits
+// finds it.
+func (r *Relay) Do(ctx context.Context, ev desk.Event) (string, error) {
+	if ev.Source != desk.SourceDashboard {
+		return "", desk.Errorf(desk.EINVALID, "only the dashboard waits for answers")
+	}
+	if err := r.Ingest(ctx, ev); err != nil {
+		return "", err
+	}
+	for {
+		text, ok, err := r.store.Answer(ctx, ev.Platform, ev.ID)
+		if err != nil {
+			return "", desk.Errorf(desk.EUNAVAILABLE, "the answer cannot be read now")
+		}
+		if ok {
+			return text, nil
+		}
+		if err := desk.Sleep(ctx, r.clock, answerPoll); err != nil {
+			return "", err
+		}
+	}
+}
+
 // Discard counts and logs an event dropped on purpose, under a named reason.
 func (r *Relay) Discard(platform string, reason desk.DropReason) {
 	r.metrics.Dropped.WithLabelValues(platform, string(reason)).Inc()
@@ -220,7 +254,7 @@ func (r *Relay) validate(ev desk.Event) error {
 		return desk.Errorf(desk.EINVALID, "unknown event kind %q", ev.Kind)
 	case ev.ID == "":
 		return desk.Errorf(desk.EINVALID, "event has no ID")
-	case ev.User.ID == "":
+	case ev.User.ID == "" && ev.Source != desk.SourceTimer && ev.Source != desk.SourceBot:
 		return desk.Errorf(desk.EINVALID, "event has no user")
 	case len(ev.Text) > MaxTextBytes:
 		return desk.Errorf(desk.ETOOLARGE, "message text is larger than %d bytes", MaxTextBytes)
@@ -235,6 +269,17 @@ func (r *Relay) validate(ev desk.Event) error {
 	case desk.AgentReply, desk.AgentEdit, desk.AgentDelete:
 		if ev.Channel == "" || ev.Message == "" || ev.Thread == "" {
 			return desk.Errorf(desk.EINVALID, "agent event without channel, message or thread")
+		}
+	case desk.ThreadDeleted:
+		if ev.Channel == "" || ev.Thread == "" {
+			return desk.Errorf(desk.EINVALID, "thread deletion without channel or thread")
+		}
+	case desk.StepAsked, desk.TimerFired:
+		if ev.Ticket <= 0 || !desk.StepKind(ev.Action).Valid() {
+			return desk.Errorf(desk.EINVALID, "step %q on ticket %s is not a step on a ticket", ev.Action, ev.Ticket)
+		}
+		if (ev.Kind == desk.TimerFired) != (ev.Source == desk.SourceTimer) {
+			return desk.Errorf(desk.EINVALID, "timer events come from the timer source only")
 		}
 	}
 	return nil
@@ -255,7 +300,7 @@ func (r *Relay) shardOf(ctx context.Context, ev desk.Event) (int, error) {
 		default:
 			return 0, err
 		}
-	case desk.ActionPressed, desk.FormSubmitted, desk.CommandRun:
+	case desk.ActionPressed, desk.FormSubmitted, desk.CommandRun, desk.StepAsked, desk.TimerFired:
 		// Steps on a ticket go in order with the ticket's own events.
 		id := ev.Ticket
 		switch {

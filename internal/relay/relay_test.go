@@ -497,8 +497,19 @@ func TestRedisOutageRefusesIngest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	_ = r.Run(ctx)
-	if n := strings.Count(log.String(), "read queue; retrying"); n != shards {
-		t.Errorf("%d read-queue errors logged in 400ms of outage, want one per shard (%d)", n, shards)
+	for shard := range shards {
+		n := 0
+		for _, line := range strings.Split(log.String(), "\n") {
+			if strings.Contains(line, "retrying") && strings.Contains(line, fmt.Sprintf("shard=%d ", shard)) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("shard %d logged %d errors in 400ms of outage, want one", shard, n)
+		}
+	}
+	if n := strings.Count(log.String(), "fire due timers; retrying"); n != 1 {
+		t.Errorf("the scheduler logged %d errors in 400ms of outage, want one", n)
 	}
 }
 

@@ -29,6 +29,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	var wg sync.WaitGroup
+	wg.Go(func() { r.runScheduler(ctx) })
 	for shard := range r.opts.Shards {
 		wg.Add(1)
 		go func() {
@@ -50,14 +51,33 @@ func (r *Relay) Run(ctx context.Context) error {
 	return nil
 }
 
-// runShard handles one shard's events, one at a time in order: first those read before a
-// crash and never acknowledged, then new ones.
+// runShard handles one shard's events, one at a time in order: first what the outbox holds
+// from before a crash, then the events read before it and never acknowledged, then new ones.
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
+	backoff := r.opts.RetryInitial
+	failures := 0
+	for {
+		err := r.recoverOutbox(work, shard)
+		if err == nil {
+			break
+		}
+		if aborted(err) || ctx.Err() != nil {
+			return
+		}
+		// Said once per outage and shard, as below.
+		if failures == 0 {
+			r.log.Error("carry out the outbox; retrying", "shard", shard, "err", err)
+		}
+		failures++
+		if r.wait(ctx, jitter(backoff)) != nil {
+			return
+		}
+		backoff = min(backoff*2, r.opts.RetryMax)
+	}
 	// Pending entries first, paging past the ones left unacknowledged (an event of a platform
 	// this process does not run), then new ones ("").
 	after := "0"
-	backoff := r.opts.RetryInitial
-	failures := 0
+	backoff = r.opts.RetryInitial
 	for ctx.Err() == nil {
 		batch, err := r.store.ReadQueue(work, shard, after, 64, time.Second)
 		if err != nil {

@@ -1,0 +1,212 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/threadesk/threadesk/internal/catalog"
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// This file is the engine's spine. Handling an event ends in one decision: the changes to
+// record and the tasks to carry out on a platform afterwards (notices, the card, the rating
+// question, answers). commit records the changes, the tasks (the event's outbox record) and
+// the event's acknowledgement in one once-only store transaction, and only then carries the
+// tasks out, each idempotent by its delivery key; their record is forgotten when they are
+// done. A crash after the commit loses nothing: the shard's worker carries out what the
+// outbox holds when it starts. A commit whose outcome was lost (a timeout while Redis ran it
+// later) is not guessed at: the retry's transaction is refused as handled (desk.ErrHandled)
+// and the worker carries out what the first one recorded.
+//
+// Relayed messages are the one thing sent before their record: the copy's platform ID is what
+// gets recorded. They are found again by their delivery keys when an event is handled again.
+
+// decision is what handling one event decided.
+type decision struct {
+	changes []desk.Change
+	tasks   []desk.Task
+}
+
+func (d *decision) change(c ...desk.Change) { d.changes = append(d.changes, c...) }
+func (d *decision) task(t ...desk.Task)     { d.tasks = append(d.tasks, t...) }
+
+// commit records d with q's acknowledgement, once, and then carries out its tasks.
+func (r *Relay) commit(ctx context.Context, q desk.Queued, d decision) error {
+	ev := q.Event
+	changes := d.changes
+	var record *desk.Outbox
+	if len(d.tasks) > 0 {
+		record = &desk.Outbox{Platform: ev.Platform, Event: ev.ID, At: r.clock.Now(), Tasks: d.tasks}
+		changes = append(changes, desk.PutOutbox{Shard: q.Shard, Outbox: *record})
+	}
+	changes = append(changes, desk.AckEvent{Shard: q.Shard, Entry: q.Entry, Platform: ev.Platform, Event: ev.ID})
+	err := r.store.Apply(ctx, changes...)
+	if errors.Is(err, desk.ErrHandled) {
+		// An earlier attempt took effect though its answer was lost: what it decided stands,
+		// and what it left to do is in the outbox.
+		r.log.Info("event was handled before; carrying out what it recorded", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind)
+		return r.recoverOutbox(ctx, q.Shard)
+	}
+	if err != nil {
+		return fmt.Errorf("record event %s: %w", ev.ID, err)
+	}
+	if record == nil {
+		return nil
+	}
+	return r.carryOut(ctx, q.Shard, *record, q.Redelivered)
+}
+
+// recoverOutbox carries out what a shard's outbox holds: tasks recorded before a crash, or by
+// an attempt whose outcome was lost. Each task looks before it sends, so that nothing is sent
+// twice. Records of a platform this process does not run are left for one that does.
+func (r *Relay) recoverOutbox(ctx context.Context, shard int) error {
+	records, err := r.store.Outbox(ctx, shard)
+	if err != nil {
+		return fmt.Errorf("read the outbox of shard %d: %w", shard, err)
+	}
+	for _, o := range records {
+		if r.platforms[o.Platform] == nil {
+			continue
+		}
+		if err := r.carryOut(ctx, shard, o, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// carryOut does an outbox record's tasks in order and then forgets the record, together with
+// what the tasks learnt (where the rating question went, answers). A task that fails for good
+// is logged and skipped, as a notice always was: it must not hold up the customer's later
+// events. Only stopping leaves the record for the next start.
+func (r *Relay) carryOut(ctx context.Context, shard int, o desk.Outbox, reconcile bool) error {
+	p := r.platforms[o.Platform]
+	var learnt []desk.Change
+	for i, t := range o.Tasks {
+		c, err := r.do1(ctx, p, o, t, reconcile)
+		if aborted(err) {
+			return err
+		}
+		if err != nil {
+			r.log.Warn("task failed", "platform", o.Platform, "event", o.Event, "task", i, "kind", t.Kind, "ticket", int64(t.Ticket), "err", err)
+		}
+		learnt = append(learnt, c...)
+		r.metrics.Tasks.WithLabelValues(o.Platform, string(t.Kind), taskResult(err)).Inc()
+	}
+	if err := r.store.Apply(ctx, append(learnt, desk.DoneOutbox{Shard: shard, Platform: o.Platform, Event: o.Event})...); err != nil {
+		return fmt.Errorf("finish the outbox of event %s: %w", o.Event, err)
+	}
+	return nil
+}
+
+func taskResult(err error) string {
+	if err != nil {
+		return "failed"
+	}
+	return "ok"
+}
+
+// do1 carries out one task and returns what it learnt to record.
+func (r *Relay) do1(ctx context.Context, p desk.Platform, o desk.Outbox, t desk.Task, reconcile bool) ([]desk.Change, error) {
+	switch t.Kind {
+	case desk.TaskPost:
+		ref, err := r.post(ctx, p, t.Message, reconcile)
+		if err != nil {
+			return nil, err
+		}
+		if t.Remember == rememberRating {
+			return []desk.Change{desk.SetRatingMessage{Ticket: t.Ticket, Ref: ref}}, nil
+		}
+		return nil, nil
+	case desk.TaskCard:
+		tk, err := r.store.Ticket(ctx, t.Ticket)
+		if err != nil {
+			return nil, fmt.Errorf("load ticket %s for its card: %w", t.Ticket, err)
+		}
+		return nil, r.refreshCard(ctx, p, tk)
+	case desk.TaskUpdate:
+		m := t.Message
+		return nil, r.do(ctx, p, t.Ref.Channel, func() error { return p.Update(ctx, t.Ref, m) })
+	case desk.TaskAnswer:
+		return []desk.Change{desk.PutAnswer{Platform: o.Platform, Event: t.Event, Text: t.Message.Text}}, nil
+	}
+	return nil, fmt.Errorf("unknown task %q", t.Kind)
+}
+
+// rememberRating is Task.Remember for the rating question.
+const rememberRating = "rating"
+
+// decide adds an outcome of the ticket rules to d: the ticket and its history to save, the
+// facts and timers to record, and the tasks that carry out its notices, card and rating
+// question.
+func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
+	t := o.Ticket
+	light := (o.Step == desk.StepRespond || o.Step == desk.StepWrote) && !o.Changed()
+	for _, e := range o.Effects {
+		switch e.Kind {
+		case desk.EffectFact:
+			f := e.Fact
+			f.Agent = strings.ReplaceAll(f.Agent, "|", "")
+			d.change(desk.RecordFact{Fact: f})
+			light = false // the first response is on the ticket
+		case desk.EffectTimer:
+			id := strconv.FormatInt(int64(t.ID), 10) + ":" + e.Timer
+			if e.At.IsZero() {
+				d.change(desk.CancelTimer{ID: id})
+				continue
+			}
+			d.change(desk.SetTimer{Timer: desk.Timer{ID: id, At: e.At, Shard: q.Shard, Event: desk.Event{
+				ID: "timer:" + id, Platform: t.Platform, Kind: desk.TimerFired, Source: desk.SourceTimer,
+				Ticket: t.ID, Action: e.Timer, Value: id,
+			}}})
+		case desk.EffectNotify:
+			if t.DMChannel != "" {
+				d.task(desk.Task{Kind: desk.TaskPost, Platform: t.Platform, Ticket: t.ID, Message: desk.Outgoing{
+					Channel: t.DMChannel, Text: r.noticeText(e, t), Key: partKey(q.Event, "notice"+string(e.Notice), 0),
+				}})
+			}
+		case desk.EffectCard:
+			d.task(desk.Task{Kind: desk.TaskCard, Platform: t.Platform, Ticket: t.ID})
+		case desk.EffectAskRating:
+			if t.DMChannel != "" {
+				d.task(r.ratingQuestion(q.Event, t))
+			}
+		}
+	}
+	if light {
+		d.change(desk.TouchTicket{Ticket: t.ID, At: t.LastActivityAt})
+	} else {
+		d.change(desk.SaveTicket{Ticket: t})
+	}
+	for _, e := range o.Entries {
+		d.change(desk.AppendEntry{Ticket: t.ID, Entry: e})
+	}
+}
+
+// noticeTexts are the catalog texts of the customers' notices.
+var noticeTexts = map[desk.NoticeKind]string{
+	desk.NoticeClaimed:  catalog.NoticeClaimed,
+	desk.NoticePending:  catalog.NoticePending,
+	desk.NoticeResolved: catalog.NoticeResolved,
+	desk.NoticeReopened: catalog.TicketReopened,
+	desk.NoticeClosed:   catalog.NoticeClosed,
+}
+
+func (r *Relay) noticeText(e desk.Effect, t desk.Ticket) string {
+	return r.text.Text(noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": e.Agent})
+}
+
+// ratingQuestion is the task that asks the customer for a score: five buttons. Where it was
+// posted is remembered on the ticket.
+func (r *Relay) ratingQuestion(ev desk.Event, t desk.Ticket) desk.Task {
+	id := strconv.FormatInt(int64(t.ID), 10)
+	card := &desk.Card{Text: r.text.Text(catalog.RatingQuestion, map[string]any{"Ticket": t.ID.String()})}
+	for score := 1; score <= 5; score++ {
+		card.Actions = append(card.Actions, desk.Action{ID: "rate", Label: strconv.Itoa(score), Value: id + ":" + strconv.Itoa(score)})
+	}
+	return desk.Task{Kind: desk.TaskPost, Platform: t.Platform, Ticket: t.ID, Remember: rememberRating,
+		Message: desk.Outgoing{Channel: t.DMChannel, Text: card.Text, Card: card, Key: partKey(ev, "rating", 0)}}
+}

@@ -1,0 +1,247 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/catalog"
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// This file answers the commands that only read: the queue at a glance, lists, search, one
+// ticket's history and the statistics.
+
+// active are the statuses of tickets still being worked on.
+var active = []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+
+// eachTicket calls fn for every ticket f matches, page by page, until fn returns false.
+func (r *Relay) eachTicket(ctx context.Context, f desk.TicketFilter, fn func(desk.Ticket) bool) error {
+	if f.Limit == 0 {
+		f.Limit = 200
+	}
+	for {
+		page, err := r.store.FindTickets(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, t := range page.Tickets {
+			if !fn(t) {
+				return nil
+			}
+		}
+		if page.Next == 0 {
+			return nil
+		}
+		f.After = page.Next
+	}
+}
+
+// queueStatus is the queue at a glance: active tickets by status and priority, and the one
+// waiting longest for a first answer.
+func (r *Relay) queueStatus(ctx context.Context) (string, error) {
+	counts, err := r.store.CountByStatus(ctx)
+	if err != nil {
+		return "", fmt.Errorf("count tickets: %w", err)
+	}
+	byPriority := map[desk.Priority]int{}
+	var oldest *desk.Ticket
+	unassigned, n := 0, 0
+	err = r.eachTicket(ctx, desk.TicketFilter{Statuses: active}, func(t desk.Ticket) bool {
+		n++
+		byPriority[t.Priority]++
+		if t.Assignee == "" {
+			unassigned++
+		}
+		if t.Status == desk.StatusNew && (oldest == nil || t.CreatedAt.Before(oldest.CreatedAt)) {
+			oldest = &t
+		}
+		return true
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the queue: %w", err)
+	}
+	args := map[string]any{
+		"Active": n, "New": counts[desk.StatusNew], "Open": counts[desk.StatusOpen], "Pending": counts[desk.StatusPending],
+		"Unassigned": unassigned, "Resolved": counts[desk.StatusResolved], "Closed": counts[desk.StatusClosed],
+		"Urgent": byPriority[desk.PriorityUrgent], "High": byPriority[desk.PriorityHigh],
+		"Normal": byPriority[desk.PriorityNormal], "Low": byPriority[desk.PriorityLow], "Oldest": "",
+	}
+	if oldest != nil {
+		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), oldest.Customer.Label(), age(r.clock.Now().Sub(oldest.CreatedAt))
+	}
+	return r.text.Text(catalog.QueueStatus, args), nil
+}
+
+// list shows active tickets, or those in one status, mine or unassigned, oldest first.
+func (r *Relay) list(ctx context.Context, who desk.User, args []string) (string, error) {
+	f := desk.TicketFilter{Statuses: active}
+	if len(args) > 1 {
+		return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
+	}
+	if len(args) == 1 {
+		nobody := ""
+		switch a := strings.ToLower(args[0]); {
+		case a == "mine":
+			f.Assignee = &who.ID
+		case a == "unassigned":
+			f.Assignee = &nobody
+		case desk.Status(a).Valid():
+			f.Statuses = []desk.Status{desk.Status(a)}
+		default:
+			return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
+		}
+	}
+	var lines []string
+	more := 0
+	err := r.eachTicket(ctx, f, func(t desk.Ticket) bool {
+		if len(lines) < maxLines {
+			lines = append(lines, r.line(t))
+		} else {
+			more++
+		}
+		return true
+	})
+	if err != nil {
+		return "", fmt.Errorf("list tickets: %w", err)
+	}
+	if len(lines) == 0 {
+		return r.text.Text(catalog.NothingFound, nil), nil
+	}
+	if more > 0 {
+		lines = append(lines, r.text.Text(catalog.ListMore, map[string]any{"More": more}))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// maxLines is the most tickets one answer lists.
+const maxLines = 50
+
+// findScan is the most tickets a search reads, newest first: without an index a search costs
+// what it reads, and the newest tickets are the ones people look for.
+const findScan = 10000
+
+// find searches tickets, newest first, by number, subject, customer, category, tags and
+// assignee: every word must match. It reads page by page and stops once a screenful matched.
+func (r *Relay) find(ctx context.Context, words []string) (string, error) {
+	var lines []string
+	searched, more := 0, false
+	err := r.eachTicket(ctx, desk.TicketFilter{Newest: true}, func(t desk.Ticket) bool {
+		searched++
+		hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name, t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
+		for _, w := range words {
+			if !strings.Contains(hay, strings.ToLower(w)) {
+				return searched < findScan
+			}
+		}
+		if len(lines) == maxLines {
+			more = true
+			return false
+		}
+		lines = append(lines, r.line(t))
+		return searched < findScan
+	})
+	if err != nil {
+		return "", fmt.Errorf("search tickets: %w", err)
+	}
+	if len(lines) == 0 {
+		lines = append(lines, r.text.Text(catalog.NothingFound, nil))
+	}
+	if more {
+		lines = append(lines, r.text.Text(catalog.FindMore, nil))
+	} else if searched >= findScan {
+		lines = append(lines, r.text.Text(catalog.FindLimit, map[string]any{"Searched": findScan}))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// statsText is the statistics of a period ("today", "7d", …) for a lead.
+func (r *Relay) statsText(ctx context.Context, p desk.Platform, args []string, usage func() error) (string, error) {
+	from, to, days, ok := period(r.clock.Now(), args)
+	if !ok {
+		return "", usage()
+	}
+	label := r.text.Text(catalog.PeriodToday, nil)
+	if days != "" {
+		label = r.text.Text(catalog.PeriodDays, map[string]any{"Days": days})
+	}
+	s, err := r.Stats(ctx, from, to)
+	if err != nil {
+		return "", err
+	}
+	for id, a := range s.ByAgent {
+		if a.Name == id { // no ticket named them: ask the platform
+			a.Name = r.who(ctx, p, desk.User{ID: id}).Label()
+		}
+	}
+	return s.Text(r.text, label), nil
+}
+
+// line is one ticket in a list.
+func (r *Relay) line(t desk.Ticket) string {
+	return r.text.Text(catalog.ListLine, map[string]any{
+		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": t.Customer.Label(),
+		"Assignee": or(t.AssigneeName, r.text.Text(catalog.CardUnassigned, nil)), "Age": age(r.clock.Now().Sub(t.LastActivityAt)),
+		"Subject": Defang(t.Subject),
+	})
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// show is one ticket with its card's facts and its last history lines.
+func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
+	entries, err := r.store.Transcript(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	lines := []string{r.line(t)}
+	if t.Category != "" || len(t.Tags) > 0 {
+		lines = append(lines, r.text.Text(catalog.ShowTags, map[string]any{"Category": r.orNone(t.Category), "Tags": r.orNone(strings.Join(t.Tags, ", "))}))
+	}
+	if t.Rating != 0 {
+		lines = append(lines, r.text.Text(catalog.ShowRating, map[string]any{"Score": t.Rating, "Comment": Defang(t.RatingComment)}))
+	}
+	if len(entries) > 10 {
+		entries = entries[len(entries)-10:]
+	}
+	for _, e := range entries {
+		text := e.Text
+		if len([]rune(text)) > 120 {
+			text = string([]rune(text)[:120]) + "…"
+		}
+		lines = append(lines, r.text.Text(catalog.ShowEntry, map[string]any{"At": e.At.Format("2006-01-02 15:04"), "Name": e.Name, "Kind": e.Kind, "Text": Defang(text)}))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// period reads a statistics period ("today", "7d", "30d", …) ending now; days is "" for today.
+func period(now time.Time, args []string) (from, to time.Time, days string, ok bool) {
+	p := "7d"
+	if len(args) > 1 {
+		return from, to, "", false
+	}
+	if len(args) == 1 {
+		p = strings.ToLower(args[0])
+	}
+	to = now.Add(time.Millisecond) // the period includes this moment
+	switch p {
+	case "today":
+		y, m, d := now.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, now.Location()), to, "", true
+	case "week":
+		p = "7d"
+	case "month":
+		p = "30d"
+	}
+	if n, err := strconv.Atoi(strings.TrimSuffix(p, "d")); err == nil && strings.HasSuffix(p, "d") && n > 0 && n <= 3660 {
+		return now.Add(-time.Duration(n) * 24 * time.Hour), to, strconv.Itoa(n), true
+	}
+	return from, to, "", false
+}
