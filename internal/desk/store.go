@@ -238,9 +238,12 @@ type Outbox struct {
 	Event    string    `json:"e"` // the event's ID
 	At       time.Time `json:"at"`
 	Tasks    []Task    `json:"t"`
+	// Done counts the tasks carried out so far, in order: after a crash the record goes on
+	// from there, so that only the task under way when it happened may be tried again.
+	Done int `json:"d,omitempty"`
 }
 
-// PutOutbox records an event's tasks in its queue shard's outbox.
+// PutOutbox records an event's tasks in its queue shard's outbox, or how far they got.
 type PutOutbox struct {
 	Shard  int
 	Outbox Outbox

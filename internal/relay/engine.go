@@ -78,26 +78,33 @@ func (r *Relay) recoverOutbox(ctx context.Context, shard int) error {
 	return nil
 }
 
-// carryOut does an outbox record's tasks in order and then forgets the record, together with
-// what the tasks learnt (where the rating question went, answers). A task that fails for good
-// is logged and skipped, as a notice always was: it must not hold up the customer's later
-// events. Only stopping leaves the record for the next start.
+// carryOut does an outbox record's tasks in order, from the first not done, recording its
+// progress after each (with what the task learnt, such as where the rating question went) and
+// forgetting the record after the last. A crash then repeats at most the task under way, and
+// that one looks before it sends when reconcile is set. A task that fails for good is logged
+// and counts as done, as a notice always did: it must not hold up the customer's later events.
+// Only stopping leaves the record for the next start.
 func (r *Relay) carryOut(ctx context.Context, shard int, o desk.Outbox, reconcile bool) error {
 	p := r.platforms[o.Platform]
-	var learnt []desk.Change
-	for i, t := range o.Tasks {
-		c, err := r.do1(ctx, p, o, t, reconcile)
+	for i := o.Done; i < len(o.Tasks); i++ {
+		t := o.Tasks[i]
+		learnt, err := r.do1(ctx, p, o, t, reconcile)
 		if aborted(err) {
 			return err
 		}
 		if err != nil {
 			r.log.Warn("task failed", "platform", o.Platform, "event", o.Event, "task", i, "kind", t.Kind, "ticket", int64(t.Ticket), "err", err)
 		}
-		learnt = append(learnt, c...)
 		r.metrics.Tasks.WithLabelValues(o.Platform, string(t.Kind), taskResult(err)).Inc()
-	}
-	if err := r.store.Apply(ctx, append(learnt, desk.DoneOutbox{Shard: shard, Platform: o.Platform, Event: o.Event})...); err != nil {
-		return fmt.Errorf("finish the outbox of event %s: %w", o.Event, err)
+		reconcile = false // the tasks after the one under way at a crash were never started
+		o.Done = i + 1
+		progress := desk.Change(desk.DoneOutbox{Shard: shard, Platform: o.Platform, Event: o.Event})
+		if o.Done < len(o.Tasks) {
+			progress = desk.PutOutbox{Shard: shard, Outbox: o}
+		}
+		if err := r.store.Apply(ctx, append(learnt, progress)...); err != nil {
+			return fmt.Errorf("record the progress of event %s's tasks: %w", o.Event, err)
+		}
 	}
 	return nil
 }

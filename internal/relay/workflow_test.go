@@ -24,13 +24,13 @@ type deskHarness struct {
 	clock *clockwork.FakeClock
 }
 
-func newDesk(t *testing.T) *deskHarness {
+func newDesk(t *testing.T, tweak ...func(*relay.Options)) *deskHarness {
 	t.Helper()
 	c := clockwork.NewFakeClockAt(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
+	h := newHarness(t, desk.Limits{}, append([]func(*relay.Options){func(o *relay.Options) {
 		o.Clock = c
 		o.Leads = []string{"a1-handle"}
-	})
+	}}, tweak...)...)
 	h.p.AddAgent(desk.User{ID: "A1", Name: "a1-handle", DisplayName: "Agent A1"})
 	h.p.AddAgent(desk.User{ID: "A2", Name: "a2-handle", DisplayName: "Agent A2"})
 	h.p.AddUser(desk.User{ID: "U1", Name: "u1", DisplayName: "Customer U1"})
@@ -104,6 +104,20 @@ func (d *deskHarness) drain() {
 		return err == nil && n == 0
 	}) {
 		d.t.Fatal("queue did not drain")
+	}
+}
+
+// advanceUntil moves the desk's clock on, a retry's longest wait at a time, until cond holds:
+// waits for backoff, pacing and timers pass in virtual time.
+func (d *deskHarness) advanceUntil(cond func() bool) {
+	d.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			d.t.Fatal("the condition never held")
+		}
+		d.clock.Advance(d.opts.RetryMax)
+		time.Sleep(5 * time.Millisecond) // let the woken goroutines run
 	}
 }
 
