@@ -30,10 +30,11 @@ func ingest(ev desk.Event) inbound           { return inbound{event: &ev} }
 func discard(reason desk.DropReason) inbound { return inbound{discard: reason} }
 func ackOnly() inbound                       { return inbound{} }
 
-// deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack.
-// An event the core refuses as malformed (EINVALID, ETOOLARGE) is acknowledged all the same:
-// sending it again cannot change the answer, and Slack turns off the event subscriptions of an
-// app that keeps failing its deliveries.
+// deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack. An
+// error is answered through web.Status: a form refused for its values keeps the modal open, an
+// event the core refuses for what it is (EINVALID, ETOOLARGE) is a 4xx that Slack is asked not
+// to retry (nothing was recorded, and sending it again cannot change the answer), and anything
+// else is a failure on our side that Slack retries.
 func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 	switch {
 	case in.discard != "":
@@ -49,9 +50,9 @@ func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 			a.log.InfoContext(ctx, "slack form submission refused", "event", ev.ID, "form", ev.Action, "err", err)
 			return err // shown on the modal, which stays open
 		}
-		if code := desk.ErrorCode(err); code == desk.EINVALID || code == desk.ETOOLARGE {
-			a.log.WarnContext(ctx, "slack event refused as malformed; acknowledged", "event", ev.ID, "kind", ev.Kind, "err", err)
-			return nil
+		if refused(err) {
+			a.log.WarnContext(ctx, "slack event refused", "event", ev.ID, "kind", ev.Kind, "err", err)
+			return err
 		}
 		a.log.ErrorContext(ctx, "slack event not recorded", "event", ev.ID, "kind", ev.Kind, "err", err)
 		return err

@@ -183,12 +183,18 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 	defer cancel()
 	var answer any
 	if err := a.deliver(ictx, in); err != nil {
-		fe, refused := errors.AsType[*desk.FormError](err)
-		if !refused {
-			// No acknowledgement: Slack sends the envelope again.
+		fe, formRefused := errors.AsType[*desk.FormError](err)
+		switch {
+		case formRefused:
+			answer = formErrors(fe) // the modal stays open, showing why
+		case refused(err):
+			// Refused for what it is: over Socket Mode an acknowledgement is the only way to
+			// stop Slack sending it again, and again it would be refused. The core counted
+			// it (desk.DropInvalid) and deliver logged it; nothing was recorded.
+		default:
+			// Not recorded: no acknowledgement, so that Slack sends the envelope again.
 			return
 		}
-		answer = formErrors(fe) // the modal stays open, showing why
 	}
 	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, answer); err != nil {
 		a.log.WarnContext(ctx, "slack socket mode ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
