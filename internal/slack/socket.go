@@ -35,20 +35,9 @@ const fatalRetry = time.Minute
 // queue, see desk.WithoutIntakeWait): an envelope that is not acknowledged is sent again.
 func (a *Adapter) runSocketMode(ctx context.Context) {
 	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
-	go func() {
-		for {
-			err := client.RunContext(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			a.log.ErrorContext(ctx, "slack socket mode stopped; retrying", "err", err, "in", fatalRetry)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(fatalRetry):
-			}
-		}
-	}()
+	if !a.bg.run(ctx, func(ctx context.Context) { a.connectSocketMode(ctx, client) }) {
+		return
+	}
 	var lanes lanes
 	defer lanes.wait() // Close waits for the envelopes in hand
 	for {
@@ -57,6 +46,21 @@ func (a *Adapter) runSocketMode(ctx context.Context) {
 			return
 		case evt := <-client.Events:
 			lanes.push(laneOf(evt), func() { a.handleSocketEvent(ctx, client, evt) })
+		}
+	}
+}
+
+// connectSocketMode keeps slack-go's client connected until ctx ends: RunContext returns only
+// when Slack refused the app token, and then it is tried again after fatalRetry.
+func (a *Adapter) connectSocketMode(ctx context.Context, client *socketmode.Client) {
+	for {
+		err := client.RunContext(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		a.log.ErrorContext(ctx, "slack socket mode stopped; retrying", "err", err, "in", fatalRetry)
+		if desk.Sleep(ctx, a.clock(), fatalRetry) != nil {
+			return
 		}
 	}
 }
@@ -168,7 +172,7 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 		a.log.InfoContext(ctx, "slack socket mode connected")
 		return
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError, socketmode.EventTypeDisconnect:
-		a.socketDown.CompareAndSwap(0, time.Now().UnixNano())
+		a.socketDown.CompareAndSwap(0, a.clock().Now().UnixNano())
 		a.log.WarnContext(ctx, "slack socket mode trouble", "type", evt.Type, "detail", describe(evt.Data))
 		return
 	default:
