@@ -15,6 +15,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/slack/slacktest"
 )
 
 func TestPostWithSpeakerThreadAndKey(t *testing.T) {
@@ -316,6 +317,17 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 	want := desk.User{ID: "U1", Name: "jane", DisplayName: "Jane", AvatarURL: "https://avatars.example/jane_72.png", ProfileURL: "https://test.slack.com/team/U1"}
 	if u != want {
 		t.Errorf("UserInfo: got %+v, want %+v", u, want)
+	}
+	// users.info's is_bot reaches the core, whose one rule of who is an agent (desk.IsAgent)
+	// leaves bots out: the app's own bot user and any other bot in the triage channel.
+	fake.AddUser(slacktest.User{ID: "U0JIRABOT", Name: "jira", DisplayName: "Jira", IsBot: true})
+	for _, id := range []string{fakeBotUser, "U0JIRABOT"} {
+		if u, err := a.UserInfo(ctx, id); err != nil || !u.IsBot || desk.IsAgent(u, true) {
+			t.Errorf("UserInfo(%s): got %+v, %v; want IsBot, never an agent", id, u, err)
+		}
+	}
+	if u, _ := a.UserInfo(ctx, "U1"); u.IsBot || !desk.IsAgent(u, true) {
+		t.Errorf("UserInfo(U1): got %+v, want a person", u)
 	}
 	_, err = a.UserInfo(ctx, "U404")
 	de := desk.AsDeliveryError(err)
