@@ -148,31 +148,31 @@ func TestEventsTranslation(t *testing.T) {
 			name:    "top-level in triage",
 			sample:  "MessagePayload.json",
 			set:     with(triage, "event.text", "anyone around?", "event.ts", "1700000004.000100"),
-			discard: "not_in_thread",
+			discard: desk.DropNotInThread,
 		},
 		{
 			name:    "other channel",
 			sample:  "MessagePayload.json",
 			set:     with(triage, "event.channel", "C0GENERAL", "event.text", "lunch?", "event.ts", "1700000005.000100", "event.thread_ts", "1700000000.000001"),
-			discard: "other_channel",
+			discard: desk.DropOtherChannel,
 		},
 		{
 			name:    "own message by bot profile",
 			sample:  "MessageBotPayload.json",
 			set:     with(dm, "event.user", fakeBotUser, "event.bot_id", fakeBotID, "event.text", "Ticket #1 opened", "event.ts", "1700000006.000100"),
-			discard: "own_message",
+			discard: desk.DropOwnMessage,
 		},
 		{
 			name:    "own message by bot user",
 			sample:  "MessagePayload.json",
 			set:     with(triage, "event.user", fakeBotUser, "event.text", "relayed", "event.ts", "1700000007.000100", "event.thread_ts", "1700000000.000001"),
-			discard: "own_message",
+			discard: desk.DropOwnMessage,
 		},
 		{
 			name:    "edit of own card",
 			sample:  "MessageChangedPayload.json",
 			set:     with(triage, "event.subtype", "message_changed", "event.user", nil, "event.message", map[string]any{"type": "message", "user": fakeBotUser, "bot_id": fakeBotID, "text": "#1", "ts": "1700000000.000001"}),
-			discard: "own_message",
+			discard: desk.DropOwnMessage,
 		},
 		{
 			name:   "another bot's message in a DM",
@@ -258,13 +258,13 @@ func TestEventsTranslation(t *testing.T) {
 			name:    "unfurl only",
 			sample:  "MessageChangedPayload.json",
 			set:     with(dm, "event.subtype", "message_changed", "event.user", nil, "event.message", map[string]any{"type": "message", "user": "U1", "text": "see https://x", "ts": "1"}, "event.previous_message", map[string]any{"type": "message", "user": "U1", "text": "see https://x", "ts": "1"}),
-			discard: "unchanged",
+			discard: desk.DropUnchanged,
 		},
 		{
 			name:    "channel join",
 			sample:  "MessageChannelJoinPayload.json",
 			set:     with(triage, "event.subtype", "channel_join", "event.text", "<@UAGENT> has joined", "event.ts", "1700000008.000100"),
-			discard: "system_message",
+			discard: desk.DropSystemMessage,
 		},
 	}
 	for i, tt := range tests {
@@ -414,7 +414,7 @@ func TestEventsMalformed(t *testing.T) {
 			}
 		})
 	}
-	if events, discarded := in.got(); len(events) != 0 || len(discarded) != 1 || discarded[0] != "unsupported_event" {
+	if events, discarded := in.got(); len(events) != 0 || len(discarded) != 1 || discarded[0] != desk.DropUnsupported {
 		t.Errorf("got events %v, discarded %v", events, discarded)
 	}
 	r := httptest.NewRequest(http.MethodGet, "/slack/events", nil)

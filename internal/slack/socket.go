@@ -209,6 +209,7 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 // know, such as one subscribed to by mistake). Sending it again would fail again, so it is
 // dropped with a reason instead of being redelivered forever.
 func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	// The event's data is slack-go's record of the unparsable message (no error type).
 	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
 	if !ok {
 		return
@@ -225,9 +226,18 @@ func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, ev
 	}
 }
 
+// describe is the text of an event's data when it is an error (a connection failure), for
+// the log.
 func describe(data any) string {
-	if err, ok := data.(interface{ Error() string }); ok {
+	if err := asError(data); err != nil {
 		return err.Error()
 	}
 	return ""
+}
+
+// asError returns an event's data as an error when it is one, and nil otherwise: slack-go
+// hands Socket Mode's failures over as the data of an event, typed any.
+func asError(data any) error {
+	err, _ := data.(error)
+	return err
 }

@@ -156,7 +156,7 @@ func TestSocketModeInteractiveAndCommands(t *testing.T) {
 		events[1].Kind != desk.CommandRun || events[1].Text != "status" || events[1].ID != "trig.s2" {
 		t.Errorf("events: %+v", events)
 	}
-	if len(discarded) != 1 || discarded[0] != "unsupported_event" {
+	if len(discarded) != 1 || discarded[0] != desk.DropUnsupported {
 		t.Errorf("discarded: %v", discarded)
 	}
 }
