@@ -226,18 +226,11 @@ func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, ev
 	}
 }
 
-// describe is the text of an event's data when it is an error (a connection failure), for
-// the log.
+// describe is the text of an event's data when it is an error (slack-go hands Socket Mode's
+// connection failures over as an event's data, typed any), for the log.
 func describe(data any) string {
-	if err := asError(data); err != nil {
+	if err, ok := data.(error); ok {
 		return err.Error()
 	}
 	return ""
-}
-
-// asError returns an event's data as an error when it is one, and nil otherwise: slack-go
-// hands Socket Mode's failures over as the data of an event, typed any.
-func asError(data any) error {
-	err, _ := data.(error)
-	return err
 }
