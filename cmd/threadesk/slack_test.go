@@ -639,17 +639,26 @@ func TestSlackSocketMode(t *testing.T) {
 	}
 }
 
-// TestSlackMalformedEventAcknowledged: an event the core refuses as malformed (here a DM
-// message without an author) is acknowledged, not failed: Slack would retry it in vain and, with
-// enough failures, turn the app's event subscriptions off.
-func TestSlackMalformedEventAcknowledged(t *testing.T) {
+// TestSlackMalformedEventRefused: an event the core refuses as malformed (here a DM message
+// without an author) is answered 400 with X-Slack-No-Retry, so that Slack neither counts it as
+// delivered nor sends it again in vain, and it changes nothing.
+func TestSlackMalformedEventRefused(t *testing.T) {
 	t.Parallel()
 	fake := slackWorkspace(t, 1)
 	app := startSlackApp(t, fake, slackConfig(t, fake))
 	cust := slackCustomer(1)
 	m := fake.UserMessage(slackDM(cust), "", "who wrote this?", "")
-	if got := app.send("/slack/events", fake.MessageEvent("EvNoUser", m, "im"), slackSecret, time.Now(), nil); got != http.StatusOK {
-		t.Errorf("malformed event: got %d, want 200", got)
+	r, err := slacktest.NewRequest("http://"+app.Addr.String()+"/slack/events", slackSecret, fake.MessageEvent("EvNoUser", m, "im"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := app.client.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Slack-No-Retry") != "1" {
+		t.Errorf("malformed event: got %d, X-Slack-No-Retry %q; want 400 and 1", resp.StatusCode, resp.Header.Get("X-Slack-No-Retry"))
 	}
 	// The customer's next message opens the ticket as usual.
 	app.say("EvNext", cust, slackDM(cust), "", "hello")

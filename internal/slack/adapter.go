@@ -71,8 +71,7 @@ type Adapter struct {
 
 	agents agents // the triage channel's members, cached
 
-	stop func()        // cancels Socket Mode
-	done chan struct{} // closed when Socket Mode has stopped
+	bg background // Socket Mode's goroutines, stopped by Close
 
 	// socketDown is when Socket Mode's connection was last lost (or the adapter started), in
 	// Unix nanoseconds; 0 while it is connected.
@@ -147,10 +146,14 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 }
 
 // Start learns who the app is (auth.test), resolves the triage channel's name to its ID, and,
-// when an app token is set, connects Socket Mode in the background until ctx ends or Close is
-// called. Events received over HTTP before Start returns may be misclassified, so the
-// application serves the Slack endpoints only after Start.
+// when an app token is set, connects Socket Mode in the background until Close is called
+// (not until ctx ends: the application stops its platforms with Close). Events received over
+// HTTP before Start returns may be misclassified, so the application serves the Slack endpoints
+// only after Start. A closed adapter does not start again.
 func (a *Adapter) Start(ctx context.Context) error {
+	if a.bg.stopped() {
+		return errors.New("slack: the adapter is closed")
+	}
 	// A busy Slack (429, or a 5xx) is waited for, as it asks; anything else fails at once.
 	if err := desk.WhileBusy(ctx, a.clock(), startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
 		a.log.Warn("slack busy at start; trying again", "err", err, "in", wait)
@@ -160,13 +163,10 @@ func (a *Adapter) Start(ctx context.Context) error {
 	a.log.Info("slack triage channel", "channel", a.TriageChannel())
 
 	if a.cfg.AppToken != "" {
-		a.socketDown.Store(time.Now().UnixNano()) // not connected yet
-		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		a.stop, a.done = cancel, make(chan struct{})
-		go func() {
-			defer close(a.done)
-			a.runSocketMode(ctx)
-		}()
+		a.socketDown.Store(a.clock().Now().UnixNano()) // not connected yet
+		if !a.bg.run(ctx, a.runSocketMode) {
+			return errors.New("slack: the adapter was closed while starting")
+		}
 	}
 	return nil
 }
@@ -194,12 +194,13 @@ func (a *Adapter) check(ctx context.Context) error {
 	return nil
 }
 
-// Close stops Socket Mode, if it runs, and waits for it to finish handling the event in hand.
+// Close stops Socket Mode, if it runs, and returns once every goroutine the adapter started
+// has returned: the connection, its read loop and the lanes with the envelopes in hand (whose
+// ingest is cancelled, so Slack sends them again). It also closes the idle connections to
+// Slack's Web API. It is safe to call more than once, and without Start.
 func (a *Adapter) Close() error {
-	if a.stop != nil {
-		a.stop()
-		<-a.done
-	}
+	a.bg.stop()
+	a.http.CloseIdleConnections()
 	return nil
 }
 
@@ -273,7 +274,7 @@ func (a *Adapter) Ping(ctx context.Context) error {
 	// In Socket Mode events only arrive over the connection: a connection lost for longer
 	// than a reconnect takes means the app is deaf.
 	if a.cfg.AppToken != "" {
-		if down := a.socketDown.Load(); down != 0 && time.Since(time.Unix(0, down)) > a.socketGrace {
+		if down := a.socketDown.Load(); down != 0 && a.clock().Now().Sub(time.Unix(0, down)) > a.socketGrace {
 			return &desk.DeliveryError{Op: "socket_mode", Reason: "socket_mode_disconnected", Temporary: true}
 		}
 	}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -73,26 +74,23 @@ func TestStartWithChannelIDSkipsLookup(t *testing.T) {
 
 func TestStartErrors(t *testing.T) {
 	fake := newFakeSlack(t)
-	tests := []struct {
-		name string
-		cfg  Config
-		want string
-	}{
-		{"bad token", Config{BotToken: "xoxb-wrong", SigningSecret: "s", TriageChannel: "C0TRIAGE"}, "invalid_auth"},
-		{"unknown channel", Config{BotToken: fakeBotToken, SigningSecret: "s", TriageChannel: "nowhere"}, `no channel named "nowhere"`},
+	start := func(cfg Config) error {
+		cfg.APIURL = fake.apiURL()
+		a, err := New(cfg, newIngester(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Start(context.Background())
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.cfg.APIURL = fake.apiURL()
-			a, err := New(tt.cfg, newIngester(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = a.Start(context.Background())
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Start: got %v, want error containing %q", err, tt.want)
-			}
-		})
+	// Slack's refusal reaches the caller as a final delivery error with Slack's own reason.
+	err := start(Config{BotToken: "xoxb-wrong", SigningSecret: "s", TriageChannel: "C0TRIAGE"})
+	if de, ok := errors.AsType[*desk.DeliveryError](err); !ok || de.Reason != "invalid_auth" || de.Temporary {
+		t.Errorf("Start with a bad token: got %v, want a final invalid_auth", err)
+	}
+	// A channel nobody can find is explained to the operator, naming it.
+	err = start(Config{BotToken: fakeBotToken, SigningSecret: "s", TriageChannel: "nowhere"})
+	if err == nil || !strings.Contains(err.Error(), `no channel named "nowhere"`) {
+		t.Errorf("Start with an unknown channel: got %v, want a message naming it", err)
 	}
 }
 

@@ -26,14 +26,23 @@ var temporaryReasons = map[string]bool{
 
 // notFoundReasons are Slack error strings that mean the thing asked for does not exist; the
 // DeliveryError for them also wraps desk.ErrNotFound so the core can tell with errors.Is.
+// chat.update answers message_not_found for a ticket card that was deleted.
 var notFoundReasons = map[string]bool{
 	"channel_not_found": true,
 	"message_not_found": true,
-	"thread_not_found":  true,
 	"user_not_found":    true,
 	"file_not_found":    true,
 	"file_deleted":      true,
 }
+
+// threadGone is the one Slack error string that says a thread no longer exists: of the methods
+// the adapter calls, only conversations.replies lists it ("Value for `ts` was missing or
+// invalid", where ts "must be the timestamp of an existing message"), answered when the root
+// of the thread Find looks in was deleted. chat.postMessage lists no such error: Slack takes a
+// reply into a deleted thread, which is why a deleted card is reported as desk.ThreadDeleted.
+// It is not a not-found (no desk.ErrNotFound): the thread, not the message looked for, is
+// gone, and the core answers that with a new card.
+const threadGone = "thread_not_found"
 
 // deliveryError turns what slack-go returned for the Web API method op into a
 // *desk.DeliveryError, so that the core can tell failures worth retrying from final ones
@@ -74,6 +83,8 @@ func deliveryError(op string, err error) error {
 			d.Kind = desk.FailRateLimited
 		case d.Temporary:
 			d.Kind = desk.FailUnavailable
+		case apiErr.Err == threadGone:
+			d.Kind = desk.FailThreadGone
 		case notFoundReasons[apiErr.Err]:
 			d.Kind = desk.FailNotFound
 			d.Err = fmt.Errorf("%w: %w", desk.ErrNotFound, err)

@@ -148,43 +148,123 @@ func TestEventsTranslation(t *testing.T) {
 			name:    "top-level in triage",
 			sample:  "MessagePayload.json",
 			set:     with(triage, "event.text", "anyone around?", "event.ts", "1700000004.000100"),
-			discard: "not_in_thread",
+			discard: desk.DropNotInThread,
 		},
 		{
 			name:    "other channel",
 			sample:  "MessagePayload.json",
 			set:     with(triage, "event.channel", "C0GENERAL", "event.text", "lunch?", "event.ts", "1700000005.000100", "event.thread_ts", "1700000000.000001"),
-			discard: "other_channel",
+			discard: desk.DropOtherChannel,
 		},
 		{
 			name:    "own message by bot profile",
 			sample:  "MessageBotPayload.json",
 			set:     with(dm, "event.user", fakeBotUser, "event.bot_id", fakeBotID, "event.text", "Ticket #1 opened", "event.ts", "1700000006.000100"),
-			discard: "own_message",
+			discard: desk.DropOwnMessage,
 		},
 		{
 			name:    "own message by bot user",
 			sample:  "MessagePayload.json",
 			set:     with(triage, "event.user", fakeBotUser, "event.text", "relayed", "event.ts", "1700000007.000100", "event.thread_ts", "1700000000.000001"),
-			discard: "own_message",
+			discard: desk.DropOwnMessage,
 		},
 		{
 			name:    "edit of own card",
 			sample:  "MessageChangedPayload.json",
 			set:     with(triage, "event.subtype", "message_changed", "event.user", nil, "event.message", map[string]any{"type": "message", "user": fakeBotUser, "bot_id": fakeBotID, "text": "#1", "ts": "1700000000.000001"}),
-			discard: "own_message",
+			discard: desk.DropOwnMessage,
+		},
+		{
+			name:   "another bot's message in a DM",
+			sample: "MessageBotPayload.json",
+			set: with(dm, "event.subtype", "bot_message", "event.user", nil, "event.bot_id", "B0ZAPIER", "event.username", "Zapier",
+				"event.icons", nil, "event.thread_ts", nil, "event.text", "new lead", "event.ts", "1700000009.000100", "event.event_ts", "1700000009.000100"),
+			want: &desk.Event{Kind: desk.CustomerMessage, Channel: "D0CUST", Message: "1700000009.000100", Text: "new lead",
+				User: desk.User{ID: "B0ZAPIER", Name: "Zapier", IsBot: true}, At: time.Unix(1700000009, 100000).UTC()},
+		},
+		{
+			name:   "another app's reply in a ticket's thread",
+			sample: "MessagePayload.json",
+			set: with(triage, "event.user", "U0JIRABOT", "event.bot_id", "B0JIRA", "event.bot_profile", map[string]any{"id": "B0JIRA", "name": "Jira", "app_id": "A0JIRA"},
+				"event.text", "issue DESK-1 created", "event.ts", "1700000010.000100", "event.thread_ts", "1700000000.000001"),
+			want: &desk.Event{Kind: desk.AgentReply, Channel: fakeTriage, Message: "1700000010.000100", Thread: "1700000000.000001",
+				Text: "issue DESK-1 created", User: desk.User{ID: "U0JIRABOT", Name: "Jira", IsBot: true}},
+		},
+		{
+			name:   "another app's edit in a ticket's thread",
+			sample: "MessageChangedPayload.json",
+			set: with(triage, "event.subtype", "message_changed", "event.user", nil,
+				"event.message", map[string]any{"type": "message", "user": "U0JIRABOT", "bot_id": "B0JIRA", "text": "issue DESK-1 closed", "ts": "1700000010.000100", "thread_ts": "1700000000.000001"},
+				"event.previous_message", map[string]any{"type": "message", "user": "U0JIRABOT", "bot_id": "B0JIRA", "text": "issue DESK-1 created", "ts": "1700000010.000100", "thread_ts": "1700000000.000001"}),
+			want: &desk.Event{Kind: desk.AgentEdit, Channel: fakeTriage, Message: "1700000010.000100", Thread: "1700000000.000001",
+				Text: "issue DESK-1 closed", User: desk.User{ID: "U0JIRABOT", IsBot: true}},
+		},
+		{
+			name:    "own bot_message with a customised name",
+			sample:  "MessageBotPayload.json",
+			set:     with(triage, "event.subtype", "bot_message", "event.user", nil, "event.bot_id", fakeBotID, "event.username", "Jane Doe", "event.icons", nil, "event.text", "relayed", "event.ts", "1700000011.000100", "event.thread_ts", "1700000000.000001"),
+			discard: desk.DropOwnMessage,
+		},
+		{
+			name:   "own card deleted",
+			sample: "MessageDeletedPayload.json",
+			set: with(triage, "event.subtype", "message_deleted", "event.user", nil, "event.deleted_ts", "1700000000.000001", "event.event_ts", "1700000012.000100",
+				"event.previous_message", map[string]any{"type": "message", "user": fakeBotUser, "bot_id": fakeBotID, "text": "#1 · Jane", "ts": "1700000000.000001"}),
+			want: &desk.Event{Kind: desk.ThreadDeleted, Channel: fakeTriage, Message: "1700000000.000001", Thread: "1700000000.000001",
+				User: desk.User{ID: fakeBotUser}, At: time.Unix(1700000012, 100000).UTC()},
+		},
+		{
+			name:   "own card with replies deleted (tombstone)",
+			sample: "MessageChangedPayload.json",
+			set: with(triage, "event.subtype", "message_changed", "event.user", nil, "event.hidden", true, "event.event_ts", "1700000013.000100",
+				"event.message", map[string]any{"type": "message", "subtype": "tombstone", "user": "USLACKBOT", "hidden": true, "text": "This message was deleted.",
+					"ts": "1700000000.000001", "thread_ts": "1700000000.000001", "reply_count": 2},
+				"event.previous_message", map[string]any{"type": "message", "user": fakeBotUser, "bot_id": fakeBotID, "text": "#1 · Jane",
+					"ts": "1700000000.000001", "thread_ts": "1700000000.000001", "reply_count": 2}),
+			want: &desk.Event{Kind: desk.ThreadDeleted, Channel: fakeTriage, Message: "1700000000.000001", Thread: "1700000000.000001",
+				User: desk.User{ID: fakeBotUser}, At: time.Unix(1700000013, 100000).UTC()},
+		},
+		{
+			name:   "own reply deleted in a ticket's thread",
+			sample: "MessageDeletedPayload.json",
+			set: with(triage, "event.subtype", "message_deleted", "event.user", nil, "event.deleted_ts", "1700000014.000100",
+				"event.previous_message", map[string]any{"type": "message", "user": fakeBotUser, "bot_id": fakeBotID, "text": "relayed", "ts": "1700000014.000100", "thread_ts": "1700000000.000001"}),
+			discard: desk.DropOwnMessage,
+		},
+		{
+			name:   "own message deleted in another channel",
+			sample: "MessageDeletedPayload.json",
+			set: with(triage, "event.channel", "C0GENERAL", "event.subtype", "message_deleted", "event.user", nil, "event.deleted_ts", "1700000015.000100",
+				"event.previous_message", map[string]any{"type": "message", "user": fakeBotUser, "bot_id": fakeBotID, "text": "hello", "ts": "1700000015.000100"}),
+			discard: desk.DropOwnMessage,
+		},
+		{
+			name:   "an agent's top-level message with replies deleted",
+			sample: "MessageChangedPayload.json",
+			set: with(triage, "event.subtype", "message_changed", "event.user", nil,
+				"event.message", map[string]any{"type": "message", "subtype": "tombstone", "user": "USLACKBOT", "text": "This message was deleted.", "ts": "1700000016.000100", "thread_ts": "1700000016.000100"},
+				"event.previous_message", map[string]any{"type": "message", "user": "UAGENT", "text": "anyone?", "ts": "1700000016.000100", "thread_ts": "1700000016.000100"}),
+			discard: desk.DropNotInThread,
+		},
+		{
+			name:   "customer message with replies deleted (tombstone)",
+			sample: "MessageChangedPayload.json",
+			set: with(dm, "event.subtype", "message_changed", "event.user", nil,
+				"event.message", map[string]any{"type": "message", "subtype": "tombstone", "user": "USLACKBOT", "text": "This message was deleted.", "ts": "1700000017.000100", "thread_ts": "1700000017.000100"},
+				"event.previous_message", map[string]any{"type": "message", "user": "U1", "text": "help", "ts": "1700000017.000100", "thread_ts": "1700000017.000100"}),
+			want: &desk.Event{Kind: desk.CustomerDelete, Channel: "D0CUST", Message: "1700000017.000100", User: desk.User{ID: "U1"}},
 		},
 		{
 			name:    "unfurl only",
 			sample:  "MessageChangedPayload.json",
 			set:     with(dm, "event.subtype", "message_changed", "event.user", nil, "event.message", map[string]any{"type": "message", "user": "U1", "text": "see https://x", "ts": "1"}, "event.previous_message", map[string]any{"type": "message", "user": "U1", "text": "see https://x", "ts": "1"}),
-			discard: "unchanged",
+			discard: desk.DropUnchanged,
 		},
 		{
 			name:    "channel join",
 			sample:  "MessageChannelJoinPayload.json",
 			set:     with(triage, "event.subtype", "channel_join", "event.text", "<@UAGENT> has joined", "event.ts", "1700000008.000100"),
-			discard: "system_message",
+			discard: desk.DropSystemMessage,
 		},
 	}
 	for i, tt := range tests {
@@ -334,7 +414,7 @@ func TestEventsMalformed(t *testing.T) {
 			}
 		})
 	}
-	if events, discarded := in.got(); len(events) != 0 || len(discarded) != 1 || discarded[0] != "unsupported_event" {
+	if events, discarded := in.got(); len(events) != 0 || len(discarded) != 1 || discarded[0] != desk.DropUnsupported {
 		t.Errorf("got events %v, discarded %v", events, discarded)
 	}
 	r := httptest.NewRequest(http.MethodGet, "/slack/events", nil)

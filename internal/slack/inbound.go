@@ -30,10 +30,11 @@ func ingest(ev desk.Event) inbound           { return inbound{event: &ev} }
 func discard(reason desk.DropReason) inbound { return inbound{discard: reason} }
 func ackOnly() inbound                       { return inbound{} }
 
-// deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack.
-// An event the core refuses as malformed (EINVALID, ETOOLARGE) is acknowledged all the same:
-// sending it again cannot change the answer, and Slack turns off the event subscriptions of an
-// app that keeps failing its deliveries.
+// deliver hands the outcome to the ingester. Only a nil return allows acknowledging Slack. An
+// error is answered through web.Status: a form refused for its values keeps the modal open, an
+// event the core refuses for what it is (EINVALID, ETOOLARGE) is a 4xx that Slack is asked not
+// to retry (nothing was recorded, and sending it again cannot change the answer), and anything
+// else is a failure on our side that Slack retries.
 func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 	switch {
 	case in.discard != "":
@@ -49,9 +50,9 @@ func (a *Adapter) deliver(ctx context.Context, in inbound) error {
 			a.log.InfoContext(ctx, "slack form submission refused", "event", ev.ID, "form", ev.Action, "err", err)
 			return err // shown on the modal, which stays open
 		}
-		if code := desk.ErrorCode(err); code == desk.EINVALID || code == desk.ETOOLARGE {
-			a.log.WarnContext(ctx, "slack event refused as malformed; acknowledged", "event", ev.ID, "kind", ev.Kind, "err", err)
-			return nil
+		if refused(err) {
+			a.log.WarnContext(ctx, "slack event refused", "event", ev.ID, "kind", ev.Kind, "err", err)
+			return err
 		}
 		a.log.ErrorContext(ctx, "slack event not recorded", "event", ev.ID, "kind", ev.Kind, "err", err)
 		return err
@@ -75,32 +76,46 @@ func (a *Adapter) fromEventsAPI(e slackevents.EventsAPIEvent) inbound {
 }
 
 // fromMessage classifies a message event by where it was written: a DM with the app is the
-// customer's, a reply in a thread of the triage channel an agent's; everything else, and the
-// app's own messages, are dropped with a reason.
+// customer's, a reply in a thread of the triage channel an agent's; everything else is dropped
+// with a reason. Who may speak is the core's rule: a message written by a bot or an app reaches
+// it with User.IsBot set, and only the app's own messages, whose echo the adapter alone can
+// recognise, are dropped here (desk.DropOwnMessage, the core's own reason for them). The one
+// own message that matters is a ticket card deleted in the triage channel: see threadDeleted.
 func (a *Adapter) fromMessage(eventID string, m *slackevents.MessageEvent) inbound {
 	var (
-		msg  *slackgo.Msg // the message the event is about
-		verb = "message"
+		msg     *slackgo.Msg // the message the event is about
+		verb    = "message"
+		deleted string // the ts of a deleted message
 	)
 	switch m.SubType {
-	case "", "file_share", "thread_broadcast", "me_message":
+	case "", "file_share", "thread_broadcast", "me_message", "bot_message":
 		msg = m.Message
 	case "message_changed":
 		msg, verb = m.Message, "edit"
+		if msg != nil && msg.SubType == subtypeTombstone {
+			// A message deleted while it had thread replies: Slack keeps a placeholder in its
+			// place and reports the deletion as this change. It is a deletion all the same.
+			verb, deleted = "delete", msg.Timestamp
+			msg = m.PreviousMessage
+			if msg == nil {
+				msg = &slackgo.Msg{Timestamp: deleted, ThreadTimestamp: m.Message.ThreadTimestamp}
+			}
+		}
 	case "message_deleted":
-		msg, verb = m.PreviousMessage, "delete"
+		msg, verb, deleted = m.PreviousMessage, "delete", m.DeletedTimeStamp
 		if msg == nil {
 			msg = &slackgo.Msg{Timestamp: m.DeletedTimeStamp}
 		}
-	case "bot_message":
-		return discard(desk.DropOwnMessage)
 	default:
 		return discard(desk.DropSystemMessage) // joins, topic changes and the like
 	}
 	if msg == nil {
 		msg = &slackgo.Msg{}
 	}
-	if m.BotID != "" || a.isOwn(msg) {
+	if verb == "delete" && a.isCard(m.Channel, msg) {
+		return ingest(a.threadDeleted(eventID, m, firstOf(deleted, msg.Timestamp)))
+	}
+	if a.isOwn(msg) {
 		return discard(desk.DropOwnMessage)
 	}
 	if verb == "edit" && m.PreviousMessage != nil && m.PreviousMessage.Text == msg.Text && len(m.PreviousMessage.Files) == len(msg.Files) {
@@ -112,12 +127,12 @@ func (a *Adapter) fromMessage(eventID string, m *slackevents.MessageEvent) inbou
 		ID:       eventID,
 		Platform: PlatformName,
 		At:       firstTime(tsTime(firstOf(m.EventTimeStamp, m.TimeStamp, msg.Timestamp)), time.Now().UTC()),
-		User:     desk.User{ID: msg.User},
+		User:     author(msg),
 		Channel:  m.Channel,
 		Message:  msg.Timestamp,
 	}
 	if verb == "delete" {
-		ev.Message = firstOf(m.DeletedTimeStamp, msg.Timestamp)
+		ev.Message = firstOf(deleted, msg.Timestamp)
 	} else {
 		ev.Text = msg.Text
 		ev.Files = files(msg.Files)
@@ -138,13 +153,60 @@ func (a *Adapter) fromMessage(eventID string, m *slackevents.MessageEvent) inbou
 	return ingest(ev)
 }
 
-// isOwn reports whether msg was posted by this app (or another bot, which Threadesk never
-// relays either): it has a bot ID or profile, is a bot_message, or its author is the app's
-// bot user. Answering them would loop.
+// subtypeTombstone is the subtype of the placeholder Slack leaves where a message with thread
+// replies was deleted ("This message was deleted."), so that its replies keep their thread.
+const subtypeTombstone = "tombstone"
+
+// isCard reports whether msg, as it was before it was deleted, is a message the app posted at
+// the top level of the triage channel: a ticket card, the root of a ticket's thread. (The app
+// posts other top-level messages there too; the core knows which roots are tickets' cards.)
+func (a *Adapter) isCard(channel string, msg *slackgo.Msg) bool {
+	return channel != "" && channel == a.TriageChannel() && msg.Timestamp != "" && a.isOwn(msg) &&
+		(msg.ThreadTimestamp == "" || msg.ThreadTimestamp == msg.Timestamp)
+}
+
+// threadDeleted is the event of a ticket card deleted in the triage channel (message_deleted,
+// or message_changed to a tombstone when the card had replies), so that the core gives the
+// ticket a new card when its customer next writes: Slack itself never refuses a reply posted
+// into a deleted thread. Slack does not say who deleted a message, so the event is the app's.
+// It is not marked IsBot: it is no message a bot wrote, and the core drops those at once.
+func (a *Adapter) threadDeleted(eventID string, m *slackevents.MessageEvent, card string) desk.Event {
+	self, _ := a.self()
+	return desk.Event{
+		ID:       eventID,
+		Platform: PlatformName,
+		Kind:     desk.ThreadDeleted,
+		At:       firstTime(tsTime(firstOf(m.EventTimeStamp, m.TimeStamp)), time.Now().UTC()),
+		User:     desk.User{ID: self},
+		Channel:  m.Channel,
+		Thread:   card,
+		Message:  card,
+	}
+}
+
+// isOwn reports whether msg was posted by this app: its author is the app's bot user, or its
+// bot ID (or bot profile) is the app's. Answering them would loop.
 func (a *Adapter) isOwn(msg *slackgo.Msg) bool {
 	selfUser, selfBot := a.self()
-	return msg.BotID != "" || msg.BotProfile != nil || msg.SubType == "bot_message" ||
-		(selfUser != "" && msg.User == selfUser) || (selfBot != "" && msg.BotID == selfBot)
+	return (selfUser != "" && msg.User == selfUser) ||
+		(selfBot != "" && (msg.BotID == selfBot || (msg.BotProfile != nil && msg.BotProfile.ID == selfBot)))
+}
+
+// author is who wrote msg. A message written by a bot or an app (a bot ID or profile, or a
+// bot_message) is marked IsBot, for the core to drop; a legacy integration's bot_message has no
+// user, and is then named by its bot ID.
+func author(msg *slackgo.Msg) desk.User {
+	u := desk.User{ID: msg.User}
+	if msg.BotID != "" || msg.BotProfile != nil || msg.SubType == "bot_message" {
+		u.IsBot = true
+		u.ID = firstOf(msg.User, msg.BotID)
+		if msg.BotProfile != nil {
+			u.ID = firstOf(u.ID, msg.BotProfile.ID)
+			u.Name = msg.BotProfile.Name
+		}
+		u.Name = firstOf(msg.Username, u.Name)
+	}
+	return u
 }
 
 // fromInteraction translates a click (block_actions) or a submitted modal (view_submission).

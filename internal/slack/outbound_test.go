@@ -15,6 +15,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/slack/slacktest"
 )
 
 func TestPostWithSpeakerThreadAndKey(t *testing.T) {
@@ -317,6 +318,17 @@ func TestOpenDMAndUserInfo(t *testing.T) {
 	if u != want {
 		t.Errorf("UserInfo: got %+v, want %+v", u, want)
 	}
+	// users.info's is_bot reaches the core, whose one rule of who is an agent (desk.IsAgent)
+	// leaves bots out: the app's own bot user and any other bot in the triage channel.
+	fake.AddUser(slacktest.User{ID: "U0JIRABOT", Name: "jira", DisplayName: "Jira", IsBot: true})
+	for _, id := range []string{fakeBotUser, "U0JIRABOT"} {
+		if u, err := a.UserInfo(ctx, id); err != nil || !u.IsBot || desk.IsAgent(u, true) {
+			t.Errorf("UserInfo(%s): got %+v, %v; want IsBot, never an agent", id, u, err)
+		}
+	}
+	if u, _ := a.UserInfo(ctx, "U1"); u.IsBot || !desk.IsAgent(u, true) {
+		t.Errorf("UserInfo(U1): got %+v, want a person", u)
+	}
 	_, err = a.UserInfo(ctx, "U404")
 	de := desk.AsDeliveryError(err)
 	if !errors.Is(err, desk.ErrNotFound) || de.Reason != "user_not_found" || de.Temporary {
@@ -502,15 +514,16 @@ func TestDeliveryErrors(t *testing.T) {
 		reason     string
 		temporary  bool
 		retryAfter time.Duration
+		kind       desk.Failure // what the core acts on
 	}{
-		{"429 with Retry-After", 429, map[string]string{"Retry-After": "7"}, map[string]any{"ok": false, "error": "ratelimited"}, "ratelimited", true, 7 * time.Second},
-		{"503", 503, nil, "unavailable", "http_503", true, 0},
-		{"500", 500, nil, "oops", "http_500", true, 0},
-		{"channel_not_found", 200, nil, map[string]any{"ok": false, "error": "channel_not_found"}, "channel_not_found", false, 0},
-		{"is_archived", 200, nil, map[string]any{"ok": false, "error": "is_archived"}, "is_archived", false, 0},
-		{"ratelimited in body", 200, nil, map[string]any{"ok": false, "error": "ratelimited"}, "ratelimited", true, 0},
-		{"internal_error", 200, nil, map[string]any{"ok": false, "error": "internal_error"}, "internal_error", true, 0},
-		{"service_unavailable", 200, nil, map[string]any{"ok": false, "error": "service_unavailable"}, "service_unavailable", true, 0},
+		{"429 with Retry-After", 429, map[string]string{"Retry-After": "7"}, map[string]any{"ok": false, "error": "ratelimited"}, "ratelimited", true, 7 * time.Second, desk.FailRateLimited},
+		{"503", 503, nil, "unavailable", "http_503", true, 0, desk.FailUnavailable},
+		{"500", 500, nil, "oops", "http_500", true, 0, desk.FailUnavailable},
+		{"channel_not_found", 200, nil, map[string]any{"ok": false, "error": "channel_not_found"}, "channel_not_found", false, 0, desk.FailNotFound},
+		{"is_archived", 200, nil, map[string]any{"ok": false, "error": "is_archived"}, "is_archived", false, 0, desk.FailOther},
+		{"ratelimited in body", 200, nil, map[string]any{"ok": false, "error": "ratelimited"}, "ratelimited", true, 0, desk.FailRateLimited},
+		{"internal_error", 200, nil, map[string]any{"ok": false, "error": "internal_error"}, "internal_error", true, 0, desk.FailUnavailable},
+		{"service_unavailable", 200, nil, map[string]any{"ok": false, "error": "service_unavailable"}, "service_unavailable", true, 0, desk.FailUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -520,8 +533,11 @@ func TestDeliveryErrors(t *testing.T) {
 			if !errors.As(err, &de) {
 				t.Fatalf("got %T %v, want *desk.DeliveryError", err, err)
 			}
-			if de.Op != "chat.postMessage" || de.Reason != tt.reason || de.Temporary != tt.temporary || de.RetryAfter != tt.retryAfter {
-				t.Errorf("got %+v, want reason %s temporary %v retry after %v", de, tt.reason, tt.temporary, tt.retryAfter)
+			if de.Op != "chat.postMessage" || de.Reason != tt.reason || de.Temporary != tt.temporary || de.RetryAfter != tt.retryAfter || de.Kind != tt.kind {
+				t.Errorf("got %+v, want reason %s temporary %v retry after %v kind %q", de, tt.reason, tt.temporary, tt.retryAfter, tt.kind)
+			}
+			if got := errors.Is(err, desk.ErrNotFound); got != (tt.kind == desk.FailNotFound) {
+				t.Errorf("errors.Is(err, desk.ErrNotFound) = %v for kind %q", got, tt.kind)
 			}
 		})
 	}

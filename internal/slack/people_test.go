@@ -138,8 +138,8 @@ func TestInTriageUnknownChannel(t *testing.T) {
 	fake := newFakeSlack(t)
 	a := newTestAdapter(t, fake, newIngester(), func(c *Config) { c.TriageChannel = "C0GONE0001" })
 	_, err := a.InTriage(context.Background(), "U0ANN0001")
-	if de := desk.AsDeliveryError(err); err == nil || de.Reason != "channel_not_found" || de.Temporary {
-		t.Errorf("got %v, want a final channel_not_found", err)
+	if de := desk.AsDeliveryError(err); err == nil || de.Kind != desk.FailNotFound || de.Reason != "channel_not_found" || de.Temporary {
+		t.Errorf("got %v, want a final not-found (channel_not_found)", err)
 	}
 }
 

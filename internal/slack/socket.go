@@ -35,20 +35,9 @@ const fatalRetry = time.Minute
 // queue, see desk.WithoutIntakeWait): an envelope that is not acknowledged is sent again.
 func (a *Adapter) runSocketMode(ctx context.Context) {
 	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
-	go func() {
-		for {
-			err := client.RunContext(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			a.log.ErrorContext(ctx, "slack socket mode stopped; retrying", "err", err, "in", fatalRetry)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(fatalRetry):
-			}
-		}
-	}()
+	if !a.bg.run(ctx, func(ctx context.Context) { a.connectSocketMode(ctx, client) }) {
+		return
+	}
 	var lanes lanes
 	defer lanes.wait() // Close waits for the envelopes in hand
 	for {
@@ -57,6 +46,21 @@ func (a *Adapter) runSocketMode(ctx context.Context) {
 			return
 		case evt := <-client.Events:
 			lanes.push(laneOf(evt), func() { a.handleSocketEvent(ctx, client, evt) })
+		}
+	}
+}
+
+// connectSocketMode keeps slack-go's client connected until ctx ends: RunContext returns only
+// when Slack refused the app token, and then it is tried again after fatalRetry.
+func (a *Adapter) connectSocketMode(ctx context.Context, client *socketmode.Client) {
+	for {
+		err := client.RunContext(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		a.log.ErrorContext(ctx, "slack socket mode stopped; retrying", "err", err, "in", fatalRetry)
+		if desk.Sleep(ctx, a.clock(), fatalRetry) != nil {
+			return
 		}
 	}
 }
@@ -168,7 +172,7 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 		a.log.InfoContext(ctx, "slack socket mode connected")
 		return
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError, socketmode.EventTypeDisconnect:
-		a.socketDown.CompareAndSwap(0, time.Now().UnixNano())
+		a.socketDown.CompareAndSwap(0, a.clock().Now().UnixNano())
 		a.log.WarnContext(ctx, "slack socket mode trouble", "type", evt.Type, "detail", describe(evt.Data))
 		return
 	default:
@@ -183,12 +187,18 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 	defer cancel()
 	var answer any
 	if err := a.deliver(ictx, in); err != nil {
-		fe, refused := errors.AsType[*desk.FormError](err)
-		if !refused {
-			// No acknowledgement: Slack sends the envelope again.
+		fe, formRefused := errors.AsType[*desk.FormError](err)
+		switch {
+		case formRefused:
+			answer = formErrors(fe) // the modal stays open, showing why
+		case refused(err):
+			// Refused for what it is: over Socket Mode an acknowledgement is the only way to
+			// stop Slack sending it again, and again it would be refused. The core counted
+			// it (desk.DropInvalid) and deliver logged it; nothing was recorded.
+		default:
+			// Not recorded: no acknowledgement, so that Slack sends the envelope again.
 			return
 		}
-		answer = formErrors(fe) // the modal stays open, showing why
 	}
 	if err := client.AckCtx(ctx, evt.Request.EnvelopeID, answer); err != nil {
 		a.log.WarnContext(ctx, "slack socket mode ack failed", "envelope", evt.Request.EnvelopeID, "err", err)
@@ -199,6 +209,7 @@ func (a *Adapter) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 // know, such as one subscribed to by mistake). Sending it again would fail again, so it is
 // dropped with a reason instead of being redelivered forever.
 func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	// The event's data is slack-go's record of the unparsable message (no error type).
 	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
 	if !ok {
 		return
@@ -215,8 +226,10 @@ func (a *Adapter) badEnvelope(ctx context.Context, client *socketmode.Client, ev
 	}
 }
 
+// describe is the text of an event's data when it is an error (slack-go hands Socket Mode's
+// connection failures over as an event's data, typed any), for the log.
 func describe(data any) string {
-	if err, ok := data.(interface{ Error() string }); ok {
+	if err, ok := data.(error); ok {
 		return err.Error()
 	}
 	return ""

@@ -156,8 +156,23 @@ func TestSocketModeInteractiveAndCommands(t *testing.T) {
 		events[1].Kind != desk.CommandRun || events[1].Text != "status" || events[1].ID != "trig.s2" {
 		t.Errorf("events: %+v", events)
 	}
-	if len(discarded) != 1 || discarded[0] != "unsupported_event" {
+	if len(discarded) != 1 || discarded[0] != desk.DropUnsupported {
 		t.Errorf("discarded: %v", discarded)
+	}
+}
+
+// An event the core refuses for what it is (malformed) is acknowledged over Socket Mode: there
+// no status can tell Slack to stop, and every redelivery would be refused again. One that could
+// not be recorded is not (see TestSocketModeEventsAckedAfterIngest).
+func TestSocketModeRefusedEventAcknowledged(t *testing.T) {
+	_, sock, in := socketAdapter(t)
+	in.failWith(desk.Errorf(desk.EINVALID, "event has no user"))
+	sock.write(envelope(t, "env-bad", "events_api", dmEvent(t, "EvBad", "who wrote this?")))
+	if got := sock.ack(); got != "env-bad" {
+		t.Fatalf("ack: got %q, want env-bad", got)
+	}
+	if events, _ := in.got(); len(events) != 0 {
+		t.Errorf("recorded: %+v", events)
 	}
 }
 

@@ -149,11 +149,23 @@ var codes = map[string]int{
 	desk.EINTERNAL:     http.StatusInternalServerError,
 }
 
-// Status returns the HTTP status for err. A body cut off by a route's size limit is 413.
+// MethodError is a request made with a method its route does not take. Routes mounted with a
+// method in their pattern get this answer from the ServeMux already; handlers that are also
+// served on their own (the platforms' webhooks) return it themselves.
+type MethodError struct {
+	Allow string // the method the route takes, e.g. "POST"
+}
+
+func (e *MethodError) Error() string { return "method not allowed; use " + e.Allow }
+
+// Status returns the HTTP status for err. A body cut off by a route's size limit is 413, a
+// request with the wrong method 405.
 func Status(err error) int {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	if isBodyTooLarge(err) {
 		return http.StatusRequestEntityTooLarge
+	}
+	if _, ok := errors.AsType[*MethodError](err); ok {
+		return http.StatusMethodNotAllowed
 	}
 	if s, ok := codes[desk.ErrorCode(err)]; ok {
 		return s
@@ -161,11 +173,30 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// Error answers a request with err's status and a JSON body carrying its human message.
+// Error answers a request with err's status and a JSON body carrying a message for the person
+// or program that sent it. A refusal (4xx) carries the domain error's human message. A failure
+// on the server's side (5xx) carries only a fixed sentence: its cause (a Redis address, a
+// driver's error text) is for the logs, and a wrapped domain message may quote it.
 func Error(w http.ResponseWriter, err error) {
+	status := Status(err)
 	msg := desk.ErrorMessage(err)
-	if Status(err) == http.StatusRequestEntityTooLarge {
+	if me, ok := errors.AsType[*MethodError](err); ok {
+		w.Header().Set("Allow", me.Allow)
+		msg = "method not allowed"
+	}
+	switch {
+	case status == http.StatusServiceUnavailable:
+		msg = "temporarily unavailable; try again later"
+	case status >= 500:
+		msg = "internal error"
+	case isBodyTooLarge(err):
 		msg = "request body too large"
 	}
-	WriteJSON(w, Status(err), map[string]string{"error": msg})
+	WriteJSON(w, status, map[string]string{"error": msg})
+}
+
+// isBodyTooLarge reports whether err is a body cut off by a size limit (http.MaxBytesReader).
+func isBodyTooLarge(err error) bool {
+	_, ok := errors.AsType[*http.MaxBytesError](err)
+	return ok
 }

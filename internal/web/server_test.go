@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,5 +112,57 @@ func TestErrorStatuses(t *testing.T) {
 		if got := web.Status(tt.err); got != tt.want {
 			t.Errorf("Status(%v) = %d, want %d", tt.err, got, tt.want)
 		}
+	}
+}
+
+func TestErrorStatusesOfHTTPFailures(t *testing.T) {
+	if got := web.Status(fmt.Errorf("read body: %w", &http.MaxBytesError{Limit: 10})); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("Status(body too large) = %d, want 413", got)
+	}
+	if got := web.Status(&web.MethodError{Allow: http.MethodPost}); got != http.StatusMethodNotAllowed {
+		t.Errorf("Status(MethodError) = %d, want 405", got)
+	}
+}
+
+// TestErrorBodies: a refusal tells the sender what is wrong with the request in its own words;
+// a failure on the server's side never shows its cause (a Redis address, a driver's text),
+// even when a domain error quotes it.
+func TestErrorBodies(t *testing.T) {
+	redis := errors.New("dial tcp 10.0.0.7:6379: connect: connection refused")
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus int
+		want       string // the whole error message
+		header     [2]string
+	}{
+		{"refusal", fmt.Errorf("ingest: %w", desk.Errorf(desk.EINVALID, "event has no user")), 400, "event has no user", [2]string{}},
+		{"too large by the desk's rule", desk.Errorf(desk.ETOOLARGE, "message text is larger than 163840 bytes"), 413, "message text is larger than 163840 bytes", [2]string{}},
+		{"body over the route's limit", &http.MaxBytesError{Limit: 10}, 413, "request body too large", [2]string{}},
+		{"wrong method", &web.MethodError{Allow: "POST"}, 405, "method not allowed", [2]string{"Allow", "POST"}},
+		{"internal error", fmt.Errorf("record event: %w", redis), 500, "internal error", [2]string{}},
+		{"unavailable quoting its cause", desk.Errorf(desk.EUNAVAILABLE, "cannot record the event now: %v", redis), 503, "temporarily unavailable; try again later", [2]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			web.Error(rec, tt.err)
+			var body struct{ Error string }
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %q is not JSON: %v", rec.Body, err)
+			}
+			if rec.Code != tt.wantStatus || body.Error != tt.want {
+				t.Errorf("got %d %q, want %d %q", rec.Code, body.Error, tt.wantStatus, tt.want)
+			}
+			if strings.Contains(rec.Body.String(), "6379") || strings.Contains(rec.Body.String(), "10.0.0.7") {
+				t.Errorf("body %q shows an internal cause", rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if h := tt.header; h[0] != "" && rec.Header().Get(h[0]) != h[1] {
+				t.Errorf("header %s = %q, want %q", h[0], rec.Header().Get(h[0]), h[1])
+			}
+		})
 	}
 }

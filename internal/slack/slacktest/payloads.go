@@ -153,6 +153,48 @@ func (s *Server) DeleteEvent(eventID string, m Message, channelType string) []by
 	})
 }
 
+// deletionEvent is the callback Slack sends about the deletion of before, a message that had
+// replies (see delete.go): message_deleted with it in previous_message, or message_changed from
+// it to the tombstone left in its place.
+func (s *Server) deletionEvent(eventID string, before Message, replies int, tombstoned bool) []byte {
+	s.t.Helper()
+	now := s.tsNow()
+	set := map[string]any{
+		"event.channel": before.Channel, "event.channel_type": channelTypeOf(before.Channel), "event.ts": now, "event.event_ts": now,
+		"event.hidden": true, "event.previous_message": eventMessage(before, replies),
+	}
+	if tombstoned {
+		set["event.message"] = tombstoneJSON(before.TS, replies)
+		return s.eventCallback("MessageChangedPayload.json", eventID, set)
+	}
+	set["event.deleted_ts"] = before.TS
+	return s.eventCallback("MessageDeletedPayload.json", eventID, set)
+}
+
+// eventMessage is m as events show it (in previous_message, say): its author, the app's bot
+// fields when the app posted it, and its thread (a root with replies has thread_ts = ts).
+func eventMessage(m Message, replies int) map[string]any {
+	out := map[string]any{"type": "message", "user": m.User, "text": m.Text, "ts": m.TS, "team": TeamID}
+	if m.BotID != "" {
+		out["bot_id"], out["app_id"] = m.BotID, "A1"
+		out["bot_profile"] = map[string]any{"id": m.BotID, "app_id": "A1", "name": "Threadesk", "deleted": false, "team_id": TeamID}
+	}
+	switch {
+	case m.Thread != "":
+		out["thread_ts"] = m.Thread
+	case replies > 0:
+		out["thread_ts"], out["reply_count"] = m.TS, replies
+	}
+	return out
+}
+
+func channelTypeOf(channel string) string {
+	if strings.HasPrefix(channel, "D") {
+		return "im"
+	}
+	return "channel"
+}
+
 // echoEvent is the callback Slack sends the app about its own change e.
 func (s *Server) echoEvent(e echo) []byte {
 	s.mu.Lock()
@@ -160,10 +202,7 @@ func (s *Server) echoEvent(e echo) []byte {
 	id := fmt.Sprintf("EvEcho%05d", s.nextID)
 	s.mu.Unlock()
 	now := s.tsNow()
-	channelType := "channel"
-	if strings.HasPrefix(e.m.Channel, "D") {
-		channelType = "im"
-	}
+	channelType := channelTypeOf(e.m.Channel)
 	profile := map[string]any{"id": BotID, "app_id": "A1", "name": "Threadesk", "deleted": false, "team_id": TeamID,
 		"icons": map[string]any{"image_36": "https://avatars.example/app_36.png"}}
 	msg := func(text string) map[string]any {
@@ -182,10 +221,7 @@ func (s *Server) echoEvent(e echo) []byte {
 			"event.message": edited, "event.previous_message": msg(e.prevText),
 		})
 	case "deleted":
-		return s.eventCallback("MessageDeletedPayload.json", id, map[string]any{
-			"event.channel": e.m.Channel, "event.channel_type": channelType, "event.ts": now, "event.event_ts": now,
-			"event.deleted_ts": e.m.TS, "event.previous_message": msg(e.m.Text),
-		})
+		return s.deletionEvent(id, e.m, e.replies, e.tombstone)
 	}
 	set := map[string]any{
 		"event.channel": e.m.Channel, "event.channel_type": channelType, "event.user": BotUser, "event.bot_id": BotID,

@@ -61,6 +61,9 @@ type Message struct {
 	Reactions           []string
 	Edits               int // chat.update calls
 	Deleted             bool
+	// Tombstone is set on a deleted thread root that had replies: Slack keeps a placeholder in
+	// its place (see DeleteMessage).
+	Tombstone bool
 }
 
 // User is a member of the fake workspace.
@@ -98,9 +101,11 @@ type failure struct {
 
 // echo is a change the app made that Slack reports back to it as an event.
 type echo struct {
-	kind     string // "new", "changed", "deleted"
-	m        Message
-	prevText string
+	kind      string // "new", "changed", "deleted"
+	m         Message
+	prevText  string
+	replies   int  // for "deleted": the replies the message had
+	tombstone bool // for "deleted": it left a tombstone
 }
 
 // bucket is one channel's allowance of chat.postMessage calls.
@@ -607,6 +612,8 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 	case "chat.update":
 		m := s.find(args["channel"], args["ts"])
 		if m == nil || m.Deleted {
+			// A deleted message, tombstone or not, no longer exists for the app: "No message
+			// exists with the requested timestamp."
 			return refuse("message_not_found")
 		}
 		if m.BotID != BotID {
@@ -631,8 +638,9 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 		if m.BotID != BotID {
 			return refuse("cant_delete_message")
 		}
-		m.Deleted = true
-		s.echoes = append(s.echoes, echo{kind: "deleted", m: m.clone()})
+		before, replies := m.clone(), s.replyCount(m)
+		tombstoned := s.remove(m)
+		s.echoes = append(s.echoes, echo{kind: "deleted", m: before, replies: replies, tombstone: tombstoned})
 		return ok("channel", m.Channel, "ts", m.TS)
 	case "reactions.add":
 		m := s.find(args["channel"], args["timestamp"])
@@ -741,6 +749,9 @@ func (s *Server) post(args map[string]string) map[string]any {
 		}
 	}
 	if th := args["thread_ts"]; th != "" {
+		// A root that was deleted still takes replies, as on Slack, whose reference of
+		// chat.postMessage lists no error for a deleted thread: the app learns of the deletion
+		// from the event (see DeleteMessage), not from here.
 		root := s.find(channel, th)
 		if root == nil || root.Thread != "" {
 			return refuse("cannot_reply_to_message") // not a top-level message of the channel
@@ -769,13 +780,17 @@ func (s *Server) history(method string, args map[string]string) map[string]any {
 	}
 	var all []any
 	for _, m := range s.messages {
-		if m.Channel != channel || m.Deleted {
+		if m.Channel != channel || (m.Deleted && !m.Tombstone) {
 			continue
 		}
 		if method == "conversations.history" && m.Thread != "" {
 			continue
 		}
 		if method == "conversations.replies" && m.TS != args["ts"] && m.Thread != args["ts"] {
+			continue
+		}
+		if m.Tombstone {
+			all = append(all, tombstoneJSON(m.TS, s.replyCount(m)))
 			continue
 		}
 		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": m.User}
