@@ -195,7 +195,8 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	}
 	shard, err := r.shardOf(ctx, ev)
 	if err != nil {
-		return desk.Errorf(desk.EUNAVAILABLE, "cannot record the event now: %v", err)
+		r.log.Error("find the event's queue shard", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind, "err", err)
+		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}
 	}
 	added, err := r.store.Enqueue(ctx, shard, ev)
 	if err != nil {
@@ -290,7 +291,7 @@ func (r *Relay) validate(ev desk.Event) error {
 func (r *Relay) shardOf(ctx context.Context, ev desk.Event) (int, error) {
 	key := ev.User.ID
 	switch ev.Kind {
-	case desk.AgentReply, desk.AgentEdit, desk.AgentDelete:
+	case desk.AgentReply, desk.AgentEdit, desk.AgentDelete, desk.ThreadDeleted:
 		t, err := r.store.ThreadTicket(ctx, ev.Platform, ev.Thread)
 		switch {
 		case err == nil:
