@@ -668,3 +668,41 @@ func TestSlackMalformedEventRefused(t *testing.T) {
 		return len(got) == 1 && got[0].Text == "hello", slackTexts(got)
 	})
 }
+
+// TestSlackDeletedCardGetsANewCard: someone deletes a ticket's card in the triage channel.
+// Slack still takes replies under the tombstone and reports no error for them, so the app
+// learns of it from the deletion event: the customer's next message opens a new card and
+// thread for the same ticket, and nothing is reported failed.
+func TestSlackDeletedCardGetsANewCard(t *testing.T) {
+	t.Parallel()
+	fake := slackWorkspace(t, 1)
+	app := startSlackApp(t, fake, slackConfig(t, fake))
+	cust, card := slackTicket(t, app, "first words")
+	// The card had a reply (the customer's message): Slack leaves a tombstone.
+	app.event(fake.DeleteMessage("EvDel1", slacktest.Triage, card.TS))
+	dm := slackDM(cust)
+	app.say("EvNext", cust, dm, "", "are you there?")
+	var next slacktest.Message
+	slackEventually(t, "a new card with the next message in its thread", func() (bool, string) {
+		for _, m := range fake.Messages(slacktest.Triage) {
+			if m.Thread == "" && m.TS != card.TS && m.BotID == slacktest.BotID && !m.Deleted && strings.HasSuffix(m.Text, " · "+cust.DisplayName) {
+				next = m
+			}
+		}
+		if next.TS == "" {
+			return false, slackTexts(fake.Messages(slacktest.Triage))
+		}
+		return len(slackWithText(slackReplies(fake, slacktest.Triage, next.TS), "are you there?")) == 1, slackTexts(fake.Thread(slacktest.Triage, next.TS))
+	})
+	if !strings.Contains(next.Text, "#1") {
+		t.Errorf("new card %q, want ticket #1's", next.Text)
+	}
+	if got := slackWithText(slackFromApp(fake, dm), "could not"); len(got) != 0 {
+		t.Errorf("failure notices in the DM: %s", slackTexts(got))
+	}
+	// An agent's answer in the new thread reaches the customer.
+	app.say("EvAns", slackAnn, slacktest.Triage, next.TS, "yes, here")
+	slackEventually(t, "the answer in the DM", func() (bool, string) {
+		return len(slackWithText(slackFromApp(fake, dm), "yes, here")) == 1, slackTexts(slackFromApp(fake, dm))
+	})
+}

@@ -58,6 +58,15 @@ type Platform struct {
 
 	fail      func(c Call) error
 	afterPost func(m Message)
+	clock     desk.Clock
+}
+
+// SetClock makes the fake stamp calls and messages with c's time, so that tests running the
+// core on a fake clock see when things happened in that clock's time.
+func (p *Platform) SetClock(c desk.Clock) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clock = c
 }
 
 // SetFail makes the fake ask f before every call; a non-nil error is returned instead of
@@ -82,7 +91,7 @@ func New(name string, limits desk.Limits) *Platform {
 	return &Platform{
 		name: name, triage: "C-TRIAGE", limits: limits,
 		users: make(map[string]desk.User), agents: make(map[string]bool), files: make(map[string][]byte),
-		changed: make(chan struct{}),
+		changed: make(chan struct{}), clock: desk.SystemClock,
 	}
 }
 
@@ -119,8 +128,8 @@ func (p *Platform) Limits() desk.Limits { return p.limits }
 func (p *Platform) TriageChannel() string { return p.triage }
 
 func (p *Platform) enter(c Call) error {
-	c.At = time.Now()
 	p.mu.Lock()
+	c.At = p.clock.Now()
 	fail := p.fail
 	p.mu.Unlock()
 	if fail != nil {
@@ -147,7 +156,7 @@ func (p *Platform) store(m Message) Message {
 	p.mu.Lock()
 	p.seq++
 	m.Ref.ID = strconv.Itoa(p.seq)
-	m.At = time.Now()
+	m.At = p.clock.Now()
 	p.msgs = append(p.msgs, &m)
 	p.notify()
 	after := p.afterPost
