@@ -71,14 +71,6 @@ type click struct {
 	at   time.Time
 }
 
-type cachedUser struct {
-	user desk.User
-	at   time.Time
-}
-
-// userTTL is how long a looked-up user's name and picture are reused.
-const userTTL = 10 * time.Minute
-
 // Options are the parts of an Adapter that tests and the lead may replace.
 type Options struct {
 	// Cursor keeps the high-water mark of seen posts across restarts; nil keeps it in memory
