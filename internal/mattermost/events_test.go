@@ -159,15 +159,15 @@ func TestCatchUpAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := a1.Start(ctx); err != nil {
+	if err := a1.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the WebSocket", func() bool { return f.SocketCount() > 0 })
 	live := f.UserPost(w.customer.Id, dm.Id, "", "live")
 	waitEvent(t, in1, live.Id)
-	cancel()
-	a1.Wait()
+	if err := a1.Close(); err != nil {
+		t.Fatal(err)
+	}
 	f.DropSockets(false)
 
 	mark, _ := cursor.Load(context.Background())

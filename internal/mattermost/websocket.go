@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -24,22 +25,18 @@ import (
 func (a *Adapter) run(ctx context.Context) {
 	backoff := a.cfg.ReconnectMin
 	for ctx.Err() == nil {
-		started := time.Now()
+		started := a.clock.Now()
 		err := a.session(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if time.Since(started) > 10*a.cfg.ReconnectMin {
+		if a.clock.Now().Sub(started) > 10*a.cfg.ReconnectMin {
 			backoff = a.cfg.ReconnectMin // it was up a good while: a fresh failure
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		a.log.Warn("mattermost websocket down, reconnecting", "err", err, "wait", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if desk.Sleep(ctx, a.clock, wait) != nil {
 			return
-		case <-t.C:
 		}
 		backoff = min(2*backoff, a.cfg.ReconnectMax)
 	}
@@ -99,33 +96,62 @@ func (a *Adapter) dial(ctx context.Context) (*model.WebSocketClient, error) {
 	case strings.HasPrefix(wsURL, "http://"):
 		wsURL = "ws://" + strings.TrimPrefix(wsURL, "http://")
 	}
+	// The Mattermost client dials without a context, so ctx reaches only the TCP connect; the
+	// connections made are closed when ctx ends, so that Close does not wait out a server
+	// that accepted the connection and never finished the handshake.
+	var mu sync.Mutex
+	var conns []net.Conn
 	dialer := &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: 15 * time.Second,
 		NetDialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+			return c, err
 		},
 	}
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
 	ws, err := model.NewWebSocketClient4WithDialer(dialer, wsURL, a.cfg.Token)
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("connect websocket: %w", err)
 	}
 	return ws, nil
 }
 
-// closeSocket closes ws and drains its channels, so that its reader goroutine, which may be
-// blocked handing over an event, can end.
+// closeSocket closes ws and drains its channels until its reader goroutine closes them, so
+// that the reader, which may be blocked handing over an event, ends before the session does,
+// and with it the client's writer and ping watchdog. The connection is closed first: a write
+// in progress then fails at once instead of keeping the client's Close waiting for its writer.
 func closeSocket(ws *model.WebSocketClient) {
+	_ = ws.Conn.Close()
 	ws.Close()
-	go func() {
-		for range ws.EventChannel {
+	events, responses := ws.EventChannel, ws.ResponseChannel
+	for events != nil || responses != nil {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				events = nil
+			}
+		case _, ok := <-responses:
+			if !ok {
+				responses = nil
+			}
+		case <-ws.PingTimeoutChannel:
+			// A watchdog blocked reporting a timeout could not see that the reader ended.
 		}
-	}()
-	go func() {
-		for range ws.ResponseChannel {
-		}
-	}()
+	}
 }
 
 // consume follows the socket's events until it fails.
