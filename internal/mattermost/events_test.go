@@ -3,6 +3,8 @@ package mattermost
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -311,4 +313,37 @@ func cutOff(t *testing.T, f *fakeMM) {
 		defer f.Mu.Unlock()
 		return f.SocketsDialled > dialled
 	})
+}
+
+// Events arrive one after the other on the WebSocket, and a catch-up reads them in one loop:
+// a wait for a busy queue shard there would hold up every later event, so neither path lets
+// Ingest wait. The slash command, one HTTP request among many, may.
+func TestWebSocketAndCatchUpNeverWaitForABusyShard(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	in.busyWait = 50 * time.Millisecond
+	a := started(t, f, testConfig(f), in)
+	dm := f.DM(w.bot.Id, w.customer.Id)
+
+	live := f.UserPost(w.customer.Id, dm.Id, "", "over the socket")
+	waitEvent(t, in, live.Id)
+	cutOff(t, f)
+	away := f.UserPost(w.customer.Id, dm.Id, "", "while cut off")
+	f.AllowSockets()
+	waitEvent(t, in, away.Id)
+
+	in.mu.Lock()
+	waited := maps.Clone(in.waited)
+	in.mu.Unlock()
+	for id, n := range waited {
+		t.Errorf("Ingest of %s was allowed to wait for a busy shard (%d times)", id, n)
+	}
+
+	a.CommandHandler().ServeHTTP(httptest.NewRecorder(), commandRequest("Token cmd-token-one", commandForm("")))
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.waited["cmd:"+shortHash("trig-abc")] != 1 {
+		t.Errorf("the slash command's Ingest did not wait (waited %v); the ingester no longer shows the difference", in.waited)
+	}
 }

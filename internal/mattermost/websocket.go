@@ -22,7 +22,13 @@ import (
 
 // run keeps a WebSocket session going until ctx ends, with exponential back-off between
 // failed attempts. Every session first catches up over REST on what it may have missed.
+//
+// Nothing recorded from here waits for a busy queue shard (desk.WithoutIntakeWait): events
+// come one after the other over one connection, and the catch-up reads them in one loop, so a
+// wait for one customer's backlog would hold up every later event of every customer, where
+// over HTTP it slows down only the sender.
 func (a *Adapter) run(ctx context.Context) {
+	ctx = desk.WithoutIntakeWait(ctx)
 	backoff := a.cfg.ReconnectMin
 	for ctx.Err() == nil {
 		started := a.clock.Now()
