@@ -30,6 +30,9 @@ var kinds = map[bool][3]desk.EventKind{
 // translate turns a post change into a desk event, or names the reason it is dropped.
 // channelType may be empty; it is then looked up. An error means the translation could not be
 // done now (the server did not answer) and should be tried again later.
+//
+// The app's own posts are dropped here, since answering them would loop. Other bots' posts are
+// translated like anyone's, with User.IsBot set: whose words are relayed is the core's rule.
 func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channelType model.ChannelType) (desk.Event, desk.DropReason, error) {
 	if p.UserId == a.botID {
 		return desk.Event{}, desk.DropOwnMessage, nil
@@ -74,6 +77,11 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 		Channel:  p.ChannelId,
 		Message:  p.Id,
 		User:     a.author(ctx, p.UserId),
+	}
+	if byIntegration(p) {
+		// Known from the post even when the author's account could not be looked up, and
+		// for a webhook, whose posts carry its owner's account.
+		ev.User.IsBot = true
 	}
 	if !customer {
 		ev.Thread = p.RootId
@@ -209,6 +217,12 @@ func (a *Adapter) advance(ctx context.Context, mark int64) error {
 	}
 	a.mark = mark
 	return nil
+}
+
+// byIntegration reports whether a post was written by a machine: a bot account (the server
+// marks its posts from_bot) or an incoming webhook (from_webhook, under its owner's account).
+func byIntegration(p *model.Post) bool {
+	return p.GetProp(model.PostPropsFromBot) == "true" || p.GetProp(model.PostPropsFromWebhook) == "true"
 }
 
 // isSystemType reports post types Mattermost writes itself (joins, header changes, …).

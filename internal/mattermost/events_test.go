@@ -347,3 +347,58 @@ func TestWebSocketAndCatchUpNeverWaitForABusyShard(t *testing.T) {
 		t.Errorf("the slash command's Ingest did not wait (waited %v); the ingester no longer shows the difference", in.waited)
 	}
 }
+
+// Bots are neither customers nor agents, but that rule is the core's (it drops bots' events
+// as it records them): the adapter hands it every other bot's post, marked as a bot's, and
+// drops only the app's own.
+func TestOtherBotsPostsReachTheCoreMarkedAsBots(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	a := started(t, f, testConfig(f), in)
+	helper := f.AddUser("helper-bot", "", "", true, "", w.teamID)
+	mute := f.AddUser("mute-bot", "", "", true, "", w.teamID)
+	f.SetMember(w.triage.Id, helper.Id, true)
+	f.SetMember(w.triage.Id, mute.Id, true)
+	card, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #1", Key: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isBot := func(t *testing.T, ev desk.Event, kind desk.EventKind, user string) {
+		t.Helper()
+		if ev.Kind != kind || ev.User.ID != user || !ev.User.IsBot {
+			t.Errorf("event = %s by %+v, want %s by bot %s marked IsBot", ev.Kind, ev.User, kind, user)
+		}
+	}
+
+	reply := f.UserPost(helper.Id, w.triage.Id, card.ID, "automated triage note")
+	isBot(t, waitEvent(t, in, reply.Id), desk.AgentReply, helper.Id)
+	dm := f.UserPost(helper.Id, f.DM(w.bot.Id, helper.Id).Id, "", "hello from a bot")
+	isBot(t, waitEvent(t, in, dm.Id), desk.CustomerMessage, helper.Id)
+
+	// A bot whose account cannot be looked up now is still known by its post's from_bot mark.
+	f.Mu.Lock()
+	f.Busy = map[string]int{"GET /users/{user_id}": 100}
+	f.Mu.Unlock()
+	unknown := f.UserPost(mute.Id, w.triage.Id, card.ID, "beep")
+	isBot(t, waitEvent(t, in, unknown.Id), desk.AgentReply, mute.Id)
+	f.Mu.Lock()
+	f.Busy = nil
+	// An incoming webhook posts under its owner's account, marked from_webhook: a machine's
+	// words, not the owner's.
+	hook := f.CreatePostLocked(&model.Post{UserId: w.agent.Id, ChannelId: w.triage.Id, RootId: card.ID, Message: "build failed",
+		Props: model.StringInterface{model.PostPropsFromWebhook: "true"}}).Clone()
+	f.Mu.Unlock()
+	isBot(t, waitEvent(t, in, hook.Id), desk.AgentReply, w.agent.Id)
+
+	person := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "I'm on it")
+	if ev := waitEvent(t, in, person.Id); ev.User.IsBot {
+		t.Errorf("a person's reply is marked IsBot: %+v", ev.User)
+	}
+	// The app's card may be dropped twice, when the first catch-up reads it too.
+	_, _, discards := in.snapshot()
+	delete(discards, desk.DropOwnMessage)
+	if len(discards) != 0 {
+		t.Errorf("discards = %v, want only the app's own card dropped", discards)
+	}
+}

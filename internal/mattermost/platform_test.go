@@ -573,6 +573,13 @@ func TestFindUserAndInTriage(t *testing.T) {
 			}
 		})
 	}
+	// The core's rule of who is an agent (desk.IsAgent) needs to know a bot when it sees one.
+	if u, err := a.FindUser(ctx, "@threadesk"); err != nil || !u.IsBot {
+		t.Errorf("FindUser(the bot) = %+v, %v; want IsBot", u, err)
+	}
+	if u, err := a.FindUser(ctx, "@alex"); err != nil || u.IsBot {
+		t.Errorf("FindUser(a person) = %+v, %v; want not IsBot", u, err)
+	}
 	for _, handle := range []string{"@nobody", "", "@"} {
 		if _, err := a.FindUser(ctx, handle); !errors.Is(err, desk.ErrNotFound) {
 			t.Errorf("FindUser(%q) = %v, want ErrNotFound", handle, err)

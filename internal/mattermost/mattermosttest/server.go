@@ -788,11 +788,15 @@ func (f *Server) SortedPostsLocked(channel string) []*model.Post {
 }
 
 // CreatePostLocked stores a new post (its UserId set by the caller) and sends the posted
-// event, as the server does for any post.
+// event, as the server does for any post. Like the server, it marks a bot account's post with
+// the from_bot prop.
 func (f *Server) CreatePostLocked(post *model.Post) *model.Post {
 	post.Id = newID()
 	post.CreateAt = f.NowLocked()
 	post.UpdateAt = post.CreateAt
+	if u := f.Users[post.UserId]; u != nil && u.IsBot {
+		post.AddProp(model.PostPropsFromBot, "true")
+	}
 	if len(post.FileIds) > 0 {
 		post.Metadata = &model.PostMetadata{}
 		for _, id := range post.FileIds {
