@@ -63,6 +63,9 @@ type Adapter struct {
 	fresh  bool             // mark was just made up, the first catch-up starts exactly there
 	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
 
+	// caughtUp counts the catch-ups done, so that a test can tell when the first one is over.
+	caughtUp atomic.Int64
+
 	// stop ends the event loop started by Start; wg counts every goroutine the adapter
 	// started, so that Close can wait for all of them.
 	stop func()

@@ -26,9 +26,12 @@ type fakeIngester struct {
 	changed  chan struct{}
 
 	// hold, when set, keeps every Ingest waiting until it is closed or the call's context
-	// ends (then nothing is recorded); holding counts the calls that waited.
+	// ends; then, after giveUp, nothing is recorded. holding counts the calls that waited,
+	// gaveUp those that returned so.
 	hold    chan struct{}
+	giveUp  time.Duration
 	holding int
+	gaveUp  int
 	// busyWait is how long Ingest waits for a busy queue shard when its context allows it
 	// (desk.IntakeWaitAllowed), as the core does when the customer's shard holds a backlog;
 	// waited counts those waits by event ID.
@@ -51,6 +54,10 @@ func (in *fakeIngester) Ingest(ctx context.Context, ev desk.Event) error {
 		select {
 		case <-hold:
 		case <-ctx.Done():
+			time.Sleep(in.giveUp)
+			in.mu.Lock()
+			in.gaveUp++
+			in.mu.Unlock()
 			return ctx.Err()
 		}
 	}
@@ -155,7 +162,8 @@ func testConfig(f *fakeMM) Config {
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// started returns an adapter running against f until the test ends, with its WebSocket up.
+// started returns an adapter running against f until the test ends, with its WebSocket up and
+// its first catch-up done, so that what the test does next arrives over the WebSocket only.
 func started(t *testing.T, f *fakeMM, cfg Config, in *fakeIngester, opts ...Options) *Adapter {
 	t.Helper()
 	a, err := New(cfg, in, discardLogger(), opts...)
@@ -167,5 +175,6 @@ func started(t *testing.T, f *fakeMM, cfg Config, in *fakeIngester, opts ...Opti
 	}
 	t.Cleanup(func() { _ = a.Close() })
 	waitFor(t, "the WebSocket to connect", func() bool { return f.SocketCount() > 0 })
+	waitFor(t, "the first catch-up", func() bool { return a.caughtUp.Load() > 0 })
 	return a
 }

@@ -303,6 +303,7 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 	if len(items) > 0 {
 		a.log.Info("mattermost catch-up", "channels", len(targets), "changes", len(items))
 	}
+	a.caughtUp.Add(1)
 	return nil
 }
 
