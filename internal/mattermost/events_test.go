@@ -399,3 +399,79 @@ func TestOtherBotsPostsReachTheCoreMarkedAsBots(t *testing.T) {
 		t.Errorf("discards = %v, want only the app's own card dropped", discards)
 	}
 }
+
+// A ticket card deleted in the triage channel, over the WebSocket or found by a catch-up, is
+// a ThreadDeleted event naming the card, by whoever deleted it when the server says so, else
+// by the app. The replies Mattermost deletes with their root are no events of their own.
+func TestCardDeletionIsThreadDeleted(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	a := started(t, f, testConfig(f), in)
+	ctx := context.Background()
+	newCard := func(key string) desk.MessageRef {
+		t.Helper()
+		card, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "Ticket", Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return card
+	}
+	check := func(t *testing.T, card desk.MessageRef, by string) {
+		t.Helper()
+		ev := waitEvent(t, in, card.ID+":deleted")
+		if ev.Kind != desk.ThreadDeleted || ev.Channel != w.triage.Id || ev.Thread != card.ID || ev.User.ID != by || ev.At.IsZero() {
+			t.Errorf("event = %+v, want %s of thread %s in %s by %s", ev, desk.ThreadDeleted, card.ID, w.triage.Id, by)
+		}
+	}
+
+	t.Run("over the WebSocket, deleter unknown", func(t *testing.T) {
+		card := newCard("card1")
+		f.DeleteAs(card.ID, w.admin.Id) // a bot that is no system admin is not told who
+		check(t, card, w.bot.Id)
+		if ev := waitEvent(t, in, card.ID+":deleted"); !ev.User.IsBot {
+			t.Errorf("the app as deleter = %+v, want IsBot", ev.User)
+		}
+	})
+	t.Run("over the WebSocket, deleter known", func(t *testing.T) {
+		f.SetRoles(w.bot.Id, "system_user system_admin")
+		defer f.SetRoles(w.bot.Id, "system_user")
+		card := newCard("card2")
+		f.DeleteAs(card.ID, w.admin.Id)
+		check(t, card, w.admin.Id)
+	})
+	t.Run("found by a catch-up", func(t *testing.T) {
+		card := newCard("card3")
+		reply := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "on it")
+		waitEvent(t, in, reply.Id)
+		cutOff(t, f)
+		f.DeleteAs(card.ID, w.admin.Id)
+		f.AllowSockets()
+		check(t, card, w.admin.Id)
+		waitFor(t, "the WebSocket to come back", func() bool { return f.SocketCount() > 0 })
+		if _, attempts, _ := in.snapshot(); attempts[reply.Id+":deleted"] != 0 {
+			t.Errorf("the reply deleted with its card was ingested as a deletion of its own")
+		}
+	})
+	t.Run("the app's other posts", func(t *testing.T) {
+		card := newCard("card4")
+		own, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: card.ID, Text: "copy", Key: "copy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dm, err := a.Post(ctx, desk.Outgoing{Channel: f.DM(w.bot.Id, w.customer.Id).Id, Text: "ack", Key: "ack"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, before := in.snapshot()
+		f.DeleteAs(own.ID, w.admin.Id)
+		f.DeleteAs(dm.ID, w.bot.Id)
+		waitFor(t, "both deletions dropped as the app's own", func() bool {
+			_, _, d := in.snapshot()
+			return d[desk.DropOwnMessage] >= before[desk.DropOwnMessage]+2
+		})
+		if _, attempts, _ := in.snapshot(); attempts[own.ID+":deleted"] != 0 || attempts[dm.ID+":deleted"] != 0 {
+			t.Errorf("a deletion of the app's reply or DM post was ingested")
+		}
+	})
+}

@@ -207,6 +207,11 @@ func (a *Adapter) onEvent(ctx context.Context, ev *model.WebSocketEvent) error {
 		a.in.Discard(PlatformName, desk.DropBadEvent)
 		return nil
 	}
+	if by, _ := data["delete_by"].(string); c == deleted && by != "" {
+		// The post comes as it was before the deletion; the server records the deleter in
+		// the deleted post's props, where a catch-up finds it too.
+		p.AddProp(model.PostPropsDeleteBy, by)
+	}
 	channelType, _ := data["channel_type"].(string)
 	return a.handle(ctx, c, &p, model.ChannelType(channelType))
 }
@@ -278,8 +283,18 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Deleting a root deletes its replies with it, at the same time; over the WebSocket
+		// the server reports the root only, and so does the catch-up: a reply of the thread
+		// is no deletion of its own (that would withdraw an agent's answer from the customer).
+		rootsGone := map[string]int64{}
+		for _, p := range posts {
+			if p.RootId == "" && p.DeleteAt > 0 {
+				rootsGone[p.Id] = p.DeleteAt
+			}
+		}
 		for _, p := range posts {
 			switch {
+			case p.DeleteAt > 0 && p.RootId != "" && rootsGone[p.RootId] == p.DeleteAt:
 			case p.DeleteAt > 0:
 				if p.DeleteAt > since {
 					items = append(items, item{deleted, p, t.ct, p.DeleteAt})
