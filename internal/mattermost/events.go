@@ -60,8 +60,7 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 		if channelType == "" {
 			t, err := a.channelType(ctx, p.ChannelId)
 			if err != nil {
-				var de *desk.DeliveryError
-				if errors.As(err, &de) && !de.Temporary {
+				if de, ok := errors.AsType[*desk.DeliveryError](err); ok && !de.Temporary {
 					return desk.Event{}, desk.DropOtherChannel, nil
 				}
 				return desk.Event{}, "", fmt.Errorf("look up channel %s of post %s: %w", p.ChannelId, p.Id, err)

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -151,6 +152,9 @@ type Server struct {
 	// UsernameOverride is the server's EnablePostUsernameOverride, as its client
 	// configuration tells.
 	UsernameOverride bool
+	// MaxFileSize is the server's FileSettings.MaxFileSize in bytes: a larger upload is
+	// refused with 413. Zero takes any size.
+	MaxFileSize int64
 	// Busy answers the next n requests of a route ("GET /users/{user_id}") with 429 and
 	// Retry-After: 1.
 	Busy map[string]int
@@ -537,7 +541,7 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 			return
 		}
 		if utf8.RuneCountInString(post.Message) > MaxPostRunes {
-			appError(w, 400, "model.post.is_valid.msg.app_error")
+			appError(w, 400, "model.post.is_valid.message_length.app_error")
 			return
 		}
 		if post.RootId != "" {
@@ -578,7 +582,7 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 			return
 		}
 		if patch.Message != nil && utf8.RuneCountInString(*patch.Message) > MaxPostRunes {
-			appError(w, 400, "model.post.is_valid.msg.app_error")
+			appError(w, 400, "model.post.is_valid.message_length.app_error")
 			return
 		}
 		post.Patch(&patch)
@@ -750,7 +754,7 @@ func (f *Server) uploadLocked(w http.ResponseWriter, r *http.Request, body []byt
 	var data []byte
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -767,6 +771,10 @@ func (f *Server) uploadLocked(w http.ResponseWriter, r *http.Request, body []byt
 	}
 	if !f.Members[channel][me] || name == "" {
 		appError(w, 403, "api.context.permissions.app_error")
+		return
+	}
+	if f.MaxFileSize > 0 && int64(len(data)) > f.MaxFileSize {
+		appError(w, http.StatusRequestEntityTooLarge, "api.file.upload_file.too_large_detailed.app_error")
 		return
 	}
 	fi := &model.FileInfo{Id: newID(), CreatorId: me, ChannelId: channel, Name: name, Size: int64(len(data)), MimeType: http.DetectContentType(data), CreateAt: f.NowLocked()}
