@@ -37,7 +37,7 @@ func (a *Adapter) CommandHandler() http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxCommandBody)
 		if err := r.ParseForm(); err != nil {
-			a.answerError(w, r, "read mattermost command", malformed(err, "the command request is not a form"))
+			a.answerError(w, r, "read command", malformed(err, "the command request is not a form"))
 			return
 		}
 		token := ""
@@ -47,12 +47,12 @@ func (a *Adapter) CommandHandler() http.Handler {
 			token = r.PostForm.Get("token")
 		}
 		if !a.commandTokenOK(token) {
-			a.answerError(w, r, "mattermost command", desk.Errorf(desk.EUNAUTHORIZED, "invalid command token"))
+			a.answerError(w, r, "check command token", desk.Errorf(desk.EUNAUTHORIZED, "invalid command token"))
 			return
 		}
 		f := r.PostForm
 		if f.Get("user_id") == "" || f.Get("channel_id") == "" {
-			a.answerError(w, r, "mattermost command", desk.Errorf(desk.EINVALID, "command without user_id or channel_id"))
+			a.answerError(w, r, "read command", desk.Errorf(desk.EINVALID, "command without user_id or channel_id"))
 			return
 		}
 		ev := desk.Event{
@@ -68,7 +68,7 @@ func (a *Adapter) CommandHandler() http.Handler {
 			Reply:    f.Get("response_url"),
 		}
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
-			a.answerError(w, r, "record mattermost command "+ev.ID, err)
+			a.answerError(w, r, "record command", err, "event", ev.ID)
 			return
 		}
 		if a.cfg.CommandAck == "" {
@@ -94,12 +94,12 @@ func (a *Adapter) commandTokenOK(token string) bool {
 func (a *Adapter) ActionHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req model.PostActionIntegrationRequest
-		if !a.decodeJSON(w, r, "mattermost action", &req) {
+		if !a.decodeJSON(w, r, "read action", &req) {
 			return
 		}
 		action, value, ticket, err := verifyAction(a.cfg.Secret, req.Context)
 		if err != nil {
-			a.answerError(w, r, "mattermost action from "+req.UserId, desk.Errorf(desk.EFORBIDDEN, "invalid action context"))
+			a.answerError(w, r, "check action signature", desk.Errorf(desk.EFORBIDDEN, "invalid action context"), "user", req.UserId, "post", req.PostId)
 			return
 		}
 		ev := desk.Event{
@@ -124,7 +124,7 @@ func (a *Adapter) ActionHandler() http.Handler {
 		}
 		a.rememberClick(req.TriggerId, req.PostId)
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
-			a.answerError(w, r, "record mattermost action "+ev.ID, err)
+			a.answerError(w, r, "record action", err, "event", ev.ID)
 			return
 		}
 		web.WriteJSON(w, http.StatusOK, model.PostActionIntegrationResponse{})
@@ -136,12 +136,12 @@ func (a *Adapter) ActionHandler() http.Handler {
 func (a *Adapter) DialogHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req model.SubmitDialogRequest
-		if !a.decodeJSON(w, r, "mattermost dialog", &req) {
+		if !a.decodeJSON(w, r, "read dialog", &req) {
 			return
 		}
 		st, err := verifyState(a.cfg.Secret, req.State)
 		if err != nil {
-			a.answerError(w, r, "mattermost dialog from "+req.UserId, desk.Errorf(desk.EFORBIDDEN, "invalid dialog state"))
+			a.answerError(w, r, "check dialog state", desk.Errorf(desk.EFORBIDDEN, "invalid dialog state"), "user", req.UserId)
 			return
 		}
 		if req.Cancelled {
@@ -177,7 +177,7 @@ func (a *Adapter) DialogHandler() http.Handler {
 				web.WriteJSON(w, http.StatusOK, model.SubmitDialogResponse{Errors: fe.Fields})
 				return
 			}
-			a.answerError(w, r, "record mattermost dialog "+ev.ID, err)
+			a.answerError(w, r, "record dialog", err, "event", ev.ID)
 			return
 		}
 		web.WriteJSON(w, http.StatusOK, struct{}{})
@@ -244,14 +244,14 @@ func eventKey(trigger string) string {
 }
 
 // decodeJSON reads a callback's JSON body into v, or answers the request (405, 413 or 400)
-// and reports false.
-func (a *Adapter) decodeJSON(w http.ResponseWriter, r *http.Request, what string, v any) bool {
+// and reports false. op names the step for the log.
+func (a *Adapter) decodeJSON(w http.ResponseWriter, r *http.Request, op string, v any) bool {
 	if !postOnly(w, r) {
 		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		a.answerError(w, r, "read "+what, malformed(err, "the request body is not the expected JSON object"))
+		a.answerError(w, r, op, malformed(err, "the request body is not the expected JSON object"))
 		return false
 	}
 	return true
@@ -283,8 +283,9 @@ func malformed(err error, msg string) error {
 // HTTP statuses (web.Status, web.Error): 400 for a malformed request, 401 for a bad command
 // token, 403 for a bad signature, 413 for a body over the limit, 503 when the store cannot
 // record, 500 for anything else. What an outage or an internal failure says may name Redis or
-// other internals, so those answers carry a fixed text; the full error goes to the log only.
-func (a *Adapter) answerError(w http.ResponseWriter, r *http.Request, what string, err error) {
+// other internals, so those answers carry a fixed text; the full error goes to the log only,
+// with op (the step that failed) and attrs.
+func (a *Adapter) answerError(w http.ResponseWriter, r *http.Request, op string, err error, attrs ...any) {
 	status := web.Status(err)
 	answer, log := err, a.log.Warn
 	switch status {
@@ -293,7 +294,7 @@ func (a *Adapter) answerError(w http.ResponseWriter, r *http.Request, what strin
 	case http.StatusInternalServerError:
 		answer, log = desk.Errorf(desk.EINTERNAL, "internal error"), a.log.Error
 	}
-	log(what+" refused", "status", status, "remote", r.RemoteAddr, "err", err)
+	log("mattermost callback refused", append([]any{"op", op, "path", r.URL.Path, "status", status, "remote", r.RemoteAddr, "err", err}, attrs...)...)
 	web.Error(w, answer)
 }
 
