@@ -176,7 +176,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := a.Start(m.platformCtx); err != nil {
 			return fmt.Errorf("start Mattermost: %w", err)
 		}
-		m.closers = append(m.closers, func() error { a.Wait(); return nil })
+		m.closers = append(m.closers, a.Close)
 		platforms = append(platforms, a)
 		checks = append(checks, web.Check{Name: "mattermost", Run: a.Ping, Every: platformCheckEvery})
 		mounts["POST /mattermost/command"] = a.CommandHandler()

@@ -63,21 +63,19 @@ type Adapter struct {
 	fresh  bool             // mark was just made up, the first catch-up starts exactly there
 	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
 
-	wg sync.WaitGroup
+	// caughtUp counts the catch-ups done, so that a test can tell when the first one is over.
+	caughtUp atomic.Int64
+
+	// stop ends the event loop started by Start; wg counts every goroutine the adapter
+	// started, so that Close can wait for all of them.
+	stop func()
+	wg   sync.WaitGroup
 }
 
 type click struct {
 	post string
 	at   time.Time
 }
-
-type cachedUser struct {
-	user desk.User
-	at   time.Time
-}
-
-// userTTL is how long a looked-up user's name and picture are reused.
-const userTTL = 10 * time.Minute
 
 // Options are the parts of an Adapter that tests and the lead may replace.
 type Options struct {
@@ -145,9 +143,11 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 var idPattern = regexp.MustCompile(`^[a-z0-9]{26}$`)
 
 // Start looks up the bot, the team and the triage channel, then runs the event loop in the
-// background until ctx ends: it connects the WebSocket, catches up on what was posted while
-// the app was away, and follows new posts, reconnecting with back-off. Start returns an error
-// when the settings do not fit the server (unknown team or channel, bot not a member).
+// background until Close: it connects the WebSocket, catches up on what was posted while the
+// app was away, and follows new posts, reconnecting with back-off. ctx bounds the start-up
+// checks only, as in the Slack adapter: the loop lives until Close, so that a caller may start
+// the adapter with a short deadline. Start returns an error when the settings do not fit the
+// server (unknown team or channel, bot not a member); nothing is left running then.
 func (a *Adapter) Start(ctx context.Context) error {
 	// A busy server (429, or a 5xx) is waited for, as it asks; anything else fails at once.
 	if err := desk.WhileBusy(ctx, a.clock, startPatience, func() error { return a.check(ctx) }, func(err error, wait time.Duration) {
@@ -160,10 +160,14 @@ func (a *Adapter) Start(ctx context.Context) error {
 	}
 	a.log.Info("mattermost ready", "bot", a.botID, "team", a.teamID, "triage_channel", a.triageID, "name_prefix", !a.cfg.SkipNamePrefix)
 
+	loop, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.mu.Lock()
+	a.stop = stop
+	a.mu.Unlock()
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		a.run(ctx)
+		a.run(loop)
 	}()
 	return nil
 }
@@ -227,8 +231,23 @@ func (a *Adapter) overridesShown(ctx context.Context) bool {
 	return cfg["EnablePostUsernameOverride"] == "true"
 }
 
-// Wait blocks until the event loop started by Start has ended (after its ctx was cancelled).
-func (a *Adapter) Wait() { a.wg.Wait() }
+// Close stops the event loop and waits for every goroutine the adapter started (the loop with
+// its catch-up, and the WebSocket client's reader, writer and ping watchdog, which end once
+// the socket is closed and drained). An event being recorded when Close is called is not
+// acknowledged and comes back with the next start's catch-up. Close may be called more than
+// once, and without Start.
+func (a *Adapter) Close() error {
+	a.mu.Lock()
+	stop := a.stop
+	a.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	a.wg.Wait()
+	// Kept-alive REST connections would hold their own goroutines until the server drops them.
+	a.http.CloseIdleConnections()
+	return nil
+}
 
 // findChannel resolves the triage channel setting: an ID of a channel in the team, or a name.
 func (a *Adapter) findChannel(ctx context.Context, nameOrID string) (*model.Channel, error) {

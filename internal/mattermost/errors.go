@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,8 +26,8 @@ func deliveryError(op string, resp *model.Response, err error) error {
 	if resp != nil {
 		status = resp.StatusCode
 	}
-	var appErr *model.AppError
-	if errors.As(err, &appErr) && status == 0 {
+	appErr, _ := errors.AsType[*model.AppError](err)
+	if appErr != nil && status == 0 {
 		status = appErr.StatusCode
 	}
 	switch {
@@ -44,8 +45,11 @@ func deliveryError(op string, resp *model.Response, err error) error {
 		if appErr != nil && appErr.Id != "" {
 			de.Reason = appErr.Id
 		}
-		if de.Reason == rootGone {
-			de.Kind, de.Reason = desk.FailThreadGone, "thread_not_found"
+		switch {
+		case appErr != nil && appErr.Id == rootGone:
+			de.Kind = desk.FailThreadGone
+		case status == http.StatusRequestEntityTooLarge || (appErr != nil && slices.Contains(tooLong, appErr.Id)):
+			de.Kind = desk.FailTooLarge
 		}
 	}
 	if status == http.StatusNotFound {
@@ -56,8 +60,12 @@ func deliveryError(op string, resp *model.Response, err error) error {
 }
 
 // rootGone is the error Mattermost answers a reply whose root post does not exist (or was
-// deleted) with.
+// deleted) with. Mattermost tells its refusals apart by these error IDs only (all are 400).
 const rootGone = "api.post.create_post.root_id.app_error"
+
+// tooLong are the errors Mattermost answers a post whose message is over its limit with: the
+// current ID and the one of older servers. (A file over the limit is a 413.)
+var tooLong = []string{"model.post.is_valid.message_length.app_error", "model.post.is_valid.msg.app_error"}
 
 // retryAfter reads the wait a 429 asks for: Retry-After in seconds, or else Mattermost's
 // X-Ratelimit-Reset, which also counts seconds until the limit resets.

@@ -30,8 +30,16 @@ var kinds = map[bool][3]desk.EventKind{
 // translate turns a post change into a desk event, or names the reason it is dropped.
 // channelType may be empty; it is then looked up. An error means the translation could not be
 // done now (the server did not answer) and should be tried again later.
+//
+// The app's own posts are dropped here, since answering them would loop, except the deletion
+// of a ticket card (a root post of the app's in the triage channel), which is a ThreadDeleted
+// event. Other bots' posts are translated like anyone's, with User.IsBot set: whose words are
+// relayed is the core's rule.
 func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channelType model.ChannelType) (desk.Event, desk.DropReason, error) {
 	if p.UserId == a.botID {
+		if c == deleted && p.ChannelId == a.triageID && p.RootId == "" {
+			return a.cardDeleted(ctx, p), "", nil
+		}
 		return desk.Event{}, desk.DropOwnMessage, nil
 	}
 	if isSystemType(p.Type) {
@@ -52,8 +60,7 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 		if channelType == "" {
 			t, err := a.channelType(ctx, p.ChannelId)
 			if err != nil {
-				var de *desk.DeliveryError
-				if errors.As(err, &de) && !de.Temporary {
+				if de, ok := errors.AsType[*desk.DeliveryError](err); ok && !de.Temporary {
 					return desk.Event{}, desk.DropOtherChannel, nil
 				}
 				return desk.Event{}, "", fmt.Errorf("look up channel %s of post %s: %w", p.ChannelId, p.Id, err)
@@ -74,6 +81,11 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 		Channel:  p.ChannelId,
 		Message:  p.Id,
 		User:     a.author(ctx, p.UserId),
+	}
+	if byIntegration(p) {
+		// Known from the post even when the author's account could not be looked up, and
+		// for a webhook, whose posts carry its owner's account.
+		ev.User.IsBot = true
 	}
 	if !customer {
 		ev.Thread = p.RootId
@@ -96,6 +108,31 @@ func (a *Adapter) translate(ctx context.Context, c change, p *model.Post, channe
 		}
 	}
 	return ev, "", nil
+}
+
+// cardDeleted is the ThreadDeleted event of a deleted ticket card. Any root post of the app's
+// in the triage channel counts: the core knows which of them root a ticket's thread. The
+// deleter is known from the post's deleteBy prop, which the server sets on the deleted post
+// (read by a catch-up) and the WebSocket event's delete_by fills in (sent to system admins
+// only); otherwise the app stands for them. The ID is the one every deletion has, so that the
+// WebSocket and a catch-up record it once.
+func (a *Adapter) cardDeleted(ctx context.Context, p *model.Post) desk.Event {
+	by, _ := p.GetProp(model.PostPropsDeleteBy).(string)
+	if by == "" {
+		by = a.botID
+	}
+	ev := desk.Event{
+		ID:       p.Id + ":deleted",
+		Platform: PlatformName,
+		Kind:     desk.ThreadDeleted,
+		Channel:  p.ChannelId,
+		Thread:   p.Id,
+		User:     a.author(ctx, by),
+	}
+	if p.DeleteAt > 0 {
+		ev.At = time.UnixMilli(p.DeleteAt)
+	}
+	return ev
 }
 
 // author describes a post's author; when the server cannot say, the ID alone will do rather
@@ -209,6 +246,12 @@ func (a *Adapter) advance(ctx context.Context, mark int64) error {
 	}
 	a.mark = mark
 	return nil
+}
+
+// byIntegration reports whether a post was written by a machine: a bot account (the server
+// marks its posts from_bot) or an incoming webhook (from_webhook, under its owner's account).
+func byIntegration(p *model.Post) bool {
+	return p.GetProp(model.PostPropsFromBot) == "true" || p.GetProp(model.PostPropsFromWebhook) == "true"
 }
 
 // isSystemType reports post types Mattermost writes itself (joins, header changes, …).

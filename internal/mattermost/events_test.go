@@ -3,6 +3,8 @@ package mattermost
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -159,15 +161,15 @@ func TestCatchUpAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := a1.Start(ctx); err != nil {
+	if err := a1.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the WebSocket", func() bool { return f.SocketCount() > 0 })
 	live := f.UserPost(w.customer.Id, dm.Id, "", "live")
 	waitEvent(t, in1, live.Id)
-	cancel()
-	a1.Wait()
+	if err := a1.Close(); err != nil {
+		t.Fatal(err)
+	}
 	f.DropSockets(false)
 
 	mark, _ := cursor.Load(context.Background())
@@ -310,5 +312,166 @@ func cutOff(t *testing.T, f *fakeMM) {
 		f.Mu.Lock()
 		defer f.Mu.Unlock()
 		return f.SocketsDialled > dialled
+	})
+}
+
+// Events arrive one after the other on the WebSocket, and a catch-up reads them in one loop:
+// a wait for a busy queue shard there would hold up every later event, so neither path lets
+// Ingest wait. The slash command, one HTTP request among many, may.
+func TestWebSocketAndCatchUpNeverWaitForABusyShard(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	in.busyWait = 50 * time.Millisecond
+	a := started(t, f, testConfig(f), in)
+	dm := f.DM(w.bot.Id, w.customer.Id)
+
+	live := f.UserPost(w.customer.Id, dm.Id, "", "over the socket")
+	waitEvent(t, in, live.Id)
+	cutOff(t, f)
+	away := f.UserPost(w.customer.Id, dm.Id, "", "while cut off")
+	f.AllowSockets()
+	waitEvent(t, in, away.Id)
+
+	in.mu.Lock()
+	waited := maps.Clone(in.waited)
+	in.mu.Unlock()
+	for id, n := range waited {
+		t.Errorf("Ingest of %s was allowed to wait for a busy shard (%d times)", id, n)
+	}
+
+	a.CommandHandler().ServeHTTP(httptest.NewRecorder(), commandRequest("Token cmd-token-one", commandForm("")))
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.waited["cmd:"+shortHash("trig-abc")] != 1 {
+		t.Errorf("the slash command's Ingest did not wait (waited %v); the ingester no longer shows the difference", in.waited)
+	}
+}
+
+// Bots are neither customers nor agents, but that rule is the core's (it drops bots' events
+// as it records them): the adapter hands it every other bot's post, marked as a bot's, and
+// drops only the app's own.
+func TestOtherBotsPostsReachTheCoreMarkedAsBots(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	a := started(t, f, testConfig(f), in)
+	helper := f.AddUser("helper-bot", "", "", true, "", w.teamID)
+	mute := f.AddUser("mute-bot", "", "", true, "", w.teamID)
+	f.SetMember(w.triage.Id, helper.Id, true)
+	f.SetMember(w.triage.Id, mute.Id, true)
+	card, err := a.Post(context.Background(), desk.Outgoing{Channel: w.triage.Id, Text: "Ticket #1", Key: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isBot := func(t *testing.T, ev desk.Event, kind desk.EventKind, user string) {
+		t.Helper()
+		if ev.Kind != kind || ev.User.ID != user || !ev.User.IsBot {
+			t.Errorf("event = %s by %+v, want %s by bot %s marked IsBot", ev.Kind, ev.User, kind, user)
+		}
+	}
+
+	reply := f.UserPost(helper.Id, w.triage.Id, card.ID, "automated triage note")
+	isBot(t, waitEvent(t, in, reply.Id), desk.AgentReply, helper.Id)
+	dm := f.UserPost(helper.Id, f.DM(w.bot.Id, helper.Id).Id, "", "hello from a bot")
+	isBot(t, waitEvent(t, in, dm.Id), desk.CustomerMessage, helper.Id)
+
+	// A bot whose account cannot be looked up now is still known by its post's from_bot mark.
+	f.Mu.Lock()
+	f.Busy = map[string]int{"GET /users/{user_id}": 100}
+	f.Mu.Unlock()
+	unknown := f.UserPost(mute.Id, w.triage.Id, card.ID, "beep")
+	isBot(t, waitEvent(t, in, unknown.Id), desk.AgentReply, mute.Id)
+	f.Mu.Lock()
+	f.Busy = nil
+	// An incoming webhook posts under its owner's account, marked from_webhook: a machine's
+	// words, not the owner's.
+	hook := f.CreatePostLocked(&model.Post{UserId: w.agent.Id, ChannelId: w.triage.Id, RootId: card.ID, Message: "build failed",
+		Props: model.StringInterface{model.PostPropsFromWebhook: "true"}}).Clone()
+	f.Mu.Unlock()
+	isBot(t, waitEvent(t, in, hook.Id), desk.AgentReply, w.agent.Id)
+
+	person := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "I'm on it")
+	if ev := waitEvent(t, in, person.Id); ev.User.IsBot {
+		t.Errorf("a person's reply is marked IsBot: %+v", ev.User)
+	}
+	if _, _, discards := in.snapshot(); len(discards) != 1 || discards[desk.DropOwnMessage] != 1 {
+		t.Errorf("discards = %v, want only the app's own card dropped", discards)
+	}
+}
+
+// A ticket card deleted in the triage channel, over the WebSocket or found by a catch-up, is
+// a ThreadDeleted event naming the card, by whoever deleted it when the server says so, else
+// by the app. The replies Mattermost deletes with their root are no events of their own.
+func TestCardDeletionIsThreadDeleted(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	a := started(t, f, testConfig(f), in)
+	ctx := context.Background()
+	newCard := func(key string) desk.MessageRef {
+		t.Helper()
+		card, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "Ticket", Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return card
+	}
+	check := func(t *testing.T, card desk.MessageRef, by string) {
+		t.Helper()
+		ev := waitEvent(t, in, card.ID+":deleted")
+		if ev.Kind != desk.ThreadDeleted || ev.Channel != w.triage.Id || ev.Thread != card.ID || ev.User.ID != by || ev.At.IsZero() {
+			t.Errorf("event = %+v, want %s of thread %s in %s by %s", ev, desk.ThreadDeleted, card.ID, w.triage.Id, by)
+		}
+	}
+
+	t.Run("over the WebSocket, deleter unknown", func(t *testing.T) {
+		card := newCard("card1")
+		f.DeleteAs(card.ID, w.admin.Id) // a bot that is no system admin is not told who
+		check(t, card, w.bot.Id)
+		if ev := waitEvent(t, in, card.ID+":deleted"); !ev.User.IsBot {
+			t.Errorf("the app as deleter = %+v, want IsBot", ev.User)
+		}
+	})
+	t.Run("over the WebSocket, deleter known", func(t *testing.T) {
+		f.SetRoles(w.bot.Id, "system_user system_admin")
+		defer f.SetRoles(w.bot.Id, "system_user")
+		card := newCard("card2")
+		f.DeleteAs(card.ID, w.admin.Id)
+		check(t, card, w.admin.Id)
+	})
+	t.Run("found by a catch-up", func(t *testing.T) {
+		card := newCard("card3")
+		reply := f.UserPost(w.agent.Id, w.triage.Id, card.ID, "on it")
+		waitEvent(t, in, reply.Id)
+		cutOff(t, f)
+		f.DeleteAs(card.ID, w.admin.Id)
+		f.AllowSockets()
+		check(t, card, w.admin.Id)
+		waitFor(t, "the WebSocket to come back", func() bool { return f.SocketCount() > 0 })
+		if _, attempts, _ := in.snapshot(); attempts[reply.Id+":deleted"] != 0 {
+			t.Errorf("the reply deleted with its card was ingested as a deletion of its own")
+		}
+	})
+	t.Run("the app's other posts", func(t *testing.T) {
+		card := newCard("card4")
+		own, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: card.ID, Text: "copy", Key: "copy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dm, err := a.Post(ctx, desk.Outgoing{Channel: f.DM(w.bot.Id, w.customer.Id).Id, Text: "ack", Key: "ack"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, before := in.snapshot()
+		f.DeleteAs(own.ID, w.admin.Id)
+		f.DeleteAs(dm.ID, w.bot.Id)
+		waitFor(t, "both deletions dropped as the app's own", func() bool {
+			_, _, d := in.snapshot()
+			return d[desk.DropOwnMessage] >= before[desk.DropOwnMessage]+2
+		})
+		if _, attempts, _ := in.snapshot(); attempts[own.ID+":deleted"] != 0 || attempts[dm.ID+":deleted"] != 0 {
+			t.Errorf("a deletion of the app's reply or DM post was ingested")
+		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/web"
 )
 
 // Body limits of the callbacks: a command is a short form, an action or dialog a small JSON.
@@ -27,17 +28,16 @@ const (
 // CommandHandler serves POST /mattermost/command, the slash command. Mattermost sends the
 // command's token as "Authorization: Token …" (and in the form); a request without one of the
 // configured tokens gets 401 and changes nothing. The command is recorded as a CommandRun
-// event whose Reply is the response URL the core answers through.
+// event whose Reply is the response URL the core answers through. Errors are answered as
+// every handler's are (see answerError).
 func (a *Adapter) CommandHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !postOnly(w, r) {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxCommandBody)
 		if err := r.ParseForm(); err != nil {
-			http.Error(w, "malformed command form", http.StatusBadRequest)
+			a.answerError(w, r, "read command", malformed(err, "the command request is not a form"))
 			return
 		}
 		token := ""
@@ -47,13 +47,12 @@ func (a *Adapter) CommandHandler() http.Handler {
 			token = r.PostForm.Get("token")
 		}
 		if !a.commandTokenOK(token) {
-			a.log.Warn("mattermost command with a bad token", "remote", r.RemoteAddr)
-			http.Error(w, "invalid command token", http.StatusUnauthorized)
+			a.answerError(w, r, "check command token", desk.Errorf(desk.EUNAUTHORIZED, "invalid command token"))
 			return
 		}
 		f := r.PostForm
 		if f.Get("user_id") == "" || f.Get("channel_id") == "" {
-			http.Error(w, "command without user_id or channel_id", http.StatusBadRequest)
+			a.answerError(w, r, "read command", desk.Errorf(desk.EINVALID, "command without user_id or channel_id"))
 			return
 		}
 		ev := desk.Event{
@@ -69,15 +68,14 @@ func (a *Adapter) CommandHandler() http.Handler {
 			Reply:    f.Get("response_url"),
 		}
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
-			a.log.Error("ingest mattermost command", "event", ev.ID, "err", err)
-			http.Error(w, "could not record the command", http.StatusInternalServerError)
+			a.answerError(w, r, "record command", err, "event", ev.ID)
 			return
 		}
 		if a.cfg.CommandAck == "" {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: a.cfg.CommandAck})
+		web.WriteJSON(w, http.StatusOK, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: a.cfg.CommandAck})
 	})
 }
 
@@ -96,13 +94,12 @@ func (a *Adapter) commandTokenOK(token string) bool {
 func (a *Adapter) ActionHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req model.PostActionIntegrationRequest
-		if !decodeJSON(w, r, &req) {
+		if !a.decodeJSON(w, r, "read action", &req) {
 			return
 		}
 		action, value, ticket, err := verifyAction(a.cfg.Secret, req.Context)
 		if err != nil {
-			a.log.Warn("mattermost action with a bad signature", "user", req.UserId, "post", req.PostId)
-			http.Error(w, "invalid action context", http.StatusForbidden)
+			a.answerError(w, r, "check action signature", desk.Errorf(desk.EFORBIDDEN, "invalid action context"), "user", req.UserId, "post", req.PostId)
 			return
 		}
 		ev := desk.Event{
@@ -127,11 +124,10 @@ func (a *Adapter) ActionHandler() http.Handler {
 		}
 		a.rememberClick(req.TriggerId, req.PostId)
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
-			a.log.Error("ingest mattermost action", "event", ev.ID, "err", err)
-			http.Error(w, "could not record the action", http.StatusInternalServerError)
+			a.answerError(w, r, "record action", err, "event", ev.ID)
 			return
 		}
-		writeJSON(w, model.PostActionIntegrationResponse{})
+		web.WriteJSON(w, http.StatusOK, model.PostActionIntegrationResponse{})
 	})
 }
 
@@ -140,18 +136,17 @@ func (a *Adapter) ActionHandler() http.Handler {
 func (a *Adapter) DialogHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req model.SubmitDialogRequest
-		if !decodeJSON(w, r, &req) {
+		if !a.decodeJSON(w, r, "read dialog", &req) {
 			return
 		}
 		st, err := verifyState(a.cfg.Secret, req.State)
 		if err != nil {
-			a.log.Warn("mattermost dialog with a bad state", "user", req.UserId)
-			http.Error(w, "invalid dialog state", http.StatusForbidden)
+			a.answerError(w, r, "check dialog state", desk.Errorf(desk.EFORBIDDEN, "invalid dialog state"), "user", req.UserId)
 			return
 		}
 		if req.Cancelled {
 			a.in.Discard(PlatformName, desk.DropFormCancelled)
-			writeJSON(w, struct{}{})
+			web.WriteJSON(w, http.StatusOK, struct{}{})
 			return
 		}
 		form := make(map[string]string, len(req.Submission))
@@ -176,17 +171,16 @@ func (a *Adapter) DialogHandler() http.Handler {
 			Form:     form,
 		}
 		if err := a.in.Ingest(r.Context(), ev); err != nil {
-			var fe *desk.FormError
-			if errors.As(err, &fe) {
-				// Refused for what was entered: the dialog stays open, showing why per field.
-				writeJSON(w, model.SubmitDialogResponse{Errors: fe.Fields})
+			if fe, ok := errors.AsType[*desk.FormError](err); ok {
+				// Refused for what was entered: the dialog stays open, showing why per field,
+				// in the answer Mattermost reads for that.
+				web.WriteJSON(w, http.StatusOK, model.SubmitDialogResponse{Errors: fe.Fields})
 				return
 			}
-			a.log.Error("ingest mattermost dialog", "event", ev.ID, "err", err)
-			http.Error(w, "could not record the form", http.StatusInternalServerError)
+			a.answerError(w, r, "record dialog", err, "event", ev.ID)
 			return
 		}
-		writeJSON(w, struct{}{})
+		web.WriteJSON(w, http.StatusOK, struct{}{})
 	})
 }
 
@@ -249,28 +243,59 @@ func eventKey(trigger string) string {
 	return shortHash(trigger)
 }
 
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+// decodeJSON reads a callback's JSON body into v, or answers the request (405, 413 or 400)
+// and reports false. op names the step for the log.
+func (a *Adapter) decodeJSON(w http.ResponseWriter, r *http.Request, op string, v any) bool {
+	if !postOnly(w, r) {
 		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxActionBody)
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return false
-		}
-		http.Error(w, "malformed JSON body", http.StatusBadRequest)
+		a.answerError(w, r, op, malformed(err, "the request body is not the expected JSON object"))
 		return false
 	}
 	return true
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+// postOnly answers a request of another method than POST with 405 and reports false. No desk
+// error code stands for a wrong method, so the answer has the shape of web.Error's, written
+// directly.
+func postOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodPost {
+		return true
+	}
+	w.Header().Set("Allow", http.MethodPost)
+	web.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed"})
+	return false
+}
+
+// malformed is the error for a request body that could not be read as what was expected: the
+// body's own error when it was cut off at the size limit (413 in web.Status), and otherwise an
+// EINVALID with msg (400).
+func malformed(err error, msg string) error {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return err
+	}
+	return desk.Errorf(desk.EINVALID, "%s", msg)
+}
+
+// answerError answers a request that failed, through the one table from desk error codes to
+// HTTP statuses (web.Status, web.Error): 400 for a malformed request, 401 for a bad command
+// token, 403 for a bad signature, 413 for a body over the limit, 503 when the store cannot
+// record, 500 for anything else. What an outage or an internal failure says may name Redis or
+// other internals, so those answers carry a fixed text; the full error goes to the log only,
+// with op (the step that failed) and attrs.
+func (a *Adapter) answerError(w http.ResponseWriter, r *http.Request, op string, err error, attrs ...any) {
+	status := web.Status(err)
+	answer, log := err, a.log.Warn
+	switch status {
+	case http.StatusServiceUnavailable:
+		answer, log = desk.Errorf(desk.EUNAVAILABLE, "the desk cannot record this now; try again in a moment"), a.log.Error
+	case http.StatusInternalServerError:
+		answer, log = desk.Errorf(desk.EINTERNAL, "internal error"), a.log.Error
+	}
+	log("mattermost callback refused", append([]any{"op", op, "path", r.URL.Path, "status", status, "remote", r.RemoteAddr, "err", err}, attrs...)...)
+	web.Error(w, answer)
 }
 
 // commandName is the slash command as typed ("/desk"); Mattermost sends it with or without

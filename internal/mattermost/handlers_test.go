@@ -3,6 +3,9 @@ package mattermost
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -320,6 +323,108 @@ func TestDialogHandler(t *testing.T) {
 		a.DialogHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mattermost/dialogs", strings.NewReader(`{"state": 5}`)))
 		if rec.Code != 400 {
 			t.Errorf("status = %d, want 400", rec.Code)
+		}
+	})
+}
+
+// Every callback answers its errors through the one table from desk error codes to HTTP
+// statuses, with web.Error's JSON body; what the store or anything internal said never reaches
+// the answer.
+func TestHandlersAnswerErrorsThroughOneTable(t *testing.T) {
+	const internals = "dial tcp 10.0.0.7:6379: connect: connection refused"
+	outage := desk.Errorf(desk.EUNAVAILABLE, "cannot record the event now: %s", internals)
+	a, _ := handlerAdapter(t, nil)
+	card := a.attachment("t", &desk.Card{Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "12"}}})
+	signed := func() map[string]any {
+		b, _ := json.Marshal(card.Actions[0].Integration.Context)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		return m
+	}
+	state, err := signState(testSecret, dialogState{Form: "tag", Context: "12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialog := model.SubmitDialogRequest{Type: "dialog_submission", CallbackId: "tag", State: state, UserId: "user1", ChannelId: "chan1", Submission: map[string]any{"category": "x"}}
+	badDialog := dialog
+	badDialog.State = "nope.nope"
+	noUser := commandForm("cmd-token-one")
+	noUser.Del("user_id")
+	tooLargeForm := commandForm("cmd-token-one")
+	tooLargeForm.Set("text", strings.Repeat("x", maxCommandBody))
+	post := func(path, body string) func() *http.Request {
+		return func() *http.Request { return httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)) }
+	}
+
+	type handler func(*Adapter) http.Handler
+	command := func(a *Adapter) http.Handler { return a.CommandHandler() }
+	action := func(a *Adapter) http.Handler { return a.ActionHandler() }
+	dialogs := func(a *Adapter) http.Handler { return a.DialogHandler() }
+	tests := []struct {
+		name       string
+		handler    handler
+		req        func() *http.Request
+		ingest     error // what Ingest answers
+		wantStatus int
+	}{
+		{"command: bad token", command, func() *http.Request { return commandRequest("Token nope", commandForm("")) }, nil, 401},
+		{"command: no user", command, func() *http.Request { return commandRequest("Token cmd-token-one", noUser) }, nil, 400},
+		{"command: not a form", command, func() *http.Request {
+			r := commandRequest("Token cmd-token-one", nil)
+			r.Body = io.NopCloser(strings.NewReader("text=%zz"))
+			return r
+		}, nil, 400},
+		{"command: body too large", command, func() *http.Request { return commandRequest("", tooLargeForm) }, nil, 413},
+		{"command: store outage", command, func() *http.Request { return commandRequest("Token cmd-token-one", commandForm("")) }, outage, 503},
+		{"command: refused by the core", command, func() *http.Request { return commandRequest("Token cmd-token-one", commandForm("")) }, desk.Errorf(desk.EINVALID, "event has no user"), 400},
+		{"command: internal failure", command, func() *http.Request { return commandRequest("Token cmd-token-one", commandForm("")) }, errors.New(internals), 500},
+		{"action: malformed", action, post("/mattermost/actions", "{"), nil, 400},
+		{"action: body too large", action, post("/mattermost/actions", `{"user_id":"`+strings.Repeat("x", maxActionBody)+`"}`), nil, 413},
+		{"action: bad signature", action, func() *http.Request { return clickRequest(t, nil) }, nil, 403},
+		{"action: store outage", action, func() *http.Request { return clickRequest(t, signed()) }, outage, 503},
+		{"action: internal failure", action, func() *http.Request { return clickRequest(t, signed()) }, fmt.Errorf("record: %w", errors.New(internals)), 500},
+		{"dialog: malformed", dialogs, post("/mattermost/dialogs", `{"state": 5}`), nil, 400},
+		{"dialog: body too large", dialogs, post("/mattermost/dialogs", `{"state":"`+strings.Repeat("x", maxActionBody)+`"}`), nil, 413},
+		{"dialog: bad state", dialogs, func() *http.Request { return dialogRequest(t, badDialog) }, nil, 403},
+		{"dialog: store outage", dialogs, func() *http.Request { return dialogRequest(t, dialog) }, outage, 503},
+		{"dialog: internal failure", dialogs, func() *http.Request { return dialogRequest(t, dialog) }, errors.New(internals), 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, in := handlerAdapter(t, nil)
+			in.refuse = tt.ingest
+			rec := httptest.NewRecorder()
+			tt.handler(a).ServeHTTP(rec, tt.req())
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d (%s)", rec.Code, tt.wantStatus, rec.Body)
+			}
+			var body struct {
+				Error string `json:"error"`
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q, want web.Error's JSON", ct)
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error == "" {
+				t.Errorf("body = %q (%v), want web.Error's {\"error\": …}", rec.Body, err)
+			}
+			if strings.Contains(rec.Body.String(), "6379") || strings.Contains(rec.Body.String(), "tcp") {
+				t.Errorf("body = %q shows internal error text", rec.Body)
+			}
+			if evs, _, _ := in.snapshot(); len(evs) != 0 {
+				t.Errorf("events = %+v, want none", evs)
+			}
+		})
+	}
+
+	// A form the core refuses for its values keeps the dialog open, in Mattermost's own shape.
+	t.Run("dialog: form refused", func(t *testing.T) {
+		a, in := handlerAdapter(t, nil)
+		in.refuse = &desk.FormError{Fields: map[string]string{"category": "unknown category"}}
+		rec := httptest.NewRecorder()
+		a.DialogHandler().ServeHTTP(rec, dialogRequest(t, dialog))
+		var got model.SubmitDialogResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != 200 || err != nil || got.Errors["category"] != "unknown category" {
+			t.Errorf("answer = %d %s, want 200 with the field's error", rec.Code, rec.Body)
 		}
 	})
 }

@@ -24,13 +24,53 @@ type fakeIngester struct {
 	failNext int   // fail this many Ingest calls
 	refuse   error // returned instead of recording, while set
 	changed  chan struct{}
+
+	// hold, when set, keeps every Ingest waiting until it is closed or the call's context
+	// ends; then, after giveUp, nothing is recorded. holding counts the calls that waited,
+	// gaveUp those that returned so.
+	hold    chan struct{}
+	giveUp  time.Duration
+	holding int
+	gaveUp  int
+	// busyWait is how long Ingest waits for a busy queue shard when its context allows it
+	// (desk.IntakeWaitAllowed), as the core does when the customer's shard holds a backlog;
+	// waited counts those waits by event ID.
+	busyWait time.Duration
+	waited   map[string]int
 }
 
 func newIngester() *fakeIngester {
-	return &fakeIngester{attempts: map[string]int{}, discards: map[desk.DropReason]int{}, changed: make(chan struct{}, 1)}
+	return &fakeIngester{attempts: map[string]int{}, discards: map[desk.DropReason]int{}, waited: map[string]int{}, changed: make(chan struct{}, 1)}
 }
 
-func (in *fakeIngester) Ingest(_ context.Context, ev desk.Event) error {
+func (in *fakeIngester) Ingest(ctx context.Context, ev desk.Event) error {
+	in.mu.Lock()
+	hold, busyWait := in.hold, in.busyWait
+	if hold != nil {
+		in.holding++
+	}
+	in.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			time.Sleep(in.giveUp)
+			in.mu.Lock()
+			in.gaveUp++
+			in.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+	if busyWait > 0 && desk.IntakeWaitAllowed(ctx) {
+		in.mu.Lock()
+		in.waited[ev.ID]++
+		in.mu.Unlock()
+		select {
+		case <-time.After(busyWait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.refuse != nil {
@@ -122,22 +162,19 @@ func testConfig(f *fakeMM) Config {
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// started returns an adapter running against f until the test ends, with its WebSocket up.
+// started returns an adapter running against f until the test ends, with its WebSocket up and
+// its first catch-up done, so that what the test does next arrives over the WebSocket only.
 func started(t *testing.T, f *fakeMM, cfg Config, in *fakeIngester, opts ...Options) *Adapter {
 	t.Helper()
 	a, err := New(cfg, in, discardLogger(), opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := a.Start(ctx); err != nil {
-		cancel()
+	if err := a.Start(context.Background()); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		a.Wait()
-	})
+	t.Cleanup(func() { _ = a.Close() })
 	waitFor(t, "the WebSocket to connect", func() bool { return f.SocketCount() > 0 })
+	waitFor(t, "the first catch-up", func() bool { return a.caughtUp.Load() > 0 })
 	return a
 }

@@ -45,9 +45,8 @@ func TestStartResolvesSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer func() { cancel(); a.Wait() }()
-			err = a.Start(ctx)
+			defer a.Close()
+			err = a.Start(context.Background())
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Start: %v", err)
@@ -574,6 +573,13 @@ func TestFindUserAndInTriage(t *testing.T) {
 			}
 		})
 	}
+	// The core's rule of who is an agent (desk.IsAgent) needs to know a bot when it sees one.
+	if u, err := a.FindUser(ctx, "@threadesk"); err != nil || !u.IsBot {
+		t.Errorf("FindUser(the bot) = %+v, %v; want IsBot", u, err)
+	}
+	if u, err := a.FindUser(ctx, "@alex"); err != nil || u.IsBot {
+		t.Errorf("FindUser(a person) = %+v, %v; want not IsBot", u, err)
+	}
 	for _, handle := range []string{"@nobody", "", "@"} {
 		if _, err := a.FindUser(ctx, handle); !errors.Is(err, desk.ErrNotFound) {
 			t.Errorf("FindUser(%q) = %v, want ErrNotFound", handle, err)
@@ -654,13 +660,82 @@ func TestStartWaitsForABusyServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); a.Wait() }()
+	defer a.Close()
 	start := time.Now()
-	if err := a.Start(ctx); err != nil {
+	if err := a.Start(context.Background()); err != nil {
 		t.Fatalf("Start against a busy server: %v", err)
 	}
 	if took := time.Since(start); took < 2*time.Second {
 		t.Errorf("Start took %v, want the two Retry-After waits of 1 s", took)
+	}
+}
+
+// Every failed call carries the failure class the core acts on, and Mattermost's own code in
+// Reason for people and logs.
+func TestDeliveryErrorKinds(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	a := started(t, f, testConfig(f), newIngester())
+	ctx := context.Background()
+	f.Mu.Lock()
+	f.MaxFileSize = 10
+	f.Mu.Unlock()
+	gone := f.UserPost(w.bot.Id, w.triage.Id, "", "card")
+	f.UserDelete(gone.Id)
+	unavailable := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"id":"api.server.unavailable","message":"down","status_code":503}`))
+	}))
+	defer unavailable.Close()
+	down, err := New(Config{URL: unavailable.URL, Token: "t", Team: "x", TriageChannel: "y", PublicURL: "http://p", Secret: testSecret}, newIngester(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name       string
+		call       func() error
+		wantKind   desk.Failure
+		wantReason string
+		temporary  bool
+	}{
+		{"rate limited", func() error {
+			f.Mu.Lock()
+			f.RateLimited = 1
+			f.Mu.Unlock()
+			_, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "x"})
+			return err
+		}, desk.FailRateLimited, "rate_limited", true},
+		{"server failing", func() error { return down.Ping(ctx) }, desk.FailUnavailable, "http_503", true},
+		{"no such post", func() error { return a.Delete(ctx, desk.MessageRef{ID: "nosuchpostnosuchpostnosuch"}) }, desk.FailNotFound, "app.post.get.app_error", false},
+		{"thread gone", func() error {
+			_, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Thread: gone.Id, Text: "x"})
+			return err
+		}, desk.FailThreadGone, rootGone, false},
+		{"message too long", func() error {
+			_, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: strings.Repeat("x", mattermosttest.MaxPostRunes+1)})
+			return err
+		}, desk.FailTooLarge, "model.post.is_valid.message_length.app_error", false},
+		{"file over the server's limit", func() error {
+			_, err := a.Upload(ctx, desk.Outgoing{Channel: w.triage.Id}, desk.File{ID: "f", Name: "big.bin"}, strings.NewReader(strings.Repeat("x", 11)))
+			return err
+		}, desk.FailTooLarge, "api.file.upload_file.too_large_detailed.app_error", false},
+		{"refused", func() error {
+			_, err := a.Post(ctx, desk.Outgoing{Channel: f.DM(w.agent.Id, w.customer.Id).Id, Text: "x"})
+			return err
+		}, desk.FailOther, "api.context.permissions.app_error", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			de, ok := errors.AsType[*desk.DeliveryError](err)
+			if !ok {
+				t.Fatalf("error = %v, want a *desk.DeliveryError", err)
+			}
+			if de.Kind != tt.wantKind || de.Reason != tt.wantReason || de.Temporary != tt.temporary {
+				t.Errorf("error = kind %q, reason %q, temporary %t; want %q, %q, %t", de.Kind, de.Reason, de.Temporary, tt.wantKind, tt.wantReason, tt.temporary)
+			}
+		})
 	}
 }

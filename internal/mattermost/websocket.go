@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -21,25 +22,27 @@ import (
 
 // run keeps a WebSocket session going until ctx ends, with exponential back-off between
 // failed attempts. Every session first catches up over REST on what it may have missed.
+//
+// Nothing recorded from here waits for a busy queue shard (desk.WithoutIntakeWait): events
+// come one after the other over one connection, and the catch-up reads them in one loop, so a
+// wait for one customer's backlog would hold up every later event of every customer, where
+// over HTTP it slows down only the sender.
 func (a *Adapter) run(ctx context.Context) {
+	ctx = desk.WithoutIntakeWait(ctx)
 	backoff := a.cfg.ReconnectMin
 	for ctx.Err() == nil {
-		started := time.Now()
+		started := a.clock.Now()
 		err := a.session(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if time.Since(started) > 10*a.cfg.ReconnectMin {
+		if a.clock.Now().Sub(started) > 10*a.cfg.ReconnectMin {
 			backoff = a.cfg.ReconnectMin // it was up a good while: a fresh failure
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		a.log.Warn("mattermost websocket down, reconnecting", "err", err, "wait", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if desk.Sleep(ctx, a.clock, wait) != nil {
 			return
-		case <-t.C:
 		}
 		backoff = min(2*backoff, a.cfg.ReconnectMax)
 	}
@@ -99,33 +102,62 @@ func (a *Adapter) dial(ctx context.Context) (*model.WebSocketClient, error) {
 	case strings.HasPrefix(wsURL, "http://"):
 		wsURL = "ws://" + strings.TrimPrefix(wsURL, "http://")
 	}
+	// The Mattermost client dials without a context, so ctx reaches only the TCP connect; the
+	// connections made are closed when ctx ends, so that Close does not wait out a server
+	// that accepted the connection and never finished the handshake.
+	var mu sync.Mutex
+	var conns []net.Conn
 	dialer := &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: 15 * time.Second,
 		NetDialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+			return c, err
 		},
 	}
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
 	ws, err := model.NewWebSocketClient4WithDialer(dialer, wsURL, a.cfg.Token)
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("connect websocket: %w", err)
 	}
 	return ws, nil
 }
 
-// closeSocket closes ws and drains its channels, so that its reader goroutine, which may be
-// blocked handing over an event, can end.
+// closeSocket closes ws and drains its channels until its reader goroutine closes them, so
+// that the reader, which may be blocked handing over an event, ends before the session does,
+// and with it the client's writer and ping watchdog. The connection is closed first: a write
+// in progress then fails at once instead of keeping the client's Close waiting for its writer.
 func closeSocket(ws *model.WebSocketClient) {
+	_ = ws.Conn.Close()
 	ws.Close()
-	go func() {
-		for range ws.EventChannel {
+	events, responses := ws.EventChannel, ws.ResponseChannel
+	for events != nil || responses != nil {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				events = nil
+			}
+		case _, ok := <-responses:
+			if !ok {
+				responses = nil
+			}
+		case <-ws.PingTimeoutChannel:
+			// A watchdog blocked reporting a timeout could not see that the reader ended.
 		}
-	}()
-	go func() {
-		for range ws.ResponseChannel {
-		}
-	}()
+	}
 }
 
 // consume follows the socket's events until it fails.
@@ -174,6 +206,11 @@ func (a *Adapter) onEvent(ctx context.Context, ev *model.WebSocketEvent) error {
 		a.log.Warn("mattermost event without a readable post", "event", ev.EventType())
 		a.in.Discard(PlatformName, desk.DropBadEvent)
 		return nil
+	}
+	if by, _ := data["delete_by"].(string); c == deleted && by != "" {
+		// The post comes as it was before the deletion; the server records the deleter in
+		// the deleted post's props, where a catch-up finds it too.
+		p.AddProp(model.PostPropsDeleteBy, by)
 	}
 	channelType, _ := data["channel_type"].(string)
 	return a.handle(ctx, c, &p, model.ChannelType(channelType))
@@ -246,8 +283,18 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Deleting a root deletes its replies with it, at the same time; over the WebSocket
+		// the server reports the root only, and so does the catch-up: a reply of the thread
+		// is no deletion of its own (that would withdraw an agent's answer from the customer).
+		rootsGone := map[string]int64{}
+		for _, p := range posts {
+			if p.RootId == "" && p.DeleteAt > 0 {
+				rootsGone[p.Id] = p.DeleteAt
+			}
+		}
 		for _, p := range posts {
 			switch {
+			case p.DeleteAt > 0 && p.RootId != "" && rootsGone[p.RootId] == p.DeleteAt:
 			case p.DeleteAt > 0:
 				if p.DeleteAt > since {
 					items = append(items, item{deleted, p, t.ct, p.DeleteAt})
@@ -271,6 +318,7 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 	if len(items) > 0 {
 		a.log.Info("mattermost catch-up", "channels", len(targets), "changes", len(items))
 	}
+	a.caughtUp.Add(1)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -151,6 +152,9 @@ type Server struct {
 	// UsernameOverride is the server's EnablePostUsernameOverride, as its client
 	// configuration tells.
 	UsernameOverride bool
+	// MaxFileSize is the server's FileSettings.MaxFileSize in bytes: a larger upload is
+	// refused with 413. Zero takes any size.
+	MaxFileSize int64
 	// Busy answers the next n requests of a route ("GET /users/{user_id}") with 429 and
 	// Retry-After: 1.
 	Busy map[string]int
@@ -537,7 +541,7 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 			return
 		}
 		if utf8.RuneCountInString(post.Message) > MaxPostRunes {
-			appError(w, 400, "model.post.is_valid.msg.app_error")
+			appError(w, 400, "model.post.is_valid.message_length.app_error")
 			return
 		}
 		if post.RootId != "" {
@@ -578,7 +582,7 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 			return
 		}
 		if patch.Message != nil && utf8.RuneCountInString(*patch.Message) > MaxPostRunes {
-			appError(w, 400, "model.post.is_valid.msg.app_error")
+			appError(w, 400, "model.post.is_valid.message_length.app_error")
 			return
 		}
 		post.Patch(&patch)
@@ -593,7 +597,7 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 			appError(w, 404, "app.post.get.app_error")
 			return
 		}
-		f.DeletePostLocked(post)
+		f.DeletePostAsLocked(post, me)
 		reply(w, 200, map[string]string{"status": "OK"})
 
 	case "POST /reactions":
@@ -750,7 +754,7 @@ func (f *Server) uploadLocked(w http.ResponseWriter, r *http.Request, body []byt
 	var data []byte
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -767,6 +771,10 @@ func (f *Server) uploadLocked(w http.ResponseWriter, r *http.Request, body []byt
 	}
 	if !f.Members[channel][me] || name == "" {
 		appError(w, 403, "api.context.permissions.app_error")
+		return
+	}
+	if f.MaxFileSize > 0 && int64(len(data)) > f.MaxFileSize {
+		appError(w, http.StatusRequestEntityTooLarge, "api.file.upload_file.too_large_detailed.app_error")
 		return
 	}
 	fi := &model.FileInfo{Id: newID(), CreatorId: me, ChannelId: channel, Name: name, Size: int64(len(data)), MimeType: http.DetectContentType(data), CreateAt: f.NowLocked()}
@@ -788,11 +796,15 @@ func (f *Server) SortedPostsLocked(channel string) []*model.Post {
 }
 
 // CreatePostLocked stores a new post (its UserId set by the caller) and sends the posted
-// event, as the server does for any post.
+// event, as the server does for any post. Like the server, it marks a bot account's post with
+// the from_bot prop.
 func (f *Server) CreatePostLocked(post *model.Post) *model.Post {
 	post.Id = newID()
 	post.CreateAt = f.NowLocked()
 	post.UpdateAt = post.CreateAt
+	if u := f.Users[post.UserId]; u != nil && u.IsBot {
+		post.AddProp(model.PostPropsFromBot, "true")
+	}
 	if len(post.FileIds) > 0 {
 		post.Metadata = &model.PostMetadata{}
 		for _, id := range post.FileIds {
@@ -812,13 +824,24 @@ func (f *Server) CreatePostLocked(post *model.Post) *model.Post {
 	return post
 }
 
-// DeletePostLocked marks a post deleted and sends the post_deleted event.
-func (f *Server) DeletePostLocked(post *model.Post) {
-	// Like Mattermost, the event carries the post as it was before the deletion.
+// DeletePostLocked deletes a post as its author would (see DeletePostAsLocked).
+func (f *Server) DeletePostLocked(post *model.Post) { f.DeletePostAsLocked(post, post.UserId) }
+
+// DeletePostAsLocked marks a post deleted by a user and sends the post_deleted event, as
+// Mattermost does: it records who deleted it in the post's deleteBy prop, deletes a root's
+// replies with it (at the same time, without events of their own), and sends the event with
+// the post as it was before the deletion, telling who deleted it (delete_by) only to system
+// admins.
+func (f *Server) DeletePostAsLocked(post *model.Post, by string) {
 	before := post.Clone()
-	post.DeleteAt = f.NowLocked()
-	post.UpdateAt = post.DeleteAt
-	f.BroadcastLocked(model.WebsocketEventPostDeleted, before)
+	now := f.NowLocked()
+	for _, p := range f.Posts {
+		if p == post || (post.RootId == "" && p.RootId == post.Id && p.DeleteAt == 0) {
+			p.DeleteAt, p.UpdateAt = now, now
+			p.AddProp(model.PostPropsDeleteBy, by)
+		}
+	}
+	f.broadcastLocked(model.WebsocketEventPostDeleted, before, map[string]any{"delete_by": by})
 }
 
 // UserPost writes a post as a person would in the client (a thread reply when rootID is set);
@@ -853,6 +876,13 @@ func (f *Server) UserDelete(postID string) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
 	f.DeletePostLocked(f.Posts[postID])
+}
+
+// DeleteAs deletes a post as another user (an admin, say) would, with the post_deleted event.
+func (f *Server) DeleteAs(postID, userID string) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.DeletePostAsLocked(f.Posts[postID], userID)
 }
 
 // AddFile stores a file as if a user had uploaded it into a channel, for a post to carry.
@@ -1031,6 +1061,12 @@ func (f *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 
 // BroadcastLocked sends a post event to the sockets of the channel's members.
 func (f *Server) BroadcastLocked(event model.WebsocketEventType, post *model.Post) {
+	f.broadcastLocked(event, post, nil)
+}
+
+// broadcastLocked is BroadcastLocked with sensitive data added for system admins' sockets
+// only, as Mattermost sends it.
+func (f *Server) broadcastLocked(event model.WebsocketEventType, post *model.Post, sensitive map[string]any) {
 	ch := f.Channels[post.ChannelId]
 	raw, _ := json.Marshal(post)
 	ev := model.NewWebSocketEvent(event, ch.TeamId, ch.Id, "", nil, "")
@@ -1043,10 +1079,21 @@ func (f *Server) BroadcastLocked(event model.WebsocketEventType, post *model.Pos
 		}
 	}
 	msg, _ := ev.ToJSON()
+	adminMsg := msg
+	if len(sensitive) > 0 {
+		for k, v := range sensitive {
+			ev.Add(k, v)
+		}
+		adminMsg, _ = ev.ToJSON()
+	}
 	for conn, user := range f.sockets {
 		if f.Members[ch.Id][user] {
+			m := msg
+			if u := f.Users[user]; u != nil && slices.Contains(strings.Fields(u.Roles), model.SystemAdminRoleId) {
+				m = adminMsg
+			}
 			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_ = conn.WriteMessage(websocket.TextMessage, msg)
+			_ = conn.WriteMessage(websocket.TextMessage, m)
 		}
 	}
 }

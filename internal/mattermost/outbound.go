@@ -9,9 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -28,9 +26,6 @@ var markEmoji = map[desk.Mark]string{
 	desk.MarkFailed:    "warning",
 	desk.MarkNote:      "memo",
 }
-
-// maxUpload caps what Upload reads into memory (Client4 uploads from a byte slice).
-const maxUpload = 100 << 20
 
 // Post creates a post (a thread reply when m.Thread is set), an ephemeral post when
 // m.Ephemeral is set, or answers a slash command through its response URL when m.Reply is.
@@ -121,60 +116,6 @@ func (a *Adapter) props(m desk.Outgoing) model.StringInterface {
 		props[model.PostPropsAttachments] = []*model.MessageAttachment{a.attachment(m.Text, m.Card)}
 	}
 	return props
-}
-
-// attachment renders a card as a message attachment with fields and buttons. Each button's
-// context is signed so ActionHandler can tell real clicks from forged requests.
-func (a *Adapter) attachment(fallback string, c *desk.Card) *model.MessageAttachment {
-	att := &model.MessageAttachment{
-		Fallback: fallback,
-		Title:    c.Title,
-		Text:     c.Text,
-		Footer:   c.Context,
-	}
-	if att.Fallback == "" {
-		att.Fallback = c.Title
-	}
-	for _, f := range c.Fields {
-		value := f.Value
-		if f.URL != "" {
-			value = "[" + strings.NewReplacer("[", "(", "]", ")").Replace(value) + "](" + f.URL + ")"
-		}
-		att.Fields = append(att.Fields, &model.MessageAttachmentField{Title: f.Label, Value: value, Short: model.SlackCompatibleBool(f.Short)})
-	}
-	for i, act := range c.Actions {
-		att.Actions = append(att.Actions, &model.PostAction{
-			Id:    actionID(act.ID, i),
-			Type:  model.PostActionTypeButton,
-			Name:  act.Label,
-			Style: buttonStyle(act.Style),
-			Integration: &model.PostActionIntegration{
-				URL:     a.cfg.PublicURL + "/mattermost/actions",
-				Context: signAction(a.cfg.Secret, act.ID, act.Value, ""),
-			},
-		})
-	}
-	return att
-}
-
-// actionID makes a button ID of letters and digits only: Mattermost routes clicks by it and
-// mishandles other characters.
-func actionID(id string, i int) string {
-	var b strings.Builder
-	for _, r := range id {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String() + strconv.Itoa(i)
-}
-
-func buttonStyle(s string) string {
-	switch s {
-	case "primary", "danger":
-		return s
-	}
-	return "default"
 }
 
 // escapeMarkdown keeps a display name from breaking the bold prefix.
@@ -299,173 +240,4 @@ func (a *Adapter) OpenDM(ctx context.Context, userID string) (string, error) {
 	}
 	a.rememberChannel(ch.Id, ch.Type)
 	return ch.Id, nil
-}
-
-// UserInfo returns a user's handle, display name and picture, cached for a few minutes.
-func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error) {
-	a.mu.Lock()
-	c, ok := a.users[userID]
-	a.mu.Unlock()
-	if ok && a.clock.Now().Sub(c.at) < userTTL {
-		return c.user, nil
-	}
-	u, resp, err := a.client.GetUser(ctx, userID, "")
-	if err != nil {
-		return desk.User{}, deliveryError("users.get", resp, err)
-	}
-	du := a.deskUser(u)
-	a.mu.Lock()
-	a.users[userID] = cachedUser{user: du, at: a.clock.Now()}
-	a.mu.Unlock()
-	return du, nil
-}
-
-func (a *Adapter) deskUser(u *model.User) desk.User {
-	display := u.Nickname
-	if display == "" {
-		display = strings.TrimSpace(u.FirstName + " " + u.LastName)
-	}
-	if display == "" {
-		display = u.Username
-	}
-	return desk.User{
-		ID:          u.Id,
-		Name:        u.Username,
-		DisplayName: display,
-		AvatarURL:   a.cfg.URL + "/api/v4/users/" + u.Id + "/image",
-		// Mattermost has no profile page; this opens a conversation with the person.
-		ProfileURL: a.cfg.URL + "/" + a.cfg.Team + "/messages/@" + u.Username,
-		IsBot:      u.IsBot,
-	}
-}
-
-// FindUser resolves what someone typed to name a person, "@jane" or "jane" (or a user ID),
-// to that user.
-func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error) {
-	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
-	if name == "" {
-		return desk.User{}, fmt.Errorf("find user %q: %w", handle, desk.ErrNotFound)
-	}
-	if idPattern.MatchString(name) {
-		if u, err := a.UserInfo(ctx, name); err == nil {
-			return u, nil
-		}
-	}
-	u, resp, err := a.client.GetUserByUsername(ctx, name, "")
-	if err != nil {
-		return desk.User{}, deliveryError("users.username", resp, err)
-	}
-	return a.deskUser(u), nil
-}
-
-// InTriage reports whether a user is a member of the triage channel.
-func (a *Adapter) InTriage(ctx context.Context, userID string) (bool, error) {
-	_, resp, err := a.client.GetChannelMember(ctx, a.triageID, userID, "")
-	switch {
-	case err == nil:
-		return true, nil
-	case resp != nil && resp.StatusCode == http.StatusNotFound:
-		return false, nil
-	}
-	return false, deliveryError("channels.members", resp, err)
-}
-
-// Dialog limits Mattermost enforces.
-const (
-	dialogTitleMax    = 24
-	elementNameMax    = 24
-	helpTextMax       = 150
-	textMaxLength     = 150
-	textareaMaxLength = 3000
-)
-
-// OpenForm opens an interactive dialog for the user whose click gave trigger. The dialog's
-// state carries the form ID and context, signed, to DialogHandler.
-func (a *Adapter) OpenForm(ctx context.Context, trigger string, f desk.Form) error {
-	state, err := signState(a.cfg.Secret, dialogState{Form: f.ID, Context: f.Context, Post: a.clickedPost(trigger)})
-	if err != nil {
-		return fmt.Errorf("sign dialog state: %w", err)
-	}
-	d := model.Dialog{
-		CallbackId:  f.ID,
-		Title:       truncate(f.Title, dialogTitleMax),
-		SubmitLabel: f.Submit,
-		State:       state,
-	}
-	for _, ff := range f.Fields {
-		el := model.DialogElement{
-			DisplayName: truncate(ff.Label, elementNameMax),
-			Name:        ff.ID,
-			Default:     ff.Value,
-			Optional:    ff.Optional,
-			HelpText:    truncate(ff.Hint, helpTextMax),
-		}
-		switch ff.Kind {
-		case "textarea":
-			el.Type, el.MaxLength = "textarea", textareaMaxLength
-		case "user":
-			el.Type, el.DataSource = "select", "users"
-		case "select", "multiselect":
-			el.Type = "select"
-			el.MultiSelect = ff.Kind == "multiselect"
-			for _, o := range ff.Options {
-				el.Options = append(el.Options, &model.PostActionOptions{Text: o, Value: o})
-			}
-		default:
-			el.Type, el.MaxLength = "text", textMaxLength
-		}
-		d.Elements = append(d.Elements, el)
-	}
-	resp, err := a.client.OpenInteractiveDialog(ctx, model.OpenDialogRequest{
-		TriggerId: trigger,
-		URL:       a.cfg.PublicURL + "/mattermost/dialogs",
-		Dialog:    d,
-	})
-	return deliveryError("actions.dialogs.open", resp, err)
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// Upload puts a file into m.Channel and posts it (under m.Thread, with m.Text).
-func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, content io.Reader) (desk.MessageRef, error) {
-	data, err := io.ReadAll(io.LimitReader(content, maxUpload+1))
-	if err != nil {
-		return desk.MessageRef{}, fmt.Errorf("read file %s for upload: %w", f.ID, err)
-	}
-	if len(data) > maxUpload {
-		return desk.MessageRef{}, &desk.DeliveryError{Op: "files.upload", Kind: desk.FailTooLarge, Reason: "file_too_large", Err: desk.Errorf(desk.ETOOLARGE, "file larger than %d bytes", maxUpload)}
-	}
-	name := f.Name
-	if name == "" {
-		name = "file"
-	}
-	up, resp, err := a.client.UploadFile(ctx, data, m.Channel, name)
-	if err != nil {
-		return desk.MessageRef{}, deliveryError("files.upload", resp, err)
-	}
-	if len(up.FileInfos) == 0 {
-		return desk.MessageRef{}, &desk.DeliveryError{Op: "files.upload", Reason: "no_file_info", Temporary: true, Err: errors.New("upload answered without file info")}
-	}
-	p := a.buildPost(desk.Outgoing{Channel: m.Channel, Thread: m.Thread, Text: m.Text, As: m.As, Key: m.Key})
-	p.FileIds = model.StringArray{up.FileInfos[0].Id}
-	created, resp, err := a.client.CreatePost(ctx, p)
-	if err != nil {
-		return desk.MessageRef{}, deliveryError("posts.create", resp, err)
-	}
-	return desk.MessageRef{Channel: created.ChannelId, ID: created.Id}, nil
-}
-
-// Download fetches a shared file's bytes.
-func (a *Adapter) Download(ctx context.Context, f desk.File) (io.ReadCloser, error) {
-	data, resp, err := a.client.GetFile(ctx, f.ID)
-	if err != nil {
-		return nil, deliveryError("files.get", resp, err)
-	}
-	return io.NopCloser(bytes.NewReader(data)), nil
 }
