@@ -174,7 +174,7 @@ var English = map[string]string{
 	TicketClosed:  "Ticket {{.Ticket}} is closed; a new message from the customer opens a new ticket.",
 	AlreadyStatus: "Ticket {{.Ticket}} is already {{.Status}}.",
 	CannotReopen:  "Ticket {{.Ticket}} is {{.Status}}; only pending or resolved tickets can be reopened.",
-	UserNotAgent:  "{{.User}} is not an agent (not a member of the triage channel).",
+	UserNotAgent:  "{{.User}} is not an agent (agents are the people in the triage channel; bots never are).",
 	UnknownUser:   "Nobody called {{.User}} was found.",
 	BadPriority:   "“{{.Value}}” is not a priority; use one of {{.Choices}}.",
 	BadCategory:   "“{{.Value}}” is not a category; use one of {{.Choices}}.",

@@ -103,7 +103,13 @@ func (a Actor) actsForDesk() bool { return a.Kind != ActorPerson || a.Agent }
 type Policy struct {
 	// Categories are the categories a ticket may have; empty allows none but "".
 	Categories []string
+	// ResolvedClose, when set, closes a resolved ticket that long after its resolution, by
+	// a timer, unless it is reopened first.
+	ResolvedClose time.Duration
 }
+
+// TimerClose is the timer that closes a resolved ticket (Policy.ResolvedClose).
+const TimerClose = "close"
 
 // EffectKind names something that follows from a step.
 type EffectKind string
@@ -169,6 +175,7 @@ const (
 	RefuseCannotReopen     RefusalReason = "cannot_reopen"      // only pending or resolved tickets reopen
 	RefuseRatingNotAllowed RefusalReason = "rating_not_allowed" // not the customer, not resolved, or rated already
 	RefuseUnknownStep      RefusalReason = "unknown_step"
+	RefuseStale            RefusalReason = "stale" // a timer's step the ticket has moved past
 )
 
 // Refusal is a step the rules refuse. It changes nothing.
@@ -237,6 +244,9 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		if n.Rating == 0 && a.Kind != ActorTimer {
 			o.Effects = append(o.Effects, Effect{Kind: EffectAskRating})
 		}
+		if p.ResolvedClose > 0 {
+			o.Effects = append(o.Effects, Effect{Kind: EffectTimer, Timer: TimerClose, At: now.Add(p.ResolvedClose)})
+		}
 	case StepReopen:
 		n.Status = StatusOpen
 		o.notify(NoticeReopened, "")
@@ -263,6 +273,10 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		if o.Was == StatusResolved {
 			o.notify(NoticeReopened, "")
 		}
+	}
+	if o.Was == StatusResolved && n.Status != StatusResolved && p.ResolvedClose > 0 {
+		// Reopened or closed otherwise: the timer that would close it has nothing to do.
+		o.Effects = append(o.Effects, Effect{Kind: EffectTimer, Timer: TimerClose})
 	}
 	n.LastActivityAt = now
 	o.entry(s, a, now)
@@ -329,6 +343,10 @@ func (t Ticket) check(s Step, a Actor, p Policy) error {
 	case StepReopen:
 		if t.Status != StatusResolved && t.Status != StatusPending {
 			return refuse(RefuseCannotReopen, "")
+		}
+	case StepClose:
+		if a.Kind == ActorTimer && t.Status != StatusResolved {
+			return refuse(RefuseStale, "") // reopened since the timer was set
 		}
 	case StepRate:
 		if !t.IsCustomer(a) || (t.Status != StatusResolved && t.Status != StatusClosed) || t.Rating != 0 || s.Rating < 1 || s.Rating > 5 {

@@ -366,3 +366,58 @@ func TestStepDetails(t *testing.T) {
 		}
 	})
 }
+
+// TestResolvedCloseTimer: with a policy that closes resolved tickets, resolving sets the
+// timer, leaving the resolved state cancels it, and a timer that comes after a reopening is
+// refused as stale.
+func TestResolvedCloseTimer(t *testing.T) {
+	p := desk.Policy{ResolvedClose: 7 * 24 * time.Hour}
+	timers := func(o desk.Outcome) []desk.Effect {
+		var out []desk.Effect
+		for _, e := range o.Effects {
+			if e.Kind == desk.EffectTimer {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	o, err := ticketIn(desk.StatusOpen).Take(desk.Step{Kind: desk.StepResolve}, agentA, now, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := timers(o); len(got) != 1 || got[0].Timer != desk.TimerClose || !got[0].At.Equal(now.Add(7*24*time.Hour)) {
+		t.Errorf("timers after resolve: %+v", got)
+	}
+	for _, s := range []desk.Step{{Kind: desk.StepReopen}, {Kind: desk.StepClose}} {
+		o, err := ticketIn(desk.StatusResolved).Take(s, agentA, now, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := timers(o); len(got) != 1 || got[0].Timer != desk.TimerClose || !got[0].At.IsZero() {
+			t.Errorf("timers after %s of a resolved ticket: %+v, want the close cancelled", s.Kind, got)
+		}
+	}
+	o, _ = ticketIn(desk.StatusResolved).Take(desk.Step{Kind: desk.StepWrote}, desk.PersonActor(customer, false), now, p)
+	if got := timers(o); len(got) != 1 || !got[0].At.IsZero() {
+		t.Errorf("timers after the customer wrote on a resolved ticket: %+v, want the close cancelled", got)
+	}
+	o, err = ticketIn(desk.StatusResolved).Take(desk.Step{Kind: desk.StepClose}, desk.TimerActor, now, p)
+	if err != nil || o.Ticket.Status != desk.StatusClosed || o.Entries[0].Author != "timer" {
+		t.Errorf("the timer's close of a resolved ticket: %+v, %v", o, err)
+	}
+	for _, s := range []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending} {
+		if _, err := ticketIn(s).Take(desk.Step{Kind: desk.StepClose}, desk.TimerActor, now, p); !isRefusal(err, desk.RefuseStale) {
+			t.Errorf("the timer's close of a %s ticket: %v, want stale", s, err)
+		}
+	}
+	// Without the policy, no timers.
+	o, _ = ticketIn(desk.StatusOpen).Take(desk.Step{Kind: desk.StepResolve}, agentA, now, policy)
+	if got := timers(o); len(got) != 0 {
+		t.Errorf("timers without the policy: %+v", got)
+	}
+}
+
+func isRefusal(err error, reason desk.RefusalReason) bool {
+	r, ok := errors.AsType[*desk.Refusal](err)
+	return ok && r.Reason == reason
+}

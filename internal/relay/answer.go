@@ -47,7 +47,7 @@ func (r *Relay) refusalText(err error) (text string, ok bool) {
 		id, args["Choices"] = catalog.BadCategory, strings.Join(r.opts.Categories, ", ")
 	case desk.RefuseBadPriority:
 		id, args["Choices"] = catalog.BadPriority, joinPriorities()
-	case desk.RefuseAlreadyStatus:
+	case desk.RefuseAlreadyStatus, desk.RefuseStale:
 		id = catalog.AlreadyStatus
 	case desk.RefuseCannotReopen:
 		id = catalog.CannotReopen

@@ -49,6 +49,9 @@ type Options struct {
 	// Categories are the choices of the Tag form's category; default General, Billing,
 	// Technical, Account.
 	Categories []string
+	// ResolvedClose, when set, closes resolved tickets that long after their resolution (a
+	// timer; the desk policy file sets it).
+	ResolvedClose time.Duration
 
 	// Retry: the first wait after a temporary failure, the longest wait, and how long a
 	// delivery keeps being retried before it is reported failed.

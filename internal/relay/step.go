@@ -61,7 +61,9 @@ func (r *Relay) assignee(ctx context.Context, p desk.Platform, u desk.User) (*de
 	return &a, nil
 }
 
-func (r *Relay) policy() desk.Policy { return desk.Policy{Categories: r.opts.Categories} }
+func (r *Relay) policy() desk.Policy {
+	return desk.Policy{Categories: r.opts.Categories, ResolvedClose: r.opts.ResolvedClose}
+}
 
 // runStep carries out a step asked by q's event and commits it, with extra tasks that follow
 // from its success (done gives them); a refusal is answered to the actor.
