@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,11 +22,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/desk"
-	"github.com/threadesk/threadesk/internal/mattermost"
 	"github.com/threadesk/threadesk/internal/redisstore"
 	"github.com/threadesk/threadesk/internal/relay"
 	"github.com/threadesk/threadesk/internal/sandbox"
-	"github.com/threadesk/threadesk/internal/slack"
 	"github.com/threadesk/threadesk/internal/web"
 )
 
@@ -98,7 +95,6 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 // Run opens the store, starts the platforms, the core and the HTTP server, and returns once
 // the server listens. The core runs until Close.
 func (m *Main) Run(ctx context.Context) error {
-	cfg := m.Config
 	store, err := m.openStore(ctx)
 	if err != nil {
 		return err
@@ -110,82 +106,56 @@ func (m *Main) Run(ctx context.Context) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	l, err := m.listen()
 	if err != nil {
-		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		return err
+	}
+	// The core and the platforms need each other: platforms hand events to the core, the core
+	// sends through the platforms. The ingester breaks the cycle until the core exists.
+	ps := &platformSet{in: &ingester{}, checks: []web.Check{{Name: "redis", Run: store.Ping}}, mounts: map[string]http.Handler{}}
+	if err := m.startPlatforms(ctx, ps); err != nil {
+		return err
+	}
+	r, err := m.newRelay(ps.platforms, reg)
+	if err != nil {
+		return err
+	}
+	m.Relay = r
+	ps.in.set(r)
+	m.serve(l, reg, ps)
+	m.runRelay(ctx, r)
+
+	m.Log.Info("threadesk is running", "addr", m.Addr.String(), "url", m.URL)
+	if m.Sandbox != nil {
+		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox")
+		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n\n", m.URL)
+	}
+	return nil
+}
+
+// listen opens HTTP_ADDR now, so that the platforms can be told the app's address; requests
+// wait in the listen queue until the server is ready (serve).
+func (m *Main) listen() (net.Listener, error) {
+	l, err := net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
 	}
 	m.Addr = l.Addr()
-	m.URL = cfg.BaseURL(m.Addr)
-	// Listening starts now, so that the platforms can be told the app's address; requests
-	// wait in the listen queue until the server is ready below.
+	m.URL = m.Config.BaseURL(m.Addr)
 	m.closers = append(m.closers, func() error {
 		if m.server == nil {
 			return l.Close()
 		}
 		return nil
 	})
-	if cfg.PublicURL == "" && cfg.MattermostEnabled() {
-		m.Log.Warn("PUBLIC_URL is not set: Mattermost buttons and dialogs will call the app at this URL, which works only when Mattermost runs on this host", "url", m.URL)
-	}
+	return l, nil
+}
 
-	// The core and the platforms need each other: platforms hand events to the core, the core
-	// sends through the platforms. ingester breaks the cycle until the core exists.
-	in := &ingester{}
-	var platforms []desk.Platform
-	checks := []web.Check{{Name: "redis", Run: store.Ping}}
-	mounts := map[string]http.Handler{}
-
-	if cfg.Sandbox() {
-		m.Sandbox = sandbox.New(sandbox.Options{Ingester: in, Logger: m.Log, Command: cfg.DeskCommand, NotePrefix: cfg.InternalNotePrefix})
-		platforms = append(platforms, m.Sandbox)
-	}
-	if cfg.SlackEnabled() {
-		a, err := slack.New(slack.Config{
-			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
-			TriageChannel: cfg.SlackTriageChannel, APIURL: cfg.SlackAPIURL, PublicURL: m.URL,
-			PostRate: paceSetting(cfg.SlackPostRate), PostBurst: cfg.SlackPostBurst,
-		}, in, m.Log)
-		if err != nil {
-			return err
-		}
-		if err := a.Start(m.platformCtx); err != nil {
-			return fmt.Errorf("start Slack: %w", err)
-		}
-		m.closers = append(m.closers, a.Close)
-		platforms = append(platforms, a)
-		checks = append(checks, web.Check{Name: slack.PlatformName, Run: a.Ping, Every: platformCheckEvery})
-		mounts["POST /slack/events"] = a.EventsHandler()
-		mounts["POST /slack/interactivity"] = a.InteractivityHandler()
-		mounts["POST /slack/commands"] = a.CommandsHandler()
-	}
-	if cfg.MattermostEnabled() {
-		secret, err := store.Secret(ctx, "mattermost-actions")
-		if err != nil {
-			return err
-		}
-		a, err := mattermost.New(mattermost.Config{
-			URL: cfg.MattermostURL, Token: cfg.MattermostToken, Team: cfg.MattermostTeam,
-			TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
-			PublicURL: m.URL, Secret: secret,
-			PostRate: paceSetting(cfg.MattermostPostRate), PostBurst: cfg.MattermostPostBurst,
-		}, in, m.Log, mattermost.Options{Cursor: storeCursor{store, "mattermost"}, ActiveDMs: openTicketDMs(store, "mattermost")})
-		if err != nil {
-			return err
-		}
-		if err := a.Start(m.platformCtx); err != nil {
-			return fmt.Errorf("start Mattermost: %w", err)
-		}
-		m.closers = append(m.closers, a.Close)
-		platforms = append(platforms, a)
-		checks = append(checks, web.Check{Name: "mattermost", Run: a.Ping, Every: platformCheckEvery})
-		mounts["POST /mattermost/command"] = a.CommandHandler()
-		mounts["POST /mattermost/actions"] = a.ActionHandler()
-		mounts["POST /mattermost/dialogs"] = a.DialogHandler()
-	}
-
-	r, err := relay.New(relay.Options{
-		Store:        store,
+// newRelay makes the core on the store and the platforms, from the settings.
+func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*relay.Relay, error) {
+	cfg := m.Config
+	return relay.New(relay.Options{
+		Store:        m.Store,
 		Platforms:    platforms,
 		Logger:       m.Log,
 		Registerer:   reg,
@@ -198,14 +168,13 @@ func (m *Main) Run(ctx context.Context) error {
 		DrainTimeout: cfg.ShutdownTimeout,
 		MaxFileBytes: cfg.MaxFileMB << 20,
 	})
-	if err != nil {
-		return err
-	}
-	m.Relay = r
-	in.set(r)
+}
 
-	srv := web.New(m.Log, reg, checks...)
-	for pattern, h := range mounts {
+// serve mounts every route (health, metrics, the platforms' endpoints, the sandbox) and starts
+// answering on l.
+func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) {
+	srv := web.New(m.Log, reg, ps.checks...)
+	for pattern, h := range ps.mounts {
 		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout})
 	}
 	if m.Sandbox != nil {
@@ -214,7 +183,6 @@ func (m *Main) Run(ctx context.Context) error {
 		srv.Handle("/sandbox/", m.Sandbox.Handler(), web.Route{MaxBody: 32 << 20})
 		srv.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusFound), web.Route{})
 	}
-
 	m.server = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -231,20 +199,16 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("http server", "err", err)
 		}
 	}()
+}
 
+// runRelay runs the core until Close: its workers, its scheduler.
+func (m *Main) runRelay(ctx context.Context, r *relay.Relay) {
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopRelay, m.relayDone = stopRelay, make(chan struct{})
 	go func() {
 		defer close(m.relayDone)
 		_ = r.Run(relayCtx)
 	}()
-
-	m.Log.Info("threadesk is running", "addr", m.Addr.String(), "url", m.URL)
-	if m.Sandbox != nil {
-		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox")
-		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n\n", m.URL)
-	}
-	return nil
 }
 
 // openStore connects to REDIS_URL or, when allowed, starts the embedded Redis.
@@ -295,74 +259,3 @@ func (m *Main) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-// paceSetting turns a post rate setting into the adapters' terms: there a zero rate means
-// "the platform's default", while a setting of 0 means no pacing, which they take as negative.
-func paceSetting(perSecond float64) float64 {
-	if perSecond == 0 {
-		return -1
-	}
-	return perSecond
-}
-
-// openTicketDMs lists the DM channels of a platform's tickets that are not resolved or closed.
-func openTicketDMs(store *redisstore.Store, platform string) func(context.Context) ([]string, error) {
-	return func(ctx context.Context) ([]string, error) {
-		f := desk.TicketFilter{Statuses: []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}, Platform: platform, Limit: 500}
-		var dms []string
-		for {
-			page, err := store.FindTickets(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range page.Tickets {
-				if t.DMChannel != "" {
-					dms = append(dms, t.DMChannel)
-				}
-			}
-			if page.Next == 0 {
-				return dms, nil
-			}
-			f.After = page.Next
-		}
-	}
-}
-
-// storeCursor keeps a platform's high-water mark in the store.
-type storeCursor struct {
-	store *redisstore.Store
-	name  string
-}
-
-func (c storeCursor) Load(ctx context.Context) (int64, error) { return c.store.Cursor(ctx, c.name) }
-func (c storeCursor) Save(ctx context.Context, v int64) error {
-	return c.store.SaveCursor(ctx, c.name, v)
-}
-
-// ingester forwards to the core once it exists; platforms are built (and may receive events,
-// over Socket Mode for example) before it. Until then events are refused, so the platform
-// retries them.
-type ingester struct{ r atomic.Pointer[relay.Relay] }
-
-func (i *ingester) set(r *relay.Relay) { i.r.Store(r) }
-
-// Ingest implements desk.Ingester.
-func (i *ingester) Ingest(ctx context.Context, ev desk.Event) error {
-	r := i.r.Load()
-	if r == nil {
-		return desk.Errorf(desk.EUNAVAILABLE, "starting up")
-	}
-	return r.Ingest(ctx, ev)
-}
-
-// Discard implements desk.Ingester.
-func (i *ingester) Discard(platform string, reason desk.DropReason) {
-	if r := i.r.Load(); r != nil {
-		r.Discard(platform, reason)
-	}
-}
-
-// platformCheckEvery is how long /readyz reuses a platform's answer, so that frequent probes
-// do not become a stream of API calls, while a lost Slack Socket Mode connection still shows
-// within about half a minute and a recovery within seconds.
-const platformCheckEvery = 10 * time.Second

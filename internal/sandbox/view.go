@@ -148,3 +148,18 @@ func viewForm(p *pendingForm) formView {
 	}
 	return v
 }
+
+func (s *Sandbox) view(msg *message) messageView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return viewMessage(msg)
+}
+
+// visible reports whether u sees msg in the page: customers their DM, agents the triage
+// channel and their DM, ephemeral messages only their addressee. Callers hold mu.
+func (s *Sandbox) visible(u *user, msg *message) bool {
+	if msg.Ephemeral != "" && msg.Ephemeral != u.ID {
+		return false
+	}
+	return msg.Channel == u.DM || (msg.Channel == TriageChannel && u.Role == RoleAgent)
+}
