@@ -73,8 +73,9 @@ type Ticket struct {
 	ThreadID      string
 
 	Previous TicketID // the closed ticket this one follows, if any
-	// OpenedBy is the ID of the event that opened the ticket (the customer's first message),
-	// so that handling it again after a crash finishes the opening instead of skipping it.
+	// OpenedBy is the ID of the event that opened the ticket (the customer's first message)
+	// until that event is handled, so that handling it again after a crash finishes the
+	// opening instead of skipping it.
 	OpenedBy string
 	// RatingMessage is the message that asked the customer for a rating, once posted.
 	RatingMessage MessageRef
