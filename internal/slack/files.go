@@ -92,12 +92,8 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 // shareTS looks through files.info for the ts of the message sharing fileID in channel.
 func (a *Adapter) shareTS(ctx context.Context, fileID, channel, thread string) (string, error) {
 	for _, wait := range shareWaits {
-		if wait > 0 {
-			select {
-			case <-ctx.Done():
-				return "", ctx.Err()
-			case <-time.After(wait):
-			}
+		if err := desk.Sleep(ctx, a.clock(), wait); err != nil {
+			return "", err
 		}
 		file, _, _, err := a.api.GetFileInfoContext(ctx, fileID, 0, 0)
 		if err != nil {

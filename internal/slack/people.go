@@ -68,7 +68,7 @@ func (a *Adapter) FindUser(ctx context.Context, handle string) (desk.User, error
 func (a *Adapter) InTriage(ctx context.Context, user string) (bool, error) {
 	a.agents.mu.Lock()
 	defer a.agents.mu.Unlock()
-	if a.agents.members == nil || time.Since(a.agents.at) > membersTTL {
+	if a.agents.members == nil || a.clock().Now().Sub(a.agents.at) > membersTTL {
 		members := make(map[string]bool)
 		params := &slackgo.GetUsersInConversationParameters{ChannelID: a.TriageChannel(), Limit: 1000}
 		for {
@@ -84,7 +84,7 @@ func (a *Adapter) InTriage(ctx context.Context, user string) (bool, error) {
 			}
 			params.Cursor = cursor
 		}
-		a.agents.members, a.agents.at = members, time.Now()
+		a.agents.members, a.agents.at = members, a.clock().Now()
 	}
 	return a.agents.members[user], nil
 }
