@@ -155,6 +155,13 @@ func New(opts Options) (*Relay, error) {
 	if err := r.metrics.register(opts.Registerer, opts.Store.QueueDepth); err != nil {
 		return nil, fmt.Errorf("relay: register metrics: %w", err)
 	}
+	// Every drop reason is shown from the start, at zero, so that rates work from the first
+	// drop and the list of reasons is visible in /metrics.
+	for name := range r.platforms {
+		for _, reason := range desk.DropReasons {
+			r.metrics.Dropped.WithLabelValues(name, string(reason))
+		}
+	}
 	var err error
 	if r.tickets, err = newTicketMetrics(opts.Registerer, opts.Store.CountByStatus); err != nil {
 		return nil, fmt.Errorf("relay: register metrics: %w", err)

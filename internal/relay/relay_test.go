@@ -520,6 +520,16 @@ func TestRedisOutageRefusesIngest(t *testing.T) {
 	if !errors.As(err, &de) {
 		t.Errorf("error is not a desk.Error: %T", err)
 	}
+	// What a person or a platform may be shown says nothing of Redis, whichever read failed
+	// (an agent's reply needs its thread's ticket before it is recorded).
+	replyEv := reply("A1", "T1", "r1", "hi")
+	replyEv.Platform = "fake"
+	for _, e := range []desk.Event{ev, replyEv} {
+		err := r.Ingest(context.Background(), e)
+		if msg := desk.ErrorMessage(err); desk.ErrorCode(err) != desk.EUNAVAILABLE || strings.Contains(msg, redistest.Addr(t)) || strings.Contains(msg, "redis") || strings.Contains(msg, "closed") {
+			t.Errorf("Ingest(%s) with Redis down: %v; its message %q must be a 503 that tells nothing of the store", e.Kind, err, msg)
+		}
+	}
 
 	// The workers keep retrying their reads, saying so once per shard, not at every retry.
 	var log lockedBuffer
