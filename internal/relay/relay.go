@@ -1,14 +1,17 @@
-// Package relay is Threadesk's platform-neutral core. It records inbound events durably,
-// handles them in order per customer, turns them into ticket changes, and delivers messages
-// between a customer's DM and their ticket's thread through the desk.Platform interface, with
-// retries, pacing, crash reconciliation and visible delivery marks.
+// Package relay is Threadesk's platform-neutral core, the ticket engine. It records inbound
+// events durably, handles them in order per customer, asks the ticket rules (desk.Ticket.Take)
+// what each step does, and delivers messages between a customer's DM and their ticket's thread
+// through the desk.Platform interface, with retries, pacing, crash reconciliation and visible
+// delivery marks. Chat events, the desk's timers and the dashboard all drive it the same way.
 //
-// The flow of one event: an adapter calls Ingest, which records the event in the store's queue
-// (deduplicated by the platform's event identity) and only then returns, so the adapter can
-// acknowledge the platform. A worker per queue shard reads the events in order, handles each
-// one, and acknowledges it in the same store transaction that records its effects. Events of
-// one customer always land in the same shard, so a ticket's messages keep their order, while
-// different customers proceed in parallel.
+// The flow of one event: an adapter (or the scheduler, or the dashboard) calls Ingest, which
+// records the event in the store's queue (deduplicated by the event's identity) and only then
+// returns, so the adapter can acknowledge the platform. A worker per queue shard reads the
+// events in order and handles each: it decides the change, then commits the change, the tasks
+// that follow (the outbox) and the event's acknowledgement in one once-only store transaction,
+// and then carries the tasks out (see engine.go). Events of one customer always land in the same
+// shard, so a ticket's messages and steps keep their order, while different customers proceed
+// in parallel.
 package relay
 
 import (
