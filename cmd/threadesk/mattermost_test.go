@@ -16,6 +16,7 @@ import (
 
 	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/mattermost"
 )
 
 // A customer's DM opens a ticket with a card in the triage channel; messages go both ways with
@@ -537,5 +538,37 @@ func TestMattermostRestartDuringBurst(t *testing.T) {
 	}
 	if depth, err := second.Store.QueueDepth(context.Background()); err != nil || depth != 0 {
 		t.Errorf("queue depth = %d, %v; want 0", depth, err)
+	}
+}
+
+// TestMattermostDeletedCardGetsANewCard: an admin deletes a ticket's card (Mattermost deletes
+// its replies with it): the post_deleted event tells the app, and the customer's next message
+// opens a new card for the same ticket, where agents' replies reach the customer again.
+func TestMattermostDeletedCardGetsANewCard(t *testing.T) {
+	w := mmNewWorld(t)
+	mmStart(t, w, mmConfig(t, w))
+	dm := w.DM(w.Bot.Id, w.Customer.Id)
+	w.UserPost(w.Customer.Id, dm.Id, "", "first words")
+	card := w.card(t, 1)
+	w.waitPost(t, w.Triage.Id, card.Id, "**Carol Customer:** first words")
+	w.DeleteAs(card.Id, w.Admin.Id)
+	w.UserPost(w.Customer.Id, dm.Id, "", "are you there?")
+	var next *model.Post
+	mmEventually(t, "a new card for ticket #1", func() (bool, string) {
+		for _, p := range w.ChannelPosts(w.Triage.Id) {
+			if p.RootId == "" && p.Id != card.Id && p.DeleteAt == 0 && strings.HasPrefix(fmt.Sprint(p.GetProp(mattermost.PropKey)), "card:1") {
+				next = p
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d posts in triage", len(w.ChannelPosts(w.Triage.Id)))
+	})
+	w.waitPost(t, w.Triage.Id, next.Id, "**Carol Customer:** are you there?")
+	w.UserPost(w.Agent.Id, w.Triage.Id, next.Id, "yes, here")
+	w.waitPost(t, dm.Id, "", "**Alex the Agent:** yes, here")
+	for _, p := range w.botPosts(dm.Id, "") {
+		if strings.Contains(p.Message, "could not be passed on") {
+			t.Errorf("failure notice in the DM: %q", p.Message)
+		}
 	}
 }
