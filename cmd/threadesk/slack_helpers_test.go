@@ -220,6 +220,16 @@ func slackEventually(t *testing.T, what string, cond func() (bool, string)) {
 	}
 }
 
+// drained waits until the app has handled every event it recorded, tasks included: after it,
+// anything a request caused is visible.
+func (a *slackApp) drained() {
+	a.t.Helper()
+	slackEventually(a.t, "the queue to drain", func() (bool, string) {
+		n, err := a.Store.QueueDepth(context.Background())
+		return err == nil && n == 0, fmt.Sprintf("depth %d (%v)", n, err)
+	})
+}
+
 // slackCard waits for the ticket card: the top-level message of the triage channel whose
 // text names the customer.
 func slackCard(t *testing.T, fake *slacktest.Server, customer slacktest.User) slacktest.Message {

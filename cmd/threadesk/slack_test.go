@@ -120,10 +120,10 @@ func TestSlackConversation(t *testing.T) {
 	// The app's own messages came back as events and changed nothing: the DM holds the ticket
 	// number and Ann's file (her reply is deleted by now), the thread the invoice's text and file
 	// (the first message is deleted).
-	time.Sleep(300 * time.Millisecond)
-	if got := app.echoed.Load(); got < 10 {
-		t.Errorf("only %d of the app's own messages were delivered back to it", got)
-	}
+	slackEventually(t, "the app's own messages delivered back to it", func() (bool, string) {
+		return app.echoed.Load() >= 10, fmt.Sprint(app.echoed.Load(), " echoed")
+	})
+	app.drained()
 	if got := len(slackFromApp(fake, dm)); got != 2 {
 		t.Errorf("app messages in the DM: got %d, want 2 (ticket number, file): %s", got, slackTexts(fake.Messages(dm)))
 	}
@@ -176,7 +176,7 @@ func TestSlackForgedAndStaleRequests(t *testing.T) {
 			}
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // anything accepted by mistake would be handled by now
+	app.drained() // anything accepted by mistake would be handled by now
 	if got := fake.CallCount(); got != before {
 		t.Errorf("refused requests made %d calls to Slack: %v", got-before, fake.Calls("")[before:])
 	}
@@ -633,7 +633,7 @@ func TestSlackSocketMode(t *testing.T) {
 			t.Errorf("POST /slack/events signed with %q in Socket Mode: got %d, want 401", secret, got)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	app.drained()
 	if got := len(slackWithText(slackReplies(fake, slacktest.Triage, card.TS), "forged")); got != 0 {
 		t.Errorf("a request signed with an empty secret was relayed")
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/desk"
@@ -851,7 +852,8 @@ func TestMentionsByIDAreShownByName(t *testing.T) {
 // settings) is neither handled nor dropped: it stays queued, and a later process that runs the
 // platform relays it. Events of the platforms this process runs go on meanwhile.
 func TestAnEventOfAnotherPlatformStaysQueued(t *testing.T) {
-	h := newHarness(t, desk.Limits{})
+	reg := prometheus.NewRegistry()
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.Registerer = reg })
 	for shard := range shards { // one per shard, so every worker meets one
 		v := "V" + strconv.Itoa(shard)
 		ev := desk.Event{ID: "other-" + v, Platform: "other", Kind: desk.CustomerMessage, User: customer(v), Channel: "D-" + v, Message: "m-" + v, Text: "from the other platform"}
@@ -864,7 +866,19 @@ func TestAnEventOfAnotherPlatformStaysQueued(t *testing.T) {
 	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
 	// The customer's event is acknowledged just after its copy arrives; the others stay.
 	h.p.Wait(5*time.Second, func() bool { n, _ := h.store.QueueDepth(context.Background()); return n == shards })
-	time.Sleep(100 * time.Millisecond) // the workers have long met their other-platform event
+	// Every worker met its other-platform event (and left it queued).
+	deferred := func() float64 {
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			if mf.GetName() == "threadesk_events_deferred_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		return 0
+	}
+	if !h.p.Wait(5*time.Second, func() bool { return deferred() >= shards }) {
+		t.Fatalf("%v events deferred, want %d", deferred(), shards)
+	}
 	if n, err := h.store.QueueDepth(context.Background()); err != nil || n != shards {
 		t.Fatalf("queue depth %d (%v), want the %d events of the other platform still queued", n, err, shards)
 	}
@@ -872,6 +886,7 @@ func TestAnEventOfAnotherPlatformStaysQueued(t *testing.T) {
 	// Restarted again without it (they are now pending for this process), the shards still
 	// go on to new events.
 	h.stop()
+	h.opts.Registerer = nil // a new registry for each new relay
 	h.start()
 	h.ingest(say("U2", "m2", "after a restart"))
 	tk2 := h.ticketOf("U2")
