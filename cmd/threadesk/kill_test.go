@@ -23,25 +23,40 @@ import (
 // SIGTERM, starts it again on the same Redis, and finds every message relayed exactly once, in
 // order. A SIGTERM stop exits 0 promptly, leaving what it could not finish queued.
 func TestKilledBinaryLosesNothing(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "threadesk")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the binary: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) { killAndRestart(t, bin, sig) })
 	}
 }
 
-func killAndRestart(t *testing.T, bin string, sig syscall.Signal) {
-	fake := slackWorkspace(t, 3)
-	fake.SetPostLimit(1, 1) // Slack is slow: the relay is still working when it is killed
+// buildBinary builds the threadesk binary into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "threadesk")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the binary: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// slackBinary runs the built binary against a fake Slack on a Redis prefix of its own; start
+// starts one process of it and waits until it answers.
+type slackBinary struct {
+	t    *testing.T
+	bin  string
+	addr string
+	env  []string
+}
+
+func newSlackBinary(t *testing.T, bin string, fake *slacktest.Server) *slackBinary {
+	t.Helper()
 	port, err := redistest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	env := append(os.Environ(),
+	return &slackBinary{t: t, bin: bin, addr: addr, env: append(os.Environ(),
 		"HTTP_ADDR="+addr,
 		"REDIS_URL=redis://"+redistest.Addr(t),
 		"REDIS_PREFIX="+redistest.Prefix(t),
@@ -50,28 +65,52 @@ func killAndRestart(t *testing.T, bin string, sig syscall.Signal) {
 		"SLACK_TRIAGE_CHANNEL=#triage",
 		"SLACK_API_URL="+fake.APIURL(),
 		"LOG_LEVEL=warn",
-		"SLACK_POST_RATE=0", // the fake limits the first run; pacing is not what this test is about
-	)
-	start := func() *exec.Cmd {
-		t.Helper()
-		cmd := exec.Command(bin)
-		cmd.Env = env
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start the binary: %v", err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-				resp.Body.Close()
-				return cmd
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatal("the binary did not answer /healthz")
-		return nil
+		"SLACK_POST_RATE=0", // the fake limits posts where a test wants Slack slow
+	)}
+}
+
+func (b *slackBinary) start() *exec.Cmd {
+	t := b.t
+	t.Helper()
+	cmd := exec.Command(b.bin)
+	cmd.Env = b.env
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start the binary: %v", err)
 	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + b.addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			return cmd
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the binary did not answer /healthz")
+	return nil
+}
+
+// post sends a signed request to the binary as Slack does and fails unless it answers 200.
+func (b *slackBinary) post(path string, body []byte) {
+	r, err := slacktest.NewRequest("http://"+b.addr+path, slackSecret, body, time.Now())
+	if err != nil {
+		b.t.Error(err)
+		return
+	}
+	resp, err := http.DefaultClient.Do(r.WithContext(context.Background()))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.t.Errorf("POST %s: %v %v", path, err, resp)
+		return
+	}
+	resp.Body.Close()
+}
+
+func killAndRestart(t *testing.T, bin string, sig syscall.Signal) {
+	fake := slackWorkspace(t, 3)
+	fake.SetPostLimit(1, 1) // Slack is slow: the relay is still working when it is killed
+	b := newSlackBinary(t, bin, fake)
+	addr, start := b.addr, b.start
 
 	first := start()
 	customers := slackCustomers(3)
@@ -139,5 +178,96 @@ func killAndRestart(t *testing.T, bin string, sig syscall.Signal) {
 		if acks != 1 {
 			t.Errorf("%s got %d acknowledgements of their ticket, want 1", cust.Name, acks)
 		}
+	}
+}
+
+// TestKilledBinaryFinishesSteps: six agents' Resolve clicks are acknowledged and committed, and
+// the binary is killed with SIGKILL while Slack is slow, so that the steps' last effects (the
+// rating questions) are still to be carried out. Started again, it carries them out: every
+// customer gets the resolution notice and the rating question exactly once, and every card
+// shows the ticket resolved.
+func TestKilledBinaryFinishesSteps(t *testing.T) {
+	bin := buildBinary(t)
+	fake := slackWorkspace(t, 6)
+	b := newSlackBinary(t, bin, fake)
+	first := b.start()
+	customers := slackCustomers(6)
+	cards := map[string]slacktest.Message{}
+	for i, cust := range customers {
+		m := fake.UserMessage(slackDM(cust), cust.ID, "help me", "")
+		b.post("/slack/events", fake.MessageEvent(fmt.Sprintf("EvS%02d", i), m, "im"))
+	}
+	for _, cust := range customers {
+		cards[cust.ID] = slackCard(t, fake, cust)
+	}
+	slackEventually(t, "every ticket opened and acknowledged", func() (bool, string) {
+		for _, cust := range customers {
+			if len(slackContaining(slackFromApp(fake, slackDM(cust)), "opened ticket")) != 1 {
+				return false, cust.Name + ": " + slackTexts(fake.Messages(slackDM(cust)))
+			}
+			if len(slackContaining(slackReplies(fake, slacktest.Triage, cards[cust.ID].TS), "help me")) != 1 {
+				return false, cust.Name + "'s message not in the thread yet"
+			}
+		}
+		return true, ""
+	})
+	fake.SetPostLimit(0.01, 1) // Slack is slow now: a second post into a DM waits 100 s
+	var wg sync.WaitGroup
+	for _, cust := range customers {
+		wg.Go(func() {
+			card := slackCardNow(fake, cards[cust.ID])
+			number, _, _ := strings.Cut(strings.TrimPrefix(card.Text, "Ticket #"), " ")
+			b.post("/slack/interactivity", slacktest.Form(fake.BlockAction(slackAnn, card, "resolve", number)))
+		})
+	}
+	wg.Wait()
+	// The steps are committed and under way: each card shows it (the card follows the notice),
+	// while the rating questions wait for the slow Slack.
+	slackEventually(t, "every card resolved", func() (bool, string) {
+		for _, cust := range customers {
+			if got := slackField(t, slackCardNow(fake, cards[cust.ID]), "Status"); got != "resolved" {
+				return false, cust.Name + "'s card shows " + got
+			}
+		}
+		return true, ""
+	})
+	if err := first.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = first.Process.Wait()
+	told, asked := 0, 0
+	for _, cust := range customers {
+		told += len(slackContaining(slackFromApp(fake, slackDM(cust)), "is resolved"))
+		asked += len(slackContaining(slackFromApp(fake, slackDM(cust)), "How satisfied are you"))
+	}
+	t.Logf("before the kill: %d of 6 customers were told, %d asked for a rating", told, asked)
+
+	fake.SetPostLimit(0, 0)
+	b.start()
+	slackEventually(t, "every resolution carried out once", func() (bool, string) {
+		for _, cust := range customers {
+			dm := slackFromApp(fake, slackDM(cust))
+			questions := 0
+			for _, m := range dm {
+				if strings.Contains(m.Text, "How satisfied are you") {
+					questions++
+				}
+			}
+			if n := len(slackContaining(dm, "is resolved")); n != 1 || questions != 1 {
+				return false, fmt.Sprintf("%s: %d notices, %d rating questions: %s", cust.Name, n, questions, slackTexts(dm))
+			}
+			if got := slackField(t, slackCardNow(fake, cards[cust.ID]), "Status"); got != "resolved" {
+				return false, fmt.Sprintf("%s's card shows %q", cust.Name, got)
+			}
+		}
+		return true, ""
+	})
+	// Nothing more comes later: the counts stay at one.
+	b2 := 0
+	for _, cust := range customers {
+		b2 += len(slackContaining(slackFromApp(fake, slackDM(cust)), "is resolved"))
+	}
+	if b2 != 6 {
+		t.Errorf("%d resolution notices in all, want 6", b2)
 	}
 }

@@ -288,6 +288,17 @@ func slackWithText(msgs []slacktest.Message, text string) []slacktest.Message {
 	return out
 }
 
+// slackContaining returns the messages whose text contains part.
+func slackContaining(msgs []slacktest.Message, part string) []slacktest.Message {
+	var out []slacktest.Message
+	for _, m := range msgs {
+		if strings.Contains(m.Text, part) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // slackBlocks decodes a message's blocks.
 func slackBlocks(t *testing.T, m slacktest.Message) []map[string]any {
 	t.Helper()

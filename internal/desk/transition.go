@@ -281,9 +281,10 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 	n.LastActivityAt = now
 	o.entry(s, a, now)
 	// Messages change the card only when they change the status: they are the hot path, and
-	// the card shows no per-message detail. Every other step shows on the card.
+	// the card shows no per-message detail. Every other step shows on the card, first: agents
+	// see the new state before the customer's notices go out.
 	if (s.Kind != StepRespond && s.Kind != StepWrote) || o.Changed() {
-		o.Effects = append(o.Effects, Effect{Kind: EffectCard})
+		o.Effects = append([]Effect{{Kind: EffectCard}}, o.Effects...)
 	}
 	return o, nil
 }

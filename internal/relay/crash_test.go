@@ -80,7 +80,7 @@ func die(reached *atomic.Bool) {
 }
 
 // TestStepSurvivesACrashAtEveryPoint stops the worker between each pair of steps of a Resolve
-// (change recorded, notice sent, card updated, rating question sent, outbox done), restarts,
+// (change recorded, card updated, notice sent, rating question sent, outbox done), restarts,
 // and checks that every effect happened exactly once.
 func TestStepSurvivesACrashAtEveryPoint(t *testing.T) {
 	points := []crashPoint{
@@ -92,19 +92,19 @@ func TestStepSurvivesACrashAtEveryPoint(t *testing.T) {
 				return nil
 			})
 		}},
+		{"after the card is updated", func(d *deskHarness, hs *hookStore, reached *atomic.Bool) {
+			d.p.SetFail(func(c desktest.Call) error {
+				if c.Op == "post" && strings.Contains(c.Key, ":noticeresolved") {
+					die(reached)
+				}
+				return nil
+			})
+		}},
 		{"after the notice is sent", func(d *deskHarness, hs *hookStore, reached *atomic.Bool) {
 			d.p.SetAfterPost(func(m desktest.Message) {
 				if strings.Contains(m.Key, ":noticeresolved") {
 					die(reached)
 				}
-			})
-		}},
-		{"after the card is updated", func(d *deskHarness, hs *hookStore, reached *atomic.Bool) {
-			d.p.SetFail(func(c desktest.Call) error {
-				if c.Op == "post" && strings.Contains(c.Key, ":rating") {
-					die(reached)
-				}
-				return nil
 			})
 		}},
 		{"after the rating question is sent", func(d *deskHarness, hs *hookStore, reached *atomic.Bool) {
