@@ -13,31 +13,23 @@ const fireBatch = 100
 // and each timer still fires once; a timer fires at most about TimerTick late. Once queued, a
 // timer's event is handled like any other: in order with its ticket's events, exactly once.
 func (r *Relay) runScheduler(ctx context.Context) {
-	failures := 0
-	backoff := r.opts.RetryInitial
+	down := r.outage("component", "scheduler")
 	for ctx.Err() == nil {
 		n, err := r.store.FireDue(ctx, r.clock.Now(), fireBatch)
-		wait := r.opts.TimerTick
-		switch {
-		case err != nil && ctx.Err() == nil:
-			if failures == 0 {
-				r.log.Error("fire due timers; retrying", "err", err)
+		if err != nil {
+			if ctx.Err() == nil && !down.failed(ctx, "fire due timers", err) {
+				return
 			}
-			failures++
-			wait, backoff = max(wait, jitter(backoff)), min(backoff*2, r.opts.RetryMax)
-		case err == nil:
-			if failures > 0 {
-				r.log.Info("firing timers again", "failed_tries", failures)
-				failures, backoff = 0, r.opts.RetryInitial
-			}
-			r.metrics.Timers.Add(float64(n))
-			if n == fireBatch {
-				continue // more are due
-			}
+			continue
+		}
+		down.over()
+		r.metrics.Timers.Add(float64(n))
+		if n == fireBatch {
+			continue // more are due
 		}
 		select {
 		case <-ctx.Done():
-		case <-r.clock.After(wait):
+		case <-r.clock.After(r.opts.TimerTick):
 		}
 	}
 }

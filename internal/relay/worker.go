@@ -54,49 +54,28 @@ func (r *Relay) Run(ctx context.Context) error {
 // runShard handles one shard's events, one at a time in order: first what the outbox holds
 // from before a crash, then the events read before it and never acknowledged, then new ones.
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
-	backoff := r.opts.RetryInitial
-	failures := 0
+	down := r.outage("shard", shard)
 	for {
 		err := r.recoverOutbox(work, shard)
 		if err == nil {
 			break
 		}
-		if aborted(err) || ctx.Err() != nil {
+		if aborted(err) || !down.failed(ctx, "carry out the outbox", err) {
 			return
 		}
-		// Said once per outage and shard, as below.
-		if failures == 0 {
-			r.log.Error("carry out the outbox; retrying", "shard", shard, "err", err)
-		}
-		failures++
-		if r.wait(ctx, jitter(backoff)) != nil {
-			return
-		}
-		backoff = min(backoff*2, r.opts.RetryMax)
 	}
 	// Pending entries first, paging past the ones left unacknowledged (an event of a platform
 	// this process does not run), then new ones ("").
 	after := "0"
-	backoff = r.opts.RetryInitial
 	for ctx.Err() == nil {
 		batch, err := r.store.ReadQueue(work, shard, after, 64, time.Second)
 		if err != nil {
-			// Said once per outage and shard, not at every retry: an outage would flood the log.
-			if failures == 0 {
-				r.log.Error("read queue; retrying", "shard", shard, "err", err)
-			}
-			failures++
-			if r.wait(ctx, jitter(backoff)) != nil {
+			if !down.failed(ctx, "read queue", err) {
 				return
 			}
-			backoff = min(backoff*2, r.opts.RetryMax)
 			continue
 		}
-		if failures > 0 {
-			r.log.Info("read queue again", "shard", shard, "failed_reads", failures)
-			failures = 0
-		}
-		backoff = r.opts.RetryInitial
+		down.over()
 		if after != "" && len(batch) == 0 {
 			after = ""
 			continue
@@ -111,6 +90,39 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			}
 		}
 	}
+}
+
+// outage paces a loop's retries while the store fails it, with a growing backoff, and says so
+// once per outage rather than at every retry: an outage would flood the log.
+type outage struct {
+	r        *Relay
+	attrs    []any // who is failing, for the log
+	failures int
+	backoff  time.Duration
+}
+
+func (r *Relay) outage(attrs ...any) *outage {
+	return &outage{r: r, attrs: attrs, backoff: r.opts.RetryInitial}
+}
+
+// failed counts a failure of what, logging the first of an outage, and waits before the next
+// try. It reports false if the relay stopped meanwhile.
+func (o *outage) failed(ctx context.Context, what string, err error) bool {
+	if o.failures == 0 {
+		o.r.log.Error(what+"; retrying", append(o.attrs, "err", err)...)
+	}
+	o.failures++
+	wait := jitter(o.backoff)
+	o.backoff = min(o.backoff*2, o.r.opts.RetryMax)
+	return o.r.wait(ctx, wait) == nil
+}
+
+// over notes a success: an outage under way has ended.
+func (o *outage) over() {
+	if o.failures > 0 {
+		o.r.log.Info("working again", append(o.attrs, "failed_tries", o.failures)...)
+	}
+	o.failures, o.backoff = 0, o.r.opts.RetryInitial
 }
 
 // handleUntilDone handles one event, retrying while the store or a platform is unavailable,
