@@ -20,6 +20,8 @@ import (
 // that no <!channel>, <@U…>, <#C…> or <url|text> in s is markup any more and s reads as typed
 // wherever Slack shows mrkdwn; a word joiner follows the "@" of a plain @word and goes into a
 // web address, so that neither becomes a mention or a link where Slack parses plain text.
+// Where the adapter puts a composed text into plain_text instead (a card's header, a form's
+// errors), it takes the escaping off again (unquote).
 //
 // Words from a message or a command come escaped already (Slack sends "a &lt; b" for what
 // was typed "a < b"), words from a profile or a form do not: an "&" that starts one of the
@@ -39,6 +41,10 @@ func quote(s string) string {
 
 // bareAmpersand matches every "&", with the entity it starts when it starts one of Slack's.
 var bareAmpersand = regexp.MustCompile(`&(?:amp;|lt;|gt;)?`)
+
+// unquote turns a composed text (mrkdwn, people's words quoted) into plain_text, which Slack
+// shows as it is: the entities of Slack's escaping become characters again.
+var unquote = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace
 
 // Slack's mention markup, as messages carry it: the special mentions <!channel>, <!here> and
 // <!everyone> (with or without a |label), a user group <!subteam^S…|@team>, and a user

@@ -3,6 +3,8 @@ package slack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,5 +146,74 @@ func TestSpeakerNameIsSafe(t *testing.T) {
 	want := "@" + wj + "channel @" + wj + "here http:" + wj + "//evil.example <b>"
 	if got := fake.callsTo("chat.postMessage")[0].Args["username"]; got != want {
 		t.Errorf("username %q, want %q", got, want)
+	}
+}
+
+// A card and a notice the core composes embed people's words quoted by Quote: on Slack
+// whatever a name, subject, tag or comment holds reaches the blocks and the text as escaped,
+// inert text; the header, which is plain_text, shows the name as typed; a field linking to a
+// profile links only its label; a form's errors, plain text too, read as typed.
+func TestQuotedWordsInCardsAndNotices(t *testing.T) {
+	fake := newFakeSlack(t)
+	a := newTestAdapter(t, fake, newIngester())
+	ctx := context.Background()
+	name := "Ann <!channel> & <https://evil|co>"
+	title := "Ticket #1 · " + a.Quote(name)
+	card := &desk.Card{Title: title, Fields: []desk.Field{
+		{Label: "Tags", Value: a.Quote("vip") + ", " + a.Quote("<!here>"), Short: true},
+		{Label: "Satisfaction", Value: "2/5: “" + a.Quote("slow @here <@U1>") + "”", Short: true},
+		{Label: "Customer", Value: a.Quote(name), URL: "https://example.slack.com/team/U9", Short: true},
+		{Label: "Subject", Value: a.Quote("Please reset <@U2> and <https://evil.example/reset|Rese…")},
+	}}
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: fakeTriage, Text: title, Card: card, Key: "card:1"}); err != nil {
+		t.Fatal(err)
+	}
+	notice := a.Quote("<!here> Bob") + " is now looking after your ticket #1."
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: fakeTriage, Text: notice, Key: "n1"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := fake.callsTo("chat.postMessage")
+	var blocks []struct {
+		Type string `json:"type"`
+		Text struct {
+			Type, Text string
+		} `json:"text"`
+		Fields []struct{ Text string } `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(calls[0].Args["blocks"]), &blocks); err != nil {
+		t.Fatal(err)
+	}
+	// Word joiners are invisible: the header reads as the name was typed.
+	if got, want := strings.ReplaceAll(blocks[0].Text.Text, wj, ""), "Ticket #1 · "+name; blocks[0].Type != "header" || got != want {
+		t.Errorf("header %q, want the name as typed: %q", got, want)
+	}
+	var mrkdwn []string
+	for _, b := range blocks[1:] {
+		mrkdwn = append(mrkdwn, b.Text.Text)
+		for _, f := range b.Fields {
+			mrkdwn = append(mrkdwn, f.Text)
+		}
+	}
+	all := strings.Join(append(mrkdwn, calls[0].Args["text"], calls[1].Args["text"]), "\n")
+	for _, live := range []string{"<!channel>", "<!here>", "<https://evil", "<@U", "@here", "https://evil"} {
+		if strings.Contains(all, live) {
+			t.Errorf("a person's words are live (%q) in what was posted:\n%s", live, all)
+		}
+	}
+	for _, want := range []string{
+		"*Tags*\nvip, &lt;!here&gt;",
+		"*Satisfaction*\n2/5: “slow @" + wj + "here &lt;@" + wj + "U1&gt;”",
+		"*Customer*\n<https://example.slack.com/team/U9|Ann &lt;!channel&gt; &amp; &lt;https:" + wj + "//evil¦co&gt;>",
+		"*Subject*\nPlease reset &lt;@" + wj + "U2&gt; and &lt;https:" + wj + "//evil.example/reset|Rese…",
+		"Ticket #1 · Ann &lt;!channel&gt; &amp; &lt;https:" + wj + "//evil|co&gt;",
+		"&lt;!here&gt; Bob is now looking after your ticket #1.",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("posted texts lack %q:\n%s", want, all)
+		}
+	}
+	if got, want := formErrors(&desk.FormError{Fields: map[string]string{"agent": a.Quote("<b> & co") + " is not an agent"}})["errors"],
+		map[string]string{"agent": "<b> & co is not an agent"}; !maps.Equal(got.(map[string]string), want) {
+		t.Errorf("form errors %v, want %v", got, want)
 	}
 }
