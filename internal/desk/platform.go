@@ -58,9 +58,10 @@ type Platform interface {
 	// this platform, they read as the person typed them: no mention in them pings anyone,
 	// and no markup in them makes a link or a mention. Which strings are a person's words is
 	// the core's knowledge, and it quotes every one it embeds; how to quote them is the
-	// platform's, and the core never inspects markup itself. A quoted string may be cut (a
-	// subject, a long history line): the cut stays harmless. A relayed message (Outgoing.As)
-	// is not quoted by the core: the adapter makes it inert when it posts it.
+	// platform's, and the core never inspects markup itself. The words may have been cut
+	// anywhere before they are quoted (a subject, a long history line), even inside markup:
+	// quoted, the cut stays harmless. A relayed message (Outgoing.As) is not quoted by the
+	// core: the adapter makes it inert when it posts it.
 	Quote(s string) string
 }
 
