@@ -51,9 +51,17 @@ type Outgoing struct {
 	Channel string
 	Thread  string // native ID of the thread root to reply under; empty for a top-level post
 
+	// Text is what the message says. A text the core composes embeds people's words only
+	// quoted (Platform.Quote), so it pings nobody; a relayed one (As set) is a person's whole
+	// message, made inert by the adapter. Pinging people on purpose is never done by writing a
+	// mention into Text: that would be a field of its own, listing whom to ping, for each
+	// adapter to render natively.
 	Text string
-	// As is the person the message speaks for (a relayed customer or agent message). Adapters
-	// show their name and picture where the platform allows it, and otherwise prefix the name.
+	// As is the person the message speaks for: Text is that person's message, relayed. Adapters
+	// show their name and picture where the platform allows it, and otherwise prefix the name;
+	// they make the text inert on the way out (no mention in it pings anyone, a mention by ID
+	// shows the person's name) and keep the rest of its formatting. The name, too, is shown so
+	// that it pings nobody and links nowhere.
 	As *User
 	// Card, when set, makes this a ticket card; Text is then the fallback for notifications.
 	Card *Card

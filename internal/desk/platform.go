@@ -52,6 +52,17 @@ type Platform interface {
 	OpenForm(ctx context.Context, trigger string, f Form) error
 	// Ping checks that the platform is reachable and the app's credentials work.
 	Ping(ctx context.Context) error
+
+	// Quote writes a person's words (a name, a subject, a comment, a tag, a line of a
+	// ticket's history) so that, embedded in a text or card the app composes and posts on
+	// this platform, they read as the person typed them: no mention in them pings anyone,
+	// and no markup in them makes a link or a mention. Which strings are a person's words is
+	// the core's knowledge, and it quotes every one it embeds; how to quote them is the
+	// platform's, and the core never inspects markup itself. The words may have been cut
+	// anywhere before they are quoted (a subject, a long history line), even inside markup:
+	// quoted, the cut stays harmless. A relayed message (Outgoing.As) is not quoted by the
+	// core: the adapter makes it inert when it posts it.
+	Quote(s string) string
 }
 
 // Limits are a platform's constraints on what the app posts.

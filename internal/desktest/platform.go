@@ -387,6 +387,25 @@ func (p *Platform) Forms() []desk.Form {
 // Ping implements desk.Platform.
 func (p *Platform) Ping(ctx context.Context) error { return p.enter(Call{Op: "ping"}) }
 
+// Quote implements desk.Platform visibly: a person's words come out «between guillemets», so
+// that a test sees which parts of a text the core quoted. The fake knows no markup, and its
+// outbound path changes nothing: a relayed text is stored as the core sent it.
+func (p *Platform) Quote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return Quoted(s)
+}
+
+// QuoteOpen and QuoteClose are what the fake's Quote puts around a person's words.
+const (
+	QuoteOpen  = "«"
+	QuoteClose = "»"
+)
+
+// Quoted is s as the fake's Quote writes it, for tests to look for.
+func Quoted(s string) string { return QuoteOpen + s + QuoteClose }
+
 // Messages returns copies of the live (not deleted) messages in a channel, under a thread ("" for
 // top-level and DM messages), in the order they were posted.
 func (p *Platform) Messages(channel, thread string) []Message {

@@ -1,7 +1,9 @@
 // Package mattermost is Threadesk's Mattermost adapter. It translates posts that arrive over
 // the WebSocket API (and, after a gap, over REST) into desk events, posts and edits messages
 // for the core through Client4, and serves the slash command, button and dialog callbacks
-// that Mattermost sends to PUBLIC_URL.
+// that Mattermost sends to PUBLIC_URL. It knows Mattermost's Markdown and mentions, which the
+// core does not: it quotes the people's words the core embeds in its texts (Quote), and makes
+// a relayed message's mentions inert on its way out (quote.go).
 package mattermost
 
 import (

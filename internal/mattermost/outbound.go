@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
 
@@ -72,20 +73,26 @@ func (a *Adapter) buildPost(m desk.Outgoing) *model.Post {
 	return p
 }
 
-// messageText is the post's message: the text, after the author's name when the post speaks
-// for someone, or nothing for a card (its text is in the attachment).
+// messageText is the post's message, or nothing for a card (its text is in the attachment). A
+// text the core composed goes as it is: it embeds people's words only quoted (Quote). A
+// relayed message is made inert (see inert) and follows its author's name when the server
+// does not show the name the post is made under.
 func (a *Adapter) messageText(m desk.Outgoing) string {
 	if m.Card != nil {
 		return ""
 	}
-	if m.As == nil || a.cfg.SkipNamePrefix {
+	if m.As == nil {
 		return m.Text
 	}
-	return "**" + prefixName(m.As.Label()) + ":** " + m.Text
+	prefix := ""
+	if !a.cfg.SkipNamePrefix {
+		prefix = "**" + prefixName(speaker(m.As)) + ":** "
+	}
+	return prefix + inert(m.Text, a.cfg.MaxText-utf8.RuneCountInString(prefix))
 }
 
-// prefixName is a name escaped for the "**Name:** " prefix and cut, once escaped, to fit the
-// room Limits keeps for the prefix, so that the post never exceeds Mattermost's limit.
+// prefixName is a (quoted) name escaped for the "**Name:** " prefix and cut, once escaped, to
+// fit the room Limits keeps for the prefix, so that the post never exceeds Mattermost's limit.
 func prefixName(label string) string {
 	name := []rune(escapeMarkdown(label))
 	if len(name) > namePrefixReserve-10 {
@@ -106,7 +113,7 @@ func (a *Adapter) props(m desk.Outgoing) model.StringInterface {
 		props[PropKey] = m.Key
 	}
 	if m.As != nil {
-		props[model.PostPropsOverrideUsername] = m.As.Label()
+		props[model.PostPropsOverrideUsername] = speaker(m.As)
 		if m.As.AvatarURL != "" {
 			props[model.PostPropsOverrideIconURL] = m.As.AvatarURL
 		}

@@ -133,7 +133,7 @@ func TestPost(t *testing.T) {
 			}
 		}},
 		{"as a person whose name looks like a link", desk.Outgoing{Channel: w.triage.Id, Thread: root.Id, Text: "hi", As: &desk.User{ID: "u9", DisplayName: "[pay here](http://evil) <b>"}, Key: "k-link"}, func(t *testing.T, p *model.Post) {
-			if got, want := p.Message, `**\[pay here\](http://evil) \<b\>:** hi`; got != want {
+			if got, want := p.Message, "**\\[pay here\\]\u2060(http:\u2060//evil) \\<b\\>:** hi"; got != want {
 				t.Errorf("Message = %q, want %q", got, want)
 			}
 		}},

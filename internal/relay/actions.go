@@ -85,10 +85,11 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	problems := map[string]string{}
+	q := quoterFor(p, ev)
 	switch ev.Action {
 	case formAssign:
 		agent, err := r.findUser(ctx, p, ev.Form["agent"])
-		if text, ok := r.refusalText(err); ok {
+		if text, ok := r.refusalText(err, q); ok {
 			problems["agent"] = text
 			break
 		}
@@ -96,14 +97,14 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 			break
 		}
 		if ok, err := r.isAgent(ctx, p, agent); err == nil && !ok {
-			problems["agent"] = r.text.Text(catalog.UserNotAgent, map[string]any{"User": r.who(ctx, p, agent).Label()})
+			problems["agent"] = r.say(q, catalog.UserNotAgent, map[string]any{"User": words(r.who(ctx, p, agent).Label())})
 		}
 	case formTag:
 		if c := strings.TrimSpace(ev.Form["category"]); c != "" && !slices.Contains(r.opts.Categories, c) {
-			problems["category"] = r.text.Text(catalog.BadCategory, map[string]any{"Value": c, "Choices": strings.Join(r.opts.Categories, ", ")})
+			problems["category"] = r.say(q, catalog.BadCategory, map[string]any{"Value": words(c), "Choices": strings.Join(r.opts.Categories, ", ")})
 		}
 		if pr := desk.Priority(strings.TrimSpace(ev.Form["priority"])); pr != "" && !pr.Valid() {
-			problems["priority"] = r.text.Text(catalog.BadPriority, map[string]any{"Value": string(pr), "Choices": joinPriorities()})
+			problems["priority"] = r.say(q, catalog.BadPriority, map[string]any{"Value": words(pr), "Choices": joinPriorities()})
 		}
 	}
 	if len(problems) > 0 {
@@ -208,11 +209,11 @@ func (r *Relay) findUser(ctx context.Context, p desk.Platform, handle string) (d
 	u, err := p.FindUser(ctx, handle)
 	if err != nil {
 		if desk.ErrorCode(err) == desk.ENOTFOUND || desk.Failed(err) == desk.FailNotFound {
-			return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": handle})
+			return desk.User{}, r.refuse(catalog.UnknownUser, map[string]any{"User": words(handle)})
 		}
 		return desk.User{}, fmt.Errorf("find user %q: %w", handle, err)
 	}
-	return safeNames(u), nil
+	return u, nil
 }
 
 // splitTags reads tags typed as "a, b c": separated by commas or spaces, without empties or

@@ -30,7 +30,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 			desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "note", Author: agent.ID, Name: agent.Label(), Text: ev.Text}},
 		}})
 	}
-	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, r.safeText(ctx, p, ev.Text), ev.Files)
+	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, ev.Text, ev.Files)
 	if aborted(failure) {
 		return failure
 	}

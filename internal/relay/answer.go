@@ -11,26 +11,31 @@ import (
 
 // refusal is a request the engine turns down before the ticket rules are asked (no such
 // ticket, an unknown person, a command only leads may use), with the text that tells the
-// person why. It changes nothing.
-type refusal struct{ text string }
+// person why, composed once it is known where it goes (see words). It changes nothing.
+type refusal struct{ text func(quoter) string }
 
-func (e *refusal) Error() string { return e.text }
+func (e *refusal) Error() string { return e.text(asTyped) }
 
+// refuse is the refusal told by catalog text id; the words among args are quoted for where
+// the refusal is told.
 func (r *Relay) refuse(id string, args map[string]any) error {
-	return &refusal{text: r.text.Text(id, args)}
+	return &refusal{text: func(q quoter) string { return r.say(q, id, args) }}
 }
 
-// refusalText is what tells a person why their request was refused: the one place where the
-// rules' refusal reasons become words. ok is false for an error that is no refusal.
-func (r *Relay) refusalText(err error) (text string, ok bool) {
+// refusalText is what tells a person why their request was refused, with their words quoted
+// by q: the one place where the rules' refusal reasons become words. ok is false for an error
+// that is no refusal.
+func (r *Relay) refusalText(err error, q quoter) (text string, ok bool) {
 	if ref, ok := errors.AsType[*refusal](err); ok {
-		return ref.text, true
+		return ref.text(q), true
 	}
 	ref, ok := errors.AsType[*desk.Refusal](err)
 	if !ok {
 		return "", false
 	}
-	args := map[string]any{"Ticket": ref.Ticket.String(), "Status": string(ref.Status), "Value": ref.Value}
+	// The refused value is always someone's: a name, a category or priority as typed.
+	value := words(ref.Value)
+	args := map[string]any{"Ticket": ref.Ticket.String(), "Status": string(ref.Status), "Value": value}
 	id := catalog.NotAnAgent
 	switch ref.Reason {
 	case desk.RefuseClosed:
@@ -40,9 +45,12 @@ func (r *Relay) refusalText(err error) (text string, ok bool) {
 	case desk.RefuseAlreadyYours:
 		id = catalog.AlreadyYours
 	case desk.RefuseAlreadyAssigned:
-		id, args["Agent"] = catalog.AlreadyAssigned, ref.Value
+		id, args["Agent"] = catalog.AlreadyAssigned, value
 	case desk.RefuseAssigneeNotAgent:
-		id, args["User"] = catalog.UserNotAgent, or(ref.Value, "(nobody)")
+		id, args["User"] = catalog.UserNotAgent, value
+		if ref.Value == "" {
+			args["User"] = "(nobody)"
+		}
 	case desk.RefuseBadCategory:
 		id, args["Choices"] = catalog.BadCategory, strings.Join(r.opts.Categories, ", ")
 	case desk.RefuseBadPriority:
@@ -54,7 +62,7 @@ func (r *Relay) refusalText(err error) (text string, ok bool) {
 	case desk.RefuseRatingNotAllowed:
 		id = catalog.RatingNotAllowed
 	}
-	return r.text.Text(id, args), true
+	return r.say(q, id, args), true
 }
 
 // answer is the task that tells an event's actor text where they are: privately in the chat
@@ -78,7 +86,7 @@ func (r *Relay) answer(ctx context.Context, p desk.Platform, ev desk.Event, text
 // in one commit. An error that is no refusal is returned as it is, for the event to be
 // handled again.
 func (r *Relay) refused(ctx context.Context, p desk.Platform, q desk.Queued, err error) error {
-	text, ok := r.refusalText(err)
+	text, ok := r.refusalText(err, quoterFor(p, q.Event))
 	if !ok {
 		return err
 	}
@@ -93,7 +101,7 @@ func (r *Relay) refused(ctx context.Context, p desk.Platform, q desk.Queued, err
 // tellNow answers a refusal at once, outside the queue: to a click that opens a form, which is
 // handled while the platform waits. An error that is no refusal is returned as it is.
 func (r *Relay) tellNow(ctx context.Context, p desk.Platform, ev desk.Event, err error) error {
-	text, ok := r.refusalText(err)
+	text, ok := r.refusalText(err, quoterFor(p, ev))
 	if !ok {
 		return err
 	}

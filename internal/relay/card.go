@@ -2,15 +2,16 @@ package relay
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// card builds the neutral card of a ticket: what agents see at the root of its thread.
-func (r *Relay) card(t desk.Ticket) *desk.Card {
+// card builds the neutral card of a ticket: what agents see at the root of its thread on p.
+// Everything people wrote on it (the customer's and the assignee's names, tags, the rating
+// comment) is quoted for p.
+func (r *Relay) card(p desk.Platform, t desk.Ticket) *desk.Card {
 	args := func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -19,20 +20,24 @@ func (r *Relay) card(t desk.Ticket) *desk.Card {
 		return m
 	}
 	none := r.text.Text(catalog.CardNone, nil)
+	assignee := r.text.Text(catalog.CardUnassigned, nil)
+	if a := or(t.AssigneeName, t.Assignee); a != "" {
+		assignee = p.Quote(a)
+	}
 	c := &desk.Card{
-		Title: r.text.Text(catalog.CardTitle, args("Ticket", t.ID.String(), "Customer", t.Customer.Label())),
+		Title: r.say(p.Quote, catalog.CardTitle, args("Ticket", t.ID.String(), "Customer", words(t.Customer.Label()))),
 		Fields: []desk.Field{
 			{Label: r.text.Text(catalog.CardStatus, nil), Value: string(t.Status), Short: true},
 			{Label: r.text.Text(catalog.CardPriority, nil), Value: string(t.Priority), Short: true},
 			{Label: r.text.Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
-			{Label: r.text.Text(catalog.CardTags, nil), Value: or(Defang(strings.Join(t.Tags, ", ")), none), Short: true},
-			{Label: r.text.Text(catalog.CardAssignee, nil), Value: or(t.AssigneeName, or(t.Assignee, r.text.Text(catalog.CardUnassigned, nil))), Short: true},
-			{Label: r.text.Text(catalog.CardCustomer, nil), Value: t.Customer.Label(), URL: t.Customer.ProfileURL, Short: true},
+			{Label: r.text.Text(catalog.CardTags, nil), Value: or(quoteList(p.Quote, t.Tags), none), Short: true},
+			{Label: r.text.Text(catalog.CardAssignee, nil), Value: assignee, Short: true},
+			{Label: r.text.Text(catalog.CardCustomer, nil), Value: p.Quote(t.Customer.Label()), URL: t.Customer.ProfileURL, Short: true},
 		},
 	}
 	if t.Rating != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardRating, nil),
-			Value: r.text.Text(catalog.CardRated, args("Score", t.Rating, "Comment", Defang(t.RatingComment))), Short: true})
+			Value: r.say(p.Quote, catalog.CardRated, args("Score", t.Rating, "Comment", words(t.RatingComment))), Short: true})
 	}
 	if t.Previous != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})

@@ -57,10 +57,11 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 	}
 	args := strings.Fields(ev.Text)
 	cmd := r.opts.Command
+	quote := quoterFor(p, ev) // how the answer writes people's words
 	if ev.Action != "" && ev.Action != cmd {
 		// The platform routed another slash command here (a second command pointing at the
 		// app, or DESK_COMMAND not matching the platform's configuration).
-		return answer(r.text.Text(catalog.UnknownCmd, map[string]any{"Name": ev.Action, "Command": cmd}))
+		return answer(r.say(quote, catalog.UnknownCmd, map[string]any{"Name": words(ev.Action), "Command": cmd}))
 	}
 	sub := "help"
 	if len(args) > 0 {
@@ -83,7 +84,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		if !agent {
 			usage = catalog.CustomerHelp // customers are not shown the agents' commands
 		}
-		return answer(r.text.Text(catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": sub}) + "\n\n" + r.text.Text(usage, map[string]any{"Command": cmd}))
+		return answer(r.say(quote, catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": words(sub)}) + "\n\n" + r.text.Text(usage, map[string]any{"Command": cmd}))
 	}
 	if !agent {
 		return d, r.refuse(catalog.NotAnAgent, map[string]any{"Command": cmd + " " + sub})
@@ -94,19 +95,19 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 	var text string
 	switch sub {
 	case "status":
-		text, err = r.queueStatus(ctx)
+		text, err = r.queueStatus(ctx, quote)
 	case "list":
-		text, err = r.list(ctx, who, args)
+		text, err = r.list(ctx, quote, who, args)
 	case "find":
 		if len(args) == 0 {
 			return d, usage()
 		}
-		text, err = r.find(ctx, args)
+		text, err = r.find(ctx, quote, args)
 	case "stats":
 		if !r.isLead(who) {
 			return d, r.refuse(catalog.NotALead, map[string]any{"Command": cmd + " stats"})
 		}
-		text, err = r.statsText(ctx, p, args, usage)
+		text, err = r.statsText(ctx, p, quote, args, usage)
 	default:
 		// Subcommands that act on one ticket: "sub N …".
 		if len(args) == 0 || ticketOf(args[0]) == 0 {
@@ -118,7 +119,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 			if err != nil {
 				return d, err
 			}
-			text, err = r.show(ctx, t)
+			text, err = r.show(ctx, quote, t)
 			if err != nil {
 				return d, err
 			}
@@ -134,7 +135,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		}
 		r.decide(&d, q, o)
 		r.observeStep(p, o.Ticket, string(o.Step), o.Was)
-		return answer(r.text.Text(catalog.Done, map[string]any{"What": r.stepDone(o)}))
+		return answer(r.text.Text(catalog.Done, map[string]any{"What": r.stepDone(quote, o)}))
 	}
 	if err != nil {
 		return d, err

@@ -49,7 +49,8 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		}
 	}
 
-	text := r.safeText(ctx, p, ev.Text)
+	// The message goes as the customer wrote it: the platform makes it inert on the way out.
+	text := ev.Text
 	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
 		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
 	}, text, ev.Files)
@@ -112,7 +113,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 // before. again says the ticket had a card that was deleted: the new one has a delivery key
 // of its own (q's), and the ticket's history says so.
 func (r *Relay) postCard(ctx context.Context, p desk.Platform, t *desk.Ticket, q desk.Queued, again bool) (bool, error) {
-	card := r.card(*t)
+	card := r.card(p, *t)
 	key := cardKey(t.ID)
 	if again {
 		key += ":" + q.Event.ID

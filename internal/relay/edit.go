@@ -41,7 +41,7 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	}
 	var parts []string
 	if strings.TrimSpace(ev.Text) != "" {
-		parts = Split(r.safeText(ctx, p, ev.Text), p.Limits().MaxText)
+		parts = Split(ev.Text, p.Limits().MaxText)
 	}
 	var refs []desk.MessageRef
 	for i, part := range parts {

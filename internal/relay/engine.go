@@ -202,8 +202,9 @@ var noticeTexts = map[desk.NoticeKind]string{
 	desk.NoticeClosed:   catalog.NoticeClosed,
 }
 
+// noticeText is a customer's notice, the agent it names quoted for the ticket's platform.
 func (r *Relay) noticeText(e desk.Effect, t desk.Ticket) string {
-	return r.text.Text(noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": e.Agent})
+	return r.say(r.quoterOf(t.Platform), noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": words(e.Agent)})
 }
 
 // ratingQuestion is the task that asks the customer for a score: five buttons. Where it was

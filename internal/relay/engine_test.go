@@ -213,7 +213,7 @@ func TestBotsAreNeitherCustomersNorAgents(t *testing.T) {
 	if fe, ok := errors.AsType[*desk.FormError](err); !ok || !strings.Contains(fe.Fields["agent"], "is not an agent") {
 		t.Errorf("assign form naming a bot: %v", err)
 	}
-	if a := d.command("A1", "C-TRIAGE", "assign 1 @helperbot"); !strings.Contains(a, "Helper Bot is not an agent") {
+	if a := d.command("A1", "C-TRIAGE", "assign 1 @helperbot"); !strings.Contains(a, "«Helper Bot» is not an agent") {
 		t.Errorf("assign command naming a bot: %q", a)
 	}
 	if got := d.ticket(tk.ID); got.Assignee != "" {

@@ -56,7 +56,7 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 		if err != nil {
 			// One file failing does not fail the message: it is reported beside it.
 			r.log.Warn("relay file", "platform", p.Name(), "event", ev.ID, "file", f.ID, "err", err)
-			name := or(f.Name, f.ID)
+			name := words(or(f.Name, f.ID))
 			id, args := catalog.FileFailed, map[string]any{"Name": name, "Reason": reason(err)}
 			if desk.Failed(err) == desk.FailTooLarge {
 				id, args = catalog.FileTooLarge, map[string]any{"Name": name, "Limit": byteSize(r.opts.MaxFileBytes)}
@@ -110,9 +110,10 @@ func (r *Relay) failed(ctx context.Context, p desk.Platform, q desk.Queued, src 
 	r.notice(ctx, p, q, "failed", where, notice, map[string]any{"Reason": why})
 }
 
-// notice posts a text of the catalog (not a relayed message) once per event and name.
+// notice posts a text of the catalog (not a relayed message) once per event and name; the
+// words among args are quoted for p.
 func (r *Relay) notice(ctx context.Context, p desk.Platform, q desk.Queued, name string, where desk.Outgoing, id string, args map[string]any) {
-	where.Text = r.text.Text(id, args)
+	where.Text = r.say(p.Quote, id, args)
 	where.Key = partKey(q.Event, name, 0)
 	if _, err := r.post(ctx, p, where, q.Redelivered); err != nil && !aborted(err) {
 		r.log.Error("post notice", "platform", p.Name(), "event", q.Event.ID, "notice", id, "err", err)
@@ -139,7 +140,7 @@ func (r *Relay) refreshCard(ctx context.Context, p desk.Platform, t desk.Ticket)
 	if !t.HasThread() {
 		return nil
 	}
-	card := r.card(t)
+	card := r.card(p, t)
 	ref := desk.MessageRef{Channel: t.TriageChannel, ID: t.ThreadID}
 	m := desk.Outgoing{Channel: t.TriageChannel, Text: card.Title, Card: card, Key: cardKey(t.ID)}
 	if err := r.do(ctx, p, ref.Channel, func() error { return p.Update(ctx, ref, m) }); err != nil {
@@ -148,16 +149,13 @@ func (r *Relay) refreshCard(ctx context.Context, p desk.Platform, t desk.Ticket)
 	return nil
 }
 
-// subject is the start of a ticket's first message: one line of at most 80 characters, never
-// cut inside a Slack link or mention (<…>).
+// subject is the start of a ticket's first message: one line of at most 80 characters, the
+// last of them "…" when it was cut. It is cut wherever the 80 runes end: a subject is a
+// person's words, quoted wherever it is shown, so a cut through markup stays harmless.
 func subject(text string) string {
 	s := strings.Join(strings.Fields(text), " ")
 	if r := []rune(s); len(r) > 80 {
-		s = string(r[:79])
-		if open := strings.LastIndex(s, "<"); open > strings.LastIndex(s, ">") {
-			s = strings.TrimRight(s[:open], " ")
-		}
-		s += "…"
+		s = string(r[:79]) + "…"
 	}
 	return s
 }

@@ -41,7 +41,7 @@ func (r *Relay) eachTicket(ctx context.Context, f desk.TicketFilter, fn func(des
 
 // queueStatus is the queue at a glance: active tickets by status and priority, and the one
 // waiting longest for a first answer.
-func (r *Relay) queueStatus(ctx context.Context) (string, error) {
+func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 	counts, err := r.store.CountByStatus(ctx)
 	if err != nil {
 		return "", fmt.Errorf("count tickets: %w", err)
@@ -70,13 +70,13 @@ func (r *Relay) queueStatus(ctx context.Context) (string, error) {
 		"Normal": byPriority[desk.PriorityNormal], "Low": byPriority[desk.PriorityLow], "Oldest": "",
 	}
 	if oldest != nil {
-		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), oldest.Customer.Label(), age(r.clock.Now().Sub(oldest.CreatedAt))
+		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), words(oldest.Customer.Label()), age(r.clock.Now().Sub(oldest.CreatedAt))
 	}
-	return r.text.Text(catalog.QueueStatus, args), nil
+	return r.say(q, catalog.QueueStatus, args), nil
 }
 
 // list shows active tickets, or those in one status, mine or unassigned, oldest first.
-func (r *Relay) list(ctx context.Context, who desk.User, args []string) (string, error) {
+func (r *Relay) list(ctx context.Context, q quoter, who desk.User, args []string) (string, error) {
 	f := desk.TicketFilter{Statuses: active}
 	if len(args) > 1 {
 		return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
@@ -98,7 +98,7 @@ func (r *Relay) list(ctx context.Context, who desk.User, args []string) (string,
 	more := 0
 	err := r.eachTicket(ctx, f, func(t desk.Ticket) bool {
 		if len(lines) < maxLines {
-			lines = append(lines, r.line(t))
+			lines = append(lines, r.line(q, t))
 		} else {
 			more++
 		}
@@ -125,13 +125,13 @@ const findScan = 10000
 
 // find searches tickets, newest first, by number, subject, customer, category, tags and
 // assignee: every word must match. It reads page by page and stops once a screenful matched.
-func (r *Relay) find(ctx context.Context, words []string) (string, error) {
+func (r *Relay) find(ctx context.Context, q quoter, terms []string) (string, error) {
 	var lines []string
 	searched, more := 0, false
 	err := r.eachTicket(ctx, desk.TicketFilter{Newest: true}, func(t desk.Ticket) bool {
 		searched++
 		hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name, t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
-		for _, w := range words {
+		for _, w := range terms {
 			if !strings.Contains(hay, strings.ToLower(w)) {
 				return searched < findScan
 			}
@@ -140,7 +140,7 @@ func (r *Relay) find(ctx context.Context, words []string) (string, error) {
 			more = true
 			return false
 		}
-		lines = append(lines, r.line(t))
+		lines = append(lines, r.line(q, t))
 		return searched < findScan
 	})
 	if err != nil {
@@ -158,7 +158,7 @@ func (r *Relay) find(ctx context.Context, words []string) (string, error) {
 }
 
 // statsText is the statistics of a period ("today", "7d", …) for a lead.
-func (r *Relay) statsText(ctx context.Context, p desk.Platform, args []string, usage func() error) (string, error) {
+func (r *Relay) statsText(ctx context.Context, p desk.Platform, q quoter, args []string, usage func() error) (string, error) {
 	from, to, days, ok := period(r.clock.Now(), args)
 	if !ok {
 		return "", usage()
@@ -176,15 +176,18 @@ func (r *Relay) statsText(ctx context.Context, p desk.Platform, args []string, u
 			a.Name = r.who(ctx, p, desk.User{ID: id}).Label()
 		}
 	}
-	return s.Text(r.text, label), nil
+	return s.Text(r.text, label, q), nil
 }
 
-// line is one ticket in a list.
-func (r *Relay) line(t desk.Ticket) string {
-	return r.text.Text(catalog.ListLine, map[string]any{
-		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": t.Customer.Label(),
-		"Assignee": or(t.AssigneeName, r.text.Text(catalog.CardUnassigned, nil)), "Age": age(r.clock.Now().Sub(t.LastActivityAt)),
-		"Subject": Defang(t.Subject),
+// line is one ticket in a list, with people's words quoted by q.
+func (r *Relay) line(q quoter, t desk.Ticket) string {
+	var assignee any = words(t.AssigneeName)
+	if t.AssigneeName == "" {
+		assignee = r.text.Text(catalog.CardUnassigned, nil)
+	}
+	return r.say(q, catalog.ListLine, map[string]any{
+		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": words(t.Customer.Label()),
+		"Assignee": assignee, "Age": age(r.clock.Now().Sub(t.LastActivityAt)), "Subject": words(t.Subject),
 	})
 }
 
@@ -195,18 +198,19 @@ func or(v, def string) string {
 	return v
 }
 
-// show is one ticket with its card's facts and its last history lines.
-func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
+// show is one ticket with its card's facts and its last history lines, with people's words
+// (names, tags, the rating comment, what each history line says) quoted by q.
+func (r *Relay) show(ctx context.Context, q quoter, t desk.Ticket) (string, error) {
 	entries, err := r.store.Transcript(ctx, t.ID)
 	if err != nil {
 		return "", err
 	}
-	lines := []string{r.line(t)}
+	lines := []string{r.line(q, t)}
 	if t.Category != "" || len(t.Tags) > 0 {
-		lines = append(lines, r.text.Text(catalog.ShowTags, map[string]any{"Category": r.orNone(t.Category), "Tags": r.orNone(strings.Join(t.Tags, ", "))}))
+		lines = append(lines, r.text.Text(catalog.ShowTags, map[string]any{"Category": r.orNone(t.Category), "Tags": r.orNone(quoteList(q, t.Tags))}))
 	}
 	if t.Rating != 0 {
-		lines = append(lines, r.text.Text(catalog.ShowRating, map[string]any{"Score": t.Rating, "Comment": Defang(t.RatingComment)}))
+		lines = append(lines, r.say(q, catalog.ShowRating, map[string]any{"Score": t.Rating, "Comment": words(t.RatingComment)}))
 	}
 	if len(entries) > 10 {
 		entries = entries[len(entries)-10:]
@@ -216,7 +220,7 @@ func (r *Relay) show(ctx context.Context, t desk.Ticket) (string, error) {
 		if len([]rune(text)) > 120 {
 			text = string([]rune(text)[:120]) + "…"
 		}
-		lines = append(lines, r.text.Text(catalog.ShowEntry, map[string]any{"At": e.At.Format("2006-01-02 15:04"), "Name": e.Name, "Kind": e.Kind, "Text": Defang(text)}))
+		lines = append(lines, r.say(q, catalog.ShowEntry, map[string]any{"At": e.At.Format("2006-01-02 15:04"), "Name": words(e.Name), "Kind": e.Kind, "Text": words(text)}))
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -139,19 +139,27 @@ func TestAgentReplyReachesCustomerAndNotesStay(t *testing.T) {
 	}
 }
 
-func TestMentionsAreNeutralised(t *testing.T) {
+// A relayed message is the person's whole message: the core sends it as they wrote it, every
+// mention form included, and the platform's outbound path makes it inert (the fake's stores
+// it unchanged). Only texts the core composes quote people's words.
+func TestRelayedTextReachesThePlatformUnchanged(t *testing.T) {
 	h := newHarness(t, desk.Limits{})
-	h.ingest(say("U1", "m1", "<!channel> <!here> <!everyone> @channel @all please"))
+	h.p.AddUser(desk.User{ID: "A7", Name: "ann", DisplayName: "Ann Agent"})
+	text := "<!channel> <!here|here> <!everyone> <!subteam^S1|@team> <@A7> <@A7|Ann> @channel @all [pay](http://evil.example) please"
+	h.ingest(say("U1", "m1", text))
 	tk := h.ticketOf("U1")
-	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1 })
-	got := h.p.Messages("C-TRIAGE", tk.ThreadID)[0].Text
-	for _, ping := range []string{"<!channel>", "<!here>", "<!everyone>", "@channel", "@all"} {
-		if strings.Contains(got, ping) {
-			t.Errorf("relayed text %q still contains %q", got, ping)
-		}
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{text})
+	h.ingest(reply("A1", tk.ThreadID, "r1", "cc <@U1> and @here: *done*"))
+	h.p.Wait(5*time.Second, func() bool { return len(h.dmTexts("U1")) == 1 })
+	if got := h.dmTexts("U1"); len(got) != 1 || got[0] != "cc <@U1> and @here: *done*" {
+		t.Errorf("customer DM = %q, want the agent's reply as written", got)
 	}
-	if !strings.Contains(got, "channel") || !strings.Contains(got, "please") {
-		t.Errorf("relayed text %q lost its words", got)
+	h.ingest(desk.Event{ID: "e1", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "m1", Text: "<!here> edited"})
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"<!here> edited"})
+	for _, c := range h.p.Calls("user") {
+		if c.Key == "A7" {
+			t.Errorf("the core looked up A7, a person mentioned in a relayed text: that is the adapter's to resolve")
+		}
 	}
 }
 
@@ -763,28 +771,6 @@ func TestAWithdrawalThatFailsIsReported(t *testing.T) {
 	}
 }
 
-// A customer whose name is a mention pings nobody: the name is shown defanged wherever the
-// relay writes it (the copy's author, the card).
-func TestANameThatIsAMentionPingsNobody(t *testing.T) {
-	h := newHarness(t, desk.Limits{})
-	h.ingest(desk.Event{ID: "m1", Kind: desk.CustomerMessage, User: desk.User{ID: "U1", DisplayName: "@here [pay](http://evil.example)", Name: "<!channel> <http://evil|x>"}, Channel: "D-U1", Message: "m1", Text: "hello"})
-	tk := h.ticketOf("U1")
-	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
-	copyOf := h.p.Messages("C-TRIAGE", tk.ThreadID)[0]
-	card, _ := h.p.Message(desk.MessageRef{Channel: "C-TRIAGE", ID: tk.ThreadID})
-	for what, s := range map[string]string{"author": copyOf.As, "card": fmt.Sprint(card.Card.Title, card.Card.Fields), "ticket": tk.Customer.DisplayName + tk.Customer.Name} {
-		if strings.Contains(s, "@here") || strings.Contains(s, "<!channel>") {
-			t.Errorf("%s shows %q: a live mention", what, s)
-		}
-		if strings.Contains(s, "](") || strings.Contains(s, "<http") || strings.Contains(s, "http://") {
-			t.Errorf("%s shows %q: a live link", what, s)
-		}
-		if !strings.Contains(s, "here") {
-			t.Errorf("%s shows %q: the name is lost", what, s)
-		}
-	}
-}
-
 // A ticket whose card (and so thread) someone deleted gets a new card: the customer's next
 // message lands in the new thread, nothing is reported failed, and agents' replies there reach
 // the customer.
@@ -831,20 +817,6 @@ func TestADeletedCardIsPostedAgain(t *testing.T) {
 	last, _ := h.store.CustomerTicket(context.Background(), "fake", "U1")
 	if msgs := h.p.Messages("C-TRIAGE", last.ThreadID); last.ThreadID == tk.ThreadID || len(msgs) != 1 || string(msgs[0].File) != "screenshot" {
 		t.Errorf("file-only message after the card was deleted: thread %q holds %v", last.ThreadID, clipMsgs(msgs))
-	}
-}
-
-// A person mentioned by ID only (Slack's <@U123>) is shown by name on the other side, and
-// still pings nobody; an unknown ID stays an ID.
-func TestMentionsByIDAreShownByName(t *testing.T) {
-	h := newHarness(t, desk.Limits{})
-	h.p.AddUser(desk.User{ID: "A7", Name: "ann", DisplayName: "Ann Agent"})
-	h.ingest(say("U1", "m1", "as <@A7> said, and <@A7|Ann> too, and <@NOBODY>"))
-	tk := h.ticketOf("U1")
-	h.p.Wait(5*time.Second, func() bool { return len(h.p.Messages("C-TRIAGE", tk.ThreadID)) == 1 })
-	got := h.p.Messages("C-TRIAGE", tk.ThreadID)[0].Text
-	if want := "as @\u2060Ann Agent said, and @\u2060Ann too, and @\u2060NOBODY"; got != want {
-		t.Errorf("relayed %q, want %q", got, want)
 	}
 }
 

@@ -134,8 +134,9 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 	return s, nil
 }
 
-// Text renders the statistics for chat, in the catalog's language.
-func (s *Stats) Text(c *catalog.Catalog, label string) string {
+// Text renders the statistics for chat, in the catalog's language; agents' names are people's
+// words, written by quote for where the text goes (desk.Platform.Quote).
+func (s *Stats) Text(c *catalog.Catalog, label string, quote func(string) string) string {
 	// d renders a statistic of a sample: no data, "<1s" for a real zero, or the duration.
 	d := func(ds Durations, x time.Duration) string {
 		switch {
@@ -166,7 +167,7 @@ func (s *Stats) Text(c *catalog.Catalog, label string) string {
 		if a.Ratings > 0 {
 			avg = fmt.Sprintf("%.1f/5", float64(a.RatingSum)/float64(a.Ratings))
 		}
-		agents = append(agents, c.Text(catalog.StatsAgent, map[string]any{"Name": a.Name, "Responses": len(a.FirstResponse),
+		agents = append(agents, c.Text(catalog.StatsAgent, map[string]any{"Name": quote(a.Name), "Responses": len(a.FirstResponse),
 			"Median": d(a.FirstResponse, a.FirstResponse.Median()), "Resolved": a.Resolved, "Satisfaction": avg}))
 	}
 	return c.Text(catalog.StatsText, map[string]any{

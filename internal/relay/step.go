@@ -84,18 +84,19 @@ func (r *Relay) runStep(ctx context.Context, p desk.Platform, q desk.Queued, id 
 	return nil
 }
 
-// stepDone says what a step did, for the person who asked: "You claimed #4."
-func (r *Relay) stepDone(o desk.Outcome) string {
+// stepDone says what a step did, for the person who asked, with people's words quoted by q:
+// "You claimed #4."
+func (r *Relay) stepDone(q quoter, o desk.Outcome) string {
 	t := o.Ticket
 	args := map[string]any{
-		"Ticket": t.ID.String(), "Agent": t.AssigneeName, "Category": r.orNone(t.Category),
-		"Tags": r.orNone(strings.Join(t.Tags, ", ")), "Priority": string(t.Priority),
+		"Ticket": t.ID.String(), "Agent": words(t.AssigneeName), "Category": r.orNone(t.Category),
+		"Tags": r.orNone(quoteList(q, t.Tags)), "Priority": string(t.Priority),
 	}
 	id, ok := stepTexts[o.Step]
 	if !ok {
 		return t.ID.String()
 	}
-	return r.text.Text(id, args)
+	return r.say(q, id, args)
 }
 
 var stepTexts = map[desk.StepKind]string{
@@ -113,7 +114,7 @@ func (r *Relay) stepAsked(ctx context.Context, p desk.Platform, q desk.Queued) e
 		return r.refused(ctx, p, q, err)
 	}
 	return r.runStep(ctx, p, q, ev.Ticket, st, func(o desk.Outcome) []desk.Task {
-		text := r.stepDone(o)
+		text := r.stepDone(quoterFor(p, ev), o)
 		switch o.Step {
 		case desk.StepRate:
 			text = r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating})

@@ -1,49 +1,9 @@
 package relay
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
-
-// wordJoiner is an invisible character put after "@" so that a mention reads the same but no
-// longer pings anyone.
-const wordJoiner = "\u2060"
-
-var (
-	// Slack-style special mentions: <!channel>, <!here|here>, <!everyone>, <!subteam^S1|@team>,
-	// and user mentions <@U123> or <@U123|name>.
-	specialMention = regexp.MustCompile(`<!(channel|here|everyone)(?:\|[^>]*)?>`)
-	groupMention   = regexp.MustCompile(`<!subteam\^[A-Za-z0-9]+(?:\|@?([^>]*))?>`)
-	userMention    = regexp.MustCompile(`<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>`)
-	// Plain @word mentions (Mattermost's @channel, @all, @here, @someone) at a word start.
-	plainMention = regexp.MustCompile(`(^|[^\p{L}\p{N}_.@])@([\p{L}\p{N}_])`)
-)
-
-// Defang makes a text safe to relay: no mention in it pings anyone, on any platform. It keeps
-// the text readable: "<!channel>" becomes "@channel" with an invisible joiner after the "@".
-func Defang(text string) string {
-	if !strings.ContainsAny(text, "@<") {
-		return text
-	}
-	text = specialMention.ReplaceAllString(text, "@"+wordJoiner+"$1")
-	text = groupMention.ReplaceAllStringFunc(text, func(m string) string {
-		name := groupMention.FindStringSubmatch(m)[1]
-		if name == "" {
-			name = "group"
-		}
-		return "@" + wordJoiner + name
-	})
-	text = userMention.ReplaceAllStringFunc(text, func(m string) string {
-		sub := userMention.FindStringSubmatch(m)
-		name := sub[2]
-		if name == "" {
-			name = sub[1]
-		}
-		return "@" + wordJoiner + name
-	})
-	return plainMention.ReplaceAllString(text, "$1@"+wordJoiner+"$2")
-}
 
 // Split cuts text into parts of at most limit runes each, without losing or changing a
 // character: joined back together, the parts are the text. It prefers to cut after a blank

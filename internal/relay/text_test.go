@@ -6,32 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-func TestDefang(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"plain text", "hello there", "hello there"},
-		{"slack channel", "hi <!channel> look", "hi @\u2060channel look"},
-		{"slack here with label", "<!here|here> now", "@\u2060here now"},
-		{"slack everyone", "<!everyone>", "@\u2060everyone"},
-		{"slack subteam", "ping <!subteam^S0123|@support-team>", "ping @\u2060support-team"},
-		{"slack user", "ask <@U024BE7LH> please", "ask @\u2060U024BE7LH please"},
-		{"slack user with name", "ask <@U024BE7LH|bob>", "ask @\u2060bob"},
-		{"mattermost channel", "@channel help", "@\u2060channel help"},
-		{"mattermost all and here", "(@all) and @here.", "(@\u2060all) and @\u2060here."},
-		{"mattermost person", "cc @jane.doe", "cc @\u2060jane.doe"},
-		{"email untouched", "mail me at jane@example.com", "mail me at jane@example.com"},
-		{"lone at sign", "meet @ 5pm", "meet @ 5pm"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Defang(tt.in); got != tt.want {
-				t.Errorf("Defang(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestSplit(t *testing.T) {
 	words := strings.Repeat("lorem ipsum dolor sit amet ", 800) // 21,600 characters
 	lines := strings.Repeat("a line of text\n", 300)

@@ -177,10 +177,10 @@ func TestClaimFromTheCard(t *testing.T) {
 		t.Errorf("after claim: %s assignee %q first response after %v", got.Status, got.Assignee, got.FirstResponseAt.Sub(got.CreatedAt))
 	}
 	c = d.card(tk)
-	if field(c, "Status") != "open" || field(c, "Assignee") != "Agent A1" {
+	if field(c, "Status") != "open" || field(c, "Assignee") != "«Agent A1»" {
 		t.Errorf("card after claim: status %q, assignee %q", field(c, "Status"), field(c, "Assignee"))
 	}
-	if n := d.notices("U1"); len(n) != 2 || !strings.Contains(n[1], "Agent A1 is now looking after your ticket #1") {
+	if n := d.notices("U1"); len(n) != 2 || !strings.Contains(n[1], "«Agent A1» is now looking after your ticket #1") {
 		t.Errorf("customer notices = %q", n)
 	}
 	// Claiming again is refused, privately, and changes nothing.
@@ -204,6 +204,54 @@ func TestClaimFromTheCard(t *testing.T) {
 	}
 }
 
+// People's names are their words: the core keeps them as they are (on the ticket, as the
+// speaker of a relayed message, for the adapter to show in its own way) and quotes them
+// wherever it composes a text or card with them: the card's title and fields, a list line,
+// /desk show's lines, /desk status, an answer naming them, the customer's notice naming the
+// agent who claimed the ticket.
+func TestNamesAreQuotedWhereTheCoreWritesThem(t *testing.T) {
+	d := newDesk(t)
+	name := "@here [pay](http://evil.example) <!channel>"
+	agentName := "<!everyone> Eve <https://evil|x>"
+	d.p.AddUser(desk.User{ID: "U9", Name: "<http://evil|x>", DisplayName: name})
+	d.p.AddAgent(desk.User{ID: "A9", Name: "eve", DisplayName: agentName})
+	d.ingest(desk.Event{ID: nextID("m"), Kind: desk.CustomerMessage, User: desk.User{ID: "U9"}, Channel: "D-U9", Message: nextID("m"), Text: "my order has not arrived"})
+	tk := d.ticketOf("U9")
+	if tk.Customer.DisplayName != name || tk.Customer.Name != "<http://evil|x>" {
+		t.Errorf("ticket's customer = %+v, want the names as they are", tk.Customer)
+	}
+	d.waitTexts("C-TRIAGE", tk.ThreadID, []string{"my order has not arrived"})
+	if copyOf := d.p.Messages("C-TRIAGE", tk.ThreadID)[0]; copyOf.As != name {
+		t.Errorf("the copy speaks as %q, want %q for the adapter to show", copyOf.As, name)
+	}
+	c := d.card(tk)
+	if want := "Ticket " + tk.ID.String() + " · " + desktest.Quoted(name); c.Title != want {
+		t.Errorf("card title %q, want %q", c.Title, want)
+	}
+	if got := field(c, "Customer"); got != desktest.Quoted(name) {
+		t.Errorf("card's customer %q, want %q", got, desktest.Quoted(name))
+	}
+	if err := d.press("A9", "C-TRIAGE", tk.ThreadID, "claim", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := field(d.card(tk), "Assignee"); got != desktest.Quoted(agentName) {
+		t.Errorf("card's assignee %q, want %q", got, desktest.Quoted(agentName))
+	}
+	if n := d.notices("U9"); len(n) != 2 || n[1] != desktest.Quoted(agentName)+" is now looking after your ticket #1." {
+		t.Errorf("customer notices = %q, want the claim naming the agent quoted", n)
+	}
+	for cmd, want := range map[string]string{
+		"list":         desktest.Quoted(name) + " · " + desktest.Quoted(agentName) + " · ",
+		"find evil":    desktest.Quoted(name),
+		"show 1":       "2026-11-02 09:00 " + desktest.Quoted(name) + " (customer): " + desktest.Quoted("my order has not arrived"),
+		"assign 1 @u1": desktest.Quoted("Customer U1") + " is not an agent",
+	} {
+		if got := d.command("A1", "C-TRIAGE", cmd); !strings.Contains(got, want) {
+			t.Errorf("/desk %s answers %q, want it to hold %q", cmd, got, want)
+		}
+	}
+}
+
 func TestTagForm(t *testing.T) {
 	d := newDesk(t)
 	tk := d.open("U1")
@@ -222,7 +270,7 @@ func TestTagForm(t *testing.T) {
 		t.Errorf("after the tag form: category %q tags %v priority %s", got.Category, got.Tags, got.Priority)
 	}
 	c := d.card(tk)
-	if field(c, "Category") != "Billing" || field(c, "Tags") != "refund, vip" || field(c, "Priority") != "high" {
+	if field(c, "Category") != "Billing" || field(c, "Tags") != "«refund», «vip»" || field(c, "Priority") != "high" {
 		t.Errorf("card fields %+v", c.Fields)
 	}
 	// An unknown category or priority is refused at once, on the form, and changes nothing.
@@ -351,11 +399,13 @@ func TestSatisfactionRating(t *testing.T) {
 	if f := d.p.Forms(); len(f) != 1 || f[0].ID != "comment" {
 		t.Fatalf("forms = %+v", f)
 	}
+	// The comment is the customer's words: the card has it quoted by the platform.
 	d.submit("U1", "comment", d.p.Forms()[0].Context, map[string]string{"comment": "quick and kind <!channel> @here"})
-	if f := field(d.card(tk), "Satisfaction"); !strings.Contains(f, "quick and kind") {
-		t.Errorf("card satisfaction %q lacks the comment", f)
-	} else if strings.Contains(f, "<!channel>") || strings.Contains(f, "@here") {
-		t.Errorf("card satisfaction %q shows the customer's mentions live", f)
+	if f, want := field(d.card(tk), "Satisfaction"), "4/5: “«quick and kind <!channel> @here»”"; f != want {
+		t.Errorf("card satisfaction %q, want %q", f, want)
+	}
+	if show := d.command("A1", "C-TRIAGE", "show 1"); !strings.Contains(show, "Rated 4/5: “«quick and kind <!channel> @here»”") {
+		t.Errorf("show lacks the quoted comment:\n%s", show)
 	}
 	// The thanks now thanks for the comment too, and offers no second comment.
 	q, _ = d.p.Message(question.Ref)
@@ -395,23 +445,23 @@ func TestCommands(t *testing.T) {
 		{"A1", "C-TRIAGE", "claim", []string{"Usage: /desk claim N"}},
 		{"A1", "C-TRIAGE", "claim x", []string{"Usage: /desk claim N"}},
 		{"A1", "C-TRIAGE", "claim 99", []string{"There is no ticket #99"}},
-		{"A1", "C-TRIAGE", "status", []string{"2 active (2 new", "Oldest waiting for an answer: #1"}},
-		{"A1", "C-TRIAGE", "list", []string{"#1 [new, normal] Customer U1", "#2 [new"}},
+		{"A1", "C-TRIAGE", "status", []string{"2 active (2 new", "Oldest waiting for an answer: #1 from «Customer U1»"}},
+		{"A1", "C-TRIAGE", "list", []string{"#1 [new, normal] «Customer U1» · unassigned · <1m ago · «my order has not arrived»", "#2 [new"}},
 		{"A1", "C-TRIAGE", "claim 1", []string{"You claimed #1"}},
 		{"A1", "C-TRIAGE", "list mine", []string{"#1 [open"}},
 		{"A1", "C-TRIAGE", "list unassigned", []string{"#2 [new"}},
 		{"A1", "C-TRIAGE", "list resolved", []string{"No tickets found"}},
-		{"A1", "C-TRIAGE", "assign 2 @u1", []string{"Customer U1 is not an agent"}},
-		{"A1", "C-TRIAGE", "assign 2 @nobody", []string{"Nobody called @nobody"}},
-		{"A1", "C-TRIAGE", "assign 2 @a2-handle", []string{"#2 is assigned to Agent A2"}},
-		{"A1", "C-TRIAGE", "tag 1 refund vip", []string{"tags refund, vip"}},
-		{"A1", "C-TRIAGE", "tag 1 -vip", []string{"tags refund,"}},
+		{"A1", "C-TRIAGE", "assign 2 @u1", []string{"«Customer U1» is not an agent"}},
+		{"A1", "C-TRIAGE", "assign 2 @nobody", []string{"Nobody called «@nobody»"}},
+		{"A1", "C-TRIAGE", "assign 2 @a2-handle", []string{"#2 is assigned to «Agent A2»"}},
+		{"A1", "C-TRIAGE", "tag 1 refund vip", []string{"tags «refund», «vip»"}},
+		{"A1", "C-TRIAGE", "tag 1 -vip", []string{"tags «refund»,"}},
 		{"A1", "C-TRIAGE", "priority 1 urgent", []string{"#1 has priority urgent"}},
 		{"A1", "C-TRIAGE", "priority 1 whenever", []string{"not a priority"}},
 		{"A1", "C-TRIAGE", "find refund", []string{"#1 [open, urgent]"}},
 		{"A1", "C-TRIAGE", "find order arrived", []string{"#2", "#1"}},
 		{"A1", "C-TRIAGE", "find zebra", []string{"No tickets found"}},
-		{"A1", "C-TRIAGE", "show 1", []string{"#1 [open, urgent]", "Category none; tags refund", "my order has not arrived"}},
+		{"A1", "C-TRIAGE", "show 1", []string{"#1 [open, urgent] «Customer U1» · «Agent A1»", "Category none; tags «refund»", "«Customer U1» (customer): «my order has not arrived»"}},
 		{"A1", "C-TRIAGE", "pending 1", []string{"#1 is waiting on the customer"}},
 		{"A1", "C-TRIAGE", "resolve 1", []string{"#1 is resolved"}},
 		{"A1", "C-TRIAGE", "reopen 1", []string{"#1 is open again"}},
@@ -425,7 +475,7 @@ func TestCommands(t *testing.T) {
 		before := len(d.answers("A1"))
 		d.ingest(desk.Event{ID: nextID("cmd"), Kind: desk.CommandRun, User: desk.User{ID: "A1"}, Channel: "C-TRIAGE", Action: "/helpdesk", Text: "claim 1"})
 		d.p.Wait(5*time.Second, func() bool { return len(d.answers("A1")) > before })
-		if a := d.answers("A1"); len(a) <= before || !strings.Contains(a[before], "Unknown command /helpdesk") {
+		if a := d.answers("A1"); len(a) <= before || !strings.Contains(a[before], "Unknown command «/helpdesk»") {
 			t.Errorf("answers = %q", a[before:])
 		}
 	})
@@ -490,9 +540,9 @@ func TestStatsText(t *testing.T) {
 		ByStatus:      map[desk.Status]int64{desk.StatusOpen: 2},
 		ByAgent:       map[string]*relay.AgentStats{"A1": {Name: "Agent A1", FirstResponse: relay.Durations{0}}},
 	}
-	got := s.Text(catalog.Default, "today")
+	got := s.Text(catalog.Default, "today", desktest.Quoted)
 	for _, want := range []string{"First response: median <1s, p90 <1s (1 tickets)", "Resolution: median –, p90 – (0 tickets)",
-		"By category: none 1 · Billing 1\n", "Satisfaction: no ratings", "• Agent A1: 1 first responses (median <1s)"} {
+		"By category: none 1 · Billing 1\n", "Satisfaction: no ratings", "• «Agent A1»: 1 first responses (median <1s)"} {
 		if !strings.Contains(got+"\n", want) {
 			t.Errorf("stats text lacks %q:\n%s", want, got)
 		}
@@ -587,18 +637,24 @@ func TestAssignFormIsCheckedBeforeItIsTaken(t *testing.T) {
 }
 
 // A customer's unknown subcommand is answered with the customers' help, not the agents'
-// command reference; ticket lines show a subject made safe and never cut inside a link.
+// command reference, naming what they typed quoted; ticket lines show the subject, the start
+// of the first message cut at 80 runes wherever that falls, quoted by the platform (whose
+// quoting makes a cut markup harmless).
 func TestCommandsShowCustomersOnlyTheirs(t *testing.T) {
 	d := newDesk(t)
 	long := "Please reset <@U2> and <!channel> now " + strings.Repeat("x", 30) + " <https://evil.example/reset|Reset your password here>"
 	d.ingest(desk.Event{ID: nextID("m"), Kind: desk.CustomerMessage, User: desk.User{ID: "U1"}, Channel: "D-U1", Message: "m-long", Text: long})
 	tk := d.ticketOf("U1")
 	answer := d.command("U1", "D-U1", "frobnicate")
-	if !strings.Contains(answer, "frobnicate") || strings.Contains(answer, "assign") || strings.Contains(answer, "priority") {
+	if !strings.Contains(answer, "«frobnicate»") || strings.Contains(answer, "assign") || strings.Contains(answer, "priority") {
 		t.Errorf("customer's unknown subcommand answered with:\n%s", answer)
 	}
+	subject := string([]rune(long)[:79]) + "…"
+	if tk.Subject != subject {
+		t.Errorf("subject %q, want %q", tk.Subject, subject)
+	}
 	list := d.command("A1", "C-TRIAGE", "list")
-	if !strings.Contains(list, tk.ID.String()) || strings.Contains(list, "<!channel>") || strings.Contains(list, "<https://evil") {
-		t.Errorf("list shows the subject unsafe or cut inside a link:\n%s", list)
+	if !strings.Contains(list, tk.ID.String()) || !strings.Contains(list, " · «"+subject+"»") {
+		t.Errorf("list does not show the subject quoted:\n%s", list)
 	}
 }

@@ -104,6 +104,24 @@ func TestPageInBrowser(t *testing.T) {
 	if got, want := text(reply+` [data-testid="message-author"]`), "Ada Lovelace"; got != want {
 		t.Errorf("reply author = %q, want %q", got, want)
 	}
+	// Markup in a relayed message or a name is shown as text: the page makes nothing of it.
+	markup := "<b>bold</b> <!channel> @here [pay](http://evil.example)"
+	marked, err := f.sb.Post(bg, desk.Outgoing{Channel: TriageChannel, Thread: card.ID, Text: markup,
+		As: &desk.User{ID: msg.User.ID, DisplayName: "<i>Ada</i>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	markedSel := thread + `[data-testid="thread-replies"] [data-message-id="` + marked.ID + `"]`
+	waitFor("the reply with markup", `!!document.querySelector('`+markedSel+`')`)
+	if got := text(markedSel + ` [data-testid="message-text"]`); got != markup {
+		t.Errorf("reply with markup shows %q, want it as text %q", got, markup)
+	}
+	if got := text(markedSel + ` [data-testid="message-author"]`); got != "<i>Ada</i>" {
+		t.Errorf("author with markup shows %q", got)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+markedSel+` b, `+markedSel+` i, `+markedSel+` [data-testid="message-text"] a').length`)); err != nil || n != 0 {
+		t.Errorf("the page made %d elements of the markup (%v)", n, err)
+	}
 
 	// The agent presses a card button.
 	do("click Claim", chromedp.Click(chromedp.CSS(thread+`[data-testid="card-button"][data-action="claim"]`)))

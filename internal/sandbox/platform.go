@@ -357,5 +357,11 @@ func (s *Sandbox) OpenForm(ctx context.Context, trig string, f desk.Form) error 
 	return nil
 }
 
+// Quote implements desk.Platform: people's words are left as they are. The page puts every
+// text into the document as text (never as HTML) and knows no mentions and no link markup,
+// so nothing in them can ping anyone or make a link; for the same reason a relayed message
+// goes out unchanged.
+func (s *Sandbox) Quote(text string) string { return text }
+
 // Ping always succeeds: the sandbox lives in the process.
 func (s *Sandbox) Ping(ctx context.Context) error { return ctx.Err() }

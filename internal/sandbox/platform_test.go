@@ -79,6 +79,27 @@ func TestPost(t *testing.T) {
 	}
 }
 
+// The sandbox's page shows every text as text and knows no mention or link markup: people's
+// words need no quoting (Quote leaves them as typed), and a relayed message, every mention
+// form in it, is kept as written, its speaker's name too; the page test shows it as text.
+func TestQuoteAndRelayedTextStayAsTyped(t *testing.T) {
+	f := newFixture(t)
+	ada := f.user(t, "Ada", RoleCustomer)
+	root := f.card(t)
+	words := "<!channel> @here <b>bold</b> [pay](http://evil.example) <@u1|Bob>"
+	if got := f.sb.Quote(words); got != words {
+		t.Errorf("Quote(%q) = %q, want it as typed", words, got)
+	}
+	ref, err := f.sb.Post(context.Background(), desk.Outgoing{Channel: TriageChannel, Thread: root.ID, Text: words,
+		As: &desk.User{ID: ada, DisplayName: "@here <i>Ada</i>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := f.message(t, ref.ID); m.Text != words || m.As == nil || m.As.DisplayName != "@here <i>Ada</i>" {
+		t.Errorf("stored %q as %+v, want the text and the name as written", m.Text, m.As)
+	}
+}
+
 func TestPostCopiesTheCard(t *testing.T) {
 	f := newFixture(t)
 	c := &desk.Card{Title: "T", Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "1"}}}

@@ -69,7 +69,8 @@ type Adapter struct {
 	teamURL   string // the workspace's URL (https://team.slack.com/), for profile links
 	triageID  string // the triage channel's ID, resolved in Start
 
-	agents agents // the triage channel's members, cached
+	agents agents       // the triage channel's members, cached
+	names  mentionNames // names of people mentioned by ID in relayed messages, cached
 
 	bg background // Socket Mode's goroutines, stopped by Close
 

@@ -36,8 +36,10 @@ const (
 // ID and Value, so that a click comes back as exactly that action.
 func cardBlocks(c *desk.Card) []slackgo.Block {
 	var blocks []slackgo.Block
+	// The card's texts are composed by the core, people's words in them quoted (Quote): they
+	// are mrkdwn as they are, and the header, which is plain_text, takes the escaping off.
 	if c.Title != "" {
-		blocks = append(blocks, slackgo.NewHeaderBlock(plain(c.Title, maxHeaderText)))
+		blocks = append(blocks, slackgo.NewHeaderBlock(plain(unquote(c.Title), maxHeaderText)))
 	}
 	if c.Text != "" {
 		blocks = append(blocks, slackgo.NewSectionBlock(mrkdwn(c.Text, maxSectionText), nil, nil))
@@ -51,10 +53,9 @@ func cardBlocks(c *desk.Card) []slackgo.Block {
 		}
 	}
 	for _, f := range c.Fields {
-		// Field values are data (names, tags, a customer's comment), never markup.
-		value := escapeText(f.Value)
+		value := f.Value
 		if f.URL != "" {
-			value = "<" + f.URL + "|" + escapeLabel(f.Value) + ">"
+			value = "<" + escapeURL(f.URL) + "|" + linkLabel(f.Value) + ">"
 		}
 		text := "*" + f.Label + "*\n" + value
 		if f.Short {
@@ -223,13 +224,13 @@ func truncate(s string, limit int) string {
 	return string(r[:limit-1]) + "…"
 }
 
-// escapeText escapes the three characters Slack's mrkdwn requires escaped in text: with them
-// a text could make links or mentions (<!channel>).
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+// escapeURL escapes what would end a link's URL early in mrkdwn.
+func escapeURL(s string) string {
+	return strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C").Replace(s)
 }
 
-// escapeLabel escapes what Slack's mrkdwn gives a meaning to inside a link's label.
-func escapeLabel(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "¦").Replace(s)
+// linkLabel is a composed text (people's words in it quoted) made fit to be a link's label:
+// without a ">" or "|", which would end it or split it.
+func linkLabel(s string) string {
+	return strings.NewReplacer(">", "&gt;", "|", "¦").Replace(s)
 }

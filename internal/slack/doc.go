@@ -7,4 +7,8 @@
 // the app, a thread in the triage channel, somewhere else) and acknowledges Slack once the
 // ingester has recorded the event, so a crash between the two makes Slack deliver again rather
 // than lose the event.
+//
+// Slack's markup is the adapter's knowledge too, not the core's: it quotes the people's words
+// the core embeds in its texts (Quote), and makes a relayed message inert on its way out, its
+// mentions shown as names that ping nobody (quote.go).
 package slack

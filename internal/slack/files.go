@@ -65,12 +65,12 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 	if err := a.api.UploadToURL(ctx, slackgo.UploadToURLParameters{UploadURL: up.UploadURL, Reader: content, Filename: name}); err != nil {
 		return desk.MessageRef{}, deliveryError("files.upload_url", err)
 	}
-	comment := m.Text
+	comment := a.outgoing(ctx, m).Text
 	switch {
 	case m.As != nil && comment == "":
-		comment = "*" + m.As.Label() + "*"
+		comment = "*" + quote(m.As.Label()) + "*"
 	case m.As != nil:
-		comment = "*" + m.As.Label() + "*: " + comment
+		comment = "*" + quote(m.As.Label()) + "*: " + comment
 	}
 	_, err = a.api.CompleteUploadExternalContext(ctx, slackgo.CompleteUploadExternalParameters{
 		Files:           []slackgo.FileSummary{{ID: up.FileID, Title: name}},

@@ -114,9 +114,14 @@ func (a *Adapter) InteractivityHandler() http.Handler {
 }
 
 // formErrors is the answer to a view_submission that keeps the modal open and shows, under
-// each input block (whose block_id is the field's ID), what is wrong with it.
+// each input block (whose block_id is the field's ID), what is wrong with it. Slack shows these
+// as plain text, so the core's texts lose their escaping (unquote).
 func formErrors(fe *desk.FormError) map[string]any {
-	return map[string]any{"response_action": "errors", "errors": fe.Fields}
+	errs := make(map[string]string, len(fe.Fields))
+	for field, text := range fe.Fields {
+		errs[field] = unquote(text)
+	}
+	return map[string]any{"response_action": "errors", "errors": errs}
 }
 
 // CommandsHandler serves POST /slack/commands. It answers with an empty 200 as soon as the

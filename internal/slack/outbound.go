@@ -32,6 +32,7 @@ var marks = map[desk.Mark]string{
 // Post sends m with chat.postMessage, or, for an ephemeral answer, to its response URL or with
 // chat.postEphemeral. The delivery key travels in the message metadata.
 func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, error) {
+	m = a.outgoing(ctx, m)
 	if m.Reply != "" {
 		return a.respond(ctx, m)
 	}
@@ -62,6 +63,15 @@ func (a *Adapter) respond(ctx context.Context, m desk.Outgoing) (desk.MessageRef
 	return desk.MessageRef{Channel: m.Channel}, nil
 }
 
+// outgoing is m as it goes out: a relayed message (m.As set) made inert (see inert). A text
+// the core composed is sent as it is: it embeds people's words only quoted (Quote).
+func (a *Adapter) outgoing(ctx context.Context, m desk.Outgoing) desk.Outgoing {
+	if m.As != nil {
+		m.Text = a.inert(ctx, m.Text)
+	}
+	return m
+}
+
 // messageOptions are the chat.* arguments for m: text (the fallback when there is a card),
 // blocks, thread, the speaker's name and picture (chat:write.customize), and the delivery key.
 func (a *Adapter) messageOptions(m desk.Outgoing) []slackgo.MsgOption {
@@ -77,7 +87,7 @@ func (a *Adapter) messageOptions(m desk.Outgoing) []slackgo.MsgOption {
 		opts = append(opts, slackgo.MsgOptionTS(m.Thread))
 	}
 	if m.As != nil {
-		opts = append(opts, slackgo.MsgOptionUsername(truncate(m.As.Label(), 80)))
+		opts = append(opts, slackgo.MsgOptionUsername(truncate(plainName(m.As.Label()), 80)))
 		if m.As.AvatarURL != "" {
 			opts = append(opts, slackgo.MsgOptionIconURL(m.As.AvatarURL))
 		}
@@ -95,6 +105,7 @@ func deliveryMetadata(key string) slackgo.SlackMetadata {
 // Update replaces a message's text and blocks with chat.update. A message that had a card and
 // is updated to plain text loses its blocks.
 func (a *Adapter) Update(ctx context.Context, ref desk.MessageRef, m desk.Outgoing) error {
+	m = a.outgoing(ctx, m)
 	text := m.Text
 	if text == "" && m.Card != nil {
 		text = m.Card.Title
