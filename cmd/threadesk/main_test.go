@@ -149,7 +149,7 @@ func TestSandboxRelaysBothWays(t *testing.T) {
 	want := []string{
 		"customer: Ada Lovelace: My VPN is down",
 		"agent: Bob Agent: Please restart the client",
-		"status: Bob Agent: new → open",
+		"status: Bob Agent: new → open (assigned to Bob Agent, the first to answer)",
 		"note: Bob Agent: // it is the certificate again",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -54,6 +54,10 @@ const (
 	FormAgent         = "form.agent"
 	FormComment       = "form.comment"
 	FormSubmitComment = "form.comment.submit"
+	FormCloseTitle    = "form.close.title"  // {{.Ticket}}
+	FormCloseSubmit   = "form.close.submit" // the button that closes
+	FormCloseNote     = "form.close.note"   // field label
+	FormCloseHint     = "form.close.hint"   // what closing does
 
 	NoticeClaimed    = "notice.claimed"     // customer: {{.Ticket}} {{.Agent}}
 	NoticeResolved   = "notice.resolved"    // customer: {{.Ticket}}
@@ -71,6 +75,7 @@ const (
 	TicketClosed  = "ticket.closed"  // {{.Ticket}}
 	AlreadyStatus = "already_status" // {{.Ticket}} {{.Status}}
 	CannotReopen  = "cannot_reopen"  // {{.Ticket}} {{.Status}}
+	ClosedStays   = "closed_stays"   // {{.Ticket}}: a closed ticket is not reopened
 	UserNotAgent  = "user_not_agent" // {{.User}}
 	UnknownUser   = "unknown_user"   // {{.User}}
 	BadPriority   = "bad_priority"   // {{.Value}} {{.Choices}}
@@ -157,6 +162,10 @@ var English = map[string]string{
 	FormAgent:         "Agent",
 	FormComment:       "Comment",
 	FormSubmitComment: "Send",
+	FormCloseTitle:    "Close {{.Ticket}}?",
+	FormCloseSubmit:   "Close ticket",
+	FormCloseNote:     "Note for agents",
+	FormCloseHint:     "Optional. The customer is told the ticket is closed; their next message opens a new ticket.",
 
 	NoticeClaimed:    "{{.Agent}} is now looking after your ticket {{.Ticket}}.",
 	NoticeResolved:   "Ticket {{.Ticket}} is resolved. If anything is still wrong, just reply here and it will be reopened.",
@@ -174,23 +183,26 @@ var English = map[string]string{
 	TicketClosed:  "Ticket {{.Ticket}} is closed; a new message from the customer opens a new ticket.",
 	AlreadyStatus: "Ticket {{.Ticket}} is already {{.Status}}.",
 	CannotReopen:  "Ticket {{.Ticket}} is {{.Status}}; only pending or resolved tickets can be reopened.",
+	ClosedStays:   "Ticket {{.Ticket}} is closed and stays closed: when the customer writes again, a new ticket opens, linked to this one.",
 	UserNotAgent:  "{{.User}} is not an agent (agents are the people in the triage channel; bots never are).",
 	UnknownUser:   "Nobody called {{.User}} was found.",
 	BadPriority:   "“{{.Value}}” is not a priority; use one of {{.Choices}}.",
 	BadCategory:   "“{{.Value}}” is not a category; use one of {{.Choices}}.",
-	Usage: `Usage: {{.Command}} <subcommand>
-  help                          this text
-  status                        the queue at a glance
-  list [status|mine|unassigned] active tickets (or those in a status)
-  show N                        a ticket and its recent history
-  claim N                       take ticket N
-  assign N @agent               give ticket N to an agent
-  tag N tag…                    add tags (-tag removes one)
-  priority N low|normal|high|urgent
-  pending N                     waiting on the customer
-  resolve N | reopen N | close N
-  find words                    search tickets
-  stats [today|7d|30d|90d]      statistics (leads)`,
+	// One command a line, each followed by what it does: no columns lined up with spaces,
+	// which proportional fonts undo.
+	Usage: `Usage: {{.Command}} SUBCOMMAND, one of:
+• help — this text
+• status — the queue at a glance
+• list [new|open|pending|resolved|closed|mine|unassigned] — active tickets, or those in a status
+• show N — ticket N and its recent history
+• claim N — take ticket N
+• assign N @agent — give ticket N to an agent
+• tag N tag… — add tags (-tag removes one)
+• priority N low|normal|high|urgent — set ticket N's priority
+• pending N — ticket N waits on the customer
+• resolve N · reopen N · close N — move ticket N on
+• find words… — search tickets
+• stats [today|7d|30d|90d] — statistics (leads)`,
 	UsageOf:      "Usage: {{.Command}} {{.Usage}}",
 	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
@@ -223,12 +235,12 @@ By priority: {{.Urgent}} urgent, {{.High}} high, {{.Normal}} normal, {{.Low}} lo
 	PeriodDays:  "the last {{.Days}} days",
 	StatsText: `Statistics for {{.Period}}
 Opened: {{.Opened}} · now {{.New}} new, {{.Open}} open, {{.Pending}} pending, {{.Resolved}} resolved, {{.Closed}} closed
-First response: median {{.FRMedian}}, p90 {{.FRP90}} ({{.FRCount}} tickets)
-Resolution: median {{.ResMedian}}, p90 {{.ResP90}} ({{.ResCount}} tickets)
-{{if .Ratings}}Satisfaction: {{.Average}}/5 from {{.Ratings}} ratings (1★ {{.R1}} · 2★ {{.R2}} · 3★ {{.R3}} · 4★ {{.R4}} · 5★ {{.R5}}){{else}}Satisfaction: no ratings{{end}}{{if .Categories}}
+First response: median {{.FRMedian}}, p90 {{.FRP90}} ({{.FRCount}} {{plural .FRCount "ticket" "tickets"}})
+Resolution: median {{.ResMedian}}, p90 {{.ResP90}} ({{.ResCount}} {{plural .ResCount "ticket" "tickets"}})
+{{if .Ratings}}Satisfaction: {{.Average}}/5 from {{.Ratings}} {{plural .Ratings "rating" "ratings"}} (1★ {{.R1}} · 2★ {{.R2}} · 3★ {{.R3}} · 4★ {{.R4}} · 5★ {{.R5}}){{else}}Satisfaction: no ratings{{end}}{{if .Categories}}
 By category: {{.Categories}}{{end}}{{range .Agents}}
 • {{.}}{{end}}`,
-	StatsAgent: "{{.Name}}: {{.Responses}} first responses (median {{.Median}}), {{.Resolved}} resolved, satisfaction {{.Satisfaction}}",
+	StatsAgent: "{{.Name}}: {{.Responses}} first {{plural .Responses \"response\" \"responses\"}} (median {{.Median}}), {{.Resolved}} resolved, satisfaction {{.Satisfaction}}",
 	NoData:     "–",
 }
 
@@ -237,15 +249,46 @@ type Catalog struct {
 	tmpl map[string]*template.Template
 }
 
-// New parses a language table over the English one. It fails on a text that does not parse
-// or an ID that English does not know, so a broken translation is found at start.
-func New(table map[string]string) (*Catalog, error) {
+// PluralRule picks which of a language's plural forms goes with n: an index into the forms a
+// text gives (`{{plural .N "ticket" "tickets"}}`).
+type PluralRule func(n int) int
+
+// The plural rules of the languages the catalog knows, from the CLDR: English has one form for
+// 1 and one for the rest; Russian one for 1, 21, 31…, one for 2–4, 22–24…, one for the rest.
+var (
+	EnglishPlural PluralRule = func(n int) int {
+		if n == 1 {
+			return 0
+		}
+		return 1
+	}
+	RussianPlural PluralRule = func(n int) int {
+		n = max(n, -n)
+		switch {
+		case n%10 == 1 && n%100 != 11:
+			return 0
+		case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
+			return 1
+		}
+		return 2
+	}
+)
+
+// New parses a language table over the English one, with English plurals. It fails on a text
+// that does not parse or an ID that English does not know, so a broken translation is found at
+// start.
+func New(table map[string]string) (*Catalog, error) { return NewLanguage(EnglishPlural, table) }
+
+// NewLanguage parses a language table over the English one, with the language's plural rule
+// for the table's texts (English texts left in keep English plurals).
+func NewLanguage(rule PluralRule, table map[string]string) (*Catalog, error) {
 	c := &Catalog{tmpl: make(map[string]*template.Template, len(English))}
 	for id, text := range English {
+		r := EnglishPlural
 		if t, ok := table[id]; ok {
-			text = t
+			text, r = t, rule
 		}
-		t, err := template.New(id).Option("missingkey=error").Parse(text)
+		t, err := template.New(id).Option("missingkey=error").Funcs(template.FuncMap{"plural": plural(r)}).Parse(text)
 		if err != nil {
 			return nil, fmt.Errorf("parse message %s: %w", id, err)
 		}
@@ -257,6 +300,27 @@ func New(table map[string]string) (*Catalog, error) {
 		}
 	}
 	return c, nil
+}
+
+// plural is the template function that writes the form of a word for n, by rule: {{plural .N
+// "rating" "ratings"}} for English, three forms for Russian. With fewer forms than the rule
+// asks for, the last one given serves.
+func plural(rule PluralRule) func(n any, forms ...string) (string, error) {
+	return func(n any, forms ...string) (string, error) {
+		var i int
+		switch v := n.(type) {
+		case int:
+			i = v
+		case int64:
+			i = int(v)
+		default:
+			return "", fmt.Errorf("plural of %T", n)
+		}
+		if len(forms) == 0 {
+			return "", fmt.Errorf("plural without forms")
+		}
+		return forms[min(rule(i), len(forms)-1)], nil
+	}
 }
 
 // Default is the English catalog.

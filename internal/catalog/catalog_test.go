@@ -44,3 +44,41 @@ func TestMissingArgumentShowsTheID(t *testing.T) {
 		t.Errorf("unknown ID renders %q", got)
 	}
 }
+
+func TestPlurals(t *testing.T) {
+	en := map[int]string{0: "0 ratings", 1: "1 rating", 2: "2 ratings", 11: "11 ratings", 21: "21 ratings"}
+	for n, want := range en {
+		text := catalog.Default.Text(catalog.StatsAgent, map[string]any{"Name": "Ann", "Responses": n, "Median": "1m", "Resolved": 0, "Satisfaction": "–"})
+		if wantResp := strings.Replace(strings.Replace(want, "ratings", "first responses", 1), "rating", "first response", 1); !strings.Contains(text, wantResp) {
+			t.Errorf("%d: %q, want %q", n, text, wantResp)
+		}
+	}
+	// Russian has three forms: 1, 21, 101 · 2–4, 22–24 · 0, 5–20, 25–30, 111–114.
+	ru, err := catalog.NewLanguage(catalog.RussianPlural, map[string]string{catalog.ListMore: "… и ещё {{.More}} {{plural .More \"заявка\" \"заявки\" \"заявок\"}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[int]string{1: "заявка", 21: "заявка", 101: "заявка", 2: "заявки", 4: "заявки", 22: "заявки", 0: "заявок", 5: "заявок", 11: "заявок", 12: "заявок", 14: "заявок", 25: "заявок", 111: "заявок", 112: "заявок"} {
+		if got := ru.Text(catalog.ListMore, map[string]any{"More": n}); !strings.HasSuffix(got, " "+want) {
+			t.Errorf("Russian %d: %q, want %s", n, got, want)
+		}
+	}
+}
+
+// TestHelpReadsInAnyFont: the command reference is a list, one command a line, not columns
+// lined up with spaces (which proportional fonts in Slack, Mattermost and the sandbox undo).
+func TestHelpReadsInAnyFont(t *testing.T) {
+	help := catalog.Default.Text(catalog.Usage, map[string]any{"Command": "/desk"})
+	lines := strings.Split(help, "\n")
+	if len(lines) < 10 {
+		t.Fatalf("help has %d lines", len(lines))
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "• ") || !strings.Contains(l, " — ") || strings.Contains(l, "  ") {
+			t.Errorf("help line %q is not a list item", l)
+		}
+	}
+	if strings.ContainsAny(help, "<>") {
+		t.Errorf("help has angle brackets, which Slack reads as markup: %q", help)
+	}
+}

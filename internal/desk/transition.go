@@ -60,7 +60,7 @@ type Step struct {
 	// Priority is the new priority (StepTag, StepPriority); empty leaves it for StepTag.
 	Priority Priority
 	Rating   int    // StepRate: 1–5
-	Comment  string // StepComment
+	Comment  string // StepComment; StepClose: the agent's note, kept in the history
 }
 
 // ActorKind says who takes a step.
@@ -266,6 +266,11 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		if n.Status == StatusNew {
 			n.Status = StatusOpen
 		}
+		if n.Assignee == "" && a.Kind == ActorPerson {
+			// Nobody claimed it and this agent answered: they look after it now, so that its
+			// resolution and rating are theirs in the statistics, not nobody's.
+			n.Assignee, n.AssigneeName = a.ID(), a.Label()
+		}
 	case StepWrote:
 		if n.Status == StatusPending || n.Status == StatusResolved {
 			n.Status = StatusOpen
@@ -279,11 +284,11 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		o.Effects = append(o.Effects, Effect{Kind: EffectTimer, Timer: TimerClose})
 	}
 	n.LastActivityAt = now
-	o.entry(s, a, now)
+	o.entry(s, a, now, s.Kind == StepRespond && t.Assignee == "" && n.Assignee != "")
 	// Messages change the card only when they change the status: they are the hot path, and
 	// the card shows no per-message detail. Every other step shows on the card, first: agents
 	// see the new state before the customer's notices go out.
-	if (s.Kind != StepRespond && s.Kind != StepWrote) || o.Changed() {
+	if (s.Kind != StepRespond && s.Kind != StepWrote) || o.Changed() || n.Assignee != t.Assignee {
 		o.Effects = append([]Effect{{Kind: EffectCard}}, o.Effects...)
 	}
 	return o, nil
@@ -389,7 +394,7 @@ func (o *Outcome) fact(kind FactKind, at time.Time, agent string, value int64) {
 
 // entry adds the step's line to the history: a status change says from what to what, other
 // steps say what they were.
-func (o *Outcome) entry(s Step, a Actor, now time.Time) {
+func (o *Outcome) entry(s Step, a Actor, now time.Time, firstToAnswer bool) {
 	e := Entry{At: now, Kind: "action", Author: a.ID(), Name: a.Label(), Text: string(s.Kind)}
 	if o.Changed() {
 		e.Kind, e.Text = "status", string(o.Was)+" → "+string(o.Ticket.Status)
@@ -397,11 +402,24 @@ func (o *Outcome) entry(s Step, a Actor, now time.Time) {
 	switch s.Kind {
 	case StepAssign:
 		e.Text += " (assigned to " + s.Assignee.Label() + ")"
+	case StepRespond:
+		switch {
+		case firstToAnswer && o.Changed():
+			e.Text += " (assigned to " + a.Label() + ", the first to answer)"
+		case firstToAnswer:
+			e.Kind, e.Text = "action", "assigned to "+a.Label()+", the first to answer"
+		case !o.Changed():
+			return // the message itself is in the history
+		}
 	case StepRate:
 		e.Text = "rated " + strconv.Itoa(s.Rating) + "/5"
 	case StepComment:
 		e.Kind, e.Text = "rating", "comment: "+o.Ticket.RatingComment
-	case StepRespond, StepWrote:
+	case StepClose:
+		if s.Comment != "" {
+			e.Text += ": " + s.Comment // the agent's note on why
+		}
+	case StepWrote:
 		if !o.Changed() {
 			return // the message itself is in the history
 		}

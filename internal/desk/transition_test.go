@@ -359,6 +359,28 @@ func TestStepDetails(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the first agent to answer an unassigned ticket is given it", func(t *testing.T) {
+		for _, status := range []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending} {
+			before := ticketIn(status)
+			before.Assignee, before.AssigneeName = "", ""
+			o, err := before.Take(desk.Step{Kind: desk.StepRespond}, agentA, now, policy)
+			if err != nil || o.Ticket.Assignee != "A1" || o.Ticket.AssigneeName != "Ann" {
+				t.Fatalf("%s: %+v, %v", status, o.Ticket, err)
+			}
+			want := "assigned to Ann, the first to answer"
+			if status == desk.StatusNew {
+				want = "new → open (assigned to Ann, the first to answer)"
+			}
+			if len(o.Entries) != 1 || o.Entries[0].Text != want || o.Effects[0].Kind != desk.EffectCard {
+				t.Errorf("%s: history %+v effects %+v, want %q and the card", status, o.Entries, o.Effects, want)
+			}
+			// The next answer, by someone else, changes nothing.
+			o2, _ := o.Ticket.Take(desk.Step{Kind: desk.StepRespond}, agentB, now, policy)
+			if o2.Ticket.Assignee != "A1" || len(o2.Entries) != 0 || len(o2.Effects) != 0 {
+				t.Errorf("%s: a second answer gave %+v %+v", status, o2.Entries, o2.Effects)
+			}
+		}
+	})
 	t.Run("messages on an open ticket add no history line", func(t *testing.T) {
 		o, _ := ticketIn(desk.StatusOpen).Take(desk.Step{Kind: desk.StepRespond}, agentA, now, policy)
 		if len(o.Entries) != 0 || len(o.Effects) != 0 {

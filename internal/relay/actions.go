@@ -17,13 +17,14 @@ const (
 	formTag     = "tag"
 	formAssign  = "assign"
 	formComment = "comment"
+	formClose   = "close" // the confirmation of the card's Close button
 )
 
 // opensForm reports whether pressing the action opens a form. Those are handled at once in
 // Ingest, not from the queue: the platform's trigger to open a form lives only 3 seconds, and
 // opening a form changes nothing that would need recording.
 func opensForm(action string) bool {
-	return action == "assign" || action == "tag" || action == "comment"
+	return action == "assign" || action == "tag" || action == "comment" || action == "close"
 }
 
 // openForm answers a click that opens a form: the Tag or Assign form for agents, the rating
@@ -64,6 +65,9 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 	case "assign":
 		f = desk.Form{ID: formAssign, Title: r.text.Text(catalog.FormAssignTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
 			Fields: []desk.FormField{{ID: "agent", Label: r.text.Text(catalog.FormAgent, nil), Kind: "user", Value: t.Assignee}}}
+	case "close":
+		f = desk.Form{ID: formClose, Title: r.text.Text(catalog.FormCloseTitle, ticket), Submit: r.text.Text(catalog.FormCloseSubmit, nil), Context: context,
+			Fields: []desk.FormField{{ID: "note", Label: r.text.Text(catalog.FormCloseNote, nil), Hint: r.text.Text(catalog.FormCloseHint, nil), Kind: "textarea", Optional: true}}}
 	case "comment":
 		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil), Context: context,
 			Fields: []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
@@ -187,6 +191,8 @@ func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queue
 			return err
 		}
 		st = desk.Step{Kind: desk.StepAssign, Assignee: a}
+	case formClose:
+		st = desk.Step{Kind: desk.StepClose, Comment: strings.TrimSpace(ev.Form["note"])}
 	case formComment:
 		st = desk.Step{Kind: desk.StepComment, Comment: ev.Form["comment"]}
 		done = func(o desk.Outcome) []desk.Task {

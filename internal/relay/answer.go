@@ -40,6 +40,9 @@ func (r *Relay) refusalText(err error, q quoter) (text string, ok bool) {
 	switch ref.Reason {
 	case desk.RefuseClosed:
 		id = catalog.TicketClosed
+		if ref.Step == desk.StepReopen {
+			id = catalog.ClosedStays
+		}
 	case desk.RefuseNotAgent, desk.RefuseUnknownStep:
 		args["Command"] = string(ref.Step)
 	case desk.RefuseAlreadyYours:

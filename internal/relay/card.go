@@ -65,7 +65,8 @@ func age(d time.Duration) string {
 	return itoa(int64(d/(24*time.Hour))) + "d"
 }
 
-// cardActions are the buttons a ticket's card offers in its status. A closed ticket has none.
+// cardActions are the buttons a ticket's card offers in its status. A closed ticket has none;
+// Close asks for confirmation (a form), since it cannot be undone.
 func (r *Relay) cardActions(t desk.Ticket) []desk.Action {
 	id := strconv.FormatInt(int64(t.ID), 10)
 	button := func(action, label, style string) desk.Action {
@@ -77,7 +78,13 @@ func (r *Relay) cardActions(t desk.Ticket) []desk.Action {
 	case desk.StatusResolved:
 		return []desk.Action{button("reopen", catalog.ButtonReopen, ""), button("close", catalog.ButtonClose, "danger")}
 	}
-	actions := []desk.Action{button("claim", catalog.ButtonClaim, "primary"), button("assign", catalog.ButtonAssign, ""), button("tag", catalog.ButtonTag, "")}
+	// Claim only while nobody looks after the ticket: a card is the same for every agent, and
+	// the one who holds it would see a Claim that does nothing. Assign… hands it on.
+	var actions []desk.Action
+	if t.Assignee == "" {
+		actions = append(actions, button("claim", catalog.ButtonClaim, "primary"))
+	}
+	actions = append(actions, button("assign", catalog.ButtonAssign, ""), button("tag", catalog.ButtonTag, ""))
 	if t.Status == desk.StatusPending {
 		actions = append(actions, button("reopen", catalog.ButtonReopen, ""))
 	} else {

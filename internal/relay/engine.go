@@ -151,7 +151,8 @@ const rememberRating = "rating"
 // question.
 func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
 	t := o.Ticket
-	light := (o.Step == desk.StepRespond || o.Step == desk.StepWrote) && !o.Changed()
+	// A message that changes nothing but the ticket's activity is the hot path: one field.
+	light := (o.Step == desk.StepRespond || o.Step == desk.StepWrote) && !o.Changed() && len(o.Entries) == 0
 	for _, e := range o.Effects {
 		switch e.Kind {
 		case desk.EffectFact:

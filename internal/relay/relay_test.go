@@ -170,10 +170,11 @@ func TestLongReplyArrivesWholeInParts(t *testing.T) {
 	long := strings.Repeat("All work and no play makes Jack a dull boy.\n", 455)[:20000]
 	h.ingest(reply("A1", tk.ThreadID, "r1", long))
 
-	h.p.Wait(5*time.Second, func() bool { return strings.Join(h.dmTexts("U1"), "") == long })
+	// Cut at line breaks: the parts, with the line break each cut fell on, are the reply.
+	h.p.Wait(5*time.Second, func() bool { return strings.Join(h.dmTexts("U1"), "\n") == long })
 	parts := h.dmTexts("U1")
-	if strings.Join(parts, "") != long {
-		t.Fatalf("DM holds %d characters in %d parts, want the 20000-character reply whole", len(strings.Join(parts, "")), len(parts))
+	if strings.Join(parts, "\n") != long {
+		t.Fatalf("DM holds %d characters in %d parts, want the 20000-character reply whole", len(strings.Join(parts, "\n")), len(parts))
 	}
 	if len(parts) < 5 {
 		t.Errorf("%d parts, want at least 5 for 20000 characters at 4000", len(parts))
@@ -370,7 +371,7 @@ func TestCrashBetweenSendAndRecordDoesNotDoublePost(t *testing.T) {
 	h.p.SetAfterPost(nil)
 
 	h.start() // restart: the unacknowledged event is handled again
-	want := []string{"hello", "aaaa bbbb ", "cccc dddd ", "eeee ffff ", "gggg"}
+	want := []string{"hello", "aaaa bbbb", "cccc dddd", "eeee ffff", "gggg"}
 	h.waitTexts("C-TRIAGE", tk.ThreadID, want)
 	h.waitMark(desk.MessageRef{Channel: "D-U1", ID: "m2"}, desk.MarkDelivered)
 	h.waitTexts("C-TRIAGE", tk.ThreadID, want)

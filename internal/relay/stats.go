@@ -111,25 +111,37 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 		a.Ratings++
 		a.RatingSum += int(f.Value)
 	}
+	// One read for the tickets of every fact: those opened in the period give the categories,
+	// and any of them names an agent it is assigned to (people are keyed by ID and shown by
+	// the name a ticket of theirs has now).
+	opened := map[desk.TicketID]bool{}
+	seen := map[desk.TicketID]bool{}
 	var ids []desk.TicketID
-	for _, f := range facts[desk.FactCreated] {
-		ids = append(ids, f.Ticket)
+	for kind, fs := range facts {
+		for _, f := range fs {
+			if kind == desk.FactCreated {
+				opened[f.Ticket] = true
+			}
+			if !seen[f.Ticket] {
+				seen[f.Ticket] = true
+				ids = append(ids, f.Ticket)
+			}
+		}
 	}
 	tickets, err := r.store.TicketsByID(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
 	for _, t := range tickets {
-		s.ByCategory[t.Category]++
-	}
-	if s.ByStatus, err = r.store.CountByStatus(ctx); err != nil {
-		return nil, fmt.Errorf("statistics: %w", err)
-	}
-	// Name agents by the name on a ticket they hold, where there is one.
-	for _, t := range tickets {
+		if opened[t.ID] {
+			s.ByCategory[t.Category]++
+		}
 		if a, ok := s.ByAgent[t.Assignee]; ok && t.AssigneeName != "" {
 			a.Name = t.AssigneeName
 		}
+	}
+	if s.ByStatus, err = r.store.CountByStatus(ctx); err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
 	}
 	return s, nil
 }

@@ -26,8 +26,8 @@ func TestSplit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Split(tt.text, tt.limit)
-			if strings.Join(got, "") != tt.text {
-				t.Fatalf("parts do not join back to the text")
+			if !joinsBack(got, tt.text) {
+				t.Fatalf("parts do not join back to the text with whitespace between them")
 			}
 			if tt.parts > 0 && len(got) != tt.parts {
 				t.Errorf("got %d parts, want %d", len(got), tt.parts)
@@ -46,17 +46,48 @@ func TestSplit(t *testing.T) {
 		})
 	}
 	t.Run("cuts on word boundaries", func(t *testing.T) {
-		for i, p := range Split(words[:20000], 4000) {
-			if i < 4 && !strings.HasSuffix(p, " ") {
+		parts := Split(words[:20000], 4000)
+		for i, p := range parts[:len(parts)-1] {
+			if !strings.HasSuffix(p, "amet") && !strings.HasSuffix(p, "lorem") && !strings.HasSuffix(p, "ipsum") && !strings.HasSuffix(p, "dolor") && !strings.HasSuffix(p, "sit") {
 				t.Errorf("part %d ends inside a word: %q", i, p[len(p)-10:])
 			}
 		}
 	})
 	t.Run("prefers line breaks", func(t *testing.T) {
-		for i, p := range Split(lines, 1000) {
-			if !strings.HasSuffix(p, "\n") {
-				t.Errorf("part %d does not end at a line break", i)
+		parts := Split(lines, 1000)
+		for i, p := range parts[:len(parts)-1] {
+			if !strings.HasSuffix(p, "a line of text") || !strings.HasPrefix(parts[i+1], "a line of text") {
+				t.Errorf("part %d is not cut at a line break", i)
 			}
 		}
 	})
+}
+
+// joinsBack reports whether parts, in order, are text with only whitespace between them
+// (nothing but the whitespace of the cuts left out).
+func joinsBack(parts []string, text string) bool {
+	rest := text
+	for i, p := range parts {
+		if !strings.HasPrefix(rest, p) {
+			return false
+		}
+		rest = rest[len(p):]
+		if i < len(parts)-1 {
+			rest = strings.TrimLeft(rest, " \n")
+		}
+	}
+	return rest == ""
+}
+
+// TestSplitLeavesNoBlankLinesAtACut: a cut at a paragraph break leaves neither part with the
+// blank lines, and the next line keeps its indentation.
+func TestSplitLeavesNoBlankLinesAtACut(t *testing.T) {
+	text := strings.Repeat("x", 30) + "\n\n\n" + strings.Repeat("y", 30)
+	if got := Split(text, 40); len(got) != 2 || got[0] != strings.Repeat("x", 30) || got[1] != strings.Repeat("y", 30) {
+		t.Errorf("Split = %q", got)
+	}
+	code := strings.Repeat("x", 30) + "\n    indented()\n"
+	if got := Split(code, 40); len(got) != 2 || got[1] != "    indented()\n" {
+		t.Errorf("Split = %q, want the second line's indentation kept", got)
+	}
 }

@@ -311,12 +311,25 @@ func TestLifecycle(t *testing.T) {
 		{who: "A1", action: "claim", want: desk.StatusClosed, refused: true},
 		{who: "A1", action: "reopen", want: desk.StatusClosed, refused: true},
 	}
+	defer func() {
+		// The refused reopening says how a closed ticket goes on.
+		if a := d.answers("A1"); len(a) == 0 || !strings.Contains(a[len(a)-1], "a new ticket opens, linked to this one") {
+			t.Errorf("answer to reopening a closed ticket = %q", a)
+		}
+	}()
 	for i, st := range steps {
 		before := len(d.answers(st.who))
 		if st.customer != "" {
 			d.ingest(say("U1", nextID("m"), st.customer))
 		} else if err := d.press(st.who, "C-TRIAGE", tk.ThreadID, st.action, "1"); err != nil {
 			t.Fatal(err)
+		} else if st.action == "close" {
+			// Close asks first: its form is submitted, with a note for the history.
+			forms := d.p.Forms()
+			if len(forms) == 0 || forms[len(forms)-1].ID != "close" {
+				t.Fatalf("step %d: close opened %+v, want its confirmation", i, forms)
+			}
+			d.submit(st.who, "close", forms[len(forms)-1].Context, map[string]string{"note": "answered by phone"})
 		}
 		got := d.ticket(tk.ID)
 		if got.Status != st.want {
@@ -339,7 +352,7 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	want := []string{"new → pending by A1", "pending → open by U1", "open → resolved by A1", "resolved → open by U1",
-		"open → resolved by A2", "resolved → open by A2", "open → closed by A2"}
+		"open → resolved by A2", "resolved → open by A2", "open → closed: answered by phone by A2"}
 	if fmt.Sprint(changes) != fmt.Sprint(want) {
 		t.Errorf("history:\n got %q\nwant %q", changes, want)
 	}
@@ -423,7 +436,7 @@ func TestSatisfactionRating(t *testing.T) {
 	}
 	// The statistics count it.
 	answer := d.command("A1", "C-TRIAGE", "stats 7d")
-	if !strings.Contains(answer, "Satisfaction: 4.0/5 from 1 ratings") || !strings.Contains(answer, "4★ 1") {
+	if !strings.Contains(answer, "Satisfaction: 4.0/5 from 1 rating ") || !strings.Contains(answer, "4★ 1") {
 		t.Errorf("stats answer:\n%s", answer)
 	}
 }
@@ -541,8 +554,8 @@ func TestStatsText(t *testing.T) {
 		ByAgent:       map[string]*relay.AgentStats{"A1": {Name: "Agent A1", FirstResponse: relay.Durations{0}}},
 	}
 	got := s.Text(catalog.Default, "today", desktest.Quoted)
-	for _, want := range []string{"First response: median <1s, p90 <1s (1 tickets)", "Resolution: median –, p90 – (0 tickets)",
-		"By category: none 1 · Billing 1\n", "Satisfaction: no ratings", "• «Agent A1»: 1 first responses (median <1s)"} {
+	for _, want := range []string{"First response: median <1s, p90 <1s (1 ticket)", "Resolution: median –, p90 – (0 tickets)",
+		"By category: none 1 · Billing 1\n", "Satisfaction: no ratings", "• «Agent A1»: 1 first response (median <1s)"} {
 		if !strings.Contains(got+"\n", want) {
 			t.Errorf("stats text lacks %q:\n%s", want, got)
 		}
@@ -656,5 +669,37 @@ func TestCommandsShowCustomersOnlyTheirs(t *testing.T) {
 	list := d.command("A1", "C-TRIAGE", "list")
 	if !strings.Contains(list, tk.ID.String()) || !strings.Contains(list, " · «"+subject+"»") {
 		t.Errorf("list does not show the subject quoted:\n%s", list)
+	}
+}
+
+// TestStatisticsCreditWhoAnswered: a ticket nobody claimed, answered and resolved by Agent A2,
+// is A2's: the reply gives it to them (the card and the history say so), and the resolution
+// and the rating count as theirs, under their name, with no "(nobody)".
+func TestStatisticsCreditWhoAnswered(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open("U1")
+	d.ingest(reply("A2", tk.ThreadID, nextID("r"), "on it"))
+	d.drain()
+	if got := d.ticket(tk.ID); got.Assignee != "A2" {
+		t.Fatalf("assignee after the first answer = %q, want A2", got.Assignee)
+	}
+	if a := field(d.card(tk), "Assignee"); a != "«Agent A2»" {
+		t.Errorf("card assignee %q", a)
+	}
+	_ = d.press("A2", "C-TRIAGE", tk.ThreadID, "resolve", "1")
+	d.drain()
+	got := d.ticket(tk.ID)
+	_ = d.press("U1", "D-U1", got.RatingMessage.ID, "rate", "1:5")
+	d.drain()
+	s, err := d.relay.Stats(context.Background(), d.clock.Now().Add(-time.Hour), d.clock.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ByAgent) != 1 {
+		t.Fatalf("agents %v, want only A2", s.ByAgent)
+	}
+	a := s.ByAgent["A2"]
+	if a == nil || a.Name != "Agent A2" || a.Resolved != 1 || a.Ratings != 1 || len(a.FirstResponse) != 1 {
+		t.Errorf("A2's numbers: %+v", a)
 	}
 }
