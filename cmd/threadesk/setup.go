@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -13,40 +12,16 @@ import (
 	"github.com/threadesk/threadesk/internal/mattermost"
 )
 
-// setupConfig is what `threadesk mattermost-setup` reads from the environment.
+// setupConfig is what `threadesk mattermost-setup` reads from the environment. Its tags
+// describe each setting, like Config's for the desk.
 type setupConfig struct {
-	URL           string `envconfig:"MATTERMOST_URL" required:"true"`
-	AdminToken    string `envconfig:"MATTERMOST_ADMIN_TOKEN" required:"true"`
-	Team          string `envconfig:"MATTERMOST_TEAM" required:"true"`
-	TriageChannel string `envconfig:"MATTERMOST_TRIAGE_CHANNEL" required:"true"`
-	PublicURL     string `envconfig:"PUBLIC_URL" required:"true"`
-	DeskCommand   string `envconfig:"DESK_COMMAND" default:"/desk"`
-	BotUsername   string `envconfig:"MATTERMOST_BOT_USERNAME" default:"threadesk"`
-}
-
-const usage = `usage: threadesk [command]
-
-With no command, threadesk runs the support desk (settings come from the environment; see the
-README). Commands:
-
-  mattermost-setup   with MATTERMOST_URL, MATTERMOST_ADMIN_TOKEN (a system admin's personal
-                     access token), MATTERMOST_TEAM, MATTERMOST_TRIAGE_CHANNEL and PUBLIC_URL:
-                     create or reuse the bot account and its token, add it to the team and the
-                     triage channel, register the slash command, and print the settings to use
-  help               show this text
-`
-
-// subcommand runs a command given on the command line and returns the exit status.
-func subcommand(name string, args []string) int {
-	switch name {
-	case "mattermost-setup":
-		return mattermostSetup(os.Stdout, os.Stderr)
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-		return 0
-	}
-	fmt.Fprintf(os.Stderr, "threadesk: unknown command %q\n\n%s", name, usage)
-	return 2
+	URL           string `envconfig:"MATTERMOST_URL" required:"true" desc:"the Mattermost server's URL"`
+	AdminToken    string `envconfig:"MATTERMOST_ADMIN_TOKEN" required:"true" desc:"a system admin's personal access token; used for the setup only, never printed"`
+	Team          string `envconfig:"MATTERMOST_TEAM" required:"true" desc:"name of the team the desk lives in; the team must exist"`
+	TriageChannel string `envconfig:"MATTERMOST_TRIAGE_CHANNEL" required:"true" desc:"name or ID of the triage channel; a name no channel of the team has yet makes a new public channel"`
+	PublicURL     string `envconfig:"PUBLIC_URL" required:"true" desc:"where Mattermost reaches Threadesk; the slash command is registered at PUBLIC_URL/mattermost/command"`
+	DeskCommand   string `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command to register"`
+	BotUsername   string `envconfig:"MATTERMOST_BOT_USERNAME" default:"threadesk" desc:"the bot account's username"`
 }
 
 func mattermostSetup(out, errs io.Writer) int {

@@ -36,12 +36,3 @@ func TestMattermostSetupCommand(t *testing.T) {
 		t.Errorf("without an admin token: exit %d, %q", code, errs.String())
 	}
 }
-
-func TestUnknownSubcommand(t *testing.T) {
-	if code := subcommand("frobnicate", nil); code != 2 {
-		t.Errorf("unknown command exited %d, want 2", code)
-	}
-	if code := subcommand("help", nil); code != 0 {
-		t.Errorf("help exited %d, want 0", code)
-	}
-}
