@@ -18,7 +18,7 @@ func subcommand(name string, args []string) int {
 func runCommand(name string, args []string, out, errs io.Writer) int {
 	switch name {
 	case "mattermost-setup":
-		return mattermostSetup(out, errs)
+		return mattermostSetup(args, out, errs)
 	case "version", "-version", "--version":
 		if len(args) > 0 {
 			fmt.Fprintf(errs, "threadesk version: takes no arguments, got %q\n", args)
@@ -28,6 +28,10 @@ func runCommand(name string, args []string, out, errs io.Writer) int {
 		fmt.Fprintln(out, versionText(bi))
 		return 0
 	case "help", "-h", "-help", "--help":
+		if len(args) > 0 && args[0] == "mattermost-setup" {
+			printSetupUsage(out)
+			return 0
+		}
 		printUsage(out)
 		return 0
 	}
@@ -42,7 +46,7 @@ the platforms its settings configure or, with none, the sandbox: a local page, a
 it prints, where you play customers and agents against the real desk.
 
 Commands:
-  mattermost-setup   set Threadesk up on a Mattermost server, with the settings listed last
+  mattermost-setup   set Threadesk up on a Mattermost server (threadesk mattermost-setup -h)
   version            print the version and the commit it was built from
   help               show this text (also -h, --help)
 
