@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v2"
 )
 
 // repoFile reads a file of the repository, from this package's directory.
@@ -82,5 +84,89 @@ func TestReadmeSettingsMatchConfig(t *testing.T) {
 	}
 	for name := range readme {
 		t.Errorf("%s is in the README's Settings but no setting of the code", name)
+	}
+}
+
+// threadeskRun matches a shell line that runs the threadesk program (after any NAME=value
+// settings), and captures how it is named.
+var threadeskRun = regexp.MustCompile(`(?:^|\s)(\S*threadesk)(?:\s|$)`)
+
+// TestReadmeSlackInstall checks Install on Slack: the program it runs is the one `make build`
+// writes (or the container image), the events URL is verified again once Threadesk runs, and
+// changing DESK_COMMAND sends the reader to the manifest, whose command is DESK_COMMAND's
+// default.
+func TestReadmeSlackInstall(t *testing.T) {
+	section := readmeSection(t, "Install on Slack")
+	checkRunsBuiltBinary(t, section)
+
+	run := strings.Index(section, "bin/threadesk\n")
+	retry := strings.Index(section, "*Retry*")
+	if run < 0 || retry < 0 || retry < run || !strings.Contains(section, "*Event Subscriptions*") {
+		t.Errorf("Install on Slack does not say to retry the events URL's verification under Event Subscriptions once Threadesk runs")
+	}
+	if !strings.Contains(section, "`url_verification`") {
+		t.Errorf("Install on Slack does not say that Slack verifies the events URL at creation")
+	}
+
+	if !strings.Contains(section, "`DESK_COMMAND`") || !strings.Contains(section, "manifests/slack-app.yaml") {
+		t.Errorf("Install on Slack does not say that changing DESK_COMMAND means changing the manifest's command")
+	}
+	var m struct {
+		Features struct {
+			SlashCommands []struct {
+				Command string `yaml:"command"`
+			} `yaml:"slash_commands"`
+		} `yaml:"features"`
+	}
+	manifest := repoFile(t, "manifests/slack-app.yaml")
+	if err := yaml.Unmarshal([]byte(manifest), &m); err != nil {
+		t.Fatal(err)
+	}
+	var def string
+	for _, d := range settingDocs(Config{}) {
+		if d.Name == "DESK_COMMAND" {
+			def = d.Default
+		}
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != def {
+		t.Errorf("manifest slash commands %+v, want one: %s, DESK_COMMAND's default", m.Features.SlashCommands, def)
+	}
+	if !strings.Contains(manifest, "DESK_COMMAND") {
+		t.Errorf("the manifest does not say that its command must be DESK_COMMAND")
+	}
+}
+
+// checkRunsBuiltBinary checks that every shell line of section that runs threadesk runs the
+// binary `make build` writes, and that section says where it and the image come from.
+func checkRunsBuiltBinary(t *testing.T, section string) {
+	t.Helper()
+	out := regexp.MustCompile(`(?m)^build:.*\n(?:\t.*\n)*?\t.*-o (\S+) \./cmd/threadesk`).FindStringSubmatch(repoFile(t, "Makefile"))
+	if out == nil {
+		t.Fatal("Makefile's build target does not write ./cmd/threadesk with -o")
+	}
+	for _, want := range []string{"`make build`", "`make docker`", "`" + out[1] + "`"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("section does not say where the program comes from: no %s", want)
+		}
+	}
+	runs := 0
+	inCode := false
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inCode = !inCode
+			continue
+		}
+		if !inCode {
+			continue
+		}
+		for _, m := range threadeskRun.FindAllStringSubmatch(line, -1) {
+			runs++
+			if m[1] != out[1] {
+				t.Errorf("runs %q, which nothing builds; `make build` writes %s: %s", m[1], out[1], line)
+			}
+		}
+	}
+	if runs == 0 {
+		t.Errorf("section runs no threadesk")
 	}
 }
