@@ -170,3 +170,20 @@ func checkRunsBuiltBinary(t *testing.T, section string) {
 		t.Errorf("section runs no threadesk")
 	}
 }
+
+// TestReadmeMattermostInstall checks Install on Mattermost: the server settings an admin must
+// switch on first (the same list `mattermost-setup -h` prints), and what the setup does not do.
+func TestReadmeMattermostInstall(t *testing.T) {
+	section := readmeSection(t, "Install on Mattermost")
+	checkRunsBuiltBinary(t, section)
+	for _, p := range mattermostPrerequisites {
+		if !strings.Contains(section, "`"+p.setting+"`") {
+			t.Errorf("Install on Mattermost does not name %s", p.setting)
+		}
+	}
+	for _, want := range []string{"`PUBLIC_URL`", "does not change the server's configuration", "mattermost-setup -h"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("Install on Mattermost lacks %q", want)
+		}
+	}
+}
