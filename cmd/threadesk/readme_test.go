@@ -187,3 +187,32 @@ func TestReadmeMattermostInstall(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeDevelopmentNamesTestTools checks that Development names every tool scripts/test
+// looks for, and says to install them by hand where apt-get is missing, as the script does.
+func TestReadmeDevelopmentNamesTestTools(t *testing.T) {
+	script := repoFile(t, "scripts/test")
+	start := strings.Index(script, "ensure_tools() {")
+	end := strings.Index(script[start:], "\n}\n")
+	if start < 0 || end < 0 {
+		t.Fatal("scripts/test has no ensure_tools function")
+	}
+	tools := regexp.MustCompile(`command -v (\S+)`).FindAllStringSubmatch(script[start:start+end], -1)
+	if len(tools) < 3 {
+		t.Fatalf("ensure_tools checks only %v", tools)
+	}
+	if !strings.Contains(repoFile(t, "scripts/lib.sh"), "install them by hand") {
+		t.Fatal("scripts/lib.sh no longer says to install by hand; update this test and the README")
+	}
+	section := readmeSection(t, "Development")
+	for _, tool := range tools {
+		if !strings.Contains(section, "`"+tool[1]+"`") {
+			t.Errorf("Development does not name `%s`, which scripts/test needs", tool[1])
+		}
+	}
+	for _, want := range []string{"`apt-get`", "by hand"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("Development lacks %q", want)
+		}
+	}
+}
