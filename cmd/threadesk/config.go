@@ -1,73 +1,92 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"github.com/redis/go-redis/v9"
 )
 
-// Config is every setting of Threadesk, read from the environment. The README documents each
-// one with its default; the names in the first block are the product's fixed outside contract.
+// Config is every setting of Threadesk, read from the environment by envconfig. Its tags are
+// the one table of the settings: the name, the default and the meaning (desc) that
+// `threadesk -h` prints and that the README's Settings tables repeat (a test holds them to
+// it). The names in the first block are the product's fixed outside contract.
 type Config struct {
-	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080"`
-	PublicURL string `envconfig:"PUBLIC_URL"`
-	RedisURL  string `envconfig:"REDIS_URL"`
+	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address"`
+	PublicURL string `envconfig:"PUBLIC_URL" desc:"where platforms and browsers reach the app, an http:// or https:// URL; Mattermost's slash command, buttons and dialogs call it back. Unset: http://localhost:<port of HTTP_ADDR>"`
+	RedisURL  string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL, for example redis://localhost:6379/0. Unset with no platform configured: an embedded in-memory Redis (the sandbox). Unset with a platform: refused, unless REDIS_EPHEMERAL=true"`
 
-	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN"`
-	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN"`
-	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET"`
-	SlackTriageChannel string `envconfig:"SLACK_TRIAGE_CHANNEL"`
-	SlackAPIURL        string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN" desc:"xoxb-…; enables the Slack app"`
+	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN" desc:"xapp-…; when set, Slack events arrive over Socket Mode"`
+	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET" desc:"verifies Slack's HTTP requests; required unless Socket Mode"`
+	SlackTriageChannel string `envconfig:"SLACK_TRIAGE_CHANNEL" desc:"channel ID (C…) or name of the triage channel"`
+	SlackAPIURL        string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/" desc:"Web API base URL (GovSlack, tests)"`
 
-	MattermostURL           string `envconfig:"MATTERMOST_URL"`
-	MattermostToken         string `envconfig:"MATTERMOST_TOKEN"`
-	MattermostTeam          string `envconfig:"MATTERMOST_TEAM"`
-	MattermostTriageChannel string `envconfig:"MATTERMOST_TRIAGE_CHANNEL"`
-	MattermostCommandToken  string `envconfig:"MATTERMOST_COMMAND_TOKEN"`
+	MattermostURL           string `envconfig:"MATTERMOST_URL" desc:"server URL; with MATTERMOST_TOKEN enables the Mattermost app"`
+	MattermostToken         string `envconfig:"MATTERMOST_TOKEN" desc:"the bot account's access token"`
+	MattermostTeam          string `envconfig:"MATTERMOST_TEAM" desc:"team name"`
+	MattermostTriageChannel string `envconfig:"MATTERMOST_TRIAGE_CHANNEL" desc:"channel name or ID in that team"`
+	MattermostCommandToken  string `envconfig:"MATTERMOST_COMMAND_TOKEN" desc:"token(s), comma-separated, that Mattermost sends with the slash command"`
 
-	InternalNotePrefix string   `envconfig:"INTERNAL_NOTE_PREFIX" default:"//"`
-	DeskCommand        string   `envconfig:"DESK_COMMAND" default:"/desk"`
-	Leads              []string `envconfig:"LEADS"`
+	InternalNotePrefix string   `envconfig:"INTERNAL_NOTE_PREFIX" default:"//" desc:"a thread reply starting with it is an internal note"`
+	DeskCommand        string   `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command; on Slack, change the manifest's slash command to match"`
+	Leads              []string `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
 
 	// Threadesk's own settings.
 
 	// Categories are the choices of the Tag form's category.
-	Categories []string `envconfig:"CATEGORIES" default:"General,Billing,Technical,Account"`
+	Categories []string `envconfig:"CATEGORIES" default:"General,Billing,Technical,Account" desc:"the choices of the Tag form's category, comma-separated"`
 
 	// RedisEphemeral lets a platform run on the embedded, in-memory Redis (tickets are
 	// forgotten on restart); without it a platform with no REDIS_URL refuses to start.
-	RedisEphemeral bool   `envconfig:"REDIS_EPHEMERAL" default:"false"`
-	RedisPrefix    string `envconfig:"REDIS_PREFIX" default:"td:"`
+	RedisEphemeral bool   `envconfig:"REDIS_EPHEMERAL" default:"false" desc:"allow a platform on the embedded, in-memory Redis (everything is forgotten on restart)"`
+	RedisPrefix    string `envconfig:"REDIS_PREFIX" default:"td:" desc:"prefix of every key; use a hash tag such as {td}: on Redis Cluster"`
 	// InstanceName names this process in the queue's consumer groups; it must stay the same
 	// across restarts so that the events a crashed process held are picked up again.
-	InstanceName string `envconfig:"INSTANCE_NAME" default:"threadesk"`
-	QueueShards  int    `envconfig:"QUEUE_SHARDS" default:"32"`
+	InstanceName string `envconfig:"INSTANCE_NAME" default:"threadesk" desc:"this process's consumer name in the queue; keep it stable across restarts"`
+	QueueShards  int    `envconfig:"QUEUE_SHARDS" default:"32" desc:"queue shards (parallel workers), 1 to 1024; keep it fixed for an installation"`
 
-	SlackPostRate       float64 `envconfig:"SLACK_POST_RATE" default:"1"`
-	SlackPostBurst      int     `envconfig:"SLACK_POST_BURST" default:"4"`
-	MattermostPostRate  float64 `envconfig:"MATTERMOST_POST_RATE" default:"10"`
-	MattermostPostBurst int     `envconfig:"MATTERMOST_POST_BURST" default:"10"`
+	SlackPostRate       float64 `envconfig:"SLACK_POST_RATE" default:"1" desc:"posts per second per Slack channel (0 = unpaced)"`
+	SlackPostBurst      int     `envconfig:"SLACK_POST_BURST" default:"4" desc:"posts in a burst per Slack channel"`
+	MattermostPostRate  float64 `envconfig:"MATTERMOST_POST_RATE" default:"10" desc:"posts per second per Mattermost channel (0 = unpaced)"`
+	MattermostPostBurst int     `envconfig:"MATTERMOST_POST_BURST" default:"10" desc:"posts in a burst per Mattermost channel"`
 
-	DeliveryGiveUpAfter time.Duration `envconfig:"DELIVERY_GIVE_UP_AFTER" default:"10m"`
-	MaxFileMB           int64         `envconfig:"MAX_FILE_MB" default:"100"`
-	ShutdownTimeout     time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s"`
+	DeliveryGiveUpAfter time.Duration `envconfig:"DELIVERY_GIVE_UP_AFTER" default:"10m" desc:"how long a delivery is retried before it is marked failed"`
+	MaxFileMB           int64         `envconfig:"MAX_FILE_MB" default:"100" desc:"largest file relayed, in MB; a larger one is not relayed and is reported to its author"`
+	ShutdownTimeout     time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s" desc:"how long a stop waits for deliveries in flight"`
 
-	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
-	LogFormat string `envconfig:"LOG_FORMAT" default:"text"`
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	LogFormat string `envconfig:"LOG_FORMAT" default:"text" desc:"text or json. Logs never contain message bodies or tokens"`
 }
 
-// LoadConfig reads the configuration from the environment and checks it.
+// LoadConfig reads the settings from the environment and checks them. Its error lists every
+// problem at once, each naming its setting and what would be right.
 func LoadConfig() (Config, error) {
 	var c Config
-	if err := envconfig.Process("", &c); err != nil {
-		return c, fmt.Errorf("read settings: %w", err)
+	problems := readEnv(&c)
+	unread := make(map[string]bool, len(problems))
+	for _, p := range problems {
+		unread[p.setting] = true
 	}
-	return c, c.Check()
+	// A setting that could not be read was left at zero: checking that zero would only
+	// report it a second time.
+	for _, p := range c.problems() {
+		if !unread[p.setting] {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		return c, settingsError{problems, "threadesk -h"}
+	}
+	return c, nil
 }
 
 // SlackEnabled reports whether the Slack app is configured.
@@ -79,70 +98,102 @@ func (c Config) MattermostEnabled() bool { return c.MattermostURL != "" && c.Mat
 // Sandbox reports whether the built-in sandbox runs: when no platform is configured.
 func (c Config) Sandbox() bool { return !c.SlackEnabled() && !c.MattermostEnabled() }
 
-// Check reports settings that cannot work, naming them.
+// Check reports every setting that cannot work, naming each and what would be right.
 func (c Config) Check() error {
-	var problems []string
+	if problems := c.problems(); len(problems) > 0 {
+		return settingsError{problems, "threadesk -h"}
+	}
+	return nil
+}
+
+// problems lists the settings that were read but cannot work, or do not work together.
+func (c Config) problems() []problem {
+	var ps []problem
+	add := func(setting, format string, args ...any) {
+		ps = append(ps, problem{setting, fmt.Sprintf(format, args...)})
+	}
 	if c.SlackEnabled() {
 		if c.SlackSigningSecret == "" && c.SlackAppToken == "" {
-			problems = append(problems, "SLACK_SIGNING_SECRET is required to verify Slack's requests (or set SLACK_APP_TOKEN for Socket Mode)")
+			add("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET is required to verify Slack's requests: copy it from the app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)")
 		}
 		if c.SlackTriageChannel == "" {
-			problems = append(problems, "SLACK_TRIAGE_CHANNEL is required with SLACK_BOT_TOKEN")
+			add("SLACK_TRIAGE_CHANNEL", "SLACK_TRIAGE_CHANNEL is required with SLACK_BOT_TOKEN: write the triage channel's ID (C…) or name")
 		}
 	}
-	if (c.MattermostURL == "") != (c.MattermostToken == "") {
-		problems = append(problems, "MATTERMOST_URL and MATTERMOST_TOKEN go together")
+	switch {
+	case c.MattermostURL != "" && c.MattermostToken == "":
+		add("MATTERMOST_TOKEN", "MATTERMOST_URL is set but MATTERMOST_TOKEN is not: set both (threadesk mattermost-setup prints them), or neither")
+	case c.MattermostURL == "" && c.MattermostToken != "":
+		add("MATTERMOST_URL", "MATTERMOST_TOKEN is set but MATTERMOST_URL is not: set both, or neither")
 	}
 	if c.MattermostEnabled() {
-		if c.MattermostTeam == "" || c.MattermostTriageChannel == "" {
-			problems = append(problems, "MATTERMOST_TEAM and MATTERMOST_TRIAGE_CHANNEL are required with MATTERMOST_URL")
+		if c.MattermostTeam == "" {
+			add("MATTERMOST_TEAM", "MATTERMOST_TEAM is required with MATTERMOST_URL: write the team's name")
+		}
+		if c.MattermostTriageChannel == "" {
+			add("MATTERMOST_TRIAGE_CHANNEL", "MATTERMOST_TRIAGE_CHANNEL is required with MATTERMOST_URL: write the triage channel's name or ID")
 		}
 	}
 	if !c.Sandbox() && c.RedisURL == "" && !c.RedisEphemeral {
-		problems = append(problems, "REDIS_URL is required when a platform is configured: without it tickets are forgotten on restart (set REDIS_EPHEMERAL=true to accept that)")
+		add("REDIS_URL", "REDIS_URL is required when a platform is configured: without it tickets are forgotten on restart (set REDIS_EPHEMERAL=true to accept that)")
 	}
-	if c.QueueShards < 1 || c.QueueShards > 1024 {
-		problems = append(problems, "QUEUE_SHARDS must be between 1 and 1024")
+	if text := redisURLProblem(c.RedisURL); text != "" {
+		add("REDIS_URL", "%s", text)
 	}
-	if c.InternalNotePrefix == "" {
-		problems = append(problems, "INTERNAL_NOTE_PREFIX must not be empty")
-	}
-	if !strings.HasPrefix(c.DeskCommand, "/") {
-		problems = append(problems, "DESK_COMMAND must start with /")
-	}
-	if _, err := c.logLevel(); err != nil {
-		problems = append(problems, err.Error())
-	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
-		problems = append(problems, fmt.Sprintf("LOG_FORMAT %q is not text or json", c.LogFormat))
-	}
-	if c.PublicURL != "" {
-		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("PUBLIC_URL %q is not an http:// or https:// URL", c.PublicURL))
+	for _, u := range []struct{ setting, value string }{
+		{"PUBLIC_URL", c.PublicURL}, {"SLACK_API_URL", c.SlackAPIURL}, {"MATTERMOST_URL", c.MattermostURL},
+	} {
+		if text := httpURLProblem(u.setting, u.value); text != "" {
+			add(u.setting, "%s", text)
 		}
 	}
+	if c.QueueShards < 1 || c.QueueShards > 1024 {
+		add("QUEUE_SHARDS", "QUEUE_SHARDS=%d is out of range: write a number from 1 to 1024", c.QueueShards)
+	}
+	if c.InternalNotePrefix == "" {
+		add("INTERNAL_NOTE_PREFIX", "INTERNAL_NOTE_PREFIX is empty, which would make every reply a note: write a prefix such as //, or unset it")
+	}
+	switch {
+	case strings.TrimSpace(c.DeskCommand) == "":
+		add("DESK_COMMAND", "DESK_COMMAND is empty: write a command such as /desk, or unset it")
+	case !strings.HasPrefix(c.DeskCommand, "/"):
+		add("DESK_COMMAND", "DESK_COMMAND=%q does not start with /: write /%s", c.DeskCommand, strings.TrimSpace(c.DeskCommand))
+	}
+	if _, err := c.logLevel(); err != nil {
+		add("LOG_LEVEL", "%s", err.Error())
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		add("LOG_FORMAT", "LOG_FORMAT=%q is not text or json", c.LogFormat)
+	}
 	if c.MaxFileMB < 1 {
-		problems = append(problems, "MAX_FILE_MB must be at least 1")
+		add("MAX_FILE_MB", "MAX_FILE_MB=%d is too small: write a size in MB of at least 1", c.MaxFileMB)
 	}
-	if c.ShutdownTimeout <= 0 {
-		problems = append(problems, "SHUTDOWN_TIMEOUT must be positive")
+	for _, d := range []struct {
+		setting string
+		value   time.Duration
+	}{{"DELIVERY_GIVE_UP_AFTER", c.DeliveryGiveUpAfter}, {"SHUTDOWN_TIMEOUT", c.ShutdownTimeout}} {
+		if d.value <= 0 {
+			add(d.setting, "%s=%s is not positive: write a duration such as 30s or 10m", d.setting, d.value)
+		}
 	}
-	if c.DeliveryGiveUpAfter <= 0 {
-		problems = append(problems, "DELIVERY_GIVE_UP_AFTER must be positive")
+	for _, r := range []struct {
+		setting string
+		value   float64
+	}{
+		{"SLACK_POST_RATE", c.SlackPostRate}, {"SLACK_POST_BURST", float64(c.SlackPostBurst)},
+		{"MATTERMOST_POST_RATE", c.MattermostPostRate}, {"MATTERMOST_POST_BURST", float64(c.MattermostPostBurst)},
+	} {
+		if r.value < 0 {
+			add(r.setting, "%s=%v is negative: write 0 (unpaced) or more", r.setting, r.value)
+		}
 	}
-	if c.SlackPostRate < 0 || c.MattermostPostRate < 0 || c.SlackPostBurst < 0 || c.MattermostPostBurst < 0 {
-		problems = append(problems, "SLACK_POST_RATE, SLACK_POST_BURST, MATTERMOST_POST_RATE and MATTERMOST_POST_BURST must not be negative")
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("bad settings:\n  %s", strings.Join(problems, "\n  "))
-	}
-	return nil
+	return ps
 }
 
 func (c Config) logLevel() (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return l, fmt.Errorf("LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel)
+		return l, fmt.Errorf("LOG_LEVEL=%q is not debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
 }
@@ -157,4 +208,199 @@ func (c Config) BaseURL(listening net.Addr) string {
 		port = fmt.Sprint(a.Port)
 	}
 	return "http://localhost:" + port
+}
+
+// redisURLProblem says what is wrong with a REDIS_URL, or "" when it can be used (or is
+// unset). It never repeats a password the URL may hold.
+func redisURLProblem(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	scheme, _, ok := strings.Cut(raw, "://")
+	if !ok {
+		// "localhost:6379" or "redis:6379": a host and port without the scheme.
+		return fmt.Sprintf("REDIS_URL has no scheme: write redis://%s (or rediss:// for TLS)", withoutPassword(raw))
+	}
+	switch scheme {
+	case "redis", "rediss", "unix":
+	default:
+		return fmt.Sprintf("REDIS_URL scheme %q is not one Threadesk reads: write redis://host:port/db, or rediss://… for TLS", scheme)
+	}
+	if _, err := redis.ParseURL(raw); err != nil {
+		// url.Error repeats the whole URL, password included: keep only its reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Sprintf("REDIS_URL cannot be read (%v): write it like redis://[user:password@]host:port/db", err)
+	}
+	return ""
+}
+
+// withoutPassword replaces the user and password of a URL without a scheme by placeholders.
+func withoutPassword(raw string) string {
+	if i := strings.LastIndex(raw, "@"); i >= 0 {
+		return "user:password@" + raw[i+1:]
+	}
+	return raw
+}
+
+// httpURLProblem says what is wrong with a setting that must be an http:// or https:// URL,
+// or "" when it is one (or is unset).
+func httpURLProblem(setting, raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if !strings.Contains(raw, "://") {
+		return fmt.Sprintf("%s=%q has no scheme: write https://%s", setting, raw, raw)
+	}
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%s=%q is not an http:// or https:// URL: write it like https://host.example.com", setting, raw)
+	}
+	return ""
+}
+
+// A problem is one thing wrong with the settings, in plain words that name the setting and
+// what would be right.
+type problem struct {
+	setting string
+	text    string
+}
+
+// settingsError is every problem found in the settings, reported together, and the command
+// whose help describes the settings.
+type settingsError struct {
+	problems []problem
+	help     string
+}
+
+func (e settingsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the settings need fixing (%s describes every setting):", e.help)
+	for _, p := range e.problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.text)
+	}
+	return b.String()
+}
+
+// readEnv fills spec, a pointer to a struct of settings tagged for envconfig, from the
+// environment. envconfig stops at the first setting it cannot read; here it reads one field
+// at a time (through a struct of that field alone, with its tags), so that every unreadable
+// setting is reported, each in plain words. A required setting that is unset or blank is a
+// problem too.
+func readEnv(spec any) []problem {
+	v := reflect.ValueOf(spec).Elem()
+	var problems []problem
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		name := f.Tag.Get("envconfig")
+		if name == "" {
+			continue
+		}
+		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
+		err := envconfig.Process("", one.Interface())
+		var parseErr *envconfig.ParseError
+		switch {
+		case errors.As(err, &parseErr):
+			problems = append(problems, problem{name, unreadable(name, parseErr.Value, f)})
+			continue
+		case err != nil:
+			// The only other error envconfig gives for one field: a required one is unset.
+			problems = append(problems, problem{name, fmt.Sprintf("%s is required but not set: %s", name, f.Tag.Get("desc"))})
+			continue
+		}
+		got := one.Elem().Field(0)
+		if f.Tag.Get("required") == "true" && got.Kind() == reflect.String && strings.TrimSpace(got.String()) == "" {
+			problems = append(problems, problem{name, fmt.Sprintf("%s is required but not set: %s", name, f.Tag.Get("desc"))})
+			continue
+		}
+		v.Field(i).Set(got)
+	}
+	return problems
+}
+
+// unreadable says, for a value that does not parse as field f's type, what to write instead.
+func unreadable(name, value string, f reflect.StructField) string {
+	example := ""
+	if def := f.Tag.Get("default"); def != "" {
+		example = fmt.Sprintf(", such as %s (the default)", def)
+	}
+	switch f.Type.Kind() {
+	case reflect.Int64:
+		if f.Type == reflect.TypeFor[time.Duration]() {
+			return fmt.Sprintf("%s=%q is not a duration: write a number and a unit (ms, s, m or h)%s", name, value, example)
+		}
+		return fmt.Sprintf("%s=%q is not a whole number: write one%s", name, value, example)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("%s=%q is not a whole number: write one%s", name, value, example)
+	case reflect.Float32, reflect.Float64:
+		return fmt.Sprintf("%s=%q is not a number: write one%s", name, value, example)
+	case reflect.Bool:
+		return fmt.Sprintf("%s=%q is not true or false: write one of them%s", name, value, example)
+	}
+	return fmt.Sprintf("%s=%q cannot be read as %s%s", name, value, f.Type, example)
+}
+
+// A settingDoc is one setting as `threadesk -h` shows it, from the struct tags.
+type settingDoc struct {
+	Name, Default, Meaning string
+	Required               bool
+}
+
+// settingDocs lists the settings of spec, a struct (or a pointer to one) tagged for envconfig,
+// in the struct's order.
+func settingDocs(spec any) []settingDoc {
+	t := reflect.TypeOf(spec)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var docs []settingDoc
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name := f.Tag.Get("envconfig"); name != "" {
+			docs = append(docs, settingDoc{Name: name, Default: f.Tag.Get("default"), Meaning: f.Tag.Get("desc"),
+				Required: f.Tag.Get("required") == "true"})
+		}
+	}
+	return docs
+}
+
+// printSettings writes docs as `threadesk -h` shows them: each setting with its default on one
+// line, its meaning wrapped and indented below.
+func printSettings(w io.Writer, docs []settingDoc) {
+	for _, d := range docs {
+		switch {
+		case d.Required:
+			fmt.Fprintf(w, "  %s (required)\n", d.Name)
+		case d.Default != "":
+			fmt.Fprintf(w, "  %s (default %s)\n", d.Name, d.Default)
+		default:
+			fmt.Fprintf(w, "  %s\n", d.Name)
+		}
+		for _, line := range wrap(d.Meaning, 100-6) {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
+	}
+}
+
+// wrap breaks text into lines of at most width characters, at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) > width:
+			lines = append(lines, line)
+			line = word
+		default:
+			line += " " + word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

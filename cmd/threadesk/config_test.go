@@ -9,17 +9,16 @@ import (
 	"time"
 )
 
-// settings are every environment variable Config reads; clearEnv unsets them all so that a
-// test sees only what it sets, whatever the developer's shell exports.
-var settings = []string{
-	"HTTP_ADDR", "PUBLIC_URL", "REDIS_URL",
-	"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_TRIAGE_CHANNEL", "SLACK_API_URL",
-	"MATTERMOST_URL", "MATTERMOST_TOKEN", "MATTERMOST_TEAM", "MATTERMOST_TRIAGE_CHANNEL", "MATTERMOST_COMMAND_TOKEN",
-	"INTERNAL_NOTE_PREFIX", "DESK_COMMAND", "LEADS",
-	"REDIS_EPHEMERAL", "REDIS_PREFIX", "INSTANCE_NAME", "QUEUE_SHARDS",
-	"SLACK_POST_RATE", "SLACK_POST_BURST", "MATTERMOST_POST_RATE", "MATTERMOST_POST_BURST",
-	"DELIVERY_GIVE_UP_AFTER", "MAX_FILE_MB", "SHUTDOWN_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
-}
+// settings are every environment variable Config and setupConfig read, from their tags;
+// clearEnv unsets them all so that a test sees only what it sets, whatever the developer's
+// shell exports.
+var settings = func() []string {
+	var names []string
+	for _, d := range append(settingDocs(Config{}), settingDocs(setupConfig{})...) {
+		names = append(names, d.Name)
+	}
+	return names
+}()
 
 // clearEnv unsets every setting for the rest of the test (t.Setenv restores them afterwards).
 // Unset matters: envconfig applies a default only to a variable that is not set at all.
@@ -153,6 +152,17 @@ func TestLoadConfigCheck(t *testing.T) {
 		{name: "PUBLIC_URL not a URL", env: map[string]string{"PUBLIC_URL": "notaurl"}, wantErr: []string{"PUBLIC_URL", "notaurl"}, sandbox: true},
 		{name: "no file size", env: map[string]string{"MAX_FILE_MB": "-5"}, wantErr: []string{"MAX_FILE_MB"}, sandbox: true},
 		{name: "negative post rate", env: with(slack, "SLACK_POST_RATE", "-1"), wantErr: []string{"SLACK_POST_RATE"}},
+		{name: "REDIS_URL redis", env: map[string]string{"REDIS_URL": "redis://localhost:6379/0"}, sandbox: true},
+		{name: "REDIS_URL rediss with password", env: map[string]string{"REDIS_URL": "rediss://u:p@redis.example:6380"}, sandbox: true},
+		{name: "REDIS_URL without scheme", env: map[string]string{"REDIS_URL": "localhost:6379"},
+			wantErr: []string{"REDIS_URL", "write redis://localhost:6379"}, sandbox: true},
+		{name: "REDIS_URL of another scheme", env: map[string]string{"REDIS_URL": "http://localhost:6379"},
+			wantErr: []string{"REDIS_URL", `"http"`, "redis://"}, sandbox: true},
+		{name: "REDIS_URL with a bad database", env: map[string]string{"REDIS_URL": "redis://localhost:6379/one"},
+			wantErr: []string{"REDIS_URL", "redis://[user:password@]host:port/db"}, sandbox: true},
+		{name: "MATTERMOST_URL without scheme", env: with(mattermost, "MATTERMOST_URL", "mm.example"),
+			wantErr: []string{"MATTERMOST_URL", "https://mm.example"}},
+		{name: "empty command", env: map[string]string{"DESK_COMMAND": ""}, wantErr: []string{"DESK_COMMAND", "/desk"}, sandbox: true},
 		{name: "every problem at once", env: with(mattermost, "REDIS_URL", "<unset>", "MATTERMOST_TEAM", "<unset>", "LOG_LEVEL", "x"),
 			wantErr: []string{"REDIS_URL", "MATTERMOST_TEAM", "LOG_LEVEL"}},
 	} {
@@ -224,6 +234,59 @@ func TestPaceSetting(t *testing.T) {
 	for in, want := range map[float64]float64{0: -1, 1: 1, 0.5: 0.5} {
 		if got := paceSetting(in); got != want {
 			t.Errorf("paceSetting(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestLoadConfigReportsEveryProblem sets several settings that cannot be read at once: the
+// error names each of them, in plain words with what to write instead, without envconfig's
+// internals, and a value that could not be read is not reported a second time.
+func TestLoadConfigReportsEveryProblem(t *testing.T) {
+	setEnv(t, map[string]string{
+		"QUEUE_SHARDS":     "abc",
+		"REDIS_URL":        "localhost:6379",
+		"SHUTDOWN_TIMEOUT": "soon",
+		"REDIS_EPHEMERAL":  "yes",
+		"SLACK_POST_RATE":  "fast",
+		"LOG_LEVEL":        "loud",
+	})
+	_, err := LoadConfig()
+	if err == nil {
+		t.Fatal("LoadConfig accepted unreadable settings")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`QUEUE_SHARDS="abc" is not a whole number: write one, such as 32`,
+		"REDIS_URL has no scheme: write redis://localhost:6379",
+		`SHUTDOWN_TIMEOUT="soon" is not a duration`, "such as 25s",
+		`REDIS_EPHEMERAL="yes" is not true or false`,
+		`SLACK_POST_RATE="fast" is not a number`,
+		`LOG_LEVEL="loud"`,
+		"threadesk -h",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	for _, not := range []string{"envconfig", "converting", "invalid URL scheme", "between 1 and 1024", "out of range"} {
+		if strings.Contains(msg, not) {
+			t.Errorf("error contains %q:\n%s", not, msg)
+		}
+	}
+	if got := strings.Count(msg, "\n  - "); got != 6 {
+		t.Errorf("%d problems listed, want 6:\n%s", got, msg)
+	}
+}
+
+// TestRedisURLProblemHidesPassword checks that a REDIS_URL problem never repeats the password.
+func TestRedisURLProblemHidesPassword(t *testing.T) {
+	for _, raw := range []string{"admin:s3cret@localhost:6379", "redis://admin:s3cret@localhost:6379/nodb", "redis-sentinel://:s3cret@h1:26379"} {
+		got := redisURLProblem(raw)
+		if got == "" {
+			t.Errorf("%q: no problem reported", raw)
+		}
+		if strings.Contains(got, "s3cret") {
+			t.Errorf("%q: problem repeats the password: %s", raw, got)
 		}
 	}
 }
