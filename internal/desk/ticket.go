@@ -16,7 +16,8 @@ func (id TicketID) String() string { return "#" + strconv.FormatInt(int64(id), 1
 // Status is where a ticket is in its life.
 type Status string
 
-// The statuses, in their usual order: new → open → pending → resolved → closed.
+// The statuses, in their usual order: (intake →) new → open → pending → resolved → closed.
+// StatusIntake is in intake.go.
 const (
 	StatusNew      Status = "new"      // opened by a customer, no agent has touched it yet
 	StatusOpen     Status = "open"     // an agent replied or claimed it
@@ -26,7 +27,7 @@ const (
 )
 
 // Statuses lists every status in lifecycle order.
-var Statuses = []Status{StatusNew, StatusOpen, StatusPending, StatusResolved, StatusClosed}
+var Statuses = []Status{StatusIntake, StatusNew, StatusOpen, StatusPending, StatusResolved, StatusClosed}
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
@@ -79,6 +80,17 @@ type Ticket struct {
 	OpenedBy string
 	// RatingMessage is the message that asked the customer for a rating, once posted.
 	RatingMessage MessageRef
+
+	// The first-line bot's part (intake.go): where its conversation is, the answers it
+	// collected, the articles it suggested, and the one that solved the question when no agent
+	// was needed.
+	Stage     Stage
+	Question  int
+	Answers   []Answer
+	Suggested []string
+	Deflected string
+	// Language is the customer's language ("en", "ru"): what they are written in.
+	Language string
 
 	// Subject is the start of the customer's first message, for lists and search.
 	Subject string

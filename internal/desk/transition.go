@@ -41,8 +41,11 @@ var agentSteps = []StepKind{StepClaim, StepAssign, StepTag, StepPriority, StepPe
 
 // Valid reports whether k is a known step.
 func (k StepKind) Valid() bool {
-	return slices.Contains(agentSteps, k) || k == StepRate || k == StepComment || k == StepWrote
+	return slices.Contains(agentSteps, k) || k == StepRate || k == StepComment || k == StepWrote || k.Intake()
 }
+
+// Intake reports whether k is a step of the first-line bot's intake.
+func (k StepKind) Intake() bool { return slices.Contains(intakeSteps, k) }
 
 // ForAgents reports whether only agents (or the desk itself: a timer, the bot) take this step.
 func (k StepKind) ForAgents() bool { return slices.Contains(agentSteps, k) }
@@ -60,7 +63,8 @@ type Step struct {
 	// Priority is the new priority (StepTag, StepPriority); empty leaves it for StepTag.
 	Priority Priority
 	Rating   int    // StepRate: 1–5
-	Comment  string // StepComment; StepClose: the agent's note, kept in the history
+	Comment  string // StepComment; StepClose: the agent's note, kept in the history; StepAnswer: the answer
+	Article  string // StepSolved: the article that solved the question
 }
 
 // ActorKind says who takes a step.
@@ -106,6 +110,8 @@ type Policy struct {
 	// ResolvedClose, when set, closes a resolved ticket that long after its resolution, by
 	// a timer, unless it is reopened first.
 	ResolvedClose time.Duration
+	// Intake is the first-line bot's part (intake.go).
+	Intake Intake
 }
 
 // TimerClose is the timer that closes a resolved ticket (Policy.ResolvedClose).
@@ -144,6 +150,8 @@ type Effect struct {
 	Fact   Fact       // EffectFact
 	Timer  string     // EffectTimer: the timer's name on the ticket
 	At     time.Time  // EffectTimer: when it fires; zero cancels it
+	Stage  Stage      // EffectBot: what the bot asks
+	Again  bool       // EffectBot: asked again, the last answer could not be taken
 }
 
 // Outcome is what a step did: the ticket after it, the history lines it adds and what
@@ -175,7 +183,9 @@ const (
 	RefuseCannotReopen     RefusalReason = "cannot_reopen"      // only pending or resolved tickets reopen
 	RefuseRatingNotAllowed RefusalReason = "rating_not_allowed" // not the customer, not resolved, or rated already
 	RefuseUnknownStep      RefusalReason = "unknown_step"
-	RefuseStale            RefusalReason = "stale" // a timer's step the ticket has moved past
+	RefuseStale            RefusalReason = "stale"            // a timer's step the ticket has moved past
+	RefuseNotCustomer      RefusalReason = "not_the_customer" // an intake step by someone else
+	RefuseInIntake         RefusalReason = "in_intake"        // the bot still talks with the customer
 )
 
 // Refusal is a step the rules refuse. It changes nothing.
@@ -202,6 +212,15 @@ func (r *Refusal) Error() string {
 func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) {
 	o := Outcome{Step: s.Kind, Ticket: t, Was: t.Status}
 	o.Ticket.Tags = slices.Clone(t.Tags)
+	if s.Kind.Intake() {
+		if r := t.checkIntake(s, a, p); r != "" {
+			return Outcome{}, &Refusal{Reason: r, Step: s.Kind, Ticket: t.ID, Status: t.Status}
+		}
+		o.takeIntake(s, p, now)
+		o.Ticket.LastActivityAt = now
+		o.intakeEntry(t, s, a, now)
+		return o, nil
+	}
 	if err := t.check(s, a, p); err != nil {
 		return Outcome{}, err
 	}
@@ -307,6 +326,8 @@ func (t Ticket) check(s Step, a Actor, p Policy) error {
 	case t.Status == StatusClosed && s.Kind != StepRate && s.Kind != StepComment && s.Kind != StepRespond:
 		// An agent may still write to the customer of a closed ticket; it changes nothing.
 		return refuse(RefuseClosed, "")
+	case t.Status == StatusIntake && s.Kind != StepWrote:
+		return refuse(RefuseInIntake, "") // no agent sees it yet
 	}
 	switch s.Kind {
 	case StepClaim:
@@ -364,6 +385,25 @@ func (t Ticket) check(s Step, a Actor, p Policy) error {
 		}
 	}
 	return nil
+}
+
+// intakeEntry adds an intake step's line to the history; before is the ticket before it.
+func (o *Outcome) intakeEntry(before Ticket, s Step, a Actor, now time.Time) {
+	n := o.Ticket
+	e := Entry{At: now, Kind: "intake", Author: a.ID(), Name: a.Label(), Text: string(s.Kind)}
+	switch {
+	case o.Changed():
+		e.Kind, e.Text = "status", string(o.Was)+" → "+string(n.Status)
+		if n.Deflected != "" {
+			e.Text += " (solved by article " + n.Deflected + ")"
+		}
+	case s.Kind == StepPickCategory:
+		e.Text = "category: " + n.Category
+	case s.Kind == StepAnswer && len(n.Answers) > len(before.Answers):
+		last := n.Answers[len(n.Answers)-1]
+		e.Text = "answer to " + last.ID + ": " + last.Value
+	}
+	o.Entries = append(o.Entries, e)
 }
 
 // IsCustomer reports whether a is the person who asked.

@@ -27,7 +27,7 @@ var (
 func ticketIn(s desk.Status) desk.Ticket {
 	t := desk.Ticket{ID: 7, Platform: "fake", Status: s, Priority: desk.PriorityNormal, Customer: customer,
 		DMChannel: "D1", TriageChannel: "C1", ThreadID: "T1", CreatedAt: t0, LastActivityAt: t0}
-	if s != desk.StatusNew {
+	if s != desk.StatusNew && s != desk.StatusIntake {
 		t.FirstResponseAt, t.Assignee, t.AssigneeName = t0.Add(time.Minute), "A2", "Bob"
 	}
 	switch s {
@@ -72,60 +72,60 @@ func TestTakeEveryStatusAndStep(t *testing.T) {
 		"respond":  {desk.Step{Kind: desk.StepRespond}, agentA},
 		"wrote":    {desk.Step{Kind: desk.StepWrote}, desk.PersonActor(customer, false)},
 	}
-	N, O, P, R, C := desk.StatusNew, desk.StatusOpen, desk.StatusPending, desk.StatusResolved, desk.StatusClosed
+	I, N, O, P, R, C := desk.StatusIntake, desk.StatusNew, desk.StatusOpen, desk.StatusPending, desk.StatusResolved, desk.StatusClosed
 	fr := []desk.FactKind{desk.FactFirstResponse}
 	table := map[string]map[desk.Status]want{
-		"claim": {
+		"claim": {I: refused(desk.RefuseInIntake),
 			N: {status: O, notice: desk.NoticeClaimed, facts: fr, card: true},
 			O: {status: O, notice: desk.NoticeClaimed, card: true},
 			P: {status: P, notice: desk.NoticeClaimed, card: true},
 			R: {status: R, notice: desk.NoticeClaimed, card: true},
 			C: refused(desk.RefuseClosed),
 		},
-		"assign": {
+		"assign": {I: refused(desk.RefuseInIntake),
 			N: {status: O, notice: desk.NoticeClaimed, facts: fr, card: true},
 			O: {status: O, notice: desk.NoticeClaimed, card: true},
 			P: {status: P, notice: desk.NoticeClaimed, card: true},
 			R: {status: R, notice: desk.NoticeClaimed, card: true},
 			C: refused(desk.RefuseClosed),
 		},
-		"tag":      {N: {status: N, card: true}, O: {status: O, card: true}, P: {status: P, card: true}, R: {status: R, card: true}, C: refused(desk.RefuseClosed)},
-		"priority": {N: {status: N, card: true}, O: {status: O, card: true}, P: {status: P, card: true}, R: {status: R, card: true}, C: refused(desk.RefuseClosed)},
-		"pending": {
+		"tag":      {I: refused(desk.RefuseInIntake), N: {status: N, card: true}, O: {status: O, card: true}, P: {status: P, card: true}, R: {status: R, card: true}, C: refused(desk.RefuseClosed)},
+		"priority": {I: refused(desk.RefuseInIntake), N: {status: N, card: true}, O: {status: O, card: true}, P: {status: P, card: true}, R: {status: R, card: true}, C: refused(desk.RefuseClosed)},
+		"pending": {I: refused(desk.RefuseInIntake),
 			N: {status: P, notice: desk.NoticePending, card: true},
 			O: {status: P, notice: desk.NoticePending, card: true},
 			P: refused(desk.RefuseAlreadyStatus), R: refused(desk.RefuseAlreadyStatus), C: refused(desk.RefuseClosed),
 		},
-		"resolve": {
+		"resolve": {I: refused(desk.RefuseInIntake),
 			N: {status: R, notice: desk.NoticeResolved, facts: []desk.FactKind{desk.FactResolved}, card: true, rating: true},
 			O: {status: R, notice: desk.NoticeResolved, facts: []desk.FactKind{desk.FactResolved}, card: true, rating: true},
 			P: {status: R, notice: desk.NoticeResolved, facts: []desk.FactKind{desk.FactResolved}, card: true, rating: true},
 			R: refused(desk.RefuseAlreadyStatus), C: refused(desk.RefuseClosed),
 		},
-		"reopen": {
+		"reopen": {I: refused(desk.RefuseInIntake),
 			N: refused(desk.RefuseCannotReopen), O: refused(desk.RefuseCannotReopen),
 			P: {status: O, notice: desk.NoticeReopened, card: true},
 			R: {status: O, notice: desk.NoticeReopened, card: true},
 			C: refused(desk.RefuseClosed),
 		},
-		"close": {
+		"close": {I: refused(desk.RefuseInIntake),
 			N: {status: C, notice: desk.NoticeClosed, card: true}, O: {status: C, notice: desk.NoticeClosed, card: true},
 			P: {status: C, notice: desk.NoticeClosed, card: true}, R: {status: C, notice: desk.NoticeClosed, card: true},
 			C: refused(desk.RefuseClosed),
 		},
-		"rate": {
+		"rate": {I: refused(desk.RefuseInIntake),
 			N: refused(desk.RefuseRatingNotAllowed), O: refused(desk.RefuseRatingNotAllowed), P: refused(desk.RefuseRatingNotAllowed),
 			R: {status: R, facts: []desk.FactKind{desk.FactRating}, card: true},
 			C: {status: C, facts: []desk.FactKind{desk.FactRating}, card: true},
 		},
-		"comment": { // none of these tickets is rated yet
+		"comment": {I: refused(desk.RefuseInIntake), // none of these tickets is rated yet
 			N: refused(desk.RefuseRatingNotAllowed), O: refused(desk.RefuseRatingNotAllowed), P: refused(desk.RefuseRatingNotAllowed),
 			R: refused(desk.RefuseRatingNotAllowed), C: refused(desk.RefuseRatingNotAllowed),
 		},
-		"respond": {
+		"respond": {I: refused(desk.RefuseInIntake),
 			N: {status: O, facts: fr, card: true}, O: {status: O}, P: {status: P}, R: {status: R}, C: {status: C},
 		},
-		"wrote": {
+		"wrote": {I: {status: I},
 			N: {status: N}, O: {status: O},
 			P: {status: O, card: true},
 			R: {status: O, notice: desk.NoticeReopened, card: true},

@@ -368,7 +368,10 @@ func testSaveTicket(t *testing.T, open opener) {
 		},
 		DMChannel: "D04ABCDEF34", TriageChannel: "C04TRIAGE01", ThreadID: "1710408390.000200",
 		Previous: 7, CreatedAt: at(2), FirstResponseAt: at(5), ResolvedAt: at(9), ClosedAt: at(11),
-		LastActivityAt: at(12),
+		LastActivityAt: at(12), RatingMessage: desk.MessageRef{Channel: "D04ABCDEF34", ID: "1710408399.000100"},
+		Stage: desk.StageQuestion, Question: 2, Language: "ru", Deflected: "reset-password",
+		Answers:   []desk.Answer{{ID: "invoice", Ask: "What is the invoice number?", Value: "INV-7"}, {ID: "plan", Ask: "Which plan?", Value: `Team "gold"`}},
+		Suggested: []string{"reset-password", "2fa"},
 	}
 	apply(t, s, desk.SaveTicket{Ticket: full})
 	got, err := s.Ticket(ctxT(t), full.ID)
@@ -385,6 +388,7 @@ func testSaveTicket(t *testing.T, open opener) {
 	// Saving rewrites the whole hash: fields emptied since are gone.
 	bare := full
 	bare.Tags, bare.Assignee, bare.Category, bare.ResolvedAt, bare.ClosedAt = nil, "", "", time.Time{}, time.Time{}
+	bare.Stage, bare.Question, bare.Answers, bare.Suggested, bare.Deflected = "", 0, nil, nil, ""
 	apply(t, s, desk.SaveTicket{Ticket: bare})
 	got, _ = s.Ticket(ctxT(t), full.ID)
 	wantEqual(t, "ticket saved with fewer fields", got, bare)
@@ -628,7 +632,7 @@ func TestStatusIndexesAndFacts(t *testing.T) {
 				apply(t, s, desk.SaveTicket{Ticket: tk})
 			}
 			counts, _ = s.CountByStatus(ctxT(t))
-			want := map[desk.Status]int64{desk.StatusNew: 2, desk.StatusOpen: 0, desk.StatusPending: 0, desk.StatusResolved: 1, desk.StatusClosed: 1}
+			want := map[desk.Status]int64{desk.StatusIntake: 0, desk.StatusNew: 2, desk.StatusOpen: 0, desk.StatusPending: 0, desk.StatusResolved: 1, desk.StatusClosed: 1}
 			if fmt.Sprint(counts) != fmt.Sprint(want) {
 				t.Errorf("counts = %v, want %v", counts, want)
 			}

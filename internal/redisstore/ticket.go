@@ -44,6 +44,12 @@ const (
 	fAssignName  = "assignee_name"
 	fOpenedBy    = "opened_by"  // the ID of the event that opened the ticket
 	fRatingMsg   = "rating_msg" // "<channel> <message ID>" of the rating question
+	fStage       = "stage"      // the intake's stage
+	fQuestion    = "question"   // the intake question asked
+	fAnswers     = "answers"    // JSON array of the intake's answers
+	fSuggested   = "suggested"  // JSON array of the articles suggested
+	fDeflected   = "deflected"  // the article that solved the question
+	fLanguage    = "lang"       // the customer's language
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
@@ -283,6 +289,18 @@ func encodeTicket(t desk.Ticket) []any {
 	if t.RatingMessage.ID != "" {
 		str(fRatingMsg, encodeRef(t.RatingMessage))
 	}
+	str(fStage, string(t.Stage))
+	num(fQuestion, int64(t.Question))
+	if len(t.Answers) > 0 {
+		b, _ := json.Marshal(t.Answers) // plain strings always encode
+		str(fAnswers, string(b))
+	}
+	if len(t.Suggested) > 0 {
+		b, _ := json.Marshal(t.Suggested)
+		str(fSuggested, string(b))
+	}
+	str(fDeflected, t.Deflected)
+	str(fLanguage, t.Language)
 	return out
 }
 
@@ -358,6 +376,17 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	t.RatingComment = m[fRatingNote]
 	t.OpenedBy = m[fOpenedBy]
 	t.RatingMessage = decodeRef(m[fRatingMsg])
+	t.Stage = desk.Stage(m[fStage])
+	t.Question = int(num(fQuestion))
+	for f, v := range map[string]any{fAnswers: &t.Answers, fSuggested: &t.Suggested} {
+		if s := m[f]; s != "" {
+			if err := json.Unmarshal([]byte(s), v); err != nil {
+				errs = append(errs, fmt.Errorf("field %s: %w", f, err))
+			}
+		}
+	}
+	t.Deflected = m[fDeflected]
+	t.Language = m[fLanguage]
 	if err := errors.Join(errs...); err != nil {
 		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
 	}
