@@ -127,18 +127,31 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.Log.Info("threadesk is running", "addr", m.Addr.String(), "url", m.URL)
 	if m.Sandbox != nil {
-		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox")
-		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n\n", m.URL)
+		// The sandbox has no sign-in: say who can reach it.
+		reach := "other machines too: the sandbox has no sign-in, anyone who reaches it can act as anyone"
+		if loopback(m.Addr) {
+			reach = "this machine only; set HTTP_ADDR to listen elsewhere"
+		}
+		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox", "addr", m.Addr.String(), "reachable_from", reach)
+		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n  (listening on %s, reachable from %s)\n\n", m.URL, m.Addr, reach)
 	}
 	return nil
 }
 
-// listen opens HTTP_ADDR now, so that the platforms can be told the app's address; requests
-// wait in the listen queue until the server is ready (serve).
+// loopback reports whether a listening address takes connections from this machine only.
+func loopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
+}
+
+// listen opens HTTP_ADDR (for the sandbox, loopback unless HTTP_ADDR is set: see
+// Config.ListenAddr) now, so that the platforms can be told the app's address; requests wait in
+// the listen queue until the server is ready (serve).
 func (m *Main) listen() (net.Listener, error) {
-	l, err := net.Listen("tcp", m.Config.HTTPAddr)
+	addr := m.Config.ListenAddr()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
+		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", addr, err)
 	}
 	m.Addr = l.Addr()
 	m.URL = m.Config.BaseURL(m.Addr)
