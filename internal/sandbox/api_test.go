@@ -296,14 +296,23 @@ func TestUploadFromThePage(t *testing.T) {
 		t.Errorf("GET %s: %d %q %v", ev.Files[0].URL, rec.Code, rec.Body.String(), rec.Header())
 	}
 
-	if code, _ := f.serve(t, multipartReq(strings.Repeat("x", 1<<10+1))); code != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversize file: status %d, want 413", code)
+	// Refusals name the file and the limit.
+	if code, out := f.serve(t, multipartReq(strings.Repeat("x", 1<<10+1))); code != http.StatusRequestEntityTooLarge || out["error"] != "shot.png is larger than the 1 KB the sandbox accepts." {
+		t.Errorf("oversize file: %d %q, want 413 naming shot.png and 1 KB", code, out["error"])
 	}
-	if code, _ := f.serve(t, multipartReq(strings.Repeat("x", 300<<10))); code != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversize body: status %d, want 413", code)
+	if code, out := f.serve(t, multipartReq(strings.Repeat("x", 300<<10))); code != http.StatusRequestEntityTooLarge || out["error"] != "The files together are larger than the 1 KB the sandbox accepts in one message." {
+		t.Errorf("oversize body: %d %q, want 413 naming the limit", code, out["error"])
 	}
 	if got := len(f.ing.Events()); got != 1 {
 		t.Errorf("%d events after refused uploads, want 1", got)
+	}
+}
+
+func TestSizeText(t *testing.T) {
+	for n, want := range map[int64]string{10 << 20: "10 MB", 1 << 10: "1 KB", 1536: "1.5 KB", 900: "900 bytes", 3<<20 + 1<<19: "3.5 MB"} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		}
 	}
 }
 

@@ -157,6 +157,14 @@
       return true;
     }
     if (files.length > 0) {
+      const problem = uploadProblem(files);
+      if (problem) {
+        // Refused before uploading: the text stays in the box, the files are taken off.
+        showError(problem);
+        fileInput.value = '';
+        fileInput.dispatchEvent(new Event('change'));
+        return false;
+      }
       const fd = new FormData();
       fd.append('user', userID);
       fd.append('text', text);
@@ -236,6 +244,25 @@
     if (m.fromApp) return 'Threadesk';
     const u = state.users.get(m.author);
     return u ? u.name : m.author;
+  }
+
+  // sizeText writes a number of bytes as the server does in its refusals ("10 MB", "1.5 KB").
+  function sizeText(n) {
+    const unit = (size, name) => (n % size === 0 ? String(n / size) : (n / size).toFixed(1)) + ' ' + name;
+    if (n >= 1024 * 1024) return unit(1024 * 1024, 'MB');
+    if (n >= 1024) return unit(1024, 'KB');
+    return n + ' bytes';
+  }
+
+  // uploadProblem says why files cannot be sent (one larger than the sandbox accepts, or all of
+  // them together), or returns '' when they can. The limit comes with the server's state.
+  function uploadProblem(files) {
+    if (!state.maxUpload) return '';
+    const limit = sizeText(state.maxUpload);
+    const big = files.find((f) => f.size > state.maxUpload);
+    if (big) return big.name + ' is larger than the ' + limit + ' the sandbox accepts.';
+    if (files.reduce((n, f) => n + f.size, 0) > state.maxUpload) return 'The files together are larger than the ' + limit + ' the sandbox accepts in one message.';
+    return '';
   }
 
   function formatSize(n) {
@@ -395,6 +422,12 @@
   function attach(file) {
     const names = h('span', { class: 'names' });
     file.addEventListener('change', () => {
+      const problem = uploadProblem(Array.from(file.files));
+      if (problem) {
+        // Said as soon as the files are chosen, not after a long upload; the choice is undone.
+        showError(problem);
+        file.value = '';
+      }
       const n = file.files.length;
       names.textContent = n === 0 ? '' : n === 1 ? file.files[0].name : n + ' files';
     });
