@@ -31,10 +31,11 @@
 // # HTTP routes (all under /sandbox; mount Handler for "/sandbox" and "/sandbox/")
 //
 //	GET  /sandbox                          the page (static files under /sandbox/static/)
-//	GET  /sandbox/stream                   Server-Sent Events: "snapshot" (the whole state) on
-//	                                       connect, then "user", "message", "form" and
-//	                                       "form_closed" {"id"} as things change; comment
-//	                                       heartbeats
+//	GET  /sandbox/stream                   Server-Sent Events: "snapshot" (the whole state, with
+//	                                       "instance", which changes when the program restarts,
+//	                                       and "maxUpload") on connect, then "user", "message",
+//	                                       "form" and "form_closed" {"id"} as things change;
+//	                                       comment heartbeats
 //	GET  /sandbox/files/{id}               a shared file's bytes
 //	GET  /sandbox/api/state                the snapshot as JSON
 //	POST /sandbox/api/users                {"name","role":"customer"|"agent"} → 201 user

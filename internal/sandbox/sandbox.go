@@ -259,6 +259,7 @@ func (s *Sandbox) publish(event string, v any) {
 // snapshot is the whole state as the page sees it. Callers hold mu.
 func (s *Sandbox) snapshot() snapshotView {
 	v := snapshotView{
+		Instance:  s.inst,
 		Triage:    TriageChannel,
 		Command:   s.command,
 		NotePre:   s.notePre,

@@ -10,6 +10,9 @@ import (
 // never sees Go field names, so the domain types can change without breaking it.
 
 type snapshotView struct {
+	// Instance names this run of the sandbox: it changes when the program restarts, which tells
+	// the page that every person, message and form it knew is gone.
+	Instance  string        `json:"instance"`
 	Triage    string        `json:"triage"`
 	Command   string        `json:"command"`
 	NotePre   string        `json:"notePrefix"`

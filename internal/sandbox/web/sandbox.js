@@ -116,13 +116,38 @@
     schedule();
   }
 
+  // newInstance forgets everything drawn for an earlier run of the server: after a restart none
+  // of its people, messages or forms exist any more, and a pane left standing would offer a
+  // composer for someone the server no longer knows.
+  function newInstance(instance) {
+    state.instance = instance;
+    for (const p of ui.panes.values()) p.root.remove();
+    ui.panes.clear();
+    for (const t of ui.threads.values()) t.el.remove();
+    ui.threads.clear();
+    ui.editing = null;
+    ui.formShown = ''; ui.formErrors = {}; ui.formMessage = '';
+    for (const k of Object.keys(tabKeys)) delete tabKeys[k];
+  }
+
+  let stream = null;
+  // connect opens the live stream. Every snapshot (the first, and one after each reconnection)
+  // replaces the page's state, and the page is drawn again from it. The browser reconnects by
+  // itself after a dropped connection, but gives up when the server answers with an error (as
+  // one shutting down may): then the page tries again itself.
   function connect() {
     const es = new EventSource('/sandbox/stream');
+    stream = es;
     const conn = $('connection');
     es.onopen = () => { conn.dataset.state = 'live'; conn.textContent = 'live'; };
-    es.onerror = () => { conn.dataset.state = 'reconnecting'; conn.textContent = 'reconnecting…'; };
+    es.onerror = () => {
+      conn.dataset.state = 'reconnecting'; conn.textContent = 'reconnecting…';
+      if (es.readyState === EventSource.CLOSED && stream === es) setTimeout(connect, 1000);
+    };
     es.addEventListener('snapshot', (e) => {
       const s = JSON.parse(e.data);
+      if (s.instance !== state.instance) newInstance(s.instance);
+      drawn.clear(); // every message is a new copy now
       state.triage = s.triage; state.command = s.command; state.notePrefix = s.notePrefix; state.maxText = s.maxText; state.maxUpload = s.maxUpload;
       state.users = new Map(s.users.map((u) => [u.id, u]));
       state.messages = new Map(s.messages.map((m) => [m.id, m]));
@@ -484,7 +509,11 @@
 
     const msgs = state.order.map((id) => state.messages.get(id));
 
-    // Customers: one DM pane each, only the selected one shown.
+    // Customers: one DM pane each, only the selected one shown; the panes of people the server
+    // does not know (any more) go.
+    for (const [id, p] of ui.panes) {
+      if (!customers.some((u) => u.id === id)) { p.root.remove(); ui.panes.delete(id); }
+    }
     for (const u of customers) {
       const p = dmPane(u);
       const shown = u.id === ui.customer;
@@ -495,6 +524,10 @@
 
     // Agents: the triage channel, one thread per top-level message, as the selected agent sees it.
     const agent = state.users.get(ui.agent);
+    if (!agent) {
+      for (const t of ui.threads.values()) t.el.remove();
+      ui.threads.clear();
+    }
     if (agent) {
       const triage = msgs.filter((m) => m.channel === state.triage && visibleTo(m, agent.id));
       const roots = triage.filter((m) => !m.thread && !m.ephemeral);
