@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -167,6 +168,11 @@ func (m *Main) listen() (net.Listener, error) {
 // newRelay makes the core on the store and the platforms, from the settings.
 func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*relay.Relay, error) {
 	cfg := m.Config
+	leads := cfg.Leads
+	if m.Sandbox != nil {
+		// The people the sandbox's page adds as leads get IDs it set aside for them.
+		leads = append(slices.Clone(cfg.Leads), m.Sandbox.LeadIDs()...)
+	}
 	return relay.New(relay.Options{
 		Store:        m.Store,
 		Platforms:    platforms,
@@ -175,7 +181,7 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 		Shards:       cfg.QueueShards,
 		NotePrefix:   cfg.InternalNotePrefix,
 		Command:      cfg.DeskCommand,
-		Leads:        cfg.Leads,
+		Leads:        leads,
 		Categories:   cfg.Categories,
 		GiveUpAfter:  cfg.DeliveryGiveUpAfter,
 		DrainTimeout: cfg.ShutdownTimeout,

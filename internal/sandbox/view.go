@@ -28,6 +28,7 @@ type userView struct {
 	Name   string `json:"name"`
 	Handle string `json:"handle"`
 	Role   Role   `json:"role"`
+	Lead   bool   `json:"lead"`
 	DM     string `json:"dm"`
 }
 
@@ -107,7 +108,7 @@ type formFieldView struct {
 }
 
 func viewUser(u *user) userView {
-	return userView{ID: u.ID, Name: u.Name, Handle: u.Handle, Role: u.Role, DM: u.DM}
+	return userView{ID: u.ID, Name: u.Name, Handle: u.Handle, Role: u.Role, Lead: u.Lead, DM: u.DM}
 }
 
 func viewMessage(m *message) messageView {

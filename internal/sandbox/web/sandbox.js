@@ -5,7 +5,9 @@
 //   connection                      [data-state] = connecting | live | reconnecting
 //   errors > error                  one toast per failed request; its text is the server's error
 //   customer-name, customer-create  create a customer (input, button); agent-name, agent-create likewise
-//   customer-tab, agent-tab         [data-user-id][data-user-name][aria-selected] pick who is played
+//   agent-lead                      checkbox: the agent added is also a lead (may run /desk stats)
+//   customer-tab, agent-tab         [data-user-id][data-user-name][aria-selected] pick who is played;
+//                                   an agent's [data-lead="true"] with a lead-badge when a lead
 //   dm-pane                         [data-user-id][data-user-name][data-selected="true" when shown]
 //     dm-messages > message, dm-input, dm-file (file input), dm-send
 //   triage > threads > thread       [data-thread-id] = native ID of the root message
@@ -303,14 +305,17 @@
     try { await api('actions', { user: userID, message: m.id, action: a.id, value: a.value }); } catch (e) { /* shown */ }
   }
 
-  async function createUser(role, input) {
+  async function createUser(role, input, lead) {
     const name = input.value.trim();
     if (!name) { input.focus(); return; }
     try {
-      const u = await api('users', { name: name, role: role });
+      const body = { name: name, role: role };
+      if (lead && lead.checked) body.lead = true;
+      const u = await api('users', body);
       state.users.set(u.id, u);
       select(role, u.id);
       input.value = '';
+      if (lead) lead.checked = false;
     } catch (e) { /* shown */ }
   }
 
@@ -573,14 +578,16 @@
 
   const tabKeys = {};
   function renderTabs(role, nav, selected) {
-    const key = selected + '|' + people(role).map((u) => u.id).join(',');
+    const key = selected + '|' + people(role).map((u) => u.id + (u.lead ? '*' : '')).join(',');
     if (tabKeys[role] === key) return;
     tabKeys[role] = key;
     nav.replaceChildren(...people(role).map((u) => h('button', {
       type: 'button', class: 'tab', role: 'tab', 'data-testid': role + '-tab', 'data-user-id': u.id,
-      'data-user-name': u.name, 'aria-selected': String(u.id === selected), title: '@' + u.handle,
+      'data-user-name': u.name, 'aria-selected': String(u.id === selected), 'data-lead': String(!!u.lead),
+      title: '@' + u.handle + (u.lead ? ' · lead' : ''),
       onclick: () => select(role, u.id),
-    }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle))));
+    }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle),
+    u.lead ? h('span', { class: 'lead', 'data-testid': 'lead-badge' }, 'lead') : null)));
   }
 
   // attach wraps a file input in a small "Attach" button that names the chosen files.
@@ -811,7 +818,7 @@
   }
 
   $('customer-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('customer', $('customer-name')); });
-  $('agent-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('agent', $('agent-name')); });
+  $('agent-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('agent', $('agent-name'), $('agent-lead')); });
   composer($('triage-composer'), $('triage-input'), null, () => ui.agent, '', 'triage');
   follow($('threads'), () => { if (ui.unseenRoots.length) { ui.unseenRoots = []; renderNewBelow(); } });
   $('triage-new').addEventListener('click', jumpToNew);
