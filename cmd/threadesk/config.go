@@ -21,7 +21,7 @@ import (
 // `threadesk -h` prints and that the README's Settings tables repeat (a test holds them to
 // it). The names in the first block are the product's fixed outside contract.
 type Config struct {
-	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address"`
+	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address. Unset with no platform configured: the sandbox, which has no sign-in, listens on 127.0.0.1:8080 (this machine only)"`
 	PublicURL string `envconfig:"PUBLIC_URL" desc:"where platforms and browsers reach the app, an http:// or https:// URL; Mattermost's slash command, buttons and dialogs call it back. Unset: http://localhost:<port of HTTP_ADDR>"`
 	RedisURL  string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL, for example redis://localhost:6379/0. Unset with no platform configured: an embedded in-memory Redis (the sandbox). Unset with a platform: refused, unless REDIS_EPHEMERAL=true"`
 
