@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ import (
 // `threadesk -h` prints and that the README's Settings tables repeat (a test holds them to
 // it). The names in the first block are the product's fixed outside contract.
 type Config struct {
-	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address"`
+	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address. Unset with no platform configured: the sandbox, which has no sign-in, listens on 127.0.0.1:8080 (this machine only)"`
 	PublicURL string `envconfig:"PUBLIC_URL" desc:"where platforms and browsers reach the app, an http:// or https:// URL; Mattermost's slash command, buttons and dialogs call it back. Unset: http://localhost:<port of HTTP_ADDR>"`
 	RedisURL  string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL, for example redis://localhost:6379/0. Unset with no platform configured: an embedded in-memory Redis (the sandbox). Unset with a platform: refused, unless REDIS_EPHEMERAL=true"`
 
@@ -65,13 +66,30 @@ type Config struct {
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"text" desc:"text or json. Logs never contain message bodies or tokens"`
+
+	// httpAddrSet records that HTTP_ADDR was in the environment, so that ListenAddr can tell
+	// the operator's choice from the default.
+	httpAddrSet bool
 }
+
+// defaultHTTPAddr is HTTP_ADDR's default, where the platforms' endpoints listen.
+const defaultHTTPAddr = ":8080"
+
+// SandboxAddr is where the sandbox listens when the operator did not set HTTP_ADDR: this
+// machine only, because the sandbox has no sign-in and anyone who reaches it can act as anyone.
+const SandboxAddr = "127.0.0.1:8080"
 
 // LoadConfig reads the settings from the environment and checks them. Its error lists every
 // problem at once, each naming its setting and what would be right.
 func LoadConfig() (Config, error) {
 	var c Config
 	problems := readEnv(&c)
+	// An empty HTTP_ADDR (a blank line in an env file) is no choice: the default applies.
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = defaultHTTPAddr
+	}
+	v, ok := os.LookupEnv("HTTP_ADDR")
+	c.httpAddrSet = ok && v != ""
 	unread := make(map[string]bool, len(problems))
 	for _, p := range problems {
 		unread[p.setting] = true
@@ -97,6 +115,16 @@ func (c Config) MattermostEnabled() bool { return c.MattermostURL != "" && c.Mat
 
 // Sandbox reports whether the built-in sandbox runs: when no platform is configured.
 func (c Config) Sandbox() bool { return !c.SlackEnabled() && !c.MattermostEnabled() }
+
+// ListenAddr is the address the HTTP server listens on: HTTP_ADDR, except that the sandbox
+// listens on SandboxAddr (this machine only) unless the operator chose an address. An HTTPAddr
+// other than the default counts as chosen even without the environment (a Config built in code).
+func (c Config) ListenAddr() string {
+	if c.Sandbox() && !c.httpAddrSet && c.HTTPAddr == defaultHTTPAddr {
+		return SandboxAddr
+	}
+	return c.HTTPAddr
+}
 
 // Check reports every setting that cannot work, naming each and what would be right.
 func (c Config) Check() error {

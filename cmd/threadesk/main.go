@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -127,18 +128,31 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.Log.Info("threadesk is running", "addr", m.Addr.String(), "url", m.URL)
 	if m.Sandbox != nil {
-		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox")
-		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n\n", m.URL)
+		// The sandbox has no sign-in: say who can reach it.
+		reach := "other machines too: the sandbox has no sign-in, anyone who reaches it can act as anyone"
+		if loopback(m.Addr) {
+			reach = "this machine only; set HTTP_ADDR to listen elsewhere"
+		}
+		m.Log.Info("no platform configured: the sandbox is open", "url", m.URL+"/sandbox", "addr", m.Addr.String(), "reachable_from", reach)
+		fmt.Fprintf(os.Stderr, "\n  Threadesk sandbox: open %s/sandbox\n  (listening on %s, reachable from %s)\n\n", m.URL, m.Addr, reach)
 	}
 	return nil
 }
 
-// listen opens HTTP_ADDR now, so that the platforms can be told the app's address; requests
-// wait in the listen queue until the server is ready (serve).
+// loopback reports whether a listening address takes connections from this machine only.
+func loopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
+}
+
+// listen opens HTTP_ADDR (for the sandbox, loopback unless HTTP_ADDR is set: see
+// Config.ListenAddr) now, so that the platforms can be told the app's address; requests wait in
+// the listen queue until the server is ready (serve).
 func (m *Main) listen() (net.Listener, error) {
-	l, err := net.Listen("tcp", m.Config.HTTPAddr)
+	addr := m.Config.ListenAddr()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
+		return nil, fmt.Errorf("listen on HTTP_ADDR %s: %w", addr, err)
 	}
 	m.Addr = l.Addr()
 	m.URL = m.Config.BaseURL(m.Addr)
@@ -154,6 +168,11 @@ func (m *Main) listen() (net.Listener, error) {
 // newRelay makes the core on the store and the platforms, from the settings.
 func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*relay.Relay, error) {
 	cfg := m.Config
+	leads := cfg.Leads
+	if m.Sandbox != nil {
+		// The people the sandbox's page adds as leads get IDs it set aside for them.
+		leads = append(slices.Clone(cfg.Leads), m.Sandbox.LeadIDs()...)
+	}
 	return relay.New(relay.Options{
 		Store:        m.Store,
 		Platforms:    platforms,
@@ -162,7 +181,7 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 		Shards:       cfg.QueueShards,
 		NotePrefix:   cfg.InternalNotePrefix,
 		Command:      cfg.DeskCommand,
-		Leads:        cfg.Leads,
+		Leads:        leads,
 		Categories:   cfg.Categories,
 		GiveUpAfter:  cfg.DeliveryGiveUpAfter,
 		DrainTimeout: cfg.ShutdownTimeout,

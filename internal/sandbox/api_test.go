@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,40 @@ func TestCreateUser(t *testing.T) {
 	}
 	if got := len(f.sb.snapshot().Users); got != 1 {
 		t.Errorf("%d users after refused requests, want 1", got)
+	}
+}
+
+// A lead is an agent whose ID is one of LeadIDs, set aside before anyone is added; the page
+// sees who is a lead.
+func TestCreateLead(t *testing.T) {
+	f := newFixture(t)
+	ids := f.sb.LeadIDs()
+	if len(ids) != MaxLeads || !slices.Equal(ids, f.sb.LeadIDs()) {
+		t.Fatalf("LeadIDs = %v, want %d IDs, the same every time", ids, MaxLeads)
+	}
+	code, out := f.call(t, "POST", "/sandbox/api/users", map[string]any{"name": "Bob", "role": "agent", "lead": true})
+	if code != http.StatusCreated || out["id"] != ids[0] || out["lead"] != true || out["role"] != "agent" {
+		t.Fatalf("create a lead: %d %v, want 201 with ID %s and lead true", code, out, ids[0])
+	}
+	agent := f.user(t, "Dee", RoleAgent)
+	if slices.Contains(ids, agent) {
+		t.Errorf("an agent who is no lead got a lead's ID %s", agent)
+	}
+	if u := f.sb.snapshot().Users; len(u) != 2 || !u[0].Lead || u[1].Lead {
+		t.Errorf("snapshot users = %+v, want Bob a lead and Dee not", u)
+	}
+	if code, out := f.call(t, "POST", "/sandbox/api/users", map[string]any{"name": "Ada", "role": "customer", "lead": true}); code != http.StatusBadRequest {
+		t.Errorf("a customer as lead: %d %v, want 400", code, out)
+	}
+	for i := 2; i <= MaxLeads; i++ {
+		f.call(t, "POST", "/sandbox/api/users", map[string]any{"name": "Lead", "role": "agent", "lead": true})
+	}
+	code, out = f.call(t, "POST", "/sandbox/api/users", map[string]any{"name": "One too many", "role": "agent", "lead": true})
+	if code != http.StatusConflict || !strings.Contains(out["error"].(string), "add this person as an agent") {
+		t.Errorf("a lead past MaxLeads: %d %v, want 409 saying to add an agent", code, out)
+	}
+	if u, err := f.sb.UserInfo(context.Background(), ids[MaxLeads-1]); err != nil || u.ID != ids[MaxLeads-1] {
+		t.Errorf("the last lead = %+v, %v", u, err)
 	}
 }
 
@@ -296,14 +331,23 @@ func TestUploadFromThePage(t *testing.T) {
 		t.Errorf("GET %s: %d %q %v", ev.Files[0].URL, rec.Code, rec.Body.String(), rec.Header())
 	}
 
-	if code, _ := f.serve(t, multipartReq(strings.Repeat("x", 1<<10+1))); code != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversize file: status %d, want 413", code)
+	// Refusals name the file and the limit.
+	if code, out := f.serve(t, multipartReq(strings.Repeat("x", 1<<10+1))); code != http.StatusRequestEntityTooLarge || out["error"] != "shot.png is larger than the 1 KB the sandbox accepts." {
+		t.Errorf("oversize file: %d %q, want 413 naming shot.png and 1 KB", code, out["error"])
 	}
-	if code, _ := f.serve(t, multipartReq(strings.Repeat("x", 300<<10))); code != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversize body: status %d, want 413", code)
+	if code, out := f.serve(t, multipartReq(strings.Repeat("x", 300<<10))); code != http.StatusRequestEntityTooLarge || out["error"] != "The files together are larger than the 1 KB the sandbox accepts in one message." {
+		t.Errorf("oversize body: %d %q, want 413 naming the limit", code, out["error"])
 	}
 	if got := len(f.ing.Events()); got != 1 {
 		t.Errorf("%d events after refused uploads, want 1", got)
+	}
+}
+
+func TestSizeText(t *testing.T) {
+	for n, want := range map[int64]string{10 << 20: "10 MB", 1 << 10: "1 KB", 1536: "1.5 KB", 900: "900 bytes", 3<<20 + 1<<19: "3.5 MB"} {
+		if got := sizeText(n); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", n, got, want)
+		}
 	}
 }
 

@@ -26,18 +26,24 @@
 //
 // IDs carry a random suffix per process ("m12-3fa9c1"), so a store that outlives the process
 // never confuses a new message with an old one. User handles ("ada.lovelace") are stable and
-// unique, so they are the way to name sandbox people in settings such as LEADS.
+// unique, so they are a way to name sandbox people in settings such as LEADS. The other is the
+// page's "lead" choice: people added as leads get IDs set aside when the sandbox is made
+// (LeadIDs, "lead1-3fa9c1"), which cmd/threadesk adds to the core's leads, since the core reads
+// its list of leads once.
 //
 // # HTTP routes (all under /sandbox; mount Handler for "/sandbox" and "/sandbox/")
 //
 //	GET  /sandbox                          the page (static files under /sandbox/static/)
-//	GET  /sandbox/stream                   Server-Sent Events: "snapshot" (the whole state) on
-//	                                       connect, then "user", "message", "form" and
-//	                                       "form_closed" {"id"} as things change; comment
-//	                                       heartbeats
+//	GET  /sandbox/stream                   Server-Sent Events: "snapshot" (the whole state, with
+//	                                       "instance", which changes when the program restarts,
+//	                                       and "maxUpload") on connect, then "user", "message",
+//	                                       "form" and "form_closed" {"id"} as things change;
+//	                                       comment heartbeats
 //	GET  /sandbox/files/{id}               a shared file's bytes
 //	GET  /sandbox/api/state                the snapshot as JSON
-//	POST /sandbox/api/users                {"name","role":"customer"|"agent"} → 201 user
+//	POST /sandbox/api/users                {"name","role":"customer"|"agent","lead"} → 201 user
+//	                                       (a lead is an agent with one of LeadIDs as ID; 409
+//	                                       when all MaxLeads are given out)
 //	POST /sandbox/api/messages             {"user","text","thread"} (JSON, or multipart with
 //	                                       "file" parts) → 201 {"message"}
 //	POST /sandbox/api/messages/{id}/edit   {"user","text"} → 200 {"message"}

@@ -34,14 +34,18 @@ func (s *Sandbox) sendMessage(w http.ResponseWriter, r *http.Request) {
 		limit := s.maxUpload + maxJSONBody
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if err := r.ParseMultipartForm(limit); err != nil {
-			writeError(w, bodyError(err))
+			if e := bodyError(err); e.Status == http.StatusRequestEntityTooLarge {
+				writeError(w, apiErr(e.Status, e.Code, "The files together are larger than the "+sizeText(s.maxUpload)+" the sandbox accepts in one message."))
+			} else {
+				writeError(w, e)
+			}
 			return
 		}
 		defer r.MultipartForm.RemoveAll()
 		req.User, req.Text, req.Thread = r.FormValue("user"), r.FormValue("text"), r.FormValue("thread")
 		for _, fh := range r.MultipartForm.File["file"] {
 			if fh.Size > s.maxUpload {
-				writeError(w, apiErr(http.StatusRequestEntityTooLarge, desk.ETOOLARGE, "file "+fh.Filename+" is too large"))
+				writeError(w, apiErr(http.StatusRequestEntityTooLarge, desk.ETOOLARGE, fh.Filename+" is larger than the "+sizeText(s.maxUpload)+" the sandbox accepts."))
 				return
 			}
 			f, err := fh.Open()
@@ -257,6 +261,23 @@ func (s *Sandbox) ownMessage(userID, msgID string) (*user, *message, *apiError) 
 		return nil, nil, apiErr(http.StatusForbidden, desk.EFORBIDDEN, "you can only change your own messages")
 	}
 	return u, msg, nil
+}
+
+// sizeText writes a number of bytes the way the page does ("10 MB", "1.5 KB", "900 bytes").
+func sizeText(n int64) string {
+	unit := func(size int64, name string) string {
+		if n%size == 0 {
+			return strconv.FormatInt(n/size, 10) + " " + name
+		}
+		return strconv.FormatFloat(float64(n)/float64(size), 'f', 1, 64) + " " + name
+	}
+	switch {
+	case n >= 1<<20:
+		return unit(1<<20, "MB")
+	case n >= 1<<10:
+		return unit(1<<10, "KB")
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func checkText(text string, limit int, mayBeEmpty bool) *apiError {

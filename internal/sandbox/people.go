@@ -12,11 +12,13 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// createUser is POST /sandbox/api/users {"name": "Ada", "role": "customer"|"agent"} → 201 user.
+// createUser is POST /sandbox/api/users {"name": "Ada", "role": "customer"|"agent", "lead":
+// true|false} → 201 user. A lead is an agent whose ID is one of LeadIDs.
 func (s *Sandbox) createUser(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 		Role Role   `json:"role"`
+		Lead bool   `json:"lead"`
 	}
 	if e := decodeJSON(w, r, &req); e != nil {
 		writeError(w, e)
@@ -36,9 +38,24 @@ func (s *Sandbox) createUser(w http.ResponseWriter, r *http.Request) {
 	case req.Role != RoleCustomer && req.Role != RoleAgent:
 		writeError(w, invalid(`role must be "customer" or "agent"`))
 		return
+	case req.Lead && req.Role != RoleAgent:
+		writeError(w, invalid("only an agent can be a lead"))
+		return
 	}
 	s.mu.Lock()
-	u := &user{ID: s.newID("u"), Name: name, Handle: s.uniqueHandle(name), Role: req.Role}
+	var id string
+	if req.Lead {
+		if s.leads == MaxLeads {
+			s.mu.Unlock()
+			writeError(w, apiErr(http.StatusConflict, desk.ECONFLICT, "The sandbox has room for "+strconv.Itoa(MaxLeads)+" leads; add this person as an agent."))
+			return
+		}
+		s.leads++
+		id = s.leadID(s.leads)
+	} else {
+		id = s.newID("u")
+	}
+	u := &user{ID: id, Name: name, Handle: s.uniqueHandle(name), Role: req.Role, Lead: req.Lead}
 	u.DM = "D-" + u.ID
 	s.users[u.ID] = u
 	s.userSeq = append(s.userSeq, u.ID)
@@ -46,7 +63,7 @@ func (s *Sandbox) createUser(w http.ResponseWriter, r *http.Request) {
 	v := viewUser(u)
 	s.publish("user", v)
 	s.mu.Unlock()
-	s.log.Info("sandbox user created", "user", u.ID, "role", u.Role)
+	s.log.Info("sandbox user created", "user", u.ID, "role", u.Role, "lead", u.Lead)
 	writeJSON(w, http.StatusCreated, v)
 }
 

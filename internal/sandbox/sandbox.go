@@ -24,6 +24,10 @@ const (
 	DefaultHeartbeat = 15 * time.Second
 )
 
+// MaxLeads is how many people the page may add as leads in one run of the sandbox: their user
+// IDs are set aside when the sandbox is made (see LeadIDs).
+const MaxLeads = 20
+
 // Name is the platform name of the sandbox, in events and tickets.
 const Name = "sandbox"
 
@@ -91,6 +95,7 @@ type Sandbox struct {
 	formSeq  []string
 	subs     map[*subscriber]struct{}
 	closed   bool
+	leads    int // lead IDs given out so far
 }
 
 // Role says in which column of the page a person is played.
@@ -107,6 +112,7 @@ type user struct {
 	Name   string // display name as typed in the page
 	Handle string // unique, lower-case handle, usable in LEADS
 	Role   Role
+	Lead   bool   // an agent added as a lead: their ID is one of LeadIDs
 	DM     string // the user's direct-message channel with the app
 }
 
@@ -201,6 +207,20 @@ func New(opts Options) *Sandbox {
 	return s
 }
 
+// LeadIDs are the user IDs the sandbox gives the people added as leads in the page, the same
+// for the whole life of the sandbox (MaxLeads of them, unique to this run). The core names its
+// leads once, when it is made, before anyone is added: give it these with the LEADS setting's
+// (relay.Options.Leads), and the page's leads are leads for the core.
+func (s *Sandbox) LeadIDs() []string {
+	ids := make([]string, MaxLeads)
+	for i := range ids {
+		ids[i] = s.leadID(i + 1)
+	}
+	return ids
+}
+
+func (s *Sandbox) leadID(n int) string { return fmt.Sprintf("lead%d-%s", n, s.inst) }
+
 // Close ends every live stream, so that an http.Server can shut down (it waits for open
 // requests, and a stream never ends by itself). The sandbox stays usable as a Platform.
 func (s *Sandbox) Close() {
@@ -259,6 +279,7 @@ func (s *Sandbox) publish(event string, v any) {
 // snapshot is the whole state as the page sees it. Callers hold mu.
 func (s *Sandbox) snapshot() snapshotView {
 	v := snapshotView{
+		Instance:  s.inst,
 		Triage:    TriageChannel,
 		Command:   s.command,
 		NotePre:   s.notePre,

@@ -96,8 +96,12 @@ func TestStream(t *testing.T) {
 	defer stop()
 	var snap snapshotView
 	s.want("snapshot", &snap)
-	if len(snap.Users) != 1 || snap.Users[0].ID != ada || snap.Triage != "triage" || snap.Command != "/desk" || snap.MaxText != 4000 {
+	if len(snap.Users) != 1 || snap.Users[0].ID != ada || snap.Triage != "triage" || snap.Command != "/desk" || snap.MaxText != 4000 || snap.MaxUpload != 1<<10 {
 		t.Errorf("snapshot = %+v", snap)
+	}
+	// The instance tells the page of a restart: another sandbox has another.
+	if other := New(Options{}).snapshot().Instance; snap.Instance == "" || snap.Instance == other {
+		t.Errorf("snapshot instance = %q, another sandbox's %q: want both set and different", snap.Instance, other)
 	}
 
 	bob := f.user(t, "Bob", RoleAgent)

@@ -10,6 +10,9 @@ import (
 // never sees Go field names, so the domain types can change without breaking it.
 
 type snapshotView struct {
+	// Instance names this run of the sandbox: it changes when the program restarts, which tells
+	// the page that every person, message and form it knew is gone.
+	Instance  string        `json:"instance"`
 	Triage    string        `json:"triage"`
 	Command   string        `json:"command"`
 	NotePre   string        `json:"notePrefix"`
@@ -25,6 +28,7 @@ type userView struct {
 	Name   string `json:"name"`
 	Handle string `json:"handle"`
 	Role   Role   `json:"role"`
+	Lead   bool   `json:"lead"`
 	DM     string `json:"dm"`
 }
 
@@ -104,7 +108,7 @@ type formFieldView struct {
 }
 
 func viewUser(u *user) userView {
-	return userView{ID: u.ID, Name: u.Name, Handle: u.Handle, Role: u.Role, DM: u.DM}
+	return userView{ID: u.ID, Name: u.Name, Handle: u.Handle, Role: u.Role, Lead: u.Lead, DM: u.DM}
 }
 
 func viewMessage(m *message) messageView {

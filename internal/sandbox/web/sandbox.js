@@ -5,13 +5,17 @@
 //   connection                      [data-state] = connecting | live | reconnecting
 //   errors > error                  one toast per failed request; its text is the server's error
 //   customer-name, customer-create  create a customer (input, button); agent-name, agent-create likewise
-//   customer-tab, agent-tab         [data-user-id][data-user-name][aria-selected] pick who is played
+//   agent-lead                      checkbox: the agent added is also a lead (may run /desk stats)
+//   customer-tab, agent-tab         [data-user-id][data-user-name][aria-selected] pick who is played;
+//                                   an agent's [data-lead="true"] with a lead-badge when a lead
 //   dm-pane                         [data-user-id][data-user-name][data-selected="true" when shown]
 //     dm-messages > message, dm-input, dm-file (file input), dm-send
 //   triage > threads > thread       [data-thread-id] = native ID of the root message
 //     thread-root > message         the root (usually the ticket card)
 //     thread-replies > message      replies, oldest first
 //     thread-input, thread-file, thread-send
+//   triage-new                      "N new tickets below ↓": threads that arrived while the triage
+//                                   list was scrolled up; a click scrolls to the first of them
 //   triage-ephemeral > message      top-level answers only the selected agent sees
 //   triage-input, triage-send       top-level box of the triage channel (commands, or ignored messages)
 //   agent-dm-messages > message     what the app sent the selected agent by DM (read-only)
@@ -48,8 +52,51 @@
     panes: new Map(), // customer ID -> pane elements
     threads: new Map(), // root ID -> thread elements
     formShown: '', formDirty: false, formErrors: {}, formMessage: '',
+    knownRoots: new Set(), // thread roots the agent has had the chance to see
+    unseenRoots: [], // roots that arrived below while the triage list was scrolled up
   };
   const $ = (id) => document.getElementById(id);
+
+  // ---- what a reload keeps ----
+  // Dismissed answers and drafts (message boxes, an edit, an open form) are kept in the tab's
+  // sessionStorage under the server's instance: a reload brings them back, while a restarted
+  // server (another instance, whose people and messages are new) finds none of the old ones,
+  // which are removed.
+  const kept = { key: '', drafts: {} };
+  const keptPrefix = 'sandbox.instance.';
+
+  function loadKept(instance) {
+    for (let i = sessionStorage.length - 1; i >= 0; i--) {
+      const k = sessionStorage.key(i);
+      if (k && k.startsWith(keptPrefix) && k !== keptPrefix + instance) sessionStorage.removeItem(k);
+    }
+    kept.key = keptPrefix + instance;
+    let v = null;
+    try { v = JSON.parse(sessionStorage.getItem(kept.key) || 'null'); } catch (e) { /* start afresh */ }
+    kept.drafts = (v && typeof v.drafts === 'object' && v.drafts) || {};
+    ui.dismissed = new Set((v && Array.isArray(v.dismissed)) ? v.dismissed : []);
+  }
+
+  function saveKept() {
+    if (!kept.key) return;
+    try {
+      sessionStorage.setItem(kept.key, JSON.stringify({ dismissed: [...ui.dismissed], drafts: kept.drafts }));
+    } catch (e) { /* storage full or off: drafts live only in the page */ }
+  }
+
+  function draft(key) { return kept.drafts[key]; }
+
+  function setDraft(key, value) {
+    if (value === undefined || value === null || value === '') delete kept.drafts[key];
+    else kept.drafts[key] = value;
+    saveKept();
+  }
+
+  function dismiss(id) {
+    ui.dismissed.add(id);
+    saveKept();
+    schedule();
+  }
 
   // h builds an element: attrs set attributes (on* keys add listeners), children are nodes or
   // strings (added as text).
@@ -116,18 +163,51 @@
     schedule();
   }
 
+  // newInstance forgets everything drawn for an earlier run of the server: after a restart none
+  // of its people, messages or forms exist any more, and a pane left standing would offer a
+  // composer for someone the server no longer knows.
+  function newInstance(instance) {
+    state.instance = instance;
+    for (const p of ui.panes.values()) p.root.remove();
+    ui.panes.clear();
+    for (const t of ui.threads.values()) t.el.remove();
+    ui.threads.clear();
+    ui.formShown = ''; ui.formErrors = {}; ui.formMessage = '';
+    ui.knownRoots = new Set(); ui.unseenRoots = []; ui.rootsDrawn = false;
+    for (const k of Object.keys(tabKeys)) delete tabKeys[k];
+    loadKept(instance);
+    const e = draft('edit');
+    ui.editing = e && e.id ? { id: e.id, draft: e.draft, focus: false } : null;
+    $('triage-input').value = draft('triage') || '';
+  }
+
+  let stream = null;
+  // connect opens the live stream. Every snapshot (the first, and one after each reconnection)
+  // replaces the page's state, and the page is drawn again from it. The browser reconnects by
+  // itself after a dropped connection, but gives up when the server answers with an error (as
+  // one shutting down may): then the page tries again itself.
   function connect() {
     const es = new EventSource('/sandbox/stream');
+    stream = es;
     const conn = $('connection');
     es.onopen = () => { conn.dataset.state = 'live'; conn.textContent = 'live'; };
-    es.onerror = () => { conn.dataset.state = 'reconnecting'; conn.textContent = 'reconnecting…'; };
+    es.onerror = () => {
+      conn.dataset.state = 'reconnecting'; conn.textContent = 'reconnecting…';
+      if (es.readyState === EventSource.CLOSED && stream === es) setTimeout(connect, 1000);
+    };
     es.addEventListener('snapshot', (e) => {
       const s = JSON.parse(e.data);
+      if (s.instance !== state.instance) newInstance(s.instance);
+      drawn.clear(); // every message is a new copy now
       state.triage = s.triage; state.command = s.command; state.notePrefix = s.notePrefix; state.maxText = s.maxText; state.maxUpload = s.maxUpload;
       state.users = new Map(s.users.map((u) => [u.id, u]));
       state.messages = new Map(s.messages.map((m) => [m.id, m]));
       state.order = s.messages.map((m) => m.id);
       state.forms = new Map(s.forms.map((f) => [f.id, f]));
+      // Drafts of forms closed while the page was away go.
+      for (const k of Object.keys(kept.drafts)) {
+        if (k.startsWith('form:') && !state.forms.has(k.slice(5))) setDraft(k, '');
+      }
       for (const el of document.querySelectorAll('.cmd-name')) el.textContent = state.command;
       for (const el of document.querySelectorAll('.note-prefix')) el.textContent = s.notePrefix;
       $('triage-input').placeholder = state.command + ' help — or a top-level message (the app ignores those)';
@@ -138,7 +218,12 @@
     es.addEventListener('user', (e) => { const u = JSON.parse(e.data); state.users.set(u.id, u); schedule(); });
     es.addEventListener('message', (e) => upsertMessage(JSON.parse(e.data)));
     es.addEventListener('form', (e) => { const f = JSON.parse(e.data); state.forms.set(f.id, f); schedule(); });
-    es.addEventListener('form_closed', (e) => { state.forms.delete(JSON.parse(e.data).id); schedule(); });
+    es.addEventListener('form_closed', (e) => {
+      const id = JSON.parse(e.data).id;
+      state.forms.delete(id);
+      setDraft('form:' + id, '');
+      schedule();
+    });
   }
 
   // ---- actions ----
@@ -157,6 +242,14 @@
       return true;
     }
     if (files.length > 0) {
+      const problem = uploadProblem(files);
+      if (problem) {
+        // Refused before uploading: the text stays in the box, the files are taken off.
+        showError(problem);
+        fileInput.value = '';
+        fileInput.dispatchEvent(new Event('change'));
+        return false;
+      }
       const fd = new FormData();
       fd.append('user', userID);
       fd.append('text', text);
@@ -183,15 +276,25 @@
   }
 
   // composer wires a textarea and button: Enter sends, Shift+Enter is a new line.
-  function composer(form, input, fileInput, who, thread) {
+  // What is typed is kept as the draft draftKey until it is sent.
+  function composer(form, input, fileInput, who, thread, draftKey) {
     const submit = async (ev) => {
       if (ev) ev.preventDefault();
       const userID = who();
       if (!userID) return;
+      // The draft goes as the message leaves (a reload meanwhile must not bring it back), and
+      // comes back if the message is refused.
+      const text = input.value;
+      setDraft(draftKey, '');
+      let sent = false;
       try {
-        if (await send(userID, input.value, fileInput, thread)) input.value = '';
+        sent = await send(userID, text, fileInput, thread);
       } catch (e) { /* shown already */ }
+      if (sent) input.value = '';
+      else setDraft(draftKey, input.value);
     };
+    if (draft(draftKey)) input.value = draft(draftKey);
+    input.addEventListener('input', () => setDraft(draftKey, input.value));
     form.addEventListener('submit', submit);
     input.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submit(ev);
@@ -202,21 +305,36 @@
     try { await api('actions', { user: userID, message: m.id, action: a.id, value: a.value }); } catch (e) { /* shown */ }
   }
 
-  async function createUser(role, input) {
+  async function createUser(role, input, lead) {
     const name = input.value.trim();
     if (!name) { input.focus(); return; }
     try {
-      const u = await api('users', { name: name, role: role });
+      const body = { name: name, role: role };
+      if (lead && lead.checked) body.lead = true;
+      const u = await api('users', body);
       state.users.set(u.id, u);
       select(role, u.id);
       input.value = '';
+      if (lead) lead.checked = false;
     } catch (e) { /* shown */ }
   }
 
   function select(role, id) {
     if (role === 'customer') { ui.customer = id; sessionStorage.setItem('sandbox.customer', id); }
     else { ui.agent = id; sessionStorage.setItem('sandbox.agent', id); }
+    stopEditing();
+  }
+
+  // startEditing and stopEditing open and close the edit box of a message, keeping its draft.
+  function startEditing(m) {
+    ui.editing = { id: m.id, draft: m.text, focus: true };
+    setDraft('edit', { id: m.id, draft: m.text });
+    schedule();
+  }
+
+  function stopEditing() {
     ui.editing = null;
+    setDraft('edit', '');
     schedule();
   }
 
@@ -236,6 +354,25 @@
     if (m.fromApp) return 'Threadesk';
     const u = state.users.get(m.author);
     return u ? u.name : m.author;
+  }
+
+  // sizeText writes a number of bytes as the server does in its refusals ("10 MB", "1.5 KB").
+  function sizeText(n) {
+    const unit = (size, name) => (n % size === 0 ? String(n / size) : (n / size).toFixed(1)) + ' ' + name;
+    if (n >= 1024 * 1024) return unit(1024 * 1024, 'MB');
+    if (n >= 1024) return unit(1024, 'KB');
+    return n + ' bytes';
+  }
+
+  // uploadProblem says why files cannot be sent (one larger than the sandbox accepts, or all of
+  // them together), or returns '' when they can. The limit comes with the server's state.
+  function uploadProblem(files) {
+    if (!state.maxUpload) return '';
+    const limit = sizeText(state.maxUpload);
+    const big = files.find((f) => f.size > state.maxUpload);
+    if (big) return big.name + ' is larger than the ' + limit + ' the sandbox accepts.';
+    if (files.reduce((n, f) => n + f.size, 0) > state.maxUpload) return 'The files together are larger than the ' + limit + ' the sandbox accepts in one message.';
+    return '';
   }
 
   function formatSize(n) {
@@ -291,7 +428,7 @@
       h('time', { datetime: m.at, title: at.toLocaleString() }, at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
       m.edited && !m.deleted ? h('span', { class: 'edited' }, '(edited)') : null,
       own && !m.deleted && !(ui.editing && ui.editing.id === m.id) ? h('span', { class: 'tools' },
-        h('button', { type: 'button', class: 'link', 'data-testid': 'message-edit', onclick: () => { ui.editing = { id: m.id, draft: m.text, focus: true }; schedule(); } }, 'Edit'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'message-edit', onclick: () => startEditing(m) }, 'Edit'),
         h('button', { type: 'button', class: 'link', 'data-testid': 'message-delete', onclick: () => change(viewer, m, 'delete', {}) }, 'Delete')) : null,
       marks);
     const el = h('div', {
@@ -302,21 +439,24 @@
     if (note) el.append(h('div', { class: 'note-label', 'data-testid': 'note-label' }, 'Internal note · not sent to the customer'));
     if (m.ephemeral) {
       el.append(h('div', { class: 'eph-label' }, 'Only visible to you · ',
-        h('button', { type: 'button', class: 'link', 'data-testid': 'ephemeral-dismiss', onclick: () => { ui.dismissed.add(m.id); schedule(); } }, 'Dismiss')));
+        h('button', { type: 'button', class: 'link', 'data-testid': 'ephemeral-dismiss', onclick: () => dismiss(m.id) }, 'Dismiss')));
     }
     if (m.deleted) {
       el.append(h('div', { class: 'text', 'data-testid': 'message-text' }, 'This message was deleted.'));
     } else if (ui.editing && ui.editing.id === m.id && own) {
       const input = h('textarea', { 'data-testid': 'message-edit-input', rows: 2, 'aria-label': 'Edit message', value: ui.editing.draft });
-      input.addEventListener('input', () => { ui.editing.draft = input.value; });
-      const save = () => change(viewer, m, 'edit', { text: input.value }).then((ok) => { if (ok) { ui.editing = null; schedule(); } });
+      input.addEventListener('input', () => {
+        ui.editing.draft = input.value;
+        setDraft('edit', { id: m.id, draft: input.value });
+      });
+      const save = () => change(viewer, m, 'edit', { text: input.value }).then((ok) => { if (ok) stopEditing(); });
       input.addEventListener('keydown', (ev) => {
         if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
-        if (ev.key === 'Escape') { ui.editing = null; schedule(); }
+        if (ev.key === 'Escape') stopEditing();
       });
       el.append(h('div', { class: 'edit' }, input, h('div', { class: 'buttons' },
         h('button', { type: 'button', class: 'primary', 'data-testid': 'message-edit-save', onclick: save }, 'Save'),
-        h('button', { type: 'button', 'data-testid': 'message-edit-cancel', onclick: () => { ui.editing = null; schedule(); } }, 'Cancel'))));
+        h('button', { type: 'button', 'data-testid': 'message-edit-cancel', onclick: stopEditing }, 'Cancel'))));
       if (ui.editing.focus) {
         ui.editing.focus = false;
         queueMicrotask(() => { input.focus(); input.setSelectionRange(input.value.length, input.value.length); });
@@ -372,29 +512,94 @@
     parent.replaceChildren(...nodes);
   }
 
-  // keepScroll fills a scrolling list, staying at the bottom if it was there.
+  // follow keeps a scrolling list at its bottom for as long as the person leaves it there: when
+  // the list grows (a new message, an image that loads late, a card drawn again taller) it
+  // scrolls along; once they scroll up, it stays where they put it. onBottom runs when they
+  // reach the bottom.
+  function follow(list, onBottom) {
+    list.dataset.pinned = 'true';
+    list.scrolledTo = list.scrollTop;
+    list.addEventListener('scroll', () => {
+      if (measure(list) && onBottom) onBottom();
+    });
+    // An image grows its message when it arrives; load events do not bubble, so catch them on
+    // the way down.
+    list.addEventListener('load', () => stick(list), true);
+  }
+
+  // measure notes whether a list is at its bottom where it is scrolled to now.
+  function measure(list) {
+    const bottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    list.dataset.pinned = String(bottom);
+    list.scrolledTo = list.scrollTop;
+    return bottom;
+  }
+
+  // pinned reports whether a followed list is pinned to its bottom. Scrolling is reported a
+  // frame late: when the list is not where it was last seen, the person moved it, so it is
+  // measured now; when it is, it is pinned if it was, however much it grew meanwhile.
+  function pinned(list) {
+    if (list.scrollTop !== list.scrolledTo) measure(list);
+    return list.dataset.pinned === 'true';
+  }
+
+  // stick scrolls a followed list to its bottom if it is pinned there.
+  function stick(list) {
+    if (!pinned(list)) return;
+    list.scrollTop = list.scrollHeight;
+    list.scrolledTo = list.scrollTop;
+  }
+
+  // keepScroll fills a followed list, staying at the bottom if it was there.
   function keepScroll(list, nodes) {
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     setChildren(list, nodes);
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    stick(list);
+  }
+
+  // renderNewBelow shows, while the triage list is scrolled up, how many threads arrived below.
+  function renderNewBelow() {
+    const b = $('triage-new');
+    const n = ui.unseenRoots.length;
+    b.hidden = n === 0;
+    if (n === 0) return;
+    const tickets = ui.unseenRoots.every((id) => { const m = state.messages.get(id); return !!(m && m.card); });
+    const word = tickets ? 'ticket' : 'thread';
+    b.textContent = n + ' new ' + word + (n === 1 ? '' : 's') + ' below ↓';
+  }
+
+  // jumpToNew scrolls the triage list to the first thread that arrived unseen.
+  function jumpToNew() {
+    const box = $('threads');
+    const t = ui.threads.get(ui.unseenRoots[0]);
+    ui.unseenRoots = [];
+    if (t) box.scrollTop += t.el.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    renderNewBelow();
   }
 
   const tabKeys = {};
   function renderTabs(role, nav, selected) {
-    const key = selected + '|' + people(role).map((u) => u.id).join(',');
+    const key = selected + '|' + people(role).map((u) => u.id + (u.lead ? '*' : '')).join(',');
     if (tabKeys[role] === key) return;
     tabKeys[role] = key;
     nav.replaceChildren(...people(role).map((u) => h('button', {
       type: 'button', class: 'tab', role: 'tab', 'data-testid': role + '-tab', 'data-user-id': u.id,
-      'data-user-name': u.name, 'aria-selected': String(u.id === selected), title: '@' + u.handle,
+      'data-user-name': u.name, 'aria-selected': String(u.id === selected), 'data-lead': String(!!u.lead),
+      title: '@' + u.handle + (u.lead ? ' · lead' : ''),
       onclick: () => select(role, u.id),
-    }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle))));
+    }, u.name, ' ', h('span', { class: 'handle' }, '@' + u.handle),
+    u.lead ? h('span', { class: 'lead', 'data-testid': 'lead-badge' }, 'lead') : null)));
   }
 
   // attach wraps a file input in a small "Attach" button that names the chosen files.
   function attach(file) {
     const names = h('span', { class: 'names' });
     file.addEventListener('change', () => {
+      const problem = uploadProblem(Array.from(file.files));
+      if (problem) {
+        // Said as soon as the files are chosen, not after a long upload; the choice is undone.
+        showError(problem);
+        file.value = '';
+      }
       const n = file.files.length;
       names.textContent = n === 0 ? '' : n === 1 ? file.files[0].name : n + ' files';
     });
@@ -405,11 +610,12 @@
     let p = ui.panes.get(u.id);
     if (p) return p;
     const list = h('div', { class: 'messages', 'data-testid': 'dm-messages' });
+    follow(list);
     const input = h('textarea', { 'data-testid': 'dm-input', rows: 2, placeholder: 'Message the app — or ' + state.command + ' help', 'aria-label': 'Message the app as ' + u.name });
     const file = h('input', { type: 'file', multiple: true, 'data-testid': 'dm-file', 'aria-label': 'Attach files' });
     const form = h('form', { class: 'composer', 'data-testid': 'dm-composer' }, input, attach(file),
       h('button', { type: 'submit', 'data-testid': 'dm-send' }, 'Send'));
-    composer(form, input, file, () => u.id, '');
+    composer(form, input, file, () => u.id, '', 'dm:' + u.id);
     const root = h('div', { class: 'pane', 'data-testid': 'dm-pane', 'data-user-id': u.id, 'data-user-name': u.name },
       h('div', { class: 'pane-title' }, 'Direct messages · ' + u.name + ' and Threadesk'), list, form);
     $('dm-panes').append(root);
@@ -427,7 +633,7 @@
     const file = h('input', { type: 'file', multiple: true, 'data-testid': 'thread-file', 'aria-label': 'Attach files' });
     const form = h('form', { class: 'composer', 'data-testid': 'thread-composer' }, input, attach(file),
       h('button', { type: 'submit', 'data-testid': 'thread-send' }, 'Reply'));
-    composer(form, input, file, () => ui.agent, rootID);
+    composer(form, input, file, () => ui.agent, rootID, 'thread:' + rootID);
     const el = h('article', { class: 'thread', 'data-testid': 'thread', 'data-thread-id': rootID }, root, replies, form);
     $('threads').append(el);
     t = { el, root, replies };
@@ -451,24 +657,35 @@
 
     const msgs = state.order.map((id) => state.messages.get(id));
 
-    // Customers: one DM pane each, only the selected one shown.
+    // Customers: one DM pane each, only the selected one shown; the panes of people the server
+    // does not know (any more) go.
+    for (const [id, p] of ui.panes) {
+      if (!customers.some((u) => u.id === id)) { p.root.remove(); ui.panes.delete(id); }
+    }
     for (const u of customers) {
       const p = dmPane(u);
       const shown = u.id === ui.customer;
+      // A pane shown again may have lost its scroll position while hidden: that is no scroll
+      // of the person's, so it keeps following if it was.
+      const reshown = shown && p.root.hidden;
       p.root.hidden = !shown;
+      if (reshown) p.list.scrolledTo = p.list.scrollTop;
       p.root.dataset.selected = String(shown);
       if (shown) keepScroll(p.list, msgs.filter((m) => m.channel === u.dm && visibleTo(m, u.id)).map((m) => messageEl(m, u.id)));
     }
 
     // Agents: the triage channel, one thread per top-level message, as the selected agent sees it.
     const agent = state.users.get(ui.agent);
+    if (!agent) {
+      for (const t of ui.threads.values()) t.el.remove();
+      ui.threads.clear();
+    }
     if (agent) {
       const triage = msgs.filter((m) => m.channel === state.triage && visibleTo(m, agent.id));
       const roots = triage.filter((m) => !m.thread && !m.ephemeral);
       const rootIDs = new Set(roots.map((m) => m.id));
       for (const [id, t] of ui.threads) if (!rootIDs.has(id)) { t.el.remove(); ui.threads.delete(id); }
       const box = $('threads');
-      const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
       roots.forEach((r, i) => {
         const t = threadBox(r.id);
         // Move a thread only when out of order: moving a focused box would blur it.
@@ -476,7 +693,16 @@
         setChildren(t.root, [messageEl(r, agent.id)]);
         setChildren(t.replies, triage.filter((m) => m.thread === r.id).map((m) => messageEl(m, agent.id)));
       });
-      if (atBottom) box.scrollTop = box.scrollHeight;
+      // Threads that arrive while the list is scrolled up are announced, not scrolled to.
+      for (const r of roots) {
+        if (ui.knownRoots.has(r.id)) continue;
+        ui.knownRoots.add(r.id);
+        if (ui.rootsDrawn && !pinned(box)) ui.unseenRoots.push(r.id);
+      }
+      ui.rootsDrawn = true;
+      ui.unseenRoots = ui.unseenRoots.filter((id) => rootIDs.has(id));
+      stick(box);
+      renderNewBelow();
       setChildren($('triage-ephemeral'), triage.filter((m) => !m.thread && m.ephemeral).map((m) => messageEl(m, agent.id)));
       const dms = msgs.filter((m) => m.channel === agent.dm && visibleTo(m, agent.id));
       $('agent-dm').hidden = dms.length === 0;
@@ -514,7 +740,9 @@
     }
     const agentsKey = people('agent').map((u) => u.id + ':' + u.name).join(',');
     if (ui.formShown === f.id && !ui.formDirty && ui.formAgents === agentsKey) return; // keep what is typed
-    const kept = ui.formShown === f.id ? formValues() : null;
+    // What was entered: on the form drawn before, or, the first time it is drawn (after a
+    // reload), the draft kept for it.
+    const entered = ui.formShown === f.id ? formValues() : (draft('form:' + f.id) || null);
     ui.formDirty = false;
     ui.formAgents = agentsKey;
     if (ui.formShown !== f.id) { ui.formErrors = {}; ui.formMessage = ''; }
@@ -549,6 +777,7 @@
       const values = formValues();
       try {
         await api('forms/' + encodeURIComponent(f.id) + '/submit', { user: f.user, values: values });
+        setDraft('form:' + f.id, '');
       } catch (e) {
         ui.formErrors = (e.data && e.data.fields) || {};
         ui.formMessage = e.message;
@@ -557,7 +786,10 @@
       }
     };
     const cancel = async () => {
-      try { await api('forms/' + encodeURIComponent(f.id) + '/cancel', { user: f.user }); } catch (e) { /* shown */ }
+      try {
+        await api('forms/' + encodeURIComponent(f.id) + '/cancel', { user: f.user });
+        setDraft('form:' + f.id, '');
+      } catch (e) { /* shown */ }
     };
     const modal = h('form', { class: 'modal', 'data-testid': 'form', onsubmit: submit },
       h('h3', { 'data-testid': 'form-title' }, f.title),
@@ -567,9 +799,12 @@
       h('div', { class: 'buttons' },
         h('button', { type: 'button', 'data-testid': 'form-cancel', onclick: cancel }, 'Cancel'),
         h('button', { type: 'submit', class: 'primary', 'data-testid': 'form-submit' }, f.submit || 'Submit')));
+    const keepDraft = () => setDraft('form:' + f.id, formValues());
+    modal.addEventListener('input', keepDraft);
+    modal.addEventListener('change', keepDraft);
     overlay.replaceChildren(modal);
-    if (kept) {
-      for (const [id, v] of Object.entries(kept)) {
+    if (entered) {
+      for (const [id, v] of Object.entries(entered)) {
         const el = document.getElementById('form-' + id);
         if (!el) continue;
         if (el.multiple) for (const o of el.options) o.selected = v.split(',').includes(o.value);
@@ -583,7 +818,9 @@
   }
 
   $('customer-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('customer', $('customer-name')); });
-  $('agent-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('agent', $('agent-name')); });
-  composer($('triage-composer'), $('triage-input'), null, () => ui.agent, '');
+  $('agent-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('agent', $('agent-name'), $('agent-lead')); });
+  composer($('triage-composer'), $('triage-input'), null, () => ui.agent, '', 'triage');
+  follow($('threads'), () => { if (ui.unseenRoots.length) { ui.unseenRoots = []; renderNewBelow(); } });
+  $('triage-new').addEventListener('click', jumpToNew);
   connect();
 })();
