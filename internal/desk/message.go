@@ -75,3 +75,13 @@ type Outgoing struct {
 	// Slack's response_url); adapters prefer it over posting into Channel.
 	Reply string
 }
+
+// Article is a knowledge-base article: what the first-line bot suggests to a customer and an
+// agent sends one.
+type Article struct {
+	ID       string
+	Lang     string
+	Title    string
+	Body     string
+	Category string
+}

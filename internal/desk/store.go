@@ -61,6 +61,9 @@ type Store interface {
 	FireDue(ctx context.Context, now time.Time, limit int) (int, error)
 	// Answer returns the answer recorded for an event (PutAnswer), and whether there is one.
 	Answer(ctx context.Context, platform, eventID string) (string, bool, error)
+	// Held returns the customer messages a ticket's intake holds back, in the order they
+	// were written (HoldEvent).
+	Held(ctx context.Context, id TicketID) ([]Event, error)
 
 	// Apply makes all changes at once (one transaction). When the changes acknowledge an
 	// event (AckEvent with its Platform and Event set) and that event's changes were applied
@@ -213,6 +216,9 @@ const (
 	TaskCard   TaskKind = "card"   // show the ticket's current state on its card
 	TaskUpdate TaskKind = "update" // replace the message at Task.Ref with Task.Message
 	TaskAnswer TaskKind = "answer" // keep Task.Message.Text as the event's answer (PutAnswer)
+	// TaskRelease hands a ticket from the first-line bot to the agents: its card, its number
+	// told to the customer, and the messages its intake held relayed in order.
+	TaskRelease TaskKind = "release"
 )
 
 // Task is one thing to do on a platform after a change is recorded: the effects of a step,
@@ -280,6 +286,16 @@ type PutAnswer struct {
 	Text     string
 }
 
+// HoldEvent keeps a customer's message written while the first-line bot talks with them, to
+// be relayed when the ticket reaches the agents.
+type HoldEvent struct {
+	Ticket TicketID
+	Event  Event
+}
+
+// DropHeld forgets a ticket's held messages (they were relayed).
+type DropHeld struct{ Ticket TicketID }
+
 // SetThread records where a ticket's card and thread are (or, with empty Channel and
 // Thread, that its card is gone).
 type SetThread struct {
@@ -303,6 +319,8 @@ func (SetTimer) change()         {}
 func (CancelTimer) change()      {}
 func (PutAnswer) change()        {}
 func (SetThread) change()        {}
+func (HoldEvent) change()        {}
+func (DropHeld) change()         {}
 func (SetRatingMessage) change() {}
 func (PutLink) change()          {}
 func (DropLink) change()         {}

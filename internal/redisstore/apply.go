@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -184,6 +185,17 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 			return nil, desk.Errorf(desk.EINVALID, "cancel timer: a timer needs an ID")
 		}
 		return [][]any{{"ZREM", s.keys.timers(), c.ID}, {"DEL", s.keys.timer(c.ID)}}, nil
+	case desk.HoldEvent:
+		if c.Ticket <= 0 || c.Event.ID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "hold event: a ticket and an event are needed")
+		}
+		b, err := json.Marshal(c.Event)
+		if err != nil {
+			return nil, fmt.Errorf("encode held event %s: %w", c.Event.ID, err)
+		}
+		return [][]any{{"RPUSH", s.keys.held(c.Ticket), b}}, nil
+	case desk.DropHeld:
+		return [][]any{{"DEL", s.keys.held(c.Ticket)}}, nil
 	case desk.PutAnswer:
 		if c.Platform == "" || c.Event == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put answer: an answer needs its event")

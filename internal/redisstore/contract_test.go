@@ -49,6 +49,7 @@ var contract = []struct {
 	{"timers cancel and move", testTimersCancelAndMove},
 	{"answers", testAnswers},
 	{"thread and rating message", testThreadAndRatingMessage},
+	{"held messages", testHeld},
 }
 
 func TestContract(t *testing.T) {

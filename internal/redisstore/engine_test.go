@@ -321,3 +321,20 @@ func testThreadAndRatingMessage(t *testing.T, open opener) {
 		t.Errorf("SetThread without a ticket = %v", err)
 	}
 }
+
+func testHeld(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	for i := range 3 {
+		ev := event("Ev-held-" + strconv.Itoa(i))
+		ev.Files = []desk.File{{ID: "F" + strconv.Itoa(i), Name: "a.png", Size: 3}}
+		apply(t, s, desk.HoldEvent{Ticket: 9, Event: ev})
+	}
+	got, err := s.Held(ctxT(t), 9)
+	if err != nil || len(got) != 3 || got[0].ID != "Ev-held-0" || got[2].ID != "Ev-held-2" || got[1].Files[0].ID != "F1" || got[0].Text != "my VPN is down" {
+		t.Fatalf("held %+v, %v", got, err)
+	}
+	apply(t, s, desk.DropHeld{Ticket: 9})
+	if got, err := s.Held(ctxT(t), 9); err != nil || len(got) != 0 {
+		t.Errorf("after DropHeld: %+v, %v", got, err)
+	}
+}

@@ -46,6 +46,8 @@
 //	                                                  key), e (the JSON-encoded event)
 //	<p>ans:<platform>:<event ID>              string  the answer to an event from a source     10 minutes
 //	                                                  that waits for one (the dashboard)
+//	<p>held:<ticket number>                   list    JSON events a ticket's intake holds back  until relayed (DropHeld)
+//	                                                  (the customer's messages during it)
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
@@ -126,6 +128,11 @@ func (k keys) timer(id string) string { return k.timerBase() + id }
 // answer holds the answer to one event.
 func (k keys) answer(platform, eventID string) string {
 	return k.prefix + "ans:" + platform + ":" + eventID
+}
+
+// held is the list of a ticket's held messages.
+func (k keys) held(id desk.TicketID) string {
+	return k.prefix + "held:" + strconv.FormatInt(int64(id), 10)
 }
 
 // history is the transcript stream of a ticket.

@@ -72,3 +72,20 @@ func (s *Store) Answer(ctx context.Context, platform, eventID string) (string, b
 	}
 	return v, true, nil
 }
+
+// Held returns a ticket's held messages, oldest first.
+func (s *Store) Held(ctx context.Context, id desk.TicketID) ([]desk.Event, error) {
+	vs, err := s.rdb.LRange(ctx, s.keys.held(id), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read the held messages of ticket %s: %w", id, err)
+	}
+	out := make([]desk.Event, 0, len(vs))
+	for _, v := range vs {
+		var ev desk.Event
+		if err := json.Unmarshal([]byte(v), &ev); err != nil {
+			return nil, fmt.Errorf("decode a held message of ticket %s: %w", id, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}

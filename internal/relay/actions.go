@@ -58,7 +58,7 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 	case "tag":
 		f = desk.Form{ID: formTag, Title: r.text.Text(catalog.FormTagTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
 			Fields: []desk.FormField{
-				{ID: "category", Label: r.text.Text(catalog.FormCategory, nil), Kind: "select", Options: r.opts.Categories, Value: t.Category, Optional: true},
+				{ID: "category", Label: r.text.Text(catalog.FormCategory, nil), Kind: "select", Options: r.policy().Categories, Value: t.Category, Optional: true},
 				{ID: "tags", Label: r.text.Text(catalog.FormTags, nil), Hint: r.text.Text(catalog.FormTagsHint, nil), Kind: "text", Value: strings.Join(t.Tags, ", "), Optional: true},
 				{ID: "priority", Label: r.text.Text(catalog.FormPriority, nil), Kind: "select", Options: priorityNames(), Value: string(t.Priority)},
 			}}
@@ -104,8 +104,8 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 			problems["agent"] = r.say(q, catalog.UserNotAgent, map[string]any{"User": words(r.who(ctx, p, agent).Label())})
 		}
 	case formTag:
-		if c := strings.TrimSpace(ev.Form["category"]); c != "" && !slices.Contains(r.opts.Categories, c) {
-			problems["category"] = r.say(q, catalog.BadCategory, map[string]any{"Value": words(c), "Choices": strings.Join(r.opts.Categories, ", ")})
+		if c := strings.TrimSpace(ev.Form["category"]); c != "" && !slices.Contains(r.policy().Categories, c) {
+			problems["category"] = r.say(q, catalog.BadCategory, map[string]any{"Value": words(c), "Choices": strings.Join(r.policy().Categories, ", ")})
 		}
 		if pr := desk.Priority(strings.TrimSpace(ev.Form["priority"])); pr != "" && !pr.Valid() {
 			problems["priority"] = r.say(q, catalog.BadPriority, map[string]any{"Value": words(pr), "Choices": joinPriorities()})
@@ -149,6 +149,9 @@ func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) erro
 			card := &desk.Card{Text: text, Actions: []desk.Action{{ID: "comment", Label: r.text.Text(catalog.ButtonComment, nil), Value: strconv.FormatInt(int64(id), 10)}}}
 			return []desk.Task{r.replaceRating(q.Event, o.Ticket, text, card)}
 		})
+	case desk.StepPickCategory, desk.StepAnswer, desk.StepSkip, desk.StepSolved, desk.StepNeedPerson, desk.StepWantTicket, desk.StepNoTicket:
+		_, arg, _ := strings.Cut(ev.Value, ":")
+		return r.intakeAction(ctx, p, q, id, st.Kind, arg)
 	}
 	return r.drop(ctx, q, desk.DropUnknownAction)
 }

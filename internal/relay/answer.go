@@ -55,11 +55,18 @@ func (r *Relay) refusalText(err error, q quoter) (text string, ok bool) {
 			args["User"] = "(nobody)"
 		}
 	case desk.RefuseBadCategory:
-		id, args["Choices"] = catalog.BadCategory, strings.Join(r.opts.Categories, ", ")
+		id, args["Choices"] = catalog.BadCategory, strings.Join(r.policy().Categories, ", ")
 	case desk.RefuseBadPriority:
 		id, args["Choices"] = catalog.BadPriority, joinPriorities()
 	case desk.RefuseAlreadyStatus, desk.RefuseStale:
 		id = catalog.AlreadyStatus
+		if ref.Step.Intake() {
+			id = catalog.BotOver // a late click on one of the bot's questions
+		}
+	case desk.RefuseNotCustomer:
+		id = catalog.BotOver
+	case desk.RefuseInIntake:
+		id = catalog.TicketInIntake
 	case desk.RefuseCannotReopen:
 		id = catalog.CannotReopen
 	case desk.RefuseRatingNotAllowed:

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/threadesk/threadesk/internal/catalog"
@@ -41,6 +42,25 @@ func (r *Relay) card(p desk.Platform, t desk.Ticket) *desk.Card {
 	}
 	if t.Previous != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})
+	}
+	// What the request is about, so that agents scanning the channel see it without opening the
+	// thread: its opening words, and what the first-line bot learnt.
+	if t.Subject != "" {
+		c.Text = p.Quote(t.Subject)
+	}
+	for _, a := range t.Answers {
+		c.Fields = append(c.Fields, desk.Field{Label: a.Ask, Value: p.Quote(a.Value)})
+	}
+	if len(t.Suggested) > 0 {
+		titles := make([]string, 0, len(t.Suggested))
+		for _, id := range t.Suggested {
+			if a, ok := r.article(id); ok {
+				titles = append(titles, a.Title+" ("+id+")")
+			} else {
+				titles = append(titles, id)
+			}
+		}
+		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardSuggested, nil), Value: strings.Join(titles, "; ")})
 	}
 	c.Actions = r.cardActions(t)
 	// Times, not ages: a card is only rewritten when the ticket changes, and "5m ago" would go

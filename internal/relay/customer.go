@@ -15,9 +15,13 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	ev := q.Event
 	now := r.clock.Now()
 	customer := r.who(ctx, p, ev.User)
+	status := desk.StatusNew
+	if r.policy().Intake.Enabled {
+		status = desk.StatusIntake // the first-line bot talks with them first
+	}
 	t, _, err := r.store.OpenTicket(ctx, desk.Ticket{
 		Platform:       p.Name(),
-		Status:         desk.StatusNew,
+		Status:         status,
 		Priority:       desk.PriorityNormal,
 		Customer:       customer,
 		DMChannel:      ev.Channel,
@@ -28,6 +32,9 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	})
 	if err != nil {
 		return fmt.Errorf("open ticket for %s: %w", ev.User.ID, err)
+	}
+	if t.Status == desk.StatusIntake {
+		return r.intakeMessage(ctx, p, q, t, customer)
 	}
 	// The event that opened the ticket finishes the opening, however often it is handled: the
 	// store says which event that was, and every message it sends has its delivery key.

@@ -139,6 +139,8 @@ func (r *Relay) do1(ctx context.Context, p desk.Platform, o desk.Outbox, t desk.
 		return nil, r.do(ctx, p, t.Ref.Channel, func() error { return p.Update(ctx, t.Ref, m) })
 	case desk.TaskAnswer:
 		return []desk.Change{desk.PutAnswer{Platform: o.Platform, Event: t.Event, Text: t.Message.Text}}, nil
+	case desk.TaskRelease:
+		return r.release(ctx, p, t.Ticket, reconcile)
 	}
 	return nil, fmt.Errorf("unknown task %q", t.Kind)
 }
@@ -177,7 +179,13 @@ func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
 				}})
 			}
 		case desk.EffectCard:
-			d.task(desk.Task{Kind: desk.TaskCard, Platform: t.Platform, Ticket: t.ID})
+			if t.HasThread() {
+				d.task(desk.Task{Kind: desk.TaskCard, Platform: t.Platform, Ticket: t.ID})
+			}
+		case desk.EffectBot:
+			d.task(r.botTasks(q.Event, t, e)...)
+		case desk.EffectRelease:
+			d.task(desk.Task{Kind: desk.TaskRelease, Platform: t.Platform, Ticket: t.ID})
 		case desk.EffectAskRating:
 			if t.DMChannel != "" {
 				d.task(r.ratingQuestion(q.Event, t))

@@ -55,6 +55,11 @@ type Options struct {
 	// ResolvedClose, when set, closes resolved tickets that long after their resolution (a
 	// timer; the desk policy file sets it).
 	ResolvedClose time.Duration
+	// Policy, when set, gives the desk's current policy (the desk policy file, which may be
+	// reloaded while the desk runs); it replaces Categories and ResolvedClose.
+	Policy func() desk.Policy
+	// Articles is the knowledge base the first-line bot suggests from; nil suggests nothing.
+	Articles Articles
 
 	// Retry: the first wait after a temporary failure, the longest wait, and how long a
 	// delivery keeps being retried before it is reported failed.
@@ -73,6 +78,15 @@ type Options struct {
 	IntakeWait time.Duration // default 1s
 	// TimerTick is how often the scheduler looks for due timers: how late one may fire.
 	TimerTick time.Duration // default 500ms
+}
+
+// Articles is a knowledge base: what the first-line bot suggests from.
+type Articles interface {
+	// Suggest returns up to n articles that answer text, best first, in lang first, and none
+	// when no article is relevant enough.
+	Suggest(text, lang string, n int) []desk.Article
+	// Article returns an article by ID.
+	Article(id string) (desk.Article, bool)
 }
 
 // Relay is the core. Create it with New, feed it with Ingest, run it with Run.

@@ -61,7 +61,12 @@ func (r *Relay) assignee(ctx context.Context, p desk.Platform, u desk.User) (*de
 	return &a, nil
 }
 
+// policy is the desk's policy now: the policy file's when there is one (it may be reloaded
+// while the desk runs), otherwise what the settings say.
 func (r *Relay) policy() desk.Policy {
+	if r.opts.Policy != nil {
+		return r.opts.Policy()
+	}
 	return desk.Policy{Categories: r.opts.Categories, ResolvedClose: r.opts.ResolvedClose}
 }
 
