@@ -53,6 +53,15 @@ func TestPlurals(t *testing.T) {
 			t.Errorf("%d: %q, want %q", n, text, wantResp)
 		}
 	}
+	// A count written out as a string (the days of a period) takes plurals too.
+	for days, want := range map[string]string{"1": "the last 1 day", "7": "the last 7 days", "30": "the last 30 days"} {
+		if got := catalog.Default.Text(catalog.PeriodDays, map[string]any{"Days": days}); got != want {
+			t.Errorf("period of %s days = %q, want %q", days, got, want)
+		}
+	}
+	if got := catalog.Default.Text(catalog.PeriodDays, map[string]any{"Days": "many"}); got != catalog.PeriodDays {
+		t.Errorf("plural of a word renders %q, want the message ID", got)
+	}
 	// Russian has three forms: 1, 21, 101 · 2–4, 22–24 · 0, 5–20, 25–30, 111–114.
 	ru, err := catalog.NewLanguage(catalog.RussianPlural, map[string]string{catalog.ListMore: "… и ещё {{.More}} {{plural .More \"заявка\" \"заявки\" \"заявок\"}}"})
 	if err != nil {
