@@ -75,19 +75,22 @@ func TestPlurals(t *testing.T) {
 }
 
 // TestHelpReadsInAnyFont: the command reference is a list, one command a line, not columns
-// lined up with spaces (which proportional fonts in Slack, Mattermost and the sandbox undo).
+// lined up with spaces (which proportional fonts in Slack, Mattermost and the sandbox undo), in
+// every language.
 func TestHelpReadsInAnyFont(t *testing.T) {
-	help := catalog.Default.Text(catalog.Usage, map[string]any{"Command": "/desk"})
-	lines := strings.Split(help, "\n")
-	if len(lines) < 10 {
-		t.Fatalf("help has %d lines", len(lines))
-	}
-	for _, l := range lines[1:] {
-		if !strings.HasPrefix(l, "• ") || !strings.Contains(l, " — ") || strings.Contains(l, "  ") {
-			t.Errorf("help line %q is not a list item", l)
+	for _, lang := range catalog.Languages() {
+		help := catalog.For(lang).Text(catalog.Usage, map[string]any{"Command": "/desk"})
+		lines := strings.Split(help, "\n")
+		if len(lines) < 10 {
+			t.Fatalf("%s help has %d lines", lang, len(lines))
 		}
-	}
-	if strings.ContainsAny(help, "<>") {
-		t.Errorf("help has angle brackets, which Slack reads as markup: %q", help)
+		for _, l := range lines[1:] {
+			if !strings.HasPrefix(l, "• ") || !strings.Contains(l, " — ") || strings.Contains(l, "  ") {
+				t.Errorf("%s help line %q is not a list item", lang, l)
+			}
+		}
+		if strings.ContainsAny(help, "<>") {
+			t.Errorf("%s help has angle brackets, which Slack reads as markup: %q", lang, help)
+		}
 	}
 }
