@@ -1,5 +1,6 @@
 // Package catalog holds every text Threadesk shows to customers and agents, keyed by a message
-// ID, so that a second language is a new table here and no change to logic.
+// ID, in each language it ships: English (the default) and Russian, complete. A language is a
+// table here and no change to logic; For gives a language's catalog by code or locale.
 package catalog
 
 import (
