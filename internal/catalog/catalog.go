@@ -1,9 +1,11 @@
 // Package catalog holds every text Threadesk shows to customers and agents, keyed by a message
-// ID, so that a second language is a new table here and no change to logic.
+// ID, in each language it ships: English (the default) and Russian, complete. A language is a
+// table here and no change to logic; For gives a language's catalog by code or locale.
 package catalog
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -110,7 +112,7 @@ const (
 	ShowRating  = "show.rating"  // {{.Score}} {{.Comment}}
 	ShowEntry   = "show.entry"   // {{.At}} {{.Name}} {{.Kind}} {{.Text}}
 	PeriodToday = "period.today"
-	PeriodDays  = "period.days" // {{.Days}}
+	PeriodDays  = "period.days" // {{.Days}}: a number written out, "7"
 	StatsText   = "stats.text"  // see the English text for its arguments
 	StatsAgent  = "stats.agent" // {{.Name}} {{.Responses}} {{.Median}} {{.Resolved}} {{.Satisfaction}}
 	NoData      = "no_data"
@@ -232,7 +234,7 @@ By priority: {{.Urgent}} urgent, {{.High}} high, {{.Normal}} normal, {{.Low}} lo
 	ShowRating:  "Rated {{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",
 	ShowEntry:   "{{.At}} {{.Name}} ({{.Kind}}): {{.Text}}",
 	PeriodToday: "today",
-	PeriodDays:  "the last {{.Days}} days",
+	PeriodDays:  "the last {{.Days}} {{plural .Days \"day\" \"days\"}}",
 	StatsText: `Statistics for {{.Period}}
 Opened: {{.Opened}} · now {{.New}} new, {{.Open}} open, {{.Pending}} pending, {{.Resolved}} resolved, {{.Closed}} closed
 First response: median {{.FRMedian}}, p90 {{.FRP90}} ({{.FRCount}} {{plural .FRCount "ticket" "tickets"}})
@@ -303,8 +305,9 @@ func NewLanguage(rule PluralRule, table map[string]string) (*Catalog, error) {
 }
 
 // plural is the template function that writes the form of a word for n, by rule: {{plural .N
-// "rating" "ratings"}} for English, three forms for Russian. With fewer forms than the rule
-// asks for, the last one given serves.
+// "rating" "ratings"}} for English, three forms for Russian. n is an integer or a string of
+// digits (a count already written out, such as the days of a period). With fewer forms than
+// the rule asks for, the last one given serves.
 func plural(rule PluralRule) func(n any, forms ...string) (string, error) {
 	return func(n any, forms ...string) (string, error) {
 		var i int
@@ -313,6 +316,11 @@ func plural(rule PluralRule) func(n any, forms ...string) (string, error) {
 			i = v
 		case int64:
 			i = int(v)
+		case string:
+			var err error
+			if i, err = strconv.Atoi(v); err != nil {
+				return "", fmt.Errorf("plural of %q: not a number", v)
+			}
 		default:
 			return "", fmt.Errorf("plural of %T", n)
 		}

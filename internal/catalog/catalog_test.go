@@ -53,6 +53,15 @@ func TestPlurals(t *testing.T) {
 			t.Errorf("%d: %q, want %q", n, text, wantResp)
 		}
 	}
+	// A count written out as a string (the days of a period) takes plurals too.
+	for days, want := range map[string]string{"1": "the last 1 day", "7": "the last 7 days", "30": "the last 30 days"} {
+		if got := catalog.Default.Text(catalog.PeriodDays, map[string]any{"Days": days}); got != want {
+			t.Errorf("period of %s days = %q, want %q", days, got, want)
+		}
+	}
+	if got := catalog.Default.Text(catalog.PeriodDays, map[string]any{"Days": "many"}); got != catalog.PeriodDays {
+		t.Errorf("plural of a word renders %q, want the message ID", got)
+	}
 	// Russian has three forms: 1, 21, 101 · 2–4, 22–24 · 0, 5–20, 25–30, 111–114.
 	ru, err := catalog.NewLanguage(catalog.RussianPlural, map[string]string{catalog.ListMore: "… и ещё {{.More}} {{plural .More \"заявка\" \"заявки\" \"заявок\"}}"})
 	if err != nil {
@@ -66,19 +75,22 @@ func TestPlurals(t *testing.T) {
 }
 
 // TestHelpReadsInAnyFont: the command reference is a list, one command a line, not columns
-// lined up with spaces (which proportional fonts in Slack, Mattermost and the sandbox undo).
+// lined up with spaces (which proportional fonts in Slack, Mattermost and the sandbox undo), in
+// every language.
 func TestHelpReadsInAnyFont(t *testing.T) {
-	help := catalog.Default.Text(catalog.Usage, map[string]any{"Command": "/desk"})
-	lines := strings.Split(help, "\n")
-	if len(lines) < 10 {
-		t.Fatalf("help has %d lines", len(lines))
-	}
-	for _, l := range lines[1:] {
-		if !strings.HasPrefix(l, "• ") || !strings.Contains(l, " — ") || strings.Contains(l, "  ") {
-			t.Errorf("help line %q is not a list item", l)
+	for _, lang := range catalog.Languages() {
+		help := catalog.For(lang).Text(catalog.Usage, map[string]any{"Command": "/desk"})
+		lines := strings.Split(help, "\n")
+		if len(lines) < 10 {
+			t.Fatalf("%s help has %d lines", lang, len(lines))
 		}
-	}
-	if strings.ContainsAny(help, "<>") {
-		t.Errorf("help has angle brackets, which Slack reads as markup: %q", help)
+		for _, l := range lines[1:] {
+			if !strings.HasPrefix(l, "• ") || !strings.Contains(l, " — ") || strings.Contains(l, "  ") {
+				t.Errorf("%s help line %q is not a list item", lang, l)
+			}
+		}
+		if strings.ContainsAny(help, "<>") {
+			t.Errorf("%s help has angle brackets, which Slack reads as markup: %q", lang, help)
+		}
 	}
 }
