@@ -191,6 +191,22 @@ func fields(t *testing.T, id, text string) map[string]bool {
 // samples are arguments for every message, as the engine gives them: several sets where a text
 // has branches, so that each branch is rendered.
 var samples = map[string][]map[string]any{
+	catalog.BotGreeting:        {{"Name": "Анна", "Categories": "• Billing — Invoices\n• Account"}},
+	catalog.BotQuestion:        {{"Ask": "Which plan?"}},
+	catalog.BotQuestionAgain:   {{"Ask": "Which plan?", "Choices": true}, {"Ask": "Invoice number?", "Choices": false}},
+	catalog.BotArticle:         {{"Title": "Reset your password", "Body": "Open the sign-in page…"}},
+	catalog.BotStillNeed:       {nil},
+	catalog.BotThanks:          {nil},
+	catalog.BotConfirm:         {nil},
+	catalog.BotChose:           {{"Choice": "Billing"}},
+	catalog.BotOver:            {nil},
+	catalog.ButtonSkip:         {nil},
+	catalog.ButtonSolved:       {nil},
+	catalog.ButtonHuman:        {nil},
+	catalog.ButtonWantTicket:   {nil},
+	catalog.ButtonNoTicket:     {nil},
+	catalog.CardSuggested:      {nil},
+	catalog.TicketInIntake:     {{"Ticket": "#12"}},
 	catalog.TicketOpened:       {{"Ticket": "#12"}},
 	catalog.TicketReopened:     {{"Ticket": "#12"}},
 	catalog.CardTitle:          {{"Ticket": "#12", "Customer": "Анна Петрова"}},
