@@ -72,8 +72,9 @@ func (in Intake) Category(name string) (Category, bool) {
 	return Category{}, false
 }
 
-// TimerIntake is the timer that releases a ticket whose customer stopped answering the bot.
-const TimerIntake = "intake"
+// TimerIntake is the timer that releases a ticket whose customer stopped answering the bot;
+// like every timer, it is named after the step it takes.
+const TimerIntake = string(StepIntakeTimer)
 
 // The intake's steps, taken by the customer with the bot's buttons and answers, or by the
 // intake's timer.

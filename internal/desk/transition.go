@@ -114,8 +114,9 @@ type Policy struct {
 	Intake Intake
 }
 
-// TimerClose is the timer that closes a resolved ticket (Policy.ResolvedClose).
-const TimerClose = "close"
+// TimerClose is the timer that closes a resolved ticket (Policy.ResolvedClose); like every
+// timer, it is named after the step it takes.
+const TimerClose = string(StepClose)
 
 // EffectKind names something that follows from a step.
 type EffectKind string

@@ -57,8 +57,12 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	if c.limiter == nil {
 		return nil
 	}
+	// The time is read and the post reserved in one step, so that reservations are made in the
+	// order of the times they are made at: the limiter counts on time never going backwards.
+	p.mu.Lock()
 	now := p.clock.Now()
 	res := c.limiter.ReserveN(now, 1)
+	p.mu.Unlock()
 	if !res.OK() {
 		return nil // a burst of 1 always fits; cannot happen
 	}
