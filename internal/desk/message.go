@@ -8,6 +8,8 @@ type User struct {
 	AvatarURL   string
 	ProfileURL  string // a link to the person's profile, where the platform has one
 	IsBot       bool
+	// Locale is the person's language as the platform knows it ("en-US", "ru"), if it does.
+	Locale string
 }
 
 // Label is the best name to show for u.

@@ -105,6 +105,9 @@ func (a Actor) actsForDesk() bool { return a.Kind != ActorPerson || a.Agent }
 
 // Policy holds the desk's rules that configuration sets.
 type Policy struct {
+	// Language is the agents' language and the customers' when their platform does not say
+	// theirs ("en", "ru"); empty means English.
+	Language string
 	// Categories are the categories a ticket may have; empty allows none but "".
 	Categories []string
 	// ResolvedClose, when set, closes a resolved ticket that long after its resolution, by

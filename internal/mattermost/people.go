@@ -55,6 +55,7 @@ func (a *Adapter) deskUser(u *model.User) desk.User {
 		// Mattermost has no profile page; this opens a conversation with the person.
 		ProfileURL: a.cfg.URL + "/" + a.cfg.Team + "/messages/@" + u.Username,
 		IsBot:      u.IsBot,
+		Locale:     u.Locale,
 	}
 }
 

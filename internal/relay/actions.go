@@ -56,21 +56,21 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 	var f desk.Form
 	switch ev.Action {
 	case "tag":
-		f = desk.Form{ID: formTag, Title: r.text.Text(catalog.FormTagTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
+		f = desk.Form{ID: formTag, Title: r.text().Text(catalog.FormTagTitle, ticket), Submit: r.text().Text(catalog.FormSave, nil), Context: context,
 			Fields: []desk.FormField{
-				{ID: "category", Label: r.text.Text(catalog.FormCategory, nil), Kind: "select", Options: r.policy().Categories, Value: t.Category, Optional: true},
-				{ID: "tags", Label: r.text.Text(catalog.FormTags, nil), Hint: r.text.Text(catalog.FormTagsHint, nil), Kind: "text", Value: strings.Join(t.Tags, ", "), Optional: true},
-				{ID: "priority", Label: r.text.Text(catalog.FormPriority, nil), Kind: "select", Options: priorityNames(), Value: string(t.Priority)},
+				{ID: "category", Label: r.text().Text(catalog.FormCategory, nil), Kind: "select", Options: r.policy().Categories, Value: t.Category, Optional: true},
+				{ID: "tags", Label: r.text().Text(catalog.FormTags, nil), Hint: r.text().Text(catalog.FormTagsHint, nil), Kind: "text", Value: strings.Join(t.Tags, ", "), Optional: true},
+				{ID: "priority", Label: r.text().Text(catalog.FormPriority, nil), Kind: "select", Options: priorityNames(), Value: string(t.Priority)},
 			}}
 	case "assign":
-		f = desk.Form{ID: formAssign, Title: r.text.Text(catalog.FormAssignTitle, ticket), Submit: r.text.Text(catalog.FormSave, nil), Context: context,
-			Fields: []desk.FormField{{ID: "agent", Label: r.text.Text(catalog.FormAgent, nil), Kind: "user", Value: t.Assignee}}}
+		f = desk.Form{ID: formAssign, Title: r.text().Text(catalog.FormAssignTitle, ticket), Submit: r.text().Text(catalog.FormSave, nil), Context: context,
+			Fields: []desk.FormField{{ID: "agent", Label: r.text().Text(catalog.FormAgent, nil), Kind: "user", Value: t.Assignee}}}
 	case "close":
-		f = desk.Form{ID: formClose, Title: r.text.Text(catalog.FormCloseTitle, ticket), Submit: r.text.Text(catalog.FormCloseSubmit, nil), Context: context,
-			Fields: []desk.FormField{{ID: "note", Label: r.text.Text(catalog.FormCloseNote, nil), Hint: r.text.Text(catalog.FormCloseHint, nil), Kind: "textarea", Optional: true}}}
+		f = desk.Form{ID: formClose, Title: r.text().Text(catalog.FormCloseTitle, ticket), Submit: r.text().Text(catalog.FormCloseSubmit, nil), Context: context,
+			Fields: []desk.FormField{{ID: "note", Label: r.text().Text(catalog.FormCloseNote, nil), Hint: r.text().Text(catalog.FormCloseHint, nil), Kind: "textarea", Optional: true}}}
 	case "comment":
-		f = desk.Form{ID: formComment, Title: r.text.Text(catalog.FormCommentTitle, ticket), Submit: r.text.Text(catalog.FormSubmitComment, nil), Context: context,
-			Fields: []desk.FormField{{ID: "comment", Label: r.text.Text(catalog.FormComment, nil), Kind: "textarea"}}}
+		f = desk.Form{ID: formComment, Title: r.text().Text(catalog.FormCommentTitle, ticket), Submit: r.text().Text(catalog.FormSubmitComment, nil), Context: context,
+			Fields: []desk.FormField{{ID: "comment", Label: r.text().Text(catalog.FormComment, nil), Kind: "textarea"}}}
 	}
 	if err := p.OpenForm(ctx, ev.Trigger, f); err != nil {
 		// The click's trigger may have expired (the platform was slow to deliver it): nothing
@@ -93,7 +93,7 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 	switch ev.Action {
 	case formAssign:
 		agent, err := r.findUser(ctx, p, ev.Form["agent"])
-		if text, ok := r.refusalText(err, q); ok {
+		if text, ok := r.refusalText(err, r.text(), q); ok {
 			problems["agent"] = text
 			break
 		}
@@ -145,8 +145,9 @@ func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) erro
 		st.Rating, _ = strconv.Atoi(score)
 		return r.runStep(ctx, p, q, id, st, func(o desk.Outcome) []desk.Task {
 			// The question becomes the thanks, with a button to add a comment.
-			text := r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating})
-			card := &desk.Card{Text: text, Actions: []desk.Action{{ID: "comment", Label: r.text.Text(catalog.ButtonComment, nil), Value: strconv.FormatInt(int64(id), 10)}}}
+			c := r.textFor(o.Ticket)
+			text := c.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating})
+			card := &desk.Card{Text: text, Actions: []desk.Action{{ID: "comment", Label: c.Text(catalog.ButtonComment, nil), Value: strconv.FormatInt(int64(id), 10)}}}
 			return []desk.Task{r.replaceRating(q.Event, o.Ticket, text, card)}
 		})
 	case desk.StepPickCategory, desk.StepAnswer, desk.StepSkip, desk.StepSolved, desk.StepNeedPerson, desk.StepWantTicket, desk.StepNoTicket:
@@ -199,8 +200,9 @@ func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queue
 	case formComment:
 		st = desk.Step{Kind: desk.StepComment, Comment: ev.Form["comment"]}
 		done = func(o desk.Outcome) []desk.Task {
-			text := r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating}) + " " +
-				r.text.Text(catalog.RatingCommented, map[string]any{"Ticket": o.Ticket.ID.String()})
+			c := r.textFor(o.Ticket)
+			text := c.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating}) + " " +
+				c.Text(catalog.RatingCommented, map[string]any{"Ticket": o.Ticket.ID.String()})
 			return []desk.Task{r.replaceRating(ev, o.Ticket, text, &desk.Card{Text: text})}
 		}
 	default:
@@ -260,7 +262,7 @@ func ticketOf(value string) desk.TicketID {
 // orNone is s, or the catalog's word for an empty value.
 func (r *Relay) orNone(s string) string {
 	if s == "" {
-		return r.text.Text(catalog.CardNone, nil)
+		return r.text().Text(catalog.CardNone, nil)
 	}
 	return s
 }

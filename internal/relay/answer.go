@@ -12,22 +12,24 @@ import (
 // refusal is a request the engine turns down before the ticket rules are asked (no such
 // ticket, an unknown person, a command only leads may use), with the text that tells the
 // person why, composed once it is known where it goes (see words). It changes nothing.
-type refusal struct{ text func(quoter) string }
+type refusal struct {
+	text func(*catalog.Catalog, quoter) string
+}
 
-func (e *refusal) Error() string { return e.text(asTyped) }
+func (e *refusal) Error() string { return e.text(catalog.Default, asTyped) }
 
 // refuse is the refusal told by catalog text id; the words among args are quoted for where
 // the refusal is told.
 func (r *Relay) refuse(id string, args map[string]any) error {
-	return &refusal{text: func(q quoter) string { return r.say(q, id, args) }}
+	return &refusal{text: func(c *catalog.Catalog, q quoter) string { return sayIn(c, q, id, args) }}
 }
 
-// refusalText is what tells a person why their request was refused, with their words quoted
-// by q: the one place where the rules' refusal reasons become words. ok is false for an error
-// that is no refusal.
-func (r *Relay) refusalText(err error, q quoter) (text string, ok bool) {
+// refusalText is what tells a person why their request was refused, in catalog c's language
+// with their words quoted by q: the one place where the rules' refusal reasons become words.
+// ok is false for an error that is no refusal.
+func (r *Relay) refusalText(err error, c *catalog.Catalog, q quoter) (text string, ok bool) {
 	if ref, ok := errors.AsType[*refusal](err); ok {
-		return ref.text(q), true
+		return ref.text(c, q), true
 	}
 	ref, ok := errors.AsType[*desk.Refusal](err)
 	if !ok {
@@ -72,7 +74,22 @@ func (r *Relay) refusalText(err error, q quoter) (text string, ok bool) {
 	case desk.RefuseRatingNotAllowed:
 		id = catalog.RatingNotAllowed
 	}
-	return r.say(q, id, args), true
+	return sayIn(c, q, id, args), true
+}
+
+// actorText is the catalog to answer an event's actor in: a ticket's customer in their
+// language, anyone else in the agents'.
+func (r *Relay) actorText(ctx context.Context, ev desk.Event) *catalog.Catalog {
+	id := ev.Ticket
+	if id == 0 {
+		id = ticketOf(ev.Value)
+	}
+	if id > 0 {
+		if t, err := r.store.Ticket(ctx, id); err == nil && t.Customer.ID == ev.User.ID {
+			return r.textFor(t)
+		}
+	}
+	return r.text()
 }
 
 // answer is the task that tells an event's actor text where they are: privately in the chat
@@ -96,7 +113,7 @@ func (r *Relay) answer(ctx context.Context, p desk.Platform, ev desk.Event, text
 // in one commit. An error that is no refusal is returned as it is, for the event to be
 // handled again.
 func (r *Relay) refused(ctx context.Context, p desk.Platform, q desk.Queued, err error) error {
-	text, ok := r.refusalText(err, quoterFor(p, q.Event))
+	text, ok := r.refusalText(err, r.actorText(ctx, q.Event), quoterFor(p, q.Event))
 	if !ok {
 		return err
 	}
@@ -111,7 +128,7 @@ func (r *Relay) refused(ctx context.Context, p desk.Platform, q desk.Queued, err
 // tellNow answers a refusal at once, outside the queue: to a click that opens a form, which is
 // handled while the platform waits. An error that is no refusal is returned as it is.
 func (r *Relay) tellNow(ctx context.Context, p desk.Platform, ev desk.Event, err error) error {
-	text, ok := r.refusalText(err, quoterFor(p, ev))
+	text, ok := r.refusalText(err, r.actorText(ctx, ev), quoterFor(p, ev))
 	if !ok {
 		return err
 	}

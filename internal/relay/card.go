@@ -20,28 +20,28 @@ func (r *Relay) card(p desk.Platform, t desk.Ticket) *desk.Card {
 		}
 		return m
 	}
-	none := r.text.Text(catalog.CardNone, nil)
-	assignee := r.text.Text(catalog.CardUnassigned, nil)
+	none := r.text().Text(catalog.CardNone, nil)
+	assignee := r.text().Text(catalog.CardUnassigned, nil)
 	if a := or(t.AssigneeName, t.Assignee); a != "" {
 		assignee = p.Quote(a)
 	}
 	c := &desk.Card{
 		Title: r.say(p.Quote, catalog.CardTitle, args("Ticket", t.ID.String(), "Customer", words(t.Customer.Label()))),
 		Fields: []desk.Field{
-			{Label: r.text.Text(catalog.CardStatus, nil), Value: string(t.Status), Short: true},
-			{Label: r.text.Text(catalog.CardPriority, nil), Value: string(t.Priority), Short: true},
-			{Label: r.text.Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
-			{Label: r.text.Text(catalog.CardTags, nil), Value: or(quoteList(p.Quote, t.Tags), none), Short: true},
-			{Label: r.text.Text(catalog.CardAssignee, nil), Value: assignee, Short: true},
-			{Label: r.text.Text(catalog.CardCustomer, nil), Value: p.Quote(t.Customer.Label()), URL: t.Customer.ProfileURL, Short: true},
+			{Label: r.text().Text(catalog.CardStatus, nil), Value: string(t.Status), Short: true},
+			{Label: r.text().Text(catalog.CardPriority, nil), Value: string(t.Priority), Short: true},
+			{Label: r.text().Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
+			{Label: r.text().Text(catalog.CardTags, nil), Value: or(quoteList(p.Quote, t.Tags), none), Short: true},
+			{Label: r.text().Text(catalog.CardAssignee, nil), Value: assignee, Short: true},
+			{Label: r.text().Text(catalog.CardCustomer, nil), Value: p.Quote(t.Customer.Label()), URL: t.Customer.ProfileURL, Short: true},
 		},
 	}
 	if t.Rating != 0 {
-		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardRating, nil),
+		c.Fields = append(c.Fields, desk.Field{Label: r.text().Text(catalog.CardRating, nil),
 			Value: r.say(p.Quote, catalog.CardRated, args("Score", t.Rating, "Comment", words(t.RatingComment))), Short: true})
 	}
 	if t.Previous != 0 {
-		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})
+		c.Fields = append(c.Fields, desk.Field{Label: r.text().Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})
 	}
 	// What the request is about, so that agents scanning the channel see it without opening the
 	// thread: its opening words, and what the first-line bot learnt.
@@ -60,12 +60,12 @@ func (r *Relay) card(p desk.Platform, t desk.Ticket) *desk.Card {
 				titles = append(titles, id)
 			}
 		}
-		c.Fields = append(c.Fields, desk.Field{Label: r.text.Text(catalog.CardSuggested, nil), Value: strings.Join(titles, "; ")})
+		c.Fields = append(c.Fields, desk.Field{Label: r.text().Text(catalog.CardSuggested, nil), Value: strings.Join(titles, "; ")})
 	}
 	c.Actions = r.cardActions(t)
 	// Times, not ages: a card is only rewritten when the ticket changes, and "5m ago" would go
 	// on saying so for days.
-	c.Context = r.text.Text(catalog.CardContext, args("Opened", cardTime(t.CreatedAt), "Activity", cardTime(t.LastActivityAt)))
+	c.Context = r.text().Text(catalog.CardContext, args("Opened", cardTime(t.CreatedAt), "Activity", cardTime(t.LastActivityAt)))
 	return c
 }
 
@@ -90,7 +90,7 @@ func age(d time.Duration) string {
 func (r *Relay) cardActions(t desk.Ticket) []desk.Action {
 	id := strconv.FormatInt(int64(t.ID), 10)
 	button := func(action, label, style string) desk.Action {
-		return desk.Action{ID: action, Label: r.text.Text(label, nil), Value: id, Style: style}
+		return desk.Action{ID: action, Label: r.text().Text(label, nil), Value: id, Style: style}
 	}
 	switch t.Status {
 	case desk.StatusClosed:

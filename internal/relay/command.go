@@ -75,16 +75,16 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 	}
 	if sub == "help" {
 		if !agent {
-			return answer(r.text.Text(catalog.CustomerHelp, map[string]any{"Command": cmd}))
+			return answer(r.text().Text(catalog.CustomerHelp, map[string]any{"Command": cmd}))
 		}
-		return answer(r.text.Text(catalog.Usage, map[string]any{"Command": cmd}))
+		return answer(r.text().Text(catalog.Usage, map[string]any{"Command": cmd}))
 	}
 	if _, known := usages[sub]; !known && sub != "status" {
 		usage := catalog.Usage
 		if !agent {
 			usage = catalog.CustomerHelp // customers are not shown the agents' commands
 		}
-		return answer(r.say(quote, catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": words(sub)}) + "\n\n" + r.text.Text(usage, map[string]any{"Command": cmd}))
+		return answer(r.say(quote, catalog.UnknownSub, map[string]any{"Command": cmd, "Sub": words(sub)}) + "\n\n" + r.text().Text(usage, map[string]any{"Command": cmd}))
 	}
 	if !agent {
 		return d, r.refuse(catalog.NotAnAgent, map[string]any{"Command": cmd + " " + sub})
@@ -135,7 +135,7 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		}
 		r.decide(&d, q, o)
 		r.observeStep(p, o.Ticket, string(o.Step), o.Was)
-		return answer(r.text.Text(catalog.Done, map[string]any{"What": r.stepDone(quote, o)}))
+		return answer(r.text().Text(catalog.Done, map[string]any{"What": r.stepDone(quote, o)}))
 	}
 	if err != nil {
 		return d, err

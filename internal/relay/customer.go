@@ -26,6 +26,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		Customer:       customer,
 		DMChannel:      ev.Channel,
 		Subject:        subject(ev.Text),
+		Language:       r.language(customer),
 		OpenedBy:       ev.ID,
 		CreatedAt:      now,
 		LastActivityAt: now,
@@ -136,7 +137,7 @@ func (r *Relay) postCard(ctx context.Context, p desk.Platform, t *desk.Ticket, q
 	t.TriageChannel, t.ThreadID = ref.Channel, ref.ID
 	changes := []desk.Change{desk.SetThread{Ticket: t.ID, Platform: t.Platform, Channel: ref.Channel, Thread: ref.ID}}
 	if again {
-		changes = append(changes, desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.clock.Now(), Kind: "system", Text: r.text.Text(catalog.CardPostedAgain, nil)}})
+		changes = append(changes, desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.clock.Now(), Kind: "system", Text: r.text().Text(catalog.CardPostedAgain, nil)}})
 	}
 	if err := r.store.Apply(ctx, changes...); err != nil {
 		return false, fmt.Errorf("record thread of ticket %d: %w", t.ID, err)
@@ -149,7 +150,7 @@ func (r *Relay) postCard(ctx context.Context, p desk.Platform, t *desk.Ticket, q
 func (r *Relay) tellOpened(ctx context.Context, p desk.Platform, t desk.Ticket, reconcile bool) error {
 	_, err := r.post(ctx, p, desk.Outgoing{
 		Channel: t.DMChannel,
-		Text:    r.text.Text(catalog.TicketOpened, map[string]any{"Ticket": t.ID.String()}),
+		Text:    r.textFor(t).Text(catalog.TicketOpened, map[string]any{"Ticket": t.ID.String()}),
 		Key:     "opened:" + strconv.FormatInt(int64(t.ID), 10),
 	}, reconcile)
 	if aborted(err) {

@@ -213,14 +213,14 @@ var noticeTexts = map[desk.NoticeKind]string{
 
 // noticeText is a customer's notice, the agent it names quoted for the ticket's platform.
 func (r *Relay) noticeText(e desk.Effect, t desk.Ticket) string {
-	return r.say(r.quoterOf(t.Platform), noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": words(e.Agent)})
+	return sayIn(r.textFor(t), r.quoterOf(t.Platform), noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": words(e.Agent)})
 }
 
 // ratingQuestion is the task that asks the customer for a score: five buttons. Where it was
 // posted is remembered on the ticket.
 func (r *Relay) ratingQuestion(ev desk.Event, t desk.Ticket) desk.Task {
 	id := strconv.FormatInt(int64(t.ID), 10)
-	card := &desk.Card{Text: r.text.Text(catalog.RatingQuestion, map[string]any{"Ticket": t.ID.String()})}
+	card := &desk.Card{Text: r.textFor(t).Text(catalog.RatingQuestion, map[string]any{"Ticket": t.ID.String()})}
 	for score := 1; score <= 5; score++ {
 		card.Actions = append(card.Actions, desk.Action{ID: "rate", Label: strconv.Itoa(score), Value: id + ":" + strconv.Itoa(score)})
 	}

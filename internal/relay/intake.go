@@ -64,6 +64,7 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 	}
 	id := strconv.FormatInt(int64(t.ID), 10)
 	pol := r.policy()
+	c := r.textFor(t) // the customer's language
 	button := func(action, label, value string) desk.Action {
 		if value != "" {
 			value = ":" + value
@@ -79,7 +80,7 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 	}
 	switch e.Stage {
 	case "":
-		return []desk.Task{post(0, r.text.Text(catalog.BotThanks, nil))}
+		return []desk.Task{post(0, c.Text(catalog.BotThanks, nil))}
 	case desk.StageSuggested:
 		var tasks []desk.Task
 		for i, id := range t.Suggested {
@@ -87,10 +88,10 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 			if !ok {
 				continue
 			}
-			text := r.text.Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": excerpt(a.Body, 700)})
-			tasks = append(tasks, post(i, text, button("solved", r.text.Text(catalog.ButtonSolved, nil), a.ID)))
+			text := c.Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": excerpt(a.Body, 700)})
+			tasks = append(tasks, post(i, text, button("solved", c.Text(catalog.ButtonSolved, nil), a.ID)))
 		}
-		return append(tasks, post(len(tasks), r.text.Text(catalog.BotStillNeed, nil), button("human", r.text.Text(catalog.ButtonHuman, nil), "")))
+		return append(tasks, post(len(tasks), c.Text(catalog.BotStillNeed, nil), button("human", c.Text(catalog.ButtonHuman, nil), "")))
 	case desk.StageCategory:
 		var lines []string
 		var actions []desk.Action
@@ -102,25 +103,25 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 			lines = append(lines, line)
 			actions = append(actions, button("category", c.Name, c.Name))
 		}
-		actions = append(actions, button("skip", r.text.Text(catalog.ButtonSkip, nil), ""))
-		text := r.say(p.Quote, catalog.BotGreeting, map[string]any{"Name": words(t.Customer.Label()), "Categories": strings.Join(lines, "\n")})
+		actions = append(actions, button("skip", c.Text(catalog.ButtonSkip, nil), ""))
+		text := sayIn(c, p.Quote, catalog.BotGreeting, map[string]any{"Name": words(t.Customer.Label()), "Categories": strings.Join(lines, "\n")})
 		return []desk.Task{post(0, text, actions...)}
 	case desk.StageQuestion:
-		c, ok := pol.Intake.Category(t.Category)
-		if !ok || t.Question >= len(c.Questions) {
+		cat, ok := pol.Intake.Category(t.Category)
+		if !ok || t.Question >= len(cat.Questions) {
 			return nil
 		}
-		q := c.Questions[t.Question]
-		text := r.text.Text(catalog.BotQuestion, map[string]any{"Ask": q.Ask})
+		q := cat.Questions[t.Question]
+		text := c.Text(catalog.BotQuestion, map[string]any{"Ask": q.Ask})
 		if e.Again {
-			text = r.text.Text(catalog.BotQuestionAgain, map[string]any{"Ask": q.Ask, "Choices": len(q.Choices) > 0})
+			text = c.Text(catalog.BotQuestionAgain, map[string]any{"Ask": q.Ask, "Choices": len(q.Choices) > 0})
 		}
 		var actions []desk.Action
 		for _, choice := range q.Choices {
 			actions = append(actions, button("answer", choice, choice))
 		}
 		if !q.Required {
-			actions = append(actions, button("skip", r.text.Text(catalog.ButtonSkip, nil), ""))
+			actions = append(actions, button("skip", c.Text(catalog.ButtonSkip, nil), ""))
 		}
 		// Each question (and each asking again) is a message of its own.
 		n := t.Question * 2
@@ -129,9 +130,9 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 		}
 		return []desk.Task{post(n, text, actions...)}
 	case desk.StageConfirm:
-		return []desk.Task{post(0, r.text.Text(catalog.BotConfirm, nil),
-			button("want_ticket", r.text.Text(catalog.ButtonWantTicket, nil), ""),
-			button("no_ticket", r.text.Text(catalog.ButtonNoTicket, nil), ""))}
+		return []desk.Task{post(0, c.Text(catalog.BotConfirm, nil),
+			button("want_ticket", c.Text(catalog.ButtonWantTicket, nil), ""),
+			button("no_ticket", c.Text(catalog.ButtonNoTicket, nil), ""))}
 	}
 	return nil
 }
@@ -176,21 +177,22 @@ func (r *Relay) intakeAction(ctx context.Context, p desk.Platform, q desk.Queued
 		if ev.Channel != t.DMChannel || ev.Message == "" {
 			return nil
 		}
+		c := r.textFor(t)
 		label := arg
 		switch kind {
 		case desk.StepSkip:
-			label = r.text.Text(catalog.ButtonSkip, nil)
+			label = c.Text(catalog.ButtonSkip, nil)
 		case desk.StepSolved:
-			label = r.text.Text(catalog.ButtonSolved, nil)
+			label = c.Text(catalog.ButtonSolved, nil)
 		case desk.StepNeedPerson:
-			label = r.text.Text(catalog.ButtonHuman, nil)
+			label = c.Text(catalog.ButtonHuman, nil)
 		case desk.StepWantTicket:
-			label = r.text.Text(catalog.ButtonWantTicket, nil)
+			label = c.Text(catalog.ButtonWantTicket, nil)
 		case desk.StepNoTicket:
-			label = r.text.Text(catalog.ButtonNoTicket, nil)
+			label = c.Text(catalog.ButtonNoTicket, nil)
 		}
 		ref := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
-		text := r.say(p.Quote, catalog.BotChose, map[string]any{"Choice": words(label)})
+		text := sayIn(c, p.Quote, catalog.BotChose, map[string]any{"Choice": words(label)})
 		return []desk.Task{{Kind: desk.TaskUpdate, Platform: t.Platform, Ticket: t.ID, Ref: ref,
 			Message: desk.Outgoing{Channel: ref.Channel, Text: text, Card: &desk.Card{Text: text}}}}
 	})

@@ -302,3 +302,49 @@ func TestReleaseSurvivesACrash(t *testing.T) {
 
 // atomicBool is a flag a crash hook sets.
 type atomicBool struct{ atomic.Bool }
+
+// TestCustomersLanguage: a customer whose platform says they read Russian is written to in
+// Russian (the ticket's number, notices, the bot), one whose platform says nothing in the
+// desk's language; agents always read the desk's language. A desk in Russian writes Russian to
+// both its agents and its customers who have no language of their own.
+func TestCustomersLanguage(t *testing.T) {
+	d := newDesk(t)
+	d.p.AddUser(desk.User{ID: "U3", Name: "u3", DisplayName: "Анна", Locale: "ru-RU"})
+	ev := say("U3", "m1", "не работает вход")
+	ev.User = desk.User{ID: "U3"} // as the platforms say who wrote: the rest is looked up
+	d.ingest(ev)
+	tk := d.ticketOf("U3")
+	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", "1")
+	d.drain()
+	n := d.notices("U3")
+	if len(n) != 2 || !strings.HasPrefix(n[0], "Спасибо! Мы получили ваше сообщение и открыли заявку #1") || !strings.Contains(n[1], "Вашей заявкой #1 теперь занимается") {
+		t.Errorf("notices to a Russian customer: %q", n)
+	}
+	if got := field(d.card(tk), "Status"); got != "open" {
+		t.Errorf("the card's status field %q: agents read English", got)
+	}
+	other := d.open("U1")
+	if n := d.notices("U1"); len(n) != 1 || !strings.Contains(n[0], "opened ticket #2") {
+		t.Errorf("notices to a customer without a language: %q", n)
+	}
+	if got, _ := d.store.Ticket(context.Background(), other.ID); got.Language != "en" {
+		t.Errorf("language of a customer without one: %q, want the desk's (en)", got.Language)
+	}
+
+	ru := newDesk(t, func(o *relay.Options) {
+		p := botPolicy(false)
+		p.Language = "ru"
+		o.Policy = func() desk.Policy { return p }
+	})
+	ru.ingest(say("U1", "m1", "здравствуйте"))
+	ru.drain()
+	greeting := ru.dm("U1", 1)[0]
+	if !strings.HasPrefix(greeting.Text, "Здравствуйте, «Customer U1»!") || greeting.Card.Actions[2].Label != "Пропустить" {
+		t.Errorf("the bot of a Russian desk: %q %+v", greeting.Text, greeting.Card.Actions)
+	}
+	ru.click("U1", greeting, "skip", "")
+	rtk := ru.ticketOf("U1")
+	if got := ru.card(rtk); field(got, "Статус") != "new" {
+		t.Errorf("the card of a Russian desk: %+v", got.Fields)
+	}
+}

@@ -108,10 +108,10 @@ func (r *Relay) list(ctx context.Context, q quoter, who desk.User, args []string
 		return "", fmt.Errorf("list tickets: %w", err)
 	}
 	if len(lines) == 0 {
-		return r.text.Text(catalog.NothingFound, nil), nil
+		return r.text().Text(catalog.NothingFound, nil), nil
 	}
 	if more > 0 {
-		lines = append(lines, r.text.Text(catalog.ListMore, map[string]any{"More": more}))
+		lines = append(lines, r.text().Text(catalog.ListMore, map[string]any{"More": more}))
 	}
 	return strings.Join(lines, "\n"), nil
 }
@@ -147,12 +147,12 @@ func (r *Relay) find(ctx context.Context, q quoter, terms []string) (string, err
 		return "", fmt.Errorf("search tickets: %w", err)
 	}
 	if len(lines) == 0 {
-		lines = append(lines, r.text.Text(catalog.NothingFound, nil))
+		lines = append(lines, r.text().Text(catalog.NothingFound, nil))
 	}
 	if more {
-		lines = append(lines, r.text.Text(catalog.FindMore, nil))
+		lines = append(lines, r.text().Text(catalog.FindMore, nil))
 	} else if searched >= findScan {
-		lines = append(lines, r.text.Text(catalog.FindLimit, map[string]any{"Searched": findScan}))
+		lines = append(lines, r.text().Text(catalog.FindLimit, map[string]any{"Searched": findScan}))
 	}
 	return strings.Join(lines, "\n"), nil
 }
@@ -163,9 +163,9 @@ func (r *Relay) statsText(ctx context.Context, p desk.Platform, q quoter, args [
 	if !ok {
 		return "", usage()
 	}
-	label := r.text.Text(catalog.PeriodToday, nil)
+	label := r.text().Text(catalog.PeriodToday, nil)
 	if days != "" {
-		label = r.text.Text(catalog.PeriodDays, map[string]any{"Days": days})
+		label = r.text().Text(catalog.PeriodDays, map[string]any{"Days": days})
 	}
 	s, err := r.Stats(ctx, from, to)
 	if err != nil {
@@ -176,14 +176,14 @@ func (r *Relay) statsText(ctx context.Context, p desk.Platform, q quoter, args [
 			a.Name = r.who(ctx, p, desk.User{ID: id}).Label()
 		}
 	}
-	return s.Text(r.text, label, q), nil
+	return s.Text(r.text(), label, q), nil
 }
 
 // line is one ticket in a list, with people's words quoted by q.
 func (r *Relay) line(q quoter, t desk.Ticket) string {
 	var assignee any = words(t.AssigneeName)
 	if t.AssigneeName == "" {
-		assignee = r.text.Text(catalog.CardUnassigned, nil)
+		assignee = r.text().Text(catalog.CardUnassigned, nil)
 	}
 	return r.say(q, catalog.ListLine, map[string]any{
 		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": words(t.Customer.Label()),
@@ -207,7 +207,7 @@ func (r *Relay) show(ctx context.Context, q quoter, t desk.Ticket) (string, erro
 	}
 	lines := []string{r.line(q, t)}
 	if t.Category != "" || len(t.Tags) > 0 {
-		lines = append(lines, r.text.Text(catalog.ShowTags, map[string]any{"Category": r.orNone(t.Category), "Tags": r.orNone(quoteList(q, t.Tags))}))
+		lines = append(lines, r.text().Text(catalog.ShowTags, map[string]any{"Category": r.orNone(t.Category), "Tags": r.orNone(quoteList(q, t.Tags))}))
 	}
 	if t.Rating != 0 {
 		lines = append(lines, r.say(q, catalog.ShowRating, map[string]any{"Score": t.Rating, "Comment": words(t.RatingComment)}))

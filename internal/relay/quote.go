@@ -3,6 +3,8 @@ package relay
 import (
 	"strings"
 
+	"github.com/threadesk/threadesk/internal/catalog"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -24,8 +26,13 @@ type words string
 // say composes catalog text id for a destination quoted by q: every words value among args
 // goes through q, every other value is the app's own.
 func (r *Relay) say(q quoter, id string, args map[string]any) string {
+	return sayIn(r.text(), q, id, args)
+}
+
+// sayIn is say in catalog c.
+func sayIn(c *catalog.Catalog, q quoter, id string, args map[string]any) string {
 	if len(args) == 0 {
-		return r.text.Text(id, args)
+		return c.Text(id, args)
 	}
 	out := make(map[string]any, len(args))
 	for k, v := range args {
@@ -37,7 +44,7 @@ func (r *Relay) say(q quoter, id string, args map[string]any) string {
 		}
 		out[k] = v
 	}
-	return r.text.Text(id, out)
+	return c.Text(id, out)
 }
 
 // quoterFor is the quoting of an answer to ev: as typed for the dashboard, which shows text
@@ -65,4 +72,33 @@ func quoteList(q quoter, items []string) string {
 		out[i] = q(s)
 	}
 	return strings.Join(out, ", ")
+}
+
+// text is the catalog of the agents' language: Options.Catalog, or the policy's language.
+func (r *Relay) text() *catalog.Catalog {
+	if r.fixedText != nil {
+		return r.fixedText
+	}
+	return catalog.For(r.policy().Language)
+}
+
+// textFor is the catalog of ticket t's customer: their language, or the agents' when the
+// ticket does not know it.
+func (r *Relay) textFor(t desk.Ticket) *catalog.Catalog {
+	if t.Language == "" {
+		return r.text()
+	}
+	return catalog.For(t.Language)
+}
+
+// language is the language to write to customer u in: theirs, when the platform tells it and
+// the catalog has it; otherwise the desk's.
+func (r *Relay) language(u desk.User) string {
+	if code, ok := catalog.Match(u.Locale); ok {
+		return code
+	}
+	if code, ok := catalog.Match(r.policy().Language); ok {
+		return code
+	}
+	return "en"
 }

@@ -38,7 +38,7 @@ const MaxTextBytes = 160 << 10
 type Options struct {
 	Store     desk.Store
 	Platforms []desk.Platform
-	Catalog   *catalog.Catalog // default catalog.Default
+	Catalog   *catalog.Catalog // the agents' texts; default the policy's language (English without one)
 	Logger    *slog.Logger     // default slog.Default()
 	Clock     desk.Clock       // default desk.SystemClock
 	// Registerer receives the relay's metrics; nil means a private registry.
@@ -93,7 +93,7 @@ type Articles interface {
 type Relay struct {
 	store     desk.Store
 	platforms map[string]desk.Platform
-	text      *catalog.Catalog
+	fixedText *catalog.Catalog // Options.Catalog; nil: the policy's language
 	log       *slog.Logger
 	clock     desk.Clock
 	metrics   *Metrics
@@ -119,9 +119,6 @@ func New(opts Options) (*Relay, error) {
 	}
 	if len(opts.Platforms) == 0 {
 		return nil, errors.New("relay: no platform")
-	}
-	if opts.Catalog == nil {
-		opts.Catalog = catalog.Default
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -150,7 +147,7 @@ func New(opts Options) (*Relay, error) {
 	r := &Relay{
 		store:     opts.Store,
 		platforms: make(map[string]desk.Platform, len(opts.Platforms)),
-		text:      opts.Catalog,
+		fixedText: opts.Catalog,
 		log:       opts.Logger,
 		clock:     opts.Clock,
 		metrics:   newMetrics(),

@@ -122,9 +122,9 @@ func (r *Relay) stepAsked(ctx context.Context, p desk.Platform, q desk.Queued) e
 		text := r.stepDone(quoterFor(p, ev), o)
 		switch o.Step {
 		case desk.StepRate:
-			text = r.text.Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating})
+			text = r.text().Text(catalog.RatingThanks, map[string]any{"Ticket": o.Ticket.ID.String(), "Score": o.Ticket.Rating})
 		case desk.StepComment:
-			text = r.text.Text(catalog.RatingCommented, map[string]any{"Ticket": o.Ticket.ID.String()})
+			text = r.text().Text(catalog.RatingCommented, map[string]any{"Ticket": o.Ticket.ID.String()})
 		}
 		if t, ok := r.answer(ctx, p, ev, text); ok {
 			return []desk.Task{t}
@@ -181,7 +181,7 @@ func (r *Relay) threadDeleted(ctx context.Context, p desk.Platform, q desk.Queue
 	r.log.Warn("ticket card deleted; a new one follows the customer's next message", "platform", p.Name(), "ticket", int64(t.ID), "thread", ev.Thread)
 	return r.commit(ctx, q, decision{changes: []desk.Change{
 		desk.SetThread{Ticket: t.ID, Platform: t.Platform},
-		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.clock.Now(), Kind: "system", Author: who.ID, Name: who.Label(), Text: r.text.Text(catalog.CardDeleted, nil)}},
+		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: r.clock.Now(), Kind: "system", Author: who.ID, Name: who.Label(), Text: r.text().Text(catalog.CardDeleted, nil)}},
 	}})
 }
 

@@ -225,7 +225,8 @@ func (a *Adapter) OpenDM(ctx context.Context, userID string) (string, error) {
 }
 
 // UserInfo returns a user's handle, the name people see (display name, else real name), the
-// 72-pixel avatar, and whether the user is a bot.
+// 72-pixel avatar, whether the user is a bot, and their locale (slack-go asks users.info with
+// include_locale).
 func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error) {
 	u, err := a.api.GetUserInfoContext(ctx, userID)
 	if err != nil {
@@ -252,6 +253,7 @@ func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error
 		AvatarURL:   u.Profile.Image72,
 		ProfileURL:  profile,
 		IsBot:       u.IsBot,
+		Locale:      u.Locale,
 	}, nil
 }
 

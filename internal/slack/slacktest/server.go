@@ -70,6 +70,9 @@ type Message struct {
 type User struct {
 	ID, Name, DisplayName, RealName, Image string
 	IsBot, Deleted                         bool
+	// Locale is what users.info answers with include_locale ("en-US", "ru-RU"); empty leaves
+	// it out.
+	Locale string
 }
 
 // File is a file someone shared, served at URLPrivate to the bot token only.
@@ -917,10 +920,14 @@ func (s *Server) completeUpload(args map[string]string) map[string]any {
 }
 
 func userJSON(u *User) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "deleted": u.Deleted, "is_bot": u.IsBot,
 		"profile": map[string]any{"display_name": u.DisplayName, "real_name": u.RealName, "image_72": u.Image},
 	}
+	if u.Locale != "" {
+		m["locale"] = u.Locale
+	}
+	return m
 }
 
 // knownBlocks are the Block Kit block types the app may send.
