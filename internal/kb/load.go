@@ -68,15 +68,31 @@ func Parse(file string, data []byte, defaultLang string) (*Base, error) {
 	}
 	d := decoder{file: file}
 	articles := d.document(&root, defaultLang)
-	if len(d.errs) > 0 {
-		return nil, errors.Join(d.errs...)
-	}
-	return build(file, articles, func(i int, field string) int {
+	lineOf := func(i int, field string) int {
 		if line := d.lines[i][field]; line > 0 {
 			return line
 		}
 		return articles[i].Line
-	})
+	}
+	if len(d.errs) == 0 {
+		return build(file, articles, lineOf)
+	}
+	// Report the articles' own problems too, but not again for a field already reported
+	// (a title that is a list is not also missing).
+	reported := map[string]bool{}
+	for _, err := range d.errs {
+		reported[err.(*Error).Field] = true
+	}
+	errs := d.errs
+	if err := check(file, articles, lineOf); err != nil {
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			if !reported[e.(*Error).Field] {
+				errs = append(errs, e)
+			}
+		}
+	}
+	slices.SortStableFunc(errs, func(a, b error) int { return a.(*Error).Line - b.(*Error).Line })
+	return nil, errors.Join(errs...)
 }
 
 // yamlLine finds the line in the YAML library's messages ("yaml: line 7: mapping values are
