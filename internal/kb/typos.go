@@ -9,7 +9,7 @@ import "strings"
 //
 //   - correct: a question's word that neither the index nor the lexicon knows, in any form,
 //     is replaced by the nearest word they do know within a small edit distance
-//     (Damerau–Levenshtein: one edit for words of 5 to 8 letters, two from 9), sharing its
+//     (Damerau–Levenshtein: one edit for words of 6 to 8 letters, two from 9), sharing its
 //     first letter; the term it gives counts typoWeight of an exact one;
 //   - expand: a question's stem also matches the index's stems that are the same word with
 //     a longer or shorter ending (one is a prefix of the other but for at most one letter,
@@ -18,6 +18,9 @@ import "strings"
 const (
 	typoWeight    = 0.8
 	derivedWeight = 0.8
+	// minTypoLen is the shortest word corrected: shorter words are too often real words
+	// the articles happen not to use (taken is not token).
+	minTypoLen = 6
 )
 
 // correct replaces, in place, the words of a question that the index does not know.
@@ -25,7 +28,7 @@ func (ix *index) correct(toks []token) {
 	for i := range toks {
 		t := &toks[i]
 		r := []rune(t.surface)
-		if t.stop || len(r) < 5 || isNumber(t.surface) {
+		if t.stop || len(r) < minTypoLen || isNumber(t.surface) {
 			continue
 		}
 		if ix.terms[t.stem] || lex.stems[t.stem] || lex.words[t.surface] || ix.hasDerived(t.stem) {
