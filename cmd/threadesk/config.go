@@ -14,6 +14,8 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/kb"
 )
 
 // Config is every setting of Threadesk, read from the environment by envconfig. Its tags are
@@ -40,6 +42,7 @@ type Config struct {
 	InternalNotePrefix string   `envconfig:"INTERNAL_NOTE_PREFIX" default:"//" desc:"a thread reply starting with it is an internal note"`
 	DeskCommand        string   `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command; on Slack, change the manifest's slash command to match"`
 	Leads              []string `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
+	KBPath             string   `envconfig:"KB_PATH" desc:"path of the knowledge-base file (YAML, see Knowledge base), checked at start; unset: no suggestions"`
 
 	// Threadesk's own settings.
 
@@ -186,6 +189,11 @@ func (c Config) problems() []problem {
 		add("DESK_COMMAND", "DESK_COMMAND is empty: write a command such as /desk, or unset it")
 	case !strings.HasPrefix(c.DeskCommand, "/"):
 		add("DESK_COMMAND", "DESK_COMMAND=%q does not start with /: write /%s", c.DeskCommand, strings.TrimSpace(c.DeskCommand))
+	}
+	if c.KBPath != "" {
+		if _, err := kb.Load(c.KBPath, "en"); err != nil {
+			add("KB_PATH", "KB_PATH names a knowledge base that cannot be used; fix it, or unset KB_PATH:\n      %s", strings.ReplaceAll(err.Error(), "\n", "\n      "))
+		}
 	}
 	if _, err := c.logLevel(); err != nil {
 		add("LOG_LEVEL", "%s", err.Error())

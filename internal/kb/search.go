@@ -1,0 +1,100 @@
+package kb
+
+import (
+	"slices"
+	"unicode"
+)
+
+// Search returns up to n articles that answer the question, best first, and none when no
+// article is relevant enough to suggest. Articles in the question's language come before the
+// others. The question's language is that of its script when most of its letters are
+// Cyrillic (ru) or Latin (en); otherwise lang ("" for en).
+func (b *Base) Search(query, lang string, n int) []Result {
+	if n <= 0 || len(b.articles) == 0 {
+		return nil
+	}
+	lang = questionLang(query, lang)
+	toks := lex.tokens(query)
+	b.index.correct(toks)
+	terms := uniqueTerms(lex.terms(toks))
+	if len(terms) == 0 {
+		return nil
+	}
+	parts := slices.Clone(b.index.parts)
+	slices.SortStableFunc(parts, func(x, y *part) int {
+		switch {
+		case x.lang == lang && y.lang != lang:
+			return -1
+		case y.lang == lang && x.lang != lang:
+			return 1
+		}
+		return 0
+	})
+	// Every part's candidates are judged on their own, then against the best of all parts,
+	// so that a weak article in the question's language does not come before a clear answer
+	// in the other.
+	// An article in another language needs more: to beat the question language's best
+	// candidate, suggested or not, by otherLangEdge.
+	found := make([][]scored, len(parts))
+	best, own := 0.0, 0.0
+	for i, p := range parts {
+		var top float64
+		found[i], top = p.suggest(terms)
+		if p.lang == lang {
+			own = top
+		}
+		for _, s := range found[i] {
+			best = max(best, s.rank)
+		}
+	}
+	var out []Result
+	for i, p := range parts {
+		for _, s := range found[i] {
+			if s.rank >= relativeToBest*best && (p.lang == lang || s.rank >= otherLangEdge*own) {
+				out = append(out, Result{ID: b.articles[p.articles[s.doc]].ID, Score: s.confidence})
+			}
+		}
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// questionLang is the language a question is written in: its script's when most of its
+// letters tell, else the hint.
+func questionLang(query, hint string) string {
+	var cyrillic, latin int
+	for _, r := range query {
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		}
+	}
+	switch {
+	case cyrillic > 2*latin:
+		return "ru"
+	case latin > 2*cyrillic:
+		return "en"
+	case slices.Contains(Languages, hint):
+		return hint
+	}
+	return "en"
+}
+
+// uniqueTerms keeps the first of each term, with the largest weight it was given.
+func uniqueTerms(ts []term) []term {
+	var out []term
+	at := map[string]int{}
+	for _, t := range ts {
+		if i, ok := at[t.text]; ok {
+			out[i].weight = max(out[i].weight, t.weight)
+			continue
+		}
+		at[t.text] = len(out)
+		out = append(out, t)
+	}
+	return out
+}

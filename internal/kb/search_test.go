@@ -1,0 +1,172 @@
+package kb
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// loadTestBase loads the test corpus's knowledge base: 52 articles in English and Russian.
+func loadTestBase(t testing.TB) *Base {
+	t.Helper()
+	b, err := Load(filepath.Join("testdata", "kb.yaml"), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestWords(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Can't LOG-IN!", "cant log in"},
+		{"Ёлка, счёт", "елка счет"},
+		{"I’ve 2FA (2-фа)", "ive 2fa 2 фа"},
+		{"e-mail: a@b.com", "e mail a b com"},
+	} {
+		if got := strings.Join(words(tc.in), " "); got != tc.want {
+			t.Errorf("words(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// terms analyses text as a question to the shipped lexicon, without typo correction.
+func termTexts(text string) []string {
+	var out []string
+	for _, t := range lex.terms(lex.tokens(text)) {
+		out = append(out, t.text)
+	}
+	return out
+}
+
+// TestLexiconConcepts checks that phrases customers and articles use for one thing, in
+// either language and however inflected, come out as the same concept.
+func TestLexiconConcepts(t *testing.T) {
+	for _, group := range [][]string{
+		{"charged me twice", "double payment", "списали дважды", "двойное списание"},
+		{"password", "pasword", "пароль", "паролем"},
+		{"log in", "sign in", "войти", "signing in"},
+		{"2FA", "2фа", "two-factor authentication", "двухфакторная аутентификация", "two step verification"},
+		{"account", "акаунт", "учетная запись", "учётной записи"},
+		{"refund", "вернуть деньги", "возврат средств", "money back"},
+		{"site down", "сайт лежит"},
+		{"восстановить", "востановить", "восстановление", "reset"},
+	} {
+		want := termTexts(group[0])
+		slices.Sort(want)
+		for _, text := range group[1:] {
+			got := termTexts(text)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%q gives %v, %q gives %v: want the same", group[0], want, text, got)
+			}
+		}
+	}
+	// Stop words go; a phrase does not end on a skipped stop word.
+	if got := termTexts("Hi, thanks for the help!"); len(got) != 0 {
+		t.Errorf("greeting gives terms %v, want none", got)
+	}
+	if got := termTexts("the documents лежат"); slices.Contains(got, termTexts("outage")[0]) {
+		t.Errorf("лежат (documents lie in a folder) gives %v: an outage is only лежит", got)
+	}
+}
+
+func TestLexiconShippedIsValid(t *testing.T) {
+	if _, err := newLexicon(stopwordsText, synonymsText); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newLexicon("", "a, b\nc, b\n"); err == nil {
+		t.Error("a phrase in two concepts is not refused")
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"password", "password", 0}, {"pasword", "password", 1}, {"passwrod", "password", 1},
+		{"акаунт", "аккаунт", 1}, {"calender", "calendar", 1}, {"abc", "xyz", 2}, {"spreadshet", "spreadsheet", 1},
+	} {
+		if got := editDistance([]rune(tc.a), []rune(tc.b), 1); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func ids(rs []Result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestSearch(t *testing.T) {
+	b := loadTestBase(t)
+	for _, tc := range []struct {
+		query, lang string
+		first       string // "" for no suggestion
+	}{
+		{"how do I delete my account", "en", "delete-account"},
+		{"как удалить аккаунт", "ru", "ru-delete-account"},
+		{"как удалить аккаунт", "en", "ru-delete-account"}, // the question's script decides
+		{"atachment size limit", "en", "attachment-limit"}, // a typo no list knows
+		{"calender sync", "", "calendar-sync"},
+		{"как подключить slack", "ru", "slack-integration"}, // no Russian article: the English one
+		{"hi", "en", ""},
+		{"", "en", ""},
+		{"what's the weather like in Berlin", "en", ""},
+	} {
+		got := b.Search(tc.query, tc.lang, 3)
+		switch {
+		case tc.first == "" && len(got) > 0:
+			t.Errorf("Search(%q) = %v, want nothing", tc.query, got)
+		case tc.first != "" && (len(got) == 0 || got[0].ID != tc.first):
+			t.Errorf("Search(%q) = %v, want %s first", tc.query, got, tc.first)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].ID == got[i-1].ID {
+				t.Errorf("Search(%q) repeats %s", tc.query, got[i].ID)
+			}
+		}
+	}
+	if got := b.Search("how do I delete my account", "en", 0); len(got) != 0 {
+		t.Errorf("Search with n = 0 gives %v", got)
+	}
+	if got := b.Search("password", "en", 1); len(got) > 1 {
+		t.Errorf("Search with n = 1 gives %v", got)
+	}
+}
+
+// TestSearchLanguageFirst checks that articles in the question's language come before
+// those in the other, even when the other's match better.
+func TestSearchLanguageFirst(t *testing.T) {
+	b, err := Parse("kb.yaml", []byte(`articles:
+  - {id: en-2fa, lang: en, title: Turn on two-factor authentication, body: "Turn on two-factor authentication in Security."}
+  - {id: ru-2fa, lang: ru, title: Двухфакторная аутентификация, body: "Включите её в разделе Безопасность."}
+`), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(b.Search("как включить 2фа", "", 3)); len(got) == 0 || got[0] != "ru-2fa" {
+		t.Errorf("Russian question: %v, want ru-2fa first", got)
+	}
+	if got := ids(b.Search("how to turn on 2FA", "", 3)); len(got) == 0 || got[0] != "en-2fa" {
+		t.Errorf("English question: %v, want en-2fa first", got)
+	}
+}
+
+func TestQuestionLang(t *testing.T) {
+	for _, tc := range []struct{ query, hint, want string }{
+		{"как сбросить пароль", "en", "ru"},
+		{"reset password", "ru", "en"},
+		{"не приходит SMS", "en", "ru"},
+		{"2fa 2фа", "ru", "ru"},
+		{"42", "", "en"},
+	} {
+		if got := questionLang(tc.query, tc.hint); got != tc.want {
+			t.Errorf("questionLang(%q, %q) = %s, want %s", tc.query, tc.hint, got, tc.want)
+		}
+	}
+}

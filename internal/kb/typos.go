@@ -1,0 +1,162 @@
+package kb
+
+import "strings"
+
+// Customers misspell (pasword, акаунт, востановить) and inflect or derive words differently
+// from the article (восстановить against восстановление, subscribe against subscription).
+// Two mechanisms bridge that, both against the index's own vocabulary, so they adapt to
+// whatever knowledge base is loaded:
+//
+//   - correct: a question's word that neither the index nor the lexicon knows, in any form,
+//     is replaced by the nearest word they do know within a small edit distance
+//     (Damerau–Levenshtein: one edit for words of 6 to 8 letters, two from 9), sharing its
+//     first letter; the term it gives counts typoWeight of an exact one;
+//   - expand: a question's stem also matches the index's stems that are the same word with
+//     a longer or shorter ending (one is a prefix of the other but for at most one letter,
+//     and they share at least prefixLen letters), at derivedWeight.
+
+const (
+	typoWeight    = 0.8
+	derivedWeight = 0.8
+	// minTypoLen is the shortest word corrected: shorter words are too often real words
+	// the articles happen not to use (taken is not token).
+	minTypoLen = 6
+)
+
+// correct replaces, in place, the words of a question that the index does not know.
+func (ix *index) correct(toks []token) {
+	for i := range toks {
+		t := &toks[i]
+		r := []rune(t.surface)
+		if t.stop || len(r) < minTypoLen || isNumber(t.surface) {
+			continue
+		}
+		if ix.terms[t.stem] || lex.stems[t.stem] || lex.words[t.surface] || ix.hasDerived(t.stem) {
+			continue
+		}
+		limit := 1
+		if len(r) >= 9 {
+			limit = 2
+		}
+		best, bestDist := "", limit+1
+		for _, v := range ix.vocab[r[0]] {
+			if v.runes < len(r)-limit || v.runes > len(r)+limit {
+				continue
+			}
+			if d := editDistance(r, []rune(v.word), limit); d < bestDist {
+				best, bestDist = v.word, d
+			}
+		}
+		if best == "" {
+			continue
+		}
+		t.surface, t.weight = best, typoWeight
+		if lex.stop[best] {
+			t.stop, t.stem = true, best
+		} else {
+			t.stem = stem(best)
+		}
+	}
+}
+
+// hasDerived reports whether some part knows another form of the stem.
+func (ix *index) hasDerived(s string) bool {
+	for _, p := range ix.parts {
+		if len(p.derived(s)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// A match is a term of the index that a question's term matches, and how well (1 for the
+// term itself).
+type match struct {
+	text   string
+	weight float64
+}
+
+// expand lists the part's terms that the question's term t matches: itself when the part
+// has it, and its other forms.
+func (p *part) expand(t string) []match {
+	var out []match
+	if _, ok := p.postings[t]; ok {
+		out = append(out, match{t, 1})
+	}
+	for _, d := range p.derived(t) {
+		out = append(out, match{d, derivedWeight})
+	}
+	return out
+}
+
+// derived lists the part's stems, other than s, that are another form of the same word.
+func (p *part) derived(s string) []string {
+	if strings.HasPrefix(s, "~") || isNumber(s) {
+		return nil
+	}
+	r := []rune(s)
+	if len(r) < prefixLen {
+		return nil
+	}
+	var out []string
+	for _, v := range p.byPrefix[string(r[:prefixLen])] {
+		if v != s && sameWord(r, []rune(v)) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// sameWord reports whether two stems look like forms of one word: the shorter is a prefix
+// of the longer but for at most its last letter, and they differ in length by at most 4.
+func sameWord(a, b []rune) bool {
+	short, long := a, b
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	if len(long)-len(short) > 4 {
+		return false
+	}
+	common := 0
+	for common < len(short) && short[common] == long[common] {
+		common++
+	}
+	return common >= prefixLen && common >= len(short)-1
+}
+
+// editDistance is the optimal-string-alignment (Damerau–Levenshtein) distance of a and b,
+// or limit+1 when it is larger than limit.
+func editDistance(a, b []rune, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	if prev[len(b)] > limit {
+		return limit + 1
+	}
+	return prev[len(b)]
+}
