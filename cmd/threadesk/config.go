@@ -13,6 +13,8 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/policy"
 )
 
 // Config is every setting of Threadesk, read from the environment by envconfig. Its tags are
@@ -39,6 +41,7 @@ type Config struct {
 	InternalNotePrefix string   `envconfig:"INTERNAL_NOTE_PREFIX" default:"//" desc:"a thread reply starting with it is an internal note"`
 	DeskCommand        string   `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command; on Slack, change the manifest's slash command to match"`
 	Leads              []string `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
+	DeskConfig         string   `envconfig:"DESK_CONFIG" desc:"path of the desk policy file (YAML): categories and questions of the first-line bot, business hours, SLA targets, auto-close, the rating question, canned replies; threadesk check-config checks it. Unset: none of them, the desk as without the file"`
 
 	// Threadesk's own settings.
 
@@ -164,6 +167,11 @@ func (c Config) problems() []problem {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("LOG_FORMAT", "LOG_FORMAT=%q is not text or json", c.LogFormat)
+	}
+	if c.DeskConfig != "" {
+		if _, err := policy.Load(c.DeskConfig); err != nil {
+			add("DESK_CONFIG", "%s", deskConfigProblem(c.DeskConfig, err))
+		}
 	}
 	if c.MaxFileMB < 1 {
 		add("MAX_FILE_MB", "MAX_FILE_MB=%d is too small: write a size in MB of at least 1", c.MaxFileMB)
