@@ -21,6 +21,8 @@ func runCommand(name string, args []string, out, errs io.Writer) int {
 		return mattermostSetup(args, out, errs)
 	case "kb":
 		return kbCommand(args, out, errs)
+	case "check-config":
+		return checkConfig(args, out, errs)
 	case "version", "-version", "--version":
 		if len(args) > 0 {
 			fmt.Fprintf(errs, "threadesk version: takes no arguments, got %q\n", args)
@@ -50,6 +52,7 @@ it prints, where you play customers and agents against the real desk.
 Commands:
   mattermost-setup   set Threadesk up on a Mattermost server (threadesk mattermost-setup -h)
   kb search QUERY…   the knowledge-base articles suggested for a question (threadesk kb -h)
+  check-config FILE  check a desk policy file (DESK_CONFIG) without starting
   version            print the version and the commit it was built from
   help               show this text (also -h, --help)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/kb"
+	"github.com/threadesk/threadesk/internal/policy"
 )
 
 // Config is every setting of Threadesk, read from the environment by envconfig. Its tags are
@@ -43,6 +44,7 @@ type Config struct {
 	DeskCommand        string   `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command; on Slack, change the manifest's slash command to match"`
 	Leads              []string `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
 	KBPath             string   `envconfig:"KB_PATH" desc:"path of the knowledge-base file (YAML, see Knowledge base), checked at start; unset: no suggestions"`
+	DeskConfig         string   `envconfig:"DESK_CONFIG" desc:"path of the desk policy file (YAML): categories and questions of the first-line bot, business hours, SLA targets, auto-close, the rating question, canned replies; threadesk check-config checks it. Unset: none of them, the desk as without the file"`
 
 	// Threadesk's own settings.
 
@@ -200,6 +202,11 @@ func (c Config) problems() []problem {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("LOG_FORMAT", "LOG_FORMAT=%q is not text or json", c.LogFormat)
+	}
+	if c.DeskConfig != "" {
+		if _, err := policy.Load(c.DeskConfig); err != nil {
+			add("DESK_CONFIG", "%s", deskConfigProblem(c.DeskConfig, err))
+		}
 	}
 	if c.MaxFileMB < 1 {
 		add("MAX_FILE_MB", "MAX_FILE_MB=%d is too small: write a size in MB of at least 1", c.MaxFileMB)

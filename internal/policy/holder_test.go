@@ -1,0 +1,152 @@
+package policy_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/threadesk/threadesk/internal/policy"
+)
+
+// writeFile writes text to name in dir and returns its path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestHolderReload changes the file under a Holder: a valid file replaces the policy; an
+// invalid one, or one that is gone, leaves the old policy in place and says why.
+func TestHolderReload(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "desk.yaml", "language: en\ncategories: [{name: Billing}]\n")
+	h, err := policy.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Path() != path || h.Policy().Language != policy.English {
+		t.Fatalf("Open: path %q, policy %+v", h.Path(), h.Policy())
+	}
+
+	writeFile(t, dir, "desk.yaml", "language: ru\ncategories: [{name: Billing}, {name: Account}]\n")
+	p, err := h.Reload()
+	if err != nil {
+		t.Fatalf("Reload of a valid file: %v", err)
+	}
+	if p != h.Policy() || h.Policy().Language != policy.Russian || len(h.Policy().Categories) != 2 {
+		t.Errorf("after Reload the policy is %+v", h.Policy())
+	}
+
+	valid := h.Policy()
+	writeFile(t, dir, "desk.yaml", "language: de\nintake: {timeout: soon}\n")
+	p, err = h.Reload()
+	var pe *policy.Error
+	if !errors.As(err, &pe) || p != nil {
+		t.Fatalf("Reload of an invalid file = %v, %v; want a *policy.Error", p, err)
+	}
+	if len(pe.Problems) != 2 || !strings.Contains(err.Error(), path+":1: language:") || !strings.Contains(err.Error(), path+":2: intake.timeout:") {
+		t.Errorf("Reload's error does not list both problems with the file and line:\n%v", err)
+	}
+	if h.Policy() != valid {
+		t.Errorf("an invalid file replaced the policy: %+v", h.Policy())
+	}
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Reload(); err == nil || !strings.Contains(err.Error(), "desk.yaml") {
+		t.Errorf("Reload of a missing file: %v", err)
+	}
+	if h.Policy() != valid {
+		t.Errorf("a missing file replaced the policy: %+v", h.Policy())
+	}
+}
+
+// TestHolderOpen checks Open without a file (Default, nothing to reload) and with an invalid
+// one (refused, so the desk does not start on it).
+func TestHolderOpen(t *testing.T) {
+	h, err := policy.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Policy(); got.Intake.Enabled || got.Hours != nil || got.Satisfaction.Ask != policy.AskOnResolve {
+		t.Errorf("without a file the policy is %+v, want Default", got)
+	}
+	if _, err := h.Reload(); !errors.Is(err, policy.ErrNoFile) {
+		t.Errorf("Reload without a file: %v, want ErrNoFile", err)
+	}
+
+	bad := writeFile(t, t.TempDir(), "desk.yaml", "colour: red\n")
+	if h, err := policy.Open(bad); err == nil || h != nil {
+		t.Errorf("Open of an invalid file = %v, %v", h, err)
+	}
+
+	p := policy.Default()
+	if h := policy.NewHolder(p); h.Policy() != p || h.Path() != "" {
+		t.Errorf("NewHolder holds %p, path %q; want %p and none", h.Policy(), h.Path(), p)
+	}
+}
+
+// TestHolderConcurrent reads the policy from many goroutines while it is reloaded, valid and
+// invalid in turn (the race detector watches): every read sees a whole policy, one of the
+// valid files'.
+func TestHolderConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "desk.yaml", "categories: [{name: A}]\n")
+	h, err := policy.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				p := h.Policy()
+				if n := len(p.Categories); n != 1 && n != 2 {
+					t.Errorf("read a policy with %d categories", n)
+					return
+				}
+			}
+		}()
+	}
+	var reloaders sync.WaitGroup
+	for range 2 {
+		reloaders.Add(1)
+		go func() {
+			defer reloaders.Done()
+			for range 20 {
+				_, _ = h.Reload()
+			}
+		}()
+	}
+	texts := []string{"categories: [{name: A}, {name: B}]\n", "categories: [{name: A}, {name: a}]\n", "categories: [{name: A}]\n"}
+	for i := range 30 {
+		// Write a new file and rename it over the old one, as editors and config managers do,
+		// so that a reload never reads half a file.
+		tmp := writeFile(t, dir, "next.yaml", texts[i%len(texts)])
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = h.Reload()
+	}
+	reloaders.Wait()
+	close(stop)
+	readers.Wait()
+	if n := len(h.Policy().Categories); n != 1 && n != 2 {
+		t.Errorf("final policy has %d categories", n)
+	}
+}
