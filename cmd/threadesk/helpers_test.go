@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,7 +40,9 @@ type app struct {
 
 // startApp loads the configuration from env (on a cleared environment, with the test's own
 // Redis, a unique key prefix and a free port unless env says otherwise), runs Main and closes
-// it when the test ends.
+// it when the test ends. Unless env names DESK_CONFIG (an empty value: the sandbox's built-in
+// examples, bot included), the desk runs on a policy file that sets nothing: the tests that
+// are not about the first-line bot meet no bot.
 func startApp(t *testing.T, env map[string]string) *app {
 	t.Helper()
 	full := map[string]string{
@@ -47,6 +50,7 @@ func startApp(t *testing.T, env map[string]string) *app {
 		"REDIS_PREFIX": redistest.Prefix(t),
 		"HTTP_ADDR":    "127.0.0.1:0",
 		"QUEUE_SHARDS": "8",
+		"DESK_CONFIG":  noBotPolicy(t),
 	}
 	for k, v := range env {
 		full[k] = v
@@ -57,6 +61,17 @@ func startApp(t *testing.T, env map[string]string) *app {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	return runApp(t, cfg)
+}
+
+// noBotPolicy writes a desk policy file that sets nothing (the desk as without a file) and
+// returns its path.
+func noBotPolicy(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "desk.yaml")
+	if err := os.WriteFile(path, []byte("# nothing set: no bot, no hours, no SLA\nlanguage: en\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // runApp runs Main with cfg and closes it when the test ends.

@@ -46,7 +46,18 @@ func main() {
 		_ = m.Close()
 		os.Exit(1)
 	}
-	<-ctx.Done()
+	// SIGHUP reads the desk policy file and the knowledge base again, as /desk reload does.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-hup:
+			m.Reload()
+		}
+	}
 	m.Log.Info("stopping: finishing requests and deliveries in flight")
 	if err := m.Close(); err != nil {
 		m.Log.Error("stop", "err", err)
@@ -67,6 +78,7 @@ type Main struct {
 	Store   *redisstore.Store
 	Relay   *relay.Relay
 	Sandbox *sandbox.Sandbox // nil unless the sandbox runs
+	Files   *deskFiles       // the desk policy file and the knowledge base
 
 	embedded      *miniredis.Miniredis
 	platformCtx   context.Context
@@ -117,6 +129,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startPlatforms(ctx, ps); err != nil {
 		return err
 	}
+	if m.Files, err = openDeskFiles(m.Config); err != nil {
+		return err
+	}
 	r, err := m.newRelay(ps.platforms, reg)
 	if err != nil {
 		return err
@@ -143,6 +158,17 @@ func (m *Main) Run(ctx context.Context) error {
 func loopback(a net.Addr) bool {
 	t, ok := a.(*net.TCPAddr)
 	return ok && t.IP.IsLoopback()
+}
+
+// Reload reads the desk policy file and the knowledge base again and logs what came of it: a
+// file with problems is not taken, and what was loaded stays.
+func (m *Main) Reload() {
+	summary, err := m.Files.Reload()
+	if err != nil {
+		m.Log.Error("reload the desk's files; kept what was loaded", "err", err, "in_effect", summary)
+		return
+	}
+	m.Log.Info("reloaded the desk's files", "in_effect", summary)
 }
 
 // listen opens HTTP_ADDR (for the sandbox, loopback unless HTTP_ADDR is set: see
@@ -186,6 +212,9 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 		GiveUpAfter:  cfg.DeliveryGiveUpAfter,
 		DrainTimeout: cfg.ShutdownTimeout,
 		MaxFileBytes: cfg.MaxFileMB << 20,
+		Policy:       m.Files.Rules,
+		Articles:     m.Files,
+		Reload:       m.Files.Reload,
 	})
 }
 

@@ -54,7 +54,9 @@ func TestReadmeWalkthroughInBrowser(t *testing.T) {
 		return text
 	}
 	q := strconv.Quote
-	a := startApp(t, nil) // LEADS unset: Bob is a lead because he is ticked as one
+	// As `go run ./cmd/threadesk` runs it: the built-in example policy and knowledge base (the
+	// first-line bot); LEADS unset: Bob is a lead because he is ticked as one.
+	a := startApp(t, map[string]string{"DESK_CONFIG": ""})
 	p := browsertest.Open(t, waitTimeout)
 	// press clicks the element sel matches whose text is label, as a person presses a button
 	// by what it says.
@@ -99,20 +101,44 @@ func TestReadmeWalkthroughInBrowser(t *testing.T) {
 	first := quoted("In Ada's DM, write “my invoice is wrong” and press **Send**")
 	p.Do("write as Ada", chromedp.SendKeys(chromedp.CSS(dm+`[data-testid="dm-input"]`), first))
 	press(dm+`[data-testid="dm-send"]`, "Send")
-	ack := quoted("Ada gets “Thanks, we have received your message and opened ticket #1. An agent will answer here.”")
+	// The first-line bot: an article, then the categories and the category's questions.
+	article := quoted("it shows the article “Where can I find my invoices and receipts?” with **That solved it**")
+	p.WaitFor("the article", texts(dmCardText)+`.some(t => t.includes(`+q(article)+`))`)
+	still := quoted("then “If none of these answers your question, an agent will help you.”")
+	p.WaitFor("the offer of a person", texts(dmCardText)+`.some(t => t.includes(`+q(still)+`))`)
+	says("Ada presses **I still need a person**")
+	press(dm+`[data-testid="card-button"]`, "I still need a person")
+	says("the bot offers the categories, and she presses **Billing**")
+	press(dm+`[data-testid="card-button"]`, "Billing")
+	ask := quoted("it asks “What is the invoice number? (it starts with INV-)”")
+	p.WaitFor("the first question", texts(dmCardText)+`.includes(`+q(ask)+`)`)
+	answer := quoted("she writes “INV-42” and presses **Send**")
+	p.Do("answer as Ada", chromedp.SendKeys(chromedp.CSS(dm+`[data-testid="dm-input"]`), answer))
+	press(dm+`[data-testid="dm-send"]`, "Send")
+	plan := quoted("it asks “Which plan are you on?” and she presses **Team**")
+	p.WaitFor("the second question", texts(dmCardText)+`.includes(`+q(plan)+`)`)
+	press(dm+`[data-testid="card-button"]`, "Team")
+
+	ack := quoted("Now Ada gets “Thanks, we have received your message and opened ticket #1. An agent will answer here.”")
 	p.WaitFor("Ada's acknowledgement", texts(dmText)+`.includes(`+q(ack)+`)`)
-	title := quoted("the ticket card “Ticket #1 · Ada” (status *new*, priority *normal*, category, tags, assignee, customer, and the opened and last-activity times under the buttons)")
+	title := quoted("the ticket card “Ticket #1 · Ada” (the request “my invoice is wrong”, status *new*, priority *normal*, category *Billing*, tags, assignee, customer, her answers, the article suggested, and the opened and last-activity times under the buttons)")
 	p.WaitFor("the ticket card", `document.querySelector(`+q(card+`[data-testid="card-title"]`)+`)?.textContent === `+q(title))
-	if got := p.Eval(`[...document.querySelectorAll(` + q(card+`[data-testid="card-field"]`) + `)].map(f => f.dataset.label + "=" + f.querySelector("dd").textContent).join(", ")`); !strings.HasPrefix(got, "Status=new, Priority=normal, Category=") ||
-		!strings.Contains(got, "Tags=") || !strings.Contains(got, "Assignee=") || !strings.Contains(got, "Customer=Ada") {
-		t.Errorf("card fields = %q, want status new, priority normal, category, tags, assignee, customer Ada", got)
+	if got := p.Eval(`document.querySelector(` + q(card+`[data-testid="card-text"]`) + `)?.textContent ?? ""`); got != first {
+		t.Errorf("card text = %q, want the request %q", got, first)
+	}
+	if got := p.Eval(`[...document.querySelectorAll(` + q(card+`[data-testid="card-field"]`) + `)].map(f => f.dataset.label + "=" + f.querySelector("dd").textContent).join(", ")`); !strings.HasPrefix(got, "Status=new, Priority=normal, Category=Billing") ||
+		!strings.Contains(got, "Tags=") || !strings.Contains(got, "Assignee=") || !strings.Contains(got, "Customer=Ada") ||
+		!strings.Contains(got, ask+"="+answer) || !strings.Contains(got, plan+"=Team") || !strings.Contains(got, "Articles suggested=") {
+		t.Errorf("card fields = %q, want status new, priority normal, category Billing, tags, assignee, customer Ada, the answers and the article", got)
 	}
 	if got := p.Eval(`document.querySelector(` + q(card+`[data-testid="card-context"]`) + `)?.textContent ?? ""`); !strings.HasPrefix(got, "Opened ") || !strings.Contains(got, "last activity") {
 		t.Errorf("card context = %q, want the opened and last-activity times", got)
 	}
-	says("with Ada's message under it; her message gets ✓ once it is there")
-	p.WaitFor("Ada's message in the thread", `[...document.querySelectorAll(`+q(thread+`[data-testid="thread-replies"] [data-testid="message"]`)+`)].some(m => m.querySelector('[data-testid="message-author"]').textContent === "Ada" && m.querySelector('[data-testid="message-text"]')?.textContent === `+q(first)+`)`)
-	p.WaitFor("✓ on Ada's message", `[...document.querySelectorAll(`+q(dm+`[data-testid="message"][data-from-app="false"]`)+`)].some(m => m.querySelector('[data-testid="message-marks"]').textContent === "✓")`)
+	says("with both her messages under it; each gets ✓ once it is there")
+	for _, m := range []string{first, answer} {
+		p.WaitFor("Ada's message in the thread", `[...document.querySelectorAll(`+q(thread+`[data-testid="thread-replies"] [data-testid="message"]`)+`)].some(m => m.querySelector('[data-testid="message-author"]').textContent === "Ada" && m.querySelector('[data-testid="message-text"]')?.textContent === `+q(m)+`)`)
+	}
+	p.WaitFor("✓ on Ada's messages", `[...document.querySelectorAll(`+q(dm+`[data-testid="message"][data-from-app="false"]`)+`)].filter(m => m.querySelector('[data-testid="message-marks"]').textContent === "✓").length === 2`)
 
 	// 2. Claim, then Tag….
 	says("As Bob, press **Claim**: the card shows Bob as assignee and the status *open*")

@@ -134,6 +134,10 @@ const (
 	ButtonNoTicket   = "button.no_ticket"   //
 	CardSuggested    = "card.suggested"     // field label: the articles the bot suggested
 	TicketInIntake   = "ticket.in_intake"   // {{.Ticket}}: agents cannot act on it yet
+
+	Reloaded      = "reload.done"    // {{.Summary}}: what is in effect now
+	ReloadFailed  = "reload.failed"  // {{.Problems}} {{.Summary}}: kept what was loaded
+	ReloadNothing = "reload.nothing" // no files to reload
 )
 
 // English is the default language's table.
@@ -279,6 +283,9 @@ By category: {{.Categories}}{{end}}{{range .Agents}}
 	ButtonNoTicket:   "No, thanks",
 	CardSuggested:    "Articles suggested",
 	TicketInIntake:   "Ticket {{.Ticket}} is still with the first-line bot; it reaches the triage channel once the customer has answered.",
+	Reloaded:         "Reloaded: {{.Summary}}",
+	ReloadFailed:     "Nothing changed where a file has problems; the desk keeps what it had.\n{{.Problems}}{{if .Summary}}\nIn effect: {{.Summary}}{{end}}",
+	ReloadNothing:    "There is nothing to reload: DESK_CONFIG and KB_PATH are not set.",
 }
 
 // Catalog renders texts of one language, falling back to English for missing entries.

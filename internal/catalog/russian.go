@@ -148,4 +148,7 @@ var Russian = map[string]string{
 	ButtonNoTicket:   "Нет, спасибо",
 	CardSuggested:    "Предложенные статьи",
 	TicketInIntake:   "С клиентом по заявке {{.Ticket}} пока говорит бот первой линии; она появится в канале заявок, когда клиент ответит.",
+	Reloaded:         "Файлы перечитаны: {{.Summary}}",
+	ReloadFailed:     "В файлах есть ошибки, поэтому там ничего не изменилось: служба работает по-прежнему.\n{{.Problems}}{{if .Summary}}\nСейчас действует: {{.Summary}}{{end}}",
+	ReloadNothing:    "Перечитывать нечего: DESK_CONFIG и KB_PATH не заданы.",
 }

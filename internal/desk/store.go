@@ -305,6 +305,13 @@ type SetThread struct {
 	Thread   string
 }
 
+// SetBotMessage records the first-line bot's last question to a customer, so that an answer
+// typed instead of clicked takes its buttons away.
+type SetBotMessage struct {
+	Ticket TicketID
+	Ref    MessageRef
+}
+
 // SetRatingMessage records the message that asked the customer for a rating, so that the
 // rating's answers update that message and no other.
 type SetRatingMessage struct {
@@ -322,6 +329,7 @@ func (SetThread) change()        {}
 func (HoldEvent) change()        {}
 func (DropHeld) change()         {}
 func (SetRatingMessage) change() {}
+func (SetBotMessage) change()    {}
 func (PutLink) change()          {}
 func (DropLink) change()         {}
 func (AppendEntry) change()      {}

@@ -84,11 +84,13 @@ type Ticket struct {
 	// The first-line bot's part (intake.go): where its conversation is, the answers it
 	// collected, the articles it suggested, and the one that solved the question when no agent
 	// was needed.
-	Stage     Stage
-	Question  int
-	Answers   []Answer
-	Suggested []string
-	Deflected string
+	Stage Stage
+	// BotMessage is the bot's last message with buttons, while the intake lasts.
+	BotMessage MessageRef
+	Question   int
+	Answers    []Answer
+	Suggested  []string
+	Deflected  string
 	// Language is the customer's language ("en", "ru"): what they are written in.
 	Language string
 

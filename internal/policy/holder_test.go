@@ -150,3 +150,33 @@ func TestHolderConcurrent(t *testing.T) {
 		t.Errorf("final policy has %d categories", n)
 	}
 }
+
+// TestDesk: what the engine's rules read of a policy: the file's categories and questions for
+// the bot and the Tag form, its language, its intake and auto-close of resolved tickets; without
+// a file, the settings' categories and nothing else.
+func TestDesk(t *testing.T) {
+	p, err := policy.Load("../../manifests/desk.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Desk([]string{"General"})
+	if len(d.Intake.Categories) != len(p.Categories) || len(d.Categories) != len(p.Categories) || !d.Intake.Enabled ||
+		d.Intake.Timeout != p.Intake.Timeout || d.ResolvedClose != p.AutoClose.ResolvedClose || d.Language != string(p.Language) {
+		t.Errorf("desk policy %+v from %+v", d, p)
+	}
+	for i, c := range p.Categories {
+		dc := d.Intake.Categories[i]
+		if dc.Name != c.Name || len(dc.Questions) != len(c.Questions) {
+			t.Errorf("category %d: %+v, want %+v", i, dc, c)
+		}
+		for j, q := range c.Questions {
+			if dq := dc.Questions[j]; dq.ID != q.ID || dq.Ask != q.Ask || dq.Required != q.Required || len(dq.Choices) != len(q.Choices) {
+				t.Errorf("question %s: %+v", q.ID, dq)
+			}
+		}
+	}
+	none := policy.Default().Desk([]string{"General", "Billing"})
+	if none.Intake.Enabled || none.ResolvedClose != 0 || len(none.Categories) != 2 {
+		t.Errorf("without a file: %+v", none)
+	}
+}

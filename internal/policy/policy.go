@@ -280,3 +280,26 @@ func count(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// Desk is the part of the policy the ticket engine's rules read (desk.Policy): the language,
+// the categories (with the settings' own as the Tag form's choices when the file names none),
+// the first-line bot, and auto-close of resolved tickets.
+func (p *Policy) Desk(categories []string) desk.Policy {
+	d := desk.Policy{
+		Language:      string(p.Language),
+		Categories:    categories,
+		ResolvedClose: p.AutoClose.ResolvedClose,
+		Intake:        desk.Intake{Enabled: p.Intake.Enabled, Timeout: p.Intake.Timeout, Suggest: p.Intake.Suggest},
+	}
+	if len(p.Categories) > 0 {
+		d.Categories = p.CategoryNames()
+	}
+	for _, c := range p.Categories {
+		dc := desk.Category{Name: c.Name, Description: c.Description}
+		for _, q := range c.Questions {
+			dc.Questions = append(dc.Questions, desk.Question{ID: q.ID, Ask: q.Ask, Choices: q.Choices, Required: q.Required})
+		}
+		d.Intake.Categories = append(d.Intake.Categories, dc)
+	}
+	return d
+}

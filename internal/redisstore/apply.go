@@ -135,6 +135,11 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 			{"HSET", key, fTriage, c.Channel, fThread, c.Thread},
 			{"SET", s.keys.thread(c.Platform, c.Thread), strconv.FormatInt(int64(c.Ticket), 10)},
 		}, nil
+	case desk.SetBotMessage:
+		if c.Ticket <= 0 || c.Ref.ID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "set bot message: a ticket number and a message are needed")
+		}
+		return [][]any{{"HSET", s.keys.ticket(c.Ticket), fBotMsg, encodeRef(c.Ref)}}, nil
 	case desk.SetRatingMessage:
 		if c.Ticket <= 0 || c.Ref.ID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "set rating message: a ticket number and a message are needed")

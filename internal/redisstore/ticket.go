@@ -50,6 +50,7 @@ const (
 	fSuggested   = "suggested"  // JSON array of the articles suggested
 	fDeflected   = "deflected"  // the article that solved the question
 	fLanguage    = "lang"       // the customer's language
+	fBotMsg      = "bot_msg"    // "<channel> <message ID>" of the bot's last question
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
@@ -301,6 +302,9 @@ func encodeTicket(t desk.Ticket) []any {
 	}
 	str(fDeflected, t.Deflected)
 	str(fLanguage, t.Language)
+	if t.BotMessage.ID != "" {
+		str(fBotMsg, encodeRef(t.BotMessage))
+	}
 	return out
 }
 
@@ -387,6 +391,7 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	}
 	t.Deflected = m[fDeflected]
 	t.Language = m[fLanguage]
+	t.BotMessage = decodeRef(m[fBotMsg])
 	if err := errors.Join(errs...); err != nil {
 		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
 	}

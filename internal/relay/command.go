@@ -23,6 +23,7 @@ var usages = map[string]string{
 	"close":    "close N",
 	"find":     "find words… (in number, subject, customer, category, tags, assignee)",
 	"stats":    "stats [today|7d|30d|90d]",
+	"reload":   "reload",
 }
 
 // commandTicket reads the ticket number a command acts on ("claim 12" → 12), so that Ingest
@@ -108,6 +109,14 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 			return d, r.refuse(catalog.NotALead, map[string]any{"Command": cmd + " stats"})
 		}
 		text, err = r.statsText(ctx, p, quote, args, usage)
+	case "reload":
+		if !r.isLead(who) {
+			return d, r.refuse(catalog.NotALead, map[string]any{"Command": cmd + " reload"})
+		}
+		if len(args) != 0 {
+			return d, usage()
+		}
+		text = r.reload()
 	default:
 		// Subcommands that act on one ticket: "sub N …".
 		if len(args) == 0 || ticketOf(args[0]) == 0 {
@@ -141,6 +150,20 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		return d, err
 	}
 	return answer(text)
+}
+
+// reload reads the desk's files again and says what came of it.
+func (r *Relay) reload() string {
+	if r.opts.Reload == nil {
+		return r.text().Text(catalog.ReloadNothing, nil)
+	}
+	summary, err := r.opts.Reload()
+	if err != nil {
+		r.log.Warn("reload the desk's files", "err", err)
+		return r.text().Text(catalog.ReloadFailed, map[string]any{"Problems": err.Error(), "Summary": summary})
+	}
+	r.log.Info("reloaded the desk's files", "summary", summary)
+	return r.text().Text(catalog.Reloaded, map[string]any{"Summary": summary})
 }
 
 // commandStep reads the step a subcommand asks for from its arguments.

@@ -124,8 +124,11 @@ func (r *Relay) do1(ctx context.Context, p desk.Platform, o desk.Outbox, t desk.
 		if err != nil {
 			return nil, err
 		}
-		if t.Remember == rememberRating {
+		switch t.Remember {
+		case rememberRating:
 			return []desk.Change{desk.SetRatingMessage{Ticket: t.Ticket, Ref: ref}}, nil
+		case rememberBot:
+			return []desk.Change{desk.SetBotMessage{Ticket: t.Ticket, Ref: ref}}, nil
 		}
 		return nil, nil
 	case desk.TaskCard:
@@ -145,8 +148,11 @@ func (r *Relay) do1(ctx context.Context, p desk.Platform, o desk.Outbox, t desk.
 	return nil, fmt.Errorf("unknown task %q", t.Kind)
 }
 
-// rememberRating is Task.Remember for the rating question.
-const rememberRating = "rating"
+// Task.Remember values: the rating question, the bot's last question.
+const (
+	rememberRating = "rating"
+	rememberBot    = "bot"
+)
 
 // decide adds an outcome of the ticket rules to d: the ticket and its history to save, the
 // facts and timers to record, and the tasks that carry out its notices, card and rating

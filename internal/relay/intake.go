@@ -43,6 +43,11 @@ func (r *Relay) intakeMessage(ctx context.Context, p desk.Platform, q desk.Queue
 	case t.Stage == desk.StageQuestion:
 		o, err := t.Take(desk.Step{Kind: desk.StepAnswer, Comment: ev.Text}, desk.PersonActor(customer, false), now, pol)
 		if err == nil {
+			// The question's buttons go once a typed answer is taken (not when it is asked
+			// again: the new question has its own).
+			if len(o.Ticket.Answers) > len(t.Answers) && t.BotMessage.ID != "" {
+				d.task(r.chose(p, o.Ticket, t.BotMessage, o.Ticket.Answers[len(o.Ticket.Answers)-1].Value))
+			}
 			r.decide(&d, q, o)
 		}
 	}
@@ -73,25 +78,37 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 	}
 	post := func(n int, text string, actions ...desk.Action) desk.Task {
 		m := desk.Outgoing{Channel: t.DMChannel, Text: text, Key: partKey(ev, "bot-"+string(e.Stage), n)}
+		task := desk.Task{Kind: desk.TaskPost, Platform: t.Platform, Ticket: t.ID, Message: m}
 		if len(actions) > 0 {
-			m.Card = &desk.Card{Text: text, Actions: actions}
+			task.Message.Card = &desk.Card{Text: text, Actions: actions}
+			task.Remember = rememberBot
 		}
-		return desk.Task{Kind: desk.TaskPost, Platform: t.Platform, Ticket: t.ID, Message: m}
+		return task
 	}
 	switch e.Stage {
 	case "":
 		return []desk.Task{post(0, c.Text(catalog.BotThanks, nil))}
 	case desk.StageSuggested:
-		var tasks []desk.Task
-		for i, id := range t.Suggested {
+		// One message: the articles, numbered, a "that solved it" for each, and the way to a
+		// person; a click replaces all its buttons at once.
+		var parts []string
+		var actions []desk.Action
+		for _, id := range t.Suggested {
 			a, ok := r.article(id)
 			if !ok {
 				continue
 			}
-			text := c.Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": excerpt(a.Body, 700)})
-			tasks = append(tasks, post(i, text, button("solved", c.Text(catalog.ButtonSolved, nil), a.ID)))
+			n := len(actions) + 1
+			parts = append(parts, strconv.Itoa(n)+". "+c.Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": excerpt(a.Body, 700)}))
+			label := c.Text(catalog.ButtonSolved, nil)
+			if len(t.Suggested) > 1 {
+				label += " (" + strconv.Itoa(n) + ")"
+			}
+			actions = append(actions, button("solved", label, a.ID))
 		}
-		return append(tasks, post(len(tasks), c.Text(catalog.BotStillNeed, nil), button("human", c.Text(catalog.ButtonHuman, nil), "")))
+		parts = append(parts, c.Text(catalog.BotStillNeed, nil))
+		actions = append(actions, button("human", c.Text(catalog.ButtonHuman, nil), ""))
+		return []desk.Task{post(0, strings.Join(parts, "\n\n"), actions...)}
 	case desk.StageCategory:
 		var lines []string
 		var actions []desk.Action
@@ -191,11 +208,16 @@ func (r *Relay) intakeAction(ctx context.Context, p desk.Platform, q desk.Queued
 		case desk.StepNoTicket:
 			label = c.Text(catalog.ButtonNoTicket, nil)
 		}
-		ref := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
-		text := sayIn(c, p.Quote, catalog.BotChose, map[string]any{"Choice": words(label)})
-		return []desk.Task{{Kind: desk.TaskUpdate, Platform: t.Platform, Ticket: t.ID, Ref: ref,
-			Message: desk.Outgoing{Channel: ref.Channel, Text: text, Card: &desk.Card{Text: text}}}}
+		return []desk.Task{r.chose(p, t, desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, label)}
 	})
+}
+
+// chose is the task that puts what was chosen (a person's words: a button's label, an answer)
+// in place of a bot message's buttons, so that it is not answered twice.
+func (r *Relay) chose(p desk.Platform, t desk.Ticket, ref desk.MessageRef, choice string) desk.Task {
+	text := sayIn(r.textFor(t), p.Quote, catalog.BotChose, map[string]any{"Choice": words(choice)})
+	return desk.Task{Kind: desk.TaskUpdate, Platform: t.Platform, Ticket: t.ID, Ref: ref,
+		Message: desk.Outgoing{Channel: ref.Channel, Text: text, Card: &desk.Card{Text: text}}}
 }
 
 // release hands a ticket to the agents (a TaskRelease): its card, its number told to the

@@ -60,6 +60,9 @@ type Options struct {
 	Policy func() desk.Policy
 	// Articles is the knowledge base the first-line bot suggests from; nil suggests nothing.
 	Articles Articles
+	// Reload reads the desk's files again (/desk reload, for leads) and says what is in
+	// effect, or why a file was not taken; nil means there is nothing to reload.
+	Reload func() (string, error)
 
 	// Retry: the first wait after a temporary failure, the longest wait, and how long a
 	// delivery keeps being retried before it is reported failed.
