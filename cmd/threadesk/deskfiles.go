@@ -138,6 +138,14 @@ func (f *deskFiles) Article(id string) (desk.Article, bool) {
 	return deskArticle(a), ok
 }
 
+// Len implements relay.Articles.
+func (f *deskFiles) Len() int {
+	if b := f.kb.Load(); b != nil {
+		return b.Len()
+	}
+	return 0
+}
+
 func deskArticle(a kb.Article) desk.Article {
 	return desk.Article{ID: a.ID, Lang: a.Lang, Title: a.Title, Body: a.Body, Category: a.Category}
 }

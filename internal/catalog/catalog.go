@@ -116,6 +116,10 @@ const (
 	StatsText   = "stats.text"  // see the English text for its arguments
 	StatsAgent  = "stats.agent" // {{.Name}} {{.Responses}} {{.Median}} {{.Resolved}} {{.Satisfaction}}
 	NoData      = "no_data"
+	// StatsBot is the first-line bot's part: {{.Done}} {{.TimedOut}} intakes and {{.Categories}}
+	// ("name done/timed out · …"); {{.Shown}} {{.Deflected}} and {{.Articles}} ("id shown/solved
+	// · …"); {{.ArticlesSent}} {{.CannedSent}} and {{.Sent}} ("name count · …").
+	StatsBot = "stats.bot"
 
 	// The first-line bot: what it says to a customer before their ticket reaches the agents.
 	BotGreeting      = "bot.greeting"       // {{.Name}} {{.Categories}}: one "• name — description" line each
@@ -138,6 +142,18 @@ const (
 	Reloaded      = "reload.done"    // {{.Summary}}: what is in effect now
 	ReloadFailed  = "reload.failed"  // {{.Problems}} {{.Summary}}: kept what was loaded
 	ReloadNothing = "reload.nothing" // no files to reload
+
+	// The agents' knowledge-base and canned-reply commands.
+	KBFound       = "kb.found"       // {{.Query}} {{.Lines}} {{.Command}}: the articles found, one KBLine each
+	KBLine        = "kb.line"        // {{.ID}} {{.Title}} {{.Lang}}
+	KBNone        = "kb.none"        // {{.Query}} {{.Command}}: no article is relevant enough
+	KBArticle     = "kb.article"     // {{.ID}} {{.Lang}} {{.Category}} {{.Title}} {{.Body}} {{.Command}}
+	KBUnknown     = "kb.unknown"     // {{.ID}} {{.Command}}
+	KBNotLoaded   = "kb.not_loaded"  // no knowledge base (KB_PATH)
+	CannedUnknown = "canned.unknown" // {{.Name}} {{.Names}} ("" when the desk has none)
+	SentArticle   = "sent.article"   // {{.ID}} {{.Ticket}}: the answer to /desk send
+	SentCanned    = "sent.canned"    // {{.Name}} {{.Ticket}} {{.Status}} (the status now)
+	NoDMChannel   = "ticket.no_dm"   // {{.Ticket}}: the customer cannot be written to
 )
 
 // English is the default language's table.
@@ -226,7 +242,11 @@ var English = map[string]string{
 • pending N — ticket N waits on the customer
 • resolve N · reopen N · close N — move ticket N on
 • find words… — search tickets
-• stats [today|7d|30d|90d] — statistics (leads)`,
+• kb search words… · kb show ID — the knowledge base
+• send N ID — send article ID to ticket N's customer as your reply
+• reply N NAME — send the canned reply NAME to ticket N's customer
+• stats [today|7d|30d|90d] — statistics (leads)
+• reload — read the desk's files again (leads)`,
 	UsageOf:      "Usage: {{.Command}} {{.Usage}}",
 	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
@@ -266,6 +286,9 @@ By category: {{.Categories}}{{end}}{{range .Agents}}
 • {{.}}{{end}}`,
 	StatsAgent: "{{.Name}}: {{.Responses}} first {{plural .Responses \"response\" \"responses\"}} (median {{.Median}}), {{.Resolved}} resolved, satisfaction {{.Satisfaction}}",
 	NoData:     "–",
+	StatsBot: `First-line bot: {{.Done}} {{plural .Done "intake" "intakes"}} completed, {{.TimedOut}} timed out{{if .Categories}} (by category, completed/timed out: {{.Categories}}){{end}}
+Articles: shown {{.Shown}} {{plural .Shown "time" "times"}}, solved {{.Deflected}} {{plural .Deflected "question" "questions"}}{{if .Articles}} (shown/solved: {{.Articles}}){{end}}
+Sent by agents: {{.ArticlesSent}} {{plural .ArticlesSent "article" "articles"}}, {{.CannedSent}} canned {{plural .CannedSent "reply" "replies"}}{{if .Sent}} ({{.Sent}}){{end}}`,
 
 	BotGreeting:      "Hi {{.Name}}! What is your question about?\n{{.Categories}}",
 	BotQuestion:      "{{.Ask}}",
@@ -286,6 +309,17 @@ By category: {{.Categories}}{{end}}{{range .Agents}}
 	Reloaded:         "Reloaded: {{.Summary}}",
 	ReloadFailed:     "Nothing changed where a file has problems; the desk keeps what it had.\n{{.Problems}}{{if .Summary}}\nIn effect: {{.Summary}}{{end}}",
 	ReloadNothing:    "There is nothing to reload: DESK_CONFIG and KB_PATH are not set.",
+
+	KBFound:       "Articles for “{{.Query}}”, best first:\n{{.Lines}}\n{{.Command}} kb show ID shows one; {{.Command}} send N ID sends it to the customer of ticket N.",
+	KBLine:        "• {{.ID}} — {{.Title}} ({{.Lang}})",
+	KBNone:        "No article answers “{{.Query}}” well enough. Try other words; {{.Command}} kb show ID shows an article you know.",
+	KBArticle:     "{{.ID}} ({{.Lang}}{{if .Category}}, {{.Category}}{{end}}): {{.Title}}\n{{.Body}}\n\n{{.Command}} send N {{.ID}} sends it to the customer of ticket N.",
+	KBUnknown:     "There is no article {{.ID}}; {{.Command}} kb search WORDS finds one.",
+	KBNotLoaded:   "No knowledge base is loaded: the operator sets KB_PATH to the articles' file.",
+	CannedUnknown: "There is no canned reply {{.Name}}.{{if .Names}} The desk has: {{.Names}}.{{else}} The desk has none: they are the canned section of the desk file (DESK_CONFIG).{{end}}",
+	SentArticle:   "Sent article {{.ID}} to the customer of ticket {{.Ticket}}.",
+	SentCanned:    "Sent the canned reply {{.Name}} to the customer of ticket {{.Ticket}}; the ticket is {{.Status}}.",
+	NoDMChannel:   "Ticket {{.Ticket}} has no conversation with its customer to write to.",
 }
 
 // Catalog renders texts of one language, falling back to English for missing entries.

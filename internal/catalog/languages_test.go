@@ -191,25 +191,38 @@ func fields(t *testing.T, id, text string) map[string]bool {
 // samples are arguments for every message, as the engine gives them: several sets where a text
 // has branches, so that each branch is rendered.
 var samples = map[string][]map[string]any{
-	catalog.BotGreeting:        {{"Name": "Анна", "Categories": "• Billing — Invoices\n• Account"}},
-	catalog.BotQuestion:        {{"Ask": "Which plan?"}},
-	catalog.BotQuestionAgain:   {{"Ask": "Which plan?", "Choices": true}, {"Ask": "Invoice number?", "Choices": false}},
-	catalog.BotArticle:         {{"Title": "Reset your password", "Body": "Open the sign-in page…"}},
-	catalog.BotStillNeed:       {nil},
-	catalog.BotThanks:          {nil},
-	catalog.BotConfirm:         {nil},
-	catalog.BotChose:           {{"Choice": "Billing"}},
-	catalog.BotOver:            {nil},
-	catalog.ButtonSkip:         {nil},
-	catalog.ButtonSolved:       {nil},
-	catalog.ButtonHuman:        {nil},
-	catalog.ButtonWantTicket:   {nil},
-	catalog.ButtonNoTicket:     {nil},
-	catalog.CardSuggested:      {nil},
-	catalog.TicketInIntake:     {{"Ticket": "#12"}},
-	catalog.Reloaded:           {{"Summary": "4 categories"}},
-	catalog.ReloadFailed:       {{"Problems": "desk.yaml:3: language", "Summary": "4 categories"}, {"Problems": "x", "Summary": ""}},
-	catalog.ReloadNothing:      {nil},
+	catalog.BotGreeting:      {{"Name": "Анна", "Categories": "• Billing — Invoices\n• Account"}},
+	catalog.BotQuestion:      {{"Ask": "Which plan?"}},
+	catalog.BotQuestionAgain: {{"Ask": "Which plan?", "Choices": true}, {"Ask": "Invoice number?", "Choices": false}},
+	catalog.BotArticle:       {{"Title": "Reset your password", "Body": "Open the sign-in page…"}},
+	catalog.BotStillNeed:     {nil},
+	catalog.BotThanks:        {nil},
+	catalog.BotConfirm:       {nil},
+	catalog.BotChose:         {{"Choice": "Billing"}},
+	catalog.BotOver:          {nil},
+	catalog.ButtonSkip:       {nil},
+	catalog.ButtonSolved:     {nil},
+	catalog.ButtonHuman:      {nil},
+	catalog.ButtonWantTicket: {nil},
+	catalog.ButtonNoTicket:   {nil},
+	catalog.CardSuggested:    {nil},
+	catalog.TicketInIntake:   {{"Ticket": "#12"}},
+	catalog.Reloaded:         {{"Summary": "4 categories"}},
+	catalog.ReloadFailed:     {{"Problems": "desk.yaml:3: language", "Summary": "4 categories"}, {"Problems": "x", "Summary": ""}},
+	catalog.ReloadNothing:    {nil},
+	catalog.KBFound:          {{"Query": "сброс пароля", "Lines": "• reset-password — Как сбросить пароль (ru)", "Command": "/desk"}},
+	catalog.KBLine:           {{"ID": "reset-password", "Title": "Как сбросить пароль", "Lang": "ru"}},
+	catalog.KBNone:           {{"Query": "погода", "Command": "/desk"}},
+	catalog.KBArticle: {
+		{"ID": "reset-password", "Lang": "ru", "Category": "Account", "Title": "Как сбросить пароль", "Body": "Нажмите «Забыли пароль?»", "Command": "/desk"},
+		{"ID": "billing-faq", "Lang": "ru", "Category": "", "Title": "Оплата", "Body": "…", "Command": "/desk"},
+	},
+	catalog.KBUnknown:          {{"ID": "nope", "Command": "/desk"}},
+	catalog.KBNotLoaded:        {nil},
+	catalog.CannedUnknown:      {{"Name": "restrat", "Names": "restart, fixed"}, {"Name": "restart", "Names": ""}},
+	catalog.SentArticle:        {{"ID": "reset-password", "Ticket": "#12"}},
+	catalog.SentCanned:         {{"Name": "restart", "Ticket": "#12", "Status": "pending"}},
+	catalog.NoDMChannel:        {{"Ticket": "#12"}},
 	catalog.TicketOpened:       {{"Ticket": "#12"}},
 	catalog.TicketReopened:     {{"Ticket": "#12"}},
 	catalog.CardTitle:          {{"Ticket": "#12", "Customer": "Анна Петрова"}},
@@ -325,6 +338,17 @@ var samples = map[string][]map[string]any{
 	},
 	catalog.StatsAgent: {{"Name": "Мария", "Responses": 4, "Median": "12m30s", "Resolved": 3, "Satisfaction": "4.5/5"}},
 	catalog.NoData:     {nil},
+	catalog.StatsBot: {
+		botArgs(nil),
+		botArgs(map[string]any{"Categories": "Billing 2/1 · нет 0/1", "Articles": "reset-password 3/1", "Sent": "2fa 1 · restart 2"}),
+	},
+}
+
+func botArgs(more map[string]any) map[string]any {
+	args := map[string]any{"Done": 2, "TimedOut": 2, "Categories": "", "Shown": 3, "Deflected": 1, "Articles": "",
+		"ArticlesSent": 1, "CannedSent": 2, "Sent": ""}
+	maps.Copy(args, more)
+	return args
 }
 
 var stepArgs = map[string]any{"Ticket": "#12", "Agent": "Мария", "Category": "Billing", "Tags": "invoice, refund", "Priority": "high"}
@@ -435,6 +459,16 @@ func TestPluralForms(t *testing.T) {
 			[]string{"p90 – (%d заявка)", "p90 – (%d заявки)", "p90 – (%d заявок)"}},
 		{"ru", catalog.StatsText, func(n int) map[string]any { return statsArgs(map[string]any{"Ratings": n, "Average": "4.0"}) },
 			[]string{"4.0/5 по %d оценке (", "4.0/5 по %d оценкам (", "4.0/5 по %d оценкам ("}},
+		{"ru", catalog.StatsBot, func(n int) map[string]any { return botArgs(map[string]any{"Done": n}) },
+			[]string{"Бот первой линии: %d опрос завершён,", "Бот первой линии: %d опроса завершено,", "Бот первой линии: %d опросов завершено,"}},
+		{"ru", catalog.StatsBot, func(n int) map[string]any { return botArgs(map[string]any{"CannedSent": n}) },
+			[]string{"%d шаблонный ответ", "%d шаблонных ответа", "%d шаблонных ответов"}},
+		{"ru", catalog.StatsBot, func(n int) map[string]any { return botArgs(map[string]any{"ArticlesSent": n}) },
+			[]string{"Отправили агенты: %d статью,", "Отправили агенты: %d статьи,", "Отправили агенты: %d статей,"}},
+		{"en", catalog.StatsBot, func(n int) map[string]any { return botArgs(map[string]any{"Shown": n}) },
+			[]string{"shown %d time,", "shown %d times,"}},
+		{"en", catalog.StatsBot, func(n int) map[string]any { return botArgs(map[string]any{"CannedSent": n}) },
+			[]string{"%d canned reply", "%d canned replies"}},
 		{"en", catalog.PeriodDays, func(n int) map[string]any { return map[string]any{"Days": strconv.Itoa(n)} },
 			[]string{"the last %d day", "the last %d days"}},
 		{"en", catalog.StatsAgent, func(n int) map[string]any {

@@ -91,7 +91,11 @@ var Russian = map[string]string{
 • pending N — заявка N ждёт ответа клиента
 • resolve N · reopen N · close N — решить, снова открыть или закрыть заявку N
 • find words… — искать заявки
-• stats [today|7d|30d|90d] — статистика (для руководителей)`,
+• kb search words… · kb show ID — база знаний
+• send N ID — отправить клиенту заявки N статью ID как ваш ответ
+• reply N NAME — отправить клиенту заявки N шаблонный ответ NAME
+• stats [today|7d|30d|90d] — статистика (для руководителей)
+• reload — перечитать файлы службы (для руководителей)`,
 	UsageOf:      "Формат: {{.Command}} {{.Usage}}",
 	CustomerHelp: "Напишите свой вопрос здесь, и наша поддержка ответит вам в этом диалоге. Команда {{.Command}} — для сотрудников поддержки.",
 	UnknownSub:   "Неизвестная подкоманда «{{.Sub}}». Попробуйте {{.Command}} help.",
@@ -131,6 +135,9 @@ var Russian = map[string]string{
 • {{.}}{{end}}`,
 	StatsAgent: `{{.Name}}: {{.Responses}} {{plural .Responses "первый ответ" "первых ответа" "первых ответов"}} (медиана {{.Median}}), решено заявок — {{.Resolved}}, средняя оценка — {{.Satisfaction}}`,
 	NoData:     "–",
+	StatsBot: `Бот первой линии: {{.Done}} {{plural .Done "опрос завершён" "опроса завершено" "опросов завершено"}}, без ответа клиента — {{.TimedOut}}{{if .Categories}} (по категориям, завершено/без ответа: {{.Categories}}){{end}}
+Статьи: показаны {{.Shown}} {{plural .Shown "раз" "раза" "раз"}}, решили {{.Deflected}} {{plural .Deflected "вопрос" "вопроса" "вопросов"}}{{if .Articles}} (показана/решила: {{.Articles}}){{end}}
+Отправили агенты: {{.ArticlesSent}} {{plural .ArticlesSent "статью" "статьи" "статей"}}, {{.CannedSent}} {{plural .CannedSent "шаблонный ответ" "шаблонных ответа" "шаблонных ответов"}}{{if .Sent}} ({{.Sent}}){{end}}`,
 
 	BotGreeting:      "Здравствуйте, {{.Name}}! С чем связан ваш вопрос?\n{{.Categories}}",
 	BotQuestion:      "{{.Ask}}",
@@ -151,4 +158,15 @@ var Russian = map[string]string{
 	Reloaded:         "Файлы перечитаны: {{.Summary}}",
 	ReloadFailed:     "В файлах есть ошибки, поэтому там ничего не изменилось: служба работает по-прежнему.\n{{.Problems}}{{if .Summary}}\nСейчас действует: {{.Summary}}{{end}}",
 	ReloadNothing:    "Перечитывать нечего: DESK_CONFIG и KB_PATH не заданы.",
+
+	KBFound:       "Статьи по запросу «{{.Query}}», сначала лучшие:\n{{.Lines}}\n{{.Command}} kb show ID покажет статью; {{.Command}} send N ID отправит её клиенту заявки N.",
+	KBLine:        "• {{.ID}} — {{.Title}} ({{.Lang}})",
+	KBNone:        "Ни одна статья не отвечает на «{{.Query}}» достаточно точно. Попробуйте другие слова; {{.Command}} kb show ID покажет известную вам статью.",
+	KBArticle:     "{{.ID}} ({{.Lang}}{{if .Category}}, {{.Category}}{{end}}): {{.Title}}\n{{.Body}}\n\n{{.Command}} send N {{.ID}} отправит её клиенту заявки N.",
+	KBUnknown:     "Статьи {{.ID}} нет; {{.Command}} kb search СЛОВА найдёт нужную.",
+	KBNotLoaded:   "База знаний не загружена: администратор указывает файл статей в KB_PATH.",
+	CannedUnknown: "Шаблонного ответа {{.Name}} нет.{{if .Names}} Есть такие: {{.Names}}.{{else}} Их пока нет: шаблонные ответы задаются в разделе canned файла службы (DESK_CONFIG).{{end}}",
+	SentArticle:   "Статья {{.ID}} отправлена клиенту заявки {{.Ticket}}.",
+	SentCanned:    "Шаблонный ответ {{.Name}} отправлен клиенту заявки {{.Ticket}}; статус заявки — {{.Status}}.",
+	NoDMChannel:   "У заявки {{.Ticket}} нет переписки с клиентом, куда можно написать.",
 }

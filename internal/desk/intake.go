@@ -100,9 +100,6 @@ const EffectBot EffectKind = "bot"
 // every message the customer wrote during the intake relayed in order.
 const EffectRelease EffectKind = "release"
 
-// FactDeflected is a ticket an article solved without an agent; Fact.Agent holds the article.
-const FactDeflected FactKind = "deflected"
-
 // StartIntake decides how the bot meets the customer whose first message opened ticket t
 // (status intake): with the articles suggested for it, with the categories, by asking an agent
 // whether they want a ticket at all, or, when there is nothing to ask, by handing the ticket
@@ -117,20 +114,23 @@ func (t Ticket) StartIntake(p Policy, suggested []string, byAgent bool, now time
 		o.ask(StageConfirm, false)
 		return o
 	}
-	o.next(p, now)
+	o.next(p, now, "") // nothing asked yet: a ticket handed over at once is no intake
 	return o
 }
 
 // next moves an intake to what comes after the agent question: suggestions, categories, or
-// the agents.
-func (o *Outcome) next(p Policy, now time.Time) {
+// the agents (recording fact, if any, as the intake's end).
+func (o *Outcome) next(p Policy, now time.Time, fact FactKind) {
 	switch {
 	case len(o.Ticket.Suggested) > 0:
 		o.ask(StageSuggested, false)
+		for _, id := range o.Ticket.Suggested {
+			o.Effects = append(o.Effects, Effect{Kind: EffectFact, Fact: Fact{Kind: FactSuggested, At: now, Ticket: o.Ticket.ID, Subject: id}})
+		}
 	case len(p.Intake.Categories) > 0:
 		o.ask(StageCategory, false)
 	default:
-		o.release(now)
+		o.release(now, fact)
 	}
 }
 
@@ -140,10 +140,14 @@ func (o *Outcome) ask(s Stage, again bool) {
 	o.Effects = append(o.Effects, Effect{Kind: EffectBot, Stage: s, Again: again})
 }
 
-// release hands the ticket to the agents.
-func (o *Outcome) release(now time.Time) {
+// release hands the ticket to the agents, recording how the intake ended (fact: done, timed
+// out, or "" when there was none).
+func (o *Outcome) release(now time.Time, fact FactKind) {
 	n := &o.Ticket
 	n.Status, n.Stage, n.Question = StatusNew, "", 0
+	if fact != "" {
+		o.Effects = append(o.Effects, Effect{Kind: EffectFact, Fact: Fact{Kind: fact, At: now, Ticket: n.ID, Subject: n.Category}})
+	}
 	o.Effects = append(o.Effects,
 		Effect{Kind: EffectRelease},
 		Effect{Kind: EffectFact, Fact: Fact{Kind: FactCreated, At: now, Ticket: n.ID}},
@@ -179,12 +183,12 @@ func (o *Outcome) takeIntake(s Step, p Policy, now time.Time) {
 			o.askQuestion(c, n.Question+1, p, now)
 			return
 		}
-		o.release(now)
+		o.release(now, FactIntakeDone)
 	case StepSolved:
 		n.Status, n.Stage, n.ClosedAt, n.Deflected = StatusClosed, "", now, s.Article
 		o.Effects = append(o.Effects,
 			Effect{Kind: EffectBot},
-			Effect{Kind: EffectFact, Fact: Fact{Kind: FactDeflected, At: now, Ticket: n.ID, Agent: s.Article}},
+			Effect{Kind: EffectFact, Fact: Fact{Kind: FactDeflected, At: now, Ticket: n.ID, Subject: s.Article}},
 			Effect{Kind: EffectTimer, Timer: TimerIntake},
 		)
 	case StepNeedPerson:
@@ -192,10 +196,10 @@ func (o *Outcome) takeIntake(s Step, p Policy, now time.Time) {
 		if len(p.Intake.Categories) > 0 {
 			o.ask(StageCategory, false)
 		} else {
-			o.release(now)
+			o.release(now, FactIntakeDone)
 		}
 	case StepWantTicket:
-		o.next(p, now)
+		o.next(p, now, FactIntakeDone)
 	case StepNoTicket:
 		n.Status, n.Stage, n.ClosedAt = StatusClosed, "", now
 		o.Effects = append(o.Effects, Effect{Kind: EffectTimer, Timer: TimerIntake})
@@ -204,14 +208,14 @@ func (o *Outcome) takeIntake(s Step, p Policy, now time.Time) {
 			n.Status, n.Stage, n.ClosedAt = StatusClosed, "", now // an agent who never said
 			return
 		}
-		o.release(now)
+		o.release(now, FactIntakeTimeout)
 	}
 }
 
 // askQuestion asks question i of category c, or releases the ticket when there is none left.
 func (o *Outcome) askQuestion(c Category, i int, p Policy, now time.Time) {
 	if i >= len(c.Questions) {
-		o.release(now)
+		o.release(now, FactIntakeDone)
 		return
 	}
 	o.Ticket.Question = i

@@ -43,7 +43,11 @@ func effects(o desk.Outcome) string {
 				out = append(out, "timer:"+e.Timer+"@"+e.At.Sub(now).String())
 			}
 		case desk.EffectFact:
-			out = append(out, "fact:"+string(e.Fact.Kind))
+			w := "fact:" + string(e.Fact.Kind)
+			if e.Fact.Subject != "" {
+				w += "=" + e.Fact.Subject
+			}
+			out = append(out, w)
 		default:
 			out = append(out, string(e.Kind))
 		}
@@ -62,7 +66,7 @@ func TestStartIntake(t *testing.T) {
 		status    desk.Status
 		effects   string
 	}{
-		{"articles first", intakePolicy, []string{"reset-password"}, false, desk.StageSuggested, desk.StatusIntake, "[timer:intake_timer@10m0s bot:suggested]"},
+		{"articles first", intakePolicy, []string{"reset-password"}, false, desk.StageSuggested, desk.StatusIntake, "[timer:intake_timer@10m0s bot:suggested fact:suggested=reset-password]"},
 		{"categories", intakePolicy, nil, false, desk.StageCategory, desk.StatusIntake, "[timer:intake_timer@10m0s bot:category]"},
 		{"an agent is asked first", intakePolicy, []string{"x"}, true, desk.StageConfirm, desk.StatusIntake, "[timer:intake_timer@10m0s bot:confirm]"},
 		{"nothing to ask: straight to the agents", noCategories, nil, false, "", desk.StatusNew, "[timer:intake_timer@10m0s release fact:created cancel:intake_timer]"},
@@ -102,16 +106,16 @@ func TestIntakeSteps(t *testing.T) {
 		{name: "a category with questions asks the first", t: inIntake(desk.StageCategory), step: desk.Step{Kind: desk.StepPickCategory, Category: &billing},
 			stage: desk.StageQuestion, status: desk.StatusIntake, effects: "[bot:question]"},
 		{name: "a category without questions releases", t: inIntake(desk.StageCategory), step: desk.Step{Kind: desk.StepPickCategory, Category: ptr("account")},
-			status: desk.StatusNew, effects: "[release fact:created cancel:intake_timer]"},
+			status: desk.StatusNew, effects: "[fact:intake_done=Account release fact:created cancel:intake_timer]"},
 		{name: "an unknown category", t: inIntake(desk.StageCategory), step: desk.Step{Kind: desk.StepPickCategory, Category: &nowhere}, refused: desk.RefuseBadCategory},
 		{name: "a free answer", t: asked(0), step: desk.Step{Kind: desk.StepAnswer, Comment: " INV-42 "},
 			stage: desk.StageQuestion, status: desk.StatusIntake, question: 1, answers: "[invoice=INV-42]", effects: "[bot:question]"},
 		{name: "an empty answer is asked again", t: asked(0), step: desk.Step{Kind: desk.StepAnswer, Comment: "  "},
 			stage: desk.StageQuestion, status: desk.StatusIntake, effects: "[bot:question!]"},
 		{name: "a choice by its name, in any case", t: asked(1), step: desk.Step{Kind: desk.StepAnswer, Comment: "team"},
-			status: desk.StatusNew, answers: "[plan=Team]", effects: "[release fact:created cancel:intake_timer]"},
+			status: desk.StatusNew, answers: "[plan=Team]", effects: "[fact:intake_done=Billing release fact:created cancel:intake_timer]"},
 		{name: "a choice by its number", t: asked(1), step: desk.Step{Kind: desk.StepAnswer, Comment: "3"},
-			status: desk.StatusNew, answers: "[plan=Enterprise]", effects: "[release fact:created cancel:intake_timer]"},
+			status: desk.StatusNew, answers: "[plan=Enterprise]", effects: "[fact:intake_done=Billing release fact:created cancel:intake_timer]"},
 		{name: "not one of the choices", t: asked(1), step: desk.Step{Kind: desk.StepAnswer, Comment: "the big one"},
 			stage: desk.StageQuestion, status: desk.StatusIntake, question: 1, effects: "[bot:question!]"},
 		{name: "an optional question skipped", t: asked(0), step: desk.Step{Kind: desk.StepSkip},
@@ -119,20 +123,20 @@ func TestIntakeSteps(t *testing.T) {
 		{name: "a required question cannot be skipped", t: asked(1), step: desk.Step{Kind: desk.StepSkip},
 			stage: desk.StageQuestion, status: desk.StatusIntake, question: 1, effects: "[bot:question!]"},
 		{name: "skip the categories", t: inIntake(desk.StageCategory), step: desk.Step{Kind: desk.StepSkip},
-			status: desk.StatusNew, effects: "[release fact:created cancel:intake_timer]"},
+			status: desk.StatusNew, effects: "[fact:intake_done release fact:created cancel:intake_timer]"},
 		{name: "an article solved it", t: suggested, step: desk.Step{Kind: desk.StepSolved, Article: "2fa"},
-			status: desk.StatusClosed, effects: "[bot: fact:deflected cancel:intake_timer]"},
+			status: desk.StatusClosed, effects: "[bot: fact:deflected=2fa cancel:intake_timer]"},
 		{name: "an article never suggested", t: suggested, step: desk.Step{Kind: desk.StepSolved, Article: "elsewhere"}, refused: desk.RefuseStale},
 		{name: "still needs a person: the categories", t: suggested, step: desk.Step{Kind: desk.StepNeedPerson},
 			stage: desk.StageCategory, status: desk.StatusIntake, effects: "[bot:category]"},
 		{name: "still needs a person, no categories", t: suggested, step: desk.Step{Kind: desk.StepNeedPerson}, p: desk.Policy{},
-			status: desk.StatusNew, effects: "[release fact:created cancel:intake_timer]"},
+			status: desk.StatusNew, effects: "[fact:intake_done release fact:created cancel:intake_timer]"},
 		{name: "an agent wants a ticket", t: func() desk.Ticket { t := inIntake(desk.StageConfirm); t.Suggested = []string{"2fa"}; return t }(),
-			step: desk.Step{Kind: desk.StepWantTicket}, stage: desk.StageSuggested, status: desk.StatusIntake, effects: "[bot:suggested]"},
+			step: desk.Step{Kind: desk.StepWantTicket}, stage: desk.StageSuggested, status: desk.StatusIntake, effects: "[bot:suggested fact:suggested=2fa]"},
 		{name: "an agent wants none", t: inIntake(desk.StageConfirm), step: desk.Step{Kind: desk.StepNoTicket},
 			status: desk.StatusClosed, effects: "[cancel:intake_timer]"},
 		{name: "the timer releases what is known", t: asked(1), step: desk.Step{Kind: desk.StepIntakeTimer}, by: desk.TimerActor,
-			status: desk.StatusNew, effects: "[release fact:created cancel:intake_timer]"},
+			status: desk.StatusNew, effects: "[fact:intake_timeout=Billing release fact:created cancel:intake_timer]"},
 		{name: "the timer closes an agent's unanswered question", t: inIntake(desk.StageConfirm), step: desk.Step{Kind: desk.StepIntakeTimer}, by: desk.TimerActor,
 			status: desk.StatusClosed, effects: "[]"},
 		{name: "only the timer times out", t: asked(1), step: desk.Step{Kind: desk.StepIntakeTimer}, refused: desk.RefuseNotAgent},
@@ -195,7 +199,7 @@ func TestDeflectionRecordsTheArticle(t *testing.T) {
 		t.Fatalf("got %+v %+v, %v", o.Ticket, o.Entries, err)
 	}
 	for _, e := range o.Effects {
-		if e.Kind == desk.EffectFact && (e.Fact.Kind != desk.FactDeflected || e.Fact.Agent != "2fa") {
+		if e.Kind == desk.EffectFact && (e.Fact.Kind != desk.FactDeflected || e.Fact.Subject != "2fa") {
 			t.Errorf("fact %+v", e.Fact)
 		}
 	}

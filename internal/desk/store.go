@@ -182,6 +182,15 @@ const (
 	FactFirstResponse FactKind = "first_response" // Value: seconds from creation to first response
 	FactResolved      FactKind = "resolved"       // Value: seconds from creation to resolution
 	FactRating        FactKind = "rating"         // Value: the score, 1–5
+
+	// The first-line bot's (intake.go) and the agents' use of the knowledge base and canned
+	// replies (reply.go). Subject names the article, category or canned reply.
+	FactSuggested     FactKind = "suggested"      // the bot showed article Subject to a customer
+	FactDeflected     FactKind = "deflected"      // article Subject solved the question without an agent
+	FactIntakeDone    FactKind = "intake_done"    // the customer finished the intake; Subject: the category
+	FactIntakeTimeout FactKind = "intake_timeout" // the customer stopped answering; Subject: the category
+	FactArticleSent   FactKind = "article_sent"   // Agent sent article Subject; Value: when, in ms
+	FactCannedSent    FactKind = "canned_sent"    // Agent sent canned reply Subject; Value: when, in ms
 )
 
 // Fact is one statistics fact: small, kept in time order, so that statistics over a period
@@ -191,7 +200,10 @@ type Fact struct {
 	At     time.Time
 	Ticket TicketID
 	Agent  string // the agent it is credited to, if any
-	Value  int64
+	// Subject is what it is about besides the ticket and agent, if anything: an article, a
+	// category, a canned reply.
+	Subject string
+	Value   int64
 }
 
 // RecordFact records a statistics fact.

@@ -115,6 +115,8 @@ type Policy struct {
 	ResolvedClose time.Duration
 	// Intake is the first-line bot's part (intake.go).
 	Intake Intake
+	// Canned are the canned replies agents send (reply.go).
+	Canned []Canned
 }
 
 // TimerClose is the timer that closes a resolved ticket (Policy.ResolvedClose); like every

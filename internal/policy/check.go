@@ -440,12 +440,12 @@ func (c *checker) placeholders(path, text string) {
 	seen := map[string]bool{}
 	for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
 		name := m[1]
-		if slices.Contains(Placeholders, name) || seen[name] {
+		if slices.Contains(desk.Placeholders, name) || seen[name] {
 			continue
 		}
 		seen[name] = true
 		known := "{customer}, {agent} or {ticket}"
-		if guess := closest(name, Placeholders); guess != "" {
+		if guess := closest(name, desk.Placeholders); guess != "" {
 			c.add(path, "{%s} is not a placeholder: did you mean {%s}? (known: %s)", name, guess, known)
 		} else {
 			c.add(path, "{%s} is not a placeholder (known: %s)", name, known)

@@ -398,13 +398,6 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-func TestFill(t *testing.T) {
-	got := policy.Fill("Hi {customer}, {agent} here about {ticket}. {customer}? {other}", policy.Values{Customer: "Ada", Agent: "Bob", Ticket: "#12"})
-	if want := "Hi Ada, Bob here about #12. Ada? {other}"; got != want {
-		t.Errorf("Fill = %q, want %q", got, want)
-	}
-}
-
 // TestLookups checks the finders the desk uses: categories by their exact name, canned
 // replies in any letter case.
 func TestLookups(t *testing.T) {
@@ -418,10 +411,10 @@ func TestLookups(t *testing.T) {
 	if _, ok := p.Category("Sales"); ok {
 		t.Error("Category(Sales) found")
 	}
-	if r, ok := p.CannedReply("restart"); !ok || r.Text != "Hi" || !r.Set.Empty() {
+	if r, ok := p.Desk(nil).CannedReply("restart"); !ok || r.Text != "Hi" || !r.Set.Empty() {
 		t.Errorf("CannedReply(restart) = %+v, %v", r, ok)
 	}
-	if _, ok := p.CannedReply("nope"); ok {
+	if _, ok := p.Desk(nil).CannedReply("nope"); ok {
 		t.Error("CannedReply(nope) found")
 	}
 }

@@ -136,40 +136,12 @@ type Satisfaction struct {
 	Reminder map[Language]string
 }
 
-// Canned is a canned reply an agent sends with /desk reply NAME.
-type Canned struct {
-	Name string
-	// Text may hold the placeholders {customer}, {agent} and {ticket}; see Fill.
-	Text string
-	// Set is what sending the reply also changes on the ticket; its zero value changes nothing.
-	Set Changes
-}
-
-// Changes is what a canned reply sets on its ticket besides answering.
-type Changes struct {
-	Status   desk.Status   // "" leaves it; one of open, pending, resolved, closed
-	Tags     []string      // tags to add; "-tag" removes one, as with /desk tag
-	Priority desk.Priority // "" leaves it
-}
-
-// Empty reports whether c changes nothing.
-func (c Changes) Empty() bool { return c.Status == "" && len(c.Tags) == 0 && c.Priority == "" }
-
-// Placeholders are the names a canned reply's text (and the satisfaction texts) may hold in
-// braces.
-var Placeholders = []string{"customer", "agent", "ticket"}
-
-// Values fill the placeholders of a text.
-type Values struct {
-	Customer string // the customer's name
-	Agent    string // the agent's name
-	Ticket   string // the ticket's number as people see it, such as #12
-}
-
-// Fill returns text with its placeholders replaced by v.
-func Fill(text string, v Values) string {
-	return strings.NewReplacer("{customer}", v.Customer, "{agent}", v.Agent, "{ticket}", v.Ticket).Replace(text)
-}
+// Canned is a canned reply an agent sends with /desk reply NAME; Changes is what it also sets
+// on the ticket. The desk's rules own them (desk.Canned, desk.Ticket.Reply).
+type (
+	Canned  = desk.Canned
+	Changes = desk.Changes
+)
 
 // Default is the policy without a file: today's desk, with no bot, no business hours, no SLA,
 // no auto-close, and the rating question asked on resolve.
@@ -208,16 +180,6 @@ func (p *Policy) CategoryNames() []string {
 		names[i] = c.Name
 	}
 	return names
-}
-
-// CannedReply returns the canned reply called name, in any letter case, if there is one.
-func (p *Policy) CannedReply(name string) (Canned, bool) {
-	for _, c := range p.Canned {
-		if strings.EqualFold(c.Name, name) {
-			return c, true
-		}
-	}
-	return Canned{}, false
 }
 
 // Summary says in one line what the policy sets, for check-config and for the answer to a
@@ -290,6 +252,7 @@ func (p *Policy) Desk(categories []string) desk.Policy {
 		Categories:    categories,
 		ResolvedClose: p.AutoClose.ResolvedClose,
 		Intake:        desk.Intake{Enabled: p.Intake.Enabled, Timeout: p.Intake.Timeout, Suggest: p.Intake.Suggest},
+		Canned:        p.Canned,
 	}
 	if len(p.Categories) > 0 {
 		d.Categories = p.CategoryNames()

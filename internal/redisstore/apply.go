@@ -147,8 +147,8 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		return [][]any{{"HSET", s.keys.ticket(c.Ticket), fRatingMsg, encodeRef(c.Ref)}}, nil
 	case desk.RecordFact:
 		f := c.Fact
-		if f.Kind == "" || f.Ticket <= 0 || strings.Contains(f.Agent, "|") {
-			return nil, desk.Errorf(desk.EINVALID, "record fact: a fact needs a kind and a ticket, and no '|' in the agent")
+		if f.Kind == "" || f.Ticket <= 0 || strings.Contains(f.Agent, "|") || strings.Contains(f.Subject, "|") {
+			return nil, desk.Errorf(desk.EINVALID, "record fact: a fact needs a kind and a ticket, and no '|' in the agent or subject")
 		}
 		return [][]any{{"ZADD", s.keys.fact(f.Kind), f.At.UnixMilli(), encodeFact(f)}}, nil
 	case desk.PutLink:

@@ -663,6 +663,28 @@ func TestStatusIndexesAndFacts(t *testing.T) {
 			if err := s.Apply(ctxT(t), desk.RecordFact{Fact: desk.Fact{Kind: desk.FactRating, Ticket: 1, Agent: "a|b"}}); desk.ErrorCode(err) != desk.EINVALID {
 				t.Errorf("a fact with '|' in the agent: %v, want invalid", err)
 			}
+			if err := s.Apply(ctxT(t), desk.RecordFact{Fact: desk.Fact{Kind: desk.FactSuggested, Ticket: 1, Subject: "a|b"}}); desk.ErrorCode(err) != desk.EINVALID {
+				t.Errorf("a fact with '|' in the subject: %v, want invalid", err)
+			}
+			// Facts about something: the same ticket and article twice is one fact; the same
+			// reply sent twice (another time) is two.
+			for _, f := range []desk.Fact{
+				{Kind: desk.FactSuggested, At: base, Ticket: ids[0], Subject: "reset-password"},
+				{Kind: desk.FactSuggested, At: base, Ticket: ids[0], Subject: "reset-password"},
+				{Kind: desk.FactSuggested, At: base, Ticket: ids[0], Subject: "2fa"},
+				{Kind: desk.FactCannedSent, At: base, Ticket: ids[0], Agent: "U_AGENT", Subject: "restart", Value: base.UnixMilli()},
+				{Kind: desk.FactCannedSent, At: base.Add(time.Second), Ticket: ids[0], Agent: "U_AGENT", Subject: "restart", Value: base.Add(time.Second).UnixMilli()},
+			} {
+				apply(t, s, desk.RecordFact{Fact: f})
+			}
+			shown, err := s.Facts(ctxT(t), desk.FactSuggested, base, base.Add(time.Hour))
+			if err != nil || len(shown) != 2 || shown[0].Subject == shown[1].Subject || shown[0].Ticket != ids[0] {
+				t.Errorf("suggested facts = %+v, %v; want two, one per article", shown, err)
+			}
+			sent, err := s.Facts(ctxT(t), desk.FactCannedSent, base, base.Add(time.Hour))
+			if err != nil || len(sent) != 2 || sent[1].Subject != "restart" || sent[1].Agent != "U_AGENT" {
+				t.Errorf("canned facts = %+v, %v; want both uses", sent, err)
+			}
 		})
 	}
 }

@@ -12,11 +12,17 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// encodeFact writes a fact as a sorted-set member "ticket|agent|value": about 20 bytes, so a
-// ticket's four facts cost about 500 bytes of Redis with the sorted sets' overhead. Each fact happens
-// once per ticket (a re-resolution records a second one), so members do not collide.
+// encodeFact writes a fact as a sorted-set member "ticket|agent|value", with "|subject" after
+// it when the fact has one: about 20 bytes, so a ticket's four facts cost about 500 bytes of
+// Redis with the sorted sets' overhead. Each fact happens once per ticket and subject (a
+// re-resolution records a second one; a reply sent twice differs in its time), so members do
+// not collide.
 func encodeFact(f desk.Fact) string {
-	return strconv.FormatInt(int64(f.Ticket), 10) + "|" + f.Agent + "|" + strconv.FormatInt(f.Value, 10)
+	m := strconv.FormatInt(int64(f.Ticket), 10) + "|" + f.Agent + "|" + strconv.FormatInt(f.Value, 10)
+	if f.Subject != "" {
+		m += "|" + f.Subject
+	}
+	return m
 }
 
 // Facts returns the facts of a kind recorded from from (inclusive) to to (exclusive), oldest
@@ -33,7 +39,7 @@ func (s *Store) Facts(ctx context.Context, kind desk.FactKind, from, to time.Tim
 	for _, z := range zs {
 		member, _ := z.Member.(string)
 		parts := strings.Split(member, "|")
-		if len(parts) != 3 {
+		if len(parts) != 3 && len(parts) != 4 {
 			continue // not written by encodeFact; nothing to count
 		}
 		id, err1 := strconv.ParseInt(parts[0], 10, 64)
@@ -41,8 +47,11 @@ func (s *Store) Facts(ctx context.Context, kind desk.FactKind, from, to time.Tim
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		out = append(out, desk.Fact{Kind: kind, At: time.UnixMilli(int64(z.Score)).UTC(),
-			Ticket: desk.TicketID(id), Agent: parts[1], Value: v})
+		f := desk.Fact{Kind: kind, At: time.UnixMilli(int64(z.Score)).UTC(), Ticket: desk.TicketID(id), Agent: parts[1], Value: v}
+		if len(parts) == 4 {
+			f.Subject = parts[3]
+		}
+		out = append(out, f)
 	}
 	return out, nil
 }

@@ -24,6 +24,9 @@ var usages = map[string]string{
 	"find":     "find words… (in number, subject, customer, category, tags, assignee)",
 	"stats":    "stats [today|7d|30d|90d]",
 	"reload":   "reload",
+	"kb":       "kb search words… | kb show ID",
+	"send":     "send N ARTICLE-ID (the article to ticket N's customer)",
+	"reply":    "reply N NAME (a canned reply to ticket N's customer)",
 }
 
 // commandTicket reads the ticket number a command acts on ("claim 12" → 12), so that Ingest
@@ -117,6 +120,13 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 			return d, usage()
 		}
 		text = r.reload()
+	case "kb":
+		text, err = r.kbCommand(quote, args, usage)
+	case "send", "reply":
+		if len(args) != 2 || ticketOf(args[0]) == 0 {
+			return d, usage()
+		}
+		return r.sendReply(ctx, p, q, sub, ticketOf(args[0]), args[1])
 	default:
 		// Subcommands that act on one ticket: "sub N …".
 		if len(args) == 0 || ticketOf(args[0]) == 0 {

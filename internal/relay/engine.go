@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,16 @@ type decision struct {
 }
 
 func (d *decision) change(c ...desk.Change) { d.changes = append(d.changes, c...) }
-func (d *decision) task(t ...desk.Task)     { d.tasks = append(d.tasks, t...) }
+
+// task adds tasks to d; a ticket's card is shown once, as it is when the tasks are carried out.
+func (d *decision) task(ts ...desk.Task) {
+	for _, t := range ts {
+		if t.Kind == desk.TaskCard && slices.ContainsFunc(d.tasks, func(o desk.Task) bool { return o.Kind == desk.TaskCard && o.Ticket == t.Ticket }) {
+			continue
+		}
+		d.tasks = append(d.tasks, t)
+	}
+}
 
 // commit records d with q's acknowledgement, once, and then carries out its tasks.
 func (r *Relay) commit(ctx context.Context, q desk.Queued, d decision) error {
@@ -53,6 +63,7 @@ func (r *Relay) commit(ctx context.Context, q desk.Queued, d decision) error {
 	if err != nil {
 		return fmt.Errorf("record event %s: %w", ev.ID, err)
 	}
+	r.countFacts(ev.Platform, d.changes)
 	if record == nil {
 		return nil
 	}
@@ -165,7 +176,7 @@ func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
 		switch e.Kind {
 		case desk.EffectFact:
 			f := e.Fact
-			f.Agent = strings.ReplaceAll(f.Agent, "|", "")
+			f.Agent, f.Subject = strings.ReplaceAll(f.Agent, "|", ""), strings.ReplaceAll(f.Subject, "|", "")
 			d.change(desk.RecordFact{Fact: f})
 			light = false // the first response is on the ticket
 		case desk.EffectTimer:

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/desktest"
 	"github.com/threadesk/threadesk/internal/relay"
@@ -33,6 +35,8 @@ func (a articles) Article(id string) (desk.Article, bool) {
 	return art, ok
 }
 
+func (a articles) Len() int { return len(a) }
+
 var testArticles = articles{
 	"reset-password": {ID: "reset-password", Lang: "en", Title: "Reset your password", Body: "Open the sign-in page and choose Forgot password.", Category: "password"},
 }
@@ -51,13 +55,13 @@ func botPolicy(suggest bool) desk.Policy {
 	}
 }
 
-func botDesk(t *testing.T, suggest bool) *deskHarness {
+func botDesk(t *testing.T, suggest bool, tweak ...func(*relay.Options)) *deskHarness {
 	t.Helper()
-	return newDesk(t, func(o *relay.Options) {
+	return newDesk(t, append([]func(*relay.Options){func(o *relay.Options) {
 		p := botPolicy(suggest)
 		o.Policy = func() desk.Policy { return p }
 		o.Articles = testArticles
-	})
+	}}, tweak...)...)
 }
 
 // dm returns the app's messages in a customer's DM (not relayed ones), waiting for at least n.
@@ -191,7 +195,7 @@ func TestIntakeSuggestionSolvesIt(t *testing.T) {
 		t.Errorf("a deflected request reached the triage channel: %+v", cards)
 	}
 	facts, _ := d.store.Facts(context.Background(), desk.FactDeflected, time.Time{}, d.clock.Now().Add(time.Hour))
-	if len(facts) != 1 || facts[0].Agent != "reset-password" {
+	if len(facts) != 1 || facts[0].Subject != "reset-password" {
 		t.Errorf("deflection facts %+v", facts)
 	}
 	// A second click (a stale copy of the buttons) changes nothing and says so.
@@ -232,6 +236,56 @@ func TestIntakeTimeoutReleasesWhatIsKnown(t *testing.T) {
 	entries, _ := d.store.Transcript(context.Background(), tk.ID)
 	if last := entries[len(entries)-1]; last.Author != "timer" || last.Text != "intake → new" {
 		t.Errorf("last history line %+v, want the timer releasing it", last)
+	}
+}
+
+// TestBotStatistics: what the bot did is counted per article and per category, in /desk stats
+// and in the metrics: one customer's question solved by an article, one who needed a person
+// and picked a category, one who stopped answering.
+func TestBotStatistics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	d := botDesk(t, true, func(o *relay.Options) { o.Registerer = reg })
+	d.p.AddUser(desk.User{ID: "U3", DisplayName: "Customer U3"})
+	d.ingest(say("U1", "m1", "I forgot my password"))
+	d.drain()
+	d.click("U1", d.dm("U1", 1)[0], "solved", "reset-password")
+	d.ingest(say("U2", "m2", "my password does not work"))
+	d.drain()
+	d.click("U2", d.dm("U2", 1)[0], "human", "")
+	d.click("U2", d.dm("U2", 2)[1], "category", "Account")
+	d.ingest(say("U3", "m3", "the export is broken"))
+	d.drain()
+	d.clock.Advance(10 * time.Minute) // U3's intake times out
+	d.advanceUntil(func() bool { return len(triageCards(d)) == 2 })
+
+	s, err := d.relay.Stats(context.Background(), d.clock.Now().Add(-time.Hour), d.clock.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Bot
+	if b.Shown["reset-password"] != 2 || b.Deflected["reset-password"] != 1 || b.IntakeDone["Account"] != 1 || b.IntakeTimedOut[""] != 1 || len(b.IntakeDone) != 1 || len(b.IntakeTimedOut) != 1 {
+		t.Errorf("bot statistics %+v", b)
+	}
+	text := d.command("A1", "C-TRIAGE", "stats")
+	for _, want := range []string{"First-line bot: 1 intake completed, 1 timed out (by category, completed/timed out: none 0/1 · Account 1/0)",
+		"Articles: shown 2 times, solved 1 question (shown/solved: reset-password 2/1)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/desk stats lacks %q:\n%s", want, text)
+		}
+	}
+	for _, m := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"threadesk_kb_suggestions_total", []string{"platform=fake", "article=reset-password"}, 2},
+		{"threadesk_kb_deflections_total", []string{"platform=fake", "article=reset-password"}, 1},
+		{"threadesk_intake_total", []string{"platform=fake", "category=Account", "outcome=completed"}, 1},
+		{"threadesk_intake_total", []string{"platform=fake", "category=", "outcome=timed_out"}, 1},
+	} {
+		if got := metric(t, reg, m.name, m.labels...); got != m.want {
+			t.Errorf("%s%v = %v, want %v", m.name, m.labels, got, m.want)
+		}
 	}
 }
 

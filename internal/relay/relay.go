@@ -90,6 +90,8 @@ type Articles interface {
 	Suggest(text, lang string, n int) []desk.Article
 	// Article returns an article by ID.
 	Article(id string) (desk.Article, bool)
+	// Len is how many articles there are: 0 when no knowledge base is loaded.
+	Len() int
 }
 
 // Relay is the core. Create it with New, feed it with Ingest, run it with Run.

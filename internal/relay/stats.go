@@ -29,6 +29,40 @@ type Stats struct {
 	ByCategory map[string]int         // tickets opened in the period, by their category now ("" for none)
 	ByStatus   map[desk.Status]int64  // all tickets, by status now
 	ByAgent    map[string]*AgentStats // keyed by agent user ID
+
+	Bot BotStats
+}
+
+// BotStats are the first-line bot's and the knowledge base's numbers: how intakes ended, by
+// the category chosen ("" for none); how often each article was shown and solved a question;
+// what agents sent, by article and canned reply.
+type BotStats struct {
+	IntakeDone, IntakeTimedOut map[string]int // by category
+	Shown, Deflected           map[string]int // by article
+	ArticlesSent, CannedSent   map[string]int // by article, by canned reply
+}
+
+// botFacts are the facts BotStats count, each into its map.
+var botFacts = []struct {
+	kind desk.FactKind
+	into func(*BotStats) map[string]int
+}{
+	{desk.FactIntakeDone, func(b *BotStats) map[string]int { return b.IntakeDone }},
+	{desk.FactIntakeTimeout, func(b *BotStats) map[string]int { return b.IntakeTimedOut }},
+	{desk.FactSuggested, func(b *BotStats) map[string]int { return b.Shown }},
+	{desk.FactDeflected, func(b *BotStats) map[string]int { return b.Deflected }},
+	{desk.FactArticleSent, func(b *BotStats) map[string]int { return b.ArticlesSent }},
+	{desk.FactCannedSent, func(b *BotStats) map[string]int { return b.CannedSent }},
+}
+
+// Any reports whether anything was counted.
+func (b BotStats) Any() bool {
+	for _, f := range botFacts {
+		if len(f.into(&b)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // AgentStats are one agent's numbers.
@@ -69,7 +103,10 @@ func (s *Stats) Average() float64 {
 
 // Stats computes the statistics of the period [from, to).
 func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
-	s := &Stats{From: from, To: to, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{}}
+	s := &Stats{From: from, To: to, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{}, Bot: BotStats{
+		IntakeDone: map[string]int{}, IntakeTimedOut: map[string]int{}, Shown: map[string]int{}, Deflected: map[string]int{},
+		ArticlesSent: map[string]int{}, CannedSent: map[string]int{},
+	}}
 	facts := map[desk.FactKind][]desk.Fact{}
 	for _, k := range []desk.FactKind{desk.FactCreated, desk.FactFirstResponse, desk.FactResolved, desk.FactRating} {
 		f, err := r.store.Facts(ctx, k, from, to)
@@ -77,6 +114,15 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 			return nil, fmt.Errorf("statistics: %w", err)
 		}
 		facts[k] = f
+	}
+	for _, b := range botFacts {
+		fs, err := r.store.Facts(ctx, b.kind, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("statistics: %w", err)
+		}
+		for _, f := range fs {
+			b.into(&s.Bot)[f.Subject]++
+		}
 	}
 	agent := func(id string) *AgentStats {
 		if id == "" {
@@ -191,7 +237,57 @@ func (s *Stats) Text(c *catalog.Catalog, label string, quote func(string) string
 		"Ratings": s.Ratings, "Average": fmt.Sprintf("%.1f", s.Average()),
 		"R1": s.RatingCounts[1], "R2": s.RatingCounts[2], "R3": s.RatingCounts[3], "R4": s.RatingCounts[4], "R5": s.RatingCounts[5],
 		"Categories": strings.Join(cats, " · "), "Agents": agents,
+	}) + s.Bot.text(c)
+}
+
+// text renders the bot's numbers as the statistics' last lines, or nothing when there were
+// none. Categories, articles and replies are named as the desk's files name them.
+func (b BotStats) text(c *catalog.Catalog) string {
+	if !b.Any() {
+		return ""
+	}
+	sum := func(m map[string]int) int {
+		n := 0
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	none := c.Text(catalog.CardNone, nil)
+	var cats []string
+	for _, cat := range unionKeys(b.IntakeDone, b.IntakeTimedOut) {
+		cats = append(cats, fmt.Sprintf("%s %d/%d", or(cat, none), b.IntakeDone[cat], b.IntakeTimedOut[cat]))
+	}
+	var articles []string
+	for _, a := range unionKeys(b.Shown, b.Deflected) {
+		articles = append(articles, fmt.Sprintf("%s %d/%d", a, b.Shown[a], b.Deflected[a]))
+	}
+	var sent []string
+	for _, a := range unionKeys(b.ArticlesSent) {
+		sent = append(sent, fmt.Sprintf("%s %d", a, b.ArticlesSent[a]))
+	}
+	for _, name := range unionKeys(b.CannedSent) {
+		sent = append(sent, fmt.Sprintf("%s %d", name, b.CannedSent[name]))
+	}
+	return "\n" + c.Text(catalog.StatsBot, map[string]any{
+		"Done": sum(b.IntakeDone), "TimedOut": sum(b.IntakeTimedOut), "Categories": strings.Join(cats, " · "),
+		"Shown": sum(b.Shown), "Deflected": sum(b.Deflected), "Articles": strings.Join(articles, " · "),
+		"ArticlesSent": sum(b.ArticlesSent), "CannedSent": sum(b.CannedSent), "Sent": strings.Join(sent, " · "),
 	})
+}
+
+// unionKeys are the keys of the maps, sorted.
+func unionKeys(ms ...map[string]int) []string {
+	var keys []string
+	for _, m := range ms {
+		for k := range m {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // ticketMetrics are the workflow's Prometheus metrics.
@@ -201,6 +297,23 @@ type ticketMetrics struct {
 	firstResponse *prometheus.HistogramVec
 	resolution    *prometheus.HistogramVec
 	ratings       *prometheus.CounterVec
+	// facts counts the first-line bot's and the replies' facts (see factCounters).
+	facts map[desk.FactKind]*prometheus.CounterVec
+}
+
+// factCounters are the Prometheus counters of the facts about the bot and the knowledge base:
+// each fact's Subject is the counter's subject label.
+var factCounters = []struct {
+	kind          desk.FactKind
+	name, help    string
+	subject, more string // the subject's label name, and a constant label "name=value" if any
+}{
+	{desk.FactSuggested, "threadesk_kb_suggestions_total", "Articles the first-line bot showed customers, by platform and article.", "article", ""},
+	{desk.FactDeflected, "threadesk_kb_deflections_total", "Questions an article solved without an agent, by platform and article.", "article", ""},
+	{desk.FactIntakeDone, "threadesk_intake_total", "Intakes ended, by platform, category chosen (empty for none) and outcome.", "category", "outcome=completed"},
+	{desk.FactIntakeTimeout, "threadesk_intake_total", "", "category", "outcome=timed_out"},
+	{desk.FactArticleSent, "threadesk_replies_sent_total", "Articles and canned replies agents sent, by platform, kind and name.", "name", "kind=article"},
+	{desk.FactCannedSent, "threadesk_replies_sent_total", "", "name", "kind=canned"},
 }
 
 func newTicketMetrics(reg prometheus.Registerer, count func(context.Context) (map[desk.Status]int64, error)) (*ticketMetrics, error) {
@@ -227,12 +340,48 @@ func newTicketMetrics(reg prometheus.Registerer, count func(context.Context) (ma
 		}
 		return float64(c[desk.StatusNew] + c[desk.StatusOpen] + c[desk.StatusPending])
 	})
-	for _, c := range []prometheus.Collector{m.opened, m.transitions, m.firstResponse, m.resolution, m.ratings, byStatus} {
+	collectors := []prometheus.Collector{m.opened, m.transitions, m.firstResponse, m.resolution, m.ratings, byStatus}
+	m.facts = map[desk.FactKind]*prometheus.CounterVec{}
+	byName := map[string]*prometheus.CounterVec{}
+	for _, c := range factCounters {
+		labels := []string{"platform", c.subject}
+		if name, _, ok := strings.Cut(c.more, "="); ok {
+			labels = append(labels, name)
+		}
+		v, ok := byName[c.name]
+		if !ok {
+			v = prometheus.NewCounterVec(prometheus.CounterOpts{Name: c.name, Help: c.help}, labels)
+			byName[c.name] = v
+			collectors = append(collectors, v)
+		}
+		m.facts[c.kind] = v
+	}
+	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// countFacts counts the recorded facts that have a counter (factCounters).
+func (r *Relay) countFacts(platform string, changes []desk.Change) {
+	for _, c := range changes {
+		f, ok := c.(desk.RecordFact)
+		if !ok {
+			continue
+		}
+		for _, fc := range factCounters {
+			if fc.kind != f.Fact.Kind {
+				continue
+			}
+			values := []string{platform, f.Fact.Subject}
+			if _, v, ok := strings.Cut(fc.more, "="); ok {
+				values = append(values, v)
+			}
+			r.tickets.facts[fc.kind].WithLabelValues(values...).Inc()
+		}
+	}
 }
 
 // observeStep counts a workflow step in the metrics.
