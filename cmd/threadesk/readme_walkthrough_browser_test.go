@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,6 +107,7 @@ func TestReadmeWalkthroughInBrowser(t *testing.T) {
 	p.WaitFor("the article", texts(dmCardText)+`.some(t => t.includes(`+q(article)+`))`)
 	still := quoted("then “If none of these answers your question, an agent will help you.”")
 	p.WaitFor("the offer of a person", texts(dmCardText)+`.some(t => t.includes(`+q(still)+`))`)
+	screenshot(t, p, "bot-suggestions.png")
 	says("Ada presses **I still need a person**")
 	press(dm+`[data-testid="card-button"]`, "I still need a person")
 	says("the bot offers the categories, and she presses **Billing**")
@@ -134,6 +136,8 @@ func TestReadmeWalkthroughInBrowser(t *testing.T) {
 	if got := p.Eval(`document.querySelector(` + q(card+`[data-testid="card-context"]`) + `)?.textContent ?? ""`); !strings.HasPrefix(got, "Opened ") || !strings.Contains(got, "last activity") {
 		t.Errorf("card context = %q, want the opened and last-activity times", got)
 	}
+	// The bot's conversation in Ada's DM beside the card it led to.
+	screenshot(t, p, "bot-ticket.png")
 	says("with both her messages under it; each gets ✓ once it is there")
 	for _, m := range []string{first, answer} {
 		p.WaitFor("Ada's message in the thread", `[...document.querySelectorAll(`+q(thread+`[data-testid="thread-replies"] [data-testid="message"]`)+`)].some(m => m.querySelector('[data-testid="message-author"]').textContent === "Ada" && m.querySelector('[data-testid="message-text"]')?.textContent === `+q(m)+`)`)
@@ -214,4 +218,23 @@ func TestReadmeWalkthroughInBrowser(t *testing.T) {
 	if got := p.Eval(texts(`[data-testid="error"]`) + `.join(" | ")`); got != "" {
 		t.Errorf("the page shows error toasts: %s", got)
 	}
+}
+
+// screenshot saves the page as it is, as a picture for the README (docs/NAME, made with
+// THREADESK_SCREENSHOT=docs/sandbox.png) or, without that setting, in the test's temporary
+// directory.
+func screenshot(t *testing.T, p *browsertest.Page, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(p.Ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if env := os.Getenv(envScreenshot); env != "" {
+		path = filepath.Join(filepath.Dir(env), name)
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
 }

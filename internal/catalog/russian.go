@@ -142,7 +142,7 @@ var Russian = map[string]string{
 	BotGreeting:      "Здравствуйте, {{.Name}}! С чем связан ваш вопрос?\n{{.Categories}}",
 	BotQuestion:      "{{.Ask}}",
 	BotQuestionAgain: "{{.Ask}} ({{if .Choices}}пожалуйста, выберите один из ответов{{else}}пожалуйста, напишите ответ{{end}})",
-	BotArticle:       "*{{.Title}}*\n{{.Body}}",
+	BotArticle:       "{{.Title}}\n{{.Body}}",
 	BotStillNeed:     "Если это не помогло, вам ответит специалист.",
 	BotThanks:        "Рады, что помогло! Пишите сюда, если понадобится что-то ещё.",
 	BotConfirm:       "Вы — агент этой службы поддержки. Открыть заявку от вашего имени как от клиента?",

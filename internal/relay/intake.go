@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -46,7 +47,7 @@ func (r *Relay) intakeMessage(ctx context.Context, p desk.Platform, q desk.Queue
 			// The question's buttons go once a typed answer is taken (not when it is asked
 			// again: the new question has its own).
 			if len(o.Ticket.Answers) > len(t.Answers) && t.BotMessage.ID != "" {
-				d.task(r.chose(p, o.Ticket, t.BotMessage, o.Ticket.Answers[len(o.Ticket.Answers)-1].Value))
+				d.task(r.chose(p, o.Ticket, t.BotMessage, r.asked(ev, t), o.Ticket.Answers[len(o.Ticket.Answers)-1].Value))
 			}
 			r.decide(&d, q, o)
 		}
@@ -99,7 +100,7 @@ func (r *Relay) botTasks(ev desk.Event, t desk.Ticket, e desk.Effect) []desk.Tas
 				continue
 			}
 			n := len(actions) + 1
-			parts = append(parts, strconv.Itoa(n)+". "+c.Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": excerpt(a.Body, 700)}))
+			parts = append(parts, strconv.Itoa(n)+". "+c.Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": excerpt(reflow(a.Body), 700)}))
 			label := c.Text(catalog.ButtonSolved, nil)
 			if len(t.Suggested) > 1 {
 				label += " (" + strconv.Itoa(n) + ")"
@@ -162,6 +163,37 @@ func (r *Relay) article(id string) (desk.Article, bool) {
 	return r.opts.Articles.Article(id)
 }
 
+// listItem matches a line that starts a list item: "- ", "* ", "• ", "1. ", "2) ".
+var listItem = regexp.MustCompile(`^\s*([-*•]|\d{1,3}[.)])\s`)
+
+// reflow joins the lines of an article's paragraphs, which its file may wrap at any width
+// (a YAML "|" block keeps every line break), so that chat wraps them to the reader's window.
+// Blank lines still part paragraphs, and list items and indented lines keep their own line.
+func reflow(body string) string {
+	var b strings.Builder
+	blank := true // the line before was blank (or there was none)
+	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
+		line = strings.TrimRight(line, " \t\r")
+		switch {
+		case strings.TrimSpace(line) == "":
+			if !blank {
+				b.WriteString("\n\n")
+			}
+			blank = true
+			continue
+		case blank:
+		case listItem.MatchString(line) || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t"):
+			b.WriteString("\n")
+		default:
+			b.WriteString(" ")
+			line = strings.TrimLeft(line, " \t")
+		}
+		b.WriteString(line)
+		blank = false
+	}
+	return strings.TrimSpace(b.String())
+}
+
 // excerpt is the start of an article's body, at most n runes, cut at a word.
 func excerpt(body string, n int) string {
 	body = strings.TrimSpace(body)
@@ -189,6 +221,11 @@ func (r *Relay) intakeAction(ctx context.Context, p desk.Platform, q desk.Queued
 	case desk.StepSolved:
 		st.Article = arg
 	}
+	// What the clicked message asked stays on it, with the choice under it.
+	var question string
+	if before, err := r.store.Ticket(ctx, id); err == nil && before.Status == desk.StatusIntake {
+		question = r.asked(ev, before)
+	}
 	return r.runStep(ctx, p, q, id, st, func(o desk.Outcome) []desk.Task {
 		t := o.Ticket
 		if ev.Channel != t.DMChannel || ev.Message == "" {
@@ -208,16 +245,28 @@ func (r *Relay) intakeAction(ctx context.Context, p desk.Platform, q desk.Queued
 		case desk.StepNoTicket:
 			label = c.Text(catalog.ButtonNoTicket, nil)
 		}
-		return []desk.Task{r.chose(p, t, desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, label)}
+		return []desk.Task{r.chose(p, t, desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, question, label)}
 	})
 }
 
 // chose is the task that puts what was chosen (a person's words: a button's label, an answer)
-// in place of a bot message's buttons, so that it is not answered twice.
-func (r *Relay) chose(p desk.Platform, t desk.Ticket, ref desk.MessageRef, choice string) desk.Task {
+// in place of a bot message's buttons, so that it is not answered twice; what the message
+// asked (question, "" if unknown) stays above it, so the conversation still reads whole.
+func (r *Relay) chose(p desk.Platform, t desk.Ticket, ref desk.MessageRef, question, choice string) desk.Task {
 	text := sayIn(r.textFor(t), p.Quote, catalog.BotChose, map[string]any{"Choice": words(choice)})
+	if question != "" {
+		text = question + "\n\n" + text
+	}
 	return desk.Task{Kind: desk.TaskUpdate, Platform: t.Platform, Ticket: t.ID, Ref: ref,
 		Message: desk.Outgoing{Channel: ref.Channel, Text: text, Card: &desk.Card{Text: text}}}
+}
+
+// asked is what the bot said to ask for t's stage: the text of the message that asked it.
+func (r *Relay) asked(ev desk.Event, t desk.Ticket) string {
+	for _, task := range r.botTasks(ev, t, desk.Effect{Kind: desk.EffectBot, Stage: t.Stage}) {
+		return task.Message.Text
+	}
+	return ""
 }
 
 // release hands a ticket to the agents (a TaskRelease): its card, its number told to the

@@ -126,8 +126,8 @@ func TestIntakeCategoryQuestionsThenTicket(t *testing.T) {
 	}
 	d.click("U1", greeting, "category", "Billing")
 	chosen, _ := d.p.Message(greeting.Ref)
-	if chosen.Text != "✔ «Billing»" || len(chosen.Card.Actions) != 0 {
-		t.Errorf("the greeting after the click: %q %+v", chosen.Text, chosen.Card)
+	if !strings.HasPrefix(chosen.Text, "Hi «Customer U1»! What is your question about?\n• Billing") || !strings.HasSuffix(chosen.Text, "\n\n✔ «Billing»") || len(chosen.Card.Actions) != 0 {
+		t.Errorf("the greeting after the click: %q %+v, want the question kept with the choice under it", chosen.Text, chosen.Card)
 	}
 	q1 := d.dm("U1", 2)[1]
 	if q1.Text != "What is the invoice number?" || len(q1.Card.Actions) != 1 || q1.Card.Actions[0].ID != "skip" {
@@ -135,7 +135,7 @@ func TestIntakeCategoryQuestionsThenTicket(t *testing.T) {
 	}
 	d.ingest(say("U1", "m2", "INV-42"))
 	d.drain()
-	if answered, _ := d.p.Message(q1.Ref); answered.Text != "✔ «INV-42»" || len(answered.Card.Actions) != 0 {
+	if answered, _ := d.p.Message(q1.Ref); answered.Text != "What is the invoice number?\n\n✔ «INV-42»" || len(answered.Card.Actions) != 0 {
 		t.Errorf("the first question after a typed answer: %q %+v, want its buttons gone", answered.Text, answered.Card)
 	}
 	q2 := d.dm("U1", 3)[2]
@@ -179,7 +179,7 @@ func TestIntakeSuggestionSolvesIt(t *testing.T) {
 	d.ingest(say("U1", "m1", "hi! I forgot my password, how do I get back in?"))
 	d.drain()
 	msgs := d.dm("U1", 1)
-	if !strings.Contains(msgs[0].Text, "1. *Reset your password*") || !strings.Contains(msgs[0].Text, "an agent will help you") ||
+	if !strings.Contains(msgs[0].Text, "1. Reset your password\nOpen the sign-in page") || !strings.Contains(msgs[0].Text, "an agent will help you") ||
 		len(msgs[0].Card.Actions) != 2 || msgs[0].Card.Actions[0].ID != "solved" || msgs[0].Card.Actions[1].ID != "human" {
 		t.Fatalf("suggestions %+v %+v", msgs, msgs[0].Card)
 	}

@@ -85,7 +85,7 @@ func (r *Relay) sendReply(ctx context.Context, p desk.Platform, q desk.Queued, s
 		if err != nil {
 			return d, err
 		}
-		text = r.textFor(t).Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": strings.TrimSpace(a.Body)})
+		text = r.textFor(t).Text(catalog.BotArticle, map[string]any{"Title": a.Title, "Body": reflow(a.Body)})
 		fact.Kind, fact.Subject = desk.FactArticleSent, a.ID
 		answer = r.text().Text(catalog.SentArticle, map[string]any{"ID": a.ID, "Ticket": t.ID.String()})
 	case "reply":

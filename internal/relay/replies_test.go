@@ -52,7 +52,7 @@ func TestSendArticle(t *testing.T) {
 		t.Errorf("answer %q", got)
 	}
 	d.drain()
-	want := "Agent A1: *Reset your password*\nOpen the sign-in page and choose Forgot password."
+	want := "Agent A1: Reset your password\nOpen the sign-in page and choose Forgot password."
 	if dm := d.relayed("D-U1", ""); !slices.Equal(dm, []string{want}) {
 		t.Errorf("the customer got %q, want the article as the agent's reply", dm)
 	}

@@ -91,3 +91,11 @@ func TestSplitLeavesNoBlankLinesAtACut(t *testing.T) {
 		t.Errorf("Split = %q, want the second line's indentation kept", got)
 	}
 }
+
+func TestReflowJoinsWrappedLines(t *testing.T) {
+	body := "Owners find every invoice under Admin → Billing, as\nPDF. To change the address,\n  fill in Admin.\n\nSteps:\n- open Billing\n- press Download\n1. or ask us\n\n\nThanks.\n"
+	want := "Owners find every invoice under Admin → Billing, as PDF. To change the address,\n  fill in Admin.\n\nSteps:\n- open Billing\n- press Download\n1. or ask us\n\nThanks."
+	if got := reflow(body); got != want {
+		t.Errorf("reflow =\n%q\nwant\n%q", got, want)
+	}
+}
