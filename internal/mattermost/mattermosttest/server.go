@@ -349,6 +349,14 @@ func (f *Server) SetRoles(userID, roles string) {
 	f.Users[userID].Roles = roles
 }
 
+// SetLocale sets a user's language, the locale of their account settings ("en", "ru"), which
+// GET /users/{user_id} tells.
+func (f *Server) SetLocale(userID, locale string) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.Users[userID].Locale = locale
+}
+
 // NowLocked is a strictly increasing millisecond clock, so every change has its own time.
 func (f *Server) NowLocked() int64 {
 	ms := max(time.Now().UnixMilli(), f.lastMilli+1)

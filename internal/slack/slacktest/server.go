@@ -70,8 +70,8 @@ type Message struct {
 type User struct {
 	ID, Name, DisplayName, RealName, Image string
 	IsBot, Deleted                         bool
-	// Locale is what users.info answers with include_locale ("en-US", "ru-RU"); empty leaves
-	// it out.
+	// Locale is what users.info and users.list answer when asked with include_locale=true
+	// ("en-US", "ru-RU"); without it, or empty, the answer leaves it out.
 	Locale string
 }
 
@@ -588,7 +588,7 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 	case "users.list":
 		var all []any
 		for _, u := range s.users {
-			all = append(all, userJSON(u))
+			all = append(all, userJSON(u, args["include_locale"] == "true"))
 		}
 		page, next, err := s.page(all, args)
 		if err != "" {
@@ -598,7 +598,7 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 	case "users.info":
 		for _, u := range s.users {
 			if u.ID == args["user"] {
-				return ok("user", userJSON(u))
+				return ok("user", userJSON(u, args["include_locale"] == "true"))
 			}
 		}
 		return refuse("user_not_found")
@@ -919,12 +919,14 @@ func (s *Server) completeUpload(args map[string]string) map[string]any {
 	return ok("files", out)
 }
 
-func userJSON(u *User) map[string]any {
+// userJSON is a user as users.info and users.list describe them. The locale is only there
+// when the caller asked with include_locale=true, which defaults to false.
+func userJSON(u *User, withLocale bool) map[string]any {
 	m := map[string]any{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "deleted": u.Deleted, "is_bot": u.IsBot,
 		"profile": map[string]any{"display_name": u.DisplayName, "real_name": u.RealName, "image_72": u.Image},
 	}
-	if u.Locale != "" {
+	if withLocale && u.Locale != "" {
 		m["locale"] = u.Locale
 	}
 	return m

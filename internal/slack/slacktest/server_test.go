@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,5 +98,47 @@ func TestSign(t *testing.T) {
 	}
 	if got := h.Get("X-Slack-Request-Timestamp"); got != "1531420618" {
 		t.Errorf("timestamp: got %s", got)
+	}
+}
+
+// TestUserLocale: users.info and users.list tell a user's locale only when asked with
+// include_locale=true, which defaults to false (as Slack's method reference says).
+func TestUserLocale(t *testing.T) {
+	s := New(t, SpecsDir(t))
+	s.AddUser(User{ID: "U0RU00001", Name: "ivan", Locale: "ru-RU"})
+	call := func(method, args string) string {
+		t.Helper()
+		r, _ := http.NewRequest(http.MethodPost, s.APIURL()+method, strings.NewReader(args))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", "Bearer "+BotToken)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body strings.Builder
+		if _, err := io.Copy(&body, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return body.String()
+	}
+	tests := []struct {
+		method, args string
+		want         bool
+	}{
+		{"users.info", "user=U0RU00001", false},
+		{"users.info", "user=U0RU00001&include_locale=false", false},
+		{"users.info", "user=U0RU00001&include_locale=true", true},
+		{"users.list", "limit=10", false},
+		{"users.list", "limit=10&include_locale=true", true},
+	}
+	for _, tt := range tests {
+		body := call(tt.method, tt.args)
+		if !strings.Contains(body, `"ok":true`) {
+			t.Fatalf("%s %s: %s", tt.method, tt.args, body)
+		}
+		if got := strings.Contains(body, `"locale":"ru-RU"`); got != tt.want {
+			t.Errorf("%s %s: locale given %v, want %v: %s", tt.method, tt.args, got, tt.want, body)
+		}
 	}
 }
