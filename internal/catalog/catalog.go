@@ -61,14 +61,17 @@ const (
 	FormCloseNote     = "form.close.note"   // field label
 	FormCloseHint     = "form.close.hint"   // what closing does
 
-	NoticeClaimed    = "notice.claimed"     // customer: {{.Ticket}} {{.Agent}}
-	NoticeResolved   = "notice.resolved"    // customer: {{.Ticket}}
-	NoticeClosed     = "notice.closed"      // customer: {{.Ticket}}
-	NoticePending    = "notice.pending"     // customer: {{.Ticket}}
-	RatingQuestion   = "rating.question"    // customer: {{.Ticket}}
-	RatingThanks     = "rating.thanks"      // customer: {{.Ticket}} {{.Score}}
-	RatingCommented  = "rating.commented"   // customer: {{.Ticket}}
-	RatingNotAllowed = "rating.not_allowed" // customer: {{.Ticket}}
+	NoticeClaimed      = "notice.claimed"       // customer: {{.Ticket}} {{.Agent}}
+	NoticeResolved     = "notice.resolved"      // customer: {{.Ticket}}
+	NoticeClosed       = "notice.closed"        // customer: {{.Ticket}}
+	NoticePending      = "notice.pending"       // customer: {{.Ticket}}
+	RatingQuestion     = "rating.question"      // customer: {{.Ticket}}
+	RatingReminder     = "rating.reminder"      // customer: {{.Ticket}}, once, when they have not rated
+	NoticeNudge        = "notice.nudge"         // customer: {{.Ticket}} still waits on them
+	NoticeAutoResolved = "notice.auto_resolved" // customer: {{.Ticket}} resolved without their answer
+	RatingThanks       = "rating.thanks"        // customer: {{.Ticket}} {{.Score}}
+	RatingCommented    = "rating.commented"     // customer: {{.Ticket}}
+	RatingNotAllowed   = "rating.not_allowed"   // customer: {{.Ticket}}
 
 	Done          = "done"           // agent: {{.What}}
 	NotAnAgent    = "not_an_agent"   // {{.Command}}
@@ -207,14 +210,17 @@ var English = map[string]string{
 	FormCloseNote:     "Note for agents",
 	FormCloseHint:     "Optional. The customer is told the ticket is closed; their next message opens a new ticket.",
 
-	NoticeClaimed:    "{{.Agent}} is now looking after your ticket {{.Ticket}}.",
-	NoticeResolved:   "Ticket {{.Ticket}} is resolved. If anything is still wrong, just reply here and it will be reopened.",
-	NoticeClosed:     "Ticket {{.Ticket}} is closed. Write here any time to open a new one.",
-	NoticePending:    "We are waiting for your answer on ticket {{.Ticket}}; reply here when you can.",
-	RatingQuestion:   "How satisfied are you with the help on ticket {{.Ticket}}? (1 = not at all, 5 = very)",
-	RatingThanks:     "Thank you! You rated ticket {{.Ticket}} {{.Score}}/5.",
-	RatingCommented:  "Thank you for your comment on ticket {{.Ticket}}.",
-	RatingNotAllowed: "Ticket {{.Ticket}} cannot be rated now.",
+	NoticeClaimed:      "{{.Agent}} is now looking after your ticket {{.Ticket}}.",
+	NoticeResolved:     "Ticket {{.Ticket}} is resolved. If anything is still wrong, just reply here and it will be reopened.",
+	NoticeClosed:       "Ticket {{.Ticket}} is closed. Write here any time to open a new one.",
+	NoticePending:      "We are waiting for your answer on ticket {{.Ticket}}; reply here when you can.",
+	RatingQuestion:     "How satisfied are you with the help on ticket {{.Ticket}}? (1 = not at all, 5 = very)",
+	RatingReminder:     "One last thing about ticket {{.Ticket}}: how satisfied are you with the help? (1 = not at all, 5 = very)",
+	NoticeNudge:        "Ticket {{.Ticket}} is waiting for your reply. Just write here when you can; if it is no longer needed, it will be resolved on its own.",
+	NoticeAutoResolved: "Ticket {{.Ticket}} is resolved, since we have not heard back from you. If you still need help, just reply here and it will be reopened.",
+	RatingThanks:       "Thank you! You rated ticket {{.Ticket}} {{.Score}}/5.",
+	RatingCommented:    "Thank you for your comment on ticket {{.Ticket}}.",
+	RatingNotAllowed:   "Ticket {{.Ticket}} cannot be rated now.",
 
 	Done:          "✅ {{.What}}",
 	NotAnAgent:    "{{.Command}} is for support agents (members of the triage channel). To get help, just write your question here.",

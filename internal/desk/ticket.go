@@ -104,8 +104,11 @@ type Ticket struct {
 	CreatedAt       time.Time
 	FirstResponseAt time.Time // first agent reply or claim; zero until then
 	ResolvedAt      time.Time
-	ClosedAt        time.Time
-	LastActivityAt  time.Time
+	// ResolvedBy is who resolved it last: an agent's ID, or the timer's ("timer") when the
+	// customer never answered a pending ticket; empty once it is open again.
+	ResolvedBy     string
+	ClosedAt       time.Time
+	LastActivityAt time.Time
 }
 
 // HasThread reports whether the ticket's card has been posted.

@@ -41,7 +41,7 @@ var agentSteps = []StepKind{StepClaim, StepAssign, StepTag, StepPriority, StepPe
 
 // Valid reports whether k is a known step.
 func (k StepKind) Valid() bool {
-	return slices.Contains(agentSteps, k) || k == StepRate || k == StepComment || k == StepWrote || k.Intake()
+	return slices.Contains(agentSteps, k) || k == StepRate || k == StepComment || k == StepWrote || k.Intake() || k.isTimerStep()
 }
 
 // Intake reports whether k is a step of the first-line bot's intake.
@@ -113,6 +113,11 @@ type Policy struct {
 	// ResolvedClose, when set, closes a resolved ticket that long after its resolution, by
 	// a timer, unless it is reopened first.
 	ResolvedClose time.Duration
+	// PendingNudge and PendingResolve, when set, remind the customer of a ticket that waits on
+	// them, and resolve it, that long after it began waiting, unless it moves on first.
+	PendingNudge, PendingResolve time.Duration
+	// Rating is when the customer is asked for a satisfaction score (autoclose.go).
+	Rating Rating
 	// Intake is the first-line bot's part (intake.go).
 	Intake Intake
 	// Canned are the canned replies agents send (reply.go).
@@ -227,6 +232,14 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		o.intakeEntry(t, s, a, now)
 		return o, nil
 	}
+	if s.Kind.isTimerStep() {
+		if r := t.checkTimer(s, a); r != "" {
+			return Outcome{}, &Refusal{Reason: r, Step: s.Kind, Ticket: t.ID, Status: t.Status}
+		}
+		o.takeTimer(s)
+		o.entry(s, a, now, false)
+		return o, nil
+	}
 	if err := t.check(s, a, p); err != nil {
 		return Outcome{}, err
 	}
@@ -258,29 +271,33 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 	case StepPending:
 		n.Status = StatusPending
 		o.notify(NoticePending, "")
+		o.timer(TimerNudge, now, p.PendingNudge)
+		o.timer(TimerResolve, now, p.PendingResolve)
 	case StepResolve:
-		n.Status, n.ResolvedAt = StatusResolved, now
+		n.Status, n.ResolvedAt, n.ResolvedBy = StatusResolved, now, a.ID()
 		credit := n.Assignee
 		if credit == "" {
 			credit = a.ID()
 		}
 		o.fact(FactResolved, now, credit, int64(now.Sub(n.CreatedAt).Seconds()))
-		o.notify(NoticeResolved, "")
-		if n.Rating == 0 && a.Kind != ActorTimer {
-			o.Effects = append(o.Effects, Effect{Kind: EffectAskRating})
+		if a.Kind == ActorTimer {
+			o.notify(NoticeAutoResolved, "")
+		} else {
+			o.notify(NoticeResolved, "")
 		}
-		if p.ResolvedClose > 0 {
-			o.Effects = append(o.Effects, Effect{Kind: EffectTimer, Timer: TimerClose, At: now.Add(p.ResolvedClose)})
-		}
+		o.askRating(p, now)
+		o.timer(TimerClose, now, p.ResolvedClose)
 	case StepReopen:
 		n.Status = StatusOpen
 		o.notify(NoticeReopened, "")
 	case StepClose:
 		n.Status, n.ClosedAt = StatusClosed, now
 		o.notify(NoticeClosed, "")
+		o.askRating(p, now)
 	case StepRate:
 		n.Rating = s.Rating
 		o.fact(FactRating, now, n.Assignee, int64(s.Rating))
+		o.cancel(TimerRemindRating, p.Rating.RemindAfter)
 	case StepComment:
 		n.RatingComment = strings.TrimSpace(s.Comment)
 	case StepRespond:
@@ -304,9 +321,17 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 			o.notify(NoticeReopened, "")
 		}
 	}
-	if o.Was == StatusResolved && n.Status != StatusResolved && p.ResolvedClose > 0 {
+	if o.Was == StatusResolved && n.Status != StatusResolved {
 		// Reopened or closed otherwise: the timer that would close it has nothing to do.
-		o.Effects = append(o.Effects, Effect{Kind: EffectTimer, Timer: TimerClose})
+		o.cancel(TimerClose, p.ResolvedClose)
+	}
+	if o.Was == StatusPending && n.Status != StatusPending {
+		// The customer answered, or an agent moved it on: no nudge, no resolving it for them.
+		o.cancel(TimerNudge, p.PendingNudge)
+		o.cancel(TimerResolve, p.PendingResolve)
+	}
+	if n.Status == StatusOpen {
+		n.ResolvedBy = "" // helped again: a later resolution is someone's
 	}
 	n.LastActivityAt = now
 	o.entry(s, a, now, s.Kind == StepRespond && t.Assignee == "" && n.Assignee != "")
@@ -370,6 +395,9 @@ func (t Ticket) check(s Step, a Actor, p Policy) error {
 			return refuse(RefuseAlreadyStatus, "")
 		}
 	case StepResolve:
+		if a.Kind == ActorTimer && t.Status != StatusPending {
+			return refuse(RefuseStale, "") // the customer answered since the timer was set
+		}
 		if t.Status == StatusResolved {
 			return refuse(RefuseAlreadyStatus, "")
 		}

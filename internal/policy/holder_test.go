@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/policy"
 )
 
@@ -175,8 +177,13 @@ func TestDesk(t *testing.T) {
 			}
 		}
 	}
+	if d.PendingNudge != 3*24*time.Hour || d.PendingResolve != 7*24*time.Hour || len(d.Canned) != len(p.Canned) ||
+		d.Rating.Ask != desk.RatingOnResolve || d.Rating.RemindAfter != 24*time.Hour ||
+		d.Rating.Question["ru"] != p.Satisfaction.Question[policy.Russian] || d.Rating.Question["en"] == "" {
+		t.Errorf("auto-close, canned replies and rating: %+v", d)
+	}
 	none := policy.Default().Desk([]string{"General", "Billing"})
-	if none.Intake.Enabled || none.ResolvedClose != 0 || len(none.Categories) != 2 {
+	if none.Intake.Enabled || none.ResolvedClose != 0 || none.PendingNudge != 0 || none.Rating.RemindAfter != 0 || len(none.Categories) != 2 {
 		t.Errorf("without a file: %+v", none)
 	}
 }

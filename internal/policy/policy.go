@@ -248,11 +248,15 @@ func count(n int, one, many string) string {
 // the first-line bot, and auto-close of resolved tickets.
 func (p *Policy) Desk(categories []string) desk.Policy {
 	d := desk.Policy{
-		Language:      string(p.Language),
-		Categories:    categories,
-		ResolvedClose: p.AutoClose.ResolvedClose,
-		Intake:        desk.Intake{Enabled: p.Intake.Enabled, Timeout: p.Intake.Timeout, Suggest: p.Intake.Suggest},
-		Canned:        p.Canned,
+		Language:       string(p.Language),
+		Categories:     categories,
+		ResolvedClose:  p.AutoClose.ResolvedClose,
+		Intake:         desk.Intake{Enabled: p.Intake.Enabled, Timeout: p.Intake.Timeout, Suggest: p.Intake.Suggest},
+		Canned:         p.Canned,
+		PendingNudge:   p.AutoClose.PendingNudge,
+		PendingResolve: p.AutoClose.PendingResolve,
+		Rating: desk.Rating{Ask: desk.RatingAsk(p.Satisfaction.Ask), RemindAfter: p.Satisfaction.RemindAfter,
+			Question: texts(p.Satisfaction.Question), Reminder: texts(p.Satisfaction.Reminder)},
 	}
 	if len(p.Categories) > 0 {
 		d.Categories = p.CategoryNames()
@@ -265,4 +269,16 @@ func (p *Policy) Desk(categories []string) desk.Policy {
 		d.Intake.Categories = append(d.Intake.Categories, dc)
 	}
 	return d
+}
+
+// texts keys a text per language by the language's code, as the desk's rules do.
+func texts(m map[Language]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for lang, text := range m {
+		out[string(lang)] = text
+	}
+	return out
 }

@@ -370,7 +370,7 @@ func testSaveTicket(t *testing.T, open opener) {
 		DMChannel: "D04ABCDEF34", TriageChannel: "C04TRIAGE01", ThreadID: "1710408390.000200",
 		Previous: 7, CreatedAt: at(2), FirstResponseAt: at(5), ResolvedAt: at(9), ClosedAt: at(11),
 		LastActivityAt: at(12), RatingMessage: desk.MessageRef{Channel: "D04ABCDEF34", ID: "1710408399.000100"},
-		Stage: desk.StageQuestion, Question: 2, Language: "ru", Deflected: "reset-password", BotMessage: desk.MessageRef{Channel: "D04ABCDEF34", ID: "1710408399.000300"},
+		Stage: desk.StageQuestion, Question: 2, Language: "ru", Deflected: "reset-password", ResolvedBy: "timer", BotMessage: desk.MessageRef{Channel: "D04ABCDEF34", ID: "1710408399.000300"},
 		Answers:   []desk.Answer{{ID: "invoice", Ask: "What is the invoice number?", Value: "INV-7"}, {ID: "plan", Ask: "Which plan?", Value: `Team "gold"`}},
 		Suggested: []string{"reset-password", "2fa"},
 	}
@@ -389,7 +389,7 @@ func testSaveTicket(t *testing.T, open opener) {
 	// Saving rewrites the whole hash: fields emptied since are gone.
 	bare := full
 	bare.Tags, bare.Assignee, bare.Category, bare.ResolvedAt, bare.ClosedAt = nil, "", "", time.Time{}, time.Time{}
-	bare.Stage, bare.Question, bare.Answers, bare.Suggested, bare.Deflected, bare.BotMessage = "", 0, nil, nil, "", desk.MessageRef{}
+	bare.Stage, bare.Question, bare.Answers, bare.Suggested, bare.Deflected, bare.BotMessage, bare.ResolvedBy = "", 0, nil, nil, "", desk.MessageRef{}, ""
 	apply(t, s, desk.SaveTicket{Ticket: bare})
 	got, _ = s.Ticket(ctxT(t), full.ID)
 	wantEqual(t, "ticket saved with fewer fields", got, bare)

@@ -51,6 +51,7 @@ const (
 	fDeflected   = "deflected"  // the article that solved the question
 	fLanguage    = "lang"       // the customer's language
 	fBotMsg      = "bot_msg"    // "<channel> <message ID>" of the bot's last question
+	fResolvedBy  = "resolved_by"
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
@@ -301,6 +302,7 @@ func encodeTicket(t desk.Ticket) []any {
 		str(fSuggested, string(b))
 	}
 	str(fDeflected, t.Deflected)
+	str(fResolvedBy, t.ResolvedBy)
 	str(fLanguage, t.Language)
 	if t.BotMessage.ID != "" {
 		str(fBotMsg, encodeRef(t.BotMessage))
@@ -390,6 +392,7 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 		}
 	}
 	t.Deflected = m[fDeflected]
+	t.ResolvedBy = m[fResolvedBy]
 	t.Language = m[fLanguage]
 	t.BotMessage = decodeRef(m[fBotMsg])
 	if err := errors.Join(errs...); err != nil {

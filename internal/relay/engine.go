@@ -204,9 +204,16 @@ func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
 		case desk.EffectRelease:
 			d.task(desk.Task{Kind: desk.TaskRelease, Platform: t.Platform, Ticket: t.ID})
 		case desk.EffectAskRating:
-			if t.DMChannel != "" {
-				d.task(r.ratingQuestion(q.Event, t))
+			if t.DMChannel == "" {
+				continue
 			}
+			if e.Again && t.RatingMessage.ID != "" {
+				// The reminder takes over: the first question keeps its words, not its buttons.
+				first := r.ratingQuestion(q.Event, t, false).Message
+				d.task(desk.Task{Kind: desk.TaskUpdate, Platform: t.Platform, Ticket: t.ID, Ref: t.RatingMessage,
+					Message: desk.Outgoing{Channel: t.RatingMessage.Channel, Text: first.Text, Card: &desk.Card{Text: first.Text}}})
+			}
+			d.task(r.ratingQuestion(q.Event, t, e.Again))
 		}
 	}
 	if light {
@@ -226,6 +233,9 @@ var noticeTexts = map[desk.NoticeKind]string{
 	desk.NoticeResolved: catalog.NoticeResolved,
 	desk.NoticeReopened: catalog.TicketReopened,
 	desk.NoticeClosed:   catalog.NoticeClosed,
+
+	desk.NoticeNudge:        catalog.NoticeNudge,
+	desk.NoticeAutoResolved: catalog.NoticeAutoResolved,
 }
 
 // noticeText is a customer's notice, the agent it names quoted for the ticket's platform.
@@ -233,14 +243,24 @@ func (r *Relay) noticeText(e desk.Effect, t desk.Ticket) string {
 	return sayIn(r.textFor(t), r.quoterOf(t.Platform), noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": words(e.Agent)})
 }
 
-// ratingQuestion is the task that asks the customer for a score: five buttons. Where it was
-// posted is remembered on the ticket.
-func (r *Relay) ratingQuestion(ev desk.Event, t desk.Ticket) desk.Task {
+// ratingQuestion is the task that asks the customer for a score (again: the one reminder):
+// five buttons, under the desk file's text for the customer's language when it has one, else
+// the catalog's. Where it was posted is remembered on the ticket.
+func (r *Relay) ratingQuestion(ev desk.Event, t desk.Ticket, again bool) desk.Task {
 	id := strconv.FormatInt(int64(t.ID), 10)
-	card := &desk.Card{Text: r.textFor(t).Text(catalog.RatingQuestion, map[string]any{"Ticket": t.ID.String()})}
+	rules, which, what := r.policy().Rating, catalog.RatingQuestion, "rating"
+	custom := rules.Question
+	if again {
+		which, what, custom = catalog.RatingReminder, "rating-reminder", rules.Reminder
+	}
+	text := r.textFor(t).Text(which, map[string]any{"Ticket": t.ID.String()})
+	if own, ok := custom[r.languageOf(t)]; ok {
+		text = desk.Fill(own, desk.Values{Customer: t.Customer.Label(), Agent: t.AssigneeName, Ticket: t.ID.String()})
+	}
+	card := &desk.Card{Text: text}
 	for score := 1; score <= 5; score++ {
 		card.Actions = append(card.Actions, desk.Action{ID: "rate", Label: strconv.Itoa(score), Value: id + ":" + strconv.Itoa(score)})
 	}
 	return desk.Task{Kind: desk.TaskPost, Platform: t.Platform, Ticket: t.ID, Remember: rememberRating,
-		Message: desk.Outgoing{Channel: t.DMChannel, Text: card.Text, Card: card, Key: partKey(ev, "rating", 0)}}
+		Message: desk.Outgoing{Channel: t.DMChannel, Text: card.Text, Card: card, Key: partKey(ev, what, 0)}}
 }

@@ -9,15 +9,24 @@ import (
 	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/redisstore"
+	"github.com/threadesk/threadesk/internal/redistest"
 	"github.com/threadesk/threadesk/internal/relay"
 )
 
 // runSecond runs a second relay on the same store (a second process on the same Redis) until
-// the test ends.
+// the test ends. Tests start it once a ticket is set up and let only timers race: two processes
+// reading one queue shard at once may handle one ticket's events out of order until shards are
+// leased to one replica at a time (the replicas issue).
 func (d *deskHarness) runSecond() {
 	d.t.Helper()
 	opts := d.opts
-	opts.Store = d.openStore()
+	// Another process is another consumer of the queue, as INSTANCE_NAME makes each replica.
+	s, err := redisstore.New(redistest.Client(d.t), redisstore.Options{Prefix: d.prefix, Shards: shards, Consumer: "second"})
+	if err != nil {
+		d.t.Fatalf("open store: %v", err)
+	}
+	opts.Store = s
 	r, err := relay.New(opts)
 	if err != nil {
 		d.t.Fatal(err)
@@ -34,10 +43,10 @@ func (d *deskHarness) runSecond() {
 // timer, and nobody is answered.
 func TestTimerClosesAResolvedTicketOnce(t *testing.T) {
 	d := newDesk(t, func(o *relay.Options) { o.ResolvedClose = 7 * 24 * time.Hour; o.TimerTick = time.Second })
-	d.runSecond()
 	tk := d.open("U1")
 	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "resolve", "1")
 	d.drain()
+	d.runSecond()
 	d.clock.Advance(7*24*time.Hour - time.Minute)
 	time.Sleep(50 * time.Millisecond)
 	d.drain()

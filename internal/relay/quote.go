@@ -91,6 +91,17 @@ func (r *Relay) textFor(t desk.Ticket) *catalog.Catalog {
 	return catalog.For(t.Language)
 }
 
+// languageOf is the code of the language ticket t's customer is written in (see textFor).
+func (r *Relay) languageOf(t desk.Ticket) string {
+	if t.Language != "" {
+		return t.Language
+	}
+	if code, ok := catalog.Match(r.policy().Language); ok {
+		return code
+	}
+	return "en"
+}
+
 // language is the language to write to customer u in: theirs, when the platform tells it and
 // the catalog has it; otherwise the desk's.
 func (r *Relay) language(u desk.User) string {
