@@ -15,7 +15,7 @@ const (
 	StepRemindRating StepKind = "remind_rating" // ask an unrated ticket's customer once more
 )
 
-var timerSteps = []StepKind{StepNudge, StepRemindRating}
+var timerSteps = []StepKind{StepNudge, StepRemindRating, StepSLARemind, StepSLABreach}
 
 // The timers of auto-close and of the rating reminder; TimerClose is the third auto-close one.
 const (
@@ -93,14 +93,18 @@ func (o *Outcome) takeTimer(s Step) {
 		o.notify(NoticeNudge, "")
 	case StepRemindRating:
 		o.Effects = append(o.Effects, Effect{Kind: EffectAskRating, Again: true})
+	case StepSLARemind, StepSLABreach:
+		o.takeSLATimer(s)
 	}
 }
 
 // checkTimer refuses a timer step the ticket has moved past, or anyone but the timer.
-func (t Ticket) checkTimer(s Step, a Actor) RefusalReason {
+func (t Ticket) checkTimer(s Step, a Actor, now time.Time) RefusalReason {
 	switch {
 	case a.Kind != ActorTimer:
 		return RefuseNotAgent
+	case s.Kind == StepSLARemind || s.Kind == StepSLABreach:
+		return t.checkSLATimer(s, now)
 	case s.Kind == StepNudge && t.Status != StatusPending:
 		return RefuseStale // the customer answered, or an agent moved it on
 	case s.Kind == StepRemindRating && (t.Rating != 0 || (t.Status != StatusResolved && t.Status != StatusClosed)):

@@ -109,6 +109,12 @@ type Ticket struct {
 	ResolvedBy     string
 	ClosedAt       time.Time
 	LastActivityAt time.Time
+
+	// The time rules' part (sla.go): the SLA clocks; whether the request came in out of
+	// hours; until when the out-of-hours reply told the customer the team is away.
+	Clocks     []SLAClock
+	OutOfHours bool
+	AwayUntil  time.Time
 }
 
 // HasThread reports whether the ticket's card has been posted.

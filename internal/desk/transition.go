@@ -65,6 +65,7 @@ type Step struct {
 	Rating   int    // StepRate: 1–5
 	Comment  string // StepComment; StepClose: the agent's note, kept in the history; StepAnswer: the answer
 	Article  string // StepSolved: the article that solved the question
+	SLA      SLAKind // StepSLARemind, StepSLABreach: the clock
 }
 
 // ActorKind says who takes a step.
@@ -122,6 +123,13 @@ type Policy struct {
 	Intake Intake
 	// Canned are the canned replies agents send (reply.go).
 	Canned []Canned
+	// Hours are the business hours, nil when the desk is always open; Zone is the desk's time
+	// zone (UTC when nil), in which times are shown to those whose own the platform does not
+	// tell (sla.go).
+	Hours Calendar
+	Zone  *time.Location
+	// SLA is the targets per priority (sla.go).
+	SLA SLA
 }
 
 // TimerClose is the timer that closes a resolved ticket (Policy.ResolvedClose); like every
@@ -163,6 +171,8 @@ type Effect struct {
 	At     time.Time  // EffectTimer: when it fires; zero cancels it
 	Stage  Stage      // EffectBot: what the bot asks
 	Again  bool       // EffectBot: asked again, the last answer could not be taken
+	SLA    SLAKind    // EffectSLA: the clock
+	Alert  bool       // EffectSLA: breached, not a reminder
 }
 
 // Outcome is what a step did: the ticket after it, the history lines it adds and what
@@ -173,6 +183,8 @@ type Outcome struct {
 	Was     Status
 	Entries []Entry
 	Effects []Effect
+	// Clocks says the step moved the ticket's SLA clocks.
+	Clocks bool
 }
 
 // Changed reports whether the step changed the ticket's status.
@@ -221,6 +233,18 @@ func (r *Refusal) Error() string {
 // Take decides step s on the ticket, taken by a at now under policy p. It never changes t: it
 // returns the ticket after the step in the Outcome, or a *Refusal.
 func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) {
+	o, err := t.take(s, a, now, p)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !s.Kind.isTimerStep() {
+		o.timeRules(t, s, p, now)
+	}
+	return o, nil
+}
+
+// take is Take without the time rules.
+func (t Ticket) take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) {
 	o := Outcome{Step: s.Kind, Ticket: t, Was: t.Status}
 	o.Ticket.Tags = slices.Clone(t.Tags)
 	if s.Kind.Intake() {
@@ -233,7 +257,7 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		return o, nil
 	}
 	if s.Kind.isTimerStep() {
-		if r := t.checkTimer(s, a); r != "" {
+		if r := t.checkTimer(s, a, now); r != "" {
 			return Outcome{}, &Refusal{Reason: r, Step: s.Kind, Ticket: t.ID, Status: t.Status}
 		}
 		o.takeTimer(s)
@@ -485,6 +509,10 @@ func (o *Outcome) entry(s Step, a Actor, now time.Time, firstToAnswer bool) {
 		case !o.Changed():
 			return // the message itself is in the history
 		}
+	case StepSLARemind:
+		e.Kind, e.Text = "sla", string(s.SLA)+" at risk"
+	case StepSLABreach:
+		e.Kind, e.Text = "sla", string(s.SLA)+" breached"
 	case StepRate:
 		e.Text = "rated " + strconv.Itoa(s.Rating) + "/5"
 	case StepComment:
@@ -501,10 +529,16 @@ func (o *Outcome) entry(s Step, a Actor, now time.Time, firstToAnswer bool) {
 	o.Entries = append(o.Entries, e)
 }
 
+// stepOpen is the step of Open.
+const stepOpen StepKind = "open"
+
 // Open is the outcome of a customer's first message: ticket t (as the store created it) gets
-// its card, the customer is told its number, and the opening counts in the statistics.
-func Open(t Ticket, now time.Time) Outcome {
-	o := Outcome{Step: "open", Ticket: t, Was: t.Status}
+// its card, the customer is told its number, and the opening counts in the statistics. A
+// ticket the agents see at once (no intake) starts its SLA clocks, and gets the out-of-hours
+// reply when it comes in while the desk is closed.
+func Open(t Ticket, now time.Time, p Policy) Outcome {
+	o := Outcome{Step: stepOpen, Ticket: t, Was: t.Status}
 	o.fact(FactCreated, now, "", 0)
+	o.timeRules(t, Step{Kind: stepOpen}, p, now)
 	return o
 }

@@ -182,8 +182,18 @@ func TestDesk(t *testing.T) {
 		d.Rating.Question["ru"] != p.Satisfaction.Question[policy.Russian] || d.Rating.Question["en"] == "" {
 		t.Errorf("auto-close, canned replies and rating: %+v", d)
 	}
+	if d.Hours == nil || d.Zone != p.Hours.Location || d.SLA.RemindAt != p.SLA.RemindAt || len(d.SLA.Targets) != len(p.SLA.Targets) {
+		t.Errorf("hours and SLA: %+v", d)
+	}
+	for pr, want := range p.SLA.Targets {
+		if got := d.SLA.For(pr); got.FirstResponse != want.FirstResponse || got.NextResponse != want.NextResponse ||
+			got.Resolution != want.Resolution || got.BusinessHours != want.BusinessHours {
+			t.Errorf("SLA of %s: %+v, want %+v", pr, got, want)
+		}
+	}
 	none := policy.Default().Desk([]string{"General", "Billing"})
-	if none.Intake.Enabled || none.ResolvedClose != 0 || none.PendingNudge != 0 || none.Rating.RemindAfter != 0 || len(none.Categories) != 2 {
+	if none.Intake.Enabled || none.ResolvedClose != 0 || none.PendingNudge != 0 || none.Rating.RemindAfter != 0 || len(none.Categories) != 2 ||
+		none.Hours != nil || len(none.SLA.Targets) != 0 {
 		t.Errorf("without a file: %+v", none)
 	}
 }

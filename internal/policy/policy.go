@@ -268,6 +268,16 @@ func (p *Policy) Desk(categories []string) desk.Policy {
 		}
 		d.Intake.Categories = append(d.Intake.Categories, dc)
 	}
+	if p.Hours != nil {
+		d.Hours, d.Zone = p.Hours, p.Hours.Location // never a nil *Hours in the interface
+	}
+	if len(p.SLA.Targets) > 0 {
+		d.SLA = desk.SLA{Targets: map[desk.Priority]desk.SLATarget{}, RemindAt: p.SLA.RemindAt}
+		for pr, t := range p.SLA.Targets {
+			d.SLA.Targets[pr] = desk.SLATarget{FirstResponse: t.FirstResponse, NextResponse: t.NextResponse,
+				Resolution: t.Resolution, BusinessHours: t.BusinessHours}
+		}
+	}
 	return d
 }
 

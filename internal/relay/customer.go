@@ -92,7 +92,9 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		// Once this commit is in, the event is never handled again (a retry of a commit whose
 		// answer was lost finds it done): the ticket need not remember its opener any longer.
 		t.OpenedBy = ""
-		r.decide(&d, q, desk.Open(t, now))
+		opened := desk.Open(t, now, r.policy())
+		r.decide(&d, q, opened)
+		t = opened.Ticket
 	}
 	o, err := t.Take(desk.Step{Kind: desk.StepWrote}, desk.PersonActor(customer, false), now, r.policy())
 	if err != nil {
