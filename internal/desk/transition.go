@@ -62,9 +62,9 @@ type Step struct {
 	SetTags *[]string
 	// Priority is the new priority (StepTag, StepPriority); empty leaves it for StepTag.
 	Priority Priority
-	Rating   int    // StepRate: 1–5
-	Comment  string // StepComment; StepClose: the agent's note, kept in the history; StepAnswer: the answer
-	Article  string // StepSolved: the article that solved the question
+	Rating   int     // StepRate: 1–5
+	Comment  string  // StepComment; StepClose: the agent's note, kept in the history; StepAnswer: the answer
+	Article  string  // StepSolved: the article that solved the question
 	SLA      SLAKind // StepSLARemind, StepSLABreach: the clock
 }
 
