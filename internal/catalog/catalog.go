@@ -123,6 +123,17 @@ const (
 	// ("name done/timed out · …"); {{.Shown}} {{.Deflected}} and {{.Articles}} ("id shown/solved
 	// · …"); {{.ArticlesSent}} {{.CannedSent}} and {{.Sent}} ("name count · …").
 	StatsBot = "stats.bot"
+	// StatsSLA is the SLA's part: {{.Targets}} ("target priority met/breached (share met),
+	// median M, p90 P / target · …") and {{.Agents}} ("name met/breached · …").
+	StatsSLA    = "stats.sla"
+	StatsMedian = "stats.median" // the word "median"
+	// QueueSLA is /desk status's SLA line: {{.Breached}} {{.AtRisk}} tickets, and the {{.Next}}
+	// ticket to breach (or ""), its {{.Target}}, {{.Due}} and {{.Left}}. ListSLA ends a list's
+	// line with its next target ({{.Target}} {{.Due}} {{.State}}); ListSLABreached with a
+	// running target ({{.Target}}) that is breached already.
+	QueueSLA        = "queue.sla"
+	ListSLA         = "list.sla"
+	ListSLABreached = "list.sla_breached"
 
 	// The first-line bot: what it says to a customer before their ticket reaches the agents.
 	BotGreeting      = "bot.greeting"       // {{.Name}} {{.Categories}}: one "• name — description" line each
@@ -157,6 +168,28 @@ const (
 	SentArticle   = "sent.article"   // {{.ID}} {{.Ticket}}: the answer to /desk send
 	SentCanned    = "sent.canned"    // {{.Name}} {{.Ticket}} {{.Status}} (the status now)
 	NoDMChannel   = "ticket.no_dm"   // {{.Ticket}}: the customer cannot be written to
+
+	// The business hours and SLA: the out-of-hours reply to a customer ({{.When}} the team is
+	// back, written by catalog.When, in {{.Zone}}); the reminder and the breach alert in a
+	// ticket's thread ({{.Mention}} the assignee or "", {{.Target}} the target's name, {{.Due}}
+	// when, {{.Left}} how long is left, {{.Goal}} the target's length); the alert to the leads
+	// in the triage channel; the targets' names and states, for cards and lists.
+	NoticeAway       = "notice.away"        // customer: {{.When}} {{.Zone}} {{.Holiday}}
+	SLAReminder      = "sla.reminder"       // {{.Mention}} {{.Ticket}} {{.Target}} {{.Due}} {{.Left}}
+	SLABreached      = "sla.breached"       // {{.Mention}} {{.Ticket}} {{.Target}} {{.Goal}}
+	SLALeads         = "sla.leads"          // {{.Leads}} {{.Ticket}} {{.Target}} {{.Goal}} {{.Subject}} {{.Assignee}}
+	SLAFirstResponse = "sla.first_response" // the targets' names
+	SLANextResponse  = "sla.next_response"
+	SLAResolution    = "sla.resolution"
+	SLAOnTrack       = "sla.on_track" // the states of a target
+	SLAAtRisk        = "sla.at_risk"
+	SLABreachedState = "sla.breached_state"
+	SLAPaused        = "sla.paused"
+	SLAMet           = "sla.met"
+	CardSLA          = "card.sla"       // field label
+	CardSLAClock     = "card.sla.clock" // {{.Target}} {{.Due}} (or "") {{.State}}
+	CardOutOfHours   = "card.ooh"       // field label
+	CardOutOfHoursIs = "card.ooh.value"
 )
 
 // English is the default language's table.
@@ -296,6 +329,12 @@ By category: {{.Categories}}{{end}}{{range .Agents}}
 Articles: shown {{.Shown}} {{plural .Shown "time" "times"}}, solved {{.Deflected}} {{plural .Deflected "question" "questions"}}{{if .Articles}} (shown/solved: {{.Articles}}){{end}}
 Sent by agents: {{.ArticlesSent}} {{plural .ArticlesSent "article" "articles"}}, {{.CannedSent}} canned {{plural .CannedSent "reply" "replies"}}{{if .Sent}} ({{.Sent}}){{end}}`,
 
+	StatsSLA:        "SLA, met/breached: {{.Targets}}{{if .Agents}}\nSLA by agent, met/breached: {{.Agents}}{{end}}",
+	StatsMedian:     "median",
+	QueueSLA:        "SLA: {{.Breached}} breached, {{.AtRisk}} at risk.{{if .Next}} Next to breach: {{.Next}}, {{.Target}} due {{.Due}} (in {{.Left}}).{{end}}",
+	ListSLA:         " · {{.Target}} due {{.Due}}, {{.State}}",
+	ListSLABreached: " · {{.Target}}: SLA breached",
+
 	BotGreeting:      "Hi {{.Name}}! What is your question about?\n{{.Categories}}",
 	BotQuestion:      "{{.Ask}}",
 	BotQuestionAgain: "{{.Ask}} ({{if .Choices}}please pick one of the answers{{else}}please write an answer{{end}})",
@@ -326,6 +365,23 @@ Sent by agents: {{.ArticlesSent}} {{plural .ArticlesSent "article" "articles"}},
 	SentArticle:   "Sent article {{.ID}} to the customer of ticket {{.Ticket}}.",
 	SentCanned:    "Sent the canned reply {{.Name}} to the customer of ticket {{.Ticket}}; the ticket is {{.Status}}.",
 	NoDMChannel:   "Ticket {{.Ticket}} has no conversation with its customer to write to.",
+
+	NoticeAway:       "Thank you for your message. Our team is away right now{{if .Holiday}} ({{.Holiday}}){{end}}; we are back {{.When}} ({{.Zone}}) and will answer you then.",
+	SLAReminder:      "⏰ {{if .Mention}}{{.Mention}} {{end}}Ticket {{.Ticket}}: {{.Target}} is due {{.Due}}, {{.Left}} left.",
+	SLABreached:      "🚨 {{if .Mention}}{{.Mention}} {{end}}Ticket {{.Ticket}} missed its {{.Target}} target of {{.Goal}}.",
+	SLALeads:         "🚨 {{if .Leads}}{{.Leads}} {{end}}Ticket {{.Ticket}}{{if .Subject}} ({{.Subject}}){{end}} missed its {{.Target}} target of {{.Goal}}; {{if .Assignee}}{{.Assignee}} looks after it.{{else}}nobody looks after it.{{end}}",
+	SLAFirstResponse: "first response",
+	SLANextResponse:  "next response",
+	SLAResolution:    "resolution",
+	SLAOnTrack:       "on track",
+	SLAAtRisk:        "at risk",
+	SLABreachedState: "breached",
+	SLAPaused:        "paused",
+	SLAMet:           "met",
+	CardSLA:          "SLA",
+	CardSLAClock:     "{{.Target}}: {{if .Due}}due {{.Due}} · {{end}}{{.State}}",
+	CardOutOfHours:   "Came in",
+	CardOutOfHoursIs: "out of hours",
 }
 
 // Catalog renders texts of one language, falling back to English for missing entries.

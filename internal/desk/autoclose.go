@@ -87,14 +87,14 @@ func (o *Outcome) cancel(name string, d time.Duration) {
 }
 
 // takeTimer decides a timer step; checkTimer has refused what the rules do not allow.
-func (o *Outcome) takeTimer(s Step) {
+func (o *Outcome) takeTimer(s Step, now time.Time) {
 	switch s.Kind {
 	case StepNudge:
 		o.notify(NoticeNudge, "")
 	case StepRemindRating:
 		o.Effects = append(o.Effects, Effect{Kind: EffectAskRating, Again: true})
 	case StepSLARemind, StepSLABreach:
-		o.takeSLATimer(s)
+		o.takeSLATimer(s, now)
 	}
 }
 

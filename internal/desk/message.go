@@ -10,6 +10,9 @@ type User struct {
 	IsBot       bool
 	// Locale is the person's language as the platform knows it ("en-US", "ru"), if it does.
 	Locale string
+	// TimeZone is the person's IANA time zone as the platform knows it ("Europe/Moscow"), if
+	// it does.
+	TimeZone string
 }
 
 // Label is the best name to show for u.

@@ -63,6 +63,8 @@ type Platform interface {
 	// quoted, the cut stays harmless. A relayed message (Outgoing.As) is not quoted by the
 	// core: the adapter makes it inert when it posts it.
 	Quote(s string) string
+	// Mention is how a message names u so that the platform notifies them.
+	Mention(u User) string
 }
 
 // Limits are a platform's constraints on what the app posts.

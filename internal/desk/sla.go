@@ -21,6 +21,8 @@ type Calendar interface {
 	Add(t time.Time, d time.Duration) time.Time
 	// Between is the business time in [a, b).
 	Between(a, b time.Time) time.Duration
+	// ClosedFor is the name of the holiday on t's day, if it is one ("" otherwise).
+	ClosedFor(t time.Time) string
 }
 
 // SLAKind names one of the targets a ticket is held to.
@@ -167,6 +169,9 @@ func TimerStep(name string) Step {
 const (
 	FactSLAMet      FactKind = "sla_met"
 	FactSLABreached FactKind = "sla_breached"
+	// A reminder and a breach alert went out: Subject is the target's kind.
+	FactSLAReminder FactKind = "sla_reminder"
+	FactSLAAlert    FactKind = "sla_alert"
 )
 
 // NoticeAway is the out-of-hours reply: Effect.At is when the team is back.
@@ -392,16 +397,18 @@ func (t Ticket) checkSLATimer(s Step, now time.Time) RefusalReason {
 
 // takeSLATimer marks the clock reminded or breached and has the reminder or alert sent and
 // the card show its new state.
-func (o *Outcome) takeSLATimer(s Step) {
+func (o *Outcome) takeSLATimer(s Step, now time.Time) {
 	n := &o.Ticket
 	n.Clocks = slices.Clone(n.Clocks)
 	c := &n.Clocks[n.clockIndex(s.SLA)]
+	fact := FactSLAReminder
 	if s.Kind == StepSLARemind {
 		c.Reminded = true
 	} else {
-		c.Breached = true
+		c.Breached, fact = true, FactSLAAlert
 	}
 	o.Clocks = true
 	o.Effects = append(o.Effects, Effect{Kind: EffectCard},
-		Effect{Kind: EffectSLA, SLA: s.SLA, Alert: s.Kind == StepSLABreach, At: c.Due})
+		Effect{Kind: EffectSLA, SLA: s.SLA, Alert: s.Kind == StepSLABreach, At: c.Due},
+		Effect{Kind: EffectFact, Fact: Fact{Kind: fact, At: now, Ticket: n.ID, Agent: n.Assignee, Subject: string(s.SLA)}})
 }

@@ -154,8 +154,8 @@ func TestSLATimersFireOnce(t *testing.T) {
 	refusedAt(t, o.Ticket, t0.Add(23*time.Minute), remind, agentA, desk.RefuseNotAgent)
 	reminded := at(t, o.Ticket, t0.Add(23*time.Minute), remind, desk.TimerActor, slaPolicy)
 	e := reminded.Effects
-	if len(e) != 2 || e[0].Kind != desk.EffectCard || e[1].Kind != desk.EffectSLA || e[1].Alert || e[1].SLA != desk.SLAFirstResponse ||
-		!e[1].At.Equal(t0.Add(30*time.Minute)) {
+	if len(e) != 3 || e[0].Kind != desk.EffectCard || e[1].Kind != desk.EffectSLA || e[1].Alert || e[1].SLA != desk.SLAFirstResponse ||
+		!e[1].At.Equal(t0.Add(30*time.Minute)) || e[2].Fact.Kind != desk.FactSLAReminder || e[2].Fact.Subject != "first_response" {
 		t.Errorf("reminder effects %+v", e)
 	}
 	if en := reminded.Entries; len(en) != 1 || en[0].Author != "timer" || en[0].Text != "first_response at risk" {
@@ -165,7 +165,7 @@ func TestSLATimersFireOnce(t *testing.T) {
 
 	breach := desk.TimerStep("sla_breach:first_response")
 	breached := at(t, reminded.Ticket, t0.Add(30*time.Minute), breach, desk.TimerActor, slaPolicy)
-	if e := breached.Effects; len(e) != 2 || !e[1].Alert {
+	if e := breached.Effects; len(e) != 3 || !e[1].Alert || e[2].Fact.Kind != desk.FactSLAAlert {
 		t.Errorf("breach effects %+v", e)
 	}
 	c := clock(t, breached.Ticket, desk.SLAFirstResponse)

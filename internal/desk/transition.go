@@ -260,7 +260,7 @@ func (t Ticket) take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 		if r := t.checkTimer(s, a, now); r != "" {
 			return Outcome{}, &Refusal{Reason: r, Step: s.Kind, Ticket: t.ID, Status: t.Status}
 		}
-		o.takeTimer(s)
+		o.takeTimer(s, now)
 		o.entry(s, a, now, false)
 		return o, nil
 	}

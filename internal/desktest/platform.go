@@ -387,6 +387,9 @@ func (p *Platform) Forms() []desk.Form {
 // Ping implements desk.Platform.
 func (p *Platform) Ping(ctx context.Context) error { return p.enter(Call{Op: "ping"}) }
 
+// Mention names u as @ID.
+func (p *Platform) Mention(u desk.User) string { return "@" + u.ID }
+
 // Quote implements desk.Platform visibly: a person's words come out «between guillemets», so
 // that a test sees which parts of a text the core quoted. The fake knows no markup, and its
 // outbound path changes nothing: a relayed text is stored as the core sent it.

@@ -56,6 +56,7 @@ func (a *Adapter) deskUser(u *model.User) desk.User {
 		ProfileURL: a.cfg.URL + "/" + a.cfg.Team + "/messages/@" + u.Username,
 		IsBot:      u.IsBot,
 		Locale:     u.Locale,
+		TimeZone:   u.GetPreferredTimezone(),
 	}
 }
 

@@ -22,6 +22,15 @@ import (
 // or where a click goes.
 func (a *Adapter) Quote(s string) string { return quote(s) }
 
+// Mention names u by their username, which notifies them (an @ with nothing that could be a
+// name after it when the username is unknown).
+func (a *Adapter) Mention(u desk.User) string {
+	if u.Name == "" {
+		return quote(u.Label())
+	}
+	return "@" + u.Name
+}
+
 func quote(s string) string {
 	s = markup.BreakMentions(s)
 	if strings.ContainsAny(s, "~#") {

@@ -226,3 +226,10 @@ func earliest(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// ClosedFor is the name of the holiday in force at t (desk.Calendar), "" when t's day is none
+// or its holiday has no name.
+func (h *Hours) ClosedFor(t time.Time) string {
+	x, _ := h.Closure(t)
+	return x.Name
+}

@@ -365,8 +365,13 @@ func testSaveTicket(t *testing.T, open opener) {
 		Customer: desk.User{
 			ID: "U04ABCDEF12", Name: "jane.doe", DisplayName: "Jane Doe",
 			AvatarURL:  "https://avatars.slack-edge.com/2024-01-05/6412345678901_0a1b2c3d4e5f60718293_72.jpg",
-			ProfileURL: "https://acme.slack.com/team/U04ABCDEF12", IsBot: true,
+			ProfileURL: "https://acme.slack.com/team/U04ABCDEF12", IsBot: true, TimeZone: "Europe/Moscow",
 		},
+		Clocks: []desk.SLAClock{
+			{Kind: desk.SLAFirstResponse, Target: 30 * time.Minute, Elapsed: 40 * time.Minute, Reminded: true, Breached: true, Done: true},
+			{Kind: desk.SLAResolution, Target: 4 * time.Hour, Business: true, Since: at(5), Elapsed: time.Minute, Due: at(9), RemindAt: at(8)},
+		},
+		OutOfHours: true, AwayUntil: at(13),
 		DMChannel: "D04ABCDEF34", TriageChannel: "C04TRIAGE01", ThreadID: "1710408390.000200",
 		Previous: 7, CreatedAt: at(2), FirstResponseAt: at(5), ResolvedAt: at(9), ClosedAt: at(11),
 		LastActivityAt: at(12), RatingMessage: desk.MessageRef{Channel: "D04ABCDEF34", ID: "1710408399.000100"},
@@ -390,6 +395,7 @@ func testSaveTicket(t *testing.T, open opener) {
 	bare := full
 	bare.Tags, bare.Assignee, bare.Category, bare.ResolvedAt, bare.ClosedAt = nil, "", "", time.Time{}, time.Time{}
 	bare.Stage, bare.Question, bare.Answers, bare.Suggested, bare.Deflected, bare.BotMessage, bare.ResolvedBy = "", 0, nil, nil, "", desk.MessageRef{}, ""
+	bare.Clocks, bare.OutOfHours, bare.AwayUntil = nil, false, time.Time{}
 	apply(t, s, desk.SaveTicket{Ticket: bare})
 	got, _ = s.Ticket(ctxT(t), full.ID)
 	wantEqual(t, "ticket saved with fewer fields", got, bare)

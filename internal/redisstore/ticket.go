@@ -52,6 +52,10 @@ const (
 	fLanguage    = "lang"       // the customer's language
 	fBotMsg      = "bot_msg"    // "<channel> <message ID>" of the bot's last question
 	fResolvedBy  = "resolved_by"
+	fCustZone    = "cust_tz"    // the customer's time zone
+	fClocks      = "sla"        // JSON array of the SLA clocks
+	fOutOfHours  = "ooh"        // "1" when the request came in out of hours
+	fAwayUntil   = "away_until" // until when the out-of-hours reply said the team is away
 )
 
 // openScript returns the customer's active ticket or creates one, atomically.
@@ -307,6 +311,15 @@ func encodeTicket(t desk.Ticket) []any {
 	if t.BotMessage.ID != "" {
 		str(fBotMsg, encodeRef(t.BotMessage))
 	}
+	str(fCustZone, t.Customer.TimeZone)
+	if len(t.Clocks) > 0 {
+		b, _ := json.Marshal(t.Clocks) // times, durations and names always encode
+		str(fClocks, string(b))
+	}
+	if t.OutOfHours {
+		str(fOutOfHours, "1")
+	}
+	tm(fAwayUntil, t.AwayUntil)
 	return out
 }
 
@@ -367,6 +380,7 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 		AvatarURL:   m[fCustAvatar],
 		ProfileURL:  m[fCustProfile],
 		IsBot:       m[fCustBot] == "1",
+		TimeZone:    m[fCustZone],
 	}
 	t.DMChannel = m[fDM]
 	t.TriageChannel = m[fTriage]
@@ -384,7 +398,7 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	t.RatingMessage = decodeRef(m[fRatingMsg])
 	t.Stage = desk.Stage(m[fStage])
 	t.Question = int(num(fQuestion))
-	for f, v := range map[string]any{fAnswers: &t.Answers, fSuggested: &t.Suggested} {
+	for f, v := range map[string]any{fAnswers: &t.Answers, fSuggested: &t.Suggested, fClocks: &t.Clocks} {
 		if s := m[f]; s != "" {
 			if err := json.Unmarshal([]byte(s), v); err != nil {
 				errs = append(errs, fmt.Errorf("field %s: %w", f, err))
@@ -395,6 +409,8 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	t.ResolvedBy = m[fResolvedBy]
 	t.Language = m[fLanguage]
 	t.BotMessage = decodeRef(m[fBotMsg])
+	t.OutOfHours = m[fOutOfHours] == "1"
+	t.AwayUntil = tm(fAwayUntil)
 	if err := errors.Join(errs...); err != nil {
 		return desk.Ticket{}, fmt.Errorf("decode ticket: %w", err)
 	}

@@ -40,6 +40,12 @@ func (r *Relay) card(p desk.Platform, t desk.Ticket) *desk.Card {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text().Text(catalog.CardRating, nil),
 			Value: r.say(p.Quote, catalog.CardRated, args("Score", t.Rating, "Comment", words(t.RatingComment))), Short: true})
 	}
+	if f, ok := r.slaField(t); ok {
+		c.Fields = append(c.Fields, f)
+	}
+	if t.OutOfHours {
+		c.Fields = append(c.Fields, desk.Field{Label: r.text().Text(catalog.CardOutOfHours, nil), Value: r.text().Text(catalog.CardOutOfHoursIs, nil), Short: true})
+	}
 	if t.Previous != 0 {
 		c.Fields = append(c.Fields, desk.Field{Label: r.text().Text(catalog.CardPrevious, nil), Value: t.Previous.String(), Short: true})
 	}

@@ -41,6 +41,12 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	// store says which event that was, and every message it sends has its delivery key.
 	opener := t.OpenedBy == ev.ID
 	src := desk.MessageRef{Channel: ev.Channel, ID: ev.Message}
+	var opening desk.Outcome
+	if opener {
+		// The opening's time rules first: the card shows the targets it starts.
+		opening = desk.Open(t, now, r.policy())
+		t = opening.Ticket
+	}
 	if !t.HasThread() {
 		posted, err := r.postCard(ctx, p, &t, q, !opener)
 		if err != nil {
@@ -92,9 +98,8 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 		// Once this commit is in, the event is never handled again (a retry of a commit whose
 		// answer was lost finds it done): the ticket need not remember its opener any longer.
 		t.OpenedBy = ""
-		opened := desk.Open(t, now, r.policy())
-		r.decide(&d, q, opened)
-		t = opened.Ticket
+		opening.Ticket = t
+		r.decide(&d, q, opening)
 	}
 	o, err := t.Take(desk.Step{Kind: desk.StepWrote}, desk.PersonActor(customer, false), now, r.policy())
 	if err != nil {

@@ -171,7 +171,7 @@ const (
 func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
 	t := o.Ticket
 	// A message that changes nothing but the ticket's activity is the hot path: one field.
-	light := (o.Step == desk.StepRespond || o.Step == desk.StepWrote) && !o.Changed() && len(o.Entries) == 0
+	light := (o.Step == desk.StepRespond || o.Step == desk.StepWrote) && !o.Changed() && len(o.Entries) == 0 && !o.Clocks
 	for _, e := range o.Effects {
 		switch e.Kind {
 		case desk.EffectFact:
@@ -240,6 +240,9 @@ var noticeTexts = map[desk.NoticeKind]string{
 
 // noticeText is a customer's notice, the agent it names quoted for the ticket's platform.
 func (r *Relay) noticeText(e desk.Effect, t desk.Ticket) string {
+	if e.Notice == desk.NoticeAway {
+		return r.awayText(t, e.At)
+	}
 	return sayIn(r.textFor(t), r.quoterOf(t.Platform), noticeTexts[e.Notice], map[string]any{"Ticket": t.ID.String(), "Agent": words(e.Agent)})
 }
 

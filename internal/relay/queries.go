@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,8 +50,10 @@ func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 	byPriority := map[desk.Priority]int{}
 	var oldest *desk.Ticket
 	unassigned, n := 0, 0
+	sla := slaWatch{now: r.clock.Now()}
 	err = r.eachTicket(ctx, desk.TicketFilter{Statuses: active}, func(t desk.Ticket) bool {
 		n++
+		sla.add(t)
 		byPriority[t.Priority]++
 		if t.Assignee == "" {
 			unassigned++
@@ -72,7 +75,53 @@ func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 	if oldest != nil {
 		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), words(oldest.Customer.Label()), age(r.clock.Now().Sub(oldest.CreatedAt))
 	}
-	return r.say(q, catalog.QueueStatus, args), nil
+	out := r.say(q, catalog.QueueStatus, args)
+	if sla.any {
+		out += "\n" + r.slaLine(sla)
+	}
+	return out, nil
+}
+
+// slaWatch sums up the SLA of the active tickets: how many breached or are at risk, and the
+// clock that breaches next.
+type slaWatch struct {
+	now              time.Time
+	any              bool
+	breached, atRisk int
+	next             desk.SLAClock
+	nextTicket       desk.TicketID
+}
+
+func (w *slaWatch) add(t desk.Ticket) {
+	worst := desk.SLAOnTrack
+	for _, c := range t.Clocks {
+		w.any = true
+		switch s := c.State(w.now); {
+		case s == desk.SLABreached && !c.Done:
+			worst = desk.SLABreached
+		case s == desk.SLAAtRisk && worst != desk.SLABreached:
+			worst = desk.SLAAtRisk
+		}
+	}
+	switch worst {
+	case desk.SLABreached:
+		w.breached++
+	case desk.SLAAtRisk:
+		w.atRisk++
+	}
+	if c, ok := t.NextBreach(); ok && !c.Due.Before(w.now) && (w.next.Due.IsZero() || c.Due.Before(w.next.Due)) {
+		w.next, w.nextTicket = c, t.ID
+	}
+}
+
+// slaLine is the status's SLA line.
+func (r *Relay) slaLine(w slaWatch) string {
+	args := map[string]any{"Breached": w.breached, "AtRisk": w.atRisk, "Next": ""}
+	if w.nextTicket != 0 {
+		args["Next"], args["Target"] = w.nextTicket.String(), r.text().Text(slaNames[w.next.Kind], nil)
+		args["Due"], args["Left"] = r.dueTime(w.next.Due), age(w.next.Due.Sub(w.now))
+	}
+	return r.text().Text(catalog.QueueSLA, args)
 }
 
 // list shows active tickets, or those in one status, mine or unassigned, oldest first.
@@ -185,10 +234,18 @@ func (r *Relay) line(q quoter, t desk.Ticket) string {
 	if t.AssigneeName == "" {
 		assignee = r.text().Text(catalog.CardUnassigned, nil)
 	}
-	return r.say(q, catalog.ListLine, map[string]any{
+	line := r.say(q, catalog.ListLine, map[string]any{
 		"Ticket": t.ID.String(), "Status": string(t.Status), "Priority": string(t.Priority), "Customer": words(t.Customer.Label()),
 		"Assignee": assignee, "Age": age(r.clock.Now().Sub(t.LastActivityAt)), "Subject": words(t.Subject),
 	})
+	// A breached target first, else the one that breaches next.
+	if i := slices.IndexFunc(t.Clocks, func(c desk.SLAClock) bool { return c.Running() && c.State(r.clock.Now()) == desk.SLABreached }); i >= 0 {
+		line += r.text().Text(catalog.ListSLABreached, map[string]any{"Target": r.text().Text(slaNames[t.Clocks[i].Kind], nil)})
+	} else if c, ok := t.NextBreach(); ok {
+		line += r.text().Text(catalog.ListSLA, map[string]any{"Target": r.text().Text(slaNames[c.Kind], nil),
+			"Due": r.dueTime(c.Due), "State": r.text().Text(slaStates[c.State(r.clock.Now())], nil)})
+	}
+	return line
 }
 
 func or(v, def string) string {

@@ -31,6 +31,18 @@ type Stats struct {
 	ByAgent    map[string]*AgentStats // keyed by agent user ID
 
 	Bot BotStats
+
+	// SLA is each target's attainment, by "kind:priority" (first_response:urgent), with the
+	// targets the desk holds them to now.
+	SLA     map[string]*SLAStats
+	Targets desk.SLA
+}
+
+// SLAStats is the attainment of one target: how often it was met or breached, and how long
+// the clocks ran (business time where the target counts it).
+type SLAStats struct {
+	Met, Breached int
+	Times         Durations
 }
 
 // BotStats are the first-line bot's and the knowledge base's numbers: how intakes ended, by
@@ -72,6 +84,8 @@ type AgentStats struct {
 	Resolved      int
 	Ratings       int
 	RatingSum     int
+	// SLAMet and SLABreached count the targets of tickets assigned to the agent.
+	SLAMet, SLABreached int
 }
 
 // Durations is a sample of durations with its median and 90th percentile.
@@ -103,12 +117,12 @@ func (s *Stats) Average() float64 {
 
 // Stats computes the statistics of the period [from, to).
 func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
-	s := &Stats{From: from, To: to, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{}, Bot: BotStats{
+	s := &Stats{From: from, To: to, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{}, SLA: map[string]*SLAStats{}, Targets: r.policy().SLA, Bot: BotStats{
 		IntakeDone: map[string]int{}, IntakeTimedOut: map[string]int{}, Shown: map[string]int{}, Deflected: map[string]int{},
 		ArticlesSent: map[string]int{}, CannedSent: map[string]int{},
 	}}
 	facts := map[desk.FactKind][]desk.Fact{}
-	for _, k := range []desk.FactKind{desk.FactCreated, desk.FactFirstResponse, desk.FactResolved, desk.FactRating} {
+	for _, k := range []desk.FactKind{desk.FactCreated, desk.FactFirstResponse, desk.FactResolved, desk.FactRating, desk.FactSLAMet, desk.FactSLABreached} {
 		f, err := r.store.Facts(ctx, k, from, to)
 		if err != nil {
 			return nil, fmt.Errorf("statistics: %w", err)
@@ -156,6 +170,29 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 		a := agent(f.Agent)
 		a.Ratings++
 		a.RatingSum += int(f.Value)
+	}
+	for _, kind := range []desk.FactKind{desk.FactSLAMet, desk.FactSLABreached} {
+		for _, f := range facts[kind] {
+			st, ok := s.SLA[f.Subject]
+			if !ok {
+				st = &SLAStats{}
+				s.SLA[f.Subject] = st
+			}
+			st.Times = append(st.Times, secs(f.Value))
+			if kind == desk.FactSLAMet {
+				st.Met++
+			} else {
+				st.Breached++
+			}
+			if f.Agent == "" {
+				continue
+			}
+			if a := agent(f.Agent); kind == desk.FactSLAMet {
+				a.SLAMet++
+			} else {
+				a.SLABreached++
+			}
+		}
 	}
 	// One read for the tickets of every fact: those opened in the period give the categories,
 	// and any of them names an agent it is assigned to (people are keyed by ID and shown by
@@ -237,7 +274,39 @@ func (s *Stats) Text(c *catalog.Catalog, label string, quote func(string) string
 		"Ratings": s.Ratings, "Average": fmt.Sprintf("%.1f", s.Average()),
 		"R1": s.RatingCounts[1], "R2": s.RatingCounts[2], "R3": s.RatingCounts[3], "R4": s.RatingCounts[4], "R5": s.RatingCounts[5],
 		"Categories": strings.Join(cats, " · "), "Agents": agents,
-	}) + s.Bot.text(c)
+	}) + s.Bot.text(c) + s.slaText(c, quote)
+}
+
+// slaText renders the SLA's attainment as the statistics' last lines: per target and priority,
+// met/breached with the share met, the median and p90 against the target; per agent, met/
+// breached. Nothing when no clock ended in the period.
+func (s *Stats) slaText(c *catalog.Catalog, quote func(string) string) string {
+	if len(s.SLA) == 0 {
+		return ""
+	}
+	var targets []string
+	for _, k := range desk.SLAKinds {
+		for _, pr := range slices.Backward(desk.Priorities) {
+			st, ok := s.SLA[string(k)+":"+string(pr)]
+			if !ok {
+				continue
+			}
+			line := fmt.Sprintf("%s %s %d/%d (%d%%), %s %s, p90 %s", c.Text(slaNames[k], nil), pr, st.Met, st.Breached,
+				100*st.Met/(st.Met+st.Breached), c.Text(catalog.StatsMedian, nil), span(st.Times.Median()), span(st.Times.P90()))
+			if goal := s.Targets.For(pr).Of(k); goal > 0 {
+				line += " / " + span(goal)
+			}
+			targets = append(targets, line)
+		}
+	}
+	var agents []string
+	for _, a := range s.ByAgent {
+		if a.SLAMet+a.SLABreached > 0 {
+			agents = append(agents, fmt.Sprintf("%s %d/%d", quote(a.Name), a.SLAMet, a.SLABreached))
+		}
+	}
+	slices.Sort(agents)
+	return "\n" + c.Text(catalog.StatsSLA, map[string]any{"Targets": strings.Join(targets, " · "), "Agents": strings.Join(agents, " · ")})
 }
 
 // text renders the bot's numbers as the statistics' last lines, or nothing when there were
@@ -314,6 +383,8 @@ var factCounters = []struct {
 	{desk.FactIntakeTimeout, "threadesk_intake_total", "", "category", "outcome=timed_out"},
 	{desk.FactArticleSent, "threadesk_replies_sent_total", "Articles and canned replies agents sent, by platform, kind and name.", "name", "kind=article"},
 	{desk.FactCannedSent, "threadesk_replies_sent_total", "", "name", "kind=canned"},
+	{desk.FactSLAReminder, "threadesk_sla_reminders_total", "SLA reminders sent into tickets' threads, by platform and target.", "target", ""},
+	{desk.FactSLAAlert, "threadesk_sla_breaches_total", "SLA targets breached (each alerted once), by platform and target.", "target", ""},
 }
 
 func newTicketMetrics(reg prometheus.Registerer, count func(context.Context) (map[desk.Status]int64, error)) (*ticketMetrics, error) {

@@ -160,12 +160,6 @@ func (r *Relay) stepFromArgs(ctx context.Context, p desk.Platform, kind desk.Ste
 	return st, nil
 }
 
-// timerFired carries out the step a timer of the desk's came due for. A step the ticket no
-// longer allows (a ticket closed meanwhile) is dropped: nobody waits for the answer.
-func (r *Relay) timerFired(ctx context.Context, p desk.Platform, q desk.Queued) error {
-	return r.runStep(ctx, p, q, q.Event.Ticket, desk.Step{Kind: desk.StepKind(q.Event.Action)}, nil)
-}
-
 // threadDeleted forgets a ticket's thread whose card was deleted on the platform: the ticket
 // gets a new card when its customer next writes.
 func (r *Relay) threadDeleted(ctx context.Context, p desk.Platform, q desk.Queued) error {

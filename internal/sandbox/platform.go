@@ -363,5 +363,8 @@ func (s *Sandbox) OpenForm(ctx context.Context, trig string, f desk.Form) error 
 // goes out unchanged.
 func (s *Sandbox) Quote(text string) string { return text }
 
+// Mention names u as the sandbox page shows people.
+func (s *Sandbox) Mention(u desk.User) string { return "@" + u.Label() }
+
 // Ping always succeeds: the sandbox lives in the process.
 func (s *Sandbox) Ping(ctx context.Context) error { return ctx.Err() }

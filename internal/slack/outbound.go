@@ -254,6 +254,7 @@ func (a *Adapter) UserInfo(ctx context.Context, userID string) (desk.User, error
 		ProfileURL:  profile,
 		IsBot:       u.IsBot,
 		Locale:      u.Locale,
+		TimeZone:    u.TZ,
 	}, nil
 }
 

@@ -28,6 +28,9 @@ import (
 // three entities is left as it is, so that either kind reads as typed.
 func (a *Adapter) Quote(s string) string { return quote(s) }
 
+// Mention names u in Slack's mention syntax, which notifies them.
+func (a *Adapter) Mention(u desk.User) string { return "<@" + u.ID + ">" }
+
 func quote(s string) string {
 	s = bareAmpersand.ReplaceAllStringFunc(s, func(m string) string {
 		if m == "&" {
