@@ -119,7 +119,7 @@ func (r *Relay) slaLine(w slaWatch) string {
 	args := map[string]any{"Breached": w.breached, "AtRisk": w.atRisk, "Next": ""}
 	if w.nextTicket != 0 {
 		args["Next"], args["Target"] = w.nextTicket.String(), r.text().Text(slaNames[w.next.Kind], nil)
-		args["Due"], args["Left"] = r.dueTime(w.next.Due), age(w.next.Due.Sub(w.now))
+		args["Due"], args["Left"] = r.dueTime(w.next.Due, w.next.Target), left(w.next.Due.Sub(w.now))
 	}
 	return r.text().Text(catalog.QueueSLA, args)
 }
@@ -243,7 +243,7 @@ func (r *Relay) line(q quoter, t desk.Ticket) string {
 		line += r.text().Text(catalog.ListSLABreached, map[string]any{"Target": r.text().Text(slaNames[t.Clocks[i].Kind], nil)})
 	} else if c, ok := t.NextBreach(); ok {
 		line += r.text().Text(catalog.ListSLA, map[string]any{"Target": r.text().Text(slaNames[c.Kind], nil),
-			"Due": r.dueTime(c.Due), "State": r.text().Text(slaStates[c.State(r.clock.Now())], nil)})
+			"Due": r.dueTime(c.Due, c.Target), "State": r.text().Text(slaStates[c.State(r.clock.Now())], nil)})
 	}
 	return line
 }

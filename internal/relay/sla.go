@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (r *Relay) slaTasks(ctx context.Context, p desk.Platform, ev desk.Event, t 
 	}
 	args := map[string]any{
 		"Mention": mention, "Ticket": t.ID.String(), "Target": r.text().Text(slaNames[e.SLA], nil),
-		"Due": r.dueTime(e.At), "Left": age((e.At.Sub(r.clock.Now()) + 30*time.Second).Truncate(time.Minute)), "Goal": span(c.Target),
+		"Due": r.dueTime(e.At, c.Target), "Left": left(e.At.Sub(r.clock.Now())), "Goal": span(c.Target),
 	}
 	var tasks []desk.Task
 	which := catalog.SLAReminder
@@ -75,8 +76,9 @@ func (r *Relay) slaTasks(ctx context.Context, p desk.Platform, ev desk.Event, t 
 	return tasks
 }
 
-// mentionLeads names the leads (LEADS, by ID or handle) so that the platform notifies them;
-// one the platform does not know is named as written.
+// mentionLeads names the leads (LEADS, by ID or handle) so that the platform notifies them.
+// One the platform does not know (not yet a member, or a slot nobody holds, as in the
+// sandbox) is left out; one it cannot look up now is named as written.
 func (r *Relay) mentionLeads(ctx context.Context, p desk.Platform) string {
 	var out []string
 	for _, l := range r.opts.Leads {
@@ -85,12 +87,15 @@ func (r *Relay) mentionLeads(ctx context.Context, p desk.Platform) string {
 			continue
 		}
 		u, err := p.FindUser(ctx, l)
-		if err != nil {
+		switch {
+		case errors.Is(err, desk.ErrNotFound):
+			r.log.Debug("a lead to alert is not on the platform", "platform", p.Name(), "lead", l)
+		case err != nil:
 			r.log.Warn("find a lead to alert", "platform", p.Name(), "lead", l, "err", err)
 			out = append(out, p.Quote("@"+strings.TrimPrefix(l, "@")))
-			continue
+		default:
+			out = append(out, p.Mention(u))
 		}
-		out = append(out, p.Mention(u))
 	}
 	return strings.Join(out, " ")
 }
@@ -103,8 +108,23 @@ func (r *Relay) zone() *time.Location {
 	return time.UTC
 }
 
-// dueTime writes when a target is due for agents, in the desk's time zone: "Dec 7 14:30 MSK".
-func (r *Relay) dueTime(t time.Time) string { return t.In(r.zone()).Format("Jan 2 15:04 MST") }
+// dueTime writes when a target is due for agents, in the desk's time zone: "Dec 7 14:30 MSK",
+// to the second for a target of minutes ("Dec 7 14:30:05 MSK").
+func (r *Relay) dueTime(t time.Time, target time.Duration) string {
+	if target < 10*time.Minute {
+		return t.In(r.zone()).Format("Jan 2 15:04:05 MST")
+	}
+	return t.In(r.zone()).Format("Jan 2 15:04 MST")
+}
+
+// left writes how long is left until something due: "15m", "2h", or to the second under a
+// minute ("12s").
+func left(d time.Duration) string {
+	if d < time.Minute {
+		return span(max(d.Round(time.Second), 0))
+	}
+	return age((d + 30*time.Second).Truncate(time.Minute))
+}
 
 // span writes a target's length as the desk file does: 30m, 4h, 1h30m, 3d.
 func span(d time.Duration) string {
@@ -137,7 +157,7 @@ func (r *Relay) slaField(t desk.Ticket) (desk.Field, bool) {
 		}
 		due := ""
 		if c.Running() && !c.Due.IsZero() {
-			due = r.dueTime(c.Due)
+			due = r.dueTime(c.Due, c.Target)
 		}
 		lines = append(lines, r.text().Text(catalog.CardSLAClock, map[string]any{
 			"Target": r.text().Text(slaNames[k], nil), "Due": due, "State": r.text().Text(slaStates[c.State(now)], nil)}))

@@ -357,6 +357,15 @@ func (f *Server) SetLocale(userID, locale string) {
 	f.Users[userID].Locale = locale
 }
 
+// SetTimezone sets a user's time zone as the Mattermost client does when the user keeps the
+// automatic one ("America/New_York"): GET /users/{user_id} tells it in the user's timezone map,
+// {useAutomaticTimezone: "true", automaticTimezone: zone, manualTimezone: ""}.
+func (f *Server) SetTimezone(userID, zone string) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	f.Users[userID].Timezone = model.StringMap{"useAutomaticTimezone": "true", "automaticTimezone": zone, "manualTimezone": ""}
+}
+
 // NowLocked is a strictly increasing millisecond clock, so every change has its own time.
 func (f *Server) NowLocked() int64 {
 	ms := max(time.Now().UnixMilli(), f.lastMilli+1)

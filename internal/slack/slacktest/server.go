@@ -73,6 +73,9 @@ type User struct {
 	// Locale is what users.info and users.list answer when asked with include_locale=true
 	// ("en-US", "ru-RU"); without it, or empty, the answer leaves it out.
 	Locale string
+	// TZ is the user's time zone ("America/New_York"), which users.info and users.list tell
+	// as tz whatever the arguments, as Slack does; empty leaves it out.
+	TZ string
 }
 
 // File is a file someone shared, served at URLPrivate to the bot token only.
@@ -920,7 +923,8 @@ func (s *Server) completeUpload(args map[string]string) map[string]any {
 }
 
 // userJSON is a user as users.info and users.list describe them. The locale is only there
-// when the caller asked with include_locale=true, which defaults to false.
+// when the caller asked with include_locale=true, which defaults to false; the time zone is
+// always there when the user has one.
 func userJSON(u *User, withLocale bool) map[string]any {
 	m := map[string]any{
 		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "deleted": u.Deleted, "is_bot": u.IsBot,
@@ -928,6 +932,9 @@ func userJSON(u *User, withLocale bool) map[string]any {
 	}
 	if withLocale && u.Locale != "" {
 		m["locale"] = u.Locale
+	}
+	if u.TZ != "" {
+		m["tz"] = u.TZ
 	}
 	return m
 }
