@@ -136,6 +136,10 @@ func TestReadmeWalkthroughInBrowser(t *testing.T) {
 	if got := p.Eval(`document.querySelector(` + q(card+`[data-testid="card-context"]`) + `)?.textContent ?? ""`); !strings.HasPrefix(got, "Opened ") || !strings.Contains(got, "last activity") {
 		t.Errorf("card context = %q, want the opened and last-activity times", got)
 	}
+	says("The card's *SLA* field shows when the example's targets for a normal ticket fall due")
+	if got := p.Eval(field("SLA")); !strings.HasPrefix(got, "first response: due ") || !strings.Contains(got, "\nresolution: due ") {
+		t.Errorf("card SLA = %q, want the first response and resolution due", got)
+	}
 	// The bot's conversation in Ada's DM beside the card it led to.
 	screenshot(t, p, "bot-ticket.png")
 	says("with both her messages under it; each gets ✓ once it is there")
