@@ -39,6 +39,7 @@ const (
 	ButtonClaim   = "button.claim"
 	ButtonAssign  = "button.assign"
 	ButtonTag     = "button.tag"
+	ButtonReply   = "button.reply" // opens the form of an article or canned reply to send
 	ButtonPending = "button.pending"
 	ButtonResolve = "button.resolve"
 	ButtonReopen  = "button.reopen"
@@ -60,6 +61,12 @@ const (
 	FormCloseSubmit   = "form.close.submit" // the button that closes
 	FormCloseNote     = "form.close.note"   // field label
 	FormCloseHint     = "form.close.hint"   // what closing does
+	FormReplyTitle    = "form.reply.title"  // {{.Ticket}}
+	FormReplySubmit   = "form.reply.submit"
+	FormArticle       = "form.reply.article"      // field label
+	FormArticleHint   = "form.reply.article_hint" // {{.Command}}
+	FormCanned        = "form.reply.canned"       // field label
+	FormReplyOne      = "form.reply.one"          // neither or both chosen
 
 	NoticeClaimed      = "notice.claimed"       // customer: {{.Ticket}} {{.Agent}}
 	NoticeResolved     = "notice.resolved"      // customer: {{.Ticket}}
@@ -221,6 +228,7 @@ var English = map[string]string{
 	ButtonClaim:   "Claim",
 	ButtonAssign:  "Assign…",
 	ButtonTag:     "Tag…",
+	ButtonReply:   "Reply…",
 	ButtonPending: "Waiting on customer",
 	ButtonResolve: "Resolve",
 	ButtonReopen:  "Reopen",
@@ -242,6 +250,12 @@ var English = map[string]string{
 	FormCloseSubmit:   "Close ticket",
 	FormCloseNote:     "Note for agents",
 	FormCloseHint:     "Optional. The customer is told the ticket is closed; their next message opens a new ticket.",
+	FormReplyTitle:    "Reply to {{.Ticket}}",
+	FormReplySubmit:   "Send",
+	FormArticle:       "Knowledge-base article",
+	FormArticleHint:   "The article's ID; find one with {{.Command}} kb search WORDS.",
+	FormCanned:        "Canned reply",
+	FormReplyOne:      "Choose one: an article or a canned reply.",
 
 	NoticeClaimed:      "{{.Agent}} is now looking after your ticket {{.Ticket}}.",
 	NoticeResolved:     "Ticket {{.Ticket}} is resolved. If anything is still wrong, just reply here and it will be reopened.",

@@ -298,6 +298,13 @@ var samples = map[string][]map[string]any{
 	catalog.FormCloseSubmit:   {nil},
 	catalog.FormCloseNote:     {nil},
 	catalog.FormCloseHint:     {nil},
+	catalog.FormReplyTitle:    {{"Ticket": "#12"}},
+	catalog.FormReplySubmit:   {nil},
+	catalog.FormArticle:       {nil},
+	catalog.FormArticleHint:   {{"Command": "/desk"}},
+	catalog.FormCanned:        {nil},
+	catalog.FormReplyOne:      {nil},
+	catalog.ButtonReply:       {nil},
 
 	// Notices are given the ticket and the agent, whichever they use.
 	catalog.NoticeClaimed:    {{"Ticket": "#12", "Agent": "Мария"}},

@@ -18,13 +18,14 @@ const (
 	formAssign  = "assign"
 	formComment = "comment"
 	formClose   = "close" // the confirmation of the card's Close button
+	formReply   = "reply" // an article or a canned reply to the customer
 )
 
 // opensForm reports whether pressing the action opens a form. Those are handled at once in
 // Ingest, not from the queue: the platform's trigger to open a form lives only 3 seconds, and
 // opening a form changes nothing that would need recording.
 func opensForm(action string) bool {
-	return action == "assign" || action == "tag" || action == "comment" || action == "close"
+	return action == "assign" || action == "tag" || action == "comment" || action == "close" || action == "reply"
 }
 
 // openForm answers a click that opens a form: the Tag or Assign form for agents, the rating
@@ -68,6 +69,8 @@ func (r *Relay) openForm(ctx context.Context, p desk.Platform, ev desk.Event) er
 	case "close":
 		f = desk.Form{ID: formClose, Title: r.text().Text(catalog.FormCloseTitle, ticket), Submit: r.text().Text(catalog.FormCloseSubmit, nil), Context: context,
 			Fields: []desk.FormField{{ID: "note", Label: r.text().Text(catalog.FormCloseNote, nil), Hint: r.text().Text(catalog.FormCloseHint, nil), Kind: "textarea", Optional: true}}}
+	case "reply":
+		f = r.replyForm(t, context)
 	case "comment":
 		f = desk.Form{ID: formComment, Title: r.text().Text(catalog.FormCommentTitle, ticket), Submit: r.text().Text(catalog.FormSubmitComment, nil), Context: context,
 			Fields: []desk.FormField{{ID: "comment", Label: r.text().Text(catalog.FormComment, nil), Kind: "textarea"}}}
@@ -109,6 +112,16 @@ func (r *Relay) checkForm(ctx context.Context, p desk.Platform, ev desk.Event) e
 		}
 		if pr := desk.Priority(strings.TrimSpace(ev.Form["priority"])); pr != "" && !pr.Valid() {
 			problems["priority"] = r.say(q, catalog.BadPriority, map[string]any{"Value": words(pr), "Choices": joinPriorities()})
+		}
+	case formReply:
+		if _, _, err := r.replyChoice(ev.Form); err != nil {
+			field := "canned" // the form has no article field without a knowledge base
+			if r.opts.Articles != nil && r.opts.Articles.Len() > 0 {
+				field = "article"
+			}
+			if text, ok := r.refusalText(err, r.text(), q); ok {
+				problems[field] = text
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -197,6 +210,8 @@ func (r *Relay) formSubmitted(ctx context.Context, p desk.Platform, q desk.Queue
 		st = desk.Step{Kind: desk.StepAssign, Assignee: a}
 	case formClose:
 		st = desk.Step{Kind: desk.StepClose, Comment: strings.TrimSpace(ev.Form["note"])}
+	case formReply:
+		return r.replySubmitted(ctx, p, q)
 	case formComment:
 		st = desk.Step{Kind: desk.StepComment, Comment: ev.Form["comment"]}
 		done = func(o desk.Outcome) []desk.Task {

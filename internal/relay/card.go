@@ -111,6 +111,9 @@ func (r *Relay) cardActions(t desk.Ticket) []desk.Action {
 		actions = append(actions, button("claim", catalog.ButtonClaim, "primary"))
 	}
 	actions = append(actions, button("assign", catalog.ButtonAssign, ""), button("tag", catalog.ButtonTag, ""))
+	if r.hasReplies() {
+		actions = append(actions, button("reply", catalog.ButtonReply, ""))
+	}
 	if t.Status == desk.StatusPending {
 		actions = append(actions, button("reopen", catalog.ButtonReopen, ""))
 	} else {

@@ -138,3 +138,84 @@ func (r *Relay) sendReply(ctx context.Context, p desk.Platform, q desk.Queued, s
 	}
 	return d, nil
 }
+
+// replyForm is the card's Reply… form: an article (those suggested for the request, in the
+// customer's language, else its ID typed) or a canned reply, to send the customer as the
+// agent's reply, as /desk send and /desk reply do.
+func (r *Relay) replyForm(t desk.Ticket, context string) desk.Form {
+	f := desk.Form{ID: formReply, Title: r.text().Text(catalog.FormReplyTitle, map[string]any{"Ticket": t.ID.String()}),
+		Submit: r.text().Text(catalog.FormReplySubmit, nil), Context: context}
+	article := desk.FormField{ID: "article", Label: r.text().Text(catalog.FormArticle, nil), Kind: "text", Optional: true,
+		Hint: r.text().Text(catalog.FormArticleHint, map[string]any{"Command": r.opts.Command})}
+	if r.opts.Articles != nil && r.opts.Articles.Len() > 0 {
+		seen := map[string]bool{}
+		add := func(a desk.Article) {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				article.Options = append(article.Options, a.ID+articleSep+a.Title)
+			}
+		}
+		for _, a := range r.opts.Articles.Suggest(t.Subject, r.languageOf(t), kbFound) {
+			add(a)
+		}
+		for _, id := range t.Suggested {
+			if a, ok := r.opts.Articles.Article(id); ok {
+				add(a)
+			}
+		}
+		if len(article.Options) > 0 {
+			article.Kind = "select"
+		}
+		f.Fields = append(f.Fields, article)
+	}
+	if canned := r.policy().Canned; len(canned) > 0 {
+		field := desk.FormField{ID: "canned", Label: r.text().Text(catalog.FormCanned, nil), Kind: "select", Optional: true}
+		for _, c := range canned {
+			field.Options = append(field.Options, c.Name)
+		}
+		f.Fields = append(f.Fields, field)
+	}
+	return f
+}
+
+// articleSep parts an article's ID from its title in the Reply… form's choices.
+const articleSep = " — "
+
+// hasReplies reports whether the desk has anything for the Reply… form to offer.
+func (r *Relay) hasReplies() bool {
+	return (r.opts.Articles != nil && r.opts.Articles.Len() > 0) || len(r.policy().Canned) > 0
+}
+
+// replyChoice reads the Reply… form: "send" and an article ID, or "reply" and a canned
+// reply's name; exactly one must be chosen.
+func (r *Relay) replyChoice(form map[string]string) (sub, name string, err error) {
+	article, _, _ := strings.Cut(strings.TrimSpace(form["article"]), articleSep)
+	canned := strings.TrimSpace(form["canned"])
+	switch {
+	case article != "" && canned != "":
+		return "", "", r.refuse(catalog.FormReplyOne, nil)
+	case article != "":
+		return "send", strings.TrimSpace(article), nil
+	case canned != "":
+		return "reply", canned, nil
+	}
+	return "", "", r.refuse(catalog.FormReplyOne, nil)
+}
+
+// replySubmitted sends what the Reply… form chose, as /desk send N ID or /desk reply N NAME
+// would; only an agent may.
+func (r *Relay) replySubmitted(ctx context.Context, p desk.Platform, q desk.Queued) error {
+	ev := q.Event
+	sub, name, err := r.replyChoice(ev.Form)
+	if err == nil {
+		err = r.mayActAsAgent(ctx, p, ev.User, r.opts.Command+" "+sub)
+	}
+	if err != nil {
+		return r.refused(ctx, p, q, err)
+	}
+	d, err := r.sendReply(ctx, p, q, sub, ticketOf(ev.Value), name)
+	if err != nil {
+		return r.refused(ctx, p, q, err)
+	}
+	return r.commit(ctx, q, d)
+}

@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -188,4 +189,53 @@ func metric(t *testing.T, reg *prometheus.Registry, name string, labels ...strin
 		}
 	}
 	return 0
+}
+
+// TestReplyForm: the card's Reply… button opens a form offering the articles suggested for the
+// request and the canned replies; its submission sends the article as /desk send does; neither
+// or both chosen is refused on the form; a customer cannot open it, nor a forged submission
+// by someone who is not an agent send anything.
+func TestReplyForm(t *testing.T) {
+	d, _ := replyDesk(t)
+	d.ingest(say("U1", nextID("m"), "I forgot my password"))
+	tk := d.ticketOf("U1")
+	if got := buttons(d.card(tk)); !slices.Contains(got, "reply") {
+		t.Fatalf("card buttons %v, want Reply…", got)
+	}
+	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "reply", "1"); err != nil {
+		t.Fatalf("open the reply form: %v", err)
+	}
+	forms := d.p.Forms()
+	if len(forms) != 1 || forms[0].ID != "reply" || forms[0].Context != "1" || len(forms[0].Fields) != 2 {
+		t.Fatalf("forms opened = %+v", forms)
+	}
+	article, canned := forms[0].Fields[0], forms[0].Fields[1]
+	if article.Kind != "select" || !slices.Equal(article.Options, []string{"reset-password — Reset your password"}) ||
+		canned.Kind != "select" || !slices.Equal(canned.Options, []string{"restart", "fixed"}) {
+		t.Errorf("fields %+v", forms[0].Fields)
+	}
+	for _, values := range []map[string]string{{}, {"article": article.Options[0], "canned": "restart"}} {
+		err := d.relay.Ingest(context.Background(), desk.Event{ID: nextID("form"), Platform: "fake", Kind: desk.FormSubmitted,
+			User: desk.User{ID: "A1"}, Action: "reply", Value: "1", Form: values})
+		var fe *desk.FormError
+		if !errors.As(err, &fe) || fe.Fields["article"] != "Choose one: an article or a canned reply." {
+			t.Errorf("reply form %v: %v, want it refused on the form", values, err)
+		}
+	}
+	// A forged submission by a customer sends nothing.
+	d.submit("U1", "reply", "1", map[string]string{"canned": "restart"})
+	d.drain()
+	if dm := d.relayed("D-U1", ""); len(dm) != 0 {
+		t.Errorf("a customer's submission sent %q", dm)
+	}
+	d.submit("A1", "reply", "1", map[string]string{"article": article.Options[0]})
+	d.drain()
+	want := "Agent A1: Reset your password\nOpen the sign-in page and choose Forgot password."
+	if dm := d.relayed("D-U1", ""); !slices.Equal(dm, []string{want}) {
+		t.Errorf("the customer got %q, want the article as the agent's reply", dm)
+	}
+	_ = d.press("U1", "D-U1", "x", "reply", "1")
+	if n := len(d.p.Forms()); n != 1 {
+		t.Errorf("a customer opened a reply form")
+	}
 }
