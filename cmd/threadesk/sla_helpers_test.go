@@ -8,19 +8,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/threadesk/threadesk/internal/policy"
 )
 
 // Helpers of the end-to-end tests of business hours and SLA clocks (sla_slack_test.go,
 // sla_mattermost_test.go, sla_sandbox_test.go): the desk files they run on, and the
 // expectations computed from the wall clock, which those tests cannot stop.
 
-// slaSecondsPolicy holds a normal ticket to a first response within 4 seconds, counted in
-// calendar time, with the reminder at half of it: the reminder is due 2s after the ticket
-// reaches the agents, the breach 4s after. The resolution target is long enough never to come
-// due during a test.
+// slaSecondsPolicy holds a normal ticket to a first response within 4 seconds, and to the
+// next response within 4 seconds of the customer writing again after an answer, counted in
+// calendar time, with the reminder at half of it: the reminder is due 2s after the clock
+// starts, the breach 4s after. The resolution target is long enough never to come due during
+// a test.
 const slaSecondsPolicy = `language: en
 sla:
-  normal: {first_response: 4s, resolution: 1h, business_hours: false}
+  normal: {first_response: 4s, next_response: 4s, resolution: 1h, business_hours: false}
   remind_at: 50%
 `
 
@@ -157,30 +160,42 @@ func slaCheckDue(t *testing.T, what, due string, lo, hi time.Time) {
 	t.Errorf("%s: due %q is not a time like %q or %q", what, due, slaDueLayouts[0].layout, slaDueLayouts[1].layout)
 }
 
-// slaReminderRe matches a reminder of ticket 1's first response without an assignee: the due
-// time and what is left, "<1m" or seconds.
-var slaReminderRe = regexp.MustCompile(`^⏰ Ticket #1: first response is due (.+), (<1m|\d+s) left\.$`)
-
-// slaCheckReminder fails the test unless text is the reminder of ticket 1's first response,
-// due as its card says.
-func slaCheckReminder(t *testing.T, text, cardDue string) {
+// slaCheckReminder fails the test unless text is the reminder of ticket's target ("first
+// response") naming mention (the assignee's, or "" for none), due as its card says
+// (cardDue), with what is left written "<1m" or in seconds.
+func slaCheckReminder(t *testing.T, text, mention, ticket, target, cardDue string) {
 	t.Helper()
-	m := slaReminderRe.FindStringSubmatch(text)
+	if mention != "" {
+		mention += " "
+	}
+	re := regexp.MustCompile(`^⏰ ` + regexp.QuoteMeta(mention+"Ticket #"+ticket+": "+target+" is due ") + `(.+), (<1m|\d+s) left\.$`)
+	m := re.FindStringSubmatch(text)
 	switch {
 	case m == nil:
-		t.Errorf("the reminder says %q, want it to match %s", text, slaReminderRe)
+		t.Errorf("the reminder says %q, want it to match %s", text, re)
 	case m[1] != cardDue:
-		t.Errorf("the reminder says the first response is due %q, the card %q", m[1], cardDue)
+		t.Errorf("the reminder says the %s is due %q, the card %q", target, m[1], cardDue)
 	}
 }
 
-// The breach alert of ticket 1 in its thread (nobody looks after it).
-const slaBreachText = "🚨 Ticket #1 missed its first response target of 4s."
+// slaBreachText is the breach alert in a ticket's thread of its target of 4s, naming
+// mention (the assignee's, or "" for none).
+func slaBreachText(mention, ticket, target string) string {
+	if mention != "" {
+		mention += " "
+	}
+	return "🚨 " + mention + "Ticket #" + ticket + " missed its " + target + " target of 4s."
+}
 
-// slaLeadsText is the leads' alert of ticket 1, whose request was subject, naming the leads
-// as mention.
-func slaLeadsText(mention, subject string) string {
-	return "🚨 " + mention + " Ticket #1 (" + subject + ") missed its first response target of 4s; nobody looks after it."
+// slaLeadsText is the leads' alert, naming them as leads, of a ticket whose request was
+// subject and that missed its target of 4s; assignee is the name of who looks after it ("":
+// nobody).
+func slaLeadsText(leads, ticket, subject, target, assignee string) string {
+	who := "nobody looks after it."
+	if assignee != "" {
+		who = assignee + " looks after it."
+	}
+	return "🚨 " + leads + " Ticket #" + ticket + " (" + subject + ") missed its " + target + " target of 4s; " + who
 }
 
 // slaCheckTiming fails the test unless something due after due came at, counted from start,
@@ -210,4 +225,24 @@ func slaStates(t *testing.T, target string, fields []string) []string {
 		}
 	}
 	return out
+}
+
+// TestSLAClosedPolicy: whatever the time of day the out-of-hours tests run at, midnight
+// included, slaClosedPolicy writes a valid desk file whose desk is closed then and opens next
+// when it says.
+func TestSLAClosedPolicy(t *testing.T) {
+	day := time.Date(2027, 3, 27, 0, 0, 0, 0, time.UTC) // any day will do: the hours are in UTC
+	for now := day; now.Before(day.Add(24 * time.Hour)); now = now.Add(7*time.Minute + 13*time.Second) {
+		text, back := slaClosedPolicy(now)
+		p, err := policy.Parse("desk.yaml", []byte(text))
+		if err != nil {
+			t.Fatalf("at %s: %v\n%s", now.Format(time.TimeOnly), err, text)
+		}
+		if p.Hours.Open(now) {
+			t.Errorf("at %s the desk is open: %s", now.Format(time.TimeOnly), text)
+		}
+		if got := p.Hours.NextOpen(now); !got.Equal(back) {
+			t.Errorf("at %s the desk opens next at %s, want %s: %s", now.Format(time.TimeOnly), got, back, text)
+		}
+	}
 }

@@ -22,14 +22,18 @@ import (
 // in its thread (a post with the card as root_id) at half its 4s first-response target (the
 // card then at risk), the breach alert in the thread at 4s and one root post to the leads in
 // the triage channel naming them @username, each once, the card then breached. A ticket
-// claimed before its reminder gets neither, and its card shows the first response met.
+// claimed before its reminder gets neither, and its card shows the first response met. A
+// ticket Alex answered, whose customer then writes again, gets the reminder and the alert of
+// its next response, naming @alex first, and the leads read that Alex looks after it.
 func TestMattermostSLA(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	w := mmNewWorld(t)
 	lead := w.AddUser("lena", "Lena", "Lead", false, "", w.TeamID)
 	startMattermostSLA(t, bin, w, slaWriteFile(t, slaSecondsPolicy), map[string]string{"LEADS": lead.Username})
 	carol := w.Customer
-	const subject = "the VPN drops every hour"
+	alex, leadsMention := "@"+w.Agent.Username, "@"+lead.Username
+	const subject, subject3 = "the VPN drops every hour", "the app crashes on start"
 
 	sent := time.Now()
 	w.UserPost(carol.Id, w.DM(w.Bot.Id, carol.Id).Id, "", subject)
@@ -61,11 +65,32 @@ func TestMattermostSLA(t *testing.T) {
 		t.Fatalf("ticket 2 was claimed %v after its customer wrote, too late to be before its reminder", claimed)
 	}
 
-	// The reminder, into ticket 1's thread.
+	// The third customer's ticket is answered by Alex at once; the customer writes again, and
+	// the next response's clock runs.
+	erin, dm3 := w.customer("erin", "Erin", "Third")
+	sent3 := time.Now()
+	w.UserPost(erin.Id, dm3.Id, "", subject3)
+	card3 := w.card(t, 3)
+	w.waitPost(t, w.Triage.Id, card3.Id, "**Erin Third:** "+subject3)
+	w.UserPost(w.Agent.Id, w.Triage.Id, card3.Id, "Which version do you run?")
+	mmEventually(t, "Alex's answer in the DM, ticket 3's first response met", func() (bool, string) {
+		f := mmCardField(w.Post(card3.Id), "SLA")
+		_, state, _ := slaClock(f, "first response")
+		return state == "met" && len(slaMMContaining(w.botPosts(dm3.Id, ""), "Which version do you run?")) == 1, f
+	})
+	if answered := time.Since(sent3); answered > slaRemind-slaEarly {
+		t.Fatalf("ticket 3 was answered %v after its customer wrote, too late to be before its reminder", answered)
+	}
+	again := time.Now()
+	w.UserPost(erin.Id, dm3.Id, "", "version 2.1")
+	w.waitPost(t, w.Triage.Id, card3.Id, "**Erin Third:** version 2.1")
+	written := time.Now()
+
+	// Ticket 1's reminder, into its thread.
 	reminder := slaMMWait(t, w, "the reminder", "⏰ Ticket #1:")
 	slaCheckTiming(t, "the reminder", sent, time.UnixMilli(reminder.CreateAt), slaRemind)
 	t.Logf("the reminder: %q", reminder.Message)
-	slaCheckReminder(t, reminder.Message, due)
+	slaCheckReminder(t, reminder.Message, "", "1", "first response", due)
 	slaCheckMMThread(t, w, reminder, card.Id)
 	mmEventually(t, "ticket 1's card at risk", func() (bool, string) {
 		f := mmCardField(w.Post(card.Id), "SLA")
@@ -73,30 +98,54 @@ func TestMattermostSLA(t *testing.T) {
 		return state == "at risk" || state == "breached", f
 	})
 
-	// The breach: the alert into the thread, and one to the leads.
-	alert := slaMMWait(t, w, "the breach alert", slaBreachText)
+	// Ticket 1's breach: the alert into the thread, and one to the leads.
+	breach := slaBreachText("", "1", "first response")
+	alert := slaMMWait(t, w, "the breach alert", breach)
 	slaCheckTiming(t, "the breach alert", sent, time.UnixMilli(alert.CreateAt), slaFirst)
-	if alert.Message != slaBreachText {
-		t.Errorf("the breach alert says %q, want %q", alert.Message, slaBreachText)
+	if alert.Message != breach {
+		t.Errorf("the breach alert says %q, want %q", alert.Message, breach)
 	}
 	slaCheckMMThread(t, w, alert, card.Id)
 	if reminder.CreateAt >= alert.CreateAt {
 		t.Errorf("the reminder came at %d, not before the breach alert at %d", reminder.CreateAt, alert.CreateAt)
 	}
-	leadsText := slaLeadsText("@"+lead.Username, subject)
-	leads := slaMMWait(t, w, "the leads' alert", "🚨 @")
+	leadsText := slaLeadsText(leadsMention, "1", subject, "first response", "")
+	leads := slaMMWait(t, w, "the leads' alert", "🚨 "+leadsMention+" Ticket #1 ")
 	slaCheckTiming(t, "the leads' alert", sent, time.UnixMilli(leads.CreateAt), slaFirst)
 	if leads.Message != leadsText {
 		t.Errorf("the leads' alert says %q, want %q", leads.Message, leadsText)
 	}
-	if leads.ChannelId != w.Triage.Id || leads.RootId != "" {
-		t.Errorf("the leads' alert went to channel %q root_id %q, want a root post of the triage channel %s", leads.ChannelId, leads.RootId, w.Triage.Id)
-	}
+	slaCheckMMRoot(t, w, leads)
 	mmEventually(t, "ticket 1's card breached", func() (bool, string) {
 		f := mmCardField(w.Post(card.Id), "SLA")
 		_, state, _ := slaClock(f, "first response")
 		return state == "breached", f
 	})
+
+	// Ticket 3's next response: the reminder and the alert name Alex first.
+	reminder3 := slaMMWait(t, w, "ticket 3's reminder", "⏰ "+alex+" Ticket #3:")
+	slaCheckTiming(t, "ticket 3's reminder", again, time.UnixMilli(reminder3.CreateAt), slaRemind)
+	t.Logf("ticket 3's reminder: %q", reminder3.Message)
+	var due3 string
+	mmEventually(t, "ticket 3's card with its next response at risk", func() (bool, string) {
+		f := mmCardField(w.Post(card3.Id), "SLA")
+		d, state, _ := slaClock(f, "next response")
+		due3 = d
+		return state == "at risk" || state == "breached", f
+	})
+	slaCheckDue(t, "ticket 3's next response", due3, again.Add(slaFirst), written.Add(slaFirst))
+	slaCheckReminder(t, reminder3.Message, alex, "3", "next response", due3)
+	slaCheckMMThread(t, w, reminder3, card3.Id)
+	breach3 := slaBreachText(alex, "3", "next response")
+	alert3 := slaMMWait(t, w, "ticket 3's breach alert", breach3)
+	slaCheckTiming(t, "ticket 3's breach alert", again, time.UnixMilli(alert3.CreateAt), slaFirst)
+	slaCheckMMThread(t, w, alert3, card3.Id)
+	leadsText3 := slaLeadsText(leadsMention, "3", subject3, "next response", "Alex the Agent")
+	leads3 := slaMMWait(t, w, "ticket 3's alert to the leads", "🚨 "+leadsMention+" Ticket #3 ")
+	if leads3.Message != leadsText3 {
+		t.Errorf("the leads' alert of ticket 3 says %q, want %q", leads3.Message, leadsText3)
+	}
+	slaCheckMMRoot(t, w, leads3)
 
 	// Nothing comes twice, and ticket 2 gets nothing.
 	time.Sleep(slaQuiet)
@@ -105,10 +154,13 @@ func TestMattermostSLA(t *testing.T) {
 		want         int
 	}{
 		{"reminders of ticket 1", "⏰ Ticket #1:", 1},
-		{"breach alerts of ticket 1", slaBreachText, 1},
-		{"alerts to the leads", "🚨 @", 1},
-		{"reminders of ticket 2", "⏰ Ticket #2", 0},
-		{"alerts of ticket 2", "🚨 Ticket #2", 0},
+		{"breach alerts of ticket 1", breach, 1},
+		{"alerts of ticket 1 to the leads", "🚨 " + leadsMention + " Ticket #1 ", 1},
+		{"reminders of ticket 3", "⏰ " + alex + " Ticket #3:", 1},
+		{"breach alerts of ticket 3", breach3, 1},
+		{"alerts of ticket 3 to the leads", "🚨 " + leadsMention + " Ticket #3 ", 1},
+		{"reminders", "⏰", 2},
+		{"alerts", "🚨", 4},
 	} {
 		if got := slaMMPosts(w, c.prefix); len(got) != c.want {
 			t.Errorf("%d %s, want %d: %q", len(got), c.what, c.want, mmMessages(got))
@@ -125,17 +177,18 @@ func TestMattermostSLA(t *testing.T) {
 			inThread = append(inThread, p.Message)
 		}
 	}
-	if want := []string{reminder.Message, slaBreachText}; !slices.Equal(inThread, want) {
+	if want := []string{reminder.Message, breach}; !slices.Equal(inThread, want) {
 		t.Errorf("ticket 1's thread has %q, want the reminder and the alert: %q", inThread, want)
 	}
 	var roots []string
 	for _, p := range mmRoots(w) {
-		if p.Id != card.Id && p.Id != card2.Id {
+		if p.Id != card.Id && p.Id != card2.Id && p.Id != card3.Id {
 			roots = append(roots, p.Message)
 		}
 	}
-	if !slices.Equal(roots, []string{leadsText}) {
-		t.Errorf("the triage channel's root posts besides the cards: %q, want only the leads' alert", roots)
+	slices.Sort(roots) // tickets 1 and 3 breach at about the same time
+	if want := []string{leadsText, leadsText3}; !slices.Equal(roots, want) {
+		t.Errorf("the triage channel's root posts besides the cards: %q, want only the leads' alerts %q", roots, want)
 	}
 
 	// The card went from on track to at risk to breached, updated in place.
@@ -146,6 +199,10 @@ func TestMattermostSLA(t *testing.T) {
 	if _, state, _ := slaClock(now, "first response"); state != "met" {
 		t.Errorf("ticket 2's card's SLA field is %q at the end, want its first response met", now)
 	}
+	now = mmCardField(w.Post(card3.Id), "SLA")
+	if _, state, _ := slaClock(now, "next response"); state != "breached" {
+		t.Errorf("ticket 3's card's SLA field is %q at the end, want its next response breached", now)
+	}
 }
 
 // TestMattermostOutOfHours: while the desk is closed, a customer who writes twice gets one
@@ -155,6 +212,7 @@ func TestMattermostSLA(t *testing.T) {
 // hours. A customer whose locale is ru and who has no time zone reads the reply in Russian, in
 // the desk's zone.
 func TestMattermostOutOfHours(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	w := mmNewWorld(t)
 	carol := w.Customer
@@ -270,6 +328,14 @@ func slaCheckMMThread(t *testing.T, w *mmWorld, p *model.Post, root string) {
 	t.Helper()
 	if p.ChannelId != w.Triage.Id || p.RootId != root {
 		t.Errorf("%q went to channel %q root_id %q, want the card's thread %s in the triage channel %s", p.Message, p.ChannelId, p.RootId, root, w.Triage.Id)
+	}
+}
+
+// slaCheckMMRoot fails the test unless p is a root post of the triage channel.
+func slaCheckMMRoot(t *testing.T, w *mmWorld, p *model.Post) {
+	t.Helper()
+	if p.ChannelId != w.Triage.Id || p.RootId != "" {
+		t.Errorf("the leads' alert went to channel %q root_id %q, want a root post of the triage channel %s", p.ChannelId, p.RootId, w.Triage.Id)
 	}
 }
 

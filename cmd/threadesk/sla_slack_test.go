@@ -22,13 +22,17 @@ import (
 // thread at 4s and one alert to the leads in the triage channel, each once, the card then
 // breached; every post is a chat.postMessage into the triage channel, with thread_ts for the
 // thread and without for the leads. A ticket claimed before its reminder gets neither, and its
-// card shows the first response met.
+// card shows the first response met. A ticket Ann answered, whose customer then writes again,
+// gets the reminder and the alert of its next response, naming Ann first (<@U…>), and the
+// leads read that Ann looks after it.
 func TestSlackSLA(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
-	fake := slackWorkspace(t, 2)
+	fake := slackWorkspace(t, 3)
 	s := startSlackSLA(t, bin, fake, slaWriteFile(t, slaSecondsPolicy), map[string]string{"LEADS": slackBob.ID})
-	one, two := slackCustomer(1), slackCustomer(2)
-	const subject = "the VPN drops every hour"
+	one, two, three := slackCustomer(1), slackCustomer(2), slackCustomer(3)
+	ann, leadsMention := "<@"+slackAnn.ID+">", "<@"+slackBob.ID+">"
+	const subject, subject3 = "the VPN drops every hour", "the app crashes on start"
 
 	sent := time.Now()
 	s.say("EvSLA1", one, slackDM(one), "", subject)
@@ -58,11 +62,35 @@ func TestSlackSLA(t *testing.T) {
 		t.Fatalf("ticket 2 was claimed %v after its customer wrote, too late to be before its reminder", claimed)
 	}
 
-	// The reminder, into ticket 1's thread.
+	// The third customer's ticket is answered by Ann at once; the customer writes again, and
+	// the next response's clock runs.
+	sent3 := time.Now()
+	s.say("EvSLA3", three, slackDM(three), "", subject3)
+	card3 := slackCard(t, fake, three)
+	slackEventually(t, "ticket 3's request in its thread", func() (bool, string) {
+		return len(slackWithText(slackReplies(fake, slacktest.Triage, card3.TS), subject3)) == 1, slackTexts(fake.Thread(slacktest.Triage, card3.TS))
+	})
+	s.say("EvSLA4", slackAnn, slacktest.Triage, card3.TS, "Which version do you run?")
+	slackEventually(t, "Ann's answer in the DM, ticket 3's first response met", func() (bool, string) {
+		f := slackField(t, slackCardNow(fake, card3), "SLA")
+		_, state, _ := slaClock(f, "first response")
+		return state == "met" && len(slackContaining(slackFromApp(fake, slackDM(three)), "Which version do you run?")) == 1, f
+	})
+	if answered := time.Since(sent3); answered > slaRemind-slaEarly {
+		t.Fatalf("ticket 3 was answered %v after its customer wrote, too late to be before its reminder", answered)
+	}
+	again := time.Now()
+	s.say("EvSLA5", three, slackDM(three), "", "version 2.1")
+	slackEventually(t, "ticket 3's second message in its thread", func() (bool, string) {
+		return len(slackWithText(slackReplies(fake, slacktest.Triage, card3.TS), "version 2.1")) == 1, slackTexts(fake.Thread(slacktest.Triage, card3.TS))
+	})
+	written := time.Now()
+
+	// Ticket 1's reminder, into its thread.
 	reminder := slaSlackWait(t, fake, "the reminder", "⏰ Ticket #1:")
 	slaCheckTiming(t, "the reminder", sent, reminder.At, slaRemind)
 	t.Logf("the reminder: %q", reminder.Args["text"])
-	slaCheckReminder(t, reminder.Args["text"], due)
+	slaCheckReminder(t, reminder.Args["text"], "", "1", "first response", due)
 	slaCheckThreadPost(t, reminder, card.TS)
 	slackEventually(t, "ticket 1's card at risk", func() (bool, string) {
 		f := slackField(t, slackCardNow(fake, card), "SLA")
@@ -70,33 +98,54 @@ func TestSlackSLA(t *testing.T) {
 		return state == "at risk" || state == "breached", f
 	})
 
-	// The breach: the alert into the thread, and one to the leads.
-	alert := slaSlackWait(t, fake, "the breach alert", slaBreachText)
+	// Ticket 1's breach: the alert into the thread, and one to the leads.
+	breach := slaBreachText("", "1", "first response")
+	alert := slaSlackWait(t, fake, "the breach alert", breach)
 	slaCheckTiming(t, "the breach alert", sent, alert.At, slaFirst)
-	if alert.Args["text"] != slaBreachText {
-		t.Errorf("the breach alert says %q, want %q", alert.Args["text"], slaBreachText)
+	if alert.Args["text"] != breach {
+		t.Errorf("the breach alert says %q, want %q", alert.Args["text"], breach)
 	}
 	slaCheckThreadPost(t, alert, card.TS)
 	if !reminder.At.Before(alert.At) {
 		t.Errorf("the reminder came at %s, not before the breach alert at %s", reminder.At, alert.At)
 	}
-	leadsText := slaLeadsText("<@"+slackBob.ID+">", subject)
-	leads := slaSlackWait(t, fake, "the leads' alert", "🚨 <@")
+	leadsText := slaLeadsText(leadsMention, "1", subject, "first response", "")
+	leads := slaSlackWait(t, fake, "the leads' alert", "🚨 "+leadsMention+" Ticket #1 ")
 	slaCheckTiming(t, "the leads' alert", sent, leads.At, slaFirst)
 	if leads.Args["text"] != leadsText {
 		t.Errorf("the leads' alert says %q, want %q", leads.Args["text"], leadsText)
 	}
-	if leads.Args["channel"] != slacktest.Triage {
-		t.Errorf("the leads' alert went to channel %q, want the triage channel %s", leads.Args["channel"], slacktest.Triage)
-	}
-	if th, has := leads.Args["thread_ts"]; has {
-		t.Errorf("the leads' alert has thread_ts %q, want a top-level message of the triage channel", th)
-	}
+	slaCheckLeadsPost(t, leads)
 	slackEventually(t, "ticket 1's card breached", func() (bool, string) {
 		f := slackField(t, slackCardNow(fake, card), "SLA")
 		_, state, _ := slaClock(f, "first response")
 		return state == "breached", f
 	})
+
+	// Ticket 3's next response: the reminder and the alert name Ann first.
+	reminder3 := slaSlackWait(t, fake, "ticket 3's reminder", "⏰ "+ann+" Ticket #3:")
+	slaCheckTiming(t, "ticket 3's reminder", again, reminder3.At, slaRemind)
+	t.Logf("ticket 3's reminder: %q", reminder3.Args["text"])
+	var due3 string
+	slackEventually(t, "ticket 3's card with its next response at risk", func() (bool, string) {
+		f := slackField(t, slackCardNow(fake, card3), "SLA")
+		d, state, _ := slaClock(f, "next response")
+		due3 = d
+		return state == "at risk" || state == "breached", f
+	})
+	slaCheckDue(t, "ticket 3's next response", due3, again.Add(slaFirst), written.Add(slaFirst))
+	slaCheckReminder(t, reminder3.Args["text"], ann, "3", "next response", due3)
+	slaCheckThreadPost(t, reminder3, card3.TS)
+	breach3 := slaBreachText(ann, "3", "next response")
+	alert3 := slaSlackWait(t, fake, "ticket 3's breach alert", breach3)
+	slaCheckTiming(t, "ticket 3's breach alert", again, alert3.At, slaFirst)
+	slaCheckThreadPost(t, alert3, card3.TS)
+	leadsText3 := slaLeadsText(leadsMention, "3", subject3, "next response", "Ann")
+	leads3 := slaSlackWait(t, fake, "ticket 3's alert to the leads", "🚨 "+leadsMention+" Ticket #3 ")
+	if leads3.Args["text"] != leadsText3 {
+		t.Errorf("the leads' alert of ticket 3 says %q, want %q", leads3.Args["text"], leadsText3)
+	}
+	slaCheckLeadsPost(t, leads3)
 
 	// Nothing comes twice, and ticket 2 gets nothing.
 	time.Sleep(slaQuiet)
@@ -105,10 +154,13 @@ func TestSlackSLA(t *testing.T) {
 		want         int
 	}{
 		{"reminders of ticket 1", "⏰ Ticket #1:", 1},
-		{"breach alerts of ticket 1", slaBreachText, 1},
-		{"alerts to the leads", "🚨 <@", 1},
-		{"reminders of ticket 2", "⏰ Ticket #2", 0},
-		{"alerts of ticket 2", "🚨 Ticket #2", 0},
+		{"breach alerts of ticket 1", breach, 1},
+		{"alerts of ticket 1 to the leads", "🚨 " + leadsMention + " Ticket #1 ", 1},
+		{"reminders of ticket 3", "⏰ " + ann + " Ticket #3:", 1},
+		{"breach alerts of ticket 3", breach3, 1},
+		{"alerts of ticket 3 to the leads", "🚨 " + leadsMention + " Ticket #3 ", 1},
+		{"reminders and alerts", "⏰", 2},
+		{"alerts", "🚨", 4},
 	} {
 		if got := slaSlackPosts(fake, c.prefix); len(got) != c.want {
 			t.Errorf("%d %s, want %d: %s", len(got), c.what, c.want, slaSlackCallTexts(got))
@@ -120,17 +172,18 @@ func TestSlackSLA(t *testing.T) {
 		}
 	}
 	inThread := slackContaining(slackReplies(fake, slacktest.Triage, card.TS), "Ticket #1")
-	if got, want := slaSlackTexts(inThread), []string{reminder.Args["text"], slaBreachText}; !slices.Equal(got, want) {
+	if got, want := slaSlackTexts(inThread), []string{reminder.Args["text"], breach}; !slices.Equal(got, want) {
 		t.Errorf("ticket 1's thread has %q, want the reminder and the alert: %q", got, want)
 	}
-	var topLevel []slacktest.Message
+	var topLevel []string
 	for _, m := range slackTopLevel(fake) {
-		if m.TS != card.TS && m.TS != card2.TS {
-			topLevel = append(topLevel, m)
+		if m.TS != card.TS && m.TS != card2.TS && m.TS != card3.TS {
+			topLevel = append(topLevel, m.Text)
 		}
 	}
-	if got := slaSlackTexts(topLevel); !slices.Equal(got, []string{leadsText}) {
-		t.Errorf("the triage channel's top-level messages besides the cards: %q, want only the leads' alert", got)
+	slices.Sort(topLevel) // tickets 1 and 3 breach at about the same time
+	if want := []string{leadsText, leadsText3}; !slices.Equal(topLevel, want) {
+		t.Errorf("the triage channel's top-level messages besides the cards: %q, want only the leads' alerts %q", topLevel, want)
 	}
 
 	// The card went from on track to at risk to breached, updated in place.
@@ -147,6 +200,10 @@ func TestSlackSLA(t *testing.T) {
 	if _, state, _ := slaClock(now, "first response"); state != "met" {
 		t.Errorf("ticket 2's card's SLA field is %q at the end, want its first response met", now)
 	}
+	now = slackField(t, slackCardNow(fake, card3), "SLA")
+	if _, state, _ := slaClock(now, "next response"); state != "breached" {
+		t.Errorf("ticket 3's card's SLA field is %q at the end, want its next response breached", now)
+	}
 }
 
 // TestSlackOutOfHours: while the desk is closed, a customer who writes twice gets one
@@ -155,6 +212,7 @@ func TestSlackSLA(t *testing.T) {
 // and its first response is due half an hour into the next business hours. A customer whose
 // locale is ru-RU and who has no time zone reads the reply in Russian, in the desk's zone.
 func TestSlackOutOfHours(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	fake := slackWorkspace(t, 0)
 	ny := slackCustomer(1)
@@ -247,6 +305,17 @@ func startSlackSLA(t *testing.T, bin string, fake *slacktest.Server, deskConfig 
 		}
 	})
 	return s
+}
+
+// slaCheckLeadsPost fails the test unless c posted a top-level message into the triage channel.
+func slaCheckLeadsPost(t *testing.T, c slacktest.Call) {
+	t.Helper()
+	if c.Args["channel"] != slacktest.Triage {
+		t.Errorf("the leads' alert went to channel %q, want the triage channel %s", c.Args["channel"], slacktest.Triage)
+	}
+	if th, has := c.Args["thread_ts"]; has {
+		t.Errorf("the leads' alert has thread_ts %q, want a top-level message of the triage channel", th)
+	}
 }
 
 // slaSlackPosts are the successful chat.postMessage calls whose text starts with prefix.

@@ -141,6 +141,34 @@ func TestClocksPauseWhileWaitingOnTheCustomer(t *testing.T) {
 	}
 }
 
+// TestMessagesThatMoveAClockRefreshTheCard: messages refresh the card only when they change
+// what it shows. On an open ticket the customer's message starts the next-response clock and
+// the agent's answer meets it, neither changing the status: both refresh the card; a second
+// message from the customer, which moves no clock, does not.
+func TestMessagesThatMoveAClockRefreshTheCard(t *testing.T) {
+	hasCard := func(o desk.Outcome) bool {
+		return slices.ContainsFunc(o.Effects, func(e desk.Effect) bool { return e.Kind == desk.EffectCard })
+	}
+	o := desk.Open(newTicket(t0, desk.PriorityNormal), t0, slaPolicy)
+	answered := at(t, o.Ticket, t0.Add(time.Hour), desk.Step{Kind: desk.StepRespond}, agentA, slaPolicy)
+	wrote := at(t, answered.Ticket, t0.Add(2*time.Hour), desk.Step{Kind: desk.StepWrote}, cust, slaPolicy)
+	if wrote.Changed() || !wrote.Clocks || !hasCard(wrote) {
+		t.Errorf("the customer's message starting the next response: status changed %v, clocks %v, effects %s; want the card refreshed", wrote.Changed(), wrote.Clocks, effects(wrote))
+	}
+	again := at(t, wrote.Ticket, t0.Add(150*time.Minute), desk.Step{Kind: desk.StepWrote}, cust, slaPolicy)
+	if again.Clocks || hasCard(again) {
+		t.Errorf("a second message: clocks %v, effects %s; want no card refresh", again.Clocks, effects(again))
+	}
+	replied := at(t, again.Ticket, t0.Add(3*time.Hour), desk.Step{Kind: desk.StepRespond}, agentA, slaPolicy)
+	if !replied.Clocks || !hasCard(replied) || slices.IndexFunc(replied.Effects, func(e desk.Effect) bool { return e.Kind == desk.EffectCard }) != 0 {
+		t.Errorf("the answer meeting the next response: effects %s, want the card refreshed first", effects(replied))
+	}
+	plain := at(t, replied.Ticket, t0.Add(200*time.Minute), desk.Step{Kind: desk.StepRespond}, agentA, slaPolicy)
+	if hasCard(plain) {
+		t.Errorf("another answer: effects %s, want no card refresh", effects(plain))
+	}
+}
+
 // TestSLATimersFireOnce: the reminder and the breach each fire once, only as the timer and only
 // at their time; each marks the clock, refreshes the card, and has the reminder or alert sent;
 // a reminder or breach of a clock that stopped is stale.

@@ -239,6 +239,10 @@ func (t Ticket) Take(s Step, a Actor, now time.Time, p Policy) (Outcome, error) 
 	}
 	if !s.Kind.isTimerStep() {
 		o.timeRules(t, s, p, now)
+		// A message that starts or stops a clock changes what the card shows of it.
+		if o.Clocks && !slices.ContainsFunc(o.Effects, func(e Effect) bool { return e.Kind == EffectCard }) {
+			o.Effects = append([]Effect{{Kind: EffectCard}}, o.Effects...)
+		}
 	}
 	return o, nil
 }
