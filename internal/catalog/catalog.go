@@ -164,6 +164,11 @@ const (
 	ReloadFailed  = "reload.failed"  // {{.Problems}} {{.Summary}}: kept what was loaded
 	ReloadNothing = "reload.nothing" // no files to reload
 
+	// The dashboard's sign-in from chat.
+	DashboardLink    = "dashboard.link"    // {{.URL}}: the private sign-in link, single use, 10 minutes
+	DashboardOff     = "dashboard.off"     // the app does not serve the dashboard
+	DashboardRevoked = "dashboard.revoked" // {{.User}}: every dashboard session of that person ended
+
 	// The agents' knowledge-base and canned-reply commands.
 	KBFound       = "kb.found"       // {{.Query}} {{.Lines}} {{.Command}}: the articles found, one KBLine each
 	KBLine        = "kb.line"        // {{.ID}} {{.Title}} {{.Lang}}
@@ -298,8 +303,10 @@ var English = map[string]string{
 • kb search words… · kb show ID — the knowledge base
 • send N ID — send article ID to ticket N's customer as your reply
 • reply N NAME — send the canned reply NAME to ticket N's customer
+• dashboard — a sign-in link to the web dashboard
 • stats [today|7d|30d|90d] — statistics (leads)
-• reload — read the desk's files again (leads)`,
+• reload — read the desk's files again (leads)
+• dashboard revoke @agent — sign an agent out of the dashboard everywhere (leads)`,
 	UsageOf:      "Usage: {{.Command}} {{.Usage}}",
 	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
@@ -368,6 +375,10 @@ Sent by agents: {{.ArticlesSent}} {{plural .ArticlesSent "article" "articles"}},
 	Reloaded:         "Reloaded: {{.Summary}}",
 	ReloadFailed:     "Nothing changed where a file has problems; the desk keeps what it had.\n{{.Problems}}{{if .Summary}}\nIn effect: {{.Summary}}{{end}}",
 	ReloadNothing:    "There is nothing to reload: DESK_CONFIG and KB_PATH are not set.",
+
+	DashboardLink:    "Your sign-in link to the dashboard, for you only: {{.URL}}\nIt works once, within 10 minutes.",
+	DashboardOff:     "The dashboard is not served by this app.",
+	DashboardRevoked: "Every dashboard session of {{.User}} is ended; they can sign in again with a new link.",
 
 	KBFound:       "Articles for “{{.Query}}”, best first:\n{{.Lines}}\n{{.Command}} kb show ID shows one; {{.Command}} send N ID sends it to the customer of ticket N.",
 	KBLine:        "• {{.ID}} — {{.Title}} ({{.Lang}})",

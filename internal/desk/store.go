@@ -65,6 +65,20 @@ type Store interface {
 	// were written (HoldEvent).
 	Held(ctx context.Context, id TicketID) ([]Event, error)
 
+	// Signin returns whom a sign-in token is for without using it up (ErrNotFound when it is
+	// unknown, used or expired); StartSession uses it up and starts a session for that person
+	// lasting ttl, returning its ID, in one atomic step: a token starts at most one session.
+	Signin(ctx context.Context, token string) (Person, error)
+	StartSession(ctx context.Context, token string, ttl time.Duration) (string, Session, error)
+	// Session returns a session (ErrNotFound when it is unknown, ended, expired or revoked);
+	// EndSession ends it.
+	Session(ctx context.Context, id string) (Session, error)
+	EndSession(ctx context.Context, id string) error
+	// TicketChanges returns up to count changes after seq ("" for those from now on, "0" for
+	// every change kept), waiting up to block for one; LastTicketChange is the newest seq.
+	TicketChanges(ctx context.Context, after string, count int, block time.Duration) ([]TicketChange, error)
+	LastTicketChange(ctx context.Context) (string, error)
+
 	// Apply makes all changes at once (one transaction). When the changes acknowledge an
 	// event (AckEvent with its Platform and Event set) and that event's changes were applied
 	// before, it applies nothing and returns an error wrapping ErrHandled: an earlier attempt

@@ -110,6 +110,13 @@ func (p *Platform) AddAgent(u desk.User) {
 	p.agents[u.ID] = true
 }
 
+// RemoveAgent takes a user out of the triage channel: they are an agent no more.
+func (p *Platform) RemoveAgent(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.agents, id)
+}
+
 // AddFile makes a file downloadable, as if a user had shared it.
 func (p *Platform) AddFile(id string, content []byte) desk.File {
 	p.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,11 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	}
 	var cmds [][]any
 	var once *desk.AckEvent
+	var touched []desk.TicketID // tickets whose change the dashboard's feed is told
 	for _, c := range changes {
+		if id := changedTicket(c); id > 0 && !slices.Contains(touched, id) {
+			touched = append(touched, id)
+		}
 		if ack, ok := c.(desk.AckEvent); ok && ack.Event != "" {
 			if ack.Platform == "" {
 				return desk.Errorf(desk.EINVALID, "ack event %s: an event needs its platform to be acknowledged once", ack.Event)
@@ -67,6 +72,9 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			return fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
 		cmds = append(cmds, more...)
+	}
+	for _, id := range touched {
+		cmds = append(cmds, s.changed(id))
 	}
 	if once != nil {
 		return s.applyOnce(ctx, *once, cmds)
@@ -80,6 +88,21 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		return fmt.Errorf("apply %d changes: %w", len(changes), err)
 	}
 	return nil
+}
+
+// changedTicket is the ticket whose state, activity or history c changes, if any.
+func changedTicket(c desk.Change) desk.TicketID {
+	switch c := c.(type) {
+	case desk.SaveTicket:
+		return c.Ticket.ID
+	case desk.TouchTicket:
+		return c.Ticket
+	case desk.AppendEntry:
+		return c.Ticket
+	case desk.SetThread:
+		return c.Ticket
+	}
+	return 0
 }
 
 // applyOnce runs cmds with applyOnceScript, guarded by ack's event.
@@ -201,6 +224,20 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		return [][]any{{"RPUSH", s.keys.held(c.Ticket), b}}, nil
 	case desk.DropHeld:
 		return [][]any{{"DEL", s.keys.held(c.Ticket)}}, nil
+	case desk.PutSignin:
+		if c.Token == "" || c.Person.Platform == "" || c.Person.UserID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "put sign-in: a token and a person are needed")
+		}
+		v, err := json.Marshal(c.Person)
+		if err != nil {
+			return nil, fmt.Errorf("encode sign-in: %w", err)
+		}
+		return [][]any{{"SET", s.keys.signin(hashed(c.Token)), string(v), "PX", desk.SigninTTL.Milliseconds()}}, nil
+	case desk.EndSessions:
+		if c.Platform == "" || c.UserID == "" {
+			return nil, desk.Errorf(desk.EINVALID, "end sessions: a person is needed")
+		}
+		return [][]any{{"INCR", s.keys.sessionGen(c.Platform, c.UserID)}}, nil
 	case desk.PutAnswer:
 		if c.Platform == "" || c.Event == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put answer: an answer needs its event")

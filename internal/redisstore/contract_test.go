@@ -50,6 +50,8 @@ var contract = []struct {
 	{"answers", testAnswers},
 	{"thread and rating message", testThreadAndRatingMessage},
 	{"held messages", testHeld},
+	{"dashboard sign-in and sessions", testSessions},
+	{"ticket changes feed", testTicketChanges},
 }
 
 func TestContract(t *testing.T) {

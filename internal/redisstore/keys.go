@@ -48,6 +48,14 @@
 //	                                                  that waits for one (the dashboard)
 //	<p>held:<ticket number>                   list    JSON events a ticket's intake holds back  until relayed (DropHeld)
 //	                                                  (the customer's messages during it)
+//	<p>signin:<sha256 of token>              string  JSON desk.Person a dashboard sign-in      10 minutes (desk.SigninTTL);
+//	                                                  link is for                              GETDEL when used
+//	<p>sess:<sha256 of session ID>            string  JSON dashboard session: person, start,   DASHBOARD_SESSION_TTL
+//	                                                  revocation generation "g"
+//	<p>sgen:<platform>:<user ID>              string  a person's session generation; a revoke  forever
+//	                                                  INCRs it, ending every older session
+//	<p>changes                                stream  one entry per ticket change (field t,     about the last 100,000
+//	                                                  the number): the dashboard's live feed   (XADD MAXLEN ~)
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
@@ -139,3 +147,17 @@ func (k keys) held(id desk.TicketID) string {
 func (k keys) history(id desk.TicketID) string {
 	return k.prefix + "h:" + strconv.FormatInt(int64(id), 10)
 }
+
+// signin holds a sign-in token's person, by the token's hash.
+func (k keys) signin(hash string) string { return k.prefix + "signin:" + hash }
+
+// session holds a dashboard session, by its ID's hash.
+func (k keys) session(hash string) string { return k.prefix + "sess:" + hash }
+
+// sessionGen is a person's session generation.
+func (k keys) sessionGen(platform, userID string) string {
+	return k.prefix + "sgen:" + platform + ":" + userID
+}
+
+// changes is the stream of ticket changes.
+func (k keys) changes() string { return k.prefix + "changes" }

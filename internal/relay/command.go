@@ -11,22 +11,23 @@ import (
 
 // usages are the subcommands' argument forms, for the answer to a wrong call.
 var usages = map[string]string{
-	"list":     "list [new|open|pending|resolved|closed|mine|unassigned]",
-	"show":     "show N",
-	"claim":    "claim N",
-	"assign":   "assign N @agent",
-	"tag":      "tag N tag… (-tag removes one)",
-	"priority": "priority N low|normal|high|urgent",
-	"pending":  "pending N",
-	"resolve":  "resolve N",
-	"reopen":   "reopen N",
-	"close":    "close N",
-	"find":     "find words… (in number, subject, customer, category, tags, assignee)",
-	"stats":    "stats [today|7d|30d|90d]",
-	"reload":   "reload",
-	"kb":       "kb search words… | kb show ID",
-	"send":     "send N ARTICLE-ID (the article to ticket N's customer)",
-	"reply":    "reply N NAME (a canned reply to ticket N's customer)",
+	"list":      "list [new|open|pending|resolved|closed|mine|unassigned]",
+	"show":      "show N",
+	"claim":     "claim N",
+	"assign":    "assign N @agent",
+	"tag":       "tag N tag… (-tag removes one)",
+	"priority":  "priority N low|normal|high|urgent",
+	"pending":   "pending N",
+	"resolve":   "resolve N",
+	"reopen":    "reopen N",
+	"close":     "close N",
+	"find":      "find words… (in number, subject, customer, category, tags, assignee)",
+	"stats":     "stats [today|7d|30d|90d]",
+	"reload":    "reload",
+	"kb":        "kb search words… | kb show ID",
+	"send":      "send N ARTICLE-ID (the article to ticket N's customer)",
+	"reply":     "reply N NAME (a canned reply to ticket N's customer)",
+	"dashboard": "dashboard | dashboard revoke @agent (leads)",
 }
 
 // commandTicket reads the ticket number a command acts on ("claim 12" → 12), so that Ingest
@@ -122,6 +123,8 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		text = r.reload()
 	case "kb":
 		text, err = r.kbCommand(quote, args, usage)
+	case "dashboard":
+		return r.dashboardCommand(ctx, p, q, who, args, usage)
 	case "send", "reply":
 		if len(args) != 2 || ticketOf(args[0]) == 0 {
 			return d, usage()

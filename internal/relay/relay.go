@@ -63,6 +63,9 @@ type Options struct {
 	// Reload reads the desk's files again (/desk reload, for leads) and says what is in
 	// effect, or why a file was not taken; nil means there is nothing to reload.
 	Reload func() (string, error)
+	// DashboardURL is where browsers reach the dashboard (PUBLIC_URL/dashboard): /desk
+	// dashboard answers with a sign-in link under it. Empty: the app serves no dashboard.
+	DashboardURL string
 
 	// Retry: the first wait after a temporary failure, the longest wait, and how long a
 	// delivery keeps being retried before it is reported failed.
