@@ -40,11 +40,12 @@ type Config struct {
 	MattermostTriageChannel string `envconfig:"MATTERMOST_TRIAGE_CHANNEL" desc:"channel name or ID in that team"`
 	MattermostCommandToken  string `envconfig:"MATTERMOST_COMMAND_TOKEN" desc:"token(s), comma-separated, that Mattermost sends with the slash command"`
 
-	InternalNotePrefix string   `envconfig:"INTERNAL_NOTE_PREFIX" default:"//" desc:"a thread reply starting with it is an internal note"`
-	DeskCommand        string   `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command; on Slack, change the manifest's slash command to match"`
-	Leads              []string `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
-	KBPath             string   `envconfig:"KB_PATH" desc:"path of the knowledge-base file (YAML, see Knowledge base), checked at start; unset: no suggestions"`
-	DeskConfig         string   `envconfig:"DESK_CONFIG" desc:"path of the desk policy file (YAML): categories and questions of the first-line bot, business hours, SLA targets, auto-close, the rating question, canned replies; threadesk check-config checks it. Unset: none of them, the desk as without the file"`
+	InternalNotePrefix  string        `envconfig:"INTERNAL_NOTE_PREFIX" default:"//" desc:"a thread reply starting with it is an internal note"`
+	DeskCommand         string        `envconfig:"DESK_COMMAND" default:"/desk" desc:"the slash command; on Slack, change the manifest's slash command to match"`
+	Leads               []string      `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
+	KBPath              string        `envconfig:"KB_PATH" desc:"path of the knowledge-base file (YAML, see Knowledge base), checked at start; unset: no suggestions"`
+	DashboardSessionTTL time.Duration `envconfig:"DASHBOARD_SESSION_TTL" default:"12h" desc:"how long a dashboard sign-in lasts"`
+	DeskConfig          string        `envconfig:"DESK_CONFIG" desc:"path of the desk policy file (YAML): categories and questions of the first-line bot, business hours, SLA targets, auto-close, the rating question, canned replies; threadesk check-config checks it. Unset: none of them, the desk as without the file"`
 
 	// Threadesk's own settings.
 

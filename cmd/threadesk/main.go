@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/threadesk/threadesk/internal/dashboard"
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/redisstore"
 	"github.com/threadesk/threadesk/internal/relay"
@@ -138,7 +139,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Relay = r
 	ps.in.set(r)
-	m.serve(l, reg, ps)
+	if err := m.serve(l, reg, ps); err != nil {
+		return err
+	}
 	m.runRelay(ctx, r)
 
 	m.Log.Info("threadesk is running", "addr", m.Addr.String(), "url", m.URL)
@@ -215,12 +218,13 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 		Policy:       m.Files.Rules,
 		Articles:     m.Files,
 		Reload:       m.Files.Reload,
+		DashboardURL: m.URL + "/dashboard",
 	})
 }
 
 // serve mounts every route (health, metrics, the platforms' endpoints, the sandbox) and starts
 // answering on l.
-func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) {
+func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) error {
 	srv := web.New(m.Log, reg, ps.checks...)
 	for pattern, h := range ps.mounts {
 		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout})
@@ -231,6 +235,14 @@ func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) 
 		srv.Handle("/sandbox/", m.Sandbox.Handler(), web.Route{MaxBody: 32 << 20})
 		srv.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusFound), web.Route{})
 	}
+	dash, err := dashboard.New(dashboard.Options{Store: m.Store, Desk: m.Relay, PublicURL: m.URL,
+		SessionTTL: m.Config.DashboardSessionTTL, Logger: m.Log})
+	if err != nil {
+		return fmt.Errorf("make the dashboard: %w", err)
+	}
+	// The live stream stays open: no timeout; forms are small.
+	srv.Handle("/dashboard", dash.Handler(), web.Route{MaxBody: 64 << 10})
+	srv.Handle("/dashboard/", dash.Handler(), web.Route{MaxBody: 64 << 10})
 	m.server = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -238,6 +250,7 @@ func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) 
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	m.server.RegisterOnShutdown(dash.Close)
 	if m.Sandbox != nil {
 		// The page's live streams would keep Shutdown waiting: end them when it starts.
 		m.server.RegisterOnShutdown(m.Sandbox.Close)
@@ -247,6 +260,7 @@ func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) 
 			m.Log.Error("http server", "err", err)
 		}
 	}()
+	return nil
 }
 
 // runRelay runs the core until Close: its workers, its scheduler.

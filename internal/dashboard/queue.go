@@ -1,0 +1,366 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Queue limits: a page's rows, and how many tickets a listing reads at most.
+const (
+	pageSize = 50
+	maxScan  = 20000
+)
+
+// activeStatuses are the statuses the queue shows unless a filter asks for others: every
+// ticket the agents have to act on or may still hear about.
+var activeStatuses = []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+
+// filter is the queue's filter, read from the query string: the only ticket data a URL of the
+// dashboard carries.
+type filter struct {
+	Statuses   []desk.Status
+	Priority   desk.Priority
+	Category   string
+	Tag        string
+	Assignee   string // a user ID
+	Mine       bool
+	Unassigned bool
+	OutOfHours bool
+	Search     string
+	Sort       string // "number" (default), "activity", "age", "priority", "due"
+	Page       int
+}
+
+// sorts are the queue's orders, by their query value.
+var sorts = []string{"number", "activity", "age", "priority", "due"}
+
+func readFilter(q url.Values) filter {
+	f := filter{Priority: desk.Priority(q.Get("priority")), Category: q.Get("category"), Tag: q.Get("tag"),
+		Assignee: q.Get("assignee"), Mine: q.Get("mine") == "1", Unassigned: q.Get("unassigned") == "1",
+		OutOfHours: q.Get("ooh") == "1", Search: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort")}
+	for _, s := range q["status"] {
+		if st := desk.Status(s); st.Valid() && !slices.Contains(f.Statuses, st) {
+			f.Statuses = append(f.Statuses, st)
+		}
+	}
+	if !f.Priority.Valid() {
+		f.Priority = ""
+	}
+	if !slices.Contains(sorts, f.Sort) {
+		f.Sort = "number"
+	}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = max(f.Page, 1)
+	return f
+}
+
+// query is the filter as a query string, with the page set to page (0: none).
+func (f filter) query(page int) string {
+	q := url.Values{}
+	for _, s := range f.Statuses {
+		q.Add("status", string(s))
+	}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("priority", string(f.Priority))
+	set("category", f.Category)
+	set("tag", f.Tag)
+	set("assignee", f.Assignee)
+	set("q", f.Search)
+	if f.Mine {
+		q.Set("mine", "1")
+	}
+	if f.Unassigned {
+		q.Set("unassigned", "1")
+	}
+	if f.OutOfHours {
+		q.Set("ooh", "1")
+	}
+	if f.Sort != "number" {
+		q.Set("sort", f.Sort)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	return q.Encode()
+}
+
+// matches reports whether t passes the filter, for viewer v.
+func (f filter) matches(t desk.Ticket, v *viewer) bool {
+	switch {
+	case f.Priority != "" && prio(t) != f.Priority,
+		f.Category != "" && !strings.EqualFold(t.Category, f.Category),
+		f.Tag != "" && !slices.ContainsFunc(t.Tags, func(s string) bool { return strings.EqualFold(s, f.Tag) }),
+		f.Assignee != "" && t.Assignee != f.Assignee,
+		f.Mine && (t.Assignee != v.UserID || t.Platform != v.Platform),
+		f.Unassigned && t.Assignee != "",
+		f.OutOfHours && !t.OutOfHours:
+		return false
+	}
+	if f.Search == "" {
+		return true
+	}
+	hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name,
+		t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
+	for _, w := range strings.Fields(strings.ToLower(f.Search)) {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func prio(t desk.Ticket) desk.Priority {
+	if t.Priority == "" {
+		return desk.PriorityNormal
+	}
+	return t.Priority
+}
+
+// find returns every ticket the filter matches, in its order, and whether the scan stopped
+// at maxScan.
+func (d *Dashboard) find(ctx context.Context, f filter, v *viewer) ([]desk.Ticket, bool, error) {
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = activeStatuses
+	}
+	var out []desk.Ticket
+	scanned := 0
+	tf := desk.TicketFilter{Statuses: statuses, Newest: true, Limit: 1000}
+	for {
+		page, err := d.opts.Store.FindTickets(ctx, tf)
+		if err != nil {
+			return nil, false, unavailable(fmt.Errorf("list tickets: %w", err))
+		}
+		for _, t := range page.Tickets {
+			if f.matches(t, v) {
+				out = append(out, t)
+			}
+		}
+		scanned += len(page.Tickets)
+		if page.Next == 0 {
+			break
+		}
+		if scanned >= maxScan {
+			sortTickets(out, f.Sort, d.opts.Now())
+			return out, true, nil
+		}
+		tf.After = page.Next
+	}
+	sortTickets(out, f.Sort, d.opts.Now())
+	return out, false, nil
+}
+
+// sortTickets puts tickets in the queue's order: newest first by default; most recent
+// activity; oldest first; most urgent first; soonest SLA breach first (breached ones first of
+// all, tickets without a running clock last).
+func sortTickets(ts []desk.Ticket, by string, now time.Time) {
+	newest := func(a, b desk.Ticket) int { return cmp.Compare(b.ID, a.ID) }
+	switch by {
+	case "activity":
+		slices.SortStableFunc(ts, func(a, b desk.Ticket) int {
+			return cmp.Or(b.LastActivityAt.Compare(a.LastActivityAt), newest(a, b))
+		})
+	case "age":
+		slices.SortStableFunc(ts, func(a, b desk.Ticket) int { return cmp.Compare(a.ID, b.ID) })
+	case "priority":
+		slices.SortStableFunc(ts, func(a, b desk.Ticket) int {
+			return cmp.Or(cmp.Compare(slices.Index(desk.Priorities, prio(b)), slices.Index(desk.Priorities, prio(a))), -newest(a, b))
+		})
+	case "due":
+		key := func(t desk.Ticket) time.Time {
+			if c, ok := t.NextBreach(); ok {
+				return c.Due
+			}
+			for _, c := range t.Clocks {
+				if c.State(now) == desk.SLABreached && !c.Done {
+					return time.Time{} // breached and still open: first of all
+				}
+			}
+			return time.Unix(1<<40, 0)
+		}
+		slices.SortStableFunc(ts, func(a, b desk.Ticket) int { return cmp.Or(key(a).Compare(key(b)), -newest(a, b)) })
+	default:
+		slices.SortStableFunc(ts, newest)
+	}
+}
+
+// row is one ticket as the queue shows it.
+type row struct {
+	desk.Ticket
+	Priority desk.Priority
+	Age      string
+	Activity string
+	SLA      string // the most pressing clock's state and due time, "" without one
+	SLAState desk.SLAState
+}
+
+func makeRow(t desk.Ticket, now time.Time) row {
+	r := row{Ticket: t, Priority: prio(t), Age: ago(now, t.CreatedAt), Activity: ago(now, t.LastActivityAt)}
+	r.SLA, r.SLAState = slaSummary(t, now)
+	return r
+}
+
+// slaSummary is the state of a ticket's most pressing clock: a breached one, else the next to
+// breach, else a paused one.
+func slaSummary(t desk.Ticket, now time.Time) (string, desk.SLAState) {
+	for _, c := range t.Clocks {
+		if !c.Done && c.State(now) == desk.SLABreached {
+			return string(c.Kind) + " breached", desk.SLABreached
+		}
+	}
+	if c, ok := t.NextBreach(); ok {
+		st := c.State(now)
+		return fmt.Sprintf("%s due in %s", c.Kind, span(c.Due.Sub(now))), st
+	}
+	for _, c := range t.Clocks {
+		if !c.Done {
+			return string(c.Kind) + " paused", desk.SLAPaused
+		}
+	}
+	return "", ""
+}
+
+// choice is one checkbox of a filter.
+type choice struct {
+	Value   string
+	Checked bool
+}
+
+// queueData is the queue page's data.
+type queueData struct {
+	Filter        filter
+	Rows          []row
+	Total         int
+	Truncated     bool
+	Page          int
+	Prev, Next    string // query strings of the neighbouring pages, "" when none
+	Query         string // the filter's query string, for the CSV link
+	Seq           string // the changes feed's position when the page was made
+	StatusChoices []choice
+	Priorities    []desk.Priority
+	Sorts         []string
+}
+
+// queue shows the active tickets that match the filter, a page at a time.
+func (d *Dashboard) queue(w http.ResponseWriter, r *http.Request) {
+	v := viewerOf(r)
+	f := readFilter(r.URL.Query())
+	seq, err := d.opts.Store.LastTicketChange(r.Context())
+	if err != nil {
+		d.fail(w, r, unavailable(err))
+		return
+	}
+	ts, truncated, err := d.find(r.Context(), f, v)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	now := d.opts.Now()
+	data := queueData{Filter: f, Total: len(ts), Truncated: truncated, Page: f.Page, Query: f.query(0), Seq: seq,
+		Priorities: desk.Priorities, Sorts: sorts}
+	for _, st := range desk.Statuses[1:] { // not intake: agents do not see those yet
+		data.StatusChoices = append(data.StatusChoices, choice{Value: string(st), Checked: slices.Contains(f.Statuses, st)})
+	}
+	from := (f.Page - 1) * pageSize
+	for _, t := range ts[min(from, len(ts)):min(from+pageSize, len(ts))] {
+		data.Rows = append(data.Rows, makeRow(t, now))
+	}
+	if f.Page > 1 {
+		data.Prev = f.query(f.Page - 1)
+		if data.Prev == "" {
+			data.Prev = "page=1"
+		}
+	}
+	if from+pageSize < len(ts) {
+		data.Next = f.query(f.Page + 1)
+	}
+	name := "queue.html"
+	if r.Header.Get("X-Fragment") == "queue" {
+		name = "queue-rows"
+	}
+	d.render(w, http.StatusOK, name, page{Title: "Queue", Viewer: v, Flash: takeFlash(w, r), Data: data})
+}
+
+// csvHeader is the tickets CSV's columns.
+var csvHeader = []string{"number", "platform", "status", "priority", "category", "tags", "subject", "customer_id", "customer",
+	"assignee_id", "assignee", "language", "out_of_hours", "created_at", "first_response_at", "resolved_at", "closed_at",
+	"last_activity_at", "rating", "rating_comment", "sla"}
+
+// queueCSV exports every ticket the filter matches, one row each with every time and field.
+func (d *Dashboard) queueCSV(w http.ResponseWriter, r *http.Request) {
+	f := readFilter(r.URL.Query())
+	ts, _, err := d.find(r.Context(), f, viewerOf(r))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	now := d.opts.Now()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="tickets-`+now.UTC().Format("20060102-150405")+`.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(csvHeader)
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, t := range ts {
+		sla, _ := slaSummary(t, now)
+		rating := ""
+		if t.Rating > 0 {
+			rating = strconv.Itoa(t.Rating)
+		}
+		_ = cw.Write(csvSafe([]string{strconv.FormatInt(int64(t.ID), 10), t.Platform, string(t.Status), string(prio(t)), t.Category,
+			strings.Join(t.Tags, " "), t.Subject, t.Customer.ID, t.Customer.Label(), t.Assignee, t.AssigneeName, t.Language,
+			strconv.FormatBool(t.OutOfHours), stamp(t.CreatedAt), stamp(t.FirstResponseAt), stamp(t.ResolvedAt), stamp(t.ClosedAt),
+			stamp(t.LastActivityAt), rating, t.RatingComment, sla}))
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps a spreadsheet from running a cell as a formula: customers write the subjects
+// and comments, and a cell starting with = + - @ (or a tab or CR) is one to Excel and friends.
+func csvSafe(cells []string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			cells[i] = "'" + c
+		}
+	}
+	return cells
+}
+
+// ago says how long ago t was, in the largest whole unit.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return span(now.Sub(t))
+}
+
+// span writes a duration in its largest whole unit: 45s, 12m, 3h, 2d.
+func span(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(max(int(d/time.Second), 0)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+}

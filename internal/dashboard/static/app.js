@@ -1,0 +1,60 @@
+// Threadesk dashboard: keeps the queue and a ticket page live. The page follows the server's
+// feed of ticket changes (server-sent events) and, when a change concerns what it shows,
+// fetches its own content again and swaps it in. The browser reconnects by itself and says
+// where it was (Last-Event-ID), so nothing is missed.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-live]");
+  if (!box || !window.EventSource) { return; }
+  var kind = box.getAttribute("data-live");
+  var mine = box.getAttribute("data-ticket");
+  var timer = null;
+  var busy = false;
+  var again = false;
+
+  function say(text) {
+    var s = box.querySelector("[data-testid=live]");
+    if (s) { s.textContent = text; }
+  }
+
+  // refresh fetches the page's content again. A form being filled in is left alone until it
+  // is sent or left: the change shows at the next one.
+  function refresh() {
+    var active = document.activeElement;
+    if (active && box.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) {
+      schedule(2000);
+      return;
+    }
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(location.href, { headers: { "X-Fragment": kind }, credentials: "same-origin" })
+      .then(function (r) {
+        if (r.status === 401) { location.reload(); throw new Error("signed out"); }
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.text();
+      })
+      .then(function (html) {
+        box.innerHTML = html;
+        say("updated " + new Date().toLocaleTimeString());
+      })
+      .catch(function () { say("could not update; retrying"); schedule(3000); })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; schedule(100); }
+      });
+  }
+
+  function schedule(ms) {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () { timer = null; refresh(); }, ms);
+  }
+
+  var url = "/dashboard/events?after=" + encodeURIComponent(box.getAttribute("data-seq") || "");
+  var es = new EventSource(url);
+  es.addEventListener("ticket", function (e) {
+    if (kind === "queue" || e.data === mine) { schedule(150); }
+  });
+  es.addEventListener("reload", function () { es.close(); location.reload(); });
+  es.onopen = function () { say("live"); };
+  es.onerror = function () { say("reconnecting…"); };
+})();
