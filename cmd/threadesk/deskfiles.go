@@ -108,7 +108,11 @@ func (f *deskFiles) Reload() (string, error) {
 	}
 	summary := p.Summary()
 	if b := f.kb.Load(); b != nil {
-		summary += fmt.Sprintf("; knowledge base: %d articles", b.Len())
+		articles := "articles"
+		if b.Len() == 1 {
+			articles = "article"
+		}
+		summary += fmt.Sprintf("; knowledge base: %d %s", b.Len(), articles)
 	}
 	return summary, errors.Join(errs...)
 }
