@@ -24,6 +24,11 @@
 // to its one addressee, customer or agent, in the channel it was posted in. FindUser takes a
 // handle (with or without "@"), a user ID, or a mention written "<@ID>".
 //
+// The triage channel's Dashboard button signs the agent being played in to the web dashboard
+// as chat does: the page runs the slash command "dashboard" as them (POST /sandbox/api/commands)
+// and opens the private sign-in link of the app's answer in a new tab, which cannot reach back
+// into the sandbox's page. The sandbox has no route of its own for it.
+//
 // IDs carry a random suffix per process ("m12-3fa9c1"), so a store that outlives the process
 // never confuses a new message with an old one. User handles ("ada.lovelace") are stable and
 // unique, so they are a way to name sandbox people in settings such as LEADS. The other is the

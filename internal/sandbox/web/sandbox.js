@@ -19,6 +19,10 @@
 //   triage-ephemeral > message      top-level answers only the selected agent sees
 //   triage-input, triage-send       top-level box of the triage channel (commands, or ignored messages)
 //   agent-dm-messages > message     what the app sent the selected agent by DM (read-only)
+//   agent-dashboard                 button: signs the selected agent in to the web dashboard in a new
+//                                   tab ([data-state] = idle | asking while it waits for the link);
+//                                   it runs "/desk dashboard" as them and opens the link answered
+//   agent-dashboard-link            that link, shown only when the browser blocked the new tab
 //   message   [data-message-id][data-author (user ID, "" for the app)][data-from-app="true|false"]
 //             [data-marks="delivered failed note", space-separated][data-ephemeral="true|false"]
 //             [data-deleted][data-edited][data-failed]
@@ -676,6 +680,7 @@
 
     // Agents: the triage channel, one thread per top-level message, as the selected agent sees it.
     const agent = state.users.get(ui.agent);
+    renderDashboard(agent);
     if (!agent) {
       for (const t of ui.threads.values()) t.el.remove();
       ui.threads.clear();
@@ -817,6 +822,88 @@
     overlay.hidden = false;
   }
 
+  // ---- the dashboard ----
+  // The Dashboard button signs the agent being played in to the web dashboard as a person does
+  // in chat: it runs "/desk dashboard" as them and opens the private sign-in link the app answers
+  // with (that answer also shows under the triage channel, as any command's does). The new tab
+  // is opened at the click, so that no popup blocker stops it, and sent to the link when the
+  // answer comes; should the browser block it all the same, the link is offered beside the
+  // button instead.
+  const signinLink = /https?:\/\/[^\s<>|"]+\/dashboard\/signin\?token=[^\s<>|"]+/;
+  const dashboardWait = 15000;
+
+  // answerTo waits for the first message the app shows only to userID that is not among
+  // before, and returns it (null after dashboardWait).
+  function answerTo(userID, before) {
+    return new Promise((resolve) => {
+      const started = Date.now();
+      const look = () => {
+        const id = state.order.find((i) => {
+          const m = state.messages.get(i);
+          return !before.has(i) && m && m.fromApp && m.ephemeral === userID;
+        });
+        if (id) resolve(state.messages.get(id));
+        else if (Date.now() - started > dashboardWait) resolve(null);
+        else setTimeout(look, 100);
+      };
+      look();
+    });
+  }
+
+  async function openDashboard() {
+    const agent = state.users.get(ui.agent);
+    const button = $('agent-dashboard');
+    const offered = $('agent-dashboard-link');
+    if (!agent || button.dataset.state === 'asking') return;
+    offered.hidden = true;
+    const before = new Set(state.order);
+    const tab = window.open('', '_blank');
+    if (tab) {
+      try {
+        tab.document.title = 'Threadesk dashboard';
+        tab.document.body.textContent = 'Asking Threadesk for a sign-in link for ' + agent.name + '…';
+      } catch (e) { /* a browser that gave the tab another origin: it stays blank meanwhile */ }
+    }
+    button.dataset.state = 'asking';
+    button.disabled = true;
+    try {
+      await api('commands', { user: agent.id, text: state.command + ' dashboard' });
+      const answer = await answerTo(agent.id, before);
+      const link = answer && (answer.text.match(signinLink) || [])[0];
+      if (!link) {
+        if (tab) tab.close();
+        showError(answer ? 'No sign-in link for ' + agent.name + ': ' + answer.text : 'The app did not answer ' + state.command + ' dashboard in time.');
+        return;
+      }
+      if (tab && !tab.closed) {
+        tab.opener = null;
+        tab.location.href = link;
+      } else {
+        offered.href = link;
+        offered.textContent = 'Sign-in link for ' + agent.name + ' ↗';
+        offered.dataset.userId = agent.id;
+        offered.hidden = false;
+      }
+    } catch (e) {
+      if (tab) tab.close(); // the refusal is shown
+    } finally {
+      button.dataset.state = 'idle';
+      button.disabled = false;
+    }
+  }
+
+  // renderDashboard names the agent the button signs in, and drops a link offered for another.
+  function renderDashboard(agent) {
+    const button = $('agent-dashboard');
+    const label = agent ? 'Open the dashboard signed in as ' + agent.name : '';
+    if (button.getAttribute('aria-label') !== label) button.setAttribute('aria-label', label);
+    const offered = $('agent-dashboard-link');
+    if (!offered.hidden && (!agent || offered.dataset.userId !== agent.id)) offered.hidden = true;
+  }
+
+  $('agent-dashboard').dataset.state = 'idle';
+  $('agent-dashboard').addEventListener('click', openDashboard);
+  $('agent-dashboard-link').addEventListener('click', () => { setTimeout(() => { $('agent-dashboard-link').hidden = true; }, 0); });
   $('customer-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('customer', $('customer-name')); });
   $('agent-create').addEventListener('submit', (ev) => { ev.preventDefault(); createUser('agent', $('agent-name'), $('agent-lead')); });
   composer($('triage-composer'), $('triage-input'), null, () => ui.agent, '', 'triage');
