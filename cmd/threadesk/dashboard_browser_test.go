@@ -1,0 +1,243 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/threadesk/threadesk/internal/browsertest"
+)
+
+// The dashboard in real Chromium, against the running app in the sandbox (real core, real
+// Redis): signing in from the sandbox's Dashboard button, what a customer and a used link
+// meet, the queue and the ticket page following changes live, an action from the page
+// reaching chat, the history of a ticket that went through everything, filters, search, the
+// CSV, the keyboard and a phone's width. The README's pictures of the dashboard are made here
+// (docs/dashboard-*.png, with THREADESK_SCREENSHOT set).
+
+// liveWithin is how soon a change must show in an open dashboard page, without a reload.
+const liveWithin = 2 * time.Second
+
+// jsWait waits until a JavaScript expression is true in p's tab. Unlike Page.WaitFor it polls
+// on a timer, not at each frame, so it works in a tab in the background (which draws no
+// frames) and across a navigation (an evaluation that meets the page going away is tried
+// again).
+func jsWait(p *browsertest.Page, what, expr string) {
+	p.T.Helper()
+	deadline := time.Now().Add(p.Wait)
+	for {
+		ok, err := chromedp.Run(p.Ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.T.Fatalf("waiting for %s (%s): %v", what, expr, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// front brings p's tab to the front, as a person switching tabs does.
+func front(p *browsertest.Page) {
+	p.T.Helper()
+	if _, err := chromedp.Call(p.Ctx, page.BringToFront, cdp.Empty{}); err != nil {
+		p.T.Fatalf("bring the tab to the front: %v", err)
+	}
+}
+
+// openedTab returns the tab that p's page opens while do runs (a link or window.open).
+func openedTab(p *browsertest.Page, do func()) *browsertest.Page {
+	p.T.Helper()
+	opened := chromedp.WaitNewTarget(p.Ctx, func(*target.Info) bool { return true })
+	do()
+	select {
+	case id, ok := <-opened:
+		if !ok {
+			p.T.Fatal("no new tab: the page's tab is gone")
+		}
+		ctx, cancel := chromedp.NewContext(p.Ctx, chromedp.WithTargetID(id))
+		p.T.Cleanup(cancel)
+		return &browsertest.Page{T: p.T, Ctx: ctx, Wait: p.Wait}
+	case <-time.After(p.Wait):
+		p.T.Fatal("no new tab opened")
+	}
+	return nil
+}
+
+// dashSignIn signs who in to the dashboard in p's tab as a person does: the link of their
+// /desk dashboard answer, then its Sign in button.
+func dashSignIn(t *testing.T, a *app, p *browsertest.Page, who sbUser) {
+	t.Helper()
+	link := signinLink.FindString(a.command(who, "/desk dashboard"))
+	if link == "" {
+		t.Fatalf("no sign-in link for %s", who.Name)
+	}
+	p.Do("open the sign-in link", chromedp.Navigate(link))
+	jsWait(p, "the sign-in button", `document.querySelector('[data-testid="signin"]')?.textContent === `+strconv.Quote("Sign in as "+who.Name))
+	p.Do("press Sign in", chromedp.Click(chromedp.CSS(`[data-testid="signin"]`)))
+	jsWait(p, "the queue", `location.pathname === "/dashboard" && !!document.querySelector('[data-testid="queue"]')`)
+}
+
+// userNamed returns the sandbox person called name.
+func (a *app) userNamed(name string) sbUser {
+	a.t.Helper()
+	for _, u := range a.state().Users {
+		if u.Name == name {
+			return u
+		}
+	}
+	a.t.Fatalf("nobody called %s in the sandbox", name)
+	return sbUser{}
+}
+
+// TestDashboardFromSandboxInBrowser: a newcomer's way in. In the sandbox page a customer who
+// asks for the dashboard is refused; the agent's Dashboard button opens a tab at the sign-in
+// link, whose Sign in as NAME button starts the session; the link used (or made up) shows a
+// page saying so. The open queue shows a new ticket, and the open ticket page a customer's
+// new message, within 2 s without reloading; Resolve on the page reaches the card in the
+// triage channel and the customer's DM.
+func TestDashboardFromSandboxInBrowser(t *testing.T) {
+	a := startApp(t, nil)
+	sb := browsertest.Open(t, waitTimeout)
+	q := strconv.Quote
+	dm := `[data-testid="dm-pane"][data-selected="true"] `
+	dmTexts := `[...document.querySelectorAll(` + q(dm+`[data-testid="message"]`) + `)].map(m => m.querySelector('[data-testid="message-text"]')?.textContent ?? "")`
+
+	sb.Do("open the sandbox", chromedp.Navigate(a.URL+"/sandbox"))
+	jsWait(sb, "the live stream", `document.querySelector('[data-testid="connection"]')?.dataset.state === "live"`)
+	sb.Do("add the customer Ada",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="customer-name"]`), "Ada"),
+		chromedp.Click(chromedp.CSS(`[data-testid="customer-create"]`)),
+	)
+	jsWait(sb, "Ada's DM", `document.querySelector(`+q(dm)+`)?.dataset.userName === "Ada"`)
+	sb.Do("add the agent Ann",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="agent-name"]`), "Ann"),
+		chromedp.Click(chromedp.CSS(`[data-testid="agent-create"]`)),
+	)
+	jsWait(sb, "Ann's triage channel", `!!document.querySelector('[data-testid="agent-tab"][data-user-name="Ann"][aria-selected="true"]') && !document.querySelector('[data-testid="triage"]').hidden`)
+	sb.Do("write as Ada",
+		chromedp.SendKeys(chromedp.CSS(dm+`[data-testid="dm-input"]`), "the printer is on fire"),
+		chromedp.Click(chromedp.CSS(dm+`[data-testid="dm-send"]`)),
+	)
+	jsWait(sb, "the ticket's card", `document.querySelector('[data-testid="thread"] [data-testid="card-title"]')?.textContent.includes("#1")`)
+
+	// The customer asks for the dashboard in her DM: refused, with no link.
+	sb.Do("run /desk dashboard as Ada",
+		chromedp.SendKeys(chromedp.CSS(dm+`[data-testid="dm-input"]`), "/desk dashboard"),
+		chromedp.Click(chromedp.CSS(dm+`[data-testid="dm-send"]`)),
+	)
+	refusal := `[...document.querySelectorAll(` + q(dm+`[data-testid="message"][data-ephemeral="true"] [data-testid="message-text"]`) + `)].map(e => e.textContent).join("|")`
+	jsWait(sb, "the refusal in Ada's DM", refusal+`.includes("for support agents")`)
+	if got := sb.Eval(refusal); strings.Contains(got, "/dashboard/signin") {
+		t.Errorf("the customer got a sign-in link: %q", got)
+	}
+
+	// Ann's Dashboard button opens a tab at her sign-in link; its button signs her in.
+	button := `document.querySelector('[data-testid="agent-dashboard"]')`
+	jsWait(sb, "the Dashboard button for Ann", button+`?.getAttribute("aria-label") === "Open the dashboard signed in as Ann" && `+button+`.offsetParent !== null`)
+	d := openedTab(sb, func() {
+		sb.Do("press Dashboard", chromedp.Click(chromedp.CSS(`[data-testid="agent-dashboard"]`)))
+	})
+	jsWait(d, "the sign-in page", `location.pathname === "/dashboard/signin" && document.querySelector('[data-testid="signin"]')?.textContent === "Sign in as Ann"`)
+	link := d.Eval(`location.href`)
+	if !signinLink.MatchString(link) {
+		t.Errorf("the tab opened %q, want a sign-in link", link)
+	}
+	d.Do("press Sign in as Ann", chromedp.Click(chromedp.CSS(`[data-testid="signin"]`)))
+	row := func(n int) string { return `document.querySelector('[data-testid="queue"] tr[data-ticket="#` + strconv.Itoa(n) + `"]')` }
+	jsWait(d, "the queue with ticket 1", `location.pathname === "/dashboard" && !!`+row(1))
+	if got := d.Eval(`document.querySelector('[data-testid="viewer"]').textContent`); got != "Ann" {
+		t.Errorf("signed in as %q, want Ann", got)
+	}
+	if got := d.Eval(row(1) + `.querySelector('td[data-label="Subject"] a').textContent`); got != "the printer is on fire" {
+		t.Errorf("ticket 1's subject in the queue: %q", got)
+	}
+
+	// The link once more, and a link nobody made: a page saying so, with no button.
+	for _, l := range []string{link, a.URL + "/dashboard/signin?token=made-up"} {
+		d.Do("open "+l, chromedp.Navigate(l))
+		jsWait(d, "the page of a used link", `document.querySelector('[data-testid="error"]')?.textContent.includes("This sign-in link is unknown, used or expired.")`)
+		if got := d.Eval(`String(!!document.querySelector('[data-testid="signin"]'))`); got != "false" {
+			t.Errorf("%s still offers to sign in", l)
+		}
+	}
+
+	// The queue, open, shows a new ticket without reloading.
+	d.Do("open the queue", chromedp.Navigate(a.URL+"/dashboard"))
+	jsWait(d, "the queue live", `document.querySelector('#queue [data-testid="live"]')?.textContent === "live"`)
+	d.Do("mark the page", chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	cy := a.user("Cy", "customer")
+	sent := time.Now()
+	a.say(cy, "the VPN drops every hour", "")
+	jsWait(d, "ticket 2 in the open queue", `!!`+row(2)+` && `+row(2)+`.textContent.includes("the VPN drops every hour")`)
+	if took := time.Since(sent); took > liveWithin {
+		t.Errorf("the new ticket showed in the open queue %v after the customer wrote, want within %v", took.Round(time.Millisecond), liveWithin)
+	} else {
+		t.Logf("the new ticket showed in the open queue %v after the customer wrote", took.Round(time.Millisecond))
+	}
+	if got := d.Eval(`String(window.notReloaded) + " " + document.querySelector('[data-testid="total"]').textContent`); got != "true 2" {
+		t.Errorf("after the live update: %q, want the same page (not reloaded) counting 2 tickets", got)
+	}
+
+	// The ticket page, open, shows the customer's new message without reloading.
+	d.Do("open ticket 1", chromedp.Click(chromedp.CSS(`tr[data-ticket="#1"] td[data-label="#"] a`)))
+	jsWait(d, "ticket 1's page live", `location.pathname === "/dashboard/tickets/1" && document.querySelector('#ticket [data-testid="live"]')?.textContent === "live"`)
+	d.Do("mark the page", chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	history := `[...document.querySelectorAll('[data-testid="history"] li')].map(li => li.dataset.kind + ": " + li.querySelector(".text").textContent)`
+	sent = time.Now()
+	a.say(a.userNamed("Ada"), "now it is smoking", "")
+	jsWait(d, "the new message in the open ticket page", history+`.includes("customer: now it is smoking")`)
+	if took := time.Since(sent); took > liveWithin {
+		t.Errorf("the message showed on the open ticket page %v after the customer wrote, want within %v", took.Round(time.Millisecond), liveWithin)
+	} else {
+		t.Logf("the message showed on the open ticket page %v after the customer wrote", took.Round(time.Millisecond))
+	}
+	if got := d.Eval(`String(window.notReloaded)`); got != "true" {
+		t.Error("the ticket page reloaded to show the message")
+	}
+
+	// Resolve on the page: the page says so, and the card and the customer's DM follow.
+	d.Do("press Resolve", chromedp.Click(chromedp.CSS(`[data-testid="step-resolve"]`)))
+	jsWait(d, "the resolved ticket", `document.querySelector('[data-testid="status"]')?.textContent === "resolved" && !!document.querySelector('[data-testid="flash"]')`)
+	t.Logf("the page says: %q", d.Eval(`document.querySelector('[data-testid="flash"]').textContent`))
+	if got := d.Eval(history + `.filter(h => h.startsWith("status: ")).join(" | ")`); !strings.Contains(got, "→ resolved") {
+		t.Errorf("the history's status changes: %q, want one to resolved", got)
+	}
+	front(sb)
+	status := `(document.querySelector('[data-testid="thread"] [data-testid="thread-root"] [data-testid="card-field"][data-label="Status"] dd')?.textContent ?? "")`
+	jsWait(sb, "the card resolved", status+` === "resolved"`)
+	jsWait(sb, "the resolved notice in Ada's DM", dmTexts+`.some(t => t.includes("Ticket #1 is resolved"))`)
+}
+
+// dashScreenshot saves the page, at a laptop's size, as name: next to THREADESK_SCREENSHOT
+// when that is set (a path relative to the repository, as the README writes it, or
+// absolute), else in the test's temporary directory.
+func dashScreenshot(t *testing.T, p *browsertest.Page, name string) {
+	t.Helper()
+	front(p)
+	p.Do("a laptop's viewport", chromedp.EmulateViewport(1280, 800))
+	shot, err := chromedp.Run(p.Ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if env := os.Getenv(envScreenshot); env != "" {
+		dir := filepath.Dir(env)
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join("..", "..", dir) // go test runs in cmd/threadesk
+		}
+		path = filepath.Join(dir, name)
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
