@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -152,7 +154,9 @@ func TestDashboardFromSandboxInBrowser(t *testing.T) {
 		t.Errorf("the tab opened %q, want a sign-in link", link)
 	}
 	d.Do("press Sign in as Ann", chromedp.Click(chromedp.CSS(`[data-testid="signin"]`)))
-	row := func(n int) string { return `document.querySelector('[data-testid="queue"] tr[data-ticket="#` + strconv.Itoa(n) + `"]')` }
+	row := func(n int) string {
+		return `document.querySelector('[data-testid="queue"] tr[data-ticket="#` + strconv.Itoa(n) + `"]')`
+	}
 	jsWait(d, "the queue with ticket 1", `location.pathname === "/dashboard" && !!`+row(1))
 	if got := d.Eval(`document.querySelector('[data-testid="viewer"]').textContent`); got != "Ann" {
 		t.Errorf("signed in as %q, want Ann", got)
@@ -240,4 +244,251 @@ func dashScreenshot(t *testing.T, p *browsertest.Page, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// dashDeskPolicy is the desk of the history test: the first-line bot of botPolicy (a Billing
+// category with a question, articles suggested first) and a first-response target of 4
+// seconds, reminded at half of it (as slaSecondsPolicy).
+const dashDeskPolicy = `language: en
+categories:
+  - name: Billing
+    description: Invoices, payments, refunds
+    questions:
+      - {id: invoice, ask: "What is the invoice number?"}
+  - name: Technical
+    description: Errors and crashes
+intake: {enabled: true, timeout: 10m, suggest: true}
+sla:
+  normal: {first_response: 4s, resolution: 1h, business_hours: false}
+  remind_at: 50%
+`
+
+// dashSandbox is the sandbox's state as the history test reads it: cards with their buttons,
+// and open forms.
+type dashSandbox struct {
+	Messages []struct {
+		ID        string `json:"id"`
+		Channel   string `json:"channel"`
+		Thread    string `json:"thread"`
+		Text      string `json:"text"`
+		Ephemeral string `json:"ephemeral"`
+		Card      *struct {
+			Title   string `json:"title"`
+			Actions []struct {
+				ID    string `json:"id"`
+				Label string `json:"label"`
+				Value string `json:"value"`
+			} `json:"actions"`
+		} `json:"card"`
+	} `json:"messages"`
+	Forms []struct {
+		ID     string `json:"id"`
+		User   string `json:"user"`
+		FormID string `json:"formId"`
+	} `json:"forms"`
+}
+
+func (a *app) dashSandbox() dashSandbox {
+	a.t.Helper()
+	status, _, body := a.get("/sandbox/api/state")
+	var s dashSandbox
+	if err := json.Unmarshal(body, &s); status != http.StatusOK || err != nil {
+		a.t.Fatalf("the sandbox's state: %d %v", status, err)
+	}
+	return s
+}
+
+// press clicks, as u, the newest button labelled label on a card in u's DM.
+func (a *app) press(u sbUser, label string) {
+	a.t.Helper()
+	var msg, action, value string
+	eventually(a.t, "a "+label+" button in "+u.Name+"'s DM", func() (bool, string) {
+		s := a.dashSandbox()
+		for i := len(s.Messages) - 1; i >= 0; i-- {
+			m := s.Messages[i]
+			if m.Channel != u.DM || m.Card == nil {
+				continue
+			}
+			for _, b := range m.Card.Actions {
+				if b.Label == label {
+					msg, action, value = m.ID, b.ID, b.Value
+					return true, ""
+				}
+			}
+		}
+		return false, "none"
+	})
+	a.mustPost("/sandbox/api/actions", map[string]string{"user": u.ID, "message": msg, "action": action, "value": value}, http.StatusOK, nil)
+}
+
+// waitText waits until a message of the app in channel (and thread, if set) contains text.
+func (a *app) waitText(what, channel, thread, text string) {
+	a.t.Helper()
+	eventually(a.t, what, func() (bool, string) {
+		for _, m := range a.state().Messages {
+			if m.Channel == channel && (thread == "" || m.Thread == thread) && strings.Contains(m.Text, text) {
+				return true, ""
+			}
+		}
+		return false, "not yet"
+	})
+}
+
+// TestDashboardTicketHistoryInBrowser: the ticket page of a ticket that went through
+// everything shows all of it, in order, each line with who and when: the customer's messages
+// (the first one, that reached the bot, and the answer to its question too), the bot's intake
+// (the category; the answers and the articles suggested beside the history), the SLA reminder and breach of a 4-second target,
+// the agent's reply, an internal note marked as such, the customer's edit and deletion, the
+// assignment, tag and priority changes, the status changes, the rating and its comment. The
+// page at a laptop's size is docs/dashboard-ticket.png (with THREADESK_SCREENSHOT set).
+func TestDashboardTicketHistoryInBrowser(t *testing.T) {
+	_, kbPath := botDeskFiles(t)
+	a := startApp(t, map[string]string{"DESK_CONFIG": slaWriteFile(t, dashDeskPolicy), "KB_PATH": kbPath})
+	ann := a.user("Ann Agent", "agent")
+	a.user("Bob Builder", "agent")
+	ada := a.user("Ada Lovelace", "customer")
+
+	// The bot: an article suggested, a person still needed, the Billing category, its question.
+	a.say(ada, "my invoice is wrong", "")
+	a.press(ada, botHuman)
+	a.press(ada, "Billing")
+	a.waitText("the bot's question", ada.DM, "", botInvoiceAsk)
+	a.say(ada, "INV-42", "")
+	var card string
+	eventually(t, "the ticket's card", func() (bool, string) {
+		for _, m := range a.state().Messages {
+			if m.Card != nil && m.Channel == "triage" && m.Thread == "" {
+				card = m.ID
+				return true, ""
+			}
+		}
+		return false, "no card"
+	})
+
+	// Nobody answers: the first response's reminder, then its breach.
+	a.waitText("the breach alert", "triage", card, slaBreachText("", "1", "first response"))
+
+	// The agent answers, notes; the customer corrects a message and takes another back.
+	a.say(ann, "Could you send the invoice's date?", card)
+	a.say(ann, "// billing shows INV-42 twice", card)
+	a.waitText("the answer in the DM", ada.DM, "", "Could you send the invoice's date?")
+	dated := a.say(ada, "It is dated March 3", "")
+	a.waitText("the message in the thread", "triage", card, "It is dated March 3")
+	a.mustPost("/sandbox/api/messages/"+dated.ID+"/edit", map[string]string{"user": ada.ID, "text": "It is dated March 4"}, http.StatusOK, nil)
+	a.waitText("the edit in the thread", "triage", card, "It is dated March 4")
+	wrong := a.say(ada, "sorry, wrong chat", "")
+	a.waitText("the message in the thread", "triage", card, "sorry, wrong chat")
+	a.mustPost("/sandbox/api/messages/"+wrong.ID+"/delete", map[string]string{"user": ada.ID}, http.StatusOK, nil)
+	eventually(t, "the deletion in the thread", func() (bool, string) {
+		for _, m := range a.state().Messages {
+			if m.Channel == "triage" && strings.Contains(m.Text, "sorry, wrong chat") && !m.Deleted {
+				return false, "still there"
+			}
+		}
+		return true, ""
+	})
+
+	// Triage from chat, then the customer's rating and comment.
+	for _, c := range []string{"/desk assign 1 @bob.builder", "/desk tag 1 refund", "/desk priority 1 high", "/desk resolve 1"} {
+		t.Logf("%s: %s", c, a.command(ann, c))
+	}
+	a.press(ada, "4")
+	a.press(ada, "Add a comment")
+	var form string
+	eventually(t, "the comment form", func() (bool, string) {
+		for _, f := range a.dashSandbox().Forms {
+			if f.User == ada.ID {
+				form = f.ID
+				return true, ""
+			}
+		}
+		return false, "no form"
+	})
+	a.mustPost("/sandbox/api/forms/"+form+"/submit", map[string]any{"user": ada.ID, "values": map[string]string{"comment": "Quick and kind"}}, http.StatusOK, nil)
+
+	p := browsertest.Open(t, waitTimeout)
+	dashSignIn(t, a, p, ann)
+	p.Do("open ticket 1", chromedp.Navigate(a.URL+"/dashboard/tickets/1"))
+	jsWait(p, "the comment in the history", `[...document.querySelectorAll('[data-testid="history"] li')].some(li => li.textContent.includes("Quick and kind"))`)
+	var entries []struct {
+		Kind     string `json:"kind"`
+		Internal bool   `json:"internal"`
+		At       string `json:"at"`
+		Who      string `json:"who"`
+		Text     string `json:"text"`
+	}
+	raw := p.Eval(`JSON.stringify([...document.querySelectorAll('[data-testid="history"] li')].map(li => ({
+		kind: li.dataset.kind, internal: li.classList.contains("internal"),
+		at: li.querySelector("time")?.getAttribute("datetime") ?? "",
+		who: li.querySelector(".meta strong")?.textContent ?? "", text: li.querySelector(".text")?.textContent ?? ""})))`)
+	if err := json.Unmarshal([]byte(raw), &entries); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for i, e := range entries {
+		lines = append(lines, e.Kind+" · "+e.Who+" · "+e.Text)
+		if e.At == "" {
+			t.Errorf("history line %d (%s) has no time", i, e.Text)
+		}
+		if i > 0 && e.At < entries[i-1].At {
+			t.Errorf("history line %d (%s at %s) comes after one at %s", i, e.Text, e.At, entries[i-1].At)
+		}
+	}
+	t.Logf("the history:\n%s", strings.Join(lines, "\n"))
+	has := func(kind, who, text string) {
+		t.Helper()
+		for _, e := range entries {
+			if e.Kind == kind && (who == "" || e.Who == who) && strings.Contains(e.Text, text) {
+				return
+			}
+		}
+		t.Errorf("no %s line by %q saying %q in the history", kind, who, text)
+	}
+	has("customer", "Ada Lovelace", "my invoice is wrong")
+	has("intake", "Ada Lovelace", "category: Billing")
+	has("customer", "Ada Lovelace", "INV-42")
+	has("sla", "", "first_response at risk")
+	has("sla", "", "first_response breached")
+	has("agent", "Ann Agent", "Could you send the invoice's date?")
+	has("note", "Ann Agent", "billing shows INV-42 twice")
+	has("customer", "Ada Lovelace", "It is dated March 3")
+	has("edit", "Ada Lovelace", "It is dated March 4")
+	has("customer", "Ada Lovelace", "sorry, wrong chat")
+	has("delete", "Ada Lovelace", "")
+	has("action", "Ann Agent", "assigned to Bob Builder")
+	has("action", "Ann Agent", "tag")
+	has("action", "Ann Agent", "priority")
+	has("status", "Ada Lovelace", "intake → new")
+	has("status", "Ann Agent", "new → open")
+	has("status", "Ann Agent", "→ resolved")
+	has("action", "Ada Lovelace", "rated 4/5")
+	has("rating", "Ada Lovelace", "comment: Quick and kind")
+	for _, e := range entries {
+		if (e.Kind == "note") != e.Internal {
+			t.Errorf("the %s line %q is marked internal: %v", e.Kind, e.Text, e.Internal)
+		}
+	}
+	if got := p.Eval(`[...document.querySelectorAll('[data-testid="history"] li.internal .badge')].map(b => b.textContent).join("|")`); got != "internal note" {
+		t.Errorf("the note's badge: %q", got)
+	}
+
+	// The facts beside it: the intake's answers, the articles suggested, the SLA, the rating.
+	facts := map[string]string{
+		"answers":   "What is the invoice number?INV-42",
+		"suggested": "find-invoices",
+		"rating":    "4/5 · “Quick and kind”",
+		"assignee":  "Bob Builder",
+		"priority":  "high",
+		"tags":      "refund",
+		"status":    "resolved",
+	}
+	for id, want := range facts {
+		if got := p.Eval(`document.querySelector('[data-testid="` + id + `"]')?.textContent.trim() ?? ""`); !strings.Contains(got, want) {
+			t.Errorf("%s shows %q, want %q", id, got, want)
+		}
+	}
+	if got := p.Eval(`document.querySelector('[data-testid="clocks"]')?.textContent ?? ""`); !strings.Contains(strings.ToLower(got), "breached") {
+		t.Errorf("the SLA clocks show %q, want the first response breached", got)
+	}
+	dashScreenshot(t, p, "dashboard-ticket.png")
 }
