@@ -41,16 +41,18 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGHUP reads the desk policy file and the knowledge base again, as /desk reload does.
+	// It is caught from the start: one that comes while the desk starts is taken once it runs,
+	// rather than ending the process (SIGHUP's default).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	m := NewMain(cfg, nil)
 	if err := m.Run(ctx); err != nil {
 		m.Log.Error("start", "err", err)
 		_ = m.Close()
 		os.Exit(1)
 	}
-	// SIGHUP reads the desk policy file and the knowledge base again, as /desk reload does.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
