@@ -283,4 +283,3 @@ func readEvent(t *testing.T, resp *http.Response, within time.Duration) string {
 		return ""
 	}
 }
-

@@ -240,7 +240,7 @@ func (s *Stats) Text(c *catalog.Catalog, label string, quote func(string) string
 		case x < time.Second:
 			return "<1s"
 		}
-		return x.Round(time.Second).String()
+		return measured(x)
 	}
 	cats := make([]string, 0, len(s.ByCategory))
 	for cat := range s.ByCategory {
@@ -277,6 +277,15 @@ func (s *Stats) Text(c *catalog.Catalog, label string, quote func(string) string
 	}) + s.Bot.text(c) + s.slaText(c, quote)
 }
 
+// measured writes a measured duration as precisely as it is worth reading: to the second under
+// an hour ("12m5s"), to the minute above ("1h40m", "2d3h5m").
+func measured(d time.Duration) string {
+	if d >= time.Hour {
+		return span(d.Round(time.Minute))
+	}
+	return span(d.Round(time.Second))
+}
+
 // slaText renders the SLA's attainment as the statistics' last lines: per target and priority,
 // met/breached with the share met, the median and p90 against the target; per agent, met/
 // breached. Nothing when no clock ended in the period.
@@ -292,7 +301,7 @@ func (s *Stats) slaText(c *catalog.Catalog, quote func(string) string) string {
 				continue
 			}
 			line := fmt.Sprintf("%s %s %d/%d (%d%%), %s %s, p90 %s", c.Text(slaNames[k], nil), pr, st.Met, st.Breached,
-				100*st.Met/(st.Met+st.Breached), c.Text(catalog.StatsMedian, nil), span(st.Times.Median()), span(st.Times.P90()))
+				100*st.Met/(st.Met+st.Breached), c.Text(catalog.StatsMedian, nil), measured(st.Times.Median()), measured(st.Times.P90()))
 			if goal := s.Targets.For(pr).Of(k); goal > 0 {
 				line += " / " + span(goal)
 			}
