@@ -110,6 +110,8 @@ type Relay struct {
 	opts      Options
 
 	users userCache
+	// stats keeps what the statistics read, so that they read again only what changed.
+	stats statsCache
 
 	// backlog holds a token per recorded event a shard has not handled yet (up to Backlog).
 	backlog []chan struct{}

@@ -14,10 +14,13 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// Stats are the desk's numbers over a period, computed from the facts recorded as tickets
-// moved: reading a period costs that period's facts, however many tickets there are.
+// Stats are the desk's numbers over a period, or a part of the desk's (Filter), computed from
+// the facts recorded as tickets moved: reading a period costs that period's facts, however
+// many tickets there are, and repeated reads cost only what changed (statscache.go).
 type Stats struct {
 	From, To time.Time
+	// Filter is the part of the desk the numbers are of; its zero value is the whole desk.
+	Filter StatsFilter
 
 	Opened        int
 	FirstResponse Durations // first agent response or claim, after opening
@@ -27,8 +30,17 @@ type Stats struct {
 	RatingCounts  [6]int // index = score 1..5
 
 	ByCategory map[string]int         // tickets opened in the period, by their category now ("" for none)
-	ByStatus   map[desk.Status]int64  // all tickets, by status now
+	ByStatus   map[desk.Status]int64  // all tickets of the desk, by status now (never filtered)
 	ByAgent    map[string]*AgentStats // keyed by agent user ID
+	// ByHour counts the tickets opened in the period by the hour of the day they were opened
+	// at, in the time zone of From.
+	ByHour [24]int
+	// Series is the period bucket by bucket, in the time zone of From: hours for a period of
+	// up to two days, days for a longer one.
+	Series []Bucket
+	// Comments are the ratings of the period that came with a comment, newest first: the
+	// latest of each ticket.
+	Comments []Comment
 
 	Bot BotStats
 
@@ -36,6 +48,71 @@ type Stats struct {
 	// targets the desk holds them to now.
 	SLA     map[string]*SLAStats
 	Targets desk.SLA
+
+	in *statsInput
+}
+
+// StatsFilter is a part of the desk. A ticket's category, priority and assignee are what
+// they are now; an SLA fact's priority is the one its clock was held to.
+type StatsFilter struct {
+	Category *string       // only tickets of this category ("" for those without one)
+	Priority desk.Priority // only tickets of this priority (a ticket without one is normal)
+	// Agent keeps the facts credited to this agent (user ID): their first responses,
+	// resolutions, ratings and SLA clocks; and, of the facts credited to nobody (openings,
+	// the bot's), those of tickets assigned to the agent now.
+	Agent string
+}
+
+// IsZero reports whether f is the whole desk.
+func (f StatsFilter) IsZero() bool { return f.Category == nil && f.Priority == "" && f.Agent == "" }
+
+// match reports whether a fact of kind about a ticket t is in f's part of the desk.
+func (f StatsFilter) match(kind desk.FactKind, fact statFact, t *ticketInfo) bool {
+	if f.Category != nil && !strings.EqualFold(t.category, *f.Category) {
+		return false
+	}
+	if f.Priority != "" {
+		p := t.priority
+		if kind == desk.FactSLAMet || kind == desk.FactSLABreached {
+			p = priorityOf(fact.subject)
+		}
+		if p == "" {
+			p = desk.PriorityNormal
+		}
+		if p != f.Priority {
+			return false
+		}
+	}
+	if f.Agent != "" {
+		agent := fact.agent
+		if agent == "" {
+			agent = t.assignee
+		}
+		return agent == f.Agent
+	}
+	return true
+}
+
+// Bucket is one hour or day of a period's series.
+type Bucket struct {
+	From, To      time.Time
+	Opened        int
+	FirstResponse Durations // of the first responses in the bucket
+	Resolution    Durations // of the resolutions in the bucket
+	Ratings       int
+	RatingSum     int
+	Deflected     int
+	SLAMet        int
+	SLABreached   int
+}
+
+// Comment is a rating that came with a comment.
+type Comment struct {
+	Ticket desk.TicketID
+	At     time.Time
+	Score  int
+	Agent  string // the agent the rating is credited to (user ID), if any
+	Text   string
 }
 
 // SLAStats is the attainment of one target: how often it was met or breached, and how long
@@ -82,6 +159,7 @@ type AgentStats struct {
 	Name          string
 	FirstResponse Durations
 	Resolved      int
+	Resolution    Durations // of the tickets the agent resolved
 	Ratings       int
 	RatingSum     int
 	// SLAMet and SLABreached count the targets of tickets assigned to the agent.
@@ -97,12 +175,17 @@ func (d Durations) Median() time.Duration { return d.quantile(0.5) }
 // P90 is the duration 90% of the sample do not exceed, 0 for none.
 func (d Durations) P90() time.Duration { return d.quantile(0.9) }
 
+// quantile is the duration at q of the sorted sample (the nearest rank). The statistics sort
+// their samples once; a sample that is not sorted is sorted in a copy.
 func (d Durations) quantile(q float64) time.Duration {
 	if len(d) == 0 {
 		return 0
 	}
-	s := slices.Clone(d)
-	slices.Sort(s)
+	s := d
+	if !slices.IsSorted(s) {
+		s = slices.Clone(d)
+		slices.Sort(s)
+	}
 	i := int(float64(len(s)-1)*q + 0.5)
 	return s[i]
 }
@@ -115,30 +198,84 @@ func (s *Stats) Average() float64 {
 	return float64(s.RatingSum) / float64(s.Ratings)
 }
 
-// Stats computes the statistics of the period [from, to).
+// Stats computes the statistics of the whole desk over the period [from, to). Select gives
+// those of a part of it from the same reads.
 func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
-	s := &Stats{From: from, To: to, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{}, SLA: map[string]*SLAStats{}, Targets: r.policy().SLA, Bot: BotStats{
-		IntakeDone: map[string]int{}, IntakeTimedOut: map[string]int{}, Shown: map[string]int{}, Deflected: map[string]int{},
-		ArticlesSent: map[string]int{}, CannedSent: map[string]int{},
-	}}
-	facts := map[desk.FactKind][]desk.Fact{}
-	for _, k := range []desk.FactKind{desk.FactCreated, desk.FactFirstResponse, desk.FactResolved, desk.FactRating, desk.FactSLAMet, desk.FactSLABreached} {
-		f, err := r.store.Facts(ctx, k, from, to)
-		if err != nil {
-			return nil, fmt.Errorf("statistics: %w", err)
-		}
-		facts[k] = f
+	in, err := r.stats.input(ctx, r.store, r.clock.Now(), from, to)
+	if err != nil {
+		return nil, err
 	}
-	for _, b := range botFacts {
-		fs, err := r.store.Facts(ctx, b.kind, from, to)
-		if err != nil {
-			return nil, fmt.Errorf("statistics: %w", err)
-		}
-		for _, f := range fs {
-			b.into(&s.Bot)[f.Subject]++
+	byStatus, err := r.store.CountByStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	s := compute(in, from, to, StatsFilter{})
+	s.ByStatus, s.Targets = byStatus, r.policy().SLA
+	return s, nil
+}
+
+// Select returns the statistics of the same period for a part of the desk (its ByStatus
+// stays the whole desk's).
+func (s *Stats) Select(f StatsFilter) *Stats {
+	if s.in == nil {
+		return s
+	}
+	n := compute(s.in, s.From, s.To, f)
+	n.ByStatus, n.Targets = s.ByStatus, s.Targets
+	return n
+}
+
+// series returns the empty buckets of [from, to) in from's time zone: hours for up to two
+// days, days beyond. Hours are an hour long each (a day when the clocks go back has 25 of
+// them); days follow the calendar, so a day across a change of the clocks is 23 or 25 hours.
+func series(from, to time.Time) []Bucket {
+	var start time.Time
+	var next func(time.Time) time.Time
+	if to.Sub(from) <= 48*time.Hour {
+		start = from.Add(-time.Duration(from.Minute())*time.Minute - time.Duration(from.Second())*time.Second - time.Duration(from.Nanosecond()))
+		next = func(t time.Time) time.Time { return t.Add(time.Hour) }
+	} else {
+		y, m, d := from.Date()
+		start = time.Date(y, m, d, 0, 0, 0, 0, from.Location())
+		next = func(t time.Time) time.Time {
+			return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location())
 		}
 	}
-	agent := func(id string) *AgentStats {
+	var out []Bucket
+	for b := start; b.Before(to); b = next(b) {
+		out = append(out, Bucket{From: later(b, from), To: earlier(next(b), to)})
+	}
+	return out
+}
+
+// compute counts the facts of in that f keeps.
+func compute(in *statsInput, from, to time.Time, f StatsFilter) *Stats {
+	s := &Stats{From: from, To: to, Filter: f, in: in, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{},
+		SLA: map[string]*SLAStats{}, Series: series(from, to), Bot: BotStats{
+			IntakeDone: map[string]int{}, IntakeTimedOut: map[string]int{}, Shown: map[string]int{}, Deflected: map[string]int{},
+			ArticlesSent: map[string]int{}, CannedSent: map[string]int{},
+		}}
+	if f.IsZero() {
+		s.FirstResponse = make(Durations, 0, in.count(desk.FactFirstResponse))
+		s.Resolution = make(Durations, 0, in.count(desk.FactResolved))
+	}
+	loc := from.Location()
+	starts := make([]int64, len(s.Series))
+	for i, b := range s.Series {
+		starts[i] = b.From.UnixMilli()
+	}
+	var outside Bucket // for a fact outside the period, which the store does not return
+	bucket := func(at int64) *Bucket {
+		if len(starts) == 0 || at < starts[0] {
+			return &outside
+		}
+		i, found := slices.BinarySearch(starts, at)
+		if !found {
+			i--
+		}
+		return &s.Series[i]
+	}
+	agent := func(id string, t *ticketInfo) *AgentStats {
 		if id == "" {
 			id = "(nobody)"
 		}
@@ -147,86 +284,121 @@ func (r *Relay) Stats(ctx context.Context, from, to time.Time) (*Stats, error) {
 			a = &AgentStats{Name: id}
 			s.ByAgent[id] = a
 		}
+		// People are keyed by ID and shown by the name a ticket of theirs has now.
+		if a.Name == id && t.assignee == id && t.assigneeName != "" {
+			a.Name = t.assigneeName
+		}
 		return a
 	}
 	secs := func(v int64) time.Duration { return time.Duration(v) * time.Second }
-	s.Opened = len(facts[desk.FactCreated])
-	for _, f := range facts[desk.FactFirstResponse] {
-		s.FirstResponse = append(s.FirstResponse, secs(f.Value))
-		a := agent(f.Agent)
-		a.FirstResponse = append(a.FirstResponse, secs(f.Value))
+	// each yields the facts of a kind that f keeps, with their tickets.
+	each := func(kind desk.FactKind, do func(statFact, *ticketInfo)) {
+		for fact, t := range in.each(kind) {
+			if f.match(kind, fact, t) {
+				do(fact, t)
+			}
+		}
 	}
-	for _, f := range facts[desk.FactResolved] {
-		s.Resolution = append(s.Resolution, secs(f.Value))
-		agent(f.Agent).Resolved++
-	}
-	for _, f := range facts[desk.FactRating] {
-		if f.Value < 1 || f.Value > 5 {
-			continue
+	each(desk.FactCreated, func(fact statFact, t *ticketInfo) {
+		s.Opened++
+		s.ByCategory[t.category]++
+		s.ByHour[time.UnixMilli(fact.at).In(loc).Hour()]++
+		bucket(fact.at).Opened++
+	})
+	each(desk.FactFirstResponse, func(fact statFact, t *ticketInfo) {
+		d := secs(fact.value)
+		s.FirstResponse = append(s.FirstResponse, d)
+		a := agent(fact.agent, t)
+		a.FirstResponse = append(a.FirstResponse, d)
+		b := bucket(fact.at)
+		b.FirstResponse = append(b.FirstResponse, d)
+	})
+	each(desk.FactResolved, func(fact statFact, t *ticketInfo) {
+		d := secs(fact.value)
+		s.Resolution = append(s.Resolution, d)
+		a := agent(fact.agent, t)
+		a.Resolved++
+		a.Resolution = append(a.Resolution, d)
+		b := bucket(fact.at)
+		b.Resolution = append(b.Resolution, d)
+	})
+	latest := map[desk.TicketID]int{} // a ticket's comment in Comments
+	each(desk.FactRating, func(fact statFact, t *ticketInfo) {
+		if fact.value < 1 || fact.value > 5 {
+			return
 		}
 		s.Ratings++
-		s.RatingSum += int(f.Value)
-		s.RatingCounts[f.Value]++
-		a := agent(f.Agent)
+		s.RatingSum += int(fact.value)
+		s.RatingCounts[fact.value]++
+		a := agent(fact.agent, t)
 		a.Ratings++
-		a.RatingSum += int(f.Value)
-	}
+		a.RatingSum += int(fact.value)
+		b := bucket(fact.at)
+		b.Ratings++
+		b.RatingSum += int(fact.value)
+		if t.comment == "" {
+			return
+		}
+		c := Comment{Ticket: fact.ticket, At: time.UnixMilli(fact.at).In(loc), Score: int(fact.value), Agent: fact.agent, Text: t.comment}
+		if i, ok := latest[fact.ticket]; ok {
+			s.Comments[i] = c
+			return
+		}
+		latest[fact.ticket] = len(s.Comments)
+		s.Comments = append(s.Comments, c)
+	})
 	for _, kind := range []desk.FactKind{desk.FactSLAMet, desk.FactSLABreached} {
-		for _, f := range facts[kind] {
-			st, ok := s.SLA[f.Subject]
+		each(kind, func(fact statFact, t *ticketInfo) {
+			st, ok := s.SLA[fact.subject]
 			if !ok {
 				st = &SLAStats{}
-				s.SLA[f.Subject] = st
+				s.SLA[fact.subject] = st
 			}
-			st.Times = append(st.Times, secs(f.Value))
+			st.Times = append(st.Times, secs(fact.value))
+			b := bucket(fact.at)
+			var a *AgentStats
+			if fact.agent != "" {
+				a = agent(fact.agent, t)
+			}
 			if kind == desk.FactSLAMet {
 				st.Met++
+				b.SLAMet++
+				if a != nil {
+					a.SLAMet++
+				}
 			} else {
 				st.Breached++
+				b.SLABreached++
+				if a != nil {
+					a.SLABreached++
+				}
 			}
-			if f.Agent == "" {
-				continue
+		})
+	}
+	for _, bf := range botFacts {
+		each(bf.kind, func(fact statFact, _ *ticketInfo) {
+			bf.into(&s.Bot)[fact.subject]++
+			if bf.kind == desk.FactDeflected {
+				bucket(fact.at).Deflected++
 			}
-			if a := agent(f.Agent); kind == desk.FactSLAMet {
-				a.SLAMet++
-			} else {
-				a.SLABreached++
-			}
-		}
+		})
 	}
-	// One read for the tickets of every fact: those opened in the period give the categories,
-	// and any of them names an agent it is assigned to (people are keyed by ID and shown by
-	// the name a ticket of theirs has now).
-	opened := map[desk.TicketID]bool{}
-	seen := map[desk.TicketID]bool{}
-	var ids []desk.TicketID
-	for kind, fs := range facts {
-		for _, f := range fs {
-			if kind == desk.FactCreated {
-				opened[f.Ticket] = true
-			}
-			if !seen[f.Ticket] {
-				seen[f.Ticket] = true
-				ids = append(ids, f.Ticket)
-			}
-		}
+	slices.SortStableFunc(s.Comments, func(a, b Comment) int { return b.At.Compare(a.At) })
+	// Every sample sorted once, so that its quantiles are read without sorting again.
+	slices.Sort(s.FirstResponse)
+	slices.Sort(s.Resolution)
+	for _, a := range s.ByAgent {
+		slices.Sort(a.FirstResponse)
+		slices.Sort(a.Resolution)
 	}
-	tickets, err := r.store.TicketsByID(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("statistics: %w", err)
+	for i := range s.Series {
+		slices.Sort(s.Series[i].FirstResponse)
+		slices.Sort(s.Series[i].Resolution)
 	}
-	for _, t := range tickets {
-		if opened[t.ID] {
-			s.ByCategory[t.Category]++
-		}
-		if a, ok := s.ByAgent[t.Assignee]; ok && t.AssigneeName != "" {
-			a.Name = t.AssigneeName
-		}
+	for _, st := range s.SLA {
+		slices.Sort(st.Times)
 	}
-	if s.ByStatus, err = r.store.CountByStatus(ctx); err != nil {
-		return nil, fmt.Errorf("statistics: %w", err)
-	}
-	return s, nil
+	return s
 }
 
 // Text renders the statistics for chat, in the catalog's language; agents' names are people's
