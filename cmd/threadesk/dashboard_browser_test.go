@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/threadesk/threadesk/internal/browsertest"
 )
@@ -491,4 +495,246 @@ func TestDashboardTicketHistoryInBrowser(t *testing.T) {
 		t.Errorf("the SLA clocks show %q, want the first response breached", got)
 	}
 	dashScreenshot(t, p, "dashboard-ticket.png")
+}
+
+// TestDashboardQueueInBrowser: the queue of an agent (a lead) with five tickets in different
+// states. Search and each filter of the form narrow it, its CSV link downloads the tickets of
+// the filter (fetched in the page, with the page's session) as a CSV with a row per ticket;
+// every control of the queue and of a ticket page has a label; the keyboard alone reaches the
+// filters and applies them, keeps its place on a ticket's link while the queue updates live,
+// and reaches a ticket's action buttons and presses one, the focus always showing; at a
+// phone's width (390 px) no page is wider than the screen. The queue and the statistics at a
+// laptop's size are docs/dashboard-queue.png and docs/dashboard-stats.png (with
+// THREADESK_SCREENSHOT set).
+func TestDashboardQueueInBrowser(t *testing.T) {
+	a := startApp(t, nil)
+	var ann sbUser
+	a.mustPost("/sandbox/api/users", map[string]any{"name": "Ann Agent", "role": "agent", "lead": true}, http.StatusCreated, &ann)
+	a.user("Bob Builder", "agent")
+	subjects := []struct{ customer, text string }{
+		{"Ada Lovelace", "the printer is on fire"},
+		{"Cy Twombly", "the VPN drops every hour"},
+		{"Dee Dee", "my invoice is wrong twice"},
+		{"Eve Online", "cannot log in since Monday"},
+		{"Fay Wray", "how do I export my data?"},
+	}
+	customers := map[string]sbUser{}
+	for i, s := range subjects {
+		u := a.user(s.customer, "customer")
+		customers[s.customer] = u
+		a.say(u, s.text, "")
+		eventually(t, "the card of ticket "+strconv.Itoa(i+1), func() (bool, string) {
+			return len(a.state().find(func(m sbMessage) bool { return m.Card != nil && m.Thread == "" && m.Channel == "triage" })) == i+1, "not yet"
+		})
+	}
+	for _, c := range []string{
+		"/desk claim 1", "/desk priority 2 urgent", "/desk tag 3 refund", "/desk assign 4 @bob.builder",
+		"/desk pending 4", "/desk claim 5", "/desk resolve 5",
+	} {
+		if got := a.command(ann, c); !strings.HasPrefix(got, "✅") {
+			t.Fatalf("%s: %s", c, got)
+		}
+	}
+	a.press(customers["Fay Wray"], "5")
+
+	p := browsertest.Open(t, waitTimeout)
+	dashSignIn(t, a, p, ann)
+	q := strconv.Quote
+	rows := `[...document.querySelectorAll('[data-testid="queue"] tbody tr[data-ticket]')].map(r => r.dataset.ticket).join(" ")`
+	// sorted is the rows by number, whatever their order.
+	sorted := `[...document.querySelectorAll('[data-testid="queue"] tbody tr[data-ticket]')].map(r => r.dataset.ticket).sort().join(" ")`
+	jsWait(p, "the four active tickets, newest first", rows+` === "#4 #3 #2 #1"`)
+	dashScreenshot(t, p, "dashboard-queue.png")
+
+	// Search and each filter, through the form as a person uses it.
+	apply := func(what string, set chromedp.Action[chromedp.Void], want string) {
+		t.Helper()
+		p.Do("clear the filters", chromedp.Navigate(a.URL+"/dashboard"))
+		jsWait(p, "the whole queue", sorted+` === "#1 #2 #3 #4"`)
+		p.Do(what, set, chromedp.Click(chromedp.CSS(`[data-testid="apply"]`)))
+		jsWait(p, what, `location.search !== "" && `+sorted+` === `+q(want))
+		if got := p.Eval(`document.querySelector('[data-testid="total"]').textContent`); got != strconv.Itoa(len(strings.Fields(want))) {
+			t.Errorf("%s: the total says %s, the rows are %q", what, got, want)
+		}
+	}
+	check := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	apply("search for vpn", chromedp.SendKeys(chromedp.CSS(`[data-testid="search"]`), "vpn"), "#2")
+	apply("search for a customer's name", chromedp.SendKeys(chromedp.CSS(`[data-testid="search"]`), "lovelace"), "#1")
+	apply("priority urgent", chromedp.SetValue(chromedp.CSS(`[data-testid="filter-priority"]`), "urgent"), "#2")
+	apply("status pending", check(`input[name="status"][value="pending"]`), "#4")
+	apply("status resolved", check(`input[name="status"][value="resolved"]`), "#5")
+	apply("tag refund", chromedp.SendKeys(chromedp.CSS(`input[name="tag"]`), "refund"), "#3")
+	apply("mine", check(`input[name="mine"]`), "#1")
+	apply("unassigned", check(`input[name="unassigned"]`), "#2 #3")
+
+	if got := p.Eval(`new URL(document.querySelector('[data-testid="csv"]').href).search`); got != "?unassigned=1" {
+		t.Errorf("the CSV link's query is %q, want ?unassigned=1, the filter of the page (%s)", got, p.Eval(`location.search`))
+	}
+
+	// The CSV of the filter, downloaded with the page's session, one row per ticket.
+	var csvResp struct {
+		Status      int    `json:"status"`
+		Type        string `json:"type"`
+		Disposition string `json:"disposition"`
+		Body        string `json:"body"`
+	}
+	raw, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="csv"]').href).then(async r =>
+		JSON.stringify({status: r.status, type: r.headers.get("Content-Type"), disposition: r.headers.get("Content-Disposition"), body: await r.text()}))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(raw), &csvResp); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(strings.NewReader(csvResp.Body)).ReadAll()
+	if err != nil || csvResp.Status != http.StatusOK || !strings.HasPrefix(csvResp.Type, "text/csv") || !strings.HasPrefix(csvResp.Disposition, "attachment") {
+		t.Fatalf("the CSV: %d %q %q %v\n%s", csvResp.Status, csvResp.Type, csvResp.Disposition, err, csvResp.Body)
+	}
+	col := map[string]int{}
+	for i, h := range records[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"number", "subject", "customer", "status", "priority", "assignee", "created_at"} {
+		if _, ok := col[h]; !ok {
+			t.Errorf("the CSV has no %s column: %q", h, records[0])
+		}
+	}
+	var got []string
+	for _, r := range records[1:] {
+		got = append(got, r[col["number"]]+" "+r[col["status"]]+" "+r[col["subject"]])
+	}
+	slices.Sort(got)
+	if want := []string{"2 new the VPN drops every hour", "3 new my invoice is wrong twice"}; !slices.Equal(got, want) {
+		t.Errorf("the CSV of the unassigned tickets: %q, want %q", got, want)
+	}
+
+	// The keyboard alone: Tab reaches the search box and the filters, Enter applies them.
+	p.Do("open the queue", chromedp.Navigate(a.URL+"/dashboard"))
+	jsWait(p, "the whole queue", sorted+` === "#1 #2 #3 #4"`)
+	focused := `(e => e === document.body ? "nothing (the page)" : e.dataset.testid || e.name || e.textContent.trim())(document.activeElement)`
+	// outlined checks that the focus, on want, shows.
+	outlined := func(want string) {
+		t.Helper()
+		if o := p.Eval(`(s => s.outlineStyle + " " + s.outlineWidth)(getComputedStyle(document.activeElement))`); strings.HasPrefix(o, "none") || strings.HasSuffix(o, " 0px") {
+			t.Errorf("%s has the focus but no outline shows it (outline %s)", want, o)
+		}
+	}
+	tabTo := func(want string, most int) {
+		t.Helper()
+		var seen []string
+		for range most {
+			p.Do("press Tab", chromedp.KeyEvent(kb.Tab))
+			f := p.Eval(focused)
+			seen = append(seen, f)
+			if f == want {
+				outlined(want)
+				return
+			}
+		}
+		t.Fatalf("Tab did not reach %s in %d presses: %q", want, most, seen)
+	}
+	// Every control of the page has a label that names it.
+	unlabelled := `[...document.querySelectorAll("main input:not([type=hidden]), main select, main textarea")]
+		.filter(e => !e.labels?.length && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby")).map(e => e.outerHTML).join(" ")`
+	if got := p.Eval(unlabelled); got != "" {
+		t.Errorf("the queue's controls without a label: %s", got)
+	}
+	tabTo("search", 15)
+	p.Do("type a search", chromedp.KeyEvent("printer"))
+	tabTo("filter-priority", 15)
+	tabTo("apply", 15)
+	p.Do("press Enter", chromedp.KeyEvent(kb.Enter))
+	jsWait(p, "the search applied by keyboard", rows+` === "#1"`)
+
+	// A ticket changes while the focus is on its link in the queue: the live update keeps the
+	// focus where it was, and Enter opens the ticket.
+	tabTo("#1", 30)
+	if got := a.command(ann, "/desk tag 1 printer"); !strings.HasPrefix(got, "✅") {
+		t.Fatalf("tag 1: %s", got)
+	}
+	jsWait(p, "ticket 1's new tag in the queue, live", `document.querySelector('[data-ticket="#1"] td[data-label="Tags"]')?.textContent === "printer"`)
+	if got := p.Eval(focused); got != "#1" {
+		t.Errorf("after a live update of the queue the focus is on %q, not on ticket 1's link", got)
+	}
+	outlined("#1 after the live update")
+	p.Do("press Enter", chromedp.KeyEvent(kb.Enter))
+	jsWait(p, "ticket 1's page, opened by keyboard", `location.pathname === "/dashboard/tickets/1" && !!document.querySelector('[data-testid="status"]')`)
+
+	// On a ticket page Tab reaches the action buttons; Enter presses one.
+	p.Do("open ticket 2", chromedp.Navigate(a.URL+"/dashboard/tickets/2"))
+	jsWait(p, "ticket 2's page", `document.querySelector('[data-testid="status"]')?.textContent === "new"`)
+	if got := p.Eval(unlabelled); got != "" {
+		t.Errorf("the ticket page's controls without a label: %s", got)
+	}
+	tabTo("step-claim", 25)
+	p.Do("press Enter", chromedp.KeyEvent(kb.Enter))
+	jsWait(p, "ticket 2 claimed by keyboard", `document.querySelector('[data-testid="assignee"]')?.textContent === "Ann Agent"`)
+	for _, step := range []string{"step-pending", "step-resolve", "step-close", "assign-agent", "priority-select", "tags-input"} {
+		tabTo(step, 15)
+	}
+
+	// The statistics, with the resolved and rated ticket.
+	p.Do("open the statistics", chromedp.Navigate(a.URL+"/dashboard/stats"))
+	jsWait(p, "the statistics", `!!document.querySelector('[data-testid="opened"]')`)
+	if got := p.Eval(`document.querySelector('[data-testid="opened"]').textContent`); got != "5" {
+		t.Errorf("the statistics count %s tickets opened, want 5", got)
+	}
+	dashScreenshot(t, p, "dashboard-stats.png")
+
+	// A phone: no page is wider than its screen.
+	p.Do("a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3)))
+	for _, path := range []string{"/dashboard", "/dashboard?status=pending&status=new", "/dashboard/tickets/1", "/dashboard/stats"} {
+		p.Do("open "+path, chromedp.Navigate(a.URL+path))
+		jsWait(p, path+" drawn", `document.readyState === "complete" && !!document.querySelector("main h1")`)
+		widths := p.Eval(`[window.innerWidth, document.documentElement.scrollWidth, document.body.scrollWidth].join(" ")`)
+		var inner, doc, body int
+		if _, err := fmt.Sscan(widths, &inner, &doc, &body); err != nil {
+			t.Fatalf("read %q: %v", widths, err)
+		}
+		if inner != 390 || doc > inner || body > inner {
+			t.Errorf("%s at a phone's width: the window is %d px, the page %d px, its body %d px wide; wider: %s", path, inner, doc, body,
+				p.Eval(`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join(", ")`))
+		}
+	}
+}
+
+// TestDashboardPagesInBrowser: a filtered queue longer than a page (50 rows) keeps its filter
+// from page to page: Next page shows the rest of the filtered tickets, Previous page the first
+// 50 again, and the CSV link of either page downloads all of them.
+func TestDashboardPagesInBrowser(t *testing.T) {
+	a := startApp(t, nil)
+	ann := a.user("Ann Agent", "agent")
+	const n = 53
+	for i := 1; i <= n; i++ {
+		a.say(a.user("Customer "+strconv.Itoa(i), "customer"), "question number "+strconv.Itoa(i), "")
+	}
+	eventually(t, "every ticket's card", func() (bool, string) {
+		got := len(a.state().find(func(m sbMessage) bool { return m.Card != nil && m.Thread == "" && m.Channel == "triage" }))
+		return got == n, strconv.Itoa(got) + " cards"
+	})
+	if got := a.command(ann, "/desk claim 53"); !strings.HasPrefix(got, "✅") {
+		t.Fatalf("claim: %s", got)
+	}
+
+	p := browsertest.Open(t, waitTimeout)
+	dashSignIn(t, a, p, ann)
+	count := `document.querySelectorAll('[data-testid="queue"] tbody tr[data-ticket]').length`
+	first := `document.querySelector('[data-testid="queue"] tbody tr[data-ticket]')?.dataset.ticket`
+	p.Do("the unassigned tickets", chromedp.Navigate(a.URL+"/dashboard?unassigned=1"))
+	jsWait(p, "the first page: 50 of 52, from #52", count+` === 50 && `+first+` === "#52" && document.querySelector('[data-testid="total"]').textContent === "52"`)
+	p.Do("press Next page", chromedp.Click(chromedp.CSS(`[data-testid="next"]`)))
+	jsWait(p, "the second page: #2 and #1", `new URLSearchParams(location.search).get("page") === "2" && `+count+` === 2 && `+first+` === "#2"`)
+	if got := p.Eval(`new URLSearchParams(location.search).get("unassigned")`); got != "1" {
+		t.Errorf("the second page's address %q lost the filter", p.Eval(`location.search`))
+	}
+	raw, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="csv"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(strings.NewReader(raw)).ReadAll()
+	if err != nil || len(records) != 53 {
+		t.Errorf("the second page's CSV has %d lines (%v), want the header and the 52 unassigned tickets", len(records), err)
+	}
+	p.Do("press Previous page", chromedp.Click(chromedp.CSS(`[data-testid="prev"]`)))
+	jsWait(p, "the first page again", count+` === 50 && `+first+` === "#52"`)
 }

@@ -242,17 +242,20 @@ type choice struct {
 
 // queueData is the queue page's data.
 type queueData struct {
-	Filter        filter
-	Rows          []row
-	Total         int
-	Truncated     bool
-	Page          int
-	Prev, Next    string // query strings of the neighbouring pages, "" when none
-	Query         string // the filter's query string, for the CSV link
-	Seq           string // the changes feed's position when the page was made
-	StatusChoices []choice
-	Priorities    []desk.Priority
-	Sorts         []string
+	Filter    filter
+	Rows      []row
+	Total     int
+	Truncated bool
+	Page      int
+	// Prev, Next and CSV are the addresses of the neighbouring pages ("" when none) and of
+	// the filter's CSV, whole: html/template would escape a query string written after a
+	// "?" in the template as one value ("a=1&b=2" to "a%3d1%26b%3d2"), which loses the
+	// filter.
+	Prev, Next, CSV string
+	Seq             string // the changes feed's position when the page was made
+	StatusChoices   []choice
+	Priorities      []desk.Priority
+	Sorts           []string
 }
 
 // queue shows the active tickets that match the filter, a page at a time.
@@ -270,8 +273,8 @@ func (d *Dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := d.opts.Now()
-	data := queueData{Filter: f, Total: len(ts), Truncated: truncated, Page: f.Page, Query: f.query(0), Seq: seq,
-		Priorities: desk.Priorities, Sorts: sorts}
+	data := queueData{Filter: f, Total: len(ts), Truncated: truncated, Page: f.Page, Seq: seq, Priorities: desk.Priorities, Sorts: sorts}
+	data.Prev, data.Next, data.CSV = f.links(len(ts))
 	for _, st := range desk.Statuses[1:] { // not intake: agents do not see those yet
 		data.StatusChoices = append(data.StatusChoices, choice{Value: string(st), Checked: slices.Contains(f.Statuses, st)})
 	}
@@ -279,20 +282,29 @@ func (d *Dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	for _, t := range ts[min(from, len(ts)):min(from+pageSize, len(ts))] {
 		data.Rows = append(data.Rows, makeRow(t, now))
 	}
-	if f.Page > 1 {
-		data.Prev = f.query(f.Page - 1)
-		if data.Prev == "" {
-			data.Prev = "page=1"
-		}
-	}
-	if from+pageSize < len(ts) {
-		data.Next = f.query(f.Page + 1)
-	}
 	name := "queue.html"
 	if r.Header.Get("X-Fragment") == "queue" {
 		name = "queue-rows"
 	}
 	d.render(w, http.StatusOK, name, page{Title: "Queue", Viewer: v, Flash: takeFlash(w, r), Data: data})
+}
+
+// links returns the addresses of the pages before and after f's ("" for none) among total
+// tickets, and of the CSV of all of them.
+func (f filter) links(total int) (prev, next, csv string) {
+	at := func(path string, page int) string {
+		if q := f.query(page); q != "" {
+			return path + "?" + q
+		}
+		return path
+	}
+	if f.Page > 1 {
+		prev = at("/dashboard", f.Page-1)
+	}
+	if f.Page*pageSize < total {
+		next = at("/dashboard", f.Page+1)
+	}
+	return prev, next, at("/dashboard/tickets.csv", 0)
 }
 
 // csvHeader is the tickets CSV's columns.

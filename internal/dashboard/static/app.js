@@ -17,6 +17,28 @@
     if (s) { s.textContent = text; }
   }
 
+  // identity names a link or button by what it leads to or does, so that the same one is
+  // found again in new content: its test ID, address, name and value, its form's action and
+  // its text.
+  function identity(el) {
+    var form = el.closest("form");
+    return [el.tagName, el.getAttribute("data-testid"), el.getAttribute("href"), el.getAttribute("name"),
+      el.getAttribute("value"), form && form.getAttribute("action"), el.textContent.trim()].join("\u0001");
+  }
+
+  // swap puts new content in the box. Whoever works with the keyboard keeps their place: the
+  // link or button that had the focus has it again in the new content, if it is still there.
+  function swap(html) {
+    var active = document.activeElement;
+    var had = active && active !== box && box.contains(active) ? identity(active) : null;
+    box.innerHTML = html;
+    if (had === null) { return; }
+    var all = box.querySelectorAll("a[href], button, [tabindex]");
+    for (var i = 0; i < all.length; i++) {
+      if (identity(all[i]) === had) { all[i].focus({ preventScroll: true }); return; }
+    }
+  }
+
   // refresh fetches the page's content again. A form being filled in is left alone until it
   // is sent or left: the change shows at the next one.
   function refresh() {
@@ -34,7 +56,7 @@
         return r.text();
       })
       .then(function (html) {
-        box.innerHTML = html;
+        swap(html);
         say("updated " + new Date().toLocaleTimeString());
       })
       .catch(function () { say("could not update; retrying"); schedule(3000); })
