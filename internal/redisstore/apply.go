@@ -23,9 +23,11 @@ const handledMark = "h"
 // and the handling that retries it can then never both take effect, in whatever order Redis
 // runs them.
 //
-// KEYS[1] the event's dedupe marker; ARGV[1] its TTL in milliseconds, should it have expired;
-// ARGV[2..] the commands, each as its number of arguments followed by them. Returns 1 when the
-// changes were applied, 0 when they had been before.
+// KEYS[1] the event's dedupe marker, KEYS[2..] every key the commands write (declared so that
+// Redis Cluster checks they share the marker's slot; the commands name them again); ARGV[1]
+// the marker's TTL in milliseconds, should it have expired; ARGV[2..] the commands, each as
+// its number of arguments followed by them. Returns 1 when the changes were applied, 0 when
+// they had been before.
 var applyOnceScript = redis.NewScript(`
 local mark = redis.call('GET', KEYS[1])
 if mark == '` + handledMark + `' then
@@ -113,7 +115,14 @@ func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) 
 		args = append(args, len(c))
 		args = append(args, c...)
 	}
-	n, err := s.runScript(ctx, applyOnceScript, []string{s.keys.seen(ack.Platform, ack.Event)}, args...).Int()
+	keys := []string{s.keys.seen(ack.Platform, ack.Event)}
+	for _, c := range cmds {
+		// Every command prepare makes has its one key first, after the command's name.
+		if k, ok := c[1].(string); ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	n, err := s.runScript(ctx, applyOnceScript, keys, args...).Int()
 	if err != nil {
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
 	}

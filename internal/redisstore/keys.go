@@ -2,8 +2,27 @@
 //
 // This file is the whole key schema, and the only place that builds key strings. Every key
 // starts with Options.Prefix (default "td:"), so that several installations or tests can share
-// one server. On Redis Cluster, make the prefix a hash tag such as "{td}:": the Lua scripts and
-// Apply's MULTI/EXEC touch several keys at once, which Cluster allows only within one slot.
+// one server.
+//
+// On Redis Cluster every key of an installation is in one slot, on one node. The prefix is a
+// hash tag ("{td}:"; a Store on a ClusterClient wraps a prefix that has none, and logs it), so
+// Cluster hashes only the tag and every key below shares its slot. That is what the store's
+// atomic steps need:
+//   - the batcher (batch.go) sends the operations of many goroutines as one MULTI/EXEC, keys
+//     of any tickets, shards and events together;
+//   - Apply's changes are one MULTI/EXEC or, guarded by an event, one script (applyOnceScript,
+//     which declares every key it writes);
+//   - enqueueScript writes an event's dedupe marker and its queue shard;
+//   - three scripts reach keys they cannot be given in KEYS, because the keys depend on what
+//     the script reads: openScript the new ticket's hash (its number comes from the counter),
+//     followScript the ticket a pointer names, fireScript each due timer's hash and, from it,
+//     the event's queue shard and dedupe marker. Redis runs a script on keys it was not
+//     given only when they are in the slot of the keys it was given.
+//
+// One slot puts an installation on one master: its memory and throughput are that node's, and
+// the other masters hold none of its keys (the master's replicas still give failover).
+// Spreading the keys by ticket or by queue shard (a tag per ticket or shard, with scripts and
+// batches split by tag) is future work.
 //
 //	key pattern                               type    what                                    lifetime
 //	----------------------------------------  ------  --------------------------------------  ------------------------------
@@ -59,8 +78,8 @@
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
-// ticket build the ticket key as ticketBase() .. number, the one place outside this file that
-// joins a key, with the base it is given from here.
+// ticket or a timer build its key as ticketBase() .. number or timerBase() .. ID, the one
+// place outside this file that joins a key, with the base it is given from here.
 package redisstore
 
 import (
@@ -106,7 +125,7 @@ func (k keys) link(platform string, src desk.MessageRef) string {
 	return k.prefix + "link:" + platform + ":" + src.Channel + ":" + src.ID
 }
 
-// statusBase is the part of a status index key before the status; scripts append it.
+// statusBase is the part of a status index key before the status.
 func (k keys) statusBase() string { return k.prefix + "st:" }
 
 // status is the index of the tickets in one status.

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -83,6 +82,13 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 
 func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
+	if _, ok := rdb.(*redis.ClusterClient); ok && !hasHashTag(opts.Prefix) {
+		// Every script and transaction needs its keys in one slot (see keys.go).
+		tagged := withHashTag(opts.Prefix)
+		opts.Logger.Info("Redis Cluster: the key prefix has no hash tag, so every key goes under one; set REDIS_PREFIX to it to silence this",
+			"prefix", opts.Prefix, "using", tagged)
+		opts.Prefix = tagged
+	}
 	s := &Store{rdb: rdb, opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger}
 	for shard := range opts.Shards {
 		if err := s.createGroup(ctx, shard); err != nil {
@@ -103,35 +109,27 @@ func (s *Store) createGroup(ctx context.Context, shard int) error {
 	return nil
 }
 
-// Open connects to the redis:// or rediss:// URL, checks that the server answers and returns
-// a Store that closes the connection on Close. Errors name the server's host, never the
-// URL's password.
+// Open connects to the REDIS_URL rawURL in any of its forms (see ParseURL: one server,
+// Sentinel or Cluster), checks that Redis answers and returns a Store that closes the client
+// on Close. Errors name the server's hosts, never the URL's password.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
-	host := urlHost(rawURL)
-	ro, err := redis.ParseURL(rawURL)
+	target, err := ParseURL(rawURL)
 	if err != nil {
-		// url.Error repeats the whole URL, password included: keep only its reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("parse redis URL for %s: %w", host, err)
+		return nil, fmt.Errorf("parse redis URL for %s: %w", urlHost(rawURL), err)
 	}
 	// Every queue shard's reader holds a connection while it waits for events, so the pool
 	// needs one per shard on top of what the rest of the app uses at once.
 	opts = opts.withDefaults()
-	if minPool := opts.Shards + 10*runtime.GOMAXPROCS(0); ro.PoolSize < minPool {
-		ro.PoolSize = minPool
-	}
-	rdb := redis.NewClient(ro)
+	target.SetPoolSize(opts.Shards + 10*runtime.GOMAXPROCS(0))
+	rdb := target.NewClient()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
-		return nil, fmt.Errorf("connect to redis at %s: %w", host, err)
+		return nil, fmt.Errorf("connect to redis at %s: %w", target, err)
 	}
 	s, err := newStore(ctx, rdb, opts)
 	if err != nil {
 		_ = rdb.Close()
-		return nil, fmt.Errorf("open redis at %s: %w", host, err)
+		return nil, fmt.Errorf("open redis at %s: %w", target, err)
 	}
 	s.owned = true
 	return s, nil

@@ -60,9 +60,10 @@ const (
 
 // openScript returns the customer's active ticket or creates one, atomically.
 //
-// KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] (optional) thread index;
-// ARGV[1] ticket key base, ARGV[2] status index key base, ARGV[3..] field/value pairs of the
-// new ticket without id and prev.
+// KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] index of the new ticket's status,
+// KEYS[4] (optional) thread index; ARGV[1] ticket key base, ARGV[2..] field/value pairs of the
+// new ticket without id and prev. The ticket's key is the one key the script makes itself,
+// from the number it reads or takes: it cannot be named in advance (see keys.go on Cluster).
 // Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
@@ -89,14 +90,14 @@ if prev ~= '' then
   fields[#fields + 1] = '` + fPrevious + `'
   fields[#fields + 1] = prev
 end
-for i = 3, #ARGV do
+for i = 2, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', key, unpack(fields))
-redis.call('ZADD', ARGV[2] .. redis.call('HGET', key, '` + fStatus + `'), id, id)
+redis.call('ZADD', KEYS[3], id, id)
 redis.call('SET', KEYS[1], id)
-if KEYS[3] then
-  redis.call('SET', KEYS[3], id)
+if KEYS[4] then
+  redis.call('SET', KEYS[4], id)
 end
 return {1, id, prev}
 `)
@@ -132,11 +133,11 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	} else if err != nil && !errors.Is(err, desk.ErrNotFound) {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
 	}
-	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq()}
+	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq(), s.keys.status(t.Status)}
 	if t.ThreadID != "" {
 		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
 	}
-	args := append([]any{s.keys.ticketBase(), s.keys.statusBase()}, encodeTicket(t)...)
+	args := append([]any{s.keys.ticketBase()}, encodeTicket(t)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)

@@ -1,0 +1,296 @@
+package redisstore
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Mode is how Threadesk reaches Redis: one server, a master found through Sentinel, or a
+// Cluster.
+type Mode string
+
+// The modes of a REDIS_URL, named by its scheme.
+const (
+	Single   Mode = "single"   // redis://, rediss://, unix://
+	Sentinel Mode = "sentinel" // redis-sentinel://, rediss-sentinel://
+	Cluster  Mode = "cluster"  // redis-cluster://, rediss-cluster://
+)
+
+// URLForms is how a REDIS_URL is written, for messages that say what would be right.
+const URLForms = "redis://[user:password@]host:port/db (rediss:// for TLS), " +
+	"redis-sentinel://[user:password@]host1:port,host2:port/db?master=NAME or " +
+	"redis-cluster://[user:password@]host1:port,host2:port"
+
+// Target is a parsed REDIS_URL: what to connect to and how. Its String never contains the
+// password.
+type Target struct {
+	Mode Mode
+	// Addrs are the hosts the URL names: the server, the sentinels or the cluster nodes that
+	// the client asks first for the others.
+	Addrs []string
+	// Master is the name of the Sentinel master set (Sentinel only).
+	Master string
+
+	single   *redis.Options
+	failover *redis.FailoverOptions
+	cluster  *redis.ClusterOptions
+}
+
+// String names the target for logs and errors: its mode and hosts, never a password.
+func (t *Target) String() string {
+	hosts := strings.Join(t.Addrs, ",")
+	switch t.Mode {
+	case Sentinel:
+		return fmt.Sprintf("sentinel master %q via %s", t.Master, hosts)
+	case Cluster:
+		return "cluster " + hosts
+	}
+	return hosts
+}
+
+// SetPoolSize raises the client's connection pool (per server, on a Cluster per node) to at
+// least n.
+func (t *Target) SetPoolSize(n int) {
+	switch {
+	case t.single != nil && t.single.PoolSize < n:
+		t.single.PoolSize = n
+	case t.failover != nil && t.failover.PoolSize < n:
+		t.failover.PoolSize = n
+	case t.cluster != nil && t.cluster.PoolSize < n:
+		t.cluster.PoolSize = n
+	}
+}
+
+// NewClient returns a go-redis client of the target: a Client on one server, a failover
+// Client that follows Sentinel's master, or a ClusterClient. It does not connect yet.
+func (t *Target) NewClient() redis.UniversalClient {
+	switch t.Mode {
+	case Sentinel:
+		o := *t.failover
+		return redis.NewFailoverClient(&o)
+	case Cluster:
+		o := *t.cluster
+		return redis.NewClusterClient(&o)
+	}
+	o := *t.single
+	return redis.NewClient(&o)
+}
+
+// ParseURL reads a REDIS_URL in any of its forms (URLForms). Its errors say what is wrong
+// and never repeat the URL's password.
+//
+// Sentinel URLs carry the master's user and password (as Threadesk's commands need them);
+// the sentinels' own, when they have one, go in the sentinel_password (and sentinel_username)
+// parameter. Other query parameters are go-redis's (dial_timeout, pool_size, skip_verify…).
+func ParseURL(raw string) (*Target, error) {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		// "localhost:6379" or "redis:6379": a host and port without the scheme. Anything
+		// else is not repeated: it may be a password pasted in the wrong place.
+		hp := withoutUserinfo(raw)
+		if _, port, err := net.SplitHostPort(hp[strings.LastIndex(hp, "@")+1:]); err == nil && port != "" && strings.Trim(port, "0123456789") == "" {
+			return nil, fmt.Errorf("it has no scheme: write redis://%s (or rediss:// for TLS)", hp)
+		}
+		return nil, errors.New("it has no scheme: write redis://host:port/db (or rediss:// for TLS)")
+	}
+	switch strings.ToLower(scheme) {
+	case "redis", "rediss", "unix":
+		o, err := redis.ParseURL(raw)
+		if err != nil {
+			return nil, fmt.Errorf("it cannot be read (%v): write it like redis://[user:password@]host:port/db", urlReason(err))
+		}
+		return &Target{Mode: Single, Addrs: []string{o.Addr}, single: o}, nil
+	case "redis-sentinel", "rediss-sentinel":
+		return parseSentinel(scheme, rest)
+	case "redis-cluster", "rediss-cluster":
+		return parseCluster(scheme, rest)
+	}
+	return nil, fmt.Errorf("its scheme %q is not one Threadesk reads: write %s", scheme, URLForms)
+}
+
+// multiHost is a URL with several hosts, taken apart: go-redis's own parsers take one host
+// and the others as addr parameters.
+type multiHost struct {
+	user  *url.Userinfo
+	hosts []string
+	path  string
+	query url.Values
+	tls   bool
+}
+
+// splitMultiHost reads scheme://[user:password@]host1:port,host2:port[/path][?query], giving
+// hosts without a port defaultPort.
+func splitMultiHost(scheme, rest, defaultPort string) (multiHost, error) {
+	var m multiHost
+	m.tls = strings.HasPrefix(strings.ToLower(scheme), "rediss")
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		u, err := url.Parse("x://" + authority[:i] + "@h")
+		if err != nil {
+			return m, errors.New("its user and password cannot be read: percent-encode characters such as @ : / ? # % in them")
+		}
+		m.user = u.User
+		authority = authority[i+1:]
+	}
+	if strings.TrimSpace(authority) == "" {
+		return m, fmt.Errorf("it names no host: write %s://host1:port,host2:port", scheme)
+	}
+	for h := range strings.SplitSeq(authority, ",") {
+		addr, err := hostPort(h, defaultPort)
+		if err != nil {
+			return m, err
+		}
+		m.hosts = append(m.hosts, addr)
+	}
+	u, err := url.Parse("x://h" + tail)
+	if err != nil {
+		return m, fmt.Errorf("its path or query cannot be read (%v)", urlReason(err))
+	}
+	m.path, m.query = u.Path, u.Query()
+	return m, nil
+}
+
+// hostPort checks one host[:port] of a host list and adds the default port when it has none.
+func hostPort(h, defaultPort string) (string, error) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return "", errors.New("its host list has an empty entry: write host1:port,host2:port")
+	}
+	host, port, err := net.SplitHostPort(h)
+	if err != nil {
+		// No port at all (a bare name, or an IPv6 address in brackets without one).
+		host, port = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"), defaultPort
+		if strings.ContainsAny(host, "[]") || (strings.Contains(host, ":") && !strings.HasPrefix(h, "[")) {
+			return "", fmt.Errorf("host %q is not host:port (write an IPv6 address in brackets, [::1]:6379)", h)
+		}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("host %q has no valid port: write host:port with a port from 1 to 65535", h)
+	}
+	if host == "" {
+		return "", fmt.Errorf("host %q has no name: write host:port", h)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// goRedisURL writes m as the URL go-redis's parsers read: the first host in the authority,
+// the others as addr parameters, without user and password (set on the options afterwards).
+func (m multiHost) goRedisURL(path string) string {
+	q := url.Values{}
+	for k, vs := range m.query {
+		q[k] = vs
+	}
+	for _, h := range m.hosts[1:] {
+		q.Add("addr", h)
+	}
+	scheme := "redis"
+	if m.tls {
+		scheme = "rediss"
+	}
+	u := url.URL{Scheme: scheme, Host: m.hosts[0], Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+func parseSentinel(scheme, rest string) (*Target, error) {
+	m, err := splitMultiHost(scheme, rest, "26379")
+	if err != nil {
+		return nil, fmt.Errorf("%s URL: %w", scheme, err)
+	}
+	master := m.query.Get("master")
+	if master == "" {
+		return nil, fmt.Errorf("%s URL names no master: add ?master=NAME, the name the sentinels monitor it by (sentinel monitor NAME …)", scheme)
+	}
+	sentinelUser, sentinelPass := m.query.Get("sentinel_username"), m.query.Get("sentinel_password")
+	for _, k := range []string{"addr", "master_name", "username", "password", "sentinel_addr"} {
+		if m.query.Has(k) {
+			return nil, fmt.Errorf("%s URL: parameter %s is not read: write the sentinels as host1:port,host2:port, the master's user and password before the @, the master's name as master=NAME", scheme, k)
+		}
+	}
+	for _, k := range []string{"master", "sentinel_username", "sentinel_password"} {
+		m.query.Del(k)
+	}
+	db := strings.Trim(m.path, "/")
+	if db != "" {
+		if n, err := strconv.Atoi(db); err != nil || n < 0 {
+			return nil, fmt.Errorf("%s URL: database %q is not a number: write /0, /1…", scheme, db)
+		}
+	}
+	m.query.Set("master_name", master)
+	o, err := redis.ParseFailoverURL(m.goRedisURL("/" + db))
+	if err != nil {
+		return nil, fmt.Errorf("%s URL cannot be read (%v): write it like redis-sentinel://[user:password@]host1:port,host2:port/db?master=NAME", scheme, urlReason(err))
+	}
+	if m.user != nil {
+		o.Username = m.user.Username()
+		o.Password, _ = m.user.Password()
+	}
+	o.SentinelUsername, o.SentinelPassword = sentinelUser, sentinelPass
+	if o.TLSConfig != nil {
+		// Each connection checks its own host's certificate (the sentinels and whichever
+		// server is master), not the first sentinel's name.
+		o.TLSConfig.ServerName = ""
+	}
+	return &Target{Mode: Sentinel, Addrs: o.SentinelAddrs, Master: master, failover: o}, nil
+}
+
+func parseCluster(scheme, rest string) (*Target, error) {
+	m, err := splitMultiHost(scheme, rest, "6379")
+	if err != nil {
+		return nil, fmt.Errorf("%s URL: %w", scheme, err)
+	}
+	if db := strings.Trim(m.path, "/"); db != "" && db != "0" {
+		return nil, fmt.Errorf("%s URL names database %q: a Cluster has only database 0, write no path", scheme, db)
+	}
+	for _, k := range []string{"addr", "username", "password", "db"} {
+		if m.query.Has(k) {
+			return nil, fmt.Errorf("%s URL: parameter %s is not read: write the nodes as host1:port,host2:port and the user and password before the @", scheme, k)
+		}
+	}
+	// go-redis reads skip_verify for one server and Sentinel, not for a Cluster.
+	skipVerify := false
+	if v := m.query.Get("skip_verify"); m.query.Has("skip_verify") {
+		if skipVerify, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("%s URL: skip_verify=%q is not true or false", scheme, v)
+		}
+		m.query.Del("skip_verify")
+	}
+	o, err := redis.ParseClusterURL(m.goRedisURL(""))
+	if err != nil {
+		return nil, fmt.Errorf("%s URL cannot be read (%v): write it like redis-cluster://[user:password@]host1:port,host2:port", scheme, urlReason(err))
+	}
+	if m.user != nil {
+		o.Username = m.user.Username()
+		o.Password, _ = m.user.Password()
+	}
+	if o.TLSConfig != nil {
+		o.TLSConfig.ServerName = "" // each node's connection checks that node's name
+		o.TLSConfig.InsecureSkipVerify = skipVerify
+	}
+	return &Target{Mode: Cluster, Addrs: o.Addrs, cluster: o}, nil
+}
+
+// urlReason is err without the URL that url.Error repeats, password included.
+func urlReason(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// withoutUserinfo replaces the user and password of a URL without a scheme by placeholders.
+func withoutUserinfo(raw string) string {
+	if i := strings.LastIndex(raw, "@"); i >= 0 {
+		return "user:password@" + raw[i+1:]
+	}
+	return raw
+}

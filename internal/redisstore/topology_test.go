@@ -1,0 +1,195 @@
+package redisstore
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/redistest"
+)
+
+// openURL returns an opener of Stores on the REDIS_URL url, each under a prefix of its own,
+// made by Open as the app makes its store, so the URL's parsing and the client it builds are
+// under test too.
+func openURL(url string) opener {
+	return func(t *testing.T, opts Options) (*Store, redis.UniversalClient) {
+		t.Helper()
+		if opts.Prefix == "" {
+			opts.Prefix = redistest.Prefix(t)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		s, err := Open(ctx, url, opts)
+		if err != nil {
+			t.Fatalf("Open(%s): %v", url, err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s, s.rdb
+	}
+}
+
+// TestContractOnSentinelAndCluster runs the store's whole contract on a real Sentinel setup
+// (through the failover client) and on a real three-master Cluster, each opened from its
+// REDIS_URL. On the Cluster the test prefixes have no hash tag: the store adds one, and every
+// script and transaction must then keep to one slot or Redis refuses it.
+func TestContractOnSentinelAndCluster(t *testing.T) {
+	sentinel := redistest.StartSentinel(t, 1)
+	cluster := redistest.StartCluster(t)
+	for _, b := range []struct {
+		name string
+		open opener
+	}{
+		{"sentinel", openURL(sentinel.URL())},
+		{"cluster", openURL(cluster.URL())},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			for _, c := range contract {
+				t.Run(c.name, func(t *testing.T) { c.test(t, b.open) })
+			}
+		})
+	}
+	t.Run("cluster/prefix gets a hash tag", func(t *testing.T) { testClusterHashTag(t, openURL(cluster.URL())) })
+}
+
+// testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
+// log, and every key of a ticket's life (opened, saved, its transcript, an event applied once,
+// a timer fired) lands in that one slot.
+func testClusterHashTag(t *testing.T, open opener) {
+	var logs bytes.Buffer
+	prefix := "hashtag" + strconv.FormatInt(time.Now().UnixNano(), 10) + ":"
+	s, rdb := open(t, Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if got, want := s.opts.Prefix, "{"+strings.TrimSuffix(prefix, ":")+"}:"; got != want {
+		t.Errorf("prefix on the cluster = %q, want %q", got, want)
+	}
+	if got := strings.Count(logs.String(), "no hash tag"); got != 1 {
+		t.Errorf("the hash tag was logged %d times, want once:\n%s", got, logs.String())
+	}
+
+	ctx := ctxT(t)
+	tk, created := openTicket(t, s, newTicket("U1"))
+	if !created {
+		t.Fatalf("OpenTicket did not create a ticket")
+	}
+	tk.Status = desk.StatusOpen
+	ev := event("Ev01")
+	enqueue(t, s, 2, ev)
+	apply(t, s, desk.SaveTicket{Ticket: tk}, desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: "hello"}},
+		desk.AckEvent{Platform: "slack", Event: ev.ID, Shard: 2})
+	apply(t, s, desk.SetTimer{Timer: desk.Timer{ID: "sla:1", At: at(5), Shard: 1, Event: desk.Event{ID: "Tm01", Platform: "slack", Kind: desk.CustomerMessage}}})
+	if n, err := s.FireDue(ctx, at(6), 10); err != nil || n != 1 {
+		t.Fatalf("FireDue = %d, %v; want 1 timer fired", n, err)
+	}
+	if _, err := s.CustomerTicket(ctx, "slack", "U1"); err != nil {
+		t.Fatalf("CustomerTicket: %v", err)
+	}
+
+	// Every key the store wrote is on one node, in one slot.
+	cc := rdb.(*redis.ClusterClient)
+	var keys []string
+	var mu sync.Mutex
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		ks, err := node.Keys(ctx, s.opts.Prefix+"*").Result()
+		mu.Lock()
+		keys = append(keys, ks...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatalf("list keys: %v", err)
+	}
+	if len(keys) < 8 {
+		t.Fatalf("found %d keys of the store, want its queue, ticket, indexes, transcript…: %v", len(keys), keys)
+	}
+	slot := -1
+	for _, k := range keys {
+		got, err := cc.ClusterKeySlot(ctx, k).Result()
+		if err != nil {
+			t.Fatalf("CLUSTER KEYSLOT %s: %v", k, err)
+		}
+		if slot == -1 {
+			slot = int(got)
+		}
+		if int(got) != slot {
+			t.Errorf("key %s is in slot %d, the others in %d", k, got, slot)
+		}
+	}
+}
+
+// TestSentinelFailover writes through a store on Sentinel, has Sentinel promote the replica,
+// and shows the same store working on the new master with everything written before still
+// there.
+func TestSentinelFailover(t *testing.T) {
+	setup := redistest.StartSentinel(t, 1)
+	s, _ := openURL(setup.URL())(t, Options{})
+	ctx := ctxT(t)
+
+	var before []desk.Ticket
+	for i := range 5 {
+		tk, _ := openTicket(t, s, newTicket("U"+strconv.Itoa(i)))
+		tk.Status = desk.StatusOpen
+		apply(t, s, desk.SaveTicket{Ticket: tk})
+		before = append(before, tk)
+	}
+	enqueue(t, s, 1, event("Ev01"))
+	// Replication is asynchronous: a write the replica has not received when it is promoted
+	// is lost, whatever the client does. Wait until it has everything, as an operator's
+	// planned failover (or min-replicas-to-write) would.
+	master := setup.Master.Client(t)
+	if n, err := master.Wait(ctx, 1, 5*time.Second).Result(); err != nil || n < 1 {
+		t.Fatalf("WAIT for the replica = %d, %v", n, err)
+	}
+
+	start := time.Now()
+	setup.Failover(t)
+	if addr, err := setup.MasterAddr(ctx); err != nil || addr != setup.Replica.Addr {
+		t.Fatalf("master after the failover = %s, %v; want the old replica %s", addr, err, setup.Replica.Addr)
+	}
+
+	// The failover client learns of the switch from Sentinel and drops its connections to
+	// the old master; until then a write may meet the old master turned replica. The app
+	// retries such an operation, as here, for a bounded time.
+	var tk desk.Ticket
+	var err error
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tk, _, err = s.OpenTicket(ctx, newTicket("U-after"))
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("OpenTicket after the failover: %v", err)
+	}
+	t.Logf("writes through the store work again %s after SENTINEL FAILOVER", time.Since(start).Round(time.Millisecond))
+	if want := before[len(before)-1].ID + 1; tk.ID != want {
+		t.Errorf("ticket opened after the failover is %s, want %s (the counter kept)", tk.ID, want)
+	}
+	for _, b := range before {
+		got, err := s.Ticket(ctx, b.ID)
+		if err != nil {
+			t.Errorf("ticket %s written before the failover: %v", b.ID, err)
+			continue
+		}
+		if got.Status != desk.StatusOpen || got.Customer.ID != b.Customer.ID {
+			t.Errorf("ticket %s after the failover: status %s, customer %s; want open, %s", b.ID, got.Status, got.Customer.ID, b.Customer.ID)
+		}
+	}
+	if isNew := enqueue(t, s, 1, event("Ev01")); isNew {
+		t.Errorf("event enqueued before the failover is new again after it: its dedupe marker was lost")
+	}
+	if got := readQueue(t, s, 1, false, 0); len(got) != 1 || got[0].Event.ID != "Ev01" {
+		t.Errorf("queue shard 1 after the failover = %+v, want the event written before", got)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping after the failover: %v", err)
+	}
+}

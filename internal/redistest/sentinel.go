@@ -1,0 +1,166 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// MasterName is the name the sentinels of StartSentinel monitor their master by.
+const MasterName = "mymaster"
+
+// SentinelSetup is a master, its replica and the sentinels that monitor them, all real
+// redis-server processes on loopback that stop when the test ends.
+type SentinelSetup struct {
+	Master    *Server
+	Replica   *Server
+	Sentinels []*Server
+}
+
+// URL is the REDIS_URL of the setup: every sentinel, database 0, the master's name.
+func (s *SentinelSetup) URL() string {
+	addrs := make([]string, len(s.Sentinels))
+	for i, sn := range s.Sentinels {
+		addrs[i] = sn.Addr
+	}
+	return "redis-sentinel://" + strings.Join(addrs, ",") + "/0?master=" + MasterName
+}
+
+// StartSentinel starts a master, one replica of it and n sentinels (quorum: a majority of
+// them) in a directory of the test's own, and returns once the replica has synced and every
+// sentinel knows it, so that a failover can pick it.
+func StartSentinel(t testing.TB, n int) *SentinelSetup {
+	t.Helper()
+	if n < 1 {
+		n = 1
+	}
+	dir := t.TempDir()
+	start := time.Now()
+	s := &SentinelSetup{}
+	// A diskless sync waits 5 s by default for more replicas to join it: none will. Both
+	// servers get the setting, since the replica becomes master on a failover.
+	data := func(port int) []string { return append(dataArgs(dir, port), "--repl-diskless-sync-delay", "0") }
+	s.Master = startServer(t, dir, "master", false, data)
+	s.Replica = startServer(t, dir, "replica", false, func(port int) []string {
+		return append(data(port), "--replicaof", "127.0.0.1", strconv.Itoa(s.Master.Port))
+	})
+	replica := s.Replica.Client(t)
+	if err := waitFor(10*time.Second, func(ctx context.Context) error {
+		info, err := replica.Info(ctx, "replication").Result()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(info, "master_link_status:up") {
+			return fmt.Errorf("replica %s has not synced with master %s: %s", s.Replica.Addr, s.Master.Addr, info)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("master %s and replica %s in sync after %s", s.Master.Addr, s.Replica.Addr, time.Since(start).Round(time.Millisecond))
+	quorum := n/2 + 1
+	for i := range n {
+		s.Sentinels = append(s.Sentinels, startServer(t, dir, "sentinel", false, func(port int) []string {
+			// A sentinel rewrites its configuration file, so each has one of its own.
+			conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d-%d.conf", i, port))
+			text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n"+
+				"sentinel monitor %s 127.0.0.1 %d %d\n"+
+				"sentinel down-after-milliseconds %s 1000\n"+
+				"sentinel failover-timeout %s 10000\n",
+				port, dir, MasterName, s.Master.Port, quorum, MasterName, MasterName)
+			if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return []string{conf, "--sentinel"}
+		}))
+	}
+	for _, sn := range s.Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr})
+		t.Cleanup(func() { _ = sc.Close() })
+		if err := waitFor(15*time.Second, func(ctx context.Context) error {
+			replicas, err := sc.Replicas(ctx, MasterName).Result()
+			if err != nil {
+				return err
+			}
+			for _, r := range replicas {
+				if net.JoinHostPort(r["ip"], r["port"]) == s.Replica.Addr && !strings.Contains(r["flags"], "disconnected") &&
+					!strings.Contains(r["flags"], "s_down") && r["master-link-status"] == "ok" {
+					return nil
+				}
+			}
+			return fmt.Errorf("sentinel %s does not know replica %s in good health yet: %v", sn.Addr, s.Replica.Addr, replicas)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("sentinels %s ready after %s", s.URL(), time.Since(start).Round(time.Millisecond))
+	return s
+}
+
+// MasterAddr asks the first sentinel that answers which server is master now.
+func (s *SentinelSetup) MasterAddr(ctx context.Context) (string, error) {
+	var lastErr error
+	for _, sn := range s.Sentinels {
+		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr})
+		addr, err := sc.GetMasterAddrByName(ctx, MasterName).Result()
+		_ = sc.Close()
+		if err == nil && len(addr) == 2 {
+			return net.JoinHostPort(addr[0], addr[1]), nil
+		}
+		lastErr = err
+	}
+	return "", fmt.Errorf("ask the sentinels for master %s: %v", MasterName, lastErr)
+}
+
+// Failover makes the sentinels promote the replica (SENTINEL FAILOVER) and returns once every
+// sentinel names it master and it takes writes. The old master is demoted to its replica by
+// the sentinels soon after.
+func (s *SentinelSetup) Failover(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sc := redis.NewSentinelClient(&redis.Options{Addr: s.Sentinels[0].Addr})
+	defer sc.Close()
+	if err := sc.Failover(ctx, MasterName).Err(); err != nil {
+		t.Fatalf("SENTINEL FAILOVER %s: %v", MasterName, err)
+	}
+	s.waitMaster(t, s.Replica)
+}
+
+// waitMaster waits until every sentinel names want master and want answers as one.
+func (s *SentinelSetup) waitMaster(t testing.TB, want *Server) {
+	t.Helper()
+	c := want.Client(t)
+	err := waitFor(20*time.Second, func(ctx context.Context) error {
+		for _, sn := range s.Sentinels {
+			sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr})
+			addr, err := sc.GetMasterAddrByName(ctx, MasterName).Result()
+			_ = sc.Close()
+			if err != nil {
+				return err
+			}
+			if got := net.JoinHostPort(addr[0], addr[1]); got != want.Addr {
+				return fmt.Errorf("sentinel %s names %s master, want %s", sn.Addr, got, want.Addr)
+			}
+		}
+		role, err := c.Do(ctx, "ROLE").Slice()
+		if err != nil {
+			return err
+		}
+		if len(role) == 0 || role[0] != "master" {
+			return fmt.Errorf("%s has role %v, want master", want.Addr, role)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("failover to %s: %v", want.Addr, err)
+	}
+}
