@@ -38,6 +38,8 @@ type Stats struct {
 	// Series is the period bucket by bucket, in the time zone of From: hours for a period of
 	// up to two days, days for a longer one.
 	Series []Bucket
+	// Hourly says whether Series is by the hour (else by the day).
+	Hourly bool
 	// Comments are the ratings of the period that came with a comment, newest first: the
 	// latest of each ticket.
 	Comments []Comment
@@ -231,7 +233,7 @@ func (s *Stats) Select(f StatsFilter) *Stats {
 func series(from, to time.Time) []Bucket {
 	var start time.Time
 	var next func(time.Time) time.Time
-	if to.Sub(from) <= 48*time.Hour {
+	if hourly(from, to) {
 		start = from.Add(-time.Duration(from.Minute())*time.Minute - time.Duration(from.Second())*time.Second - time.Duration(from.Nanosecond()))
 		next = func(t time.Time) time.Time { return t.Add(time.Hour) }
 	} else {
@@ -248,10 +250,13 @@ func series(from, to time.Time) []Bucket {
 	return out
 }
 
+// hourly reports whether the series of [from, to) is by the hour: for up to two days.
+func hourly(from, to time.Time) bool { return to.Sub(from) <= 48*time.Hour }
+
 // compute counts the facts of in that f keeps.
 func compute(in *statsInput, from, to time.Time, f StatsFilter) *Stats {
 	s := &Stats{From: from, To: to, Filter: f, in: in, ByCategory: map[string]int{}, ByAgent: map[string]*AgentStats{},
-		SLA: map[string]*SLAStats{}, Series: series(from, to), Bot: BotStats{
+		SLA: map[string]*SLAStats{}, Series: series(from, to), Hourly: hourly(from, to), Bot: BotStats{
 			IntakeDone: map[string]int{}, IntakeTimedOut: map[string]int{}, Shown: map[string]int{}, Deflected: map[string]int{},
 			ArticlesSent: map[string]int{}, CannedSent: map[string]int{},
 		}}

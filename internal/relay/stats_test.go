@@ -199,8 +199,8 @@ func TestStatsSeries(t *testing.T) {
 	now := d.clock.Now() // 2026-11-02 09:00 UTC
 
 	s := d.stats(r, now.Add(-48*time.Hour), now)
-	if len(s.Series) != 48 {
-		t.Fatalf("48 hours in %d buckets", len(s.Series))
+	if len(s.Series) != 48 || !s.Hourly {
+		t.Fatalf("48 hours in %d buckets, hourly %v", len(s.Series), s.Hourly)
 	}
 	for i, b := range s.Series {
 		if b.To.Sub(b.From) != time.Hour || (i > 0 && !b.From.Equal(s.Series[i-1].To)) {
@@ -231,8 +231,8 @@ func TestStatsSeries(t *testing.T) {
 	}
 	from := now.Add(-7 * 24 * time.Hour).In(msk)
 	s = d.stats(r, from, now)
-	if len(s.Series) != 8 {
-		t.Fatalf("7 days from 12:00 Moscow in %d buckets", len(s.Series))
+	if len(s.Series) != 8 || s.Hourly {
+		t.Fatalf("7 days from 12:00 Moscow in %d buckets, hourly %v", len(s.Series), s.Hourly)
 	}
 	first, last := s.Series[0], s.Series[7]
 	if !first.From.Equal(from) || !first.To.Equal(time.Date(2026, 10, 27, 0, 0, 0, 0, msk)) || !last.From.Equal(time.Date(2026, 11, 2, 0, 0, 0, 0, msk)) || !last.To.Equal(now) {
