@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/kb"
 	"github.com/threadesk/threadesk/internal/policy"
+	"github.com/threadesk/threadesk/internal/redisstore"
 )
 
 // Config is every setting of Threadesk, read from the environment by envconfig. Its tags are
@@ -26,7 +26,7 @@ import (
 type Config struct {
 	HTTPAddr  string `envconfig:"HTTP_ADDR" default:":8080" desc:"listen address. Unset with no platform configured: the sandbox, which has no sign-in, listens on 127.0.0.1:8080 (this machine only)"`
 	PublicURL string `envconfig:"PUBLIC_URL" desc:"where platforms and browsers reach the app, an http:// or https:// URL; Mattermost's slash command, buttons and dialogs call it back. Unset: http://localhost:<port of HTTP_ADDR>"`
-	RedisURL  string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL, for example redis://localhost:6379/0. Unset with no platform configured: an embedded in-memory Redis (the sandbox). Unset with a platform: refused, unless REDIS_EPHEMERAL=true"`
+	RedisURL  string `envconfig:"REDIS_URL" desc:"where Redis is: redis://[user:password@]host:port/db (rediss:// for TLS), Sentinel redis-sentinel://[user:password@]host1:port,host2:port/db?master=NAME or Cluster redis-cluster://[user:password@]host1:port,host2:port (see Redis: one server, Sentinel or Cluster). Unset with no platform configured: an embedded in-memory Redis (the sandbox). Unset with a platform: refused, unless REDIS_EPHEMERAL=true"`
 
 	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN" desc:"xoxb-…; enables the Slack app"`
 	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN" desc:"xapp-…; when set, Slack events arrive over Socket Mode"`
@@ -55,10 +55,11 @@ type Config struct {
 	// RedisEphemeral lets a platform run on the embedded, in-memory Redis (tickets are
 	// forgotten on restart); without it a platform with no REDIS_URL refuses to start.
 	RedisEphemeral bool   `envconfig:"REDIS_EPHEMERAL" default:"false" desc:"allow a platform on the embedded, in-memory Redis (everything is forgotten on restart)"`
-	RedisPrefix    string `envconfig:"REDIS_PREFIX" default:"td:" desc:"prefix of every key; use a hash tag such as {td}: on Redis Cluster"`
+	RedisPrefix    string `envconfig:"REDIS_PREFIX" default:"td:" desc:"prefix of every key. On Redis Cluster it is a hash tag, so that every key is in one slot: one without is wrapped in one (td: becomes {td}:)"`
 	// InstanceName names this process in the queue's consumer groups; it must stay the same
-	// across restarts so that the events a crashed process held are picked up again.
-	InstanceName string `envconfig:"INSTANCE_NAME" default:"threadesk" desc:"this process's consumer name in the queue; keep it stable across restarts"`
+	// across restarts so that the events a crashed process held are picked up again. Unset, it
+	// is the host name (LoadConfig fills it in), which tells the replicas of one app apart.
+	InstanceName string `envconfig:"INSTANCE_NAME" desc:"this process's consumer name in the queue; keep it stable across restarts and different for each replica. Unset: the host name (threadesk when there is none)"`
 	QueueShards  int    `envconfig:"QUEUE_SHARDS" default:"32" desc:"queue shards (parallel workers), 1 to 1024; keep it fixed for an installation"`
 
 	SlackPostRate       float64 `envconfig:"SLACK_POST_RATE" default:"1" desc:"posts per second per Slack channel (0 = unpaced)"`
@@ -93,6 +94,9 @@ func LoadConfig() (Config, error) {
 	// An empty HTTP_ADDR (a blank line in an env file) is no choice: the default applies.
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = defaultHTTPAddr
+	}
+	if c.InstanceName == "" {
+		c.InstanceName = defaultInstanceName()
 	}
 	v, ok := os.LookupEnv("HTTP_ADDR")
 	c.httpAddrSet = ok && v != ""
@@ -255,38 +259,25 @@ func (c Config) BaseURL(listening net.Addr) string {
 }
 
 // redisURLProblem says what is wrong with a REDIS_URL, or "" when it can be used (or is
-// unset). It never repeats a password the URL may hold.
+// unset). The store reads it the same way (redisstore.ParseURL), in every form: one server,
+// Sentinel or Cluster. It never repeats a password the URL may hold.
 func redisURLProblem(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	scheme, _, ok := strings.Cut(raw, "://")
-	if !ok {
-		// "localhost:6379" or "redis:6379": a host and port without the scheme.
-		return fmt.Sprintf("REDIS_URL has no scheme: write redis://%s (or rediss:// for TLS)", withoutPassword(raw))
-	}
-	switch scheme {
-	case "redis", "rediss", "unix":
-	default:
-		return fmt.Sprintf("REDIS_URL scheme %q is not one Threadesk reads: write redis://host:port/db, or rediss://… for TLS", scheme)
-	}
-	if _, err := redis.ParseURL(raw); err != nil {
-		// url.Error repeats the whole URL, password included: keep only its reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Sprintf("REDIS_URL cannot be read (%v): write it like redis://[user:password@]host:port/db", err)
+	if _, err := redisstore.ParseURL(raw); err != nil {
+		return "REDIS_URL " + err.Error()
 	}
 	return ""
 }
 
-// withoutPassword replaces the user and password of a URL without a scheme by placeholders.
-func withoutPassword(raw string) string {
-	if i := strings.LastIndex(raw, "@"); i >= 0 {
-		return "user:password@" + raw[i+1:]
+// defaultInstanceName is INSTANCE_NAME when it is unset: the host name, which is stable
+// across restarts on a machine or a StatefulSet's pod and differs between replicas.
+func defaultInstanceName() string {
+	if h, err := os.Hostname(); err == nil && strings.TrimSpace(h) != "" {
+		return h
 	}
-	return raw
+	return "threadesk"
 }
 
 // httpURLProblem says what is wrong with a setting that must be an http:// or https:// URL,

@@ -57,7 +57,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"SlackAPIURL", c.SlackAPIURL, "https://slack.com/api/"},
 		{"RedisURL", c.RedisURL, ""},
 		{"RedisPrefix", c.RedisPrefix, "td:"},
-		{"InstanceName", c.InstanceName, "threadesk"},
+		{"InstanceName", c.InstanceName, defaultInstanceName()},
 		{"QueueShards", c.QueueShards, 32},
 		{"DeliveryGiveUpAfter", c.DeliveryGiveUpAfter, 10 * time.Minute},
 		{"ShutdownTimeout", c.ShutdownTimeout, 25 * time.Second},
@@ -160,6 +160,16 @@ func TestLoadConfigCheck(t *testing.T) {
 			wantErr: []string{"REDIS_URL", `"http"`, "redis://"}, sandbox: true},
 		{name: "REDIS_URL with a bad database", env: map[string]string{"REDIS_URL": "redis://localhost:6379/one"},
 			wantErr: []string{"REDIS_URL", "redis://[user:password@]host:port/db"}, sandbox: true},
+		{name: "REDIS_URL sentinel", env: with(slack, "REDIS_URL", "redis-sentinel://u:p@s1:26379,s2:26379/0?master=mymaster&sentinel_password=sp")},
+		{name: "REDIS_URL sentinel over TLS", env: with(slack, "REDIS_URL", "rediss-sentinel://s1:26379?master=mymaster")},
+		{name: "REDIS_URL sentinel without master", env: with(slack, "REDIS_URL", "redis-sentinel://s1:26379,s2:26379/0"),
+			wantErr: []string{"REDIS_URL names no master", "?master=NAME"}},
+		{name: "REDIS_URL cluster", env: with(slack, "REDIS_URL", "redis-cluster://:p@n1:7000,n2:7001,n3:7002")},
+		{name: "REDIS_URL cluster over TLS", env: with(slack, "REDIS_URL", "rediss-cluster://n1:7000,n2:7001")},
+		{name: "REDIS_URL cluster with a database", env: with(slack, "REDIS_URL", "redis-cluster://n1:7000,n2:7001/2"),
+			wantErr: []string{"REDIS_URL names database \"2\"", "only database 0"}},
+		{name: "REDIS_URL cluster with a bad host", env: with(slack, "REDIS_URL", "redis-cluster://n1:7000,n2:x"),
+			wantErr: []string{"REDIS_URL names host \"n2:x\"", "port"}},
 		{name: "MATTERMOST_URL without scheme", env: with(mattermost, "MATTERMOST_URL", "mm.example"),
 			wantErr: []string{"MATTERMOST_URL", "https://mm.example"}},
 		{name: "empty command", env: map[string]string{"DESK_COMMAND": ""}, wantErr: []string{"DESK_COMMAND", "/desk"}, sandbox: true},
@@ -280,7 +290,8 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 
 // TestRedisURLProblemHidesPassword checks that a REDIS_URL problem never repeats the password.
 func TestRedisURLProblemHidesPassword(t *testing.T) {
-	for _, raw := range []string{"admin:s3cret@localhost:6379", "redis://admin:s3cret@localhost:6379/nodb", "redis-sentinel://:s3cret@h1:26379"} {
+	for _, raw := range []string{"admin:s3cret@localhost:6379", "redis://admin:s3cret@localhost:6379/nodb", "redis-sentinel://:s3cret@h1:26379",
+		"redis-sentinel://admin:s3cret@h1:26379,h2:x?master=m", "redis-cluster://admin:s3cret@n1:7000/1", "redis-cluster://admin:s3cr%zzet@n1:7000", "s3cret"} {
 		got := redisURLProblem(raw)
 		if got == "" {
 			t.Errorf("%q: no problem reported", raw)
@@ -288,5 +299,36 @@ func TestRedisURLProblemHidesPassword(t *testing.T) {
 		if strings.Contains(got, "s3cret") {
 			t.Errorf("%q: problem repeats the password: %s", raw, got)
 		}
+	}
+}
+
+// TestInstanceNameDefaultsToHostName: unset, INSTANCE_NAME is the host name, so that replicas
+// on different machines are different consumers of the queue without being told; set, it is
+// what was set.
+func TestInstanceNameDefaultsToHostName(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "threadesk"
+	}
+	for _, tc := range []struct {
+		name, env, want string
+	}{
+		{"unset", "<unset>", host},
+		{"blank", "", host},
+		{"set", "desk-2", "desk-2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			if tc.env != "<unset>" {
+				t.Setenv("INSTANCE_NAME", tc.env)
+			}
+			c, err := LoadConfig()
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if c.InstanceName != tc.want {
+				t.Errorf("InstanceName = %q, want %q", c.InstanceName, tc.want)
+			}
+		})
 	}
 }

@@ -82,8 +82,9 @@ func (t *Target) NewClient() redis.UniversalClient {
 	return redis.NewClient(&o)
 }
 
-// ParseURL reads a REDIS_URL in any of its forms (URLForms). Its errors say what is wrong
-// and never repeat the URL's password.
+// ParseURL reads a REDIS_URL in any of its forms (URLForms). Its errors say what is wrong and
+// what to write instead, never repeating the URL's password; each completes a sentence whose
+// subject is the URL ("REDIS_URL " + err.Error()).
 //
 // Sentinel URLs carry the master's user and password (as Threadesk's commands need them);
 // the sentinels' own, when they have one, go in the sentinel_password (and sentinel_username)
@@ -95,15 +96,15 @@ func ParseURL(raw string) (*Target, error) {
 		// else is not repeated: it may be a password pasted in the wrong place.
 		hp := withoutUserinfo(raw)
 		if _, port, err := net.SplitHostPort(hp[strings.LastIndex(hp, "@")+1:]); err == nil && port != "" && strings.Trim(port, "0123456789") == "" {
-			return nil, fmt.Errorf("it has no scheme: write redis://%s (or rediss:// for TLS)", hp)
+			return nil, fmt.Errorf("has no scheme: write redis://%s (or rediss:// for TLS)", hp)
 		}
-		return nil, errors.New("it has no scheme: write redis://host:port/db (or rediss:// for TLS)")
+		return nil, errors.New("has no scheme: write redis://host:port/db (or rediss:// for TLS)")
 	}
 	switch strings.ToLower(scheme) {
 	case "redis", "rediss", "unix":
 		o, err := redis.ParseURL(raw)
 		if err != nil {
-			return nil, fmt.Errorf("it cannot be read (%v): write it like redis://[user:password@]host:port/db", urlReason(err))
+			return nil, fmt.Errorf("cannot be read (%v): write it like redis://[user:password@]host:port/db", urlReason(err))
 		}
 		return &Target{Mode: Single, Addrs: []string{o.Addr}, single: o}, nil
 	case "redis-sentinel", "rediss-sentinel":
@@ -111,7 +112,7 @@ func ParseURL(raw string) (*Target, error) {
 	case "redis-cluster", "rediss-cluster":
 		return parseCluster(scheme, rest)
 	}
-	return nil, fmt.Errorf("its scheme %q is not one Threadesk reads: write %s", scheme, URLForms)
+	return nil, fmt.Errorf("has scheme %q, which Threadesk does not read: write %s", scheme, URLForms)
 }
 
 // multiHost is a URL with several hosts, taken apart: go-redis's own parsers take one host
@@ -136,13 +137,13 @@ func splitMultiHost(scheme, rest, defaultPort string) (multiHost, error) {
 	if i := strings.LastIndex(authority, "@"); i >= 0 {
 		u, err := url.Parse("x://" + authority[:i] + "@h")
 		if err != nil {
-			return m, errors.New("its user and password cannot be read: percent-encode characters such as @ : / ? # % in them")
+			return m, errors.New("has a user and password that cannot be read: percent-encode characters such as @ : / ? # % in them")
 		}
 		m.user = u.User
 		authority = authority[i+1:]
 	}
 	if strings.TrimSpace(authority) == "" {
-		return m, fmt.Errorf("it names no host: write %s://host1:port,host2:port", scheme)
+		return m, fmt.Errorf("names no host: write %s://host1:port,host2:port", scheme)
 	}
 	for h := range strings.SplitSeq(authority, ",") {
 		addr, err := hostPort(h, defaultPort)
@@ -153,7 +154,7 @@ func splitMultiHost(scheme, rest, defaultPort string) (multiHost, error) {
 	}
 	u, err := url.Parse("x://h" + tail)
 	if err != nil {
-		return m, fmt.Errorf("its path or query cannot be read (%v)", urlReason(err))
+		return m, fmt.Errorf("has a path or query that cannot be read (%v)", urlReason(err))
 	}
 	m.path, m.query = u.Path, u.Query()
 	return m, nil
@@ -163,21 +164,21 @@ func splitMultiHost(scheme, rest, defaultPort string) (multiHost, error) {
 func hostPort(h, defaultPort string) (string, error) {
 	h = strings.TrimSpace(h)
 	if h == "" {
-		return "", errors.New("its host list has an empty entry: write host1:port,host2:port")
+		return "", errors.New("has an empty entry in its host list: write host1:port,host2:port")
 	}
 	host, port, err := net.SplitHostPort(h)
 	if err != nil {
 		// No port at all (a bare name, or an IPv6 address in brackets without one).
 		host, port = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"), defaultPort
 		if strings.ContainsAny(host, "[]") || (strings.Contains(host, ":") && !strings.HasPrefix(h, "[")) {
-			return "", fmt.Errorf("host %q is not host:port (write an IPv6 address in brackets, [::1]:6379)", h)
+			return "", fmt.Errorf("names host %q, which is not host:port (write an IPv6 address in brackets, [::1]:6379)", h)
 		}
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", fmt.Errorf("host %q has no valid port: write host:port with a port from 1 to 65535", h)
+		return "", fmt.Errorf("names host %q, which has no valid port: write host:port with a port from 1 to 65535", h)
 	}
 	if host == "" {
-		return "", fmt.Errorf("host %q has no name: write host:port", h)
+		return "", fmt.Errorf("names host %q, which has no name: write host:port", h)
 	}
 	return net.JoinHostPort(host, port), nil
 }
@@ -203,16 +204,16 @@ func (m multiHost) goRedisURL(path string) string {
 func parseSentinel(scheme, rest string) (*Target, error) {
 	m, err := splitMultiHost(scheme, rest, "26379")
 	if err != nil {
-		return nil, fmt.Errorf("%s URL: %w", scheme, err)
+		return nil, err
 	}
 	master := m.query.Get("master")
 	if master == "" {
-		return nil, fmt.Errorf("%s URL names no master: add ?master=NAME, the name the sentinels monitor it by (sentinel monitor NAME …)", scheme)
+		return nil, errors.New("names no master: add ?master=NAME, the name the sentinels monitor it by (sentinel monitor NAME …)")
 	}
 	sentinelUser, sentinelPass := m.query.Get("sentinel_username"), m.query.Get("sentinel_password")
 	for _, k := range []string{"addr", "master_name", "username", "password", "sentinel_addr"} {
 		if m.query.Has(k) {
-			return nil, fmt.Errorf("%s URL: parameter %s is not read: write the sentinels as host1:port,host2:port, the master's user and password before the @, the master's name as master=NAME", scheme, k)
+			return nil, fmt.Errorf("has parameter %s, which is not read here: write the sentinels as host1:port,host2:port, the master's user and password before the @, the master's name as master=NAME", k)
 		}
 	}
 	for _, k := range []string{"master", "sentinel_username", "sentinel_password"} {
@@ -221,13 +222,13 @@ func parseSentinel(scheme, rest string) (*Target, error) {
 	db := strings.Trim(m.path, "/")
 	if db != "" {
 		if n, err := strconv.Atoi(db); err != nil || n < 0 {
-			return nil, fmt.Errorf("%s URL: database %q is not a number: write /0, /1…", scheme, db)
+			return nil, fmt.Errorf("names database %q, which is not a number: write /0, /1…", db)
 		}
 	}
 	m.query.Set("master_name", master)
 	o, err := redis.ParseFailoverURL(m.goRedisURL("/" + db))
 	if err != nil {
-		return nil, fmt.Errorf("%s URL cannot be read (%v): write it like redis-sentinel://[user:password@]host1:port,host2:port/db?master=NAME", scheme, urlReason(err))
+		return nil, fmt.Errorf("cannot be read (%v): write it like redis-sentinel://[user:password@]host1:port,host2:port/db?master=NAME", urlReason(err))
 	}
 	if m.user != nil {
 		o.Username = m.user.Username()
@@ -245,27 +246,27 @@ func parseSentinel(scheme, rest string) (*Target, error) {
 func parseCluster(scheme, rest string) (*Target, error) {
 	m, err := splitMultiHost(scheme, rest, "6379")
 	if err != nil {
-		return nil, fmt.Errorf("%s URL: %w", scheme, err)
+		return nil, err
 	}
 	if db := strings.Trim(m.path, "/"); db != "" && db != "0" {
-		return nil, fmt.Errorf("%s URL names database %q: a Cluster has only database 0, write no path", scheme, db)
+		return nil, fmt.Errorf("names database %q, but a Cluster has only database 0: write no path", db)
 	}
 	for _, k := range []string{"addr", "username", "password", "db"} {
 		if m.query.Has(k) {
-			return nil, fmt.Errorf("%s URL: parameter %s is not read: write the nodes as host1:port,host2:port and the user and password before the @", scheme, k)
+			return nil, fmt.Errorf("has parameter %s, which is not read here: write the nodes as host1:port,host2:port and the user and password before the @", k)
 		}
 	}
 	// go-redis reads skip_verify for one server and Sentinel, not for a Cluster.
 	skipVerify := false
 	if v := m.query.Get("skip_verify"); m.query.Has("skip_verify") {
 		if skipVerify, err = strconv.ParseBool(v); err != nil {
-			return nil, fmt.Errorf("%s URL: skip_verify=%q is not true or false", scheme, v)
+			return nil, fmt.Errorf("has skip_verify=%q, which is not true or false", v)
 		}
 		m.query.Del("skip_verify")
 	}
 	o, err := redis.ParseClusterURL(m.goRedisURL(""))
 	if err != nil {
-		return nil, fmt.Errorf("%s URL cannot be read (%v): write it like redis-cluster://[user:password@]host1:port,host2:port", scheme, urlReason(err))
+		return nil, fmt.Errorf("cannot be read (%v): write it like redis-cluster://[user:password@]host1:port,host2:port", urlReason(err))
 	}
 	if m.user != nil {
 		o.Username = m.user.Username()

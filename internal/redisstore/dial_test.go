@@ -130,7 +130,7 @@ func TestParseURLErrors(t *testing.T) {
 		{"cluster, a database", "redis-cluster://app:s3cret@n1:7000/3", []string{`database "3"`, "only database 0"}},
 		{"cluster, bad option", "redis-cluster://app:s3cret@n1:7000?dial_timeout=soon", []string{"dial_timeout", "redis-cluster://[user:password@]host1:port,host2:port"}},
 		{"cluster, addr parameter", "redis-cluster://n1:7000?addr=n2:7001", []string{"parameter addr", "host1:port,host2:port"}},
-		{"cluster, bad escape in the password", "redis-cluster://app:s3cr%zzet@n1:7000", []string{"user and password cannot be read", "percent-encode"}},
+		{"cluster, bad escape in the password", "redis-cluster://app:s3cr%zzet@n1:7000", []string{"user and password that cannot be read", "percent-encode"}},
 		{"cluster, IPv6 without brackets", "redis-cluster://::1:7000", []string{`"::1:7000"`, "[::1]:6379"}},
 	}
 	for _, tt := range tests {

@@ -115,7 +115,7 @@ func (s *Store) createGroup(ctx context.Context, shard int) error {
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	target, err := ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse redis URL for %s: %w", urlHost(rawURL), err)
+		return nil, fmt.Errorf("the redis URL for %s %w", urlHost(rawURL), err)
 	}
 	// Every queue shard's reader holds a connection while it waits for events, so the pool
 	// needs one per shard on top of what the rest of the app uses at once.
