@@ -29,6 +29,7 @@ type Server struct {
 
 	name   string
 	cmd    *exec.Cmd
+	guard  *os.Process // the watchdog that kills the server should the test binary die
 	log    string
 	exited chan struct{}
 	stop   sync.Once
@@ -108,7 +109,7 @@ func startServer(t testing.TB, dir, name string, bus bool, args func(port int) [
 			t.Fatalf("start %s: %v", name, err)
 		}
 		go func() { _ = s.cmd.Wait(); close(s.exited) }()
-		watchParent(s.cmd.Process)
+		s.guard = guard(s.cmd.Process)
 		t.Cleanup(s.Stop)
 		if lastErr = s.waitReady(10 * time.Second); lastErr == nil {
 			return s
@@ -155,6 +156,7 @@ func (s *Server) Stop() {
 			_ = s.cmd.Process.Kill()
 			<-s.exited
 		}
+		s.unguard()
 	})
 }
 
@@ -163,7 +165,27 @@ func (s *Server) Kill() {
 	s.stop.Do(func() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
+		s.unguard()
 	})
+}
+
+// guard starts a tiny shell that kills p once this test process is gone, however it ends
+// (even by SIGKILL, when no cleanup runs).
+func guard(p *os.Process) *os.Process {
+	sh := exec.Command("sh", "-c", fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; kill %d", os.Getpid(), p.Pid))
+	if err := sh.Start(); err != nil {
+		return nil
+	}
+	go func() { _ = sh.Wait() }()
+	return sh.Process
+}
+
+// unguard stops the watchdog of a server that has stopped, so that it never signals a
+// process that later gets the same PID.
+func (s *Server) unguard() {
+	if s.guard != nil {
+		_ = s.guard.Kill()
+	}
 }
 
 // Client returns a plain client of this one server, closed when the test ends.
