@@ -61,6 +61,9 @@ type Config struct {
 	// is the host name (LoadConfig fills it in), which tells the replicas of one app apart.
 	InstanceName string `envconfig:"INSTANCE_NAME" desc:"this process's consumer name in the queue; keep it stable across restarts and different for each replica. Unset: the host name (threadesk when there is none)"`
 	QueueShards  int    `envconfig:"QUEUE_SHARDS" default:"32" desc:"queue shards (parallel workers), 1 to 1024; keep it fixed for an installation"`
+	// ShardLease is how long a replica's hold on a queue shard lasts unless renewed: how soon
+	// the shards of a replica that died move to the others.
+	ShardLease time.Duration `envconfig:"SHARD_LEASE" default:"15s" desc:"how long a replica holds a queue shard unless it renews it (every third of it): how soon a dead replica's shards are taken over"`
 
 	SlackPostRate       float64 `envconfig:"SLACK_POST_RATE" default:"1" desc:"posts per second per Slack channel (0 = unpaced)"`
 	SlackPostBurst      int     `envconfig:"SLACK_POST_BURST" default:"4" desc:"posts in a burst per Slack channel"`
@@ -187,6 +190,9 @@ func (c Config) problems() []problem {
 	}
 	if c.QueueShards < 1 || c.QueueShards > 1024 {
 		add("QUEUE_SHARDS", "QUEUE_SHARDS=%d is out of range: write a number from 1 to 1024", c.QueueShards)
+	}
+	if c.ShardLease < time.Second || c.ShardLease > 10*time.Minute {
+		add("SHARD_LEASE", "SHARD_LEASE=%s is out of range: write a duration from 1s to 10m, such as 15s", c.ShardLease)
 	}
 	if c.InternalNotePrefix == "" {
 		add("INTERNAL_NOTE_PREFIX", "INTERNAL_NOTE_PREFIX is empty, which would make every reply a note: write a prefix such as //, or unset it")

@@ -216,6 +216,7 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 		Categories:   cfg.Categories,
 		GiveUpAfter:  cfg.DeliveryGiveUpAfter,
 		DrainTimeout: cfg.ShutdownTimeout,
+		ShardLease:   cfg.ShardLease,
 		MaxFileBytes: cfg.MaxFileMB << 20,
 		Policy:       m.Files.Rules,
 		Articles:     m.Files,

@@ -9,9 +9,12 @@ import (
 // file; every method that finds nothing returns an error wrapping ErrNotFound.
 type Store interface {
 	// Enqueue records ev durably in the given queue shard unless an event with the same
-	// platform and ID was recorded before. It reports whether ev was new. Dedup and record are
-	// one atomic step: a crash never leaves an event marked seen but not recorded.
-	Enqueue(ctx context.Context, shard int, ev Event) (bool, error)
+	// platform and ID was recorded before. It returns how many events the shard holds not yet
+	// handled, ev included, or 0 when ev was recorded before. Dedup and record are one atomic
+	// step: a crash never leaves an event marked seen but not recorded.
+	Enqueue(ctx context.Context, shard int, ev Event) (int64, error)
+	// ShardDepth counts the events a shard holds not yet handled.
+	ShardDepth(ctx context.Context, shard int) (int64, error)
 	// ReadQueue returns up to count events of a shard. With after set, the ones read before
 	// but never acknowledged (after a crash) whose entry comes after it ("0": from the first),
 	// so that a reader can page past entries it leaves unacknowledged; with after empty, new
@@ -20,6 +23,24 @@ type Store interface {
 	// QueueDepth counts the events recorded and not yet fully handled, over all shards: not
 	// acknowledged yet, or with outbox tasks still to carry out.
 	QueueDepth(ctx context.Context) (int64, error)
+
+	// Several processes may share a store; each queue shard is handled by one at a time, the
+	// holder of its lease. TakeShard takes or renews this process's lease of a shard for ttl
+	// and reports whether it holds it (a lease another process holds must lapse first);
+	// ReleaseShard gives it up. ClaimShard makes the entries of the shard that another process
+	// read and never acknowledged this one's, for ReadQueue's read of pending entries; the new
+	// holder of a lease calls it before reading. Replicas records this process as alive for ttl
+	// and returns the names of those alive, sorted, with this one's index; LeaveReplicas
+	// removes it as it stops.
+	TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, error)
+	ReleaseShard(ctx context.Context, shard int) error
+	ClaimShard(ctx context.Context, shard int) (int, error)
+	Replicas(ctx context.Context, ttl time.Duration) ([]string, int, error)
+	LeaveReplicas(ctx context.Context) error
+	// Pace takes one post's turn in a channel for every process posting there: 0 when the post
+	// may go now, else how long to wait before asking again, so that the replicas together
+	// post at perSecond (bursts of burst).
+	Pace(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error)
 
 	// OpenTicket returns the customer's active ticket on t.Platform, or, when they have none,
 	// creates t with the next ticket number (linking the customer's closed ticket as

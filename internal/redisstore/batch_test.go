@@ -55,12 +55,12 @@ func TestBatchesConcurrentOperations(t *testing.T) {
 			ev := desk.Event{Platform: "slack", ID: "E" + strconv.Itoa(i), Kind: desk.CustomerMessage,
 				User: desk.User{ID: "U" + strconv.Itoa(i)}, Channel: "D" + strconv.Itoa(i), Message: strconv.Itoa(i)}
 			added, err := s.Enqueue(ctx, i%4, ev)
-			if err != nil || !added {
-				errs <- fmt.Errorf("enqueue %d: added %t, %v", i, added, err)
+			if err != nil || added == 0 {
+				errs <- fmt.Errorf("enqueue %d: shard length %d, %v", i, added, err)
 				return
 			}
-			if again, err := s.Enqueue(ctx, i%4, ev); err != nil || again {
-				errs <- fmt.Errorf("enqueue %d again: added %t, %v", i, again, err)
+			if again, err := s.Enqueue(ctx, i%4, ev); err != nil || again != 0 {
+				errs <- fmt.Errorf("enqueue %d again: shard length %d, %v", i, again, err)
 				return
 			}
 			tk, _, err := s.OpenTicket(ctx, desk.Ticket{Platform: "slack", Customer: ev.User, DMChannel: ev.Channel, ThreadID: "T" + strconv.Itoa(i)})

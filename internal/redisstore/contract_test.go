@@ -52,6 +52,10 @@ var contract = []struct {
 	{"held messages", testHeld},
 	{"dashboard sign-in and sessions", testSessions},
 	{"ticket changes feed", testTicketChanges},
+	{"shard leases", testShardLeases},
+	{"claim a shard", testClaimShard},
+	{"replicas", testReplicas},
+	{"posts' pace shared", testPaceShared},
 }
 
 func TestContract(t *testing.T) {

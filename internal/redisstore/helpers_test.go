@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,11 +39,24 @@ func openMiniredis(t *testing.T, opts Options) (*Store, redis.UniversalClient) {
 	m := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
+	embedded.Store(rdb, m)
 	s, err := New(rdb, opts)
 	if err != nil {
 		t.Fatalf("New on miniredis: %v", err)
 	}
 	return s, rdb
+}
+
+// embedded maps the clients of openMiniredis to their server, for elapse.
+var embedded sync.Map
+
+// elapse lets d pass for the keys' lifetimes: it sleeps, and moves a miniredis's clock, which
+// does not follow the wall clock by itself.
+func elapse(rdb redis.UniversalClient, d time.Duration) {
+	time.Sleep(d)
+	if m, ok := embedded.Load(rdb); ok {
+		m.(*miniredis.Miniredis).FastForward(d)
+	}
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -61,11 +75,11 @@ func apply(t *testing.T, s *Store, changes ...desk.Change) {
 
 func enqueue(t *testing.T, s *Store, shard int, ev desk.Event) bool {
 	t.Helper()
-	isNew, err := s.Enqueue(ctxT(t), shard, ev)
+	n, err := s.Enqueue(ctxT(t), shard, ev)
 	if err != nil {
 		t.Fatalf("Enqueue(%d, %s): %v", shard, ev.ID, err)
 	}
-	return isNew
+	return n > 0
 }
 
 func readQueue(t *testing.T, s *Store, shard int, pending bool, block time.Duration) []desk.Queued {

@@ -75,6 +75,12 @@
 //	                                                  INCRs it, ending every older session
 //	<p>changes                                stream  one entry per ticket change (field t,     about the last 100,000
 //	                                                  the number): the dashboard's live feed   (XADD MAXLEN ~)
+//	<p>lease:<shard>                          string  the name (INSTANCE_NAME) of the process  SHARD_LEASE, renewed by its
+//	                                                  that handles the queue shard (lease.go)  holder a few times per lease
+//	<p>replicas                               zset    names of the processes alive, scored by  entries past their time are
+//	                                                  the unix ms their heartbeat lapses at    removed by the next heartbeat
+//	rate:<p>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
+//	                                                  shared by the replicas (redis_rate)      full again (PX)
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
@@ -180,3 +186,15 @@ func (k keys) sessionGen(platform, userID string) string {
 
 // changes is the stream of ticket changes.
 func (k keys) changes() string { return k.prefix + "changes" }
+
+// lease names the process that handles a queue shard.
+func (k keys) lease(shard int) string { return k.prefix + "lease:" + strconv.Itoa(shard) }
+
+// replicas is the set of processes alive.
+func (k keys) replicas() string { return k.prefix + "replicas" }
+
+// pace is the GCRA state of the posts into a platform's channel, shared by every replica;
+// redis_rate puts its own "rate:" before it.
+func (k keys) pace(platform, channel string) string {
+	return k.prefix + "pace:" + platform + ":" + channel
+}

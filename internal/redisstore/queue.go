@@ -16,7 +16,8 @@ import (
 const eventField = "e"
 
 // enqueueScript marks an event seen and records it in one step, so that a crash never leaves
-// an event marked but not recorded. It returns 1 if the event was new, 0 for a redelivery.
+// an event marked but not recorded. It returns the shard's length if the event was new, 0 for
+// a redelivery.
 //
 // KEYS[1] dedupe marker, KEYS[2] queue shard; ARGV[1] marker TTL in milliseconds, ARGV[2] the
 // JSON-encoded event.
@@ -25,29 +26,42 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return 0
 end
 redis.call('XADD', KEYS[2], '*', '` + eventField + `', ARGV[2])
-return 1
+return redis.call('XLEN', KEYS[2])
 `)
 
 // Enqueue records ev in the shard's stream unless the same platform and event ID were
-// enqueued within Options.DedupeTTL, and reports whether ev was new.
-func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (bool, error) {
+// enqueued within Options.DedupeTTL, and returns the shard's length then (0: ev was not new).
+// Handled entries are deleted, so the length is the shard's backlog.
+func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (int64, error) {
 	if ev.Platform == "" || ev.ID == "" {
-		return false, desk.Errorf(desk.EINVALID, "event needs a platform and an ID to be queued")
+		return 0, desk.Errorf(desk.EINVALID, "event needs a platform and an ID to be queued")
 	}
 	if err := s.checkShard(shard); err != nil {
-		return false, err
+		return 0, err
 	}
 	body, err := json.Marshal(ev)
 	if err != nil {
-		return false, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
+		return 0, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
 	}
 	n, err := s.runScript(ctx, enqueueScript,
 		[]string{s.keys.seen(ev.Platform, ev.ID), s.keys.queue(shard)},
-		s.opts.DedupeTTL.Milliseconds(), body).Int()
+		s.opts.DedupeTTL.Milliseconds(), body).Int64()
 	if err != nil {
-		return false, fmt.Errorf("enqueue event %s/%s in shard %d: %w", ev.Platform, ev.ID, shard, err)
+		return 0, fmt.Errorf("enqueue event %s/%s in shard %d: %w", ev.Platform, ev.ID, shard, err)
 	}
-	return n == 1, nil
+	return n, nil
+}
+
+// ShardDepth counts a shard's entries: its events not yet handled.
+func (s *Store) ShardDepth(ctx context.Context, shard int) (int64, error) {
+	if err := s.checkShard(shard); err != nil {
+		return 0, err
+	}
+	n, err := s.rdb.XLen(ctx, s.keys.queue(shard)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("measure queue shard %d: %w", shard, err)
+	}
+	return n, nil
 }
 
 // ReadQueue reads up to count entries of a shard as Options.Consumer. With after set it returns

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/desk"
@@ -58,6 +59,7 @@ func (o Options) withDefaults() Options {
 // several processes may share one server.
 type Store struct {
 	rdb   redis.UniversalClient
+	rate  *redis_rate.Limiter // posts' pace shared by the replicas (pace.go)
 	batch *batcher
 	opts  Options
 	keys  keys
@@ -89,7 +91,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			"prefix", opts.Prefix, "using", tagged)
 		opts.Prefix = tagged
 	}
-	s := &Store{rdb: rdb, opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger}
+	s := &Store{rdb: rdb, rate: redis_rate.NewLimiter(rdb), opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger}
 	for shard := range opts.Shards {
 		if err := s.createGroup(ctx, shard); err != nil {
 			return nil, err

@@ -18,6 +18,8 @@ type Metrics struct {
 	Deferred   *prometheus.CounterVec   // queued events left for a process that runs their platform
 	Tasks      *prometheus.CounterVec   // outbox tasks carried out, by platform, kind and result
 	Timers     prometheus.Counter       // timers fired by this process
+	Replicas   prometheus.Gauge         // replicas alive on the store, as this one last saw
+	ShardsHeld prometheus.Gauge         // queue shards this replica holds the lease of
 }
 
 func newMetrics() *Metrics {
@@ -55,6 +57,14 @@ func newMetrics() *Metrics {
 			Name: "threadesk_timers_fired_total",
 			Help: "Timers this process moved into the queue when they came due.",
 		}),
+		Replicas: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "threadesk_replicas",
+			Help: "Replicas of the app alive on this Redis, as this one last saw.",
+		}),
+		ShardsHeld: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "threadesk_queue_shards_held",
+			Help: "Queue shards this replica handles (holds the lease of).",
+		}),
 	}
 }
 
@@ -72,7 +82,7 @@ func (m *Metrics) register(reg prometheus.Registerer, depth func(context.Context
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, m.Tasks, m.Timers, queue} {
+	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, m.Tasks, m.Timers, m.Replicas, m.ShardsHeld, queue} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

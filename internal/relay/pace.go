@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -19,6 +20,11 @@ type pacer struct {
 	clock    desk.Clock
 	mu       sync.Mutex
 	channels map[string]*channelPace
+	// shared paces the posts of every replica together, through the store; it is used while
+	// more than one replica is alive (replicas), with this process's limiter as the fallback
+	// when the store does not answer.
+	shared   func(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error)
+	replicas atomic.Int32
 }
 
 type channelPace struct {
@@ -57,6 +63,25 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	if c.limiter == nil {
 		return nil
 	}
+	if p.shared != nil && p.replicas.Load() > 1 {
+		for {
+			d, err := p.shared(ctx, platform, channel, perSecond, burst)
+			if err != nil {
+				break // this process's own pace, rather than none
+			}
+			if d == 0 {
+				return nil
+			}
+			// The store's pace is kept in Redis's time, not the relay's clock.
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
+	}
 	// The time is read and the post reserved in one step, so that reservations are made in the
 	// order of the times they are made at: the limiter counts on time never going backwards.
 	p.mu.Lock()
@@ -83,29 +108,31 @@ func (p *pacer) hold(platform, channel string, d time.Duration) {
 	}
 }
 
-// takeRoom takes a backlog token for an event just recorded, waiting up to wait when the shard
-// already holds its fill: the answer to the platform is slowed, never refused. The worker
-// gives a token back for every event it handles (giveRoom).
-func takeRoom(ctx context.Context, clock desk.Clock, backlog chan struct{}, wait time.Duration) {
-	select {
-	case backlog <- struct{}{}:
-		return
-	default:
-	}
-	if wait <= 0 {
+// waitForRoom slows the answer to an event just recorded while its shard holds more than the
+// event in hand and Backlog waiting, up to wait: the answer to the platform is slowed, never
+// refused. The shard's depth is counted in the store, so it is the same whichever replica
+// recorded the event and whichever handles the shard.
+func (r *Relay) waitForRoom(ctx context.Context, shard int, depth int64, wait time.Duration) {
+	limit := int64(r.opts.Backlog) + 1
+	if depth <= limit || wait <= 0 {
 		return
 	}
-	select {
-	case backlog <- struct{}{}:
-	case <-clock.After(wait):
-	case <-ctx.Done():
+	deadline := r.clock.After(wait)
+	poll := time.NewTicker(roomPoll)
+	defer poll.Stop()
+	for {
+		select {
+		case <-deadline:
+			return
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+		if n, err := r.store.ShardDepth(ctx, shard); err != nil || n <= limit {
+			return
+		}
 	}
 }
 
-// giveRoom gives back a backlog token, if any is held.
-func giveRoom(backlog chan struct{}) {
-	select {
-	case <-backlog:
-	default:
-	}
-}
+// roomPoll is how often waitForRoom looks at the shard's depth again.
+const roomPoll = 20 * time.Millisecond

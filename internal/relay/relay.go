@@ -84,6 +84,9 @@ type Options struct {
 	IntakeWait time.Duration // default 1s
 	// TimerTick is how often the scheduler looks for due timers: how late one may fire.
 	TimerTick time.Duration // default 500ms
+	// ShardLease is how long a replica's hold on a queue shard lasts unless renewed (it is
+	// renewed every third of it): how soon a dead replica's shards are taken over.
+	ShardLease time.Duration // default 15s
 }
 
 // Articles is a knowledge base: what the first-line bot suggests from.
@@ -112,9 +115,6 @@ type Relay struct {
 	users userCache
 	// stats keeps what the statistics read, so that they read again only what changed.
 	stats statsCache
-
-	// backlog holds a token per recorded event a shard has not handled yet (up to Backlog).
-	backlog []chan struct{}
 
 	// stopping is closed when Run's context ends: retry waits give up so the event stays
 	// queued for the next start, and in-flight platform calls finish.
@@ -153,6 +153,7 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.Backlog, 2)
 	setDefault(&opts.IntakeWait, time.Second)
 	setDefault(&opts.TimerTick, 500*time.Millisecond)
+	setDefault(&opts.ShardLease, 15*time.Second)
 
 	r := &Relay{
 		store:     opts.Store,
@@ -165,11 +166,8 @@ func New(opts Options) (*Relay, error) {
 		opts:      opts,
 		users:     userCache{ttl: 10 * time.Minute, clock: opts.Clock},
 		stopping:  make(chan struct{}),
-		backlog:   make([]chan struct{}, opts.Shards),
 	}
-	for i := range r.backlog {
-		r.backlog[i] = make(chan struct{}, opts.Backlog)
-	}
+	r.pace.shared = opts.Store.Pace
 	for _, p := range opts.Platforms {
 		if _, dup := r.platforms[p.Name()]; dup {
 			return nil, fmt.Errorf("relay: platform %q given twice", p.Name())
@@ -232,12 +230,12 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		r.log.Error("find the event's queue shard", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind, "err", err)
 		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}
 	}
-	added, err := r.store.Enqueue(ctx, shard, ev)
+	depth, err := r.store.Enqueue(ctx, shard, ev)
 	if err != nil {
 		r.log.Error("record event", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind, "err", err)
 		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}
 	}
-	if !added {
+	if depth == 0 {
 		r.Discard(ev.Platform, desk.DropDuplicate)
 		return nil
 	}
@@ -246,7 +244,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 	if !desk.IntakeWaitAllowed(ctx) {
 		wait = 0
 	}
-	takeRoom(ctx, r.clock, r.backlog[shard], wait)
+	r.waitForRoom(ctx, shard, depth, wait)
 	return nil
 }
 

@@ -30,13 +30,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer cancelWork()
 	var wg sync.WaitGroup
 	wg.Go(func() { r.runScheduler(ctx) })
-	for shard := range r.opts.Shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.runShard(ctx, work, shard)
-		}()
-	}
+	wg.Go(func() { r.runShards(ctx, work, &wg) })
 	<-ctx.Done()
 	r.stopOnce.Do(func() { close(r.stopping) })
 	done := make(chan struct{})
@@ -51,10 +45,24 @@ func (r *Relay) Run(ctx context.Context) error {
 	return nil
 }
 
-// runShard handles one shard's events, one at a time in order: first what the outbox holds
-// from before a crash, then the events read before it and never acknowledged, then new ones.
+// runShard handles one shard's events, one at a time in order, while this replica holds the
+// shard's lease (until ctx ends): first it makes the entries another replica read and never
+// acknowledged its own, then carries out what the outbox holds from before a crash or a
+// handover, then handles the events read before and never acknowledged, then new ones.
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
 	down := r.outage("shard", shard)
+	for {
+		n, err := r.store.ClaimShard(work, shard)
+		if err == nil {
+			if n > 0 {
+				r.log.Info("took over the events another replica left unhandled", "shard", shard, "events", n)
+			}
+			break
+		}
+		if aborted(err) || !down.failed(ctx, "claim the queue shard's pending events", err) {
+			return
+		}
+	}
 	for {
 		err := r.recoverOutbox(work, shard)
 		if err == nil {
@@ -84,7 +92,6 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			if !r.handleUntilDone(work, q) {
 				return // stopping: this and the rest of the batch stay queued
 			}
-			giveRoom(r.backlog[shard])
 			if after != "" {
 				after = q.Entry
 			}

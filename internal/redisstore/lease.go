@@ -1,0 +1,123 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Several processes share one store. Each queue shard is handled by one of them at a time,
+// the holder of the shard's lease (a key naming it, expiring unless renewed), so that a
+// ticket's events are handled in order whoever recorded them. Processes say they are alive in
+// the replicas set, which the relay reads to spread the shards evenly over the live ones.
+
+// takeLeaseScript takes a shard's lease for ARGV[1] for ARGV[2] milliseconds, or renews it
+// when ARGV[1] holds it already. It returns 1 when ARGV[1] holds the lease afterwards.
+//
+// KEYS[1] the lease.
+var takeLeaseScript = redis.NewScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// releaseLeaseScript deletes a shard's lease if ARGV[1] holds it.
+//
+// KEYS[1] the lease.
+var releaseLeaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// TakeShard takes or renews this process's (Options.Consumer's) lease of a queue shard for ttl
+// and reports whether this process holds it now. A lease another process holds is never
+// taken: it must lapse first.
+func (s *Store) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, error) {
+	if err := s.checkShard(shard); err != nil {
+		return false, err
+	}
+	n, err := s.runScript(ctx, takeLeaseScript, []string{s.keys.lease(shard)}, s.opts.Consumer, max(ttl.Milliseconds(), 1)).Int()
+	if err != nil {
+		return false, fmt.Errorf("take the lease of queue shard %d: %w", shard, err)
+	}
+	return n == 1, nil
+}
+
+// ReleaseShard gives up this process's lease of a shard, if it holds it, so that another
+// process may take the shard at once.
+func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
+	if err := s.checkShard(shard); err != nil {
+		return err
+	}
+	if err := s.runScript(ctx, releaseLeaseScript, []string{s.keys.lease(shard)}, s.opts.Consumer).Err(); err != nil {
+		return fmt.Errorf("release the lease of queue shard %d: %w", shard, err)
+	}
+	return nil
+}
+
+// ClaimShard makes every entry of a shard that another consumer read and never acknowledged
+// this process's (XAUTOCLAIM), so that ReadQueue's read of pending entries returns it. The new
+// holder of a shard's lease calls it before reading: the entries a dead process held would
+// otherwise stay stranded. It returns how many entries it claimed.
+func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
+	if err := s.checkShard(shard); err != nil {
+		return 0, err
+	}
+	stream := s.keys.queue(shard)
+	claimed := 0
+	start := "0-0"
+	for {
+		ids, next, err := s.rdb.XAutoClaimJustID(ctx, &redis.XAutoClaimArgs{
+			Stream: stream, Group: group, Consumer: s.opts.Consumer, Start: start, Count: 1000,
+		}).Result()
+		if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
+			return claimed, s.createGroup(ctx, shard)
+		}
+		if err != nil {
+			return claimed, fmt.Errorf("claim the pending entries of queue shard %d: %w", shard, err)
+		}
+		claimed += len(ids)
+		if next == "0-0" || next == "" || next == start {
+			return claimed, nil
+		}
+		start = next
+	}
+}
+
+// Replicas records this process as alive for ttl and returns the names of the processes alive
+// now, sorted, this one included, and this one's index among them.
+func (s *Store) Replicas(ctx context.Context, ttl time.Duration) ([]string, int, error) {
+	now := time.Now()
+	key := s.keys.replicas()
+	var names *redis.StringSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, key, redis.Z{Score: float64(now.Add(ttl).UnixMilli()), Member: s.opts.Consumer})
+		p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
+		names = p.ZRange(ctx, key, 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("record this replica as alive: %w", err)
+	}
+	out := names.Val()
+	slices.Sort(out)
+	me, _ := slices.BinarySearch(out, s.opts.Consumer)
+	return out, me, nil
+}
+
+// LeaveReplicas removes this process from the replicas alive, as it stops.
+func (s *Store) LeaveReplicas(ctx context.Context) error {
+	if err := s.rdb.ZRem(ctx, s.keys.replicas(), s.opts.Consumer).Err(); err != nil {
+		return fmt.Errorf("remove this replica from those alive: %w", err)
+	}
+	return nil
+}

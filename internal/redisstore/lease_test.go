@@ -1,0 +1,184 @@
+package redisstore
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// testShardLeases: one holder at a time; the holder renews; another takes the shard only once
+// the lease lapses or is released; releasing someone else's lease does nothing.
+func testShardLeases(t *testing.T, open opener) {
+	a, rdb := open(t, Options{Shards: 2, Consumer: "a"})
+	b, err := New(rdb, Options{Prefix: a.opts.Prefix, Shards: 2, Consumer: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	take := func(s *Store, shard int, ttl time.Duration) bool {
+		t.Helper()
+		ok, err := s.TakeShard(ctxT(t), shard, ttl)
+		if err != nil {
+			t.Fatalf("TakeShard(%s, %d): %v", s.opts.Consumer, shard, err)
+		}
+		return ok
+	}
+	if !take(a, 0, time.Minute) || !take(a, 0, time.Minute) {
+		t.Fatal("a could not take, then renew, a free shard")
+	}
+	if take(b, 0, time.Minute) {
+		t.Fatal("b took the shard a holds")
+	}
+	if !take(b, 1, time.Minute) {
+		t.Fatal("b could not take the other shard")
+	}
+	if err := b.ReleaseShard(ctxT(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	if take(b, 0, time.Minute) {
+		t.Fatal("b's release of a's lease released it")
+	}
+	if err := a.ReleaseShard(ctxT(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	if !take(b, 0, time.Minute) {
+		t.Fatal("b could not take the shard a released")
+	}
+	// A lease that is not renewed lapses.
+	if take(a, 1, time.Minute) {
+		t.Fatal("a took the shard b holds")
+	}
+	if err := b.ReleaseShard(ctxT(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if !take(a, 1, 300*time.Millisecond) {
+		t.Fatal("a could not take the released shard")
+	}
+	elapse(rdb, 100*time.Millisecond)
+	if take(b, 1, time.Minute) {
+		t.Fatal("b took the shard before a's lease of 300ms lapsed")
+	}
+	elapse(rdb, 300*time.Millisecond)
+	if !take(b, 1, time.Minute) {
+		t.Fatal("a's lease of 300ms did not lapse")
+	}
+	if _, err := a.TakeShard(ctxT(t), 2, time.Minute); desk.ErrorCode(err) != desk.EINVALID {
+		t.Errorf("TakeShard of a shard that does not exist: %v, want invalid", err)
+	}
+}
+
+// testClaimShard: the entries one consumer read and never acknowledged become another's, which
+// then reads them as pending, in order; entries acknowledged meanwhile are not claimed.
+func testClaimShard(t *testing.T, open opener) {
+	a, rdb := open(t, Options{Shards: 1, Consumer: "a"})
+	b, err := New(rdb, Options{Prefix: a.opts.Prefix, Shards: 1, Consumer: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"E1", "E2", "E3"} {
+		enqueue(t, a, 0, event(id))
+	}
+	read, err := a.ReadQueue(ctxT(t), 0, "", 10, 0)
+	if err != nil || len(read) != 3 {
+		t.Fatalf("a read %d entries, %v", len(read), err)
+	}
+	apply(t, a, desk.AckEvent{Shard: 0, Entry: read[0].Entry})
+	if n, err := b.ClaimShard(ctxT(t), 0); err != nil || n != 2 {
+		t.Fatalf("b claimed %d entries, %v; want the 2 a left", n, err)
+	}
+	pending, err := b.ReadQueue(ctxT(t), 0, "0", 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, q := range pending {
+		ids = append(ids, q.Event.ID)
+		if !q.Redelivered {
+			t.Errorf("%s claimed but not marked redelivered", q.Event.ID)
+		}
+	}
+	if !slices.Equal(ids, []string{"E2", "E3"}) {
+		t.Errorf("b's pending entries: %q, want E2 E3", ids)
+	}
+	if left, err := a.ReadQueue(ctxT(t), 0, "0", 10, 0); err != nil || len(left) != 0 {
+		t.Errorf("a still has %d pending entries (%v), want none", len(left), err)
+	}
+	if n, err := b.ClaimShard(ctxT(t), 0); err != nil || n != 2 {
+		t.Errorf("claiming its own entries again: %d, %v; want 2 (they stay b's)", n, err)
+	}
+	if d, err := b.ShardDepth(ctxT(t), 0); err != nil || d != 2 {
+		t.Errorf("ShardDepth = %d, %v; want 2 (one of three acknowledged)", d, err)
+	}
+}
+
+// testReplicas: each store says it is alive; the list is sorted, with each one's index; one
+// that leaves or stops saying it is alive drops out.
+func testReplicas(t *testing.T, open opener) {
+	a, rdb := open(t, Options{Consumer: "pod-b"})
+	b, err := New(rdb, Options{Prefix: a.opts.Prefix, Consumer: "pod-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(rdb, Options{Prefix: a.opts.Prefix, Consumer: "pod-c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func(s *Store, ttl time.Duration) ([]string, int) {
+		t.Helper()
+		names, me, err := s.Replicas(ctxT(t), ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names, me
+	}
+	live(a, time.Minute)
+	live(c, 200*time.Millisecond)
+	if names, me := live(b, time.Minute); !slices.Equal(names, []string{"pod-a", "pod-b", "pod-c"}) || me != 0 {
+		t.Fatalf("replicas %q, me %d; want pod-a pod-b pod-c, me 0", names, me)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if names, me := live(a, time.Minute); !slices.Equal(names, []string{"pod-a", "pod-b"}) || me != 1 {
+		t.Errorf("after pod-c's heartbeat lapsed: %q, me %d; want pod-a pod-b, me 1", names, me)
+	}
+	if err := b.LeaveReplicas(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if names, me := live(a, time.Minute); !slices.Equal(names, []string{"pod-b"}) || me != 0 {
+		t.Errorf("after pod-a left: %q, me %d; want pod-b alone", names, me)
+	}
+}
+
+// testPaceShared: two processes posting into one channel share its pace: a burst, then a turn
+// every 1/rate whoever asks; another channel has its own.
+func testPaceShared(t *testing.T, open opener) {
+	a, rdb := open(t, Options{Consumer: "a"})
+	b, err := New(rdb, Options{Prefix: a.opts.Prefix, Consumer: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn := func(s *Store, channel string) time.Duration {
+		t.Helper()
+		d, err := s.Pace(ctxT(t), "slack", channel, 2, 2)
+		if err != nil {
+			t.Fatalf("Pace: %v", err)
+		}
+		return d
+	}
+	if turn(a, "C1") != 0 || turn(b, "C1") != 0 {
+		t.Fatal("a burst of 2 was not allowed at once")
+	}
+	wait := turn(a, "C1")
+	if wait < 300*time.Millisecond || wait > 500*time.Millisecond {
+		t.Errorf("the third post at 2 a second must wait about 500ms, told %v", wait)
+	}
+	if d := turn(b, "C1"); d == 0 {
+		t.Error("the other process posted past the shared pace")
+	}
+	if d := turn(b, "C2"); d != 0 {
+		t.Errorf("another channel waits %v, want its own pace", d)
+	}
+	if d, err := a.Pace(ctxT(t), "slack", "C1", 0, 0); err != nil || d != 0 {
+		t.Errorf("an unpaced platform waits %v, %v", d, err)
+	}
+}

@@ -1,0 +1,213 @@
+package relay_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/desktest"
+	"github.com/threadesk/threadesk/internal/redisstore"
+	"github.com/threadesk/threadesk/internal/redistest"
+	"github.com/threadesk/threadesk/internal/relay"
+)
+
+// replica is one more relay process on the harness's Redis, under its own INSTANCE_NAME, with
+// a Redis connection of its own.
+type replica struct {
+	name  string
+	rdb   *redis.Client
+	dead  bool
+	relay *relay.Relay
+	stop  func()
+}
+
+func (h *harness) replica(name string, lease time.Duration) *replica {
+	h.t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: redistest.Addr(h.t), PoolSize: 2 * shards})
+	h.t.Cleanup(func() { _ = rdb.Close() })
+	s, err := redisstore.New(rdb, redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	rep := &replica{name: name, rdb: rdb}
+	opts := h.opts
+	opts.Store, opts.ShardLease = s, lease
+	if rep.relay, err = relay.New(opts); err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = rep.relay.Run(ctx); close(done) }()
+	var once sync.Once
+	rep.stop = func() { once.Do(func() { cancel(); <-done }) }
+	h.t.Cleanup(rep.stop)
+	return rep
+}
+
+// holders reads who holds each shard's lease ("" for nobody).
+func (h *harness) holders() []string {
+	rdb := redistest.Client(h.t)
+	out := make([]string, shards)
+	for i := range shards {
+		out[i], _ = rdb.Get(context.Background(), h.prefix+"lease:"+strconv.Itoa(i)).Result()
+	}
+	return out
+}
+
+// waitHolders waits until the leases are spread as ok says.
+func (h *harness) waitHolders(what string, within time.Duration, ok func(count map[string]int) bool) time.Duration {
+	h.t.Helper()
+	start := time.Now()
+	var got []string
+	for time.Since(start) < within {
+		got = h.holders()
+		count := map[string]int{}
+		for _, n := range got {
+			count[n]++
+		}
+		if ok(count) {
+			return time.Since(start)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Fatalf("%s: the shards' holders are %q after %v", what, got, within)
+	return 0
+}
+
+// TestReplicasShareShardsAndTakeOverADeadOne: three replicas on one Redis spread the shards
+// evenly; customers' messages recorded through any of them reach their threads once and in
+// order; when one replica dies in the middle of the traffic (its Redis connections are gone, as
+// after SIGKILL: its leases lapse, what it read stays unacknowledged), the other two take its
+// shards within the lease and its unhandled events are handled, none lost or doubled; a
+// replica that stops cleanly gives its shards back at once; one that joins gets its share.
+func TestReplicasShareShardsAndTakeOverADeadOne(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop() // the harness's own relay is replaced by named replicas
+	reps := []*replica{h.replica("r1", lease), h.replica("r2", lease), h.replica("r3", lease)}
+	h.waitHolders("three replicas", 5*time.Second, func(c map[string]int) bool {
+		return c["r1"] >= 2 && c["r2"] >= 2 && c["r3"] >= 2 && c["r1"]+c["r2"]+c["r3"] == shards
+	})
+
+	customers := []string{"U1", "U2", "U3", "U4", "U5", "U6"}
+	send := func(round int) {
+		for i, u := range customers {
+			rep := reps[(round+i)%len(reps)]
+			if rep.dead {
+				rep = reps[(round+i+1)%len(reps)]
+			}
+			ev := say(u, "m"+strconv.Itoa(round), fmt.Sprintf("%s message %d", u, round))
+			ev.Platform = "fake"
+			if err := rep.relay.Ingest(context.Background(), ev); err != nil {
+				t.Fatalf("ingest through %s: %v", rep.name, err)
+			}
+		}
+	}
+	for round := range 3 {
+		send(round)
+	}
+	// r2 dies with events in hand: the platform answers slowly, so some are mid-way.
+	h.p.SetFail(func(c desktest.Call) error { time.Sleep(5 * time.Millisecond); return nil })
+	send(3)
+	// SIGKILL as the store sees it: its connections are gone, so it neither renews its leases
+	// nor acknowledges what it read, nor writes anything more.
+	reps[1].dead = true
+	_ = reps[1].rdb.Close()
+	died := time.Now()
+	for round := 4; round < 6; round++ {
+		send(round)
+	}
+	took := h.waitHolders("after r2 died", 5*time.Second, func(c map[string]int) bool {
+		return c["r2"] == 0 && c["r1"]+c["r3"] == shards
+	})
+	t.Logf("r2's shards were taken over %v after it died (lease %v)", time.Since(died).Round(time.Millisecond), lease)
+	if took > 3*lease {
+		t.Errorf("taking over r2's shards took %v, want within the lease (%v) and a round", took, lease)
+	}
+	for _, u := range customers {
+		tk := h.ticketOf(u)
+		want := make([]string, 6)
+		for round := range want {
+			want[round] = fmt.Sprintf("%s message %d", u, round)
+		}
+		h.waitTexts("C-TRIAGE", tk.ThreadID, want)
+	}
+
+	// r1 stops cleanly: r3 holds everything at once, not a lease later.
+	reps[0].stop()
+	h.waitHolders("after r1 stopped", lease/2+400*time.Millisecond, func(c map[string]int) bool { return c["r3"] == shards })
+	// A replica that joins gets its share.
+	h.replica("r4", lease)
+	h.waitHolders("after r4 joined", 5*time.Second, func(c map[string]int) bool { return c["r3"] == shards/2 && c["r4"] == shards/2 })
+	send(6)
+	for _, u := range customers {
+		tk := h.ticketOf(u)
+		texts := []string{}
+		h.p.Wait(5*time.Second, func() bool {
+			texts = texts[:0]
+			for _, m := range h.p.Messages("C-TRIAGE", tk.ThreadID) {
+				texts = append(texts, m.Text)
+			}
+			return len(texts) == 7
+		})
+		if !slices.Equal(texts[6:], []string{u + " message 6"}) || len(texts) != 7 {
+			t.Errorf("%s's thread after r4 joined: %q", u, clip(texts))
+		}
+	}
+}
+
+// TestReplicasShareTheChannelsPace: three replicas, each handling some customers' shards, post
+// into the one triage channel at the platform's rate together (20 a second, bursts of 2), not
+// each at that rate: 24 posts (6 cards, 18 messages) take at least 1.1 s.
+func TestReplicasShareTheChannelsPace(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	h := newHarness(t, desk.Limits{PostRate: 20, PostBurst: 2}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	reps := []*replica{h.replica("r1", lease), h.replica("r2", lease), h.replica("r3", lease)}
+	h.waitHolders("three replicas", 5*time.Second, func(c map[string]int) bool {
+		return c["r1"] >= 2 && c["r2"] >= 2 && c["r3"] >= 2 && c["r1"]+c["r2"]+c["r3"] == shards
+	})
+	// The customers' shards are spread over the replicas (checked, so the test shows sharing).
+	customers := []string{"U1", "U2", "U3", "U4", "U5", "U6"}
+	for round := range 3 {
+		for i, u := range customers {
+			ev := say(u, "m"+strconv.Itoa(round), fmt.Sprintf("%s message %d", u, round))
+			ev.Platform = "fake"
+			if err := reps[i%3].relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var triage []time.Time
+	if !h.p.Wait(10*time.Second, func() bool {
+		triage = triage[:0]
+		for _, c := range h.p.Calls("post") {
+			if c.Channel == "C-TRIAGE" {
+				triage = append(triage, c.At)
+			}
+		}
+		return len(triage) == 24
+	}) {
+		t.Fatalf("%d posts into the triage channel, want 24", len(triage))
+	}
+	slices.SortFunc(triage, func(a, b time.Time) int { return a.Compare(b) })
+	span := triage[len(triage)-1].Sub(triage[0])
+	t.Logf("24 posts into one channel by three replicas over %v (20/s shared: at least 1.1s)", span.Round(time.Millisecond))
+	if span < 1050*time.Millisecond {
+		t.Errorf("24 posts by three replicas over %v, want at least 1.1s at 20 a second together", span)
+	}
+	holders := map[string]bool{}
+	for _, n := range h.holders() {
+		holders[n] = true
+	}
+	if len(holders) != 3 {
+		t.Errorf("the shards are held by %v, want the three replicas", holders)
+	}
+}

@@ -1,0 +1,187 @@
+package relay
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Several processes (replicas) may run on one store. Each queue shard is handled by one of
+// them at a time, the holder of the shard's lease, so that a ticket's events are handled in
+// order whichever replica recorded them. Every SHARD_LEASE/3 each replica says it is alive,
+// renews the leases it holds, and evens out the shards: with n replicas alive, shard i is
+// "preferred" by the replica at index i mod n of their sorted names. A replica takes the free
+// shards it prefers, and free others while it holds fewer than its fair share (⌈shards/n⌉),
+// which is how a dead replica's shards are taken over once its leases lapse; it gives up the
+// shards it does not prefer while it holds more than its fair share, which is how shards move
+// to a replica that joins. The new holder of a shard first claims the entries its previous
+// holder read and never acknowledged (XAUTOCLAIM) and carries out its outbox.
+//
+// Leases lapse in Redis's time, so they are renewed on the wall clock, not the relay's Clock.
+
+// shardWorker is a shard this replica holds, and the goroutine handling its events.
+type shardWorker struct {
+	stop    context.CancelFunc
+	done    chan struct{}
+	renewed time.Time // when the lease was last taken or renewed
+}
+
+// shardSet is what runShards keeps between rounds: the shards this replica holds, and those it
+// is leaving (its worker finishing the event in hand, its lease still this replica's).
+type shardSet struct {
+	held    map[int]*shardWorker
+	leaving map[int]*shardWorker
+}
+
+// runShards holds this replica's share of the shards and handles their events until ctx
+// ends; then it lets the events in hand finish, through wg, like the rest of Run.
+func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
+	set := &shardSet{held: map[int]*shardWorker{}, leaving: map[int]*shardWorker{}}
+	every := max(r.opts.ShardLease/3, time.Millisecond)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	failures := 0
+	for {
+		// A round never outlasts the time between rounds, so that a slow store cannot keep a
+		// worker running past its lease.
+		round, cancel := context.WithTimeout(ctx, every)
+		err := r.balanceShards(ctx, round, work, wg, set)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			if failures == 0 {
+				r.log.Error("keep the queue shards' leases; retrying", "err", err)
+			}
+			failures++
+		case err == nil && failures > 0:
+			r.log.Info("queue shards' leases kept again", "failed_rounds", failures)
+			failures = 0
+		}
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+			continue
+		}
+		break
+	}
+	// Stopping: once each held shard's worker has finished, give its lease up so that another
+	// replica takes the shard at once, not when the lease lapses.
+	for shard := range set.held {
+		r.leaveShard(wg, set, shard, true)
+	}
+	wg.Go(func() {
+		for _, w := range set.leaving {
+			<-w.done
+		}
+		quit, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		if err := r.store.LeaveReplicas(quit); err != nil {
+			r.log.Warn("could not say this replica stopped; its shards move when their leases lapse", "err", err)
+		}
+	})
+}
+
+// balanceShards is one round of runShards, its store calls bounded by round: heartbeat,
+// renewals, and the shards taken or given up to even them out. A shard whose lease could not be renewed for most of its lifetime is
+// stopped: another replica may take it.
+func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGroup, set *shardSet) error {
+	defer func() { r.metrics.ShardsHeld.Set(float64(len(set.held))) }()
+	for shard, w := range set.leaving {
+		select {
+		case <-w.done:
+			delete(set.leaving, shard)
+		default:
+		}
+	}
+	ttl := r.opts.ShardLease
+	live, me, err := r.store.Replicas(round, ttl)
+	if err != nil {
+		r.stopLapsing(wg, set)
+		return err
+	}
+	n := max(len(live), 1)
+	fair := (r.opts.Shards + n - 1) / n
+	r.metrics.Replicas.Set(float64(len(live)))
+	r.pace.replicas.Store(int32(len(live)))
+	var failed error
+	for shard := range r.opts.Shards {
+		if round.Err() != nil {
+			failed = round.Err()
+			break
+		}
+		if _, ok := set.leaving[shard]; ok {
+			continue
+		}
+		preferred := shard%n == me
+		w, holding := set.held[shard]
+		switch {
+		case holding && !preferred && len(set.held) > fair:
+			r.log.Info("giving a queue shard to another replica", "shard", shard, "replicas", len(live))
+			r.leaveShard(wg, set, shard, true)
+			continue
+		case !holding && !preferred && len(set.held) >= fair:
+			continue
+		}
+		ok, err := r.store.TakeShard(round, shard, ttl)
+		switch {
+		case err != nil:
+			failed = err
+		case ok && holding:
+			w.renewed = time.Now()
+		case ok:
+			r.startShard(ctx, work, wg, set, shard)
+		case holding:
+			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", shard)
+			r.leaveShard(wg, set, shard, false)
+		}
+	}
+	r.stopLapsing(wg, set)
+	return failed
+}
+
+// startShard starts the worker of a shard whose lease this replica just took.
+func (r *Relay) startShard(ctx, work context.Context, wg *sync.WaitGroup, set *shardSet, shard int) {
+	sctx, stop := context.WithCancel(ctx)
+	w := &shardWorker{stop: stop, done: make(chan struct{}), renewed: time.Now()}
+	set.held[shard] = w
+	wg.Go(func() {
+		defer close(w.done)
+		r.runShard(sctx, work, shard)
+	})
+}
+
+// leaveShard stops a shard's worker, which finishes the event in hand first, and then, with
+// release, gives up the lease. Meanwhile the shard is leaving: never taken again here.
+func (r *Relay) leaveShard(wg *sync.WaitGroup, set *shardSet, shard int, release bool) {
+	w := set.held[shard]
+	delete(set.held, shard)
+	set.leaving[shard] = w
+	w.stop()
+	if release {
+		wg.Go(func() {
+			<-w.done
+			r.releaseShard(shard)
+		})
+	}
+}
+
+// stopLapsing stops the workers of the shards whose lease may lapse before the next renewal:
+// past that, another replica may hold the shard.
+func (r *Relay) stopLapsing(wg *sync.WaitGroup, set *shardSet) {
+	margin := r.opts.ShardLease / 3
+	for shard, w := range set.held {
+		if time.Since(w.renewed) > r.opts.ShardLease-margin {
+			r.log.Warn("the lease of a queue shard could not be renewed; stopping its worker", "shard", shard)
+			r.leaveShard(wg, set, shard, false)
+		}
+	}
+}
+
+// releaseShard gives up a shard's lease, logging a failure: the lease then lapses by itself.
+func (r *Relay) releaseShard(shard int) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := r.store.ReleaseShard(ctx, shard); err != nil {
+		r.log.Warn("could not give up a queue shard's lease; it moves when the lease lapses", "shard", shard, "err", err)
+	}
+}
