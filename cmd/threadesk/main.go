@@ -84,6 +84,7 @@ type Main struct {
 	Files   *deskFiles       // the desk policy file and the knowledge base
 
 	embedded      *miniredis.Miniredis
+	stopClock     func() // stops keepTime
 	platformCtx   context.Context
 	stopPlatforms context.CancelFunc
 	server        *http.Server
@@ -287,6 +288,7 @@ func (m *Main) openStore(ctx context.Context) (*redisstore.Store, error) {
 			return nil, fmt.Errorf("start embedded Redis: %w", err)
 		}
 		m.embedded = mr
+		m.stopClock = keepTime(mr)
 		url = "redis://" + mr.Addr()
 		m.Log.Warn("REDIS_URL is not set: using an embedded in-memory Redis; everything is forgotten when the process stops", "addr", mr.Addr())
 	}
@@ -320,7 +322,32 @@ func (m *Main) Close() error {
 		errs = append(errs, m.closers[i]())
 	}
 	if m.embedded != nil {
+		m.stopClock()
 		m.embedded.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// keepTime makes the embedded Redis's keys expire as time passes: miniredis counts their
+// lifetimes down only when told how much time went by. Without it a sign-in link, a shard's
+// lease or a dedupe marker would never lapse. It returns a function that stops it.
+func keepTime(mr *miniredis.Miniredis) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				mr.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
