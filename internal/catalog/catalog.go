@@ -205,7 +205,7 @@ const (
 )
 
 // English is the default language's table.
-var English = map[string]string{
+var English = merge(map[string]string{
 	TicketOpened:       "Thanks, we have received your message and opened ticket {{.Ticket}}. An agent will answer here.",
 	TicketReopened:     "Ticket {{.Ticket}} is open again; an agent will answer here.",
 	CardTitle:          "Ticket {{.Ticket}} · {{.Customer}}",
@@ -407,7 +407,7 @@ Sent by agents: {{.ArticlesSent}} {{plural .ArticlesSent "article" "articles"}},
 	CardSLAClock:     "{{.Target}}: {{if .Due}}due {{.Due}} · {{end}}{{.State}}",
 	CardOutOfHours:   "Came in",
 	CardOutOfHoursIs: "out of hours",
-}
+}, dashboardEnglish)
 
 // Catalog renders texts of one language, falling back to English for missing entries.
 type Catalog struct {

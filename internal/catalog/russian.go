@@ -6,7 +6,7 @@ package catalog
 // the nominative (after a colon or a dash, or as the subject), since an inserted word cannot
 // change its ending; where a number precedes a noun, the noun takes the plural form for it.
 // Commands and their syntax (`claim N`, `low|normal|high|urgent`) stay as they are typed.
-var Russian = map[string]string{
+var Russian = merge(map[string]string{
 	TicketOpened:       "Спасибо! Мы получили ваше сообщение и открыли заявку {{.Ticket}}. Специалист ответит вам прямо здесь.",
 	TicketReopened:     "Заявка {{.Ticket}} снова открыта — специалист ответит вам здесь.",
 	CardTitle:          "Заявка {{.Ticket}} · {{.Customer}}",
@@ -207,4 +207,4 @@ var Russian = map[string]string{
 	QueueSLA:         "SLA: нарушено {{.Breached}}, под угрозой {{.AtRisk}}.{{if .Next}} Ближайшее нарушение: {{.Next}}, {{.Target}} — срок {{.Due}} (через {{.Left}}).{{end}}",
 	ListSLA:          " · {{.Target}} — срок {{.Due}}, {{.State}}",
 	ListSLABreached:  " · {{.Target}}: SLA нарушен",
-}
+}, dashboardRussian)

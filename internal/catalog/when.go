@@ -44,3 +44,36 @@ func russianOn(d time.Weekday) string {
 	}
 	return "в"
 }
+
+// Stamp writes a moment for a table or a history in language lang, in UTC, as its readers
+// write dates: "2027-01-03 14:05 UTC" in English (sortable, unambiguous), "3 января 2027,
+// 14:05 UTC" in Russian.
+func Stamp(lang string, t time.Time) string {
+	t = t.UTC()
+	if lang == "ru" {
+		return fmt.Sprintf("%d %s %d, %s UTC", t.Day(), russianMonths[t.Month()-1], t.Year(), t.Format("15:04"))
+	}
+	return t.Format("2006-01-02 15:04 UTC")
+}
+
+// Day writes the day (and, with clock, the hour) that a row of a table over time stands for,
+// short, in t's location: "Mon 4 Jan", "Mon 4 Jan 15:00"; "пн, 4 янв.", "пн, 4 янв., 15:00".
+func Day(lang string, t time.Time, clock bool) string {
+	if lang == "ru" {
+		s := fmt.Sprintf("%s, %d %s", russianShortWeekdays[t.Weekday()], t.Day(), russianShortMonths[t.Month()-1])
+		if clock {
+			s += ", " + t.Format("15:04")
+		}
+		return s
+	}
+	if clock {
+		return t.Format("Mon 2 Jan 15:04")
+	}
+	return t.Format("Mon 2 Jan")
+}
+
+// russianShortWeekdays and russianShortMonths are the short forms a Russian calendar uses.
+var (
+	russianShortWeekdays = [7]string{"вс", "пн", "вт", "ср", "чт", "пт", "сб"}
+	russianShortMonths   = [12]string{"янв.", "февр.", "мар.", "апр.", "мая", "июн.", "июл.", "авг.", "сент.", "окт.", "нояб.", "дек."}
+)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -32,26 +33,26 @@ func (d *Dashboard) signinPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	p, err := d.opts.Store.Signin(r.Context(), token)
 	if token == "" || errors.Is(err, desk.ErrNotFound) {
-		d.render(w, http.StatusNotFound, "signedout.html", page{Title: "Sign in", Error: "This sign-in link is unknown, used or expired. Run /desk dashboard in chat for a new one."})
+		d.render(w, http.StatusNotFound, "signedout.html", page{Title: d.text(catalog.DashTitleSignIn), Error: d.text(catalog.DashLinkUnknown, "Command", "/desk dashboard")})
 		return
 	}
 	if err != nil {
 		d.fail(w, r, unavailable(err))
 		return
 	}
-	d.render(w, http.StatusOK, "signin.html", page{Title: "Sign in", Data: map[string]string{"Token": token, "Name": p.Name}})
+	d.render(w, http.StatusOK, "signin.html", page{Title: d.text(catalog.DashTitleSignIn), Data: map[string]string{"Token": token, "Name": p.Name}})
 }
 
 // signin redeems a token and starts a session, if its person is still an agent.
 func (d *Dashboard) signin(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
 	if token == "" {
-		d.render(w, http.StatusBadRequest, "signedout.html", page{Title: "Sign in", Error: "The sign-in form has no token. Run /desk dashboard in chat for a new link."})
+		d.render(w, http.StatusBadRequest, "signedout.html", page{Title: d.text(catalog.DashTitleSignIn), Error: d.text(catalog.DashLinkNoToken, "Command", "/desk dashboard")})
 		return
 	}
 	id, s, err := d.opts.Store.StartSession(r.Context(), token, d.opts.SessionTTL)
 	if errors.Is(err, desk.ErrNotFound) {
-		d.render(w, http.StatusNotFound, "signedout.html", page{Title: "Sign in", Error: "This sign-in link is unknown, used or expired. Run /desk dashboard in chat for a new one."})
+		d.render(w, http.StatusNotFound, "signedout.html", page{Title: d.text(catalog.DashTitleSignIn), Error: d.text(catalog.DashLinkUnknown, "Command", "/desk dashboard")})
 		return
 	}
 	if err != nil {
@@ -78,7 +79,7 @@ func (d *Dashboard) signout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: d.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode})
-	d.render(w, http.StatusOK, "signedout.html", page{Title: "Signed out", Flash: "You are signed out."})
+	d.render(w, http.StatusOK, "signedout.html", page{Title: d.text(catalog.DashTitleSignedOut), Flash: d.text(catalog.DashSignedOut)})
 }
 
 // signedIn serves h only to a signed-in agent; anyone else gets the page that says how to
@@ -87,12 +88,12 @@ func (d *Dashboard) signedIn(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(d.cookieName())
 		if err != nil || c.Value == "" {
-			d.render(w, http.StatusUnauthorized, "signedout.html", page{Title: "Sign in"})
+			d.render(w, http.StatusUnauthorized, "signedout.html", page{Title: d.text(catalog.DashTitleSignIn)})
 			return
 		}
 		s, err := d.opts.Store.Session(r.Context(), c.Value)
 		if errors.Is(err, desk.ErrNotFound) {
-			d.render(w, http.StatusUnauthorized, "signedout.html", page{Title: "Sign in", Error: "Your session has ended."})
+			d.render(w, http.StatusUnauthorized, "signedout.html", page{Title: d.text(catalog.DashTitleSignIn), Error: d.text(catalog.DashSessionEnded)})
 			return
 		}
 		if err != nil {
@@ -115,7 +116,7 @@ func (d *Dashboard) check(ctx context.Context, p desk.Person) (*viewer, error) {
 		return nil, unavailable(err)
 	}
 	if !agent {
-		return nil, desk.Errorf(desk.EFORBIDDEN, "The dashboard is for support agents: members of the triage channel.")
+		return nil, desk.Errorf(desk.EFORBIDDEN, "%s", d.text(catalog.DashAgentsOnly))
 	}
 	p.Name = u.Label()
 	return &viewer{Person: p, Lead: lead}, nil

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/relay"
 	"github.com/threadesk/threadesk/internal/web"
@@ -41,6 +42,18 @@ type Desk interface {
 	Stats(ctx context.Context, from, to time.Time) (*relay.Stats, error)
 }
 
+// Languager is what a Desk may also tell: the desk's language (the policy's `language`, "en"
+// or "ru"), which the pages are written in. Without it they are in English.
+type Languager interface {
+	Language() string
+}
+
+// Platforms is what a Desk may also give: the chat platforms by name, which the ticket page
+// asks for the link to a ticket's thread (desk.Permalinker) and for the files in its history.
+type Platforms interface {
+	Platform(name string) (desk.Platform, bool)
+}
+
 // Options configure a Dashboard.
 type Options struct {
 	Store desk.Store
@@ -59,7 +72,9 @@ type Options struct {
 type Dashboard struct {
 	opts    Options
 	log     *slog.Logger
-	pages   *template.Template
+	pages   map[string]*template.Template // by language
+	langs   map[string]*lang
+	links   permalinks
 	handler http.Handler
 	live    *hub
 	secure  bool
@@ -76,12 +91,24 @@ func New(opts Options) (*Dashboard, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	pages, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	// The pages are parsed once, and each language's copy calls that language's catalog.
+	langs := map[string]*lang{}
+	for _, code := range catalog.Languages() {
+		langs[code] = &lang{code: code, c: catalog.For(code), now: opts.Now}
+	}
+	base, err := template.New("").Funcs(funcs(langs["en"])).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
+	pages := map[string]*template.Template{}
+	for code, l := range langs {
+		if pages[code], err = base.Clone(); err != nil {
+			return nil, err
+		}
+		pages[code].Funcs(funcs(l))
+	}
 	u, _ := url.Parse(opts.PublicURL)
-	d := &Dashboard{opts: opts, log: opts.Logger, pages: pages, secure: u != nil && u.Scheme == "https"}
+	d := &Dashboard{opts: opts, log: opts.Logger, pages: pages, langs: langs, secure: u != nil && u.Scheme == "https"}
 	d.live = newHub(opts.Store, d.log)
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -97,17 +124,18 @@ func New(opts Options) (*Dashboard, error) {
 	mux.HandleFunc("GET /dashboard/tickets.csv", d.signedIn(d.queueCSV))
 	mux.HandleFunc("GET /dashboard/tickets/{id}", d.signedIn(d.ticket))
 	mux.HandleFunc("POST /dashboard/tickets/{id}/{step}", d.signedIn(d.step))
+	mux.HandleFunc("GET /dashboard/tickets/{id}/files/{file}", d.signedIn(d.file))
 	mux.HandleFunc("GET /dashboard/events", d.signedIn(d.events))
 	mux.HandleFunc("GET /dashboard/stats", d.signedIn(d.stats))
 	mux.HandleFunc("GET /dashboard/stats.csv", d.signedIn(d.statsCSV))
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
-		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "There is no such page."))
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchPage)))
 	})
 	// Every state-changing request must come from the dashboard's own pages: a form posted
 	// from another site is refused (Sec-Fetch-Site, Origin).
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d.fail(w, r, desk.Errorf(desk.EFORBIDDEN, "This request came from another site and was refused."))
+		d.fail(w, r, desk.Errorf(desk.EFORBIDDEN, "%s", d.text(catalog.DashCrossSite)))
 	}))
 	d.handler = headers(cop.Handler(mux))
 	return d, nil
@@ -153,11 +181,33 @@ type page struct {
 	Data   any
 }
 
-// render writes page name with status.
+// language is the language of the pages: the desk's, when the Desk tells it and the catalog
+// has it; else English.
+func (d *Dashboard) language() *lang {
+	if l, ok := d.opts.Desk.(Languager); ok {
+		if code, ok := catalog.Match(l.Language()); ok && d.langs[code] != nil {
+			return d.langs[code]
+		}
+	}
+	return d.langs["en"]
+}
+
+// text is a catalog text in the pages' language; kv are its arguments as name, value pairs.
+func (d *Dashboard) text(id string, kv ...any) string { return d.language().t(id, kv...) }
+
+// render writes page name with status, in the desk's language.
 func (d *Dashboard) render(w http.ResponseWriter, status int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// The pages whose title is their name are named in the desk's language.
+	switch name {
+	case "queue.html":
+		p.Title = d.text(catalog.DashQueue)
+	case "stats.html":
+		p.Title = d.text(catalog.DashStatistics)
+	}
+	w.Header().Set("Content-Language", d.language().code)
 	w.WriteHeader(status)
-	if err := d.pages.ExecuteTemplate(w, name, p); err != nil {
+	if err := d.pages[d.language().code].ExecuteTemplate(w, name, p); err != nil {
 		d.log.Error("render dashboard page", "page", name, "err", err)
 	}
 }
@@ -170,9 +220,9 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := desk.ErrorMessage(err)
 	switch {
 	case status == http.StatusServiceUnavailable:
-		msg = "The desk cannot be reached right now; try again in a moment."
+		msg = d.text(catalog.DashUnavailable)
 	case status >= 500:
-		msg = "Something went wrong on our side; try again."
+		msg = d.text(catalog.DashFailed)
 	}
 	if status >= 500 {
 		d.log.Error("dashboard request failed", "path", r.URL.Path, "err", err)

@@ -42,7 +42,7 @@ func TestQueueLinksKeepTheFilter(t *testing.T) {
 			data := queueData{Filter: f, Total: tt.total, Page: f.Page}
 			data.Prev, data.Next, data.CSV = f.links(tt.total)
 			var b strings.Builder
-			if err := d.pages.ExecuteTemplate(&b, "queue-rows", page{Data: data}); err != nil {
+			if err := d.pages["en"].ExecuteTemplate(&b, "queue-rows", page{Data: data}); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]string{}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -30,19 +32,30 @@ var stepFields = map[desk.StepKind][]string{
 // entryView is one line of a ticket's history as the page shows it.
 type entryView struct {
 	desk.Entry
-	Internal bool // an internal note: never shown to the customer
+	Internal bool       // an internal note: never shown to the customer
+	Links    []fileLink // the files the message carried, each fetched through the dashboard
+}
+
+// fileLink is a file of the history as the page links it: through the app, which checks the
+// session and fetches it from the platform; never the platform's own address, which needs the
+// bot's token.
+type fileLink struct {
+	Href string
+	Name string
+	Size int64
 }
 
 // clockView is one SLA clock as the page shows it.
 type clockView struct {
 	desk.SLAClock
 	State desk.SLAState
-	When  string
 }
 
 // ticketData is the ticket page's data.
 type ticketData struct {
 	Row        row
+	Thread     string // the address of the ticket's thread on its platform, "" when unknown
+	Platform   string // the platform's name as people write it: Slack, Mattermost
 	History    []entryView
 	Clocks     []clockView
 	CanAct     bool   // the viewer's platform is the ticket's: the engine knows them as an actor
@@ -66,7 +79,7 @@ func (d *Dashboard) ticket(w http.ResponseWriter, r *http.Request) {
 	v := viewerOf(r)
 	id, err := ticketID(r)
 	if err != nil {
-		d.fail(w, r, err)
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", "")))
 		return
 	}
 	seq, err := d.opts.Store.LastTicketChange(r.Context())
@@ -76,7 +89,7 @@ func (d *Dashboard) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := d.opts.Store.Ticket(r.Context(), id)
 	if errors.Is(err, desk.ErrNotFound) {
-		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "There is no ticket %s.", id))
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", id.String())))
 		return
 	}
 	if err != nil {
@@ -90,19 +103,17 @@ func (d *Dashboard) ticket(w http.ResponseWriter, r *http.Request) {
 	}
 	now := d.opts.Now()
 	data := ticketData{Row: makeRow(t, now), CanAct: t.Platform == v.Platform, Event: newEventID(), Seq: seq,
-		Buttons: []desk.StepKind{desk.StepClaim, desk.StepPending, desk.StepResolve, desk.StepReopen, desk.StepClose}, Priorities: desk.Priorities}
+		Buttons: []desk.StepKind{desk.StepClaim, desk.StepPending, desk.StepResolve, desk.StepReopen, desk.StepClose}, Priorities: desk.Priorities,
+		Thread: d.permalink(r.Context(), t), Platform: d.platformName(t.Platform)}
 	for _, e := range history {
-		data.History = append(data.History, entryView{Entry: e, Internal: e.Kind == "note"})
+		ev := entryView{Entry: e, Internal: e.Kind == "note"}
+		for _, f := range e.Files {
+			ev.Links = append(ev.Links, fileLink{Href: fileHref(id, f.ID), Name: cmp.Or(f.Name, f.ID), Size: f.Size})
+		}
+		data.History = append(data.History, ev)
 	}
 	for _, c := range t.Clocks {
-		cv := clockView{SLAClock: c, State: c.State(now)}
-		switch {
-		case c.Running() && !c.Due.IsZero():
-			cv.When = "due " + c.Due.UTC().Format("2006-01-02 15:04 UTC")
-		case c.Done:
-			cv.When = "after " + span(c.Elapsed)
-		}
-		data.Clocks = append(data.Clocks, cv)
+		data.Clocks = append(data.Clocks, clockView{SLAClock: c, State: c.State(now)})
 	}
 	name := "ticket.html"
 	if r.Header.Get("X-Fragment") == "ticket" {
@@ -127,22 +138,22 @@ func (d *Dashboard) step(w http.ResponseWriter, r *http.Request) {
 	v := viewerOf(r)
 	id, err := ticketID(r)
 	if err != nil {
-		d.fail(w, r, err)
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", "")))
 		return
 	}
 	kind := desk.StepKind(r.PathValue("step"))
 	if !slices.Contains(steps, kind) {
-		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "There is no such action."))
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchAction)))
 		return
 	}
 	event := r.PostFormValue("event")
 	if !eventIDPattern.MatchString(event) {
-		d.fail(w, r, desk.Errorf(desk.EINVALID, "The form is incomplete; reload the page and try again."))
+		d.fail(w, r, desk.Errorf(desk.EINVALID, "%s", d.text(catalog.DashFormStale)))
 		return
 	}
 	t, err := d.opts.Store.Ticket(r.Context(), id)
 	if errors.Is(err, desk.ErrNotFound) {
-		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "There is no ticket %s.", id))
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", id.String())))
 		return
 	}
 	if err != nil {
@@ -150,7 +161,7 @@ func (d *Dashboard) step(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if t.Platform != v.Platform {
-		d.fail(w, r, desk.Errorf(desk.EFORBIDDEN, "%s lives on %s: act on it there, or sign in from %s.", id, t.Platform, t.Platform))
+		d.fail(w, r, desk.Errorf(desk.EFORBIDDEN, "%s", d.text(catalog.DashElsewhere, "Ticket", id.String(), "Platform", d.platformName(t.Platform))))
 		return
 	}
 	form := map[string]string{}

@@ -54,6 +54,10 @@ type Store interface {
 	ThreadTicket(ctx context.Context, platform, threadID string) (Ticket, error)
 	// FindTickets returns one page of the tickets that match f, in number order.
 	FindTickets(ctx context.Context, f TicketFilter) (TicketPage, error)
+	// QueryTickets returns one page of the tickets that match every filter of q, in q's
+	// order, with how many match in all. It reads indexes kept as tickets change, never every
+	// ticket: a page costs about the same at 100 tickets and at 100,000.
+	QueryTickets(ctx context.Context, q TicketQuery) (TicketResult, error)
 	// TicketsByID returns the tickets with the given numbers that exist, in the same order.
 	TicketsByID(ctx context.Context, ids []TicketID) ([]Ticket, error)
 	// CountByStatus counts all tickets by status.
@@ -137,6 +141,49 @@ type TicketPage struct {
 	Next    TicketID
 }
 
+// TicketQuery narrows and orders QueryTickets: the dashboard's queue. Every filter that is set
+// must hold; the zero query matches every ticket, newest first.
+type TicketQuery struct {
+	Statuses []Status // in one of these statuses; none means any
+	Platform string   // on this platform; "" means any
+	// Priority matches tickets of that priority; a ticket without one counts as normal.
+	Priority Priority
+	Category string // this category, ignoring case
+	Tag      string // has this tag, ignoring case
+	// Assignee, when set, matches only tickets assigned to this user ID ("" for unassigned).
+	Assignee   *string
+	OutOfHours bool // only requests that came in out of hours
+	// Search matches tickets that have every word of it (in any form of the word: English and
+	// Russian words are stemmed) in their subject, customer's name, category, tags,
+	// assignee's name or any message, reply or note of their history. A number also matches
+	// the ticket with that number ("#42" or "42"). Words of one letter are ignored.
+	Search string
+	Sort   TicketSort
+	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50).
+	Offset, Limit int
+}
+
+// TicketSort is an order of QueryTickets.
+type TicketSort string
+
+// The orders of QueryTickets. Ties keep the newest first, except where the order says.
+const (
+	SortNewest   TicketSort = ""         // highest number first
+	SortOldest   TicketSort = "oldest"   // lowest number first
+	SortActivity TicketSort = "activity" // most recent activity first
+	SortPriority TicketSort = "priority" // most urgent first, the oldest first within a priority
+	// SortDue is the SLA's order: tickets with a breached clock still running first (oldest
+	// first), then by when the next clock breaches, then those without a running clock
+	// (oldest first).
+	SortDue TicketSort = "due"
+)
+
+// TicketResult is one page of QueryTickets, and how many tickets match in all.
+type TicketResult struct {
+	Tickets []Ticket
+	Total   int
+}
+
 // Queued is an event read from the queue, with what is needed to acknowledge it.
 type Queued struct {
 	Shard int
@@ -174,6 +221,9 @@ type Entry struct {
 	Author string // user ID
 	Name   string // author's display name at the time
 	Text   string
+	// Files are the files a message carried, as the platform offered them (its file IDs), so
+	// that the dashboard can fetch them again for an agent.
+	Files []File
 }
 
 // Change is one write in a Store.Apply transaction. The concrete types below are all the

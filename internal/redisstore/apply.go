@@ -28,7 +28,7 @@ const handledMark = "h"
 // the marker's TTL in milliseconds, should it have expired; ARGV[2..] the commands, each as
 // its number of arguments followed by them. Returns 1 when the changes were applied, 0 when
 // they had been before.
-var applyOnceScript = redis.NewScript(`
+var applyOnceScript = redis.NewScript(luaApply + `
 local mark = redis.call('GET', KEYS[1])
 if mark == '` + handledMark + `' then
   return 0
@@ -38,12 +38,15 @@ if mark then
 else
   redis.call('SET', KEYS[1], '` + handledMark + `', 'PX', ARGV[1])
 end
-local i = 2
-while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  redis.call(unpack(ARGV, i + 1, i + n))
-  i = i + n + 1
-end
+run(2)
+return 1
+`)
+
+// applyScript applies changes that need the scripts' own TD.UNINDEX (saving a ticket, see
+// luaApply) without an event's guard, in one atomic step. KEYS are every key the commands
+// write; ARGV the commands, each as its number of arguments followed by them.
+var applyScript = redis.NewScript(luaApply + `
+run(1)
 return 1
 `)
 
@@ -81,6 +84,12 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	if once != nil {
 		return s.applyOnce(ctx, *once, cmds)
 	}
+	if scripted(cmds) {
+		if err := s.applyScripted(ctx, cmds); err != nil {
+			return fmt.Errorf("apply %d changes: %w", len(changes), err)
+		}
+		return nil
+	}
 	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		for _, c := range cmds {
 			p.Do(ctx, c...)
@@ -90,6 +99,32 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		return fmt.Errorf("apply %d changes: %w", len(changes), err)
 	}
 	return nil
+}
+
+// scripted reports whether cmds need a script: one of them is the scripts' own TD.UNINDEX.
+func scripted(cmds [][]any) bool {
+	return slices.ContainsFunc(cmds, func(c []any) bool { return c[0] == "TD.UNINDEX" })
+}
+
+// applyScripted runs cmds with applyScript.
+func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
+	args := make([]any, 0, len(cmds)*8)
+	for _, c := range cmds {
+		args = append(args, len(c))
+		args = append(args, c...)
+	}
+	return s.runScript(ctx, applyScript, commandKeys(nil, cmds), args...).Err()
+}
+
+// commandKeys appends to keys the key of every command that is not there yet. Every command
+// prepare makes has its one key first, after the command's name.
+func commandKeys(keys []string, cmds [][]any) []string {
+	for _, c := range cmds {
+		if k, ok := c[1].(string); ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // changedTicket is the ticket whose state, activity or history c changes, if any.
@@ -115,13 +150,7 @@ func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) 
 		args = append(args, len(c))
 		args = append(args, c...)
 	}
-	keys := []string{s.keys.seen(ack.Platform, ack.Event)}
-	for _, c := range cmds {
-		// Every command prepare makes has its one key first, after the command's name.
-		if k, ok := c[1].(string); ok && !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
+	keys := commandKeys([]string{s.keys.seen(ack.Platform, ack.Event)}, cmds)
 	n, err := s.runScript(ctx, applyOnceScript, keys, args...).Int()
 	if err != nil {
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
@@ -145,16 +174,19 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		}
 		key := s.keys.ticket(t.ID)
 		id := strconv.FormatInt(int64(t.ID), 10)
-		cmds := [][]any{{"DEL", key}, append([]any{"HSET", key}, encodeTicket(t)...)}
+		// The ticket leaves the filter sets of its previous save, then joins those of this one.
+		cmds := [][]any{s.unindex(t.ID), {"DEL", key}, append([]any{"HSET", key}, encodeTicket(t)...)}
 		if t.ThreadID != "" {
 			cmds = append(cmds, []any{"SET", s.keys.thread(t.Platform, t.ThreadID), id})
 		}
+		cmds = append(cmds, s.indexCommands(t)...)
 		return append(cmds, s.statusCommands(t.ID, t.Status)...), nil
 	case desk.TouchTicket:
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "touch ticket: ticket number %d is not valid", c.Ticket)
 		}
-		return [][]any{{"HSET", s.keys.ticket(c.Ticket), fActivity, strconv.FormatInt(c.At.UnixMilli(), 10)}}, nil
+		cmd := []any{"HSET", s.keys.ticket(c.Ticket), fActivity, strconv.FormatInt(c.At.UnixMilli(), 10)}
+		return [][]any{cmd, {"ZADD", s.keys.index("act"), strconv.FormatInt(c.At.UnixMilli(), 10), strconv.FormatInt(int64(c.Ticket), 10)}}, nil
 	case desk.SetThread:
 		if c.Ticket <= 0 || c.Platform == "" {
 			return nil, desk.Errorf(desk.EINVALID, "set thread: a ticket number and a platform are needed")
@@ -198,7 +230,8 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)
 		}
-		return [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}, nil
+		cmds := [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}
+		return append(cmds, s.wordCommands(c.Ticket, entryWords(c.Entry))...), nil
 	case desk.AckEvent:
 		if err := s.checkShard(c.Shard); err != nil {
 			return nil, fmt.Errorf("ack event %s: %w", c.Entry, err)

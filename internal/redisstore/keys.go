@@ -51,6 +51,20 @@
 //	                                                  text, non-empty only
 //	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
 //	                                                  number (so oldest first)
+//	<p>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
+//	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (its hash lists them in field
+//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased; no priority counts as    "ix"; see index.go)
+//	                                                  normal)
+//	<p>ix:act, ix:prio, ix:due                zset    every ticket, scored for one order of     forever
+//	                                                  the queue: last activity (ms); priority
+//	                                                  rank·2^33 − number; SLA due (index.go)
+//	<p>w:<word>                               set     numbers of the tickets whose subject,     forever (only grows)
+//	                                                  names, tags or history have the word
+//	                                                  (stemmed, lower case; words.go)
+//	<p>tmp:<random>:<n>                       any     a query's intermediate result (query.go)  deleted by the query; 1 minute
+//	<p>ixver                                  string  the version of the indexes' layout        forever
+//	<p>ixjob                                  string  the process rebuilding old tickets'       30 minutes, or until done
+//	                                                  indexes (backfill, index.go)
 //	<p>secret:<name>                          string  32 random bytes (an installation secret)  forever
 //	<p>cursor:<name>                          string  a high-water mark (integer), only grows   forever
 //	<p>fact:<kind>                            zset    statistics facts (see facts.go), scored   forever
@@ -136,6 +150,21 @@ func (k keys) statusBase() string { return k.prefix + "st:" }
 
 // status is the index of the tickets in one status.
 func (k keys) status(s desk.Status) string { return k.statusBase() + string(s) }
+
+// index is one of the queue's filter or sort sets, by its name after "ix:" (index.go).
+func (k keys) index(name string) string { return k.prefix + "ix:" + name }
+
+// word is the set of the tickets that have a search word.
+func (k keys) word(w string) string { return k.prefix + "w:" + w }
+
+// temp is a query's intermediate result.
+func (k keys) temp(id string) string { return k.prefix + "tmp:" + id }
+
+// indexVersion holds the version of the indexes' layout.
+func (k keys) indexVersion() string { return k.prefix + "ixver" }
+
+// backfillLease names the process rebuilding the indexes of old tickets.
+func (k keys) backfillLease() string { return k.prefix + "ixjob" }
 
 // fact is the time-ordered set of one kind of statistics fact.
 func (k keys) fact(kind desk.FactKind) string { return k.prefix + "fact:" + string(kind) }

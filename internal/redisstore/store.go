@@ -65,6 +65,10 @@ type Store struct {
 	keys  keys
 	log   *slog.Logger
 	owned bool // Close closes rdb: Open created it
+	// stopBackfill and backfillDone stop and await the background indexing of old tickets,
+	// when this store started one (index.go).
+	stopBackfill context.CancelFunc
+	backfillDone chan struct{}
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -98,6 +102,10 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		}
 	}
 	s.batch = newBatcher(rdb)
+	if err := s.startBackfill(ctx); err != nil {
+		s.batch.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -165,6 +173,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close stops the store's batches and closes the Redis client if Open created it; a client
 // given to New stays open.
 func (s *Store) Close() error {
+	if s.stopBackfill != nil {
+		s.stopBackfill()
+		<-s.backfillDone
+	}
 	s.batch.close()
 	if !s.owned {
 		return nil

@@ -58,10 +58,13 @@ const (
 	fAwayUntil   = "away_until" // until when the out-of-hours reply said the team is away
 )
 
-// openScript returns the customer's active ticket or creates one, atomically.
+// openScript returns the customer's active ticket or creates one, atomically, with its
+// indexes.
 //
 // KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] index of the new ticket's status,
-// KEYS[4] (optional) thread index; ARGV[1] ticket key base, ARGV[2..] field/value pairs of the
+// KEYS[4] the thread index when ARGV[2] is "1", then the n index sets the new ticket joins;
+// ARGV[1] ticket key base, ARGV[3] n, then for each index set its score as base and
+// coefficient of the number (base "" for a plain set: SADD), then field/value pairs of the
 // new ticket without id and prev. The ticket's key is the one key the script makes itself,
 // from the number it reads or takes: it cannot be named in advance (see keys.go on Cluster).
 // Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
@@ -90,14 +93,28 @@ if prev ~= '' then
   fields[#fields + 1] = '` + fPrevious + `'
   fields[#fields + 1] = prev
 end
-for i = 2, #ARGV do
+local thread = ARGV[2] == '1'
+local n = tonumber(ARGV[3])
+local first = 4 + 2 * n
+for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('ZADD', KEYS[3], id, id)
 redis.call('SET', KEYS[1], id)
-if KEYS[4] then
+local k = 4
+if thread then
   redis.call('SET', KEYS[4], id)
+  k = 5
+end
+for i = 0, n - 1 do
+  local base = ARGV[4 + 2 * i]
+  if base == '' then
+    redis.call('SADD', KEYS[k + i], id)
+  else
+    local score = tonumber(base) + tonumber(ARGV[5 + 2 * i]) * id
+    redis.call('ZADD', KEYS[k + i], string.format('%.0f', score), id)
+  end
 end
 return {1, id, prev}
 `)
@@ -134,10 +151,30 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
 	}
 	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq(), s.keys.status(t.Status)}
+	thread := "0"
 	if t.ThreadID != "" {
 		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
+		thread = "1"
 	}
-	args := append([]any{s.keys.ticketBase()}, encodeTicket(t)...)
+	// The new ticket's indexes: its number is the script's to take, so each sort score goes
+	// as a base and the number's coefficient.
+	filters, sorts, words := s.keys.ticketIndex(t)
+	var scores []any
+	for _, f := range filters {
+		keys = append(keys, s.keys.index(f))
+		scores = append(scores, "", "0")
+	}
+	for _, o := range sorts {
+		keys = append(keys, o.key)
+		scores = append(scores, strconv.FormatInt(o.base, 10), strconv.FormatInt(o.coef, 10))
+	}
+	for _, w := range words {
+		keys = append(keys, s.keys.word(w))
+		scores = append(scores, "", "0")
+	}
+	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2}, scores...)
+	args = append(args, encodeTicket(t)...)
+	args = append(args, pieces(fIndexes, strings.Join(filters, "\n"))...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)

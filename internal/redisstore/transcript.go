@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,7 +19,18 @@ const (
 	eAuthor = "author"
 	eName   = "name"
 	eText   = "text"
+	eFiles  = "files" // JSON: the files a message carried
 )
+
+// entryFile is a file of a transcript entry as stored: what the platform needs to give it
+// again, and what the dashboard shows.
+type entryFile struct {
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+	MimeType string `json:"mime,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
 
 // encodeEntry returns the non-empty fields of e as field/value pairs for XADD.
 func encodeEntry(e desk.Entry) []any {
@@ -29,6 +41,15 @@ func encodeEntry(e desk.Entry) []any {
 	for _, f := range [][2]string{{eKind, e.Kind}, {eAuthor, e.Author}, {eName, e.Name}, {eText, e.Text}} {
 		if f[1] != "" {
 			out = append(out, f[0], f[1])
+		}
+	}
+	if len(e.Files) > 0 {
+		files := make([]entryFile, len(e.Files))
+		for i, f := range e.Files {
+			files[i] = entryFile{ID: f.ID, Name: f.Name, MimeType: f.MimeType, Size: f.Size, URL: f.URL}
+		}
+		if b, err := json.Marshal(files); err == nil {
+			out = append(out, eFiles, string(b))
 		}
 	}
 	if len(out) == 0 {
@@ -42,6 +63,12 @@ func decodeEntry(v map[string]any) desk.Entry {
 	e := desk.Entry{Kind: str(eKind), Author: str(eAuthor), Name: str(eName), Text: str(eText)}
 	if ms, err := strconv.ParseInt(str(eAt), 10, 64); err == nil && ms != 0 {
 		e.At = time.UnixMilli(ms).UTC()
+	}
+	var files []entryFile
+	if s := str(eFiles); s != "" && json.Unmarshal([]byte(s), &files) == nil {
+		for _, f := range files {
+			e.Files = append(e.Files, desk.File{ID: f.ID, Name: f.Name, MimeType: f.MimeType, Size: f.Size, URL: f.URL})
+		}
 	}
 	return e
 }

@@ -27,7 +27,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 		r.mark(ctx, p, src, desk.MarkNote)
 		return r.commit(ctx, q, decision{changes: []desk.Change{
 			desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkNote, Source: src}},
-			desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "note", Author: agent.ID, Name: agent.Label(), Text: ev.Text}},
+			desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "note", Author: agent.ID, Name: agent.Label(), Text: ev.Text, Files: ev.Files}},
 		}})
 	}
 	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, ev.Text, ev.Files)
@@ -36,7 +36,7 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 	}
 	d := decision{changes: []desk.Change{
 		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkAgent, Source: src, Parts: refs, Files: files}},
-		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "agent", Author: agent.ID, Name: agent.Label(), Text: ev.Text}},
+		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "agent", Author: agent.ID, Name: agent.Label(), Text: ev.Text, Files: ev.Files}},
 	}}
 	if failure != nil {
 		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, catalog.DeliveryFailedNote, reason(failure))

@@ -108,7 +108,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	r.decide(&d, q, o)
 	d.change(
 		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files}},
-		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text}},
+		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text, Files: ev.Files}},
 	)
 	if err := r.commit(ctx, q, d); err != nil {
 		return err

@@ -72,3 +72,20 @@ func (r *Relay) Person(ctx context.Context, platform, userID string) (u desk.Use
 	}
 	return u, agent, agent && r.isLead(u), nil
 }
+
+// Language is the desk's language as the catalog knows it ("en", "ru"): the policy's
+// `language`, read at each call so that a reloaded policy shows at once. The dashboard's pages
+// are written in it.
+func (r *Relay) Language() string {
+	if code, ok := catalog.Match(r.policy().Language); ok {
+		return code
+	}
+	return "en"
+}
+
+// Platform is a chat platform the relay serves, by name: the dashboard asks it for a ticket
+// thread's link and for the files in a ticket's history.
+func (r *Relay) Platform(name string) (desk.Platform, bool) {
+	p, ok := r.platforms[name]
+	return p, ok
+}

@@ -54,7 +54,7 @@ func (r *Relay) intakeMessage(ctx context.Context, p desk.Platform, q desk.Queue
 	}
 	d.change(
 		desk.HoldEvent{Ticket: t.ID, Event: ev},
-		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text}},
+		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text, Files: ev.Files}},
 	)
 	if len(d.changes) == 2 {
 		d.change(desk.TouchTicket{Ticket: t.ID, At: now})

@@ -12,9 +12,16 @@
   var busy = false;
   var again = false;
 
-  function say(text) {
+  // text is one of the page's words in the desk's language, which the server writes on the
+  // body (data-text-NAME), with {time} where a time goes.
+  function text(name, time) {
+    var s = document.body.getAttribute("data-text-" + name) || name;
+    return s.replace("{time}", time || "");
+  }
+
+  function say(words) {
     var s = box.querySelector("[data-testid=live]");
-    if (s) { s.textContent = text; }
+    if (s) { s.textContent = words; }
   }
 
   // identity names a link or button by what it leads to or does, so that the same one is
@@ -57,9 +64,9 @@
       })
       .then(function (html) {
         swap(html);
-        say("updated " + new Date().toLocaleTimeString());
+        say(text("updated", new Date().toLocaleTimeString(document.documentElement.lang || undefined)));
       })
-      .catch(function () { say("could not update; retrying"); schedule(3000); })
+      .catch(function () { say(text("retrying")); schedule(3000); })
       .then(function () {
         busy = false;
         if (again) { again = false; schedule(100); }
@@ -77,6 +84,6 @@
     if (kind === "queue" || e.data === mine) { schedule(150); }
   });
   es.addEventListener("reload", function () { es.close(); location.reload(); });
-  es.onopen = function () { say("live"); };
-  es.onerror = function () { say("reconnecting…"); };
+  es.onopen = function () { say(text("live")); };
+  es.onerror = function () { say(text("reconnecting")); };
 })();

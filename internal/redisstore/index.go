@@ -1,0 +1,345 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// The queue's indexes (QueryTickets, query.go) are kept in the same atomic step that saves a
+// ticket, so they never disagree with the tickets:
+//
+//   - filter sets (<p>ix:pf:…, pri:…, cat:…, tag:…, asg:…, unassigned, ooh): the numbers of the
+//     tickets with that value. A ticket's hash lists the filter sets it is in (field fIndexes,
+//     the keys after the prefix, one a line), so that saving it again takes it out of the
+//     ones whose value it no longer has: the save reads that list first (unindexScript's
+//     TD.UNINDEX), the one part of a save that needs to read.
+//   - sort sets (<p>ix:act, prio, due): every ticket, scored for one order of the queue.
+//     Saving a ticket moves its score; the status sets (<p>st:…, scored by number) are the
+//     fourth order.
+//   - word sets (<p>w:<word>, searchWords): the tickets whose subject, customer's name,
+//     category, tags, assignee's name or history has that word. They only grow: a ticket
+//     keeps the words it ever had (an old subject, an edited message), which a search of
+//     its history should find anyway.
+//
+// Tickets saved before the indexes existed are indexed once, in the background, when a store
+// starts on a server whose index version (<p>ixver) is older than indexVersion (backfill);
+// Reindex does the same on demand.
+
+// indexVersion is the version of the index layout; a store that finds an older one on its
+// server rebuilds the indexes in the background as it starts.
+const indexVersion = "1"
+
+// fIndexes is the ticket hash's field that lists its filter sets.
+const fIndexes = "ix"
+
+// Scores of the sort sets. Ticket numbers stay below 2^33, so that a score made of a
+// priority's rank or a time and the number is exact in a float64.
+const (
+	rankScale = 1 << 33 // prio: rank·2^33 − number: most urgent first, then the oldest
+	noDue     = 1 << 44 // due: tickets without a running clock, after every due time (ms)
+)
+
+// indexedKinds are the history entries whose text is indexed for search: what people wrote.
+var indexedKinds = []string{"customer", "agent", "note", "edit", "intake"}
+
+// scoreOp puts a ticket in a sort set, with score base + coef·number.
+type scoreOp struct {
+	key        string
+	base, coef int64
+}
+
+// ticketIndex returns the filter sets (keys after the prefix), the sort set scores and the
+// search words of t.
+func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, words []string) {
+	filters = append(filters, "pf:"+indexValue(t.Platform))
+	filters = append(filters, "pri:"+string(priorityOf(t)))
+	if t.Category != "" {
+		filters = append(filters, "cat:"+indexValue(t.Category))
+	}
+	for _, tag := range t.Tags {
+		if f := "tag:" + indexValue(tag); tag != "" && !slices.Contains(filters, f) {
+			filters = append(filters, f)
+		}
+	}
+	if t.Assignee == "" {
+		filters = append(filters, "unassigned")
+	} else {
+		filters = append(filters, "asg:"+indexValue(t.Assignee))
+	}
+	if t.OutOfHours {
+		filters = append(filters, "ooh")
+	}
+
+	var activity int64
+	if !t.LastActivityAt.IsZero() {
+		activity = t.LastActivityAt.UnixMilli()
+	}
+	sorts = []scoreOp{
+		{key: k.index("act"), base: activity},
+		{key: k.index("prio"), base: int64(slices.Index(desk.Priorities, priorityOf(t))+1) * rankScale, coef: -1},
+		dueScore(k.index("due"), t),
+	}
+
+	for _, text := range []string{t.Subject, t.Customer.Name, t.Customer.DisplayName, t.Category, strings.Join(t.Tags, " "), t.AssigneeName} {
+		for _, w := range searchWords(text) {
+			if !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+	return filters, sorts, words
+}
+
+// dueScore is t's place in the SLA's order: a breached clock still running first (by number),
+// then the time the next clock breaches, then tickets without a running clock (by number).
+func dueScore(key string, t desk.Ticket) scoreOp {
+	if c, ok := t.NextBreach(); ok {
+		return scoreOp{key: key, base: c.Due.UnixMilli()}
+	}
+	for _, c := range t.Clocks {
+		if c.Breached && !c.Done {
+			return scoreOp{key: key, coef: 1}
+		}
+	}
+	return scoreOp{key: key, base: noDue, coef: 1}
+}
+
+// priorityOf is a ticket's priority, normal when it has none (as the dashboard shows it).
+func priorityOf(t desk.Ticket) desk.Priority {
+	if t.Priority == "" {
+		return desk.PriorityNormal
+	}
+	return t.Priority
+}
+
+// indexValue is a value as a filter set's key names it: lower case (filters ignore case), no
+// line breaks (they separate the keys in fIndexes).
+func indexValue(v string) string {
+	return strings.ToLower(strings.NewReplacer("\n", " ", "\r", " ").Replace(v))
+}
+
+// indexCommands are the commands that index t after its hash is written: its filter sets,
+// sort scores and words, and the list of its filter sets in its hash (fIndexes). They follow
+// a TD.UNINDEX of the ticket, which takes it out of the filter sets of its previous save.
+func (s *Store) indexCommands(t desk.Ticket) [][]any {
+	filters, sorts, words := s.keys.ticketIndex(t)
+	key := s.keys.ticket(t.ID)
+	id := strconv.FormatInt(int64(t.ID), 10)
+	cmds := [][]any{append([]any{"HSET", key}, pieces(fIndexes, strings.Join(filters, "\n"))...)}
+	for _, f := range filters {
+		cmds = append(cmds, []any{"SADD", s.keys.index(f), id})
+	}
+	for _, o := range sorts {
+		cmds = append(cmds, []any{"ZADD", o.key, strconv.FormatInt(o.base+o.coef*int64(t.ID), 10), id})
+	}
+	return append(cmds, s.wordCommands(t.ID, words)...)
+}
+
+// wordCommands add a ticket to the sets of words.
+func (s *Store) wordCommands(id desk.TicketID, words []string) [][]any {
+	member := strconv.FormatInt(int64(id), 10)
+	cmds := make([][]any, 0, len(words))
+	for _, w := range words {
+		cmds = append(cmds, []any{"SADD", s.keys.word(w), member})
+	}
+	return cmds
+}
+
+// entryWords are the search words of a history entry: those of what people wrote, none of
+// status lines and system notices.
+func entryWords(e desk.Entry) []string {
+	if !slices.Contains(indexedKinds, e.Kind) {
+		return nil
+	}
+	return searchWords(e.Text)
+}
+
+// unindex is the TD.UNINDEX command of the apply scripts: it takes a ticket out of the filter
+// sets its hash lists and removes the list.
+func (s *Store) unindex(id desk.TicketID) []any {
+	return []any{"TD.UNINDEX", s.keys.ticket(id), s.keys.index(""), strconv.FormatInt(int64(id), 10)}
+}
+
+// pieces returns a hash field's value as encodeTicket stores it: split into pieces of
+// maxValue bytes, "<field>", "<field>~1", …
+func pieces(field, v string) []any {
+	var out []any
+	for i := 0; v != ""; i++ {
+		n := min(len(v), maxValue)
+		name := field
+		if i > 0 {
+			name = field + pieceSep + strconv.Itoa(i)
+		}
+		out = append(out, name, v[:n])
+		v = v[n:]
+	}
+	return out
+}
+
+// luaApply is the Lua shared by the scripts that apply changes (apply.go): a loop that runs
+// the commands in ARGV from argument i on, each as its number of arguments followed by them.
+// One command is the scripts' own: TD.UNINDEX <ticket key> <"<p>ix:"> <number> reads the
+// filter sets the ticket's hash lists (field fIndexes, in pieces), takes the ticket out of
+// them and deletes the list. Those sets' keys come from the hash, not from KEYS: Redis runs
+// a script on them because they share the prefix's hash tag, hence the slot, with the keys
+// given (see keys.go).
+const luaApply = `
+local function unindex(key, prefix, id)
+  local v = redis.call('HGET', key, '` + fIndexes + `')
+  if not v then
+    return
+  end
+  local fields = {'` + fIndexes + `'}
+  local i = 1
+  while true do
+    local f = '` + fIndexes + pieceSep + `' .. i
+    local p = redis.call('HGET', key, f)
+    if not p then
+      break
+    end
+    v = v .. p
+    fields[#fields + 1] = f
+    i = i + 1
+  end
+  redis.call('HDEL', key, unpack(fields))
+  for k in string.gmatch(v, '[^\n]+') do
+    redis.call('SREM', prefix .. k, id)
+  end
+end
+
+local function run(i)
+  while i <= #ARGV do
+    local n = tonumber(ARGV[i])
+    if ARGV[i + 1] == 'TD.UNINDEX' then
+      unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+    else
+      redis.call(unpack(ARGV, i + 1, i + n))
+    end
+    i = i + n + 1
+  end
+end
+`
+
+// Reindex rebuilds the indexes of every ticket from its hash and history, a batch of tickets
+// per step, and returns how many tickets it indexed. A ticket saved while its batch is read
+// may keep the batch's view of it until its next save.
+func (s *Store) Reindex(ctx context.Context) (int, error) {
+	last, err := s.rdb.Get(ctx, s.keys.seq()).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, fmt.Errorf("reindex: read the ticket counter: %w", err)
+	}
+	const batch = 200
+	done := 0
+	for from := int64(1); from <= last; from += batch {
+		ids := make([]desk.TicketID, 0, batch)
+		for id := from; id < from+batch && id <= last; id++ {
+			ids = append(ids, desk.TicketID(id))
+		}
+		n, err := s.reindexBatch(ctx, ids)
+		if err != nil {
+			return done, fmt.Errorf("reindex tickets %d to %d: %w", ids[0], ids[len(ids)-1], err)
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// reindexBatch indexes the tickets with these numbers that exist, in one script.
+func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, error) {
+	ts, err := s.TicketsByID(ctx, ids)
+	if err != nil || len(ts) == 0 {
+		return 0, err
+	}
+	hist := make([]*redis.XMessageSliceCmd, len(ts))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, t := range ts {
+			hist[i] = p.XRange(ctx, s.keys.history(t.ID), "-", "+")
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read histories: %w", err)
+	}
+	var cmds [][]any
+	for i, t := range ts {
+		cmds = append(cmds, s.unindex(t.ID))
+		cmds = append(cmds, s.indexCommands(t)...)
+		cmds = append(cmds, s.statusCommands(t.ID, t.Status)...)
+		var words []string
+		for _, m := range hist[i].Val() {
+			for _, w := range entryWords(decodeEntry(m.Values)) {
+				if !slices.Contains(words, w) {
+					words = append(words, w)
+				}
+			}
+		}
+		cmds = append(cmds, s.wordCommands(t.ID, words)...)
+	}
+	if err := s.applyScripted(ctx, cmds); err != nil {
+		return 0, err
+	}
+	return len(ts), nil
+}
+
+// backfillLease bounds how long one process's backfill keeps others from starting theirs.
+const backfillLease = 30 * time.Minute
+
+// startBackfill indexes the tickets saved before the indexes existed, once per server: a
+// store that finds no index version on a server with tickets rebuilds the indexes in the
+// background (one process at a time, under a lease), then records the version. A server
+// without tickets only gets the version. Until the backfill is done, the queue lists only
+// the tickets saved since the upgrade.
+func (s *Store) startBackfill(ctx context.Context) error {
+	res, err := s.rdb.MGet(ctx, s.keys.indexVersion(), s.keys.seq()).Result()
+	if err != nil {
+		return fmt.Errorf("read the index version: %w", err)
+	}
+	if v, _ := res[0].(string); v == indexVersion {
+		return nil
+	}
+	if seq, _ := res[1].(string); seq == "" || seq == "0" {
+		if err := s.rdb.Set(ctx, s.keys.indexVersion(), indexVersion, 0).Err(); err != nil {
+			return fmt.Errorf("record the index version: %w", err)
+		}
+		return nil
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	s.stopBackfill = cancel
+	s.backfillDone = make(chan struct{})
+	go func() {
+		defer close(s.backfillDone)
+		s.backfill(bg)
+	}()
+	return nil
+}
+
+// backfill runs Reindex under the backfill lease and records the index version when it is
+// done; a process that stops midway leaves it for the next start.
+func (s *Store) backfill(ctx context.Context) {
+	ok, err := s.rdb.SetNX(ctx, s.keys.backfillLease(), s.opts.Consumer, backfillLease).Result()
+	if err != nil || !ok {
+		return // another process does it, or Redis is away: the next start tries again
+	}
+	start := time.Now()
+	s.log.Info("indexing the tickets saved before the queue's indexes existed")
+	n, err := s.Reindex(ctx)
+	if err != nil {
+		s.log.Warn("index the tickets saved before the queue's indexes existed", "indexed", n, "err", err)
+		_ = s.rdb.Del(context.Background(), s.keys.backfillLease()).Err()
+		return
+	}
+	if err := s.rdb.Set(ctx, s.keys.indexVersion(), indexVersion, 0).Err(); err != nil {
+		s.log.Warn("record the index version", "err", err)
+	}
+	_ = s.rdb.Del(ctx, s.keys.backfillLease()).Err()
+	s.log.Info("indexed the tickets saved before the queue's indexes existed", "tickets", n, "took", time.Since(start).Round(time.Millisecond))
+}

@@ -1,0 +1,319 @@
+package redisstore
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// queryIDs runs QueryTickets and returns the numbers of the page and the total.
+func queryIDs(t *testing.T, s *Store, q desk.TicketQuery) ([]desk.TicketID, int) {
+	t.Helper()
+	res, err := s.QueryTickets(ctxT(t), q)
+	if err != nil {
+		t.Fatalf("QueryTickets(%+v): %v", q, err)
+	}
+	ids := []desk.TicketID{}
+	for _, tk := range res.Tickets {
+		ids = append(ids, tk.ID)
+	}
+	return ids, res.Total
+}
+
+func wantQuery(t *testing.T, s *Store, what string, q desk.TicketQuery, want ...desk.TicketID) {
+	t.Helper()
+	if want == nil {
+		want = []desk.TicketID{}
+	}
+	got, total := queryIDs(t, s, q)
+	if !slices.Equal(got, want) || total != len(want) {
+		t.Errorf("%s: got %v (total %d), want %v", what, got, total, want)
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+// queueTicket is a saved ticket for the query tests.
+func queueTicket(id desk.TicketID, st desk.Status, mod func(*desk.Ticket)) desk.Ticket {
+	tk := desk.Ticket{ID: id, Platform: "slack", Status: st, Customer: desk.User{ID: "C" + id.String()[1:], Name: "cust" + id.String()[1:]},
+		CreatedAt: at(int(id)), LastActivityAt: at(int(id))}
+	if mod != nil {
+		mod(&tk)
+	}
+	return tk
+}
+
+// testQueryFilters: every filter of the queue alone and together, each order, and pages.
+func testQueryFilters(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	due := at(30)
+	tickets := []desk.Ticket{
+		queueTicket(1, desk.StatusNew, func(tk *desk.Ticket) { tk.Priority = desk.PriorityUrgent; tk.Tags = []string{"VPN", "refund"} }),
+		queueTicket(2, desk.StatusOpen, func(tk *desk.Ticket) {
+			tk.Assignee, tk.Category = "U1", "Billing"
+			tk.LastActivityAt = at(50)
+			tk.Clocks = []desk.SLAClock{{Kind: "first_response", Since: at(2), Due: due}}
+		}),
+		queueTicket(3, desk.StatusPending, func(tk *desk.Ticket) {
+			tk.Assignee, tk.Priority, tk.OutOfHours = "U2", desk.PriorityHigh, true
+			tk.Tags = []string{"vpn"}
+			tk.Clocks = []desk.SLAClock{{Kind: "resolution", Since: at(3), Due: at(20), Breached: true}}
+		}),
+		queueTicket(4, desk.StatusResolved, func(tk *desk.Ticket) { tk.Category = "billing"; tk.Assignee = "U1" }),
+		queueTicket(5, desk.StatusNew, func(tk *desk.Ticket) {
+			tk.Platform, tk.Assignee, tk.Priority = "mattermost", "U1", desk.PriorityLow
+			tk.Clocks = []desk.SLAClock{{Kind: "first_response", Since: at(5), Due: at(10)}}
+		}),
+		queueTicket(6, desk.StatusClosed, func(tk *desk.Ticket) { tk.OutOfHours = true }),
+	}
+	for _, tk := range tickets {
+		apply(t, s, desk.SaveTicket{Ticket: tk})
+	}
+	active := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	tests := []struct {
+		name string
+		q    desk.TicketQuery
+		want []desk.TicketID
+	}{
+		{"everything, newest first", desk.TicketQuery{}, []desk.TicketID{6, 5, 4, 3, 2, 1}},
+		{"active", desk.TicketQuery{Statuses: active}, []desk.TicketID{5, 3, 2, 1}},
+		{"one status", desk.TicketQuery{Statuses: []desk.Status{desk.StatusNew}}, []desk.TicketID{5, 1}},
+		{"urgent", desk.TicketQuery{Priority: desk.PriorityUrgent}, []desk.TicketID{1}},
+		{"normal counts no priority", desk.TicketQuery{Priority: desk.PriorityNormal}, []desk.TicketID{6, 4, 2}},
+		{"category, any case", desk.TicketQuery{Category: "BILLING"}, []desk.TicketID{4, 2}},
+		{"tag, any case", desk.TicketQuery{Tag: "vpn"}, []desk.TicketID{3, 1}},
+		{"assignee", desk.TicketQuery{Assignee: ptr("U1")}, []desk.TicketID{5, 4, 2}},
+		{"unassigned", desk.TicketQuery{Assignee: ptr("")}, []desk.TicketID{6, 1}},
+		{"out of hours", desk.TicketQuery{OutOfHours: true}, []desk.TicketID{6, 3}},
+		{"platform", desk.TicketQuery{Platform: "mattermost"}, []desk.TicketID{5}},
+		{"mine on slack, active", desk.TicketQuery{Assignee: ptr("U1"), Platform: "slack", Statuses: active}, []desk.TicketID{2}},
+		{"status, priority and tag", desk.TicketQuery{Statuses: active, Priority: desk.PriorityHigh, Tag: "VPN"}, []desk.TicketID{3}},
+		{"a tag nobody has", desk.TicketQuery{Tag: "printer"}, nil},
+		{"oldest first", desk.TicketQuery{Statuses: active, Sort: desk.SortOldest}, []desk.TicketID{1, 2, 3, 5}},
+		{"last activity", desk.TicketQuery{Statuses: active, Sort: desk.SortActivity}, []desk.TicketID{2, 5, 3, 1}},
+		{"priority, oldest first within", desk.TicketQuery{Sort: desk.SortPriority}, []desk.TicketID{1, 3, 2, 4, 6, 5}},
+		{"due: breached, then by due time, then the rest oldest first", desk.TicketQuery{Sort: desk.SortDue}, []desk.TicketID{3, 5, 2, 1, 4, 6}},
+		{"filtered and sorted by activity", desk.TicketQuery{Assignee: ptr("U1"), Sort: desk.SortActivity}, []desk.TicketID{2, 5, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantQuery(t, s, tt.name, tt.q, tt.want...) })
+	}
+
+	// Pages: the total is the whole match, the page its slice.
+	got, total := queryIDs(t, s, desk.TicketQuery{Offset: 2, Limit: 3})
+	if !slices.Equal(got, []desk.TicketID{4, 3, 2}) || total != 6 {
+		t.Errorf("offset 2, limit 3: %v (total %d), want [4 3 2] of 6", got, total)
+	}
+	got, total = queryIDs(t, s, desk.TicketQuery{Statuses: active, Sort: desk.SortOldest, Offset: 3, Limit: 3})
+	if !slices.Equal(got, []desk.TicketID{5}) || total != 4 {
+		t.Errorf("last page: %v (total %d), want [5] of 4", got, total)
+	}
+	got, total = queryIDs(t, s, desk.TicketQuery{Offset: 10})
+	if len(got) != 0 || total != 6 {
+		t.Errorf("past the end: %v (total %d), want none of 6", got, total)
+	}
+}
+
+// testQueryFollowsChanges: as a ticket changes status, priority, assignee, tags, category and
+// activity, it leaves the indexes of its old values and joins the new ones; a value that
+// clears takes it out; the change guarded by an event does the same.
+func testQueryFollowsChanges(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	tk := queueTicket(1, desk.StatusNew, func(tk *desk.Ticket) {
+		tk.Priority, tk.Category, tk.Tags, tk.OutOfHours = desk.PriorityLow, "Billing", []string{"refund", "vip"}, true
+	})
+	other := queueTicket(2, desk.StatusNew, nil)
+	apply(t, s, desk.SaveTicket{Ticket: tk}, desk.SaveTicket{Ticket: other})
+	wantQuery(t, s, "low at first", desk.TicketQuery{Priority: desk.PriorityLow}, 1)
+
+	tk.Status, tk.Priority, tk.Assignee = desk.StatusOpen, desk.PriorityUrgent, "U1"
+	tk.Tags, tk.Category, tk.OutOfHours = []string{"vip", "escalated"}, "", false
+	apply(t, s, desk.SaveTicket{Ticket: tk})
+	wantQuery(t, s, "new after the change", desk.TicketQuery{Statuses: []desk.Status{desk.StatusNew}}, 2)
+	wantQuery(t, s, "open", desk.TicketQuery{Statuses: []desk.Status{desk.StatusOpen}}, 1)
+	wantQuery(t, s, "low", desk.TicketQuery{Priority: desk.PriorityLow})
+	wantQuery(t, s, "urgent", desk.TicketQuery{Priority: desk.PriorityUrgent}, 1)
+	wantQuery(t, s, "unassigned", desk.TicketQuery{Assignee: ptr("")}, 2)
+	wantQuery(t, s, "assigned", desk.TicketQuery{Assignee: ptr("U1")}, 1)
+	wantQuery(t, s, "the tag removed", desk.TicketQuery{Tag: "refund"})
+	wantQuery(t, s, "the tag kept", desk.TicketQuery{Tag: "vip"}, 1)
+	wantQuery(t, s, "the tag added", desk.TicketQuery{Tag: "escalated"}, 1)
+	wantQuery(t, s, "the category cleared", desk.TicketQuery{Category: "billing"})
+	wantQuery(t, s, "out of hours cleared", desk.TicketQuery{OutOfHours: true})
+	wantQuery(t, s, "priority order", desk.TicketQuery{Sort: desk.SortPriority}, 1, 2)
+
+	// Activity alone (the path every message takes) moves the activity order.
+	apply(t, s, desk.TouchTicket{Ticket: 2, At: at(59)})
+	wantQuery(t, s, "touched first", desk.TicketQuery{Sort: desk.SortActivity}, 2, 1)
+
+	// Unassigned again, through a change guarded by its event.
+	if _, err := s.Enqueue(ctxT(t), 0, event("Ev1")); err != nil {
+		t.Fatal(err)
+	}
+	tk.Assignee, tk.Tags = "", nil
+	apply(t, s, desk.SaveTicket{Ticket: tk}, desk.AckEvent{Platform: "slack", Event: "Ev1"})
+	wantQuery(t, s, "unassigned again", desk.TicketQuery{Assignee: ptr("")}, 2, 1)
+	wantQuery(t, s, "no longer U1's", desk.TicketQuery{Assignee: ptr("U1")})
+	wantQuery(t, s, "no tags", desk.TicketQuery{Tag: "vip"})
+	if n, err := rdb.Exists(ctxT(t), s.keys.index("tag:vip"), s.keys.index("asg:U1"), s.keys.index("cat:billing")).Result(); err != nil || n != 0 {
+		t.Errorf("emptied filter sets left behind: %d, %v", n, err)
+	}
+
+	// The ticket reads back as saved: the index list in its hash is not part of it.
+	got, err := s.Ticket(ctxT(t), 1)
+	if err != nil || got.Assignee != "" || got.Priority != desk.PriorityUrgent || len(got.Tags) != 0 {
+		t.Errorf("Ticket(1) = %+v, %v", got, err)
+	}
+}
+
+// testQuerySearch: words of the subject, the customer's name, the tags and every message,
+// in any form of the word, in English and Russian, all of them (AND), with the filters.
+func testQuerySearch(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	apply(t, s,
+		desk.SaveTicket{Ticket: queueTicket(1, desk.StatusNew, func(tk *desk.Ticket) {
+			tk.Subject, tk.Customer.DisplayName = "The printer is on fire", "Ada Lovelace"
+		})},
+		desk.SaveTicket{Ticket: queueTicket(2, desk.StatusOpen, func(tk *desk.Ticket) {
+			tk.Subject, tk.Priority = "Не работает принтер в бухгалтерии", desk.PriorityUrgent
+		})},
+		desk.SaveTicket{Ticket: queueTicket(3, desk.StatusResolved, func(tk *desk.Ticket) { tk.Subject = "VPN drops every hour" })},
+		desk.AppendEntry{Ticket: 3, Entry: desk.Entry{At: at(4), Kind: "customer", Text: "Also my printers jam since Monday"}},
+		desk.AppendEntry{Ticket: 3, Entry: desk.Entry{At: at(5), Kind: "note", Text: "Ёлки, шлюз опять упал"}},
+		desk.AppendEntry{Ticket: 1, Entry: desk.Entry{At: at(6), Kind: "agent", Text: "Replacing the toner cartridge"}},
+		desk.AppendEntry{Ticket: 2, Entry: desk.Entry{At: at(7), Kind: "status", Text: "toner"}},
+	)
+	tests := []struct {
+		name, search string
+		want         []desk.TicketID
+	}{
+		{"a subject word", "fire", []desk.TicketID{1}},
+		{"any case and form", "PRINTERS", []desk.TicketID{3, 1}},
+		{"an agent's reply", "toner", []desk.TicketID{1}},
+		{"a customer's message", "monday", []desk.TicketID{3}},
+		{"a note, ё as е", "елки", []desk.TicketID{3}},
+		{"Russian, another case of the word", "принтера", []desk.TicketID{2}},
+		{"Russian, another form of the verb", "работал", []desk.TicketID{2}},
+		{"two words, both needed", "printer fire", []desk.TicketID{1}},
+		{"two words from subject and message", "vpn printer", []desk.TicketID{3}},
+		{"two words nobody has together", "vpn toner", nil},
+		{"the customer's name", "lovelace", []desk.TicketID{1}},
+		{"a ticket's number", "#2", []desk.TicketID{2}},
+		{"a word nobody wrote", "kettle", nil},
+		{"one-letter words are ignored", "a fire", []desk.TicketID{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantQuery(t, s, tt.search, desk.TicketQuery{Search: tt.search}, tt.want...)
+		})
+	}
+	wantQuery(t, s, "search with a status", desk.TicketQuery{Search: "printer", Statuses: []desk.Status{desk.StatusNew, desk.StatusResolved}}, 3, 1)
+	wantQuery(t, s, "search with a priority", desk.TicketQuery{Search: "принтер", Priority: desk.PriorityUrgent}, 2)
+	wantQuery(t, s, "search sorted by activity", desk.TicketQuery{Search: "printer", Sort: desk.SortOldest}, 1, 3)
+}
+
+// testQueryOpenedTicket: a ticket OpenTicket creates is in the indexes at once.
+func testQueryOpenedTicket(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	tk := newTicket("U1")
+	tk.Subject, tk.Tags, tk.OutOfHours = "Cannot log in", []string{"Access"}, true
+	got, _ := openTicket(t, s, tk)
+	tk2 := newTicket("U2")
+	tk2.Priority = desk.PriorityHigh
+	got2, _ := openTicket(t, s, tk2)
+	wantQuery(t, s, "new", desk.TicketQuery{Statuses: []desk.Status{desk.StatusNew}}, got2.ID, got.ID)
+	wantQuery(t, s, "tag", desk.TicketQuery{Tag: "access"}, got.ID)
+	wantQuery(t, s, "unassigned and out of hours", desk.TicketQuery{Assignee: ptr(""), OutOfHours: true}, got.ID)
+	wantQuery(t, s, "subject", desk.TicketQuery{Search: "log cannot"}, got.ID)
+	wantQuery(t, s, "priority order", desk.TicketQuery{Sort: desk.SortPriority}, got2.ID, got.ID)
+	wantQuery(t, s, "activity order", desk.TicketQuery{Sort: desk.SortActivity}, got2.ID, got.ID)
+
+	// Saving it later moves it out of what it no longer is.
+	got.Tags, got.OutOfHours = nil, false
+	apply(t, s, desk.SaveTicket{Ticket: got})
+	wantQuery(t, s, "tag after the save", desk.TicketQuery{Tag: "access"})
+	wantQuery(t, s, "out of hours after the save", desk.TicketQuery{OutOfHours: true})
+}
+
+// testReindex: tickets written before the indexes existed are found once Reindex ran, and
+// once a store starting on them has rebuilt the indexes in the background.
+func testReindex(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	for i := desk.TicketID(1); i <= 3; i++ {
+		apply(t, s, desk.SaveTicket{Ticket: queueTicket(i, desk.StatusNew, func(tk *desk.Ticket) { tk.Tags = []string{"old"} })},
+			desk.AppendEntry{Ticket: i, Entry: desk.Entry{Kind: "customer", Text: "legacy gateway"}})
+	}
+	rdb.Set(ctx, s.keys.seq(), 3, 0)
+	// Forget every index, as a server written by an older version has none.
+	forget := func() {
+		t.Helper()
+		keys := []string{s.keys.indexVersion(), s.keys.word("legacy"), s.keys.word("gateway")}
+		for _, name := range []string{"pf:slack", "pri:normal", "unassigned", "tag:old", "act", "prio", "due"} {
+			keys = append(keys, s.keys.index(name))
+		}
+		for i := 1; i <= 3; i++ {
+			keys = append(keys, s.keys.word("cust"+strconv.Itoa(i)))
+			rdb.HDel(ctx, s.keys.ticket(desk.TicketID(i)), fIndexes)
+		}
+		for _, k := range keys { // one at a time: on Cluster a DEL of many keys must name one slot's
+			if err := rdb.Del(ctx, k).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	forget()
+	wantQuery(t, s, "before", desk.TicketQuery{Tag: "old"})
+	n, err := s.Reindex(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("Reindex = %d, %v; want 3", n, err)
+	}
+	wantQuery(t, s, "tag after Reindex", desk.TicketQuery{Tag: "old"}, 3, 2, 1)
+	wantQuery(t, s, "a message after Reindex", desk.TicketQuery{Search: "gateway"}, 3, 2, 1)
+	if got, total := queryIDs(t, s, desk.TicketQuery{Sort: desk.SortActivity, Limit: 1}); !slices.Equal(got, []desk.TicketID{3}) || total != 3 {
+		t.Errorf("activity after Reindex: %v of %d, want [3] of 3", got, total)
+	}
+
+	// A store started on a server without the index version rebuilds them by itself.
+	forget()
+	s2, err := New(rdb, s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.Get(ctx, s.keys.indexVersion()).Val() != indexVersion && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	wantQuery(t, s2, "tag after the backfill", desk.TicketQuery{Tag: "old"}, 3, 2, 1)
+	if rdb.Exists(ctx, s.keys.backfillLease()).Val() != 0 {
+		t.Errorf("the backfill's lease is still held after it finished")
+	}
+}
+
+// TestSearchWords: what a text indexes.
+func TestSearchWords(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{"The printers aren't working!", []string{"printer", "arent", "work"}},
+		{"Не работает принтер, ёлки", []string{"работа", "принтер", "елк"}},
+		{"a b c 7 42 x1", []string{"42", "x1"}},
+		{"VPN vpn Vpn", []string{"vpn"}},
+	} {
+		if got := searchWords(tt.text); !slices.Equal(got, tt.want) {
+			t.Errorf("searchWords(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+	long := ""
+	for i := range 500 {
+		long += " w" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+	}
+	if got := len(searchWords(long)); got != maxTextWords {
+		t.Errorf("a long text indexes %d words, want %d", got, maxTextWords)
+	}
+}
