@@ -708,6 +708,15 @@
       ui.unseenRoots = ui.unseenRoots.filter((id) => rootIDs.has(id));
       stick(box);
       renderNewBelow();
+      // A link to a thread (#thread-ID, as the dashboard's ticket page gives) brings that
+      // thread into view, once per link.
+      const linked = decodeURIComponent((location.hash.match(/^#thread-(.+)$/) || [])[1] || '');
+      if (linked && ui.linked !== linked && ui.threads.has(linked)) {
+        ui.linked = linked;
+        const el = ui.threads.get(linked).el;
+        el.classList.add('linked');
+        el.scrollIntoView({ block: 'center' });
+      }
       setChildren($('triage-ephemeral'), triage.filter((m) => !m.thread && m.ephemeral).map((m) => messageEl(m, agent.id)));
       const dms = msgs.filter((m) => m.channel === agent.dm && visibleTo(m, agent.id));
       $('agent-dm').hidden = dms.length === 0;

@@ -615,6 +615,16 @@ func (s *Server) answer(method string, args map[string]string) map[string]any {
 		return s.post(args)
 	case "chat.postEphemeral":
 		return ok("message_ts", s.newTS())
+	case "chat.getPermalink":
+		m := s.find(args["channel"], args["message_ts"])
+		if m == nil || m.Deleted {
+			return refuse("message_not_found")
+		}
+		link := "https://test.slack.com/archives/" + m.Channel + "/p" + strings.ReplaceAll(m.TS, ".", "")
+		if m.Thread != "" && m.Thread != m.TS {
+			link += "?thread_ts=" + m.Thread + "&cid=" + m.Channel
+		}
+		return ok("channel", m.Channel, "permalink", link)
 	case "chat.update":
 		m := s.find(args["channel"], args["ts"])
 		if m == nil || m.Deleted {
