@@ -15,11 +15,11 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// Queue limits: a page's rows, and how many tickets a listing reads at most.
-const (
-	pageSize = 50
-	maxScan  = 20000
-)
+// pageSize is the most rows a page of the queue shows.
+const pageSize = 50
+
+// csvPage is how many tickets the CSV export reads per query.
+const csvPage = 1000
 
 // activeStatuses are the statuses the queue shows unless a filter asks for others: every
 // ticket the agents have to act on or may still hear about.
@@ -98,30 +98,36 @@ func (f filter) query(page int) string {
 	return q.Encode()
 }
 
-// matches reports whether t passes the filter, for viewer v.
-func (f filter) matches(t desk.Ticket, v *viewer) bool {
-	switch {
-	case f.Priority != "" && prio(t) != f.Priority,
-		f.Category != "" && !strings.EqualFold(t.Category, f.Category),
-		f.Tag != "" && !slices.ContainsFunc(t.Tags, func(s string) bool { return strings.EqualFold(s, f.Tag) }),
-		f.Assignee != "" && t.Assignee != f.Assignee,
-		f.Mine && (t.Assignee != v.UserID || t.Platform != v.Platform),
-		f.Unassigned && t.Assignee != "",
-		f.OutOfHours && !t.OutOfHours:
-		return false
+// storeQuery is the filter as the store's query for viewer v, or false when it can match no
+// ticket (mine and another person's, or unassigned and someone's).
+func (f filter) storeQuery(v *viewer) (desk.TicketQuery, bool) {
+	q := desk.TicketQuery{Statuses: f.Statuses, Priority: f.Priority, Category: f.Category, Tag: f.Tag,
+		OutOfHours: f.OutOfHours, Search: f.Search, Sort: sortOrders[f.Sort]}
+	if len(q.Statuses) == 0 {
+		q.Statuses = activeStatuses
 	}
-	if f.Search == "" {
-		return true
+	if f.Assignee != "" {
+		q.Assignee = &f.Assignee
 	}
-	hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name,
-		t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
-	for _, w := range strings.Fields(strings.ToLower(f.Search)) {
-		if !strings.Contains(hay, w) {
-			return false
+	if f.Mine {
+		if q.Assignee != nil && *q.Assignee != v.UserID {
+			return q, false
 		}
+		q.Assignee, q.Platform = &v.UserID, v.Platform
 	}
-	return true
+	if f.Unassigned {
+		if q.Assignee != nil {
+			return q, false
+		}
+		nobody := ""
+		q.Assignee = &nobody
+	}
+	return q, true
 }
+
+// sortOrders are the store's orders of the queue's sorts.
+var sortOrders = map[string]desk.TicketSort{"number": desk.SortNewest, "activity": desk.SortActivity, "age": desk.SortOldest,
+	"priority": desk.SortPriority, "due": desk.SortDue}
 
 func prio(t desk.Ticket) desk.Priority {
 	if t.Priority == "" {
@@ -130,38 +136,22 @@ func prio(t desk.Ticket) desk.Priority {
 	return t.Priority
 }
 
-// find returns every ticket the filter matches, in its order, and whether the scan stopped
-// at maxScan.
-func (d *Dashboard) find(ctx context.Context, f filter, v *viewer) ([]desk.Ticket, bool, error) {
-	statuses := f.Statuses
-	if len(statuses) == 0 {
-		statuses = activeStatuses
+// find returns the tickets the filter matches from the offset on (at most limit), in its
+// order, and how many it matches in all: one query of the store's indexes.
+func (d *Dashboard) find(ctx context.Context, f filter, v *viewer, offset, limit int) ([]desk.Ticket, int, error) {
+	q, ok := f.storeQuery(v)
+	if !ok {
+		return nil, 0, nil
 	}
-	var out []desk.Ticket
-	scanned := 0
-	tf := desk.TicketFilter{Statuses: statuses, Newest: true, Limit: 1000}
-	for {
-		page, err := d.opts.Store.FindTickets(ctx, tf)
-		if err != nil {
-			return nil, false, unavailable(fmt.Errorf("list tickets: %w", err))
-		}
-		for _, t := range page.Tickets {
-			if f.matches(t, v) {
-				out = append(out, t)
-			}
-		}
-		scanned += len(page.Tickets)
-		if page.Next == 0 {
-			break
-		}
-		if scanned >= maxScan {
-			sortTickets(out, f.Sort, d.opts.Now())
-			return out, true, nil
-		}
-		tf.After = page.Next
+	q.Offset, q.Limit = offset, limit
+	res, err := d.opts.Store.QueryTickets(ctx, q)
+	if err != nil {
+		return nil, 0, unavailable(fmt.Errorf("list tickets: %w", err))
 	}
-	sortTickets(out, f.Sort, d.opts.Now())
-	return out, false, nil
+	// The store orders ties of the same score by their number's text; the page takes the
+	// queue's own order of ties.
+	sortTickets(res.Tickets, f.Sort, d.opts.Now())
+	return res.Tickets, res.Total, nil
 }
 
 // sortTickets puts tickets in the queue's order: newest first by default; most recent
@@ -267,19 +257,18 @@ func (d *Dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, unavailable(err))
 		return
 	}
-	ts, truncated, err := d.find(r.Context(), f, v)
+	ts, total, err := d.find(r.Context(), f, v, (f.Page-1)*pageSize, pageSize)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
 	now := d.opts.Now()
-	data := queueData{Filter: f, Total: len(ts), Truncated: truncated, Page: f.Page, Seq: seq, Priorities: desk.Priorities, Sorts: sorts}
-	data.Prev, data.Next, data.CSV = f.links(len(ts))
+	data := queueData{Filter: f, Total: total, Page: f.Page, Seq: seq, Priorities: desk.Priorities, Sorts: sorts}
+	data.Prev, data.Next, data.CSV = f.links(total)
 	for _, st := range desk.Statuses[1:] { // not intake: agents do not see those yet
 		data.StatusChoices = append(data.StatusChoices, choice{Value: string(st), Checked: slices.Contains(f.Statuses, st)})
 	}
-	from := (f.Page - 1) * pageSize
-	for _, t := range ts[min(from, len(ts)):min(from+pageSize, len(ts))] {
+	for _, t := range ts {
 		data.Rows = append(data.Rows, makeRow(t, now))
 	}
 	name := "queue.html"
@@ -315,7 +304,8 @@ var csvHeader = []string{"number", "platform", "status", "priority", "category",
 // queueCSV exports every ticket the filter matches, one row each with every time and field.
 func (d *Dashboard) queueCSV(w http.ResponseWriter, r *http.Request) {
 	f := readFilter(r.URL.Query())
-	ts, _, err := d.find(r.Context(), f, viewerOf(r))
+	v := viewerOf(r)
+	ts, total, err := d.find(r.Context(), f, v, 0, csvPage)
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -325,24 +315,40 @@ func (d *Dashboard) queueCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="tickets-`+now.UTC().Format("20060102-150405")+`.csv"`)
 	cw := csv.NewWriter(w)
 	_ = cw.Write(csvHeader)
+	// The CSV is read a query at a time; a ticket that moves between two queries may be
+	// missed or written twice, as in any export of a live queue.
+	for offset := 0; ; {
+		for _, t := range ts {
+			writeCSVRow(cw, t, now)
+		}
+		offset += len(ts)
+		if offset >= total || len(ts) == 0 {
+			break
+		}
+		if ts, _, err = d.find(r.Context(), f, v, offset, csvPage); err != nil {
+			break // the rows so far are sent: a download cannot show an error page midway
+		}
+	}
+	cw.Flush()
+}
+
+// writeCSVRow writes one ticket's row of the tickets CSV.
+func writeCSVRow(cw *csv.Writer, t desk.Ticket, now time.Time) {
 	stamp := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, t := range ts {
-		sla, _ := slaSummary(t, now)
-		rating := ""
-		if t.Rating > 0 {
-			rating = strconv.Itoa(t.Rating)
-		}
-		_ = cw.Write(csvSafe([]string{strconv.FormatInt(int64(t.ID), 10), t.Platform, string(t.Status), string(prio(t)), t.Category,
-			strings.Join(t.Tags, " "), t.Subject, t.Customer.ID, t.Customer.Label(), t.Assignee, t.AssigneeName, t.Language,
-			strconv.FormatBool(t.OutOfHours), stamp(t.CreatedAt), stamp(t.FirstResponseAt), stamp(t.ResolvedAt), stamp(t.ClosedAt),
-			stamp(t.LastActivityAt), rating, t.RatingComment, sla}))
+	sla, _ := slaSummary(t, now)
+	rating := ""
+	if t.Rating > 0 {
+		rating = strconv.Itoa(t.Rating)
 	}
-	cw.Flush()
+	_ = cw.Write(csvSafe([]string{strconv.FormatInt(int64(t.ID), 10), t.Platform, string(t.Status), string(prio(t)), t.Category,
+		strings.Join(t.Tags, " "), t.Subject, t.Customer.ID, t.Customer.Label(), t.Assignee, t.AssigneeName, t.Language,
+		strconv.FormatBool(t.OutOfHours), stamp(t.CreatedAt), stamp(t.FirstResponseAt), stamp(t.ResolvedAt), stamp(t.ClosedAt),
+		stamp(t.LastActivityAt), rating, t.RatingComment, sla}))
 }
 
 // csvSafe keeps a spreadsheet from running a cell as a formula: customers write the subjects
