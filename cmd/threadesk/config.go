@@ -63,7 +63,7 @@ type Config struct {
 	QueueShards  int    `envconfig:"QUEUE_SHARDS" default:"32" desc:"queue shards (parallel workers), 1 to 1024; keep it fixed for an installation"`
 	// ShardLease is how long a replica's hold on a queue shard lasts unless renewed: how soon
 	// the shards of a replica that died move to the others.
-	ShardLease time.Duration `envconfig:"SHARD_LEASE" default:"15s" desc:"how long a replica holds a queue shard unless it renews it (every third of it): how soon a dead replica's shards are taken over"`
+	ShardLease time.Duration `envconfig:"SHARD_LEASE" default:"15s" desc:"how long a replica holds a queue shard unless it renews it (every third of it): how soon a dead replica's shards are taken over (1s to 10m)"`
 
 	SlackPostRate       float64 `envconfig:"SLACK_POST_RATE" default:"1" desc:"posts per second per Slack channel (0 = unpaced)"`
 	SlackPostBurst      int     `envconfig:"SLACK_POST_BURST" default:"4" desc:"posts in a burst per Slack channel"`

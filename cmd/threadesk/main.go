@@ -129,7 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// The core and the platforms need each other: platforms hand events to the core, the core
 	// sends through the platforms. The ingester breaks the cycle until the core exists.
-	ps := &platformSet{in: &ingester{}, checks: []web.Check{{Name: "redis", Run: store.Ping}}, mounts: map[string]http.Handler{}}
+	ps := &platformSet{in: &ingester{}, checks: []web.Check{{Name: "redis", Run: store.Ping, Timeout: time.Second}}, mounts: map[string]http.Handler{}}
 	if err := m.startPlatforms(ctx, ps); err != nil {
 		return err
 	}

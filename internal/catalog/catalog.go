@@ -32,6 +32,7 @@ const (
 	CardDeleted        = "card.deleted"         // transcript: the ticket's card was deleted on the platform
 	FileTooLarge       = "file.too_large"       // {{.Name}} {{.Limit}}
 	FileFailed         = "file.failed"          // {{.Name}} {{.Reason}}
+	MessageLate        = "message.late"         // {{.Time}}: when a message relayed after later ones was written
 
 	CardRating = "card.rating" // field label
 	CardRated  = "card.rated"  // {{.Score}} {{.Comment}}
@@ -226,6 +227,7 @@ var English = merge(map[string]string{
 	CardDeleted:        "The ticket's card was deleted; a new one is posted when the customer writes again.",
 	FileTooLarge:       "File {{.Name}} was not passed on: it is larger than {{.Limit}}.",
 	FileFailed:         "File {{.Name}} could not be passed on: {{.Reason}}",
+	MessageLate:        "⏱ Written {{.Time}}; it arrived after later messages.",
 
 	CardRating: "Satisfaction",
 	CardRated:  "{{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",

@@ -278,6 +278,7 @@ var samples = map[string][]map[string]any{
 	catalog.CardDeleted:        {nil},
 	catalog.FileTooLarge:       {{"Name": "отчёт.pdf", "Limit": "100 MB"}},
 	catalog.FileFailed:         {{"Name": "screenshot.png", "Reason": "upload_failed"}},
+	catalog.MessageLate:        {{"Time": "Dec 6 14:03:05 UTC"}},
 
 	catalog.CardRating: {nil},
 	catalog.CardRated:  {{"Score": 4, "Comment": ""}, {"Score": 5, "Comment": "Быстро и понятно"}},

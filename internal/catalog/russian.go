@@ -27,6 +27,7 @@ var Russian = merge(map[string]string{
 	CardDeleted:        "Карточку заявки удалили; новая появится, когда клиент напишет снова.",
 	FileTooLarge:       "Файл {{.Name}} не передан: он больше {{.Limit}}.",
 	FileFailed:         "Не удалось передать файл {{.Name}}: {{.Reason}}",
+	MessageLate:        "⏱ Написано {{.Time}}; пришло позже следующих сообщений.",
 
 	CardRating: "Оценка",
 	CardRated:  "{{.Score}}/5{{if .Comment}}: «{{.Comment}}»{{end}}",

@@ -238,6 +238,8 @@ type SaveTicket struct{ Ticket Ticket }
 type TouchTicket struct {
 	Ticket TicketID
 	At     time.Time
+	// Heard and Told, when set, are the ticket's new HeardAt and ToldAt.
+	Heard, Told time.Time
 }
 
 // PutLink records a mirrored message.

@@ -109,6 +109,11 @@ type Ticket struct {
 	ResolvedBy     string
 	ClosedAt       time.Time
 	LastActivityAt time.Time
+	// HeardAt and ToldAt are the platform's times of the newest customer message relayed into
+	// the thread and of the newest agent reply relayed to the customer: a message written
+	// before them that arrives later (a platform's retry after an outage) is shown as late.
+	HeardAt time.Time
+	ToldAt  time.Time
 
 	// The time rules' part (sla.go): the SLA clocks; whether the request came in out of
 	// hours; until when the out-of-hours reply told the customer the team is away.

@@ -186,6 +186,12 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 			return nil, desk.Errorf(desk.EINVALID, "touch ticket: ticket number %d is not valid", c.Ticket)
 		}
 		cmd := []any{"HSET", s.keys.ticket(c.Ticket), fActivity, strconv.FormatInt(c.At.UnixMilli(), 10)}
+		if !c.Heard.IsZero() {
+			cmd = append(cmd, fHeard, strconv.FormatInt(c.Heard.UnixMilli(), 10))
+		}
+		if !c.Told.IsZero() {
+			cmd = append(cmd, fTold, strconv.FormatInt(c.Told.UnixMilli(), 10))
+		}
 		return [][]any{cmd, {"ZADD", s.keys.index("act"), strconv.FormatInt(c.At.UnixMilli(), 10), strconv.FormatInt(int64(c.Ticket), 10)}}, nil
 	case desk.SetThread:
 		if c.Ticket <= 0 || c.Platform == "" {

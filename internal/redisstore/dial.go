@@ -69,16 +69,23 @@ func (t *Target) SetPoolSize(n int) {
 
 // NewClient returns a go-redis client of the target: a Client on one server, a failover
 // Client that follows Sentinel's master, or a ClusterClient. It does not connect yet.
+//
+// Its commands honour their context's deadline (ContextTimeoutEnabled): a caller that must
+// answer in time, as ingest must before the platform gives up, is not held for the client's
+// read timeout and its retries when Redis hangs.
 func (t *Target) NewClient() redis.UniversalClient {
 	switch t.Mode {
 	case Sentinel:
 		o := *t.failover
+		o.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(&o)
 	case Cluster:
 		o := *t.cluster
+		o.ContextTimeoutEnabled = true
 		return redis.NewClusterClient(&o)
 	}
 	o := *t.single
+	o.ContextTimeoutEnabled = true
 	return redis.NewClient(&o)
 }
 

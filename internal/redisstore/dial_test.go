@@ -12,16 +12,14 @@ import (
 // TestParseURL reads every REDIS_URL form into the client options it stands for.
 func TestParseURL(t *testing.T) {
 	type want struct {
-		mode               Mode
-		addrs              []string
-		master             string
-		db                 int
-		user, pass         string
-		sentinelPass       string
-		tls, skipVerify    bool
-		dialTimeout        time.Duration
-		clientIsCluster    bool
-		clientIsSingleNode bool
+		mode            Mode
+		addrs           []string
+		master          string
+		db              int
+		user, pass      string
+		sentinelPass    string
+		tls, skipVerify bool
+		dialTimeout     time.Duration
 	}
 	tests := []struct {
 		name, url string

@@ -67,7 +67,9 @@ func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
 // ClaimShard makes every entry of a shard that another consumer read and never acknowledged
 // this process's (XAUTOCLAIM), so that ReadQueue's read of pending entries returns it. The new
 // holder of a shard's lease calls it before reading: the entries a dead process held would
-// otherwise stay stranded. It returns how many entries it claimed.
+// otherwise stay stranded. It returns how many entries it claimed. The other consumers, left
+// with nothing pending, are removed from the shard's group, so that the names of replicas
+// gone (a Kubernetes pod's, replaced) do not pile up.
 func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 	if err := s.checkShard(shard); err != nil {
 		return 0, err
@@ -87,10 +89,23 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 		}
 		claimed += len(ids)
 		if next == "0-0" || next == "" || next == start {
-			return claimed, nil
+			break
 		}
 		start = next
 	}
+	consumers, err := s.rdb.XInfoConsumers(ctx, stream, group).Result()
+	if err != nil {
+		return claimed, fmt.Errorf("list the consumers of queue shard %d: %w", shard, err)
+	}
+	for _, c := range consumers {
+		if c.Name == s.opts.Consumer || c.Pending > 0 {
+			continue
+		}
+		if err := s.rdb.XGroupDelConsumer(ctx, stream, group, c.Name).Err(); err != nil {
+			return claimed, fmt.Errorf("remove consumer %s of queue shard %d: %w", c.Name, shard, err)
+		}
+	}
+	return claimed, nil
 }
 
 // Replicas records this process as alive for ttl and returns the names of the processes alive

@@ -38,6 +38,8 @@ const (
 	fResolved    = "resolved"
 	fClosed      = "closed"
 	fActivity    = "activity"
+	fHeard       = "heard" // platform time of the newest customer message relayed
+	fTold        = "told"  // platform time of the newest agent reply relayed
 	fSubject     = "subject"
 	fRating      = "rating"
 	fRatingNote  = "rating_note"
@@ -326,6 +328,8 @@ func encodeTicket(t desk.Ticket) []any {
 	tm(fResolved, t.ResolvedAt)
 	tm(fClosed, t.ClosedAt)
 	tm(fActivity, t.LastActivityAt)
+	tm(fHeard, t.HeardAt)
+	tm(fTold, t.ToldAt)
 	str(fSubject, t.Subject)
 	num(fRating, int64(t.Rating))
 	str(fRatingNote, t.RatingComment)
@@ -429,6 +433,8 @@ func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	t.ResolvedAt = tm(fResolved)
 	t.ClosedAt = tm(fClosed)
 	t.LastActivityAt = tm(fActivity)
+	t.HeardAt = tm(fHeard)
+	t.ToldAt = tm(fTold)
 	t.Subject = m[fSubject]
 	t.Rating = int(num(fRating))
 	t.RatingComment = m[fRatingNote]

@@ -232,3 +232,46 @@ func dataArgs(dir string, port int) []string {
 	return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--daemonize", "no"}
 }
+
+// StartServer starts a redis-server of the test's own (on a free port, in a temporary
+// directory, appending every write to its log so that a restart loses nothing), for tests
+// that stop, freeze or restart Redis and so cannot use the shared one. It stops when the
+// test ends.
+func StartServer(t testing.TB) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	return startServer(t, dir, "redis", false, func(port int) []string { return persistentArgs(dir, port) })
+}
+
+// Restart starts the server again on the same port and data, after Kill or Stop, and returns
+// the new process.
+func (s *Server) Restart(t testing.TB) *Server {
+	t.Helper()
+	dir := filepath.Dir(s.log)
+	n := &Server{Addr: s.Addr, Port: s.Port, name: s.name, log: s.log, exited: make(chan struct{})}
+	n.cmd = exec.Command(binary(t, "redis-server"), append(persistentArgs(dir, s.Port), "--logfile", s.log)...)
+	n.cmd.Dir = dir
+	if err := n.cmd.Start(); err != nil {
+		t.Fatalf("restart %s: %v", s.name, err)
+	}
+	go func() { _ = n.cmd.Wait(); close(n.exited) }()
+	n.guard = guard(n.cmd.Process)
+	t.Cleanup(n.Stop)
+	if err := n.waitReady(10 * time.Second); err != nil {
+		t.Fatalf("restart %s: %v", s.name, err)
+	}
+	return n
+}
+
+// Freeze stops the server's process (SIGSTOP): connections stay open and nothing answers, as
+// when Redis hangs or the network drops packets. Thaw lets it go on.
+func (s *Server) Freeze() { _ = s.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw lets a frozen server go on (SIGCONT).
+func (s *Server) Thaw() { _ = s.cmd.Process.Signal(syscall.SIGCONT) }
+
+// persistentArgs are the arguments of a server that logs every write before answering.
+func persistentArgs(dir string, port int) []string {
+	return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+		"--appendfsync", "always", "--dir", dir, "--daemonize", "no"}
+}

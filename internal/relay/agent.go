@@ -30,7 +30,9 @@ func (r *Relay) agentReply(ctx context.Context, p desk.Platform, q desk.Queued) 
 			desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "note", Author: agent.ID, Name: agent.Label(), Text: ev.Text, Files: ev.Files}},
 		}})
 	}
-	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, ev.Text, ev.Files)
+	text := r.lateText(r.textFor(t), ev, t.ToldAt)
+	t.ToldAt = later(t.ToldAt, ev.At)
+	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{Channel: t.DMChannel, As: &agent}, text, ev.Files)
 	if aborted(failure) {
 		return failure
 	}

@@ -64,7 +64,10 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	}
 
 	// The message goes as the customer wrote it: the platform makes it inert on the way out.
-	text := ev.Text
+	// One written before a message already relayed (the platform retried it after an
+	// outage) says when it was written, so that agents do not misread the conversation.
+	text := r.lateText(r.text(), ev, t.HeardAt)
+	t.HeardAt = later(t.HeardAt, ev.At)
 	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
 		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
 	}, text, ev.Files)

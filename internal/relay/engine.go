@@ -217,7 +217,7 @@ func (r *Relay) decide(d *decision, q desk.Queued, o desk.Outcome) {
 		}
 	}
 	if light {
-		d.change(desk.TouchTicket{Ticket: t.ID, At: t.LastActivityAt})
+		d.change(desk.TouchTicket{Ticket: t.ID, At: t.LastActivityAt, Heard: t.HeardAt, Told: t.ToldAt})
 	} else {
 		d.change(desk.SaveTicket{Ticket: t})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/threadesk/threadesk/internal/catalog"
 	"github.com/threadesk/threadesk/internal/desk"
@@ -72,6 +73,21 @@ func (r *Relay) relayMessage(ctx context.Context, p desk.Platform, q desk.Queued
 		fileRefs = append(fileRefs, ref)
 	}
 	return parts, fileRefs, nil
+}
+
+// lateText is the text an event's message is relayed with: as written, or, when it was
+// written before the newest message already relayed the same way (newest), under a line that
+// says when it was written. Platforms keep a thread in the order messages are posted, so a
+// message a platform delivers late (its retry after an outage) cannot take its place.
+func (r *Relay) lateText(c *catalog.Catalog, ev desk.Event, newest time.Time) string {
+	if ev.At.IsZero() || newest.IsZero() || !ev.At.Before(newest) {
+		return ev.Text
+	}
+	line := c.Text(catalog.MessageLate, map[string]any{"Time": ev.At.In(r.zone()).Format("Jan 2 15:04:05 MST")})
+	if strings.TrimSpace(ev.Text) == "" {
+		return line
+	}
+	return line + "\n" + ev.Text
 }
 
 // linkOf finds what the event's message was mirrored as; found is false (and the event is

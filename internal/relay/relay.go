@@ -82,6 +82,9 @@ type Options struct {
 	// instead of piling up. Platforms allow 3 s for an answer.
 	Backlog    int           // default 2
 	IntakeWait time.Duration // default 1s
+	// RecordTimeout bounds the recording of an event (finding its shard, writing it): past
+	// it, Ingest fails and the platform retries.
+	RecordTimeout time.Duration // default 1s
 	// TimerTick is how often the scheduler looks for due timers: how late one may fire.
 	TimerTick time.Duration // default 500ms
 	// ShardLease is how long a replica's hold on a queue shard lasts unless renewed (it is
@@ -152,6 +155,7 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.MaxFileBytes, 100<<20)
 	setDefault(&opts.Backlog, 2)
 	setDefault(&opts.IntakeWait, time.Second)
+	setDefault(&opts.RecordTimeout, time.Second)
 	setDefault(&opts.TimerTick, 500*time.Millisecond)
 	setDefault(&opts.ShardLease, 15*time.Second)
 
@@ -225,12 +229,17 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 			return err
 		}
 	}
-	shard, err := r.shardOf(ctx, ev)
+	// Recording is bounded well inside the platforms' deadline (Slack gives up after 3 s):
+	// when Redis hangs, the platform is told at once to try again later, rather than left
+	// waiting for an answer it will not wait for.
+	rec, cancel := context.WithTimeout(ctx, r.opts.RecordTimeout)
+	defer cancel()
+	shard, err := r.shardOf(rec, ev)
 	if err != nil {
 		r.log.Error("find the event's queue shard", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind, "err", err)
 		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}
 	}
-	depth, err := r.store.Enqueue(ctx, shard, ev)
+	depth, err := r.store.Enqueue(rec, shard, ev)
 	if err != nil {
 		r.log.Error("record event", "platform", ev.Platform, "event", ev.ID, "kind", ev.Kind, "err", err)
 		return &desk.Error{Code: desk.EUNAVAILABLE, Message: "cannot record the event now"}

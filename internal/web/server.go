@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,8 @@ type Check struct {
 	// Every is how long a result is reused, so that a probe every second does not turn into a
 	// platform API call every second. Zero checks every time.
 	Every time.Duration
+	// Timeout bounds one run of the check; default 3 s.
+	Timeout time.Duration
 }
 
 // Server holds the routes. Create it with New.
@@ -124,7 +127,7 @@ func (c *cachedCheck) run(ctx context.Context) error {
 	if c.Every > 0 && !c.at.IsZero() && time.Since(c.at) < c.Every {
 		return c.last
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, 3*time.Second))
 	defer cancel()
 	c.last, c.at = c.Run(ctx), time.Now()
 	return c.last
