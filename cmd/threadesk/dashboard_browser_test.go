@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -737,4 +740,128 @@ func TestDashboardPagesInBrowser(t *testing.T) {
 	}
 	p.Do("press Previous page", chromedp.Click(chromedp.CSS(`[data-testid="prev"]`)))
 	jsWait(p, "the first page again", count+` === 50 && `+first+` === "#52"`)
+}
+
+// TestDashboardChartsInBrowser: the statistics page after a few tickets draws its three
+// charts with uPlot from the period's numbers: each chart has its points, the bars of the
+// tickets opened are on the canvas in the page's accent colour, light and then dark when the
+// system switches (the charts are drawn again in the dark palette), and the page writes no
+// error to the console.
+func TestDashboardChartsInBrowser(t *testing.T) {
+	a := startApp(t, nil)
+	var ann sbUser
+	a.mustPost("/sandbox/api/users", map[string]any{"name": "Ann Agent", "role": "agent", "lead": true}, http.StatusCreated, &ann)
+	for i, who := range []string{"Ada Lovelace", "Cy Twombly", "Dee Dee"} {
+		a.say(a.user(who, "customer"), "question number "+strconv.Itoa(i+1), "")
+		eventually(t, "the card of ticket "+strconv.Itoa(i+1), func() (bool, string) {
+			return len(a.state().find(func(m sbMessage) bool { return m.Card != nil && m.Thread == "" && m.Channel == "triage" })) == i+1, "not yet"
+		})
+	}
+	for _, c := range []string{"/desk claim 1", "/desk resolve 1", "/desk claim 2"} {
+		if got := a.command(ann, c); !strings.HasPrefix(got, "✅") {
+			t.Fatalf("%s: %s", c, got)
+		}
+	}
+
+	p := browsertest.Open(t, waitTimeout)
+	dashSignIn(t, a, p, ann)
+	// Every console error of the tab (a script's, a refused resource's, the CSP's), from
+	// here on.
+	var (
+		mu            sync.Mutex
+		consoleErrors []string
+	)
+	ctx, stop := context.WithCancel(p.Ctx)
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				consoleErrors = append(consoleErrors, m.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	defer func() { stop(); <-done }()
+
+	p.Do("open the statistics of today", chromedp.Navigate(a.URL+"/dashboard/stats?period=today"))
+	jsWait(p, "the three charts drawn", `document.querySelectorAll('[data-chart][data-drawn="true"] canvas').length === 3`)
+	var chart struct {
+		T        []int64 `json:"t"`
+		Opened   []int   `json:"opened"`
+		Resolved []int   `json:"resolved"`
+		ByHour   []int   `json:"byHour"`
+	}
+	if err := json.Unmarshal([]byte(p.Eval(`document.getElementById("stats-chart-data").textContent`)), &chart); err != nil {
+		t.Fatal(err)
+	}
+	sum := func(xs []int) (n int) {
+		for _, x := range xs {
+			n += x
+		}
+		return n
+	}
+	if len(chart.T) == 0 || sum(chart.Opened) != 3 || sum(chart.Resolved) != 1 || sum(chart.ByHour) != 3 {
+		t.Errorf("the charts' numbers: %+v, want 3 opened and 1 resolved today", chart)
+	}
+	for _, name := range []string{"volume", "times", "hours"} {
+		want := strconv.Itoa(len(chart.T))
+		if name == "hours" {
+			want = "24"
+		}
+		if got := p.Eval(`document.querySelector('[data-chart="` + name + `"]').dataset.points`); got != want {
+			t.Errorf("the %s chart drew %s points, want %s", name, got, want)
+		}
+	}
+	// accentPixels counts the pixels of a chart's canvas in the page's accent colour (the
+	// bars' outline), as the page's stylesheet has it now.
+	accentPixels := func(name string) (int, string) {
+		t.Helper()
+		accent := p.Eval(`getComputedStyle(document.documentElement).getPropertyValue("--accent").trim()`)
+		n, err := chromedp.Run(p.Ctx, chromedp.Evaluate[int](`(() => {
+			const hex = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim();
+			const want = [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16));
+			const c = document.querySelector('[data-chart="`+name+`"] canvas');
+			const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+			let n = 0;
+			for (let i = 0; i < px.length; i += 4) {
+				if (px[i + 3] > 200 && want.every((v, k) => Math.abs(px[i + k] - v) < 24)) n++;
+			}
+			return n;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, accent
+	}
+	for _, name := range []string{"volume", "hours"} {
+		if n, accent := accentPixels(name); n < 10 {
+			t.Errorf("the %s chart has %d pixels of the accent colour %s: no bars drawn", name, n, accent)
+		}
+	}
+	light, _ := accentPixels("hours")
+
+	// The reader's system turns dark: the page's palette follows, and the charts are drawn
+	// again in it.
+	if _, err := chromedp.Call(p.Ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(p, "the dark palette", `getComputedStyle(document.body).backgroundColor === "rgb(23, 23, 26)"`)
+	eventually(t, "the charts drawn in the dark accent", func() (bool, string) {
+		n, accent := accentPixels("hours")
+		return n >= 10, fmt.Sprintf("%d pixels of %s (%d in the light one)", n, accent, light)
+	})
+	dashScreenshot(t, p, "dashboard-stats-dark.png")
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range consoleErrors {
+		t.Errorf("console error on the statistics page: %s", e)
+	}
 }
