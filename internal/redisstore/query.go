@@ -13,26 +13,29 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// queryScript answers a queue query from the indexes (index.go) in one atomic step: it
-// intersects the filter sets, scores what is left by the order and reads one page.
+// queryScript answers a queue query from the indexes (index.go) in one atomic step, choosing
+// the cheapest of three ways:
 //
-//  1. Each group of the query is one set, or the union of several and of literal ticket
-//     numbers (a search word that is a number: the word's set and that ticket), made in a
-//     temporary key. The groups are intersected (SINTERSTORE; Redis walks the smallest).
-//  2. The status sets, scored by number, give what is left its scores: with no group the
-//     page is read from the status set itself (one status) or their union; otherwise the
-//     intersection meets each status set (ZINTERSTORE, weights 0 1) and the parts are
-//     united. The cost follows the smallest set of the query, not the number of tickets.
-//  3. For the orders other than by number, one more intersection takes the scores of the
-//     order's sort set.
-//  4. ZCARD is the total; ZRANGE or ZREVRANGE the page. The temporary keys are deleted (and
-//     expire in a minute should the script fail midway).
+//   - without filters, by number: the top offset+count of each status set (scored by number),
+//     merged; the total is the sum of their sizes. Costs the page, not the tickets.
+//   - without filters, in another order, when the statuses hold at least a quarter of the
+//     tickets: the order's sort set is walked a thousand at a time and each ticket kept when a
+//     status set has it (ZMSCORE), until the page is full.
+//   - otherwise each status set is intersected with the filters' sets and, for another order,
+//     the sort set, whose scores the result takes (ZINTERSTORE with weights; Redis walks the
+//     smallest input, so the cost follows the most selective filter, not the tickets); the
+//     parts are united, ZCARD is the total and ZRANGE the page.
 //
-// KEYS: [1] the intersection, [2] the scored result, [3] the sorted result, [4..3+G] one
-// temporary key per group, [4+G..3+G+S] one per status, then the groups' sets in order, the
-// S status sets, and the sort set when ARGV[6] is "key". ARGV: [1] offset, [2] count, [3]
-// "1" for the highest score first, [4] G, [5] S, [6] "id" or "key", then per group the
-// number of its sets, the number of its literal ticket numbers, and those numbers. Returns
+// A group of the query is one set, or the union of several and of literal ticket numbers (a
+// search word that is a number: the word's set and that ticket), made in a temporary key
+// first. The temporary keys are deleted at the end (and expire in a minute should the script
+// fail midway).
+//
+// KEYS: [1] unused, [2] the union of the parts, [3] unused, [4..3+G] one temporary key per
+// group, [4+G..3+G+S] one part per status, then the groups' sets in order, the S status
+// sets, and the sort set when ARGV[6] is "key". ARGV: [1] offset, [2] count, [3] "1" for the
+// highest score first, [4] G, [5] S, [6] "id" or "key", then per group the number of its
+// sets, the number of its literal ticket numbers, and those numbers. Returns
 // {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
@@ -72,46 +75,100 @@ for j = 0, S - 1 do
   statuses[#statuses + 1] = KEYS[ki + j]
 end
 ki = ki + S
-local x
-if #sets == 1 then
-  x = sets[1]
-elseif #sets > 1 then
-  redis.call('SINTERSTORE', KEYS[1], unpack(sets))
-  x = made(KEYS[1])
-end
-local r
-if not x then
-  if S == 1 then
-    r = statuses[1]
-  else
-    redis.call('ZUNIONSTORE', KEYS[2], S, unpack(statuses))
-    r = made(KEYS[2])
+local sortKey = ARGV[6] == 'key' and KEYS[ki] or nil
+local want = off + lim
+local function range(key, from, to, scores)
+  local cmd = 'ZRANGE'
+  if rev then
+    cmd = 'ZREVRANGE'
   end
-elseif S == 1 then
-  redis.call('ZINTERSTORE', KEYS[2], 2, x, statuses[1], 'WEIGHTS', 0, 1)
-  r = made(KEYS[2])
+  if scores then
+    return redis.call(cmd, key, from, to, 'WITHSCORES')
+  end
+  return redis.call(cmd, key, from, to)
+end
+local total, ids = 0, {}
+if #sets == 0 then
+  for _, st in ipairs(statuses) do
+    total = total + redis.call('ZCARD', st)
+  end
+end
+if #sets == 0 and not sortKey then
+  -- By number without filters: the top of each status set, merged.
+  local all = {}
+  if lim > 0 then
+    for _, st in ipairs(statuses) do
+      local r = range(st, 0, want - 1, true)
+      for i = 1, #r, 2 do
+        all[#all + 1] = {tonumber(r[i + 1]), r[i]}
+      end
+    end
+  end
+  table.sort(all, function(a, b)
+    if rev then
+      return a[1] > b[1]
+    end
+    return a[1] < b[1]
+  end)
+  for i = off + 1, math.min(want, #all) do
+    ids[#ids + 1] = all[i][2]
+  end
+elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
+  -- Another order without filters, over at least a quarter of the tickets: walk the sort set
+  -- and keep the tickets in the statuses, until the page is full.
+  local n, pos, found = redis.call('ZCARD', sortKey), 0, 0
+  while found < want and pos < n and lim > 0 do
+    local r = range(sortKey, pos, pos + 999, false)
+    pos = pos + 1000
+    local hit = {}
+    for _, st in ipairs(statuses) do
+      local sc = redis.call('ZMSCORE', st, unpack(r))
+      for i = 1, #r do
+        if sc[i] then
+          hit[i] = true
+        end
+      end
+    end
+    for i = 1, #r do
+      if hit[i] then
+        found = found + 1
+        if found > off and found <= want then
+          ids[#ids + 1] = r[i]
+        end
+      end
+    end
+  end
 else
+  -- Otherwise each status set meets the filters' sets (and the sort set, whose scores it
+  -- takes; else the status's, the number): Redis walks the smallest of each intersection.
   local parts = {}
   for j = 1, S do
-    local p = KEYS[3 + G + j]
-    redis.call('ZINTERSTORE', p, 2, x, statuses[j], 'WEIGHTS', 0, 1)
-    parts[#parts + 1] = made(p)
+    local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}
+    local weights = {'WEIGHTS', 1}
+    if sortKey then
+      args[2] = args[2] + 1
+      args[#args + 1] = sortKey
+      weights = {'WEIGHTS', 0, 1}
+    end
+    for _, k in ipairs(sets) do
+      args[#args + 1] = k
+      weights[#weights + 1] = 0
+    end
+    for _, w in ipairs(weights) do
+      args[#args + 1] = w
+    end
+    redis.call('ZINTERSTORE', unpack(args))
+    parts[#parts + 1] = made(KEYS[3 + G + j])
   end
-  redis.call('ZUNIONSTORE', KEYS[2], S, unpack(parts))
-  r = made(KEYS[2])
-end
-if ARGV[6] == 'key' then
-  redis.call('ZINTERSTORE', KEYS[3], 2, r, KEYS[ki], 'WEIGHTS', 0, 1)
-  r = made(KEYS[3])
-end
-local total = redis.call('ZCARD', r)
-local ids
-if lim <= 0 then
-  ids = {}
-elseif rev then
-  ids = redis.call('ZREVRANGE', r, off, off + lim - 1)
-else
-  ids = redis.call('ZRANGE', r, off, off + lim - 1)
+  local r = parts[1]
+  if S > 1 then
+    redis.call('ZUNIONSTORE', KEYS[2], S, unpack(parts))
+    r = made(KEYS[2])
+  end
+  total = redis.call('ZCARD', r)
+  if lim > 0 then
+    ids = range(r, off, want - 1, false)
+  end
 end
 if #temps > 0 then
   redis.call('DEL', unpack(temps))

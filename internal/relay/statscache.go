@@ -377,3 +377,33 @@ func priorityOf(subject string) desk.Priority {
 	_, p, _ := strings.Cut(subject, ":")
 	return desk.Priority(p)
 }
+
+// warmPeriod is how far back the relay reads the statistics as it starts: the dashboard's
+// longest preset period, so that each preset is served from the cache.
+const warmPeriod = 90 * 24 * time.Hour
+
+// warmStats fills the statistics cache in the background while the relay runs: once as it
+// starts, so that the first visit to the dashboard's statistics does not pay for reading the
+// period from Redis (over a second at 100,000 tickets), and again each time the cache is
+// due to be read afresh (statsRefresh). A failure only leaves the reading to the first caller.
+func (r *Relay) warmStats(ctx context.Context) {
+	for {
+		now := r.clock.Now()
+		start := time.Now()
+		if _, err := r.stats.input(ctx, r.store, now, now.Add(-warmPeriod), now.Add(time.Millisecond)); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.Warn("warm the statistics cache", "err", err)
+		} else {
+			r.log.Debug("statistics cache warm", "took", time.Since(start).Round(time.Millisecond))
+		}
+		t := time.NewTimer(statsRefresh + time.Minute)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
