@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ type Config struct {
 	Leads               []string      `envconfig:"LEADS" desc:"comma-separated user IDs or usernames allowed the lead commands (stats)"`
 	KBPath              string        `envconfig:"KB_PATH" desc:"path of the knowledge-base file (YAML, see Knowledge base), checked at start; unset: no suggestions"`
 	DashboardSessionTTL time.Duration `envconfig:"DASHBOARD_SESSION_TTL" default:"12h" desc:"how long a dashboard sign-in lasts"`
+	Retention           Days          `envconfig:"RETENTION" desc:"how long what was written on a closed ticket is kept, such as 365d or 90d (days, or h, m, s): then its transcript, mirrored-message links and texts are forgotten, its numbers kept for statistics. Unset: forever"`
 	DeskConfig          string        `envconfig:"DESK_CONFIG" desc:"path of the desk policy file (YAML): categories and questions of the first-line bot, business hours, SLA targets, auto-close, the rating question, canned replies; threadesk check-config checks it. Unset: none of them, the desk as without the file"`
 
 	// Threadesk's own settings.
@@ -190,6 +192,9 @@ func (c Config) problems() []problem {
 	}
 	if c.QueueShards < 1 || c.QueueShards > 1024 {
 		add("QUEUE_SHARDS", "QUEUE_SHARDS=%d is out of range: write a number from 1 to 1024", c.QueueShards)
+	}
+	if c.Retention < 0 || (c.Retention > 0 && time.Duration(c.Retention) < time.Hour) {
+		add("RETENTION", "RETENTION=%s is too short: write at least 1h, such as 365d, or unset it to keep everything", time.Duration(c.Retention))
 	}
 	if c.ShardLease < time.Second || c.ShardLease > 10*time.Minute {
 		add("SHARD_LEASE", "SHARD_LEASE=%s is out of range: write a duration from 1s to 10m, such as 15s", c.ShardLease)
@@ -367,6 +372,9 @@ func unreadable(name, value string, f reflect.StructField) string {
 	if def := f.Tag.Get("default"); def != "" {
 		example = fmt.Sprintf(", such as %s (the default)", def)
 	}
+	if f.Type == reflect.TypeFor[Days]() {
+		return fmt.Sprintf("%s=%q is not a duration: write a number of days such as 365d, or of hours, minutes or seconds (12h, 30m)", name, value)
+	}
 	switch f.Type.Kind() {
 	case reflect.Int64:
 		if f.Type == reflect.TypeFor[time.Duration]() {
@@ -444,4 +452,27 @@ func wrap(text string, width int) []string {
 		lines = append(lines, line)
 	}
 	return lines
+}
+
+// Days is a duration that may also be written in whole days, as people count retention:
+// 365d, 30d, as well as Go's 12h or 90m.
+type Days time.Duration
+
+// Decode implements envconfig.Decoder.
+func (d *Days) Decode(s string) error {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > 100*365 {
+			return fmt.Errorf("%q is not a number of days", s)
+		}
+		*d = Days(time.Duration(days) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Days(v)
+	return nil
 }

@@ -218,6 +218,7 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 		GiveUpAfter:  cfg.DeliveryGiveUpAfter,
 		DrainTimeout: cfg.ShutdownTimeout,
 		ShardLease:   cfg.ShardLease,
+		Retention:    time.Duration(cfg.Retention),
 		MaxFileBytes: cfg.MaxFileMB << 20,
 		Policy:       m.Files.Rules,
 		Articles:     m.Files,

@@ -220,6 +220,7 @@ const (
 	DashKindAction     = "dash.kind.action"
 	DashKindSLA        = "dash.kind.sla"
 	DashKindRating     = "dash.kind.rating"
+	DashKindExpired    = "dash.kind.expired"
 	DashUnitHour       = "dash.unit_by.hour"
 	DashUnitDay        = "dash.unit_by.day"
 )
@@ -434,6 +435,7 @@ var dashboardEnglish = map[string]string{
 	DashKindAction:     "action",
 	DashKindSLA:        "sla",
 	DashKindRating:     "rating",
+	DashKindExpired:    "history removed after the retention period (RETENTION)",
 	DashUnitHour:       "by the hour",
 	DashUnitDay:        "by the day",
 }
@@ -650,6 +652,7 @@ var dashboardRussian = map[string]string{
 	DashKindAction:     "действие",
 	DashKindSLA:        "SLA",
 	DashKindRating:     "оценка",
+	DashKindExpired:    "история удалена по истечении срока хранения (RETENTION)",
 	DashUnitHour:       "по часам",
 	DashUnitDay:        "по дням",
 }

@@ -37,6 +37,11 @@ type Store interface {
 	ClaimShard(ctx context.Context, shard int) (int, error)
 	Replicas(ctx context.Context, ttl time.Duration) ([]string, int, error)
 	LeaveReplicas(ctx context.Context) error
+	// ExpireClosed forgets what was written on up to limit tickets closed before cutoff
+	// (RETENTION): transcript, links, held messages, search words and the ticket's own texts;
+	// numbers, times and statistics stay. It returns how many it expired (fewer than limit:
+	// none is left).
+	ExpireClosed(ctx context.Context, cutoff time.Time, limit int) (int, error)
 	// Pace takes one post's turn in a channel for every process posting there: 0 when the post
 	// may go now, else how long to wait before asking again, so that the replicas together
 	// post at perSecond (bursts of burst).
@@ -217,7 +222,7 @@ type Link struct {
 // Entry is one line of a ticket's history: a message either way, a note, or a status change.
 type Entry struct {
 	At     time.Time
-	Kind   string // "customer", "agent", "note", "status", "edit", "delete", "system"
+	Kind   string // "customer", "agent", "note", "status", "edit", "delete", "system", "expired" (RETENTION)
 	Author string // user ID
 	Name   string // author's display name at the time
 	Text   string

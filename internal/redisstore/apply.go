@@ -180,6 +180,11 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 			cmds = append(cmds, []any{"SET", s.keys.thread(t.Platform, t.ThreadID), id})
 		}
 		cmds = append(cmds, s.indexCommands(t)...)
+		if t.Status == desk.StatusClosed && !t.ClosedAt.IsZero() {
+			cmds = append(cmds, []any{"ZADD", s.keys.closed(), "NX", t.ClosedAt.UnixMilli(), id})
+		} else {
+			cmds = append(cmds, []any{"ZREM", s.keys.closed(), id})
+		}
 		return append(cmds, s.statusCommands(t.ID, t.Status)...), nil
 	case desk.TouchTicket:
 		if c.Ticket <= 0 {
@@ -229,7 +234,12 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode link of %s message %s: %w", c.Platform, c.Link.Source.ID, err)
 		}
-		return [][]any{{"SET", s.keys.link(c.Platform, c.Link.Source), b}}, nil
+		key := s.keys.link(c.Platform, c.Link.Source)
+		cmds := [][]any{{"SET", key, b}}
+		if c.Link.Ticket > 0 {
+			cmds = append(cmds, []any{"SADD", s.keys.ticketLinks(c.Link.Ticket), key})
+		}
+		return cmds, nil
 	case desk.DropLink:
 		return [][]any{{"DEL", s.keys.link(c.Platform, c.Source)}}, nil
 	case desk.AppendEntry:

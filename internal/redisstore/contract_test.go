@@ -61,6 +61,7 @@ var contract = []struct {
 	{"claim a shard", testClaimShard},
 	{"replicas", testReplicas},
 	{"posts' pace shared", testPaceShared},
+	{"expire closed tickets", testExpireClosed},
 }
 
 func TestContract(t *testing.T) {

@@ -89,6 +89,12 @@
 //	                                                  INCRs it, ending every older session
 //	<p>changes                                stream  one entry per ticket change (field t,     about the last 100,000
 //	                                                  the number): the dashboard's live feed   (XADD MAXLEN ~)
+//	<p>closed                                 zset    closed tickets' numbers, scored by the   until RETENTION forgets what
+//	                                                  unix ms they closed at (retention.go)    was written on them
+//	<p>closedver                              string  "1" once every closed ticket is in       forever
+//	                                                  <p>closed
+//	<p>tl:<ticket number>                     set     the link keys of the ticket's mirrored   until RETENTION, with them
+//	                                                  messages
 //	<p>lease:<shard>                          string  the name (INSTANCE_NAME) of the process  SHARD_LEASE, renewed by its
 //	                                                  that handles the queue shard (lease.go)  holder a few times per lease
 //	<p>replicas                               zset    names of the processes alive, scored by  entries past their time are
@@ -218,6 +224,18 @@ func (k keys) changes() string { return k.prefix + "changes" }
 
 // lease names the process that handles a queue shard.
 func (k keys) lease(shard int) string { return k.prefix + "lease:" + strconv.Itoa(shard) }
+
+// closed is the closed index: closed tickets' numbers scored by when they closed, until
+// RETENTION forgets what was written on them (retention.go).
+func (k keys) closed() string { return k.prefix + "closed" }
+
+// closedVersion marks the closed index complete (retention.go).
+func (k keys) closedVersion() string { return k.prefix + "closedver" }
+
+// ticketLinks is the set of the link keys of a ticket's mirrored messages.
+func (k keys) ticketLinks(id desk.TicketID) string {
+	return k.prefix + "tl:" + strconv.FormatInt(int64(id), 10)
+}
 
 // replicas is the set of processes alive.
 func (k keys) replicas() string { return k.prefix + "replicas" }

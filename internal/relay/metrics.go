@@ -20,6 +20,7 @@ type Metrics struct {
 	Timers     prometheus.Counter       // timers fired by this process
 	Replicas   prometheus.Gauge         // replicas alive on the store, as this one last saw
 	ShardsHeld prometheus.Gauge         // queue shards this replica holds the lease of
+	Expired    prometheus.Counter       // closed tickets whose texts RETENTION forgot
 }
 
 func newMetrics() *Metrics {
@@ -65,6 +66,10 @@ func newMetrics() *Metrics {
 			Name: "threadesk_queue_shards_held",
 			Help: "Queue shards this replica handles (holds the lease of).",
 		}),
+		Expired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "threadesk_tickets_expired_total",
+			Help: "Closed tickets whose transcript and texts were forgotten after RETENTION.",
+		}),
 	}
 }
 
@@ -82,7 +87,7 @@ func (m *Metrics) register(reg prometheus.Registerer, depth func(context.Context
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, m.Tasks, m.Timers, m.Replicas, m.ShardsHeld, queue} {
+	for _, c := range []prometheus.Collector{m.EventsIn, m.Dropped, m.Deliveries, m.Latency, m.Retries, m.Deferred, m.Tasks, m.Timers, m.Replicas, m.ShardsHeld, m.Expired, queue} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

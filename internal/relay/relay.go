@@ -87,6 +87,10 @@ type Options struct {
 	RecordTimeout time.Duration // default 1s
 	// TimerTick is how often the scheduler looks for due timers: how late one may fire.
 	TimerTick time.Duration // default 500ms
+	// Retention, when set, is how long after a ticket closes what was written on it is kept
+	// (RETENTION); RetentionEvery is how often the relay looks for tickets past it.
+	Retention      time.Duration
+	RetentionEvery time.Duration // default 1h
 	// ShardLease is how long a replica's hold on a queue shard lasts unless renewed (it is
 	// renewed every third of it): how soon a dead replica's shards are taken over.
 	ShardLease time.Duration // default 15s
@@ -158,6 +162,7 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.RecordTimeout, time.Second)
 	setDefault(&opts.TimerTick, 500*time.Millisecond)
 	setDefault(&opts.ShardLease, 15*time.Second)
+	setDefault(&opts.RetentionEvery, time.Hour)
 
 	r := &Relay{
 		store:     opts.Store,

@@ -31,6 +31,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.runScheduler(ctx) })
 	wg.Go(func() { r.runShards(ctx, work, &wg) })
+	wg.Go(func() { r.runRetention(ctx) })
 	wg.Go(func() { r.warmStats(ctx) })
 	<-ctx.Done()
 	r.stopOnce.Do(func() { close(r.stopping) })

@@ -1,0 +1,158 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Retention (RETENTION): what customers and agents wrote on a ticket is kept for a while after
+// the ticket closes, then forgotten. The closed index (closedKey) holds every closed ticket
+// scored by when it closed; ExpireClosed takes the oldest out of it a batch at a time.
+
+// closedIndexed marks that the closed index holds every closed ticket: tickets closed before
+// the index existed are added to it once (indexClosed).
+const closedIndexVersion = "1"
+
+// ExpireClosed forgets what was written on up to limit tickets closed before cutoff: their
+// transcript, the links of their mirrored messages, any held messages, their words in the
+// search index, and the ticket's own texts (subject, rating comment, intake answers, the
+// customer's names, avatar, profile and time zone). The ticket stays, with its number,
+// status, people's IDs, times, category, tags, priority and SLA clocks, and the statistics'
+// facts stay: the numbers of the past are kept, the words are not. Its history then holds one
+// entry saying when the rest was removed. It returns how many tickets it expired; fewer than
+// limit means none is left before cutoff.
+func (s *Store) ExpireClosed(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	if err := s.indexClosed(ctx); err != nil {
+		return 0, err
+	}
+	members, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{
+		Key: s.keys.closed(), Start: "-inf", Stop: strconv.FormatInt(cutoff.UnixMilli(), 10),
+		ByScore: true, Count: int64(max(limit, 1)),
+	}).Result()
+	if err != nil {
+		return 0, fmt.Errorf("find tickets closed before %s: %w", cutoff.Format(time.RFC3339), err)
+	}
+	n := 0
+	for _, m := range members {
+		id, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			_ = s.rdb.ZRem(ctx, s.keys.closed(), m).Err()
+			continue
+		}
+		if err := s.expire(ctx, desk.TicketID(id)); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// expire forgets what was written on one closed ticket (see ExpireClosed), in one atomic step.
+func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
+	t, err := s.Ticket(ctx, id)
+	if errors.Is(err, desk.ErrNotFound) {
+		return s.rdb.ZRem(ctx, s.keys.closed(), strconv.FormatInt(int64(id), 10)).Err()
+	}
+	if err != nil {
+		return err
+	}
+	if t.Status != desk.StatusClosed {
+		// Not closed any longer: it leaves the index; a later close puts it back.
+		return s.rdb.ZRem(ctx, s.keys.closed(), strconv.FormatInt(int64(id), 10)).Err()
+	}
+	history, err := s.Transcript(ctx, id)
+	if err != nil {
+		return err
+	}
+	links, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	if err != nil {
+		return fmt.Errorf("read the links of ticket %s: %w", id, err)
+	}
+	// The words the ticket is found by: its own fields' and its history's.
+	_, _, words := s.keys.ticketIndex(t)
+	for _, e := range history {
+		for _, w := range entryWords(e) {
+			if !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+
+	kept := t
+	kept.Subject, kept.RatingComment, kept.Answers, kept.Question = "", "", nil, 0
+	kept.Customer = desk.User{ID: t.Customer.ID, IsBot: t.Customer.IsBot}
+	save, err := s.prepare(desk.SaveTicket{Ticket: kept})
+	if err != nil {
+		return err
+	}
+	member := strconv.FormatInt(int64(id), 10)
+	cmds := save
+	for _, w := range words {
+		cmds = append(cmds, []any{"SREM", s.keys.word(w), member})
+	}
+	for _, l := range links {
+		cmds = append(cmds, []any{"DEL", l})
+	}
+	cmds = append(cmds,
+		[]any{"DEL", s.keys.ticketLinks(id)},
+		[]any{"DEL", s.keys.held(id)},
+		[]any{"DEL", s.keys.history(id)},
+		append([]any{"XADD", s.keys.history(id), "*"}, encodeEntry(desk.Entry{At: time.Now(), Kind: "expired"})...),
+		[]any{"ZREM", s.keys.closed(), member},
+		s.changed(id),
+	)
+	if err := s.applyScripted(ctx, cmds); err != nil {
+		return fmt.Errorf("expire ticket %s: %w", id, err)
+	}
+	return nil
+}
+
+// indexClosed puts the tickets closed before the closed index existed into it, once.
+func (s *Store) indexClosed(ctx context.Context) error {
+	v, err := s.rdb.Get(ctx, s.keys.closedVersion()).Result()
+	if err == nil && v == closedIndexVersion {
+		return nil
+	}
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("read the closed index's version: %w", err)
+	}
+	ids, err := s.rdb.ZRange(ctx, s.keys.status(desk.StatusClosed), 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("list closed tickets: %w", err)
+	}
+	for batch := range slices.Chunk(ids, 1000) {
+		cmds := make([]*redis.StringCmd, len(batch))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range batch {
+				n, _ := strconv.ParseInt(m, 10, 64)
+				cmds[i] = p.HGet(ctx, s.keys.ticket(desk.TicketID(n)), fClosed)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read when tickets closed: %w", err)
+		}
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range batch {
+				ms, err := cmds[i].Int64()
+				if err != nil {
+					continue // no close time: nothing to count the retention from
+				}
+				p.ZAddNX(ctx, s.keys.closed(), redis.Z{Score: float64(ms), Member: m})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("index closed tickets: %w", err)
+		}
+	}
+	return s.rdb.Set(ctx, s.keys.closedVersion(), closedIndexVersion, 0).Err()
+}
