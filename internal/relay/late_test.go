@@ -1,11 +1,15 @@
 package relay_test
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/relay"
 )
 
 // TestLateMessagesSayWhenTheyWereWritten: a customer's message that the platform delivers
@@ -47,5 +51,39 @@ func TestLateMessagesSayWhenTheyWereWritten(t *testing.T) {
 	}
 	if !stored.HeardAt.Equal(at.Add(3*time.Minute)) || !stored.ToldAt.Equal(at.Add(10*time.Minute)) {
 		t.Errorf("the ticket's newest relayed times: heard %v, told %v", stored.HeardAt, stored.ToldAt)
+	}
+}
+
+// lostReadStore loses the answer of one read of new queue entries that returned some, as when
+// the connection drops (or Redis restarts) after Redis handed the entries to the consumer.
+type lostReadStore struct {
+	desk.Store
+	lost atomic.Bool
+}
+
+func (s *lostReadStore) ReadQueue(ctx context.Context, shard int, after string, count int, block time.Duration) ([]desk.Queued, error) {
+	got, err := s.Store.ReadQueue(ctx, shard, after, count, block)
+	if err == nil && after == "" && len(got) > 0 && s.lost.CompareAndSwap(false, true) {
+		return nil, errors.New("read tcp: connection reset by peer")
+	}
+	return got, err
+}
+
+// TestLostReadAnswerLosesNothing: entries Redis handed to the worker in a read whose answer
+// never arrived are pending for that consumer, and a read of new entries never returns them
+// again: the worker reads its pending entries after a failed read, so they are relayed, in
+// order.
+func TestLostReadAnswerLosesNothing(t *testing.T) {
+	lost := &lostReadStore{}
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
+		lost.Store = o.Store
+		o.Store = lost
+	})
+	h.ingest(say("U1", "m1", "first"))
+	tk := h.ticketOf("U1")
+	h.ingest(say("U1", "m2", "second"))
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"first", "second"})
+	if !lost.lost.Load() {
+		t.Fatal("no read answer was lost: the test tested nothing")
 	}
 }

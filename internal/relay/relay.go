@@ -84,7 +84,7 @@ type Options struct {
 	IntakeWait time.Duration // default 1s
 	// RecordTimeout bounds the recording of an event (finding its shard, writing it): past
 	// it, Ingest fails and the platform retries.
-	RecordTimeout time.Duration // default 1s
+	RecordTimeout time.Duration // default 2s
 	// TimerTick is how often the scheduler looks for due timers: how late one may fire.
 	TimerTick time.Duration // default 500ms
 	// Retention, when set, is how long after a ticket closes what was written on it is kept
@@ -159,7 +159,7 @@ func New(opts Options) (*Relay, error) {
 	setDefault(&opts.MaxFileBytes, 100<<20)
 	setDefault(&opts.Backlog, 2)
 	setDefault(&opts.IntakeWait, time.Second)
-	setDefault(&opts.RecordTimeout, time.Second)
+	setDefault(&opts.RecordTimeout, 2*time.Second)
 	setDefault(&opts.TimerTick, 500*time.Millisecond)
 	setDefault(&opts.ShardLease, 15*time.Second)
 	setDefault(&opts.RetentionEvery, time.Hour)

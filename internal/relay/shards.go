@@ -31,7 +31,12 @@ type shardWorker struct {
 type shardSet struct {
 	held    map[int]*shardWorker
 	leaving map[int]*shardWorker
+	// wanting says the last round found a shard this replica prefers held by another.
+	wanting bool
 }
+
+// wantingRetry is how soon a replica looks again for a shard it prefers that another holds.
+const wantingRetry = 250 * time.Millisecond
 
 // runShards holds this replica's share of the shards and handles their events until ctx
 // ends; then it lets the events in hand finish, through wg, like the rest of Run.
@@ -47,6 +52,13 @@ func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
 		round, cancel := context.WithTimeout(ctx, every)
 		err := r.balanceShards(ctx, round, work, wg, set)
 		cancel()
+		if set.wanting && err == nil {
+			// A shard this replica prefers is still another's (it is being handed over, or
+			// a dead replica's lease has to lapse): look again soon rather than a round later.
+			tick.Reset(min(every, wantingRetry))
+		} else {
+			tick.Reset(every)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			if failures == 0 {
@@ -101,6 +113,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	}
 	n := max(len(live), 1)
 	fair := (r.opts.Shards + n - 1) / n
+	set.wanting = false
 	r.metrics.Replicas.Set(float64(len(live)))
 	r.pace.replicas.Store(int32(len(live)))
 	var failed error
@@ -133,6 +146,8 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		case holding:
 			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", shard)
 			r.leaveShard(wg, set, shard, false)
+		case preferred:
+			set.wanting = true
 		}
 	}
 	r.stopLapsing(wg, set)

@@ -83,6 +83,10 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			if !down.failed(ctx, "read queue", err) {
 				return
 			}
+			// A read whose answer was lost (the connection dropped, Redis restarted) may
+			// still have handed entries to this consumer: they are pending now, and a read of
+			// new entries never returns them. So the next read starts from the pending ones.
+			after = "0"
 			continue
 		}
 		down.over()
