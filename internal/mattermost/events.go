@@ -190,13 +190,18 @@ func (a *Adapter) handle(ctx context.Context, c change, p *model.Post, channelTy
 		return err
 	}
 	mark := itemTime(c, p)
+	if mark > lastRecordable {
+		// A time no event can be recorded at (JSON's times end with the year 9999) is no
+		// time: it neither dates the event nor moves the cursor past every later post.
+		mark = 0
+	}
 	switch {
 	case reason != "":
 		a.in.Discard(PlatformName, reason)
 	case a.seen(ev.ID):
 		// Recorded already in this run: a catch-up overlapping what the WebSocket delivered.
 	default:
-		if ev.At.UnixMilli() <= 0 {
+		if ms := ev.At.UnixMilli(); ms <= 0 || ms > lastRecordable {
 			ev.At = a.clock.Now()
 		}
 		if err := a.in.Ingest(ctx, ev); err != nil {
@@ -207,6 +212,9 @@ func (a *Adapter) handle(ctx context.Context, c change, p *model.Post, channelTy
 	}
 	return a.advance(ctx, mark)
 }
+
+// lastRecordable is the last millisecond of the year 9999 in Unix time.
+const lastRecordable = 253402300799999
 
 // seen reports whether an event was ingested recently by this process. The core deduplicates
 // anyway; this only spares it the overlap of every catch-up.

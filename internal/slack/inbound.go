@@ -315,11 +315,12 @@ func files(in []slackgo.File) []desk.File {
 	return out
 }
 
-// tsTime reads a Slack timestamp ("1503435956.000247") as a time; zero when it is none.
+// tsTime reads a Slack timestamp ("1503435956.000247") as a time; zero when it is none, or
+// when it lies beyond the year 9999, which no recorded event can hold (JSON's times end there).
 func tsTime(ts string) time.Time {
 	secs, frac, _ := strings.Cut(ts, ".")
 	s, err := strconv.ParseInt(secs, 10, 64)
-	if err != nil || s <= 0 {
+	if err != nil || s <= 0 || s > lastRecordable {
 		return time.Time{}
 	}
 	var us int64
@@ -329,6 +330,9 @@ func tsTime(ts string) time.Time {
 	}
 	return time.Unix(s, us*1000).UTC()
 }
+
+// lastRecordable is the last second of the year 9999 in Unix time.
+const lastRecordable = 253402300799
 
 func firstTime(ts ...time.Time) time.Time {
 	for _, t := range ts {
