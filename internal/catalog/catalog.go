@@ -170,6 +170,22 @@ const (
 	DashboardOff     = "dashboard.off"     // the app does not serve the dashboard
 	DashboardRevoked = "dashboard.revoked" // {{.User}}: every dashboard session of that person ended
 
+	// A customer's data: /desk forget and /desk export (leads). {{.User}} is the customer as
+	// the lead named them; {{.Numbers}} ticket numbers ("#3, #5"); {{.Command}} the command.
+	ForgetConfirm     = "forget.confirm"   // {{.User}} {{.Tickets}} {{.Numbers}} {{.Messages}} {{.Copies}}
+	ForgetCancelled   = "forget.cancelled" // {{.User}}
+	ForgetDone        = "forget.done"      // {{.User}} {{.Tickets}} {{.Numbers}} {{.Messages}} {{.Copies}}
+	ForgetFailed      = "forget.failed"    // {{.Count}} {{.Numbers}} {{.Reason}}: copies not deleted
+	ForgetActive      = "forget.active"    // {{.User}} {{.Numbers}} {{.Command}}
+	ForgetNotYours    = "forget.not_yours" // {{.Command}}: a confirmation pressed by another lead
+	NothingStored     = "customer.nothing" // {{.User}}
+	ExportReady       = "export.ready"     // {{.User}} {{.Tickets}}
+	ExportCaption     = "export.caption"   // {{.User}} {{.Tickets}}
+	ExportAsText      = "export.as_text"   // {{.Reason}}: the upload failed, the JSON follows
+	ButtonForget      = "button.forget"    //
+	ButtonCancel      = "button.cancel"    //
+	CustomerForgotten = "card.forgotten"   // the customer of a forgotten ticket, on its card
+
 	// The agents' knowledge-base and canned-reply commands.
 	KBFound       = "kb.found"       // {{.Query}} {{.Lines}} {{.Command}}: the articles found, one KBLine each
 	KBLine        = "kb.line"        // {{.ID}} {{.Title}} {{.Lang}}
@@ -308,7 +324,9 @@ var English = merge(map[string]string{
 • dashboard — a sign-in link to the web dashboard
 • stats [today|7d|30d|90d] — statistics (leads)
 • reload — read the desk's files again (leads)
-• dashboard revoke @agent — sign an agent out of the dashboard everywhere (leads)`,
+• dashboard revoke @agent — sign an agent out of the dashboard everywhere (leads)
+• export @user — a JSON file of everything stored about a customer (leads)
+• forget @user — erase a customer's data, after a confirmation (leads)`,
 	UsageOf:      "Usage: {{.Command}} {{.Usage}}",
 	CustomerHelp: "Write your question here and our support team will answer in this conversation. {{.Command}} is for agents.",
 	UnknownSub:   "Unknown subcommand “{{.Sub}}”. Try {{.Command}} help.",
@@ -381,6 +399,20 @@ Sent by agents: {{.ArticlesSent}} {{plural .ArticlesSent "article" "articles"}},
 	DashboardLink:    "Your sign-in link to the dashboard, for you only: {{.URL}}\nIt works once, within 10 minutes.",
 	DashboardOff:     "The dashboard is not served by this app.",
 	DashboardRevoked: "Every dashboard session of {{.User}} is ended; they can sign in again with a new link.",
+
+	ForgetConfirm:     `Forget {{.User}}? This erases from the desk's storage their {{.Tickets}} {{plural .Tickets "ticket" "tickets"}} ({{.Numbers}}) with {{.Messages}} {{plural .Messages "message" "messages"}} of history, and deletes the app's {{.Copies}} {{plural .Copies "copy" "copies"}} of their messages in the triage threads. Ticket numbers and anonymous statistics stay. This cannot be undone.`,
+	ForgetCancelled:   "Nothing about {{.User}} was forgotten.",
+	ForgetDone:        `Forgot {{.User}}: {{.Tickets}} {{plural .Tickets "ticket" "tickets"}} ({{.Numbers}}), {{.Messages}} {{plural .Messages "message" "messages"}} of history; {{.Copies}} {{plural .Copies "copy" "copies"}} deleted from the triage threads.`,
+	ForgetFailed:      `{{.Count}} {{plural .Count "copy" "copies"}} in the threads of {{.Numbers}} could not be deleted ({{.Reason}}): please delete them by hand.`,
+	ForgetActive:      "{{.User}} still has an active ticket ({{.Numbers}}): close it first ({{.Command}} close N), then forget.",
+	ForgetNotYours:    "Only the lead who asked may confirm this; run {{.Command}} forget again.",
+	NothingStored:     "Nothing is stored about {{.User}}.",
+	ExportReady:       `The export of {{.User}} ({{.Tickets}} {{plural .Tickets "ticket" "tickets"}}) is in your direct messages with the app.`,
+	ExportCaption:     `Everything stored about {{.User}} ({{.Tickets}} {{plural .Tickets "ticket" "tickets"}}), as JSON.`,
+	ExportAsText:      "The file could not be uploaded ({{.Reason}}); the JSON follows as text.",
+	ButtonForget:      "Forget",
+	ButtonCancel:      "Cancel",
+	CustomerForgotten: "(forgotten)",
 
 	KBFound:       "Articles for “{{.Query}}”, best first:\n{{.Lines}}\n{{.Command}} kb show ID shows one; {{.Command}} send N ID sends it to the customer of ticket N.",
 	KBLine:        "• {{.ID}} — {{.Title}} ({{.Lang}})",

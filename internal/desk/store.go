@@ -42,6 +42,16 @@ type Store interface {
 	// numbers, times and statistics stay. It returns how many it expired (fewer than limit:
 	// none is left).
 	ExpireClosed(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	// CustomerData returns everything stored about a customer on a platform: their tickets
+	// (the latest and the closed ones before it) with transcripts, links, held messages and
+	// statistics facts. ErrNotFound when the customer has no ticket.
+	CustomerData(ctx context.Context, platform, userID string) (CustomerData, error)
+	// Forget erases a customer's data in one atomic step: for each of their tickets what
+	// ExpireClosed forgets and also the customer's ID and DM channel, and the customer
+	// pointer; the ticket keeps its number, times, agents and statistics, and its history one
+	// entry (EntryForgotten) by lead at at. It refuses (ECONFLICT) while a ticket is active,
+	// and returns ErrNotFound when the customer has no ticket.
+	Forget(ctx context.Context, platform, userID string, lead User, at time.Time) (ForgetReport, error)
 	// Pace takes one post's turn in a channel for every process posting there: 0 when the post
 	// may go now, else how long to wait before asking again, so that the replicas together
 	// post at perSecond (bursts of burst).
@@ -222,7 +232,7 @@ type Link struct {
 // Entry is one line of a ticket's history: a message either way, a note, or a status change.
 type Entry struct {
 	At     time.Time
-	Kind   string // "customer", "agent", "note", "status", "edit", "delete", "system", "expired" (RETENTION)
+	Kind   string // "customer", "agent", "note", "status", "edit", "delete", "system", "expired" (RETENTION), "forgotten", "exported"
 	Author string // user ID
 	Name   string // author's display name at the time
 	Text   string
@@ -323,6 +333,9 @@ const (
 	// TaskRelease hands a ticket from the first-line bot to the agents: its card, its number
 	// told to the customer, and the messages its intake held relayed in order.
 	TaskRelease TaskKind = "release"
+	// TaskExport gives a lead (Message.Channel: their DM with the app) a JSON file of
+	// everything stored about the customer Task.Customer, read when the task is carried out.
+	TaskExport TaskKind = "export"
 )
 
 // Task is one thing to do on a platform after a change is recorded: the effects of a step,
@@ -339,6 +352,8 @@ type Task struct {
 	Remember string `json:"rem,omitempty"`
 	// Event is the event a TaskAnswer answers.
 	Event string `json:"e,omitempty"`
+	// Customer is the user ID of the customer a TaskExport exports.
+	Customer string `json:"cu,omitempty"`
 }
 
 // Outbox is the record of one event's tasks, kept with the change that caused them until

@@ -38,7 +38,10 @@ type Call struct {
 	Op      string // "post", "update", "delete", "upload", "mark", "find", "download", "user"
 	Channel string
 	Key     string
-	At      time.Time
+	// ID is the message an update or a deletion is for, so that a test can make the fake
+	// refuse one message and not another.
+	ID string
+	At time.Time
 }
 
 // Platform is an in-memory desk.Platform. Its zero value is not usable: create it with New.
@@ -246,7 +249,7 @@ func (p *Platform) find(ref desk.MessageRef) *Message {
 
 // Update implements desk.Platform.
 func (p *Platform) Update(ctx context.Context, ref desk.MessageRef, m desk.Outgoing) error {
-	if err := p.enter(Call{Op: "update", Channel: ref.Channel, Key: m.Key}); err != nil {
+	if err := p.enter(Call{Op: "update", Channel: ref.Channel, Key: m.Key, ID: ref.ID}); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -263,7 +266,7 @@ func (p *Platform) Update(ctx context.Context, ref desk.MessageRef, m desk.Outgo
 
 // Delete implements desk.Platform.
 func (p *Platform) Delete(ctx context.Context, ref desk.MessageRef) error {
-	if err := p.enter(Call{Op: "delete", Channel: ref.Channel}); err != nil {
+	if err := p.enter(Call{Op: "delete", Channel: ref.Channel, ID: ref.ID}); err != nil {
 		return err
 	}
 	p.mu.Lock()

@@ -62,6 +62,7 @@ var contract = []struct {
 	{"replicas", testReplicas},
 	{"posts' pace shared", testPaceShared},
 	{"expire closed tickets", testExpireClosed},
+	{"customer data and forget", testForget},
 }
 
 func TestContract(t *testing.T) {

@@ -68,47 +68,13 @@ func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
 		// Not closed any longer: it leaves the index; a later close puts it back.
 		return s.rdb.ZRem(ctx, s.keys.closed(), strconv.FormatInt(int64(id), 10)).Err()
 	}
-	history, err := s.Transcript(ctx, id)
-	if err != nil {
-		return err
-	}
-	links, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
-	if err != nil {
-		return fmt.Errorf("read the links of ticket %s: %w", id, err)
-	}
-	// The words the ticket is found by: its own fields' and its history's.
-	_, _, words := s.keys.ticketIndex(t)
-	for _, e := range history {
-		for _, w := range entryWords(e) {
-			if !slices.Contains(words, w) {
-				words = append(words, w)
-			}
-		}
-	}
-
 	kept := t
 	kept.Subject, kept.RatingComment, kept.Answers, kept.Question = "", "", nil, 0
 	kept.Customer = desk.User{ID: t.Customer.ID, IsBot: t.Customer.IsBot}
-	save, err := s.prepare(desk.SaveTicket{Ticket: kept})
+	cmds, _, _, err := s.erase(ctx, t, kept, desk.Entry{At: time.Now(), Kind: "expired"})
 	if err != nil {
 		return err
 	}
-	member := strconv.FormatInt(int64(id), 10)
-	cmds := save
-	for _, w := range words {
-		cmds = append(cmds, []any{"SREM", s.keys.word(w), member})
-	}
-	for _, l := range links {
-		cmds = append(cmds, []any{"DEL", l})
-	}
-	cmds = append(cmds,
-		[]any{"DEL", s.keys.ticketLinks(id)},
-		[]any{"DEL", s.keys.held(id)},
-		[]any{"DEL", s.keys.history(id)},
-		append([]any{"XADD", s.keys.history(id), "*"}, encodeEntry(desk.Entry{At: time.Now(), Kind: "expired"})...),
-		[]any{"ZREM", s.keys.closed(), member},
-		s.changed(id),
-	)
 	if err := s.applyScripted(ctx, cmds); err != nil {
 		return fmt.Errorf("expire ticket %s: %w", id, err)
 	}

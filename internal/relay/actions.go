@@ -149,6 +149,9 @@ func (r *Relay) action(ctx context.Context, p desk.Platform, q desk.Queued) erro
 	if id == 0 {
 		id = ticketOf(ev.Value)
 	}
+	if ev.Action == actionForget || ev.Action == actionForgetCancel {
+		return r.forgetPressed(ctx, p, q)
+	}
 	st := desk.Step{Kind: desk.StepKind(ev.Action)}
 	switch st.Kind {
 	case desk.StepClaim, desk.StepPending, desk.StepResolve, desk.StepReopen, desk.StepClose:

@@ -25,15 +25,19 @@ func (r *Relay) card(p desk.Platform, t desk.Ticket) *desk.Card {
 	if a := or(t.AssigneeName, t.Assignee); a != "" {
 		assignee = p.Quote(a)
 	}
+	customer := p.Quote(t.Customer.Label())
+	if t.Customer.ID == "" {
+		customer = r.text().Text(catalog.CustomerForgotten, nil) // forgotten on request (/desk forget)
+	}
 	c := &desk.Card{
-		Title: r.say(p.Quote, catalog.CardTitle, args("Ticket", t.ID.String(), "Customer", words(t.Customer.Label()))),
+		Title: r.say(p.Quote, catalog.CardTitle, args("Ticket", t.ID.String(), "Customer", customer)),
 		Fields: []desk.Field{
 			{Label: r.text().Text(catalog.CardStatus, nil), Value: string(t.Status), Short: true},
 			{Label: r.text().Text(catalog.CardPriority, nil), Value: string(t.Priority), Short: true},
 			{Label: r.text().Text(catalog.CardCategory, nil), Value: or(t.Category, none), Short: true},
 			{Label: r.text().Text(catalog.CardTags, nil), Value: or(quoteList(p.Quote, t.Tags), none), Short: true},
 			{Label: r.text().Text(catalog.CardAssignee, nil), Value: assignee, Short: true},
-			{Label: r.text().Text(catalog.CardCustomer, nil), Value: p.Quote(t.Customer.Label()), URL: t.Customer.ProfileURL, Short: true},
+			{Label: r.text().Text(catalog.CardCustomer, nil), Value: customer, URL: t.Customer.ProfileURL, Short: true},
 		},
 	}
 	if t.Rating != 0 {

@@ -28,6 +28,8 @@ var usages = map[string]string{
 	"send":      "send N ARTICLE-ID (the article to ticket N's customer)",
 	"reply":     "reply N NAME (a canned reply to ticket N's customer)",
 	"dashboard": "dashboard | dashboard revoke @agent (leads)",
+	"forget":    "forget @user (leads: erase a customer's data, after a confirmation)",
+	"export":    "export @user (leads: a JSON file of everything stored about a customer)",
 }
 
 // commandTicket reads the ticket number a command acts on ("claim 12" → 12), so that Ingest
@@ -125,6 +127,8 @@ func (r *Relay) runCommand(ctx context.Context, p desk.Platform, q desk.Queued) 
 		text, err = r.kbCommand(quote, args, usage)
 	case "dashboard":
 		return r.dashboardCommand(ctx, p, q, who, args, usage)
+	case "forget", "export":
+		return r.customerCommand(ctx, p, q, who, sub, args, usage)
 	case "send", "reply":
 		if len(args) != 2 || ticketOf(args[0]) == 0 {
 			return d, usage()

@@ -155,6 +155,8 @@ func (r *Relay) do1(ctx context.Context, p desk.Platform, o desk.Outbox, t desk.
 		return []desk.Change{desk.PutAnswer{Platform: o.Platform, Event: t.Event, Text: t.Message.Text}}, nil
 	case desk.TaskRelease:
 		return r.release(ctx, p, t.Ticket, reconcile)
+	case desk.TaskExport:
+		return nil, r.export(ctx, p, t, reconcile)
 	}
 	return nil, fmt.Errorf("unknown task %q", t.Kind)
 }

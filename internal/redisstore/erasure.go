@@ -1,0 +1,212 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Erasure (/desk export, /desk forget): a customer's tickets are found from their customer
+// pointer (cust:<platform>:<user>), which names the latest, and each ticket's Previous, which
+// names the closed one before it. Forgetting takes what RETENTION takes (erase) and the
+// customer's identity too, in one atomic step.
+
+// factKinds are every kind of statistics fact, for an export to look through.
+var factKinds = []desk.FactKind{
+	desk.FactCreated, desk.FactFirstResponse, desk.FactResolved, desk.FactRating,
+	desk.FactSuggested, desk.FactDeflected, desk.FactIntakeDone, desk.FactIntakeTimeout,
+	desk.FactArticleSent, desk.FactCannedSent,
+}
+
+// customerTickets returns the customer's tickets, newest first: the one the pointer names and
+// the chain of Previous tickets that are the same customer's.
+func (s *Store) customerTickets(ctx context.Context, platform, userID string) ([]desk.Ticket, error) {
+	t, err := s.CustomerTicket(ctx, platform, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := []desk.Ticket{t}
+	for t.Previous > 0 && len(out) < 100000 {
+		prev, err := s.Ticket(ctx, t.Previous)
+		if errors.Is(err, desk.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if prev.Platform != platform || prev.Customer.ID != userID || slices.ContainsFunc(out, func(o desk.Ticket) bool { return o.ID == prev.ID }) {
+			break // another's ticket (or one forgotten already): the chain ends here
+		}
+		out = append(out, prev)
+		t = prev
+	}
+	return out, nil
+}
+
+// ticketLinks returns the links recorded for a ticket's mirrored messages.
+func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.TicketID) ([]desk.Link, []string, error) {
+	keys, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+	}
+	slices.Sort(keys)
+	if len(keys) == 0 {
+		return nil, nil, nil
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+	}
+	base := s.keys.link(platform, desk.MessageRef{})
+	base = strings.TrimSuffix(base, ":") // "<p>link:<platform>:"
+	var out []desk.Link
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue // gone since (deleted with its message)
+		}
+		rest, ok := strings.CutPrefix(keys[i], base)
+		if !ok {
+			continue // another platform's key: not this ticket's
+		}
+		channel, msg, _ := strings.Cut(rest, ":")
+		l, err := decodeLink(desk.MessageRef{Channel: channel, ID: msg}, []byte(str))
+		if err != nil {
+			return nil, nil, fmt.Errorf("decode a link of ticket %s: %w", id, err)
+		}
+		out = append(out, l)
+	}
+	return out, keys, nil
+}
+
+// CustomerData returns everything stored about a customer (desk.Store).
+func (s *Store) CustomerData(ctx context.Context, platform, userID string) (desk.CustomerData, error) {
+	c := desk.CustomerData{Platform: platform, UserID: userID}
+	tickets, err := s.customerTickets(ctx, platform, userID)
+	if err != nil {
+		return c, fmt.Errorf("read the tickets of customer %s/%s: %w", platform, userID, err)
+	}
+	oldest := time.Now()
+	ids := map[desk.TicketID]int{}
+	for i, t := range tickets {
+		td := desk.TicketData{Ticket: t}
+		if td.Transcript, err = s.Transcript(ctx, t.ID); err != nil {
+			return c, err
+		}
+		if td.Links, _, err = s.ticketLinks(ctx, platform, t.ID); err != nil {
+			return c, err
+		}
+		if td.Held, err = s.Held(ctx, t.ID); err != nil {
+			return c, err
+		}
+		if !t.CreatedAt.IsZero() && t.CreatedAt.Before(oldest) {
+			oldest = t.CreatedAt
+		}
+		ids[t.ID] = i
+		c.Tickets = append(c.Tickets, td)
+	}
+	// Facts are kept by time: those since the oldest ticket opened are read and sorted out.
+	for _, kind := range factKinds {
+		facts, err := s.Facts(ctx, kind, oldest.Add(-time.Minute), farFuture)
+		if err != nil {
+			return c, err
+		}
+		for _, f := range facts {
+			if i, ok := ids[f.Ticket]; ok {
+				c.Tickets[i].Facts = append(c.Tickets[i].Facts, f)
+			}
+		}
+	}
+	return c, nil
+}
+
+// farFuture is a time after every fact.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Forget erases a customer's data (desk.Store).
+func (s *Store) Forget(ctx context.Context, platform, userID string, lead desk.User, at time.Time) (desk.ForgetReport, error) {
+	var rep desk.ForgetReport
+	what := fmt.Sprintf("forget customer %s/%s", platform, userID)
+	tickets, err := s.customerTickets(ctx, platform, userID)
+	if err != nil {
+		return rep, fmt.Errorf("%s: %w", what, err)
+	}
+	for _, t := range tickets {
+		if t.Status != desk.StatusClosed {
+			return rep, desk.Errorf(desk.ECONFLICT, "%s: ticket %s is %s", what, t.ID, t.Status)
+		}
+	}
+	entry := desk.Entry{At: at, Kind: desk.EntryForgotten, Author: lead.ID, Name: lead.Label()}
+	var cmds [][]any
+	for _, t := range tickets {
+		kept := t
+		kept.Subject, kept.RatingComment, kept.Answers, kept.Question = "", "", nil, 0
+		kept.Customer, kept.DMChannel, kept.OpenedBy = desk.User{}, "", ""
+		kept.RatingMessage, kept.BotMessage = desk.MessageRef{}, desk.MessageRef{}
+		more, entries, links, err := s.erase(ctx, t, kept, entry)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", what, err)
+		}
+		cmds = append(cmds, more...)
+		rep.Tickets = append(rep.Tickets, t.ID)
+		rep.Entries += entries
+		rep.Links += links
+	}
+	cmds = append(cmds, []any{"DEL", s.keys.customer(platform, userID)})
+	if err := s.applyScripted(ctx, cmds); err != nil {
+		return desk.ForgetReport{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return rep, nil
+}
+
+// erase returns the commands that forget what was written on ticket t, which is then saved as
+// kept: its words leave the search index, its links, held messages and history go, the
+// history gets entry alone, and the ticket leaves the closed index (nothing is left for
+// RETENTION to forget). It counts the history entries and links it removes.
+func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry) (cmds [][]any, entries, links int, err error) {
+	id := t.ID
+	history, err := s.Transcript(ctx, id)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	linkKeys, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("read the links of ticket %s: %w", id, err)
+	}
+	// The words the ticket is found by: its own fields' and its history's.
+	_, _, words := s.keys.ticketIndex(t)
+	for _, e := range history {
+		for _, w := range entryWords(e) {
+			if !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+	member := strconv.FormatInt(int64(id), 10)
+	for _, w := range words {
+		cmds = append(cmds, []any{"SREM", s.keys.word(w), member})
+	}
+	save, err := s.prepare(desk.SaveTicket{Ticket: kept})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	cmds = append(cmds, save...) // puts back the words the kept ticket is still found by
+	for _, l := range linkKeys {
+		cmds = append(cmds, []any{"DEL", l})
+	}
+	cmds = append(cmds,
+		[]any{"DEL", s.keys.ticketLinks(id)},
+		[]any{"DEL", s.keys.held(id)},
+		[]any{"DEL", s.keys.history(id)},
+		append([]any{"XADD", s.keys.history(id), "*"}, encodeEntry(entry)...),
+		[]any{"ZREM", s.keys.closed(), member},
+		s.changed(id),
+	)
+	return cmds, len(history), len(linkKeys), nil
+}

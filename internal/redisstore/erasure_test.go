@@ -1,0 +1,136 @@
+package redisstore
+
+import (
+	"testing"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// testForget: CustomerData finds a customer's tickets (the latest and the closed one before
+// it) with their histories, links, held messages and facts, and nothing of another customer;
+// Forget refuses while a ticket is active, then erases the texts, the links, the customer's
+// identity and pointer, keeps numbers and statistics, and leaves one "forgotten" entry.
+func testForget(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	mk := func(user, subject string) desk.Ticket {
+		t.Helper()
+		tk, created := openTicket(t, s, newTicket(user))
+		if !created {
+			t.Fatalf("no new ticket for %s", user)
+		}
+		tk.Subject, tk.RatingComment, tk.Rating = subject, "thanks a lot", 4
+		tk.Answers = []desk.Answer{{ID: "device", Ask: "Device?", Value: "my old laptop"}}
+		src := desk.MessageRef{Channel: tk.DMChannel, ID: user + "." + tk.ID.String()[1:]}
+		apply(t, s,
+			desk.SaveTicket{Ticket: tk},
+			desk.PutLink{Platform: "slack", Link: desk.Link{Ticket: tk.ID, Kind: desk.LinkCustomer, Source: src,
+				Parts: []desk.MessageRef{{Channel: "C04TRIAGE01", ID: "copy." + tk.ID.String()[1:]}}}},
+			desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Author: user, Name: "Jane Doe", Text: subject}},
+			desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: at(2), Ticket: tk.ID}},
+		)
+		return tk
+	}
+	closeTicket := func(tk desk.Ticket) desk.Ticket {
+		tk.Status, tk.ClosedAt = desk.StatusClosed, at(9)
+		apply(t, s, desk.SaveTicket{Ticket: tk})
+		return tk
+	}
+	first := closeTicket(mk("U1", "printer quarantined"))
+	second := mk("U1", "printer jammed")
+	apply(t, s, desk.HoldEvent{Ticket: second.ID, Event: desk.Event{ID: "held1", Platform: "slack", Kind: desk.CustomerMessage, Text: "still jammed"}})
+	other := mk("U2", "printer missing")
+
+	c, err := s.CustomerData(ctxT(t), "slack", "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Tickets) != 2 || c.Tickets[0].Ticket.ID != second.ID || c.Tickets[1].Ticket.ID != first.ID {
+		t.Fatalf("CustomerData tickets = %+v; want %s then %s", c.Tickets, second.ID, first.ID)
+	}
+	for _, td := range c.Tickets {
+		if len(td.Transcript) != 1 || len(td.Links) != 1 || len(td.Facts) != 1 || td.Links[0].Kind != desk.LinkCustomer ||
+			td.Links[0].Source.Channel != first.DMChannel || len(td.Links[0].Parts) != 1 {
+			t.Errorf("ticket %s: transcript %+v links %+v facts %+v", td.Ticket.ID, td.Transcript, td.Links, td.Facts)
+		}
+		if td.Ticket.Customer.ID != "U1" {
+			t.Errorf("ticket %s of another customer: %+v", td.Ticket.ID, td.Ticket.Customer)
+		}
+	}
+	if len(c.Tickets[0].Held) != 1 || c.Tickets[0].Held[0].Text != "still jammed" {
+		t.Errorf("held = %+v", c.Tickets[0].Held)
+	}
+	if got := c.Active(); len(got) != 1 || got[0] != second.ID {
+		t.Errorf("Active = %v, want [%s]", got, second.ID)
+	}
+
+	lead := desk.User{ID: "ULEAD", DisplayName: "Lea Lead"}
+	if _, err := s.Forget(ctxT(t), "slack", "U1", lead, at(20)); desk.ErrorCode(err) != desk.ECONFLICT {
+		t.Fatalf("Forget with an active ticket = %v, want ECONFLICT", err)
+	}
+	if h, _ := s.Transcript(ctxT(t), second.ID); len(h) != 1 {
+		t.Fatalf("a refused Forget changed the history: %+v", h)
+	}
+	second = closeTicket(second)
+	rep, err := s.Forget(ctxT(t), "slack", "U1", lead, at(20))
+	if err != nil || len(rep.Tickets) != 2 || rep.Entries != 2 || rep.Links != 2 {
+		t.Fatalf("Forget = %+v, %v; want 2 tickets, 2 entries, 2 links", rep, err)
+	}
+	for _, tk := range []desk.Ticket{first, second} {
+		got, err := s.Ticket(ctxT(t), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Customer != (desk.User{}) || got.DMChannel != "" || got.Subject != "" || got.RatingComment != "" || len(got.Answers) != 0 {
+			t.Errorf("ticket %s keeps the customer's data: %+v", tk.ID, got)
+		}
+		if got.Status != desk.StatusClosed || got.Rating != 4 || !got.CreatedAt.Equal(tk.CreatedAt) {
+			t.Errorf("ticket %s lost what statistics need: %+v", tk.ID, got)
+		}
+		h, err := s.Transcript(ctxT(t), tk.ID)
+		if err != nil || len(h) != 1 || h[0].Kind != desk.EntryForgotten || h[0].Author != "ULEAD" || h[0].Name != "Lea Lead" || h[0].Text != "" || !h[0].At.Equal(at(20)) {
+			t.Errorf("history of %s after Forget = %+v, %v", tk.ID, h, err)
+		}
+		if n := rdb.Exists(ctxT(t), s.keys.ticketLinks(tk.ID), s.keys.held(tk.ID)).Val(); n != 0 {
+			t.Errorf("ticket %s keeps %d link or held keys", tk.ID, n)
+		}
+		if ok, _ := rdb.ZScore(ctxT(t), s.keys.closed(), tk.ID.String()[1:]).Result(); ok != 0 {
+			t.Errorf("ticket %s is still in the closed index", tk.ID)
+		}
+	}
+	for _, src := range []string{"U1.1", "U1.2"} {
+		if _, err := s.Link(ctxT(t), "slack", desk.MessageRef{Channel: first.DMChannel, ID: src}); desk.ErrorCode(err) != desk.ENOTFOUND {
+			t.Errorf("link %s survived: %v", src, err)
+		}
+	}
+	for _, w := range []string{"quarantin", "jam", "jane"} {
+		for _, id := range []desk.TicketID{first.ID, second.ID} {
+			if ok, _ := rdb.SIsMember(ctxT(t), s.keys.word(stemWord(w)), id.String()[1:]).Result(); ok {
+				t.Errorf("ticket %s is still found by %q", id, w)
+			}
+		}
+	}
+	if ok, _ := rdb.SIsMember(ctxT(t), s.keys.word(stemWord("printer")), other.ID.String()[1:]).Result(); !ok {
+		t.Errorf("the other customer's ticket lost its words")
+	}
+	if facts, _ := s.Facts(ctxT(t), desk.FactCreated, at(0), at(30)); len(facts) != 3 {
+		t.Errorf("facts after Forget = %+v; want all 3 kept", facts)
+	}
+	if _, err := s.CustomerTicket(ctxT(t), "slack", "U1"); desk.ErrorCode(err) != desk.ENOTFOUND {
+		t.Errorf("the customer pointer survived: %v", err)
+	}
+	if _, err := s.CustomerData(ctxT(t), "slack", "U1"); desk.ErrorCode(err) != desk.ENOTFOUND {
+		t.Errorf("CustomerData after Forget = %v, want not found", err)
+	}
+	if _, err := s.Forget(ctxT(t), "slack", "U1", lead, at(21)); desk.ErrorCode(err) != desk.ENOTFOUND {
+		t.Errorf("a second Forget = %v, want not found", err)
+	}
+	got, _ := s.Ticket(ctxT(t), other.ID)
+	if h, _ := s.Transcript(ctxT(t), other.ID); got.Customer.ID != "U2" || got.Subject != "printer missing" || len(h) != 1 {
+		t.Errorf("the other customer's ticket changed: %+v %+v", got, h)
+	}
+	// A new ticket of the forgotten customer starts a chain of its own.
+	again, created := openTicket(t, s, newTicket("U1"))
+	if !created || again.Previous != 0 {
+		t.Errorf("the forgotten customer's new ticket = %+v, created %v; want no previous", again, created)
+	}
+}
