@@ -29,15 +29,40 @@ func TestKilledBinaryLosesNothing(t *testing.T) {
 	}
 }
 
-// buildBinary builds the threadesk binary into a temporary directory.
+// The binary is built once per run of the package's tests, into binDir (removed by TestMain).
+var (
+	binOnce sync.Once
+	binDir  string
+	binPath string
+	binErr  error
+)
+
+// buildBinary builds the threadesk binary (once for all the tests that run it) and returns
+// its path.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "threadesk")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the binary: %v\n%s", err, out)
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "threadesk-bin-"); binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "threadesk")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("build the binary: %v", binErr)
 	}
-	return bin
+	return binPath
+}
+
+// TestMain runs the tests and removes the binary they built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
 // slackBinary runs the built binary against a fake Slack on a Redis prefix of its own; start
