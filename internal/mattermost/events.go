@@ -204,11 +204,18 @@ func (a *Adapter) handle(ctx context.Context, c change, p *model.Post, channelTy
 		if ms := ev.At.UnixMilli(); ms <= 0 || ms > lastRecordable {
 			ev.At = a.clock.Now()
 		}
-		if err := a.in.Ingest(ctx, ev); err != nil {
+		err := a.in.Ingest(ctx, ev)
+		switch code := desk.ErrorCode(err); {
+		case err == nil:
+			a.remember(ev.ID, mark)
+			a.log.Debug("mattermost event", "kind", ev.Kind, "event", ev.ID, "channel", ev.Channel)
+		case code == desk.EINVALID || code == desk.ETOOLARGE:
+			// Refused for what it is (the core counts it): handing it over again cannot
+			// change that, and holding the cursor here would stop every later event.
+			a.log.Warn("mattermost event refused", "kind", ev.Kind, "event", ev.ID, "err", err)
+		default:
 			return fmt.Errorf("ingest %s %s: %w", ev.Kind, ev.ID, err)
 		}
-		a.remember(ev.ID, mark)
-		a.log.Debug("mattermost event", "kind", ev.Kind, "event", ev.ID, "channel", ev.Channel)
 	}
 	return a.advance(ctx, mark)
 }
