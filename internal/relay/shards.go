@@ -31,7 +31,8 @@ type shardWorker struct {
 type shardSet struct {
 	held    map[int]*shardWorker
 	leaving map[int]*shardWorker
-	// wanting says the last round found a shard this replica prefers held by another.
+	// wanting says the last round found a shard this replica prefers held by another while
+	// this replica holds well under its share.
 	wanting bool
 }
 
@@ -151,6 +152,10 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		}
 	}
 	r.stopLapsing(wg, set)
+	// Looking again soon is worth it while this replica is well short of its share (it just
+	// joined, or a dead replica's leases are about to lapse), not for the one shard an even
+	// spread may leave with another replica for good.
+	set.wanting = set.wanting && len(set.held) < fair-1
 	return failed
 }
 
