@@ -173,7 +173,12 @@ type TicketQuery struct {
 	// assignee's name or any message, reply or note of their history. A number also matches
 	// the ticket with that number ("#42" or "42"). Words of one letter are ignored.
 	Search string
-	Sort   TicketSort
+	// OpenedFrom and OpenedTo, when set, keep the tickets opened (handed to the agents: as
+	// the statistics count openings, when a ticket left the bot's intake or at once without
+	// one) at or after OpenedFrom and before OpenedTo; a zero bound is no bound. Tickets the
+	// agents never got (still in intake, or solved by the bot) are never in a period.
+	OpenedFrom, OpenedTo time.Time
+	Sort                 TicketSort
 	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50).
 	Offset, Limit int
 }

@@ -47,6 +47,7 @@ var contract = []struct {
 	{"queue indexes follow changes", testQueryFollowsChanges},
 	{"queue search", testQuerySearch},
 	{"queue has opened tickets", testQueryOpenedTicket},
+	{"queue period of opening", testQueryPeriod},
 	{"reindex and backfill", testReindex},
 	{"apply once per event", testApplyOnce},
 	{"outbox", testOutbox},

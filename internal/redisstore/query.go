@@ -31,11 +31,24 @@ import (
 // first. The temporary keys are deleted at the end (and expire in a minute should the script
 // fail midway).
 //
-// KEYS: [1] unused, [2] the union of the parts, [3] unused, [4..3+G] one temporary key per
-// group, [4+G..3+G+S] one part per status, then the groups' sets in order, the S status
-// sets, and the sort set when ARGV[6] is "key". ARGV: [1] offset, [2] count, [3] "1" for the
-// highest score first, [4] G, [5] S, [6] "id" or "key", then per group the number of its
-// sets, the number of its literal ticket numbers, and those numbers. Returns
+// A period of opening (OpenedFrom, OpenedTo) is read from the openings' facts (fact:created,
+// scored by time, each member starting with its ticket's number), which cost the period's
+// openings, not the desk's tickets. Ticket numbers grow with time, so the period's tickets
+// are usually every number from its first to its last: then the query is restricted to that
+// number range, which the status sets (scored by number) answer directly
+// (ZCOUNT/ZRANGEBYSCORE) when nothing else filters and the order is by number. When the
+// numbers have gaps (a ticket opened by the bot's intake later than the ones after it, or
+// one solved by the bot and never opened) or another filter or order is asked for, the
+// period's numbers are one more group, a set made in KEYS[1], so that the result is exactly
+// the tickets the statistics count as opened in the period.
+//
+// KEYS: [1] the period's set, [2] the union of the parts, [3] unused, [4..3+G] one temporary
+// key per group, [4+G..3+G+S] one part per status, then the groups' sets in order, the S
+// status sets, the sort set when ARGV[6] is "key", and the openings' facts when ARGV[7] is
+// not empty. ARGV: [1] offset, [2] count, [3] "1" for the highest score first, [4] G, [5] S,
+// [6] "id" or "key", [7] and [8] the period's first and last score of the facts (as
+// ZRANGEBYSCORE takes them; "" without a period), then per group the number of its sets,
+// the number of its literal ticket numbers, and those numbers. Returns
 // {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
@@ -47,7 +60,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 7
+local ai = 9
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -75,8 +88,44 @@ for j = 0, S - 1 do
   statuses[#statuses + 1] = KEYS[ki + j]
 end
 ki = ki + S
-local sortKey = ARGV[6] == 'key' and KEYS[ki] or nil
+local sortKey = nil
+if ARGV[6] == 'key' then
+  sortKey = KEYS[ki]
+  ki = ki + 1
+end
 local want = off + lim
+-- The period: the numbers of the tickets opened in it, as a number range (lo, hi) when they
+-- are all of one, else as a set.
+local lo, hi = nil, nil
+if ARGV[7] ~= '' then
+  local seen, nums = {}, {}
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[ki], ARGV[7], ARGV[8])) do
+    local id = tonumber(string.match(m, '^(%d+)|'))
+    if id and not seen[id] then
+      seen[id] = true
+      nums[#nums + 1] = id
+      if not lo or id < lo then
+        lo = id
+      end
+      if not hi or id > hi then
+        hi = id
+      end
+    end
+  end
+  if #nums == 0 then
+    if #temps > 0 then
+      redis.call('DEL', unpack(temps))
+    end
+    return {0, {}}
+  end
+  if hi - lo + 1 ~= #nums or #sets > 0 or sortKey then
+    for i = 1, #nums, 1000 do
+      redis.call('SADD', KEYS[1], unpack(nums, i, math.min(i + 999, #nums)))
+    end
+    sets[#sets + 1] = made(KEYS[1])
+    lo, hi = nil, nil
+  end
+end
 local function range(key, from, to, scores)
   local cmd = 'ZRANGE'
   if rev then
@@ -90,15 +139,27 @@ end
 local total, ids = 0, {}
 if #sets == 0 then
   for _, st in ipairs(statuses) do
-    total = total + redis.call('ZCARD', st)
+    if lo then
+      total = total + redis.call('ZCOUNT', st, lo, hi)
+    else
+      total = total + redis.call('ZCARD', st)
+    end
   end
 end
 if #sets == 0 and not sortKey then
-  -- By number without filters: the top of each status set, merged.
+  -- By number without filters: the top of each status set (within the period's numbers),
+  -- merged.
   local all = {}
   if lim > 0 then
     for _, st in ipairs(statuses) do
-      local r = range(st, 0, want - 1, true)
+      local r
+      if lo and rev then
+        r = redis.call('ZREVRANGEBYSCORE', st, hi, lo, 'WITHSCORES', 'LIMIT', 0, want)
+      elseif lo then
+        r = redis.call('ZRANGEBYSCORE', st, lo, hi, 'WITHSCORES', 'LIMIT', 0, want)
+      else
+        r = range(st, 0, want - 1, true)
+      end
       for i = 1, #r, 2 do
         all[#all + 1] = {tonumber(r[i + 1]), r[i]}
       end
@@ -227,7 +288,17 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if rev {
 		order = "1"
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode}
+	pmin, pmax := "", ""
+	if !q.OpenedFrom.IsZero() || !q.OpenedTo.IsZero() {
+		pmin, pmax = "-inf", "+inf"
+		if !q.OpenedFrom.IsZero() {
+			pmin = strconv.FormatInt(q.OpenedFrom.UnixMilli(), 10)
+		}
+		if !q.OpenedTo.IsZero() {
+			pmax = "(" + strconv.FormatInt(q.OpenedTo.UnixMilli(), 10)
+		}
+	}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))
@@ -240,6 +311,9 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	}
 	if sortKey != "" {
 		keys = append(keys, sortKey)
+	}
+	if pmin != "" {
+		keys = append(keys, s.keys.fact(desk.FactCreated))
 	}
 
 	res, err := s.runScript(ctx, queryScript, keys, args...).Slice()

@@ -317,3 +317,90 @@ func TestSearchWords(t *testing.T) {
 		t.Errorf("a long text indexes %d words, want %d", got, maxTextWords)
 	}
 }
+
+// testQueryPeriod: the period of opening keeps the tickets whose opening (the created fact)
+// is in it, alone and with every other filter, each order and pages; a ticket the bot's
+// intake opened after later numbers, and one the bot solved (never opened), are counted as
+// the statistics count them, not by their number.
+func testQueryPeriod(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	// Tickets 1..8 opened at minutes 10, 20, …, 80, except: 3 left the intake at minute 75
+	// (after 4..7), 6 was solved by the bot (closed, never opened).
+	opened := map[desk.TicketID]int{1: 10, 2: 20, 3: 75, 4: 40, 5: 50, 7: 70, 8: 80}
+	var changes []desk.Change
+	for id := desk.TicketID(1); id <= 8; id++ {
+		tk := queueTicket(id, desk.StatusOpen, func(tk *desk.Ticket) {
+			tk.CreatedAt = at(int(id) * 10)
+			tk.LastActivityAt = at(100 - int(id))
+			tk.Category, tk.Assignee = "Billing", "U1"
+			if id%2 == 0 {
+				tk.Category, tk.Assignee, tk.Priority = "Technical", "U2", desk.PriorityHigh
+			}
+			switch id {
+			case 2:
+				tk.Status = desk.StatusClosed
+			case 5:
+				tk.Status = desk.StatusResolved
+			case 6:
+				tk.Status = desk.StatusClosed
+			}
+			tk.Subject = "printer " + id.String()
+		})
+		changes = append(changes, desk.SaveTicket{Ticket: tk})
+		if m, ok := opened[id]; ok {
+			changes = append(changes, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: at(m), Ticket: id}})
+		}
+	}
+	apply(t, s, changes...)
+	all := desk.Statuses
+	active := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	period := func(from, to int) desk.TicketQuery {
+		return desk.TicketQuery{Statuses: all, OpenedFrom: at(from), OpenedTo: at(to)}
+	}
+	with := func(q desk.TicketQuery, mod func(*desk.TicketQuery)) desk.TicketQuery { mod(&q); return q }
+	tests := []struct {
+		name string
+		q    desk.TicketQuery
+		want []desk.TicketID
+	}{
+		{"a number range", period(10, 30), []desk.TicketID{2, 1}},
+		{"from inclusive, to exclusive", period(20, 40), []desk.TicketID{2}},
+		{"oldest first in a range", with(period(40, 60), func(q *desk.TicketQuery) { q.Sort = desk.SortOldest }), []desk.TicketID{4, 5}},
+		{"a range and statuses", with(period(40, 60), func(q *desk.TicketQuery) { q.Statuses = active }), []desk.TicketID{4}},
+		{"with gaps", period(10, 50), []desk.TicketID{4, 2, 1}},
+		{"opened late by the intake", period(70, 80), []desk.TicketID{7, 3}},
+		{"gaps: the intake's and the bot's", period(30, 90), []desk.TicketID{8, 7, 5, 4, 3}},
+		{"only a start", desk.TicketQuery{Statuses: all, OpenedFrom: at(75)}, []desk.TicketID{8, 3}},
+		{"only an end", desk.TicketQuery{Statuses: all, OpenedTo: at(20)}, []desk.TicketID{1}},
+		{"nothing opened", period(81, 90), nil},
+		{"with statuses", with(period(10, 90), func(q *desk.TicketQuery) { q.Statuses = active }), []desk.TicketID{8, 7, 4, 3, 1}},
+		{"with a category", with(period(10, 60), func(q *desk.TicketQuery) { q.Category = "technical" }), []desk.TicketID{4, 2}},
+		{"with a priority", with(period(30, 90), func(q *desk.TicketQuery) { q.Priority = desk.PriorityNormal }), []desk.TicketID{7, 5, 3}},
+		{"with an assignee", with(period(10, 50), func(q *desk.TicketQuery) { q.Assignee = ptr("U1") }), []desk.TicketID{1}},
+		{"with a search", with(period(10, 90), func(q *desk.TicketQuery) { q.Search = "#5" }), []desk.TicketID{5}},
+		{"by activity", with(period(10, 60), func(q *desk.TicketQuery) { q.Sort = desk.SortActivity }), []desk.TicketID{1, 2, 4, 5}},
+		{"by priority", with(period(10, 60), func(q *desk.TicketQuery) { q.Sort = desk.SortPriority }), []desk.TicketID{2, 4, 1, 5}},
+		{"category and status and activity", with(period(10, 90), func(q *desk.TicketQuery) {
+			q.Category, q.Statuses, q.Sort = "Billing", active, desk.SortActivity
+		}), []desk.TicketID{1, 3, 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantQuery(t, s, tt.name, tt.q, tt.want...) })
+	}
+	// Pages of a period: the total is the period's, the page its slice, in both ways the
+	// period is answered (a number range, and a set).
+	for _, tt := range []struct {
+		name string
+		q    desk.TicketQuery
+		want []desk.TicketID
+		n    int
+	}{
+		{"a range, second page", with(period(10, 30), func(q *desk.TicketQuery) { q.Offset, q.Limit = 1, 1 }), []desk.TicketID{1}, 2},
+		{"a set, second page", with(period(10, 90), func(q *desk.TicketQuery) { q.Offset, q.Limit = 3, 3 }), []desk.TicketID{4, 3, 2}, 7},
+	} {
+		got, total := queryIDs(t, s, tt.q)
+		if !slices.Equal(got, tt.want) || total != tt.n {
+			t.Errorf("%s: %v (total %d), want %v of %d", tt.name, got, total, tt.want, tt.n)
+		}
+	}
+}
