@@ -101,11 +101,29 @@ type Bucket struct {
 	Opened        int
 	FirstResponse Durations // of the first responses in the bucket
 	Resolution    Durations // of the resolutions in the bucket
-	Ratings       int
+	Ratings       int // the ratings given in the bucket
 	RatingSum     int
 	Deflected     int
-	SLAMet        int
-	SLABreached   int
+	SLAMet        int // the SLA targets whose clocks ended in the bucket, met
+	SLABreached   int // and breached
+}
+
+// Average is the bucket's average rating, and false when it has none: the satisfaction's
+// trend is drawn from it, with Ratings as how much each point weighs.
+func (b Bucket) Average() (float64, bool) {
+	if b.Ratings == 0 {
+		return 0, false
+	}
+	return float64(b.RatingSum) / float64(b.Ratings), true
+}
+
+// SLAShare is the share of the SLA targets whose clocks ended in the bucket that were met
+// (0 to 1), and false when none ended in it: the SLA's attainment over time.
+func (b Bucket) SLAShare() (float64, bool) {
+	if n := b.SLAMet + b.SLABreached; n > 0 {
+		return float64(b.SLAMet) / float64(n), true
+	}
+	return 0, false
 }
 
 // Comment is a rating that came with a comment.

@@ -350,3 +350,68 @@ func TestStatsCache(t *testing.T) {
 	d.clock.Advance(7 * time.Hour)
 	check("seven hours on", from, d.clock.Now())
 }
+
+// TestStatsSeriesSatisfactionAndSLA: each bucket counts the ratings given and the SLA clocks
+// ended in it, for the satisfaction's trend (Average) and the SLA's attainment over time
+// (SLAShare), of the whole desk and of a part of it.
+func TestStatsSeriesSatisfactionAndSLA(t *testing.T) {
+	d := newStatsDesk(t)
+	d.seed()
+	now := d.clock.Now() // 2026-11-02 09:00 UTC
+	// Besides the seed's: #2 rated 3 at 07:48 (with #1's 5 at 07:30), and #2's first
+	// response target met at 07:20, #1's resolution target breached at 06:20.
+	d.fact(desk.FactRating, now.Add(-72*time.Minute), 2, "A2", 3, "")
+	d.fact(desk.FactSLAMet, now.Add(-100*time.Minute), 2, "A2", 1200, "first_response:normal")
+	d.fact(desk.FactSLABreached, now.Add(-160*time.Minute), 1, "A1", 4000, "resolution:high")
+	r := d.relay()
+
+	type point struct {
+		Ratings, Sum, Met, Breached int
+		Average, Share              float64
+	}
+	series := func(s *relay.Stats) map[int]point {
+		out := map[int]point{}
+		for i, b := range s.Series {
+			avg, okA := b.Average()
+			share, okS := b.SLAShare()
+			if okA != (b.Ratings > 0) || okS != (b.SLAMet+b.SLABreached > 0) {
+				t.Errorf("bucket %d: Average %v, SLAShare %v for %+v", i, okA, okS, b)
+			}
+			if okA || okS {
+				out[i] = point{b.Ratings, b.RatingSum, b.SLAMet, b.SLABreached, avg, share}
+			}
+		}
+		return out
+	}
+	s := d.stats(r, now.Add(-48*time.Hour), now)
+	want := map[int]point{
+		25: {Ratings: 1, Sum: 2, Average: 2},                   // #3 rated 2 at 10:00 yesterday
+		24: {Breached: 1},                                      // #3's resolution breached at 09:00 yesterday
+		45: {Met: 1, Breached: 1, Share: 0.5},                  // #1's first response met at 06:10, resolution breached at 06:20
+		46: {Ratings: 2, Sum: 8, Average: 4, Met: 1, Share: 1}, // #1 rated 5, #2 rated 3; #2's first response met at 07:20
+	}
+	if got := series(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("whole desk by the hour:\n got %+v\nwant %+v", got, want)
+	}
+	a2 := s.Select(relay.StatsFilter{Agent: "A2"})
+	if got, want := series(a2), map[int]point{25: {Ratings: 1, Sum: 2, Average: 2}, 46: {Ratings: 1, Sum: 3, Average: 3, Met: 1, Share: 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("A2's by the hour:\n got %+v\nwant %+v", got, want)
+	}
+
+	// By the day, the buckets add up to the period's totals.
+	s = d.stats(r, now.Add(-7*24*time.Hour), now)
+	var ratings, sum, met, breached int
+	for _, b := range s.Series {
+		ratings, sum, met, breached = ratings+b.Ratings, sum+b.RatingSum, met+b.SLAMet, breached+b.SLABreached
+	}
+	var slaMet, slaBreached int
+	for _, st := range s.SLA {
+		slaMet, slaBreached = slaMet+st.Met, slaBreached+st.Breached
+	}
+	if ratings != s.Ratings || sum != s.RatingSum || met != slaMet || breached != slaBreached || ratings != 3 || met != 2 || breached != 2 {
+		t.Errorf("by the day: %d ratings (sum %d), SLA %d/%d; totals %d (sum %d), SLA %d/%d", ratings, sum, met, breached, s.Ratings, s.RatingSum, slaMet, slaBreached)
+	}
+	if last, _ := s.Series[len(s.Series)-1].SLAShare(); last != 2.0/3 {
+		t.Errorf("today's SLA share %v, want 2/3", last)
+	}
+}
