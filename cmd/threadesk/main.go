@@ -235,9 +235,12 @@ func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) 
 		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout})
 	}
 	if m.Sandbox != nil {
-		// The page's live stream stays open, and uploads may be large: no timeout, 32 MiB.
-		srv.Handle("/sandbox", m.Sandbox.Handler(), web.Route{MaxBody: 32 << 20})
-		srv.Handle("/sandbox/", m.Sandbox.Handler(), web.Route{MaxBody: 32 << 20})
+		// The page's live stream stays open, and uploads may be large: no timeout, 32 MiB,
+		// two minutes to arrive, outside the budget of bodies in flight (which is for the
+		// platforms' callbacks; the sandbox's page is on this machine).
+		sandboxRoute := web.Route{MaxBody: 32 << 20, BodyTimeout: 2 * time.Minute, Unbudgeted: true}
+		srv.Handle("/sandbox", m.Sandbox.Handler(), sandboxRoute)
+		srv.Handle("/sandbox/", m.Sandbox.Handler(), sandboxRoute)
 		srv.Handle("GET /{$}", http.RedirectHandler("/sandbox", http.StatusFound), web.Route{})
 	}
 	dash, err := dashboard.New(dashboard.Options{Store: m.Store, Desk: m.Relay, PublicURL: m.URL,

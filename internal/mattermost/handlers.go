@@ -1,12 +1,15 @@
 package mattermost
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,8 +38,7 @@ func (a *Adapter) CommandHandler() http.Handler {
 		if !postOnly(w, r) {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxCommandBody)
-		if err := r.ParseForm(); err != nil {
+		if err := parseCommandForm(w, r); err != nil {
 			a.answerError(w, r, "read command", malformed(err, "the command request is not a form"))
 			return
 		}
@@ -77,6 +79,21 @@ func (a *Adapter) CommandHandler() http.Handler {
 		}
 		web.WriteJSON(w, http.StatusOK, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: a.cfg.CommandAck})
 	})
+}
+
+// parseCommandForm reads the command's form into r.PostForm. The body is read whole, within
+// maxCommandBody, before it is parsed, whatever its Content-Type says: a body over the limit is
+// answered 413 as such, not taken for a form without fields (400).
+func parseCommandForm(w http.ResponseWriter, r *http.Request) error {
+	body, err := web.ReadBody(w, r, maxCommandBody)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(maxCommandBody)
+	}
+	return r.ParseForm()
 }
 
 // commandTokenOK compares token with every configured token in constant time.
@@ -270,11 +287,12 @@ func postOnly(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // malformed is the error for a request body that could not be read as what was expected: the
-// body's own error when it was cut off at the size limit (413 in web.Status), and otherwise an
+// body's own error when it did not arrive within its route's bounds (413 for the size limit,
+// 408 for the time, 503 when the server has no room for it: web.Status), and otherwise an
 // EINVALID with msg (400).
 func malformed(err error, msg string) error {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return err
+	if web.BodyError(err) {
+		return err // 413, 408 or 503 (web.Status)
 	}
 	return desk.Errorf(desk.EINVALID, "%s", msg)
 }

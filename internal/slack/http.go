@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -162,9 +164,16 @@ func (a *Adapter) verify(w http.ResponseWriter, r *http.Request, next func(http.
 	if r.Method != http.MethodPost {
 		return &web.MethodError{Allow: http.MethodPost}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	// What can be checked without the body is checked before reading it: a request that
+	// cannot be Slack's costs no memory and no wait.
+	if err := checkHeaders(r.Header, time.Now()); err != nil {
+		a.log.WarnContext(r.Context(), "slack request rejected", "path", r.URL.Path, "err", err)
+		return desk.Errorf(desk.EUNAUTHORIZED, "invalid Slack signature")
+	}
+	body, err := web.ReadBody(w, r, maxBody)
 	if err != nil {
-		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+		if web.BodyError(err) {
+			a.log.InfoContext(r.Context(), "slack request body not read", "path", r.URL.Path, "err", err)
 			return err
 		}
 		return desk.Errorf(desk.EINVALID, "could not read the request body")
@@ -181,13 +190,38 @@ func (a *Adapter) verify(w http.ResponseWriter, r *http.Request, next func(http.
 	return next(w, r, body)
 }
 
+// maxSkew is how far a request's timestamp may be from now, either way: Slack's own rule
+// against replayed requests.
+const maxSkew = 5 * time.Minute
+
+// checkHeaders checks what a signed request from Slack carries besides its body: a
+// timestamp within maxSkew of now and a v0 signature.
+func checkHeaders(h http.Header, now time.Time) error {
+	ts := h.Get("X-Slack-Request-Timestamp")
+	if ts == "" {
+		return errors.New("no X-Slack-Request-Timestamp")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errors.New("X-Slack-Request-Timestamp is not a number")
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > maxSkew || d < -maxSkew {
+		return errors.New("X-Slack-Request-Timestamp more than 5 minutes off")
+	}
+	if !strings.HasPrefix(h.Get("X-Slack-Signature"), "v0=") {
+		return errors.New("no v0 X-Slack-Signature")
+	}
+	return nil
+}
+
 // answerError answers a Slack request that failed. A refusal of the request itself (a 4xx
 // other than 401) also carries X-Slack-No-Retry: Slack retries a failed Events API delivery
 // three times, and the same request would be refused each time. A bad signature is retried as
 // Slack likes (a secret being rotated may pass later), and a failure on our side (5xx) must be:
 // the event was not recorded.
 func (a *Adapter) answerError(w http.ResponseWriter, err error) {
-	if status := web.Status(err); refused(err) && status != http.StatusUnauthorized {
+	// A body that did not arrive in time (408) may arrive whole next time.
+	if status := web.Status(err); refused(err) && status != http.StatusUnauthorized && status != http.StatusRequestTimeout {
 		w.Header().Set("X-Slack-No-Retry", "1")
 	}
 	web.Error(w, err)

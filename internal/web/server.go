@@ -25,12 +25,18 @@ const (
 	DefaultTimeout = 10 * time.Second // platforms give up after 3 s anyway
 )
 
-// Route limits: how big a request body may be and how long the handler may take. A zero
-// Timeout leaves the route unbounded (for long-lived streams); their writes are still bounded
-// by the handler itself.
+// Route limits: how big a request body may be, how long it may take to arrive, and how long
+// the handler may take. A zero Timeout leaves the handler unbounded (for long-lived streams);
+// their writes are still bounded by the handler itself.
 type Route struct {
 	MaxBody int64
 	Timeout time.Duration
+	// BodyTimeout bounds the reading of the body, from the handler's first read; zero is
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	// Unbudgeted leaves the route's bodies out of the server's budget of bodies in flight
+	// (the sandbox's uploads, larger than the budget, from this machine only).
+	Unbudgeted bool
 }
 
 // Check is one readiness check (the store, a platform), run with a deadline.
@@ -49,6 +55,7 @@ type Server struct {
 	mux    *http.ServeMux
 	log    *slog.Logger
 	checks []*cachedCheck
+	bodies bodyBudget // memory held by request bodies being read, every route together
 }
 
 type cachedCheck struct {
@@ -61,7 +68,7 @@ type cachedCheck struct {
 // New returns a server with /healthz, /readyz and /metrics mounted. reg is the registry whose
 // metrics /metrics exposes.
 func New(log *slog.Logger, reg *prometheus.Registry, checks ...Check) *Server {
-	s := &Server{mux: http.NewServeMux(), log: log}
+	s := &Server{mux: http.NewServeMux(), log: log, bodies: bodyBudget{total: DefaultBodyBudget}}
 	for _, c := range checks {
 		s.checks = append(s.checks, &cachedCheck{Check: c})
 	}
@@ -74,21 +81,23 @@ func New(log *slog.Logger, reg *prometheus.Registry, checks ...Check) *Server {
 }
 
 // Handle mounts h at pattern (a ServeMux pattern such as "POST /slack/events") with the
-// route's limits: a body over MaxBody fails to read (handlers answer 413), and a handler
-// running over Timeout is answered 503.
+// route's limits: a body over MaxBody fails to read (handlers answer 413), one that does not
+// arrive within BodyTimeout too (408), one for which the server's budget of bodies in flight
+// has no room fails at once (503), and a handler running over Timeout is answered 503.
 func (s *Server) Handle(pattern string, h http.Handler, rt Route) {
 	if rt.MaxBody == 0 {
 		rt.MaxBody = DefaultMaxBody
 	}
-	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, rt.MaxBody)
-		h.ServeHTTP(w, r)
-	})
 	if rt.Timeout > 0 {
-		s.mux.Handle(pattern, http.TimeoutHandler(limited, rt.Timeout, `{"error":"timed out"}`))
-		return
+		h = http.TimeoutHandler(h, rt.Timeout, `{"error":"timed out"}`)
 	}
-	s.mux.Handle(pattern, limited)
+	// The body is guarded outside the TimeoutHandler: its read deadline is set on the
+	// connection, which only the server's own ResponseWriter reaches.
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, done := s.guard(w, r, rt)
+		defer done()
+		h.ServeHTTP(w, r)
+	}))
 }
 
 // Handler returns the server's root handler.
@@ -161,11 +170,17 @@ type MethodError struct {
 
 func (e *MethodError) Error() string { return "method not allowed; use " + e.Allow }
 
-// Status returns the HTTP status for err. A body cut off by a route's size limit is 413, a
-// request with the wrong method 405.
+// Status returns the HTTP status for err. A body cut off by a route's size limit is 413, one
+// that did not arrive in time 408, one the server has no room for now 503, a request with the
+// wrong method 405.
 func Status(err error) int {
-	if isBodyTooLarge(err) {
+	switch {
+	case isBodyTooLarge(err):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrBodyTimeout):
+		return http.StatusRequestTimeout
+	case errors.Is(err, ErrBodyBudget):
+		return http.StatusServiceUnavailable
 	}
 	if _, ok := errors.AsType[*MethodError](err); ok {
 		return http.StatusMethodNotAllowed
@@ -194,6 +209,8 @@ func Error(w http.ResponseWriter, err error) {
 		msg = "internal error"
 	case isBodyTooLarge(err):
 		msg = "request body too large"
+	case errors.Is(err, ErrBodyTimeout):
+		msg = ErrBodyTimeout.Error()
 	}
 	WriteJSON(w, status, map[string]string{"error": msg})
 }
