@@ -182,6 +182,14 @@ const (
 	DashChartResolved = "dash.chart.resolved" // the charts' series
 	DashChartFR       = "dash.chart.fr"
 	DashChartRes      = "dash.chart.res"
+	DashChartSat      = "dash.chart.satisfaction" // satisfaction per hour or day, with how many ratings
+	DashChartSLA      = "dash.chart.sla"          // the share of SLA targets met per hour or day
+	DashTableSat      = "dash.table.satisfaction"
+	DashTableSLA      = "dash.table.sla"
+	DashAverage       = "dash.average" // the average rating, a column and a chart's series
+	DashOpenedFrom    = "dash.opened_from"
+	DashOpenedTo      = "dash.opened_to"
+	DashPeriodInQueue = "dash.period_in_queue" // the title of a count's link to its tickets
 
 	DashStatusIntake   = "dash.status.intake"
 	DashStatusNew      = "dash.status.new"
@@ -397,6 +405,14 @@ var dashboardEnglish = map[string]string{
 	DashChartResolved: "Resolved",
 	DashChartFR:       "First response",
 	DashChartRes:      "Resolution",
+	DashChartSat:      "Average satisfaction and ratings",
+	DashChartSLA:      "SLA targets met, %",
+	DashTableSat:      "Satisfaction over time as a table",
+	DashTableSLA:      "SLA attainment over time as a table",
+	DashAverage:       "Average rating",
+	DashOpenedFrom:    "Opened from",
+	DashOpenedTo:      "Opened to",
+	DashPeriodInQueue: "These tickets in the queue: opened in this period",
 
 	DashStatusIntake:   "intake",
 	DashStatusNew:      "new",
@@ -614,6 +630,14 @@ var dashboardRussian = map[string]string{
 	DashChartResolved: "Решено",
 	DashChartFR:       "Первый ответ",
 	DashChartRes:      "Решение",
+	DashChartSat:      "Средняя оценка и число оценок",
+	DashChartSLA:      "Выполнено целей SLA, %",
+	DashTableSat:      "Удовлетворённость по времени в виде таблицы",
+	DashTableSLA:      "Выполнение SLA по времени в виде таблицы",
+	DashAverage:       "Средняя оценка",
+	DashOpenedFrom:    "Открыты с",
+	DashOpenedTo:      "Открыты по",
+	DashPeriodInQueue: "Эти заявки в очереди: открытые за этот период",
 
 	DashStatusIntake:   "опрос ботом",
 	DashStatusNew:      "новая",

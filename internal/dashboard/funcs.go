@@ -231,6 +231,8 @@ func funcs(l *lang) template.FuncMap {
 				"firstResponse": l.t(catalog.DashChartFR), "resolution": l.t(catalog.DashChartRes),
 				"hour": l.t(catalog.DashHour), "s": l.t(catalog.DashSeconds, "N", "{n}"), "m": l.t(catalog.DashMinutes, "N", "{n}"),
 				"h": l.t(catalog.DashHours, "N", "{n}"), "d": l.t(catalog.DashDays, "N", "{n}"),
+				"average": l.t(catalog.DashAverage), "ratings": l.t(catalog.DashRatings), "slaShare": l.t(catalog.DashMetPct),
+				"met": l.t(catalog.DashMet), "breached": l.t(catalog.DashBreached),
 			}
 		},
 		"eq2": func(a, b any) bool { return a == b },

@@ -37,9 +37,41 @@ type filter struct {
 	Unassigned bool
 	OutOfHours bool
 	Search     string
-	Sort       string // "number" (default), "activity", "age", "priority", "due"
-	Page       int
+	// OpenedFrom and OpenedTo are the period of opening as asked (openedLayouts): a date is
+	// a whole day of the desk's clock, to inclusive; an instant is exact, to exclusive.
+	OpenedFrom, OpenedTo string
+	Sort                 string // "number" (default), "activity", "age", "priority", "due"
+	Page                 int
 }
+
+// openedLayouts are the forms a bound of the period of opening may take: a date (the form's
+// date input), an instant with its zone (RFC 3339, as the statistics link), or a local time
+// of the desk's clock (the form's datetime-local input, which the page uses for an instant).
+var openedLayouts = []string{time.DateOnly, time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04"}
+
+// openedBound reads a bound of the period of opening in loc: its instant, whether it is a
+// whole day, and false when it is none of openedLayouts. A day ends the period at its end
+// when it is the end (end set).
+func openedBound(v string, loc *time.Location, end bool) (at time.Time, day, ok bool) {
+	for _, layout := range openedLayouts {
+		t, err := time.ParseInLocation(layout, v, loc)
+		if err != nil {
+			continue
+		}
+		if layout == time.DateOnly {
+			if end {
+				t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+			}
+			return t, true, true
+		}
+		return t, false, true
+	}
+	return time.Time{}, false, false
+}
+
+// instant is how a link writes an instant of the period of opening: RFC 3339 to the
+// millisecond, the store's precision.
+const instant = "2006-01-02T15:04:05.000Z07:00"
 
 // sorts are the queue's orders, by their query value.
 var sorts = []string{"number", "activity", "age", "priority", "due"}
@@ -59,9 +91,36 @@ func readFilter(q url.Values) filter {
 	if !slices.Contains(sorts, f.Sort) {
 		f.Sort = "number"
 	}
+	for _, b := range []struct {
+		into *string
+		name string
+	}{{&f.OpenedFrom, "opened_from"}, {&f.OpenedTo, "opened_to"}} {
+		if v := strings.TrimSpace(q.Get(b.name)); v != "" {
+			if _, _, ok := openedBound(v, time.UTC, false); ok {
+				*b.into = v
+			}
+		}
+	}
 	f.Page, _ = strconv.Atoi(q.Get("page"))
 	f.Page = max(f.Page, 1)
 	return f
+}
+
+// dateInput is a bound of the period of opening as the queue's form shows it: a date input
+// for a whole day, a datetime-local one (to the millisecond, in the desk's clock) for an
+// instant, so that sending the form again keeps the period exactly.
+type dateInput struct{ Type, Value string }
+
+// openedInput is the form's input for a bound v of the period of opening.
+func openedInput(v string, loc *time.Location, end bool) dateInput {
+	t, day, ok := openedBound(v, loc, end)
+	switch {
+	case !ok:
+		return dateInput{Type: "date"}
+	case day:
+		return dateInput{Type: "date", Value: v}
+	}
+	return dateInput{Type: "datetime-local", Value: t.In(loc).Format("2006-01-02T15:04:05.000")}
 }
 
 // query is the filter as a query string, with the page set to page (0: none).
@@ -80,6 +139,8 @@ func (f filter) query(page int) string {
 	set("tag", f.Tag)
 	set("assignee", f.Assignee)
 	set("q", f.Search)
+	set("opened_from", f.OpenedFrom)
+	set("opened_to", f.OpenedTo)
 	if f.Mine {
 		q.Set("mine", "1")
 	}
@@ -98,11 +159,18 @@ func (f filter) query(page int) string {
 	return q.Encode()
 }
 
-// storeQuery is the filter as the store's query for viewer v, or false when it can match no
-// ticket (mine and another person's, or unassigned and someone's).
-func (f filter) storeQuery(v *viewer) (desk.TicketQuery, bool) {
+// storeQuery is the filter as the store's query for viewer v, with dates of the period of
+// opening in loc, or false when it can match no ticket (mine and another person's, or
+// unassigned and someone's).
+func (f filter) storeQuery(v *viewer, loc *time.Location) (desk.TicketQuery, bool) {
 	q := desk.TicketQuery{Statuses: f.Statuses, Priority: f.Priority, Category: f.Category, Tag: f.Tag,
 		OutOfHours: f.OutOfHours, Search: f.Search, Sort: sortOrders[f.Sort]}
+	if f.OpenedFrom != "" {
+		q.OpenedFrom, _, _ = openedBound(f.OpenedFrom, loc, false)
+	}
+	if f.OpenedTo != "" {
+		q.OpenedTo, _, _ = openedBound(f.OpenedTo, loc, true)
+	}
 	if len(q.Statuses) == 0 {
 		q.Statuses = activeStatuses
 	}
@@ -139,7 +207,7 @@ func prio(t desk.Ticket) desk.Priority {
 // find returns the tickets the filter matches from the offset on (at most limit), in its
 // order, and how many it matches in all: one query of the store's indexes.
 func (d *Dashboard) find(ctx context.Context, f filter, v *viewer, offset, limit int) ([]desk.Ticket, int, error) {
-	q, ok := f.storeQuery(v)
+	q, ok := f.storeQuery(v, d.opts.Now().Location())
 	if !ok {
 		return nil, 0, nil
 	}
@@ -246,6 +314,8 @@ type queueData struct {
 	StatusChoices   []choice
 	Priorities      []desk.Priority
 	Sorts           []string
+	// OpenedFrom and OpenedTo are the form's inputs of the period of opening.
+	OpenedFrom, OpenedTo dateInput
 }
 
 // queue shows the active tickets that match the filter, a page at a time.
@@ -263,7 +333,9 @@ func (d *Dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := d.opts.Now()
-	data := queueData{Filter: f, Total: total, Page: f.Page, Seq: seq, Priorities: desk.Priorities, Sorts: sorts}
+	loc := now.Location()
+	data := queueData{Filter: f, Total: total, Page: f.Page, Seq: seq, Priorities: desk.Priorities, Sorts: sorts,
+		OpenedFrom: openedInput(f.OpenedFrom, loc, false), OpenedTo: openedInput(f.OpenedTo, loc, true)}
 	data.Prev, data.Next, data.CSV = f.links(total)
 	for _, st := range desk.Statuses[1:] { // not intake: agents do not see those yet
 		data.StatusChoices = append(data.StatusChoices, choice{Value: string(st), Checked: slices.Contains(f.Statuses, st)})

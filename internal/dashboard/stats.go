@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -94,12 +95,15 @@ type slaRow struct {
 	Met, Breached, Pct int
 }
 
-// bucketRow is one hour or day of the period, as the table under the charts shows it.
+// bucketRow is one hour or day of the period, as the tables under the charts show it.
 type bucketRow struct {
 	Label                     string
 	Opened, Resolved, Ratings int
+	OpenedLink                string        // the queue of the tickets opened in the bucket
 	FirstResponse, Resolution time.Duration // medians
 	Satisfaction              string
+	SLAMet, SLABreached       int
+	SLAPct                    string // the share met, "–" when no clock ended
 }
 
 // chartData is what static/charts.js draws, handed to it as JSON in the page: each series
@@ -113,6 +117,14 @@ type chartData struct {
 	FirstResponse []*float64 `json:"firstResponse"`
 	Resolution    []*float64 `json:"resolution"`
 	ByHour        [24]int    `json:"byHour"`
+	// Satisfaction is the average rating of each bucket (null without ratings), Ratings how
+	// many it averages; SLAShare the percentage of the SLA targets met among the clocks that
+	// ended in the bucket (null when none did), SLAMet and SLABreached those clocks.
+	Satisfaction []*float64 `json:"satisfaction"`
+	Ratings      []int      `json:"ratings"`
+	SLAShare     []*float64 `json:"slaShare"`
+	SLAMet       []int      `json:"slaMet"`
+	SLABreached  []int      `json:"slaBreached"`
 }
 
 // statsFilter reads the part of the desk a statistics request asks for. Leads may ask for
@@ -137,13 +149,17 @@ func statsFilter(q url.Values, v *viewer) (relay.StatsFilter, error) {
 	return f, nil
 }
 
-// queueLink is the address of the queue showing the tickets of every status in a part of the
-// desk, or "" when the queue cannot show that part (the tickets without a category).
-func queueLink(f relay.StatsFilter) string {
+// queueLink is the address of the queue showing the tickets of every status (resolved and
+// closed ones are counted too) in a part of the desk opened in [from, to), the tickets a
+// count of openings counts; "" when the queue cannot show that part (the tickets without a
+// category).
+func queueLink(f relay.StatsFilter, from, to time.Time) string {
 	q := url.Values{}
 	for _, s := range desk.Statuses {
 		q.Add("status", string(s))
 	}
+	q.Set("opened_from", from.Format(instant))
+	q.Set("opened_to", to.Format(instant))
 	if f.Category != nil {
 		if *f.Category == "" {
 			return ""
@@ -185,7 +201,7 @@ func (d *Dashboard) statsFor(r *http.Request) (statsData, error) {
 	}
 	data := statsData{Label: label, Period: q.Get("period"), From: q.Get("from"), To: q.Get("to"), Periods: periods,
 		Category: q.Get("category"), Priority: string(f.Priority), Agent: f.Agent, Priorities: desk.Priorities,
-		CSVLink: "/dashboard/stats.csv?" + kept.Encode(), OpenedLink: queueLink(f),
+		CSVLink: "/dashboard/stats.csv?" + kept.Encode(), OpenedLink: queueLink(f, s.From, s.To),
 		S: s, Satisfaction: average(s.RatingSum, s.Ratings), All: v.Lead}
 
 	// The choices: the categories and agents of the period's tickets, and the one asked for.
@@ -219,14 +235,14 @@ func (d *Dashboard) statsFor(r *http.Request) (statsData, error) {
 		af.Agent = id
 		link := ""
 		if id != "(nobody)" {
-			link = queueLink(af)
+			link = queueLink(af, s.From, s.To)
 		}
 		data.Agents = append(data.Agents, agentRow{ID: id, AgentStats: a, Satisfaction: average(a.RatingSum, a.Ratings), Link: link})
 	}
 	for name, n := range s.ByCategory {
 		cf := f
 		cf.Category = &name
-		data.ByCategory = append(data.ByCategory, count{cmp.Or(name, "none"), n, queueLink(cf)})
+		data.ByCategory = append(data.ByCategory, count{cmp.Or(name, "none"), n, queueLink(cf, s.From, s.To)})
 	}
 	for name, n := range s.Bot.Deflected {
 		data.Deflected = append(data.Deflected, count{name, n, ""})
@@ -242,7 +258,7 @@ func (d *Dashboard) statsFor(r *http.Request) (statsData, error) {
 		}
 		data.SLA = append(data.SLA, slaRow{Target: k, Met: a.Met, Breached: a.Breached, Pct: pct})
 	}
-	data.series(s)
+	data.series(s, f)
 	for _, c := range s.Comments {
 		if v.Lead || c.Agent == v.UserID {
 			data.Comments = append(data.Comments, c)
@@ -257,8 +273,9 @@ func (d *Dashboard) statsFor(r *http.Request) (statsData, error) {
 // maxComments is how many of the newest comments the page shows.
 const maxComments = 50
 
-// series fills the charts' data and the tables beside them from the buckets of s.
-func (data *statsData) series(s *relay.Stats) {
+// series fills the charts' data and the tables beside them from the buckets of s, the
+// statistics of the part f of the desk.
+func (data *statsData) series(s *relay.Stats, f relay.StatsFilter) {
 	c := chartData{Unit: "day", ByHour: s.ByHour}
 	layout := "Mon 2 Jan"
 	if s.Hourly {
@@ -286,9 +303,27 @@ func (data *statsData) series(s *relay.Stats) {
 		c.Resolved = append(c.Resolved, len(b.Resolution))
 		c.FirstResponse = append(c.FirstResponse, median(b.FirstResponse))
 		c.Resolution = append(c.Resolution, median(b.Resolution))
-		data.Buckets = append(data.Buckets, bucketRow{Label: b.From.Format(layout), Opened: b.Opened, Resolved: len(b.Resolution),
+		c.Ratings = append(c.Ratings, b.Ratings)
+		c.SLAMet = append(c.SLAMet, b.SLAMet)
+		c.SLABreached = append(c.SLABreached, b.SLABreached)
+		sat, share, pct := (*float64)(nil), (*float64)(nil), "–"
+		if v, ok := b.Average(); ok {
+			v = math.Round(v*100) / 100
+			sat = &v
+		}
+		if v, ok := b.SLAShare(); ok {
+			v = math.Round(v*1000) / 10
+			share, pct = &v, strconv.FormatFloat(v, 'f', -1, 64)+"%"
+		}
+		c.Satisfaction = append(c.Satisfaction, sat)
+		c.SLAShare = append(c.SLAShare, share)
+		row := bucketRow{Label: b.From.Format(layout), Opened: b.Opened, Resolved: len(b.Resolution),
 			Ratings: b.Ratings, FirstResponse: b.FirstResponse.Median(), Resolution: b.Resolution.Median(),
-			Satisfaction: average(b.RatingSum, b.Ratings)})
+			Satisfaction: average(b.RatingSum, b.Ratings), SLAMet: b.SLAMet, SLABreached: b.SLABreached, SLAPct: pct}
+		if b.Opened > 0 {
+			row.OpenedLink = queueLink(f, b.From, b.To)
+		}
+		data.Buckets = append(data.Buckets, row)
 	}
 	for h, n := range s.ByHour {
 		data.Hours = append(data.Hours, count{Name: fmt.Sprintf("%02d:00", h), N: n})

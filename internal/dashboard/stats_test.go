@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +44,12 @@ func (d *relayDesk) Stats(ctx context.Context, from, to time.Time) (*relay.Stats
 // is markup. It returns the handler and the sessions of A1 and A2.
 func statsSetup(t *testing.T) (http.Handler, *http.Cookie, *http.Cookie) {
 	t.Helper()
+	return statsSetupWith(t, nil)
+}
+
+// statsSetupWith is statsSetup with more changes applied after its tickets.
+func statsSetupWith(t *testing.T, extra []desk.Change) (http.Handler, *http.Cookie, *http.Cookie) {
+	t.Helper()
 	st, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: redistest.Prefix(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +73,7 @@ func statsSetup(t *testing.T) (http.Handler, *http.Cookie, *http.Cookie) {
 	changes = append(changes,
 		desk.PutSignin{Token: "tok-a1", Person: desk.Person{Platform: "slack", UserID: "A1", Name: "A1"}},
 		desk.PutSignin{Token: "tok-a2", Person: desk.Person{Platform: "slack", UserID: "A2", Name: "A2"}})
+	changes = append(changes, extra...)
 	if err := st.Apply(context.Background(), changes...); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +106,11 @@ type chartJSON struct {
 	FirstResponse []*float64 `json:"firstResponse"`
 	Resolution    []*float64 `json:"resolution"`
 	ByHour        []int      `json:"byHour"`
+	Satisfaction  []*float64 `json:"satisfaction"`
+	Ratings       []int      `json:"ratings"`
+	SLAShare      []*float64 `json:"slaShare"`
+	SLAMet        []int      `json:"slaMet"`
+	SLABreached   []int      `json:"slaBreached"`
 }
 
 var chartElement = regexp.MustCompile(`(?s)<script type="application/json" id="stats-chart-data">(.*?)</script>`)
@@ -252,9 +266,190 @@ func TestChartAssets(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`src="/dashboard/static/vendor/uplot/uPlot.iife.min.js"`, `src="/dashboard/static/charts.js"`,
-		`href="/dashboard/static/charts.css"`, `data-chart="volume"`, `data-chart="times"`, `data-chart="hours"`, `data-testid="series-table"`, `data-testid="hours-table"`} {
+		`href="/dashboard/static/charts.css"`, `data-chart="volume"`, `data-chart="times"`, `data-chart="hours"`, `data-testid="series-table"`, `data-testid="hours-table"`,
+		`data-chart="satisfaction"`, `data-chart="sla"`, `data-testid="satisfaction-table"`, `data-testid="sla-table"`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("the page lacks %s", want)
 		}
+	}
+}
+
+// drillDownTickets are more tickets for statsSetupWith, of every status and age: #4 Billing,
+// A1's, closed, opened 10 days ago; #5 Technical, A2's, resolved, opened 2 days ago, rated 5
+// and its first-response target met; #6 Billing, closed by the bot's article (never opened:
+// no opening counted); #7 Billing, A1's, opened 30 minutes ago after the bot's intake. #1's
+// resolution target was breached an hour ago.
+func drillDownTickets(now time.Time) []desk.Change {
+	var changes []desk.Change
+	for _, tk := range []struct {
+		desk.Ticket
+		opened time.Duration // ago; 0: never
+	}{
+		{desk.Ticket{ID: 4, Category: "Billing", Status: desk.StatusClosed, Assignee: "A1", AssigneeName: "Agent A1"}, 240 * time.Hour},
+		{desk.Ticket{ID: 5, Category: "Technical", Status: desk.StatusResolved, Assignee: "A2", AssigneeName: "Agent A2", Rating: 5}, 48 * time.Hour},
+		{desk.Ticket{ID: 6, Category: "Billing", Status: desk.StatusClosed}, 0},
+		{desk.Ticket{ID: 7, Category: "Billing", Status: desk.StatusOpen, Assignee: "A1", AssigneeName: "Agent A1"}, 30 * time.Minute},
+	} {
+		t := tk.Ticket
+		t.Platform, t.Customer, t.Subject, t.CreatedAt = "slack", desk.User{ID: "U" + t.ID.String()}, "help", now.Add(-time.Hour)
+		if tk.opened > 0 {
+			t.CreatedAt = now.Add(-tk.opened)
+			changes = append(changes, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: t.CreatedAt, Ticket: t.ID}})
+		}
+		changes = append(changes, desk.SaveTicket{Ticket: t})
+	}
+	return append(changes,
+		desk.RecordFact{Fact: desk.Fact{Kind: desk.FactRating, At: now.Add(-47 * time.Hour), Ticket: 5, Agent: "A2", Value: 5}},
+		desk.RecordFact{Fact: desk.Fact{Kind: desk.FactSLAMet, At: now.Add(-47 * time.Hour), Ticket: 5, Agent: "A2", Value: 600, Subject: "first_response:normal"}},
+		desk.RecordFact{Fact: desk.Fact{Kind: desk.FactSLABreached, At: now.Add(-time.Hour), Ticket: 1, Agent: "A1", Value: 9000, Subject: "resolution:high"}},
+	)
+}
+
+// queueLinkElement is a count on the statistics page that links to the queue.
+var queueLinkElement = regexp.MustCompile(`<a href="(/dashboard\?[^"]*)"[^>]*>(\d+)</a>`)
+
+// TestStatsDrillDown: every count of the statistics page that links to the queue, followed,
+// shows a queue whose total is that count: the period and the filters of the count reach
+// the queue, with every status (the resolved and closed tickets the count counts), and
+// without the tickets the bot solved or those opened outside the period. The queue's page
+// links and CSV keep the period.
+func TestStatsDrillDown(t *testing.T) {
+	now := time.Now()
+	h, lead, agent := statsSetupWith(t, drillDownTickets(now))
+	for _, tc := range []struct {
+		query string
+		who   *http.Cookie
+		n     int // the opened tile
+	}{
+		{"period=7d", lead, 5},
+		{"period=30d", lead, 6},
+		{"period=90d&category=Billing", lead, 4},
+		{"period=30d&priority=high", lead, 1},
+		{"period=7d&agent=A2", agent, 3},
+		{"period=7d&category=Billing&agent=A1", lead, 2},
+		{"period=today", lead, -1},
+		{"from=" + now.AddDate(0, 0, -12).Format(time.DateOnly) + "&to=" + now.AddDate(0, 0, -3).Format(time.DateOnly), lead, 1},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			body, _ := statsPage(t, h, tc.who, tc.query)
+			tile := regexp.MustCompile(`data-testid="opened"><a href="([^"]*)"[^>]*>(\d+)</a>`).FindStringSubmatch(body)
+			if tile == nil {
+				t.Fatal("the opened number links nowhere")
+			}
+			if n, _ := strconv.Atoi(tile[2]); tc.n >= 0 && n != tc.n {
+				t.Errorf("opened %d, want %d", n, tc.n)
+			}
+			links := queueLinkElement.FindAllStringSubmatch(body, -1)
+			for _, m := range links {
+				link := html.UnescapeString(m[1])
+				u, err := url.Parse(link)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := u.Query()
+				if len(q["status"]) != len(desk.Statuses) || q.Get("opened_from") == "" || q.Get("opened_to") == "" {
+					t.Errorf("%s links to %s: not every status, or no period", m[2], link)
+				}
+				rec := serve(h, "GET", link, nil, tc.who)
+				total := regexp.MustCompile(`data-testid="total">(\d+)<`).FindStringSubmatch(rec.Body.String())
+				if rec.Code != http.StatusOK || total == nil || total[1] != m[2] {
+					t.Errorf("%s links to %s: %d, total %v", m[2], link, rec.Code, total)
+				}
+				rows := strings.Count(rec.Body.String(), "<tr data-ticket=")
+				if want, _ := strconv.Atoi(m[2]); rows != want {
+					t.Errorf("%s links to %s: %d rows", m[2], link, rows)
+				}
+				if !strings.Contains(rec.Body.String(), `name="opened_from" value="`) || !strings.Contains(rec.Body.String(), `type="datetime-local" name="opened_to"`) {
+					t.Errorf("%s links to %s: the form does not show the period", m[2], link)
+				}
+				csvLink := regexp.MustCompile(`<a href="([^"]*)" data-testid="csv"`).FindStringSubmatch(rec.Body.String())
+				if csvLink == nil {
+					t.Fatalf("no CSV link")
+				}
+				res := serve(h, "GET", html.UnescapeString(csvLink[1]), nil, tc.who)
+				rows2, err := csv.NewReader(res.Body).ReadAll()
+				if want, _ := strconv.Atoi(m[2]); err != nil || len(rows2) != want+1 {
+					t.Errorf("the CSV of %s: %d rows, %v; want %d and the header", link, len(rows2), err, want)
+				}
+			}
+			if len(links) < 2 {
+				t.Errorf("only %d counts link to the queue", len(links))
+			}
+		})
+	}
+}
+
+// TestQueuePeriodForm: the queue's period of opening as dates (whole days, to inclusive), as
+// the form sends them, and as instants; a bound that is neither is ignored.
+func TestQueuePeriodForm(t *testing.T) {
+	now := time.Now()
+	h, lead, _ := statsSetupWith(t, drillDownTickets(now))
+	all := "status=intake&status=new&status=open&status=pending&status=resolved&status=closed"
+	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
+	for _, tc := range []struct {
+		name, query string
+		want        int
+	}{
+		{"today and the days before, as dates", all + "&opened_from=" + day(-3) + "&opened_to=" + day(0), 5},
+		{"the day 10 days ago", all + "&opened_from=" + day(-10) + "&opened_to=" + day(-10), 1},
+		{"only a start", all + "&opened_from=" + day(-20), 6},
+		{"instants", all + "&opened_from=" + url.QueryEscape(now.Add(-50*time.Hour).Format(time.RFC3339)) + "&opened_to=" + url.QueryEscape(now.Add(-40*time.Minute).Format(time.RFC3339)), 4},
+		{"the form's local time", all + "&opened_from=" + now.Add(-50*time.Hour).Format("2006-01-02T15:04") + "&opened_to=" + now.Add(-40*time.Minute).Format("2006-01-02T15:04:05.000"), 4},
+		{"nonsense is ignored: every ticket, the bot's too", all + "&opened_from=yesterday", 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := serve(h, "GET", "/dashboard?"+tc.query, nil, lead)
+			total := regexp.MustCompile(`data-testid="total">(\d+)<`).FindStringSubmatch(rec.Body.String())
+			if rec.Code != http.StatusOK || total == nil || total[1] != strconv.Itoa(tc.want) {
+				t.Errorf("%d, total %v, want %d", rec.Code, total, tc.want)
+			}
+		})
+	}
+	rec := serve(h, "GET", "/dashboard?opened_from="+day(-3)+"&opened_to="+day(0), nil, lead)
+	if !strings.Contains(rec.Body.String(), `type="date" name="opened_from" value="`+day(-3)+`"`) {
+		t.Errorf("the form does not show the dates as dates")
+	}
+}
+
+// TestStatsChartsSatisfactionAndSLA: the chart data holds, per bucket, the average rating and
+// how many ratings it averages, and the SLA's share met with the clocks met and breached;
+// they add up to the page's totals, and the tables beside the charts have the same numbers.
+func TestStatsChartsSatisfactionAndSLA(t *testing.T) {
+	h, lead, _ := statsSetupWith(t, drillDownTickets(time.Now()))
+	body, data := statsPage(t, h, lead, "period=7d")
+	n := len(data.T)
+	if len(data.Satisfaction) != n || len(data.Ratings) != n || len(data.SLAShare) != n || len(data.SLAMet) != n || len(data.SLABreached) != n {
+		t.Fatalf("series of %d buckets: satisfaction %d, ratings %d, SLA share %d, met %d, breached %d", n,
+			len(data.Satisfaction), len(data.Ratings), len(data.SLAShare), len(data.SLAMet), len(data.SLABreached))
+	}
+	var sat []string
+	for i := range data.T {
+		if (data.Satisfaction[i] != nil) != (data.Ratings[i] > 0) {
+			t.Errorf("bucket %d: average %v of %d ratings", i, data.Satisfaction[i], data.Ratings[i])
+		}
+		if data.Satisfaction[i] != nil {
+			sat = append(sat, strconv.FormatFloat(*data.Satisfaction[i], 'f', 1, 64)+"/"+strconv.Itoa(data.Ratings[i]))
+		}
+		met, ended := data.SLAMet[i], data.SLAMet[i]+data.SLABreached[i]
+		switch {
+		case ended == 0 && data.SLAShare[i] != nil:
+			t.Errorf("bucket %d: share %v of no clocks", i, *data.SLAShare[i])
+		case ended > 0 && (data.SLAShare[i] == nil || *data.SLAShare[i] != float64(100*met/ended)):
+			t.Errorf("bucket %d: share %v of %d/%d", i, data.SLAShare[i], met, ended)
+		}
+	}
+	// #5 rated 5 two days ago, #3 rated 4 today (by the day: two buckets, unless both fall
+	// on today's bucket).
+	if sum(data.Ratings) != 2 || sum(data.SLAMet) != 1 || sum(data.SLABreached) != 1 {
+		t.Errorf("ratings %v, SLA met %v, breached %v", data.Ratings, data.SLAMet, data.SLABreached)
+	}
+	if !slices.Contains(sat, "5.0/1") && !slices.Contains(sat, "4.5/2") {
+		t.Errorf("averages %v", sat)
+	}
+	if !strings.Contains(body, "<td>0%</td><td>0</td><td>1</td>") || !strings.Contains(body, "<td>100%</td><td>1</td><td>0</td>") {
+		t.Errorf("the SLA table does not have the buckets' numbers")
+	}
+	if !strings.Contains(body, "<td>5.0</td><td>1</td>") && !strings.Contains(body, "<td>4.5</td><td>2</td>") {
+		t.Errorf("the satisfaction table does not have the buckets' numbers")
 	}
 }

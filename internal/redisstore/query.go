@@ -118,11 +118,31 @@ if ARGV[7] ~= '' then
     end
     return {0, {}}
   end
-  if hi - lo + 1 ~= #nums or #sets > 0 or sortKey then
+  if hi - lo + 1 ~= #nums then
     for i = 1, #nums, 1000 do
       redis.call('SADD', KEYS[1], unpack(nums, i, math.min(i + 999, #nums)))
     end
     sets[#sets + 1] = made(KEYS[1])
+    lo, hi = nil, nil
+  elseif #sets > 0 or sortKey then
+    -- Each status set cut to the range, in its part's key: what the intersections walk.
+    for j = 1, S do
+      local part = KEYS[3 + G + j]
+      local r = redis.pcall('ZRANGESTORE', part, statuses[j], lo, hi, 'BYSCORE')
+      if type(r) == 'table' and r.err then
+        -- A server without ZRANGESTORE (miniredis): the same, read and written.
+        local m = redis.call('ZRANGEBYSCORE', statuses[j], lo, hi, 'WITHSCORES')
+        for i = 1, #m, 1000 do
+          local zargs = {}
+          for k = i, math.min(i + 999, #m), 2 do
+            zargs[#zargs + 1] = m[k + 1]
+            zargs[#zargs + 1] = m[k]
+          end
+          redis.call('ZADD', part, unpack(zargs))
+        end
+      end
+      statuses[j] = made(part)
+    end
     lo, hi = nil, nil
   end
 end

@@ -101,7 +101,7 @@ type Bucket struct {
 	Opened        int
 	FirstResponse Durations // of the first responses in the bucket
 	Resolution    Durations // of the resolutions in the bucket
-	Ratings       int // the ratings given in the bucket
+	Ratings       int       // the ratings given in the bucket
 	RatingSum     int
 	Deflected     int
 	SLAMet        int // the SLA targets whose clocks ended in the bucket, met

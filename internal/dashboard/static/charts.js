@@ -71,6 +71,37 @@
           data: [data.t, data.firstResponse, data.resolution]
         };
       },
+      // The satisfaction's trend: the average rating of each bucket (a line, 0 to 5) over
+      // how many ratings it averages (bars, on the right-hand scale).
+      satisfaction: function () {
+        return {
+          opts: {
+            series: [{}, { label: word("ratings", "Ratings"), stroke: line, fill: accent + "22", paths: bars, points: { show: false }, scale: "n" },
+              { label: word("average", "Average rating"), stroke: ok, width: 2, scale: "avg", spanGaps: true, points: { show: true, size: 6 },
+                value: function (u, v) { return v == null ? "–" : v.toFixed(1); } }],
+            axes: [axis({}), axis({ scale: "avg", values: function (u, vals) { return vals.map(function (v) { return v.toFixed(1); }); } }),
+              axis({ scale: "n", side: 1, grid: { show: false }, values: count })],
+            scales: { x: { range: xRange }, avg: { range: [0, 5] }, n: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } }
+          },
+          data: [data.t, data.ratings, data.satisfaction]
+        };
+      },
+      // The SLA's attainment over time: the share of the targets met among the clocks that
+      // ended in each bucket, with met/ended in the legend.
+      sla: function () {
+        return {
+          opts: {
+            series: [{}, { label: word("slaShare", "Met %"), stroke: warn, width: 2, spanGaps: true, points: { show: true, size: 6 },
+              value: function (u, v, si, i) {
+                if (v == null || i == null) { return "–"; }
+                return v + "% (" + data.slaMet[i] + "/" + (data.slaMet[i] + data.slaBreached[i]) + ")";
+              } }],
+            axes: [axis({}), axis({ values: function (u, vals) { return vals.map(function (v) { return v + "%"; }); } })],
+            scales: { x: { range: xRange }, y: { range: [0, 100] } }
+          },
+          data: [data.t, data.slaShare]
+        };
+      },
       hours: function () {
         var hours = [];
         for (var h = 0; h < 24; h++) { hours.push(h); }
