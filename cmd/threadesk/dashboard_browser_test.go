@@ -790,7 +790,7 @@ func TestDashboardChartsInBrowser(t *testing.T) {
 	defer func() { stop(); <-done }()
 
 	p.Do("open the statistics of today", chromedp.Navigate(a.URL+"/dashboard/stats?period=today"))
-	jsWait(p, "the three charts drawn", `document.querySelectorAll('[data-chart][data-drawn="true"] canvas').length === 3`)
+	jsWait(p, "the five charts drawn", `document.querySelectorAll('[data-chart][data-drawn="true"] canvas').length === 5`)
 	var chart struct {
 		T        []int64 `json:"t"`
 		Opened   []int   `json:"opened"`
@@ -809,7 +809,7 @@ func TestDashboardChartsInBrowser(t *testing.T) {
 	if len(chart.T) == 0 || sum(chart.Opened) != 3 || sum(chart.Resolved) != 1 || sum(chart.ByHour) != 3 {
 		t.Errorf("the charts' numbers: %+v, want 3 opened and 1 resolved today", chart)
 	}
-	for _, name := range []string{"volume", "times", "hours"} {
+	for _, name := range []string{"volume", "times", "hours", "satisfaction", "sla"} {
 		want := strconv.Itoa(len(chart.T))
 		if name == "hours" {
 			want = "24"
