@@ -64,6 +64,10 @@ func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
 	return nil
 }
 
+// goneAfter is how long a consumer of a queue shard must have done nothing before a new holder
+// of the shard removes it: far longer than any lease, and than the 1 s a reader blocks.
+const goneAfter = time.Hour
+
 // ClaimShard makes every entry of a shard that another consumer read and never acknowledged
 // this process's (XAUTOCLAIM), so that ReadQueue's read of pending entries returns it. The new
 // holder of a shard's lease calls it before reading: the entries a dead process held would
@@ -98,7 +102,10 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 		return claimed, fmt.Errorf("list the consumers of queue shard %d: %w", shard, err)
 	}
 	for _, c := range consumers {
-		if c.Name == s.opts.Consumer || c.Pending > 0 {
+		// Only a consumer long gone: one that read lately may be a replica still finishing
+		// (its read could hand it entries between this look and the removal, which would
+		// drop them with it).
+		if c.Name == s.opts.Consumer || c.Pending > 0 || c.Idle < goneAfter {
 			continue
 		}
 		if err := s.rdb.XGroupDelConsumer(ctx, stream, group, c.Name).Err(); err != nil {

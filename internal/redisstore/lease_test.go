@@ -110,9 +110,11 @@ func testClaimShard(t *testing.T, open opener) {
 	if n, err := b.ClaimShard(ctxT(t), 0); err != nil || n != 2 {
 		t.Errorf("claiming its own entries again: %d, %v; want 2 (they stay b's)", n, err)
 	}
+	// a read a moment ago: it may be a replica still finishing, and is kept (a consumer is
+	// removed only once it has done nothing for goneAfter).
 	consumers, err := rdb.XInfoConsumers(ctxT(t), a.keys.queue(0), group).Result()
-	if err != nil || len(consumers) != 1 || consumers[0].Name != "b" {
-		t.Errorf("the shard's consumers after the claim: %+v, %v; want b alone (a, with nothing pending, removed)", consumers, err)
+	if err != nil || len(consumers) != 2 {
+		t.Errorf("the shard's consumers after the claim: %+v, %v; want a (recently active, kept) and b", consumers, err)
 	}
 	if d, err := b.ShardDepth(ctxT(t), 0); err != nil || d != 2 {
 		t.Errorf("ShardDepth = %d, %v; want 2 (one of three acknowledged)", d, err)

@@ -55,8 +55,46 @@ func (s *Store) ExpireClosed(ctx context.Context, cutoff time.Time, limit int) (
 	return n, nil
 }
 
-// expire forgets what was written on one closed ticket (see ExpireClosed), in one atomic step.
+// expireScript applies an expiry's commands unless the ticket's history changed since the
+// expiry read it: retention runs beside the ticket's shard worker, and a step taken meanwhile
+// (a rating, /desk forget) appends to the history; its write must not be undone by the
+// expiry's copy of the ticket. The ticket is then expired at the next look.
+//
+// KEYS[1] the history stream, KEYS[2..] every key the commands write; ARGV[1] the ID of the
+// history's last entry when it was read ("" for none), ARGV[2..] the commands, each as its
+// number of arguments followed by them. Returns 1 when applied, 0 when the history changed.
+var expireScript = redis.NewScript(luaApply + `
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local id = ''
+if #last > 0 then
+  id = last[1][1]
+end
+if id ~= ARGV[1] then
+  return 0
+end
+run(2)
+return 1
+`)
+
+// lastEntry is the ID of the last entry of a ticket's history, "" when it has none.
+func (s *Store) lastEntry(ctx context.Context, id desk.TicketID) (string, error) {
+	last, err := s.rdb.XRevRangeN(ctx, s.keys.history(id), "+", "-", 1).Result()
+	if err != nil {
+		return "", fmt.Errorf("read the history of ticket %s: %w", id, err)
+	}
+	if len(last) == 0 {
+		return "", nil
+	}
+	return last[0].ID, nil
+}
+
+// expire forgets what was written on one closed ticket (see ExpireClosed), in one atomic step
+// that is skipped if the ticket's history changed since it was read.
 func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
+	seen, err := s.lastEntry(ctx, id)
+	if err != nil {
+		return err
+	}
 	t, err := s.Ticket(ctx, id)
 	if errors.Is(err, desk.ErrNotFound) {
 		return s.rdb.ZRem(ctx, s.keys.closed(), strconv.FormatInt(int64(id), 10)).Err()
@@ -75,8 +113,19 @@ func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
 	if err != nil {
 		return err
 	}
-	if err := s.applyScripted(ctx, cmds); err != nil {
+	args := make([]any, 0, 1+len(cmds)*8)
+	args = append(args, seen)
+	for _, c := range cmds {
+		args = append(args, len(c))
+		args = append(args, c...)
+	}
+	keys := commandKeys([]string{s.keys.history(id)}, cmds)
+	n, err := s.runScript(ctx, expireScript, keys, args...).Int()
+	if err != nil {
 		return fmt.Errorf("expire ticket %s: %w", id, err)
+	}
+	if n == 0 {
+		s.log.InfoContext(ctx, "ticket changed while it was being expired; it is expired at the next look", "ticket", int64(id))
 	}
 	return nil
 }

@@ -211,3 +211,51 @@ func TestReplicasShareTheChannelsPace(t *testing.T) {
 		t.Errorf("the shards are held by %v, want the three replicas", holders)
 	}
 }
+
+// TestHandoverWaitsForTheEventInHand: a replica giving shards to one that joins while the
+// platform hangs keeps those shards' leases until the events in hand are done, however long
+// (here four leases): the joiner never handles them meanwhile, so nothing is posted twice,
+// and the shards move once they are free.
+func TestHandoverWaitsForTheEventInHand(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	r1 := h.replica("r1", lease)
+	h.waitHolders("r1 alone", 5*time.Second, func(c map[string]int) bool { return c["r1"] == shards })
+	release := make(chan struct{})
+	h.p.SetFail(func(c desktest.Call) error {
+		<-release // the platform hangs
+		return nil
+	})
+	customers := []string{"U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"}
+	for _, u := range customers {
+		ev := say(u, "m1", u+" hello")
+		ev.Platform = "fake"
+		if err := r1.relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // r1's workers are inside their first post
+	h.replica("r2", lease)
+	time.Sleep(4 * lease)
+	for i, holder := range h.holders() {
+		if holder != "r1" {
+			t.Errorf("shard %d is held by %q while r1 still works on it, want r1", i, holder)
+		}
+	}
+	close(release)
+	h.waitHolders("the handover", 5*time.Second, func(c map[string]int) bool { return c["r1"] == shards/2 && c["r2"] == shards/2 })
+	for _, u := range customers {
+		tk := h.ticketOf(u)
+		h.waitTexts("C-TRIAGE", tk.ThreadID, []string{u + " hello"})
+	}
+	cards := 0
+	for _, m := range h.p.Messages("C-TRIAGE", "") {
+		if m.Card != nil {
+			cards++
+		}
+	}
+	if cards != len(customers) {
+		t.Errorf("%d cards for %d customers", cards, len(customers))
+	}
+}

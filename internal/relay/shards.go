@@ -19,11 +19,17 @@ import (
 //
 // Leases lapse in Redis's time, so they are renewed on the wall clock, not the relay's Clock.
 
-// shardWorker is a shard this replica holds, and the goroutine handling its events.
+// shardWorker is a shard this replica holds, and the goroutine handling its events. stop
+// asks the worker to stop after the event in hand; stopWork also cuts that event short (its
+// platform calls and retries), for when the lease is, or may be, another replica's: the event
+// stays pending for the shard's next holder, who looks before sending anything again.
 type shardWorker struct {
-	stop    context.CancelFunc
-	done    chan struct{}
-	renewed time.Time // when the lease was last taken or renewed
+	stop, stopWork context.CancelFunc
+	done           chan struct{}
+	renewed        time.Time // when the lease was last taken or renewed
+	// release says the worker is leaving to give the shard to another replica: its lease is
+	// renewed until the worker is done, then released.
+	release bool
 }
 
 // shardSet is what runShards keeps between rounds: the shards this replica holds, and those it
@@ -99,14 +105,30 @@ func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
 // stopped: another replica may take it.
 func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGroup, set *shardSet) error {
 	defer func() { r.metrics.ShardsHeld.Set(float64(len(set.held))) }()
+	ttl := r.opts.ShardLease
+	// A worker finishing the event in hand keeps the shard's lease, so that no other replica
+	// handles the shard meanwhile; one whose lease is lost is cut short.
 	for shard, w := range set.leaving {
 		select {
 		case <-w.done:
 			delete(set.leaving, shard)
+			continue
 		default:
 		}
+		if !w.release {
+			continue
+		}
+		ok, err := r.store.TakeShard(round, shard, ttl)
+		switch {
+		case err == nil && ok:
+			w.renewed = time.Now()
+		case err == nil || time.Since(w.renewed) > ttl/2:
+			r.log.Warn("a queue shard being handed over lost its lease; cutting its worker short", "shard", shard)
+			w.release = false
+			w.stopWork()
+		}
 	}
-	ttl := r.opts.ShardLease
+	r.stopLapsing(wg, set)
 	live, me, err := r.store.Replicas(round, ttl)
 	if err != nil {
 		r.stopLapsing(wg, set)
@@ -162,11 +184,13 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 // startShard starts the worker of a shard whose lease this replica just took.
 func (r *Relay) startShard(ctx, work context.Context, wg *sync.WaitGroup, set *shardSet, shard int) {
 	sctx, stop := context.WithCancel(ctx)
-	w := &shardWorker{stop: stop, done: make(chan struct{}), renewed: time.Now()}
+	swork, stopWork := context.WithCancel(work)
+	w := &shardWorker{stop: stop, stopWork: stopWork, done: make(chan struct{}), renewed: time.Now()}
 	set.held[shard] = w
 	wg.Go(func() {
 		defer close(w.done)
-		r.runShard(sctx, work, shard)
+		defer stopWork()
+		r.runShard(sctx, swork, shard)
 	})
 }
 
@@ -176,21 +200,24 @@ func (r *Relay) leaveShard(wg *sync.WaitGroup, set *shardSet, shard int, release
 	w := set.held[shard]
 	delete(set.held, shard)
 	set.leaving[shard] = w
+	w.release = release
 	w.stop()
-	if release {
-		wg.Go(func() {
-			<-w.done
-			r.releaseShard(shard)
-		})
+	if !release {
+		w.stopWork()
+		return
 	}
+	wg.Go(func() {
+		<-w.done
+		r.releaseShard(shard)
+	})
 }
 
 // stopLapsing stops the workers of the shards whose lease may lapse before the next renewal:
-// past that, another replica may hold the shard.
+// past that, another replica may hold the shard. Rounds start at most two thirds of a lease
+// apart, so a lease renewed more than half a lease ago missed its last renewal.
 func (r *Relay) stopLapsing(wg *sync.WaitGroup, set *shardSet) {
-	margin := r.opts.ShardLease / 3
 	for shard, w := range set.held {
-		if time.Since(w.renewed) > r.opts.ShardLease-margin {
+		if time.Since(w.renewed) > r.opts.ShardLease/2 {
 			r.log.Warn("the lease of a queue shard could not be renewed; stopping its worker", "shard", shard)
 			r.leaveShard(wg, set, shard, false)
 		}

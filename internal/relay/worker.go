@@ -95,6 +95,11 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			continue
 		}
 		for _, q := range batch {
+			if ctx.Err() != nil {
+				// The shard is being handed over (or the relay stops): the rest of the batch
+				// stays pending for its next holder, who claims it.
+				return
+			}
 			if !r.handleUntilDone(work, q) {
 				return // stopping: this and the rest of the batch stay queued
 			}
