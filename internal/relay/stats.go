@@ -605,16 +605,7 @@ func newTicketMetrics(reg prometheus.Registerer, count func(context.Context) (ma
 		ratings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "threadesk_ratings_total",
 			Help: "Satisfaction ratings, by platform and score."}, []string{"platform", "score"}),
 	}
-	byStatus := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "threadesk_tickets_active",
-		Help: "Tickets new, open or pending now."}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		c, err := count(ctx)
-		if err != nil {
-			return -1
-		}
-		return float64(c[desk.StatusNew] + c[desk.StatusOpen] + c[desk.StatusPending])
-	})
+	byStatus := newActiveTickets(count)
 	collectors := []prometheus.Collector{m.opened, m.transitions, m.firstResponse, m.resolution, m.ratings, byStatus}
 	m.facts = map[desk.FactKind]*prometheus.CounterVec{}
 	byName := map[string]*prometheus.CounterVec{}
@@ -625,7 +616,7 @@ func newTicketMetrics(reg prometheus.Registerer, count func(context.Context) (ma
 		}
 		v, ok := byName[c.name]
 		if !ok {
-			v = prometheus.NewCounterVec(prometheus.CounterOpts{Name: c.name, Help: c.help}, labels)
+			v = counterVec(prometheus.CounterOpts{Name: c.name, Help: c.help}, boundedLabels(labels)...)
 			byName[c.name] = v
 			collectors = append(collectors, v)
 		}
