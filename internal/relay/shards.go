@@ -39,11 +39,16 @@ type shardSet struct {
 	leaving map[int]*shardWorker
 	// wanting says the last round found a shard this replica prefers held by another while
 	// this replica holds well under its share.
-	wanting bool
+	wanting       bool
+	wantingRounds int
 }
 
-// wantingRetry is how soon a replica looks again for a shard it prefers that another holds.
-const wantingRetry = 250 * time.Millisecond
+// wantingRetry is how soon a replica looks again for a shard it prefers that another holds,
+// for at most maxWantingRounds rounds in a row.
+const (
+	wantingRetry     = 250 * time.Millisecond
+	maxWantingRounds = 120
+)
 
 // runShards holds this replica's share of the shards and handles their events until ctx
 // ends; then it lets the events in hand finish, through wg, like the rest of Run.
@@ -135,7 +140,9 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		return err
 	}
 	n := max(len(live), 1)
-	fair := (r.opts.Shards + n - 1) / n
+	// A replica takes free shards up to ⌈shards/n⌉ and gives up those it does not prefer while
+	// it holds more than ⌊shards/n⌋, so that every replica ends up with the shards it prefers.
+	fair, floor := (r.opts.Shards+n-1)/n, r.opts.Shards/n
 	set.wanting = false
 	r.metrics.Replicas.Set(float64(len(live)))
 	r.pace.replicas.Store(int32(len(live)))
@@ -151,7 +158,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		preferred := shard%n == me
 		w, holding := set.held[shard]
 		switch {
-		case holding && !preferred && len(set.held) > fair:
+		case holding && !preferred && len(set.held) > floor:
 			r.log.Info("giving a queue shard to another replica", "shard", shard, "replicas", len(live))
 			r.leaveShard(wg, set, shard, true)
 			continue
@@ -178,6 +185,14 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	// joined, or a dead replica's leases are about to lapse), not for the one shard an even
 	// spread may leave with another replica for good.
 	set.wanting = set.wanting && len(set.held) < fair-1
+	if set.wanting {
+		set.wantingRounds++
+	} else {
+		set.wantingRounds = 0
+	}
+	if set.wantingRounds > maxWantingRounds {
+		set.wanting = false // what is wanted does not come: back to the usual pace
+	}
 	return failed
 }
 
