@@ -118,6 +118,10 @@ func (r *Relay) waitForRoom(ctx context.Context, shard int, depth int64, wait ti
 		return
 	}
 	deadline := r.clock.After(wait)
+	// The looks at the shard's depth are bounded too: a Redis that hangs must not hold the
+	// platform's answer past the wait.
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	poll := time.NewTicker(roomPoll)
 	defer poll.Stop()
 	for {
