@@ -97,6 +97,27 @@ local want = off + lim
 -- The period: the numbers of the tickets opened in it, as a number range (lo, hi) when they
 -- are all of one, else as a set.
 local lo, hi = nil, nil
+-- cut puts each status set cut to the range in its part's key, for the intersections to walk.
+local function cut()
+  for j = 1, S do
+    local part = KEYS[3 + G + j]
+    local r = redis.pcall('ZRANGESTORE', part, statuses[j], lo, hi, 'BYSCORE')
+    if type(r) == 'table' and r.err then
+      -- A server without ZRANGESTORE (miniredis): the same, read and written.
+      local m = redis.call('ZRANGEBYSCORE', statuses[j], lo, hi, 'WITHSCORES')
+      for i = 1, #m, 1000 do
+        local zargs = {}
+        for k = i, math.min(i + 999, #m), 2 do
+          zargs[#zargs + 1] = m[k + 1]
+          zargs[#zargs + 1] = m[k]
+        end
+        redis.call('ZADD', part, unpack(zargs))
+      end
+    end
+    statuses[j] = made(part)
+  end
+  lo, hi = nil, nil
+end
 if ARGV[7] ~= '' then
   local seen, nums = {}, {}
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[ki], ARGV[7], ARGV[8])) do
@@ -124,26 +145,8 @@ if ARGV[7] ~= '' then
     end
     sets[#sets + 1] = made(KEYS[1])
     lo, hi = nil, nil
-  elseif #sets > 0 or sortKey then
-    -- Each status set cut to the range, in its part's key: what the intersections walk.
-    for j = 1, S do
-      local part = KEYS[3 + G + j]
-      local r = redis.pcall('ZRANGESTORE', part, statuses[j], lo, hi, 'BYSCORE')
-      if type(r) == 'table' and r.err then
-        -- A server without ZRANGESTORE (miniredis): the same, read and written.
-        local m = redis.call('ZRANGEBYSCORE', statuses[j], lo, hi, 'WITHSCORES')
-        for i = 1, #m, 1000 do
-          local zargs = {}
-          for k = i, math.min(i + 999, #m), 2 do
-            zargs[#zargs + 1] = m[k + 1]
-            zargs[#zargs + 1] = m[k]
-          end
-          redis.call('ZADD', part, unpack(zargs))
-        end
-      end
-      statuses[j] = made(part)
-    end
-    lo, hi = nil, nil
+  elseif #sets > 0 then
+    cut()
   end
 end
 local function range(key, from, to, scores)
@@ -196,7 +199,7 @@ if #sets == 0 and not sortKey then
   end
 elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
   -- Another order without filters, over at least a quarter of the tickets: walk the sort set
-  -- and keep the tickets in the statuses, until the page is full.
+  -- and keep the tickets in the statuses (and the period's range), until the page is full.
   local n, pos, found = redis.call('ZCARD', sortKey), 0, 0
   while found < want and pos < n and lim > 0 do
     local r = range(sortKey, pos, pos + 999, false)
@@ -205,7 +208,7 @@ elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
     for _, st in ipairs(statuses) do
       local sc = redis.call('ZMSCORE', st, unpack(r))
       for i = 1, #r do
-        if sc[i] then
+        if sc[i] and (not lo or (tonumber(sc[i]) >= lo and tonumber(sc[i]) <= hi)) then
           hit[i] = true
         end
       end
@@ -220,8 +223,12 @@ elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
     end
   end
 else
-  -- Otherwise each status set meets the filters' sets (and the sort set, whose scores it
-  -- takes; else the status's, the number): Redis walks the smallest of each intersection.
+  -- Otherwise each status set (cut to the period's range) meets the filters' sets (and the
+  -- sort set, whose scores it takes; else the status's, the number): Redis walks the
+  -- smallest of each intersection.
+  if lo then
+    cut()
+  end
   local parts = {}
   for j = 1, S do
     local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}

@@ -368,6 +368,11 @@ func testQueryPeriod(t *testing.T, open opener) {
 		{"oldest first in a range", with(period(40, 60), func(q *desk.TicketQuery) { q.Sort = desk.SortOldest }), []desk.TicketID{4, 5}},
 		{"a range and statuses", with(period(40, 60), func(q *desk.TicketQuery) { q.Statuses = active }), []desk.TicketID{4}},
 		{"with gaps", period(10, 50), []desk.TicketID{4, 2, 1}},
+		{"a range by activity", with(period(40, 60), func(q *desk.TicketQuery) { q.Sort = desk.SortActivity }), []desk.TicketID{4, 5}},
+		{"a range and a category", with(period(40, 60), func(q *desk.TicketQuery) { q.Category = "Technical" }), []desk.TicketID{4}},
+		{"a range, a status and by priority", with(period(10, 30), func(q *desk.TicketQuery) {
+			q.Statuses, q.Sort = []desk.Status{desk.StatusOpen, desk.StatusClosed}, desk.SortPriority
+		}), []desk.TicketID{2, 1}},
 		{"opened late by the intake", period(70, 80), []desk.TicketID{7, 3}},
 		{"gaps: the intake's and the bot's", period(30, 90), []desk.TicketID{8, 7, 5, 4, 3}},
 		{"only a start", desk.TicketQuery{Statuses: all, OpenedFrom: at(75)}, []desk.TicketID{8, 3}},
