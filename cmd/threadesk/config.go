@@ -76,6 +76,8 @@ type Config struct {
 	MaxFileMB           int64         `envconfig:"MAX_FILE_MB" default:"100" desc:"largest file relayed, in MB; a larger one is not relayed and is reported to its author"`
 	ShutdownTimeout     time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"25s" desc:"how long a stop waits for deliveries in flight"`
 
+	MetricsToken string `envconfig:"METRICS_TOKEN" desc:"when set, GET /metrics answers only requests with Authorization: Bearer and this token (others 401). Unset: /metrics is open"`
+
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"text" desc:"text or json. Logs never contain message bodies or tokens"`
 

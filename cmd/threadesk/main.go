@@ -231,6 +231,7 @@ func (m *Main) newRelay(platforms []desk.Platform, reg prometheus.Registerer) (*
 // answering on l.
 func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) error {
 	srv := web.New(m.Log, reg, ps.checks...)
+	srv.RequireMetricsToken(m.Config.MetricsToken)
 	for pattern, h := range ps.mounts {
 		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout})
 	}

@@ -6,10 +6,12 @@ package web
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +58,9 @@ type Server struct {
 	log    *slog.Logger
 	checks []*cachedCheck
 	bodies bodyBudget // memory held by request bodies being read, every route together
+
+	metrics      http.Handler
+	metricsToken string // when set, /metrics wants it as a bearer token
 }
 
 type cachedCheck struct {
@@ -76,8 +81,25 @@ func New(log *slog.Logger, reg *prometheus.Registry, checks ...Check) *Server {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}), Route{})
 	s.Handle("GET /readyz", http.HandlerFunc(s.ready), Route{})
-	s.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), Route{})
+	s.metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	s.Handle("GET /metrics", http.HandlerFunc(s.serveMetrics), Route{})
 	return s
+}
+
+// RequireMetricsToken limits /metrics to requests carrying "Authorization: Bearer token";
+// others get 401. An empty token leaves /metrics open.
+func (s *Server) RequireMetricsToken(token string) { s.metricsToken = token }
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.metricsToken != "" {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.metricsToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			Error(w, desk.Errorf(desk.EUNAUTHORIZED, "a bearer token is required"))
+			return
+		}
+	}
+	s.metrics.ServeHTTP(w, r)
 }
 
 // Handle mounts h at pattern (a ServeMux pattern such as "POST /slack/events") with the
