@@ -61,6 +61,7 @@ var contract = []struct {
 	{"shard leases", testShardLeases},
 	{"claim a shard", testClaimShard},
 	{"replicas", testReplicas},
+	{"same instance name", testSameInstanceName},
 	{"posts' pace shared", testPaceShared},
 	{"expire closed tickets", testExpireClosed},
 	{"customer data and forget", testForget},

@@ -99,6 +99,10 @@
 //	                                                  that handles the queue shard (lease.go)  holder a few times per lease
 //	<p>replicas                               zset    names of the processes alive, scored by  entries past their time are
 //	                                                  the unix ms their heartbeat lapses at    removed by the next heartbeat
+//	<p>rtok                                   hash    INSTANCE_NAME → random token of the      forever (one field a name)
+//	                                                  process that last said it was alive
+//	                                                  under it: two processes with one name
+//	                                                  are told apart (lease.go)
 //	rate:<p>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
 //	                                                  shared by the replicas (redis_rate)      full again (PX)
 //
@@ -236,6 +240,10 @@ func (k keys) closedVersion() string { return k.prefix + "closedver" }
 func (k keys) ticketLinks(id desk.TicketID) string {
 	return k.prefix + "tl:" + strconv.FormatInt(int64(id), 10)
 }
+
+// replicaTokens holds, by INSTANCE_NAME, the token of the process that last said it was alive
+// under that name (lease.go's selfCheck).
+func (k keys) replicaTokens() string { return k.prefix + "rtok" }
 
 // replicas is the set of processes alive.
 func (k keys) replicas() string { return k.prefix + "replicas" }

@@ -2,9 +2,14 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -121,19 +126,51 @@ func (s *Store) Replicas(ctx context.Context, ttl time.Duration) ([]string, int,
 	now := time.Now()
 	key := s.keys.replicas()
 	var names *redis.StringSliceCmd
+	var before *redis.StringCmd
+	token := s.self.tok()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		before = p.HGet(ctx, s.keys.replicaTokens(), s.opts.Consumer)
+		p.HSet(ctx, s.keys.replicaTokens(), s.opts.Consumer, token)
 		p.ZAdd(ctx, key, redis.Z{Score: float64(now.Add(ttl).UnixMilli()), Member: s.opts.Consumer})
 		p.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
 		names = p.ZRange(ctx, key, 0, -1)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, 0, fmt.Errorf("record this replica as alive: %w", err)
 	}
+	if prev := before.Val(); prev != "" && prev != token && s.self.wrote.Load() {
+		if last := s.self.logged.Load(); now.Unix()-last >= 60 && s.self.logged.CompareAndSwap(last, now.Unix()) {
+			s.log.ErrorContext(ctx, "another process runs with this INSTANCE_NAME on the same Redis: both handle the same queue shards; give each replica its own INSTANCE_NAME",
+				"instance_name", s.opts.Consumer)
+		}
+	}
+	s.self.wrote.Store(true)
 	out := names.Val()
 	slices.Sort(out)
 	me, _ := slices.BinarySearch(out, s.opts.Consumer)
 	return out, me, nil
+}
+
+// selfCheck finds another process running under this one's Consumer name (INSTANCE_NAME): each
+// heartbeat writes a token of this process's own under the name and reads the one before. If
+// another token replaced the one this process wrote at its last heartbeat, another process
+// has the name: the two would share leases and each handle the same shards. It is said in the
+// log, loudly and at most once a minute, as it cannot be set right from here.
+type selfCheck struct {
+	once   sync.Once
+	token  string
+	wrote  atomic.Bool
+	logged atomic.Int64 // unix seconds of the last warning
+}
+
+func (c *selfCheck) tok() string {
+	c.once.Do(func() {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		c.token = hex.EncodeToString(b)
+	})
+	return c.token
 }
 
 // LeaveReplicas removes this process from the replicas alive, as it stops.

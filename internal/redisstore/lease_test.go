@@ -1,7 +1,10 @@
 package redisstore
 
 import (
+	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,4 +193,47 @@ func testPaceShared(t *testing.T, open opener) {
 	if d, err := a.Pace(ctxT(t), "slack", "C1", 0, 0); err != nil || d != 0 {
 		t.Errorf("an unpaced platform waits %v, %v", d, err)
 	}
+}
+
+// testSameInstanceName: a process restarted under its name (its predecessor's token still
+// there) says nothing; two processes alive under one name are told in the log, by the one
+// that finds the other's token where it wrote its own.
+func testSameInstanceName(t *testing.T, open opener) {
+	var logA, logB strings.Builder
+	a, rdb := open(t, Options{Consumer: "pod-a", Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logA}, nil))})
+	b, err := New(rdb, Options{Prefix: a.opts.Prefix, Consumer: "pod-a", Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: &logB}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	beat := func(s *Store) {
+		t.Helper()
+		if _, _, err := s.Replicas(ctxT(t), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	beat(a)
+	beat(a)
+	if strings.Contains(logA.String(), "another process runs with this INSTANCE_NAME") {
+		t.Fatalf("a process alone under its name was warned: %s", logA.String())
+	}
+	beat(b) // b starts: a's token is there, as a dead predecessor's would be
+	if strings.Contains(logB.String(), "another process") {
+		t.Errorf("a process taking over its name was warned: %s", logB.String())
+	}
+	beat(a) // a finds b's token where it wrote its own
+	if !strings.Contains(logA.String(), "another process runs with this INSTANCE_NAME") || !strings.Contains(logA.String(), "instance_name=pod-a") {
+		t.Errorf("two processes under one name, and the log says nothing: %q", logA.String())
+	}
+}
+
+// lockedWriter serialises a logger's writes into a builder.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

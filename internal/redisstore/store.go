@@ -69,6 +69,8 @@ type Store struct {
 	// when this store started one (index.go).
 	stopBackfill context.CancelFunc
 	backfillDone chan struct{}
+	// self tells this process from another that has the same Consumer name (lease.go).
+	self selfCheck
 }
 
 var _ desk.Store = (*Store)(nil)
