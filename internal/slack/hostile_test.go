@@ -272,13 +272,19 @@ func TestHostileCrowd(t *testing.T) {
 		sent.Load(), clients, failed.Load(), summary, float64(base)/(1<<20), growth, clients*bodySize>>20, signed, worst.Round(time.Millisecond))
 
 	// The bound: the budget of bodies in flight, at most once more as garbage the collector
-	// has not reached, and 64 KB per connection for the server's and the senders' buffers.
-	bound := float64(2*web.DefaultBodyBudget+clients*64<<10) / (1 << 20)
+	// has not reached, and 96 KB per connection for the server's and the senders' buffers.
+	bound := float64(2*web.DefaultBodyBudget+clients*96<<10) / (1 << 20)
 	if growth > bound {
 		t.Errorf("heap grew by %.1f MB, want at most %.1f MB", growth, bound)
 	}
-	if worst > time.Second {
-		t.Errorf("slowest signed request took %v, want under 1s", worst)
+	// Signed requests wait for no body's memory; what slows them is the CPU the crowd takes
+	// (two shared cores here), several times more under the race detector.
+	prompt := time.Second
+	if raceEnabled {
+		prompt = 3 * time.Second
+	}
+	if worst > prompt {
+		t.Errorf("slowest signed request took %v, want under %v", worst, prompt)
 	}
 	if summary[http.StatusOK] != 0 {
 		t.Errorf("%d forged requests answered 200", summary[http.StatusOK])
