@@ -377,6 +377,19 @@ func TestPressAction(t *testing.T) {
 	if ev := f.ing.last(t, 1); ev.Channel != "D-"+ada || ev.Thread != "" || ev.Action != "kb_solved" {
 		t.Errorf("customer click event = %+v", ev)
 	}
+	// A private answer with buttons in triage (the confirmation of /desk forget) roots no
+	// thread: the answer to its click is another private answer, not a reply under it.
+	private, err := f.sb.Post(context.Background(), desk.Outgoing{Channel: TriageChannel, Ephemeral: bob, Text: "Forget Ada?",
+		Card: &desk.Card{Title: "Forget Ada?", Actions: []desk.Action{{ID: "forget", Label: "Forget", Value: "1:" + ada + ":" + bob}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := f.call(t, "POST", "/sandbox/api/actions", map[string]any{"user": bob, "message": private.ID, "action": "forget", "value": "1:" + ada + ":" + bob}); code != 200 {
+		t.Errorf("click on a private answer: %d %v", code, out)
+	}
+	if ev := f.ing.last(t, 2); ev.Channel != TriageChannel || ev.Message != private.ID || ev.Thread != "" {
+		t.Errorf("click on a private answer: event %+v, want it in triage outside any thread", ev)
+	}
 
 	for _, tt := range []struct {
 		name string
@@ -399,8 +412,8 @@ func TestPressAction(t *testing.T) {
 	if code, out := f.call(t, "POST", "/sandbox/api/actions", map[string]any{"user": bob, "message": card.ID, "action": "claim", "value": "1"}); code != 503 || out["error"] == nil {
 		t.Errorf("click while the app is down: %d %v, want 503", code, out)
 	}
-	if got := len(f.ing.Events()); got != 2 {
-		t.Errorf("%d events, want 2", got)
+	if got := len(f.ing.Events()); got != 3 {
+		t.Errorf("%d events, want 3", got)
 	}
 }
 

@@ -49,8 +49,10 @@ func (s *Sandbox) pressAction(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := s.event(desk.ActionPressed, u)
 	ev.Channel, ev.Message, ev.Thread = msg.Channel, msg.ID, msg.Thread
-	if ev.Thread == "" && msg.Channel == TriageChannel {
-		ev.Thread = msg.ID // the card roots the thread
+	if ev.Thread == "" && msg.Channel == TriageChannel && msg.Ephemeral == "" {
+		// A card roots its thread; a private answer (a confirmation) roots none, and an
+		// answer to its buttons is another private answer in the channel.
+		ev.Thread = msg.ID
 	}
 	ev.Action, ev.Value, ev.Trigger = req.Action, req.Value, s.newTrigger(u.ID)
 	s.mu.Unlock()
