@@ -30,7 +30,17 @@ type pacer struct {
 type channelPace struct {
 	limiter  *rate.Limiter // nil when the platform is not paced
 	notAfter time.Time     // no post before this time (from a 429's Retry-After)
+	last     time.Time     // when a post last asked for its turn here
 }
+
+// Every customer's DM is a channel of its own, so the pacer would remember one entry per
+// customer ever answered. Past maxPaced channels, adding one first forgets those idle for
+// pacedIdle whose pace is back to a full burst and that are not held by a Retry-After: a fresh
+// entry for such a channel paces exactly as the old one would.
+const (
+	maxPaced  = 4096
+	pacedIdle = time.Minute
+)
 
 func newPacer(clock desk.Clock) *pacer {
 	return &pacer{clock: clock, channels: make(map[string]*channelPace)}
@@ -40,15 +50,34 @@ func (p *pacer) channel(platform, channel string, perSecond float64, burst int) 
 	key := platform + "\x00" + channel
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.clock.Now()
 	c, ok := p.channels[key]
 	if !ok {
+		if len(p.channels) >= maxPaced {
+			p.forgetIdle(now)
+		}
 		c = &channelPace{}
 		p.channels[key] = c
 	}
+	c.last = now
 	if c.limiter == nil && perSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
 	}
 	return c
+}
+
+// forgetIdle drops the channels whose pace holds nothing any longer (see maxPaced). p.mu is
+// held.
+func (p *pacer) forgetIdle(now time.Time) {
+	for key, c := range p.channels {
+		if now.Sub(c.last) < pacedIdle || now.Before(c.notAfter) {
+			continue
+		}
+		if c.limiter != nil && c.limiter.TokensAt(now) < float64(c.limiter.Burst()) {
+			continue
+		}
+		delete(p.channels, key)
+	}
 }
 
 // wait blocks until one more post into the channel is allowed, or ctx ends.

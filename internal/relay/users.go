@@ -24,6 +24,32 @@ type cachedUser struct {
 	expires time.Time
 }
 
+// maxUsers bounds the cache: a desk answers far more distinct customers than it needs to
+// remember at once. Past it, adding one first drops the expired entries, then, if the cache is
+// still full, a tenth of it (any: an entry dropped is looked up again when needed).
+const maxUsers = 10_000
+
+// put remembers u under key until the cache's ttl from now. c.mu is held.
+func (c *userCache) put(key string, u desk.User, now time.Time) {
+	if c.users == nil {
+		c.users = make(map[string]cachedUser)
+	}
+	if _, ok := c.users[key]; !ok && len(c.users) >= maxUsers {
+		for k, cu := range c.users {
+			if !now.Before(cu.expires) {
+				delete(c.users, k)
+			}
+		}
+		for k := range c.users {
+			if len(c.users) < maxUsers*9/10 {
+				break
+			}
+			delete(c.users, k)
+		}
+	}
+	c.users[key] = cachedUser{user: u, expires: now.Add(c.ttl)}
+}
+
 // who completes what an event says about its author (often only an ID) with the platform's
 // profile. A failed lookup is no reason to hold a message back: the ID is shown instead.
 func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User {
@@ -46,10 +72,7 @@ func (r *Relay) who(ctx context.Context, p desk.Platform, u desk.User) desk.User
 		return u
 	}
 	c.mu.Lock()
-	if c.users == nil {
-		c.users = make(map[string]cachedUser)
-	}
-	c.users[key] = cachedUser{user: info, expires: c.clock.Now().Add(c.ttl)}
+	c.put(key, info, c.clock.Now())
 	c.mu.Unlock()
 	return info
 }
