@@ -234,6 +234,16 @@ type item struct {
 // translation as WebSocket events, oldest first. Overlaps are harmless: events carry the same
 // IDs either way and the core deduplicates them.
 func (a *Adapter) catchUp(ctx context.Context) error {
+	// With several replicas, one that stayed connected kept recording events and moved the
+	// shared mark on: what it recorded is not read again here, so a dropped connection is
+	// caught up on once, not by every replica from its own last event.
+	if ms, err := a.cursor.Load(ctx); err == nil {
+		a.curMu.Lock()
+		if ms > a.mark {
+			a.mark = ms
+		}
+		a.curMu.Unlock()
+	}
 	a.curMu.Lock()
 	since := a.mark - a.cfg.CatchUpOverlap.Milliseconds()
 	if a.fresh {
