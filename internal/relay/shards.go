@@ -41,6 +41,8 @@ type shardSet struct {
 	// this replica holds well under its share.
 	wanting       bool
 	wantingRounds int
+	// wake is signalled when a worker ends, so that its lease is released at once.
+	wake chan struct{}
 }
 
 // wantingRetry is how soon a replica looks again for a shard it prefers that another holds,
@@ -53,7 +55,7 @@ const (
 // runShards holds this replica's share of the shards and handles their events until ctx
 // ends; then it lets the events in hand finish, through wg, like the rest of Run.
 func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
-	set := &shardSet{held: map[int]*shardWorker{}, leaving: map[int]*shardWorker{}}
+	set := &shardSet{held: map[int]*shardWorker{}, leaving: map[int]*shardWorker{}, wake: make(chan struct{}, 1)}
 	every := max(r.opts.ShardLease/3, time.Millisecond)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -85,17 +87,43 @@ func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
 		case <-ctx.Done():
 		case <-tick.C:
 			continue
+		case <-set.wake:
+			continue
 		}
 		break
 	}
 	// Stopping: once each held shard's worker has finished, give its lease up so that another
 	// replica takes the shard at once, not when the lease lapses.
 	for shard := range set.held {
-		r.leaveShard(wg, set, shard, true)
+		r.leaveShard(set, shard, true)
 	}
 	wg.Go(func() {
-		for _, w := range set.leaving {
-			<-w.done
+		// The workers finish the events in hand (at most DrainTimeout, which may be longer
+		// than a lease): their leases are kept renewed meanwhile, so that no other replica
+		// handles those shards before they are released.
+		for len(set.leaving) > 0 {
+			round, cancel := context.WithTimeout(context.WithoutCancel(ctx), every)
+			for shard, w := range set.leaving {
+				select {
+				case <-w.done:
+					if w.release {
+						r.releaseShard(shard)
+					}
+					delete(set.leaving, shard)
+					continue
+				default:
+				}
+				if w.release {
+					if ok, err := r.store.TakeShard(round, shard, r.opts.ShardLease); err == nil && !ok {
+						w.release = false
+						w.stopWork()
+					}
+				}
+			}
+			cancel()
+			if len(set.leaving) > 0 {
+				time.Sleep(min(every, 100*time.Millisecond))
+			}
 		}
 		quit, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		defer cancel()
@@ -116,6 +144,11 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	for shard, w := range set.leaving {
 		select {
 		case <-w.done:
+			// Released here, after its last renewal, never by another goroutine: a release
+			// followed by a renewal would keep the shard from its next holder.
+			if w.release {
+				r.releaseShard(shard)
+			}
 			delete(set.leaving, shard)
 			continue
 		default:
@@ -133,10 +166,10 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 			w.stopWork()
 		}
 	}
-	r.stopLapsing(wg, set)
+	r.stopLapsing(set)
 	live, me, err := r.store.Replicas(round, ttl)
 	if err != nil {
-		r.stopLapsing(wg, set)
+		r.stopLapsing(set)
 		return err
 	}
 	n := max(len(live), 1)
@@ -160,7 +193,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		switch {
 		case holding && !preferred && len(set.held) > floor:
 			r.log.Info("giving a queue shard to another replica", "shard", shard, "replicas", len(live))
-			r.leaveShard(wg, set, shard, true)
+			r.leaveShard(set, shard, true)
 			continue
 		case !holding && !preferred && len(set.held) >= fair:
 			continue
@@ -175,12 +208,12 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 			r.startShard(ctx, work, wg, set, shard)
 		case holding:
 			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", shard)
-			r.leaveShard(wg, set, shard, false)
+			r.leaveShard(set, shard, false)
 		case preferred:
 			set.wanting = true
 		}
 	}
-	r.stopLapsing(wg, set)
+	r.stopLapsing(set)
 	// Looking again soon is worth it while this replica is well short of its share (it just
 	// joined, or a dead replica's leases are about to lapse), not for the one shard an even
 	// spread may leave with another replica for good.
@@ -203,15 +236,22 @@ func (r *Relay) startShard(ctx, work context.Context, wg *sync.WaitGroup, set *s
 	w := &shardWorker{stop: stop, stopWork: stopWork, done: make(chan struct{}), renewed: time.Now()}
 	set.held[shard] = w
 	wg.Go(func() {
+		defer func() {
+			select {
+			case set.wake <- struct{}{}:
+			default:
+			}
+		}()
 		defer close(w.done)
 		defer stopWork()
 		r.runShard(sctx, swork, shard)
 	})
 }
 
-// leaveShard stops a shard's worker, which finishes the event in hand first, and then, with
-// release, gives up the lease. Meanwhile the shard is leaving: never taken again here.
-func (r *Relay) leaveShard(wg *sync.WaitGroup, set *shardSet, shard int, release bool) {
+// leaveShard stops a shard's worker, which finishes the event in hand first; with release,
+// the lease is kept renewed meanwhile and given up once the worker is done (balanceShards).
+// Meanwhile the shard is leaving: never taken again here.
+func (r *Relay) leaveShard(set *shardSet, shard int, release bool) {
 	w := set.held[shard]
 	delete(set.held, shard)
 	set.leaving[shard] = w
@@ -219,22 +259,17 @@ func (r *Relay) leaveShard(wg *sync.WaitGroup, set *shardSet, shard int, release
 	w.stop()
 	if !release {
 		w.stopWork()
-		return
 	}
-	wg.Go(func() {
-		<-w.done
-		r.releaseShard(shard)
-	})
 }
 
 // stopLapsing stops the workers of the shards whose lease may lapse before the next renewal:
 // past that, another replica may hold the shard. Rounds start at most two thirds of a lease
 // apart, so a lease renewed more than half a lease ago missed its last renewal.
-func (r *Relay) stopLapsing(wg *sync.WaitGroup, set *shardSet) {
+func (r *Relay) stopLapsing(set *shardSet) {
 	for shard, w := range set.held {
 		if time.Since(w.renewed) > r.opts.ShardLease/2 {
 			r.log.Warn("the lease of a queue shard could not be renewed; stopping its worker", "shard", shard)
-			r.leaveShard(wg, set, shard, false)
+			r.leaveShard(set, shard, false)
 		}
 	}
 }
