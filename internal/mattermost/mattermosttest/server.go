@@ -222,15 +222,23 @@ func New(t testing.TB, specPath string) *Server {
 		sockets:     map[*websocket.Conn]string{},
 		triggers:    map[string]trigger{},
 	}
-	f.HTTP = httptest.NewServer(http.HandlerFunc(f.serve))
-	f.URL = f.HTTP.URL
+	// The router needs the server's URL, and must be in place before the server serves: a
+	// request from another process (the built binary) gives the race detector no other
+	// ordering between this write and the handler's read.
+	f.HTTP = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.URL = "http://" + f.HTTP.Listener.Addr().String()
 	doc := *loadSpec(t, specPath)
 	doc.Servers = openapi3.Servers{{URL: f.URL}}
 	router, err := gorillamux.NewRouter(&doc)
 	if err != nil {
+		f.HTTP.Close()
 		t.Fatalf("build OpenAPI router: %v", err)
 	}
 	f.router = router
+	f.HTTP.Start()
+	if f.HTTP.URL != f.URL {
+		t.Fatalf("the fake's URL is %s, want %s", f.HTTP.URL, f.URL)
+	}
 	t.Cleanup(func() {
 		f.Mu.Lock()
 		for c := range f.sockets {
