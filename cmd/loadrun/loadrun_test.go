@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -141,35 +138,5 @@ func TestMedian(t *testing.T) {
 		if got := median(tt.in); got != tt.want {
 			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
 		}
-	}
-}
-
-// The bound with the mark is bare-relay with exactly one change: its app's outbound call is
-// made twice. It builds from the real source and refuses a source it does not recognise.
-func TestMarkBoundSource(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "perf", "bare-relay", "main.go"))
-	if err != nil {
-		t.Fatalf("bare-relay source next to the repository: %v", err)
-	}
-	out, err := markBoundSource(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(out, bareCall) || bytes.Count(out, markedCall) != 1 {
-		t.Error("the app's call was not replaced exactly once")
-	}
-	if got := len(out) - len(src); got != len(markedFunc)+len(markedCall)-len(bareCall) {
-		t.Errorf("source grew by %d bytes: more changed than the call", got)
-	}
-	if _, err := markBoundSource(bytes.ReplaceAll(src, bareCall, nil)); err == nil {
-		t.Error("a source without the call was accepted")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bare-mark") // the name run uses, next to the copied source
-	if err := buildMarkBound(context.Background(), filepath.Join("..", "..", "..", "shared", "perf", "bare-relay"), dir, bin); err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	if fi, err := os.Stat(bin); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
-		t.Fatalf("built %s is not an executable file: %v %v", bin, fi.Mode(), err)
 	}
 }
