@@ -16,11 +16,11 @@
 //
 // It prints, per round and as medians: accepted msg/s (200 answers), delivered msg/s (relayed
 // copies at the mock, from the first send to the last copy), and the added latency p50/p99
-// from sending an event to its copy arriving at the mock; next to them bare-relay's msg/s,
-// p50 and p99, and the ratios relay/bare msg/s and relay p99 / bare p99 held to the targets
-// (≥ 0.7 and ≤ 2). For comparison only, each round also runs bare-relay changed in one place
-// (its app makes its outbound call twice, as the relay must: the copy and the delivery mark;
-// see markbound.go) and prints the relay's ratios to that. Then the Redis memory per open
+// from sending an event to its copy arriving at the mock; next to them the bound's msg/s, p50
+// and p99 (bare-relay -calls 2: its app makes two outbound calls per message, as the relay
+// must: the copy and the delivery mark), and the ratios relay/bound msg/s and relay p99 / bound
+// p99 held to the targets (≥ 0.7 and ≤ 2). For comparison, each round also runs bare-relay
+// -calls 1 and prints the relay's ratios to that. Then the Redis memory per open
 // ticket (MEMORY USAGE of the ticket hash, the customer pointer and the thread index;
 // transcript, links and dedupe markers apart, per message) against the 1 KB target, and
 // bare-relay -mode fill's bytes per bare ticket.
