@@ -193,17 +193,7 @@ func killAndRestart(t *testing.T, bin string, sig syscall.Signal) {
 	start()
 	slackAllRelayed(t, fake, customers, written)
 	t.Logf("relayed the rest %v after the restart", time.Since(restarted).Round(time.Millisecond))
-	for _, cust := range customers {
-		acks := 0
-		for _, m := range slackFromApp(fake, slackDM(cust)) {
-			if strings.Contains(m.Text, "opened ticket") {
-				acks++
-			}
-		}
-		if acks != 1 {
-			t.Errorf("%s got %d acknowledgements of their ticket, want 1", cust.Name, acks)
-		}
-	}
+	slackOneAckEach(t, fake, customers)
 }
 
 // TestKilledBinaryFinishesSteps: six agents' Resolve clicks are acknowledged and committed, and

@@ -114,17 +114,7 @@ func TestThreeReplicasOneKilled(t *testing.T) {
 	slackAllRelayed(t, fake, customers, written)
 	t.Logf("the shards of the replica killed were taken over within %v (SHARD_LEASE 2s); every message relayed %v after the kill",
 		takeover.Round(100*time.Millisecond), time.Since(killed).Round(100*time.Millisecond))
-	for _, cust := range customers {
-		acks := 0
-		for _, m := range slackFromApp(fake, slackDM(cust)) {
-			if strings.Contains(m.Text, "opened ticket") {
-				acks++
-			}
-		}
-		if acks != 1 {
-			t.Errorf("%s got %d acknowledgements of their ticket, want 1", cust.Name, acks)
-		}
-	}
+	slackOneAckEach(t, fake, customers)
 }
 
 // envValue is the value of a NAME=value entry of env (the last one wins, as in a process).

@@ -371,3 +371,19 @@ func slackSameBytes(fake *slacktest.Server, fileID string, data []byte) bool {
 	f, ok := fake.Uploaded(fileID)
 	return ok && bytes.Equal(f.Data, data)
 }
+
+// slackOneAckEach fails the test unless every customer was told "opened ticket" exactly once.
+func slackOneAckEach(t *testing.T, fake *slacktest.Server, customers []slacktest.User) {
+	t.Helper()
+	for _, cust := range customers {
+		acks := 0
+		for _, m := range slackFromApp(fake, slackDM(cust)) {
+			if strings.Contains(m.Text, "opened ticket") {
+				acks++
+			}
+		}
+		if acks != 1 {
+			t.Errorf("%s got %d acknowledgements of their ticket, want 1", cust.Name, acks)
+		}
+	}
+}

@@ -29,18 +29,8 @@ func (d *Dashboard) file(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchFile)))
 		return
 	}
-	t, err := d.opts.Store.Ticket(r.Context(), id)
-	if errors.Is(err, desk.ErrNotFound) {
-		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", id.String())))
-		return
-	}
-	if err != nil {
-		d.fail(w, r, unavailable(err))
-		return
-	}
-	history, err := d.opts.Store.Transcript(r.Context(), id)
-	if err != nil {
-		d.fail(w, r, unavailable(err))
+	t, history, ok := d.ticketWithHistory(w, r, id)
+	if !ok {
 		return
 	}
 	want := r.PathValue("file")

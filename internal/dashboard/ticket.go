@@ -74,6 +74,26 @@ func ticketID(r *http.Request) (desk.TicketID, error) {
 	return desk.TicketID(n), nil
 }
 
+// ticketWithHistory reads a ticket and its history for a page. When either cannot be read
+// it answers the request itself (not found, or unavailable) and reports false.
+func (d *Dashboard) ticketWithHistory(w http.ResponseWriter, r *http.Request, id desk.TicketID) (desk.Ticket, []desk.Entry, bool) {
+	t, err := d.opts.Store.Ticket(r.Context(), id)
+	if errors.Is(err, desk.ErrNotFound) {
+		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", id.String())))
+		return t, nil, false
+	}
+	if err != nil {
+		d.fail(w, r, unavailable(err))
+		return t, nil, false
+	}
+	history, err := d.opts.Store.Transcript(r.Context(), id)
+	if err != nil {
+		d.fail(w, r, unavailable(err))
+		return t, nil, false
+	}
+	return t, history, true
+}
+
 // ticket shows a ticket's whole history and its actions.
 func (d *Dashboard) ticket(w http.ResponseWriter, r *http.Request) {
 	v := viewerOf(r)
@@ -87,18 +107,8 @@ func (d *Dashboard) ticket(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, unavailable(err))
 		return
 	}
-	t, err := d.opts.Store.Ticket(r.Context(), id)
-	if errors.Is(err, desk.ErrNotFound) {
-		d.fail(w, r, desk.Errorf(desk.ENOTFOUND, "%s", d.text(catalog.DashNoSuchTicket, "Ticket", id.String())))
-		return
-	}
-	if err != nil {
-		d.fail(w, r, unavailable(err))
-		return
-	}
-	history, err := d.opts.Store.Transcript(r.Context(), id)
-	if err != nil {
-		d.fail(w, r, unavailable(err))
+	t, history, ok := d.ticketWithHistory(w, r, id)
+	if !ok {
 		return
 	}
 	now := d.opts.Now()

@@ -103,23 +103,7 @@ func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
 		// handles those shards before they are released.
 		for len(set.leaving) > 0 {
 			round, cancel := context.WithTimeout(context.WithoutCancel(ctx), every)
-			for shard, w := range set.leaving {
-				select {
-				case <-w.done:
-					if w.release {
-						r.releaseShard(shard)
-					}
-					delete(set.leaving, shard)
-					continue
-				default:
-				}
-				if w.release {
-					if ok, err := r.store.TakeShard(round, shard, r.opts.ShardLease); err == nil && !ok {
-						w.release = false
-						w.stopWork()
-					}
-				}
-			}
+			r.tendLeaving(round, set)
 			cancel()
 			if len(set.leaving) > 0 {
 				time.Sleep(min(every, 100*time.Millisecond))
@@ -134,38 +118,12 @@ func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
 }
 
 // balanceShards is one round of runShards, its store calls bounded by round: heartbeat,
-// renewals, and the shards taken or given up to even them out. A shard whose lease could not be renewed for most of its lifetime is
-// stopped: another replica may take it.
+// renewals, and the shards taken or given up to even them out. A shard whose lease could not
+// be renewed for most of its lifetime is stopped: another replica may take it.
 func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGroup, set *shardSet) error {
 	defer func() { r.metrics.ShardsHeld.Set(float64(len(set.held))) }()
 	ttl := r.opts.ShardLease
-	// A worker finishing the event in hand keeps the shard's lease, so that no other replica
-	// handles the shard meanwhile; one whose lease is lost is cut short.
-	for shard, w := range set.leaving {
-		select {
-		case <-w.done:
-			// Released here, after its last renewal, never by another goroutine: a release
-			// followed by a renewal would keep the shard from its next holder.
-			if w.release {
-				r.releaseShard(shard)
-			}
-			delete(set.leaving, shard)
-			continue
-		default:
-		}
-		if !w.release {
-			continue
-		}
-		ok, err := r.store.TakeShard(round, shard, ttl)
-		switch {
-		case err == nil && ok:
-			w.renewed = time.Now()
-		case err == nil || time.Since(w.renewed) > ttl/2:
-			r.log.Warn("a queue shard being handed over lost its lease; cutting its worker short", "shard", shard)
-			w.release = false
-			w.stopWork()
-		}
-	}
+	r.tendLeaving(round, set)
 	r.stopLapsing(set)
 	live, me, err := r.store.Replicas(round, ttl)
 	if err != nil {
@@ -227,6 +185,38 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		set.wanting = false // what is wanted does not come: back to the usual pace
 	}
 	return failed
+}
+
+// tendLeaving looks after the shards whose workers are finishing the event in hand: a worker
+// handing its shard over keeps the lease renewed meanwhile, so that no other replica handles
+// the shard yet, and it is released once the worker is done; one whose lease is lost is cut
+// short. Releases happen here, after the last renewal, never in another goroutine: a release
+// followed by a renewal would keep the shard from its next holder.
+func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
+	ttl := r.opts.ShardLease
+	for shard, w := range set.leaving {
+		select {
+		case <-w.done:
+			if w.release {
+				r.releaseShard(shard)
+			}
+			delete(set.leaving, shard)
+			continue
+		default:
+		}
+		if !w.release {
+			continue
+		}
+		ok, err := r.store.TakeShard(round, shard, ttl)
+		switch {
+		case err == nil && ok:
+			w.renewed = time.Now()
+		case err == nil || time.Since(w.renewed) > ttl/2:
+			r.log.Warn("a queue shard being handed over lost its lease; cutting its worker short", "shard", shard)
+			w.release = false
+			w.stopWork()
+		}
+	}
 }
 
 // startShard starts the worker of a shard whose lease this replica just took.
