@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -81,6 +82,8 @@ type Store interface {
 	Facts(ctx context.Context, kind FactKind, from, to time.Time) ([]Fact, error)
 	// Link returns what a message was mirrored to.
 	Link(ctx context.Context, platform string, src MessageRef) (Link, error)
+	// Join returns the record of a joined post by its ID (Link.Join).
+	Join(ctx context.Context, platform, id string) (Join, error)
 	// Transcript returns a ticket's history, oldest first.
 	Transcript(ctx context.Context, id TicketID) ([]Entry, error)
 
@@ -232,7 +235,47 @@ type Link struct {
 	Source MessageRef
 	Parts  []MessageRef // the text, in order
 	Files  []MessageRef // the files, in order
+	// Join, when set, says the message went as one part of a joined post (Parts holds that
+	// post): the ID of the Join record that says what the post carries.
+	Join string
 }
+
+// Join is one post that carries several consecutive messages of one customer, joined while
+// the channel it went to had a backlog: the record of what it carries, so that an edit or a
+// deletion of one of them changes its part of the post and nothing else.
+type Join struct {
+	// ID is the event ID of the first message; the post's delivery key is that message's.
+	ID     string
+	Ticket TicketID
+	Parts  []JoinPart // in order
+}
+
+// JoinPart is one message of a joined post.
+type JoinPart struct {
+	Event  string     // the event that carried it
+	Entry  string     // its queue entry
+	Source MessageRef // the message
+	Text   string     // as it shows in the post, "" once deleted
+}
+
+// Text is what the joined post shows: its parts' texts, one after another, deleted ones left
+// out.
+func (j Join) Text() string {
+	var b strings.Builder
+	for _, p := range j.Parts {
+		if p.Text == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(JoinSeparator)
+		}
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// JoinSeparator goes between the parts of a joined post.
+const JoinSeparator = "\n"
 
 // Entry is one line of a ticket's history: a message either way, a note, or a status change.
 type Entry struct {
@@ -272,6 +315,13 @@ type PutLink struct {
 type DropLink struct {
 	Platform string
 	Source   MessageRef
+}
+
+// PutJoin records a joined post (before it is sent, so that handling its first message again
+// joins the same messages) or its parts' new texts.
+type PutJoin struct {
+	Platform string
+	Join     Join
 }
 
 // AppendEntry adds a line to a ticket's history.
@@ -456,6 +506,7 @@ func (SetRatingMessage) change() {}
 func (SetBotMessage) change()    {}
 func (PutLink) change()          {}
 func (DropLink) change()         {}
+func (PutJoin) change()          {}
 func (AppendEntry) change()      {}
 func (AckEvent) change()         {}
 func (RecordFact) change()       {}

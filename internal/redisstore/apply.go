@@ -60,7 +60,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		return nil
 	}
 	var cmds [][]any
-	var once *desk.AckEvent
+	var acks []desk.AckEvent    // of events by ID: the last one guards the changes
 	var touched []desk.TicketID // tickets whose change the dashboard's feed is told
 	for _, c := range changes {
 		if id := changedTicket(c); id > 0 && !slices.Contains(touched, id) {
@@ -70,7 +70,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			if ack.Platform == "" {
 				return desk.Errorf(desk.EINVALID, "ack event %s: an event needs its platform to be acknowledged once", ack.Event)
 			}
-			once = &ack
+			acks = append(acks, ack)
 		}
 		more, err := s.prepare(c)
 		if err != nil {
@@ -81,8 +81,13 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	for _, id := range touched {
 		cmds = append(cmds, s.changed(id))
 	}
-	if once != nil {
-		return s.applyOnce(ctx, *once, cmds)
+	if len(acks) > 0 {
+		// Events handled together (the messages of a joined post) are marked handled with the
+		// one whose mark guards them all.
+		for _, ack := range acks[:len(acks)-1] {
+			cmds = append(cmds, []any{"SET", s.keys.seen(ack.Platform, ack.Event), handledMark, "PX", s.opts.DedupeTTL.Milliseconds()})
+		}
+		return s.applyOnce(ctx, acks[len(acks)-1], cmds)
 	}
 	if scripted(cmds) {
 		if err := s.applyScripted(ctx, cmds); err != nil {
@@ -240,6 +245,8 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 			cmds = append(cmds, []any{"SADD", s.keys.ticketLinks(c.Link.Ticket), key})
 		}
 		return cmds, nil
+	case desk.PutJoin:
+		return s.putJoin(c)
 	case desk.DropLink:
 		return [][]any{{"DEL", s.keys.link(c.Platform, c.Source)}}, nil
 	case desk.AppendEntry:

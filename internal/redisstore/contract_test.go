@@ -50,6 +50,8 @@ var contract = []struct {
 	{"queue period of opening", testQueryPeriod},
 	{"reindex and backfill", testReindex},
 	{"apply once per event", testApplyOnce},
+	{"apply acknowledges several events", testApplyAcksSeveral},
+	{"joins", testJoins},
 	{"outbox", testOutbox},
 	{"timers fire once", testTimersFireOnce},
 	{"timers cancel and move", testTimersCancelAndMove},

@@ -338,3 +338,81 @@ func testHeld(t *testing.T, open opener) {
 		t.Errorf("after DropHeld: %+v, %v", got, err)
 	}
 }
+
+// testApplyAcksSeveral: the events of a joined post are acknowledged in one Apply, guarded by
+// the last: all leave the queue, each is marked handled, and a second Apply changes nothing.
+func testApplyAcksSeveral(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	evs := []desk.Event{event("Ev-j1"), event("Ev-j2"), event("Ev-j3")}
+	for _, ev := range evs {
+		enqueue(t, s, 2, ev)
+	}
+	q := readQueue(t, s, 2, false, 0)
+	if len(q) != 3 {
+		t.Fatalf("read %d entries", len(q))
+	}
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	changes := func() []desk.Change {
+		out := []desk.Change{desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: "joined"}}}
+		for _, i := range []int{1, 2, 0} { // the message in hand's last, as the relay does
+			out = append(out, desk.AckEvent{Shard: 2, Entry: q[i].Entry, Platform: evs[i].Platform, Event: evs[i].ID})
+		}
+		return out
+	}
+	apply(t, s, changes()...)
+	if err := s.Apply(ctxT(t), changes()...); !errors.Is(err, desk.ErrHandled) {
+		t.Fatalf("second Apply = %v, want ErrHandled", err)
+	}
+	if pending := readQueue(t, s, 2, true, 0); len(pending) != 0 {
+		t.Errorf("still pending: %+v", pending)
+	}
+	for _, ev := range evs {
+		key := s.keys.seen(ev.Platform, ev.ID)
+		if got := rdb.Get(ctxT(t), key).Val(); got != handledMark {
+			t.Errorf("mark of %s = %q, want handled", ev.ID, got)
+		}
+		if ttl := rdb.PTTL(ctxT(t), key).Val(); ttl <= 0 {
+			t.Errorf("mark of %s has TTL %v, want one", ev.ID, ttl)
+		}
+	}
+	if entries, _ := s.Transcript(ctxT(t), tk.ID); len(entries) != 1 {
+		t.Errorf("%d entries, want 1", len(entries))
+	}
+}
+
+// testJoins: a joined post's record reads back as written, is kept with the ticket's links
+// (so that retention and erasure take it with them), and an invalid one is refused.
+func testJoins(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	j := desk.Join{ID: "Ev-j1", Ticket: 7, Parts: []desk.JoinPart{
+		{Event: "Ev-j1", Entry: "1-0", Source: desk.MessageRef{Channel: "D1", ID: "m1"}, Text: "Привет"},
+		{Event: "Ev-j2", Entry: "2-0", Source: desk.MessageRef{Channel: "D1", ID: "m2"}, Text: "line\nbreak"},
+		{Event: "Ev-j3", Entry: "3-0", Source: desk.MessageRef{Channel: "D1", ID: "m3"}}, // deleted
+	}}
+	apply(t, s, desk.PutJoin{Platform: "slack", Join: j})
+	got, err := s.Join(ctxT(t), "slack", j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "join", got, j)
+	if got.Text() != "Привет"+desk.JoinSeparator+"line\nbreak" {
+		t.Errorf("text %q", got.Text())
+	}
+	_, err = s.Join(ctxT(t), "mattermost", j.ID)
+	wantNotFound(t, "Join on another platform", err)
+	if !rdb.SIsMember(ctxT(t), s.keys.ticketLinks(7), s.keys.join("slack", j.ID)).Val() {
+		t.Error("join not kept with the ticket's links")
+	}
+	for _, bad := range []desk.Join{{Ticket: 7, Parts: j.Parts}, {ID: "x", Parts: j.Parts}, {ID: "x", Ticket: 7}, {ID: "x", Ticket: 7, Parts: []desk.JoinPart{{Event: "e"}}}} {
+		if err := s.Apply(ctxT(t), desk.PutJoin{Platform: "slack", Join: bad}); desk.ErrorCode(err) != desk.EINVALID {
+			t.Errorf("PutJoin %+v = %v, want EINVALID", bad, err)
+		}
+	}
+	link := desk.Link{Ticket: 7, Kind: desk.LinkCustomer, Source: j.Parts[1].Source, Parts: []desk.MessageRef{{Channel: "C", ID: "p1"}}, Join: j.ID}
+	apply(t, s, desk.PutLink{Platform: "slack", Link: link})
+	gotLink, err := s.Link(ctxT(t), "slack", link.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "link of a joined message", gotLink, link)
+}

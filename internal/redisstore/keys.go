@@ -45,7 +45,10 @@
 //	                                                  roots that thread
 //	<p>link:<platform>:<channel>:<message ID> string  JSON {"t":ticket,"k":kind,"p":[[channel,  until DropLink
 //	                                                  message ID],…]}: what a source message
-//	                                                  was mirrored as
+//	                                                  was mirrored as; "j": the join it went
+//	                                                  in (join.go)
+//	<p>join:<platform>:<first event ID>       string  JSON desk.Join: what a joined post        until RETENTION, with the
+//	                                                  carries (join.go)                        links (in tl:<ticket>)
 //	<p>h:<ticket number>                      stream  the ticket's transcript, oldest first;   forever
 //	                                                  fields at (unix ms), kind, author, name,
 //	                                                  text, non-empty only
@@ -235,6 +238,11 @@ func (k keys) closed() string { return k.prefix + "closed" }
 
 // closedVersion marks the closed index complete (retention.go).
 func (k keys) closedVersion() string { return k.prefix + "closedver" }
+
+// join is the record of a joined post.
+func (k keys) join(platform, id string) string {
+	return k.prefix + "join:" + platform + ":" + id
+}
 
 // ticketLinks is the set of the link keys of a ticket's mirrored messages.
 func (k keys) ticketLinks(id desk.TicketID) string {

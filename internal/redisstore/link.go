@@ -18,10 +18,11 @@ type linkValue struct {
 	Kind   desk.LinkKind `json:"k"`
 	Parts  [][2]string   `json:"p,omitempty"`
 	Files  [][2]string   `json:"f,omitempty"`
+	Join   string        `json:"j,omitempty"`
 }
 
 func encodeLink(l desk.Link) ([]byte, error) {
-	v := linkValue{Ticket: l.Ticket, Kind: l.Kind}
+	v := linkValue{Ticket: l.Ticket, Kind: l.Kind, Join: l.Join}
 	for _, p := range l.Parts {
 		v.Parts = append(v.Parts, [2]string{p.Channel, p.ID})
 	}
@@ -36,7 +37,7 @@ func decodeLink(src desk.MessageRef, b []byte) (desk.Link, error) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return desk.Link{}, err
 	}
-	l := desk.Link{Ticket: v.Ticket, Kind: v.Kind, Source: src}
+	l := desk.Link{Ticket: v.Ticket, Kind: v.Kind, Source: src, Join: v.Join}
 	for _, p := range v.Parts {
 		l.Parts = append(l.Parts, desk.MessageRef{Channel: p[0], ID: p[1]})
 	}

@@ -40,13 +40,13 @@ func TestPacerForgetsIdleChannels(t *testing.T) {
 	clock := clockwork.NewFakeClock()
 	p := newPacer(clock)
 	ctx := context.Background()
-	if err := p.wait(ctx, "slack", "C-TRIAGE", 1, 1); err != nil {
+	if _, err := p.wait(ctx, "slack", "C-TRIAGE", 1, 1); err != nil {
 		t.Fatal(err)
 	}
 	p.hold("slack", "C-HELD", time.Hour)
 	peak := 0
 	for i := range 100_000 {
-		if err := p.wait(ctx, "slack", "D"+strconv.Itoa(i), 1, 4); err != nil {
+		if _, err := p.wait(ctx, "slack", "D"+strconv.Itoa(i), 1, 4); err != nil {
 			t.Fatal(err)
 		}
 		p.mu.Lock()

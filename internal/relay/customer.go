@@ -67,10 +67,18 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	// One written before a message already relayed (the platform retried it after an
 	// outage) says when it was written, so that agents do not misread the conversation.
 	text := r.lateText(r.text(), ev, t.HeardAt)
+	plan, err := r.planJoin(ctx, p, q, t, text)
+	if err != nil {
+		return err
+	}
 	t.HeardAt = later(t.HeardAt, ev.At)
-	refs, files, failure := r.relayMessage(ctx, p, q, desk.Outgoing{
-		Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
-	}, text, ev.Files)
+	for _, f := range plan.followers {
+		t.HeardAt = later(t.HeardAt, f.Event.At)
+	}
+	to := func() desk.Outgoing {
+		return desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer}
+	}
+	refs, files, failure := r.sendPlanned(ctx, p, q, to(), text, &plan)
 	if len(refs) == 0 && desk.Failed(failure) == desk.FailThreadGone {
 		// Someone deleted the ticket's card, and its thread with it: the ticket gets a new
 		// one, or the customer could never be heard again.
@@ -81,9 +89,7 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 			return err
 		}
 		if posted {
-			refs, files, failure = r.relayMessage(ctx, p, q, desk.Outgoing{
-				Channel: t.TriageChannel, Thread: t.ThreadID, As: &customer,
-			}, text, ev.Files)
+			refs, files, failure = r.sendPlanned(ctx, p, q, to(), text, &plan)
 		}
 	}
 	if aborted(failure) {
@@ -91,9 +97,16 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	}
 	if failure != nil {
 		r.failed(ctx, p, q, src, desk.Outgoing{Channel: ev.Channel}, catalog.DeliveryFailedDM, reason(failure))
+		for _, f := range plan.followers {
+			r.mark(ctx, p, desk.MessageRef{Channel: f.Event.Channel, ID: f.Event.Message}, desk.MarkFailed)
+		}
 	} else {
 		r.delivered(p, q)
 		r.mark(ctx, p, src, outcome(files, ev.Files))
+		for _, f := range plan.followers {
+			r.delivered(p, f)
+			r.mark(ctx, p, desk.MessageRef{Channel: f.Event.Channel, ID: f.Event.Message}, desk.MarkDelivered)
+		}
 	}
 
 	var d decision
@@ -110,11 +123,17 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	}
 	r.decide(&d, q, o)
 	d.change(
-		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files}},
+		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files, Join: plan.join.ID}},
 		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text, Files: ev.Files}},
 	)
+	d.change(r.joinedChanges(p, plan, refs, customer, now)...)
 	if err := r.commit(ctx, q, d); err != nil {
 		return err
+	}
+	if v := r.view(q.Shard); v != nil && len(plan.followers) > 0 {
+		for _, f := range plan.followers {
+			v.take(f.Entry)
+		}
 	}
 	if opener && !q.Redelivered {
 		r.tickets.opened.WithLabelValues(p.Name()).Inc()

@@ -62,6 +62,12 @@ func ambiguous(last *desk.DeliveryError) bool {
 // post sends m once and only once: with reconcile (an event handled again after a crash) or
 // after an ambiguous failure, it first looks for a message already carrying m.Key.
 func (r *Relay) post(ctx context.Context, p desk.Platform, m desk.Outgoing, reconcile bool) (desk.MessageRef, error) {
+	return r.postInTurn(ctx, p, m, reconcile, false)
+}
+
+// postInTurn is post for a message that may have had its turn in the channel's pace already
+// (inTurn): its first try then goes at once; a retry waits for a turn of its own.
+func (r *Relay) postInTurn(ctx context.Context, p desk.Platform, m desk.Outgoing, reconcile, inTurn bool) (desk.MessageRef, error) {
 	var ref desk.MessageRef
 	err := r.retry(ctx, p, m.Channel, func(last *desk.DeliveryError) error {
 		// Ephemeral answers cannot be looked up, and one shown twice harms nobody.
@@ -71,12 +77,13 @@ func (r *Relay) post(ctx context.Context, p desk.Platform, m desk.Outgoing, reco
 				return err
 			}
 		}
-		if m.Ephemeral == "" {
+		if m.Ephemeral == "" && !inTurn {
 			l := p.Limits()
-			if err := r.pace.wait(ctx, p.Name(), m.Channel, l.PostRate, l.PostBurst); err != nil {
+			if _, err := r.pace.wait(ctx, p.Name(), m.Channel, l.PostRate, l.PostBurst); err != nil {
 				return err
 			}
 		}
+		inTurn = false
 		var err error
 		ref, err = p.Post(ctx, m)
 		return err
@@ -119,7 +126,7 @@ func (r *Relay) upload(ctx context.Context, p desk.Platform, m desk.Outgoing, f 
 		}
 		defer content.Close()
 		l := p.Limits()
-		if err := r.pace.wait(ctx, p.Name(), m.Channel, l.PostRate, l.PostBurst); err != nil {
+		if _, err := r.pace.wait(ctx, p.Name(), m.Channel, l.PostRate, l.PostBurst); err != nil {
 			return err
 		}
 		// A file whose size was not told may still be too large: reading past the limit fails

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,6 +34,9 @@ func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error 
 	to := desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, As: &author}
 	if link.Kind != desk.LinkCustomer {
 		to = desk.Outgoing{Channel: t.DMChannel, As: &author}
+	}
+	if link.Join != "" {
+		return r.commitJoined(ctx, p, q, link, to, ev.Text, entry, desk.PutLink{Platform: p.Name(), Link: link})
 	}
 	// A note whose prefix was edited away is meant for the customer now.
 	becomesReply := link.Kind == desk.LinkNote
@@ -127,6 +131,16 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 	if !found {
 		return err
 	}
+	author := r.who(ctx, p, ev.User)
+	entry := desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.clock.Now(), Kind: "delete", Author: author.ID, Name: author.Label()}}
+	drop := desk.DropLink{Platform: p.Name(), Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}}
+	if link.Join != "" {
+		t, err := r.store.Ticket(ctx, link.Ticket)
+		if err != nil {
+			return fmt.Errorf("load ticket %d: %w", link.Ticket, err)
+		}
+		return r.commitJoined(ctx, p, q, link, desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, As: &author}, "", entry, drop)
+	}
 	for _, ref := range append(link.Parts, link.Files...) {
 		if err := r.do(ctx, p, ref.Channel, func() error { return p.Delete(ctx, ref) }); aborted(err) {
 			return err
@@ -134,9 +148,28 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 			r.log.Warn("delete copy of deleted message", "platform", p.Name(), "ticket", int64(link.Ticket), "err", err)
 		}
 	}
-	author := r.who(ctx, p, ev.User)
-	return r.commit(ctx, q, decision{changes: []desk.Change{
-		desk.DropLink{Platform: p.Name(), Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}},
-		desk.AppendEntry{Ticket: link.Ticket, Entry: desk.Entry{At: r.clock.Now(), Kind: "delete", Author: author.ID, Name: author.Label()}},
-	}})
+	return r.commit(ctx, q, decision{changes: []desk.Change{drop, entry}})
+}
+
+// commitJoined mirrors an edit (text) or a deletion ("") of a message that went in a joined
+// post, and records it with entry and the change to its link: put (as it is after the edit)
+// or dropped.
+func (r *Relay) commitJoined(ctx context.Context, p desk.Platform, q desk.Queued, link desk.Link, to desk.Outgoing, text string, entry, linkChange desk.Change) error {
+	link, changes, err := r.editJoined(ctx, p, q, link, to, text)
+	if aborted(err) {
+		return err
+	}
+	var de *desk.DeliveryError
+	if err != nil && !errors.As(err, &de) {
+		return err // the store's: tried again
+	}
+	if err != nil {
+		ev := q.Event
+		r.failed(ctx, p, q, desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, desk.Outgoing{Channel: ev.Channel, Thread: ev.Thread}, failedNotice(link.Kind), reason(err))
+	}
+	if put, ok := linkChange.(desk.PutLink); ok {
+		put.Link = link
+		linkChange = put
+	}
+	return r.commit(ctx, q, decision{changes: append(changes, entry, linkChange)})
 }

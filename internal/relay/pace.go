@@ -80,17 +80,18 @@ func (p *pacer) forgetIdle(now time.Time) {
 	}
 }
 
-// wait blocks until one more post into the channel is allowed, or ctx ends.
-func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond float64, burst int) error {
+// wait blocks until one more post into the channel is allowed, or ctx ends. It reports how
+// long the pace held the post back: more than nothing means the channel has a backlog.
+func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error) {
 	c := p.channel(platform, channel, perSecond, burst)
 	p.mu.Lock()
-	until := c.notAfter.Sub(p.clock.Now())
+	held := max(c.notAfter.Sub(p.clock.Now()), 0)
 	p.mu.Unlock()
-	if err := desk.Sleep(ctx, p.clock, until); err != nil {
-		return err
+	if err := desk.Sleep(ctx, p.clock, held); err != nil {
+		return held, err
 	}
 	if c.limiter == nil {
-		return nil
+		return held, nil
 	}
 	if p.shared != nil && p.replicas.Load() > 1 {
 		for {
@@ -99,15 +100,16 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 				break // this process's own pace, rather than none
 			}
 			if d == 0 {
-				return nil
+				return held, nil
 			}
 			// The store's pace is kept in Redis's time, not the relay's clock.
+			held += d
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return ctx.Err()
+				return held, ctx.Err()
 			}
 		}
 	}
@@ -118,13 +120,15 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	res := c.limiter.ReserveN(now, 1)
 	p.mu.Unlock()
 	if !res.OK() {
-		return nil // a burst of 1 always fits; cannot happen
+		return held, nil // a burst of 1 always fits; cannot happen
 	}
-	if err := desk.Sleep(ctx, p.clock, res.DelayFrom(now)); err != nil {
+	delay := res.DelayFrom(now)
+	held += delay
+	if err := desk.Sleep(ctx, p.clock, delay); err != nil {
 		res.CancelAt(p.clock.Now())
-		return err
+		return held, err
 	}
-	return nil
+	return held, nil
 }
 
 // hold stops posts into the channel for d, as a platform's Retry-After asks.

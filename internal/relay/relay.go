@@ -127,6 +127,10 @@ type Relay struct {
 	// queued for the next start, and in-flight platform calls finish.
 	stopping chan struct{}
 	stopOnce sync.Once
+
+	// views are the queue views of the shards this process handles (worker.go), by shard.
+	viewsMu sync.Mutex
+	views   map[int]*queueView
 }
 
 // New checks opts and returns a Relay.
@@ -175,6 +179,7 @@ func New(opts Options) (*Relay, error) {
 		opts:      opts,
 		users:     userCache{ttl: 10 * time.Minute, clock: opts.Clock},
 		stopping:  make(chan struct{}),
+		views:     make(map[int]*queueView),
 	}
 	r.pace.shared = opts.Store.Pace
 	for _, p := range opts.Platforms {

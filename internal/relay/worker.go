@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,40 +75,131 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			return
 		}
 	}
-	// Pending entries first, paging past the ones left unacknowledged (an event of a platform
-	// this process does not run), then new ones ("").
-	after := "0"
+	q := r.openView(work, shard)
+	defer r.closeView(shard)
 	for ctx.Err() == nil {
-		batch, err := r.store.ReadQueue(work, shard, after, 64, time.Second)
-		if err != nil {
+		if err := q.fill(); err != nil {
 			if !down.failed(ctx, "read queue", err) {
 				return
 			}
-			// A read whose answer was lost (the connection dropped, Redis restarted) may
-			// still have handed entries to this consumer: they are pending now, and a read of
-			// new entries never returns them. So the next read starts from the pending ones.
-			after = "0"
 			continue
 		}
 		down.over()
-		if after != "" && len(batch) == 0 {
-			after = ""
-			continue
+		for ctx.Err() == nil {
+			ev, ok := q.next()
+			if !ok {
+				break
+			}
+			if !r.handleUntilDone(work, ev) {
+				return // stopping: this and the rest stay queued
+			}
+			q.done(ev)
 		}
-		for _, q := range batch {
-			if ctx.Err() != nil {
-				// The shard is being handed over (or the relay stops): the rest of the batch
-				// stays pending for its next holder, who claims it.
-				return
-			}
-			if !r.handleUntilDone(work, q) {
-				return // stopping: this and the rest of the batch stay queued
-			}
-			if after != "" {
-				after = q.Entry
-			}
-		}
+		// Otherwise the shard is being handed over (or the relay stops): the rest stays
+		// pending for its next holder, who claims it.
 	}
+}
+
+// queueView is a shard worker's view of its queue: the entries read and not yet handled, in
+// order, which a handler may look ahead in (a customer's next messages, joined into one post
+// while the triage channel has a backlog: join.go) and take entries from.
+type queueView struct {
+	r     *Relay
+	ctx   context.Context
+	shard int
+	// after is where the next read of pending entries starts ("0": from the oldest), or ""
+	// once they have all been read and new ones are read.
+	after string
+	items []desk.Queued
+	// lost says a read's answer was lost: it may have handed entries to this consumer that
+	// only a read of pending entries returns.
+	lost bool
+}
+
+// openView starts a shard's view, reading pending entries first.
+func (r *Relay) openView(ctx context.Context, shard int) *queueView {
+	v := &queueView{r: r, ctx: ctx, shard: shard, after: "0"}
+	r.viewsMu.Lock()
+	r.views[shard] = v
+	r.viewsMu.Unlock()
+	return v
+}
+
+func (r *Relay) closeView(shard int) {
+	r.viewsMu.Lock()
+	delete(r.views, shard)
+	r.viewsMu.Unlock()
+}
+
+// view returns the view of the shard this goroutine handles, nil if none (the event is not
+// being handled by a shard worker).
+func (r *Relay) view(shard int) *queueView {
+	r.viewsMu.Lock()
+	defer r.viewsMu.Unlock()
+	return r.views[shard]
+}
+
+// fill reads the next entries once every entry read before is handled: pending ones first,
+// paging past those left unacknowledged (an event of a platform this process does not run),
+// then new ones, waiting up to a second for some.
+func (v *queueView) fill() error {
+	if v.lost {
+		v.after, v.lost = "0", false
+	}
+	batch, err := v.r.store.ReadQueue(v.ctx, v.shard, v.after, 64, time.Second)
+	if err != nil {
+		// A read whose answer was lost (the connection dropped, Redis restarted) may still
+		// have handed entries to this consumer: they are pending now, and a read of new
+		// entries never returns them. So the next read starts from the pending ones.
+		v.after = "0"
+		return err
+	}
+	if v.after != "" && len(batch) == 0 {
+		v.after = ""
+	}
+	v.items = batch
+	return nil
+}
+
+// next returns the oldest entry read and not handled yet.
+func (v *queueView) next() (desk.Queued, bool) {
+	if len(v.items) == 0 {
+		return desk.Queued{}, false
+	}
+	return v.items[0], true
+}
+
+// done takes a handled entry (the first) out of the view.
+func (v *queueView) done(q desk.Queued) {
+	v.take(q.Entry)
+	if v.after != "" {
+		v.after = q.Entry
+	}
+}
+
+// take removes the entries handled together with another one.
+func (v *queueView) take(entries ...string) {
+	v.items = slices.DeleteFunc(v.items, func(q desk.Queued) bool { return slices.Contains(entries, q.Entry) })
+}
+
+// ahead returns the entries read after the one in hand, first reading what has come since
+// without waiting. A read that fails only leaves less to look at.
+func (v *queueView) ahead() []desk.Queued {
+	if !v.lost {
+		after := v.after
+		if after != "" && len(v.items) > 0 {
+			after = v.items[len(v.items)-1].Entry
+		}
+		more, err := v.r.store.ReadQueue(v.ctx, v.shard, after, 64, 0)
+		if err != nil {
+			v.lost = v.after == "" // see fill
+		}
+		v.items = append(v.items, more...)
+	}
+	if len(v.items) < 2 {
+		return nil
+	}
+	return v.items[1:]
 }
 
 // outage paces a loop's retries while the store fails it, with a growing backoff, and says so

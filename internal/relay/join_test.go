@@ -1,0 +1,287 @@
+package relay_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/desktest"
+)
+
+// slackPace is Slack's pace into one channel: about a post a second.
+var slackPace = desk.Limits{PostRate: 1, PostBurst: 1}
+
+// advanceUntil moves the virtual clock on in steps until done holds, failing the test past
+// limit of the desk's time; it returns the desk's time it took.
+func advanceUntil(t *testing.T, clock *clockwork.FakeClock, limit time.Duration, done func() bool) time.Duration {
+	t.Helper()
+	start := clock.Now()
+	for !done() {
+		if clock.Since(start) > limit {
+			t.Fatalf("not done after %v of the desk's time", limit)
+		}
+		clock.Advance(50 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
+	}
+	return clock.Since(start)
+}
+
+// threadLines are the texts of the posts in a ticket's thread, each post's cut at the join
+// separator: what agents read, line by line.
+func threadLines(h *harness, tk desk.Ticket) (lines []string, posts int) {
+	for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
+		posts++
+		lines = append(lines, strings.Split(m.Text, desk.JoinSeparator)...)
+	}
+	return lines, posts
+}
+
+// TestBurstOfTwentyCustomersIsJoined, in virtual time at Slack's pace of a post a second into
+// the triage channel: 20 customers with open tickets send 10 messages each at once. Alone,
+// those 200 posts would take 200 s; joined, every message is in its thread within 60 s, in
+// order, each once, each with its own delivery mark and transcript entry.
+func TestBurstOfTwentyCustomersIsJoined(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	const customers, messages = 20, 10
+	user := func(c int) string { return fmt.Sprintf("U%02d", c) }
+	for c := range customers {
+		h.ingest(say(user(c), "m0", "hello"))
+	}
+	tickets := make([]desk.Ticket, customers)
+	advanceUntil(t, clock, 5*time.Minute, func() bool {
+		for c := range customers {
+			tk, err := h.store.CustomerTicket(context.Background(), "fake", user(c))
+			if err != nil || !tk.HasThread() {
+				return false
+			}
+			if lines, _ := threadLines(h, tk); len(lines) != 1 {
+				return false
+			}
+			tickets[c] = tk
+		}
+		return true
+	})
+
+	for i := 1; i <= messages; i++ {
+		for c := range customers {
+			h.ingest(say(user(c), fmt.Sprintf("m%d", i), fmt.Sprintf("%s message %d", user(c), i)))
+		}
+	}
+	took := advanceUntil(t, clock, 5*time.Minute, func() bool {
+		for _, tk := range tickets {
+			if lines, _ := threadLines(h, tk); len(lines) < messages+1 {
+				return false
+			}
+		}
+		return true
+	})
+	total := 0
+	for c, tk := range tickets {
+		want := []string{"hello"}
+		for i := 1; i <= messages; i++ {
+			want = append(want, fmt.Sprintf("%s message %d", user(c), i))
+		}
+		lines, posts := threadLines(h, tk)
+		total += posts
+		if !slices.Equal(lines, want) {
+			t.Errorf("thread of %s reads %q, want %q", user(c), lines, want)
+		}
+		for i := 1; i <= messages; i++ {
+			h.waitMark(desk.MessageRef{Channel: "D-" + user(c), ID: fmt.Sprintf("m%d", i)}, desk.MarkDelivered)
+		}
+		entries, err := h.store.Transcript(context.Background(), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var said []string
+		for _, e := range entries {
+			if e.Kind == "customer" {
+				said = append(said, e.Text)
+			}
+		}
+		if !slices.Equal(said, want) {
+			t.Errorf("transcript of %s: %q, want %q", user(c), said, want)
+		}
+	}
+	t.Logf("%d messages of %d customers in their threads after %v of the desk's time, in %d posts", customers*messages, customers, took, total)
+	if took > time.Minute {
+		t.Errorf("the burst took %v to reach agents, want at most 60 s", took)
+	}
+}
+
+// joinedTicket opens U1's ticket at Slack's pace and sends a, b and c while the triage
+// channel has a backlog (the message that opened the ticket waits its turn behind the card),
+// and returns the ticket once every message is in its thread.
+func joinedTicket(t *testing.T, h *harness, clock *clockwork.FakeClock) desk.Ticket {
+	t.Helper()
+	sayFirstThenABC(h)
+	var tk desk.Ticket
+	advanceUntil(t, clock, time.Minute, func() bool {
+		var err error
+		tk, err = h.store.CustomerTicket(context.Background(), "fake", "U1")
+		if err != nil || !tk.HasThread() {
+			return false
+		}
+		lines, _ := threadLines(h, tk)
+		return len(lines) == 4
+	})
+	lines, posts := threadLines(h, tk)
+	if !slices.Equal(lines, []string{"first", "a", "b", "c"}) || posts != 1 {
+		t.Fatalf("thread reads %q in %d posts, want first, a, b, c joined in one", lines, posts)
+	}
+	return tk
+}
+
+// sayFirstThenABC has U1 open a ticket with "first" and write a, b and c while the card is
+// being posted: when "first" goes, the card has just taken the triage channel's turn, and a,
+// b and c wait behind it.
+func sayFirstThenABC(h *harness) {
+	h.t.Helper()
+	release := make(chan struct{})
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" && strings.HasPrefix(c.Key, "card:") {
+			<-release
+		}
+		return nil
+	})
+	h.ingest(say("U1", "m0", "first"))
+	for _, m := range []string{"a", "b", "c"} {
+		h.ingest(say("U1", m, m))
+	}
+	close(release)
+}
+
+// postWith is the post of the thread whose text has the line s.
+func postWith(h *harness, tk desk.Ticket, s string) (desktest.Message, bool) {
+	for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
+		if slices.Contains(strings.Split(m.Text, desk.JoinSeparator), s) {
+			return m, true
+		}
+	}
+	return desktest.Message{}, false
+}
+
+// TestEditAndDeletionOfAJoinedMessage: an edit of one message of a joined post changes its
+// line of the post and no other; deletions take lines out, and the post goes with the last.
+func TestEditAndDeletionOfAJoinedMessage(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	tk := joinedTicket(t, h, clock)
+	post, _ := postWith(h, tk, "b")
+	want := strings.Split(post.Text, desk.JoinSeparator)
+
+	h.ingest(desk.Event{ID: "edit-b", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "b", Text: "b, corrected"})
+	want[slices.Index(want, "b")] = "b, corrected"
+	advanceUntil(t, clock, time.Minute, func() bool {
+		m, _ := h.p.Message(post.Ref)
+		return m.Text == strings.Join(want, desk.JoinSeparator)
+	})
+
+	h.ingest(desk.Event{ID: "del-c", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "c"})
+	want = slices.DeleteFunc(want, func(s string) bool { return s == "c" })
+	advanceUntil(t, clock, time.Minute, func() bool {
+		m, _ := h.p.Message(post.Ref)
+		return m.Text == strings.Join(want, desk.JoinSeparator)
+	})
+	if lines, _ := threadLines(h, tk); !slices.Contains(lines, "first") || slices.Contains(lines, "c") || !slices.Contains(lines, "b, corrected") {
+		t.Fatalf("thread reads %q after b's edit and c's deletion", lines)
+	}
+
+	// Every message of the post deleted: the post goes too.
+	for _, line := range want {
+		msg := map[string]string{"first": "m0", "a": "a", "b, corrected": "b"}[line]
+		h.ingest(desk.Event{ID: "del-" + msg, Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: msg})
+	}
+	advanceUntil(t, clock, time.Minute, func() bool {
+		m, _ := h.p.Message(post.Ref)
+		return m.Deleted
+	})
+}
+
+// TestJoinedMessageEditedPastTheLimitGoesAlone: an edit that would make the joined post longer
+// than the platform takes leaves the post and goes as a post of its own, which later edits
+// reach.
+func TestJoinedMessageEditedPastTheLimitGoesAlone(t *testing.T) {
+	h, clock := virtualHarness(t, desk.Limits{PostRate: 1, PostBurst: 1, MaxText: 40})
+	tk := joinedTicket(t, h, clock)
+	post, _ := postWith(h, tk, "b")
+	long := strings.Repeat("b", 39)
+	h.ingest(desk.Event{ID: "edit-b", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "b", Text: long})
+	advanceUntil(t, clock, time.Minute, func() bool {
+		_, ok := postWith(h, tk, long)
+		return ok
+	})
+	if m, _ := h.p.Message(post.Ref); slices.Contains(strings.Split(m.Text, desk.JoinSeparator), "b") {
+		t.Fatalf("joined post still reads %q", m.Text)
+	}
+	h.ingest(desk.Event{ID: "edit-b2", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "b", Text: "b again"})
+	advanceUntil(t, clock, time.Minute, func() bool {
+		m, ok := postWith(h, tk, "b again")
+		return ok && m.Ref != post.Ref
+	})
+}
+
+// TestLoneMessageIsNotHeldBack: with no backlog a message goes at once, alone, and a message
+// nobody follows goes alone when its turn comes.
+func TestLoneMessageIsNotHeldBack(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	h.ingest(say("U1", "m0", "first"))
+	var tk desk.Ticket
+	advanceUntil(t, clock, time.Minute, func() bool {
+		var err error
+		tk, err = h.store.CustomerTicket(context.Background(), "fake", "U1")
+		if err != nil || !tk.HasThread() {
+			return false
+		}
+		lines, _ := threadLines(h, tk)
+		return len(lines) == 1
+	})
+	clock.Advance(10 * time.Second) // the channel is idle again
+	h.ingest(say("U1", "m1", "second"))
+	if !h.p.Wait(5*time.Second, func() bool { lines, _ := threadLines(h, tk); return len(lines) == 2 }) {
+		t.Fatal("a message into an idle channel did not go at once")
+	}
+	if _, posts := threadLines(h, tk); posts != 2 {
+		t.Errorf("%d posts, want each message alone", posts)
+	}
+}
+
+// TestJoinIsMadeAgainAfterACrash: the relay stops while a joined post is refused; the next
+// process joins the same messages and posts them once.
+func TestJoinIsMadeAgainAfterACrash(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	sayFirstThenABC(h)
+	var refused atomic.Int32
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" && strings.HasPrefix(c.Key, "e:ev-U1-m0:t") {
+			refused.Add(1)
+			return &desk.DeliveryError{Op: "chat.postMessage", Kind: desk.FailRateLimited, Reason: "ratelimited", Temporary: true, RetryAfter: time.Hour}
+		}
+		return nil
+	})
+	// The card goes; the joined post is refused for an hour, and the relay stops.
+	advanceUntil(t, clock, time.Minute, func() bool { return refused.Load() > 0 })
+	if _, err := h.store.Join(context.Background(), "fake", "ev-U1-m0"); err != nil {
+		t.Fatalf("no join recorded before its post: %v", err)
+	}
+	h.stop()
+	h.p.SetFail(nil)
+	h.start()
+	tk := h.ticketOf("U1")
+	advanceUntil(t, clock, time.Minute, func() bool {
+		lines, _ := threadLines(h, tk)
+		return len(lines) >= 4
+	})
+	time.Sleep(50 * time.Millisecond)
+	clock.Advance(5 * time.Second)
+	time.Sleep(50 * time.Millisecond)
+	if lines, _ := threadLines(h, tk); !slices.Equal(lines, []string{"first", "a", "b", "c"}) {
+		t.Fatalf("thread reads %q, want first, a, b, c once each", lines)
+	}
+}
