@@ -219,7 +219,7 @@ func burstThrough(t *testing.T, bin, redisURL string, fault func()) int {
 	customers := slackCustomers(3)
 	written := map[string][]string{}
 	var mu sync.Mutex
-	failures := 0
+	failures, accepted := 0, 0
 	var wg sync.WaitGroup
 	for _, cust := range customers {
 		wg.Go(func() {
@@ -242,13 +242,23 @@ func burstThrough(t *testing.T, bin, redisURL string, fault func()) int {
 				}
 				mu.Lock()
 				written[cust.ID] = append(written[cust.ID], text)
+				accepted++
 				mu.Unlock()
 				time.Sleep(30 * time.Millisecond)
 			}
 		})
 	}
 	if fault != nil {
-		time.Sleep(300 * time.Millisecond)
+		// Midway: once a third of the messages are in, however slow the machine is.
+		for {
+			mu.Lock()
+			n := accepted
+			mu.Unlock()
+			if n >= 12 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		fault()
 	}
 	wg.Wait()

@@ -511,7 +511,8 @@ func TestSlackConcurrentCustomers(t *testing.T) {
 
 // TestSlackPacing: Slack takes about one message per second per channel and answers 429 beyond
 // a short burst. A burst of customers' messages into the triage channel is paced
-// (SLACK_POST_RATE=1) so that it arrives complete and in order with few or no 429s.
+// (SLACK_POST_RATE=1) so that it arrives complete and in order with few or no 429s; a
+// customer's messages waiting for the same turn go joined.
 func TestSlackPacing(t *testing.T) {
 	t.Parallel()
 	fake := slackWorkspace(t, 2)
@@ -531,14 +532,16 @@ func TestSlackPacing(t *testing.T) {
 			posted++
 		}
 	}
-	if posted != 12 {
-		t.Errorf("messages posted to the triage channel: got %d, want 12 (2 cards, 10 messages)", posted)
+	// 2 cards and the 10 messages, each alone or joined with the customer's next ones that
+	// waited for the same turn (so at least one post each).
+	if posted > 12 || posted < 4 {
+		t.Errorf("messages posted to the triage channel: got %d, want 2 cards and 2 to 10 posts of the 10 messages", posted)
 	}
 	if got := fake.RateLimited(); got > 2 {
 		t.Errorf("Slack answered 429 %d times; pacing should avoid nearly all", got)
 	}
 	if min := time.Duration(posted-4-1) * time.Second; took < min {
-		t.Errorf("12 posts took %s, faster than Slack allows (%s)", took, min)
+		t.Errorf("%d posts took %s, faster than Slack allows (%s)", posted, took, min)
 	}
 }
 
