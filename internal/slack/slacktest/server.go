@@ -150,6 +150,7 @@ type Server struct {
 	PageCap int
 
 	rate, burst float64 // chat.postMessage per channel; 0 = unlimited
+	outage      Outage
 	buckets     map[string]*bucket
 	limited     int
 
@@ -292,6 +293,21 @@ func (s *Server) RateLimited() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.limited
+}
+
+// Outage is how the whole Web API misbehaves while it lasts (SetOutage): each call is held
+// Delay first, then answered Status (a 5xx) without doing anything, or, with Status 0, done
+// and answered as usual, only late (also when its caller has given up waiting).
+type Outage struct {
+	Status int
+	Delay  time.Duration
+}
+
+// SetOutage makes every Web API call behave as o says until it is set back to the zero Outage.
+func (s *Server) SetOutage(o Outage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outage = o
 }
 
 // FailNext makes the next call of method answer with status, header and body instead.
@@ -459,6 +475,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.t.Errorf("slacktest: %s", p)
 	}
 	call := Call{Method: method, Args: args, Bearer: bearer, At: time.Now(), Status: 200}
+
+	s.mu.Lock()
+	outage := s.outage
+	s.mu.Unlock()
+	// A late call is done even when its caller gave up waiting meanwhile, as Slack does: the
+	// caller cannot tell whether it took effect.
+	time.Sleep(outage.Delay)
+	if outage.Status != 0 {
+		call.Status = outage.Status
+		s.mu.Lock()
+		s.calls = append(s.calls, call)
+		s.mu.Unlock()
+		writeJSON(w, outage.Status, map[string]any{"ok": false, "error": "service_unavailable"})
+		return
+	}
 
 	s.mu.Lock()
 	var lost *failure
