@@ -84,6 +84,10 @@ type Config struct {
 	// httpAddrSet records that HTTP_ADDR was in the environment, so that ListenAddr can tell
 	// the operator's choice from the default.
 	httpAddrSet bool
+
+	// retentionEvery is how often retention looks (relay.Options.RetentionEvery; 0: an hour).
+	// Not a setting: tests that run the program in-process shorten it.
+	retentionEvery time.Duration
 }
 
 // defaultHTTPAddr is HTTP_ADDR's default, where the platforms' endpoints listen.

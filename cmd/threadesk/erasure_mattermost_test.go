@@ -29,6 +29,7 @@ func TestMattermostExportAndForget(t *testing.T) {
 	w := mmNewWorld(t)
 	cfg := mmConfig(t, w)
 	cfg.Leads = []string{w.Agent.Id}
+	withRetention(&cfg)
 	app := mmStart(t, w, cfg)
 	dm := w.DM(w.Bot.Id, w.Customer.Id)
 	dave, daveDM := w.customer("dave", "Dave", "Other")
@@ -115,6 +116,21 @@ func TestMattermostExportAndForget(t *testing.T) {
 	}
 	if got := mmAnswer(t, app, w.Admin.Id, "show 2"); !strings.Contains(got, "the secret of Dave") {
 		t.Errorf("/desk show 2 = %q, want Dave's message kept", got)
+	}
+
+	// Retention: Dave's ticket, closed "two hours ago" with RETENTION=1h, is forgotten; its
+	// card and the ticket's numbers stay.
+	if got := mmAnswer(t, app, w.Admin.Id, "close 2"); !strings.Contains(got, "#2") {
+		t.Fatalf("/desk close 2 = %q", got)
+	}
+	mmEventually(t, "#2 closed", func() (bool, string) {
+		tk := app.ticket(2)
+		return tk.Status == desk.StatusClosed, string(tk.Status)
+	})
+	backdateClose(t, cfg.RedisPrefix, 2)
+	expiredEventually(t, app.Store, 2)
+	if got := mmAnswer(t, app, w.Admin.Id, "show 2"); strings.Contains(got, "the secret of Dave") || !strings.Contains(got, "#2") {
+		t.Errorf("/desk show 2 after retention = %q", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/redistest"
 	"github.com/threadesk/threadesk/internal/sandbox"
 )
 
@@ -61,7 +62,8 @@ func (a *app) erasureState() erasureSandbox {
 // what it did; /desk show then tells nothing of the conversation, and the other customer's
 // ticket is untouched.
 func TestSandboxExportAndForget(t *testing.T) {
-	a := startApp(t, nil)
+	prefix := redistest.Prefix(t)
+	a := startAppWith(t, map[string]string{"REDIS_PREFIX": prefix}, withRetention)
 	ctx := context.Background()
 	var lena sbUser
 	a.mustPost("/sandbox/api/users", map[string]any{"name": "Lena Lead", "role": "agent", "lead": true}, http.StatusCreated, &lena)
@@ -162,6 +164,22 @@ func TestSandboxExportAndForget(t *testing.T) {
 	if show := a.command(ann, "/desk show 2"); !strings.Contains(show, "the secret of Cy") {
 		t.Errorf("/desk show 2 = %q, want Cy's message", show)
 	}
+
+	// Retention: Cy's ticket, closed "two hours ago" with RETENTION=1h, is forgotten; its
+	// card and the ticket's numbers stay.
+	if got := a.command(ann, "/desk close 2"); !strings.Contains(got, "#2") {
+		t.Fatalf("/desk close 2 = %q", got)
+	}
+	eventually(t, "#2 closed", func() (bool, string) {
+		tk, err := a.Store.Ticket(ctx, 2)
+		return err == nil && tk.Status == desk.StatusClosed, fmt.Sprintf("%s %v", tk.Status, err)
+	})
+	backdateClose(t, prefix, 2)
+	expiredEventually(t, a.Store, 2)
+	if show := a.command(ann, "/desk show 2"); strings.Contains(show, "the secret of Cy") || !strings.Contains(show, "#2") {
+		t.Errorf("/desk show 2 after retention = %q", show)
+	}
+	a.cardOf("Cy Other") // the platform keeps what it shows
 }
 
 // cardOf waits for the ticket card in triage that names customer and returns it.

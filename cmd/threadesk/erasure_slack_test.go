@@ -28,6 +28,7 @@ func TestSlackExportAndForget(t *testing.T) {
 	fake := slackWorkspace(t, 2)
 	cfg := slackConfig(t, fake)
 	cfg.Leads = []string{slackAnn.ID}
+	withRetention(&cfg)
 	app := startSlackApp(t, fake, cfg)
 
 	cust, card := slackTicket(t, app, "my invoice 4711 is wrong")
@@ -131,6 +132,18 @@ func TestSlackExportAndForget(t *testing.T) {
 	}
 	if got := slackAnswer(t, app, slackBob, "show 2"); !strings.Contains(got, "the secret of the other customer") {
 		t.Errorf("/desk show 2 = %q, want the other customer's message kept", got)
+	}
+
+	// Retention: the other ticket, closed "two hours ago" with RETENTION=1h, is forgotten;
+	// its card and the ticket's numbers stay.
+	if got := slackAnswer(t, app, slackBob, "close 2"); !strings.Contains(got, "#2") {
+		t.Fatalf("/desk close 2 = %q", got)
+	}
+	app.drained()
+	backdateClose(t, cfg.RedisPrefix, 2)
+	expiredEventually(t, app.Store, 2)
+	if got := slackAnswer(t, app, slackBob, "show 2"); strings.Contains(got, "the secret of the other customer") || !strings.Contains(got, "#2") {
+		t.Errorf("/desk show 2 after retention = %q", got)
 	}
 }
 

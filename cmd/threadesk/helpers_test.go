@@ -45,6 +45,13 @@ type app struct {
 // are not about the first-line bot meet no bot.
 func startApp(t *testing.T, env map[string]string) *app {
 	t.Helper()
+	return startAppWith(t, env)
+}
+
+// startAppWith is startApp with the configuration changed by tweaks after it is read, for
+// what is not a setting.
+func startAppWith(t *testing.T, env map[string]string, tweaks ...func(*Config)) *app {
+	t.Helper()
 	full := map[string]string{
 		"REDIS_URL":    "redis://" + redistest.Addr(t),
 		"REDIS_PREFIX": redistest.Prefix(t),
@@ -59,6 +66,9 @@ func startApp(t *testing.T, env map[string]string) *app {
 	cfg, err := LoadConfig()
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
+	}
+	for _, f := range tweaks {
+		f(&cfg)
 	}
 	return runApp(t, cfg)
 }
