@@ -58,10 +58,13 @@ func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t 
 		}
 		return r.rejoin(v, j), nil
 	}
+	l := p.Limits()
+	if !r.pace.busy(p.Name(), t.TriageChannel, l.PostRate, l.PostBurst) {
+		return joinPlan{}, nil // the channel keeps up: each message goes as it is
+	}
 	if len(r.followers(v, ev, text, t.HeardAt, limit)) == 0 {
 		return joinPlan{}, nil // nothing waits to be taken along: no turn is taken here
 	}
-	l := p.Limits()
 	waited, err := r.pace.wait(ctx, p.Name(), t.TriageChannel, l.PostRate, l.PostBurst)
 	if err != nil {
 		return joinPlan{}, err

@@ -131,6 +131,26 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	return held, nil
 }
 
+// busy says whether a post into the channel now would have to wait its turn, as far as this
+// process can tell without asking the store: a Retry-After holds the channel, or its pace has
+// no turn left. While several replicas share the pace (kept in the store) a paced channel
+// counts as busy.
+func (p *pacer) busy(platform, channel string, perSecond float64, burst int) bool {
+	c := p.channel(platform, channel, perSecond, burst)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	switch {
+	case now.Before(c.notAfter):
+		return true
+	case c.limiter == nil:
+		return false
+	case p.shared != nil && p.replicas.Load() > 1:
+		return true
+	}
+	return c.limiter.TokensAt(now) < 1
+}
+
 // hold stops posts into the channel for d, as a platform's Retry-After asks.
 func (p *pacer) hold(platform, channel string, d time.Duration) {
 	c := p.channel(platform, channel, 0, 0)
