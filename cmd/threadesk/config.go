@@ -67,10 +67,12 @@ type Config struct {
 	// the shards of a replica that died move to the others.
 	ShardLease time.Duration `envconfig:"SHARD_LEASE" default:"15s" desc:"how long a replica holds a queue shard unless it renews it (every third of it): how soon a dead replica's shards are taken over (1s to 10m)"`
 
-	SlackPostRate       float64 `envconfig:"SLACK_POST_RATE" default:"1" desc:"posts per second per Slack channel (0 = unpaced)"`
-	SlackPostBurst      int     `envconfig:"SLACK_POST_BURST" default:"4" desc:"posts in a burst per Slack channel"`
-	MattermostPostRate  float64 `envconfig:"MATTERMOST_POST_RATE" default:"10" desc:"posts per second per Mattermost channel (0 = unpaced)"`
-	MattermostPostBurst int     `envconfig:"MATTERMOST_POST_BURST" default:"10" desc:"posts in a burst per Mattermost channel"`
+	SlackPostRate          float64 `envconfig:"SLACK_POST_RATE" default:"1" desc:"posts per second per Slack channel (0 = unpaced)"`
+	SlackPostBurst         int     `envconfig:"SLACK_POST_BURST" default:"4" desc:"posts in a burst per Slack channel"`
+	MattermostPostRate     float64 `envconfig:"MATTERMOST_POST_RATE" default:"10" desc:"posts per second per Mattermost channel (0 = unpaced)"`
+	MattermostPostBurst    int     `envconfig:"MATTERMOST_POST_BURST" default:"10" desc:"posts in a burst per Mattermost channel"`
+	MattermostRequestRate  float64 `envconfig:"MATTERMOST_REQUEST_RATE" default:"10" desc:"API requests per second of the bot's token, all replicas together: the server's rate limit (RateLimitSettings.PerSec; 0 = unpaced, for a server with rate limiting off)"`
+	MattermostRequestBurst int     `envconfig:"MATTERMOST_REQUEST_BURST" default:"100" desc:"API requests in a burst of the bot's token (RateLimitSettings.MaxBurst)"`
 
 	DeliveryGiveUpAfter time.Duration `envconfig:"DELIVERY_GIVE_UP_AFTER" default:"10m" desc:"how long a delivery is retried before it is marked failed"`
 	MaxFileMB           int64         `envconfig:"MAX_FILE_MB" default:"100" desc:"largest file relayed, in MB; a larger one is not relayed and is reported to its author"`
@@ -247,6 +249,7 @@ func (c Config) problems() []problem {
 	}{
 		{"SLACK_POST_RATE", c.SlackPostRate}, {"SLACK_POST_BURST", float64(c.SlackPostBurst)},
 		{"MATTERMOST_POST_RATE", c.MattermostPostRate}, {"MATTERMOST_POST_BURST", float64(c.MattermostPostBurst)},
+		{"MATTERMOST_REQUEST_RATE", c.MattermostRequestRate}, {"MATTERMOST_REQUEST_BURST", float64(c.MattermostRequestBurst)},
 	} {
 		if r.value < 0 {
 			add(r.setting, "%s=%v is negative: write 0 (unpaced) or more", r.setting, r.value)

@@ -70,6 +70,7 @@ func mmConfig(t *testing.T, w *mmWorld) Config {
 	cfg.MattermostTriageChannel = "triage"
 	cfg.MattermostCommandToken = "other-token, " + mmCommandToken
 	cfg.QueueShards = 8
+	cfg.MattermostRequestRate = 0 // the fake has no rate limit but where a test sets one
 	cfg.DeliveryGiveUpAfter = time.Minute
 	cfg.MaxFileMB = 10
 	cfg.ShutdownTimeout = 10 * time.Second

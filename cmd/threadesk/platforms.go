@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -84,7 +86,10 @@ func (m *Main) startMattermost(ctx context.Context, ps *platformSet) error {
 		TriageChannel: cfg.MattermostTriageChannel, CommandTokens: mattermost.ParseCommandTokens(cfg.MattermostCommandToken),
 		PublicURL: m.URL, Secret: secret,
 		PostRate: paceSetting(cfg.MattermostPostRate), PostBurst: cfg.MattermostPostBurst,
-	}, ps.in, m.Log, mattermost.Options{Cursor: storeCursor{m.Store, "mattermost"}, ActiveDMs: openTicketDMs(m.Store, "mattermost")})
+	}, ps.in, m.Log, mattermost.Options{
+		Cursor: storeCursor{m.Store, "mattermost"}, ActiveDMs: openTicketDMs(m.Store, "mattermost"),
+		PaceRequests: ps.paceCalls("mattermost", cfg.MattermostToken, cfg.MattermostRequestRate, cfg.MattermostRequestBurst),
+	})
 	if err != nil {
 		return err
 	}
@@ -102,6 +107,24 @@ func (m *Main) startMattermost(ctx context.Context, ps *platformSet) error {
 
 // paceSetting turns a post rate setting into the adapters' terms: there a zero rate means
 // "the platform's default", while a setting of 0 means no pacing, which they take as negative.
+// paceCalls is the pace of a platform's API calls made with token, shared by the replicas
+// through the core (nil when perSecond is 0: unpaced). The core starts after the platforms:
+// until then, calls go unpaced. The token is known to the store by a hash only.
+func (ps *platformSet) paceCalls(platform, token string, perSecond float64, burst int) func(context.Context) error {
+	if perSecond <= 0 {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(token))
+	key := "token:" + hex.EncodeToString(sum[:8])
+	return func(ctx context.Context) error {
+		r := ps.in.r.Load()
+		if r == nil {
+			return nil
+		}
+		return r.PaceCalls(ctx, platform, key, perSecond, max(burst, 1))
+	}
+}
+
 func paceSetting(perSecond float64) float64 {
 	if perSecond == 0 {
 		return -1

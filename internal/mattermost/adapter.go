@@ -93,6 +93,10 @@ type Options struct {
 	// newer post (the DMs of open tickets), so that an edit or deletion made there while the
 	// app was away is not missed.
 	ActiveDMs func(ctx context.Context) ([]string, error)
+	// PaceRequests, when set, waits for the token's turn before each REST call: the server
+	// limits a token's requests as a whole (RateLimitSettings), and every replica calls with
+	// the same token, so the turns are shared (the core's pacer, through the store).
+	PaceRequests func(ctx context.Context) error
 }
 
 // New checks cfg and returns an Adapter that hands events to in. It makes no network call;
@@ -124,6 +128,9 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger, opts ...Options) (*A
 	client := model.NewAPIv4Client(cfg.URL)
 	hc := *o.HTTPClient
 	hc.Transport = jsonContentType{base: hc.Transport}
+	if o.PaceRequests != nil {
+		hc.Transport = pacedTransport{base: hc.Transport, pace: o.PaceRequests}
+	}
 	client.HTTPClient = &hc
 	client.SetToken(cfg.Token)
 	return &Adapter{
@@ -327,6 +334,22 @@ func (a *Adapter) channelType(ctx context.Context, id string) (model.ChannelType
 	}
 	a.rememberChannel(id, ch.Type)
 	return ch.Type, nil
+}
+
+// pacedTransport waits for a turn (Options.PaceRequests) before each request.
+type pacedTransport struct {
+	base http.RoundTripper
+	pace func(ctx context.Context) error
+}
+
+func (t pacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := t.pace(r.Context()); err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close() // a RoundTripper closes the body, even on error
+		}
+		return nil, err
+	}
+	return t.base.RoundTrip(r)
 }
 
 // jsonContentType labels request bodies that Client4 sends without a Content-Type (all its

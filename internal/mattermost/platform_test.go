@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -737,5 +739,43 @@ func TestDeliveryErrorKinds(t *testing.T) {
 				t.Errorf("error = kind %q, reason %q, temporary %t; want %q, %q, %t", de.Kind, de.Reason, de.Temporary, tt.wantKind, tt.wantReason, tt.temporary)
 			}
 		})
+	}
+}
+
+// TestRequestsWaitForTheTokensTurn: with Options.PaceRequests every REST call waits for a turn
+// first, so the server sees no call the pace did not let through, and a refusal of the pace
+// (its context ended) fails the call without sending it.
+func TestRequestsWaitForTheTokensTurn(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	var turns atomic.Int64
+	var refuse atomic.Bool
+	pace := func(ctx context.Context) error {
+		if refuse.Load() {
+			return context.DeadlineExceeded
+		}
+		turns.Add(1)
+		return nil
+	}
+	a := started(t, f, testConfig(f), newIngester(), Options{PaceRequests: pace})
+	ctx := context.Background()
+	for i := range 5 {
+		if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: fmt.Sprintf("paced %d", i), Key: fmt.Sprintf("k%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Mu.Lock()
+	rest := len(f.Calls) // every REST request the server took (the WebSocket is not one)
+	f.Mu.Unlock()
+	if got := turns.Load(); got == 0 || got != int64(rest) {
+		t.Errorf("%d turns taken for %d REST calls the server saw, want one each", got, rest)
+	}
+	before := f.CallCount("POST /api/v4/posts")
+	refuse.Store(true)
+	if _, err := a.Post(ctx, desk.Outgoing{Channel: w.triage.Id, Text: "not sent", Key: "k-no"}); err == nil {
+		t.Error("a post whose turn was refused went through")
+	}
+	if got := f.CallCount("POST /api/v4/posts"); got != before {
+		t.Errorf("%d posts reached the server without their turn", got-before)
 	}
 }

@@ -131,6 +131,14 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	return held, nil
 }
 
+// PaceCalls waits for a turn to call a platform's API under key (a token, say) at perSecond
+// with bursts of burst: shared by every replica through the store while several are alive,
+// as the posts into a channel are.
+func (r *Relay) PaceCalls(ctx context.Context, platform, key string, perSecond float64, burst int) error {
+	_, err := r.pace.wait(ctx, platform, "calls:"+key, perSecond, burst)
+	return err
+}
+
 // busy says whether a post into the channel now would have to wait its turn, as far as this
 // process can tell without asking the store: a Retry-After holds the channel, or its pace has
 // no turn left. While several replicas share the pace (kept in the store) a paced channel
