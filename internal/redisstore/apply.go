@@ -95,7 +95,13 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		}
 		return nil
 	}
-	err := s.batch.do(ctx, func(p redis.Pipeliner) {
+	do := s.batch.do
+	if slices.ContainsFunc(changes, func(c desk.Change) bool { _, ok := c.(desk.PutJoin); return ok }) {
+		// A join is recorded before its post is sent; lost to a failover, the messages it
+		// took along would be posted again alone.
+		do = s.batch.doDurable
+	}
+	err := do(ctx, func(p redis.Pipeliner) {
 		for _, c := range cmds {
 			p.Do(ctx, c...)
 		}

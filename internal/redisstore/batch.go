@@ -3,9 +3,13 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // maxBatch bounds how many operations one batch carries.
@@ -27,8 +31,12 @@ var errClosed = errors.New("redis store is closed")
 // (EXECABORT, when one command is refused before it runs) is sent again one operation at a
 // time, so that one bad operation never fails the others.
 type batcher struct {
-	rdb  redis.UniversalClient
-	ops  chan *op
+	rdb redis.UniversalClient
+	// replicas, when above 0, is how many replicas must have the writes of a batch carrying a
+	// durable operation before that operation succeeds (WAIT, within waitTimeout).
+	replicas    int
+	waitTimeout time.Duration
+	ops         chan *op
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -40,11 +48,17 @@ type op struct {
 	queue func(redis.Pipeliner)
 	cmds  []redis.Cmder // the commands queue added, once the batch has run
 	done  chan struct{}
+	// durable operations succeed only once the batcher's replicas have them; err says why
+	// one did not.
+	durable bool
+	err     error
 }
 
-func newBatcher(rdb redis.UniversalClient) *batcher {
+func newBatcher(rdb redis.UniversalClient, replicas int, waitTimeout time.Duration) *batcher {
 	b := &batcher{
-		rdb:  rdb,
+		rdb:         rdb,
+		replicas:    replicas,
+		waitTimeout: waitTimeout,
 		ops:  make(chan *op, maxBatch),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -57,7 +71,19 @@ func newBatcher(rdb redis.UniversalClient) *batcher {
 // first error of its own commands (redis.Nil, an empty reply, is not an error here: the
 // caller reads its commands). queue must only add commands.
 func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
-	o := &op{ctx: ctx, queue: queue, done: make(chan struct{})}
+	return b.send(ctx, queue, false)
+}
+
+// doDurable is do for an operation whose writes must not be lost when Redis fails over (an
+// event the platform is told was recorded): it succeeds only once the batcher's replicas have
+// them, and fails (EUNAVAILABLE) when they do not within the wait, so that the platform sends
+// the event again.
+func (b *batcher) doDurable(ctx context.Context, queue func(redis.Pipeliner)) error {
+	return b.send(ctx, queue, true)
+}
+
+func (b *batcher) send(ctx context.Context, queue func(redis.Pipeliner), durable bool) error {
+	o := &op{ctx: ctx, queue: queue, done: make(chan struct{}), durable: durable}
 	select {
 	case b.ops <- o:
 	case <-b.stop:
@@ -84,7 +110,7 @@ func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
 			return err
 		}
 	}
-	return nil
+	return o.err
 }
 
 // close stops the batcher once the batch under way is done; operations still waiting fail.
@@ -132,7 +158,18 @@ func (b *batcher) exec(batch []*op) {
 	if len(live) == 0 {
 		return
 	}
+	// A batch with a durable operation runs on a connection of its own, so that WAIT counts
+	// the replicas that have its writes (WAIT is about the writes of the connection it is
+	// sent on).
+	var conn *redis.Conn
 	p := b.rdb.TxPipeline()
+	if b.replicas > 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
+		if c, ok := b.rdb.(interface{ Conn() *redis.Conn }); ok {
+			conn = c.Conn()
+			defer conn.Close()
+			p = conn.TxPipeline()
+		}
+	}
 	bounds := make([]int, len(live)+1)
 	for i, o := range live {
 		o.queue(p)
@@ -146,8 +183,18 @@ func (b *batcher) exec(batch []*op) {
 		}
 		return
 	}
+	var unsure error
+	if conn != nil && err == nil {
+		n, werr := conn.Wait(context.Background(), b.replicas, b.waitTimeout).Result()
+		if werr != nil || n < int64(b.replicas) {
+			unsure = desk.Errorf(desk.EUNAVAILABLE, "recorded, but on %d of the %d Redis replicas it must be on (%v): not acknowledged, to be sent again", n, b.replicas, werr)
+		}
+	}
 	for i, o := range live {
 		o.cmds = cmds[bounds[i]:bounds[i+1]]
+		if o.durable {
+			o.err = unsure
+		}
 		close(o.done)
 	}
 }
@@ -175,8 +222,17 @@ func failedCmd(err error) *redis.Cmd {
 // runScript runs script in the next batch. When Redis does not know the script (it was
 // restarted or its scripts flushed) it is run alone with its body, which loads it again.
 func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	return s.runScriptIn(ctx, s.batch.do, script, keys, args...)
+}
+
+// runDurableScript is runScript for writes that must not be lost to a failover (doDurable).
+func (s *Store) runDurableScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	return s.runScriptIn(ctx, s.batch.doDurable, script, keys, args...)
+}
+
+func (s *Store) runScriptIn(ctx context.Context, do func(context.Context, func(redis.Pipeliner)) error, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	var cmd *redis.Cmd
-	err := s.batch.do(ctx, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
+	err := do(ctx, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
 	switch {
 	case err == nil:
 		return cmd

@@ -43,7 +43,7 @@ func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
 	}
-	n, err := s.runScript(ctx, enqueueScript,
+	n, err := s.runDurableScript(ctx, enqueueScript,
 		[]string{s.keys.seen(ev.Platform, ev.ID), s.keys.queue(shard)},
 		s.opts.DedupeTTL.Milliseconds(), body).Int64()
 	if err != nil {

@@ -34,6 +34,12 @@ type Options struct {
 	Consumer string
 	// Logger receives warnings about queue entries that cannot be read. Default slog.Default().
 	Logger *slog.Logger
+	// WaitReplicas is how many replicas of the Redis master must have an event before
+	// Enqueue returns (WAIT), so that an event the platform is told was recorded survives a
+	// failover; and a join record before its post is sent. Open sets 1 for a Sentinel URL.
+	// WaitTimeout bounds the wait (default 1 s); past it the write is not acknowledged.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -51,6 +57,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.WaitTimeout <= 0 {
+		o.WaitTimeout = time.Second
 	}
 	return o
 }
@@ -103,7 +112,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			return nil, err
 		}
 	}
-	s.batch = newBatcher(rdb)
+	s.batch = newBatcher(rdb, opts.WaitReplicas, opts.WaitTimeout)
 	if err := s.startBackfill(ctx); err != nil {
 		s.batch.close()
 		return nil, err
@@ -132,6 +141,10 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	// Every queue shard's reader holds a connection while it waits for events, so the pool
 	// needs one per shard on top of what the rest of the app uses at once.
 	opts = opts.withDefaults()
+	if target.Mode == Sentinel && opts.WaitReplicas == 0 {
+		// A failover promotes a replica: what only the old master had is lost with it.
+		opts.WaitReplicas = 1
+	}
 	target.SetPoolSize(opts.Shards + 10*runtime.GOMAXPROCS(0))
 	rdb := target.NewClient()
 	if err := rdb.Ping(ctx).Err(); err != nil {

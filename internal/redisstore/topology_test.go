@@ -183,7 +183,19 @@ func TestSentinelFailover(t *testing.T) {
 			t.Errorf("ticket %s after the failover: status %s, customer %s; want open, %s", b.ID, got.Status, got.Customer.ID, b.Customer.ID)
 		}
 	}
-	if isNew := enqueue(t, s, 1, event("Ev01")); isNew {
+	// The new master takes events once its own replica (the old master, demoted) has them:
+	// until then the platform is told to send them again, as it does here.
+	var n int64
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if n, err = s.Enqueue(ctx, 1, event("Ev01")); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("Enqueue after the failover: %v", err)
+	}
+	if n > 0 {
 		t.Errorf("event enqueued before the failover is new again after it: its dedupe marker was lost")
 	}
 	if got := readQueue(t, s, 1, false, 0); len(got) != 1 || got[0].Event.ID != "Ev01" {
@@ -191,5 +203,48 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	if err := s.Ping(ctx); err != nil {
 		t.Errorf("Ping after the failover: %v", err)
+	}
+}
+
+// TestEnqueueWaitsForTheReplica: on Sentinel an event is recorded only once the replica has
+// it too (WAIT), so that a failover cannot lose an event the platform was told was recorded.
+// While the replica does not answer, Enqueue says the event is not recorded (EUNAVAILABLE)
+// within its wait, so the platform sends it again; once the replica answers, it is recorded.
+func TestEnqueueWaitsForTheReplica(t *testing.T) {
+	setup := redistest.StartSentinel(t, 1)
+	s, _ := openURL(setup.URL())(t, Options{})
+	if s.opts.WaitReplicas != 1 {
+		t.Fatalf("WaitReplicas = %d on Sentinel, want 1", s.opts.WaitReplicas)
+	}
+	enqueue(t, s, 1, event("Ev-before"))
+
+	setup.Replica.Freeze()
+	t.Cleanup(setup.Replica.Thaw)
+	start := time.Now()
+	_, err := s.Enqueue(ctxT(t), 1, event("Ev-frozen"))
+	took := time.Since(start)
+	if desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Fatalf("Enqueue with the replica frozen = %v, want EUNAVAILABLE", err)
+	}
+	if took < 900*time.Millisecond || took > 3*time.Second {
+		t.Errorf("Enqueue answered after %v, want after its 1 s wait", took)
+	}
+
+	setup.Replica.Thaw()
+	// The platform sends the event again: it is recorded (once) now that the replica has it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err = s.Enqueue(ctxT(t), 1, event("Ev-frozen"))
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("Enqueue after the replica is back: %v", err)
+	}
+	q := readQueue(t, s, 1, false, 0)
+	if len(q) != 2 || q[1].Event.ID != "Ev-frozen" {
+		t.Errorf("queue = %+v, want Ev-before and Ev-frozen once each", q)
 	}
 }
