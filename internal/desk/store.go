@@ -256,6 +256,10 @@ type JoinPart struct {
 	Entry  string     // its queue entry
 	Source MessageRef // the message
 	Text   string     // as it shows in the post, "" once deleted
+	// Written and At are the message as its author wrote it and when, so that handling the
+	// join again after a crash needs nothing but this record.
+	Written string
+	At      time.Time
 }
 
 // Text is what the joined post shows: its parts' texts, one after another, deleted ones left

@@ -385,8 +385,8 @@ func testApplyAcksSeveral(t *testing.T, open opener) {
 func testJoins(t *testing.T, open opener) {
 	s, rdb := open(t, Options{})
 	j := desk.Join{ID: "Ev-j1", Ticket: 7, Parts: []desk.JoinPart{
-		{Event: "Ev-j1", Entry: "1-0", Source: desk.MessageRef{Channel: "D1", ID: "m1"}, Text: "Привет"},
-		{Event: "Ev-j2", Entry: "2-0", Source: desk.MessageRef{Channel: "D1", ID: "m2"}, Text: "line\nbreak"},
+		{Event: "Ev-j1", Entry: "1-0", Source: desk.MessageRef{Channel: "D1", ID: "m1"}, Text: "Привет", Written: "Привет", At: at(1)},
+		{Event: "Ev-j2", Entry: "2-0", Source: desk.MessageRef{Channel: "D1", ID: "m2"}, Text: "⏱ late\nline\nbreak", Written: "line\nbreak", At: at(2)},
 		{Event: "Ev-j3", Entry: "3-0", Source: desk.MessageRef{Channel: "D1", ID: "m3"}}, // deleted
 	}}
 	apply(t, s, desk.PutJoin{Platform: "slack", Join: j})
@@ -395,7 +395,7 @@ func testJoins(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	wantEqual(t, "join", got, j)
-	if got.Text() != "Привет"+desk.JoinSeparator+"line\nbreak" {
+	if got.Text() != "Привет"+desk.JoinSeparator+"⏱ late\nline\nbreak" {
 		t.Errorf("text %q", got.Text())
 	}
 	_, err = s.Join(ctxT(t), "mattermost", j.ID)

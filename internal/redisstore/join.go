@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -18,10 +19,12 @@ type joinValue struct {
 }
 
 type joinPart struct {
-	Event  string    `json:"e"`
-	Entry  string    `json:"q,omitempty"`
-	Source [2]string `json:"s"` // channel, message ID
-	Text   string    `json:"x,omitempty"`
+	Event   string    `json:"e"`
+	Entry   string    `json:"q,omitempty"`
+	Source  [2]string `json:"s"` // channel, message ID
+	Text    string    `json:"x,omitempty"`
+	Written string    `json:"w,omitempty"`
+	At      int64     `json:"a,omitempty"` // unix milliseconds
 }
 
 func (s *Store) putJoin(c desk.PutJoin) ([][]any, error) {
@@ -34,7 +37,10 @@ func (s *Store) putJoin(c desk.PutJoin) ([][]any, error) {
 		if p.Event == "" || p.Source.ID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put join %s: part %d needs its event and message", j.ID, i)
 		}
-		v.Parts[i] = joinPart{Event: p.Event, Entry: p.Entry, Source: [2]string{p.Source.Channel, p.Source.ID}, Text: p.Text}
+		v.Parts[i] = joinPart{Event: p.Event, Entry: p.Entry, Source: [2]string{p.Source.Channel, p.Source.ID}, Text: p.Text, Written: p.Written}
+		if !p.At.IsZero() {
+			v.Parts[i].At = p.At.UnixMilli()
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -56,11 +62,14 @@ func (s *Store) Join(ctx context.Context, platform, id string) (desk.Join, error
 	}
 	var v joinValue
 	if err := json.Unmarshal(b, &v); err != nil {
-		return desk.Join{}, fmt.Errorf("decode %s: %w", what, err)
+		return desk.Join{}, desk.Errorf(desk.EINVALID, "decode %s: %v", what, err)
 	}
 	j := desk.Join{ID: id, Ticket: v.Ticket, Parts: make([]desk.JoinPart, len(v.Parts))}
 	for i, p := range v.Parts {
-		j.Parts[i] = desk.JoinPart{Event: p.Event, Entry: p.Entry, Source: desk.MessageRef{Channel: p.Source[0], ID: p.Source[1]}, Text: p.Text}
+		j.Parts[i] = desk.JoinPart{Event: p.Event, Entry: p.Entry, Source: desk.MessageRef{Channel: p.Source[0], ID: p.Source[1]}, Text: p.Text, Written: p.Written}
+		if p.At != 0 {
+			j.Parts[i].At = time.UnixMilli(p.At).UTC()
+		}
 	}
 	return j, nil
 }

@@ -123,14 +123,14 @@ func (r *Relay) customerMessage(ctx context.Context, p desk.Platform, q desk.Que
 	}
 	r.decide(&d, q, o)
 	d.change(
-		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files, Join: plan.join.ID}},
+		desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: refs, Files: files, Join: joinOf(plan, refs)}},
 		desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: now, Kind: "customer", Author: customer.ID, Name: customer.Label(), Text: ev.Text, Files: ev.Files}},
 	)
 	d.change(r.joinedChanges(p, plan, refs, customer, now)...)
 	if err := r.commit(ctx, q, d); err != nil {
 		return err
 	}
-	if v := r.view(q.Shard); v != nil && len(plan.followers) > 0 {
+	if v := r.view(q.Shard); v != nil {
 		for _, f := range plan.followers {
 			v.take(f.Entry)
 		}

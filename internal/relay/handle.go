@@ -2,6 +2,8 @@ package relay
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -46,8 +48,33 @@ func (r *Relay) handle(ctx context.Context, q desk.Queued) error {
 	return r.drop(ctx, q, desk.DropUnsupportedEv)
 }
 
-// drop acknowledges an event that has nothing to do, counting it under reason.
+// drop acknowledges an event that has nothing to do, counting it under reason. A customer
+// message set aside after its joined post was recorded takes the messages joined to it along:
+// the post may carry them already, and they would be posted again alone.
 func (r *Relay) drop(ctx context.Context, q desk.Queued, reason desk.DropReason) error {
 	r.Discard(q.Event.Platform, reason)
-	return r.commit(ctx, q, decision{})
+	var d decision
+	var joined []desk.Queued
+	if q.Event.Kind == desk.CustomerMessage && q.Event.Platform != "" && q.Event.ID != "" {
+		j, err := r.store.Join(ctx, q.Event.Platform, q.Event.ID)
+		if err != nil && !errors.Is(err, desk.ErrNotFound) && desk.ErrorCode(err) != desk.EINVALID {
+			return fmt.Errorf("look for the join of event %s: %w", q.Event.ID, err)
+		}
+		if err == nil {
+			joined = rejoin(q, j).followers
+		}
+		for _, f := range joined {
+			r.Discard(q.Event.Platform, reason)
+			d.change(desk.AckEvent{Shard: f.Shard, Entry: f.Entry, Platform: f.Event.Platform, Event: f.Event.ID})
+		}
+	}
+	if err := r.commit(ctx, q, d); err != nil {
+		return err
+	}
+	if v := r.view(q.Shard); v != nil {
+		for _, f := range joined {
+			v.take(f.Entry)
+		}
+	}
+	return nil
 }

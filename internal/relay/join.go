@@ -41,28 +41,34 @@ func (j joinPlan) joined() bool { return j.join.ID != "" }
 // planJoin decides how the customer message in hand (relayed as text into t's thread) goes.
 func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t desk.Ticket, text string) (joinPlan, error) {
 	ev := q.Event
-	v := r.view(q.Shard)
-	limit := p.Limits().MaxText
-	if v == nil || !joinable(ev, text, limit) {
+	if ev.Kind != desk.CustomerMessage {
 		return joinPlan{}, nil
 	}
 	if q.Redelivered {
-		// Only a join recorded before may be made again: a post sent alone before a crash is
-		// found by its key, and a joined post sent then carries what its record says.
+		// Only a join recorded before may be made again, and exactly as recorded, whatever
+		// the queue or the settings say now: a post sent alone before a crash is found by its
+		// key, and a joined post sent then carries what its record says.
 		j, err := r.store.Join(ctx, p.Name(), ev.ID)
-		if errors.Is(err, desk.ErrNotFound) {
+		switch {
+		case errors.Is(err, desk.ErrNotFound):
 			return joinPlan{}, nil
-		}
-		if err != nil {
+		case desk.ErrorCode(err) == desk.EINVALID:
+			r.log.Error("join record unreadable; the message goes alone", "platform", p.Name(), "join", ev.ID, "err", err)
+			return joinPlan{}, nil
+		case err != nil:
 			return joinPlan{}, fmt.Errorf("read join %s: %w", ev.ID, err)
 		}
-		return r.rejoin(v, j), nil
+		return rejoin(q, j), nil
 	}
+	v := r.view(q.Shard)
 	l := p.Limits()
+	if v == nil || !joinable(ev, text, l.MaxText) {
+		return joinPlan{}, nil
+	}
 	if !r.pace.busy(p.Name(), t.TriageChannel, l.PostRate, l.PostBurst) {
 		return joinPlan{}, nil // the channel keeps up: each message goes as it is
 	}
-	if len(r.followers(v, ev, text, t.HeardAt, limit)) == 0 {
+	if len(r.followers(v, ev, text, t.HeardAt, l.MaxText)) == 0 {
 		return joinPlan{}, nil // nothing waits to be taken along: no turn is taken here
 	}
 	waited, err := r.pace.wait(ctx, p.Name(), t.TriageChannel, l.PostRate, l.PostBurst)
@@ -74,18 +80,24 @@ func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t 
 		return plan, nil // no backlog: each message goes as it is
 	}
 	// What waits now, after the turn came.
-	parts := r.followers(v, ev, text, t.HeardAt, limit)
+	parts := r.followers(v, ev, text, t.HeardAt, l.MaxText)
 	if len(parts) == 0 {
 		return plan, nil
 	}
 	plan.join = desk.Join{ID: ev.ID, Ticket: t.ID, Parts: []desk.JoinPart{
-		{Event: ev.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, Text: text},
+		{Event: ev.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, Text: text, Written: ev.Text, At: ev.At},
 	}}
 	for _, f := range parts {
 		plan.join.Parts = append(plan.join.Parts, f.part)
 		plan.followers = append(plan.followers, f.q)
 	}
-	if err := r.store.Apply(ctx, desk.PutJoin{Platform: p.Name(), Join: plan.join}); err != nil {
+	err = r.store.Apply(ctx, desk.PutJoin{Platform: p.Name(), Join: plan.join})
+	if poisoned(err) {
+		// A join the store refuses is not the message's fault: it goes alone.
+		r.log.Error("join refused by the store; the message goes alone", "platform", p.Name(), "join", ev.ID, "err", err)
+		return joinPlan{inTurn: true}, nil
+	}
+	if err != nil {
 		return joinPlan{}, fmt.Errorf("record join %s: %w", ev.ID, err)
 	}
 	return plan, nil
@@ -131,27 +143,25 @@ func (r *Relay) followers(v *queueView, ev desk.Event, text string, heard time.T
 			break
 		}
 		heard = later(heard, f.At)
-		out = append(out, follower{q: q, part: desk.JoinPart{Event: f.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: f.Channel, ID: f.Message}, Text: ftext}})
+		out = append(out, follower{q: q, part: desk.JoinPart{Event: f.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: f.Channel, ID: f.Message}, Text: ftext, Written: f.Text, At: f.At}})
 	}
 	return out
 }
 
-// rejoin is the plan of a join recorded before: its messages after the first, found among
-// the entries queued. They were recorded unacknowledged with it and are acknowledged only with
-// it, so each is still queued for this shard; one that is not (it cannot be) is left out of
-// the post, and said so.
-func (r *Relay) rejoin(v *queueView, j desk.Join) joinPlan {
+// rejoin is the plan of a join recorded before, made from the record alone: its messages
+// after the first were recorded unacknowledged with it and are acknowledged only with it,
+// wherever they are in the queue now.
+func rejoin(q desk.Queued, j desk.Join) joinPlan {
 	plan := joinPlan{join: j}
-	plan.join.Parts = j.Parts[:1]
-	queued := v.ahead()
+	if len(j.Parts) < 2 {
+		return plan
+	}
+	first := q.Event
 	for _, part := range j.Parts[1:] {
-		i := slices.IndexFunc(queued, func(q desk.Queued) bool { return q.Entry == part.Entry })
-		if i < 0 {
-			r.log.Error("a joined message is no longer queued; left out of its post", "join", j.ID, "event", part.Event)
-			continue
-		}
-		plan.join.Parts = append(plan.join.Parts, part)
-		plan.followers = append(plan.followers, queued[i])
+		plan.followers = append(plan.followers, desk.Queued{Shard: q.Shard, Entry: part.Entry, Redelivered: true, Event: desk.Event{
+			ID: part.Event, Platform: first.Platform, Kind: desk.CustomerMessage, User: first.User,
+			Channel: part.Source.Channel, Message: part.Source.ID, Text: part.Written, At: part.At,
+		}})
 	}
 	return plan
 }
@@ -174,6 +184,15 @@ func (r *Relay) sendPlanned(ctx context.Context, p desk.Platform, q desk.Queued,
 	return []desk.MessageRef{ref}, nil, nil
 }
 
+// joinOf is the Join the links of a planned post name: none when it went alone, or when
+// nothing was posted (a later edit then goes as a post of its own).
+func joinOf(plan joinPlan, refs []desk.MessageRef) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	return plan.join.ID
+}
+
 // joinedChanges are the records of the messages a joined post took along, as the message in
 // hand's own are made (customerMessage): each its link, history entry and acknowledgement.
 func (r *Relay) joinedChanges(p desk.Platform, plan joinPlan, refs []desk.MessageRef, who desk.User, now time.Time) []desk.Change {
@@ -181,7 +200,7 @@ func (r *Relay) joinedChanges(p desk.Platform, plan joinPlan, refs []desk.Messag
 	for i, f := range plan.followers {
 		ev := f.Event
 		out = append(out,
-			desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: plan.join.Ticket, Kind: desk.LinkCustomer, Source: plan.join.Parts[i+1].Source, Parts: refs, Join: plan.join.ID}},
+			desk.PutLink{Platform: p.Name(), Link: desk.Link{Ticket: plan.join.Ticket, Kind: desk.LinkCustomer, Source: plan.join.Parts[i+1].Source, Parts: refs, Join: joinOf(plan, refs)}},
 			desk.AppendEntry{Ticket: plan.join.Ticket, Entry: desk.Entry{At: now, Kind: "customer", Author: who.ID, Name: who.Label(), Text: ev.Text}},
 			desk.AckEvent{Shard: f.Shard, Entry: f.Entry, Platform: ev.Platform, Event: ev.ID},
 		)
@@ -195,6 +214,12 @@ func (r *Relay) joinedChanges(p desk.Platform, plan joinPlan, refs []desk.Messag
 // then points to. It returns the message's link as it is now, without a Join when it left.
 func (r *Relay) editJoined(ctx context.Context, p desk.Platform, q desk.Queued, link desk.Link, to desk.Outgoing, text string) (desk.Link, []desk.Change, error) {
 	j, err := r.store.Join(ctx, p.Name(), link.Join)
+	if errors.Is(err, desk.ErrNotFound) || desk.ErrorCode(err) == desk.EINVALID {
+		// Cannot happen (a link and its join are written together, and forgotten together);
+		// the change is in the ticket's history all the same.
+		r.log.Error("joined message without its join; its post is left as it is", "platform", p.Name(), "join", link.Join, "err", err)
+		return link, nil, nil
+	}
 	if err != nil {
 		return link, nil, fmt.Errorf("read join %s: %w", link.Join, err)
 	}
@@ -206,7 +231,8 @@ func (r *Relay) editJoined(ctx context.Context, p desk.Platform, q desk.Queued, 
 		return link, nil, nil
 	}
 	post := link.Parts[0]
-	alone := text != "" && utf8.RuneCountInString(withPart(j, i, text).Text()) > p.Limits().MaxText
+	limit := p.Limits().MaxText
+	alone := text != "" && limit > 0 && utf8.RuneCountInString(withPart(j, i, text).Text()) > limit
 	if alone {
 		j.Parts[i].Text = ""
 	} else {
@@ -219,11 +245,9 @@ func (r *Relay) editJoined(ctx context.Context, p desk.Platform, q desk.Queued, 
 		m.Text = rest
 		err = r.do(ctx, p, post.Channel, func() error { return p.Update(ctx, post, m) })
 	}
-	if aborted(err) {
-		return link, nil, err
-	}
 	if err != nil {
-		r.log.Warn("update joined post", "platform", p.Name(), "join", j.ID, "err", err)
+		// The post keeps what it showed, and so does the record, which says what it shows.
+		return link, nil, err
 	}
 	changes := []desk.Change{desk.PutJoin{Platform: p.Name(), Join: j}}
 	if !alone {

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -283,5 +284,104 @@ func TestJoinIsMadeAgainAfterACrash(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if lines, _ := threadLines(h, tk); !slices.Equal(lines, []string{"first", "a", "b", "c"}) {
 		t.Fatalf("thread reads %q, want first, a, b, c once each", lines)
+	}
+}
+
+// sameShard finds a customer whose events share U1's queue shard.
+func sameShard(t *testing.T) string {
+	t.Helper()
+	shardOf := func(key string) uint32 {
+		h := fnv.New32a()
+		h.Write([]byte("fake"))
+		h.Write([]byte{0})
+		h.Write([]byte(key))
+		return h.Sum32() % shards
+	}
+	for i := range 1000 {
+		if u := fmt.Sprintf("V%d", i); shardOf(u) == shardOf("U1") {
+			return u
+		}
+	}
+	t.Fatal("no customer shares U1's shard")
+	return ""
+}
+
+// TestJoinFarBehindIsMadeAgainAfterACrash: a joined message can wait far behind the first one
+// in the queue (another customer of the same shard wrote 100 messages in between, more than a
+// restarted worker's first read of its pending entries). The worker
+// dies right after the joined post is sent; the next one finds the post by its key and
+// records every message of it from the join's record, wherever it is in the queue: none is
+// posted again on its own. (A review found that the join was once made again from the
+// entries read ahead, which after a restart need not reach as far as before.)
+func TestJoinFarBehindIsMadeAgainAfterACrash(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	h.stop()
+	h.opts.Backlog = 10000
+	h.start()
+	other := sameShard(t)
+	h.ingest(say("U1", "m0", "hi"))
+	h.ingest(say(other, "m0", "hi"))
+	var tk desk.Ticket
+	advanceUntil(t, clock, 5*time.Minute, func() bool {
+		for _, u := range []string{"U1", other} {
+			x, err := h.store.CustomerTicket(context.Background(), "fake", u)
+			if err != nil || !x.HasThread() {
+				return false
+			}
+			if l, _ := threadLines(h, x); len(l) != 1 {
+				return false
+			}
+			if u == "U1" {
+				tk = x
+			}
+		}
+		return true
+	})
+	clock.Advance(10 * time.Second)
+	release := make(chan struct{})
+	h.p.SetFail(func(call desktest.Call) error {
+		if call.Op == "post" && call.Key == "e:ev-U1-x:t0" {
+			<-release
+		}
+		return nil
+	})
+	h.ingest(say("U1", "x", "x"))
+	time.Sleep(200 * time.Millisecond)
+	h.ingest(say("U1", "m1", "first"))
+	h.ingest(say("U1", "a", "a"))
+	for i := range 100 {
+		h.ingest(say(other, fmt.Sprintf("n%d", i), fmt.Sprintf("other %d", i)))
+	}
+	h.ingest(say("U1", "z", "z"))
+	var reached atomic.Bool
+	h.p.SetAfterPost(func(m desktest.Message) {
+		if m.Key == "e:ev-U1-m1:t0" {
+			die(&reached) // the worker dies right after the joined post
+		}
+	})
+	close(release)
+	time.Sleep(200 * time.Millisecond)
+	advanceUntil(t, clock, time.Minute, reached.Load)
+	if post, _ := postWith(h, tk, "first"); !strings.Contains(post.Text, "z") {
+		t.Fatalf("the joined post %q does not reach z: the test shows nothing", post.Text)
+	}
+	h.stop()
+	h.p.SetAfterPost(nil)
+	h.p.SetFail(nil)
+	h.start()
+	advanceUntil(t, clock, 5*time.Minute, func() bool {
+		n, err := h.store.QueueDepth(context.Background())
+		return err == nil && n == 0
+	})
+	clock.Advance(5 * time.Second)
+	time.Sleep(100 * time.Millisecond)
+	if lines, _ := threadLines(h, tk); !slices.Equal(lines, []string{"hi", "x", "first", "a", "z"}) {
+		t.Errorf("U1's thread reads %q, want hi, x, first, a, z once each", lines)
+	}
+	for _, m := range []string{"first", "a", "z"} {
+		src := map[string]string{"first": "m1", "a": "a", "z": "z"}[m]
+		if l, err := h.store.Link(context.Background(), "fake", desk.MessageRef{Channel: "D-U1", ID: src}); err != nil || l.Join != "ev-U1-m1" {
+			t.Errorf("link of %s = %+v, %v; want it in the join", m, l, err)
+		}
 	}
 }

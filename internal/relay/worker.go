@@ -182,10 +182,15 @@ func (v *queueView) take(entries ...string) {
 	v.items = slices.DeleteFunc(v.items, func(q desk.Queued) bool { return slices.Contains(entries, q.Entry) })
 }
 
+// maxAhead bounds the entries a view holds when it looks ahead.
+const maxAhead = 128
+
 // ahead returns the entries read after the one in hand, first reading what has come since
 // without waiting. A read that fails only leaves less to look at.
 func (v *queueView) ahead() []desk.Queued {
-	if !v.lost {
+	// It reads no further than maxAhead entries, and not at all once the shard's work is cut
+	// short: what it reads is this replica's to handle.
+	if !v.lost && len(v.items) < maxAhead && v.ctx.Err() == nil {
 		after := v.after
 		if after != "" && len(v.items) > 0 {
 			after = v.items[len(v.items)-1].Entry
