@@ -37,9 +37,9 @@ type batcher struct {
 	replicas    int
 	waitTimeout time.Duration
 	ops         chan *op
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	stop        chan struct{}
+	done        chan struct{}
+	once        sync.Once
 }
 
 // op is one operation: the commands queue adds, and where the batch's outcome goes.
@@ -59,9 +59,9 @@ func newBatcher(rdb redis.UniversalClient, replicas int, waitTimeout time.Durati
 		rdb:         rdb,
 		replicas:    replicas,
 		waitTimeout: waitTimeout,
-		ops:  make(chan *op, maxBatch),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		ops:         make(chan *op, maxBatch),
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
 	}
 	go b.run()
 	return b
