@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/redisstore"
+	"github.com/threadesk/threadesk/internal/redistest"
+	"github.com/threadesk/threadesk/internal/slack/slacktest"
+)
+
+// TestReplicasUnderFaults runs three replicas of the binary against the Slack fake on each kind
+// of Redis (one server, Sentinel, a 3-master Cluster) while six customers write, through the
+// replicas in turn, as Slack does (retrying what is not answered 200), and midway brings a
+// fault: a replica killed with SIGKILL, Redis killed and started again, a Sentinel failover.
+// For each it prints what issue 15 asks to be shown — messages sent, acknowledged, relayed
+// once, doubled, lost, out of order, and the time the dead replica's shards took to be taken
+// over — and fails unless every acknowledged message was relayed once and in order.
+// scripts/faults runs it alone and prints the table.
+func TestReplicasUnderFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three replicas on three kinds of Redis")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	type backend struct {
+		url   string
+		fault func() // besides the replica killed, if any
+	}
+	cases := []struct {
+		name  string
+		start func(t *testing.T) backend
+		kill  bool
+	}{
+		{"one server, a replica killed", func(t *testing.T) backend {
+			return backend{url: "redis://" + redistest.StartServer(t).Addr}
+		}, true},
+		{"one server, Redis restarted", func(t *testing.T) backend {
+			s := redistest.StartServer(t)
+			return backend{url: "redis://" + s.Addr, fault: func() { s.Kill(); time.Sleep(time.Second); s.Restart(t) }}
+		}, false},
+		{"Sentinel, failed over, a replica killed", func(t *testing.T) backend {
+			s := redistest.StartSentinel(t, 1)
+			return backend{url: s.URL(), fault: func() { s.Failover(t) }}
+		}, true},
+		{"Cluster of 3 masters, a replica killed", func(t *testing.T) backend {
+			return backend{url: redistest.StartCluster(t).URL()}
+		}, true},
+	}
+	var mu sync.Mutex
+	var lines []string
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := c.start(t)
+			f := replicasBurst(t, bin, b.url, b.fault, c.kill)
+			mu.Lock()
+			lines = append(lines, fmt.Sprintf("%-42s %5d %5d %5d %5d %5d %5d %9s", c.name, f.sent, f.acknowledged, f.once, f.doubled, f.lost, f.outOfOrder, f.takeover))
+			mu.Unlock()
+			if f.doubled+f.lost+f.outOfOrder > 0 || f.once != f.acknowledged {
+				t.Errorf("%+v: want every acknowledged message relayed once, in order", f)
+			}
+		})
+	}
+	t.Logf("three replicas, six customers, Slack retrying what is not answered 200:\n%-42s %5s %5s %5s %5s %5s %5s %9s\n%s",
+		"", "sent", "ack", "once", "twice", "lost", "order", "takeover", strings.Join(lines, "\n"))
+}
+
+// burstFigures are what replicasBurst counts.
+type burstFigures struct {
+	sent, acknowledged, once, doubled, lost, outOfOrder int
+	takeover                                            string
+}
+
+// replicasBurst runs three replicas on redisURL; six customers write eight messages each
+// through them in turn; after the third round fault is brought (if any) and, with kill, the
+// second replica is killed with SIGKILL. It returns the figures once every acknowledged message
+// is relayed, or after a minute.
+func replicasBurst(t *testing.T, bin, redisURL string, fault func(), kill bool) burstFigures {
+	const rounds = 8
+	fake := slackWorkspace(t, 6)
+	fake.SetPostLimit(15, 5) // Slack is slow: the replicas have events in hand at the fault
+	base := newSlackBinary(t, bin, fake)
+	prefix := "{rf" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + "}:" // one slot on a Cluster
+	var reps []*slackBinary
+	for i := range 3 {
+		port, err := redistest.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := *base
+		r.addr = "127.0.0.1:" + strconv.Itoa(port)
+		r.env = append(append([]string(nil), base.env...), "HTTP_ADDR="+r.addr, "REDIS_URL="+redisURL, "REDIS_PREFIX="+prefix,
+			"INSTANCE_NAME=replica-"+strconv.Itoa(i+1), "SHARD_LEASE=2s")
+		reps = append(reps, &r)
+	}
+	procs := make([]*exec.Cmd, len(reps))
+	for i, r := range reps {
+		procs[i] = r.start()
+	}
+	target, err := redisstore.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := target.NewClient()
+	t.Cleanup(func() { _ = rdb.Close() })
+	holders := func() map[string]int {
+		count := map[string]int{}
+		for i := range 32 {
+			h, err := rdb.Get(context.Background(), prefix+"lease:"+strconv.Itoa(i)).Result()
+			if err != nil && err != redis.Nil {
+				h = "?"
+			}
+			count[h]++
+		}
+		return count
+	}
+	slackEventually(t, "the shards spread over three replicas", func() (bool, string) {
+		c := holders()
+		return c["replica-1"] >= 10 && c["replica-2"] >= 10 && c["replica-3"] >= 10, fmt.Sprint(c)
+	})
+
+	customers := slackCustomers(6)
+	var f burstFigures
+	written := map[string][]string{}
+	dead := -1
+	send := func(round int) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i, cust := range customers {
+			wg.Go(func() {
+				n := (round + i) % len(reps)
+				if n == dead {
+					n = (n + 1) % len(reps)
+				}
+				text := fmt.Sprintf("faults %s message %02d", cust.Name, round)
+				m := fake.UserMessage(slackDM(cust), cust.ID, text, "")
+				d := slackDelivery{addr: reps[n].addr, body: fake.MessageEvent(fmt.Sprintf("EvRF%s%02d", cust.ID, round), m, "im")}
+				mu.Lock()
+				f.sent++
+				mu.Unlock()
+				// Slack retries an event until it is answered 200, here for up to a minute.
+				for try := 0; try < 300; try++ {
+					if status, _ := d.attempt(t, try); status == http.StatusOK {
+						mu.Lock()
+						f.acknowledged++
+						written[cust.ID] = append(written[cust.ID], text)
+						mu.Unlock()
+						return
+					}
+					time.Sleep(200 * time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for round := range 3 {
+		send(round)
+	}
+	faulted := time.Now()
+	if fault != nil {
+		go fault()
+	}
+	tookOver := make(chan time.Duration, 1)
+	if kill {
+		dead = 1
+		if err := procs[dead].Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = procs[dead].Process.Wait()
+		go func() {
+			for time.Since(faulted) < time.Minute {
+				if c := holders(); c["replica-2"] == 0 && c["replica-1"]+c["replica-3"] == 32 {
+					tookOver <- time.Since(faulted)
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			close(tookOver)
+		}()
+	} else {
+		close(tookOver)
+	}
+	for round := 3; round < rounds; round++ {
+		send(round)
+	}
+	f.takeover = "-"
+	if kill {
+		if d, ok := <-tookOver; ok {
+			f.takeover = d.Round(100 * time.Millisecond).String()
+		} else {
+			f.takeover = "never"
+		}
+	}
+
+	// What each thread shows, line by line (joined posts cut at their lines, late markers left
+	// out), once every acknowledged message is there or a minute has passed.
+	threadLines := func(cust slacktest.User) []string {
+		var card slacktest.Message
+		for _, m := range fake.Messages(slacktest.Triage) {
+			if m.Thread == "" && strings.HasSuffix(m.Text, " · "+cust.DisplayName) {
+				card = m
+			}
+		}
+		var out []string
+		for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
+			for _, line := range strings.Split(m.Text, "\n") {
+				if strings.HasPrefix(line, "faults ") {
+					out = append(out, line)
+				}
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		all := true
+		for _, cust := range customers {
+			if len(threadLines(cust)) < len(written[cust.ID]) {
+				all = false
+			}
+		}
+		if all {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // anything posted twice has had time to show
+	for _, cust := range customers {
+		got := threadLines(cust)
+		last := -1
+		for _, w := range written[cust.ID] {
+			switch n := strings.Count(strings.Join(got, "\n")+"\n", w+"\n"); {
+			case n == 0:
+				f.lost++
+				continue
+			case n == 1:
+				f.once++
+			default:
+				f.doubled++
+			}
+			at := slices.Index(got, w)
+			if at < last {
+				f.outOfOrder++
+			}
+			last = max(last, at)
+		}
+	}
+	return f
+}
