@@ -138,7 +138,7 @@ func TestRedisFrozenIngestFailsFast(t *testing.T) {
 func TestRedisRestartedMidBurst(t *testing.T) {
 	bin := buildBinary(t)
 	redis := redistest.StartServer(t)
-	failures := burstThrough(t, bin, "redis://"+redis.Addr, func() {
+	failures := burstThrough(t, bin, "redis://"+redis.Addr, func(string) {
 		redis.Kill()
 		time.Sleep(time.Second)
 		redis.Restart(t) // stopped when the test ends
@@ -193,17 +193,22 @@ func httpGet(t *testing.T, url string) (int, string) {
 
 // TestSentinelFailoverAndClusterMidBurst runs the binary on a real Sentinel setup, with the
 // master failed over to its replica while three customers write, and on a real 3-master
-// Cluster: every message acknowledged (or retried by Slack until acknowledged) reaches its
+// Cluster whose slot moves to another master: every message acknowledged (or retried by Slack until acknowledged) reaches its
 // thread once and in order, and each customer is told their ticket number once.
 func TestSentinelFailoverAndClusterMidBurst(t *testing.T) {
 	bin := buildBinary(t)
 	t.Run("sentinel failover", func(t *testing.T) {
 		s := redistest.StartSentinel(t, 1)
-		burstThrough(t, bin, s.URL(), func() { s.Failover(t) })
+		burstThrough(t, bin, s.URL(), func(string) { s.Failover(t) })
 	})
-	t.Run("cluster", func(t *testing.T) {
+	t.Run("cluster slot migration", func(t *testing.T) {
+		// The installation's slot (its keys are under one hash tag: the prefix, wrapped)
+		// moves to another master while the customers write.
 		c := redistest.StartCluster(t)
-		burstThrough(t, bin, c.URL(), nil)
+		burstThrough(t, bin, c.URL(), func(prefix string) {
+			from, to, moved := c.MigrateSlot(t, "{"+strings.TrimSuffix(prefix, ":")+"}:x", 20*time.Millisecond)
+			t.Logf("the installation's slot moved from %s to %s mid-burst (%d keys, 20 at a time)", from, to, moved)
+		})
 	})
 }
 
@@ -211,7 +216,7 @@ func TestSentinelFailoverAndClusterMidBurst(t *testing.T) {
 // retrying as Slack does; midway it calls fault (if any). Then it checks every message was
 // relayed once, in order, and every customer got one "opened ticket". It returns how many
 // requests were answered other than 200 (and retried).
-func burstThrough(t *testing.T, bin, redisURL string, fault func()) int {
+func burstThrough(t *testing.T, bin, redisURL string, fault func(prefix string)) int {
 	fake := slackWorkspace(t, 3)
 	b := newSlackBinary(t, bin, fake)
 	b.env = append(b.env, "REDIS_URL="+redisURL)
@@ -259,7 +264,7 @@ func burstThrough(t *testing.T, bin, redisURL string, fault func()) int {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		fault()
+		fault(envValue(b.env, "REDIS_PREFIX"))
 	}
 	wg.Wait()
 	slackAllRelayed(t, fake, customers, written)

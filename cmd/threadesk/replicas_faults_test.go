@@ -22,7 +22,8 @@ import (
 // TestReplicasUnderFaults runs three replicas of the binary against the Slack fake on each kind
 // of Redis (one server, Sentinel, a 3-master Cluster) while six customers write, through the
 // replicas in turn, as Slack does (retrying what is not answered 200), and midway brings a
-// fault: a replica killed with SIGKILL, Redis killed and started again, a Sentinel failover.
+// fault: a replica killed with SIGKILL, Redis killed and started again, a Sentinel failover,
+// the Cluster slot of the installation moved to another master.
 // For each it prints what issue 15 asks to be shown — messages sent, acknowledged, relayed
 // once, doubled, lost, out of order, and the time the dead replica's shards took to be taken
 // over — and fails unless every acknowledged message was relayed once and in order.
@@ -35,7 +36,7 @@ func TestReplicasUnderFaults(t *testing.T) {
 	bin := buildBinary(t)
 	type backend struct {
 		url   string
-		fault func() // besides the replica killed, if any
+		fault func(prefix string) // besides the replica killed, if any
 	}
 	cases := []struct {
 		name  string
@@ -47,14 +48,15 @@ func TestReplicasUnderFaults(t *testing.T) {
 		}, true},
 		{"one server, Redis restarted", func(t *testing.T) backend {
 			s := redistest.StartServer(t)
-			return backend{url: "redis://" + s.Addr, fault: func() { s.Kill(); time.Sleep(time.Second); s.Restart(t) }}
+			return backend{url: "redis://" + s.Addr, fault: func(string) { s.Kill(); time.Sleep(time.Second); s.Restart(t) }}
 		}, false},
 		{"Sentinel, failed over, a replica killed", func(t *testing.T) backend {
 			s := redistest.StartSentinel(t, 1)
-			return backend{url: s.URL(), fault: func() { s.Failover(t) }}
+			return backend{url: s.URL(), fault: func(string) { s.Failover(t) }}
 		}, true},
-		{"Cluster of 3 masters, a replica killed", func(t *testing.T) backend {
-			return backend{url: redistest.StartCluster(t).URL()}
+		{"Cluster: its slot moved, a replica killed", func(t *testing.T) backend {
+			c := redistest.StartCluster(t)
+			return backend{url: c.URL(), fault: func(prefix string) { c.MigrateSlot(t, prefix+"x", 20*time.Millisecond) }}
 		}, true},
 	}
 	var mu sync.Mutex
@@ -64,14 +66,14 @@ func TestReplicasUnderFaults(t *testing.T) {
 			b := c.start(t)
 			f := replicasBurst(t, bin, b.url, b.fault, c.kill)
 			mu.Lock()
-			lines = append(lines, fmt.Sprintf("%-42s %5d %5d %5d %5d %5d %5d %9s", c.name, f.sent, f.acknowledged, f.once, f.doubled, f.lost, f.outOfOrder, f.takeover))
+			lines = append(lines, fmt.Sprintf("%-44s %5d %5d %5d %5d %5d %5d %9s", c.name, f.sent, f.acknowledged, f.once, f.doubled, f.lost, f.outOfOrder, f.takeover))
 			mu.Unlock()
 			if f.doubled+f.lost+f.outOfOrder > 0 || f.once != f.acknowledged {
 				t.Errorf("%+v: want every acknowledged message relayed once, in order", f)
 			}
 		})
 	}
-	t.Logf("three replicas, six customers, Slack retrying what is not answered 200:\n%-42s %5s %5s %5s %5s %5s %5s %9s\n%s",
+	t.Logf("three replicas, six customers, Slack retrying what is not answered 200:\n%-44s %5s %5s %5s %5s %5s %5s %9s\n%s",
 		"", "sent", "ack", "once", "twice", "lost", "order", "takeover", strings.Join(lines, "\n"))
 }
 
@@ -85,7 +87,7 @@ type burstFigures struct {
 // through them in turn; after the third round fault is brought (if any) and, with kill, the
 // second replica is killed with SIGKILL. It returns the figures once every acknowledged message
 // is relayed, or after a minute.
-func replicasBurst(t *testing.T, bin, redisURL string, fault func(), kill bool) burstFigures {
+func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string), kill bool) burstFigures {
 	const rounds = 8
 	fake := slackWorkspace(t, 6)
 	fake.SetPostLimit(15, 5) // Slack is slow: the replicas have events in hand at the fault
@@ -168,7 +170,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(), kill bool) 
 	}
 	faulted := time.Now()
 	if fault != nil {
-		go fault()
+		go fault(prefix)
 	}
 	tookOver := make(chan time.Duration, 1)
 	if kill {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // ClusterSetup is a Redis Cluster of three masters without replicas, real redis-server
@@ -69,4 +71,90 @@ func StartCluster(t testing.TB) *ClusterSetup {
 	}
 	t.Logf("cluster ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
+}
+
+// MigrateSlot moves the hash slot of key from the node that serves it to the next node, as
+// `redis-cli --cluster reshard` does, while clients keep working: the slot is marked
+// migrating and importing, its keys are moved a few at a time with MIGRATE (pausing between
+// batches, so that traffic meets the slot half moved: ASK redirections, and TRYAGAIN for a
+// command whose keys are split), then every node is told the new owner. It returns the
+// addresses of the nodes the slot moved from and to, and how many keys moved.
+func (c *ClusterSetup) MigrateSlot(t testing.TB, key string, pause time.Duration) (from, to string, moved int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	first := c.Nodes[0].Client(t)
+	slot, err := first.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		t.Fatalf("CLUSTER KEYSLOT %s: %v", key, err)
+	}
+	owner, err := c.owner(ctx, t, first, int(slot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(c.Nodes))
+	src := -1
+	for i, n := range c.Nodes {
+		if ids[i], err = n.Client(t).ClusterMyID(ctx).Result(); err != nil {
+			t.Fatalf("CLUSTER MYID on %s: %v", n.Addr, err)
+		}
+		if ids[i] == owner {
+			src = i
+		}
+	}
+	if src < 0 {
+		t.Fatalf("slot %d is served by %s, none of the nodes", slot, owner)
+	}
+	dst := (src + 1) % len(c.Nodes)
+	s, d := c.Nodes[src].Client(t), c.Nodes[dst].Client(t)
+	setslot := func(rdb *redis.Client, args ...any) {
+		if err := rdb.Do(ctx, append([]any{"CLUSTER", "SETSLOT", slot}, args...)...).Err(); err != nil {
+			t.Fatalf("CLUSTER SETSLOT %d %v: %v", slot, args, err)
+		}
+	}
+	setslot(d, "IMPORTING", ids[src])
+	setslot(s, "MIGRATING", ids[dst])
+	host, port, _ := strings.Cut(c.Nodes[dst].Addr, ":")
+	for {
+		keys, err := s.ClusterGetKeysInSlot(ctx, int(slot), 20).Result()
+		if err != nil {
+			t.Fatalf("CLUSTER GETKEYSINSLOT %d: %v", slot, err)
+		}
+		if len(keys) == 0 {
+			break
+		}
+		args := []any{"MIGRATE", host, port, "", 0, 5000, "KEYS"}
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		if err := s.Do(ctx, args...).Err(); err != nil {
+			t.Fatalf("MIGRATE %d keys of slot %d: %v", len(keys), slot, err)
+		}
+		moved += len(keys)
+		time.Sleep(pause)
+	}
+	for _, n := range []*redis.Client{d, s} {
+		setslot(n, "NODE", ids[dst])
+	}
+	for i, n := range c.Nodes {
+		if i != src && i != dst {
+			setslot(n.Client(t), "NODE", ids[dst])
+		}
+	}
+	return c.Nodes[src].Addr, c.Nodes[dst].Addr, moved
+}
+
+// owner is the ID of the node that serves slot, as rdb's node sees the cluster.
+func (c *ClusterSetup) owner(ctx context.Context, t testing.TB, rdb *redis.Client, slot int) (string, error) {
+	t.Helper()
+	slots, err := rdb.ClusterSlots(ctx).Result()
+	if err != nil {
+		return "", err
+	}
+	for _, r := range slots {
+		if slot >= int(r.Start) && slot <= int(r.End) && len(r.Nodes) > 0 {
+			return r.Nodes[0].ID, nil
+		}
+	}
+	return "", fmt.Errorf("slot %d is served by no node", slot)
 }
