@@ -45,6 +45,8 @@
 //	-threadesk FILE  a prebuilt threadesk binary instead of building ./cmd/threadesk
 //	-redis-prefix    REDIS_PREFIX of the relay (default td:)
 //	-keep            keep the work directory (logs of redis-server and threadesk)
+//	-profile FILE    write threadesk's CPU profile (pprof) of each round's measured window to
+//	                 FILE-roundN.pprof; threadesk then serves Go's profiler on PPROF_ADDR
 //
 // It must run from the repository root (scripts/load sees to that).
 package main
@@ -59,6 +61,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -75,6 +78,7 @@ type options struct {
 	relayBin           string
 	prefix             string
 	keep               bool
+	profile            string // file name stem of the relay's CPU profiles; "" for none
 }
 
 func main() {
@@ -93,6 +97,7 @@ func main() {
 	flag.StringVar(&o.relayBin, "threadesk", "", "prebuilt threadesk binary (skips the build)")
 	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
+	flag.StringVar(&o.profile, "profile", "", "write threadesk's CPU profile of each round's measured window to FILE-roundN.pprof (threadesk runs with PPROF_ADDR)")
 	flag.Parse()
 	if o.customers < o.conc {
 		fmt.Fprintln(os.Stderr, "loadrun: -customers must be at least -c")
@@ -257,7 +262,17 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 	mock.track.Store(t)
 	defer mock.track.Store(nil)
 
-	proc, base, err := startRelay(ctx, o.relayBin, dir, round, mock.url, addr, o.shards)
+	var extra []string
+	pprofAddr := ""
+	if o.profile != "" {
+		port, err := freePort()
+		if err != nil {
+			return relayRound{}, mem, err
+		}
+		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+		extra = append(extra, "PPROF_ADDR="+pprofAddr)
+	}
+	proc, base, err := startRelay(ctx, o.relayBin, dir, round, mock.url, addr, o.shards, extra...)
 	if err != nil {
 		return relayRound{}, mem, err
 	}
@@ -281,6 +296,12 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 	from := int(t.next.Load())
 	startAt := t.now()
 	cpu0, rcpu0, lcpu0 := cpuTime(proc.cmd.Process.Pid), cpuTime(rs.cmd.Process.Pid), cpuTime(os.Getpid())
+	profiled := make(chan error, 1)
+	if pprofAddr != "" {
+		go func() { profiled <- fetchProfile(ctx, pprofAddr, o.dur, profileFile(o.profile, round)) }()
+	} else {
+		profiled <- nil
+	}
 	accepted, took := g.phase(ctx, false, time.Now().Add(o.dur))
 	to := min(int(t.next.Load()), capacity)
 	stoppedAt, deliveredAtStop := t.now(), t.delivered.Load()
@@ -288,6 +309,11 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 		return relayRound{}, mem, fmt.Errorf("measured window: %w", err)
 	}
 	cpu1, rcpu1, lcpu1 := cpuTime(proc.cmd.Process.Pid), cpuTime(rs.cmd.Process.Pid), cpuTime(os.Getpid())
+	if err := <-profiled; err != nil {
+		fmt.Printf("round %d: no CPU profile: %v\n", round, err)
+	} else if pprofAddr != "" {
+		fmt.Printf("round %d: CPU profile of threadesk's measured window in %s (go tool pprof -top %s)\n", round, profileFile(o.profile, round), profileFile(o.profile, round))
+	}
 	time.Sleep(200 * time.Millisecond) // a late duplicate would show up now
 	var r relayRound
 	r.accepted, r.took = accepted, took

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -141,13 +142,14 @@ func goBuild(ctx context.Context, dir, pkg, out string) error {
 
 // startRelay starts the threadesk binary as Slack would reach it: Events API over HTTP, the
 // Web API at the mock, state in the private redis-server. It returns once /healthz answers.
-func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisAddr string, shards int) (*child, string, error) {
+// extra is added to its environment (PPROF_ADDR for -profile).
+func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisAddr string, shards int, extra ...string) (*child, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(), extra...),
 		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"REDIS_URL=redis://"+redisAddr,
 		"SLACK_BOT_TOKEN="+mockBotToken,
@@ -261,4 +263,31 @@ func cpuTime(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// profileFile names the CPU profile of a round: stem-roundN.pprof.
+func profileFile(stem string, round int) string {
+	return fmt.Sprintf("%s-round%d.pprof", strings.TrimSuffix(stem, ".pprof"), round)
+}
+
+// fetchProfile takes threadesk's CPU profile for d from its PPROF_ADDR and writes it to file.
+func fetchProfile(ctx context.Context, addr string, d time.Duration, file string) error {
+	secs := max(int(d.Round(time.Second)/time.Second), 1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("fetch the CPU profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetch the CPU profile: %s", resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read the CPU profile: %w", err)
+	}
+	return os.WriteFile(file, b, 0o644)
 }

@@ -52,6 +52,9 @@ func (r *Relay) Run(ctx context.Context) error {
 // acknowledged its own, then carries out what the outbox holds from before a crash or a
 // handover, then handles the events read before and never acknowledged, then new ones.
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
+	watch := r.watches[shard]
+	watch.setRunning(true)
+	defer watch.setRunning(false)
 	down := r.outage("shard", shard)
 	for {
 		n, err := r.store.ClaimShard(work, shard)
@@ -103,6 +106,7 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			if !r.handleUntilDone(work, q) {
 				return // stopping: this and the rest of the batch stay queued
 			}
+			watch.finished()
 			if after != "" {
 				after = q.Entry
 			}
