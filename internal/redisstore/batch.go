@@ -26,9 +26,15 @@ var errClosed = errors.New("redis store is closed")
 // operation's result is read from its own commands. A batch Redis refuses as a whole
 // (EXECABORT, when one command is refused before it runs) is sent again one operation at a
 // time, so that one bad operation never fails the others.
+//
+// A batch may also carry commands of no operation, at its front: pre adds them (the search
+// words waiting, see wordqueue.go) and is told whether they were written. nudge sends them
+// when no operation comes.
 type batcher struct {
 	rdb  redis.UniversalClient
+	pre  func(redis.Pipeliner) (int, func(ok bool)) // nil: none
 	ops  chan *op
+	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -42,9 +48,11 @@ type op struct {
 	done  chan struct{}
 }
 
-func newBatcher(rdb redis.UniversalClient) *batcher {
+func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool))) *batcher {
 	b := &batcher{
 		rdb:  rdb,
+		pre:  pre,
+		kick: make(chan struct{}, 1),
 		ops:  make(chan *op, maxBatch),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -87,6 +95,14 @@ func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
 	return nil
 }
 
+// nudge asks for a batch even if no operation comes, for what pre adds.
+func (b *batcher) nudge() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
 // close stops the batcher once the batch under way is done; operations still waiting fail.
 func (b *batcher) close() {
 	b.once.Do(func() { close(b.stop) })
@@ -103,6 +119,8 @@ func (b *batcher) run() {
 			return
 		case o := <-b.ops:
 			batch = append(batch[:0], o)
+		case <-b.kick:
+			batch = batch[:0]
 		}
 	fill:
 		for len(batch) < maxBatch {
@@ -129,17 +147,30 @@ func (b *batcher) exec(batch []*op) {
 		}
 		live = append(live, o)
 	}
-	if len(live) == 0 {
+	p := b.rdb.TxPipeline()
+	var front int
+	var sent func(ok bool)
+	if b.pre != nil {
+		front, sent = b.pre(p)
+	}
+	if len(live) == 0 && front == 0 {
 		return
 	}
-	p := b.rdb.TxPipeline()
 	bounds := make([]int, len(live)+1)
+	bounds[0] = front
 	for i, o := range live {
 		o.queue(p)
 		bounds[i+1] = p.Len()
 	}
 	// The batch is not any one caller's: it runs to its end with the client's timeouts.
 	cmds, err := p.Exec(context.Background())
+	if sent != nil {
+		ok := len(cmds) >= front
+		for _, c := range cmds[:min(front, len(cmds))] {
+			ok = ok && c.Err() == nil
+		}
+		sent(ok)
+	}
 	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
 		for _, o := range live {
 			b.exec([]*op{o})

@@ -142,10 +142,10 @@ func (p *pacer) hold(platform, channel string, d time.Duration) {
 // refused. depth is the shard's depth when the event was recorded, counted in the store, so
 // it is the same whichever replica recorded the event and whichever handles the shard.
 //
-// While the shard's worker runs in this process, the wait ends when the worker has finished
-// enough events that at most Backlog are left ahead of this one (those recorded after it do
-// not count): the worker says when it finishes one, so no store call is made. Otherwise (the
-// shard is another replica's) the shard's depth is looked at in the store every roomPoll.
+// While the shard's worker runs in this process, the depth is followed here: the worker says
+// when it finishes an event, and the intake counts the events it records meanwhile (another
+// replica's are not seen, which at worst ends a wait early). No store call is made. Otherwise
+// (the shard is another replica's) the shard's depth is looked at in the store every roomPoll.
 func (r *Relay) waitForRoom(ctx context.Context, shard int, depth int64, wait time.Duration) {
 	limit := int64(r.opts.Backlog) + 1
 	if depth <= limit || wait <= 0 {
@@ -154,7 +154,7 @@ func (r *Relay) waitForRoom(ctx context.Context, shard int, depth int64, wait ti
 	deadline := r.clock.After(wait)
 	if shard < len(r.watches) {
 		w := r.watches[shard]
-		running, start, wake := w.look()
+		running, done0, added0, wake := w.look()
 		for running {
 			select {
 			case <-deadline:
@@ -163,9 +163,9 @@ func (r *Relay) waitForRoom(ctx context.Context, shard int, depth int64, wait ti
 				return
 			case <-wake:
 			}
-			var done uint64
-			running, done, wake = w.look()
-			if depth-int64(done-start) <= limit {
+			var done, added uint64
+			running, done, added, wake = w.look()
+			if depth-int64(done-done0)+int64(added-added0) <= limit {
 				return
 			}
 		}

@@ -11,6 +11,7 @@ type shardWatch struct {
 	mu      sync.Mutex
 	running bool          // the shard's worker runs in this process
 	done    uint64        // events the worker finished since the process started
+	added   uint64        // events this process's intake recorded in the shard
 	wake    chan struct{} // closed and replaced when done or running change
 }
 
@@ -22,12 +23,19 @@ func newShardWatches(n int) []*shardWatch {
 	return ws
 }
 
-// look returns whether the worker runs here, how many events it finished, and a channel
-// closed at the next change.
-func (w *shardWatch) look() (running bool, done uint64, wake <-chan struct{}) {
+// look returns whether the worker runs here, how many events it finished and the intake
+// recorded, and a channel closed at the next change of the first two.
+func (w *shardWatch) look() (running bool, done, added uint64, wake <-chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.running, w.done, w.wake
+	return w.running, w.done, w.added, w.wake
+}
+
+// recorded notes that the intake recorded an event in the shard.
+func (w *shardWatch) recorded() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.added++
 }
 
 // finished notes that the worker finished an event (handled it, or set it aside).

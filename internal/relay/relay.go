@@ -258,6 +258,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return nil
 	}
 	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
+	r.watches[shard].recorded()
 	wait := r.opts.IntakeWait
 	if !desk.IntakeWaitAllowed(ctx) {
 		wait = 0
