@@ -45,6 +45,12 @@
 //	-threadesk FILE  a prebuilt threadesk binary instead of building ./cmd/threadesk
 //	-redis-prefix    REDIS_PREFIX of the relay (default td:)
 //	-keep            keep the work directory (logs of redis-server and threadesk)
+//	-one-sender      also alternate the relay and bare-relay -calls 2 at 1 sender (on at most 100
+//	                 customers) and hold the p99 ratio there to its target (default true)
+//	-platform slack  slack: the Events API path above. mattermost: WebSocket "posted" events in,
+//	                 REST out, on the fake server of internal/mattermost/mattermosttest (see
+//	                 mattermost.go); each sender sends its next post once the copy of its last
+//	                 one arrived; no bound, the relay's own msg/s, latency and CPU per message
 //	-profile FILE    write threadesk's CPU profile (pprof) of each round's measured window to
 //	                 FILE-roundN.pprof; threadesk then serves Go's profiler on PPROF_ADDR
 //
@@ -79,6 +85,8 @@ type options struct {
 	prefix             string
 	keep               bool
 	profile            string // file name stem of the relay's CPU profiles; "" for none
+	platform           string // slack or mattermost
+	oneSender          bool   // also run the rounds at 1 sender (the p99 target holds there too)
 }
 
 func main() {
@@ -97,6 +105,8 @@ func main() {
 	flag.StringVar(&o.relayBin, "threadesk", "", "prebuilt threadesk binary (skips the build)")
 	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
+	flag.BoolVar(&o.oneSender, "one-sender", true, "also alternate the relay and the bound at 1 sender (100 customers) and hold the p99 ratio there to its target")
+	flag.StringVar(&o.platform, "platform", "slack", "slack (Events API over HTTP, held to bare-relay) or mattermost (WebSocket posted events in, REST out, on the fake server of internal/mattermost/mattermosttest; no bound)")
 	flag.StringVar(&o.profile, "profile", "", "write threadesk's CPU profile of each round's measured window to FILE-roundN.pprof (threadesk runs with PPROF_ADDR)")
 	flag.Parse()
 	if o.customers < o.conc {
@@ -106,7 +116,16 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, o)
+	var err error
+	switch o.platform {
+	case "slack":
+		err = run(ctx, o)
+	case "mattermost":
+		err = runMattermost(ctx, o)
+	default:
+		fmt.Fprintln(os.Stderr, "loadrun: -platform is slack or mattermost")
+		os.Exit(2)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadrun:", err)
 		os.Exit(1)
@@ -212,6 +231,35 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
+	// The p99 target holds at 1 sender too: the same alternation with one sender, on fewer
+	// customers (opening 2,000 tickets one at a time would take most of the run).
+	var lone []relayRound
+	var loneBares []bareResult
+	if o.oneSender {
+		o1 := o
+		o1.conc, o1.customers = 1, min(o.customers, 100)
+		for round := 1; round <= o.rounds; round++ {
+			relayFirst := round%2 == 1
+			for step := range 2 {
+				if (step == 0) == relayFirst {
+					r, _, err := runRelayRound(ctx, o1, 100+round, dir, rs, addr, rdb, mock, false)
+					if err != nil {
+						return fmt.Errorf("round %d at 1 sender, relay: %w", round, err)
+					}
+					lone = append(lone, r)
+					fmt.Printf("round %d relay at 1 sender: %.0f msg/s, p50 %v, p99 %v (%d messages); CPU per message: threadesk %v\n",
+						round, r.deliverRate(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered, r.relayCPU.Round(time.Microsecond))
+					continue
+				}
+				b, err := runBareRound(ctx, o1, round, 2, rs, addr, rdb)
+				if err != nil {
+					return err
+				}
+				loneBares = append(loneBares, b)
+			}
+		}
+	}
+
 	// bare-relay -mode fill empties the database: it runs last.
 	out, _, err := runBare(ctx, o.bareBin, addr, "-mode", "fill")
 	if err != nil {
@@ -220,6 +268,9 @@ func run(ctx context.Context, o options) (err error) {
 	fill := parseFill(out)
 
 	report(o, relays, bares, singles, mem, fill)
+	if len(lone) > 0 {
+		reportOneSender(lone, loneBares)
+	}
 	fmt.Printf("\ntotal %v\n", time.Since(start).Round(time.Second))
 	return nil
 }
@@ -272,7 +323,7 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
 		extra = append(extra, "PPROF_ADDR="+pprofAddr)
 	}
-	proc, base, err := startRelay(ctx, o.relayBin, dir, round, mock.url, addr, o.shards, extra...)
+	proc, base, err := startRelay(ctx, o.relayBin, dir, round, slackEnv(mock.url), addr, o.shards, extra...)
 	if err != nil {
 		return relayRound{}, mem, err
 	}
@@ -433,6 +484,21 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 		fmt.Println()
 	}
 	verdict("memory: bytes per open ticket, transcript apart", mem.perTicket, "<=", 1024)
+}
+
+// reportOneSender prints the rounds at 1 sender and holds the p99 ratio to its target.
+func reportOneSender(relays []relayRound, bares []bareResult) {
+	fmt.Printf("\n== Added latency at 1 sender (relay: %d customers)\n", 100)
+	fmt.Printf("%-7s %12s %9s %9s | %10s %9s %9s | %9s\n", "round", "relay msg/s", "p50 ms", "p99 ms", "bound msg/s", "p50 ms", "p99 ms", "p99 ×")
+	var rp50, rp99, br, bp50, bp99, rr []float64
+	for i := range relays {
+		r, b := relays[i], bares[i]
+		rr, rp50, rp99 = append(rr, r.deliverRate()), append(rp50, ms(r.p50)), append(rp99, ms(r.p99))
+		br, bp50, bp99 = append(br, b.rate), append(bp50, ms(b.p50)), append(bp99, ms(b.p99))
+		fmt.Printf("%-7d %12.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %9.2f\n", i+1, rr[i], rp50[i], rp99[i], br[i], bp50[i], bp99[i], rp99[i]/bp99[i])
+	}
+	fmt.Printf("%-7s %12.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %9.2f\n", "median", median(rr), median(rp50), median(rp99), median(br), median(bp50), median(bp99), median(rp99)/median(bp99))
+	verdict("p99 latency at 1 sender: relay / bound p99", median(rp99)/median(bp99), "<=", 2)
 }
 
 func verdict(what string, got float64, op string, target float64) {

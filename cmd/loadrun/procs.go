@@ -140,25 +140,32 @@ func goBuild(ctx context.Context, dir, pkg, out string) error {
 	return nil
 }
 
-// startRelay starts the threadesk binary as Slack would reach it: Events API over HTTP, the
-// Web API at the mock, state in the private redis-server. It returns once /healthz answers.
-// extra is added to its environment (PPROF_ADDR for -profile).
-func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisAddr string, shards int, extra ...string) (*child, string, error) {
+// slackEnv is the relay's environment for the mock Slack Web API at mockURL: Events API over
+// HTTP, no per-channel pacing (the mock has no rate limit).
+func slackEnv(mockURL string) []string {
+	return []string{
+		"SLACK_BOT_TOKEN=" + mockBotToken,
+		"SLACK_SIGNING_SECRET=" + signingSecret,
+		"SLACK_TRIAGE_CHANNEL=" + mockTriage,
+		"SLACK_API_URL=" + mockURL,
+		"SLACK_POST_RATE=" + unpacedRate,
+		"SLACK_POST_BURST=" + unpacedBurst,
+	}
+}
+
+// startRelay starts the threadesk binary with the platform's settings (platformEnv, such as
+// slackEnv), state in the private redis-server. It returns once /healthz answers. extra is
+// added to its environment (PPROF_ADDR for -profile).
+func startRelay(ctx context.Context, bin, dir string, round int, platformEnv []string, redisAddr string, shards int, extra ...string) (*child, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(append(os.Environ(), extra...),
+	cmd.Env = append(append(append(os.Environ(), extra...), platformEnv...),
 		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"PUBLIC_URL=http://127.0.0.1:"+strconv.Itoa(port),
 		"REDIS_URL=redis://"+redisAddr,
-		"SLACK_BOT_TOKEN="+mockBotToken,
-		"SLACK_SIGNING_SECRET="+signingSecret,
-		"SLACK_TRIAGE_CHANNEL="+mockTriage,
-		"SLACK_API_URL="+mockURL,
-		// No per-channel pacing: the mock has no rate limit.
-		"SLACK_POST_RATE="+unpacedRate,
-		"SLACK_POST_BURST="+unpacedBurst,
 		"QUEUE_SHARDS="+strconv.Itoa(shards),
 		"LOG_LEVEL=info",
 	)
