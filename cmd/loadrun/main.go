@@ -47,6 +47,8 @@
 //	-keep            keep the work directory (logs of redis-server and threadesk)
 //	-one-sender      also alternate the relay and bare-relay -calls 2 at 1 sender (on at most 100
 //	                 customers) and hold the p99 ratio there to its target (default true)
+//	-compare FILE    another threadesk binary (say, an earlier build), run right after each relay
+//	                 round on the same load, and printed beside it: a paired comparison
 //	-platform slack  slack: the Events API path above. mattermost: WebSocket "posted" events in,
 //	                 REST out, on the fake server of internal/mattermost/mattermosttest (see
 //	                 mattermost.go); each sender sends its next post once the copy of its last
@@ -87,6 +89,7 @@ type options struct {
 	profile            string // file name stem of the relay's CPU profiles; "" for none
 	platform           string // slack or mattermost
 	oneSender          bool   // also run the rounds at 1 sender (the p99 target holds there too)
+	compareBin         string // another threadesk binary run right after each relay round
 }
 
 func main() {
@@ -106,6 +109,7 @@ func main() {
 	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
 	flag.BoolVar(&o.oneSender, "one-sender", true, "also alternate the relay and the bound at 1 sender (100 customers) and hold the p99 ratio there to its target")
+	flag.StringVar(&o.compareBin, "compare", "", "another threadesk binary (an earlier build) run right after each relay round, for a paired comparison")
 	flag.StringVar(&o.platform, "platform", "slack", "slack (Events API over HTTP, held to bare-relay) or mattermost (WebSocket posted events in, REST out, on the fake server of internal/mattermost/mattermosttest; no bound)")
 	flag.StringVar(&o.profile, "profile", "", "write threadesk's CPU profile of each round's measured window to FILE-roundN.pprof (threadesk runs with PPROF_ADDR)")
 	flag.Parse()
@@ -193,10 +197,11 @@ func run(ctx context.Context, o options) (err error) {
 		addr, mock.url, unpacedRate)
 
 	var (
-		relays  []relayRound
-		bares   []bareResult // the bound: bare-relay -calls 2 (the copy and the delivery mark)
-		singles []bareResult // bare-relay -calls 1, for comparison
-		mem     memory
+		relays   []relayRound
+		compares []relayRound // the -compare binary, each right after the relay's round
+		bares    []bareResult // the bound: bare-relay -calls 2 (the copy and the delivery mark)
+		singles  []bareResult // bare-relay -calls 1, for comparison
+		mem      memory
 	)
 	for round := 1; round <= o.rounds; round++ {
 		relayFirst := round%2 == 1
@@ -210,6 +215,17 @@ func run(ctx context.Context, o options) (err error) {
 				relays = append(relays, r)
 				if last {
 					mem = m
+				}
+				if o.compareBin != "" {
+					oc := o
+					oc.relayBin, oc.profile = o.compareBin, ""
+					c, _, err := runRelayRound(ctx, oc, 200+round, dir, rs, addr, rdb, mock, false)
+					if err != nil {
+						return fmt.Errorf("round %d, -compare binary: %w", round, err)
+					}
+					compares = append(compares, c)
+					fmt.Printf("round %d -compare binary: delivered %.0f msg/s, p50 %v, p99 %v; CPU per message: threadesk %v, redis-server %v\n",
+						round, c.deliverRate(), c.p50.Round(10*time.Microsecond), c.p99.Round(10*time.Microsecond), c.relayCPU.Round(time.Microsecond), c.redisCPU.Round(time.Microsecond))
 				}
 				fmt.Printf("round %d relay: accepted %.0f msg/s, delivered %.0f msg/s (%.0f msg/s once the senders stopped), p50 %v, p99 %v (%d messages); CPU per message: threadesk %v, redis-server %v, loadrun (load and mock) %v\n",
 					round, r.acceptRate(), r.deliverRate(), r.drainRate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered,
@@ -270,6 +286,9 @@ func run(ctx context.Context, o options) (err error) {
 	report(o, relays, bares, singles, mem, fill)
 	if len(lone) > 0 {
 		reportOneSender(lone, loneBares)
+	}
+	if len(compares) == len(relays) && len(compares) > 0 {
+		reportCompare(relays, compares)
 	}
 	fmt.Printf("\ntotal %v\n", time.Since(start).Round(time.Second))
 	return nil
@@ -484,6 +503,21 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 		fmt.Println()
 	}
 	verdict("memory: bytes per open ticket, transcript apart", mem.perTicket, "<=", 1024)
+}
+
+// reportCompare prints the relay beside the -compare binary, round by round.
+func reportCompare(relays, compares []relayRound) {
+	fmt.Printf("\n== This binary beside the -compare binary (each round: this one, then that one)\n")
+	fmt.Printf("%-7s %10s %10s %8s | %8s %8s | %10s %10s | %9s %9s\n", "round", "msg/s", "compare", "×", "p99 ms", "compare", "CPU µs", "compare", "redis µs", "compare")
+	var x, cpu, ccpu []float64
+	for i := range relays {
+		r, c := relays[i], compares[i]
+		x = append(x, r.deliverRate()/c.deliverRate())
+		cpu, ccpu = append(cpu, float64(r.relayCPU.Microseconds())), append(ccpu, float64(c.relayCPU.Microseconds()))
+		fmt.Printf("%-7d %10.0f %10.0f %8.2f | %8.1f %8.1f | %10d %10d | %9d %9d\n", i+1, r.deliverRate(), c.deliverRate(), x[i],
+			ms(r.p99), ms(c.p99), r.relayCPU.Microseconds(), c.relayCPU.Microseconds(), r.redisCPU.Microseconds(), c.redisCPU.Microseconds())
+	}
+	fmt.Printf("median: msg/s × %.2f; threadesk CPU per message %.0f µs against %.0f µs\n", median(x), median(cpu), median(ccpu))
 }
 
 // reportOneSender prints the rounds at 1 sender and holds the p99 ratio to its target.

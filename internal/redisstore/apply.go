@@ -118,7 +118,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			s.words.add(w.ticket, w.words)
 		}
 		if len(words) > 0 {
-			s.batch.nudge()
+			s.batch.nudgeSoon()
 		}
 	}
 	return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -28,16 +30,18 @@ var errClosed = errors.New("redis store is closed")
 // time, so that one bad operation never fails the others.
 //
 // A batch may also carry commands of no operation, at its front: pre adds them (the search
-// words waiting, see wordqueue.go) and is told whether they were written. nudge sends them
-// when no operation comes.
+// words waiting, see wordqueue.go) and is told whether they were written. nudgeSoon sends
+// them when no operation comes within a moment.
 type batcher struct {
 	rdb  redis.UniversalClient
 	pre  func(redis.Pipeliner) (int, func(ok bool)) // nil: none
 	ops  chan *op
 	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	// nudging is set while a nudge is due (nudgeSoon).
+	nudging atomic.Bool
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
 // op is one operation: the commands queue adds, and where the batch's outcome goes.
@@ -101,6 +105,22 @@ func (b *batcher) nudge() {
 	case b.kick <- struct{}{}:
 	default:
 	}
+}
+
+// nudgeDelay is how long what pre adds may wait for an operation's batch to go with.
+const nudgeDelay = 50 * time.Millisecond
+
+// nudgeSoon nudges the batcher after nudgeDelay unless a nudge is due already: what pre adds
+// goes with the next operations' batch when one comes by then (on a busy desk, always), and
+// costs a batch of its own only on a quiet one.
+func (b *batcher) nudgeSoon() {
+	if b.nudging.Swap(true) {
+		return
+	}
+	time.AfterFunc(nudgeDelay, func() {
+		b.nudging.Store(false)
+		b.nudge()
+	})
 }
 
 // close stops the batcher once the batch under way is done; operations still waiting fail.

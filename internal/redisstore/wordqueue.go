@@ -18,9 +18,10 @@ import (
 // index writes: a short message has nine. They are not written by the transaction that appends
 // the entry. Apply hands them to the store's word queue once that transaction is in, and the
 // batcher sends the queue at the front of its next batch, merged: one SADD per word with every
-// ticket that has it, whatever the number of messages. A lone message's words go at once (the
-// batcher is nudged), so a search made a moment later finds them; a search made by this
-// process (QueryTickets) sends the queue before it reads. Whatever is sent after Apply returned
+// ticket that has it, whatever the number of messages. On a quiet desk, a lone message's words
+// go 50 ms later in a batch of their own (the batcher is nudged), so another process's search
+// made a moment later finds them; a search made by this process (QueryTickets) sends the queue
+// before it reads. Whatever is sent after Apply returned
 // (an erasure that takes a ticket out of the word sets, a reindex) runs after the words, so
 // words never come back after being removed.
 //
