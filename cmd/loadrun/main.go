@@ -25,6 +25,11 @@
 // transcript, links and dedupe markers apart, per message) against the 1 KB target, and
 // bare-relay -mode fill's bytes per bare ticket.
 //
+// With -one-sender (the default) the same alternation runs again at 1 sender, on at most 100
+// customers, and the p99 ratio there is held to the same target. -platform mattermost runs the
+// Mattermost path instead (mattermost.go): WebSocket posted events in, REST out, on the fake
+// server of internal/mattermost/mattermosttest, with its own figures and no bound.
+//
 // Every message must be relayed exactly once: a message lost or relayed twice makes loadrun
 // exit 1. A missed performance target only prints a "TARGET MISSED" line, since the machines
 // are shared and noisy.
