@@ -25,6 +25,11 @@
 // transcript, links and dedupe markers apart, per message) against the 1 KB target, and
 // bare-relay -mode fill's bytes per bare ticket.
 //
+// With -one-sender (the default) the same alternation runs again at 1 sender, on at most 100
+// customers, and the p99 ratio there is held to the same target. -platform mattermost runs the
+// Mattermost path instead (mattermost.go): WebSocket posted events in, REST out, on the fake
+// server of internal/mattermost/mattermosttest, with its own figures and no bound.
+//
 // Every message must be relayed exactly once: a message lost or relayed twice makes loadrun
 // exit 1. A missed performance target only prints a "TARGET MISSED" line, since the machines
 // are shared and noisy.
@@ -45,6 +50,16 @@
 //	-threadesk FILE  a prebuilt threadesk binary instead of building ./cmd/threadesk
 //	-redis-prefix    REDIS_PREFIX of the relay (default td:)
 //	-keep            keep the work directory (logs of redis-server and threadesk)
+//	-one-sender      also alternate the relay and bare-relay -calls 2 at 1 sender (on at most 100
+//	                 customers) and hold the p99 ratio there to its target (default true)
+//	-compare FILE    another threadesk binary (say, an earlier build), run right after each relay
+//	                 round on the same load, and printed beside it: a paired comparison
+//	-platform slack  slack: the Events API path above. mattermost: WebSocket "posted" events in,
+//	                 REST out, on the fake server of internal/mattermost/mattermosttest (see
+//	                 mattermost.go); each sender sends its next post once the copy of its last
+//	                 one arrived; no bound, the relay's own msg/s, latency and CPU per message
+//	-profile FILE    write threadesk's CPU profile (pprof) of each round's measured window to
+//	                 FILE-roundN.pprof; threadesk then serves Go's profiler on PPROF_ADDR
 //
 // It must run from the repository root (scripts/load sees to that).
 package main
@@ -59,6 +74,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -75,6 +91,10 @@ type options struct {
 	relayBin           string
 	prefix             string
 	keep               bool
+	profile            string // file name stem of the relay's CPU profiles; "" for none
+	platform           string // slack or mattermost
+	oneSender          bool   // also run the rounds at 1 sender (the p99 target holds there too)
+	compareBin         string // another threadesk binary run right after each relay round
 }
 
 func main() {
@@ -93,6 +113,10 @@ func main() {
 	flag.StringVar(&o.relayBin, "threadesk", "", "prebuilt threadesk binary (skips the build)")
 	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
+	flag.BoolVar(&o.oneSender, "one-sender", true, "also alternate the relay and the bound at 1 sender (100 customers) and hold the p99 ratio there to its target")
+	flag.StringVar(&o.compareBin, "compare", "", "another threadesk binary (an earlier build) run right after each relay round, for a paired comparison")
+	flag.StringVar(&o.platform, "platform", "slack", "slack (Events API over HTTP, held to bare-relay) or mattermost (WebSocket posted events in, REST out, on the fake server of internal/mattermost/mattermosttest; no bound)")
+	flag.StringVar(&o.profile, "profile", "", "write threadesk's CPU profile of each round's measured window to FILE-roundN.pprof (threadesk runs with PPROF_ADDR)")
 	flag.Parse()
 	if o.customers < o.conc {
 		fmt.Fprintln(os.Stderr, "loadrun: -customers must be at least -c")
@@ -101,7 +125,16 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, o)
+	var err error
+	switch o.platform {
+	case "slack":
+		err = run(ctx, o)
+	case "mattermost":
+		err = runMattermost(ctx, o)
+	default:
+		fmt.Fprintln(os.Stderr, "loadrun: -platform is slack or mattermost")
+		os.Exit(2)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadrun:", err)
 		os.Exit(1)
@@ -169,10 +202,11 @@ func run(ctx context.Context, o options) (err error) {
 		addr, mock.url, unpacedRate)
 
 	var (
-		relays  []relayRound
-		bares   []bareResult // the bound: bare-relay -calls 2 (the copy and the delivery mark)
-		singles []bareResult // bare-relay -calls 1, for comparison
-		mem     memory
+		relays   []relayRound
+		compares []relayRound // the -compare binary, each right after the relay's round
+		bares    []bareResult // the bound: bare-relay -calls 2 (the copy and the delivery mark)
+		singles  []bareResult // bare-relay -calls 1, for comparison
+		mem      memory
 	)
 	for round := 1; round <= o.rounds; round++ {
 		relayFirst := round%2 == 1
@@ -186,6 +220,17 @@ func run(ctx context.Context, o options) (err error) {
 				relays = append(relays, r)
 				if last {
 					mem = m
+				}
+				if o.compareBin != "" {
+					oc := o
+					oc.relayBin, oc.profile = o.compareBin, ""
+					c, _, err := runRelayRound(ctx, oc, 200+round, dir, rs, addr, rdb, mock, false)
+					if err != nil {
+						return fmt.Errorf("round %d, -compare binary: %w", round, err)
+					}
+					compares = append(compares, c)
+					fmt.Printf("round %d -compare binary: delivered %.0f msg/s, p50 %v, p99 %v; CPU per message: threadesk %v, redis-server %v\n",
+						round, c.deliverRate(), c.p50.Round(10*time.Microsecond), c.p99.Round(10*time.Microsecond), c.relayCPU.Round(time.Microsecond), c.redisCPU.Round(time.Microsecond))
 				}
 				fmt.Printf("round %d relay: accepted %.0f msg/s, delivered %.0f msg/s (%.0f msg/s once the senders stopped), p50 %v, p99 %v (%d messages); CPU per message: threadesk %v, redis-server %v, loadrun (load and mock) %v\n",
 					round, r.acceptRate(), r.deliverRate(), r.drainRate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered,
@@ -207,6 +252,35 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
+	// The p99 target holds at 1 sender too: the same alternation with one sender, on fewer
+	// customers (opening 2,000 tickets one at a time would take most of the run).
+	var lone []relayRound
+	var loneBares []bareResult
+	if o.oneSender {
+		o1 := o
+		o1.conc, o1.customers = 1, min(o.customers, 100)
+		for round := 1; round <= o.rounds; round++ {
+			relayFirst := round%2 == 1
+			for step := range 2 {
+				if (step == 0) == relayFirst {
+					r, _, err := runRelayRound(ctx, o1, 100+round, dir, rs, addr, rdb, mock, false)
+					if err != nil {
+						return fmt.Errorf("round %d at 1 sender, relay: %w", round, err)
+					}
+					lone = append(lone, r)
+					fmt.Printf("round %d relay at 1 sender: %.0f msg/s, p50 %v, p99 %v (%d messages); CPU per message: threadesk %v\n",
+						round, r.deliverRate(), r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.delivered, r.relayCPU.Round(time.Microsecond))
+					continue
+				}
+				b, err := runBareRound(ctx, o1, round, 2, rs, addr, rdb)
+				if err != nil {
+					return err
+				}
+				loneBares = append(loneBares, b)
+			}
+		}
+	}
+
 	// bare-relay -mode fill empties the database: it runs last.
 	out, _, err := runBare(ctx, o.bareBin, addr, "-mode", "fill")
 	if err != nil {
@@ -215,6 +289,12 @@ func run(ctx context.Context, o options) (err error) {
 	fill := parseFill(out)
 
 	report(o, relays, bares, singles, mem, fill)
+	if len(lone) > 0 {
+		reportOneSender(lone, loneBares)
+	}
+	if len(compares) == len(relays) && len(compares) > 0 {
+		reportCompare(relays, compares)
+	}
 	fmt.Printf("\ntotal %v\n", time.Since(start).Round(time.Second))
 	return nil
 }
@@ -257,7 +337,17 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 	mock.track.Store(t)
 	defer mock.track.Store(nil)
 
-	proc, base, err := startRelay(ctx, o.relayBin, dir, round, mock.url, addr, o.shards)
+	var extra []string
+	pprofAddr := ""
+	if o.profile != "" {
+		port, err := freePort()
+		if err != nil {
+			return relayRound{}, mem, err
+		}
+		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+		extra = append(extra, "PPROF_ADDR="+pprofAddr)
+	}
+	proc, base, err := startRelay(ctx, o.relayBin, dir, round, slackEnv(mock.url), addr, o.shards, extra...)
 	if err != nil {
 		return relayRound{}, mem, err
 	}
@@ -281,6 +371,12 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 	from := int(t.next.Load())
 	startAt := t.now()
 	cpu0, rcpu0, lcpu0 := cpuTime(proc.cmd.Process.Pid), cpuTime(rs.cmd.Process.Pid), cpuTime(os.Getpid())
+	profiled := make(chan error, 1)
+	if pprofAddr != "" {
+		go func() { profiled <- fetchProfile(ctx, pprofAddr, o.dur, profileFile(o.profile, round)) }()
+	} else {
+		profiled <- nil
+	}
 	accepted, took := g.phase(ctx, false, time.Now().Add(o.dur))
 	to := min(int(t.next.Load()), capacity)
 	stoppedAt, deliveredAtStop := t.now(), t.delivered.Load()
@@ -288,6 +384,11 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 		return relayRound{}, mem, fmt.Errorf("measured window: %w", err)
 	}
 	cpu1, rcpu1, lcpu1 := cpuTime(proc.cmd.Process.Pid), cpuTime(rs.cmd.Process.Pid), cpuTime(os.Getpid())
+	if err := <-profiled; err != nil {
+		fmt.Printf("round %d: no CPU profile: %v\n", round, err)
+	} else if pprofAddr != "" {
+		fmt.Printf("round %d: CPU profile of threadesk's measured window in %s (go tool pprof -top %s)\n", round, profileFile(o.profile, round), profileFile(o.profile, round))
+	}
 	time.Sleep(200 * time.Millisecond) // a late duplicate would show up now
 	var r relayRound
 	r.accepted, r.took = accepted, took
@@ -407,6 +508,36 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 		fmt.Println()
 	}
 	verdict("memory: bytes per open ticket, transcript apart", mem.perTicket, "<=", 1024)
+}
+
+// reportCompare prints the relay beside the -compare binary, round by round.
+func reportCompare(relays, compares []relayRound) {
+	fmt.Printf("\n== This binary beside the -compare binary (each round: this one, then that one)\n")
+	fmt.Printf("%-7s %10s %10s %8s | %8s %8s | %10s %10s | %9s %9s\n", "round", "msg/s", "compare", "×", "p99 ms", "compare", "CPU µs", "compare", "redis µs", "compare")
+	var x, cpu, ccpu []float64
+	for i := range relays {
+		r, c := relays[i], compares[i]
+		x = append(x, r.deliverRate()/c.deliverRate())
+		cpu, ccpu = append(cpu, float64(r.relayCPU.Microseconds())), append(ccpu, float64(c.relayCPU.Microseconds()))
+		fmt.Printf("%-7d %10.0f %10.0f %8.2f | %8.1f %8.1f | %10d %10d | %9d %9d\n", i+1, r.deliverRate(), c.deliverRate(), x[i],
+			ms(r.p99), ms(c.p99), r.relayCPU.Microseconds(), c.relayCPU.Microseconds(), r.redisCPU.Microseconds(), c.redisCPU.Microseconds())
+	}
+	fmt.Printf("median: msg/s × %.2f; threadesk CPU per message %.0f µs against %.0f µs\n", median(x), median(cpu), median(ccpu))
+}
+
+// reportOneSender prints the rounds at 1 sender and holds the p99 ratio to its target.
+func reportOneSender(relays []relayRound, bares []bareResult) {
+	fmt.Printf("\n== Added latency at 1 sender (relay: %d customers)\n", 100)
+	fmt.Printf("%-7s %12s %9s %9s | %10s %9s %9s | %9s\n", "round", "relay msg/s", "p50 ms", "p99 ms", "bound msg/s", "p50 ms", "p99 ms", "p99 ×")
+	var rp50, rp99, br, bp50, bp99, rr []float64
+	for i := range relays {
+		r, b := relays[i], bares[i]
+		rr, rp50, rp99 = append(rr, r.deliverRate()), append(rp50, ms(r.p50)), append(rp99, ms(r.p99))
+		br, bp50, bp99 = append(br, b.rate), append(bp50, ms(b.p50)), append(bp99, ms(b.p99))
+		fmt.Printf("%-7d %12.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %9.2f\n", i+1, rr[i], rp50[i], rp99[i], br[i], bp50[i], bp99[i], rp99[i]/bp99[i])
+	}
+	fmt.Printf("%-7s %12.0f %9.2f %9.2f | %10.0f %9.2f %9.2f | %9.2f\n", "median", median(rr), median(rp50), median(rp99), median(br), median(bp50), median(bp99), median(rp99)/median(bp99))
+	verdict("p99 latency at 1 sender: relay / bound p99", median(rp99)/median(bp99), "<=", 2)
 }
 
 func verdict(what string, got float64, op string, target float64) {

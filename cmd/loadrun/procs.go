@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -139,24 +140,32 @@ func goBuild(ctx context.Context, dir, pkg, out string) error {
 	return nil
 }
 
-// startRelay starts the threadesk binary as Slack would reach it: Events API over HTTP, the
-// Web API at the mock, state in the private redis-server. It returns once /healthz answers.
-func startRelay(ctx context.Context, bin, dir string, round int, mockURL, redisAddr string, shards int) (*child, string, error) {
+// slackEnv is the relay's environment for the mock Slack Web API at mockURL: Events API over
+// HTTP, no per-channel pacing (the mock has no rate limit).
+func slackEnv(mockURL string) []string {
+	return []string{
+		"SLACK_BOT_TOKEN=" + mockBotToken,
+		"SLACK_SIGNING_SECRET=" + signingSecret,
+		"SLACK_TRIAGE_CHANNEL=" + mockTriage,
+		"SLACK_API_URL=" + mockURL,
+		"SLACK_POST_RATE=" + unpacedRate,
+		"SLACK_POST_BURST=" + unpacedBurst,
+	}
+}
+
+// startRelay starts the threadesk binary with the platform's settings (platformEnv, such as
+// slackEnv), state in the private redis-server. It returns once /healthz answers. extra is
+// added to its environment (PPROF_ADDR for -profile).
+func startRelay(ctx context.Context, bin, dir string, round int, platformEnv []string, redisAddr string, shards int, extra ...string) (*child, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(append(os.Environ(), extra...), platformEnv...),
 		"HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"PUBLIC_URL=http://127.0.0.1:"+strconv.Itoa(port),
 		"REDIS_URL=redis://"+redisAddr,
-		"SLACK_BOT_TOKEN="+mockBotToken,
-		"SLACK_SIGNING_SECRET="+signingSecret,
-		"SLACK_TRIAGE_CHANNEL="+mockTriage,
-		"SLACK_API_URL="+mockURL,
-		// No per-channel pacing: the mock has no rate limit.
-		"SLACK_POST_RATE="+unpacedRate,
-		"SLACK_POST_BURST="+unpacedBurst,
 		"QUEUE_SHARDS="+strconv.Itoa(shards),
 		"LOG_LEVEL=info",
 	)
@@ -261,4 +270,31 @@ func cpuTime(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// profileFile names the CPU profile of a round: stem-roundN.pprof.
+func profileFile(stem string, round int) string {
+	return fmt.Sprintf("%s-round%d.pprof", strings.TrimSuffix(stem, ".pprof"), round)
+}
+
+// fetchProfile takes threadesk's CPU profile for d from its PPROF_ADDR and writes it to file.
+func fetchProfile(ctx context.Context, addr string, d time.Duration, file string) error {
+	secs := max(int(d.Round(time.Second)/time.Second), 1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("fetch the CPU profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetch the CPU profile: %s", resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read the CPU profile: %w", err)
+	}
+	return os.WriteFile(file, b, 0o644)
 }

@@ -80,6 +80,10 @@ type Config struct {
 
 	MetricsToken string `envconfig:"METRICS_TOKEN" desc:"when set, GET /metrics answers only requests with Authorization: Bearer and this token (others 401). Unset: /metrics is open"`
 
+	// PprofAddr serves Go's profiler on a listener of its own, never on HTTP_ADDR: the load
+	// benchmark (cmd/loadrun -profile) reads the relay's CPU profile there.
+	PprofAddr string `envconfig:"PPROF_ADDR" desc:"listen address of Go's profiler (net/http/pprof, /debug/pprof/), for load runs; keep it on loopback (127.0.0.1:6060). Unset: off"`
+
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"text" desc:"text or json. Logs never contain message bodies or tokens"`
 

@@ -129,7 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	// The core and the platforms need each other: platforms hand events to the core, the core
 	// sends through the platforms. The ingester breaks the cycle until the core exists.
-	ps := &platformSet{in: &ingester{}, checks: []web.Check{{Name: "redis", Run: store.Ping, Timeout: time.Second}}, mounts: map[string]http.Handler{}}
+	ps := &platformSet{in: &ingester{}, checks: []web.Check{{Name: "redis", Run: store.Ping, Timeout: time.Second}}, mounts: map[string]http.Handler{}, inline: map[string]bool{}}
 	if err := m.startPlatforms(ctx, ps); err != nil {
 		return err
 	}
@@ -143,6 +143,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Relay = r
 	ps.in.set(r)
 	if err := m.serve(l, reg, ps); err != nil {
+		return err
+	}
+	if err := m.servePprof(); err != nil {
 		return err
 	}
 	m.runRelay(ctx, r)
@@ -234,7 +237,7 @@ func (m *Main) serve(l net.Listener, reg *prometheus.Registry, ps *platformSet) 
 	srv := web.New(m.Log, reg, ps.checks...)
 	srv.RequireMetricsToken(m.Config.MetricsToken)
 	for pattern, h := range ps.mounts {
-		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout})
+		srv.Handle(pattern, h, web.Route{Timeout: web.DefaultTimeout, Inline: ps.inline[pattern]})
 	}
 	if m.Sandbox != nil {
 		// The page's live stream stays open, and uploads may be large: no timeout, 32 MiB,

@@ -25,6 +25,9 @@ type platformSet struct {
 	platforms []desk.Platform
 	checks    []web.Check
 	mounts    map[string]http.Handler
+	// inline are the mounts that answer by their request's deadline themselves (web.Route's
+	// Inline): the event routes, the relay's hot path.
+	inline map[string]bool
 }
 
 // startPlatforms starts every platform the settings enable: the sandbox when none is, Slack,
@@ -69,6 +72,9 @@ func (m *Main) startSlack(ps *platformSet) error {
 	ps.platforms = append(ps.platforms, a)
 	ps.checks = append(ps.checks, web.Check{Name: slack.PlatformName, Run: a.Ping, Every: platformCheckEvery})
 	ps.mounts["POST /slack/events"] = a.EventsHandler()
+	// Recording an event is bounded by the relay (RecordTimeout, IntakeWait), which answers
+	// 503 itself when Redis does not answer in time.
+	ps.inline["POST /slack/events"] = true
 	ps.mounts["POST /slack/interactivity"] = a.InteractivityHandler()
 	ps.mounts["POST /slack/commands"] = a.CommandsHandler()
 	return nil

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -54,7 +55,8 @@ return 1
 // batcher): either all of them happen or none. Changes are checked before anything is sent,
 // so an invalid one fails the whole call. When the changes acknowledge an event by its ID
 // (desk.AckEvent with Platform and Event), they are applied only if that event's changes were
-// not applied before; otherwise nothing changes and the error wraps desk.ErrHandled.
+// not applied before; otherwise nothing changes and the error wraps desk.ErrHandled. The
+// search words of appended history entries follow in the next batch (wordqueue.go).
 func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	if len(changes) == 0 {
 		return nil
@@ -62,6 +64,11 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	var cmds [][]any
 	var acks []desk.AckEvent    // of events by ID: the last one guards the changes
 	var touched []desk.TicketID // tickets whose change the dashboard's feed is told
+	type ticketWords struct {
+		ticket desk.TicketID
+		words  []string
+	}
+	var words []ticketWords
 	for _, c := range changes {
 		if id := changedTicket(c); id > 0 && !slices.Contains(touched, id) {
 			touched = append(touched, id)
@@ -77,6 +84,12 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			return fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
 		cmds = append(cmds, more...)
+		if e, ok := c.(desk.AppendEntry); ok {
+			if ws := entryWords(e.Entry); len(ws) > 0 {
+				words = append(words, ticketWords{e.Ticket, ws})
+				cmds = append(cmds, []any{"SADD", s.keys.index(wordsPending), strconv.FormatInt(int64(e.Ticket), 10)})
+			}
+		}
 	}
 	for _, id := range touched {
 		cmds = append(cmds, s.changed(id))
@@ -87,29 +100,41 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		for _, ack := range acks[:len(acks)-1] {
 			cmds = append(cmds, []any{"SET", s.keys.seen(ack.Platform, ack.Event), handledMark, "PX", s.opts.DedupeTTL.Milliseconds()})
 		}
-		return s.applyOnce(ctx, acks[len(acks)-1], cmds)
 	}
-	if scripted(cmds) {
-		if err := s.applyScripted(ctx, cmds); err != nil {
-			return fmt.Errorf("apply %d changes: %w", len(changes), err)
+	var err error
+	switch {
+	case len(acks) > 0:
+		err = s.applyOnce(ctx, acks[len(acks)-1], cmds)
+	case scripted(cmds):
+		if err = s.applyScripted(ctx, cmds); err != nil {
+			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
-		return nil
-	}
-	do := s.batch.do
-	if slices.ContainsFunc(changes, func(c desk.Change) bool { _, ok := c.(desk.PutJoin); return ok }) {
-		// A join is recorded before its post is sent; lost to a failover, the messages it
-		// took along would be posted again alone.
-		do = s.batch.doDurable
-	}
-	err := do(ctx, func(p redis.Pipeliner) {
-		for _, c := range cmds {
-			p.Do(ctx, c...)
+	default:
+		do := s.batch.do
+		if slices.ContainsFunc(changes, func(c desk.Change) bool { _, ok := c.(desk.PutJoin); return ok }) {
+			// A join is recorded before its post is sent; lost to a failover, the messages it
+			// took along would be posted again alone.
+			do = s.batch.doDurable
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("apply %d changes: %w", len(changes), err)
+		err = do(ctx, func(p redis.Pipeliner) {
+			for _, c := range cmds {
+				p.Do(ctx, c...)
+			}
+		})
+		if err != nil {
+			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
+		}
 	}
-	return nil
+	if err == nil || errors.Is(err, desk.ErrHandled) {
+		// The entries are written (now, or by an earlier attempt whose answer was lost).
+		for _, w := range words {
+			s.words.add(w.ticket, w.words)
+		}
+		if len(words) > 0 {
+			s.batch.nudgeSoon()
+		}
+	}
+	return err
 }
 
 // scripted reports whether cmds need a script: one of them is the scripts' own TD.UNINDEX.
@@ -259,8 +284,8 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)
 		}
-		cmds := [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}
-		return append(cmds, s.wordCommands(c.Ticket, entryWords(c.Entry))...), nil
+		// Its search words follow in the next batch (Apply, wordqueue.go).
+		return [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}, nil
 	case desk.AckEvent:
 		if err := s.checkShard(c.Shard); err != nil {
 			return nil, fmt.Errorf("ack event %s: %w", c.Entry, err)

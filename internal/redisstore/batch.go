@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,16 +31,24 @@ var errClosed = errors.New("redis store is closed")
 // operation's result is read from its own commands. A batch Redis refuses as a whole
 // (EXECABORT, when one command is refused before it runs) is sent again one operation at a
 // time, so that one bad operation never fails the others.
+//
+// A batch may also carry commands of no operation, at its front: pre adds them (the search
+// words waiting, see wordqueue.go) and is told whether they were written. nudgeSoon sends
+// them when no operation comes within a moment.
 type batcher struct {
 	rdb redis.UniversalClient
+	pre func(redis.Pipeliner) (int, func(ok bool)) // nil: none
 	// replicas, when above 0, is how many replicas must have the writes of a batch carrying a
 	// durable operation before that operation succeeds (WAIT, within waitTimeout).
 	replicas    int
 	waitTimeout time.Duration
 	ops         chan *op
-	stop        chan struct{}
-	done        chan struct{}
-	once        sync.Once
+	kick        chan struct{}
+	// nudging is set while a nudge is due (nudgeSoon).
+	nudging atomic.Bool
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
 // op is one operation: the commands queue adds, and where the batch's outcome goes.
@@ -54,11 +63,13 @@ type op struct {
 	err     error
 }
 
-func newBatcher(rdb redis.UniversalClient, replicas int, waitTimeout time.Duration) *batcher {
+func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batcher {
 	b := &batcher{
 		rdb:         rdb,
+		pre:         pre,
 		replicas:    replicas,
 		waitTimeout: waitTimeout,
+		kick:        make(chan struct{}, 1),
 		ops:         make(chan *op, maxBatch),
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
@@ -113,6 +124,30 @@ func (b *batcher) send(ctx context.Context, queue func(redis.Pipeliner), durable
 	return o.err
 }
 
+// nudge asks for a batch even if no operation comes, for what pre adds.
+func (b *batcher) nudge() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// nudgeDelay is how long what pre adds may wait for an operation's batch to go with.
+const nudgeDelay = 50 * time.Millisecond
+
+// nudgeSoon nudges the batcher after nudgeDelay unless a nudge is due already: what pre adds
+// goes with the next operations' batch when one comes by then (on a busy desk, always), and
+// costs a batch of its own only on a quiet one.
+func (b *batcher) nudgeSoon() {
+	if b.nudging.Swap(true) {
+		return
+	}
+	time.AfterFunc(nudgeDelay, func() {
+		b.nudging.Store(false)
+		b.nudge()
+	})
+}
+
 // close stops the batcher once the batch under way is done; operations still waiting fail.
 func (b *batcher) close() {
 	b.once.Do(func() { close(b.stop) })
@@ -129,6 +164,8 @@ func (b *batcher) run() {
 			return
 		case o := <-b.ops:
 			batch = append(batch[:0], o)
+		case <-b.kick:
+			batch = batch[:0]
 		}
 	fill:
 		for len(batch) < maxBatch {
@@ -155,9 +192,6 @@ func (b *batcher) exec(batch []*op) {
 		}
 		live = append(live, o)
 	}
-	if len(live) == 0 {
-		return
-	}
 	// A batch with a durable operation runs on a connection of its own, so that WAIT counts
 	// the replicas that have its writes (WAIT is about the writes of the connection it is
 	// sent on).
@@ -170,13 +204,29 @@ func (b *batcher) exec(batch []*op) {
 			p = conn.TxPipeline()
 		}
 	}
+	var front int
+	var sent func(ok bool)
+	if b.pre != nil {
+		front, sent = b.pre(p)
+	}
+	if len(live) == 0 && front == 0 {
+		return
+	}
 	bounds := make([]int, len(live)+1)
+	bounds[0] = front
 	for i, o := range live {
 		o.queue(p)
 		bounds[i+1] = p.Len()
 	}
 	// The batch is not any one caller's: it runs to its end with the client's timeouts.
 	cmds, err := p.Exec(context.Background())
+	if sent != nil {
+		ok := len(cmds) >= front
+		for _, c := range cmds[:min(front, len(cmds))] {
+			ok = ok && c.Err() == nil
+		}
+		sent(ok)
+	}
 	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
 		for _, o := range live {
 			b.exec([]*op{o})

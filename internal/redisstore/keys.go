@@ -64,6 +64,8 @@
 //	<p>w:<word>                               set     numbers of the tickets whose subject,     forever (only grows)
 //	                                                  names, tags or history have the word
 //	                                                  (stemmed, lower case; words.go)
+//	<p>ix:wpend                               set     numbers of the tickets whose history      until the words are written
+//	                                                  words wait in a process's word queue      (wordqueue.go)
 //	<p>tmp:<random>:<n>                       any     a query's intermediate result (query.go)  deleted by the query; 1 minute
 //	<p>ixver                                  string  the version of the indexes' layout        forever
 //	<p>ixjob                                  string  the process rebuilding old tickets'       30 minutes, or until done

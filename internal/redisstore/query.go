@@ -278,6 +278,12 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		limit = 50
 	}
 	groups := s.queryGroups(q)
+	if q.Search != "" {
+		// The words this process wrote a moment ago may still wait for their batch.
+		if err := s.flushWords(ctx); err != nil {
+			return desk.TicketResult{}, fmt.Errorf("query tickets: %w", err)
+		}
+	}
 	var statuses []desk.Status
 	for _, st := range q.Statuses {
 		if st.Valid() && !slices.Contains(statuses, st) {

@@ -78,6 +78,12 @@ type Store struct {
 	// when this store started one (index.go).
 	stopBackfill context.CancelFunc
 	backfillDone chan struct{}
+	// words are the search words of history entries waiting for the next batch, and
+	// stopWords and wordsDone stop and await the background indexing of words a stopped
+	// process left unwritten (wordqueue.go).
+	words     wordQueue
+	stopWords context.CancelFunc
+	wordsDone chan struct{}
 	// self tells this process from another that has the same Consumer name (lease.go).
 	self selfCheck
 }
@@ -112,8 +118,13 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			return nil, err
 		}
 	}
-	s.batch = newBatcher(rdb, opts.WaitReplicas, opts.WaitTimeout)
+	s.batch = newBatcher(rdb, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
 	if err := s.startBackfill(ctx); err != nil {
+		s.batch.close()
+		return nil, err
+	}
+	if err := s.startWordRecovery(ctx); err != nil {
+		s.stopBackground()
 		s.batch.close()
 		return nil, err
 	}
@@ -188,10 +199,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close stops the store's batches and closes the Redis client if Open created it; a client
 // given to New stays open.
 func (s *Store) Close() error {
-	if s.stopBackfill != nil {
-		s.stopBackfill()
-		<-s.backfillDone
+	s.stopBackground()
+	// The words waiting go before the batches stop; a failure leaves them to the next start.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if err := s.flushWords(ctx); err != nil {
+		s.log.Warn("the search words waiting were not written; the next start writes them", "err", err)
 	}
+	cancel()
 	s.batch.close()
 	if !s.owned {
 		return nil
@@ -200,6 +214,18 @@ func (s *Store) Close() error {
 		return fmt.Errorf("close redis client: %w", err)
 	}
 	return nil
+}
+
+// stopBackground stops and awaits the store's background indexing, if any.
+func (s *Store) stopBackground() {
+	if s.stopBackfill != nil {
+		s.stopBackfill()
+		<-s.backfillDone
+	}
+	if s.stopWords != nil {
+		s.stopWords()
+		<-s.wordsDone
+	}
 }
 
 // notFound wraps desk.ErrNotFound with what was looked up.

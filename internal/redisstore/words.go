@@ -56,7 +56,7 @@ func searchWords(text string) []string {
 		if n < 2 || n > maxWordLen || stopWords[w] {
 			continue
 		}
-		w = stemWord(w)
+		w = stems.stem(w)
 		if w == "" || seen[w] {
 			continue
 		}

@@ -171,14 +171,37 @@ func (p *pacer) hold(platform, channel string, d time.Duration) {
 
 // waitForRoom slows the answer to an event just recorded while its shard holds more than the
 // event in hand and Backlog waiting, up to wait: the answer to the platform is slowed, never
-// refused. The shard's depth is counted in the store, so it is the same whichever replica
-// recorded the event and whichever handles the shard.
+// refused. depth is the shard's depth when the event was recorded, counted in the store, so
+// it is the same whichever replica recorded the event and whichever handles the shard.
+//
+// While the shard's worker runs in this process, the depth is followed here: the worker says
+// when it finishes an event, and the intake counts the events it records meanwhile (another
+// replica's are not seen, which at worst ends a wait early). No store call is made. Otherwise
+// (the shard is another replica's) the shard's depth is looked at in the store every roomPoll.
 func (r *Relay) waitForRoom(ctx context.Context, shard int, depth int64, wait time.Duration) {
 	limit := int64(r.opts.Backlog) + 1
 	if depth <= limit || wait <= 0 {
 		return
 	}
 	deadline := r.clock.After(wait)
+	if shard < len(r.watches) {
+		w := r.watches[shard]
+		running, done0, added0, wake := w.look()
+		for running {
+			select {
+			case <-deadline:
+				return
+			case <-ctx.Done():
+				return
+			case <-wake:
+			}
+			var done, added uint64
+			running, done, added, wake = w.look()
+			if depth-int64(done-done0)+int64(added-added0) <= limit {
+				return
+			}
+		}
+	}
 	// The looks at the shard's depth are bounded too: a Redis that hangs must not hold the
 	// platform's answer past the wait.
 	ctx, cancel := context.WithTimeout(ctx, wait)

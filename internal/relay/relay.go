@@ -79,7 +79,7 @@ type Options struct {
 	// Backlog is how many recorded events a shard may hold before Ingest slows down: past it,
 	// Ingest (the event already recorded) waits up to IntakeWait for the shard's worker to
 	// catch up before answering, so that a flood is paced at the rate the relay delivers
-	// instead of piling up. Platforms allow 3 s for an answer.
+	// instead of piling up (see waitForRoom). Platforms allow 3 s for an answer.
 	Backlog    int           // default 2
 	IntakeWait time.Duration // default 1s
 	// RecordTimeout bounds the recording of an event (finding its shard, writing it): past
@@ -120,6 +120,9 @@ type Relay struct {
 	opts      Options
 
 	users userCache
+	// watches say, per queue shard, how far its worker got while it runs in this process
+	// (for the intake's backpressure).
+	watches []*shardWatch
 	// stats keeps what the statistics read, so that they read again only what changed.
 	stats statsCache
 
@@ -180,6 +183,7 @@ func New(opts Options) (*Relay, error) {
 		users:     userCache{ttl: 10 * time.Minute, clock: opts.Clock},
 		stopping:  make(chan struct{}),
 		views:     make(map[int]*queueView),
+		watches:   newShardWatches(opts.Shards),
 	}
 	r.pace.shared = opts.Store.Pace
 	for _, p := range opts.Platforms {
@@ -259,6 +263,7 @@ func (r *Relay) Ingest(ctx context.Context, ev desk.Event) error {
 		return nil
 	}
 	r.metrics.EventsIn.WithLabelValues(ev.Platform, string(ev.Kind)).Inc()
+	r.watches[shard].recorded()
 	wait := r.opts.IntakeWait
 	if !desk.IntakeWaitAllowed(ctx) {
 		wait = 0

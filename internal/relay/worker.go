@@ -53,6 +53,9 @@ func (r *Relay) Run(ctx context.Context) error {
 // acknowledged its own, then carries out what the outbox holds from before a crash or a
 // handover, then handles the events read before and never acknowledged, then new ones.
 func (r *Relay) runShard(ctx, work context.Context, shard int) {
+	watch := r.watches[shard]
+	watch.setRunning(true)
+	defer watch.setRunning(false)
 	down := r.outage("shard", shard)
 	for {
 		n, err := r.store.ClaimShard(work, shard)
@@ -90,10 +93,16 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			if !ok {
 				break
 			}
+			taken := q.taken
 			if !r.handleUntilDone(work, ev) {
 				return // stopping: this and the rest stay queued
 			}
 			q.done(ev)
+			// The event in hand, and those handled with it (joined), are finished: the
+			// intake's backpressure counts them.
+			for range max(q.taken-taken, 1) {
+				watch.finished()
+			}
 		}
 		// Otherwise the shard is being handed over (or the relay stops): the rest stays
 		// pending for its next holder, who claims it.
@@ -114,6 +123,8 @@ type queueView struct {
 	// lost says a read's answer was lost: it may have handed entries to this consumer that
 	// only a read of pending entries returns.
 	lost bool
+	// taken counts the entries handled and taken out of the view.
+	taken int
 }
 
 // openView starts a shard's view, reading pending entries first.
@@ -179,7 +190,9 @@ func (v *queueView) done(q desk.Queued) {
 
 // take removes the entries handled together with another one.
 func (v *queueView) take(entries ...string) {
+	n := len(v.items)
 	v.items = slices.DeleteFunc(v.items, func(q desk.Queued) bool { return slices.Contains(entries, q.Entry) })
+	v.taken += n - len(v.items)
 }
 
 // maxAhead bounds the entries a view holds when it looks ahead.

@@ -29,7 +29,10 @@ func hostileServer(t *testing.T, a *Adapter, bodyTimeout time.Duration) (*httpte
 	t.Helper()
 	srv := web.New(slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
 	rt := web.Route{Timeout: web.DefaultTimeout, BodyTimeout: bodyTimeout}
-	srv.Handle("POST /slack/events", a.EventsHandler(), rt)
+	// The events route as cmd/threadesk mounts it: inline, without http.TimeoutHandler.
+	events := rt
+	events.Inline = true
+	srv.Handle("POST /slack/events", a.EventsHandler(), events)
 	srv.Handle("POST /slack/interactivity", a.InteractivityHandler(), rt)
 	srv.Handle("POST /slack/commands", a.CommandsHandler(), rt)
 	ts := httptest.NewServer(srv.Handler())

@@ -96,6 +96,51 @@ func TestRouteLimits(t *testing.T) {
 	}
 }
 
+// TestInlineRoute: an Inline route runs its handler on the server's own ResponseWriter (no
+// http.TimeoutHandler in between: flushing works), with the route's timeout as its context's
+// deadline and the same body bounds as any route.
+func TestInlineRoute(t *testing.T) {
+	s := web.New(quiet(), prometheus.NewRegistry())
+	probe := func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			web.Error(w, err)
+			return
+		}
+		if _, ok := r.Context().Deadline(); !ok {
+			http.Error(w, "no deadline", http.StatusTeapot)
+			return
+		}
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			http.Error(w, "wrapped writer: "+err.Error(), http.StatusTeapot)
+			return
+		}
+		_, _ = io.WriteString(w, "direct")
+	}
+	s.Handle("POST /inline", http.HandlerFunc(probe), web.Route{MaxBody: 10, Timeout: time.Second, Inline: true})
+	s.Handle("POST /wrapped", http.HandlerFunc(probe), web.Route{MaxBody: 10, Timeout: time.Second})
+	s.Handle("POST /inline-slow", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+		web.Error(w, desk.Errorf(desk.EUNAVAILABLE, "cannot record the event now"))
+	}), web.Route{Timeout: 50 * time.Millisecond, Inline: true})
+	h := s.Handler()
+	if code, body := get(t, h, "POST", "/inline", "small"); code != 200 || body != "direct" {
+		t.Errorf("inline route = %d %q, want 200 direct", code, body)
+	}
+	if code, body := get(t, h, "POST", "/wrapped", "small"); code != http.StatusTeapot || !strings.Contains(body, "wrapped writer") {
+		t.Errorf("TimeoutHandler route = %d %q, want the probe to see a wrapped writer", code, body)
+	}
+	if code, _ := get(t, h, "POST", "/inline", strings.Repeat("x", 11)); code != 413 {
+		t.Errorf("inline route, oversize body = %d, want 413", code)
+	}
+	start := time.Now()
+	if code, _ := get(t, h, "POST", "/inline-slow", ""); code != 503 {
+		t.Errorf("inline route past its deadline = %d, want 503", code)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("inline route past its deadline answered after %v", took)
+	}
+}
+
 func TestErrorStatuses(t *testing.T) {
 	tests := []struct {
 		err  error
