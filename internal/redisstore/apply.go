@@ -57,6 +57,12 @@ return 1
 // (desk.AckEvent with Platform and Event), they are applied only if that event's changes were
 // not applied before; otherwise nothing changes and the error wraps desk.ErrHandled. The
 // search words of appended history entries follow in the next batch (wordqueue.go).
+//
+// With Options.WaitReplicas (Sentinel), the changes count as applied only once a replica has
+// them: otherwise a failover could undo a step whose effects were carried out (an event
+// acknowledged, then read and handled again as new). When the replica does not confirm in
+// time the call fails (EUNAVAILABLE) though the master may have applied the changes; trying
+// again is safe, as it is after any lost answer (ErrHandled).
 func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	if len(changes) == 0 {
 		return nil
@@ -110,13 +116,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
 	default:
-		do := s.batch.do
-		if slices.ContainsFunc(changes, func(c desk.Change) bool { _, ok := c.(desk.PutJoin); return ok }) {
-			// A join is recorded before its post is sent; lost to a failover, the messages it
-			// took along would be posted again alone.
-			do = s.batch.doDurable
-		}
-		err = do(ctx, func(p redis.Pipeliner) {
+		err = s.batch.doDurable(ctx, func(p redis.Pipeliner) {
 			for _, c := range cmds {
 				p.Do(ctx, c...)
 			}
@@ -149,7 +149,7 @@ func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
 		args = append(args, len(c))
 		args = append(args, c...)
 	}
-	return s.runScript(ctx, applyScript, commandKeys(nil, cmds), args...).Err()
+	return s.runDurableScript(ctx, applyScript, commandKeys(nil, cmds), args...).Err()
 }
 
 // commandKeys appends to keys the key of every command that is not there yet. Every command
@@ -187,7 +187,7 @@ func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) 
 		args = append(args, c...)
 	}
 	keys := commandKeys([]string{s.keys.seen(ack.Platform, ack.Event)}, cmds)
-	n, err := s.runScript(ctx, applyOnceScript, keys, args...).Int()
+	n, err := s.runDurableScript(ctx, applyOnceScript, keys, args...).Int()
 	if err != nil {
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
 	}
