@@ -396,7 +396,7 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 	fmt.Printf("\n== Redis memory (MEMORY USAGE, last round, %d open tickets sampled, %d transcript entries)\n", mem.tickets, mem.entries)
 	fmt.Printf("per open ticket: %.0f bytes = ticket hash %.0f + customer pointer %.0f + thread index %.0f\n",
 		mem.perTicket, mem.hash, mem.cust, mem.thread)
-	fmt.Printf("per message:     transcript entry %.0f bytes (h:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
+	fmt.Printf("per message:     transcript entry %.0f bytes (tx:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
 		mem.transcript, mem.transcriptFmt, mem.link, mem.linkN, mem.seen, mem.seenN)
 	fmt.Printf("used_memory after the last round: %d bytes\n", mem.usedMemory)
 	if v, ok := fill[0]; ok {

@@ -246,7 +246,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)
 		}
-		cmds := [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}
+		cmds := [][]any{s.appendCommand(c.Ticket, c.Entry)}
 		return append(cmds, s.wordCommands(c.Ticket, entryWords(c.Entry))...), nil
 	case desk.AckEvent:
 		if err := s.checkShard(c.Shard); err != nil {

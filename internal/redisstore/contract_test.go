@@ -65,6 +65,8 @@ var contract = []struct {
 	{"posts' pace shared", testPaceShared},
 	{"expire closed tickets", testExpireClosed},
 	{"customer data and forget", testForget},
+	{"transcript upgraded from a stream", testTranscriptUpgrade},
+	{"expire an upgraded transcript", testExpireUpgraded},
 }
 
 func TestContract(t *testing.T) {
