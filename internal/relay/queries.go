@@ -168,40 +168,24 @@ func (r *Relay) list(ctx context.Context, q quoter, who desk.User, args []string
 // maxLines is the most tickets one answer lists.
 const maxLines = 50
 
-// findScan is the most tickets a search reads, newest first: without an index a search costs
-// what it reads, and the newest tickets are the ones people look for.
-const findScan = 10000
-
-// find searches tickets, newest first, by number, subject, customer, category, tags and
-// assignee: every word must match. It reads page by page and stops once a screenful matched.
+// find searches tickets, newest first, through the search index (QueryTickets, the
+// dashboard's search): every word must be in the ticket's subject, customer's name, category,
+// tags, assignee's name or history, in any form of the word, or be its number. It reads one
+// screenful of tickets, whatever the number of tickets the desk holds.
 func (r *Relay) find(ctx context.Context, q quoter, terms []string) (string, error) {
-	var lines []string
-	searched, more := 0, false
-	err := r.eachTicket(ctx, desk.TicketFilter{Newest: true}, func(t desk.Ticket) bool {
-		searched++
-		hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name, t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
-		for _, w := range terms {
-			if !strings.Contains(hay, strings.ToLower(w)) {
-				return searched < findScan
-			}
-		}
-		if len(lines) == maxLines {
-			more = true
-			return false
-		}
-		lines = append(lines, r.line(q, t))
-		return searched < findScan
-	})
+	res, err := r.store.QueryTickets(ctx, desk.TicketQuery{Search: strings.Join(terms, " "), Limit: maxLines})
 	if err != nil {
 		return "", fmt.Errorf("search tickets: %w", err)
 	}
-	if len(lines) == 0 {
-		lines = append(lines, r.text().Text(catalog.NothingFound, nil))
+	if len(res.Tickets) == 0 {
+		return r.text().Text(catalog.NothingFound, nil), nil
 	}
-	if more {
+	lines := make([]string, 0, len(res.Tickets)+1)
+	for _, t := range res.Tickets {
+		lines = append(lines, r.line(q, t))
+	}
+	if res.Total > len(res.Tickets) {
 		lines = append(lines, r.text().Text(catalog.FindMore, nil))
-	} else if searched >= findScan {
-		lines = append(lines, r.text().Text(catalog.FindLimit, map[string]any{"Searched": findScan}))
 	}
 	return strings.Join(lines, "\n"), nil
 }
