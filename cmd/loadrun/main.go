@@ -93,7 +93,25 @@ func main() {
 	flag.StringVar(&o.relayBin, "threadesk", "", "prebuilt threadesk binary (skips the build)")
 	flag.StringVar(&o.prefix, "redis-prefix", "td:", "REDIS_PREFIX of the relay")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the logs")
+	var so scaleOptions
+	flag.IntVar(&so.tickets, "scale", 0, "the scale run instead (scripts/scale): load this many tickets and measure (scale.go)")
+	flag.IntVar(&so.messages, "messages", 20, "scale run: messages per ticket")
+	flag.Float64Var(&so.closed, "closed", 0.9, "scale run: share of the tickets closed")
+	flag.IntVar(&so.writers, "writers", 8, "scale run: goroutines writing tickets")
+	flag.IntVar(&so.oneMsg, "onemsg", 2000, "scale run: one-short-message tickets added after the load")
+	flag.IntVar(&so.runs, "runs", 5, "scale run: runs of each slash command timed")
 	flag.Parse()
+	if so.tickets > 0 {
+		so.sample, so.relayBin, so.keep = o.memSample, o.relayBin, o.keep
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		_, err := runScale(ctx, so, os.Stdout)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadrun:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.customers < o.conc {
 		fmt.Fprintln(os.Stderr, "loadrun: -customers must be at least -c")
 		os.Exit(2)
