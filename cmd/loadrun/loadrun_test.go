@@ -180,7 +180,7 @@ func TestScaleRunSmall(t *testing.T) {
 			t.Errorf("/desk %s answered %q", c.command, c.answer)
 		}
 	}
-	for _, line := range []string{"open ticket, transcript apart:", "closed ticket per message:", "ticket with one short message", "/desk status"} {
+	for _, line := range []string{"open ticket, transcript apart:", "closed ticket with its transcript, per message:", "ticket with one short message", "/desk status"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("the report has no %q:\n%s", line, out.String())
 		}

@@ -46,6 +46,24 @@
 //	-redis-prefix    REDIS_PREFIX of the relay (default td:)
 //	-keep            keep the work directory (logs of redis-server and threadesk)
 //
+// With -scale N it runs the scale run instead (scripts/scale; scale.go): N tickets of history
+// loaded through the store's Apply into a private redis-server, then Redis memory per open and
+// closed ticket and per message, a one-short-message ticket in all, the read-only slash
+// commands' answer times (in process, as the app answers them) and the threadesk binary's
+// start-up time and resident memory on that history. Its own flags:
+//
+//	-scale N         tickets loaded (scripts/scale: 100000)
+//	-messages 20     messages per ticket, alternately the customer's and an agent's
+//	-closed 0.9      share of the tickets closed
+//	-writers 8       goroutines writing tickets
+//	-onemsg 2000     one-short-message tickets added after the load, measured in all
+//	-runs 5          runs of each slash command timed
+//	-short           every message the same short text (-messages 1 -closed 0 -short: a store
+//	                 of one-short-message tickets, measured in all as issue 13 did)
+//	-intset 0        CONFIG SET set-max-intset-entries to this first (0: the default, 512)
+//
+// and -memsample (tickets of each kind sampled for MEMORY USAGE), -threadesk and -keep as above.
+//
 // It must run from the repository root (scripts/load sees to that).
 package main
 
@@ -100,6 +118,8 @@ func main() {
 	flag.IntVar(&so.writers, "writers", 8, "scale run: goroutines writing tickets")
 	flag.IntVar(&so.oneMsg, "onemsg", 2000, "scale run: one-short-message tickets added after the load")
 	flag.IntVar(&so.runs, "runs", 5, "scale run: runs of each slash command timed")
+	flag.IntVar(&so.intset, "intset", 0, "scale run: CONFIG SET set-max-intset-entries to this before loading (0: the server's default, 512)")
+	flag.BoolVar(&so.short, "short", false, "scale run: every message is one short text (with -messages 1 -closed 0: a store of one-short-message tickets)")
 	flag.Parse()
 	if so.tickets > 0 {
 		so.sample, so.relayBin, so.keep = o.memSample, o.relayBin, o.keep

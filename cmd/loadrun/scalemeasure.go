@@ -200,7 +200,10 @@ func timeCommands(ctx context.Context, store *redisstore.Store, h *history, runs
 	// A word most tickets have, one a few have, and a ticket in the middle of the history.
 	rnd := rand.New(rand.NewPCG(3, 4))
 	common, rare := h.words[2], h.words[vocabulary/2+rnd.IntN(vocabulary/4)]
-	show := h.closedIDs[len(h.closedIDs)/2]
+	show := h.ids[len(h.ids)/2]
+	if len(h.closedIDs) > 0 {
+		show = h.closedIDs[len(h.closedIDs)/2]
+	}
 	cmds := []string{"status", "list", "find " + common, "find " + rare, "find " + common + " " + h.words[5], "show " + strconv.FormatInt(int64(show), 10), "stats 30d"}
 	var out []commandTiming
 	seq := 0
