@@ -168,7 +168,7 @@ func runScale(ctx context.Context, o scaleOptions, out io.Writer) (res scaleResu
 	if err := measureOneMessage(ctx, rdb, store, gen, o.oneMsg, &res); err != nil {
 		return res, err
 	}
-	if res.commands, err = timeCommands(ctx, store, gen, o.runs); err != nil {
+	if res.commands, err = timeCommands(ctx, out, store, gen, o.runs); err != nil {
 		return res, err
 	}
 	if !o.skipStart {

@@ -67,6 +67,7 @@ var contract = []struct {
 	{"customer data and forget", testForget},
 	{"transcript upgraded from a stream", testTranscriptUpgrade},
 	{"expire an upgraded transcript", testExpireUpgraded},
+	{"search walked by number", testQuerySearchWalk},
 }
 
 func TestContract(t *testing.T) {
