@@ -179,7 +179,8 @@ type TicketQuery struct {
 	// agents never got (still in intake, or solved by the bot) are never in a period.
 	OpenedFrom, OpenedTo time.Time
 	Sort                 TicketSort
-	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50).
+	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50;
+	// below 0: no page, only the total).
 	Offset, Limit int
 }
 

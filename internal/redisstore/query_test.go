@@ -491,4 +491,17 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 	if !slices.Equal(got, openAlpha[:5]) || total != len(openAlpha) {
 		t.Errorf("with a status: got %v (total %d), want %v (total %d)", got, total, openAlpha[:5], len(openAlpha))
 	}
+	// The total alone (Limit < 0), as /desk status asks for it: counted, no page.
+	for _, q := range []desk.TicketQuery{
+		{Search: "alpha", Statuses: []desk.Status{desk.StatusOpen}},
+		{Search: "alpha", Statuses: []desk.Status{desk.StatusOpen, desk.StatusNew}},
+	} {
+		q.Limit = -1
+		if got, total := queryIDs(t, s, q); len(got) != 0 || total != len(openAlpha) {
+			t.Errorf("total alone of %+v: got %v (total %d), want no page and %d", q, got, total, len(openAlpha))
+		}
+	}
+	if got, total := queryIDs(t, s, desk.TicketQuery{Search: "gamma delta", Limit: -1}); len(got) != 0 || total != len(rare) {
+		t.Errorf("total alone in every status: got %v (total %d), want %d", got, total, len(rare))
+	}
 }

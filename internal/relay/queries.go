@@ -28,7 +28,7 @@ func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 		return "", fmt.Errorf("count tickets: %w", err)
 	}
 	count := func(f desk.TicketQuery) (int, error) {
-		f.Statuses, f.Limit = active, 1
+		f.Statuses, f.Limit = active, -1 // the total alone
 		res, err := r.store.QueryTickets(ctx, f)
 		if err != nil {
 			return 0, fmt.Errorf("count active tickets: %w", err)
