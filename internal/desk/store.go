@@ -182,6 +182,9 @@ type TicketQuery struct {
 	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50;
 	// below 0: no page, only the total).
 	Offset, Limit int
+	// CountTo, when above 0, lets the total stop counting at CountTo: a caller that only
+	// needs to know whether more match than a page shows saves counting them all.
+	CountTo int
 }
 
 // TicketSort is an order of QueryTickets.

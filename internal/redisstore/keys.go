@@ -50,8 +50,9 @@
 //	                                                  one element per entry, in the versioned  /desk forget leave one entry)
 //	                                                  binary encoding of transcript.go
 //	                                                  (version byte 0x01, varints, strings
-//	                                                  with their length; about 35 bytes
-//	                                                  besides the text)
+//	                                                  with their length: a message is its
+//	                                                  text and about 35 bytes, its author's
+//	                                                  ID and name included)
 //	<p>h:<ticket number>                      stream  the transcript as stores before          until erased or expired; no
 //	                                                  2026-12-06 wrote it (read first, before  longer written
 //	                                                  tx:<n>): fields at (unix ms), kind,

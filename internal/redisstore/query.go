@@ -33,7 +33,8 @@ import (
 // status). A word most tickets have then costs the page, not the tens of thousands of
 // tickets an intersection would copy. A walk that meets too few matches (the words seldom
 // come together) within 20,000 numbers, or a server without SINTERCARD, falls back to the
-// intersections. A query for the total alone (Limit < 0) counts the intersections with
+// intersections. Its total may stop at TicketQuery.CountTo (SINTERCARD's LIMIT). A query for
+// the total alone (Limit < 0) counts the intersections with
 // ZINTERCARD instead of making them, where the server has it.
 //
 // A group of the query is one set, or the union of several and of literal ticket numbers (a
@@ -58,7 +59,7 @@ import (
 // not empty. ARGV: [1] offset, [2] count, [3] "1" for the highest score first, [4] G, [5] S,
 // [6] "id" or "key", [7] and [8] the period's first and last score of the facts (as
 // ZRANGEBYSCORE takes them; "" without a period), [9] "1" when the statuses are all of them,
-// then per group the number of its sets, the number of its literal ticket numbers, and those
+// [10] the count at which the total may stop (TicketQuery.CountTo, 0 for none), then per group the number of its sets, the number of its literal ticket numbers, and those
 // numbers. Returns
 // {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
@@ -71,7 +72,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 10
+local ai = 11
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -266,9 +267,19 @@ local function walk()
   if rarest * 50 < last - first + 1 then
     return false
   end
-  local n = redis.pcall('SINTERCARD', #sets, unpack(sets))
-  if type(n) == 'table' and n.err then
-    return false -- a server without SINTERCARD (miniredis, Redis before 7)
+  local n
+  if #sets == 1 then
+    n = redis.call('SCARD', sets[1])
+  else
+    local args = {#sets, unpack(sets)}
+    if ARGV[10] ~= '0' then
+      args[#args + 1] = 'LIMIT'
+      args[#args + 1] = ARGV[10]
+    end
+    n = redis.pcall('SINTERCARD', unpack(args))
+    if type(n) == 'table' and n.err then
+      return false -- a server without SINTERCARD (miniredis, Redis before 7)
+    end
   end
   local found, page = 0, {}
   local id, step, stop = last, -1, first
@@ -426,7 +437,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if len(statuses) == len(desk.Statuses) {
 		every = "1"
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0)}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))

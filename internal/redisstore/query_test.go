@@ -491,6 +491,11 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 	if !slices.Equal(got, openAlpha[:5]) || total != len(openAlpha) {
 		t.Errorf("with a status: got %v (total %d), want %v (total %d)", got, total, openAlpha[:5], len(openAlpha))
 	}
+	// CountTo: the total may stop there (at least that many), the page is the same.
+	got, total = queryIDs(t, s, desk.TicketQuery{Search: "alpha beta", Limit: 3, CountTo: 5})
+	if want := newest(both)[:3]; !slices.Equal(got, want) || total < 5 || total > len(both) {
+		t.Errorf("CountTo 5: got %v (total %d), want %v and a total from 5 to %d", got, total, want, len(both))
+	}
 	// The total alone (Limit < 0), as /desk status asks for it: counted, no page.
 	for _, q := range []desk.TicketQuery{
 		{Search: "alpha", Statuses: []desk.Status{desk.StatusOpen}},

@@ -77,6 +77,15 @@ func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 // grow from 10 tickets to 500; the first ticket without one ends the walk.
 func (r *Relay) slaWatch(ctx context.Context) (slaWatch, error) {
 	sla := slaWatch{now: r.clock.Now()}
+	// The first ticket of the SLA's order in any status (a cheap walk of the whole order):
+	// without a clock running there, none is, and there is nothing to walk.
+	first, err := r.store.QueryTickets(ctx, desk.TicketQuery{Sort: desk.SortDue, Limit: 1})
+	if err != nil {
+		return sla, fmt.Errorf("read the queue's SLA: %w", err)
+	}
+	if len(first.Tickets) == 0 || !slaRunning(first.Tickets[0]) {
+		return sla, nil // no SLA line: nothing to watch
+	}
 	f := desk.TicketQuery{Statuses: active, Sort: desk.SortDue, Limit: 10}
 	for {
 		page, err := r.store.QueryTickets(ctx, f)
@@ -192,7 +201,7 @@ const maxLines = 50
 // tags, assignee's name or history, in any form of the word, or be its number. It reads one
 // screenful of tickets, whatever the number of tickets the desk holds.
 func (r *Relay) find(ctx context.Context, q quoter, terms []string) (string, error) {
-	res, err := r.store.QueryTickets(ctx, desk.TicketQuery{Search: strings.Join(terms, " "), Limit: maxLines})
+	res, err := r.store.QueryTickets(ctx, desk.TicketQuery{Search: strings.Join(terms, " "), Limit: maxLines, CountTo: maxLines + 1})
 	if err != nil {
 		return "", fmt.Errorf("search tickets: %w", err)
 	}

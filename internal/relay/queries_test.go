@@ -67,6 +67,7 @@ func TestStatusAndListReadAPage(t *testing.T) {
 		most    int64 // tickets read
 	}{
 		{"status", []string{"130 active (65 new, 65 open, 0 pending), 65 unassigned", "Oldest waiting for an answer: #2 from «Customer X001»"}, 0, 20},
+		{"find customer", []string{"#130 [new", "… and more"}, 51, 55},
 		{"list", []string{"#1 [open, high] «Customer X000» · «Agent A1»", "… and 80 more"}, 51, 55},
 		{"list mine", []string{"#1 [open", "#3 [open", "… and 15 more"}, 51, 55},
 		{"list unassigned", []string{"#2 [new", "… and 15 more"}, 51, 55},
@@ -79,6 +80,9 @@ func TestStatusAndListReadAPage(t *testing.T) {
 			if !strings.Contains(got, w) {
 				t.Errorf("/desk %s = %q, want it to hold %q", tt.command, got, w)
 			}
+		}
+		if tt.command == "status" && strings.Contains(got, "SLA:") {
+			t.Errorf("/desk status = %q: an SLA line without a clock running", got)
 		}
 		if tt.lines > 0 && strings.Count(got, "\n")+1 != tt.lines {
 			t.Errorf("/desk %s has %d lines, want %d", tt.command, strings.Count(got, "\n")+1, tt.lines)
