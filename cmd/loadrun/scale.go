@@ -317,6 +317,9 @@ func (h *history) write(ctx context.Context, store *redisstore.Store, r *rand.Ra
 	t.Category = []string{"Billing", "Technical", "Account", "General"}[r.IntN(4)]
 	t.Tags = []string{h.words[r.IntN(50)]}
 	first := h.sentence(r, z)
+	if h.o.short {
+		first = oneShortMessage
+	}
 	t.Subject = first
 	if len(t.Subject) > 60 {
 		t.Subject = t.Subject[:60]
