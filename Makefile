@@ -2,7 +2,7 @@
 # people and CI (.ci/run) run exactly the same thing.
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test check load docker
+.PHONY: help run build test check load scale docker
 
 IMAGE ?= threadesk:dev
 
@@ -23,6 +23,9 @@ check: ## Run every check CI runs: gofmt, vet, staticcheck, tidy, then the tests
 
 load: ## Run the load test against a local instance.
 	scripts/load $(ARGS)
+
+scale: ## Run the scale run: 100,000 tickets of history, memory and answer times.
+	scripts/scale $(ARGS)
 
 docker: ## Build the container image (IMAGE=threadesk:dev by default).
 	docker build -t $(IMAGE) .

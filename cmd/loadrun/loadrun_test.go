@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,51 @@ func TestMedian(t *testing.T) {
 	for _, tt := range tests {
 		if got := median(tt.in); got != tt.want {
 			t.Errorf("median(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestScaleRunSmall runs the scale run on 200 tickets (the binary's start apart, which the
+// real run measures) and checks what it loaded and measured against the store itself.
+func TestScaleRunSmall(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out strings.Builder
+	o := scaleOptions{tickets: 200, messages: 4, closed: 0.9, writers: 4, oneMsg: 20, sample: 50, runs: 2, skipStart: true}
+	res, err := runScale(ctx, o, &out)
+	if err != nil {
+		t.Fatalf("runScale: %v\n%s", err, out.String())
+	}
+	if res.open+res.closed != 200 || res.messages != 800 || res.closed < 150 || res.open < 5 {
+		t.Errorf("loaded %d open + %d closed tickets, %d messages; want 200 tickets about 90 %% closed, 800 messages", res.open, res.closed, res.messages)
+	}
+	// A closed ticket's transcript: its 4 messages and two status lines, each its text and
+	// some 40 bytes, in a list (not a 4 KB stream node).
+	if tx := res.closedKeys.parts["transcript"]; tx <= 0 || tx > 6*(float64(res.textBytes)/float64(res.messages)+60)+120 {
+		t.Errorf("closed transcript = %.0f bytes for 6 entries of %.0f bytes of text", tx, float64(res.textBytes)/float64(res.messages))
+	}
+	if res.openKeys.parts["ticket hash"] <= 0 || res.oneMsgAll <= 0 || res.oneMsgKeys.parts["transcript"] <= 0 {
+		t.Errorf("missing figures: open %+v, one message %.0f %+v", res.openKeys, res.oneMsgAll, res.oneMsgKeys)
+	}
+	want := []string{"status", "list", "find", "show", "stats 30d"}
+	if len(res.commands) < len(want) {
+		t.Fatalf("timed %d commands: %+v", len(res.commands), res.commands)
+	}
+	for _, c := range res.commands {
+		if c.median <= 0 || c.answer == "" {
+			t.Errorf("/desk %s: %v, answer %q", c.command, c.median, c.answer)
+		}
+		switch {
+		case c.command == "status" && !strings.Contains(c.answer, "active"),
+			c.command == "list" && !strings.HasPrefix(c.answer, "#"),
+			strings.HasPrefix(c.command, "show ") && !strings.HasPrefix(c.answer, "#"+strings.TrimPrefix(c.command, "show ")),
+			c.command == "stats 30d" && !strings.Contains(c.answer, "30 days"):
+			t.Errorf("/desk %s answered %q", c.command, c.answer)
+		}
+	}
+	for _, line := range []string{"open ticket, transcript apart:", "closed ticket with its transcript, per message:", "ticket with one short message", "/desk status"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("the report has no %q:\n%s", line, out.String())
 		}
 	}
 }

@@ -61,6 +61,24 @@
 //	-profile FILE    write threadesk's CPU profile (pprof) of each round's measured window to
 //	                 FILE-roundN.pprof; threadesk then serves Go's profiler on PPROF_ADDR
 //
+// With -scale N it runs the scale run instead (scripts/scale; scale.go): N tickets of history
+// loaded through the store's Apply into a private redis-server, then Redis memory per open and
+// closed ticket and per message, a one-short-message ticket in all, the read-only slash
+// commands' answer times (in process, as the app answers them) and the threadesk binary's
+// start-up time and resident memory on that history. Its own flags:
+//
+//	-scale N         tickets loaded (scripts/scale: 100000)
+//	-messages 20     messages per ticket, alternately the customer's and an agent's
+//	-closed 0.9      share of the tickets closed
+//	-writers 8       goroutines writing tickets
+//	-onemsg 2000     one-short-message tickets added after the load, measured in all
+//	-runs 5          runs of each slash command timed
+//	-short           every message the same short text (-messages 1 -closed 0 -short: a store
+//	                 of one-short-message tickets, measured in all as issue 13 did)
+//	-intset 0        CONFIG SET set-max-intset-entries to this first (0: the default, 512)
+//
+// and -memsample (tickets of each kind sampled for MEMORY USAGE), -threadesk and -keep as above.
+//
 // It must run from the repository root (scripts/load sees to that).
 package main
 
@@ -117,7 +135,27 @@ func main() {
 	flag.StringVar(&o.compareBin, "compare", "", "another threadesk binary (an earlier build) run right after each relay round, for a paired comparison")
 	flag.StringVar(&o.platform, "platform", "slack", "slack (Events API over HTTP, held to bare-relay) or mattermost (WebSocket posted events in, REST out, on the fake server of internal/mattermost/mattermosttest; no bound)")
 	flag.StringVar(&o.profile, "profile", "", "write threadesk's CPU profile of each round's measured window to FILE-roundN.pprof (threadesk runs with PPROF_ADDR)")
+	var so scaleOptions
+	flag.IntVar(&so.tickets, "scale", 0, "the scale run instead (scripts/scale): load this many tickets and measure (scale.go)")
+	flag.IntVar(&so.messages, "messages", 20, "scale run: messages per ticket")
+	flag.Float64Var(&so.closed, "closed", 0.9, "scale run: share of the tickets closed")
+	flag.IntVar(&so.writers, "writers", 8, "scale run: goroutines writing tickets")
+	flag.IntVar(&so.oneMsg, "onemsg", 2000, "scale run: one-short-message tickets added after the load")
+	flag.IntVar(&so.runs, "runs", 5, "scale run: runs of each slash command timed")
+	flag.IntVar(&so.intset, "intset", 0, "scale run: CONFIG SET set-max-intset-entries to this before loading (0: the server's default, 512)")
+	flag.BoolVar(&so.short, "short", false, "scale run: every message is one short text (with -messages 1 -closed 0: a store of one-short-message tickets)")
 	flag.Parse()
+	if so.tickets > 0 {
+		so.sample, so.relayBin, so.keep = o.memSample, o.relayBin, o.keep
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		_, err := runScale(ctx, so, os.Stdout)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadrun:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.customers < o.conc {
 		fmt.Fprintln(os.Stderr, "loadrun: -customers must be at least -c")
 		os.Exit(2)
@@ -497,7 +535,7 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 	fmt.Printf("\n== Redis memory (MEMORY USAGE, last round, %d open tickets sampled, %d transcript entries)\n", mem.tickets, mem.entries)
 	fmt.Printf("per open ticket: %.0f bytes = ticket hash %.0f + customer pointer %.0f + thread index %.0f\n",
 		mem.perTicket, mem.hash, mem.cust, mem.thread)
-	fmt.Printf("per message:     transcript entry %.0f bytes (h:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
+	fmt.Printf("per message:     transcript entry %.0f bytes (tx:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
 		mem.transcript, mem.transcriptFmt, mem.link, mem.linkN, mem.seen, mem.seenN)
 	fmt.Printf("used_memory after the last round: %d bytes\n", mem.usedMemory)
 	if v, ok := fill[0]; ok {

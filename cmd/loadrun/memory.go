@@ -14,7 +14,7 @@ type memory struct {
 	perTicket     float64 // ticket hash + customer pointer + thread index, bytes per ticket
 	hash, cust    float64 // the parts of perTicket
 	thread        float64
-	transcript    float64 // h:<n> stream bytes per entry
+	transcript    float64 // tx:<n> list bytes per entry
 	entries       int     // transcript entries sampled
 	link          float64 // link:… bytes per message
 	seen          float64 // seen:… dedupe marker bytes per event (expires after 72 h)
@@ -62,14 +62,14 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		if err != nil {
 			return m, err
 		}
-		hk := prefix + "h:" + f["id"]
+		hk := prefix + "tx:" + f["id"]
 		hb, err := usage(hk)
 		if err != nil {
 			return m, err
 		}
-		e, err := rdb.XLen(ctx, hk).Result()
+		e, err := rdb.LLen(ctx, hk).Result()
 		if err != nil {
-			return m, fmt.Errorf("XLEN %s: %w", hk, err)
+			return m, fmt.Errorf("LLEN %s: %w", hk, err)
 		}
 		hash, cust, thread, hist, entries = hash+h, cust+c, thread+th, hist+hb, entries+e
 		m.tickets++

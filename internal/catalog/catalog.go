@@ -118,7 +118,6 @@ const (
 	ListLine    = "list.line"    // {{.Ticket}} {{.Status}} {{.Priority}} {{.Customer}} {{.Assignee}} {{.Age}} {{.Subject}}
 	ListMore    = "list.more"    // {{.More}}
 	FindMore    = "find.more"    // more tickets match than are shown
-	FindLimit   = "find.limit"   // {{.Searched}}: the search stopped after that many tickets
 	ShowTags    = "show.tags"    // {{.Category}} {{.Tags}}
 	ShowRating  = "show.rating"  // {{.Score}} {{.Comment}}
 	ShowEntry   = "show.entry"   // {{.At}} {{.Name}} {{.Kind}} {{.Text}}
@@ -351,7 +350,6 @@ By priority: {{.Urgent}} urgent, {{.High}} high, {{.Normal}} normal, {{.Low}} lo
 	ListLine:    "{{.Ticket}} [{{.Status}}, {{.Priority}}] {{.Customer}} · {{.Assignee}} · {{.Age}} ago{{if .Subject}} · {{.Subject}}{{end}}",
 	ListMore:    "… and {{.More}} more",
 	FindMore:    "… and more: add words to narrow the search.",
-	FindLimit:   "(searched the newest {{.Searched}} tickets)",
 	ShowTags:    "Category {{.Category}}; tags {{.Tags}}",
 	ShowRating:  "Rated {{.Score}}/5{{if .Comment}}: “{{.Comment}}”{{end}}",
 	ShowEntry:   "{{.At}} {{.Name}} ({{.Kind}}): {{.Text}}",

@@ -382,7 +382,6 @@ var samples = map[string][]map[string]any{
 	},
 	catalog.ListMore:    {{"More": 7}},
 	catalog.FindMore:    {nil},
-	catalog.FindLimit:   {{"Searched": 2000}},
 	catalog.ShowTags:    {{"Category": "Billing", "Tags": "invoice, refund"}},
 	catalog.ShowRating:  {{"Score": 3, "Comment": ""}, {"Score": 2, "Comment": "Долго ждал"}},
 	catalog.ShowEntry:   {{"At": "2026-11-25 15:04", "Name": "Анна", "Kind": "customer", "Text": "Здравствуйте!"}},
@@ -501,8 +500,6 @@ func TestPluralForms(t *testing.T) {
 	}{
 		{"ru", catalog.ListMore, func(n int) map[string]any { return map[string]any{"More": n} },
 			[]string{"… и ещё %d заявка", "… и ещё %d заявки", "… и ещё %d заявок"}},
-		{"ru", catalog.FindLimit, func(n int) map[string]any { return map[string]any{"Searched": n} },
-			[]string{"(поиск только по %d последней заявке)", "(поиск только по %d последним заявкам)", "(поиск только по %d последним заявкам)"}},
 		{"ru", catalog.PeriodDays, func(n int) map[string]any { return map[string]any{"Days": strconv.Itoa(n)} },
 			[]string{"последний %d день", "последние %d дня", "последние %d дней"}},
 		{"ru", catalog.StatsAgent, func(n int) map[string]any {

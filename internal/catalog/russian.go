@@ -135,7 +135,6 @@ var Russian = merge(map[string]string{
 	ListLine:    "{{.Ticket}} [{{.Status}}, {{.Priority}}] {{.Customer}} · {{.Assignee}} · {{.Age}} назад{{if .Subject}} · {{.Subject}}{{end}}",
 	ListMore:    `… и ещё {{.More}} {{plural .More "заявка" "заявки" "заявок"}}`,
 	FindMore:    "… и другие: добавьте слова, чтобы сузить поиск.",
-	FindLimit:   `(поиск только по {{.Searched}} {{plural .Searched "последней заявке" "последним заявкам" "последним заявкам"}})`,
 	ShowTags:    "Категория: {{.Category}}; теги: {{.Tags}}",
 	ShowRating:  "Оценка {{.Score}}/5{{if .Comment}}: «{{.Comment}}»{{end}}",
 	ShowEntry:   "{{.At}} {{.Name}} ({{.Kind}}): {{.Text}}",

@@ -182,8 +182,12 @@ type TicketQuery struct {
 	// agents never got (still in intake, or solved by the bot) are never in a period.
 	OpenedFrom, OpenedTo time.Time
 	Sort                 TicketSort
-	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50).
+	// Offset skips that many tickets of the order; Limit is the most one page holds (0: 50;
+	// below 0: no page, only the total).
 	Offset, Limit int
+	// CountTo, when above 0, lets the total stop counting at CountTo: a caller that only
+	// needs to know whether more match than a page shows saves counting them all.
+	CountTo int
 }
 
 // TicketSort is an order of QueryTickets.

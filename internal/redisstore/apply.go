@@ -285,7 +285,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)
 		}
 		// Its search words follow in the next batch (Apply, wordqueue.go).
-		return [][]any{append([]any{"XADD", s.keys.history(c.Ticket), "*"}, encodeEntry(c.Entry)...)}, nil
+		return [][]any{s.appendCommand(c.Ticket, c.Entry)}, nil
 	case desk.AckEvent:
 		if err := s.checkShard(c.Shard); err != nil {
 			return nil, fmt.Errorf("ack event %s: %w", c.Entry, err)

@@ -67,6 +67,9 @@ var contract = []struct {
 	{"posts' pace shared", testPaceShared},
 	{"expire closed tickets", testExpireClosed},
 	{"customer data and forget", testForget},
+	{"transcript upgraded from a stream", testTranscriptUpgrade},
+	{"expire an upgraded transcript", testExpireUpgraded},
+	{"search walked by number", testQuerySearchWalk},
 }
 
 func TestContract(t *testing.T) {

@@ -204,7 +204,8 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		[]any{"DEL", s.keys.ticketLinks(id)},
 		[]any{"DEL", s.keys.held(id)},
 		[]any{"DEL", s.keys.history(id)},
-		append([]any{"XADD", s.keys.history(id), "*"}, encodeEntry(entry)...),
+		[]any{"DEL", s.keys.transcript(id)},
+		s.appendCommand(id, entry),
 		[]any{"ZREM", s.keys.closed(), member},
 		s.changed(id),
 	)

@@ -259,10 +259,10 @@ func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, err
 	if err != nil || len(ts) == 0 {
 		return 0, err
 	}
-	hist := make([]*redis.XMessageSliceCmd, len(ts))
+	hist := make([]historyRead, len(ts))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, t := range ts {
-			hist[i] = p.XRange(ctx, s.keys.history(t.ID), "-", "+")
+			hist[i] = s.readHistory(ctx, p, t.ID)
 		}
 		return nil
 	})
@@ -275,8 +275,8 @@ func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, err
 		cmds = append(cmds, s.indexCommands(t)...)
 		cmds = append(cmds, s.statusCommands(t.ID, t.Status)...)
 		var words []string
-		for _, m := range hist[i].Val() {
-			for _, w := range entryWords(decodeEntry(m.Values)) {
+		for _, e := range s.entries(hist[i]) {
+			for _, w := range entryWords(e) {
 				if !slices.Contains(words, w) {
 					words = append(words, w)
 				}

@@ -49,9 +49,17 @@
 //	                                                  in (join.go)
 //	<p>join:<platform>:<first event ID>       string  JSON desk.Join: what a joined post        until RETENTION, with the
 //	                                                  carries (join.go)                        links (in tl:<ticket>)
-//	<p>h:<ticket number>                      stream  the ticket's transcript, oldest first;   forever
-//	                                                  fields at (unix ms), kind, author, name,
-//	                                                  text, non-empty only
+//	<p>tx:<ticket number>                     list    the ticket's transcript, oldest first:   forever (RETENTION and
+//	                                                  one element per entry, in the versioned  /desk forget leave one entry)
+//	                                                  binary encoding of transcript.go
+//	                                                  (version byte 0x01, varints, strings
+//	                                                  with their length: a message is its
+//	                                                  text and about 35 bytes, its author's
+//	                                                  ID and name included)
+//	<p>h:<ticket number>                      stream  the transcript as stores before          until erased or expired; no
+//	                                                  2026-12-06 wrote it (read first, before  longer written
+//	                                                  tx:<n>): fields at (unix ms), kind,
+//	                                                  author, name, text, files (JSON)
 //	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
 //	                                                  number (so oldest first)
 //	<p>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
@@ -212,7 +220,13 @@ func (k keys) held(id desk.TicketID) string {
 	return k.prefix + "held:" + strconv.FormatInt(int64(id), 10)
 }
 
-// history is the transcript stream of a ticket.
+// transcript is the list of a ticket's transcript entries (transcript.go).
+func (k keys) transcript(id desk.TicketID) string {
+	return k.prefix + "tx:" + strconv.FormatInt(int64(id), 10)
+}
+
+// history is the transcript stream of a ticket as older stores wrote it: still read, erased
+// and expired, never written.
 func (k keys) history(id desk.TicketID) string {
 	return k.prefix + "h:" + strconv.FormatInt(int64(id), 10)
 }

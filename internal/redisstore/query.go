@@ -26,6 +26,17 @@ import (
 //     smallest input, so the cost follows the most selective filter, not the tickets); the
 //     parts are united, ZCARD is the total and ZRANGE the page.
 //
+// A fourth way serves a search in every status by number (/desk find, the dashboard's search
+// without a status filter) when its rarest set holds at least one ticket in 50: the numbers
+// are walked from the newest (or oldest) and each kept when every group's set has it, until
+// the page is full; the total is SINTERCARD of the groups' sets (every ticket is in one
+// status). A word most tickets have then costs the page, not the tens of thousands of
+// tickets an intersection would copy. A walk that meets too few matches (the words seldom
+// come together) within 20,000 numbers, or a server without SINTERCARD, falls back to the
+// intersections. Its total may stop at TicketQuery.CountTo (SINTERCARD's LIMIT). A query for
+// the total alone (Limit < 0) counts the intersections with
+// ZINTERCARD instead of making them, where the server has it.
+//
 // A group of the query is one set, or the union of several and of literal ticket numbers (a
 // search word that is a number: the word's set and that ticket), made in a temporary key
 // first. The temporary keys are deleted at the end (and expire in a minute should the script
@@ -47,8 +58,9 @@ import (
 // status sets, the sort set when ARGV[6] is "key", and the openings' facts when ARGV[7] is
 // not empty. ARGV: [1] offset, [2] count, [3] "1" for the highest score first, [4] G, [5] S,
 // [6] "id" or "key", [7] and [8] the period's first and last score of the facts (as
-// ZRANGEBYSCORE takes them; "" without a period), then per group the number of its sets,
-// the number of its literal ticket numbers, and those numbers. Returns
+// ZRANGEBYSCORE takes them; "" without a period), [9] "1" when the statuses are all of them,
+// [10] the count at which the total may stop (TicketQuery.CountTo, 0 for none), then per group the number of its sets, the number of its literal ticket numbers, and those
+// numbers. Returns
 // {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
@@ -60,7 +72,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 9
+local ai = 11
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -169,6 +181,135 @@ if #sets == 0 then
     end
   end
 end
+-- intersect: each status set (cut to the period's range) meets the filters' sets (and the
+-- sort set, whose scores it takes; else the status's, the number): Redis walks the smallest
+-- of each intersection.
+local function intersect()
+  if lo then
+    cut()
+  end
+  if lim <= 0 and #sets > 0 then
+    -- Only the total: each status set's intersection counted, not made (the statuses are
+    -- disjoint), where the server has ZINTERCARD.
+    local sum = 0
+    for j = 1, S do
+      local c = redis.pcall('ZINTERCARD', 1 + #sets, statuses[j], unpack(sets))
+      if type(c) == 'table' and c.err then
+        sum = nil
+        break
+      end
+      sum = sum + c
+    end
+    if sum then
+      total = sum
+      return
+    end
+  end
+  local parts = {}
+  for j = 1, S do
+    local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}
+    local weights = {'WEIGHTS', 1}
+    if sortKey then
+      args[2] = args[2] + 1
+      args[#args + 1] = sortKey
+      weights = {'WEIGHTS', 0, 1}
+    end
+    for _, k in ipairs(sets) do
+      args[#args + 1] = k
+      weights[#weights + 1] = 0
+    end
+    for _, w in ipairs(weights) do
+      args[#args + 1] = w
+    end
+    redis.call('ZINTERSTORE', unpack(args))
+    parts[#parts + 1] = made(KEYS[3 + G + j])
+  end
+  local r = parts[1]
+  if S > 1 then
+    redis.call('ZUNIONSTORE', KEYS[2], S, unpack(parts))
+    r = made(KEYS[2])
+  end
+  total = redis.call('ZCARD', r)
+  if lim > 0 then
+    ids = range(r, off, want - 1, false)
+  end
+end
+-- walk: the search by number in every status, numbers walked from the newest (or oldest);
+-- false when it does not pay or cannot be done here, and the intersections are to be made.
+local function walk()
+  if sortKey or lo or #sets == 0 or lim <= 0 or ARGV[9] ~= '1' then
+    return false
+  end
+  local first, last = nil, nil
+  for _, st in ipairs(statuses) do
+    local top = redis.call('ZREVRANGE', st, 0, 0, 'WITHSCORES')
+    local bottom = redis.call('ZRANGE', st, 0, 0, 'WITHSCORES')
+    if #top > 0 then
+      local t, b = tonumber(top[2]), tonumber(bottom[2])
+      if not last or t > last then
+        last = t
+      end
+      if not first or b < first then
+        first = b
+      end
+    end
+  end
+  if not last then
+    return false
+  end
+  local rarest = nil
+  for _, k in ipairs(sets) do
+    local n = redis.call('SCARD', k)
+    if not rarest or n < rarest then
+      rarest = n
+    end
+  end
+  if rarest * 50 < last - first + 1 then
+    return false
+  end
+  local n
+  if #sets == 1 then
+    n = redis.call('SCARD', sets[1])
+  else
+    local args = {#sets, unpack(sets)}
+    if ARGV[10] ~= '0' then
+      args[#args + 1] = 'LIMIT'
+      args[#args + 1] = ARGV[10]
+    end
+    n = redis.pcall('SINTERCARD', unpack(args))
+    if type(n) == 'table' and n.err then
+      return false -- a server without SINTERCARD (miniredis, Redis before 7)
+    end
+  end
+  local found, page = 0, {}
+  local id, step, stop = last, -1, first
+  if not rev then
+    id, step, stop = first, 1, last
+  end
+  local checked = 0
+  while found < want and checked < 20000 and (id - stop) * step <= 0 do
+    local hit = true
+    for _, k in ipairs(sets) do
+      if redis.call('SISMEMBER', k, id) == 0 then
+        hit = false
+        break
+      end
+    end
+    if hit then
+      found = found + 1
+      if found > off then
+        page[#page + 1] = tostring(id)
+      end
+    end
+    id = id + step
+    checked = checked + 1
+  end
+  if found < want and found < n then
+    return false -- stopped at the cap before the page was full
+  end
+  total, ids = n, page
+  return true
+end
 if #sets == 0 and not sortKey then
   -- By number without filters: the top of each status set (within the period's numbers),
   -- merged.
@@ -222,41 +363,8 @@ elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
       end
     end
   end
-else
-  -- Otherwise each status set (cut to the period's range) meets the filters' sets (and the
-  -- sort set, whose scores it takes; else the status's, the number): Redis walks the
-  -- smallest of each intersection.
-  if lo then
-    cut()
-  end
-  local parts = {}
-  for j = 1, S do
-    local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}
-    local weights = {'WEIGHTS', 1}
-    if sortKey then
-      args[2] = args[2] + 1
-      args[#args + 1] = sortKey
-      weights = {'WEIGHTS', 0, 1}
-    end
-    for _, k in ipairs(sets) do
-      args[#args + 1] = k
-      weights[#weights + 1] = 0
-    end
-    for _, w in ipairs(weights) do
-      args[#args + 1] = w
-    end
-    redis.call('ZINTERSTORE', unpack(args))
-    parts[#parts + 1] = made(KEYS[3 + G + j])
-  end
-  local r = parts[1]
-  if S > 1 then
-    redis.call('ZUNIONSTORE', KEYS[2], S, unpack(parts))
-    r = made(KEYS[2])
-  end
-  total = redis.call('ZCARD', r)
-  if lim > 0 then
-    ids = range(r, off, want - 1, false)
-  end
+elseif not walk() then
+  intersect()
 end
 if #temps > 0 then
   redis.call('DEL', unpack(temps))
@@ -331,7 +439,11 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 			pmax = "(" + strconv.FormatInt(q.OpenedTo.UnixMilli(), 10)
 		}
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax}
+	every := "0"
+	if len(statuses) == len(desk.Statuses) {
+		every = "1"
+	}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0)}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -407,5 +408,105 @@ func testQueryPeriod(t *testing.T, open opener) {
 		if !slices.Equal(got, tt.want) || total != tt.n {
 			t.Errorf("%s: %v (total %d), want %v of %d", tt.name, got, total, tt.want, tt.n)
 		}
+	}
+}
+
+// testQuerySearchWalk: a search in every status by number, of words most tickets have, walks
+// the numbers (query.go) and gives what the intersections give: the page at any offset, both
+// orders, every word needed, the total; two common words that seldom come together exhaust
+// the walk's cap and fall back; with a status filter the intersections answer.
+func testQuerySearchWalk(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	const n = 600
+	var alpha, both, rare []desk.TicketID // rare: "gamma" and "delta" together
+	var changes []desk.Change
+	for i := 1; i <= n; i++ {
+		id := desk.TicketID(i)
+		subject := []string{}
+		if i%3 != 0 {
+			subject = append(subject, "alpha")
+			alpha = append(alpha, id)
+		}
+		if i%2 == 0 {
+			subject = append(subject, "beta")
+			if i%3 != 0 {
+				both = append(both, id)
+			}
+		}
+		// gamma and delta: each in half the tickets, together only in the first two.
+		if i <= 2 || (i > 2 && i%2 == 1) {
+			subject = append(subject, "gamma")
+		}
+		if i <= 2 || (i > 2 && i%2 == 0) {
+			subject = append(subject, "delta")
+		}
+		if i <= 2 {
+			rare = append(rare, id)
+		}
+		st := desk.StatusClosed
+		if i%5 == 0 {
+			st = desk.StatusOpen
+		}
+		changes = append(changes, desk.SaveTicket{Ticket: queueTicket(id, st, func(tk *desk.Ticket) { tk.Subject = strings.Join(subject, " ") })})
+	}
+	for c := range slices.Chunk(changes, 100) {
+		apply(t, s, c...)
+	}
+	newest := func(ids []desk.TicketID) []desk.TicketID {
+		out := slices.Clone(ids)
+		slices.Reverse(out)
+		return out
+	}
+	page := func(ids []desk.TicketID, off, lim int) []desk.TicketID {
+		return ids[min(off, len(ids)):min(off+lim, len(ids))]
+	}
+	tests := []struct {
+		name  string
+		q     desk.TicketQuery
+		all   []desk.TicketID // every match, in the query's order
+		off   int
+		limit int
+	}{
+		{"one common word, newest", desk.TicketQuery{Search: "alpha"}, newest(alpha), 0, 10},
+		{"one common word, a later page", desk.TicketQuery{Search: "alpha", Offset: 37}, newest(alpha), 37, 10},
+		{"one common word, oldest", desk.TicketQuery{Search: "alpha", Sort: desk.SortOldest, Offset: 3}, alpha, 3, 10},
+		{"two words", desk.TicketQuery{Search: "alpha beta"}, newest(both), 0, 20},
+		{"words seldom together", desk.TicketQuery{Search: "gamma delta"}, newest(rare), 0, 50},
+		{"a number and a word", desk.TicketQuery{Search: "alpha 4"}, []desk.TicketID{4}, 0, 10},
+	}
+	for _, tt := range tests {
+		tt.q.Limit = tt.limit
+		got, total := queryIDs(t, s, tt.q)
+		if want := page(tt.all, tt.off, tt.limit); !slices.Equal(got, want) || total != len(tt.all) {
+			t.Errorf("%s: got %v (total %d), want %v (total %d)", tt.name, got, total, want, len(tt.all))
+		}
+	}
+	var openAlpha []desk.TicketID
+	for _, id := range newest(alpha) {
+		if id%5 == 0 {
+			openAlpha = append(openAlpha, id)
+		}
+	}
+	got, total := queryIDs(t, s, desk.TicketQuery{Search: "alpha", Statuses: []desk.Status{desk.StatusOpen}, Limit: 5})
+	if !slices.Equal(got, openAlpha[:5]) || total != len(openAlpha) {
+		t.Errorf("with a status: got %v (total %d), want %v (total %d)", got, total, openAlpha[:5], len(openAlpha))
+	}
+	// CountTo: the total may stop there (at least that many), the page is the same.
+	got, total = queryIDs(t, s, desk.TicketQuery{Search: "alpha beta", Limit: 3, CountTo: 5})
+	if want := newest(both)[:3]; !slices.Equal(got, want) || total < 5 || total > len(both) {
+		t.Errorf("CountTo 5: got %v (total %d), want %v and a total from 5 to %d", got, total, want, len(both))
+	}
+	// The total alone (Limit < 0), as /desk status asks for it: counted, no page.
+	for _, q := range []desk.TicketQuery{
+		{Search: "alpha", Statuses: []desk.Status{desk.StatusOpen}},
+		{Search: "alpha", Statuses: []desk.Status{desk.StatusOpen, desk.StatusNew}},
+	} {
+		q.Limit = -1
+		if got, total := queryIDs(t, s, q); len(got) != 0 || total != len(openAlpha) {
+			t.Errorf("total alone of %+v: got %v (total %d), want no page and %d", q, got, total, len(openAlpha))
+		}
+	}
+	if got, total := queryIDs(t, s, desk.TicketQuery{Search: "gamma delta", Limit: -1}); len(got) != 0 || total != len(rare) {
+		t.Errorf("total alone in every status: got %v (total %d), want %d", got, total, len(rare))
 	}
 }

@@ -60,38 +60,61 @@ func (s *Store) ExpireClosed(ctx context.Context, cutoff time.Time, limit int) (
 // (a rating, /desk forget) appends to the history; its write must not be undone by the
 // expiry's copy of the ticket. The ticket is then expired at the next look.
 //
-// KEYS[1] the history stream, KEYS[2..] every key the commands write; ARGV[1] the ID of the
-// history's last entry when it was read ("" for none), ARGV[2..] the commands, each as its
-// number of arguments followed by them. Returns 1 when applied, 0 when the history changed.
+// The history is the transcript list and, in a store upgraded in place, the old stream
+// (transcript.go). Entries are only ever appended, and erasing leaves one new entry, so the
+// history is unchanged when the stream's last ID, the list's length and its last element are.
+//
+// KEYS[1] the history stream, KEYS[2] the transcript list, KEYS[3..] every key the commands
+// write; ARGV[1] the ID of the stream's last entry when it was read ("" for none), ARGV[2]
+// the list's length and ARGV[3] its last element ("" for none), ARGV[4..] the commands, each
+// as its number of arguments followed by them. Returns 1 when applied, 0 when the history
+// changed.
 var expireScript = redis.NewScript(luaApply + `
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local id = ''
 if #last > 0 then
   id = last[1][1]
 end
-if id ~= ARGV[1] then
+local tail = redis.call('LINDEX', KEYS[2], -1) or ''
+if id ~= ARGV[1] or redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[2]) or tail ~= ARGV[3] then
   return 0
 end
-run(2)
+run(4)
 return 1
 `)
 
-// lastEntry is the ID of the last entry of a ticket's history, "" when it has none.
-func (s *Store) lastEntry(ctx context.Context, id desk.TicketID) (string, error) {
-	last, err := s.rdb.XRevRangeN(ctx, s.keys.history(id), "+", "-", 1).Result()
-	if err != nil {
-		return "", fmt.Errorf("read the history of ticket %s: %w", id, err)
+// historyMark is what expireScript compares to tell whether a ticket's history changed.
+type historyMark struct {
+	streamLast string // ID of the old stream's last entry, "" for none
+	length     int64  // the transcript list's length
+	last       string // its last element, "" for none
+}
+
+// historyMarkOf reads the mark of a ticket's history.
+func (s *Store) historyMarkOf(ctx context.Context, id desk.TicketID) (historyMark, error) {
+	var stream *redis.XMessageSliceCmd
+	var length *redis.IntCmd
+	var last *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		stream = p.XRevRangeN(ctx, s.keys.history(id), "+", "-", 1)
+		length = p.LLen(ctx, s.keys.transcript(id))
+		last = p.LIndex(ctx, s.keys.transcript(id), -1)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return historyMark{}, fmt.Errorf("read the history of ticket %s: %w", id, err)
 	}
-	if len(last) == 0 {
-		return "", nil
+	m := historyMark{length: length.Val(), last: last.Val()}
+	if msgs := stream.Val(); len(msgs) > 0 {
+		m.streamLast = msgs[0].ID
 	}
-	return last[0].ID, nil
+	return m, nil
 }
 
 // expire forgets what was written on one closed ticket (see ExpireClosed), in one atomic step
 // that is skipped if the ticket's history changed since it was read.
 func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
-	seen, err := s.lastEntry(ctx, id)
+	seen, err := s.historyMarkOf(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -113,13 +136,13 @@ func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, 1+len(cmds)*8)
-	args = append(args, seen)
+	args := make([]any, 0, 3+len(cmds)*8)
+	args = append(args, seen.streamLast, seen.length, seen.last)
 	for _, c := range cmds {
 		args = append(args, len(c))
 		args = append(args, c...)
 	}
-	keys := commandKeys([]string{s.keys.history(id)}, cmds)
+	keys := commandKeys([]string{s.keys.history(id), s.keys.transcript(id)}, cmds)
 	n, err := s.runScript(ctx, expireScript, keys, args...).Int()
 	if err != nil {
 		return fmt.Errorf("expire ticket %s: %w", id, err)

@@ -162,11 +162,11 @@ func (s *Store) recoverWords(ctx context.Context) (int, error) {
 		if len(ids) == 0 {
 			return done, nil
 		}
-		hist := make([]*redis.XMessageSliceCmd, len(ids))
+		hist := make([]historyRead, len(ids))
 		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, id := range ids {
 				n, _ := strconv.ParseInt(id, 10, 64)
-				hist[i] = p.XRange(ctx, s.keys.history(desk.TicketID(n)), "-", "+")
+				hist[i] = s.readHistory(ctx, p, desk.TicketID(n))
 			}
 			return nil
 		})
@@ -177,8 +177,8 @@ func (s *Store) recoverWords(ctx context.Context) (int, error) {
 		for i, id := range ids {
 			n, _ := strconv.ParseInt(id, 10, 64)
 			var words []string
-			for _, m := range hist[i].Val() {
-				for _, w := range entryWords(decodeEntry(m.Values)) {
+			for _, e := range s.entries(hist[i]) {
+				for _, w := range entryWords(e) {
 					if !slices.Contains(words, w) {
 						words = append(words, w)
 					}

@@ -66,8 +66,8 @@ func TestWordsLeftUnwrittenAreIndexedAtStart(t *testing.T) {
 	apply(t, s, desk.SaveTicket{Ticket: queueTicket(4, desk.StatusOpen, func(tk *desk.Ticket) { tk.Subject = "Billing" })})
 	// What a crash leaves: the entry and the mark, not the words.
 	ctx := ctxT(t)
-	xadd := append([]any{"XADD", s.keys.history(4), "*"}, encodeEntry(desk.Entry{At: at(1), Kind: "customer", Text: "my invoice is wrong"})...)
-	if err := rdb.Do(ctx, xadd...).Err(); err != nil {
+	push := s.appendCommand(4, desk.Entry{At: at(1), Kind: "customer", Text: "my invoice is wrong"})
+	if err := rdb.Do(ctx, push...).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := rdb.SAdd(ctx, s.keys.index(wordsPending), "4").Err(); err != nil {

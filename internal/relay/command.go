@@ -21,7 +21,7 @@ var usages = map[string]string{
 	"resolve":   "resolve N",
 	"reopen":    "reopen N",
 	"close":     "close N",
-	"find":      "find words… (in number, subject, customer, category, tags, assignee)",
+	"find":      "find words… (in number, subject, customer, category, tags, assignee, messages)",
 	"stats":     "stats [today|7d|30d|90d]",
 	"reload":    "reload",
 	"kb":        "kb search words… | kb show ID",

@@ -35,6 +35,10 @@ func (s *commandStore) FindTickets(context.Context, desk.TicketFilter) (desk.Tic
 	return desk.TicketPage{Tickets: []desk.Ticket{s.ticket}}, nil
 }
 
+func (s *commandStore) QueryTickets(context.Context, desk.TicketQuery) (desk.TicketResult, error) {
+	return desk.TicketResult{Tickets: []desk.Ticket{s.ticket}, Total: 1}, nil
+}
+
 func (s *commandStore) Transcript(context.Context, desk.TicketID) ([]desk.Entry, error) {
 	return []desk.Entry{{At: s.ticket.CreatedAt, Name: "Casey", Kind: "message", Text: "@here the printer <!channel>"}}, nil
 }

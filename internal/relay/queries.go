@@ -18,68 +18,99 @@ import (
 // active are the statuses of tickets still being worked on.
 var active = []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
 
-// eachTicket calls fn for every ticket f matches, page by page, until fn returns false.
-func (r *Relay) eachTicket(ctx context.Context, f desk.TicketFilter, fn func(desk.Ticket) bool) error {
-	if f.Limit == 0 {
-		f.Limit = 200
-	}
-	for {
-		page, err := r.store.FindTickets(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, t := range page.Tickets {
-			if !fn(t) {
-				return nil
-			}
-		}
-		if page.Next == 0 {
-			return nil
-		}
-		f.After = page.Next
-	}
-}
-
 // queueStatus is the queue at a glance: active tickets by status and priority, and the one
-// waiting longest for a first answer.
+// waiting longest for a first answer. It reads counts from the queue's indexes
+// (QueryTickets' totals) and, for the SLA line, only the tickets with a clock running, in the
+// SLA's order: never every active ticket, so it answers as fast with 10,000 of them.
 func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 	counts, err := r.store.CountByStatus(ctx)
 	if err != nil {
 		return "", fmt.Errorf("count tickets: %w", err)
 	}
-	byPriority := map[desk.Priority]int{}
-	var oldest *desk.Ticket
-	unassigned, n := 0, 0
-	sla := slaWatch{now: r.clock.Now()}
-	err = r.eachTicket(ctx, desk.TicketFilter{Statuses: active}, func(t desk.Ticket) bool {
-		n++
-		sla.add(t)
-		byPriority[t.Priority]++
-		if t.Assignee == "" {
-			unassigned++
+	count := func(f desk.TicketQuery) (int, error) {
+		f.Statuses, f.Limit = active, -1 // the total alone
+		res, err := r.store.QueryTickets(ctx, f)
+		if err != nil {
+			return 0, fmt.Errorf("count active tickets: %w", err)
 		}
-		if t.Status == desk.StatusNew && (oldest == nil || t.CreatedAt.Before(oldest.CreatedAt)) {
-			oldest = &t
-		}
-		return true
-	})
-	if err != nil {
-		return "", fmt.Errorf("read the queue: %w", err)
+		return res.Total, nil
 	}
+	byPriority := map[desk.Priority]int{}
+	for _, p := range desk.Priorities {
+		if byPriority[p], err = count(desk.TicketQuery{Priority: p}); err != nil {
+			return "", err
+		}
+	}
+	nobody := ""
+	unassigned, err := count(desk.TicketQuery{Assignee: &nobody})
+	if err != nil {
+		return "", err
+	}
+	oldest, err := r.store.QueryTickets(ctx, desk.TicketQuery{Statuses: []desk.Status{desk.StatusNew}, Sort: desk.SortOldest, Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("find the oldest new ticket: %w", err)
+	}
+	sla, err := r.slaWatch(ctx)
+	if err != nil {
+		return "", err
+	}
+	n := counts[desk.StatusNew] + counts[desk.StatusOpen] + counts[desk.StatusPending]
 	args := map[string]any{
 		"Active": n, "New": counts[desk.StatusNew], "Open": counts[desk.StatusOpen], "Pending": counts[desk.StatusPending],
 		"Unassigned": unassigned, "Resolved": counts[desk.StatusResolved], "Closed": counts[desk.StatusClosed],
 		"Urgent": byPriority[desk.PriorityUrgent], "High": byPriority[desk.PriorityHigh],
 		"Normal": byPriority[desk.PriorityNormal], "Low": byPriority[desk.PriorityLow], "Oldest": "",
 	}
-	if oldest != nil {
-		args["Oldest"], args["Customer"], args["Age"] = oldest.ID.String(), words(oldest.Customer.Label()), age(r.clock.Now().Sub(oldest.CreatedAt))
+	if len(oldest.Tickets) > 0 {
+		o := oldest.Tickets[0]
+		args["Oldest"], args["Customer"], args["Age"] = o.ID.String(), words(o.Customer.Label()), age(r.clock.Now().Sub(o.CreatedAt))
 	}
 	out := r.say(q, catalog.QueueStatus, args)
 	if sla.any {
 		out += "\n" + r.slaLine(sla)
 	}
 	return out, nil
+}
+
+// slaWatch sums up the SLA of the active tickets from those with a clock running (or a
+// breached one not done), which come first in the SLA's order (desk.SortDue), in pages that
+// grow from 10 tickets to 500; the first ticket without one ends the walk.
+func (r *Relay) slaWatch(ctx context.Context) (slaWatch, error) {
+	sla := slaWatch{now: r.clock.Now()}
+	// The first ticket of the SLA's order in any status (a cheap walk of the whole order):
+	// without a clock running there, none is, and there is nothing to walk.
+	first, err := r.store.QueryTickets(ctx, desk.TicketQuery{Sort: desk.SortDue, Limit: 1})
+	if err != nil {
+		return sla, fmt.Errorf("read the queue's SLA: %w", err)
+	}
+	if len(first.Tickets) == 0 || !slaRunning(first.Tickets[0]) {
+		return sla, nil // no SLA line: nothing to watch
+	}
+	f := desk.TicketQuery{Statuses: active, Sort: desk.SortDue, Limit: 10}
+	for {
+		page, err := r.store.QueryTickets(ctx, f)
+		if err != nil {
+			return sla, fmt.Errorf("read the queue's SLA: %w", err)
+		}
+		for _, t := range page.Tickets {
+			if !slaRunning(t) {
+				sla.any = sla.any || len(t.Clocks) > 0
+				return sla, nil
+			}
+			sla.add(t)
+		}
+		if len(page.Tickets) < f.Limit {
+			return sla, nil
+		}
+		f.Offset += f.Limit
+		f.Limit = min(f.Limit*4, 500)
+	}
+}
+
+// slaRunning reports whether a ticket has a clock that counts in the SLA line: one running,
+// or one breached and not done.
+func slaRunning(t desk.Ticket) bool {
+	return slices.ContainsFunc(t.Clocks, func(c desk.SLAClock) bool { return c.Running() || (c.Breached && !c.Done) })
 }
 
 // slaWatch sums up the SLA of the active tickets: how many breached or are at risk, and the
@@ -124,9 +155,10 @@ func (r *Relay) slaLine(w slaWatch) string {
 	return r.text().Text(catalog.QueueSLA, args)
 }
 
-// list shows active tickets, or those in one status, mine or unassigned, oldest first.
+// list shows active tickets, or those in one status, mine or unassigned, oldest first: one
+// screenful from the queue's indexes (QueryTickets), with how many more there are.
 func (r *Relay) list(ctx context.Context, q quoter, who desk.User, args []string) (string, error) {
-	f := desk.TicketFilter{Statuses: active}
+	f := desk.TicketQuery{Statuses: active}
 	if len(args) > 1 {
 		return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
 	}
@@ -143,23 +175,19 @@ func (r *Relay) list(ctx context.Context, q quoter, who desk.User, args []string
 			return "", r.refuse(catalog.UsageOf, map[string]any{"Command": r.opts.Command, "Usage": usages["list"]})
 		}
 	}
-	var lines []string
-	more := 0
-	err := r.eachTicket(ctx, f, func(t desk.Ticket) bool {
-		if len(lines) < maxLines {
-			lines = append(lines, r.line(q, t))
-		} else {
-			more++
-		}
-		return true
-	})
+	f.Sort, f.Limit = desk.SortOldest, maxLines
+	res, err := r.store.QueryTickets(ctx, f)
 	if err != nil {
 		return "", fmt.Errorf("list tickets: %w", err)
 	}
-	if len(lines) == 0 {
+	if len(res.Tickets) == 0 {
 		return r.text().Text(catalog.NothingFound, nil), nil
 	}
-	if more > 0 {
+	lines := make([]string, 0, len(res.Tickets)+1)
+	for _, t := range res.Tickets {
+		lines = append(lines, r.line(q, t))
+	}
+	if more := res.Total - len(res.Tickets); more > 0 {
 		lines = append(lines, r.text().Text(catalog.ListMore, map[string]any{"More": more}))
 	}
 	return strings.Join(lines, "\n"), nil
@@ -168,40 +196,24 @@ func (r *Relay) list(ctx context.Context, q quoter, who desk.User, args []string
 // maxLines is the most tickets one answer lists.
 const maxLines = 50
 
-// findScan is the most tickets a search reads, newest first: without an index a search costs
-// what it reads, and the newest tickets are the ones people look for.
-const findScan = 10000
-
-// find searches tickets, newest first, by number, subject, customer, category, tags and
-// assignee: every word must match. It reads page by page and stops once a screenful matched.
+// find searches tickets, newest first, through the search index (QueryTickets, the
+// dashboard's search): every word must be in the ticket's subject, customer's name, category,
+// tags, assignee's name or history, in any form of the word, or be its number. It reads one
+// screenful of tickets, whatever the number of tickets the desk holds.
 func (r *Relay) find(ctx context.Context, q quoter, terms []string) (string, error) {
-	var lines []string
-	searched, more := 0, false
-	err := r.eachTicket(ctx, desk.TicketFilter{Newest: true}, func(t desk.Ticket) bool {
-		searched++
-		hay := strings.ToLower(strings.Join([]string{t.ID.String(), t.Subject, t.Customer.Label(), t.Customer.Name, t.Category, strings.Join(t.Tags, " "), t.AssigneeName}, " "))
-		for _, w := range terms {
-			if !strings.Contains(hay, strings.ToLower(w)) {
-				return searched < findScan
-			}
-		}
-		if len(lines) == maxLines {
-			more = true
-			return false
-		}
-		lines = append(lines, r.line(q, t))
-		return searched < findScan
-	})
+	res, err := r.store.QueryTickets(ctx, desk.TicketQuery{Search: strings.Join(terms, " "), Limit: maxLines, CountTo: maxLines + 1})
 	if err != nil {
 		return "", fmt.Errorf("search tickets: %w", err)
 	}
-	if len(lines) == 0 {
-		lines = append(lines, r.text().Text(catalog.NothingFound, nil))
+	if len(res.Tickets) == 0 {
+		return r.text().Text(catalog.NothingFound, nil), nil
 	}
-	if more {
+	lines := make([]string, 0, len(res.Tickets)+1)
+	for _, t := range res.Tickets {
+		lines = append(lines, r.line(q, t))
+	}
+	if res.Total > len(res.Tickets) {
 		lines = append(lines, r.text().Text(catalog.FindMore, nil))
-	} else if searched >= findScan {
-		lines = append(lines, r.text().Text(catalog.FindLimit, map[string]any{"Searched": findScan}))
 	}
 	return strings.Join(lines, "\n"), nil
 }

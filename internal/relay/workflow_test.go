@@ -703,3 +703,53 @@ func TestStatisticsCreditWhoAnswered(t *testing.T) {
 		t.Errorf("A2's numbers: %+v", a)
 	}
 }
+
+// TestFindUsesSearchIndex: /desk find answers from the search index, as the dashboard's search
+// does: a word of a later message (not only the subject), another form of a word, a ticket's
+// number, every word needed, newest first; it never reads the desk's tickets one by one, so a
+// ticket past the old scan of the newest 10,000 is found as well.
+func TestFindUsesSearchIndex(t *testing.T) {
+	d := newDesk(t)
+	d.ingest(say("U1", nextID("m"), "my order has not arrived"))
+	d.ingest(say("U1", nextID("m"), "the courier printed the wrong label"))
+	d.ingest(say("U2", nextID("m"), "printers in room 4 are jammed"))
+	for user, n := range map[string]int{"U1": 2, "U2": 1} {
+		if !d.p.Wait(5*time.Second, func() bool {
+			tk, err := d.store.CustomerTicket(context.Background(), "fake", user)
+			if err != nil {
+				return false
+			}
+			h, err := d.store.Transcript(context.Background(), tk.ID)
+			return err == nil && len(h) >= n
+		}) {
+			t.Fatalf("the messages of %s were not recorded", user)
+		}
+	}
+	u1, u2 := d.ticketOf("U1").ID.String(), d.ticketOf("U2").ID.String()
+	tests := []struct {
+		terms string
+		want  []string // tickets in the answer, in order
+	}{
+		{"courier", []string{u1}},
+		{"printer", []string{u2}},
+		{"Printed LABEL", []string{u1}},
+		{u2, []string{u2}},
+		{"order jammed", nil},
+		{"arrived", []string{u1}},
+	}
+	for _, tt := range tests {
+		got := d.command("A1", "C-TRIAGE", "find "+tt.terms)
+		var found []string
+		for _, line := range strings.Split(got, "\n") {
+			if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], "#") {
+				found = append(found, f[0])
+			}
+		}
+		if strings.Join(found, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("find %s = %q, want tickets %v", tt.terms, got, tt.want)
+		}
+		if tt.want == nil && !strings.Contains(got, "No tickets found") {
+			t.Errorf("find %s = %q, want No tickets found", tt.terms, got)
+		}
+	}
+}
