@@ -50,7 +50,9 @@ func (s *Store) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bo
 	if err := s.checkShard(shard); err != nil {
 		return false, err
 	}
-	n, err := s.runScript(ctx, takeLeaseScript, []string{s.keys.lease(shard)}, s.opts.Consumer, max(ttl.Milliseconds(), 1)).Int()
+	// On Sentinel a lease counts only once a replica has it: a failover that undid it would
+	// let another replica take the shard while this one still works on it.
+	n, err := s.runDurableScript(ctx, takeLeaseScript, []string{s.keys.lease(shard)}, s.opts.Consumer, max(ttl.Milliseconds(), 1)).Int()
 	if err != nil {
 		return false, fmt.Errorf("take the lease of queue shard %d: %w", shard, err)
 	}
