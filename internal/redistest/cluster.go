@@ -144,16 +144,23 @@ func (c *ClusterSetup) MigrateSlot(t testing.TB, key string, pause time.Duration
 	return c.Nodes[src].Addr, c.Nodes[dst].Addr, moved
 }
 
-// owner is the ID of the node that serves slot, as rdb's node sees the cluster.
+// owner is the ID of the node that serves slot (its master), as rdb's node sees the cluster.
 func (c *ClusterSetup) owner(ctx context.Context, t testing.TB, rdb *redis.Client, slot int) (string, error) {
 	t.Helper()
-	slots, err := rdb.ClusterSlots(ctx).Result()
+	shards, err := rdb.ClusterShards(ctx).Result()
 	if err != nil {
 		return "", err
 	}
-	for _, r := range slots {
-		if slot >= int(r.Start) && slot <= int(r.End) && len(r.Nodes) > 0 {
-			return r.Nodes[0].ID, nil
+	for _, sh := range shards {
+		for _, r := range sh.Slots {
+			if int64(slot) < r.Start || int64(slot) > r.End {
+				continue
+			}
+			for _, n := range sh.Nodes {
+				if n.Role == "master" {
+					return n.ID, nil
+				}
+			}
 		}
 	}
 	return "", fmt.Errorf("slot %d is served by no node", slot)
