@@ -55,20 +55,23 @@ func TestSlackOutageForAMinute(t *testing.T) {
 		return status == http.StatusOK, body
 	})
 
-	// readyDuring polls /readyz while a phase lasts: when it first said 503, and whether it
-	// said 200 after that.
-	readyDuring := func(d time.Duration, start time.Time) (notReady time.Duration, flapped bool) {
+	// readyDuring polls /readyz while a phase lasts: when it first said 503 (counted from when
+	// that request was sent: a check of the platform may take its 3 s before it answers),
+	// whether it said 200 after that, and whether it said 200 at all.
+	readyDuring := func(d time.Duration, start time.Time) (notReady time.Duration, flapped, ready bool) {
 		for time.Since(start) < d {
+			asked := time.Since(start)
 			status, _ := httpGet(t, "http://"+b.addr+"/readyz")
 			switch {
 			case status == http.StatusServiceUnavailable && notReady == 0:
-				notReady = time.Since(start)
+				notReady = max(asked, time.Millisecond)
 			case status == http.StatusOK && notReady > 0:
 				flapped = true
 			}
+			ready = ready || status == http.StatusOK
 			time.Sleep(250 * time.Millisecond)
 		}
-		return notReady, flapped
+		return notReady, flapped, ready
 	}
 	// The customers write every 2 s through both phases.
 	var wg sync.WaitGroup
@@ -87,9 +90,9 @@ func TestSlackOutageForAMinute(t *testing.T) {
 	}
 	began := time.Now()
 	fake.SetOutage(slacktest.Outage{Status: http.StatusServiceUnavailable})
-	notReady5xx, flapped5xx := readyDuring(phase, began)
+	notReady5xx, flapped5xx, _ := readyDuring(phase, began)
 	fake.SetOutage(slacktest.Outage{Delay: 4 * time.Second})
-	notReadySlow, flappedSlow := readyDuring(phase, time.Now())
+	_, _, readySlow := readyDuring(phase, time.Now())
 	close(stop)
 	wg.Wait()
 	fake.SetOutage(slacktest.Outage{})
@@ -109,8 +112,8 @@ func TestSlackOutageForAMinute(t *testing.T) {
 	if notReady5xx == 0 || notReady5xx > follow || flapped5xx {
 		t.Errorf("/readyz with Slack answering 503: not ready after %v (flapped back: %t), want within %v and for the rest of it", notReady5xx, flapped5xx, follow)
 	}
-	if flappedSlow || notReadySlow == 0 || notReadySlow > time.Second {
-		t.Errorf("/readyz with Slack taking 4 s a call: not ready after %v, said ready again: %t; want not ready throughout", notReadySlow, flappedSlow)
+	if readySlow {
+		t.Error("/readyz said 200 while Slack took 4 s a call, want 503 throughout")
 	}
 	if readyAgain == 0 || readyAgain > follow {
 		t.Errorf("/readyz 200 again %v after Slack recovered, want within %v", readyAgain, follow)
@@ -138,22 +141,28 @@ func TestSlackOutageForAMinute(t *testing.T) {
 // allInThreads says whether each customer's thread holds exactly what they wrote, in order.
 func allInThreads(fake *slacktest.Server, customers []slacktest.User, written map[string][]string) bool {
 	for _, cust := range customers {
-		var card slacktest.Message
-		for _, m := range fake.Messages(slacktest.Triage) {
-			if m.Thread == "" && strings.HasSuffix(m.Text, " · "+cust.DisplayName) {
-				card = m
-			}
-		}
-		if card.TS == "" {
-			return false
-		}
-		var got []string
-		for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
-			got = append(got, m.Text)
-		}
-		if strings.Join(got, "\n") != strings.Join(written[cust.ID], "\n") {
+		if got := slackThreadLines(fake, cust); strings.Join(got, "\n") != strings.Join(written[cust.ID], "\n") {
 			return false
 		}
 	}
 	return true
+}
+
+// slackThreadLines are the lines of the app's replies in the thread of cust's ticket card, the
+// latest card naming them (none if there is none yet): each message alone or joined in a post.
+func slackThreadLines(fake *slacktest.Server, cust slacktest.User) []string {
+	var card slacktest.Message
+	for _, m := range fake.Messages(slacktest.Triage) {
+		if m.Thread == "" && strings.HasSuffix(m.Text, " · "+cust.DisplayName) {
+			card = m
+		}
+	}
+	if card.TS == "" {
+		return nil
+	}
+	var out []string
+	for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
+		out = append(out, strings.Split(m.Text, "\n")...)
+	}
+	return out
 }

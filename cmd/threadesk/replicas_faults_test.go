@@ -207,21 +207,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	// What each thread shows, line by line (joined posts cut at their lines, late markers left
 	// out), once every acknowledged message is there or a minute has passed.
 	threadLines := func(cust slacktest.User) []string {
-		var card slacktest.Message
-		for _, m := range fake.Messages(slacktest.Triage) {
-			if m.Thread == "" && strings.HasSuffix(m.Text, " · "+cust.DisplayName) {
-				card = m
-			}
-		}
-		var out []string
-		for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
-			for _, line := range strings.Split(m.Text, "\n") {
-				if strings.HasPrefix(line, "faults ") {
-					out = append(out, line)
-				}
-			}
-		}
-		return out
+		return slices.DeleteFunc(slackThreadLines(fake, cust), func(line string) bool { return !strings.HasPrefix(line, "faults ") })
 	}
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
