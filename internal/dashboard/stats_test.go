@@ -319,7 +319,7 @@ func TestStatsDrillDown(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		who   *http.Cookie
-		n     int // the opened tile
+		n     int // the opened tile; -1: depends on the time of day
 	}{
 		{"period=7d", lead, 5},
 		{"period=30d", lead, 6},
@@ -372,7 +372,8 @@ func TestStatsDrillDown(t *testing.T) {
 					t.Errorf("the CSV of %s: %d rows, %v; want %d and the header", link, len(rows2), err, want)
 				}
 			}
-			if len(links) < 2 {
+			// "today" holds what was opened since midnight: just after it, next to nothing.
+			if len(links) < 2 && tc.n >= 0 {
 				t.Errorf("only %d counts link to the queue", len(links))
 			}
 		})
