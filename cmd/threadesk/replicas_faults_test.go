@@ -86,7 +86,7 @@ type burstFigures struct {
 // replicasBurst runs three replicas on redisURL; six customers write eight messages each
 // through them in turn; after the third round fault is brought (if any) and, with kill, the
 // second replica is killed with SIGKILL. It returns the figures once every acknowledged message
-// is relayed, or after a minute.
+// is relayed, or after two minutes.
 func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string), kill bool) burstFigures {
 	const rounds = 8
 	fake := slackWorkspace(t, 6)
@@ -209,7 +209,9 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	threadLines := func(cust slacktest.User) []string {
 		return slices.DeleteFunc(slackThreadLines(fake, cust), func(line string) bool { return !strings.HasPrefix(line, "faults ") })
 	}
-	deadline := time.Now().Add(time.Minute)
+	// After a Sentinel failover nothing is written until the new master has a replica, and
+	// the retries of what waited back off to 30 s apart: two minutes, not one.
+	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		all := true
 		for _, cust := range customers {

@@ -219,11 +219,20 @@ func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 	if r.ContentLength >= 0 {
 		size = r.ContentLength + 1 // room to see the end without growing
 	}
-	buf := make([]byte, 0, size)
+	// The first read is into a small buffer: it is the one that takes the body's share of the
+	// server's budget (guardedBody), and a body refused there must not have cost its declared
+	// size already. A crowd of large bodies was allocated whole before being refused.
+	buf := make([]byte, 0, min(size, 512))
 	body := http.MaxBytesReader(w, r.Body, max)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			if int64(cap(buf)) < size {
+				grown := make([]byte, len(buf), size)
+				copy(grown, buf)
+				buf = grown
+			} else {
+				buf = append(buf, 0)[:len(buf)]
+			}
 		}
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
