@@ -89,14 +89,34 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 	} else if block > 0 {
 		args.Block = block
 	}
-	res, err := s.rdb.XReadGroup(ctx, args).Result()
+	// A read of new entries hands them to this consumer, a write like any other: on Sentinel
+	// it counts only once a replica has it (WAIT, on the read's own connection), or a failover
+	// would hand them out again as new to another replica, whose handling would not look for
+	// what this one sent. Unconfirmed, the read fails; its entries are this consumer's pending
+	// ones, read again (as redelivered) after the failure.
+	var rdb redis.Cmdable = s.rdb
+	var conn *redis.Conn
+	if !pending && s.opts.WaitReplicas > 0 {
+		if c, ok := s.rdb.(interface{ Conn() *redis.Conn }); ok {
+			conn = c.Conn()
+			defer conn.Close()
+			rdb = conn
+		}
+	}
+	res, err := rdb.XReadGroup(ctx, args).Result()
 	if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
 		// The stream was deleted or the server emptied since New: make the group again, from
 		// the stream's first entry so that nothing enqueued meanwhile is skipped.
 		if err := s.createGroup(ctx, shard); err != nil {
 			return nil, err
 		}
-		res, err = s.rdb.XReadGroup(ctx, args).Result()
+		res, err = rdb.XReadGroup(ctx, args).Result()
+	}
+	if conn != nil && err == nil && len(res) > 0 {
+		n, werr := conn.Wait(ctx, s.opts.WaitReplicas, s.opts.WaitTimeout).Result()
+		if werr != nil || n < int64(s.opts.WaitReplicas) {
+			return nil, desk.Errorf(desk.EUNAVAILABLE, "read queue shard %d: the read is on %d of the %d Redis replicas it must be on (%v)", shard, n, s.opts.WaitReplicas, werr)
+		}
 	}
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
