@@ -117,22 +117,30 @@ func TestBurstOfTwentyCustomersIsJoined(t *testing.T) {
 	}
 }
 
+// threadWith waits, moving the clock, until user's ticket has a thread of lines lines, and
+// returns the ticket.
+func threadWith(t *testing.T, h *harness, clock *clockwork.FakeClock, user string, lines int) desk.Ticket {
+	t.Helper()
+	var tk desk.Ticket
+	advanceUntil(t, clock, time.Minute, func() bool {
+		var err error
+		tk, err = h.store.CustomerTicket(context.Background(), "fake", user)
+		if err != nil || !tk.HasThread() {
+			return false
+		}
+		got, _ := threadLines(h, tk)
+		return len(got) == lines
+	})
+	return tk
+}
+
 // joinedTicket opens U1's ticket at Slack's pace and sends a, b and c while the triage
 // channel has a backlog (the message that opened the ticket waits its turn behind the card),
 // and returns the ticket once every message is in its thread.
 func joinedTicket(t *testing.T, h *harness, clock *clockwork.FakeClock) desk.Ticket {
 	t.Helper()
 	sayFirstThenABC(h)
-	var tk desk.Ticket
-	advanceUntil(t, clock, time.Minute, func() bool {
-		var err error
-		tk, err = h.store.CustomerTicket(context.Background(), "fake", "U1")
-		if err != nil || !tk.HasThread() {
-			return false
-		}
-		lines, _ := threadLines(h, tk)
-		return len(lines) == 4
-	})
+	tk := threadWith(t, h, clock, "U1", 4)
 	lines, posts := threadLines(h, tk)
 	if !slices.Equal(lines, []string{"first", "a", "b", "c"}) || posts != 1 {
 		t.Fatalf("thread reads %q in %d posts, want first, a, b, c joined in one", lines, posts)
@@ -233,16 +241,7 @@ func TestJoinedMessageEditedPastTheLimitGoesAlone(t *testing.T) {
 func TestLoneMessageIsNotHeldBack(t *testing.T) {
 	h, clock := virtualHarness(t, slackPace)
 	h.ingest(say("U1", "m0", "first"))
-	var tk desk.Ticket
-	advanceUntil(t, clock, time.Minute, func() bool {
-		var err error
-		tk, err = h.store.CustomerTicket(context.Background(), "fake", "U1")
-		if err != nil || !tk.HasThread() {
-			return false
-		}
-		lines, _ := threadLines(h, tk)
-		return len(lines) == 1
-	})
+	tk := threadWith(t, h, clock, "U1", 1)
 	clock.Advance(10 * time.Second) // the channel is idle again
 	h.ingest(say("U1", "m1", "second"))
 	if !h.p.Wait(5*time.Second, func() bool { lines, _ := threadLines(h, tk); return len(lines) == 2 }) {
