@@ -18,6 +18,8 @@ type TicketData struct {
 	Transcript []Entry
 	// Links are the mirrored messages of the ticket: what each source message was copied as.
 	Links []Link
+	// Joins are the joined posts the ticket's messages went in (Link.Join): what each carries.
+	Joins []Join
 	// Held are the customer's messages the first-line bot still holds back.
 	Held []Event
 	// Facts are the statistics facts recorded about the ticket.

@@ -282,8 +282,9 @@ func (j Join) Text() string {
 	return b.String()
 }
 
-// JoinSeparator goes between the parts of a joined post.
-const JoinSeparator = "\n"
+// JoinSeparator goes between the parts of a joined post: a blank line, which ends a paragraph
+// on every platform, so that one part's emphasis, quote or list does not run into the next.
+const JoinSeparator = "\n\n"
 
 // Entry is one line of a ticket's history: a message either way, a note, or a status change.
 type Entry struct {

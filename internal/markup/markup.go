@@ -50,3 +50,21 @@ var autolinks = strings.NewReplacer("://", ":"+WordJoiner+"//", "www.", "www"+Wo
 // BreakAutolinks puts a word joiner into every web address in s that a client would turn into
 // a link by itself, so that it shows as text.
 func BreakAutolinks(s string) string { return autolinks.Replace(s) }
+
+// Contained reports whether the markup of text ends within it, so that text can be posted
+// just before or after another one, a paragraph apart, without formatting it: it holds no code
+// fence (``` or ~~~, which runs on to the next fence, in Slack and Markdown alike, and is not
+// counted here: a fence closed within text may still be left open by an edit) and no line
+// opening Slack's ">>>" quote (which takes in all that follows). Emphasis, quotes with ">",
+// lists and headings end at a blank line on both platforms.
+func Contained(text string) bool {
+	if strings.Contains(text, "```") || strings.Contains(text, "~~~") {
+		return false
+	}
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(strings.TrimLeft(line, " \t"), ">>>") {
+			return false
+		}
+	}
+	return true
+}

@@ -44,3 +44,26 @@ func TestBreakAutolinks(t *testing.T) {
 		}
 	}
 }
+
+// TestContained: texts whose markup can run into a text posted after them are told apart.
+func TestContained(t *testing.T) {
+	for text, want := range map[string]bool{
+		"plain":                  true,
+		"*bold* and _it_ `code`": true,
+		"*opened":                true, // ends at the blank line after it
+		"> a quote\nand more":    true,
+		"# heading\n- list":      true,
+		"```go\nx := 1":          false,
+		"```go\nx := 1\n```":     false, // an edit may leave it open
+		"inline ```x``` too":     false,
+		"~~~\ncode":              false,
+		">>> the rest":           false,
+		"first\n  >>> quoted":    false,
+		"a >>> b":                true, // not at a line's start
+		"":                       true,
+	} {
+		if got := Contained(text); got != want {
+			t.Errorf("Contained(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -85,6 +85,28 @@ func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.Ticket
 	return out, keys, nil
 }
 
+// linkJoins returns the joins the links name, each once, in the links' order; one gone since
+// (erased with its last message) is left out.
+func (s *Store) linkJoins(ctx context.Context, platform string, links []desk.Link) ([]desk.Join, error) {
+	var out []desk.Join
+	seen := map[string]bool{}
+	for _, l := range links {
+		if l.Join == "" || seen[l.Join] {
+			continue
+		}
+		seen[l.Join] = true
+		j, err := s.Join(ctx, platform, l.Join)
+		switch {
+		case errors.Is(err, desk.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
 // CustomerData returns everything stored about a customer (desk.Store).
 func (s *Store) CustomerData(ctx context.Context, platform, userID string) (desk.CustomerData, error) {
 	c := desk.CustomerData{Platform: platform, UserID: userID}
@@ -100,6 +122,9 @@ func (s *Store) CustomerData(ctx context.Context, platform, userID string) (desk
 			return c, err
 		}
 		if td.Links, _, err = s.ticketLinks(ctx, platform, t.ID); err != nil {
+			return c, err
+		}
+		if td.Joins, err = s.linkJoins(ctx, platform, td.Links); err != nil {
 			return c, err
 		}
 		if td.Held, err = s.Held(ctx, t.ID); err != nil {
@@ -197,8 +222,12 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		return nil, 0, 0, err
 	}
 	cmds = append(cmds, save...) // puts back the words the kept ticket is still found by
+	links = 0
 	for _, l := range linkKeys {
 		cmds = append(cmds, []any{"DEL", l})
+		if s.keys.isLink(l) {
+			links++ // not a join record, which the set holds too
+		}
 	}
 	cmds = append(cmds,
 		[]any{"DEL", s.keys.ticketLinks(id)},
@@ -209,5 +238,5 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		[]any{"ZREM", s.keys.closed(), member},
 		s.changed(id),
 	)
-	return cmds, len(history), len(linkKeys), nil
+	return cmds, len(history), links, nil
 }

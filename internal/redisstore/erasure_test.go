@@ -38,6 +38,15 @@ func testForget(t *testing.T, open opener) {
 	first := closeTicket(mk("U1", "printer quarantined"))
 	second := mk("U1", "printer jammed")
 	apply(t, s, desk.HoldEvent{Ticket: second.ID, Event: desk.Event{ID: "held1", Platform: "slack", Kind: desk.CustomerMessage, Text: "still jammed"}})
+	// second's message went in a joined post with another of U1's messages.
+	src := desk.MessageRef{Channel: second.DMChannel, ID: "U1." + second.ID.String()[1:]}
+	join := desk.Join{ID: "Ev1", Ticket: second.ID, Parts: []desk.JoinPart{
+		{Event: "Ev1", Entry: "1-1", Source: src, Text: "printer jammed", Written: "printer jammed", At: at(3)},
+		{Event: "Ev2", Entry: "1-2", Source: desk.MessageRef{Channel: second.DMChannel, ID: "U1.x"}, Text: "again", Written: "again", At: at(3)},
+	}}
+	apply(t, s, desk.PutJoin{Platform: "slack", Join: join},
+		desk.PutLink{Platform: "slack", Link: desk.Link{Ticket: second.ID, Kind: desk.LinkCustomer, Source: src,
+			Parts: []desk.MessageRef{{Channel: "C04TRIAGE01", ID: "copy." + second.ID.String()[1:]}}, Join: join.ID}})
 	other := mk("U2", "printer missing")
 
 	c, err := s.CustomerData(ctxT(t), "slack", "U1")
@@ -55,6 +64,9 @@ func testForget(t *testing.T, open opener) {
 		if td.Ticket.Customer.ID != "U1" {
 			t.Errorf("ticket %s of another customer: %+v", td.Ticket.ID, td.Ticket.Customer)
 		}
+	}
+	if j := c.Tickets[0].Joins; len(j) != 1 || j[0].ID != join.ID || len(j[0].Parts) != 2 || j[0].Parts[1].Written != "again" || len(c.Tickets[1].Joins) != 0 {
+		t.Errorf("joins = %+v, %+v; want %s on the latest ticket", c.Tickets[0].Joins, c.Tickets[1].Joins, join.ID)
 	}
 	if len(c.Tickets[0].Held) != 1 || c.Tickets[0].Held[0].Text != "still jammed" {
 		t.Errorf("held = %+v", c.Tickets[0].Held)

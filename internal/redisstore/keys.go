@@ -127,6 +127,7 @@ package redisstore
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -167,6 +168,9 @@ func (k keys) thread(platform, threadID string) string {
 func (k keys) link(platform string, src desk.MessageRef) string {
 	return k.prefix + "link:" + platform + ":" + src.Channel + ":" + src.ID
 }
+
+// isLink says whether key is a link's (and not, say, a join record's).
+func (k keys) isLink(key string) bool { return strings.HasPrefix(key, k.prefix+"link:") }
 
 // statusBase is the part of a status index key before the status.
 func (k keys) statusBase() string { return k.prefix + "st:" }

@@ -134,6 +134,7 @@ type (
 		LastActivityAt  time.Time       `json:"last_activity_at,omitzero"`
 		History         []exportEntry   `json:"history"`
 		Links           []exportLink    `json:"mirrored_messages,omitempty"`
+		Joins           []exportJoin    `json:"joined_posts,omitempty"`
 		Held            []exportHeld    `json:"held_messages,omitempty"`
 		Facts           []exportFact    `json:"statistics,omitempty"`
 		Clocks          []desk.SLAClock `json:"sla_clocks,omitempty"`
@@ -157,6 +158,18 @@ type (
 		Source exportRef     `json:"source"`
 		Copies []exportRef   `json:"copies,omitempty"`
 		Files  []exportRef   `json:"file_copies,omitempty"`
+		Join   string        `json:"joined_post,omitempty"`
+	}
+	// exportJoin is a post that carried several of the customer's messages (Link.Join).
+	exportJoin struct {
+		ID    string           `json:"id"`
+		Parts []exportJoinPart `json:"parts"`
+	}
+	exportJoinPart struct {
+		Source  exportRef `json:"source"`
+		Written string    `json:"written,omitempty"`
+		Shown   string    `json:"shown,omitempty"`
+		At      time.Time `json:"at,omitzero"`
 	}
 	exportRef struct {
 		Channel string `json:"channel"`
@@ -210,7 +223,14 @@ func exportJSON(c desk.CustomerData, now time.Time) ([]byte, error) {
 			et.History = append(et.History, exportEntry{At: e.At, Kind: e.Kind, Author: e.Author, Name: e.Name, Text: e.Text, Files: files(e.Files)})
 		}
 		for _, l := range td.Links {
-			et.Links = append(et.Links, exportLink{Kind: l.Kind, Source: exportRef(l.Source), Copies: refs(l.Parts), Files: refs(l.Files)})
+			et.Links = append(et.Links, exportLink{Kind: l.Kind, Source: exportRef(l.Source), Copies: refs(l.Parts), Files: refs(l.Files), Join: l.Join})
+		}
+		for _, j := range td.Joins {
+			ej := exportJoin{ID: j.ID, Parts: []exportJoinPart{}}
+			for _, part := range j.Parts {
+				ej.Parts = append(ej.Parts, exportJoinPart{Source: exportRef(part.Source), Written: part.Written, Shown: part.Text, At: part.At})
+			}
+			et.Joins = append(et.Joins, ej)
 		}
 		for _, h := range td.Held {
 			et.Held = append(et.Held, exportHeld{At: h.At, Text: h.Text, Files: files(h.Files)})

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/markup"
 )
 
 // Bursts. Every ticket's thread is in the one triage channel, and a platform takes only so many
@@ -104,10 +105,10 @@ func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t 
 }
 
 // joinable says whether a customer message may go in a joined post: a text alone, within one
-// post.
+// post, whose markup ends within it (markup.Contained).
 func joinable(ev desk.Event, text string, limit int) bool {
 	return ev.Kind == desk.CustomerMessage && len(ev.Files) == 0 && strings.TrimSpace(text) != "" &&
-		(limit < 1 || utf8.RuneCountInString(text) <= limit)
+		(limit < 1 || utf8.RuneCountInString(text) <= limit) && markup.Contained(text)
 }
 
 // follower is a queued message to take along, with its part of the joined post.
@@ -210,8 +211,8 @@ func (r *Relay) joinedChanges(p desk.Platform, plan joinPlan, refs []desk.Messag
 
 // editJoined mirrors an edit or a deletion (text "") of one message of a joined post: the post
 // is updated with that part changed, or deleted once none is left. A part edited past what one
-// post holds is left out of the joined post and goes as a post of its own, which its link
-// then points to. It returns the message's link as it is now, without a Join when it left.
+// post holds, or into markup that would run into the parts after it (markup.Contained), is
+// left out of the joined post and goes as a post of its own, which its link then points to. It returns the message's link as it is now, without a Join when it left.
 func (r *Relay) editJoined(ctx context.Context, p desk.Platform, q desk.Queued, link desk.Link, to desk.Outgoing, text string) (desk.Link, []desk.Change, error) {
 	j, err := r.store.Join(ctx, p.Name(), link.Join)
 	if errors.Is(err, desk.ErrNotFound) || desk.ErrorCode(err) == desk.EINVALID {
@@ -232,7 +233,7 @@ func (r *Relay) editJoined(ctx context.Context, p desk.Platform, q desk.Queued, 
 	}
 	post := link.Parts[0]
 	limit := p.Limits().MaxText
-	alone := text != "" && limit > 0 && utf8.RuneCountInString(withPart(j, i, text).Text()) > limit
+	alone := text != "" && (!markup.Contained(text) || limit > 0 && utf8.RuneCountInString(withPart(j, i, text).Text()) > limit)
 	if alone {
 		j.Parts[i].Text = ""
 	} else {

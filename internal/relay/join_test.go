@@ -236,6 +236,56 @@ func TestJoinedMessageEditedPastTheLimitGoesAlone(t *testing.T) {
 	})
 }
 
+// TestJoinedMessagesKeepTheirOwnMarkup: a message whose markup would reach into the next
+// one's (a code fence, Slack's ">>>" quote of all that follows) goes alone, and the parts of a
+// joined post are apart as paragraphs, so that no emphasis, quote or heading of one message
+// formats another: agents read each as its author wrote it.
+func TestJoinedMessagesKeepTheirOwnMarkup(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	release := make(chan struct{})
+	h.p.SetFail(func(c desktest.Call) error {
+		if c.Op == "post" && strings.HasPrefix(c.Key, "card:") {
+			<-release
+		}
+		return nil
+	})
+	h.ingest(say("U1", "m0", "first"))
+	texts := []string{"*starts", "ends*", "```go", "x := 1", ">>> all of it", "after", "---"}
+	for i, m := range texts {
+		h.ingest(say("U1", fmt.Sprintf("m%d", i+1), m))
+	}
+	close(release)
+	tk := threadWith(t, h, clock, "U1", 1+len(texts))
+	var posts []string
+	for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
+		posts = append(posts, m.Text)
+	}
+	sep := desk.JoinSeparator
+	want := []string{"first" + sep + "*starts" + sep + "ends*", "```go", "x := 1", ">>> all of it", "after" + sep + "---"}
+	if !slices.Equal(posts, want) {
+		t.Fatalf("thread posts %q, want %q", posts, want)
+	}
+	if !strings.HasPrefix(sep, "\n\n") {
+		t.Errorf("join separator %q does not end a paragraph", sep)
+	}
+}
+
+// TestJoinedMessageEditedIntoACodeBlockGoesAlone: an edit that opens a code fence in one part
+// of a joined post would format the parts after it: that message leaves the joined post for a
+// post of its own.
+func TestJoinedMessageEditedIntoACodeBlockGoesAlone(t *testing.T) {
+	h, clock := virtualHarness(t, slackPace)
+	tk := joinedTicket(t, h, clock)
+	post, _ := postWith(h, tk, "b")
+	code := "```\nb := 2\n```"
+	h.ingest(desk.Event{ID: "edit-b", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "b", Text: code})
+	advanceUntil(t, clock, time.Minute, func() bool {
+		m, ok := h.p.Message(post.Ref)
+		alone, _ := postWith(h, tk, code)
+		return ok && m.Text == strings.Join([]string{"first", "a", "c"}, desk.JoinSeparator) && alone.Ref != post.Ref && alone.Text == code
+	})
+}
+
 // TestLoneMessageIsNotHeldBack: with no backlog a message goes at once, alone, and a message
 // nobody follows goes alone when its turn comes.
 func TestLoneMessageIsNotHeldBack(t *testing.T) {
