@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +23,9 @@ import (
 // TestReplicasUnderFaults runs three replicas of the binary against the Slack fake on each kind
 // of Redis (one server, Sentinel, a 3-master Cluster) while six customers write, through the
 // replicas in turn, as Slack does (retrying what is not answered 200), and midway brings a
-// fault: a replica killed with SIGKILL, Redis killed and started again, a Sentinel failover,
-// the Cluster slot of the installation moved to another master.
+// fault: a replica killed with SIGKILL, a replica frozen (SIGSTOP) past its lease and let go on
+// after its shards were taken over, Redis killed and started again, a Sentinel failover, the
+// Cluster slot of the installation moved to another master.
 // For each it prints what issue 15 asks to be shown — messages sent, acknowledged, relayed
 // once, doubled, lost, out of order, and the time the dead replica's shards took to be taken
 // over — and fails unless every acknowledged message was relayed once and in order.
@@ -41,23 +43,26 @@ func TestReplicasUnderFaults(t *testing.T) {
 	cases := []struct {
 		name  string
 		start func(t *testing.T) backend
-		kill  bool
+		kill  replicaFault
 	}{
 		{"one server, a replica killed", func(t *testing.T) backend {
 			return backend{url: "redis://" + redistest.StartServer(t).Addr}
-		}, true},
+		}, replicaKilled},
+		{"one server, a replica frozen past its lease", func(t *testing.T) backend {
+			return backend{url: "redis://" + redistest.StartServer(t).Addr}
+		}, replicaFrozen},
 		{"one server, Redis restarted", func(t *testing.T) backend {
 			s := redistest.StartServer(t)
 			return backend{url: "redis://" + s.Addr, fault: func(string) { s.Kill(); time.Sleep(time.Second); s.Restart(t) }}
-		}, false},
+		}, replicaKept},
 		{"Sentinel, failed over, a replica killed", func(t *testing.T) backend {
 			s := redistest.StartSentinel(t, 1)
 			return backend{url: s.URL(), fault: func(string) { s.Failover(t) }}
-		}, true},
+		}, replicaKilled},
 		{"Cluster: its slot moved, a replica killed", func(t *testing.T) backend {
 			c := redistest.StartCluster(t)
 			return backend{url: c.URL(), fault: func(prefix string) { c.MigrateSlot(t, prefix+"x", 20*time.Millisecond) }}
-		}, true},
+		}, replicaKilled},
 	}
 	var mu sync.Mutex
 	var lines []string
@@ -77,6 +82,17 @@ func TestReplicasUnderFaults(t *testing.T) {
 		"", "sent", "ack", "once", "twice", "lost", "order", "takeover", strings.Join(lines, "\n"))
 }
 
+// replicaFault is what happens to the second replica midway through replicasBurst.
+type replicaFault int
+
+const (
+	replicaKept   replicaFault = iota
+	replicaKilled              // SIGKILL
+	// replicaFrozen: SIGSTOP for three leases, then SIGCONT, as a paused VM: its shards are
+	// taken over meanwhile, and the events it had in hand must not be posted again by it.
+	replicaFrozen
+)
+
 // burstFigures are what replicasBurst counts.
 type burstFigures struct {
 	sent, acknowledged, once, doubled, lost, outOfOrder int
@@ -84,10 +100,10 @@ type burstFigures struct {
 }
 
 // replicasBurst runs three replicas on redisURL; six customers write eight messages each
-// through them in turn; after the third round fault is brought (if any) and, with kill, the
-// second replica is killed with SIGKILL. It returns the figures once every acknowledged message
+// through them in turn; after the third round fault is brought (if any) and the second replica
+// killed or frozen, as kill says. It returns the figures once every acknowledged message
 // is relayed, or after two minutes.
-func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string), kill bool) burstFigures {
+func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string), kill replicaFault) burstFigures {
 	const rounds = 8
 	fake := slackWorkspace(t, 6)
 	fake.SetPostLimit(15, 5) // Slack is slow: the replicas have events in hand at the fault
@@ -173,12 +189,22 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 		go fault(prefix)
 	}
 	tookOver := make(chan time.Duration, 1)
-	if kill {
+	if kill != replicaKept {
 		dead = 1
-		if err := procs[dead].Process.Kill(); err != nil {
-			t.Fatal(err)
+		if kill == replicaKilled {
+			if err := procs[dead].Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = procs[dead].Process.Wait()
+		} else {
+			if err := procs[dead].Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				time.Sleep(6 * time.Second) // three leases
+				_ = procs[dead].Process.Signal(syscall.SIGCONT)
+			}()
 		}
-		_, _ = procs[dead].Process.Wait()
 		go func() {
 			for time.Since(faulted) < time.Minute {
 				if c := holders(); c["replica-2"] == 0 && c["replica-1"]+c["replica-3"] == 32 {
@@ -196,7 +222,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 		send(round)
 	}
 	f.takeover = "-"
-	if kill {
+	if kill != replicaKept {
 		if d, ok := <-tookOver; ok {
 			f.takeover = d.Round(100 * time.Millisecond).String()
 		} else {

@@ -25,6 +25,9 @@ func (r *Relay) retry(ctx context.Context, p desk.Platform, channel string, fn f
 	backoff := r.opts.RetryInitial
 	var last *desk.DeliveryError
 	for {
+		if err := leaseHeld(ctx); err != nil {
+			return err
+		}
 		err := fn(last)
 		if err == nil || aborted(err) || errors.Is(err, desk.ErrNotFound) {
 			return err
@@ -84,6 +87,9 @@ func (r *Relay) postInTurn(ctx context.Context, p desk.Platform, m desk.Outgoing
 			}
 		}
 		inTurn = false
+		if err := leaseHeld(ctx); err != nil {
+			return err // its turn may have taken long
+		}
 		var err error
 		ref, err = p.Post(ctx, m)
 		return err

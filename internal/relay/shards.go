@@ -27,6 +27,8 @@ type shardWorker struct {
 	stop, stopWork context.CancelFunc
 	done           chan struct{}
 	renewed        time.Time // when the lease was last taken or renewed
+	// lease tells the worker's platform calls whether the lease holds (fence.go).
+	lease *leaseGate
 	// release says the worker is leaving to give the shard to another replica: its lease is
 	// renewed until the worker is done, then released.
 	release bool
@@ -156,14 +158,16 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		case !holding && !preferred && len(set.held) >= fair:
 			continue
 		}
+		sent := time.Now()
 		ok, err := r.store.TakeShard(round, shard, ttl)
 		switch {
 		case err != nil:
 			failed = err
 		case ok && holding:
 			w.renewed = time.Now()
+			w.lease.renew(sent, ttl)
 		case ok:
-			r.startShard(ctx, work, wg, set, shard)
+			r.startShard(ctx, work, wg, set, shard, sent)
 		case holding:
 			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", shard)
 			r.leaveShard(set, shard, false)
@@ -207,10 +211,12 @@ func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
 		if !w.release {
 			continue
 		}
+		sent := time.Now()
 		ok, err := r.store.TakeShard(round, shard, ttl)
 		switch {
 		case err == nil && ok:
 			w.renewed = time.Now()
+			w.lease.renew(sent, ttl)
 		case err == nil || time.Since(w.renewed) > ttl/2:
 			r.log.Warn("a queue shard being handed over lost its lease; cutting its worker short", "shard", shard)
 			w.release = false
@@ -219,11 +225,13 @@ func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
 	}
 }
 
-// startShard starts the worker of a shard whose lease this replica just took.
-func (r *Relay) startShard(ctx, work context.Context, wg *sync.WaitGroup, set *shardSet, shard int) {
+// startShard starts the worker of a shard whose lease this replica just took, asking for it
+// at sent.
+func (r *Relay) startShard(ctx, work context.Context, wg *sync.WaitGroup, set *shardSet, shard int, sent time.Time) {
+	lease := newLeaseGate(sent, r.opts.ShardLease)
 	sctx, stop := context.WithCancel(ctx)
-	swork, stopWork := context.WithCancel(work)
-	w := &shardWorker{stop: stop, stopWork: stopWork, done: make(chan struct{}), renewed: time.Now()}
+	swork, stopWork := context.WithCancel(withLease(work, lease))
+	w := &shardWorker{stop: stop, stopWork: stopWork, done: make(chan struct{}), renewed: time.Now(), lease: lease}
 	set.held[shard] = w
 	wg.Go(func() {
 		defer func() {
