@@ -10,9 +10,10 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// attachment renders a card as a message attachment with fields and buttons. Each button's
-// context is signed so ActionHandler can tell real clicks from forged requests.
-func (a *Adapter) attachment(fallback string, c *desk.Card) *model.MessageAttachment {
+// attachment renders a card as a message attachment with fields and buttons, for a post that
+// roots a thread or not. Each button's context is signed so ActionHandler can tell real clicks
+// from forged requests.
+func (a *Adapter) attachment(fallback string, c *desk.Card, root bool) *model.MessageAttachment {
 	att := &model.MessageAttachment{
 		Fallback: fallback,
 		Title:    c.Title,
@@ -37,7 +38,7 @@ func (a *Adapter) attachment(fallback string, c *desk.Card) *model.MessageAttach
 			Style: buttonStyle(act.Style),
 			Integration: &model.PostActionIntegration{
 				URL:     a.cfg.PublicURL + "/mattermost/actions",
-				Context: signAction(a.cfg.Secret, act.ID, act.Value, ""),
+				Context: signAction(a.cfg.Secret, act.ID, act.Value, "", root),
 			},
 		})
 	}

@@ -215,7 +215,7 @@ func FuzzAction(f *testing.F) {
 	a, in := fuzzAdapter(f)
 	h := a.ActionHandler()
 	f.Fuzz(func(t *testing.T, body []byte, action, value, ticket string) {
-		signed := withField(body, "context", signAction(testSecret, action, value, ticket))
+		signed := withField(body, "context", signAction(testSecret, action, value, ticket, len(body)%2 == 0))
 		status := serve(h, "/mattermost/actions", "application/json", signed)
 		evs := in.take()
 		checkAnswered(t, status, evs, signed)

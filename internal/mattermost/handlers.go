@@ -114,7 +114,7 @@ func (a *Adapter) ActionHandler() http.Handler {
 		if !a.decodeJSON(w, r, "read action", &req) {
 			return
 		}
-		action, value, ticket, err := verifyAction(a.cfg.Secret, req.Context)
+		action, value, ticket, root, err := verifyAction(a.cfg.Secret, req.Context)
 		if err != nil {
 			a.answerError(w, r, "check action signature", desk.Errorf(desk.EFORBIDDEN, "invalid action context"), "user", req.UserId, "post", req.PostId)
 			return
@@ -131,9 +131,12 @@ func (a *Adapter) ActionHandler() http.Handler {
 			Value:    value,
 			Trigger:  req.TriggerId,
 		}
-		if req.ChannelId == a.triageID && req.PostId != "" {
-			// Buttons in the triage channel are on ticket cards, the roots of their threads:
-			// an answer to the click (a refusal) belongs in that thread.
+		if req.ChannelId == a.triageID && req.PostId != "" && root != "0" {
+			// Buttons on posts in the triage channel that root a thread are on ticket cards:
+			// an answer to the click (a refusal) belongs in that thread. One on an ephemeral
+			// answer or a reply is answered in the channel: its post roots no thread (an
+			// ephemeral post is not even stored), and Mattermost refuses a reply to it.
+			// Buttons signed before posts said whether they root a thread were on cards.
 			ev.Thread = req.PostId
 		}
 		if n, err := strconv.ParseInt(strings.TrimPrefix(ticket, "#"), 10, 64); err == nil {

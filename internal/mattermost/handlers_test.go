@@ -2,6 +2,7 @@ package mattermost
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,6 +138,12 @@ func TestCommandHandler(t *testing.T) {
 	})
 }
 
+// oldAction is a button context as signed before it said whether its post roots a thread.
+func oldAction(secret []byte, action, value, ticket string) map[string]any {
+	return map[string]any{ctxAction: action, ctxValue: value, ctxTicket: ticket,
+		ctxSig: base64.RawURLEncoding.EncodeToString(mac(secret, "mattermost-action", action, value, ticket))}
+}
+
 // clickRequest is what Mattermost sends when someone presses the button.
 func clickRequest(t *testing.T, context map[string]any) *http.Request {
 	t.Helper()
@@ -153,7 +160,7 @@ func clickRequest(t *testing.T, context map[string]any) *http.Request {
 func TestActionHandler(t *testing.T) {
 	a, _ := handlerAdapter(t, nil)
 	// The context exactly as Post renders it onto a card.
-	att := a.attachment("t", &desk.Card{Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "12"}}})
+	att := a.attachment("t", &desk.Card{Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "12"}}}, true)
 	good := att.Actions[0].Integration.Context
 	roundTrip := func(m map[string]any) map[string]any {
 		b, _ := json.Marshal(m)
@@ -170,7 +177,7 @@ func TestActionHandler(t *testing.T) {
 		}
 		return m
 	}
-	other := signAction([]byte("another-secret-another-secret-another"), "claim", "12", "")
+	other := signAction([]byte("another-secret-another-secret-another"), "claim", "12", "", true)
 
 	tests := []struct {
 		name       string
@@ -182,6 +189,8 @@ func TestActionHandler(t *testing.T) {
 		{"altered value", with("value", "13"), false, 403},
 		{"altered action", with("action", "resolve"), false, 403},
 		{"ticket added", with("ticket", "99"), false, 403},
+		{"altered root", with("root", "0"), false, 403},
+		{"root of another kind", with("root", 1), false, 403},
 		{"missing signature", with("sig", nil), false, 403},
 		{"garbage signature", with("sig", "!!!"), false, 403},
 		{"signed with another secret", roundTrip(other), false, 403},
@@ -216,6 +225,33 @@ func TestActionHandler(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("answered in the thread of a root post only", func(t *testing.T) {
+		for _, c := range []struct {
+			name    string
+			context map[string]any
+			channel string
+			thread  string
+		}{
+			{"card", signAction(testSecret, "claim", "12", "", true), "triage-id", "post1"},
+			{"a root post elsewhere (a DM)", signAction(testSecret, "rate", "3:4", "", true), "elsewhere", ""},
+			{"ephemeral answer in the triage channel", signAction(testSecret, "forget", "U1", "", false), "triage-id", ""},
+			{"signed before roots were said, in the triage channel", oldAction(testSecret, "claim", "12", ""), "triage-id", "post1"},
+			{"signed before roots were said, elsewhere", oldAction(testSecret, "claim", "12", ""), "elsewhere", ""},
+		} {
+			a, in := handlerAdapter(t, nil)
+			a.triageID = "triage-id"
+			req := clickRequest(t, roundTrip(c.context))
+			body, _ := json.Marshal(model.PostActionIntegrationRequest{UserId: "user1", ChannelId: c.channel, PostId: "post1", TriggerId: "trig-" + c.name, Context: roundTrip(c.context)})
+			req = httptest.NewRequest(http.MethodPost, "/mattermost/actions", bytes.NewReader(body))
+			rec := httptest.NewRecorder()
+			a.ActionHandler().ServeHTTP(rec, req)
+			evs, _, _ := in.snapshot()
+			if rec.Code != 200 || len(evs) != 1 || evs[0].Thread != c.thread {
+				t.Errorf("%s: status %d, events %+v; want the thread %q", c.name, rec.Code, evs, c.thread)
+			}
+		}
+	})
 
 	t.Run("malformed body", func(t *testing.T) {
 		a, in := handlerAdapter(t, nil)
@@ -334,7 +370,7 @@ func TestHandlersAnswerErrorsThroughOneTable(t *testing.T) {
 	const internals = "dial tcp 10.0.0.7:6379: connect: connection refused"
 	outage := desk.Errorf(desk.EUNAVAILABLE, "cannot record the event now: %s", internals)
 	a, _ := handlerAdapter(t, nil)
-	card := a.attachment("t", &desk.Card{Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "12"}}})
+	card := a.attachment("t", &desk.Card{Actions: []desk.Action{{ID: "claim", Label: "Claim", Value: "12"}}}, true)
 	signed := func() map[string]any {
 		b, _ := json.Marshal(card.Actions[0].Integration.Context)
 		var m map[string]any

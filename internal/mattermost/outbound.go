@@ -120,7 +120,9 @@ func (a *Adapter) props(m desk.Outgoing) model.StringInterface {
 		props[model.PostPropsFromWebhook] = "true"
 	}
 	if m.Card != nil {
-		props[model.PostPropsAttachments] = []*model.MessageAttachment{a.attachment(m.Text, m.Card)}
+		// An ephemeral post roots no thread: it is never stored.
+		root := m.Thread == "" && m.Ephemeral == ""
+		props[model.PostPropsAttachments] = []*model.MessageAttachment{a.attachment(m.Text, m.Card, root)}
 	}
 	return props
 }
@@ -138,7 +140,7 @@ func (a *Adapter) respond(ctx context.Context, m desk.Outgoing) error {
 		cr.ResponseType = model.CommandResponseTypeEphemeral
 	}
 	if m.Card != nil {
-		cr.Attachments = []*model.MessageAttachment{a.attachment(m.Text, m.Card)}
+		cr.Attachments = []*model.MessageAttachment{a.attachment(m.Text, m.Card, m.Ephemeral == "")}
 		cr.Text = ""
 	}
 	body, err := json.Marshal(cr)

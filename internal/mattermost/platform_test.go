@@ -162,9 +162,9 @@ func TestPost(t *testing.T) {
 			if strings.ContainsAny(b.Id, "_-") {
 				t.Errorf("button ID %q has characters Mattermost mishandles", b.Id)
 			}
-			action, value, _, err := verifyAction(testSecret, b.Integration.Context)
-			if err != nil || action != "tag_it" || value != "7" {
-				t.Errorf("context verifies to %q %q %v", action, value, err)
+			action, value, _, root, err := verifyAction(testSecret, b.Integration.Context)
+			if err != nil || action != "tag_it" || value != "7" || root != "1" {
+				t.Errorf("context verifies to %q %q root %q %v; want a card's, the root of its thread", action, value, root, err)
 			}
 			if att.Actions[0].Style != "primary" || b.Style != "default" {
 				t.Errorf("styles = %q %q", att.Actions[0].Style, b.Style)

@@ -23,6 +23,10 @@ const (
 	ctxValue  = "value"
 	ctxTicket = "ticket"
 	ctxSig    = "sig"
+	// ctxRoot says whether the button's post is the root of a thread ("1") or not ("0": an
+	// ephemeral answer, a reply): an answer to the click may go into its thread only if it
+	// roots one. Contexts signed before it existed have none.
+	ctxRoot = "root"
 )
 
 var errBadSignature = errors.New("missing or invalid signature")
@@ -37,20 +41,26 @@ func mac(secret []byte, label string, parts ...string) []byte {
 	return h.Sum(nil)
 }
 
-// signAction returns a button context that ActionHandler accepts back.
-func signAction(secret []byte, action, value, ticket string) map[string]any {
-	sig := mac(secret, "mattermost-action", action, value, ticket)
+// signAction returns a button context that ActionHandler accepts back, for a button on a
+// post that roots a thread or not.
+func signAction(secret []byte, action, value, ticket string, root bool) map[string]any {
+	r := "0"
+	if root {
+		r = "1"
+	}
 	return map[string]any{
 		ctxAction: action,
 		ctxValue:  value,
 		ctxTicket: ticket,
-		ctxSig:    base64.RawURLEncoding.EncodeToString(sig),
+		ctxRoot:   r,
+		ctxSig:    base64.RawURLEncoding.EncodeToString(mac(secret, "mattermost-action/root", action, value, ticket, r)),
 	}
 }
 
 // verifyAction checks a button context that came back with a click and returns its action,
-// value and ticket.
-func verifyAction(secret []byte, c map[string]any) (action, value, ticket string, err error) {
+// value and ticket, and whether its post roots a thread: "1", "0", or "" for a context signed
+// before that was said.
+func verifyAction(secret []byte, c map[string]any) (action, value, ticket, root string, err error) {
 	str := func(k string) (string, bool) {
 		s, ok := c[k].(string)
 		return s, ok
@@ -60,13 +70,24 @@ func verifyAction(secret []byte, c map[string]any) (action, value, ticket string
 	ticket, ok3 := str(ctxTicket)
 	sig, ok4 := str(ctxSig)
 	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return "", "", "", errBadSignature
+		return "", "", "", "", errBadSignature
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, mac(secret, "mattermost-action", action, value, ticket)) {
-		return "", "", "", errBadSignature
+	if err != nil {
+		return "", "", "", "", errBadSignature
 	}
-	return action, value, ticket, nil
+	want := mac(secret, "mattermost-action", action, value, ticket)
+	if _, has := c[ctxRoot]; has {
+		r, ok := str(ctxRoot)
+		if !ok || r != "0" && r != "1" {
+			return "", "", "", "", errBadSignature
+		}
+		root, want = r, mac(secret, "mattermost-action/root", action, value, ticket, r)
+	}
+	if !hmac.Equal(got, want) {
+		return "", "", "", "", errBadSignature
+	}
+	return action, value, ticket, root, nil
 }
 
 // dialogState is what a dialog carries to its submission.
