@@ -63,6 +63,11 @@ type Adapter struct {
 	mark   int64            // the cursor's value, loaded by the event loop
 	loaded bool             // mark was read from the cursor
 	fresh  bool             // mark was just made up, the first catch-up starts exactly there
+	// saved is the mark the cursor has; saving is the save scheduled to bring it to mark
+	// (events.go, advance), nil when none is.
+	saved  int64
+	saving *time.Timer
+	closed bool // no more saves are scheduled
 	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
 
 	// caughtUp counts the catch-ups done, so that a test can tell when the first one is over.
@@ -253,6 +258,14 @@ func (a *Adapter) Close() error {
 		stop()
 	}
 	a.wg.Wait()
+	a.curMu.Lock()
+	a.closed = true
+	if a.saving != nil {
+		a.saving.Stop()
+		a.saving = nil
+	}
+	a.curMu.Unlock()
+	a.saveMark() // what the last events moved it to
 	// Kept-alive REST connections would hold their own goroutines until the server drops them.
 	a.http.CloseIdleConnections()
 	return nil

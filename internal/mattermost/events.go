@@ -249,17 +249,59 @@ func (a *Adapter) remember(id string, mark int64) {
 	}
 }
 
-// advance moves the cursor forward (never back).
-func (a *Adapter) advance(ctx context.Context, mark int64) error {
+// advance moves the mark forward (never back). The cursor is saved with it at most every
+// cursorSaveEvery, not once per event (a Redis write each): what a crash loses of it is the
+// last moment's events, read again by the catch-up after the restart, which starts an overlap
+// before the mark anyway and whose events the core knows by their IDs.
+func (a *Adapter) advance(_ context.Context, mark int64) error {
 	a.curMu.Lock()
 	defer a.curMu.Unlock()
 	if mark <= a.mark {
 		return nil
 	}
+	a.mark = mark
+	if a.saving == nil && !a.closed {
+		a.saving = time.AfterFunc(cursorSaveEvery, a.saveScheduled)
+	}
+	return nil
+}
+
+// cursorSaveEvery is how often the cursor is saved while the mark moves.
+const cursorSaveEvery = 100 * time.Millisecond
+
+// saveScheduled is a save scheduled by advance; one that fails is tried again a moment later.
+func (a *Adapter) saveScheduled() {
+	err := a.saveMark()
+	a.curMu.Lock()
+	defer a.curMu.Unlock()
+	a.saving = nil
+	if a.closed || a.saved >= a.mark {
+		return
+	}
+	wait := cursorSaveEvery
+	if err != nil {
+		a.log.Warn("save the mattermost cursor; trying again", "err", err)
+		wait = time.Second
+	}
+	a.saving = time.AfterFunc(wait, a.saveScheduled)
+}
+
+// saveMark saves the mark if the cursor is behind it.
+func (a *Adapter) saveMark() error {
+	a.curMu.Lock()
+	mark, saved := a.mark, a.saved
+	a.curMu.Unlock()
+	if mark <= saved {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 	if err := a.cursor.Save(ctx, mark); err != nil {
 		return fmt.Errorf("save mattermost cursor: %w", err)
 	}
-	a.mark = mark
+	a.curMu.Lock()
+	a.saved = max(a.saved, mark)
+	a.curMu.Unlock()
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,8 +216,10 @@ func TestIngestFailureIsRetried(t *testing.T) {
 	if attempts[p.Id] != 1 {
 		t.Errorf("recorded %d times, want once", attempts[p.Id])
 	}
-	after, _ := cursor.Load(context.Background())
-	if after != p.CreateAt || before >= after {
+	// The cursor is saved a moment after the mark moves (cursorSaveEvery).
+	var after int64
+	waitFor(t, "the cursor saved", func() bool { after, _ = cursor.Load(context.Background()); return after == p.CreateAt })
+	if before >= after {
 		t.Errorf("cursor %d → %d, want it at the post's time %d once recorded", before, after, p.CreateAt)
 	}
 }
@@ -474,4 +477,42 @@ func TestCardDeletionIsThreadDeleted(t *testing.T) {
 			t.Errorf("a deletion of the app's reply or DM post was ingested")
 		}
 	})
+}
+
+// countingCursor counts the saves made to it.
+type countingCursor struct {
+	MemoryCursor
+	saves atomic.Int32
+}
+
+func (c *countingCursor) Save(ctx context.Context, ms int64) error {
+	c.saves.Add(1)
+	return c.MemoryCursor.Save(ctx, ms)
+}
+
+// TestCursorSavedAMomentLater: a burst of events moves the cursor with a few saves, not one
+// Redis write per event, and closing the adapter saves where the last event left it.
+func TestCursorSavedAMomentLater(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	cursor := &countingCursor{}
+	a := started(t, f, testConfig(f), in, Options{Cursor: cursor})
+	dm := f.DM(w.bot.Id, w.customer.Id)
+	base := cursor.saves.Load()
+	var last *model.Post
+	const posts = 30
+	for i := range posts {
+		last = f.UserPost(w.customer.Id, dm.Id, "", fmt.Sprintf("burst %d", i))
+	}
+	waitEvent(t, in, last.Id)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if mark, _ := cursor.Load(context.Background()); mark != last.CreateAt {
+		t.Errorf("cursor after close = %d, want the last post's time %d", mark, last.CreateAt)
+	}
+	if n := cursor.saves.Load() - base; n < 1 || n > posts/3 {
+		t.Errorf("%d saves for %d events, want a few", n, posts)
+	}
 }

@@ -90,6 +90,7 @@ func (a *Adapter) loadCursor(ctx context.Context) error {
 	}
 	a.curMu.Lock()
 	a.mark, a.loaded, a.fresh = ms, true, fresh
+	a.saved = max(a.saved, ms)
 	a.curMu.Unlock()
 	return nil
 }
