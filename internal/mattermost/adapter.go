@@ -60,14 +60,14 @@ type Adapter struct {
 	noEphemeral atomic.Bool
 
 	curMu  sync.Mutex
-	mark   int64            // the cursor's value, loaded by the event loop
-	loaded bool             // mark was read from the cursor
-	fresh  bool             // mark was just made up, the first catch-up starts exactly there
+	mark   int64 // the cursor's value, loaded by the event loop
+	loaded bool  // mark was read from the cursor
+	fresh  bool  // mark was just made up, the first catch-up starts exactly there
 	// saved is the mark the cursor has; saving is the save scheduled to bring it to mark
 	// (events.go, advance), nil when none is.
 	saved  int64
 	saving *time.Timer
-	closed bool // no more saves are scheduled
+	closed bool             // no more saves are scheduled
 	recent map[string]int64 // IDs of events ingested lately → their time, to skip overlaps
 
 	// caughtUp counts the catch-ups done, so that a test can tell when the first one is over.
