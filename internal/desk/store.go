@@ -479,6 +479,13 @@ type HoldEvent struct {
 // DropHeld forgets a ticket's held messages (they were relayed).
 type DropHeld struct{ Ticket TicketID }
 
+// ReplaceHeld makes a ticket's held messages Events, in that order: what they are once the
+// customer edited or deleted one of them before it was relayed.
+type ReplaceHeld struct {
+	Ticket TicketID
+	Events []Event
+}
+
 // SetThread records where a ticket's card and thread are (or, with empty Channel and
 // Thread, that its card is gone).
 type SetThread struct {
@@ -511,6 +518,7 @@ func (PutAnswer) change()        {}
 func (SetThread) change()        {}
 func (HoldEvent) change()        {}
 func (DropHeld) change()         {}
+func (ReplaceHeld) change()      {}
 func (SetRatingMessage) change() {}
 func (SetBotMessage) change()    {}
 func (PutLink) change()          {}

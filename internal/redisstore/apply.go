@@ -320,6 +320,22 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		return [][]any{{"RPUSH", s.keys.held(c.Ticket), b}}, nil
 	case desk.DropHeld:
 		return [][]any{{"DEL", s.keys.held(c.Ticket)}}, nil
+	case desk.ReplaceHeld:
+		if c.Ticket <= 0 {
+			return nil, desk.Errorf(desk.EINVALID, "replace held events: a ticket is needed")
+		}
+		cmds := [][]any{{"DEL", s.keys.held(c.Ticket)}}
+		for _, ev := range c.Events {
+			if ev.ID == "" {
+				return nil, desk.Errorf(desk.EINVALID, "replace held events: an event without an ID")
+			}
+			b, err := json.Marshal(ev)
+			if err != nil {
+				return nil, fmt.Errorf("encode held event %s: %w", ev.ID, err)
+			}
+			cmds = append(cmds, []any{"RPUSH", s.keys.held(c.Ticket), b})
+		}
+		return cmds, nil
 	case desk.PutSignin:
 		if c.Token == "" || c.Person.Platform == "" || c.Person.UserID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put sign-in: a token and a person are needed")

@@ -333,6 +333,19 @@ func testHeld(t *testing.T, open opener) {
 	if err != nil || len(got) != 3 || got[0].ID != "Ev-held-0" || got[2].ID != "Ev-held-2" || got[1].Files[0].ID != "F1" || got[0].Text != "my VPN is down" {
 		t.Fatalf("held %+v, %v", got, err)
 	}
+	// The customer edits the first and deletes the second before they are relayed.
+	edited := got[0]
+	edited.Text = "my VPN is down again"
+	apply(t, s, desk.ReplaceHeld{Ticket: 9, Events: []desk.Event{edited, got[2]}})
+	if got, err := s.Held(ctxT(t), 9); err != nil || len(got) != 2 || got[0].Text != "my VPN is down again" || got[1].ID != "Ev-held-2" || got[1].Files[0].ID != "F2" {
+		t.Fatalf("after ReplaceHeld: %+v, %v", got, err)
+	}
+	if err := s.Apply(ctxT(t), desk.ReplaceHeld{Ticket: 9, Events: []desk.Event{{Text: "no ID"}}}); desk.ErrorCode(err) != desk.EINVALID {
+		t.Errorf("ReplaceHeld with an event without an ID = %v, want EINVALID", err)
+	}
+	if got, _ := s.Held(ctxT(t), 9); len(got) != 2 {
+		t.Errorf("a refused ReplaceHeld changed the held events: %+v", got)
+	}
 	apply(t, s, desk.DropHeld{Ticket: 9})
 	if got, err := s.Held(ctxT(t), 9); err != nil || len(got) != 0 {
 		t.Errorf("after DropHeld: %+v, %v", got, err)

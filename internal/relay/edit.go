@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/threadesk/threadesk/internal/catalog"
@@ -15,6 +16,9 @@ import (
 // the customer's DM; a note edited into a reply is delivered.
 func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
+	if held, err := r.reviseHeld(ctx, p, q); held || err != nil {
+		return err
+	}
 	link, found, err := r.linkOf(ctx, p, q)
 	if !found {
 		return err
@@ -127,6 +131,9 @@ func (r *Relay) withdraw(ctx context.Context, p desk.Platform, q desk.Queued, li
 // remove mirrors a deleted message: its copies are deleted too.
 func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
+	if held, err := r.reviseHeld(ctx, p, q); held || err != nil {
+		return err
+	}
 	link, found, err := r.linkOf(ctx, p, q)
 	if !found {
 		return err
@@ -149,6 +156,41 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 		}
 	}
 	return r.commit(ctx, q, decision{changes: []desk.Change{drop, entry}})
+}
+
+// reviseHeld mirrors an edit or a deletion of a customer's message that their ticket's intake
+// still holds back (written while the first-line bot talked with them, not relayed yet): the
+// held message takes the new text, or goes, so that agents see it as it is when it is
+// relayed, or not at all. It reports false, having done nothing, for any other message.
+func (r *Relay) reviseHeld(ctx context.Context, p desk.Platform, q desk.Queued) (bool, error) {
+	ev := q.Event
+	if ev.Kind != desk.CustomerEdit && ev.Kind != desk.CustomerDelete {
+		return false, nil
+	}
+	t, err := r.store.CustomerTicket(ctx, p.Name(), ev.User.ID)
+	if errors.Is(err, desk.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find the ticket of %s: %w", ev.User.ID, err)
+	}
+	held, err := r.store.Held(ctx, t.ID)
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(held, func(h desk.Event) bool { return h.Channel == ev.Channel && h.Message == ev.Message })
+	if i < 0 {
+		return false, nil
+	}
+	author := r.who(ctx, p, ev.User)
+	entry := desk.Entry{At: r.clock.Now(), Kind: "edit", Author: author.ID, Name: author.Label(), Text: ev.Text}
+	if ev.Kind == desk.CustomerDelete {
+		entry.Kind, entry.Text = "delete", ""
+		held = slices.Delete(held, i, i+1)
+	} else {
+		held[i].Text = ev.Text
+	}
+	return true, r.commit(ctx, q, decision{changes: []desk.Change{desk.ReplaceHeld{Ticket: t.ID, Events: held}, desk.AppendEntry{Ticket: t.ID, Entry: entry}}})
 }
 
 // commitJoined mirrors an edit (text) or a deletion ("") of a message that went in a joined

@@ -239,6 +239,38 @@ func TestIntakeTimeoutReleasesWhatIsKnown(t *testing.T) {
 	}
 }
 
+// TestEditsWhileHeldAreMirrored: a customer who edits a message, or deletes one, while the
+// first-line bot holds their messages back has agents see the message as it is when it is
+// relayed: edited, or not at all. The history keeps the edit and the deletion.
+func TestEditsWhileHeldAreMirrored(t *testing.T) {
+	d := botDesk(t, false)
+	d.ingest(say("U1", "m1", "the export is broken"))
+	d.ingest(say("U1", "m2", "my password is hunter2"))
+	d.drain()
+	d.ingest(desk.Event{ID: "edit-m1", Kind: desk.CustomerEdit, User: customer("U1"), Channel: "D-U1", Message: "m1", Text: "the export is broken since Monday"})
+	d.ingest(desk.Event{ID: "delete-m2", Kind: desk.CustomerDelete, User: customer("U1"), Channel: "D-U1", Message: "m2"})
+	d.drain()
+	d.clock.Advance(9 * time.Minute)
+	time.Sleep(50 * time.Millisecond)
+	d.drain()
+	d.advanceUntil(func() bool { return len(triageCards(d)) == 1 })
+	tk := d.ticketOf("U1")
+	d.waitTexts("C-TRIAGE", tk.ThreadID, []string{"the export is broken since Monday"})
+	for _, m := range d.p.Messages("C-TRIAGE", tk.ThreadID) {
+		if strings.Contains(m.Text, "hunter2") {
+			t.Fatalf("a message deleted while held was relayed: %q", m.Text)
+		}
+	}
+	entries, _ := d.store.Transcript(context.Background(), tk.ID)
+	var kinds []string
+	for _, e := range entries {
+		kinds = append(kinds, e.Kind)
+	}
+	if k := strings.Join(kinds, " "); !strings.Contains(k, "edit") || !strings.Contains(k, "delete") {
+		t.Errorf("history %q lacks the edit and the deletion", k)
+	}
+}
+
 // TestBotStatistics: what the bot did is counted per article and per category, in /desk stats
 // and in the metrics: one customer's question solved by an article, one who needed a person
 // and picked a category, one who stopped answering.
