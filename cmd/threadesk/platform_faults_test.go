@@ -162,7 +162,13 @@ func slackThreadLines(fake *slacktest.Server, cust slacktest.User) []string {
 	}
 	var out []string
 	for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
-		out = append(out, strings.Split(m.Text, "\n")...)
+		// A joined post's parts are a blank line apart; a late message's marker is a line
+		// of its own.
+		for line := range strings.SplitSeq(m.Text, "\n") {
+			if line != "" {
+				out = append(out, line)
+			}
+		}
 	}
 	return out
 }

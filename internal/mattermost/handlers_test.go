@@ -241,9 +241,8 @@ func TestActionHandler(t *testing.T) {
 		} {
 			a, in := handlerAdapter(t, nil)
 			a.triageID = "triage-id"
-			req := clickRequest(t, roundTrip(c.context))
 			body, _ := json.Marshal(model.PostActionIntegrationRequest{UserId: "user1", ChannelId: c.channel, PostId: "post1", TriggerId: "trig-" + c.name, Context: roundTrip(c.context)})
-			req = httptest.NewRequest(http.MethodPost, "/mattermost/actions", bytes.NewReader(body))
+			req := httptest.NewRequest(http.MethodPost, "/mattermost/actions", bytes.NewReader(body))
 			rec := httptest.NewRecorder()
 			a.ActionHandler().ServeHTTP(rec, req)
 			evs, _, _ := in.snapshot()
