@@ -267,6 +267,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 			at := slices.Index(got, w)
 			if at < last {
 				f.outOfOrder++
+				t.Logf("%s: %q came after a later message; the thread reads:\n%s", cust.ID, w, strings.Join(slackThreadLines(fake, cust), "\n"))
 			}
 			last = max(last, at)
 		}

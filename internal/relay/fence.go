@@ -17,6 +17,12 @@ import (
 //
 // This narrows the window to the moments between the check and the call leaving the process;
 // no check can close it, since the platforms take no fencing token.
+//
+// Reads of the shard's queue go by the same gate, and a read that waits for new entries waits
+// no longer than the lease holds: a worker that went on reading after its lease lapsed would
+// take entries (the consumer group hands each to one reader) that the shard's next holder,
+// having claimed what was pending when it took over, would never see, until a later handover
+// found them, out of their order.
 
 // leaseMargin is the part of a lease a worker does not count on.
 const leaseMargin = 5
@@ -67,6 +73,18 @@ type leaseGateKey struct{}
 // withLease makes ctx carry a worker's lease gate.
 func withLease(ctx context.Context, g *leaseGate) context.Context {
 	return context.WithValue(ctx, leaseGateKey{}, g)
+}
+
+// leaseLeft is how long the lease of the worker ctx belongs to holds from now, by its own
+// clock; ok is false for work no shard worker does.
+func leaseLeft(ctx context.Context) (left time.Duration, ok bool) {
+	g, ok := ctx.Value(leaseGateKey{}).(*leaseGate)
+	if !ok {
+		return 0, false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return time.Until(g.until), true
 }
 
 // leaseHeld waits until the lease of the worker ctx belongs to holds; it returns at once for

@@ -157,7 +157,17 @@ func (v *queueView) fill() error {
 	if v.lost {
 		v.after, v.lost = "0", false
 	}
-	batch, err := v.r.store.ReadQueue(v.ctx, v.shard, v.after, 64, time.Second)
+	if err := leaseHeld(v.ctx); err != nil {
+		return err
+	}
+	block := time.Second
+	if left, ok := leaseLeft(v.ctx); ok {
+		block = min(block, left) // no entry is taken once the lease may be another's (fence.go)
+	}
+	if block < time.Millisecond {
+		block = time.Millisecond // 0 would mean no wait at all, in a loop
+	}
+	batch, err := v.r.store.ReadQueue(v.ctx, v.shard, v.after, 64, block)
 	if err != nil {
 		// A read whose answer was lost (the connection dropped, Redis restarted) may still
 		// have handed entries to this consumer: they are pending now, and a read of new
@@ -203,7 +213,7 @@ const maxAhead = 128
 func (v *queueView) ahead() []desk.Queued {
 	// It reads no further than maxAhead entries, and not at all once the shard's work is cut
 	// short: what it reads is this replica's to handle.
-	if !v.lost && len(v.items) < maxAhead && v.ctx.Err() == nil {
+	if left, ok := leaseLeft(v.ctx); !v.lost && len(v.items) < maxAhead && v.ctx.Err() == nil && (!ok || left > 0) {
 		after := v.after
 		if after != "" && len(v.items) > 0 {
 			after = v.items[len(v.items)-1].Entry
