@@ -47,18 +47,18 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		if err != nil {
 			return m, fmt.Errorf("read %s: %w", key, err)
 		}
-		if f["status"] == "closed" {
+		if f["st"] == "closed" {
 			continue
 		}
 		h, err := usage(key)
 		if err != nil {
 			return m, err
 		}
-		c, err := usage(prefix + "cust:" + f["platform"] + ":" + f["cust"])
+		c, err := usage(prefix + "cust:" + f["pf"] + ":" + f["cu"])
 		if err != nil {
 			return m, err
 		}
-		th, err := usage(prefix + "thread:" + f["platform"] + ":" + f["thread"])
+		th, err := usage(prefix + "thread:" + f["pf"] + ":" + f["th"])
 		if err != nil {
 			return m, err
 		}

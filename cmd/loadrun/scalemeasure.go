@@ -33,7 +33,7 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 	}
 	for _, id := range ids {
 		n := strconv.FormatInt(int64(id), 10)
-		f, err := rdb.HMGet(ctx, prefix+"t:"+n, "platform", "cust", "thread").Result()
+		f, err := rdb.HMGet(ctx, prefix+"t:"+n, "pf", "cu", "th").Result()
 		if err != nil {
 			return k, fmt.Errorf("read ticket %s: %w", n, err)
 		}

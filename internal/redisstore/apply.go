@@ -240,7 +240,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		}
 		key := s.keys.ticket(c.Ticket)
 		if c.Thread == "" {
-			return [][]any{{"HDEL", key, fTriage, fThread}}, nil
+			return [][]any{{"HDEL", key, fTriage, fThread, legacyFields[fTriage], legacyFields[fThread]}}, nil
 		}
 		return [][]any{
 			{"HSET", key, fTriage, c.Channel, fThread, c.Thread},

@@ -70,6 +70,8 @@ var contract = []struct {
 	{"transcript upgraded from a stream", testTranscriptUpgrade},
 	{"expire an upgraded transcript", testExpireUpgraded},
 	{"search walked by number", testQuerySearchWalk},
+	{"layout before 2026-12-07 upgraded", testLayoutUpgrade},
+	{"filter sets moved with or without a list", testFilterSetsWithoutList},
 }
 
 func TestContract(t *testing.T) {

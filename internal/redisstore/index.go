@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,10 +19,14 @@ import (
 // ticket, so they never disagree with the tickets:
 //
 //   - filter sets (<p>ix:pf:…, pri:…, cat:…, tag:…, asg:…, unassigned, ooh): the numbers of the
-//     tickets with that value. A ticket's hash lists the filter sets it is in (field fIndexes,
-//     the keys after the prefix, one a line), so that saving it again takes it out of the
-//     ones whose value it no longer has: the save reads that list first (unindexScript's
-//     TD.UNINDEX), the one part of a save that needs to read.
+//     tickets with that value. Saving a ticket again takes it out of the ones whose value it
+//     no longer has: the save first reads which sets the ticket is in (the apply scripts'
+//     TD.UNINDEX), the one part of a save that needs to read. The script derives them from the
+//     hash's fields (platform, priority, category, tags, assignee, out of hours) as
+//     ticketIndex does; when it could not derive them exactly (a value with letters beyond
+//     ASCII, which Lua does not lower-case as Go does, a line break, a value split in pieces,
+//     a tag JSON escapes), the hash lists them in field fIndexes (the keys after the prefix,
+//     one a line), as every hash did before 2026-12-07 (about 60 bytes a ticket).
 //   - sort sets (<p>ix:act, prio, due): every ticket, scored for one order of the queue.
 //     Saving a ticket moves its score; the status sets (<p>st:…, scored by number) are the
 //     fourth order.
@@ -127,14 +132,82 @@ func indexValue(v string) string {
 	return strings.ToLower(strings.NewReplacer("\n", " ", "\r", " ").Replace(v))
 }
 
+// indexList returns the fields that list t's filter sets in its hash (fIndexes, in pieces),
+// or none when TD.UNINDEX derives the same sets from the hash's fields.
+func indexList(t desk.Ticket, filters []string) []any {
+	derived := derivedFilters(encodeTicket(t))
+	missing := func(in []string) func(string) bool {
+		return func(f string) bool { return !slices.Contains(in, f) }
+	}
+	if len(derived) > 0 && !slices.ContainsFunc(filters, missing(derived)) && !slices.ContainsFunc(derived, missing(filters)) {
+		return nil
+	}
+	return pieces(fIndexes, strings.Join(filters, "\n"))
+}
+
+// derivedFilters are the filter sets TD.UNINDEX derives from a hash with these field/value
+// pairs (encodeTicket's) when it lists none: what the Lua of luaApply does, step by step, so
+// that indexList can tell when it would be wrong. It reads each field's first piece only,
+// lower-cases ASCII letters only, and takes the tags from between double quotes.
+func derivedFilters(pairs []any) []string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i].(string)] = pairs[i+1].(string)
+	}
+	lower := func(v string) string {
+		b := []byte(v)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	pf, ok := m[fPlatform]
+	if !ok {
+		return nil
+	}
+	pri, ok := m[fPriority]
+	if !ok {
+		pri = string(desk.PriorityNormal)
+	}
+	out := []string{"pf:" + lower(pf), "pri:" + pri}
+	if v, ok := m[fCategory]; ok {
+		out = append(out, "cat:"+lower(v))
+	}
+	if v, ok := m[fTags]; ok {
+		for _, q := range quoted.FindAllStringSubmatch(v, -1) {
+			if q[1] != "" {
+				out = append(out, "tag:"+lower(q[1]))
+			}
+		}
+	}
+	if v, ok := m[fAssignee]; ok {
+		out = append(out, "asg:"+lower(v))
+	} else {
+		out = append(out, "unassigned")
+	}
+	if m[fOutOfHours] == "1" {
+		out = append(out, "ooh")
+	}
+	return out
+}
+
+// quoted finds what Lua's string.gmatch(v, '"([^"]*)"') finds.
+var quoted = regexp.MustCompile(`"([^"]*)"`)
+
 // indexCommands are the commands that index t after its hash is written: its filter sets,
-// sort scores and words, and the list of its filter sets in its hash (fIndexes). They follow
-// a TD.UNINDEX of the ticket, which takes it out of the filter sets of its previous save.
+// sort scores and words, and the list of its filter sets in its hash (fIndexes) when
+// TD.UNINDEX could not derive it. They follow a TD.UNINDEX of the ticket, which takes it out
+// of the filter sets of its previous save.
 func (s *Store) indexCommands(t desk.Ticket) [][]any {
 	filters, sorts, words := s.keys.ticketIndex(t)
 	key := s.keys.ticket(t.ID)
 	id := strconv.FormatInt(int64(t.ID), 10)
-	cmds := [][]any{append([]any{"HSET", key}, pieces(fIndexes, strings.Join(filters, "\n"))...)}
+	var cmds [][]any
+	if list := indexList(t, filters); len(list) > 0 {
+		cmds = append(cmds, append([]any{"HSET", key}, list...))
+	}
 	for _, f := range filters {
 		cmds = append(cmds, []any{"SADD", s.keys.index(f), id})
 	}
@@ -187,15 +260,49 @@ func pieces(field, v string) []any {
 
 // luaApply is the Lua shared by the scripts that apply changes (apply.go): a loop that runs
 // the commands in ARGV from argument i on, each as its number of arguments followed by them.
-// One command is the scripts' own: TD.UNINDEX <ticket key> <"<p>ix:"> <number> reads the
-// filter sets the ticket's hash lists (field fIndexes, in pieces), takes the ticket out of
-// them and deletes the list. Those sets' keys come from the hash, not from KEYS: Redis runs
-// a script on them because they share the prefix's hash tag, hence the slot, with the keys
-// given (see keys.go).
-const luaApply = `
+// One command is the scripts' own: TD.UNINDEX <ticket key> <"<p>ix:"> <number> takes the
+// ticket out of the filter sets its hash lists (field fIndexes, in pieces; the list is
+// deleted) or, without a list, of those its fields name (derived as derivedFilters does).
+// Those sets' keys come from the hash, not from KEYS: Redis runs a script on them because
+// they share the prefix's hash tag, hence the slot, with the keys given (see keys.go).
+var luaApply = `
+local function derived(key)
+  local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)
+  local function get(i)
+    return f[2 * i - 1] or f[2 * i]
+  end
+  if not get(1) then
+    return ''
+  end
+  local out = {'pf:' .. string.lower(get(1)), 'pri:' .. (get(2) or '` + string(desk.PriorityNormal) + `')}
+  if get(3) then
+    out[#out + 1] = 'cat:' .. string.lower(get(3))
+  end
+  if get(4) then
+    for tag in string.gmatch(get(4), '"([^"]*)"') do
+      if tag ~= '' then
+        out[#out + 1] = 'tag:' .. string.lower(tag)
+      end
+    end
+  end
+  if get(5) then
+    out[#out + 1] = 'asg:' .. string.lower(get(5))
+  else
+    out[#out + 1] = 'unassigned'
+  end
+  if get(6) == '1' then
+    out[#out + 1] = 'ooh'
+  end
+  return table.concat(out, '\n')
+end
+
 local function unindex(key, prefix, id)
   local v = redis.call('HGET', key, '` + fIndexes + `')
   if not v then
+    v = derived(key)
+    for k in string.gmatch(v, '[^\n]+') do
+      redis.call('SREM', prefix .. k, id)
+    end
     return
   end
   local fields = {'` + fIndexes + `'}
@@ -228,6 +335,15 @@ local function run(i)
   end
 end
 `
+
+// luaFieldPairs lists each field's name and its legacy name, quoted for Lua, in order.
+func luaFieldPairs(fields ...string) string {
+	var b []string
+	for _, f := range fields {
+		b = append(b, "'"+f+"'", "'"+legacyFields[f]+"'")
+	}
+	return strings.Join(b, ", ")
+}
 
 // Reindex rebuilds the indexes of every ticket from its hash and history, a batch of tickets
 // per step, and returns how many tickets it indexed. A ticket saved while its batch is read

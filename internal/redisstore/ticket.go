@@ -14,51 +14,71 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// The fields of a ticket hash. Only non-empty values are stored, to keep an open ticket small.
+// The fields of a ticket hash. Only non-empty values are stored, to keep an open ticket small,
+// under names of one or two letters: a hash is one listpack, and its field names were a
+// quarter of an open ticket's bytes under their long names. Stores before 2026-12-07 wrote
+// the long names (legacyFields); a ticket is read under either, the short name first, and
+// every save rewrites it under the short ones.
 const (
 	fID          = "id"
-	fPlatform    = "platform"
-	fStatus      = "status"
-	fPriority    = "priority"
-	fCategory    = "category"
-	fTags        = "tags" // JSON array
-	fAssignee    = "assignee"
-	fCustID      = "cust"
-	fCustName    = "cust_name"
-	fCustDisplay = "cust_display"
-	fCustAvatar  = "cust_avatar"
-	fCustProfile = "cust_profile"
-	fCustBot     = "cust_bot" // "1" when the customer is a bot
+	fPlatform    = "pf"
+	fStatus      = "st"
+	fPriority    = "pr"
+	fCategory    = "ca"
+	fTags        = "tg" // JSON array
+	fAssignee    = "as"
+	fCustID      = "cu"
+	fCustName    = "cn"
+	fCustDisplay = "cd"
+	fCustAvatar  = "cv"
+	fCustProfile = "cp"
+	fCustBot     = "cb" // "1" when the customer is a bot
 	fDM          = "dm"
-	fTriage      = "triage"
-	fThread      = "thread"
-	fPrevious    = "prev"
-	fCreated     = "created" // times: unix milliseconds
-	fFirstResp   = "first_response"
-	fResolved    = "resolved"
-	fClosed      = "closed"
-	fActivity    = "activity"
-	fHeard       = "heard" // platform time of the newest customer message relayed
-	fTold        = "told"  // platform time of the newest agent reply relayed
-	fSubject     = "subject"
-	fRating      = "rating"
-	fRatingNote  = "rating_note"
-	fAssignName  = "assignee_name"
-	fOpenedBy    = "opened_by"  // the ID of the event that opened the ticket
-	fRatingMsg   = "rating_msg" // "<channel> <message ID>" of the rating question
-	fStage       = "stage"      // the intake's stage
-	fQuestion    = "question"   // the intake question asked
-	fAnswers     = "answers"    // JSON array of the intake's answers
-	fSuggested   = "suggested"  // JSON array of the articles suggested
-	fDeflected   = "deflected"  // the article that solved the question
-	fLanguage    = "lang"       // the customer's language
-	fBotMsg      = "bot_msg"    // "<channel> <message ID>" of the bot's last question
-	fResolvedBy  = "resolved_by"
-	fCustZone    = "cust_tz"    // the customer's time zone
-	fClocks      = "sla"        // JSON array of the SLA clocks
-	fOutOfHours  = "ooh"        // "1" when the request came in out of hours
-	fAwayUntil   = "away_until" // until when the out-of-hours reply said the team is away
+	fTriage      = "tr"
+	fThread      = "th"
+	fPrevious    = "pv"
+	fCreated     = "cr" // times: unix milliseconds
+	fFirstResp   = "fr"
+	fResolved    = "rs"
+	fClosed      = "cl"
+	fActivity    = "ac"
+	fHeard       = "hd" // platform time of the newest customer message relayed
+	fTold        = "td" // platform time of the newest agent reply relayed
+	fSubject     = "su"
+	fRating      = "ra"
+	fRatingNote  = "rn"
+	fAssignName  = "an"
+	fOpenedBy    = "ob" // the ID of the event that opened the ticket
+	fRatingMsg   = "rm" // "<channel> <message ID>" of the rating question
+	fStage       = "sg" // the intake's stage
+	fQuestion    = "qu" // the intake question asked
+	fAnswers     = "aw" // JSON array of the intake's answers
+	fSuggested   = "sd" // JSON array of the articles suggested
+	fDeflected   = "df" // the article that solved the question
+	fLanguage    = "la" // the customer's language
+	fBotMsg      = "bm" // "<channel> <message ID>" of the bot's last question
+	fResolvedBy  = "rb"
+	fCustZone    = "tz" // the customer's time zone
+	fClocks      = "sl" // JSON array of the SLA clocks
+	fOutOfHours  = "oh" // "1" when the request came in out of hours
+	fAwayUntil   = "au" // until when the out-of-hours reply said the team is away
 )
+
+// legacyFields are the names stores before 2026-12-07 gave the fields, by today's name. No
+// legacy name is another field's short name.
+var legacyFields = map[string]string{
+	fPlatform: "platform", fStatus: "status", fPriority: "priority", fCategory: "category",
+	fTags: "tags", fAssignee: "assignee", fCustID: "cust", fCustName: "cust_name",
+	fCustDisplay: "cust_display", fCustAvatar: "cust_avatar", fCustProfile: "cust_profile",
+	fCustBot: "cust_bot", fTriage: "triage", fThread: "thread", fPrevious: "prev",
+	fCreated: "created", fFirstResp: "first_response", fResolved: "resolved", fClosed: "closed",
+	fActivity: "activity", fHeard: "heard", fTold: "told", fSubject: "subject", fRating: "rating",
+	fRatingNote: "rating_note", fAssignName: "assignee_name", fOpenedBy: "opened_by",
+	fRatingMsg: "rating_msg", fStage: "stage", fQuestion: "question", fAnswers: "answers",
+	fSuggested: "suggested", fDeflected: "deflected", fLanguage: "lang", fBotMsg: "bot_msg",
+	fResolvedBy: "resolved_by", fCustZone: "cust_tz", fClocks: "sla", fOutOfHours: "ooh",
+	fAwayUntil: "away_until",
+}
 
 // openScript returns the customer's active ticket or creates one, atomically, with its
 // indexes.
@@ -79,7 +99,8 @@ local prev = ''
 if cur then
   local key = ARGV[1] .. cur
   if redis.call('EXISTS', key) == 1 then
-    if redis.call('HGET', key, '` + fStatus + `') ~= '` + string(desk.StatusClosed) + `' then
+    local st = redis.call('HGET', key, '` + fStatus + `') or redis.call('HGET', key, '` + legacyFields[fStatus] + `')
+    if st ~= '` + string(desk.StatusClosed) + `' then
       return {0, redis.call('HGETALL', key)}
     end
     prev = cur
@@ -176,7 +197,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	}
 	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2}, scores...)
 	args = append(args, encodeTicket(t)...)
-	args = append(args, pieces(fIndexes, strings.Join(filters, "\n"))...)
+	args = append(args, indexList(t, filters)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
@@ -384,6 +405,13 @@ func decodeTicket(v any) (desk.Ticket, error) {
 // version may add some.
 func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	joinPieces(m)
+	for f, old := range legacyFields {
+		if _, ok := m[f]; !ok {
+			if v, ok := m[old]; ok {
+				m[f] = v
+			}
+		}
+	}
 	var t desk.Ticket
 	var errs []error
 	num := func(f string) int64 {

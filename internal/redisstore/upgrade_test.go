@@ -1,0 +1,152 @@
+package redisstore
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// Stores written before 2026-12-07 (the layout that cost a one-message ticket 2.9 KB) are read
+// and saved in place: these tests write their keys as that layout did and use them through
+// the store.
+
+// testLayoutUpgrade: a ticket saved by an older store is read (hash under the long field
+// names), found by its customer and thread, queried, and saved again under the new layout,
+// leaving the filter sets its old hash listed.
+func testLayoutUpgrade(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	k := s.keys
+	p := k.prefix
+	old := []any{
+		"id", "7", "platform", "slack", "status", "open", "priority", "high", "category", "Billing",
+		"tags", `["VPN"]`, "assignee", "U1", "assignee_name", "Sam", "cust", "U7", "cust_name", "jane.doe",
+		"cust_display", "Jane Doe", "cust_avatar", "https://avatars.example.com/2024-01-05/0123456789012_0a1b2c3d4e5f",
+		"cust_avatar~1", "_72.jpg", "dm", "D07", "triage", "C04TRIAGE01", "thread", "1710000000.000007",
+		"created", "1741943186535", "activity", "1741943246535", "subject", "printer on fire",
+		"ix", "pf:slack\npri:high\ncat:billing\ntag:vpn\nasg:u1",
+	}
+	cmds := [][]any{
+		append([]any{"HSET", k.ticket(7)}, old...),
+		{"SET", k.seq(), "7"},
+		{"SET", p + "cust:slack:U7", "7"},
+		{"SET", p + "thread:slack:1710000000.000007", "7"},
+		{"ZADD", k.status(desk.StatusOpen), "7", "7"},
+		{"ZADD", k.index("act"), "1741943246535", "7"},
+		{"ZADD", k.index("prio"), "25769803769", "7"},
+		{"ZADD", k.index("due"), "17592186044423", "7"},
+		{"SET", k.indexVersion(), indexVersion},
+		{"SADD", k.word("printer"), "7"},
+	}
+	for _, f := range []string{"pf:slack", "pri:high", "cat:billing", "tag:vpn", "asg:u1"} {
+		cmds = append(cmds, []any{"SADD", k.index(f), "7"})
+	}
+	for _, c := range cmds {
+		if err := rdb.Do(ctx, c...).Err(); err != nil {
+			t.Fatalf("%v: %v", c, err)
+		}
+	}
+	want := desk.Ticket{ID: 7, Platform: "slack", Status: desk.StatusOpen, Priority: desk.PriorityHigh, Category: "Billing",
+		Tags: []string{"VPN"}, Assignee: "U1", AssigneeName: "Sam",
+		Customer: desk.User{ID: "U7", Name: "jane.doe", DisplayName: "Jane Doe",
+			AvatarURL: "https://avatars.example.com/2024-01-05/0123456789012_0a1b2c3d4e5f_72.jpg"},
+		DMChannel: "D07", TriageChannel: "C04TRIAGE01", ThreadID: "1710000000.000007",
+		CreatedAt: time.UnixMilli(1741943186535).UTC(), LastActivityAt: time.UnixMilli(1741943246535).UTC(), Subject: "printer on fire"}
+	want = normalize(want)
+	got, err := s.Ticket(ctx, 7)
+	if err != nil {
+		t.Fatalf("Ticket: %v", err)
+	}
+	wantEqual(t, "old ticket", got, want)
+	if got, err := s.CustomerTicket(ctx, "slack", "U7"); err != nil || got.ID != 7 {
+		t.Errorf("CustomerTicket = %v, %v; want #7", got.ID, err)
+	}
+	if got, err := s.ThreadTicket(ctx, "slack", "1710000000.000007"); err != nil || got.ID != 7 {
+		t.Errorf("ThreadTicket = %v, %v; want #7", got.ID, err)
+	}
+	if got, created := openTicket(t, s, newTicket("U7")); created || got.ID != 7 {
+		t.Errorf("OpenTicket for the old ticket's customer = #%d (created %v), want #7", got.ID, created)
+	}
+	wantQuery(t, s, "old category", desk.TicketQuery{Category: "billing"}, 7)
+	wantQuery(t, s, "old tag", desk.TicketQuery{Tag: "vpn", Sort: desk.SortPriority}, 7)
+	wantQuery(t, s, "old subject", desk.TicketQuery{Search: "printer"}, 7)
+
+	// Touched and saved again: the new layout, out of the sets the old hash listed.
+	apply(t, s, desk.TouchTicket{Ticket: 7, At: at(50)})
+	if got, _ := s.Ticket(ctx, 7); !got.LastActivityAt.Equal(at(50)) {
+		t.Errorf("activity after a touch = %v, want %v", got.LastActivityAt, at(50))
+	}
+	got.Category, got.Tags, got.Assignee, got.Priority = "Network", []string{"wifi"}, "U2", ""
+	got.LastActivityAt = at(50)
+	apply(t, s, desk.SaveTicket{Ticket: got})
+	wantQuery(t, s, "old category after the save", desk.TicketQuery{Category: "billing"})
+	wantQuery(t, s, "old tag after the save", desk.TicketQuery{Tag: "vpn"})
+	wantQuery(t, s, "old assignee after the save", desk.TicketQuery{Assignee: ptr("U1")})
+	wantQuery(t, s, "old priority after the save", desk.TicketQuery{Priority: desk.PriorityHigh})
+	wantQuery(t, s, "new category", desk.TicketQuery{Category: "network"}, 7)
+	wantQuery(t, s, "new priority", desk.TicketQuery{Priority: desk.PriorityNormal}, 7)
+	fields := rdb.HKeys(ctx, k.ticket(7)).Val()
+	for _, f := range fields {
+		if len(f) > 2 && !strings.Contains(f, pieceSep) {
+			t.Errorf("field %q after the save; want the short names only: %q", f, fields)
+		}
+	}
+	again, err := s.Ticket(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "saved again", again, normalize(got))
+}
+
+// testFilterSetsWithoutList: a save moves a ticket between filter sets whether its hash lists
+// them (values Lua cannot lower-case as Go does, line breaks, long values, tags JSON escapes)
+// or not (the common case, derived from the fields).
+func testFilterSetsWithoutList(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	tests := []struct {
+		name   string
+		mod    func(*desk.Ticket)
+		listed bool
+	}{
+		{"plain", func(tk *desk.Ticket) { tk.Category, tk.Tags, tk.Assignee = "Billing", []string{"VPN", "", "vpn"}, "U1" }, false},
+		{"out of hours, unassigned", func(tk *desk.Ticket) { tk.OutOfHours, tk.Priority = true, desk.PriorityUrgent }, false},
+		{"category beyond ASCII", func(tk *desk.Ticket) { tk.Category = "Überweisung" }, true},
+		{"tag JSON escapes", func(tk *desk.Ticket) { tk.Tags = []string{`say "hi"`, "a<b"} }, true},
+		{"long category", func(tk *desk.Ticket) { tk.Category = strings.Repeat("x", maxValue+1) }, true},
+		{"line break", func(tk *desk.Ticket) { tk.Category = "two\nlines" }, true},
+		{"assignee beyond ASCII", func(tk *desk.Ticket) { tk.Assignee = "Ärger" }, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := desk.TicketID(i + 1)
+			tk := queueTicket(id, desk.StatusOpen, tt.mod)
+			apply(t, s, desk.SaveTicket{Ticket: tk})
+			if listed := rdb.HExists(ctx, s.keys.ticket(id), fIndexes).Val(); listed != tt.listed {
+				t.Errorf("hash lists its filter sets: %v, want %v", listed, tt.listed)
+			}
+			filters, _, _ := s.keys.ticketIndex(tk)
+			for _, f := range filters {
+				if !rdb.SIsMember(ctx, s.keys.index(f), int64(id)).Val() {
+					t.Errorf("not in %s after the first save", f)
+				}
+			}
+			moved := queueTicket(id, desk.StatusOpen, func(tk *desk.Ticket) { tk.Category, tk.Assignee, tk.Priority = "Moved", "U9", desk.PriorityLow })
+			apply(t, s, desk.SaveTicket{Ticket: moved})
+			now, _, _ := s.keys.ticketIndex(moved)
+			for _, f := range filters {
+				if in := rdb.SIsMember(ctx, s.keys.index(f), int64(id)).Val(); in != slices.Contains(now, f) {
+					t.Errorf("in %s after the save: %v, want %v", f, in, !in)
+				}
+			}
+			for _, f := range now {
+				if !rdb.SIsMember(ctx, s.keys.index(f), int64(id)).Val() {
+					t.Errorf("not in %s after the save", f)
+				}
+			}
+		})
+	}
+}
