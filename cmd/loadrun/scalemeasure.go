@@ -38,16 +38,26 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 			return k, fmt.Errorf("read ticket %s: %w", n, err)
 		}
 		str := func(i int) string { s, _ := f[i].(string); return s }
+		// The ticket's link keys: a string of them (lk:), or a set in stores before 2026-12-07 (tl:).
 		links, err := rdb.SMembers(ctx, prefix+"tl:"+n).Result()
 		if err != nil {
 			return k, fmt.Errorf("read the links of ticket %s: %w", n, err)
+		}
+		list, err := rdb.Get(ctx, prefix+"lk:"+n).Result()
+		if err != nil && err != redis.Nil {
+			return k, fmt.Errorf("read the links of ticket %s: %w", n, err)
+		}
+		for _, l := range strings.Split(list, "\n") {
+			if l != "" && !slices.Contains(links, prefix+l) {
+				links = append(links, prefix+l)
+			}
 		}
 		keys := map[string][]string{
 			"ticket hash":      {prefix + "t:" + n},
 			"customer pointer": {prefix + "cust:" + str(0) + ":" + str(1)},
 			"thread index":     {prefix + "thread:" + str(0) + ":" + str(2)},
 			"transcript":       {prefix + "tx:" + n},
-			"links' set":       {prefix + "tl:" + n},
+			"links' set":       {prefix + "tl:" + n, prefix + "lk:" + n},
 			"links":            links,
 		}
 		for part, ks := range keys {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -51,11 +53,10 @@ func (s *Store) customerTickets(ctx context.Context, platform, userID string) ([
 
 // ticketLinks returns the links recorded for a ticket's mirrored messages.
 func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.TicketID) ([]desk.Link, []string, error) {
-	keys, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	keys, err := s.linkKeys(ctx, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+		return nil, nil, err
 	}
-	slices.Sort(keys)
 	if len(keys) == 0 {
 		return nil, nil, nil
 	}
@@ -175,9 +176,9 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	linkKeys, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	linkKeys, err := s.linkKeys(ctx, id)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("read the links of ticket %s: %w", id, err)
+		return nil, 0, 0, err
 	}
 	// The words the ticket is found by: its own fields' and its history's.
 	_, _, words := s.keys.ticketIndex(t)
@@ -202,6 +203,7 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	}
 	cmds = append(cmds,
 		[]any{"DEL", s.keys.ticketLinks(id)},
+		[]any{"DEL", s.keys.linkList(id)},
 		[]any{"DEL", s.keys.held(id)},
 		[]any{"DEL", s.keys.history(id)},
 		[]any{"DEL", s.keys.transcript(id)},
@@ -210,4 +212,27 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		s.changed(id),
 	)
 	return cmds, len(history), len(linkKeys), nil
+}
+
+// linkKeys returns the keys of the links (and joins) recorded for a ticket's mirrored
+// messages, sorted, each once: those of its link list and of the set older stores kept.
+func (s *Store) linkKeys(ctx context.Context, id desk.TicketID) ([]string, error) {
+	var set *redis.StringSliceCmd
+	var list *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SMembers(ctx, s.keys.ticketLinks(id))
+		list = p.Get(ctx, s.keys.linkList(id))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+	}
+	keys := set.Val()
+	for _, k := range strings.Split(list.Val(), "\n") {
+		if k != "" {
+			keys = append(keys, s.keys.prefix+k)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
 }

@@ -127,6 +127,7 @@ package redisstore
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -260,9 +261,21 @@ func (k keys) join(platform, id string) string {
 	return k.prefix + "join:" + platform + ":" + id
 }
 
-// ticketLinks is the set of the link keys of a ticket's mirrored messages.
+// ticketLinks is the set of the link keys of a ticket's mirrored messages as stores before
+// 2026-12-07 kept them: still read and deleted, no longer written (linkList instead).
 func (k keys) ticketLinks(id desk.TicketID) string {
 	return k.prefix + "tl:" + strconv.FormatInt(int64(id), 10)
+}
+
+// linkList is the string of the link (and join) keys of a ticket's mirrored messages, each
+// without the prefix and followed by a line break.
+func (k keys) linkList(id desk.TicketID) string {
+	return k.prefix + "lk:" + strconv.FormatInt(int64(id), 10)
+}
+
+// linkListEntry is how linkList holds one key.
+func (k keys) linkListEntry(key string) string {
+	return strings.TrimPrefix(key, k.prefix) + "\n"
 }
 
 // replicaTokens holds, by INSTANCE_NAME, the token of the process that last said it was alive

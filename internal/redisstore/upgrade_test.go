@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +41,8 @@ func testLayoutUpgrade(t *testing.T, open opener) {
 		{"ZADD", k.index("due"), "17592186044423", "7"},
 		{"SET", k.indexVersion(), indexVersion},
 		{"SADD", k.word("printer"), "7"},
+		{"SET", p + "link:slack:D07:1710000000.000100", `{"t":7,"k":"customer","p":[["C04TRIAGE01","1710000000.000200"]]}`},
+		{"SADD", k.ticketLinks(7), p + "link:slack:D07:1710000000.000100"},
 	}
 	for _, f := range []string{"pf:slack", "pri:high", "cat:billing", "tag:vpn", "asg:u1"} {
 		cmds = append(cmds, []any{"SADD", k.index(f), "7"})
@@ -74,6 +77,19 @@ func testLayoutUpgrade(t *testing.T, open opener) {
 	wantQuery(t, s, "old tag", desk.TicketQuery{Tag: "vpn", Sort: desk.SortPriority}, 7)
 	wantQuery(t, s, "old subject", desk.TicketQuery{Search: "printer"}, 7)
 
+	// Its link is found, and a new one kept beside it.
+	oldLink := desk.MessageRef{Channel: "D07", ID: "1710000000.000100"}
+	if l, err := s.Link(ctx, "slack", oldLink); err != nil || l.Ticket != 7 {
+		t.Errorf("old link = %+v, %v", l, err)
+	}
+	newLink := desk.Link{Ticket: 7, Kind: desk.LinkAgent, Source: desk.MessageRef{Channel: "C04TRIAGE01", ID: "1710000000.000300"},
+		Parts: []desk.MessageRef{{Channel: "D07", ID: "1710000000.000400"}}}
+	apply(t, s, desk.PutLink{Platform: "slack", Link: newLink}, desk.PutLink{Platform: "slack", Link: newLink})
+	keys, err := s.linkKeys(ctx, 7)
+	if wantKeys := []string{k.link("slack", newLink.Source), k.link("slack", oldLink)}; err != nil || !slices.Equal(keys, wantKeys) {
+		t.Errorf("link keys = %q, %v; want %q", keys, err, wantKeys)
+	}
+
 	// Touched and saved again: the new layout, out of the sets the old hash listed.
 	apply(t, s, desk.TouchTicket{Ticket: 7, At: at(50)})
 	if got, _ := s.Ticket(ctx, 7); !got.LastActivityAt.Equal(at(50)) {
@@ -99,6 +115,21 @@ func testLayoutUpgrade(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	wantEqual(t, "saved again", again, normalize(got))
+
+	// Forgotten once closed: the links of both layouts, both pointers.
+	again.Status, again.ClosedAt = desk.StatusClosed, at(55)
+	apply(t, s, desk.SaveTicket{Ticket: again})
+	if _, err := s.Forget(ctx, "slack", "U7", desk.User{ID: "ULEAD"}, at(56)); err != nil {
+		t.Fatalf("Forget: %v", err)
+	}
+	for _, key := range []string{k.link("slack", oldLink), k.link("slack", newLink.Source), k.ticketLinks(7), k.linkList(7), p + "cust:slack:U7"} {
+		if rdb.Exists(ctx, key).Val() != 0 {
+			t.Errorf("%s is left after Forget", key)
+		}
+	}
+	if _, err := s.CustomerTicket(ctx, "slack", "U7"); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("CustomerTicket after Forget = %v, want not found", err)
+	}
 }
 
 // testFilterSetsWithoutList: a save moves a ticket between filter sets whether its hash lists
