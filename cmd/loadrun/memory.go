@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -54,11 +56,11 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		if err != nil {
 			return m, err
 		}
-		c, err := usage(prefix + "cust:" + f["pf"] + ":" + f["cu"])
+		c, err := pointerShare(ctx, rdb, prefix, "cu", f["pf"], f["cu"])
 		if err != nil {
 			return m, err
 		}
-		th, err := usage(prefix + "thread:" + f["pf"] + ":" + f["th"])
+		th, err := pointerShare(ctx, rdb, prefix, "th", f["pf"], f["th"])
 		if err != nil {
 			return m, err
 		}
@@ -151,4 +153,20 @@ func commandStats(ctx context.Context, rdb *redis.Client) (map[string]int64, err
 		}
 	}
 	return out, nil
+}
+
+// pointerShare is the MEMORY USAGE of a ticket pointer's bucket hash (keys.go in
+// internal/redisstore: the bucket is the CRC-32 of the field modulo 1024) over the pointers
+// it holds: one pointer's share.
+func pointerShare(ctx context.Context, rdb *redis.Client, prefix, kind, platform, field string) (int64, error) {
+	key := prefix + kind + ":" + platform + ":" + strconv.Itoa(int(crc32.ChecksumIEEE([]byte(field))%1024))
+	v, err := rdb.MemoryUsage(ctx, key, 0).Result()
+	if err != nil {
+		return 0, fmt.Errorf("MEMORY USAGE %s: %w", key, err)
+	}
+	n, err := rdb.HLen(ctx, key).Result()
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("HLEN %s: %d, %v", key, n, err)
+	}
+	return v / n, nil
 }

@@ -52,13 +52,18 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 				links = append(links, prefix+l)
 			}
 		}
+		for part, p := range map[string][2]string{"customer pointer": {"cu", str(1)}, "thread index": {"th", str(2)}} {
+			v, err := pointerShare(ctx, rdb, prefix, p[0], str(0), p[1])
+			if err != nil {
+				return k, err
+			}
+			k.parts[part] += float64(v)
+		}
 		keys := map[string][]string{
-			"ticket hash":      {prefix + "t:" + n},
-			"customer pointer": {prefix + "cust:" + str(0) + ":" + str(1)},
-			"thread index":     {prefix + "thread:" + str(0) + ":" + str(2)},
-			"transcript":       {prefix + "tx:" + n},
-			"links' set":       {prefix + "tl:" + n, prefix + "lk:" + n},
-			"links":            links,
+			"ticket hash": {prefix + "t:" + n},
+			"transcript":  {prefix + "tx:" + n},
+			"links' set":  {prefix + "tl:" + n, prefix + "lk:" + n},
+			"links":       links,
 		}
 		for part, ks := range keys {
 			for _, key := range ks {

@@ -575,9 +575,13 @@ func testNotFound(t *testing.T, open opener) {
 	wantNotFound(t, "Transcript", err)
 
 	// A pointer that outlived its ticket is not found either.
-	rdb.Set(ctxT(t), s.keys.customer("slack", "U04GHOST001"), 998, 0)
+	ghost := s.keys.customer("slack", "U04GHOST001")
+	rdb.HSet(ctxT(t), ghost.key, ghost.field, 998)
 	_, err = s.CustomerTicket(ctxT(t), "slack", "U04GHOST001")
 	wantNotFound(t, "CustomerTicket with a dangling pointer", err)
+	rdb.Set(ctxT(t), s.keys.customer("slack", "U04GHOST002").legacy, 997, 0)
+	_, err = s.CustomerTicket(ctxT(t), "slack", "U04GHOST002")
+	wantNotFound(t, "CustomerTicket with a dangling pointer of the old layout", err)
 }
 
 func testPendingCount(t *testing.T, open opener) {

@@ -159,7 +159,8 @@ func (s *Store) Forget(ctx context.Context, platform, userID string, lead desk.U
 		rep.Entries += entries
 		rep.Links += links
 	}
-	cmds = append(cmds, []any{"DEL", s.keys.customer(platform, userID)})
+	cust := s.keys.customer(platform, userID)
+	cmds = append(cmds, []any{"HDEL", cust.key, cust.field}, []any{"DEL", cust.legacy})
 	if err := s.applyScripted(ctx, cmds); err != nil {
 		return desk.ForgetReport{}, fmt.Errorf("%s: %w", what, err)
 	}

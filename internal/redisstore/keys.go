@@ -126,6 +126,7 @@
 package redisstore
 
 import (
+	"hash/crc32"
 	"strconv"
 	"strings"
 
@@ -154,14 +155,34 @@ func (k keys) ticket(id desk.TicketID) string {
 	return k.ticketBase() + strconv.FormatInt(int64(id), 10)
 }
 
+// pointer is a field of a bucket hash that holds a ticket number, and the string key that held
+// it in stores before 2026-12-07 (still read, and deleted when the pointer is written).
+type pointer struct{ key, field, legacy string }
+
+// pointerBuckets is how many hashes share one kind of pointer of a platform. A pointer's
+// bucket is the CRC-32 (IEEE) of its field modulo pointerBuckets, fixed for good: a store of
+// up to about 130,000 customers keeps every bucket a listpack (up to 128 fields), about 20
+// bytes a pointer against 127 for a string key of its own (its key, value and the keyspace's
+// entry).
+const pointerBuckets = 1024
+
+func (k keys) bucketed(kind, platform, field string) string {
+	return k.prefix + kind + ":" + platform + ":" + strconv.Itoa(int(crc32.ChecksumIEEE([]byte(field))%pointerBuckets))
+}
+
 // customer points at the customer's latest ticket on a platform.
-func (k keys) customer(platform, userID string) string {
-	return k.prefix + "cust:" + platform + ":" + userID
+func (k keys) customer(platform, userID string) pointer {
+	return pointer{key: k.bucketed("cu", platform, userID), field: userID, legacy: k.prefix + "cust:" + platform + ":" + userID}
 }
 
 // thread points at the ticket whose card roots a thread.
-func (k keys) thread(platform, threadID string) string {
-	return k.prefix + "thread:" + platform + ":" + threadID
+func (k keys) thread(platform, threadID string) pointer {
+	return pointer{key: k.bucketed("th", platform, threadID), field: threadID, legacy: k.prefix + "thread:" + platform + ":" + threadID}
+}
+
+// set returns the commands that point p at ticket id.
+func (p pointer) set(id string) [][]any {
+	return [][]any{{"HSET", p.key, p.field, id}, {"DEL", p.legacy}}
 }
 
 // link holds what one source message was mirrored as.

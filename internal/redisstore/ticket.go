@@ -83,18 +83,21 @@ var legacyFields = map[string]string{
 // openScript returns the customer's active ticket or creates one, atomically, with its
 // indexes.
 //
-// KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] index of the new ticket's status,
-// KEYS[4] the thread index when ARGV[2] is "1", then the n index sets the new ticket joins;
-// ARGV[1] ticket key base, ARGV[3] n, then for each index set its score as base and
-// coefficient of the number (base "" for a plain set: SADD), then field/value pairs of the
-// new ticket without id and prev. The ticket's key is the one key the script makes itself,
+// KEYS[1] the customer pointers' bucket, KEYS[2] ticket counter, KEYS[3] index of the new
+// ticket's status, KEYS[4] the customer's pointer as older stores kept it (a string, read
+// when the bucket has none, deleted once the bucket has it), KEYS[5] and KEYS[6] the thread
+// pointers' bucket and the old thread pointer when ARGV[2] is "1", then the n index sets the
+// new ticket joins; ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the
+// bucket, ARGV[5] the thread's, then for each index set its score as base and coefficient of
+// the number (base "" for a plain set: SADD), then field/value pairs of the new ticket
+// without id and prev. The ticket's key is the one key the script makes itself,
 // from the number it reads or takes: it cannot be named in advance (see keys.go on Cluster).
 // Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
 var openScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
+local cur = redis.call('HGET', KEYS[1], ARGV[4]) or redis.call('GET', KEYS[4])
 local prev = ''
 if cur then
   local key = ARGV[1] .. cur
@@ -118,24 +121,26 @@ if prev ~= '' then
 end
 local thread = ARGV[2] == '1'
 local n = tonumber(ARGV[3])
-local first = 4 + 2 * n
+local first = 6 + 2 * n
 for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('ZADD', KEYS[3], id, id)
-redis.call('SET', KEYS[1], id)
-local k = 4
+redis.call('HSET', KEYS[1], ARGV[4], id)
+redis.call('DEL', KEYS[4])
+local k = 5
 if thread then
-  redis.call('SET', KEYS[4], id)
-  k = 5
+  redis.call('HSET', KEYS[5], ARGV[5], id)
+  redis.call('DEL', KEYS[6])
+  k = 7
 end
 for i = 0, n - 1 do
-  local base = ARGV[4 + 2 * i]
+  local base = ARGV[6 + 2 * i]
   if base == '' then
     redis.call('SADD', KEYS[k + i], id)
   else
-    local score = tonumber(base) + tonumber(ARGV[5 + 2 * i]) * id
+    local score = tonumber(base) + tonumber(ARGV[7 + 2 * i]) * id
     redis.call('ZADD', KEYS[k + i], string.format('%.0f', score), id)
   end
 end
@@ -144,10 +149,11 @@ return {1, id, prev}
 
 // followScript reads the ticket a pointer names, in one round trip.
 //
-// KEYS[1] the pointer; ARGV[1] ticket key base. Returns the HGETALL of the ticket, or nil when
-// the pointer is missing.
+// KEYS[1] the pointer's bucket, KEYS[2] the pointer as older stores kept it (a string key);
+// ARGV[1] ticket key base, ARGV[2] the pointer's field in the bucket. Returns the HGETALL of
+// the ticket, or nil when the pointer is missing.
 var followScript = redis.NewScript(`
-local id = redis.call('GET', KEYS[1])
+local id = redis.call('HGET', KEYS[1], ARGV[2]) or redis.call('GET', KEYS[2])
 if not id then
   return false
 end
@@ -173,11 +179,13 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	} else if err != nil && !errors.Is(err, desk.ErrNotFound) {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
 	}
-	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq(), s.keys.status(t.Status)}
-	thread := "0"
+	cust := s.keys.customer(t.Platform, t.Customer.ID)
+	keys := []string{cust.key, s.keys.seq(), s.keys.status(t.Status), cust.legacy}
+	thread, threadField := "0", ""
 	if t.ThreadID != "" {
-		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
-		thread = "1"
+		th := s.keys.thread(t.Platform, t.ThreadID)
+		keys = append(keys, th.key, th.legacy)
+		thread, threadField = "1", th.field
 	}
 	// The new ticket's indexes: its number is the script's to take, so each sort score goes
 	// as a base and the number's coefficient.
@@ -195,7 +203,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		keys = append(keys, s.keys.word(w))
 		scores = append(scores, "", "0")
 	}
-	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2}, scores...)
+	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2, cust.field, threadField}, scores...)
 	args = append(args, encodeTicket(t)...)
 	args = append(args, indexList(t, filters)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
@@ -268,8 +276,8 @@ func (s *Store) ThreadTicket(ctx context.Context, platform, threadID string) (de
 }
 
 // follow reads the ticket a pointer key names.
-func (s *Store) follow(ctx context.Context, pointer, what string) (desk.Ticket, error) {
-	res, err := s.runScript(ctx, followScript, []string{pointer}, s.keys.ticketBase()).Result()
+func (s *Store) follow(ctx context.Context, p pointer, what string) (desk.Ticket, error) {
+	res, err := s.runScript(ctx, followScript, []string{p.key, p.legacy}, s.keys.ticketBase(), p.field).Result()
 	if errors.Is(err, redis.Nil) {
 		return desk.Ticket{}, notFound(what)
 	}

@@ -115,6 +115,35 @@ func testLayoutUpgrade(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	wantEqual(t, "saved again", again, normalize(got))
+	if got, err := s.ThreadTicket(ctx, "slack", "1710000000.000007"); err != nil || got.ID != 7 {
+		t.Errorf("ThreadTicket after the save = %v, %v; want #7", got.ID, err)
+	}
+	if rdb.Exists(ctx, p+"thread:slack:1710000000.000007").Val() != 0 {
+		t.Errorf("the old thread pointer is left after the save")
+	}
+
+	// A customer whose old pointer names a closed ticket gets a new one that follows it.
+	for _, c := range [][]any{
+		{"HSET", k.ticket(8), "id", "8", "platform", "slack", "status", "closed", "cust", "U8", "closed", "1741943186535"},
+		{"SET", p + "cust:slack:U8", "8"},
+		{"SET", k.seq(), "8"},
+	} {
+		if err := rdb.Do(ctx, c...).Err(); err != nil {
+			t.Fatalf("%v: %v", c, err)
+		}
+	}
+	if got, err := s.CustomerTicket(ctx, "slack", "U8"); err != nil || got.ID != 8 || got.Status != desk.StatusClosed {
+		t.Errorf("CustomerTicket of the old closed ticket = #%d %s, %v", got.ID, got.Status, err)
+	}
+	if got, created := openTicket(t, s, newTicket("U8")); !created || got.ID != 9 || got.Previous != 8 {
+		t.Errorf("OpenTicket after the old closed ticket = #%d (created %v, previous %d), want a new #9 after #8", got.ID, created, got.Previous)
+	}
+	if got, err := s.CustomerTicket(ctx, "slack", "U8"); err != nil || got.ID != 9 {
+		t.Errorf("CustomerTicket after the new ticket = #%d, %v; want #9", got.ID, err)
+	}
+	if rdb.Exists(ctx, p+"cust:slack:U8").Val() != 0 {
+		t.Errorf("the old customer pointer is left once a new ticket was opened")
+	}
 
 	// Forgotten once closed: the links of both layouts, both pointers.
 	again.Status, again.ClosedAt = desk.StatusClosed, at(55)
