@@ -69,9 +69,15 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		if err != nil {
 			return m, err
 		}
-		e, err := rdb.LLen(ctx, hk).Result()
+		elems, err := rdb.LRange(ctx, hk, 0, -1).Result()
 		if err != nil {
-			return m, fmt.Errorf("LLEN %s: %w", hk, err)
+			return m, fmt.Errorf("LRANGE %s: %w", hk, err)
+		}
+		var e int64
+		for _, v := range elems {
+			if !strings.HasPrefix(v, "\x02") { // not a link record (internal/redisstore/transcript.go)
+				e++
+			}
 		}
 		hash, cust, thread, hist, entries = hash+h, cust+c, thread+th, hist+hb, entries+e
 		m.tickets++

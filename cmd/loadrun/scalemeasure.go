@@ -38,17 +38,18 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 			return k, fmt.Errorf("read ticket %s: %w", n, err)
 		}
 		str := func(i int) string { s, _ := f[i].(string); return s }
-		// The ticket's link keys: a string of them (lk:), or a set in stores before 2026-12-07 (tl:).
+		// The ticket's link keys: link records in its transcript list (an element that starts
+		// with byte 2, then the key without the prefix), or a set in stores before 2026-12-07.
 		links, err := rdb.SMembers(ctx, prefix+"tl:"+n).Result()
 		if err != nil {
 			return k, fmt.Errorf("read the links of ticket %s: %w", n, err)
 		}
-		list, err := rdb.Get(ctx, prefix+"lk:"+n).Result()
-		if err != nil && err != redis.Nil {
-			return k, fmt.Errorf("read the links of ticket %s: %w", n, err)
+		tx, err := rdb.LRange(ctx, prefix+"tx:"+n, 0, -1).Result()
+		if err != nil {
+			return k, fmt.Errorf("read the transcript of ticket %s: %w", n, err)
 		}
-		for _, l := range strings.Split(list, "\n") {
-			if l != "" && !slices.Contains(links, prefix+l) {
+		for _, v := range tx {
+			if l, ok := strings.CutPrefix(v, "\x02"); ok && !slices.Contains(links, prefix+l) {
 				links = append(links, prefix+l)
 			}
 		}
@@ -62,7 +63,7 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 		keys := map[string][]string{
 			"ticket hash": {prefix + "t:" + n},
 			"transcript":  {prefix + "tx:" + n},
-			"links' set":  {prefix + "tl:" + n, prefix + "lk:" + n},
+			"links' set":  {prefix + "tl:" + n},
 			"links":       links,
 		}
 		for part, ks := range keys {

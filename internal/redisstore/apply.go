@@ -271,7 +271,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		key := s.keys.link(c.Platform, c.Link.Source)
 		cmds := [][]any{{"SET", key, b}}
 		if c.Link.Ticket > 0 {
-			cmds = append(cmds, []any{"APPEND", s.keys.linkList(c.Link.Ticket), s.keys.linkListEntry(key)})
+			cmds = append(cmds, []any{"RPUSH", s.keys.transcript(c.Link.Ticket), s.keys.linkRecord(key)})
 		}
 		return cmds, nil
 	case desk.PutJoin:

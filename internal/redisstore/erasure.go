@@ -204,7 +204,6 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	}
 	cmds = append(cmds,
 		[]any{"DEL", s.keys.ticketLinks(id)},
-		[]any{"DEL", s.keys.linkList(id)},
 		[]any{"DEL", s.keys.held(id)},
 		[]any{"DEL", s.keys.history(id)},
 		[]any{"DEL", s.keys.transcript(id)},
@@ -216,21 +215,21 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 }
 
 // linkKeys returns the keys of the links (and joins) recorded for a ticket's mirrored
-// messages, sorted, each once: those of its link list and of the set older stores kept.
+// messages, sorted, each once: those its transcript list's link records name and those of
+// the set older stores kept.
 func (s *Store) linkKeys(ctx context.Context, id desk.TicketID) ([]string, error) {
-	var set *redis.StringSliceCmd
-	var list *redis.StringCmd
+	var set, list *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		set = p.SMembers(ctx, s.keys.ticketLinks(id))
-		list = p.Get(ctx, s.keys.linkList(id))
+		list = p.LRange(ctx, s.keys.transcript(id), 0, -1)
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err != nil {
 		return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
 	}
 	keys := set.Val()
-	for _, k := range strings.Split(list.Val(), "\n") {
-		if k != "" {
+	for _, v := range list.Val() {
+		if k, ok := strings.CutPrefix(v, string(rune(linkMark))); ok && k != "" {
 			keys = append(keys, s.keys.prefix+k)
 		}
 	}

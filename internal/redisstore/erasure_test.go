@@ -90,7 +90,7 @@ func testForget(t *testing.T, open opener) {
 		if err != nil || len(h) != 1 || h[0].Kind != desk.EntryForgotten || h[0].Author != "ULEAD" || h[0].Name != "Lea Lead" || h[0].Text != "" || !h[0].At.Equal(at(20)) {
 			t.Errorf("history of %s after Forget = %+v, %v", tk.ID, h, err)
 		}
-		if n := rdb.Exists(ctxT(t), s.keys.ticketLinks(tk.ID), s.keys.linkList(tk.ID), s.keys.held(tk.ID)).Val(); n != 0 {
+		if n := rdb.Exists(ctxT(t), s.keys.ticketLinks(tk.ID), s.keys.held(tk.ID)).Val(); n != 0 {
 			t.Errorf("ticket %s keeps %d link or held keys", tk.ID, n)
 		}
 		if ok, _ := rdb.ZScore(ctxT(t), s.keys.closed(), tk.ID.String()[1:]).Result(); ok != 0 {

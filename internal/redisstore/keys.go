@@ -283,20 +283,16 @@ func (k keys) join(platform, id string) string {
 }
 
 // ticketLinks is the set of the link keys of a ticket's mirrored messages as stores before
-// 2026-12-07 kept them: still read and deleted, no longer written (linkList instead).
+// 2026-12-07 kept them: still read and deleted, no longer written (a link record in the
+// ticket's transcript list instead, linkRecord).
 func (k keys) ticketLinks(id desk.TicketID) string {
 	return k.prefix + "tl:" + strconv.FormatInt(int64(id), 10)
 }
 
-// linkList is the string of the link (and join) keys of a ticket's mirrored messages, each
-// without the prefix and followed by a line break.
-func (k keys) linkList(id desk.TicketID) string {
-	return k.prefix + "lk:" + strconv.FormatInt(int64(id), 10)
-}
-
-// linkListEntry is how linkList holds one key.
-func (k keys) linkListEntry(key string) string {
-	return strings.TrimPrefix(key, k.prefix) + "\n"
+// linkRecord is the element of a ticket's transcript list that names the key of one of its
+// links or joins (transcript.go): linkMark, then the key without the prefix.
+func (k keys) linkRecord(key string) string {
+	return string(rune(linkMark)) + strings.TrimPrefix(key, k.prefix)
 }
 
 // replicaTokens holds, by INSTANCE_NAME, the token of the process that last said it was alive

@@ -151,7 +151,7 @@ func testLayoutUpgrade(t *testing.T, open opener) {
 	if _, err := s.Forget(ctx, "slack", "U7", desk.User{ID: "ULEAD"}, at(56)); err != nil {
 		t.Fatalf("Forget: %v", err)
 	}
-	for _, key := range []string{k.link("slack", oldLink), k.link("slack", newLink.Source), k.ticketLinks(7), k.linkList(7), p + "cust:slack:U7"} {
+	for _, key := range []string{k.link("slack", oldLink), k.link("slack", newLink.Source), k.ticketLinks(7), p + "cust:slack:U7"} {
 		if rdb.Exists(ctx, key).Val() != 0 {
 			t.Errorf("%s is left after Forget", key)
 		}
