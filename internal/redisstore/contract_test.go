@@ -70,6 +70,7 @@ var contract = []struct {
 	{"transcript upgraded from a stream", testTranscriptUpgrade},
 	{"expire an upgraded transcript", testExpireUpgraded},
 	{"search walked by number", testQuerySearchWalk},
+	{"SLA order from a sparse sort set", testQueryDueSparse},
 	{"layout before 2026-12-07 upgraded", testLayoutUpgrade},
 	{"filter sets moved with or without a list", testFilterSetsWithoutList},
 }

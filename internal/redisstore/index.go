@@ -27,9 +27,13 @@ import (
 //     ASCII, which Lua does not lower-case as Go does, a line break, a value split in pieces,
 //     a tag JSON escapes), the hash lists them in field fIndexes (the keys after the prefix,
 //     one a line), as every hash did before 2026-12-07 (about 60 bytes a ticket).
-//   - sort sets (<p>ix:act, prio, due): every ticket, scored for one order of the queue.
-//     Saving a ticket moves its score; the status sets (<p>st:…, scored by number) are the
-//     fourth order.
+//   - sort sets (<p>ix:act, prio, due): scored for one order of the queue. Saving a ticket
+//     moves its score; the status sets (<p>st:…, scored by number) are the fourth order.
+//     ix:act and ix:prio hold every ticket; ix:due only the tickets with an SLA clock
+//     running or breached, and the others follow them by number (queryScript): without an
+//     SLA every ticket is such a one, and a place in a sorted set costs about 100 bytes.
+//     Stores before 2026-12-07 put every ticket in ix:due, the others scored noDue + number;
+//     queries read such entries as absent, and a store removes them as it starts.
 //   - word sets (<p>w:<word>, searchWords): the tickets whose subject, customer's name,
 //     category, tags, assignee's name or history has that word. They only grow: a ticket
 //     keeps the words it ever had (an old subject, an edited message), which a search of
@@ -56,10 +60,11 @@ const (
 // indexedKinds are the history entries whose text is indexed for search: what people wrote.
 var indexedKinds = []string{"customer", "agent", "note", "edit", "intake"}
 
-// scoreOp puts a ticket in a sort set, with score base + coef·number.
+// scoreOp puts a ticket in a sort set, with score base + coef·number, or takes it out.
 type scoreOp struct {
 	key        string
 	base, coef int64
+	remove     bool
 }
 
 // ticketIndex returns the filter sets (keys after the prefix), the sort set scores and the
@@ -105,7 +110,8 @@ func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, wor
 }
 
 // dueScore is t's place in the SLA's order: a breached clock still running first (by number),
-// then the time the next clock breaches, then tickets without a running clock (by number).
+// then the time the next clock breaches; tickets without a running clock are not in the sort
+// set and come after them (by number).
 func dueScore(key string, t desk.Ticket) scoreOp {
 	if c, ok := t.NextBreach(); ok {
 		return scoreOp{key: key, base: c.Due.UnixMilli()}
@@ -115,7 +121,7 @@ func dueScore(key string, t desk.Ticket) scoreOp {
 			return scoreOp{key: key, coef: 1}
 		}
 	}
-	return scoreOp{key: key, base: noDue, coef: 1}
+	return scoreOp{key: key, remove: true}
 }
 
 // priorityOf is a ticket's priority, normal when it has none (as the dashboard shows it).
@@ -212,6 +218,10 @@ func (s *Store) indexCommands(t desk.Ticket) [][]any {
 		cmds = append(cmds, []any{"SADD", s.keys.index(f), id})
 	}
 	for _, o := range sorts {
+		if o.remove {
+			cmds = append(cmds, []any{"ZREM", o.key, id})
+			continue
+		}
 		cmds = append(cmds, []any{"ZADD", o.key, strconv.FormatInt(o.base+o.coef*int64(t.ID), 10), id})
 	}
 	return append(cmds, s.wordCommands(t.ID, words)...)

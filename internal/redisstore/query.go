@@ -65,6 +65,9 @@ import (
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local G, S = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- A sparse sort set holds only the tickets scored below cap; the others follow them, by
+-- number (ascending orders only).
+local sparse, cap = ARGV[11] ~= '', tonumber(ARGV[11])
 local temps = {}
 local function made(k)
   temps[#temps + 1] = k
@@ -72,7 +75,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 11
+local ai = 12
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -209,7 +212,7 @@ local function intersect()
   for j = 1, S do
     local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}
     local weights = {'WEIGHTS', 1}
-    if sortKey then
+    if sortKey and not sparse then
       args[2] = args[2] + 1
       args[#args + 1] = sortKey
       weights = {'WEIGHTS', 0, 1}
@@ -222,6 +225,14 @@ local function intersect()
       args[#args + 1] = w
     end
     redis.call('ZINTERSTORE', unpack(args))
+    if sortKey and sparse then
+      -- The part's tickets in the sort set take its score; the others their number times
+      -- cap, which puts them after every score below cap, by number.
+      local part, a = KEYS[3 + G + j], made(KEYS[3])
+      redis.call('ZINTERSTORE', a, 2, part, sortKey, 'WEIGHTS', 0, 1)
+      redis.call('ZREMRANGEBYSCORE', a, cap, '+inf')
+      redis.call('ZUNIONSTORE', part, 2, part, a, 'WEIGHTS', cap, 1, 'AGGREGATE', 'MIN')
+    end
     parts[#parts + 1] = made(KEYS[3 + G + j])
   end
   local r = parts[1]
@@ -338,6 +349,69 @@ if #sets == 0 and not sortKey then
   for i = off + 1, math.min(want, #all) do
     ids[#ids + 1] = all[i][2]
   end
+elseif #sets == 0 and sparse then
+  -- A sparse order without filters: the sort set walked in order, each ticket kept when a
+  -- status set has it (and in the period's range), until the page is full; then, when the
+  -- sort set ran out, the rest by number: the top of each status set without the tickets
+  -- of the sort set, merged.
+  local pos, found, done = 0, 0, false
+  local function member(score)
+    return score and (not lo or (tonumber(score) >= lo and tonumber(score) <= hi))
+  end
+  while found < want and lim > 0 and not done do
+    local r = redis.call('ZRANGEBYSCORE', sortKey, '-inf', '(' .. ARGV[11], 'LIMIT', pos, 1000)
+    pos = pos + 1000
+    done = #r < 1000
+    if #r > 0 then
+      local hit = {}
+      for _, st in ipairs(statuses) do
+        local sc = redis.call('ZMSCORE', st, unpack(r))
+        for i = 1, #r do
+          if member(sc[i]) then
+            hit[i] = true
+          end
+        end
+      end
+      for i = 1, #r do
+        if hit[i] then
+          found = found + 1
+          if found > off and found <= want then
+            ids[#ids + 1] = r[i]
+          end
+        end
+      end
+    end
+  end
+  if found < want and lim > 0 then
+    -- found is every ticket of the sort set in the statuses: the rest start after it. The
+    -- first want of each status hold the rest's first want - found whatever the sort set
+    -- takes from them.
+    local all = {}
+    for _, st in ipairs(statuses) do
+      local r
+      if lo then
+        r = redis.call('ZRANGEBYSCORE', st, lo, hi, 'WITHSCORES', 'LIMIT', 0, want)
+      else
+        r = redis.call('ZRANGE', st, 0, want - 1, 'WITHSCORES')
+      end
+      for i = 1, #r, 2000 do
+        local m = {}
+        for k = i, math.min(i + 1999, #r), 2 do
+          m[#m + 1] = r[k]
+        end
+        local sc = redis.call('ZMSCORE', sortKey, unpack(m))
+        for k = 1, #m do
+          if not sc[k] or tonumber(sc[k]) >= cap then
+            all[#all + 1] = {tonumber(r[i + 2 * k - 1]), m[k]}
+          end
+        end
+      end
+    end
+    table.sort(all, function(a, b) return a[1] < b[1] end)
+    for i = math.max(off - found, 0) + 1, math.min(want - found, #all) do
+      ids[#ids + 1] = all[i][2]
+    end
+  end
 elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
   -- Another order without filters, over at least a quarter of the tickets: walk the sort set
   -- and keep the tickets in the statuses (and the period's range), until the page is full.
@@ -443,7 +517,11 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if len(statuses) == len(desk.Statuses) {
 		every = "1"
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0)}
+	sparse := ""
+	if q.Sort == desk.SortDue {
+		sparse = strconv.FormatInt(noDue, 10) // ix:due holds only the tickets with a clock (index.go)
+	}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))

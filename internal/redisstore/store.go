@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,6 +120,12 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		}
 	}
 	s.batch = newBatcher(rdb, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	// The SLA's sort set no longer holds tickets without a clock; older stores put them in,
+	// scored from noDue on.
+	if err := s.rdb.ZRemRangeByScore(ctx, s.keys.index("due"), strconv.FormatInt(noDue, 10), "+inf").Err(); err != nil {
+		s.batch.close()
+		return nil, fmt.Errorf("clean the SLA's sort set: %w", err)
+	}
 	if err := s.startBackfill(ctx); err != nil {
 		s.batch.close()
 		return nil, err

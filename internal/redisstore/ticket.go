@@ -196,6 +196,9 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		scores = append(scores, "", "0")
 	}
 	for _, o := range sorts {
+		if o.remove {
+			continue // a new ticket is in no sort set yet
+		}
 		keys = append(keys, o.key)
 		scores = append(scores, strconv.FormatInt(o.base, 10), strconv.FormatInt(o.coef, 10))
 	}
