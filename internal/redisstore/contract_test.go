@@ -71,6 +71,7 @@ var contract = []struct {
 	{"expire an upgraded transcript", testExpireUpgraded},
 	{"search walked by number", testQuerySearchWalk},
 	{"SLA order from a sparse sort set", testQueryDueSparse},
+	{"priority order from the priorities' sets", testQueryPriorityDerived},
 	{"layout before 2026-12-07 upgraded", testLayoutUpgrade},
 	{"filter sets moved with or without a list", testFilterSetsWithoutList},
 }

@@ -53,7 +53,7 @@ const fIndexes = "ix"
 // Scores of the sort sets. Ticket numbers stay below 2^33, so that a score made of a
 // priority's rank or a time and the number is exact in a float64.
 const (
-	rankScale = 1 << 33 // prio: rank·2^33 − number: most urgent first, then the oldest
+	rankScale = 1 << 33 // the order by priority: rank·2^33 − number: most urgent first, then the oldest
 	noDue     = 1 << 44 // due: tickets without a running clock, after every due time (ms)
 )
 
@@ -95,7 +95,6 @@ func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, wor
 	}
 	sorts = []scoreOp{
 		{key: k.index("act"), base: activity},
-		{key: k.index("prio"), base: int64(slices.Index(desk.Priorities, priorityOf(t))+1) * rankScale, coef: -1},
 		dueScore(k.index("due"), t),
 	}
 

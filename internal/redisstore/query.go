@@ -75,7 +75,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 12
+local ai = 13
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -103,10 +103,21 @@ for j = 0, S - 1 do
   statuses[#statuses + 1] = KEYS[ki + j]
 end
 ki = ki + S
-local sortKey = nil
+local sortKey, prio, prioTemp = nil, nil, nil
 if ARGV[6] == 'key' then
   sortKey = KEYS[ki]
   ki = ki + 1
+elseif ARGV[6] == 'prio' then
+  -- The order by priority has no sort set: the priorities' filter sets, most urgent first,
+  -- give it (a ticket of the i-th of P scores (P - i + 1)·2^33 - number), and two temporary
+  -- keys follow them.
+  prio = {}
+  for i = 1, tonumber(ARGV[12]) do
+    prio[i] = KEYS[ki]
+    ki = ki + 1
+  end
+  prioTemp = {KEYS[ki], KEYS[ki + 1]}
+  ki = ki + 2
 end
 local want = off + lim
 -- The period: the numbers of the tickets opened in it, as a number range (lo, hi) when they
@@ -225,6 +236,20 @@ local function intersect()
       args[#args + 1] = w
     end
     redis.call('ZINTERSTORE', unpack(args))
+    if prio then
+      -- Each priority's tickets of the part (scored by number) scored as the order wants.
+      local part, a, acc = KEYS[3 + G + j], made(prioTemp[1]), made(prioTemp[2])
+      redis.call('DEL', acc)
+      for i, k in ipairs(prio) do
+        redis.call('ZINTERSTORE', a, 2, part, k, 'WEIGHTS', -1, (#prio - i + 1) * ` + strconv.Itoa(rankScale) + `)
+        redis.call('ZUNIONSTORE', acc, 2, acc, a)
+      end
+      if redis.call('EXISTS', acc) == 1 then
+        redis.call('RENAME', acc, part)
+      else
+        redis.call('DEL', part)
+      end
+    end
     if sortKey and sparse then
       -- The part's tickets in the sort set take its score; the others their number times
       -- cap, which puts them after every score below cap, by number.
@@ -248,7 +273,7 @@ end
 -- walk: the search by number in every status, numbers walked from the newest (or oldest);
 -- false when it does not pay or cannot be done here, and the intersections are to be made.
 local function walk()
-  if sortKey or lo or #sets == 0 or lim <= 0 or ARGV[9] ~= '1' then
+  if sortKey or prio or lo or #sets == 0 or lim <= 0 or ARGV[9] ~= '1' then
     return false
   end
   local first, last = nil, nil
@@ -321,7 +346,7 @@ local function walk()
   total, ids = n, page
   return true
 end
-if #sets == 0 and not sortKey then
+if #sets == 0 and not sortKey and not prio then
   -- By number without filters: the top of each status set (within the period's numbers),
   -- merged.
   local all = {}
@@ -412,6 +437,43 @@ elseif #sets == 0 and sparse then
       ids[#ids + 1] = all[i][2]
     end
   end
+elseif #sets == 0 and prio then
+  -- The order by priority without filters: each priority's tickets in the statuses (cut to
+  -- the period's range), most urgent first, by number within; a priority wholly before the
+  -- page is only counted.
+  if lo then
+    cut()
+  end
+  local skip = off
+  for _, k in ipairs(prio) do
+    if lim <= 0 or #ids >= lim then
+      break
+    end
+    local c = 0
+    for _, st in ipairs(statuses) do
+      local n = redis.pcall('ZINTERCARD', 2, st, k)
+      if type(n) == 'table' and n.err then
+        n = redis.call('ZINTERSTORE', made(prioTemp[1]), 2, st, k) -- a server without ZINTERCARD
+      end
+      c = c + n
+    end
+    if skip >= c then
+      skip = skip - c
+    else
+      -- The priority's tickets of every status, scored by number (the statuses may be
+      -- the parts' keys here, cut to the period: the two temporary keys gather them).
+      local a, acc = made(prioTemp[1]), made(prioTemp[2])
+      redis.call('DEL', acc)
+      for _, st in ipairs(statuses) do
+        redis.call('ZINTERSTORE', a, 2, st, k, 'WEIGHTS', 1, 0)
+        redis.call('ZUNIONSTORE', acc, 2, acc, a)
+      end
+      for _, id in ipairs(redis.call('ZRANGE', acc, skip, skip + lim - #ids - 1)) do
+        ids[#ids + 1] = id
+      end
+      skip = 0
+    end
+  end
 elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
   -- Another order without filters, over at least a quarter of the tickets: walk the sort set
   -- and keep the tickets in the statuses (and the period's range), until the page is full.
@@ -476,6 +538,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		statuses = desk.Statuses
 	}
 	var sortKey string
+	var prio []string
 	rev := true
 	switch q.Sort {
 	case desk.SortOldest:
@@ -483,7 +546,10 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	case desk.SortActivity:
 		sortKey = s.keys.index("act")
 	case desk.SortPriority:
-		sortKey = s.keys.index("prio")
+		// No sort set: the priorities' filter sets, most urgent first (queryScript).
+		for i := len(desk.Priorities) - 1; i >= 0; i-- {
+			prio = append(prio, s.keys.index("pri:"+string(desk.Priorities[i])))
+		}
 	case desk.SortDue:
 		sortKey, rev = s.keys.index("due"), false
 	}
@@ -496,8 +562,11 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		keys = append(keys, s.keys.temp(tmp+":"+strconv.Itoa(i)))
 	}
 	mode := "id"
-	if sortKey != "" {
+	switch {
+	case sortKey != "":
 		mode = "key"
+	case len(prio) > 0:
+		mode = "prio"
 	}
 	order := "0"
 	if rev {
@@ -521,7 +590,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if q.Sort == desk.SortDue {
 		sparse = strconv.FormatInt(noDue, 10) // ix:due holds only the tickets with a clock (index.go)
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio)}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))
@@ -534,6 +603,10 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	}
 	if sortKey != "" {
 		keys = append(keys, sortKey)
+	}
+	if len(prio) > 0 {
+		keys = append(keys, prio...)
+		keys = append(keys, s.keys.temp(tmp+":p"), s.keys.temp(tmp+":q"))
 	}
 	if pmin != "" {
 		keys = append(keys, s.keys.fact(desk.FactCreated))

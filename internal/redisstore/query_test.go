@@ -595,3 +595,82 @@ func testQueryDueSparse(t *testing.T, open opener) {
 	}
 	wantQuery(t, s, "a clock stopped", desk.TicketQuery{Sort: desk.SortDue}, 3, 5, 1, 2, 4, 6, 7)
 }
+
+// testQueryPriorityDerived: the order by priority comes from the priorities' filter sets
+// (no sort set of its own): the most urgent first, the oldest first within, alone, with
+// filters, in a period, in every page; the count alone.
+func testQueryPriorityDerived(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	pri := func(p desk.Priority, mod func(*desk.Ticket)) func(*desk.Ticket) {
+		return func(tk *desk.Ticket) {
+			tk.Priority = p
+			if mod != nil {
+				mod(tk)
+			}
+		}
+	}
+	mm := func(tk *desk.Ticket) { tk.Platform = "mattermost" }
+	tickets := []desk.Ticket{
+		queueTicket(1, desk.StatusNew, pri(desk.PriorityLow, nil)),
+		queueTicket(2, desk.StatusOpen, pri("", nil)),
+		queueTicket(3, desk.StatusOpen, pri(desk.PriorityUrgent, mm)),
+		queueTicket(4, desk.StatusPending, pri(desk.PriorityHigh, nil)),
+		queueTicket(5, desk.StatusNew, pri(desk.PriorityUrgent, nil)),
+		queueTicket(6, desk.StatusClosed, pri(desk.PriorityHigh, mm)),
+		queueTicket(7, desk.StatusNew, pri(desk.PriorityNormal, nil)),
+		queueTicket(8, desk.StatusOpen, pri(desk.PriorityLow, mm)),
+	}
+	for _, tk := range tickets {
+		apply(t, s, desk.SaveTicket{Ticket: tk}, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: at(int(tk.ID)), Ticket: tk.ID}})
+	}
+	if n := rdb.Exists(ctx, s.keys.index("prio")).Val(); n != 0 {
+		t.Errorf("a sort set of priorities exists")
+	}
+	active := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	for _, tt := range []struct {
+		name string
+		q    desk.TicketQuery
+		want []desk.TicketID
+	}{
+		{"everything", desk.TicketQuery{}, []desk.TicketID{3, 5, 4, 6, 2, 7, 1, 8}},
+		{"active", desk.TicketQuery{Statuses: active}, []desk.TicketID{3, 5, 4, 2, 7, 1, 8}},
+		{"one status", desk.TicketQuery{Statuses: []desk.Status{desk.StatusOpen}}, []desk.TicketID{3, 2, 8}},
+		{"mattermost", desk.TicketQuery{Platform: "mattermost"}, []desk.TicketID{3, 6, 8}},
+		{"slack, active", desk.TicketQuery{Platform: "slack", Statuses: active}, []desk.TicketID{5, 4, 2, 7, 1}},
+		{"normal", desk.TicketQuery{Priority: desk.PriorityNormal}, []desk.TicketID{2, 7}},
+		{"opened in a period", desk.TicketQuery{OpenedFrom: at(2), OpenedTo: at(7)}, []desk.TicketID{3, 5, 4, 6, 2}},
+		{"active, opened in a period", desk.TicketQuery{Statuses: active, OpenedFrom: at(2), OpenedTo: at(7)}, []desk.TicketID{3, 5, 4, 2}},
+		{"search", desk.TicketQuery{Search: "cust3"}, []desk.TicketID{3}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q := tt.q
+			q.Sort = desk.SortPriority
+			wantQuery(t, s, tt.name, q, tt.want...)
+			for off := range len(tt.want) + 1 {
+				for _, lim := range []int{1, 2, 3} {
+					q.Offset, q.Limit = off, lim
+					got, n := queryIDs(t, s, q)
+					want := tt.want[min(off, len(tt.want)):min(off+lim, len(tt.want))]
+					if !slices.Equal(got, want) || n != len(tt.want) {
+						t.Errorf("offset %d, limit %d: %v of %d, want %v of %d", off, lim, got, n, want, len(tt.want))
+					}
+				}
+			}
+			q.Offset, q.Limit = 0, -1
+			if _, n := queryIDs(t, s, q); n != len(tt.want) {
+				t.Errorf("count alone = %d, want %d", n, len(tt.want))
+			}
+		})
+	}
+	// A store that starts drops the sort set older stores kept.
+	rdb.ZAdd(ctx, s.keys.index("prio"), redis.Z{Score: 1, Member: "1"})
+	s2, err := New(rdb, s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n := rdb.Exists(ctx, s.keys.index("prio")).Val(); n != 0 {
+		t.Errorf("the old sort set of priorities is left after a store started")
+	}
+}

@@ -126,6 +126,11 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		s.batch.close()
 		return nil, fmt.Errorf("clean the SLA's sort set: %w", err)
 	}
+	// Nor is there a sort set of priorities (the priorities' filter sets give that order).
+	if err := s.rdb.Del(ctx, s.keys.index("prio")).Err(); err != nil {
+		s.batch.close()
+		return nil, fmt.Errorf("drop the old sort set of priorities: %w", err)
+	}
 	if err := s.startBackfill(ctx); err != nil {
 		s.batch.close()
 		return nil, err
