@@ -15,7 +15,7 @@ import (
 )
 
 // Erasure (/desk export, /desk forget): a customer's tickets are found from their customer
-// pointer (cust:<platform>:<user>), which names the latest, and each ticket's Previous, which
+// pointer (keys.customer), which names the latest, and each ticket's Previous, which
 // names the closed one before it. Forgetting takes what RETENTION takes (erase) and the
 // customer's identity too, in one atomic step.
 

@@ -27,13 +27,15 @@ import (
 //     ASCII, which Lua does not lower-case as Go does, a line break, a value split in pieces,
 //     a tag JSON escapes), the hash lists them in field fIndexes (the keys after the prefix,
 //     one a line), as every hash did before 2026-12-07 (about 60 bytes a ticket).
-//   - sort sets (<p>ix:act, prio, due): scored for one order of the queue. Saving a ticket
-//     moves its score; the status sets (<p>st:…, scored by number) are the fourth order.
-//     ix:act and ix:prio hold every ticket; ix:due only the tickets with an SLA clock
-//     running or breached, and the others follow them by number (queryScript): without an
-//     SLA every ticket is such a one, and a place in a sorted set costs about 100 bytes.
-//     Stores before 2026-12-07 put every ticket in ix:due, the others scored noDue + number;
-//     queries read such entries as absent, and a store removes them as it starts.
+//   - sort sets (<p>ix:act, due): scored for one order of the queue. Saving a ticket moves
+//     its score; the status sets (<p>st:…, scored by number) are another order. ix:act holds
+//     every ticket; ix:due only the tickets with an SLA clock running or breached, and the
+//     others follow them by number (queryScript): without an SLA every ticket is such a
+//     one, and a place in a sorted set costs about 100 bytes. Stores before 2026-12-07 put
+//     every ticket in ix:due, the others scored noDue + number: queries read such entries as
+//     absent, and a store removes them as it starts. The order by priority has no sort set
+//     (older stores' ix:prio is deleted as a store starts): the priority filter sets give
+//     it, scored rank·2^33 − number in the query.
 //   - word sets (<p>w:<word>, searchWords): the tickets whose subject, customer's name,
 //     category, tags, assignee's name or history has that word. They only grow: a ticket
 //     keeps the words it ever had (an old subject, an edited message), which a search of
