@@ -73,7 +73,10 @@ type scoreOp struct {
 // search words of t.
 func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, words []string) {
 	filters = append(filters, "pf:"+indexValue(t.Platform))
-	filters = append(filters, "pri:"+string(priorityOf(t)))
+	if p := priorityOf(t); p != desk.PriorityNormal {
+		// The normal priority has no set: its tickets are those in no other's (query.go).
+		filters = append(filters, "pri:"+string(p))
+	}
 	if t.Category != "" {
 		filters = append(filters, "cat:"+indexValue(t.Category))
 	}
@@ -174,11 +177,10 @@ func derivedFilters(pairs []any) []string {
 	if !ok {
 		return nil
 	}
-	pri, ok := m[fPriority]
-	if !ok {
-		pri = string(desk.PriorityNormal)
+	out := []string{"pf:" + lower(pf)}
+	if pri, ok := m[fPriority]; ok && pri != string(desk.PriorityNormal) {
+		out = append(out, "pri:"+pri)
 	}
-	out := []string{"pf:" + lower(pf), "pri:" + pri}
 	if v, ok := m[fCategory]; ok {
 		out = append(out, "cat:"+lower(v))
 	}
@@ -285,7 +287,10 @@ local function derived(key)
   if not get(1) then
     return ''
   end
-  local out = {'pf:' .. string.lower(get(1)), 'pri:' .. (get(2) or '` + string(desk.PriorityNormal) + `')}
+  local out = {'pf:' .. string.lower(get(1))}
+  if get(2) and get(2) ~= '` + string(desk.PriorityNormal) + `' then
+    out[#out + 1] = 'pri:' .. get(2)
+  end
   if get(3) then
     out[#out + 1] = 'cat:' .. string.lower(get(3))
   end

@@ -75,7 +75,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 13
+local ai = 15
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -109,8 +109,9 @@ if ARGV[6] == 'key' then
   ki = ki + 1
 elseif ARGV[6] == 'prio' then
   -- The order by priority has no sort set: the priorities' filter sets, most urgent first,
-  -- give it (a ticket of the i-th of P scores (P - i + 1)·2^33 - number), and two temporary
-  -- keys follow them.
+  -- give it, the tickets in none of them taking place ARGV[14] (the normal priority). A
+  -- ticket of the set at place r scores (ARGV[14] - r)·2^33 - number, one in none -number.
+  -- Two temporary keys follow the sets.
   prio = {}
   for i = 1, tonumber(ARGV[12]) do
     prio[i] = KEYS[ki]
@@ -118,6 +119,37 @@ elseif ARGV[6] == 'prio' then
   end
   prioTemp = {KEYS[ki], KEYS[ki + 1]}
   ki = ki + 2
+end
+local rest = tonumber(ARGV[14])
+local function prioWeight(i)
+  local r = i
+  if i >= rest then
+    r = i + 1
+  end
+  return (rest - r) * ` + strconv.Itoa(rankScale) + `
+end
+-- The excluded sets: a ticket in any of them is left out (a query of the normal priority
+-- leaves out the other priorities' tickets). They are disjoint.
+local excl = {}
+for i = 1, tonumber(ARGV[13]) do
+  excl[i] = KEYS[ki]
+  ki = ki + 1
+end
+-- drop is above every score a part has before it is ordered: the excluded tickets go with it.
+local drop = '1152921504606846976'
+local function unfiltered()
+  return #sets == 0 and #excl == 0
+end
+-- exclude takes the excluded sets' tickets out of a sorted set, with c a temporary key.
+local function exclude(key, c)
+  if #excl == 0 then
+    return
+  end
+  for _, e in ipairs(excl) do
+    redis.call('ZINTERSTORE', c, 2, key, e, 'WEIGHTS', 0, 1)
+    redis.call('ZUNIONSTORE', key, 2, key, c, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
+  end
+  redis.call('ZREMRANGEBYSCORE', key, drop, '+inf')
 end
 local want = off + lim
 -- The period: the numbers of the tickets opened in it, as a number range (lo, hi) when they
@@ -186,7 +218,7 @@ local function range(key, from, to, scores)
   return redis.call(cmd, key, from, to)
 end
 local total, ids = 0, {}
-if #sets == 0 then
+if unfiltered() then
   for _, st in ipairs(statuses) do
     if lo then
       total = total + redis.call('ZCOUNT', st, lo, hi)
@@ -202,15 +234,20 @@ local function intersect()
   if lo then
     cut()
   end
-  if lim <= 0 and #sets > 0 then
+  if lim <= 0 and not unfiltered() then
     -- Only the total: each status set's intersection counted, not made (the statuses are
-    -- disjoint), where the server has ZINTERCARD.
+    -- disjoint), less its intersections with each excluded set (disjoint too), where the
+    -- server has ZINTERCARD.
     local sum = 0
     for j = 1, S do
       local c = redis.pcall('ZINTERCARD', 1 + #sets, statuses[j], unpack(sets))
       if type(c) == 'table' and c.err then
         sum = nil
         break
+      end
+      for _, e in ipairs(excl) do
+        local args = {2 + #sets, statuses[j], e, unpack(sets)}
+        c = c - redis.call('ZINTERCARD', unpack(args))
       end
       sum = sum + c
     end
@@ -236,19 +273,17 @@ local function intersect()
       args[#args + 1] = w
     end
     redis.call('ZINTERSTORE', unpack(args))
+    exclude(KEYS[3 + G + j], made(KEYS[3]))
     if prio then
-      -- Each priority's tickets of the part (scored by number) scored as the order wants.
+      -- The part's tickets (scored by number) scored as the order wants: each priority's
+      -- its weight, then every one minus its number.
       local part, a, acc = KEYS[3 + G + j], made(prioTemp[1]), made(prioTemp[2])
       redis.call('DEL', acc)
       for i, k in ipairs(prio) do
-        redis.call('ZINTERSTORE', a, 2, part, k, 'WEIGHTS', -1, (#prio - i + 1) * ` + strconv.Itoa(rankScale) + `)
+        redis.call('ZINTERSTORE', a, 2, part, k, 'WEIGHTS', 0, prioWeight(i))
         redis.call('ZUNIONSTORE', acc, 2, acc, a)
       end
-      if redis.call('EXISTS', acc) == 1 then
-        redis.call('RENAME', acc, part)
-      else
-        redis.call('DEL', part)
-      end
+      redis.call('ZUNIONSTORE', part, 2, part, acc, 'WEIGHTS', -1, 1)
     end
     if sortKey and sparse then
       -- The part's tickets in the sort set take its score; the others their number times
@@ -273,7 +308,7 @@ end
 -- walk: the search by number in every status, numbers walked from the newest (or oldest);
 -- false when it does not pay or cannot be done here, and the intersections are to be made.
 local function walk()
-  if sortKey or prio or lo or #sets == 0 or lim <= 0 or ARGV[9] ~= '1' then
+  if sortKey or prio or lo or #sets == 0 or #excl > 0 or lim <= 0 or ARGV[9] ~= '1' then
     return false
   end
   local first, last = nil, nil
@@ -346,7 +381,7 @@ local function walk()
   total, ids = n, page
   return true
 end
-if #sets == 0 and not sortKey and not prio then
+if unfiltered() and not sortKey and not prio then
   -- By number without filters: the top of each status set (within the period's numbers),
   -- merged.
   local all = {}
@@ -374,7 +409,7 @@ if #sets == 0 and not sortKey and not prio then
   for i = off + 1, math.min(want, #all) do
     ids[#ids + 1] = all[i][2]
   end
-elseif #sets == 0 and sparse then
+elseif unfiltered() and sparse then
   -- A sparse order without filters: the sort set walked in order, each ticket kept when a
   -- status set has it (and in the period's range), until the page is full; then, when the
   -- sort set ran out, the rest by number: the top of each status set without the tickets
@@ -437,18 +472,16 @@ elseif #sets == 0 and sparse then
       ids[#ids + 1] = all[i][2]
     end
   end
-elseif #sets == 0 and prio then
+elseif unfiltered() and prio then
   -- The order by priority without filters: each priority's tickets in the statuses (cut to
   -- the period's range), most urgent first, by number within; a priority wholly before the
-  -- page is only counted.
+  -- page is only counted. The tickets in none of the sets (the rest, at their place) are
+  -- the statuses' tickets less the others.
   if lo then
     cut()
   end
-  local skip = off
-  for _, k in ipairs(prio) do
-    if lim <= 0 or #ids >= lim then
-      break
-    end
+  local counts, others = {}, 0
+  for i, k in ipairs(prio) do
     local c = 0
     for _, st in ipairs(statuses) do
       local n = redis.pcall('ZINTERCARD', 2, st, k)
@@ -457,15 +490,41 @@ elseif #sets == 0 and prio then
       end
       c = c + n
     end
+    counts[i] = c
+    others = others + c
+  end
+  local skip = off
+  for r = 1, #prio + 1 do
+    if lim <= 0 or #ids >= lim then
+      break
+    end
+    local i = r
+    if r > rest then
+      i = r - 1
+    end
+    local c = counts[i]
+    if r == rest then
+      c = total - others
+    end
     if skip >= c then
       skip = skip - c
     else
-      -- The priority's tickets of every status, scored by number (the statuses may be
-      -- the parts' keys here, cut to the period: the two temporary keys gather them).
+      -- The place's tickets of every status, scored by number (the statuses may be the
+      -- parts' keys here, cut to the period: temporary keys gather them).
       local a, acc = made(prioTemp[1]), made(prioTemp[2])
       redis.call('DEL', acc)
       for _, st in ipairs(statuses) do
-        redis.call('ZINTERSTORE', a, 2, st, k, 'WEIGHTS', 1, 0)
+        if r == rest then
+          redis.call('ZUNIONSTORE', a, 1, st)
+          for _, k in ipairs(prio) do
+            local c2 = made(KEYS[3])
+            redis.call('ZINTERSTORE', c2, 2, a, k, 'WEIGHTS', 0, 1)
+            redis.call('ZUNIONSTORE', a, 2, a, c2, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
+          end
+          redis.call('ZREMRANGEBYSCORE', a, drop, '+inf')
+        else
+          redis.call('ZINTERSTORE', a, 2, st, prio[i], 'WEIGHTS', 1, 0)
+        end
         redis.call('ZUNIONSTORE', acc, 2, acc, a)
       end
       for _, id in ipairs(redis.call('ZRANGE', acc, skip, skip + lim - #ids - 1)) do
@@ -474,7 +533,7 @@ elseif #sets == 0 and prio then
       skip = 0
     end
   end
-elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
+elseif unfiltered() and total * 4 >= redis.call('ZCARD', sortKey) then
   -- Another order without filters, over at least a quarter of the tickets: walk the sort set
   -- and keep the tickets in the statuses (and the period's range), until the page is full.
   local n, pos, found = redis.call('ZCARD', sortKey), 0, 0
@@ -539,6 +598,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	}
 	var sortKey string
 	var prio []string
+	rest := 0 // the place of the normal priority in the order by priority
 	rev := true
 	switch q.Sort {
 	case desk.SortOldest:
@@ -546,8 +606,13 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	case desk.SortActivity:
 		sortKey = s.keys.index("act")
 	case desk.SortPriority:
-		// No sort set: the priorities' filter sets, most urgent first (queryScript).
+		// No sort set: the priorities' filter sets, most urgent first, and the place of the
+		// normal priority, which has none (queryScript).
 		for i := len(desk.Priorities) - 1; i >= 0; i-- {
+			if desk.Priorities[i] == desk.PriorityNormal {
+				rest = len(desk.Priorities) - i
+				continue
+			}
 			prio = append(prio, s.keys.index("pri:"+string(desk.Priorities[i])))
 		}
 	case desk.SortDue:
@@ -590,7 +655,8 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if q.Sort == desk.SortDue {
 		sparse = strconv.FormatInt(noDue, 10) // ix:due holds only the tickets with a clock (index.go)
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio)}
+	excl := s.excluded(q)
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio), len(excl), rest}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))
@@ -608,6 +674,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		keys = append(keys, prio...)
 		keys = append(keys, s.keys.temp(tmp+":p"), s.keys.temp(tmp+":q"))
 	}
+	keys = append(keys, excl...)
 	if pmin != "" {
 		keys = append(keys, s.keys.fact(desk.FactCreated))
 	}
@@ -634,6 +701,21 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	return desk.TicketResult{Tickets: ts, Total: int(total)}, nil
 }
 
+// excluded are the sets whose tickets q leaves out: for the normal priority, which has no set
+// (index.go), the other priorities' sets.
+func (s *Store) excluded(q desk.TicketQuery) []string {
+	if q.Priority != desk.PriorityNormal {
+		return nil
+	}
+	var out []string
+	for _, p := range desk.Priorities {
+		if p != desk.PriorityNormal {
+			out = append(out, s.keys.index("pri:"+string(p)))
+		}
+	}
+	return out
+}
+
 // queryGroups are the sets q's filters and search words intersect.
 func (s *Store) queryGroups(q desk.TicketQuery) []queryGroup {
 	var groups []queryGroup
@@ -641,7 +723,7 @@ func (s *Store) queryGroups(q desk.TicketQuery) []queryGroup {
 	if q.Platform != "" {
 		one("pf:" + indexValue(q.Platform))
 	}
-	if q.Priority != "" {
+	if q.Priority != "" && q.Priority != desk.PriorityNormal {
 		one("pri:" + indexValue(string(q.Priority)))
 	}
 	if q.Category != "" {

@@ -627,6 +627,9 @@ func testQueryPriorityDerived(t *testing.T, open opener) {
 	if n := rdb.Exists(ctx, s.keys.index("prio")).Val(); n != 0 {
 		t.Errorf("a sort set of priorities exists")
 	}
+	if n := rdb.Exists(ctx, s.keys.index("pri:normal")).Val(); n != 0 {
+		t.Errorf("a set of the normal priority exists: they are the tickets in no other priority's set")
+	}
 	active := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
 	for _, tt := range []struct {
 		name string
@@ -642,6 +645,9 @@ func testQueryPriorityDerived(t *testing.T, open opener) {
 		{"opened in a period", desk.TicketQuery{OpenedFrom: at(2), OpenedTo: at(7)}, []desk.TicketID{3, 5, 4, 6, 2}},
 		{"active, opened in a period", desk.TicketQuery{Statuses: active, OpenedFrom: at(2), OpenedTo: at(7)}, []desk.TicketID{3, 5, 4, 2}},
 		{"search", desk.TicketQuery{Search: "cust3"}, []desk.TicketID{3}},
+		{"normal, active", desk.TicketQuery{Priority: desk.PriorityNormal, Statuses: active}, []desk.TicketID{2, 7}},
+		{"normal, opened in a period", desk.TicketQuery{Priority: desk.PriorityNormal, OpenedFrom: at(1), OpenedTo: at(7)}, []desk.TicketID{2}},
+		{"one status, opened in a period", desk.TicketQuery{Statuses: []desk.Status{desk.StatusNew}, OpenedFrom: at(1), OpenedTo: at(8)}, []desk.TicketID{5, 7, 1}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			q := tt.q
@@ -663,6 +669,16 @@ func testQueryPriorityDerived(t *testing.T, open opener) {
 			}
 		})
 	}
+	// The normal priority in the other orders and with a search.
+	wantQuery(t, s, "normal by number", desk.TicketQuery{Priority: desk.PriorityNormal}, 7, 2)
+	wantQuery(t, s, "normal by activity", desk.TicketQuery{Priority: desk.PriorityNormal, Sort: desk.SortActivity}, 7, 2)
+	wantQuery(t, s, "normal, SLA order", desk.TicketQuery{Priority: desk.PriorityNormal, Sort: desk.SortDue, Statuses: active}, 2, 7)
+	wantQuery(t, s, "normal, a search", desk.TicketQuery{Priority: desk.PriorityNormal, Search: "cust7"}, 7)
+	wantQuery(t, s, "normal, another's search", desk.TicketQuery{Priority: desk.PriorityNormal, Search: "cust3"})
+	if _, n := queryIDs(t, s, desk.TicketQuery{Priority: desk.PriorityNormal, Statuses: active, Limit: -1}); n != 2 {
+		t.Errorf("normal and active, counted = %d, want 2", n)
+	}
+
 	// A store that starts drops the sort set older stores kept.
 	rdb.ZAdd(ctx, s.keys.index("prio"), redis.Z{Score: 1, Member: "1"})
 	s2, err := New(rdb, s.opts)

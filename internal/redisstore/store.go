@@ -128,7 +128,8 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	}
 	// Nor is there a sort set of priorities (the priorities' filter sets give that order);
 	// UNLINK frees an old one's 100 bytes a ticket outside the server's main thread.
-	if err := s.rdb.Unlink(ctx, s.keys.index("prio")).Err(); err != nil {
+	// The normal priority has no filter set either (its tickets are those in no other's).
+	if err := s.rdb.Unlink(ctx, s.keys.index("prio"), s.keys.index("pri:normal")).Err(); err != nil {
 		s.batch.close()
 		return nil, fmt.Errorf("drop the old sort set of priorities: %w", err)
 	}
