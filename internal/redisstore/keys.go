@@ -81,9 +81,11 @@
 //	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
 //	                                                  number (so oldest first)
 //	<p>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
-//	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (its hash lists them in field
-//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased; no priority counts as    "ix"; see index.go)
-//	                                                  normal)
+//	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (a save derives them from the
+//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased). The normal priority     hash's fields, or reads its
+//	                                                  (and no priority) has no set: its         field "ix"; see index.go)
+//	                                                  tickets are those in no other priority's
+//	                                                  (older stores' ix:pri:normal is deleted)
 //	<p>ix:act                                 zset    every ticket, scored by its last         forever
 //	                                                  activity (ms): the queue's activity order
 //	<p>ix:due                                 zset    the tickets with an SLA clock running or  while the clock runs

@@ -53,15 +53,25 @@ import (
 // period's numbers are one more group, a set made in KEYS[1], so that the result is exactly
 // the tickets the statistics count as opened in the period.
 //
-// KEYS: [1] the period's set, [2] the union of the parts, [3] unused, [4..3+G] one temporary
-// key per group, [4+G..3+G+S] one part per status, then the groups' sets in order, the S
-// status sets, the sort set when ARGV[6] is "key", and the openings' facts when ARGV[7] is
-// not empty. ARGV: [1] offset, [2] count, [3] "1" for the highest score first, [4] G, [5] S,
-// [6] "id" or "key", [7] and [8] the period's first and last score of the facts (as
-// ZRANGEBYSCORE takes them; "" without a period), [9] "1" when the statuses are all of them,
-// [10] the count at which the total may stop (TicketQuery.CountTo, 0 for none), then per group the number of its sets, the number of its literal ticket numbers, and those
-// numbers. Returns
-// {total, {numbers of the page}}.
+// Two orders have no sort set of their own (index.go). The SLA's (ix:due) holds only the
+// tickets with a clock; the others follow them by number: without filters the sort set is
+// walked, then the status sets' tops without its tickets; with filters each part's tickets
+// take the sort set's score or their number times 2^44. The order by priority comes from the
+// priorities' filter sets, the normal priority being the tickets in none of them. A query of
+// the normal priority leaves out the other priorities' tickets (the excluded sets).
+//
+// KEYS: [1] the period's set, [2] the union of the parts, [3] a temporary key, [4..3+G] one
+// temporary key per group, [4+G..3+G+S] one part per status, then the groups' sets in order,
+// the S status sets, the sort set when ARGV[6] is "key", the P priority sets (most urgent
+// first, normal left out) and two temporary keys when ARGV[6] is "prio", the E excluded sets,
+// and the openings' facts when ARGV[7] is not empty. ARGV: [1] offset, [2] count, [3] "1" for
+// the highest score first, [4] G, [5] S, [6] "id", "key" or "prio", [7] and [8] the period's
+// first and last score of the facts (as ZRANGEBYSCORE takes them; "" without a period), [9]
+// "1" when the statuses are all of them, [10] the count at which the total may stop
+// (TicketQuery.CountTo, 0 for none), [11] the score from which a sparse sort set's entries
+// are read as absent ("" for a sort set of every ticket), [12] P, [13] E, [14] the place of
+// the normal priority among the P + 1, then per group the number of its sets, the number of
+// its literal ticket numbers, and those numbers. Returns {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local G, S = tonumber(ARGV[4]), tonumber(ARGV[5])
