@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -47,18 +49,18 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		if err != nil {
 			return m, fmt.Errorf("read %s: %w", key, err)
 		}
-		if f["status"] == "closed" {
+		if f["st"] == "closed" {
 			continue
 		}
 		h, err := usage(key)
 		if err != nil {
 			return m, err
 		}
-		c, err := usage(prefix + "cust:" + f["platform"] + ":" + f["cust"])
+		c, err := pointerShare(ctx, rdb, prefix, "cu", f["pf"], f["cu"])
 		if err != nil {
 			return m, err
 		}
-		th, err := usage(prefix + "thread:" + f["platform"] + ":" + f["thread"])
+		th, err := pointerShare(ctx, rdb, prefix, "th", f["pf"], f["th"])
 		if err != nil {
 			return m, err
 		}
@@ -67,9 +69,15 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		if err != nil {
 			return m, err
 		}
-		e, err := rdb.LLen(ctx, hk).Result()
+		elems, err := rdb.LRange(ctx, hk, 0, -1).Result()
 		if err != nil {
-			return m, fmt.Errorf("LLEN %s: %w", hk, err)
+			return m, fmt.Errorf("LRANGE %s: %w", hk, err)
+		}
+		var e int64
+		for _, v := range elems {
+			if !strings.HasPrefix(v, "\x02") { // not a link record (internal/redisstore/transcript.go)
+				e++
+			}
 		}
 		hash, cust, thread, hist, entries = hash+h, cust+c, thread+th, hist+hb, entries+e
 		m.tickets++
@@ -151,4 +159,20 @@ func commandStats(ctx context.Context, rdb *redis.Client) (map[string]int64, err
 		}
 	}
 	return out, nil
+}
+
+// pointerShare is the MEMORY USAGE of a ticket pointer's bucket hash (keys.go in
+// internal/redisstore: the bucket is the CRC-32 of the field modulo 1024) over the pointers
+// it holds: one pointer's share.
+func pointerShare(ctx context.Context, rdb *redis.Client, prefix, kind, platform, field string) (int64, error) {
+	key := prefix + kind + ":" + platform + ":" + strconv.Itoa(int(crc32.ChecksumIEEE([]byte(field))%1024))
+	v, err := rdb.MemoryUsage(ctx, key, 0).Result()
+	if err != nil {
+		return 0, fmt.Errorf("MEMORY USAGE %s: %w", key, err)
+	}
+	n, err := rdb.HLen(ctx, key).Result()
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("HLEN %s: %d, %v", key, n, err)
+	}
+	return v / n, nil
 }

@@ -33,22 +33,38 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 	}
 	for _, id := range ids {
 		n := strconv.FormatInt(int64(id), 10)
-		f, err := rdb.HMGet(ctx, prefix+"t:"+n, "platform", "cust", "thread").Result()
+		f, err := rdb.HMGet(ctx, prefix+"t:"+n, "pf", "cu", "th").Result()
 		if err != nil {
 			return k, fmt.Errorf("read ticket %s: %w", n, err)
 		}
 		str := func(i int) string { s, _ := f[i].(string); return s }
+		// The ticket's link keys: link records in its transcript list (an element that starts
+		// with byte 2, then the key without the prefix), or a set in stores before 2026-12-07.
 		links, err := rdb.SMembers(ctx, prefix+"tl:"+n).Result()
 		if err != nil {
 			return k, fmt.Errorf("read the links of ticket %s: %w", n, err)
 		}
+		tx, err := rdb.LRange(ctx, prefix+"tx:"+n, 0, -1).Result()
+		if err != nil {
+			return k, fmt.Errorf("read the transcript of ticket %s: %w", n, err)
+		}
+		for _, v := range tx {
+			if l, ok := strings.CutPrefix(v, "\x02"); ok && !slices.Contains(links, prefix+l) {
+				links = append(links, prefix+l)
+			}
+		}
+		for part, p := range map[string][2]string{"customer pointer": {"cu", str(1)}, "thread index": {"th", str(2)}} {
+			v, err := pointerShare(ctx, rdb, prefix, p[0], str(0), p[1])
+			if err != nil {
+				return k, err
+			}
+			k.parts[part] += float64(v)
+		}
 		keys := map[string][]string{
-			"ticket hash":      {prefix + "t:" + n},
-			"customer pointer": {prefix + "cust:" + str(0) + ":" + str(1)},
-			"thread index":     {prefix + "thread:" + str(0) + ":" + str(2)},
-			"transcript":       {prefix + "tx:" + n},
-			"links' set":       {prefix + "tl:" + n},
-			"links":            links,
+			"ticket hash": {prefix + "t:" + n},
+			"transcript":  {prefix + "tx:" + n},
+			"links' set":  {prefix + "tl:" + n},
+			"links":       links,
 		}
 		for part, ks := range keys {
 			for _, key := range ks {

@@ -213,7 +213,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		// The ticket leaves the filter sets of its previous save, then joins those of this one.
 		cmds := [][]any{s.unindex(t.ID), {"DEL", key}, append([]any{"HSET", key}, encodeTicket(t)...)}
 		if t.ThreadID != "" {
-			cmds = append(cmds, []any{"SET", s.keys.thread(t.Platform, t.ThreadID), id})
+			cmds = append(cmds, s.keys.thread(t.Platform, t.ThreadID).set(id)...)
 		}
 		cmds = append(cmds, s.indexCommands(t)...)
 		if t.Status == desk.StatusClosed && !t.ClosedAt.IsZero() {
@@ -240,12 +240,10 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		}
 		key := s.keys.ticket(c.Ticket)
 		if c.Thread == "" {
-			return [][]any{{"HDEL", key, fTriage, fThread}}, nil
+			return [][]any{{"HDEL", key, fTriage, fThread, legacyFields[fTriage], legacyFields[fThread]}}, nil
 		}
-		return [][]any{
-			{"HSET", key, fTriage, c.Channel, fThread, c.Thread},
-			{"SET", s.keys.thread(c.Platform, c.Thread), strconv.FormatInt(int64(c.Ticket), 10)},
-		}, nil
+		return append([][]any{{"HSET", key, fTriage, c.Channel, fThread, c.Thread}},
+			s.keys.thread(c.Platform, c.Thread).set(strconv.FormatInt(int64(c.Ticket), 10))...), nil
 	case desk.SetBotMessage:
 		if c.Ticket <= 0 || c.Ref.ID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "set bot message: a ticket number and a message are needed")
@@ -273,7 +271,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		key := s.keys.link(c.Platform, c.Link.Source)
 		cmds := [][]any{{"SET", key, b}}
 		if c.Link.Ticket > 0 {
-			cmds = append(cmds, []any{"SADD", s.keys.ticketLinks(c.Link.Ticket), key})
+			cmds = append(cmds, []any{"RPUSH", s.keys.transcript(c.Link.Ticket), s.keys.linkRecord(key)})
 		}
 		return cmds, nil
 	case desk.PutJoin:

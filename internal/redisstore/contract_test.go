@@ -70,6 +70,10 @@ var contract = []struct {
 	{"transcript upgraded from a stream", testTranscriptUpgrade},
 	{"expire an upgraded transcript", testExpireUpgraded},
 	{"search walked by number", testQuerySearchWalk},
+	{"SLA order from a sparse sort set", testQueryDueSparse},
+	{"priority order from the priorities' sets", testQueryPriorityDerived},
+	{"layout before 2026-12-07 upgraded", testLayoutUpgrade},
+	{"filter sets moved with or without a list", testFilterSetsWithoutList},
 }
 
 func TestContract(t *testing.T) {
@@ -573,9 +577,13 @@ func testNotFound(t *testing.T, open opener) {
 	wantNotFound(t, "Transcript", err)
 
 	// A pointer that outlived its ticket is not found either.
-	rdb.Set(ctxT(t), s.keys.customer("slack", "U04GHOST001"), 998, 0)
+	ghost := s.keys.customer("slack", "U04GHOST001")
+	rdb.HSet(ctxT(t), ghost.key, ghost.field, 998)
 	_, err = s.CustomerTicket(ctxT(t), "slack", "U04GHOST001")
 	wantNotFound(t, "CustomerTicket with a dangling pointer", err)
+	rdb.Set(ctxT(t), s.keys.customer("slack", "U04GHOST002").legacy, 997, 0)
+	_, err = s.CustomerTicket(ctxT(t), "slack", "U04GHOST002")
+	wantNotFound(t, "CustomerTicket with a dangling pointer of the old layout", err)
 }
 
 func testPendingCount(t *testing.T, open opener) {

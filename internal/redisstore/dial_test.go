@@ -181,7 +181,7 @@ func TestHashTag(t *testing.T) {
 	}
 	// The keys under a tagged prefix share one slot whatever follows it.
 	k := keys{prefix: withHashTag("td:")}
-	if !slices.Equal(slotTags(k.ticket(1), k.queue(3), k.seen("slack", "Ev}{1"), k.customer("mattermost", "u{x}")), []string{"td"}) {
+	if !slices.Equal(slotTags(k.ticket(1), k.queue(3), k.seen("slack", "Ev}{1"), k.customer("mattermost", "u{x}").key, k.customer("mattermost", "u{x}").legacy), []string{"td"}) {
 		t.Errorf("keys under %q do not share the tag td", k.prefix)
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // Erasure (/desk export, /desk forget): a customer's tickets are found from their customer
-// pointer (cust:<platform>:<user>), which names the latest, and each ticket's Previous, which
+// pointer (keys.customer), which names the latest, and each ticket's Previous, which
 // names the closed one before it. Forgetting takes what RETENTION takes (erase) and the
 // customer's identity too, in one atomic step.
 
@@ -51,11 +53,10 @@ func (s *Store) customerTickets(ctx context.Context, platform, userID string) ([
 
 // ticketLinks returns the links recorded for a ticket's mirrored messages.
 func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.TicketID) ([]desk.Link, []string, error) {
-	keys, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	keys, err := s.linkKeys(ctx, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+		return nil, nil, err
 	}
-	slices.Sort(keys)
 	if len(keys) == 0 {
 		return nil, nil, nil
 	}
@@ -183,7 +184,8 @@ func (s *Store) Forget(ctx context.Context, platform, userID string, lead desk.U
 		rep.Entries += entries
 		rep.Links += links
 	}
-	cmds = append(cmds, []any{"DEL", s.keys.customer(platform, userID)})
+	cust := s.keys.customer(platform, userID)
+	cmds = append(cmds, []any{"HDEL", cust.key, cust.field}, []any{"DEL", cust.legacy})
 	if err := s.applyScripted(ctx, cmds); err != nil {
 		return desk.ForgetReport{}, fmt.Errorf("%s: %w", what, err)
 	}
@@ -200,9 +202,9 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	linkKeys, err := s.rdb.SMembers(ctx, s.keys.ticketLinks(id)).Result()
+	linkKeys, err := s.linkKeys(ctx, id)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("read the links of ticket %s: %w", id, err)
+		return nil, 0, 0, err
 	}
 	// The words the ticket is found by: its own fields' and its history's.
 	_, _, words := s.keys.ticketIndex(t)
@@ -239,4 +241,27 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		s.changed(id),
 	)
 	return cmds, len(history), links, nil
+}
+
+// linkKeys returns the keys of the links (and joins) recorded for a ticket's mirrored
+// messages, sorted, each once: those its transcript list's link records name and those of
+// the set older stores kept.
+func (s *Store) linkKeys(ctx context.Context, id desk.TicketID) ([]string, error) {
+	var set, list *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SMembers(ctx, s.keys.ticketLinks(id))
+		list = p.LRange(ctx, s.keys.transcript(id), 0, -1)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+	}
+	keys := set.Val()
+	for _, v := range list.Val() {
+		if k, ok := strings.CutPrefix(v, string(rune(linkMark))); ok && k != "" {
+			keys = append(keys, s.keys.prefix+k)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,13 +19,23 @@ import (
 // ticket, so they never disagree with the tickets:
 //
 //   - filter sets (<p>ix:pf:…, pri:…, cat:…, tag:…, asg:…, unassigned, ooh): the numbers of the
-//     tickets with that value. A ticket's hash lists the filter sets it is in (field fIndexes,
-//     the keys after the prefix, one a line), so that saving it again takes it out of the
-//     ones whose value it no longer has: the save reads that list first (unindexScript's
-//     TD.UNINDEX), the one part of a save that needs to read.
-//   - sort sets (<p>ix:act, prio, due): every ticket, scored for one order of the queue.
-//     Saving a ticket moves its score; the status sets (<p>st:…, scored by number) are the
-//     fourth order.
+//     tickets with that value. Saving a ticket again takes it out of the ones whose value it
+//     no longer has: the save first reads which sets the ticket is in (the apply scripts'
+//     TD.UNINDEX), the one part of a save that needs to read. The script derives them from the
+//     hash's fields (platform, priority, category, tags, assignee, out of hours) as
+//     ticketIndex does; when it could not derive them exactly (a value with letters beyond
+//     ASCII, which Lua does not lower-case as Go does, a line break, a value split in pieces,
+//     a tag JSON escapes), the hash lists them in field fIndexes (the keys after the prefix,
+//     one a line), as every hash did before 2026-12-07 (about 60 bytes a ticket).
+//   - sort sets (<p>ix:act, due): scored for one order of the queue. Saving a ticket moves
+//     its score; the status sets (<p>st:…, scored by number) are another order. ix:act holds
+//     every ticket; ix:due only the tickets with an SLA clock running or breached, and the
+//     others follow them by number (queryScript): without an SLA every ticket is such a
+//     one, and a place in a sorted set costs about 100 bytes. Stores before 2026-12-07 put
+//     every ticket in ix:due, the others scored noDue + number: queries read such entries as
+//     absent, and a store removes them as it starts. The order by priority has no sort set
+//     (older stores' ix:prio is deleted as a store starts): the priority filter sets give
+//     it, scored rank·2^33 − number in the query.
 //   - word sets (<p>w:<word>, searchWords): the tickets whose subject, customer's name,
 //     category, tags, assignee's name or history has that word. They only grow: a ticket
 //     keeps the words it ever had (an old subject, an edited message), which a search of
@@ -44,24 +55,28 @@ const fIndexes = "ix"
 // Scores of the sort sets. Ticket numbers stay below 2^33, so that a score made of a
 // priority's rank or a time and the number is exact in a float64.
 const (
-	rankScale = 1 << 33 // prio: rank·2^33 − number: most urgent first, then the oldest
+	rankScale = 1 << 33 // the order by priority: rank·2^33 − number: most urgent first, then the oldest
 	noDue     = 1 << 44 // due: tickets without a running clock, after every due time (ms)
 )
 
 // indexedKinds are the history entries whose text is indexed for search: what people wrote.
 var indexedKinds = []string{"customer", "agent", "note", "edit", "intake"}
 
-// scoreOp puts a ticket in a sort set, with score base + coef·number.
+// scoreOp puts a ticket in a sort set, with score base + coef·number, or takes it out.
 type scoreOp struct {
 	key        string
 	base, coef int64
+	remove     bool
 }
 
 // ticketIndex returns the filter sets (keys after the prefix), the sort set scores and the
 // search words of t.
 func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, words []string) {
 	filters = append(filters, "pf:"+indexValue(t.Platform))
-	filters = append(filters, "pri:"+string(priorityOf(t)))
+	if p := priorityOf(t); p != desk.PriorityNormal {
+		// The normal priority has no set: its tickets are those in no other's (query.go).
+		filters = append(filters, "pri:"+string(p))
+	}
 	if t.Category != "" {
 		filters = append(filters, "cat:"+indexValue(t.Category))
 	}
@@ -85,7 +100,6 @@ func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, wor
 	}
 	sorts = []scoreOp{
 		{key: k.index("act"), base: activity},
-		{key: k.index("prio"), base: int64(slices.Index(desk.Priorities, priorityOf(t))+1) * rankScale, coef: -1},
 		dueScore(k.index("due"), t),
 	}
 
@@ -100,7 +114,8 @@ func (k keys) ticketIndex(t desk.Ticket) (filters []string, sorts []scoreOp, wor
 }
 
 // dueScore is t's place in the SLA's order: a breached clock still running first (by number),
-// then the time the next clock breaches, then tickets without a running clock (by number).
+// then the time the next clock breaches; tickets without a running clock are not in the sort
+// set and come after them (by number).
 func dueScore(key string, t desk.Ticket) scoreOp {
 	if c, ok := t.NextBreach(); ok {
 		return scoreOp{key: key, base: c.Due.UnixMilli()}
@@ -110,7 +125,7 @@ func dueScore(key string, t desk.Ticket) scoreOp {
 			return scoreOp{key: key, coef: 1}
 		}
 	}
-	return scoreOp{key: key, base: noDue, coef: 1}
+	return scoreOp{key: key, remove: true}
 }
 
 // priorityOf is a ticket's priority, normal when it has none (as the dashboard shows it).
@@ -127,18 +142,89 @@ func indexValue(v string) string {
 	return strings.ToLower(strings.NewReplacer("\n", " ", "\r", " ").Replace(v))
 }
 
+// indexList returns the fields that list t's filter sets in its hash (fIndexes, in pieces),
+// or none when TD.UNINDEX derives the same sets from the hash's fields.
+func indexList(t desk.Ticket, filters []string) []any {
+	derived := derivedFilters(encodeTicket(t))
+	missing := func(in []string) func(string) bool {
+		return func(f string) bool { return !slices.Contains(in, f) }
+	}
+	if len(derived) > 0 && !slices.ContainsFunc(filters, missing(derived)) && !slices.ContainsFunc(derived, missing(filters)) {
+		return nil
+	}
+	return pieces(fIndexes, strings.Join(filters, "\n"))
+}
+
+// derivedFilters are the filter sets TD.UNINDEX derives from a hash with these field/value
+// pairs (encodeTicket's) when it lists none: what the Lua of luaApply does, step by step, so
+// that indexList can tell when it would be wrong. It reads each field's first piece only,
+// lower-cases ASCII letters only, and takes the tags from between double quotes.
+func derivedFilters(pairs []any) []string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i].(string)] = pairs[i+1].(string)
+	}
+	lower := func(v string) string {
+		b := []byte(v)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	pf, ok := m[fPlatform]
+	if !ok {
+		return nil
+	}
+	out := []string{"pf:" + lower(pf)}
+	if pri, ok := m[fPriority]; ok && pri != string(desk.PriorityNormal) {
+		out = append(out, "pri:"+pri)
+	}
+	if v, ok := m[fCategory]; ok {
+		out = append(out, "cat:"+lower(v))
+	}
+	if v, ok := m[fTags]; ok {
+		for _, q := range quoted.FindAllStringSubmatch(v, -1) {
+			if q[1] != "" {
+				out = append(out, "tag:"+lower(q[1]))
+			}
+		}
+	}
+	if v, ok := m[fAssignee]; ok {
+		out = append(out, "asg:"+lower(v))
+	} else {
+		out = append(out, "unassigned")
+	}
+	if m[fOutOfHours] == "1" {
+		out = append(out, "ooh")
+	}
+	return out
+}
+
+// quoted finds what Lua's string.gmatch(v, '"([^"]*)"') finds.
+var quoted = regexp.MustCompile(`"([^"]*)"`)
+
 // indexCommands are the commands that index t after its hash is written: its filter sets,
-// sort scores and words, and the list of its filter sets in its hash (fIndexes). They follow
-// a TD.UNINDEX of the ticket, which takes it out of the filter sets of its previous save.
+// sort scores and words, and the list of its filter sets in its hash (fIndexes) when
+// TD.UNINDEX could not derive it. They follow a TD.UNINDEX of the ticket, which takes it out
+// of the filter sets of its previous save.
 func (s *Store) indexCommands(t desk.Ticket) [][]any {
 	filters, sorts, words := s.keys.ticketIndex(t)
 	key := s.keys.ticket(t.ID)
 	id := strconv.FormatInt(int64(t.ID), 10)
-	cmds := [][]any{append([]any{"HSET", key}, pieces(fIndexes, strings.Join(filters, "\n"))...)}
+	var cmds [][]any
+	if list := indexList(t, filters); len(list) > 0 {
+		cmds = append(cmds, append([]any{"HSET", key}, list...))
+	}
 	for _, f := range filters {
 		cmds = append(cmds, []any{"SADD", s.keys.index(f), id})
 	}
 	for _, o := range sorts {
+		if o.remove {
+			cmds = append(cmds, []any{"ZREM", o.key, id})
+			continue
+		}
 		cmds = append(cmds, []any{"ZADD", o.key, strconv.FormatInt(o.base+o.coef*int64(t.ID), 10), id})
 	}
 	return append(cmds, s.wordCommands(t.ID, words)...)
@@ -187,15 +273,52 @@ func pieces(field, v string) []any {
 
 // luaApply is the Lua shared by the scripts that apply changes (apply.go): a loop that runs
 // the commands in ARGV from argument i on, each as its number of arguments followed by them.
-// One command is the scripts' own: TD.UNINDEX <ticket key> <"<p>ix:"> <number> reads the
-// filter sets the ticket's hash lists (field fIndexes, in pieces), takes the ticket out of
-// them and deletes the list. Those sets' keys come from the hash, not from KEYS: Redis runs
-// a script on them because they share the prefix's hash tag, hence the slot, with the keys
-// given (see keys.go).
-const luaApply = `
+// One command is the scripts' own: TD.UNINDEX <ticket key> <"<p>ix:"> <number> takes the
+// ticket out of the filter sets its hash lists (field fIndexes, in pieces; the list is
+// deleted) or, without a list, of those its fields name (derived as derivedFilters does).
+// Those sets' keys come from the hash, not from KEYS: Redis runs a script on them because
+// they share the prefix's hash tag, hence the slot, with the keys given (see keys.go).
+var luaApply = `
+local function derived(key)
+  local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)
+  local function get(i)
+    return f[2 * i - 1] or f[2 * i]
+  end
+  if not get(1) then
+    return ''
+  end
+  local out = {'pf:' .. string.lower(get(1))}
+  if get(2) and get(2) ~= '` + string(desk.PriorityNormal) + `' then
+    out[#out + 1] = 'pri:' .. get(2)
+  end
+  if get(3) then
+    out[#out + 1] = 'cat:' .. string.lower(get(3))
+  end
+  if get(4) then
+    for tag in string.gmatch(get(4), '"([^"]*)"') do
+      if tag ~= '' then
+        out[#out + 1] = 'tag:' .. string.lower(tag)
+      end
+    end
+  end
+  if get(5) then
+    out[#out + 1] = 'asg:' .. string.lower(get(5))
+  else
+    out[#out + 1] = 'unassigned'
+  end
+  if get(6) == '1' then
+    out[#out + 1] = 'ooh'
+  end
+  return table.concat(out, '\n')
+end
+
 local function unindex(key, prefix, id)
   local v = redis.call('HGET', key, '` + fIndexes + `')
   if not v then
+    v = derived(key)
+    for k in string.gmatch(v, '[^\n]+') do
+      redis.call('SREM', prefix .. k, id)
+    end
     return
   end
   local fields = {'` + fIndexes + `'}
@@ -228,6 +351,15 @@ local function run(i)
   end
 end
 `
+
+// luaFieldPairs lists each field's name and its legacy name, quoted for Lua, in order.
+func luaFieldPairs(fields ...string) string {
+	var b []string
+	for _, f := range fields {
+		b = append(b, "'"+f+"'", "'"+legacyFields[f]+"'")
+	}
+	return strings.Join(b, ", ")
+}
 
 // Reindex rebuilds the indexes of every ticket from its hash and history, a batch of tickets
 // per step, and returns how many tickets it indexed. A ticket saved while its batch is read

@@ -47,7 +47,7 @@ func (s *Store) putJoin(c desk.PutJoin) ([][]any, error) {
 		return nil, fmt.Errorf("encode join %s: %w", j.ID, err)
 	}
 	key := s.keys.join(c.Platform, j.ID)
-	return [][]any{{"SET", key, b}, {"SADD", s.keys.ticketLinks(j.Ticket), key}}, nil
+	return [][]any{{"SET", key, b}, {"RPUSH", s.keys.transcript(j.Ticket), s.keys.linkRecord(key)}}, nil
 }
 
 // Join returns the record of a joined post.

@@ -33,29 +33,47 @@
 //	                                                  "h": its changes were applied (Apply's
 //	                                                  once-only guard, see apply.go)
 //	<p>seq                                    string  ticket counter; INCR only, never reset   forever
-//	<p>t:<ticket number>                      hash    the ticket, non-empty fields only (the   forever
-//	                                                  f… constants in ticket.go); times are
-//	                                                  unix milliseconds, tags a JSON array;
-//	                                                  values over 64 bytes split into fields
-//	                                                  "<field>", "<field>~1", … so the hash
-//	                                                  stays a compact listpack (under 1 KB)
-//	<p>cust:<platform>:<user ID>              string  ticket number of the customer's latest   forever; moved only by
-//	                                                  ticket                                   OpenTicket
-//	<p>thread:<platform>:<thread root ID>     string  ticket number of the ticket whose card   forever
-//	                                                  roots that thread
-//	<p>link:<platform>:<channel>:<message ID> string  JSON {"t":ticket,"k":kind,"p":[[channel,  until DropLink
-//	                                                  message ID],…]}: what a source message
-//	                                                  was mirrored as; "j": the join it went
-//	                                                  in (join.go)
+//	<p>t:<ticket number>                      hash    the ticket, non-empty fields only, under  forever
+//	                                                  one- or two-letter names (the f…
+//	                                                  constants in ticket.go; hashes written
+//	                                                  before 2026-12-07 have long names, still
+//	                                                  read); times are unix milliseconds, tags
+//	                                                  a JSON array; values over 64 bytes split
+//	                                                  into fields "<field>", "<field>~1", … so
+//	                                                  the hash stays a compact listpack (under
+//	                                                  1 KB); field "ix" lists its filter sets
+//	                                                  only when they cannot be derived from
+//	                                                  its fields (index.go)
+//	<p>cu:<platform>:<bucket>                 hash    customer pointers: field user ID, value  forever; a field moved only
+//	                                                  the number of the customer's latest      by OpenTicket
+//	                                                  ticket; bucket = CRC-32 (IEEE) of the
+//	                                                  user ID mod 1024 (pointerBuckets)
+//	<p>th:<platform>:<bucket>                 hash    thread pointers: field thread root ID,   forever
+//	                                                  value the number of the ticket whose
+//	                                                  card roots it; bucket as for cu:
+//	<p>cust:<platform>:<user ID>,             string  the pointers as stores before 2026-12-07  until the pointer is written
+//	<p>thread:<platform>:<thread root ID>             kept them, one key each: followed when    again (then deleted)
+//	                                                  the bucket has no field
+//	<p>link:<platform>:<channel>:<message ID> string  what a source message was mirrored as:   until DropLink
+//	                                                  ticket, kind, parts, files and the join
+//	                                                  it went in (join.go), in the versioned
+//	                                                  binary encoding of link.go (version byte
+//	                                                  0x01; about 35 bytes for a message and
+//	                                                  its copy); JSON {"t":…,"k":…,"p":[…]} as
+//	                                                  stores before 2026-12-07 wrote it is
+//	                                                  still read
 //	<p>join:<platform>:<first event ID>       string  JSON desk.Join: what a joined post        until RETENTION, with the
-//	                                                  carries (join.go)                        links (in tl:<ticket>)
+//	                                                  carries (join.go)                        links (named in tx:<ticket>)
 //	<p>tx:<ticket number>                     list    the ticket's transcript, oldest first:   forever (RETENTION and
 //	                                                  one element per entry, in the versioned  /desk forget leave one entry)
 //	                                                  binary encoding of transcript.go
 //	                                                  (version byte 0x01, varints, strings
 //	                                                  with their length: a message is its
 //	                                                  text and about 35 bytes, its author's
-//	                                                  ID and name included)
+//	                                                  ID and name included); and link records
+//	                                                  (byte 0x02, then the key of one of the
+//	                                                  ticket's links or joins, no prefix),
+//	                                                  which readers of the transcript skip
 //	<p>h:<ticket number>                      stream  the transcript as stores before          until erased or expired; no
 //	                                                  2026-12-06 wrote it (read first, before  longer written
 //	                                                  tx:<n>): fields at (unix ms), kind,
@@ -63,12 +81,19 @@
 //	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
 //	                                                  number (so oldest first)
 //	<p>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
-//	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (its hash lists them in field
-//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased; no priority counts as    "ix"; see index.go)
-//	                                                  normal)
-//	<p>ix:act, ix:prio, ix:due                zset    every ticket, scored for one order of     forever
-//	                                                  the queue: last activity (ms); priority
-//	                                                  rank·2^33 − number; SLA due (index.go)
+//	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (a save derives them from the
+//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased). The normal priority     hash's fields, or reads its
+//	                                                  (and no priority) has no set: its         field "ix"; see index.go)
+//	                                                  tickets are those in no other priority's
+//	                                                  (older stores' ix:pri:normal is deleted)
+//	<p>ix:act                                 zset    every ticket, scored by its last         forever
+//	                                                  activity (ms): the queue's activity order
+//	<p>ix:due                                 zset    the tickets with an SLA clock running or  while the clock runs
+//	                                                  breached, scored for the SLA's order
+//	                                                  (index.go); the others follow them by
+//	                                                  number. The order by priority has no
+//	                                                  set: the ix:pri:… sets give it (query.go;
+//	                                                  older stores' ix:prio is deleted)
 //	<p>w:<word>                               set     numbers of the tickets whose subject,     forever (only grows)
 //	                                                  names, tags or history have the word
 //	                                                  (stemmed, lower case; words.go)
@@ -106,8 +131,9 @@
 //	                                                  unix ms they closed at (retention.go)    was written on them
 //	<p>closedver                              string  "1" once every closed ticket is in       forever
 //	                                                  <p>closed
-//	<p>tl:<ticket number>                     set     the link keys of the ticket's mirrored   until RETENTION, with them
-//	                                                  messages
+//	<p>tl:<ticket number>                     set     the link keys of the ticket's mirrored   until RETENTION, with them;
+//	                                                  messages, as stores before 2026-12-07    no longer written (link
+//	                                                  kept them: still read and deleted        records in tx:<n> instead)
 //	<p>lease:<shard>                          string  the name (INSTANCE_NAME) of the process  SHARD_LEASE, renewed by its
 //	                                                  that handles the queue shard (lease.go)  holder a few times per lease
 //	<p>replicas                               zset    names of the processes alive, scored by  entries past their time are
@@ -126,6 +152,7 @@
 package redisstore
 
 import (
+	"hash/crc32"
 	"strconv"
 	"strings"
 
@@ -154,14 +181,34 @@ func (k keys) ticket(id desk.TicketID) string {
 	return k.ticketBase() + strconv.FormatInt(int64(id), 10)
 }
 
+// pointer is a field of a bucket hash that holds a ticket number, and the string key that held
+// it in stores before 2026-12-07 (still read, and deleted when the pointer is written).
+type pointer struct{ key, field, legacy string }
+
+// pointerBuckets is how many hashes share one kind of pointer of a platform. A pointer's
+// bucket is the CRC-32 (IEEE) of its field modulo pointerBuckets, fixed for good: a store of
+// up to about 130,000 customers keeps every bucket a listpack (up to 128 fields), about 20
+// bytes a pointer against 127 for a string key of its own (its key, value and the keyspace's
+// entry).
+const pointerBuckets = 1024
+
+func (k keys) bucketed(kind, platform, field string) string {
+	return k.prefix + kind + ":" + platform + ":" + strconv.Itoa(int(crc32.ChecksumIEEE([]byte(field))%pointerBuckets))
+}
+
 // customer points at the customer's latest ticket on a platform.
-func (k keys) customer(platform, userID string) string {
-	return k.prefix + "cust:" + platform + ":" + userID
+func (k keys) customer(platform, userID string) pointer {
+	return pointer{key: k.bucketed("cu", platform, userID), field: userID, legacy: k.prefix + "cust:" + platform + ":" + userID}
 }
 
 // thread points at the ticket whose card roots a thread.
-func (k keys) thread(platform, threadID string) string {
-	return k.prefix + "thread:" + platform + ":" + threadID
+func (k keys) thread(platform, threadID string) pointer {
+	return pointer{key: k.bucketed("th", platform, threadID), field: threadID, legacy: k.prefix + "thread:" + platform + ":" + threadID}
+}
+
+// set returns the commands that point p at ticket id.
+func (p pointer) set(id string) [][]any {
+	return [][]any{{"HSET", p.key, p.field, id}, {"DEL", p.legacy}}
 }
 
 // link holds what one source message was mirrored as.
@@ -264,9 +311,17 @@ func (k keys) join(platform, id string) string {
 	return k.prefix + "join:" + platform + ":" + id
 }
 
-// ticketLinks is the set of the link keys of a ticket's mirrored messages.
+// ticketLinks is the set of the link keys of a ticket's mirrored messages as stores before
+// 2026-12-07 kept them: still read and deleted, no longer written (a link record in the
+// ticket's transcript list instead, linkRecord).
 func (k keys) ticketLinks(id desk.TicketID) string {
 	return k.prefix + "tl:" + strconv.FormatInt(int64(id), 10)
+}
+
+// linkRecord is the element of a ticket's transcript list that names the key of one of its
+// links or joins (transcript.go): linkMark, then the key without the prefix.
+func (k keys) linkRecord(key string) string {
+	return string(rune(linkMark)) + strings.TrimPrefix(key, k.prefix)
 }
 
 // replicaTokens holds, by INSTANCE_NAME, the token of the process that last said it was alive

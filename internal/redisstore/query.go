@@ -53,18 +53,31 @@ import (
 // period's numbers are one more group, a set made in KEYS[1], so that the result is exactly
 // the tickets the statistics count as opened in the period.
 //
-// KEYS: [1] the period's set, [2] the union of the parts, [3] unused, [4..3+G] one temporary
-// key per group, [4+G..3+G+S] one part per status, then the groups' sets in order, the S
-// status sets, the sort set when ARGV[6] is "key", and the openings' facts when ARGV[7] is
-// not empty. ARGV: [1] offset, [2] count, [3] "1" for the highest score first, [4] G, [5] S,
-// [6] "id" or "key", [7] and [8] the period's first and last score of the facts (as
-// ZRANGEBYSCORE takes them; "" without a period), [9] "1" when the statuses are all of them,
-// [10] the count at which the total may stop (TicketQuery.CountTo, 0 for none), then per group the number of its sets, the number of its literal ticket numbers, and those
-// numbers. Returns
-// {total, {numbers of the page}}.
+// Two orders have no sort set of their own (index.go). The SLA's (ix:due) holds only the
+// tickets with a clock; the others follow them by number: without filters the sort set is
+// walked, then the status sets' tops without its tickets; with filters each part's tickets
+// take the sort set's score or their number times 2^44. The order by priority comes from the
+// priorities' filter sets, the normal priority being the tickets in none of them. A query of
+// the normal priority leaves out the other priorities' tickets (the excluded sets).
+//
+// KEYS: [1] the period's set, [2] the union of the parts, [3] a temporary key, [4..3+G] one
+// temporary key per group, [4+G..3+G+S] one part per status, then the groups' sets in order,
+// the S status sets, the sort set when ARGV[6] is "key", the P priority sets (most urgent
+// first, normal left out) and two temporary keys when ARGV[6] is "prio", the E excluded sets,
+// and the openings' facts when ARGV[7] is not empty. ARGV: [1] offset, [2] count, [3] "1" for
+// the highest score first, [4] G, [5] S, [6] "id", "key" or "prio", [7] and [8] the period's
+// first and last score of the facts (as ZRANGEBYSCORE takes them; "" without a period), [9]
+// "1" when the statuses are all of them, [10] the count at which the total may stop
+// (TicketQuery.CountTo, 0 for none), [11] the score from which a sparse sort set's entries
+// are read as absent ("" for a sort set of every ticket), [12] P, [13] E, [14] the place of
+// the normal priority among the P + 1, then per group the number of its sets, the number of
+// its literal ticket numbers, and those numbers. Returns {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local G, S = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- A sparse sort set holds only the tickets scored below cap; the others follow them, by
+-- number (ascending orders only).
+local sparse, cap = ARGV[11] ~= '', tonumber(ARGV[11])
 local temps = {}
 local function made(k)
   temps[#temps + 1] = k
@@ -72,7 +85,7 @@ local function made(k)
   return k
 end
 local ki = 4 + G + S
-local ai = 11
+local ai = 15
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
@@ -100,10 +113,53 @@ for j = 0, S - 1 do
   statuses[#statuses + 1] = KEYS[ki + j]
 end
 ki = ki + S
-local sortKey = nil
+local sortKey, prio, prioTemp = nil, nil, nil
 if ARGV[6] == 'key' then
   sortKey = KEYS[ki]
   ki = ki + 1
+elseif ARGV[6] == 'prio' then
+  -- The order by priority has no sort set: the priorities' filter sets, most urgent first,
+  -- give it, the tickets in none of them taking place ARGV[14] (the normal priority). A
+  -- ticket of the set at place r scores (ARGV[14] - r)·2^33 - number, one in none -number.
+  -- Two temporary keys follow the sets.
+  prio = {}
+  for i = 1, tonumber(ARGV[12]) do
+    prio[i] = KEYS[ki]
+    ki = ki + 1
+  end
+  prioTemp = {KEYS[ki], KEYS[ki + 1]}
+  ki = ki + 2
+end
+local rest = tonumber(ARGV[14])
+local function prioWeight(i)
+  local r = i
+  if i >= rest then
+    r = i + 1
+  end
+  return (rest - r) * ` + strconv.Itoa(rankScale) + `
+end
+-- The excluded sets: a ticket in any of them is left out (a query of the normal priority
+-- leaves out the other priorities' tickets). They are disjoint.
+local excl = {}
+for i = 1, tonumber(ARGV[13]) do
+  excl[i] = KEYS[ki]
+  ki = ki + 1
+end
+-- drop is above every score a part has before it is ordered: the excluded tickets go with it.
+local drop = '1152921504606846976'
+local function unfiltered()
+  return #sets == 0 and #excl == 0
+end
+-- exclude takes the excluded sets' tickets out of a sorted set, with c a temporary key.
+local function exclude(key, c)
+  if #excl == 0 then
+    return
+  end
+  for _, e in ipairs(excl) do
+    redis.call('ZINTERSTORE', c, 2, key, e, 'WEIGHTS', 0, 1)
+    redis.call('ZUNIONSTORE', key, 2, key, c, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
+  end
+  redis.call('ZREMRANGEBYSCORE', key, drop, '+inf')
 end
 local want = off + lim
 -- The period: the numbers of the tickets opened in it, as a number range (lo, hi) when they
@@ -172,7 +228,7 @@ local function range(key, from, to, scores)
   return redis.call(cmd, key, from, to)
 end
 local total, ids = 0, {}
-if #sets == 0 then
+if unfiltered() then
   for _, st in ipairs(statuses) do
     if lo then
       total = total + redis.call('ZCOUNT', st, lo, hi)
@@ -188,15 +244,20 @@ local function intersect()
   if lo then
     cut()
   end
-  if lim <= 0 and #sets > 0 then
+  if lim <= 0 and not unfiltered() then
     -- Only the total: each status set's intersection counted, not made (the statuses are
-    -- disjoint), where the server has ZINTERCARD.
+    -- disjoint), less its intersections with each excluded set (disjoint too), where the
+    -- server has ZINTERCARD.
     local sum = 0
     for j = 1, S do
       local c = redis.pcall('ZINTERCARD', 1 + #sets, statuses[j], unpack(sets))
       if type(c) == 'table' and c.err then
         sum = nil
         break
+      end
+      for _, e in ipairs(excl) do
+        local args = {2 + #sets, statuses[j], e, unpack(sets)}
+        c = c - redis.call('ZINTERCARD', unpack(args))
       end
       sum = sum + c
     end
@@ -209,7 +270,7 @@ local function intersect()
   for j = 1, S do
     local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}
     local weights = {'WEIGHTS', 1}
-    if sortKey then
+    if sortKey and not sparse then
       args[2] = args[2] + 1
       args[#args + 1] = sortKey
       weights = {'WEIGHTS', 0, 1}
@@ -222,6 +283,26 @@ local function intersect()
       args[#args + 1] = w
     end
     redis.call('ZINTERSTORE', unpack(args))
+    exclude(KEYS[3 + G + j], made(KEYS[3]))
+    if prio then
+      -- The part's tickets (scored by number) scored as the order wants: each priority's
+      -- its weight, then every one minus its number.
+      local part, a, acc = KEYS[3 + G + j], made(prioTemp[1]), made(prioTemp[2])
+      redis.call('DEL', acc)
+      for i, k in ipairs(prio) do
+        redis.call('ZINTERSTORE', a, 2, part, k, 'WEIGHTS', 0, prioWeight(i))
+        redis.call('ZUNIONSTORE', acc, 2, acc, a)
+      end
+      redis.call('ZUNIONSTORE', part, 2, part, acc, 'WEIGHTS', -1, 1)
+    end
+    if sortKey and sparse then
+      -- The part's tickets in the sort set take its score; the others their number times
+      -- cap, which puts them after every score below cap, by number.
+      local part, a = KEYS[3 + G + j], made(KEYS[3])
+      redis.call('ZINTERSTORE', a, 2, part, sortKey, 'WEIGHTS', 0, 1)
+      redis.call('ZREMRANGEBYSCORE', a, cap, '+inf')
+      redis.call('ZUNIONSTORE', part, 2, part, a, 'WEIGHTS', cap, 1, 'AGGREGATE', 'MIN')
+    end
     parts[#parts + 1] = made(KEYS[3 + G + j])
   end
   local r = parts[1]
@@ -237,7 +318,7 @@ end
 -- walk: the search by number in every status, numbers walked from the newest (or oldest);
 -- false when it does not pay or cannot be done here, and the intersections are to be made.
 local function walk()
-  if sortKey or lo or #sets == 0 or lim <= 0 or ARGV[9] ~= '1' then
+  if sortKey or prio or lo or #sets == 0 or #excl > 0 or lim <= 0 or ARGV[9] ~= '1' then
     return false
   end
   local first, last = nil, nil
@@ -310,7 +391,7 @@ local function walk()
   total, ids = n, page
   return true
 end
-if #sets == 0 and not sortKey then
+if unfiltered() and not sortKey and not prio then
   -- By number without filters: the top of each status set (within the period's numbers),
   -- merged.
   local all = {}
@@ -338,7 +419,131 @@ if #sets == 0 and not sortKey then
   for i = off + 1, math.min(want, #all) do
     ids[#ids + 1] = all[i][2]
   end
-elseif #sets == 0 and total * 4 >= redis.call('ZCARD', sortKey) then
+elseif unfiltered() and sparse then
+  -- A sparse order without filters: the sort set walked in order, each ticket kept when a
+  -- status set has it (and in the period's range), until the page is full; then, when the
+  -- sort set ran out, the rest by number: the top of each status set without the tickets
+  -- of the sort set, merged.
+  local pos, found, done = 0, 0, false
+  local function member(score)
+    return score and (not lo or (tonumber(score) >= lo and tonumber(score) <= hi))
+  end
+  while found < want and lim > 0 and not done do
+    local r = redis.call('ZRANGEBYSCORE', sortKey, '-inf', '(' .. ARGV[11], 'LIMIT', pos, 1000)
+    pos = pos + 1000
+    done = #r < 1000
+    if #r > 0 then
+      local hit = {}
+      for _, st in ipairs(statuses) do
+        local sc = redis.call('ZMSCORE', st, unpack(r))
+        for i = 1, #r do
+          if member(sc[i]) then
+            hit[i] = true
+          end
+        end
+      end
+      for i = 1, #r do
+        if hit[i] then
+          found = found + 1
+          if found > off and found <= want then
+            ids[#ids + 1] = r[i]
+          end
+        end
+      end
+    end
+  end
+  if found < want and lim > 0 then
+    -- found is every ticket of the sort set in the statuses: the rest start after it. The
+    -- first want of each status hold the rest's first want - found whatever the sort set
+    -- takes from them.
+    local all = {}
+    for _, st in ipairs(statuses) do
+      local r
+      if lo then
+        r = redis.call('ZRANGEBYSCORE', st, lo, hi, 'WITHSCORES', 'LIMIT', 0, want)
+      else
+        r = redis.call('ZRANGE', st, 0, want - 1, 'WITHSCORES')
+      end
+      for i = 1, #r, 2000 do
+        local m = {}
+        for k = i, math.min(i + 1999, #r), 2 do
+          m[#m + 1] = r[k]
+        end
+        local sc = redis.call('ZMSCORE', sortKey, unpack(m))
+        for k = 1, #m do
+          if not sc[k] or tonumber(sc[k]) >= cap then
+            all[#all + 1] = {tonumber(r[i + 2 * k - 1]), m[k]}
+          end
+        end
+      end
+    end
+    table.sort(all, function(a, b) return a[1] < b[1] end)
+    for i = math.max(off - found, 0) + 1, math.min(want - found, #all) do
+      ids[#ids + 1] = all[i][2]
+    end
+  end
+elseif unfiltered() and prio then
+  -- The order by priority without filters: each priority's tickets in the statuses (cut to
+  -- the period's range), most urgent first, by number within; a priority wholly before the
+  -- page is only counted. The tickets in none of the sets (the rest, at their place) are
+  -- the statuses' tickets less the others.
+  if lo then
+    cut()
+  end
+  local counts, others = {}, 0
+  for i, k in ipairs(prio) do
+    local c = 0
+    for _, st in ipairs(statuses) do
+      local n = redis.pcall('ZINTERCARD', 2, st, k)
+      if type(n) == 'table' and n.err then
+        n = redis.call('ZINTERSTORE', made(prioTemp[1]), 2, st, k) -- a server without ZINTERCARD
+      end
+      c = c + n
+    end
+    counts[i] = c
+    others = others + c
+  end
+  local skip = off
+  for r = 1, #prio + 1 do
+    if lim <= 0 or #ids >= lim then
+      break
+    end
+    local i = r
+    if r > rest then
+      i = r - 1
+    end
+    local c = counts[i]
+    if r == rest then
+      c = total - others
+    end
+    if skip >= c then
+      skip = skip - c
+    else
+      -- The place's tickets of every status, scored by number (the statuses may be the
+      -- parts' keys here, cut to the period: temporary keys gather them).
+      local a, acc = made(prioTemp[1]), made(prioTemp[2])
+      redis.call('DEL', acc)
+      for _, st in ipairs(statuses) do
+        if r == rest then
+          redis.call('ZUNIONSTORE', a, 1, st)
+          for _, k in ipairs(prio) do
+            local c2 = made(KEYS[3])
+            redis.call('ZINTERSTORE', c2, 2, a, k, 'WEIGHTS', 0, 1)
+            redis.call('ZUNIONSTORE', a, 2, a, c2, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
+          end
+          redis.call('ZREMRANGEBYSCORE', a, drop, '+inf')
+        else
+          redis.call('ZINTERSTORE', a, 2, st, prio[i], 'WEIGHTS', 1, 0)
+        end
+        redis.call('ZUNIONSTORE', acc, 2, acc, a)
+      end
+      for _, id in ipairs(redis.call('ZRANGE', acc, skip, skip + lim - #ids - 1)) do
+        ids[#ids + 1] = id
+      end
+      skip = 0
+    end
+  end
+elseif unfiltered() and total * 4 >= redis.call('ZCARD', sortKey) then
   -- Another order without filters, over at least a quarter of the tickets: walk the sort set
   -- and keep the tickets in the statuses (and the period's range), until the page is full.
   local n, pos, found = redis.call('ZCARD', sortKey), 0, 0
@@ -402,6 +607,8 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		statuses = desk.Statuses
 	}
 	var sortKey string
+	var prio []string
+	rest := 0 // the place of the normal priority in the order by priority
 	rev := true
 	switch q.Sort {
 	case desk.SortOldest:
@@ -409,7 +616,15 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	case desk.SortActivity:
 		sortKey = s.keys.index("act")
 	case desk.SortPriority:
-		sortKey = s.keys.index("prio")
+		// No sort set: the priorities' filter sets, most urgent first, and the place of the
+		// normal priority, which has none (queryScript).
+		for i := len(desk.Priorities) - 1; i >= 0; i-- {
+			if desk.Priorities[i] == desk.PriorityNormal {
+				rest = len(desk.Priorities) - i
+				continue
+			}
+			prio = append(prio, s.keys.index("pri:"+string(desk.Priorities[i])))
+		}
 	case desk.SortDue:
 		sortKey, rev = s.keys.index("due"), false
 	}
@@ -422,8 +637,11 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		keys = append(keys, s.keys.temp(tmp+":"+strconv.Itoa(i)))
 	}
 	mode := "id"
-	if sortKey != "" {
+	switch {
+	case sortKey != "":
 		mode = "key"
+	case len(prio) > 0:
+		mode = "prio"
 	}
 	order := "0"
 	if rev {
@@ -443,7 +661,12 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if len(statuses) == len(desk.Statuses) {
 		every = "1"
 	}
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0)}
+	sparse := ""
+	if q.Sort == desk.SortDue {
+		sparse = strconv.FormatInt(noDue, 10) // ix:due holds only the tickets with a clock (index.go)
+	}
+	excl := s.excluded(q)
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio), len(excl), rest}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))
@@ -457,6 +680,11 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	if sortKey != "" {
 		keys = append(keys, sortKey)
 	}
+	if len(prio) > 0 {
+		keys = append(keys, prio...)
+		keys = append(keys, s.keys.temp(tmp+":p"), s.keys.temp(tmp+":q"))
+	}
+	keys = append(keys, excl...)
 	if pmin != "" {
 		keys = append(keys, s.keys.fact(desk.FactCreated))
 	}
@@ -483,6 +711,21 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	return desk.TicketResult{Tickets: ts, Total: int(total)}, nil
 }
 
+// excluded are the sets whose tickets q leaves out: for the normal priority, which has no set
+// (index.go), the other priorities' sets.
+func (s *Store) excluded(q desk.TicketQuery) []string {
+	if q.Priority != desk.PriorityNormal {
+		return nil
+	}
+	var out []string
+	for _, p := range desk.Priorities {
+		if p != desk.PriorityNormal {
+			out = append(out, s.keys.index("pri:"+string(p)))
+		}
+	}
+	return out
+}
+
 // queryGroups are the sets q's filters and search words intersect.
 func (s *Store) queryGroups(q desk.TicketQuery) []queryGroup {
 	var groups []queryGroup
@@ -490,7 +733,7 @@ func (s *Store) queryGroups(q desk.TicketQuery) []queryGroup {
 	if q.Platform != "" {
 		one("pf:" + indexValue(q.Platform))
 	}
-	if q.Priority != "" {
+	if q.Priority != "" && q.Priority != desk.PriorityNormal {
 		one("pri:" + indexValue(string(q.Priority)))
 	}
 	if q.Category != "" {

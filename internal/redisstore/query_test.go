@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -508,5 +510,183 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 	}
 	if got, total := queryIDs(t, s, desk.TicketQuery{Search: "gamma delta", Limit: -1}); len(got) != 0 || total != len(rare) {
 		t.Errorf("total alone in every status: got %v (total %d), want %d", got, total, len(rare))
+	}
+}
+
+// testQueryDueSparse: the SLA's order keeps in its sort set only the tickets with a clock
+// running or breached; the others follow them by number, alone, with filters, in pages that
+// cross from one part to the other and within a period. Entries an older store wrote for
+// tickets without a clock (scored noDue + number) are read as those, and go when a store
+// starts.
+func testQueryDueSparse(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	clock := func(due time.Time, breached bool) func(*desk.Ticket) {
+		return func(tk *desk.Ticket) {
+			tk.Clocks = []desk.SLAClock{{Kind: "resolution", Since: at(1), Due: due, Breached: breached}}
+		}
+	}
+	tickets := []desk.Ticket{
+		queueTicket(1, desk.StatusNew, nil),
+		queueTicket(2, desk.StatusOpen, clock(at(40), false)),
+		queueTicket(3, desk.StatusOpen, clock(at(20), true)),
+		queueTicket(4, desk.StatusPending, func(tk *desk.Ticket) { tk.Platform = "mattermost" }),
+		queueTicket(5, desk.StatusNew, clock(at(30), false)),
+		queueTicket(6, desk.StatusClosed, nil),
+		queueTicket(7, desk.StatusNew, func(tk *desk.Ticket) { tk.Priority = desk.PriorityHigh }),
+	}
+	for _, tk := range tickets {
+		apply(t, s, desk.SaveTicket{Ticket: tk}, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: at(int(tk.ID)), Ticket: tk.ID}})
+	}
+	if n := rdb.ZCard(ctx, s.keys.index("due")).Val(); n != 3 {
+		t.Errorf("the SLA's sort set holds %d tickets, want the 3 with a clock", n)
+	}
+	active := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	check := func(when string) {
+		t.Helper()
+		wantQuery(t, s, when+": everything", desk.TicketQuery{Sort: desk.SortDue}, 3, 5, 2, 1, 4, 6, 7)
+		wantQuery(t, s, when+": active", desk.TicketQuery{Sort: desk.SortDue, Statuses: active}, 3, 5, 2, 1, 4, 7)
+		wantQuery(t, s, when+": slack", desk.TicketQuery{Sort: desk.SortDue, Platform: "slack"}, 3, 5, 2, 1, 6, 7)
+		wantQuery(t, s, when+": normal, active", desk.TicketQuery{Sort: desk.SortDue, Priority: desk.PriorityNormal, Statuses: active}, 3, 5, 2, 1, 4)
+		wantQuery(t, s, when+": high", desk.TicketQuery{Sort: desk.SortDue, Priority: desk.PriorityHigh}, 7)
+		wantQuery(t, s, when+": opened in a period", desk.TicketQuery{Sort: desk.SortDue, OpenedFrom: at(2), OpenedTo: at(6)}, 3, 5, 2, 4)
+		wantQuery(t, s, when+": slack, opened in a period", desk.TicketQuery{Sort: desk.SortDue, Platform: "slack", OpenedFrom: at(2), OpenedTo: at(6)}, 3, 5, 2)
+		if got, total := queryIDs(t, s, desk.TicketQuery{Sort: desk.SortDue, OpenedFrom: at(2), OpenedTo: at(6), Offset: 2, Limit: 1}); !slices.Equal(got, []desk.TicketID{2}) || total != 4 {
+			t.Errorf("%s: opened in a period, third: %v of %d, want [2] of 4", when, got, total)
+		}
+		for _, q := range []desk.TicketQuery{{Sort: desk.SortDue}, {Sort: desk.SortDue, Platform: "slack"}, {Sort: desk.SortDue, Statuses: active}} {
+			all, total := queryIDs(t, s, q)
+			for off := range len(all) + 1 {
+				for _, lim := range []int{1, 2, 3} {
+					q.Offset, q.Limit = off, lim
+					got, n := queryIDs(t, s, q)
+					want := all[min(off, len(all)):min(off+lim, len(all))]
+					if !slices.Equal(got, want) || n != total {
+						t.Errorf("%s: %+v = %v of %d, want %v of %d", when, q, got, n, want, total)
+					}
+				}
+			}
+		}
+		if _, total := queryIDs(t, s, desk.TicketQuery{Sort: desk.SortDue, Statuses: active, Limit: -1}); total != 6 {
+			t.Errorf("%s: count alone = %d, want 6", when, total)
+		}
+	}
+	check("sparse")
+
+	// Entries of tickets without a clock, as older stores wrote them, change nothing.
+	for _, id := range []int64{1, 4, 6, 7} {
+		rdb.ZAdd(ctx, s.keys.index("due"), redis.Z{Score: float64(noDue + id), Member: id})
+	}
+	check("with old entries")
+	s2, err := New(rdb, s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n := rdb.ZCard(ctx, s.keys.index("due")).Val(); n != 3 {
+		t.Errorf("after a store started, the SLA's sort set holds %d tickets, want 3", n)
+	}
+
+	// A clock that stops takes the ticket out of the sort set.
+	tickets[1].Clocks = nil
+	apply(t, s, desk.SaveTicket{Ticket: tickets[1]})
+	if rdb.ZScore(ctx, s.keys.index("due"), "2").Err() == nil {
+		t.Errorf("ticket 2 is still in the SLA's sort set without a clock")
+	}
+	wantQuery(t, s, "a clock stopped", desk.TicketQuery{Sort: desk.SortDue}, 3, 5, 1, 2, 4, 6, 7)
+}
+
+// testQueryPriorityDerived: the order by priority comes from the priorities' filter sets
+// (no sort set of its own): the most urgent first, the oldest first within, alone, with
+// filters, in a period, in every page; the count alone.
+func testQueryPriorityDerived(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	pri := func(p desk.Priority, mod func(*desk.Ticket)) func(*desk.Ticket) {
+		return func(tk *desk.Ticket) {
+			tk.Priority = p
+			if mod != nil {
+				mod(tk)
+			}
+		}
+	}
+	mm := func(tk *desk.Ticket) { tk.Platform = "mattermost" }
+	tickets := []desk.Ticket{
+		queueTicket(1, desk.StatusNew, pri(desk.PriorityLow, nil)),
+		queueTicket(2, desk.StatusOpen, pri("", nil)),
+		queueTicket(3, desk.StatusOpen, pri(desk.PriorityUrgent, mm)),
+		queueTicket(4, desk.StatusPending, pri(desk.PriorityHigh, nil)),
+		queueTicket(5, desk.StatusNew, pri(desk.PriorityUrgent, nil)),
+		queueTicket(6, desk.StatusClosed, pri(desk.PriorityHigh, mm)),
+		queueTicket(7, desk.StatusNew, pri(desk.PriorityNormal, nil)),
+		queueTicket(8, desk.StatusOpen, pri(desk.PriorityLow, mm)),
+	}
+	for _, tk := range tickets {
+		apply(t, s, desk.SaveTicket{Ticket: tk}, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: at(int(tk.ID)), Ticket: tk.ID}})
+	}
+	if n := rdb.Exists(ctx, s.keys.index("prio")).Val(); n != 0 {
+		t.Errorf("a sort set of priorities exists")
+	}
+	if n := rdb.Exists(ctx, s.keys.index("pri:normal")).Val(); n != 0 {
+		t.Errorf("a set of the normal priority exists: they are the tickets in no other priority's set")
+	}
+	active := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending}
+	for _, tt := range []struct {
+		name string
+		q    desk.TicketQuery
+		want []desk.TicketID
+	}{
+		{"everything", desk.TicketQuery{}, []desk.TicketID{3, 5, 4, 6, 2, 7, 1, 8}},
+		{"active", desk.TicketQuery{Statuses: active}, []desk.TicketID{3, 5, 4, 2, 7, 1, 8}},
+		{"one status", desk.TicketQuery{Statuses: []desk.Status{desk.StatusOpen}}, []desk.TicketID{3, 2, 8}},
+		{"mattermost", desk.TicketQuery{Platform: "mattermost"}, []desk.TicketID{3, 6, 8}},
+		{"slack, active", desk.TicketQuery{Platform: "slack", Statuses: active}, []desk.TicketID{5, 4, 2, 7, 1}},
+		{"normal", desk.TicketQuery{Priority: desk.PriorityNormal}, []desk.TicketID{2, 7}},
+		{"opened in a period", desk.TicketQuery{OpenedFrom: at(2), OpenedTo: at(7)}, []desk.TicketID{3, 5, 4, 6, 2}},
+		{"active, opened in a period", desk.TicketQuery{Statuses: active, OpenedFrom: at(2), OpenedTo: at(7)}, []desk.TicketID{3, 5, 4, 2}},
+		{"search", desk.TicketQuery{Search: "cust3"}, []desk.TicketID{3}},
+		{"normal, active", desk.TicketQuery{Priority: desk.PriorityNormal, Statuses: active}, []desk.TicketID{2, 7}},
+		{"normal, opened in a period", desk.TicketQuery{Priority: desk.PriorityNormal, OpenedFrom: at(1), OpenedTo: at(7)}, []desk.TicketID{2}},
+		{"one status, opened in a period", desk.TicketQuery{Statuses: []desk.Status{desk.StatusNew}, OpenedFrom: at(1), OpenedTo: at(8)}, []desk.TicketID{5, 7, 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q := tt.q
+			q.Sort = desk.SortPriority
+			wantQuery(t, s, tt.name, q, tt.want...)
+			for off := range len(tt.want) + 1 {
+				for _, lim := range []int{1, 2, 3} {
+					q.Offset, q.Limit = off, lim
+					got, n := queryIDs(t, s, q)
+					want := tt.want[min(off, len(tt.want)):min(off+lim, len(tt.want))]
+					if !slices.Equal(got, want) || n != len(tt.want) {
+						t.Errorf("offset %d, limit %d: %v of %d, want %v of %d", off, lim, got, n, want, len(tt.want))
+					}
+				}
+			}
+			q.Offset, q.Limit = 0, -1
+			if _, n := queryIDs(t, s, q); n != len(tt.want) {
+				t.Errorf("count alone = %d, want %d", n, len(tt.want))
+			}
+		})
+	}
+	// The normal priority in the other orders and with a search.
+	wantQuery(t, s, "normal by number", desk.TicketQuery{Priority: desk.PriorityNormal}, 7, 2)
+	wantQuery(t, s, "normal by activity", desk.TicketQuery{Priority: desk.PriorityNormal, Sort: desk.SortActivity}, 7, 2)
+	wantQuery(t, s, "normal, SLA order", desk.TicketQuery{Priority: desk.PriorityNormal, Sort: desk.SortDue, Statuses: active}, 2, 7)
+	wantQuery(t, s, "normal, a search", desk.TicketQuery{Priority: desk.PriorityNormal, Search: "cust7"}, 7)
+	wantQuery(t, s, "normal, another's search", desk.TicketQuery{Priority: desk.PriorityNormal, Search: "cust3"})
+	if _, n := queryIDs(t, s, desk.TicketQuery{Priority: desk.PriorityNormal, Statuses: active, Limit: -1}); n != 2 {
+		t.Errorf("normal and active, counted = %d, want 2", n)
+	}
+
+	// A store that starts drops the sort set older stores kept.
+	rdb.ZAdd(ctx, s.keys.index("prio"), redis.Z{Score: 1, Member: "1"})
+	s2, err := New(rdb, s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n := rdb.Exists(ctx, s.keys.index("prio")).Val(); n != 0 {
+		t.Errorf("the old sort set of priorities is left after a store started")
 	}
 }

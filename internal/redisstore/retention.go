@@ -167,11 +167,11 @@ func (s *Store) indexClosed(ctx context.Context) error {
 		return fmt.Errorf("list closed tickets: %w", err)
 	}
 	for batch := range slices.Chunk(ids, 1000) {
-		cmds := make([]*redis.StringCmd, len(batch))
+		cmds := make([]*redis.SliceCmd, len(batch))
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, m := range batch {
 				n, _ := strconv.ParseInt(m, 10, 64)
-				cmds[i] = p.HGet(ctx, s.keys.ticket(desk.TicketID(n)), fClosed)
+				cmds[i] = p.HMGet(ctx, s.keys.ticket(desk.TicketID(n)), fClosed, legacyFields[fClosed])
 			}
 			return nil
 		})
@@ -180,8 +180,16 @@ func (s *Store) indexClosed(ctx context.Context) error {
 		}
 		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, m := range batch {
-				ms, err := cmds[i].Int64()
-				if err != nil {
+				v := cmds[i].Val()
+				if len(v) != 2 {
+					continue
+				}
+				str, ok := v[0].(string)
+				if !ok {
+					str, ok = v[1].(string) // a ticket saved before the fields' short names
+				}
+				ms, err := strconv.ParseInt(str, 10, 64)
+				if !ok || err != nil {
 					continue // no close time: nothing to count the retention from
 				}
 				p.ZAddNX(ctx, s.keys.closed(), redis.Z{Score: float64(ms), Member: m})

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,6 +120,19 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		}
 	}
 	s.batch = newBatcher(rdb, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	// The SLA's sort set no longer holds tickets without a clock; older stores put them in,
+	// scored from noDue on.
+	if err := s.rdb.ZRemRangeByScore(ctx, s.keys.index("due"), strconv.FormatInt(noDue, 10), "+inf").Err(); err != nil {
+		s.batch.close()
+		return nil, fmt.Errorf("clean the SLA's sort set: %w", err)
+	}
+	// Nor is there a sort set of priorities (the priorities' filter sets give that order);
+	// UNLINK frees an old one's 100 bytes a ticket outside the server's main thread.
+	// The normal priority has no filter set either (its tickets are those in no other's).
+	if err := s.rdb.Unlink(ctx, s.keys.index("prio"), s.keys.index("pri:normal")).Err(); err != nil {
+		s.batch.close()
+		return nil, fmt.Errorf("drop the old sort set of priorities: %w", err)
+	}
 	if err := s.startBackfill(ctx); err != nil {
 		s.batch.close()
 		return nil, err

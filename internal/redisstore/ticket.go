@@ -14,72 +14,96 @@ import (
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
-// The fields of a ticket hash. Only non-empty values are stored, to keep an open ticket small.
+// The fields of a ticket hash. Only non-empty values are stored, to keep an open ticket small,
+// under names of one or two letters: a hash is one listpack, and its field names were a
+// quarter of an open ticket's bytes under their long names. Stores before 2026-12-07 wrote
+// the long names (legacyFields); a ticket is read under either, the short name first, and
+// every save rewrites it under the short ones.
 const (
 	fID          = "id"
-	fPlatform    = "platform"
-	fStatus      = "status"
-	fPriority    = "priority"
-	fCategory    = "category"
-	fTags        = "tags" // JSON array
-	fAssignee    = "assignee"
-	fCustID      = "cust"
-	fCustName    = "cust_name"
-	fCustDisplay = "cust_display"
-	fCustAvatar  = "cust_avatar"
-	fCustProfile = "cust_profile"
-	fCustBot     = "cust_bot" // "1" when the customer is a bot
+	fPlatform    = "pf"
+	fStatus      = "st"
+	fPriority    = "pr"
+	fCategory    = "ca"
+	fTags        = "tg" // JSON array
+	fAssignee    = "as"
+	fCustID      = "cu"
+	fCustName    = "cn"
+	fCustDisplay = "cd"
+	fCustAvatar  = "cv"
+	fCustProfile = "cp"
+	fCustBot     = "cb" // "1" when the customer is a bot
 	fDM          = "dm"
-	fTriage      = "triage"
-	fThread      = "thread"
-	fPrevious    = "prev"
-	fCreated     = "created" // times: unix milliseconds
-	fFirstResp   = "first_response"
-	fResolved    = "resolved"
-	fClosed      = "closed"
-	fActivity    = "activity"
-	fHeard       = "heard" // platform time of the newest customer message relayed
-	fTold        = "told"  // platform time of the newest agent reply relayed
-	fSubject     = "subject"
-	fRating      = "rating"
-	fRatingNote  = "rating_note"
-	fAssignName  = "assignee_name"
-	fOpenedBy    = "opened_by"  // the ID of the event that opened the ticket
-	fRatingMsg   = "rating_msg" // "<channel> <message ID>" of the rating question
-	fStage       = "stage"      // the intake's stage
-	fQuestion    = "question"   // the intake question asked
-	fAnswers     = "answers"    // JSON array of the intake's answers
-	fSuggested   = "suggested"  // JSON array of the articles suggested
-	fDeflected   = "deflected"  // the article that solved the question
-	fLanguage    = "lang"       // the customer's language
-	fBotMsg      = "bot_msg"    // "<channel> <message ID>" of the bot's last question
-	fResolvedBy  = "resolved_by"
-	fCustZone    = "cust_tz"    // the customer's time zone
-	fClocks      = "sla"        // JSON array of the SLA clocks
-	fOutOfHours  = "ooh"        // "1" when the request came in out of hours
-	fAwayUntil   = "away_until" // until when the out-of-hours reply said the team is away
+	fTriage      = "tr"
+	fThread      = "th"
+	fPrevious    = "pv"
+	fCreated     = "cr" // times: unix milliseconds
+	fFirstResp   = "fr"
+	fResolved    = "rs"
+	fClosed      = "cl"
+	fActivity    = "ac"
+	fHeard       = "hd" // platform time of the newest customer message relayed
+	fTold        = "td" // platform time of the newest agent reply relayed
+	fSubject     = "su"
+	fRating      = "ra"
+	fRatingNote  = "rn"
+	fAssignName  = "an"
+	fOpenedBy    = "ob" // the ID of the event that opened the ticket
+	fRatingMsg   = "rm" // "<channel> <message ID>" of the rating question
+	fStage       = "sg" // the intake's stage
+	fQuestion    = "qu" // the intake question asked
+	fAnswers     = "aw" // JSON array of the intake's answers
+	fSuggested   = "sd" // JSON array of the articles suggested
+	fDeflected   = "df" // the article that solved the question
+	fLanguage    = "la" // the customer's language
+	fBotMsg      = "bm" // "<channel> <message ID>" of the bot's last question
+	fResolvedBy  = "rb"
+	fCustZone    = "tz" // the customer's time zone
+	fClocks      = "sl" // JSON array of the SLA clocks
+	fOutOfHours  = "oh" // "1" when the request came in out of hours
+	fAwayUntil   = "au" // until when the out-of-hours reply said the team is away
 )
+
+// legacyFields are the names stores before 2026-12-07 gave the fields, by today's name. No
+// legacy name is another field's short name.
+var legacyFields = map[string]string{
+	fPlatform: "platform", fStatus: "status", fPriority: "priority", fCategory: "category",
+	fTags: "tags", fAssignee: "assignee", fCustID: "cust", fCustName: "cust_name",
+	fCustDisplay: "cust_display", fCustAvatar: "cust_avatar", fCustProfile: "cust_profile",
+	fCustBot: "cust_bot", fTriage: "triage", fThread: "thread", fPrevious: "prev",
+	fCreated: "created", fFirstResp: "first_response", fResolved: "resolved", fClosed: "closed",
+	fActivity: "activity", fHeard: "heard", fTold: "told", fSubject: "subject", fRating: "rating",
+	fRatingNote: "rating_note", fAssignName: "assignee_name", fOpenedBy: "opened_by",
+	fRatingMsg: "rating_msg", fStage: "stage", fQuestion: "question", fAnswers: "answers",
+	fSuggested: "suggested", fDeflected: "deflected", fLanguage: "lang", fBotMsg: "bot_msg",
+	fResolvedBy: "resolved_by", fCustZone: "cust_tz", fClocks: "sla", fOutOfHours: "ooh",
+	fAwayUntil: "away_until",
+}
 
 // openScript returns the customer's active ticket or creates one, atomically, with its
 // indexes.
 //
-// KEYS[1] customer pointer, KEYS[2] ticket counter, KEYS[3] index of the new ticket's status,
-// KEYS[4] the thread index when ARGV[2] is "1", then the n index sets the new ticket joins;
-// ARGV[1] ticket key base, ARGV[3] n, then for each index set its score as base and
-// coefficient of the number (base "" for a plain set: SADD), then field/value pairs of the
-// new ticket without id and prev. The ticket's key is the one key the script makes itself,
+// KEYS[1] the customer pointers' bucket, KEYS[2] ticket counter, KEYS[3] index of the new
+// ticket's status, KEYS[4] the customer's pointer as older stores kept it (a string, read
+// when the bucket has none, deleted once the bucket has it), KEYS[5] and KEYS[6] the thread
+// pointers' bucket and the old thread pointer when ARGV[2] is "1", then the n index sets the
+// new ticket joins; ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the
+// bucket, ARGV[5] the thread's, then for each index set its score as base and coefficient of
+// the number (base "" for a plain set: SADD), then field/value pairs of the new ticket
+// without id and prev. The ticket's key is the one key the script makes itself,
 // from the number it reads or takes: it cannot be named in advance (see keys.go on Cluster).
 // Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
 var openScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
+local cur = redis.call('HGET', KEYS[1], ARGV[4]) or redis.call('GET', KEYS[4])
 local prev = ''
 if cur then
   local key = ARGV[1] .. cur
   if redis.call('EXISTS', key) == 1 then
-    if redis.call('HGET', key, '` + fStatus + `') ~= '` + string(desk.StatusClosed) + `' then
+    local st = redis.call('HGET', key, '` + fStatus + `') or redis.call('HGET', key, '` + legacyFields[fStatus] + `')
+    if st ~= '` + string(desk.StatusClosed) + `' then
       return {0, redis.call('HGETALL', key)}
     end
     prev = cur
@@ -97,24 +121,26 @@ if prev ~= '' then
 end
 local thread = ARGV[2] == '1'
 local n = tonumber(ARGV[3])
-local first = 4 + 2 * n
+local first = 6 + 2 * n
 for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('ZADD', KEYS[3], id, id)
-redis.call('SET', KEYS[1], id)
-local k = 4
+redis.call('HSET', KEYS[1], ARGV[4], id)
+redis.call('DEL', KEYS[4])
+local k = 5
 if thread then
-  redis.call('SET', KEYS[4], id)
-  k = 5
+  redis.call('HSET', KEYS[5], ARGV[5], id)
+  redis.call('DEL', KEYS[6])
+  k = 7
 end
 for i = 0, n - 1 do
-  local base = ARGV[4 + 2 * i]
+  local base = ARGV[6 + 2 * i]
   if base == '' then
     redis.call('SADD', KEYS[k + i], id)
   else
-    local score = tonumber(base) + tonumber(ARGV[5 + 2 * i]) * id
+    local score = tonumber(base) + tonumber(ARGV[7 + 2 * i]) * id
     redis.call('ZADD', KEYS[k + i], string.format('%.0f', score), id)
   end
 end
@@ -123,10 +149,11 @@ return {1, id, prev}
 
 // followScript reads the ticket a pointer names, in one round trip.
 //
-// KEYS[1] the pointer; ARGV[1] ticket key base. Returns the HGETALL of the ticket, or nil when
-// the pointer is missing.
+// KEYS[1] the pointer's bucket, KEYS[2] the pointer as older stores kept it (a string key);
+// ARGV[1] ticket key base, ARGV[2] the pointer's field in the bucket. Returns the HGETALL of
+// the ticket, or nil when the pointer is missing.
 var followScript = redis.NewScript(`
-local id = redis.call('GET', KEYS[1])
+local id = redis.call('HGET', KEYS[1], ARGV[2]) or redis.call('GET', KEYS[2])
 if not id then
   return false
 end
@@ -152,11 +179,13 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	} else if err != nil && !errors.Is(err, desk.ErrNotFound) {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
 	}
-	keys := []string{s.keys.customer(t.Platform, t.Customer.ID), s.keys.seq(), s.keys.status(t.Status)}
-	thread := "0"
+	cust := s.keys.customer(t.Platform, t.Customer.ID)
+	keys := []string{cust.key, s.keys.seq(), s.keys.status(t.Status), cust.legacy}
+	thread, threadField := "0", ""
 	if t.ThreadID != "" {
-		keys = append(keys, s.keys.thread(t.Platform, t.ThreadID))
-		thread = "1"
+		th := s.keys.thread(t.Platform, t.ThreadID)
+		keys = append(keys, th.key, th.legacy)
+		thread, threadField = "1", th.field
 	}
 	// The new ticket's indexes: its number is the script's to take, so each sort score goes
 	// as a base and the number's coefficient.
@@ -167,6 +196,9 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		scores = append(scores, "", "0")
 	}
 	for _, o := range sorts {
+		if o.remove {
+			continue // a new ticket is in no sort set yet
+		}
 		keys = append(keys, o.key)
 		scores = append(scores, strconv.FormatInt(o.base, 10), strconv.FormatInt(o.coef, 10))
 	}
@@ -174,9 +206,9 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		keys = append(keys, s.keys.word(w))
 		scores = append(scores, "", "0")
 	}
-	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2}, scores...)
+	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2, cust.field, threadField}, scores...)
 	args = append(args, encodeTicket(t)...)
-	args = append(args, pieces(fIndexes, strings.Join(filters, "\n"))...)
+	args = append(args, indexList(t, filters)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
@@ -247,8 +279,8 @@ func (s *Store) ThreadTicket(ctx context.Context, platform, threadID string) (de
 }
 
 // follow reads the ticket a pointer key names.
-func (s *Store) follow(ctx context.Context, pointer, what string) (desk.Ticket, error) {
-	res, err := s.runScript(ctx, followScript, []string{pointer}, s.keys.ticketBase()).Result()
+func (s *Store) follow(ctx context.Context, p pointer, what string) (desk.Ticket, error) {
+	res, err := s.runScript(ctx, followScript, []string{p.key, p.legacy}, s.keys.ticketBase(), p.field).Result()
 	if errors.Is(err, redis.Nil) {
 		return desk.Ticket{}, notFound(what)
 	}
@@ -384,6 +416,13 @@ func decodeTicket(v any) (desk.Ticket, error) {
 // version may add some.
 func ticketFromMap(m map[string]string) (desk.Ticket, error) {
 	joinPieces(m)
+	for f, old := range legacyFields {
+		if _, ok := m[f]; !ok {
+			if v, ok := m[old]; ok {
+				m[f] = v
+			}
+		}
+	}
 	var t desk.Ticket
 	var errs []error
 	num := func(f string) int64 {

@@ -44,6 +44,15 @@ import (
 // the time, the kind and its text, and a message without files ends at its text.
 const entryV1 = 0x01
 
+// linkMark starts the other kind of element of a transcript list, a link record: linkMark,
+// then the key of one of the ticket's links or joins without the prefix (keys.linkRecord).
+// A link record is not an entry: readers of the transcript skip it (an older version logs it
+// as unreadable and skips it too); erasure and RETENTION read the records for the links to
+// delete with the ticket's history. It replaced a set of link keys per ticket (keys.
+// ticketLinks, a hash table of strings: 216 bytes for one link, against about 45 here). A
+// link put again (an edited message) adds its record again; readers keep each key once.
+const linkMark = 0x02
+
 // entryKinds are the kinds of entry version 1 stores as one byte, by their place in this
 // list. The list is part of the encoding: kinds may be appended, never removed or moved.
 var entryKinds = []string{
@@ -227,7 +236,8 @@ func (s *Store) readHistory(ctx context.Context, p redis.Pipeliner, id desk.Tick
 }
 
 // entries returns the transcript read, oldest first: the old stream's entries, then the
-// list's. An element that is not an entry of a known version is skipped and logged.
+// list's. Link records are skipped; an element that is not an entry of a known version is
+// skipped and logged.
 func (s *Store) entries(h historyRead) []desk.Entry {
 	old, list := h.stream.Val(), h.list.Val()
 	out := make([]desk.Entry, 0, len(old)+len(list))
@@ -235,6 +245,9 @@ func (s *Store) entries(h historyRead) []desk.Entry {
 		out = append(out, decodeStreamEntry(m.Values))
 	}
 	for i, v := range list {
+		if len(v) > 0 && v[0] == linkMark {
+			continue
+		}
 		e, err := decodeEntry(v)
 		if err != nil {
 			s.log.Warn("skip an unreadable transcript entry", "ticket", int64(h.id), "index", i, "err", err)
