@@ -165,8 +165,12 @@ local want = off + lim
 -- The period: the numbers of the tickets opened in it, as a number range (lo, hi) when they
 -- are all of one, else as a set.
 local lo, hi = nil, nil
+-- ranged says the status sets were cut to the period's range (cut): the filters' sets are
+-- not, so a count of theirs is not the period's.
+local ranged = false
 -- cut puts each status set cut to the range in its part's key, for the intersections to walk.
 local function cut()
+  ranged = true
   for j = 1, S do
     local part = KEYS[3 + G + j]
     local r = redis.pcall('ZRANGESTORE', part, statuses[j], lo, hi, 'BYSCORE')
@@ -318,7 +322,7 @@ end
 -- walk: the search by number in every status, numbers walked from the newest (or oldest);
 -- false when it does not pay or cannot be done here, and the intersections are to be made.
 local function walk()
-  if sortKey or prio or lo or #sets == 0 or #excl > 0 or lim <= 0 or ARGV[9] ~= '1' then
+  if sortKey or prio or lo or ranged or #sets == 0 or #excl > 0 or lim <= 0 or ARGV[9] ~= '1' then
     return false
   end
   local first, last = nil, nil

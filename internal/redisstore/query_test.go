@@ -395,6 +395,28 @@ func testQueryPeriod(t *testing.T, open opener) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantQuery(t, s, tt.name, tt.q, tt.want...) })
 	}
+	// A period whose tickets are a number range without gaps, and a filter most tickets pass:
+	// the count is the period's, not the filter's (the search by number that such a filter
+	// takes without a period must not count the filter's whole set).
+	s2, _ := open(t, Options{})
+	var range2 []desk.Change
+	for id := desk.TicketID(1); id <= 12; id++ {
+		tk := queueTicket(id, desk.StatusOpen, func(tk *desk.Ticket) {
+			tk.CreatedAt, tk.Category = at(int(id)*10), "Billing"
+			if id%3 == 0 {
+				tk.Category = "Technical"
+			}
+			if id%4 == 0 {
+				tk.Status = desk.StatusClosed
+			}
+		})
+		range2 = append(range2, desk.SaveTicket{Ticket: tk}, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactCreated, At: at(int(id) * 10), Ticket: id}})
+	}
+	apply(t, s2, range2...)
+	wantQuery(t, s2, "a gapless range and a category", desk.TicketQuery{Statuses: all, Category: "Billing", OpenedFrom: at(40), OpenedTo: at(90)}, 8, 7, 5, 4)
+	if got, total := queryIDs(t, s2, desk.TicketQuery{Statuses: all, Category: "Billing", OpenedFrom: at(40), OpenedTo: at(90), Limit: 2}); !slices.Equal(got, []desk.TicketID{8, 7}) || total != 4 {
+		t.Errorf("a gapless range and a category, a page of 2: got %v (total %d), want [8 7] of 4", got, total)
+	}
 	// Pages of a period: the total is the period's, the page its slice, in both ways the
 	// period is answered (a number range, and a set).
 	for _, tt := range []struct {

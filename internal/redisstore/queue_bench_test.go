@@ -130,6 +130,13 @@ func BenchmarkQueue(b *testing.B) {
 		{"search two words", desk.TicketQuery{Statuses: active, Search: "printer invoice", Limit: 50}},
 		{"search all statuses", desk.TicketQuery{Search: "принтер оплата", Limit: 50}},
 		{"closed by activity", desk.TicketQuery{Statuses: []desk.Status{desk.StatusClosed}, Sort: desk.SortActivity, Limit: 50}},
+		// The orders by priority and by SLA, which no sort set of their own serves since
+		// 2026-12-07: the first page and a page far in, of the active tickets and of all.
+		{"first page by priority", desk.TicketQuery{Statuses: active, Sort: desk.SortPriority, Limit: 50}},
+		{"page 100 by priority, every status", desk.TicketQuery{Statuses: desk.Statuses, Sort: desk.SortPriority, Offset: 5000, Limit: 50}},
+		{"first page by SLA", desk.TicketQuery{Statuses: active, Sort: desk.SortDue, Limit: 50}},
+		{"page 100 by SLA, every status", desk.TicketQuery{Statuses: desk.Statuses, Sort: desk.SortDue, Offset: 5000, Limit: 50}},
+		{"filtered page by priority", desk.TicketQuery{Statuses: active, Category: "Billing", Sort: desk.SortPriority, Limit: 50}},
 		// The statistics' drill-down: the tickets opened in the last 7 days (about 7,800), of
 		// every status, alone and of one category.
 		{"period 7 days", desk.TicketQuery{Statuses: desk.Statuses, OpenedFrom: now.Add(-7 * 24 * time.Hour), OpenedTo: now, Limit: 50}},
