@@ -232,6 +232,29 @@ local function range(key, from, to, scores)
   return redis.call(cmd, key, from, to)
 end
 local total, ids = 0, {}
+-- collect goes through r, tickets of the sort set in its order, counting from found those a
+-- status set has (within the period's range, if any) and keeping the page's; it returns the
+-- new count.
+local function collect(r, found)
+  local hit = {}
+  for _, st in ipairs(statuses) do
+    local sc = redis.call('ZMSCORE', st, unpack(r))
+    for i = 1, #r do
+      if sc[i] and (not lo or (tonumber(sc[i]) >= lo and tonumber(sc[i]) <= hi)) then
+        hit[i] = true
+      end
+    end
+  end
+  for i = 1, #r do
+    if hit[i] then
+      found = found + 1
+      if found > off and found <= want then
+        ids[#ids + 1] = r[i]
+      end
+    end
+  end
+  return found
+end
 if unfiltered() then
   for _, st in ipairs(statuses) do
     if lo then
@@ -429,31 +452,12 @@ elseif unfiltered() and sparse then
   -- sort set ran out, the rest by number: the top of each status set without the tickets
   -- of the sort set, merged.
   local pos, found, done = 0, 0, false
-  local function member(score)
-    return score and (not lo or (tonumber(score) >= lo and tonumber(score) <= hi))
-  end
   while found < want and lim > 0 and not done do
     local r = redis.call('ZRANGEBYSCORE', sortKey, '-inf', '(' .. ARGV[11], 'LIMIT', pos, 1000)
     pos = pos + 1000
     done = #r < 1000
     if #r > 0 then
-      local hit = {}
-      for _, st in ipairs(statuses) do
-        local sc = redis.call('ZMSCORE', st, unpack(r))
-        for i = 1, #r do
-          if member(sc[i]) then
-            hit[i] = true
-          end
-        end
-      end
-      for i = 1, #r do
-        if hit[i] then
-          found = found + 1
-          if found > off and found <= want then
-            ids[#ids + 1] = r[i]
-          end
-        end
-      end
+      found = collect(r, found)
     end
   end
   if found < want and lim > 0 then
@@ -554,23 +558,7 @@ elseif unfiltered() and total * 4 >= redis.call('ZCARD', sortKey) then
   while found < want and pos < n and lim > 0 do
     local r = range(sortKey, pos, pos + 999, false)
     pos = pos + 1000
-    local hit = {}
-    for _, st in ipairs(statuses) do
-      local sc = redis.call('ZMSCORE', st, unpack(r))
-      for i = 1, #r do
-        if sc[i] and (not lo or (tonumber(sc[i]) >= lo and tonumber(sc[i]) <= hi)) then
-          hit[i] = true
-        end
-      end
-    end
-    for i = 1, #r do
-      if hit[i] then
-        found = found + 1
-        if found > off and found <= want then
-          ids[#ids + 1] = r[i]
-        end
-      end
-    end
+    found = collect(r, found)
   end
 elseif not walk() then
   intersect()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -148,10 +149,17 @@ func joinedTicket(t *testing.T, h *harness, clock *clockwork.FakeClock) desk.Tic
 	return tk
 }
 
-// sayFirstThenABC has U1 open a ticket with "first" and write a, b and c while the card is
-// being posted: when "first" goes, the card has just taken the triage channel's turn, and a,
-// b and c wait behind it.
+// sayFirstThenABC has U1 open a ticket with "first" and write a, b and c (messages a, b and
+// c) while the card is being posted.
 func sayFirstThenABC(h *harness) {
+	h.t.Helper()
+	sayBehindTheCard(h, func(m string) string { return m }, "a", "b", "c")
+}
+
+// sayBehindTheCard has U1 open a ticket with "first" (message m0) and write texts (messages
+// id(text)) while the card is being posted: when "first" goes, the card has just taken the
+// triage channel's turn, and the texts wait behind it.
+func sayBehindTheCard(h *harness, id func(text string) string, texts ...string) {
 	h.t.Helper()
 	release := make(chan struct{})
 	h.p.SetFail(func(c desktest.Call) error {
@@ -161,8 +169,8 @@ func sayFirstThenABC(h *harness) {
 		return nil
 	})
 	h.ingest(say("U1", "m0", "first"))
-	for _, m := range []string{"a", "b", "c"} {
-		h.ingest(say("U1", m, m))
+	for _, m := range texts {
+		h.ingest(say("U1", id(m), m))
 	}
 	close(release)
 }
@@ -242,19 +250,8 @@ func TestJoinedMessageEditedPastTheLimitGoesAlone(t *testing.T) {
 // formats another: agents read each as its author wrote it.
 func TestJoinedMessagesKeepTheirOwnMarkup(t *testing.T) {
 	h, clock := virtualHarness(t, slackPace)
-	release := make(chan struct{})
-	h.p.SetFail(func(c desktest.Call) error {
-		if c.Op == "post" && strings.HasPrefix(c.Key, "card:") {
-			<-release
-		}
-		return nil
-	})
-	h.ingest(say("U1", "m0", "first"))
 	texts := []string{"*starts", "ends*", "```go", "x := 1", ">>> all of it", "after", "---"}
-	for i, m := range texts {
-		h.ingest(say("U1", fmt.Sprintf("m%d", i+1), m))
-	}
-	close(release)
+	sayBehindTheCard(h, func(m string) string { return "m" + strconv.Itoa(slices.Index(texts, m)+1) }, texts...)
 	tk := threadWith(t, h, clock, "U1", 1+len(texts))
 	var posts []string
 	for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
