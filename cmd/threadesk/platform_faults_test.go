@@ -160,15 +160,5 @@ func slackThreadLines(fake *slacktest.Server, cust slacktest.User) []string {
 	if card.TS == "" {
 		return nil
 	}
-	var out []string
-	for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
-		// A joined post's parts are a blank line apart; a late message's marker is a line
-		// of its own.
-		for line := range strings.SplitSeq(m.Text, "\n") {
-			if line != "" {
-				out = append(out, line)
-			}
-		}
-	}
-	return out
+	return slackReplyLines(fake, slacktest.Triage, card.TS)
 }

@@ -258,6 +258,21 @@ func slackReplies(fake *slacktest.Server, channel, thread string) []slacktest.Me
 	return out
 }
 
+// slackReplyLines are the lines of the app's replies in a thread, in order: a post that joined
+// several messages gives one line each (its parts are a blank line apart), and a late
+// message's marker is a line of its own.
+func slackReplyLines(fake *slacktest.Server, channel, thread string) []string {
+	var out []string
+	for _, m := range slackReplies(fake, channel, thread) {
+		for line := range strings.SplitSeq(m.Text, "\n") {
+			if line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
 // slackFromApp returns the app's messages in a channel.
 func slackFromApp(fake *slacktest.Server, channel string) []slacktest.Message {
 	var out []slacktest.Message

@@ -471,10 +471,7 @@ func slackAllRelayed(t *testing.T, fake *slacktest.Server, customers []slacktest
 		card := slackCard(t, fake, cust)
 		want := strings.Join(written[cust.ID], "\n")
 		slackEventually(t, "the messages of "+cust.Name+" in their thread", func() (bool, string) {
-			var got []string
-			for _, m := range slackReplies(fake, slacktest.Triage, card.TS) {
-				got = append(got, m.Text)
-			}
+			got := slackReplyLines(fake, slacktest.Triage, card.TS)
 			return strings.Join(got, "\n") == want, fmt.Sprintf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 		})
 	}
