@@ -144,6 +144,8 @@
 //	                                                  are told apart (lease.go)
 //	rate:<p>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
 //	                                                  shared by the replicas (redis_rate)      full again (PX)
+//	<p>hold:<platform>:<channel>              string  "1": the channel's posts wait, as a      the Retry-After (PX)
+//	                                                  platform's Retry-After asked (HoldPace)
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
@@ -335,4 +337,9 @@ func (k keys) replicas() string { return k.prefix + "replicas" }
 // redis_rate puts its own "rate:" before it.
 func (k keys) pace(platform, channel string) string {
 	return k.prefix + "pace:" + platform + ":" + channel
+}
+
+// paceHold is a channel's hold from a platform's Retry-After, shared by the replicas.
+func (k keys) paceHold(platform, channel string) string {
+	return k.prefix + "hold:" + platform + ":" + channel
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 )
 
 // Pace takes one post's turn in a channel that every process posting there shares: it
@@ -17,6 +18,14 @@ func (s *Store) Pace(ctx context.Context, platform, channel string, perSecond fl
 	if perSecond <= 0 {
 		return 0, nil
 	}
+	// A Retry-After one replica was given holds the channel for all (HoldPace).
+	held, err := s.rdb.PTTL(ctx, s.keys.paceHold(platform, channel)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("look at the hold on %s channel %s: %w", platform, channel, err)
+	}
+	if held > 0 {
+		return held, nil
+	}
 	res, err := s.rate.Allow(ctx, s.keys.pace(platform, channel), rateLimit(perSecond, burst))
 	if err != nil {
 		return 0, fmt.Errorf("pace the posts into %s channel %s: %w", platform, channel, err)
@@ -25,6 +34,24 @@ func (s *Store) Pace(ctx context.Context, platform, channel string, perSecond fl
 		return 0, nil
 	}
 	return max(res.RetryAfter, time.Millisecond), nil
+}
+
+// HoldPace stops every replica's posts into a channel for d (desk.Store): a key that lives d,
+// or longer if a longer hold is already there.
+func (s *Store) HoldPace(ctx context.Context, platform, channel string, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	key := s.keys.paceHold(platform, channel)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SetNX(ctx, key, "1", d)
+		p.Do(ctx, "PEXPIRE", key, d.Milliseconds(), "GT")
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("hold %s channel %s for %v: %w", platform, channel, d, err)
+	}
+	return nil
 }
 
 // rateLimit writes a rate of perSecond (which may be a fraction, such as 0.5) as redis_rate's

@@ -44,7 +44,7 @@ func TestPacerForgetsIdleChannels(t *testing.T) {
 	if _, err := p.wait(ctx, "slack", "C-TRIAGE", 1, 1); err != nil {
 		t.Fatal(err)
 	}
-	p.hold("slack", "C-HELD", time.Hour)
+	p.hold(ctx, "slack", "C-HELD", time.Hour)
 	peak := 0
 	for i := range 100_000 {
 		if _, err := p.wait(ctx, "slack", "D"+strconv.Itoa(i), 1, 4); err != nil {

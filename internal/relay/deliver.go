@@ -44,7 +44,7 @@ func (r *Relay) retry(ctx context.Context, p desk.Platform, channel string, fn f
 		if de.RetryAfter > 0 {
 			wait, reason = de.RetryAfter, "rate_limited"
 			if channel != "" {
-				r.pace.hold(p.Name(), channel, wait)
+				r.pace.hold(ctx, p.Name(), channel, wait)
 			}
 		}
 		r.metrics.Retries.WithLabelValues(p.Name(), reason).Inc()

@@ -23,8 +23,10 @@ type pacer struct {
 	// shared paces the posts of every replica together, through the store; it is used while
 	// more than one replica is alive (replicas), with this process's limiter as the fallback
 	// when the store does not answer.
-	shared   func(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error)
-	replicas atomic.Int32
+	shared func(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error)
+	// sharedHold tells the other replicas of a Retry-After (with shared).
+	sharedHold func(ctx context.Context, platform, channel string, d time.Duration) error
+	replicas   atomic.Int32
 }
 
 type channelPace struct {
@@ -159,13 +161,18 @@ func (p *pacer) busy(platform, channel string, perSecond float64, burst int) boo
 	return c.limiter.TokensAt(now) < 1
 }
 
-// hold stops posts into the channel for d, as a platform's Retry-After asks.
-func (p *pacer) hold(platform, channel string, d time.Duration) {
+// hold stops posts into the channel for d, as a platform's Retry-After asks: this process's,
+// and while several replicas share the pace, every replica's (through the store; should the
+// store not answer, the others find out from a 429 of their own).
+func (p *pacer) hold(ctx context.Context, platform, channel string, d time.Duration) {
 	c := p.channel(platform, channel, 0, 0)
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if t := p.clock.Now().Add(d); t.After(c.notAfter) {
 		c.notAfter = t
+	}
+	p.mu.Unlock()
+	if p.sharedHold != nil && p.replicas.Load() > 1 {
+		_ = p.sharedHold(ctx, platform, channel, d)
 	}
 }
 

@@ -212,6 +212,66 @@ func TestReplicasShareTheChannelsPace(t *testing.T) {
 	}
 }
 
+// TestReplicasShareARetryAfter: a 429 one replica is given for the triage channel holds every
+// replica's posts there for its Retry-After, not only its own: the others do not go on posting
+// into a channel the platform asked to leave alone.
+func TestReplicasShareARetryAfter(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	const retryAfter = 1500 * time.Millisecond
+	// 10 posts a second together: the 20 posts take two seconds, the Retry-After falls amid them.
+	h := newHarness(t, desk.Limits{PostRate: 10, PostBurst: 2}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	reps := []*replica{h.replica("r1", lease), h.replica("r2", lease)}
+	h.waitHolders("two replicas", 5*time.Second, func(c map[string]int) bool {
+		return c["r1"] >= 2 && c["r2"] >= 2 && c["r1"]+c["r2"] == shards
+	})
+	var mu sync.Mutex
+	var heldAt time.Time
+	h.p.SetFail(func(c desktest.Call) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Op == "post" && c.Channel == "C-TRIAGE" && heldAt.IsZero() {
+			heldAt = time.Now()
+			return &desk.DeliveryError{Op: "chat.postMessage", Kind: desk.FailRateLimited, Reason: "ratelimited", Temporary: true, RetryAfter: retryAfter}
+		}
+		return nil
+	})
+	for i := range 10 {
+		u := "U" + strconv.Itoa(i+1)
+		ev := say(u, "m0", u+" message 0")
+		ev.Platform = "fake"
+		if err := reps[i%2].relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var triage []time.Time
+	if !h.p.Wait(15*time.Second, func() bool {
+		triage = triage[:0]
+		for _, c := range h.p.Calls("post") {
+			if c.Channel == "C-TRIAGE" {
+				triage = append(triage, c.At)
+			}
+		}
+		return len(triage) >= 21 // 10 cards and 10 messages, and the post refused
+	}) {
+		t.Fatalf("%d posts into the triage channel, want 21", len(triage))
+	}
+	mu.Lock()
+	at := heldAt
+	mu.Unlock()
+	// Posts already under way when the 429 came may land just after it; none may for the rest
+	// of the Retry-After.
+	var during []time.Duration
+	for _, c := range triage {
+		if d := c.Sub(at); d > 100*time.Millisecond && d < retryAfter-100*time.Millisecond {
+			during = append(during, d.Round(time.Millisecond))
+		}
+	}
+	if len(during) > 0 {
+		t.Errorf("posts into the triage channel %v after a 429 asking for %v", during, retryAfter)
+	}
+}
+
 // TestHandoverWaitsForTheEventInHand: a replica giving shards to one that joins while the
 // platform hangs keeps those shards' leases until the events in hand are done, however long
 // (here four leases): the joiner never handles them meanwhile, so nothing is posted twice,
