@@ -126,13 +126,18 @@ func (g *loadGen) fail(msg string) {
 func (g *loadGen) phase(ctx context.Context, once bool, deadline time.Time) (accepted int64, took time.Duration) {
 	before := g.accepted.Load()
 	start := time.Now()
+	runSenders(ctx, g.senders, g.customers, once, deadline, g.track, &g.full, func(ctx context.Context, seq, cust int) { g.send(ctx, seq, cust) })
+	return g.accepted.Load() - before, time.Since(start)
+}
+
+// runSenders runs the senders of a phase (see loadGen.phase) until they are done: send sends
+// customer cust's message numbered seq. full is set when the tracker runs out of numbers.
+func runSenders(ctx context.Context, senders, customers int, once bool, deadline time.Time, t *tracker, full *atomic.Bool, send func(ctx context.Context, seq, cust int)) {
 	var wg sync.WaitGroup
-	for w := range g.senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for cust := w; ctx.Err() == nil; cust += g.senders {
-				if cust >= g.customers {
+	for w := range senders {
+		wg.Go(func() {
+			for cust := w; ctx.Err() == nil; cust += senders {
+				if cust >= customers {
 					if once {
 						return
 					}
@@ -141,17 +146,16 @@ func (g *loadGen) phase(ctx context.Context, once bool, deadline time.Time) (acc
 				if !once && !time.Now().Before(deadline) {
 					return
 				}
-				seq := g.track.take()
+				seq := t.take()
 				if seq < 0 {
-					g.full.Store(true)
+					full.Store(true)
 					return
 				}
-				g.send(ctx, seq, cust)
+				send(ctx, seq, cust)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	return g.accepted.Load() - before, time.Since(start)
 }
 
 // drain waits until every accepted message has reached the mock, or timeout.

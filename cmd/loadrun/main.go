@@ -192,26 +192,17 @@ type relayRound struct {
 }
 
 func run(ctx context.Context, o options) (err error) {
-	dir, err := os.MkdirTemp("", "threadesk-load-")
+	dir, cleanup, err := workDir("threadesk-load-", o.keep, os.Stdout)
 	if err != nil {
-		return fmt.Errorf("make work directory: %w", err)
+		return err
 	}
-	defer func() {
-		if o.keep || err != nil {
-			fmt.Println("logs kept in", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}()
+	defer cleanup(&err)
 
 	start := time.Now()
 	fmt.Printf("loadrun %s: %d rounds, -c %d, -d %v, %d customers, %d shards, GOMAXPROCS %d, %d CPUs\n",
 		start.Format(time.RFC3339), o.rounds, o.conc, o.dur, o.customers, o.shards, runtime.GOMAXPROCS(0), runtime.NumCPU())
-	if o.relayBin == "" {
-		o.relayBin = filepath.Join(dir, "threadesk")
-		if err := goBuild(ctx, ".", "./cmd/threadesk", o.relayBin); err != nil {
-			return err
-		}
+	if o.relayBin, err = threadeskBinary(ctx, o.relayBin, dir); err != nil {
+		return err
 	}
 	src, err := filepath.Abs(o.bareDir)
 	if err != nil {

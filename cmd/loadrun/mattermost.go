@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -221,30 +220,7 @@ func (l *mmLoad) send(ctx context.Context, seq, cust int) {
 func (l *mmLoad) phase(ctx context.Context, once bool, deadline time.Time) (int64, time.Duration) {
 	before := l.accepted.Load()
 	start := time.Now()
-	customers := len(l.mw.customers)
-	var wg sync.WaitGroup
-	for w := range l.senders {
-		wg.Go(func() {
-			for cust := w; ctx.Err() == nil; cust += l.senders {
-				if cust >= customers {
-					if once {
-						return
-					}
-					cust = w
-				}
-				if !once && !time.Now().Before(deadline) {
-					return
-				}
-				seq := l.track.take()
-				if seq < 0 {
-					l.full.Store(true)
-					return
-				}
-				l.send(ctx, seq, cust)
-			}
-		})
-	}
-	wg.Wait()
+	runSenders(ctx, l.senders, len(l.mw.customers), once, deadline, l.track, &l.full, l.send)
 	return l.accepted.Load() - before, time.Since(start)
 }
 
@@ -265,25 +241,16 @@ func (l *mmLoad) marks() {
 
 // runMattermost is loadrun -platform mattermost.
 func runMattermost(ctx context.Context, o options) (err error) {
-	dir, err := os.MkdirTemp("", "threadesk-load-mm-")
+	dir, cleanup, err := workDir("threadesk-load-mm-", o.keep, os.Stdout)
 	if err != nil {
-		return fmt.Errorf("make work directory: %w", err)
+		return err
 	}
-	defer func() {
-		if o.keep || err != nil {
-			fmt.Println("logs kept in", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}()
+	defer cleanup(&err)
 	start := time.Now()
 	fmt.Printf("loadrun %s: Mattermost, %d rounds, -c %d, -d %v, %d customers, %d shards\n",
 		start.Format(time.RFC3339), o.rounds, o.conc, o.dur, o.customers, o.shards)
-	if o.relayBin == "" {
-		o.relayBin = filepath.Join(dir, "threadesk")
-		if err := goBuild(ctx, ".", "./cmd/threadesk", o.relayBin); err != nil {
-			return err
-		}
+	if o.relayBin, err = threadeskBinary(ctx, o.relayBin, dir); err != nil {
+		return err
 	}
 	rs, addr, err := startRedis(ctx, dir)
 	if err != nil {

@@ -130,6 +130,31 @@ func startRedis(ctx context.Context, dir string) (*child, string, error) {
 	return nil, "", lastErr
 }
 
+// workDir makes a run's work directory under prefix. cleanup removes it unless keep is set or
+// the run failed (*err set), and then says where the logs are kept.
+func workDir(prefix string, keep bool, out io.Writer) (dir string, cleanup func(err *error), err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("make work directory: %w", err)
+	}
+	return dir, func(err *error) {
+		if keep || *err != nil {
+			fmt.Fprintln(out, "logs kept in", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}, nil
+}
+
+// threadeskBinary is bin, or the threadesk binary built into dir when bin is "".
+func threadeskBinary(ctx context.Context, bin, dir string) (string, error) {
+	if bin != "" {
+		return bin, nil
+	}
+	bin = filepath.Join(dir, "threadesk")
+	return bin, goBuild(ctx, ".", "./cmd/threadesk", bin)
+}
+
 // goBuild builds the main package in dir into out.
 func goBuild(ctx context.Context, dir, pkg, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)

@@ -6,8 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -102,17 +100,11 @@ func contains(list []string, s string) bool {
 
 // runScale runs the scale run and prints its report.
 func runScale(ctx context.Context, o scaleOptions, out io.Writer) (res scaleResult, err error) {
-	dir, err := os.MkdirTemp("", "threadesk-scale-")
+	dir, cleanup, err := workDir("threadesk-scale-", o.keep, out)
 	if err != nil {
-		return res, fmt.Errorf("make work directory: %w", err)
+		return res, err
 	}
-	defer func() {
-		if o.keep || err != nil {
-			fmt.Fprintln(out, "logs kept in", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}()
+	defer cleanup(&err)
 	start := time.Now()
 	fmt.Fprintf(out, "scale run %s: %d tickets (%.0f %% closed), %d messages each, %d writers, GOMAXPROCS %d, %d CPUs\n",
 		start.Format(time.RFC3339), o.tickets, o.closed*100, o.messages, o.writers, runtime.GOMAXPROCS(0), runtime.NumCPU())
@@ -172,11 +164,8 @@ func runScale(ctx context.Context, o scaleOptions, out io.Writer) (res scaleResu
 		return res, err
 	}
 	if !o.skipStart {
-		if o.relayBin == "" {
-			o.relayBin = filepath.Join(dir, "threadesk")
-			if err := goBuild(ctx, ".", "./cmd/threadesk", o.relayBin); err != nil {
-				return res, err
-			}
+		if o.relayBin, err = threadeskBinary(ctx, o.relayBin, dir); err != nil {
+			return res, err
 		}
 		if res.binary, err = measureBinary(ctx, o.relayBin, dir, addr); err != nil {
 			return res, err

@@ -82,6 +82,20 @@ func TestReplicasUnderFaults(t *testing.T) {
 		"", "sent", "ack", "once", "twice", "lost", "order", "takeover", strings.Join(lines, "\n"))
 }
 
+// leaseHolders counts the 32 queue shards by the replica holding each ("" none, "?" unknown:
+// Redis did not answer).
+func leaseHolders(rdb redis.Cmdable, prefix string) map[string]int {
+	count := map[string]int{}
+	for i := range 32 {
+		h, err := rdb.Get(context.Background(), prefix+"lease:"+strconv.Itoa(i)).Result()
+		if err != nil && err != redis.Nil {
+			h = "?"
+		}
+		count[h]++
+	}
+	return count
+}
+
 // replicaFault is what happens to the second replica midway through replicasBurst.
 type replicaFault int
 
@@ -131,17 +145,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	}
 	rdb := target.NewClient()
 	t.Cleanup(func() { _ = rdb.Close() })
-	holders := func() map[string]int {
-		count := map[string]int{}
-		for i := range 32 {
-			h, err := rdb.Get(context.Background(), prefix+"lease:"+strconv.Itoa(i)).Result()
-			if err != nil && err != redis.Nil {
-				h = "?"
-			}
-			count[h]++
-		}
-		return count
-	}
+	holders := func() map[string]int { return leaseHolders(rdb, prefix) }
 	slackEventually(t, "the shards spread over three replicas", func() (bool, string) {
 		c := holders()
 		return c["replica-1"] >= 8 && c["replica-2"] >= 8 && c["replica-3"] >= 8, fmt.Sprint(c)

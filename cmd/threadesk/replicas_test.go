@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -44,14 +43,7 @@ func TestThreeReplicasOneKilled(t *testing.T) {
 	// The replicas spread the 32 shards between them before traffic starts.
 	rdb := redistest.Client(t)
 	prefix := envValue(base.env, "REDIS_PREFIX")
-	holders := func() map[string]int {
-		count := map[string]int{}
-		for i := range 32 {
-			h, _ := rdb.Get(context.Background(), prefix+"lease:"+strconv.Itoa(i)).Result()
-			count[h]++
-		}
-		return count
-	}
+	holders := func() map[string]int { return leaseHolders(rdb, prefix) }
 	slackEventually(t, "the shards spread over three replicas", func() (bool, string) {
 		c := holders()
 		return c["replica-1"] >= 10 && c["replica-2"] >= 10 && c["replica-3"] >= 10, fmt.Sprint(c)

@@ -58,8 +58,9 @@ type Store interface {
 	// post at perSecond (bursts of burst).
 	Pace(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error)
 	// HoldPace stops every process's posts into a channel for d, as a platform's Retry-After
-	// asks: Pace answers the time left meanwhile. A longer hold already there stays.
+	// asks; PaceHeld is the time the hold has left (0: none). A longer hold already there stays.
 	HoldPace(ctx context.Context, platform, channel string, d time.Duration) error
+	PaceHeld(ctx context.Context, platform, channel string) (time.Duration, error)
 
 	// OpenTicket returns the customer's active ticket on t.Platform, or, when they have none,
 	// creates t with the next ticket number (linking the customer's closed ticket as

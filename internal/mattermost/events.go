@@ -217,7 +217,8 @@ func (a *Adapter) handle(ctx context.Context, c change, p *model.Post, channelTy
 			return fmt.Errorf("ingest %s %s: %w", ev.Kind, ev.ID, err)
 		}
 	}
-	return a.advance(ctx, mark)
+	a.advance(mark)
+	return nil
 }
 
 // lastRecordable is the last millisecond of the year 9999 in Unix time.
@@ -253,17 +254,16 @@ func (a *Adapter) remember(id string, mark int64) {
 // cursorSaveEvery, not once per event (a Redis write each): what a crash loses of it is the
 // last moment's events, read again by the catch-up after the restart, which starts an overlap
 // before the mark anyway and whose events the core knows by their IDs.
-func (a *Adapter) advance(_ context.Context, mark int64) error {
+func (a *Adapter) advance(mark int64) {
 	a.curMu.Lock()
 	defer a.curMu.Unlock()
 	if mark <= a.mark {
-		return nil
+		return
 	}
 	a.mark = mark
 	if a.saving == nil && !a.closed {
 		a.saving = time.AfterFunc(cursorSaveEvery, a.saveScheduled)
 	}
-	return nil
 }
 
 // cursorSaveEvery is how often the cursor is saved while the mark moves.

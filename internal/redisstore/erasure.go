@@ -208,13 +208,7 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	}
 	// The words the ticket is found by: its own fields' and its history's.
 	_, _, words := s.keys.ticketIndex(t)
-	for _, e := range history {
-		for _, w := range entryWords(e) {
-			if !slices.Contains(words, w) {
-				words = append(words, w)
-			}
-		}
-	}
+	words = historyWords(words, history)
 	member := strconv.FormatInt(int64(id), 10)
 	for _, w := range words {
 		cmds = append(cmds, []any{"SREM", s.keys.word(w), member})

@@ -240,6 +240,18 @@ func (s *Store) wordCommands(id desk.TicketID, words []string) [][]any {
 	return cmds
 }
 
+// historyWords adds to words, each once, the words of a history's entries (entryWords).
+func historyWords(words []string, history []desk.Entry) []string {
+	for _, e := range history {
+		for _, w := range entryWords(e) {
+			if !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+	return words
+}
+
 // entryWords are the search words of a history entry: those of what people wrote, none of
 // status lines and system notices.
 func entryWords(e desk.Entry) []string {
@@ -406,15 +418,7 @@ func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, err
 		cmds = append(cmds, s.unindex(t.ID))
 		cmds = append(cmds, s.indexCommands(t)...)
 		cmds = append(cmds, s.statusCommands(t.ID, t.Status)...)
-		var words []string
-		for _, e := range s.entries(hist[i]) {
-			for _, w := range entryWords(e) {
-				if !slices.Contains(words, w) {
-					words = append(words, w)
-				}
-			}
-		}
-		cmds = append(cmds, s.wordCommands(t.ID, words)...)
+		cmds = append(cmds, s.wordCommands(t.ID, historyWords(nil, s.entries(hist[i])))...)
 	}
 	if err := s.applyScripted(ctx, cmds); err != nil {
 		return 0, err

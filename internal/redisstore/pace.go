@@ -18,14 +18,6 @@ func (s *Store) Pace(ctx context.Context, platform, channel string, perSecond fl
 	if perSecond <= 0 {
 		return 0, nil
 	}
-	// A Retry-After one replica was given holds the channel for all (HoldPace).
-	held, err := s.rdb.PTTL(ctx, s.keys.paceHold(platform, channel)).Result()
-	if err != nil {
-		return 0, fmt.Errorf("look at the hold on %s channel %s: %w", platform, channel, err)
-	}
-	if held > 0 {
-		return held, nil
-	}
 	res, err := s.rate.Allow(ctx, s.keys.pace(platform, channel), rateLimit(perSecond, burst))
 	if err != nil {
 		return 0, fmt.Errorf("pace the posts into %s channel %s: %w", platform, channel, err)
@@ -34,6 +26,16 @@ func (s *Store) Pace(ctx context.Context, platform, channel string, perSecond fl
 		return 0, nil
 	}
 	return max(res.RetryAfter, time.Millisecond), nil
+}
+
+// PaceHeld is how long a hold (HoldPace) still stops the posts into a channel, 0 if none does
+// (desk.Store).
+func (s *Store) PaceHeld(ctx context.Context, platform, channel string) (time.Duration, error) {
+	held, err := s.rdb.PTTL(ctx, s.keys.paceHold(platform, channel)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("look at the hold on %s channel %s: %w", platform, channel, err)
+	}
+	return max(held, 0), nil
 }
 
 // HoldPace stops every replica's posts into a channel for d (desk.Store): a key that lives d,

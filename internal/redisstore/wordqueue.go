@@ -176,15 +176,7 @@ func (s *Store) recoverWords(ctx context.Context) (int, error) {
 		var cmds [][]any
 		for i, id := range ids {
 			n, _ := strconv.ParseInt(id, 10, 64)
-			var words []string
-			for _, e := range s.entries(hist[i]) {
-				for _, w := range entryWords(e) {
-					if !slices.Contains(words, w) {
-						words = append(words, w)
-					}
-				}
-			}
-			cmds = append(cmds, s.wordCommands(desk.TicketID(n), words)...)
+			cmds = append(cmds, s.wordCommands(desk.TicketID(n), historyWords(nil, s.entries(hist[i])))...)
 			cmds = append(cmds, []any{"SREM", s.keys.index(wordsPending), id})
 		}
 		if err := s.applyScripted(ctx, cmds); err != nil {

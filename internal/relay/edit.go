@@ -16,9 +16,6 @@ import (
 // the customer's DM; a note edited into a reply is delivered.
 func (r *Relay) edit(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
-	if held, err := r.reviseHeld(ctx, p, q); held || err != nil {
-		return err
-	}
 	link, found, err := r.linkOf(ctx, p, q)
 	if !found {
 		return err
@@ -131,9 +128,6 @@ func (r *Relay) withdraw(ctx context.Context, p desk.Platform, q desk.Queued, li
 // remove mirrors a deleted message: its copies are deleted too.
 func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) error {
 	ev := q.Event
-	if held, err := r.reviseHeld(ctx, p, q); held || err != nil {
-		return err
-	}
 	link, found, err := r.linkOf(ctx, p, q)
 	if !found {
 		return err
@@ -159,9 +153,10 @@ func (r *Relay) remove(ctx context.Context, p desk.Platform, q desk.Queued) erro
 }
 
 // reviseHeld mirrors an edit or a deletion of a customer's message that their ticket's intake
-// still holds back (written while the first-line bot talked with them, not relayed yet): the
-// held message takes the new text, or goes, so that agents see it as it is when it is
-// relayed, or not at all. It reports false, having done nothing, for any other message.
+// still holds back (written while the first-line bot talked with them, not relayed yet, so
+// without a link): the held message takes the new text, or goes, so that agents see it as it
+// is when it is relayed, or not at all. It reports false, having done nothing, for any other
+// message.
 func (r *Relay) reviseHeld(ctx context.Context, p desk.Platform, q desk.Queued) (bool, error) {
 	ev := q.Event
 	if ev.Kind != desk.CustomerEdit && ev.Kind != desk.CustomerDelete {

@@ -90,12 +90,16 @@ func (r *Relay) lateText(c *catalog.Catalog, ev desk.Event, newest time.Time) st
 	return line + "\n" + ev.Text
 }
 
-// linkOf finds what the event's message was mirrored as; found is false (and the event is
-// dropped as unknown_message) when it was never mirrored, for example when it predates the app.
+// linkOf finds what the event's message was mirrored as; found is false when it was not
+// mirrored: the edit or deletion is then done to the message held back by the intake
+// (reviseHeld), or the event is dropped as unknown_message (a message that predates the app).
 func (r *Relay) linkOf(ctx context.Context, p desk.Platform, q desk.Queued) (link desk.Link, found bool, err error) {
 	src := desk.MessageRef{Channel: q.Event.Channel, ID: q.Event.Message}
 	link, err = r.store.Link(ctx, p.Name(), src)
 	if errors.Is(err, desk.ErrNotFound) {
+		if held, err := r.reviseHeld(ctx, p, q); held || err != nil {
+			return link, false, err
+		}
 		return link, false, r.drop(ctx, q, desk.DropUnknownMessage)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,8 +25,10 @@ type pacer struct {
 	// more than one replica is alive (replicas), with this process's limiter as the fallback
 	// when the store does not answer.
 	shared func(ctx context.Context, platform, channel string, perSecond float64, burst int) (time.Duration, error)
-	// sharedHold tells the other replicas of a Retry-After (with shared).
+	// sharedHold tells the other replicas of a Retry-After, and sharedHeld asks how long one
+	// still holds a channel (with shared).
 	sharedHold func(ctx context.Context, platform, channel string, d time.Duration) error
+	sharedHeld func(ctx context.Context, platform, channel string) (time.Duration, error)
 	replicas   atomic.Int32
 }
 
@@ -96,7 +99,18 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 		return held, nil
 	}
 	if p.shared != nil && p.replicas.Load() > 1 {
+		posts := !strings.HasPrefix(channel, callsPrefix) // calls paced per token are never held
 		for {
+			// A Retry-After another replica was given first, then the turn.
+			if posts {
+				if d, err := p.sharedHeld(ctx, platform, channel); err == nil && d > 0 {
+					held += d
+					if err := sleepReal(ctx, d); err != nil {
+						return held, err
+					}
+					continue
+				}
+			}
 			d, err := p.shared(ctx, platform, channel, perSecond, burst)
 			if err != nil {
 				break // this process's own pace, rather than none
@@ -104,14 +118,9 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 			if d == 0 {
 				return held, nil
 			}
-			// The store's pace is kept in Redis's time, not the relay's clock.
 			held += d
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return held, ctx.Err()
+			if err := sleepReal(ctx, d); err != nil {
+				return held, err
 			}
 		}
 	}
@@ -133,13 +142,30 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	return held, nil
 }
 
+// sleepReal waits d of real time, or until ctx ends: the store's paces and holds are kept in
+// Redis's time, not the relay's clock.
+func sleepReal(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // PaceCalls waits for a turn to call a platform's API under key (a token, say) at perSecond
 // with bursts of burst: shared by every replica through the store while several are alive,
 // as the posts into a channel are.
 func (r *Relay) PaceCalls(ctx context.Context, platform, key string, perSecond float64, burst int) error {
-	_, err := r.pace.wait(ctx, platform, "calls:"+key, perSecond, burst)
+	_, err := r.pace.wait(ctx, platform, callsPrefix+key, perSecond, burst)
 	return err
 }
+
+// callsPrefix marks the pacer's keys of API calls paced per token (PaceCalls), not posts into
+// a channel.
+const callsPrefix = "calls:"
 
 // busy says whether a post into the channel now would have to wait its turn, as far as this
 // process can tell without asking the store: a Retry-After holds the channel, or its pace has

@@ -185,7 +185,7 @@ func New(opts Options) (*Relay, error) {
 		views:     make(map[int]*queueView),
 		watches:   newShardWatches(opts.Shards),
 	}
-	r.pace.shared, r.pace.sharedHold = opts.Store.Pace, opts.Store.HoldPace
+	r.pace.shared, r.pace.sharedHold, r.pace.sharedHeld = opts.Store.Pace, opts.Store.HoldPace, opts.Store.PaceHeld
 	for _, p := range opts.Platforms {
 		if _, dup := r.platforms[p.Name()]; dup {
 			return nil, fmt.Errorf("relay: platform %q given twice", p.Name())

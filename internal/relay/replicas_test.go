@@ -177,24 +177,9 @@ func TestReplicasShareTheChannelsPace(t *testing.T) {
 	// The customers' shards are spread over the replicas (checked, so the test shows sharing).
 	// One message each: a customer's messages queued behind each other would be joined into
 	// fewer posts (join.go), which is not what is measured here.
-	for i := range 12 {
-		u := "U" + strconv.Itoa(i+1)
-		ev := say(u, "m0", u+" message 0")
-		ev.Platform = "fake"
-		if err := reps[i%3].relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var triage []time.Time
-	if !h.p.Wait(10*time.Second, func() bool {
-		triage = triage[:0]
-		for _, c := range h.p.Calls("post") {
-			if c.Channel == "C-TRIAGE" {
-				triage = append(triage, c.At)
-			}
-		}
-		return len(triage) == 24
-	}) {
+	sayOnceAcross(t, reps, 12)
+	triage := h.triagePosts(24, 10*time.Second)
+	if len(triage) != 24 {
 		t.Fatalf("%d posts into the triage channel, want 24", len(triage))
 	}
 	slices.SortFunc(triage, func(a, b time.Time) int { return a.Compare(b) })
@@ -212,11 +197,45 @@ func TestReplicasShareTheChannelsPace(t *testing.T) {
 	}
 }
 
+// sayOnceAcross has customers U1…Un write one message each, through the replicas in turn.
+func sayOnceAcross(t *testing.T, reps []*replica, n int) {
+	t.Helper()
+	for i := range n {
+		u := "U" + strconv.Itoa(i+1)
+		ev := say(u, "m0", u+" message 0")
+		ev.Platform = "fake"
+		if err := reps[i%len(reps)].relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// triagePosts waits up to within for at least want posts into the triage channel (refused ones
+// included) and returns when each was made.
+func (h *harness) triagePosts(want int, within time.Duration) []time.Time {
+	h.t.Helper()
+	var triage []time.Time
+	if !h.p.Wait(within, func() bool {
+		triage = triage[:0]
+		for _, c := range h.p.Calls("post") {
+			if c.Channel == "C-TRIAGE" {
+				triage = append(triage, c.At)
+			}
+		}
+		return len(triage) >= want
+	}) {
+		h.t.Fatalf("%d posts into the triage channel, want %d", len(triage), want)
+	}
+	return triage
+}
+
 // TestReplicasShareARetryAfter: a 429 one replica is given for the triage channel holds every
 // replica's posts there for its Retry-After, not only its own: the others do not go on posting
 // into a channel the platform asked to leave alone.
 func TestReplicasShareARetryAfter(t *testing.T) {
-	const lease = 600 * time.Millisecond
+	// Leases long enough that a replica slowed by the race detector is never taken for dead
+	// (alone, a replica paces by itself and shares no hold).
+	const lease = 2 * time.Second
 	const retryAfter = 1500 * time.Millisecond
 	// 10 posts a second together: the 20 posts take two seconds, the Retry-After falls amid them.
 	h := newHarness(t, desk.Limits{PostRate: 10, PostBurst: 2}, func(o *relay.Options) { o.ShardLease = lease })
@@ -236,26 +255,8 @@ func TestReplicasShareARetryAfter(t *testing.T) {
 		}
 		return nil
 	})
-	for i := range 10 {
-		u := "U" + strconv.Itoa(i+1)
-		ev := say(u, "m0", u+" message 0")
-		ev.Platform = "fake"
-		if err := reps[i%2].relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var triage []time.Time
-	if !h.p.Wait(15*time.Second, func() bool {
-		triage = triage[:0]
-		for _, c := range h.p.Calls("post") {
-			if c.Channel == "C-TRIAGE" {
-				triage = append(triage, c.At)
-			}
-		}
-		return len(triage) >= 21 // 10 cards and 10 messages, and the post refused
-	}) {
-		t.Fatalf("%d posts into the triage channel, want 21", len(triage))
-	}
+	sayOnceAcross(t, reps, 10)
+	triage := h.triagePosts(21, 15*time.Second) // 10 cards and 10 messages, and the post refused
 	mu.Lock()
 	at := heldAt
 	mu.Unlock()
