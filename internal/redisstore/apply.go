@@ -43,8 +43,8 @@ run(2)
 return 1
 `)
 
-// applyScript applies changes that need the scripts' own TD.UNINDEX (saving a ticket, see
-// luaApply) without an event's guard, in one atomic step. KEYS are every key the commands
+// applyScript applies changes that need the scripts' own commands (saving a ticket, adding to
+// number sets; see luaApply) without an event's guard, in one atomic step. KEYS are every key the commands
 // write; ARGV the commands, each as its number of arguments followed by them.
 var applyScript = redis.NewScript(luaApply + `
 run(1)
@@ -137,9 +137,13 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	return err
 }
 
-// scripted reports whether cmds need a script: one of them is the scripts' own TD.UNINDEX.
+// scripted reports whether cmds need a script: one of them is one of the scripts' own
+// (TD.UNINDEX, TD.NADD, TD.NREM; see luaApply).
 func scripted(cmds [][]any) bool {
-	return slices.ContainsFunc(cmds, func(c []any) bool { return c[0] == "TD.UNINDEX" })
+	return slices.ContainsFunc(cmds, func(c []any) bool {
+		name, _ := c[0].(string)
+		return strings.HasPrefix(name, "TD.")
+	})
 }
 
 // applyScripted runs cmds with applyScript.

@@ -74,6 +74,7 @@ var contract = []struct {
 	{"priority order from the priorities' sets", testQueryPriorityDerived},
 	{"layout before 2026-12-07 upgraded", testLayoutUpgrade},
 	{"filter sets moved with or without a list", testFilterSetsWithoutList},
+	{"number sets past their own key", testNumberSets},
 }
 
 func TestContract(t *testing.T) {

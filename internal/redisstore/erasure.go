@@ -209,9 +209,8 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	// The words the ticket is found by: its own fields' and its history's.
 	_, _, words := s.keys.ticketIndex(t)
 	words = historyWords(words, history)
-	member := strconv.FormatInt(int64(id), 10)
 	for _, w := range words {
-		cmds = append(cmds, []any{"SREM", s.keys.word(w), member})
+		cmds = append(cmds, s.numberRemove(s.keys.word(w), int64(id)))
 	}
 	save, err := s.prepare(desk.SaveTicket{Ticket: kept})
 	if err != nil {
@@ -231,7 +230,7 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		[]any{"DEL", s.keys.history(id)},
 		[]any{"DEL", s.keys.transcript(id)},
 		s.appendCommand(id, entry),
-		[]any{"ZREM", s.keys.closed(), member},
+		[]any{"ZREM", s.keys.closed(), strconv.FormatInt(int64(id), 10)},
 		s.changed(id),
 	)
 	return cmds, len(history), links, nil

@@ -150,3 +150,12 @@ func newTicket(userID string) desk.Ticket {
 
 // bogus is a change Apply does not know.
 type bogus struct{ desk.SaveTicket }
+
+// inNumberSet reports whether number id is in the number set set (numberset.go): in its own
+// key or in its bucket.
+func inNumberSet(ctx context.Context, rdb redis.UniversalClient, s *Store, set string, id int64) bool {
+	if rdb.SIsMember(ctx, set, id).Val() {
+		return true
+	}
+	return rdb.SIsMember(ctx, s.keys.bucket(set, id), id).Val()
+}

@@ -218,7 +218,7 @@ func (s *Store) indexCommands(t desk.Ticket) [][]any {
 		cmds = append(cmds, append([]any{"HSET", key}, list...))
 	}
 	for _, f := range filters {
-		cmds = append(cmds, []any{"SADD", s.keys.index(f), id})
+		cmds = append(cmds, s.numberAdd(s.keys.index(f), int64(t.ID)))
 	}
 	for _, o := range sorts {
 		if o.remove {
@@ -232,10 +232,9 @@ func (s *Store) indexCommands(t desk.Ticket) [][]any {
 
 // wordCommands add a ticket to the sets of words.
 func (s *Store) wordCommands(id desk.TicketID, words []string) [][]any {
-	member := strconv.FormatInt(int64(id), 10)
 	cmds := make([][]any, 0, len(words))
 	for _, w := range words {
-		cmds = append(cmds, []any{"SADD", s.keys.word(w), member})
+		cmds = append(cmds, s.numberAdd(s.keys.word(w), int64(id)))
 	}
 	return cmds
 }
@@ -264,7 +263,8 @@ func entryWords(e desk.Entry) []string {
 // unindex is the TD.UNINDEX command of the apply scripts: it takes a ticket out of the filter
 // sets its hash lists and removes the list.
 func (s *Store) unindex(id desk.TicketID) []any {
-	return []any{"TD.UNINDEX", s.keys.ticket(id), s.keys.index(""), strconv.FormatInt(int64(id), 10)}
+	return []any{"TD.UNINDEX", s.keys.ticket(id), s.keys.index(""), strconv.FormatInt(int64(id), 10),
+		s.keys.bucket(s.keys.index(""), int64(id))}
 }
 
 // pieces returns a hash field's value as encodeTicket stores it: split into pieces of
@@ -285,12 +285,15 @@ func pieces(field, v string) []any {
 
 // luaApply is the Lua shared by the scripts that apply changes (apply.go): a loop that runs
 // the commands in ARGV from argument i on, each as its number of arguments followed by them.
-// One command is the scripts' own: TD.UNINDEX <ticket key> <"<p>ix:"> <number> takes the
-// ticket out of the filter sets its hash lists (field fIndexes, in pieces; the list is
-// deleted) or, without a list, of those its fields name (derived as derivedFilters does).
-// Those sets' keys come from the hash, not from KEYS: Redis runs a script on them because
-// they share the prefix's hash tag, hence the slot, with the keys given (see keys.go).
-var luaApply = `
+// Three commands are the scripts' own. TD.UNINDEX <ticket key> <"<p>ix:"> <number> <the
+// number's bucket prefix of "<p>ix:"> takes the ticket out of the filter sets its hash lists
+// (field fIndexes, in pieces; the list is deleted) or, without a list, of those its fields
+// name (derived as derivedFilters does), and out of their buckets (numberset.go). Those sets'
+// keys come from the hash, not from KEYS: Redis runs a script on them because they share the
+// prefix's hash tag, hence the slot, with the keys given (see keys.go). TD.NADD and TD.NREM
+// <set> <its bucket for the number> <number> add a number to a number set and take it out
+// (numberAdd, numberRemove).
+var luaApply = luaNumberSet + `
 local function derived(key)
   local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)
   local function get(i)
@@ -324,12 +327,12 @@ local function derived(key)
   return table.concat(out, '\n')
 end
 
-local function unindex(key, prefix, id)
+local function unindex(key, prefix, id, bprefix)
   local v = redis.call('HGET', key, '` + fIndexes + `')
   if not v then
     v = derived(key)
     for k in string.gmatch(v, '[^\n]+') do
-      redis.call('SREM', prefix .. k, id)
+      nrem(prefix .. k, bprefix .. k, id)
     end
     return
   end
@@ -347,15 +350,20 @@ local function unindex(key, prefix, id)
   end
   redis.call('HDEL', key, unpack(fields))
   for k in string.gmatch(v, '[^\n]+') do
-    redis.call('SREM', prefix .. k, id)
+    nrem(prefix .. k, bprefix .. k, id)
   end
 end
 
 local function run(i)
   while i <= #ARGV do
     local n = tonumber(ARGV[i])
-    if ARGV[i + 1] == 'TD.UNINDEX' then
-      unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+    local cmd = ARGV[i + 1]
+    if cmd == 'TD.UNINDEX' then
+      unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+    elseif cmd == 'TD.NADD' then
+      nadd(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+    elseif cmd == 'TD.NREM' then
+      nrem(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
     else
       redis.call(unpack(ARGV, i + 1, i + n))
     end

@@ -70,8 +70,10 @@ import (
 // "1" when the statuses are all of them, [10] the count at which the total may stop
 // (TicketQuery.CountTo, 0 for none), [11] the score from which a sparse sort set's entries
 // are read as absent ("" for a sort set of every ticket), [12] P, [13] E, [14] the place of
-// the normal priority among the P + 1, then per group the number of its sets, the number of
-// its literal ticket numbers, and those numbers. Returns {total, {numbers of the page}}.
+// the normal priority among the P + 1, [15] the prefix (the filter and word sets are number
+// sets, numberset.go: the script reads their buckets by it), then per group
+// the number of its sets, the number of its literal ticket numbers, and those numbers.
+// Returns {total, {numbers of the page}}.
 var queryScript = redis.NewScript(`
 local off, lim, rev = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local G, S = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -84,25 +86,76 @@ local function made(k)
   redis.call('PEXPIRE', k, 60000)
   return k
 end
+-- Number sets (numberset.go): the filter and word sets are each the union of their key and
+-- their buckets, one per ` + strconv.Itoa(numberSpan) + ` numbers. The query's tickets are in its status sets, so
+-- the buckets that matter go up to the one of their highest number (their score).
+local root = ARGV[15]
+local top = -1
+do
+  local k, a = 4 + G + S, 16
+  for _ = 1, G do
+    local nk, nl = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+    k, a = k + nk, a + 2 + nl
+  end
+  for j = 0, S - 1 do
+    local r = redis.call('ZREVRANGE', KEYS[k + j], 0, 0, 'WITHSCORES')
+    if #r > 0 then
+      top = math.max(top, math.floor(tonumber(r[2]) / ` + strconv.Itoa(numberSpan) + `))
+    end
+  end
+end
+-- withBuckets appends number set k and its bucket keys to list.
+local function withBuckets(list, k)
+  list[#list + 1] = k
+  local rest = string.sub(k, #root + 1)
+  for b = 0, top do
+    list[#list + 1] = root .. 'nb:' .. b .. ':' .. rest
+  end
+  return list
+end
+-- unite stores in t the union of the keys of list (when t is one of them, it is first).
+local function unite(t, list)
+  for i = 1, #list, 500 do
+    local part = {unpack(list, i, math.min(i + 499, #list))}
+    if i > 1 then
+      part[#part + 1] = t
+    end
+    redis.call('SUNIONSTORE', t, unpack(part))
+  end
+end
+-- flat returns number set k as one key: k when it has no bucket, else temporary key t, made
+-- the union of k and its buckets.
+local function flat(k, t)
+  local list = withBuckets({}, k)
+  local n = 0
+  for i = 2, #list, 500 do
+    n = n + redis.call('EXISTS', unpack(list, i, math.min(i + 499, #list)))
+  end
+  if n == 0 then
+    return k
+  end
+  unite(t, list)
+  return made(t)
+end
 local ki = 4 + G + S
-local ai = 15
+local ai = 16
 local sets = {}
 for g = 1, G do
   local nk, nl = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1])
   ai = ai + 2
+  local t = KEYS[3 + g]
   if nk == 1 and nl == 0 then
-    sets[#sets + 1] = KEYS[ki]
+    sets[#sets + 1] = flat(KEYS[ki], t)
   else
-    local t = KEYS[3 + g]
     local src = {}
-    for j = 0, nk - 1 do
-      src[#src + 1] = KEYS[ki + j]
-    end
     if nl > 0 then
       redis.call('SADD', t, unpack(ARGV, ai, ai + nl - 1))
-      src[#src + 1] = t
+      src[1] = t
     end
-    redis.call('SUNIONSTORE', t, unpack(src))
+    for j = 0, nk - 1 do
+      withBuckets(src, KEYS[ki + j])
+    end
+    unite(t, src)
     sets[#sets + 1] = made(t)
   end
   ki = ki + nk
@@ -124,7 +177,7 @@ elseif ARGV[6] == 'prio' then
   -- Two temporary keys follow the sets.
   prio = {}
   for i = 1, tonumber(ARGV[12]) do
-    prio[i] = KEYS[ki]
+    prio[i] = flat(KEYS[ki], KEYS[3] .. ':p' .. i)
     ki = ki + 1
   end
   prioTemp = {KEYS[ki], KEYS[ki + 1]}
@@ -142,7 +195,7 @@ end
 -- leaves out the other priorities' tickets). They are disjoint.
 local excl = {}
 for i = 1, tonumber(ARGV[13]) do
-  excl[i] = KEYS[ki]
+  excl[i] = flat(KEYS[ki], KEYS[3] .. ':e' .. i)
   ki = ki + 1
 end
 -- drop is above every score a part has before it is ordered: the excluded tickets go with it.
@@ -658,7 +711,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		sparse = strconv.FormatInt(noDue, 10) // ix:due holds only the tickets with a clock (index.go)
 	}
 	excl := s.excluded(q)
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio), len(excl), rest}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio), len(excl), rest, s.keys.prefix}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))

@@ -88,15 +88,16 @@ var legacyFields = map[string]string{
 // when the bucket has none, deleted once the bucket has it), KEYS[5] and KEYS[6] the thread
 // pointers' bucket and the old thread pointer when ARGV[2] is "1", then the n index sets the
 // new ticket joins; ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the
-// bucket, ARGV[5] the thread's, then for each index set its score as base and coefficient of
-// the number (base "" for a plain set: SADD), then field/value pairs of the new ticket
-// without id and prev. The ticket's key is the one key the script makes itself,
+// bucket, ARGV[5] the thread's, ARGV[6] the base of the number sets' bucket keys
+// (numberset.go), then for each index set its score as base and coefficient of the number
+// (base "" for a number set, and the set's key after the prefix instead of a coefficient),
+// then field/value pairs of the new ticket without id and prev. The ticket's key is the one key the script makes itself,
 // from the number it reads or takes: it cannot be named in advance (see keys.go on Cluster).
 // Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
-var openScript = redis.NewScript(`
+var openScript = redis.NewScript(luaNumberSet + `
 local cur = redis.call('HGET', KEYS[1], ARGV[4]) or redis.call('GET', KEYS[4])
 local prev = ''
 if cur then
@@ -121,7 +122,7 @@ if prev ~= '' then
 end
 local thread = ARGV[2] == '1'
 local n = tonumber(ARGV[3])
-local first = 6 + 2 * n
+local first = 7 + 2 * n
 for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
@@ -136,11 +137,12 @@ if thread then
   k = 7
 end
 for i = 0, n - 1 do
-  local base = ARGV[6 + 2 * i]
+  local base = ARGV[7 + 2 * i]
   if base == '' then
-    redis.call('SADD', KEYS[k + i], id)
+    local bucket = ARGV[6] .. math.floor(id / ` + strconv.Itoa(numberSpan) + `) .. ':' .. ARGV[8 + 2 * i]
+    nadd(KEYS[k + i], bucket, id)
   else
-    local score = tonumber(base) + tonumber(ARGV[7 + 2 * i]) * id
+    local score = tonumber(base) + tonumber(ARGV[8 + 2 * i]) * id
     redis.call('ZADD', KEYS[k + i], string.format('%.0f', score), id)
   end
 end
@@ -193,7 +195,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	var scores []any
 	for _, f := range filters {
 		keys = append(keys, s.keys.index(f))
-		scores = append(scores, "", "0")
+		scores = append(scores, "", strings.TrimPrefix(s.keys.index(f), s.keys.prefix))
 	}
 	for _, o := range sorts {
 		if o.remove {
@@ -204,9 +206,9 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	}
 	for _, w := range words {
 		keys = append(keys, s.keys.word(w))
-		scores = append(scores, "", "0")
+		scores = append(scores, "", strings.TrimPrefix(s.keys.word(w), s.keys.prefix))
 	}
-	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2, cust.field, threadField}, scores...)
+	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2, cust.field, threadField, s.keys.bucketBase()}, scores...)
 	args = append(args, encodeTicket(t)...)
 	args = append(args, indexList(t, filters)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()

@@ -104,21 +104,18 @@ func (s *Store) queueWords(p redis.Pipeliner) (int, func(ok bool)) {
 		return 0, nil
 	}
 	ctx := context.Background()
-	n := 0
 	names := make([]string, 0, len(words))
 	for w := range words {
 		names = append(names, w)
 	}
 	sort.Strings(names) // the same order for every batch: easier to read in MONITOR
+	sets := make([]string, 0, len(names))
+	ids := make([][]string, 0, len(names))
 	for _, w := range names {
-		args := make([]any, 0, 2+len(words[w]))
-		args = append(args, "SADD", s.keys.word(w))
-		for _, id := range words[w] {
-			args = append(args, id)
-		}
-		p.Do(ctx, args...)
-		n++
+		sets = append(sets, s.keys.word(w))
+		ids = append(ids, words[w])
 	}
+	n := s.addNumbers(ctx, p, sets, ids)
 	args := make([]any, 0, 2+len(tickets))
 	args = append(args, "SREM", s.keys.index(wordsPending))
 	for _, id := range tickets {

@@ -1,0 +1,165 @@
+package redisstore
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/threadesk/threadesk/internal/desk"
+)
+
+// testNumberSets: filter and word sets past numberSpan members keep the numbers added after
+// their key is full in buckets (numberset.go); every number is in exactly one of them, the
+// sets stay intsets on Redis, and the queries read the union: filters, searches walked and
+// intersected, the normal priority left out of the others, a change of value, and a set an
+// older store wrote as one key past numberSpan members.
+func testNumberSets(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	const n = 1300
+	var all, high, normal, toner, openHigh []desk.TicketID
+	var changes []desk.Change
+	for i := 1; i <= n; i++ {
+		id := desk.TicketID(i)
+		all = append(all, id)
+		st := desk.StatusClosed
+		if i%4 == 0 {
+			st = desk.StatusOpen
+		}
+		tk := queueTicket(id, st, func(tk *desk.Ticket) {
+			tk.Category, tk.Subject = "Billing", "printer"
+			if i%2 == 1 {
+				tk.Priority = desk.PriorityHigh
+			}
+			if i%3 == 0 {
+				tk.Subject += " toner"
+			}
+		})
+		if i%2 == 1 {
+			high = append(high, id)
+		} else {
+			normal = append(normal, id)
+		}
+		if i%3 == 0 {
+			toner = append(toner, id)
+		}
+		changes = append(changes, desk.SaveTicket{Ticket: tk})
+	}
+	for c := range slices.Chunk(changes, 100) {
+		apply(t, s, c...)
+	}
+	newest := func(ids []desk.TicketID) []desk.TicketID {
+		out := slices.Clone(ids)
+		slices.Reverse(out)
+		return out
+	}
+	page := func(ids []desk.TicketID, off, lim int) []desk.TicketID {
+		return ids[min(off, len(ids)):min(off+lim, len(ids))]
+	}
+
+	// Every number is in exactly one of the set's key and its bucket; the key holds
+	// numberSpan, the buckets the rest, and each is an intset where Redis says so.
+	cat := s.keys.index("cat:billing")
+	if got := rdb.SCard(ctx, cat).Val(); got != numberSpan {
+		t.Errorf("the category's own key holds %d numbers, want %d", got, numberSpan)
+	}
+	for _, id := range all {
+		inKey := rdb.SIsMember(ctx, cat, int64(id)).Val()
+		inBucket := rdb.SIsMember(ctx, s.keys.bucket(cat, int64(id)), int64(id)).Val()
+		if inKey == inBucket {
+			t.Fatalf("ticket %d: in the category's key %v, in its bucket %v: want exactly one", id, inKey, inBucket)
+		}
+	}
+	for _, key := range []string{cat, s.keys.bucket(cat, 600), s.keys.bucket(cat, 1200), s.keys.word("printer"), s.keys.bucket(s.keys.word("printer"), 1200)} {
+		enc, err := rdb.ObjectEncoding(ctx, key).Result()
+		if err != nil {
+			continue // a server without OBJECT ENCODING (miniredis)
+		}
+		if enc != "intset" {
+			t.Errorf("%s is a %s, want an intset", key, enc)
+		}
+	}
+
+	for _, tt := range []struct {
+		name     string
+		q        desk.TicketQuery
+		all      []desk.TicketID
+		off, lim int
+	}{
+		{"a category, first page", desk.TicketQuery{Category: "billing"}, newest(all), 0, 10},
+		{"a category, a page across buckets", desk.TicketQuery{Category: "billing", Offset: 775}, newest(all), 775, 10},
+		{"a category, oldest, past the own key", desk.TicketQuery{Category: "billing", Sort: desk.SortOldest, Offset: 508}, all, 508, 10},
+		{"a word in every ticket, walked", desk.TicketQuery{Search: "printer", Offset: 1000}, newest(all), 1000, 7},
+		{"two words", desk.TicketQuery{Search: "printer toner", Offset: 140}, newest(toner), 140, 10},
+		{"a priority", desk.TicketQuery{Priority: desk.PriorityHigh, Offset: 600}, newest(high), 600, 10},
+		{"the normal priority, the others left out", desk.TicketQuery{Priority: desk.PriorityNormal, Offset: 640}, newest(normal), 640, 20},
+		{"by activity, with a filter", desk.TicketQuery{Category: "billing", Sort: desk.SortActivity}, newest(all), 0, 5},
+	} {
+		tt.q.Limit = tt.lim
+		got, total := queryIDs(t, s, tt.q)
+		if want := page(tt.all, tt.off, tt.lim); !slices.Equal(got, want) || total != len(tt.all) {
+			t.Errorf("%s: got %v (total %d), want %v (total %d)", tt.name, got, total, want, len(tt.all))
+		}
+	}
+	for _, id := range newest(high) {
+		if id%4 == 0 {
+			openHigh = append(openHigh, id)
+		}
+	}
+	if len(openHigh) != 0 {
+		t.Fatalf("test setup: odd numbers are never multiples of 4, got %v", openHigh)
+	}
+	var openAll []desk.TicketID
+	for _, id := range newest(all) {
+		if id%4 == 0 {
+			openAll = append(openAll, id)
+		}
+	}
+	wantCount := func(what string, q desk.TicketQuery, want int) {
+		t.Helper()
+		q.Limit = -1
+		if _, total := queryIDs(t, s, q); total != want {
+			t.Errorf("%s: total %d, want %d", what, total, want)
+		}
+	}
+	wantCount("open tickets of the category", desk.TicketQuery{Category: "billing", Statuses: []desk.Status{desk.StatusOpen}}, len(openAll))
+	wantCount("open tickets of high priority", desk.TicketQuery{Priority: desk.PriorityHigh, Statuses: []desk.Status{desk.StatusOpen}}, 0)
+
+	// A change of value takes the ticket out of its bucket.
+	moved := desk.TicketID(1000)
+	apply(t, s, desk.SaveTicket{Ticket: queueTicket(moved, desk.StatusOpen, func(tk *desk.Ticket) { tk.Category, tk.Subject = "Hardware", "printer" })})
+	if inNumberSet(ctx, rdb, s, cat, int64(moved)) {
+		t.Errorf("ticket %d is still in the category it left", moved)
+	}
+	wantCount("the category after a ticket left it", desk.TicketQuery{Category: "billing"}, n-1)
+	wantQuery(t, s, "the category it joined", desk.TicketQuery{Category: "hardware"}, moved)
+
+	// A set an older store wrote as one key past numberSpan members: read with the numbers
+	// added since, each once.
+	legacy := s.keys.index("tag:legacy")
+	var members []any
+	for i := 1; i <= 600; i++ {
+		members = append(members, strconv.Itoa(i))
+	}
+	if err := rdb.SAdd(ctx, legacy, members...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	retag := func(id desk.TicketID) {
+		apply(t, s, desk.SaveTicket{Ticket: queueTicket(id, desk.StatusOpen, func(tk *desk.Ticket) {
+			tk.Category, tk.Subject, tk.Tags = "Billing", "printer", []string{"legacy"}
+		})})
+	}
+	retag(12)   // in the old key already
+	retag(1204) // a new number: to its bucket
+	if rdb.SIsMember(ctx, s.keys.bucket(legacy, 12), 12).Val() {
+		t.Error("a number the old key has was added to its bucket too")
+	}
+	if !rdb.SIsMember(ctx, s.keys.bucket(legacy, 1204), 1204).Val() {
+		t.Error("a number added to a full old key is not in its bucket")
+	}
+	wantCount("an old set with a number added", desk.TicketQuery{Tag: "legacy"}, 601)
+	got, total := queryIDs(t, s, desk.TicketQuery{Tag: "legacy", Limit: 2})
+	if want := []desk.TicketID{1204, 600}; !slices.Equal(got, want) || total != 601 {
+		t.Errorf("an old set: got %v (total %d), want %v (total 601)", got, total, want)
+	}
+}
