@@ -41,6 +41,10 @@ import (
 //     keeps the words it ever had (an old subject, an edited message), which a search of
 //     its history should find anyway.
 //
+// The filter and word sets are number sets (numberset.go): past 512 numbers, a set keeps the
+// numbers added since in buckets of 512 consecutive numbers, so that no set of ticket numbers
+// becomes a hash table of strings.
+//
 // Tickets saved before the indexes existed are indexed once, in the background, when a store
 // starts on a server whose index version (<p>ixver) is older than indexVersion (backfill);
 // Reindex does the same on demand.

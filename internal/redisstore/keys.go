@@ -82,10 +82,12 @@
 //	                                                  number (so oldest first)
 //	<p>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
 //	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (a save derives them from the
-//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased). The normal priority     hash's fields, or reads its
-//	                                                  (and no priority) has no set: its         field "ix"; see index.go)
-//	                                                  tickets are those in no other priority's
-//	                                                  (older stores' ix:pri:normal is deleted)
+//	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased); number sets: the first  hash's fields, or reads its
+//	                                                  512 here, the rest in buckets (nb:). The  field "ix"; see index.go)
+//	                                                  normal priority (and no priority) has
+//	                                                  no set: its tickets are those in no
+//	                                                  other priority's (older stores'
+//	                                                  ix:pri:normal is deleted)
 //	<p>ix:act                                 zset    every ticket, scored by its last         forever
 //	                                                  activity (ms): the queue's activity order
 //	<p>ix:due                                 zset    the tickets with an SLA clock running or  while the clock runs
@@ -96,13 +98,25 @@
 //	                                                  older stores' ix:prio is deleted)
 //	<p>w:<word>                               set     numbers of the tickets whose subject,     forever (only grows)
 //	                                                  names, tags or history have the word
-//	                                                  (stemmed, lower case; words.go)
+//	                                                  (stemmed, lower case; words.go); a
+//	                                                  number set, as the filter sets
+//	<p>nb:<n / 512>:<set's key after <p>>     set     a number set's bucket: the numbers from   while it has a number
+//	                                                  (n / 512)·512 to the next multiple of
+//	                                                  512 added once the set's own key held
+//	                                                  512 (numberset.go); each number is in
+//	                                                  one of the key and its bucket, so both
+//	                                                  stay intsets (Redis's default
+//	                                                  set-max-intset-entries is 512)
 //	<p>ix:wpend                               set     numbers of the tickets whose history      until the words are written
 //	                                                  words wait in a process's word queue      (wordqueue.go)
 //	<p>tmp:<random>:<n>                       any     a query's intermediate result (query.go)  deleted by the query; 1 minute
 //	<p>ixver                                  string  the version of the indexes' layout        forever
 //	<p>ixjob                                  string  the process rebuilding old tickets'       30 minutes, or until done
 //	                                                  indexes (backfill, index.go)
+//	<p>nbver                                  string  "1" once the number sets an older         forever
+//	                                                  version wrote as one key past 512 are
+//	                                                  split into buckets (numberset.go)
+//	<p>nbjob                                  string  the process splitting them                30 minutes, or until done
 //	<p>secret:<name>                          string  32 random bytes (an installation secret)  forever
 //	<p>cursor:<name>                          string  a high-water mark (integer), only grows   forever
 //	<p>fact:<kind>                            zset    statistics facts (see facts.go), scored   forever
@@ -238,6 +252,13 @@ func (k keys) temp(id string) string { return k.prefix + "tmp:" + id }
 
 // indexVersion holds the version of the indexes' layout.
 func (k keys) indexVersion() string { return k.prefix + "ixver" }
+
+// splitVersion is set once the number sets an older version wrote as one key are split
+// (numberset.go).
+func (k keys) splitVersion() string { return k.prefix + "nbver" }
+
+// splitLease names the process splitting them.
+func (k keys) splitLease() string { return k.prefix + "nbjob" }
 
 // backfillLease names the process rebuilding the indexes of old tickets.
 func (k keys) backfillLease() string { return k.prefix + "ixjob" }

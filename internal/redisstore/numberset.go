@@ -2,8 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -106,4 +108,160 @@ func (s *Store) addNumbers(ctx context.Context, p redis.Pipeliner, sets []string
 	}
 	numberAddScript.Eval(ctx, p, sets, args...)
 	return 1
+}
+
+// Stores before 2026-12-07 kept each number set as one key, a hash table past numberSpan
+// members. A store that finds such sets on its server (no <p>nbver yet) splits them in the
+// background, once per server under a lease (<p>nbjob): every number of an oversized key
+// moves to its bucket, a batch at a time, each move atomic (splitScript), so that the set,
+// the union of its key and buckets, is the same at every step and queries and writes go on.
+// The emptied key is gone; the next numbers added to the set fill a new one, an intset.
+
+// splitVersion is the value of <p>nbver once a server's number sets are split.
+const splitVersion = "1"
+
+// splitBatch is how many numbers one step of the split moves.
+const splitBatch = 500
+
+// splitScript moves numbers from a number set's key to their buckets. KEYS[1] the set's key;
+// ARGV pairs of a number and its bucket. A number no longer in the key (taken out meanwhile)
+// is not moved. Returns how many moved.
+var splitScript = redis.NewScript(`
+local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('SREM', KEYS[1], ARGV[i]) == 1 then
+    redis.call('SADD', ARGV[i + 1], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// startSplit starts the split of oversized number sets in the background unless the server's
+// sets were split (or it has no tickets yet: then it only records that).
+func (s *Store) startSplit(ctx context.Context) error {
+	res, err := s.rdb.MGet(ctx, s.keys.splitVersion(), s.keys.seq()).Result()
+	if err != nil {
+		return fmt.Errorf("read the number sets' version: %w", err)
+	}
+	if v, _ := res[0].(string); v == splitVersion {
+		return nil
+	}
+	if seq, _ := res[1].(string); seq == "" || seq == "0" {
+		if err := s.rdb.Set(ctx, s.keys.splitVersion(), splitVersion, 0).Err(); err != nil {
+			return fmt.Errorf("record the number sets' version: %w", err)
+		}
+		return nil
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	s.stopSplit = cancel
+	s.splitDone = make(chan struct{})
+	go func() {
+		defer close(s.splitDone)
+		s.splitAll(bg)
+	}()
+	return nil
+}
+
+// splitAll splits every oversized number set under the split's lease and records the version
+// when done; a process that stops midway leaves the rest to the next start.
+func (s *Store) splitAll(ctx context.Context) {
+	ok, err := s.rdb.SetNX(ctx, s.keys.splitLease(), s.opts.Consumer, backfillLease).Result()
+	if err != nil || !ok {
+		return // another process does it, or Redis is away: the next start tries again
+	}
+	defer s.rdb.Del(context.WithoutCancel(ctx), s.keys.splitLease())
+	start := time.Now()
+	sets, numbers := 0, 0
+	patterns := []string{globEscape(s.keys.word("")) + "*", globEscape(s.keys.index("")) + "*"}
+	err = s.scanKeys(ctx, patterns, "set", func(key string) error {
+		if key == s.keys.index(wordsPending) {
+			return nil // not a number set
+		}
+		n, err := s.splitSet(ctx, key)
+		if n > 0 {
+			sets++
+			numbers += n
+		}
+		return err
+	})
+	if err != nil {
+		s.log.Warn("split the search and filter sets an older version wrote; the next start goes on", "sets", sets, "err", err)
+		return
+	}
+	if err := s.rdb.Set(ctx, s.keys.splitVersion(), splitVersion, 0).Err(); err != nil {
+		s.log.Warn("record the number sets' version", "err", err)
+		return
+	}
+	if sets > 0 {
+		s.log.Info("split the search and filter sets an older version wrote into buckets", "sets", sets, "numbers", numbers,
+			"took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// splitSet moves every number of number set key's own key to its bucket when the key holds
+// more than numberSpan, and returns how many it moved.
+func (s *Store) splitSet(ctx context.Context, key string) (int, error) {
+	n, err := s.rdb.SCard(ctx, key).Result()
+	if err != nil || n <= numberSpan {
+		return 0, err
+	}
+	moved := 0
+	for {
+		members, err := s.rdb.SRandMemberN(ctx, key, splitBatch).Result()
+		if err != nil || len(members) == 0 {
+			return moved, err
+		}
+		args := make([]any, 0, 2*len(members))
+		for _, m := range members {
+			id, err := strconv.ParseInt(m, 10, 64)
+			if err != nil {
+				continue // not a ticket number: left where it is
+			}
+			args = append(args, m, s.keys.bucket(key, id))
+		}
+		if len(args) == 0 {
+			return moved, nil // nothing but what is not a number is left
+		}
+		k, err := splitScript.Run(ctx, s.rdb, []string{key}, args...).Int()
+		if err != nil {
+			return moved, err
+		}
+		moved += k
+	}
+}
+
+// scanKeys calls fn with every key of type typ that matches one of the patterns, on every
+// master of a Cluster.
+func (s *Store) scanKeys(ctx context.Context, patterns []string, typ string, fn func(key string) error) error {
+	scan := func(ctx context.Context, c redis.Cmdable) error {
+		for _, pattern := range patterns {
+			iter := c.ScanType(ctx, 0, pattern, 1000, typ).Iterator()
+			for iter.Next(ctx) {
+				if err := fn(iter.Val()); err != nil {
+					return err
+				}
+			}
+			if err := iter.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return scan(ctx, c) })
+	}
+	return scan(ctx, s.rdb)
+}
+
+// globEscape escapes what SCAN's MATCH would read as a pattern in s (a prefix may hold them).
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

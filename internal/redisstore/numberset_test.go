@@ -163,3 +163,85 @@ func testNumberSets(t *testing.T, open opener) {
 		t.Errorf("an old set: got %v (total %d), want %v (total 601)", got, total, want)
 	}
 }
+
+// testNumberSetsSplit: the number sets an older version wrote as one key past numberSpan
+// members are split into their buckets when a store starts (once per server), and read the
+// same before, during and after.
+func testNumberSetsSplit(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	const n = 700
+	var all []any
+	var changes []desk.Change
+	for i := 1; i <= n; i++ {
+		id := desk.TicketID(i)
+		changes = append(changes, desk.SaveTicket{Ticket: queueTicket(id, desk.StatusOpen, func(tk *desk.Ticket) {
+			tk.Category, tk.Subject = "Old", "legacy"
+		})})
+		all = append(all, strconv.Itoa(i))
+	}
+	for c := range slices.Chunk(changes, 100) {
+		apply(t, s, c...)
+	}
+	// As an older version kept them: one key each, and no buckets.
+	word, cat := s.keys.word(stemWord("legacy")), s.keys.index("cat:old")
+	for _, set := range []string{word, cat} {
+		if err := rdb.Del(ctx, set, s.keys.bucket(set, 1), s.keys.bucket(set, n)).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.SAdd(ctx, set, all...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rdb.Set(ctx, s.keys.seq(), n, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Del(ctx, s.keys.splitVersion()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	wantTotal := func(what string, q desk.TicketQuery, want int) {
+		t.Helper()
+		q.Limit = 3
+		got, total := queryIDs(t, s, q)
+		if !slices.Equal(got, []desk.TicketID{n, n - 1, n - 2}) || total != want {
+			t.Errorf("%s: got %v (total %d), want [%d %d %d] (total %d)", what, got, total, n, n-1, n-2, want)
+		}
+	}
+	wantTotal("the old word set", desk.TicketQuery{Search: "legacy"}, n)
+
+	if err := s.startSplit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s.splitDone == nil {
+		t.Fatal("no split started on a server with tickets and no number sets' version")
+	}
+	<-s.splitDone
+	if v := rdb.Get(ctx, s.keys.splitVersion()).Val(); v != splitVersion {
+		t.Errorf("number sets' version after the split = %q, want %q", v, splitVersion)
+	}
+	for _, set := range []string{word, cat} {
+		if rdb.Exists(ctx, set).Val() != 0 {
+			t.Errorf("%s is still a key of its own after the split", set)
+		}
+		for i := int64(1); i <= n; i++ {
+			if !rdb.SIsMember(ctx, s.keys.bucket(set, i), i).Val() {
+				t.Fatalf("%s: %d is not in its bucket after the split", set, i)
+			}
+		}
+		if enc, err := rdb.ObjectEncoding(ctx, s.keys.bucket(set, 1)).Result(); err == nil && enc != "intset" {
+			t.Errorf("%s's bucket is a %s, want an intset", set, enc)
+		}
+	}
+	wantTotal("the word set after the split", desk.TicketQuery{Search: "legacy"}, n)
+	wantTotal("the category after the split", desk.TicketQuery{Category: "old"}, n)
+
+	// A number added afterwards fills a new key; a second start has nothing to split.
+	apply(t, s, desk.SaveTicket{Ticket: queueTicket(n+1, desk.StatusOpen, func(tk *desk.Ticket) { tk.Category, tk.Subject = "Old", "legacy" })})
+	if !rdb.SIsMember(ctx, word, n+1).Val() {
+		t.Errorf("a number added after the split is not in the word set's new key")
+	}
+	s.stopSplit, s.splitDone = nil, nil // the first split is over
+	if err := s.startSplit(ctx); err != nil || s.splitDone != nil {
+		t.Errorf("a second start split again (err %v)", err)
+	}
+}

@@ -39,7 +39,9 @@ import (
 //
 // A group of the query is one set, or the union of several and of literal ticket numbers (a
 // search word that is a number: the word's set and that ticket), made in a temporary key
-// first. The temporary keys are deleted at the end (and expire in a minute should the script
+// first. The filter and word sets are number sets (numberset.go): one with buckets is made
+// one key first (SUNIONSTORE of its key and its buckets up to the query's highest number),
+// as are the priorities' sets the order by priority and the normal priority use. The temporary keys are deleted at the end (and expire in a minute should the script
 // fail midway).
 //
 // A period of opening (OpenedFrom, OpenedTo) is read from the openings' facts (fact:created,

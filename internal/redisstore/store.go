@@ -79,6 +79,10 @@ type Store struct {
 	// when this store started one (index.go).
 	stopBackfill context.CancelFunc
 	backfillDone chan struct{}
+	// stopSplit and splitDone stop and await the background split of the number sets an
+	// older version wrote as one key (numberset.go).
+	stopSplit context.CancelFunc
+	splitDone chan struct{}
 	// words are the search words of history entries waiting for the next batch, and
 	// stopWords and wordsDone stop and await the background indexing of words a stopped
 	// process left unwritten (wordqueue.go).
@@ -138,6 +142,11 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		return nil, err
 	}
 	if err := s.startWordRecovery(ctx); err != nil {
+		s.stopBackground()
+		s.batch.close()
+		return nil, err
+	}
+	if err := s.startSplit(ctx); err != nil {
 		s.stopBackground()
 		s.batch.close()
 		return nil, err
@@ -239,6 +248,10 @@ func (s *Store) stopBackground() {
 	if s.stopWords != nil {
 		s.stopWords()
 		<-s.wordsDone
+	}
+	if s.stopSplit != nil {
+		s.stopSplit()
+		<-s.splitDone
 	}
 }
 
