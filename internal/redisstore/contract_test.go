@@ -75,6 +75,7 @@ var contract = []struct {
 	{"layout before 2026-12-07 upgraded", testLayoutUpgrade},
 	{"filter sets moved with or without a list", testFilterSetsWithoutList},
 	{"number sets past their own key", testNumberSets},
+	{"queries on number sets with buckets", testNumberSetQueries},
 	{"number sets an older version wrote split", testNumberSetsSplit},
 }
 

@@ -3,7 +3,9 @@ package redisstore
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
 )
@@ -243,5 +245,121 @@ func testNumberSetsSplit(t *testing.T, open opener) {
 	s.stopSplit, s.splitDone = nil, nil // the first split is over
 	if err := s.startSplit(ctx); err != nil || s.splitDone != nil {
 		t.Errorf("a second start split again (err %v)", err)
+	}
+}
+
+// testNumberSetQueries: every way the query script answers, on number sets with buckets and
+// plain ones together, against a model of the tickets: filters, searches walked and
+// intersected, every order (by number, activity, priority, SLA), the normal priority left out
+// of the others, totals alone, pages at any offset.
+func testNumberSetQueries(t *testing.T, open opener) {
+	s, _ := open(t, Options{})
+	const n = 1300
+	statuses := []desk.Status{desk.StatusNew, desk.StatusOpen, desk.StatusPending, desk.StatusClosed}
+	active := statuses[:3]
+	var tickets []desk.Ticket
+	var changes []desk.Change
+	for i := 1; i <= n; i++ {
+		tk := queueTicket(desk.TicketID(i), statuses[i%4], func(tk *desk.Ticket) {
+			tk.LastActivityAt = at(0).Add(time.Duration(i*7%n) * time.Minute)
+			switch {
+			case i%5 == 0:
+				tk.Priority = desk.PriorityUrgent
+			case i%2 == 1:
+				tk.Priority = desk.PriorityHigh
+			case i%7 == 0:
+				tk.Priority = desk.PriorityLow
+			}
+			tk.Category = "Billing"
+			if i%3 == 0 {
+				tk.Category = "Tech"
+			}
+			tk.Subject = "printer"
+			if i%3 == 0 {
+				tk.Subject += " toner"
+			}
+			if i%2 == 0 {
+				tk.Subject += " jam"
+			}
+		})
+		tickets = append(tickets, tk)
+		changes = append(changes, desk.SaveTicket{Ticket: tk})
+	}
+	for c := range slices.Chunk(changes, 100) {
+		apply(t, s, c...)
+	}
+	rank := map[desk.Priority]int{desk.PriorityUrgent: 0, desk.PriorityHigh: 1, "": 2, desk.PriorityNormal: 2, desk.PriorityLow: 3}
+	has := func(tk desk.Ticket, word string) bool { return slices.Contains(strings.Fields(tk.Subject), word) }
+	// model answers q from the tickets.
+	model := func(q desk.TicketQuery) []desk.TicketID {
+		var out []desk.Ticket
+		for _, tk := range tickets {
+			if len(q.Statuses) > 0 && !slices.Contains(q.Statuses, tk.Status) ||
+				q.Category != "" && !strings.EqualFold(q.Category, tk.Category) ||
+				q.Priority == desk.PriorityNormal && rank[tk.Priority] != 2 ||
+				q.Priority != "" && q.Priority != desk.PriorityNormal && q.Priority != tk.Priority {
+				continue
+			}
+			match := true
+			for _, w := range strings.Fields(q.Search) {
+				match = match && has(tk, w)
+			}
+			if match {
+				out = append(out, tk)
+			}
+		}
+		slices.SortFunc(out, func(a, b desk.Ticket) int {
+			switch q.Sort {
+			case desk.SortOldest, desk.SortDue: // no clock runs: by number
+				return int(a.ID - b.ID)
+			case desk.SortActivity:
+				return b.LastActivityAt.Compare(a.LastActivityAt)
+			case desk.SortPriority:
+				if d := rank[a.Priority] - rank[b.Priority]; d != 0 {
+					return d
+				}
+				return int(a.ID - b.ID)
+			}
+			return int(b.ID - a.ID)
+		})
+		ids := []desk.TicketID{}
+		for _, tk := range out {
+			ids = append(ids, tk.ID)
+		}
+		return ids
+	}
+	for _, q := range []desk.TicketQuery{
+		{Category: "billing"},
+		{Category: "billing", Statuses: []desk.Status{desk.StatusOpen}, Sort: desk.SortPriority},
+		{Search: "printer jam"},
+		{Search: "printer jam", Sort: desk.SortOldest},
+		{Search: "jam", Statuses: active},
+		{Search: "printer jam", Statuses: active, Sort: desk.SortActivity},
+		{Priority: desk.PriorityHigh, Sort: desk.SortActivity},
+		{Priority: desk.PriorityNormal, Sort: desk.SortPriority},
+		{Priority: desk.PriorityNormal, Category: "billing"},
+		{Sort: desk.SortPriority, Statuses: active},
+		{Sort: desk.SortPriority},
+		{Category: "tech", Search: "toner jam"},
+		{Category: "billing", Search: "printer jam", Sort: desk.SortActivity},
+		{Category: "tech", Search: "jam", Sort: desk.SortPriority},
+		{Category: "billing", Statuses: active, Sort: desk.SortDue},
+		{Priority: desk.PriorityUrgent, Search: "jam", Statuses: []desk.Status{desk.StatusPending}},
+	} {
+		want := model(q)
+		if len(want) == 0 {
+			t.Fatalf("%+v: the model has no match; the test wants some", q)
+		}
+		for _, off := range []int{0, 3, len(want) / 2, max(len(want)-4, 0)} {
+			q.Offset, q.Limit = off, 9
+			got, total := queryIDs(t, s, q)
+			if page := want[min(off, len(want)):min(off+9, len(want))]; !slices.Equal(got, page) || total != len(want) {
+				t.Errorf("%+v: got %v (total %d), want %v (total %d)", q, got, total, page, len(want))
+			}
+		}
+		q.Offset, q.Limit = 0, -1
+		if _, total := queryIDs(t, s, q); total != len(want) {
+			t.Errorf("%+v, total alone: %d, want %d", q, total, len(want))
+		}
 	}
 }

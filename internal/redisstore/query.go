@@ -83,8 +83,10 @@ local G, S = tonumber(ARGV[4]), tonumber(ARGV[5])
 -- number (ascending orders only).
 local sparse, cap = ARGV[11] ~= '', tonumber(ARGV[11])
 local temps = {}
+local temp = {}
 local function made(k)
   temps[#temps + 1] = k
+  temp[k] = true
   redis.call('PEXPIRE', k, 60000)
   return k
 end
@@ -125,19 +127,171 @@ local function unite(t, list)
     redis.call('SUNIONSTORE', t, unpack(part))
   end
 end
--- flat returns number set k as one key: k when it has no bucket, else temporary key t, made
--- the union of k and its buckets.
-local function flat(k, t)
-  local list = withBuckets({}, k)
+-- parts returns number set k's parts: its key, then its buckets that exist (up to top).
+local partsOf = {}
+local function parts(k)
+  local p = partsOf[k]
+  if p then
+    return p
+  end
+  p = {k}
+  if not temp[k] then
+    local rest = string.sub(k, #root + 1)
+    for b = 0, top do
+      local bk = root .. 'nb:' .. b .. ':' .. rest
+      if redis.call('EXISTS', bk) == 1 then
+        p[#p + 1] = bk
+      end
+    end
+  end
+  partsOf[k] = p
+  return p
+end
+local function plain(k)
+  return #parts(k) == 1
+end
+local cards = {}
+local function vcard(k)
+  if cards[k] then
+    return cards[k]
+  end
   local n = 0
-  for i = 2, #list, 500 do
-    n = n + redis.call('EXISTS', unpack(list, i, math.min(i + 499, #list)))
+  for _, p in ipairs(parts(k)) do
+    n = n + redis.call('SCARD', p)
   end
-  if n == 0 then
-    return k
+  cards[k] = n
+  return n
+end
+local function bucketOf(k, id)
+  return root .. 'nb:' .. math.floor(tonumber(id) / ` + strconv.Itoa(numberSpan) + `) .. ':' .. string.sub(k, #root + 1)
+end
+local function vhas(k, id)
+  if redis.call('SISMEMBER', k, id) == 1 then
+    return true
   end
-  unite(t, list)
-  return made(t)
+  return not plain(k) and redis.call('SISMEMBER', bucketOf(k, id), id) == 1
+end
+-- ismember answers SMISMEMBER key ms[from..to] in t (true at the index of each member found).
+local function ismember(key, ms, idx, t)
+  for c = 1, #idx, 1000 do
+    local args = {}
+    for x = c, math.min(c + 999, #idx) do
+      args[#args + 1] = ms[idx[x]]
+    end
+    local r = redis.pcall('SMISMEMBER', key, unpack(args))
+    if type(r) == 'table' and r.err then
+      r = {} -- a server without SMISMEMBER (before 6.2)
+      for x = 1, #args do
+        r[x] = redis.call('SISMEMBER', key, args[x])
+      end
+    end
+    for j = 1, #r do
+      if r[j] == 1 then
+        t[idx[c + j - 1]] = true
+      end
+    end
+  end
+end
+-- within returns which of the numbers ms are in number set k (true at their index): a look
+-- in its key, then in their buckets.
+local function within(k, ms)
+  local hit, all = {}, {}
+  for i = 1, #ms do
+    all[i] = i
+  end
+  ismember(k, ms, all, hit)
+  if plain(k) then
+    return hit
+  end
+  local by = {}
+  for i = 1, #ms do
+    if not hit[i] then
+      local b = bucketOf(k, ms[i])
+      by[b] = by[b] or {}
+      table.insert(by[b], i)
+    end
+  end
+  for b, idx in pairs(by) do
+    ismember(b, ms, idx, hit)
+  end
+  return hit
+end
+-- zinter makes dest (a temporary key, may be zkey) zkey's tickets in number set k, scored
+-- wz·(their score) + wx, as ZINTERSTORE dest 2 zkey k WEIGHTS wz wx does: from zkey's side
+-- (a look per ticket) when zkey is the smaller, else part by part (Redis walks each part,
+-- at most ` + strconv.Itoa(numberSpan) + ` numbers). Never a copy of a large set.
+local function zinter(dest, zkey, k, wz, wx)
+  if plain(k) then
+    redis.call('ZINTERSTORE', dest, 2, zkey, k, 'WEIGHTS', wz, wx)
+    return
+  end
+  if redis.call('ZCARD', zkey) <= vcard(k) then
+    local r = redis.call('ZRANGE', zkey, 0, -1, 'WITHSCORES')
+    local ms, sc = {}, {}
+    for i = 1, #r, 2 do
+      ms[#ms + 1], sc[#sc + 1] = r[i], r[i + 1]
+    end
+    local hit = within(k, ms)
+    redis.call('DEL', dest)
+    local zargs = {}
+    for i = 1, #ms do
+      if hit[i] then
+        zargs[#zargs + 1] = string.format('%.17g', wz * tonumber(sc[i]) + wx)
+        zargs[#zargs + 1] = ms[i]
+        if #zargs >= 2000 then
+          redis.call('ZADD', dest, unpack(zargs))
+          zargs = {}
+        end
+      end
+    end
+    if #zargs > 0 then
+      redis.call('ZADD', dest, unpack(zargs))
+    end
+    return
+  end
+  local acc, one = made(KEYS[3] .. ':za'), made(KEYS[3] .. ':zp')
+  redis.call('DEL', acc)
+  for _, p in ipairs(parts(k)) do
+    redis.call('ZINTERSTORE', one, 2, zkey, p, 'WEIGHTS', wz, wx)
+    redis.call('ZUNIONSTORE', acc, 2, acc, one)
+  end
+  if redis.call('EXISTS', acc) == 1 then
+    redis.call('RENAME', acc, dest)
+    redis.call('PEXPIRE', dest, 60000)
+  else
+    redis.call('DEL', dest)
+  end
+end
+-- zintercard is the number of zkey's tickets in number set k (nil on a server without
+-- ZINTERCARD).
+local function zintercard(zkey, k)
+  if plain(k) or redis.call('ZCARD', zkey) > vcard(k) then
+    local n = 0
+    for _, p in ipairs(parts(k)) do
+      local c = redis.pcall('ZINTERCARD', 2, zkey, p)
+      if type(c) == 'table' and c.err then
+        return nil
+      end
+      n = n + c
+    end
+    return n
+  end
+  local ms = redis.call('ZRANGE', zkey, 0, -1)
+  local n = 0
+  for _ in pairs(within(k, ms)) do
+    n = n + 1
+  end
+  return n
+end
+-- members returns number set k's numbers.
+local function members(k)
+  local out = {}
+  for _, p in ipairs(parts(k)) do
+    for _, m in ipairs(redis.call('SMEMBERS', p)) do
+      out[#out + 1] = m
+    end
+  end
+  return out
 end
 local ki = 4 + G + S
 local ai = 16
@@ -147,7 +301,7 @@ for g = 1, G do
   ai = ai + 2
   local t = KEYS[3 + g]
   if nk == 1 and nl == 0 then
-    sets[#sets + 1] = flat(KEYS[ki], t)
+    sets[#sets + 1] = KEYS[ki]
   else
     local src = {}
     if nl > 0 then
@@ -179,7 +333,7 @@ elseif ARGV[6] == 'prio' then
   -- Two temporary keys follow the sets.
   prio = {}
   for i = 1, tonumber(ARGV[12]) do
-    prio[i] = flat(KEYS[ki], KEYS[3] .. ':p' .. i)
+    prio[i] = KEYS[ki]
     ki = ki + 1
   end
   prioTemp = {KEYS[ki], KEYS[ki + 1]}
@@ -197,7 +351,7 @@ end
 -- leaves out the other priorities' tickets). They are disjoint.
 local excl = {}
 for i = 1, tonumber(ARGV[13]) do
-  excl[i] = flat(KEYS[ki], KEYS[3] .. ':e' .. i)
+  excl[i] = KEYS[ki]
   ki = ki + 1
 end
 -- drop is above every score a part has before it is ordered: the excluded tickets go with it.
@@ -211,7 +365,7 @@ local function exclude(key, c)
     return
   end
   for _, e in ipairs(excl) do
-    redis.call('ZINTERSTORE', c, 2, key, e, 'WEIGHTS', 0, 1)
+    zinter(c, key, e, 0, 1)
     redis.call('ZUNIONSTORE', key, 2, key, c, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
   end
   redis.call('ZREMRANGEBYSCORE', key, drop, '+inf')
@@ -326,7 +480,37 @@ local function intersect()
   if lo then
     cut()
   end
-  if lim <= 0 and not unfiltered() then
+  -- The plain sets go in the intersections; the number sets with buckets (virt) cut each
+  -- status's tickets by zinter, the smallest first.
+  local flats, virt, plainExcl = {}, {}, true
+  for _, k in ipairs(sets) do
+    if plain(k) then
+      flats[#flats + 1] = k
+    else
+      virt[#virt + 1] = k
+    end
+  end
+  table.sort(virt, function(a, b) return vcard(a) < vcard(b) end)
+  for _, e in ipairs(excl) do
+    plainExcl = plainExcl and plain(e)
+  end
+  if lim <= 0 and not unfiltered() and #flats == 0 and #virt == 1 and #excl == 0 then
+    -- Only the total of one number set with buckets: counted per status.
+    local sum = 0
+    for j = 1, S do
+      local c = zintercard(statuses[j], virt[1])
+      if not c then
+        sum = nil
+        break
+      end
+      sum = sum + c
+    end
+    if sum then
+      total = sum
+      return
+    end
+  end
+  if lim <= 0 and not unfiltered() and #virt == 0 and plainExcl then
     -- Only the total: each status set's intersection counted, not made (the statuses are
     -- disjoint), less its intersections with each excluded set (disjoint too), where the
     -- server has ZINTERCARD.
@@ -348,31 +532,41 @@ local function intersect()
       return
     end
   end
-  local parts = {}
+  local outs = {}
   for j = 1, S do
-    local args = {KEYS[3 + G + j], 1 + #sets, statuses[j]}
+    local part, base, v = KEYS[3 + G + j], statuses[j], 1
+    if #flats == 0 and #virt > 0 then
+      zinter(part, base, virt[1], 1, 0)
+      base, v = part, 2
+    end
+    local args = {part, 1 + #flats, base}
     local weights = {'WEIGHTS', 1}
     if sortKey and not sparse then
       args[2] = args[2] + 1
       args[#args + 1] = sortKey
       weights = {'WEIGHTS', 0, 1}
     end
-    for _, k in ipairs(sets) do
+    for _, k in ipairs(flats) do
       args[#args + 1] = k
       weights[#weights + 1] = 0
     end
     for _, w in ipairs(weights) do
       args[#args + 1] = w
     end
-    redis.call('ZINTERSTORE', unpack(args))
-    exclude(KEYS[3 + G + j], made(KEYS[3]))
+    if base ~= part or args[2] > 1 then
+      redis.call('ZINTERSTORE', unpack(args))
+    end
+    for i = v, #virt do
+      zinter(part, part, virt[i], 1, 0)
+    end
+    exclude(part, made(KEYS[3]))
     if prio then
       -- The part's tickets (scored by number) scored as the order wants: each priority's
       -- its weight, then every one minus its number.
       local part, a, acc = KEYS[3 + G + j], made(prioTemp[1]), made(prioTemp[2])
       redis.call('DEL', acc)
       for i, k in ipairs(prio) do
-        redis.call('ZINTERSTORE', a, 2, part, k, 'WEIGHTS', 0, prioWeight(i))
+        zinter(a, part, k, 0, prioWeight(i))
         redis.call('ZUNIONSTORE', acc, 2, acc, a)
       end
       redis.call('ZUNIONSTORE', part, 2, part, acc, 'WEIGHTS', -1, 1)
@@ -385,11 +579,11 @@ local function intersect()
       redis.call('ZREMRANGEBYSCORE', a, cap, '+inf')
       redis.call('ZUNIONSTORE', part, 2, part, a, 'WEIGHTS', cap, 1, 'AGGREGATE', 'MIN')
     end
-    parts[#parts + 1] = made(KEYS[3 + G + j])
+    outs[#outs + 1] = made(KEYS[3 + G + j])
   end
-  local r = parts[1]
+  local r = outs[1]
   if S > 1 then
-    redis.call('ZUNIONSTORE', KEYS[2], S, unpack(parts))
+    redis.call('ZUNIONSTORE', KEYS[2], S, unpack(outs))
     r = made(KEYS[2])
   end
   total = redis.call('ZCARD', r)
@@ -420,19 +614,44 @@ local function walk()
   if not last then
     return false
   end
-  local rarest = nil
+  local rarest, small = nil, nil
   for _, k in ipairs(sets) do
-    local n = redis.call('SCARD', k)
+    local n = vcard(k)
     if not rarest or n < rarest then
-      rarest = n
+      rarest, small = n, k
     end
   end
   if rarest * 50 < last - first + 1 then
     return false
   end
   local n
+  local flat = true
+  for _, k in ipairs(sets) do
+    flat = flat and plain(k)
+  end
   if #sets == 1 then
-    n = redis.call('SCARD', sets[1])
+    n = vcard(sets[1])
+  elseif not flat then
+    -- The rarest set's numbers, each looked for in the others.
+    local ms = members(small)
+    local keep = {}
+    for i = 1, #ms do
+      keep[i] = true
+    end
+    for _, k in ipairs(sets) do
+      if k ~= small then
+        local hit = within(k, ms)
+        for i = 1, #ms do
+          keep[i] = keep[i] and hit[i]
+        end
+      end
+    end
+    n = 0
+    for i = 1, #ms do
+      if keep[i] then
+        n = n + 1
+      end
+    end
   else
     local args = {#sets, unpack(sets)}
     if ARGV[10] ~= '0' then
@@ -453,7 +672,7 @@ local function walk()
   while found < want and checked < 20000 and (id - stop) * step <= 0 do
     local hit = true
     for _, k in ipairs(sets) do
-      if redis.call('SISMEMBER', k, id) == 0 then
+      if not vhas(k, id) then
         hit = false
         break
       end
@@ -557,9 +776,10 @@ elseif unfiltered() and prio then
   for i, k in ipairs(prio) do
     local c = 0
     for _, st in ipairs(statuses) do
-      local n = redis.pcall('ZINTERCARD', 2, st, k)
-      if type(n) == 'table' and n.err then
-        n = redis.call('ZINTERSTORE', made(prioTemp[1]), 2, st, k) -- a server without ZINTERCARD
+      local n = zintercard(st, k)
+      if not n then
+        zinter(made(prioTemp[1]), st, k, 1, 0) -- a server without ZINTERCARD
+        n = redis.call('ZCARD', prioTemp[1])
       end
       c = c + n
     end
@@ -591,12 +811,12 @@ elseif unfiltered() and prio then
           redis.call('ZUNIONSTORE', a, 1, st)
           for _, k in ipairs(prio) do
             local c2 = made(KEYS[3])
-            redis.call('ZINTERSTORE', c2, 2, a, k, 'WEIGHTS', 0, 1)
+            zinter(c2, a, k, 0, 1)
             redis.call('ZUNIONSTORE', a, 2, a, c2, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
           end
           redis.call('ZREMRANGEBYSCORE', a, drop, '+inf')
         else
-          redis.call('ZINTERSTORE', a, 2, st, prio[i], 'WEIGHTS', 1, 0)
+          zinter(a, st, prio[i], 1, 0)
         end
         redis.call('ZUNIONSTORE', acc, 2, acc, a)
       end
