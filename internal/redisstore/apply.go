@@ -263,7 +263,13 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		if f.Kind == "" || f.Ticket <= 0 || strings.Contains(f.Agent, "|") || strings.Contains(f.Subject, "|") {
 			return nil, desk.Errorf(desk.EINVALID, "record fact: a fact needs a kind and a ticket, and no '|' in the agent or subject")
 		}
-		return [][]any{{"ZADD", s.keys.fact(f.Kind), f.At.UnixMilli(), encodeFact(f)}}, nil
+		// The fact goes in its day's set, and the day in the kind's days index (facts.go).
+		ms := f.At.UnixMilli()
+		day := factDayOf(ms)
+		return [][]any{
+			{"ZADD", s.keys.factDay(f.Kind, day), ms, encodeFact(f)},
+			{"ZADD", s.keys.factDays(f.Kind), day, day},
+		}, nil
 	case desk.PutLink:
 		if c.Platform == "" || c.Link.Source.ID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put link: a link needs a platform and a source message")

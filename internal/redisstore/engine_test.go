@@ -121,7 +121,7 @@ func testApplyOnce(t *testing.T, open opener) {
 	if len(entries) != 1 || entries[0].Text != "first" {
 		t.Errorf("transcript %+v, want only the first", entries)
 	}
-	if n := rdb.ZCard(ctxT(t), s.keys.fact(desk.FactResolved)).Val(); n != 1 {
+	if n := rdb.ZCard(ctxT(t), s.keys.factDay(desk.FactResolved, factDayOf(at(3).UnixMilli()))).Val(); n != 1 {
 		t.Errorf("%d facts, want 1", n)
 	}
 	if pending := readQueue(t, s, 1, true, 0); len(pending) != 0 {

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -145,4 +147,58 @@ func testForget(t *testing.T, open opener) {
 	if !created || again.Previous != 0 {
 		t.Errorf("the forgotten customer's new ticket = %+v, created %v; want no previous", again, created)
 	}
+}
+
+// testForgetFactsBothLayouts: CustomerData finds a customer's facts whether an older store
+// wrote them (one set per kind) or they are kept by day, each with its ticket and nothing of
+// another customer's; Forget keeps the facts of both layouts, as the statistics need them.
+func testForgetFactsBothLayouts(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	first, _ := openTicket(t, s, newTicket("U1"))
+	first.Status, first.ClosedAt = desk.StatusClosed, dayAt(4, 20)
+	apply(t, s, desk.SaveTicket{Ticket: first})
+	second, _ := openTicket(t, s, newTicket("U1"))
+	other, _ := openTicket(t, s, newTicket("U2"))
+	// The first ticket's facts and one of the other customer's, as an older store wrote them.
+	oldFacts := []desk.Fact{
+		{Kind: desk.FactCreated, At: dayAt(4, 10), Ticket: first.ID},
+		{Kind: desk.FactResolved, At: dayAt(4, 18), Ticket: first.ID, Agent: "U_AGENT", Value: 28800},
+		{Kind: desk.FactCreated, At: dayAt(4, 11), Ticket: other.ID},
+	}
+	for _, f := range oldFacts {
+		if err := rdb.ZAdd(ctx, s.keys.fact(f.Kind), redis.Z{Score: float64(f.At.UnixMilli()), Member: encodeFact(f)}).Err(); err != nil {
+			t.Fatalf("ZADD the older store's fact: %v", err)
+		}
+	}
+	// The second ticket's, and another of the other customer's, kept by day.
+	newFacts := []desk.Fact{
+		{Kind: desk.FactCreated, At: dayAt(6, 9), Ticket: second.ID},
+		{Kind: desk.FactFirstResponse, At: dayAt(7, 1), Ticket: second.ID, Agent: "U_AGENT", Value: 57600},
+		{Kind: desk.FactResolved, At: dayAt(7, 2), Ticket: second.ID, Agent: "U_AGENT", Value: 61200},
+		{Kind: desk.FactFirstResponse, At: dayAt(6, 9), Ticket: other.ID, Agent: "U_AGENT", Value: 165600},
+	}
+	for _, f := range newFacts {
+		apply(t, s, desk.RecordFact{Fact: f})
+	}
+
+	c, err := s.CustomerData(ctx, "slack", "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Tickets) != 2 || c.Tickets[0].Ticket.ID != second.ID || c.Tickets[1].Ticket.ID != first.ID {
+		t.Fatalf("CustomerData tickets = %+v; want %s then %s", c.Tickets, second.ID, first.ID)
+	}
+	// CustomerData gathers the facts kind by kind (factKinds' order), each kind oldest first.
+	wantEqual(t, "the second ticket's facts (kept by day)", c.Tickets[0].Facts, []desk.Fact{newFacts[0], newFacts[1], newFacts[2]})
+	wantEqual(t, "the first ticket's facts (the older store's)", c.Tickets[1].Facts, []desk.Fact{oldFacts[0], oldFacts[1]})
+
+	second.Status, second.ClosedAt = desk.StatusClosed, dayAt(7, 2)
+	apply(t, s, desk.SaveTicket{Ticket: second})
+	if _, err := s.Forget(ctx, "slack", "U1", desk.User{ID: "ULEAD"}, dayAt(8, 0)); err != nil {
+		t.Fatalf("Forget: %v", err)
+	}
+	wantFacts(t, s, "openings after Forget", desk.FactCreated, dayAt(0, 0), farFuture, oldFacts[0], oldFacts[2], newFacts[0])
+	wantFacts(t, s, "resolutions after Forget", desk.FactResolved, dayAt(0, 0), farFuture, oldFacts[1], newFacts[2])
+	wantFacts(t, s, "first replies after Forget", desk.FactFirstResponse, dayAt(0, 0), farFuture, newFacts[3], newFacts[1])
 }

@@ -119,8 +119,22 @@
 //	<p>nbjob                                  string  the process splitting them                30 minutes, or until done
 //	<p>secret:<name>                          string  32 random bytes (an installation secret)  forever
 //	<p>cursor:<name>                          string  a high-water mark (integer), only grows   forever
-//	<p>fact:<kind>                            zset    statistics facts (see facts.go), scored   forever
-//	                                                  by unix ms; member "ticket|agent|value"
+//	<p>fact:<kind>:<day>                      zset    the statistics facts of a kind recorded   forever
+//	                                                  on one UTC day (day = unix ms divided by
+//	                                                  86,400,000, rounded down; facts.go),
+//	                                                  scored by unix ms; member
+//	                                                  "ticket|agent|value[|subject]". A day
+//	                                                  of up to 128 facts of a kind stays a
+//	                                                  compact listpack (about 29 bytes a fact
+//	                                                  against 149 in one set of every day)
+//	<p>fact:<kind>:days                       zset    the days that have a fact of the kind:    forever
+//	                                                  member and score the day number; the
+//	                                                  readers of a period find its day keys
+//	                                                  here, never by walking the calendar
+//	<p>fact:<kind>                            zset    every fact of a kind in one set, as       forever; no longer written
+//	                                                  stores before the day keys (2026-12-07)
+//	                                                  kept them: still read beside the day
+//	                                                  keys, never written
 //	<p>ob:<shard>                             hash    a queue shard's outbox: field            until its tasks are done
 //	                                                  "<platform>/<event ID>", value the JSON
 //	                                                  desk.Outbox of that event's tasks
@@ -163,8 +177,9 @@
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
 // names and the platforms' channel IDs never do. The Lua scripts that follow a pointer to a
-// ticket or a timer build its key as ticketBase() .. number or timerBase() .. ID, the one
-// place outside this file that joins a key, with the base it is given from here.
+// ticket or a timer build its key as ticketBase() .. number or timerBase() .. ID, and the query
+// script a day's facts key as factDayBase() .. day: the one place outside this file that joins
+// a key, with the base it is given from here.
 package redisstore
 
 import (
@@ -263,8 +278,21 @@ func (k keys) splitLease() string { return k.prefix + "nbjob" }
 // backfillLease names the process rebuilding the indexes of old tickets.
 func (k keys) backfillLease() string { return k.prefix + "ixjob" }
 
-// fact is the time-ordered set of one kind of statistics fact.
+// fact is the time-ordered set of every fact of one kind, as stores before the day keys kept
+// them: still read (Facts, the query script), never written.
 func (k keys) fact(kind desk.FactKind) string { return k.prefix + "fact:" + string(kind) }
+
+// factDayBase is the part of a day's fact key before the day number; the query script appends
+// the day to it.
+func (k keys) factDayBase(kind desk.FactKind) string { return k.fact(kind) + ":" }
+
+// factDay is the time-ordered set of the facts of one kind recorded on one UTC day (factDayOf).
+func (k keys) factDay(kind desk.FactKind, day int64) string {
+	return k.factDayBase(kind) + strconv.FormatInt(day, 10)
+}
+
+// factDays is the sorted set of the days that have a fact of one kind, each scored by itself.
+func (k keys) factDays(kind desk.FactKind) string { return k.factDayBase(kind) + "days" }
 
 // secret holds one installation secret.
 func (k keys) secret(name string) string { return k.prefix + "secret:" + name }

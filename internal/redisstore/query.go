@@ -44,7 +44,8 @@ import (
 // as are the priorities' sets the order by priority and the normal priority use. The temporary keys are deleted at the end (and expire in a minute should the script
 // fail midway).
 //
-// A period of opening (OpenedFrom, OpenedTo) is read from the openings' facts (fact:created,
+// A period of opening (OpenedFrom, OpenedTo) is read from the openings' facts (fact:created's
+// day sets that its days index names for the period, and the single set of older stores;
 // scored by time, each member starting with its ticket's number), which cost the period's
 // openings, not the desk's tickets. Ticket numbers grow with time, so the period's tickets
 // are usually every number from its first to its last: then the query is restricted to that
@@ -66,7 +67,9 @@ import (
 // temporary key per group, [4+G..3+G+S] one part per status, then the groups' sets in order,
 // the S status sets, the sort set when ARGV[6] is "key", the P priority sets (most urgent
 // first, normal left out) and two temporary keys when ARGV[6] is "prio", the E excluded sets,
-// and the openings' facts when ARGV[7] is not empty. ARGV: [1] offset, [2] count, [3] "1" for
+// and, when ARGV[7] is not empty, the openings' days index and the older stores' set of
+// openings, the last two keys (with the day keys' base, keys.factDayBase, and the period's
+// first and last day as the last three ARGV). ARGV: [1] offset, [2] count, [3] "1" for
 // the highest score first, [4] G, [5] S, [6] "id", "key" or "prio", [7] and [8] the period's
 // first and last score of the facts (as ZRANGEBYSCORE takes them; "" without a period), [9]
 // "1" when the statuses are all of them, [10] the count at which the total may stop
@@ -401,7 +404,16 @@ local function cut()
 end
 if ARGV[7] ~= '' then
   local seen, nums = {}, {}
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[ki], ARGV[7], ARGV[8])) do
+  -- The openings: the older stores' set's, then those of each of the period's days that has
+  -- any (the days index names them; the last three ARGV are the day keys' base and the days).
+  local na = #ARGV
+  local openings = redis.call('ZRANGEBYSCORE', KEYS[ki + 1], ARGV[7], ARGV[8])
+  for _, d in ipairs(redis.call('ZRANGEBYSCORE', KEYS[ki], ARGV[na - 1], ARGV[na])) do
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', ARGV[na - 2] .. d, ARGV[7], ARGV[8])) do
+      openings[#openings + 1] = m
+    end
+  end
+  for _, m in ipairs(openings) do
     local id = tonumber(string.match(m, '^(%d+)|'))
     if id and not seen[id] then
       seen[id] = true
@@ -915,13 +927,16 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		order = "1"
 	}
 	pmin, pmax := "", ""
+	dmin, dmax := "-inf", "+inf" // the period's first and last day (factDayOf)
 	if !q.OpenedFrom.IsZero() || !q.OpenedTo.IsZero() {
 		pmin, pmax = "-inf", "+inf"
 		if !q.OpenedFrom.IsZero() {
 			pmin = strconv.FormatInt(q.OpenedFrom.UnixMilli(), 10)
+			dmin = strconv.FormatInt(factDayOf(q.OpenedFrom.UnixMilli()), 10)
 		}
 		if !q.OpenedTo.IsZero() {
 			pmax = "(" + strconv.FormatInt(q.OpenedTo.UnixMilli(), 10)
+			dmax = strconv.FormatInt(factDayOf(q.OpenedTo.UnixMilli()-1), 10) // OpenedTo is exclusive
 		}
 	}
 	every := "0"
@@ -953,7 +968,8 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	}
 	keys = append(keys, excl...)
 	if pmin != "" {
-		keys = append(keys, s.keys.fact(desk.FactCreated))
+		keys = append(keys, s.keys.factDays(desk.FactCreated), s.keys.fact(desk.FactCreated))
+		args = append(args, s.keys.factDayBase(desk.FactCreated), dmin, dmax)
 	}
 
 	res, err := s.runScript(ctx, queryScript, keys, args...).Slice()

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/threadesk/threadesk/internal/desk"
 )
 
@@ -208,5 +210,51 @@ func testFilterSetsWithoutList(t *testing.T, open opener) {
 				}
 			}
 		})
+	}
+}
+
+// testFactsUpgrade: facts an older store wrote into one set per kind (every day in it) are
+// read beside those kept by day, by Facts and by a query's period of opening, in time order;
+// a fact in both counts once, and nothing is written into the older set any more.
+func testFactsUpgrade(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	k := s.keys
+	created := func(id desk.TicketID, at time.Time) desk.Fact {
+		return desk.Fact{Kind: desk.FactCreated, At: at, Ticket: id}
+	}
+	// Tickets 1 to 3 and a first reply were recorded by the older store, as it wrote them.
+	old := []desk.Fact{created(1, dayAt(0, 8)), created(2, dayAt(1, 9)), created(3, dayAt(2, 15))}
+	reply := desk.Fact{Kind: desk.FactFirstResponse, At: dayAt(1, 10), Ticket: 2, Agent: "U_AGENT", Value: 3600}
+	for _, f := range append(old, reply) {
+		if err := rdb.ZAdd(ctx, k.fact(f.Kind), redis.Z{Score: float64(f.At.UnixMilli()), Member: encodeFact(f)}).Err(); err != nil {
+			t.Fatalf("ZADD the older store's fact: %v", err)
+		}
+	}
+	// Then the upgraded store: tickets 4 and 5 on the older facts' days, 6 later, and ticket
+	// 3's opening once more (an event handled again across the upgrade).
+	recent := []desk.Fact{created(4, dayAt(1, 12)), created(5, dayAt(2, 9)), created(6, dayAt(5, 1))}
+	var changes []desk.Change
+	for id := desk.TicketID(1); id <= 6; id++ {
+		changes = append(changes, desk.SaveTicket{Ticket: queueTicket(id, desk.StatusOpen, nil)})
+	}
+	for _, f := range append(recent, old[2]) {
+		changes = append(changes, desk.RecordFact{Fact: f})
+	}
+	apply(t, s, changes...)
+
+	wantFacts(t, s, "both layouts", desk.FactCreated, dayAt(0, 0), farFuture, old[0], old[1], recent[0], recent[1], old[2], recent[2])
+	wantFacts(t, s, "both layouts, day 1", desk.FactCreated, dayAt(1, 0), dayAt(2, 0), old[1], recent[0])
+	wantFacts(t, s, "both layouts, from day 1 noon to day 2's end", desk.FactCreated, dayAt(1, 12), dayAt(3, 0), recent[0], recent[1], old[2])
+	wantFacts(t, s, "the older store's reply", desk.FactFirstResponse, dayAt(0, 0), farFuture, reply)
+
+	all := desk.Statuses
+	wantQuery(t, s, "opened on day 1 in both layouts", desk.TicketQuery{Statuses: all, OpenedFrom: dayAt(1, 0), OpenedTo: dayAt(2, 0)}, 4, 2)
+	wantQuery(t, s, "opened on days 0 to 2 in both layouts", desk.TicketQuery{Statuses: all, OpenedFrom: dayAt(0, 0), OpenedTo: dayAt(3, 0)}, 5, 4, 3, 2, 1)
+	wantQuery(t, s, "opened from day 1 noon", desk.TicketQuery{Statuses: all, OpenedFrom: dayAt(1, 12)}, 6, 5, 4, 3)
+	wantQuery(t, s, "opened before day 2", desk.TicketQuery{Statuses: all, OpenedTo: dayAt(2, 0)}, 4, 2, 1)
+
+	if got := rdb.ZCard(ctx, k.fact(desk.FactCreated)).Val(); got != int64(len(old)) {
+		t.Errorf("the older store's set holds %d openings, want its %d unchanged", got, len(old))
 	}
 }
