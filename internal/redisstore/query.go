@@ -88,8 +88,10 @@ local sparse, cap = ARGV[11] ~= '', tonumber(ARGV[11])
 local temps = {}
 local temp = {}
 local function made(k)
-  temps[#temps + 1] = k
-  temp[k] = true
+  if not temp[k] then
+    temps[#temps + 1] = k
+    temp[k] = true
+  end
   redis.call('PEXPIRE', k, 60000)
   return k
 end
@@ -130,25 +132,28 @@ local function unite(t, list)
     redis.call('SUNIONSTORE', t, unpack(part))
   end
 end
--- parts returns number set k's parts: its key, then its buckets that exist (up to top).
-local partsOf = {}
+-- parts returns number set k's parts: its key, then its buckets that exist (up to top), and
+-- the numbers of those buckets as a set.
+local partsOf, bucketsOf = {}, {}
 local function parts(k)
   local p = partsOf[k]
   if p then
-    return p
+    return p, bucketsOf[k]
   end
   p = {k}
+  local bs = {}
   if not temp[k] then
     local rest = string.sub(k, #root + 1)
     for b = 0, top do
       local bk = root .. 'nb:' .. b .. ':' .. rest
       if redis.call('EXISTS', bk) == 1 then
         p[#p + 1] = bk
+        bs[b] = bk
       end
     end
   end
-  partsOf[k] = p
-  return p
+  partsOf[k], bucketsOf[k] = p, bs
+  return p, bs
 end
 local function plain(k)
   return #parts(k) == 1
@@ -165,16 +170,15 @@ local function vcard(k)
   cards[k] = n
   return n
 end
-local function bucketOf(k, id)
-  return root .. 'nb:' .. math.floor(tonumber(id) / ` + strconv.Itoa(numberSpan) + `) .. ':' .. string.sub(k, #root + 1)
-end
 local function vhas(k, id)
   if redis.call('SISMEMBER', k, id) == 1 then
     return true
   end
-  return not plain(k) and redis.call('SISMEMBER', bucketOf(k, id), id) == 1
+  local _, bs = parts(k)
+  local bk = bs[math.floor(tonumber(id) / ` + strconv.Itoa(numberSpan) + `)]
+  return bk ~= nil and redis.call('SISMEMBER', bk, id) == 1
 end
--- ismember answers SMISMEMBER key ms[from..to] in t (true at the index of each member found).
+-- ismember marks in t (true at the index) which of the numbers ms at the indexes idx key has.
 local function ismember(key, ms, idx, t)
   for c = 1, #idx, 1000 do
     local args = {}
@@ -203,62 +207,83 @@ local function within(k, ms)
     all[i] = i
   end
   ismember(k, ms, all, hit)
-  if plain(k) then
-    return hit
-  end
+  local _, bs = parts(k)
   local by = {}
   for i = 1, #ms do
     if not hit[i] then
-      local b = bucketOf(k, ms[i])
-      by[b] = by[b] or {}
-      table.insert(by[b], i)
+      local b = math.floor(tonumber(ms[i]) / ` + strconv.Itoa(numberSpan) + `)
+      if bs[b] then
+        local g = by[b]
+        if not g then
+          g = {}
+          by[b] = g
+        end
+        g[#g + 1] = i
+      end
     end
   end
   for b, idx in pairs(by) do
-    ismember(b, ms, idx, hit)
+    ismember(bs[b], ms, idx, hit)
   end
   return hit
 end
+-- probing says whether to look up zkey's tickets in number set k one by one (cheaper when
+-- zkey is much the smaller) rather than walk k's parts.
+local function probing(zkey, k)
+  return redis.call('ZCARD', zkey) * 4 < vcard(k) + 50 * #parts(k)
+end
 -- zinter makes dest (a temporary key, may be zkey) zkey's tickets in number set k, scored
--- wz·(their score) + wx, as ZINTERSTORE dest 2 zkey k WEIGHTS wz wx does: from zkey's side
--- (a look per ticket) when zkey is the smaller, else part by part (Redis walks each part,
--- at most ` + strconv.Itoa(numberSpan) + ` numbers). Never a copy of a large set.
+-- wz·(their score) + wx, as ZINTERSTORE dest 2 zkey k WEIGHTS wz wx does, without a copy of
+-- k: from zkey's side (a look per ticket, the tickets found gathered in a set) when zkey is
+-- much the smaller, else part by part (Redis walks each part, at most ` + strconv.Itoa(numberSpan) + ` numbers), the
+-- parts' results united at once.
 local function zinter(dest, zkey, k, wz, wx)
   if plain(k) then
     redis.call('ZINTERSTORE', dest, 2, zkey, k, 'WEIGHTS', wz, wx)
     return
   end
-  if redis.call('ZCARD', zkey) <= vcard(k) then
-    local r = redis.call('ZRANGE', zkey, 0, -1, 'WITHSCORES')
-    local ms, sc = {}, {}
-    for i = 1, #r, 2 do
-      ms[#ms + 1], sc[#sc + 1] = r[i], r[i + 1]
-    end
+  if probing(zkey, k) then
+    local ms = redis.call('ZRANGE', zkey, 0, -1)
     local hit = within(k, ms)
-    redis.call('DEL', dest)
-    local zargs = {}
+    local found = KEYS[3] .. ':zf'
+    redis.call('DEL', found)
+    local args = {}
     for i = 1, #ms do
       if hit[i] then
-        zargs[#zargs + 1] = string.format('%.17g', wz * tonumber(sc[i]) + wx)
-        zargs[#zargs + 1] = ms[i]
-        if #zargs >= 2000 then
-          redis.call('ZADD', dest, unpack(zargs))
-          zargs = {}
+        args[#args + 1] = ms[i]
+        if #args == 1000 then
+          redis.call('SADD', found, unpack(args))
+          args = {}
         end
       end
     end
-    if #zargs > 0 then
-      redis.call('ZADD', dest, unpack(zargs))
+    if #args > 0 then
+      redis.call('SADD', found, unpack(args))
     end
+    made(found)
+    redis.call('ZINTERSTORE', dest, 2, zkey, found, 'WEIGHTS', wz, wx)
+    redis.call('DEL', found)
     return
   end
-  local acc, one = made(KEYS[3] .. ':za'), made(KEYS[3] .. ':zp')
-  redis.call('DEL', acc)
-  for _, p in ipairs(parts(k)) do
-    redis.call('ZINTERSTORE', one, 2, zkey, p, 'WEIGHTS', wz, wx)
-    redis.call('ZUNIONSTORE', acc, 2, acc, one)
+  local outs = {}
+  for i, p in ipairs(parts(k)) do
+    local one = KEYS[3] .. ':zp' .. i
+    if redis.call('ZINTERSTORE', one, 2, zkey, p, 'WEIGHTS', wz, wx) > 0 then
+      outs[#outs + 1] = made(one)
+    end
   end
-  if redis.call('EXISTS', acc) == 1 then
+  local acc = KEYS[3] .. ':za'
+  for i = 1, #outs, 500 do
+    local args = {unpack(outs, i, math.min(i + 499, #outs))}
+    if i > 1 then
+      args[#args + 1] = acc
+    end
+    redis.call('ZUNIONSTORE', acc, #args, unpack(args))
+  end
+  for i = 1, #outs, 500 do
+    redis.call('DEL', unpack(outs, i, math.min(i + 499, #outs)))
+  end
+  if #outs > 0 then
     redis.call('RENAME', acc, dest)
     redis.call('PEXPIRE', dest, 60000)
   else
@@ -268,7 +293,7 @@ end
 -- zintercard is the number of zkey's tickets in number set k (nil on a server without
 -- ZINTERCARD).
 local function zintercard(zkey, k)
-  if plain(k) or redis.call('ZCARD', zkey) > vcard(k) then
+  if plain(k) or not probing(zkey, k) then
     local n = 0
     for _, p in ipairs(parts(k)) do
       local c = redis.pcall('ZINTERCARD', 2, zkey, p)
@@ -279,9 +304,8 @@ local function zintercard(zkey, k)
     end
     return n
   end
-  local ms = redis.call('ZRANGE', zkey, 0, -1)
   local n = 0
-  for _ in pairs(within(k, ms)) do
+  for _ in pairs(within(k, redis.call('ZRANGE', zkey, 0, -1))) do
     n = n + 1
   end
   return n
@@ -427,8 +451,8 @@ if ARGV[7] ~= '' then
     end
   end
   if #nums == 0 then
-    if #temps > 0 then
-      redis.call('DEL', unpack(temps))
+    for i = 1, #temps, 500 do
+      redis.call('DEL', unpack(temps, i, math.min(i + 499, #temps)))
     end
     return {0, {}}
   end
@@ -850,8 +874,8 @@ elseif unfiltered() and total * 4 >= redis.call('ZCARD', sortKey) then
 elseif not walk() then
   intersect()
 end
-if #temps > 0 then
-  redis.call('DEL', unpack(temps))
+for i = 1, #temps, 500 do
+  redis.call('DEL', unpack(temps, i, math.min(i + 499, #temps)))
 end
 return {total, ids}
 `)
