@@ -227,6 +227,19 @@ local function within(k, ms)
   end
   return hit
 end
+-- zmembers returns sorted set zkey's members, read once per script unless zkey is temporary
+-- (the statuses' sets are read, never written, here).
+local zread = {}
+local function zmembers(zkey)
+  if zread[zkey] then
+    return zread[zkey]
+  end
+  local ms = redis.call('ZRANGE', zkey, 0, -1)
+  if not temp[zkey] then
+    zread[zkey] = ms
+  end
+  return ms
+end
 -- probing says whether to look up zkey's tickets in number set k one by one (cheaper when
 -- zkey is much the smaller) rather than walk k's parts.
 local function probing(zkey, k)
@@ -243,7 +256,7 @@ local function zinter(dest, zkey, k, wz, wx)
     return
   end
   if probing(zkey, k) then
-    local ms = redis.call('ZRANGE', zkey, 0, -1)
+    local ms = zmembers(zkey)
     local hit = within(k, ms)
     local found = KEYS[3] .. ':zf'
     redis.call('DEL', found)
@@ -305,8 +318,31 @@ local function zintercard(zkey, k)
     return n
   end
   local n = 0
-  for _ in pairs(within(k, redis.call('ZRANGE', zkey, 0, -1))) do
+  for _ in pairs(within(k, zmembers(zkey))) do
     n = n + 1
+  end
+  return n
+end
+-- intercard2 is the number of tickets in both number sets a and b (nil on a server without
+-- SINTERCARD): a's own key's numbers looked up in b, and each of a's buckets met with b's key
+-- and b's bucket of the same numbers (other buckets hold other numbers).
+local function intercard2(a, b)
+  local ms = redis.call('SMEMBERS', a)
+  local n = 0
+  for _ in pairs(within(b, ms)) do
+    n = n + 1
+  end
+  local _, ba = parts(a)
+  local _, bb = parts(b)
+  for bn, ak in pairs(ba) do
+    local c = redis.pcall('SINTERCARD', 2, ak, b)
+    if type(c) == 'table' and c.err then
+      return nil
+    end
+    n = n + c
+    if bb[bn] then
+      n = n + redis.call('SINTERCARD', 2, ak, bb[bn])
+    end
   end
   return n
 end
@@ -665,8 +701,11 @@ local function walk()
   for _, k in ipairs(sets) do
     flat = flat and plain(k)
   end
+  local two = not flat and #sets == 2 and intercard2(small, sets[1] == small and sets[2] or sets[1])
   if #sets == 1 then
     n = vcard(sets[1])
+  elseif two then
+    n = two
   elseif not flat then
     -- The rarest set's numbers, each looked for in the others.
     local ms = members(small)
