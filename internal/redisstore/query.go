@@ -566,11 +566,22 @@ local function intersect()
   for _, e in ipairs(excl) do
     plainExcl = plainExcl and plain(e)
   end
-  if lim <= 0 and not unfiltered() and #flats == 0 and #virt == 1 and #excl == 0 then
-    -- Only the total of one number set with buckets: counted per status.
+  local countable = (#virt == 1 and #excl == 0) or (#virt == 0 and #excl > 0 and not plainExcl)
+  if lim <= 0 and not unfiltered() and #flats == 0 and countable then
+    -- Only the total of one number set with buckets, or of the tickets in none of the excluded
+    -- sets (disjoint): counted per status.
     local sum = 0
     for j = 1, S do
-      local c = zintercard(statuses[j], virt[1])
+      local c
+      if #virt == 1 then
+        c = zintercard(statuses[j], virt[1])
+      else
+        c = redis.call('ZCARD', statuses[j])
+        for _, e in ipairs(excl) do
+          local x = zintercard(statuses[j], e)
+          c = x and c and c - x
+        end
+      end
       if not c then
         sum = nil
         break
