@@ -82,14 +82,18 @@ func ticketKeys(ctx context.Context, rdb *redis.Client, ids []desk.TicketID) (ke
 	return k, nil
 }
 
-// sharedKinds are the keys every ticket has a share in, by the pattern that finds them.
-var sharedKinds = []struct{ name, pattern string }{
-	{"search words (w:*)", prefix + "w:*"},
-	{"queue indexes (ix:*)", prefix + "ix:*"},
-	{"status sets (st:*)", prefix + "st:*"},
-	{"statistics facts (fact:*)", prefix + "fact:*"},
-	{"closed index", prefix + "closed"},
-	{"changes feed", prefix + "changes"},
+// sharedKinds are the keys every ticket has a share in, by the patterns that find them (a
+// number set's buckets, nb:<n>:<set>, count with their set).
+var sharedKinds = []struct {
+	name     string
+	patterns []string
+}{
+	{"search words (w:* and their buckets)", []string{prefix + "w:*", prefix + "nb:*:w:*"}},
+	{"queue indexes (ix:* and their buckets)", []string{prefix + "ix:*", prefix + "nb:*:ix:*"}},
+	{"status sets (st:*)", []string{prefix + "st:*"}},
+	{"statistics facts (fact:*)", []string{prefix + "fact:*"}},
+	{"closed index", []string{prefix + "closed"}},
+	{"changes feed", []string{prefix + "changes"}},
 }
 
 // sample returns up to n of ids, spread over them.
@@ -116,16 +120,18 @@ func measureScaleMemory(ctx context.Context, rdb *redis.Client, h *history, n in
 	}
 	res.shared = map[string]int64{}
 	for _, k := range sharedKinds {
-		iter := rdb.Scan(ctx, 0, k.pattern, 10000).Iterator()
-		for iter.Next(ctx) {
-			v, err := rdb.MemoryUsage(ctx, iter.Val(), 0).Result()
-			if err != nil {
-				return fmt.Errorf("MEMORY USAGE %s: %w", iter.Val(), err)
+		for _, pattern := range k.patterns {
+			iter := rdb.Scan(ctx, 0, pattern, 10000).Iterator()
+			for iter.Next(ctx) {
+				v, err := rdb.MemoryUsage(ctx, iter.Val(), 0).Result()
+				if err != nil {
+					return fmt.Errorf("MEMORY USAGE %s: %w", iter.Val(), err)
+				}
+				res.shared[k.name] += v
 			}
-			res.shared[k.name] += v
-		}
-		if err := iter.Err(); err != nil {
-			return fmt.Errorf("SCAN %s: %w", k.pattern, err)
+			if err := iter.Err(); err != nil {
+				return fmt.Errorf("SCAN %s: %w", pattern, err)
+			}
 		}
 	}
 	return nil
