@@ -852,25 +852,27 @@ elseif unfiltered() and sparse then
   end
 elseif unfiltered() and prio then
   -- The order by priority without filters: each priority's tickets in the statuses (cut to
-  -- the period's range), most urgent first, by number within; a priority wholly before the
-  -- page is only counted. The tickets in none of the sets (the rest, at their place) are
-  -- the statuses' tickets less the others.
+  -- the period's range), most urgent first, by number within. Past the first page, a place
+  -- wholly before the page is only counted; on the first page nothing is counted. The tickets in none of the sets (the rest, at their place) are the
+  -- statuses' tickets less the others.
   if lo then
     cut()
   end
-  local counts, others = {}, 0
-  for i, k in ipairs(prio) do
-    local c = 0
-    for _, st in ipairs(statuses) do
-      local n = zintercard(st, k)
-      if not n then
-        zinter(made(prioTemp[1]), st, k, 1, 0) -- a server without ZINTERCARD
-        n = redis.call('ZCARD', prioTemp[1])
+  local counts = {}
+  local function count(i)
+    if not counts[i] then
+      local c = 0
+      for _, st in ipairs(statuses) do
+        local n = zintercard(st, prio[i])
+        if not n then
+          zinter(made(prioTemp[1]), st, prio[i], 1, 0) -- a server without ZINTERCARD
+          n = redis.call('ZCARD', prioTemp[1])
+        end
+        c = c + n
       end
-      c = c + n
+      counts[i] = c
     end
-    counts[i] = c
-    others = others + c
+    return counts[i]
   end
   local skip = off
   for r = 1, #prio + 1 do
@@ -881,11 +883,18 @@ elseif unfiltered() and prio then
     if r > rest then
       i = r - 1
     end
-    local c = counts[i]
-    if r == rest then
-      c = total - others
+    local c = nil
+    if skip > 0 then
+      if r == rest then
+        c = total
+        for j = 1, #prio do
+          c = c - count(j)
+        end
+      else
+        c = count(i)
+      end
     end
-    if skip >= c then
+    if c and skip >= c then
       skip = skip - c
     else
       -- The place's tickets of every status, scored by number (the statuses may be the
