@@ -215,11 +215,12 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		key := s.keys.ticket(t.ID)
 		id := strconv.FormatInt(int64(t.ID), 10)
 		// The ticket leaves the filter sets of its previous save, then joins those of this one.
-		cmds := [][]any{s.unindex(t.ID), {"DEL", key}, append([]any{"HSET", key}, encodeTicket(t)...)}
+		fields := encodeTicket(t)
+		cmds := [][]any{s.unindex(t.ID), {"DEL", key}, append([]any{"HSET", key}, fields...)}
 		if t.ThreadID != "" {
 			cmds = append(cmds, s.keys.thread(t.Platform, t.ThreadID).set(id)...)
 		}
-		cmds = append(cmds, s.indexCommands(t)...)
+		cmds = append(cmds, s.indexCommands(t, fields)...)
 		if t.Status == desk.StatusClosed && !t.ClosedAt.IsZero() {
 			cmds = append(cmds, []any{"ZADD", s.keys.closed(), "NX", t.ClosedAt.UnixMilli(), id})
 		} else {

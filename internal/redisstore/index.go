@@ -146,10 +146,11 @@ func indexValue(v string) string {
 	return strings.ToLower(strings.NewReplacer("\n", " ", "\r", " ").Replace(v))
 }
 
-// indexList returns the fields that list t's filter sets in its hash (fIndexes, in pieces),
-// or none when TD.UNINDEX derives the same sets from the hash's fields.
-func indexList(t desk.Ticket, filters []string) []any {
-	derived := derivedFilters(encodeTicket(t))
+// indexList returns the fields that list a ticket's filter sets in its hash (fIndexes, in
+// pieces), or none when TD.UNINDEX derives the same sets from the hash's fields, given as
+// encodeTicket wrote them.
+func indexList(fields []any, filters []string) []any {
+	derived := derivedFilters(fields)
 	missing := func(in []string) func(string) bool {
 		return func(f string) bool { return !slices.Contains(in, f) }
 	}
@@ -209,16 +210,16 @@ func derivedFilters(pairs []any) []string {
 // quoted finds what Lua's string.gmatch(v, '"([^"]*)"') finds.
 var quoted = regexp.MustCompile(`"([^"]*)"`)
 
-// indexCommands are the commands that index t after its hash is written: its filter sets,
-// sort scores and words, and the list of its filter sets in its hash (fIndexes) when
-// TD.UNINDEX could not derive it. They follow a TD.UNINDEX of the ticket, which takes it out
-// of the filter sets of its previous save.
-func (s *Store) indexCommands(t desk.Ticket) [][]any {
+// indexCommands are the commands that index t after its hash is written (fields, as
+// encodeTicket wrote them): its filter sets, sort scores and words, and the list of its filter
+// sets in its hash (fIndexes) when TD.UNINDEX could not derive it. They follow a TD.UNINDEX of
+// the ticket, which takes it out of the filter sets of its previous save.
+func (s *Store) indexCommands(t desk.Ticket, fields []any) [][]any {
 	filters, sorts, words := s.keys.ticketIndex(t)
 	key := s.keys.ticket(t.ID)
 	id := strconv.FormatInt(int64(t.ID), 10)
 	var cmds [][]any
-	if list := indexList(t, filters); len(list) > 0 {
+	if list := indexList(fields, filters); len(list) > 0 {
 		cmds = append(cmds, append([]any{"HSET", key}, list...))
 	}
 	for _, f := range filters {
@@ -428,7 +429,7 @@ func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, err
 	var cmds [][]any
 	for i, t := range ts {
 		cmds = append(cmds, s.unindex(t.ID))
-		cmds = append(cmds, s.indexCommands(t)...)
+		cmds = append(cmds, s.indexCommands(t, encodeTicket(t))...)
 		cmds = append(cmds, s.statusCommands(t.ID, t.Status)...)
 		cmds = append(cmds, s.wordCommands(t.ID, historyWords(nil, s.entries(hist[i])))...)
 	}

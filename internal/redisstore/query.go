@@ -422,12 +422,13 @@ local drop = '1152921504606846976'
 local function unfiltered()
   return #sets == 0 and #excl == 0
 end
--- exclude takes the excluded sets' tickets out of a sorted set, with c a temporary key.
-local function exclude(key, c)
-  if #excl == 0 then
+-- exclude takes the tickets of the sets of list (the excluded sets, or the priorities') out of
+-- a sorted set, with c a temporary key.
+local function exclude(key, c, list)
+  if #list == 0 then
     return
   end
-  for _, e in ipairs(excl) do
+  for _, e in ipairs(list) do
     zinter(c, key, e, 0, 1)
     redis.call('ZUNIONSTORE', key, 2, key, c, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
   end
@@ -642,7 +643,7 @@ local function intersect()
     for i = v, #virt do
       zinter(part, part, virt[i], 1, 0)
     end
-    exclude(part, made(KEYS[3]))
+    exclude(part, made(KEYS[3]), excl)
     if prio then
       -- The part's tickets (scored by number) scored as the order wants: each priority's
       -- its weight, then every one minus its number.
@@ -904,12 +905,7 @@ elseif unfiltered() and prio then
       for _, st in ipairs(statuses) do
         if r == rest then
           redis.call('ZUNIONSTORE', a, 1, st)
-          for _, k in ipairs(prio) do
-            local c2 = made(KEYS[3])
-            zinter(c2, a, k, 0, 1)
-            redis.call('ZUNIONSTORE', a, 2, a, c2, 'WEIGHTS', 1, drop, 'AGGREGATE', 'MAX')
-          end
-          redis.call('ZREMRANGEBYSCORE', a, drop, '+inf')
+          exclude(a, made(KEYS[3]), prio)
         else
           zinter(a, st, prio[i], 1, 0)
         end
@@ -980,13 +976,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 	case desk.SortPriority:
 		// No sort set: the priorities' filter sets, most urgent first, and the place of the
 		// normal priority, which has none (queryScript).
-		for i := len(desk.Priorities) - 1; i >= 0; i-- {
-			if desk.Priorities[i] == desk.PriorityNormal {
-				rest = len(desk.Priorities) - i
-				continue
-			}
-			prio = append(prio, s.keys.index("pri:"+string(desk.Priorities[i])))
-		}
+		prio, rest = s.prioritySets()
 	case desk.SortDue:
 		sortKey, rev = s.keys.index("due"), false
 	}
@@ -1083,13 +1073,21 @@ func (s *Store) excluded(q desk.TicketQuery) []string {
 	if q.Priority != desk.PriorityNormal {
 		return nil
 	}
-	var out []string
-	for _, p := range desk.Priorities {
-		if p != desk.PriorityNormal {
-			out = append(out, s.keys.index("pri:"+string(p)))
+	sets, _ := s.prioritySets()
+	return sets
+}
+
+// prioritySets are the filter sets of the priorities other than normal, most urgent first,
+// and the place (from 1) of the normal priority, which has no set, among all of them.
+func (s *Store) prioritySets() (sets []string, normal int) {
+	for i := len(desk.Priorities) - 1; i >= 0; i-- {
+		if desk.Priorities[i] == desk.PriorityNormal {
+			normal = len(desk.Priorities) - i
+			continue
 		}
+		sets = append(sets, s.keys.index("pri:"+string(desk.Priorities[i])))
 	}
-	return out
+	return sets, normal
 }
 
 // queryGroups are the sets q's filters and search words intersect.

@@ -209,8 +209,9 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		scores = append(scores, "", strings.TrimPrefix(s.keys.word(w), s.keys.prefix))
 	}
 	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2, cust.field, threadField, s.keys.bucketBase()}, scores...)
-	args = append(args, encodeTicket(t)...)
-	args = append(args, indexList(t, filters)...)
+	fields := encodeTicket(t)
+	args = append(args, fields...)
+	args = append(args, indexList(fields, filters)...)
 	res, err := openScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
