@@ -198,8 +198,7 @@ func (b *batcher) exec(batch []*op) {
 	var conn *redis.Conn
 	p := b.rdb.TxPipeline()
 	if b.replicas > 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
-		if c, ok := b.rdb.(interface{ Conn() *redis.Conn }); ok {
-			conn = c.Conn()
+		if conn = ownConn(b.rdb); conn != nil {
 			defer conn.Close()
 			p = conn.TxPipeline()
 		}
@@ -235,8 +234,7 @@ func (b *batcher) exec(batch []*op) {
 	}
 	var unsure error
 	if conn != nil && err == nil {
-		n, werr := conn.Wait(context.Background(), b.replicas, b.waitTimeout).Result()
-		if werr != nil || n < int64(b.replicas) {
+		if n, werr := replicated(context.Background(), conn, b.replicas, b.waitTimeout); werr != nil {
 			unsure = desk.Errorf(desk.EUNAVAILABLE, "recorded, but on %d of the %d Redis replicas it must be on (%v): not acknowledged, to be sent again", n, b.replicas, werr)
 		}
 	}

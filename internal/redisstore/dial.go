@@ -1,12 +1,14 @@
 package redisstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -301,4 +303,24 @@ func withoutUserinfo(raw string) string {
 		return "user:password@" + raw[i+1:]
 	}
 	return raw
+}
+
+// ownConn returns a connection of rdb's own (nil on a client that has none to give, a
+// Cluster's), so that WAIT, which is about the writes of the connection it is sent on, counts
+// the replicas that have what was sent on it. The caller closes it.
+func ownConn(rdb redis.UniversalClient) *redis.Conn {
+	if c, ok := rdb.(interface{ Conn() *redis.Conn }); ok {
+		return c.Conn()
+	}
+	return nil
+}
+
+// replicated waits up to timeout until n replicas have the writes sent on conn (WAIT) and
+// returns how many had them, with an error when fewer did.
+func replicated(ctx context.Context, conn *redis.Conn, n int, timeout time.Duration) (int64, error) {
+	got, err := conn.Wait(ctx, n, timeout).Result()
+	if err == nil && got < int64(n) {
+		err = fmt.Errorf("WAIT timed out after %v", timeout)
+	}
+	return got, err
 }

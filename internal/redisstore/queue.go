@@ -97,8 +97,7 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 	var rdb redis.Cmdable = s.rdb
 	var conn *redis.Conn
 	if !pending && s.opts.WaitReplicas > 0 {
-		if c, ok := s.rdb.(interface{ Conn() *redis.Conn }); ok {
-			conn = c.Conn()
+		if conn = ownConn(s.rdb); conn != nil {
 			defer conn.Close()
 			rdb = conn
 		}
@@ -113,8 +112,7 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 		res, err = rdb.XReadGroup(ctx, args).Result()
 	}
 	if conn != nil && err == nil && len(res) > 0 {
-		n, werr := conn.Wait(ctx, s.opts.WaitReplicas, s.opts.WaitTimeout).Result()
-		if werr != nil || n < int64(s.opts.WaitReplicas) {
+		if n, werr := replicated(ctx, conn, s.opts.WaitReplicas, s.opts.WaitTimeout); werr != nil {
 			return nil, desk.Errorf(desk.EUNAVAILABLE, "read queue shard %d: the read is on %d of the %d Redis replicas it must be on (%v)", shard, n, s.opts.WaitReplicas, werr)
 		}
 	}

@@ -38,11 +38,11 @@ func (w *shardWatch) recorded() {
 	w.added++
 }
 
-// finished notes that the worker finished an event (handled it, or set it aside).
-func (w *shardWatch) finished() {
+// finished notes that the worker finished n events (handled them, or set them aside).
+func (w *shardWatch) finished(n int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.done++
+	w.done += uint64(n)
 	close(w.wake)
 	w.wake = make(chan struct{})
 }

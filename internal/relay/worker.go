@@ -100,9 +100,7 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			q.done(ev)
 			// The event in hand, and those handled with it (joined), are finished: the
 			// intake's backpressure counts them.
-			for range max(q.taken-taken, 1) {
-				watch.finished()
-			}
+			watch.finished(max(q.taken-taken, 1))
 		}
 		// Otherwise the shard is being handed over (or the relay stops): the rest stays
 		// pending for its next holder, who claims it.
