@@ -50,14 +50,6 @@ func testNumberSets(t *testing.T, open opener) {
 	for c := range slices.Chunk(changes, 100) {
 		apply(t, s, c...)
 	}
-	newest := func(ids []desk.TicketID) []desk.TicketID {
-		out := slices.Clone(ids)
-		slices.Reverse(out)
-		return out
-	}
-	page := func(ids []desk.TicketID, off, lim int) []desk.TicketID {
-		return ids[min(off, len(ids)):min(off+lim, len(ids))]
-	}
 
 	// Every number is in exactly one of the set's key and its bucket; the key holds
 	// numberSpan, the buckets the rest, and each is an intset where Redis says so.
@@ -88,22 +80,22 @@ func testNumberSets(t *testing.T, open opener) {
 		all      []desk.TicketID
 		off, lim int
 	}{
-		{"a category, first page", desk.TicketQuery{Category: "billing"}, newest(all), 0, 10},
-		{"a category, a page across buckets", desk.TicketQuery{Category: "billing", Offset: 775}, newest(all), 775, 10},
+		{"a category, first page", desk.TicketQuery{Category: "billing"}, newestFirst(all), 0, 10},
+		{"a category, a page across buckets", desk.TicketQuery{Category: "billing", Offset: 775}, newestFirst(all), 775, 10},
 		{"a category, oldest, past the own key", desk.TicketQuery{Category: "billing", Sort: desk.SortOldest, Offset: 508}, all, 508, 10},
-		{"a word in every ticket, walked", desk.TicketQuery{Search: "printer", Offset: 1000}, newest(all), 1000, 7},
-		{"two words", desk.TicketQuery{Search: "printer toner", Offset: 140}, newest(toner), 140, 10},
-		{"a priority", desk.TicketQuery{Priority: desk.PriorityHigh, Offset: 600}, newest(high), 600, 10},
-		{"the normal priority, the others left out", desk.TicketQuery{Priority: desk.PriorityNormal, Offset: 640}, newest(normal), 640, 20},
-		{"by activity, with a filter", desk.TicketQuery{Category: "billing", Sort: desk.SortActivity}, newest(all), 0, 5},
+		{"a word in every ticket, walked", desk.TicketQuery{Search: "printer", Offset: 1000}, newestFirst(all), 1000, 7},
+		{"two words", desk.TicketQuery{Search: "printer toner", Offset: 140}, newestFirst(toner), 140, 10},
+		{"a priority", desk.TicketQuery{Priority: desk.PriorityHigh, Offset: 600}, newestFirst(high), 600, 10},
+		{"the normal priority, the others left out", desk.TicketQuery{Priority: desk.PriorityNormal, Offset: 640}, newestFirst(normal), 640, 20},
+		{"by activity, with a filter", desk.TicketQuery{Category: "billing", Sort: desk.SortActivity}, newestFirst(all), 0, 5},
 	} {
 		tt.q.Limit = tt.lim
 		got, total := queryIDs(t, s, tt.q)
-		if want := page(tt.all, tt.off, tt.lim); !slices.Equal(got, want) || total != len(tt.all) {
+		if want := pageOf(tt.all, tt.off, tt.lim); !slices.Equal(got, want) || total != len(tt.all) {
 			t.Errorf("%s: got %v (total %d), want %v (total %d)", tt.name, got, total, want, len(tt.all))
 		}
 	}
-	for _, id := range newest(high) {
+	for _, id := range newestFirst(high) {
 		if id%4 == 0 {
 			openHigh = append(openHigh, id)
 		}
@@ -112,7 +104,7 @@ func testNumberSets(t *testing.T, open opener) {
 		t.Fatalf("test setup: odd numbers are never multiples of 4, got %v", openHigh)
 	}
 	var openAll []desk.TicketID
-	for _, id := range newest(all) {
+	for _, id := range newestFirst(all) {
 		if id%4 == 0 {
 			openAll = append(openAll, id)
 		}
@@ -353,7 +345,7 @@ func testNumberSetQueries(t *testing.T, open opener) {
 		for _, off := range []int{0, 3, len(want) / 2, max(len(want)-4, 0)} {
 			q.Offset, q.Limit = off, 9
 			got, total := queryIDs(t, s, q)
-			if page := want[min(off, len(want)):min(off+9, len(want))]; !slices.Equal(got, page) || total != len(want) {
+			if page := pageOf(want, off, 9); !slices.Equal(got, page) || total != len(want) {
 				t.Errorf("%+v: got %v (total %d), want %v (total %d)", q, got, total, page, len(want))
 			}
 		}

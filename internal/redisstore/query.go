@@ -567,47 +567,39 @@ local function intersect()
   for _, e in ipairs(excl) do
     plainExcl = plainExcl and plain(e)
   end
-  local countable = (#virt == 1 and #excl == 0) or (#virt == 0 and #excl > 0 and not plainExcl)
-  if lim <= 0 and not unfiltered() and #flats == 0 and countable then
-    -- Only the total of one number set with buckets, or of the tickets in none of the excluded
-    -- sets (disjoint): counted per status.
+  -- Only the total: each status's part counted, not made (the statuses are disjoint), where
+  -- the server has ZINTERCARD: its intersection with the plain sets less its intersections
+  -- with each excluded set (disjoint too); or its tickets in the one number set with buckets;
+  -- or its tickets less those in each excluded set, when those have buckets.
+  local function counted(st)
+    if #virt == 0 and plainExcl then
+      local c = redis.pcall('ZINTERCARD', 1 + #sets, st, unpack(sets))
+      if type(c) == 'table' and c.err then
+        return nil
+      end
+      for _, e in ipairs(excl) do
+        c = c - redis.call('ZINTERCARD', 2 + #sets, st, e, unpack(sets))
+      end
+      return c
+    elseif #flats == 0 and #virt == 1 and #excl == 0 then
+      return zintercard(st, virt[1])
+    elseif #flats == 0 and #virt == 0 then
+      local c = redis.call('ZCARD', st)
+      for _, e in ipairs(excl) do
+        local x = zintercard(st, e)
+        c = x and c and c - x
+      end
+      return c
+    end
+    return nil
+  end
+  if lim <= 0 and not unfiltered() then
     local sum = 0
     for j = 1, S do
-      local c
-      if #virt == 1 then
-        c = zintercard(statuses[j], virt[1])
-      else
-        c = redis.call('ZCARD', statuses[j])
-        for _, e in ipairs(excl) do
-          local x = zintercard(statuses[j], e)
-          c = x and c and c - x
-        end
-      end
+      local c = counted(statuses[j])
       if not c then
         sum = nil
         break
-      end
-      sum = sum + c
-    end
-    if sum then
-      total = sum
-      return
-    end
-  end
-  if lim <= 0 and not unfiltered() and #virt == 0 and plainExcl then
-    -- Only the total: each status set's intersection counted, not made (the statuses are
-    -- disjoint), less its intersections with each excluded set (disjoint too), where the
-    -- server has ZINTERCARD.
-    local sum = 0
-    for j = 1, S do
-      local c = redis.pcall('ZINTERCARD', 1 + #sets, statuses[j], unpack(sets))
-      if type(c) == 'table' and c.err then
-        sum = nil
-        break
-      end
-      for _, e in ipairs(excl) do
-        local args = {2 + #sets, statuses[j], e, unpack(sets)}
-        c = c - redis.call('ZINTERCARD', unpack(args))
       end
       sum = sum + c
     end

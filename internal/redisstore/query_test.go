@@ -39,6 +39,18 @@ func wantQuery(t *testing.T, s *Store, what string, q desk.TicketQuery, want ...
 
 func ptr(s string) *string { return &s }
 
+// newestFirst is ids (oldest first) the other way round.
+func newestFirst(ids []desk.TicketID) []desk.TicketID {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
+}
+
+// pageOf is the page of ids from offset off, at most lim long.
+func pageOf(ids []desk.TicketID, off, lim int) []desk.TicketID {
+	return ids[min(off, len(ids)):min(off+lim, len(ids))]
+}
+
 // queueTicket is a saved ticket for the query tests.
 func queueTicket(id desk.TicketID, st desk.Status, mod func(*desk.Ticket)) desk.Ticket {
 	tk := desk.Ticket{ID: id, Platform: "slack", Status: st, Customer: desk.User{ID: "C" + id.String()[1:], Name: "cust" + id.String()[1:]},
@@ -478,14 +490,6 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 	for c := range slices.Chunk(changes, 100) {
 		apply(t, s, c...)
 	}
-	newest := func(ids []desk.TicketID) []desk.TicketID {
-		out := slices.Clone(ids)
-		slices.Reverse(out)
-		return out
-	}
-	page := func(ids []desk.TicketID, off, lim int) []desk.TicketID {
-		return ids[min(off, len(ids)):min(off+lim, len(ids))]
-	}
 	tests := []struct {
 		name  string
 		q     desk.TicketQuery
@@ -493,22 +497,22 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 		off   int
 		limit int
 	}{
-		{"one common word, newest", desk.TicketQuery{Search: "alpha"}, newest(alpha), 0, 10},
-		{"one common word, a later page", desk.TicketQuery{Search: "alpha", Offset: 37}, newest(alpha), 37, 10},
+		{"one common word, newest", desk.TicketQuery{Search: "alpha"}, newestFirst(alpha), 0, 10},
+		{"one common word, a later page", desk.TicketQuery{Search: "alpha", Offset: 37}, newestFirst(alpha), 37, 10},
 		{"one common word, oldest", desk.TicketQuery{Search: "alpha", Sort: desk.SortOldest, Offset: 3}, alpha, 3, 10},
-		{"two words", desk.TicketQuery{Search: "alpha beta"}, newest(both), 0, 20},
-		{"words seldom together", desk.TicketQuery{Search: "gamma delta"}, newest(rare), 0, 50},
+		{"two words", desk.TicketQuery{Search: "alpha beta"}, newestFirst(both), 0, 20},
+		{"words seldom together", desk.TicketQuery{Search: "gamma delta"}, newestFirst(rare), 0, 50},
 		{"a number and a word", desk.TicketQuery{Search: "alpha 4"}, []desk.TicketID{4}, 0, 10},
 	}
 	for _, tt := range tests {
 		tt.q.Limit = tt.limit
 		got, total := queryIDs(t, s, tt.q)
-		if want := page(tt.all, tt.off, tt.limit); !slices.Equal(got, want) || total != len(tt.all) {
+		if want := pageOf(tt.all, tt.off, tt.limit); !slices.Equal(got, want) || total != len(tt.all) {
 			t.Errorf("%s: got %v (total %d), want %v (total %d)", tt.name, got, total, want, len(tt.all))
 		}
 	}
 	var openAlpha []desk.TicketID
-	for _, id := range newest(alpha) {
+	for _, id := range newestFirst(alpha) {
 		if id%5 == 0 {
 			openAlpha = append(openAlpha, id)
 		}
@@ -519,7 +523,7 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 	}
 	// CountTo: the total may stop there (at least that many), the page is the same.
 	got, total = queryIDs(t, s, desk.TicketQuery{Search: "alpha beta", Limit: 3, CountTo: 5})
-	if want := newest(both)[:3]; !slices.Equal(got, want) || total < 5 || total > len(both) {
+	if want := newestFirst(both)[:3]; !slices.Equal(got, want) || total < 5 || total > len(both) {
 		t.Errorf("CountTo 5: got %v (total %d), want %v and a total from 5 to %d", got, total, want, len(both))
 	}
 	// The total alone (Limit < 0), as /desk status asks for it: counted, no page.
