@@ -13,11 +13,14 @@
 //   - Apply's changes are one MULTI/EXEC or, guarded by an event, one script (applyOnceScript,
 //     which declares every key it writes);
 //   - enqueueScript writes an event's dedupe marker and its queue shard;
-//   - three scripts reach keys they cannot be given in KEYS, because the keys depend on what
-//     the script reads: openScript the new ticket's hash (its number comes from the counter),
-//     followScript the ticket a pointer names, fireScript each due timer's hash and, from it,
-//     the event's queue shard and dedupe marker. Redis runs a script on keys it was not
-//     given only when they are in the slot of the keys it was given.
+//   - some scripts reach keys they cannot be given in KEYS, because the keys depend on what
+//     the script reads: openScript the new ticket's hash (its number comes from the counter)
+//     and its number sets' buckets, followScript the ticket a pointer names, fireScript each
+//     due timer's hash and, from it, the event's queue shard and dedupe marker, the apply
+//     scripts the filter sets (and buckets) a ticket's hash names, queryScript the number
+//     sets' buckets and the facts' day sets, splitScript the buckets of the numbers it moves.
+//     Redis runs a script on keys it was not given only when they are in the slot of the
+//     keys it was given.
 //
 // One slot puts an installation on one master: its memory and throughput are that node's, and
 // the other masters hold none of its keys (the master's replicas still give failover).
