@@ -240,22 +240,92 @@ local function zmembers(zkey)
   end
   return ms
 end
--- probing says whether to look up zkey's tickets in number set k one by one (cheaper when
--- zkey is much the smaller) rather than walk k's parts.
-local function probing(zkey, k)
-  return redis.call('ZCARD', zkey) * 4 < vcard(k) + 50 * #parts(k)
+-- rangestore says whether the server has ZRANGESTORE (nil until asked).
+local rangestore = nil
+-- ranged puts in a temporary key zkey's tickets (scored by their numbers) of bucket b's
+-- numbers, and returns how many and the key; nil on a server without ZRANGESTORE.
+local function ranged(zkey, b)
+  if rangestore == false then
+    return nil
+  end
+  local c = KEYS[3] .. ':zc'
+  local n = redis.pcall('ZRANGESTORE', c, zkey, b * ` + strconv.Itoa(numberSpan) + `, b * ` + strconv.Itoa(numberSpan) + ` + ` + strconv.Itoa(numberSpan) + ` - 1, 'BYSCORE')
+  if type(n) == 'table' and n.err then
+    rangestore = false
+    return nil
+  end
+  rangestore = true
+  if n > 0 then
+    made(c)
+  end
+  return n, c
+end
+-- few says whether zkey is small enough to look its tickets up in number set k one by one.
+local function few(zkey, k)
+  return redis.call('ZCARD', zkey) <= 2 * #parts(k)
+end
+-- unite makes dest the union of the temporary sorted sets outs (deleted), at once.
+local function uniteInto(dest, outs)
+  local acc = KEYS[3] .. ':za'
+  for i = 1, #outs, 500 do
+    local args = {unpack(outs, i, math.min(i + 499, #outs))}
+    if i > 1 then
+      args[#args + 1] = acc
+    end
+    redis.call('ZUNIONSTORE', acc, #args, unpack(args))
+  end
+  for i = 1, #outs, 500 do
+    redis.call('DEL', unpack(outs, i, math.min(i + 499, #outs)))
+  end
+  if #outs > 0 then
+    redis.call('RENAME', acc, dest)
+    redis.call('PEXPIRE', dest, 60000)
+  else
+    redis.call('DEL', dest)
+  end
 end
 -- zinter makes dest (a temporary key, may be zkey) zkey's tickets in number set k, scored
 -- wz·(their score) + wx, as ZINTERSTORE dest 2 zkey k WEIGHTS wz wx does, without a copy of
--- k: from zkey's side (a look per ticket, the tickets found gathered in a set) when zkey is
--- much the smaller, else part by part (Redis walks each part, at most ` + strconv.Itoa(numberSpan) + ` numbers), the
--- parts' results united at once.
+-- k. zkey is scored by ticket number (a status set, or a part made from one). Redis meets
+-- zkey with k's key, then, for each of k's buckets, zkey's tickets of that bucket's numbers
+-- (ZRANGESTORE) with the bucket; the results are united once. A zkey of a few tickets is
+-- looked up ticket by ticket instead (from Lua, grouped by bucket), as is every zkey on a
+-- server without ZRANGESTORE, where the alternative is to walk k part by part.
 local function zinter(dest, zkey, k, wz, wx)
   if plain(k) then
     redis.call('ZINTERSTORE', dest, 2, zkey, k, 'WEIGHTS', wz, wx)
     return
   end
-  if probing(zkey, k) then
+  local _, bs = parts(k)
+  if not few(zkey, k) and rangestore ~= false then
+    local outs = {}
+    local one = KEYS[3] .. ':zp0'
+    if redis.call('ZINTERSTORE', one, 2, zkey, k, 'WEIGHTS', wz, wx) > 0 then
+      outs[#outs + 1] = made(one)
+    end
+    local whole = true
+    for b, bk in pairs(bs) do
+      local n, c = ranged(zkey, b)
+      if n == nil then
+        whole = false
+        break
+      end
+      if n > 0 then
+        local o = KEYS[3] .. ':zp' .. b + 1
+        if redis.call('ZINTERSTORE', o, 2, c, bk, 'WEIGHTS', wz, wx) > 0 then
+          outs[#outs + 1] = made(o)
+        end
+      end
+    end
+    if whole then
+      uniteInto(dest, outs)
+      return
+    end
+    for _, o in ipairs(outs) do
+      redis.call('DEL', o)
+    end
+  end
+  if few(zkey, k) or redis.call('ZCARD', zkey) * 4 < vcard(k) + 50 * #parts(k) then
     local ms = zmembers(zkey)
     local hit = within(k, ms)
     local found = KEYS[3] .. ':zf'
@@ -285,28 +355,32 @@ local function zinter(dest, zkey, k, wz, wx)
       outs[#outs + 1] = made(one)
     end
   end
-  local acc = KEYS[3] .. ':za'
-  for i = 1, #outs, 500 do
-    local args = {unpack(outs, i, math.min(i + 499, #outs))}
-    if i > 1 then
-      args[#args + 1] = acc
-    end
-    redis.call('ZUNIONSTORE', acc, #args, unpack(args))
-  end
-  for i = 1, #outs, 500 do
-    redis.call('DEL', unpack(outs, i, math.min(i + 499, #outs)))
-  end
-  if #outs > 0 then
-    redis.call('RENAME', acc, dest)
-    redis.call('PEXPIRE', dest, 60000)
-  else
-    redis.call('DEL', dest)
-  end
+  uniteInto(dest, outs)
 end
--- zintercard is the number of zkey's tickets in number set k (nil on a server without
--- ZINTERCARD).
+-- zintercard is the number of zkey's tickets (scored by number) in number set k, counted as
+-- zinter would make them; nil on a server without ZINTERCARD.
 local function zintercard(zkey, k)
-  if plain(k) or not probing(zkey, k) then
+  local _, bs = parts(k)
+  if not plain(k) and not few(zkey, k) and rangestore ~= false then
+    local n = redis.pcall('ZINTERCARD', 2, zkey, k)
+    if type(n) == 'table' and n.err then
+      return nil
+    end
+    for b, bk in pairs(bs) do
+      local m, c = ranged(zkey, b)
+      if m == nil then
+        n = nil
+        break
+      end
+      if m > 0 then
+        n = n + redis.call('ZINTERCARD', 2, c, bk)
+      end
+    end
+    if n then
+      return n
+    end
+  end
+  if plain(k) or not few(zkey, k) then
     local n = 0
     for _, p in ipairs(parts(k)) do
       local c = redis.pcall('ZINTERCARD', 2, zkey, p)
@@ -610,30 +684,28 @@ local function intersect()
   end
   local outs = {}
   for j = 1, S do
-    local part, base, v = KEYS[3 + G + j], statuses[j], 1
-    if #flats == 0 and #virt > 0 then
-      zinter(part, base, virt[1], 1, 0)
-      base, v = part, 2
-    end
-    local args = {part, 1 + #flats, base}
-    local weights = {'WEIGHTS', 1}
-    if sortKey and not sparse then
-      args[2] = args[2] + 1
-      args[#args + 1] = sortKey
-      weights = {'WEIGHTS', 0, 1}
-    end
-    for _, k in ipairs(flats) do
-      args[#args + 1] = k
-      weights[#weights + 1] = 0
-    end
-    for _, w in ipairs(weights) do
-      args[#args + 1] = w
-    end
-    if base ~= part or args[2] > 1 then
+    -- The part keeps the tickets' numbers as scores (zinter needs them) until the sort set's
+    -- are taken, last.
+    local part, base = KEYS[3 + G + j], statuses[j]
+    if #flats > 0 then
+      local args = {part, 1 + #flats, base}
+      local weights = {'WEIGHTS', 1}
+      for _, k in ipairs(flats) do
+        args[#args + 1] = k
+        weights[#weights + 1] = 0
+      end
+      for _, w in ipairs(weights) do
+        args[#args + 1] = w
+      end
       redis.call('ZINTERSTORE', unpack(args))
+      base = part
     end
-    for i = v, #virt do
-      zinter(part, part, virt[i], 1, 0)
+    for _, k in ipairs(virt) do
+      zinter(part, base, k, 1, 0)
+      base = part
+    end
+    if base ~= part then
+      redis.call('ZUNIONSTORE', part, 1, base) -- no set, only excluded ones
     end
     exclude(part, made(KEYS[3]), excl)
     if prio then
@@ -646,6 +718,9 @@ local function intersect()
         redis.call('ZUNIONSTORE', acc, 2, acc, a)
       end
       redis.call('ZUNIONSTORE', part, 2, part, acc, 'WEIGHTS', -1, 1)
+    end
+    if sortKey and not sparse then
+      redis.call('ZINTERSTORE', part, 2, part, sortKey, 'WEIGHTS', 0, 1)
     end
     if sortKey and sparse then
       -- The part's tickets in the sort set take its score; the others their number times
