@@ -264,6 +264,11 @@ end
 local function few(zkey, k)
   return redis.call('ZCARD', zkey) <= 2 * #parts(k)
 end
+-- rangeFirst says whether to meet k's buckets with zkey's tickets of their numbers (zkey the
+-- smaller) rather than walk k part by part (Redis walking each part: k the smaller).
+local function rangeFirst(zkey, k)
+  return rangestore ~= false and not few(zkey, k) and redis.call('ZCARD', zkey) < vcard(k)
+end
 -- unite makes dest the union of the temporary sorted sets outs (deleted), at once.
 local function uniteInto(dest, outs)
   local acc = KEYS[3] .. ':za'
@@ -286,18 +291,19 @@ local function uniteInto(dest, outs)
 end
 -- zinter makes dest (a temporary key, may be zkey) zkey's tickets in number set k, scored
 -- wz·(their score) + wx, as ZINTERSTORE dest 2 zkey k WEIGHTS wz wx does, without a copy of
--- k. zkey is scored by ticket number (a status set, or a part made from one). Redis meets
--- zkey with k's key, then, for each of k's buckets, zkey's tickets of that bucket's numbers
--- (ZRANGESTORE) with the bucket; the results are united once. A zkey of a few tickets is
--- looked up ticket by ticket instead (from Lua, grouped by bucket), as is every zkey on a
--- server without ZRANGESTORE, where the alternative is to walk k part by part.
+-- k. zkey is scored by ticket number (a status set, or a part made from one). When zkey is
+-- the smaller, Redis meets zkey with k's key, then, for each of k's buckets, zkey's tickets
+-- of that bucket's numbers (ZRANGESTORE) with the bucket; when k is, Redis walks k part by
+-- part; either way the results are united once. A zkey of a few tickets is looked up ticket
+-- by ticket instead (from Lua, grouped by bucket), as is a much smaller zkey on a server
+-- without ZRANGESTORE.
 local function zinter(dest, zkey, k, wz, wx)
   if plain(k) then
     redis.call('ZINTERSTORE', dest, 2, zkey, k, 'WEIGHTS', wz, wx)
     return
   end
   local _, bs = parts(k)
-  if not few(zkey, k) and rangestore ~= false then
+  if rangeFirst(zkey, k) then
     local outs = {}
     local one = KEYS[3] .. ':zp0'
     if redis.call('ZINTERSTORE', one, 2, zkey, k, 'WEIGHTS', wz, wx) > 0 then
@@ -325,7 +331,7 @@ local function zinter(dest, zkey, k, wz, wx)
       redis.call('DEL', o)
     end
   end
-  if few(zkey, k) or redis.call('ZCARD', zkey) * 4 < vcard(k) + 50 * #parts(k) then
+  if few(zkey, k) or rangestore == false and redis.call('ZCARD', zkey) * 4 < vcard(k) + 50 * #parts(k) then
     local ms = zmembers(zkey)
     local hit = within(k, ms)
     local found = KEYS[3] .. ':zf'
@@ -361,7 +367,7 @@ end
 -- zinter would make them; nil on a server without ZINTERCARD.
 local function zintercard(zkey, k)
   local _, bs = parts(k)
-  if not plain(k) and not few(zkey, k) and rangestore ~= false then
+  if not plain(k) and rangeFirst(zkey, k) then
     local n = redis.pcall('ZINTERCARD', 2, zkey, k)
     if type(n) == 'table' and n.err then
       return nil
