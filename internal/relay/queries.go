@@ -35,12 +35,20 @@ func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 		}
 		return res.Total, nil
 	}
-	byPriority := map[desk.Priority]int{}
+	// The normal priority is every active ticket of no other priority: counted as the rest,
+	// not by a query of its own (the store has no set of it, index.go).
+	n := counts[desk.StatusNew] + counts[desk.StatusOpen] + counts[desk.StatusPending]
+	byPriority := map[desk.Priority]int{desk.PriorityNormal: int(n)}
 	for _, p := range desk.Priorities {
+		if p == desk.PriorityNormal {
+			continue
+		}
 		if byPriority[p], err = count(desk.TicketQuery{Priority: p}); err != nil {
 			return "", err
 		}
+		byPriority[desk.PriorityNormal] -= byPriority[p]
 	}
+	byPriority[desk.PriorityNormal] = max(byPriority[desk.PriorityNormal], 0)
 	nobody := ""
 	unassigned, err := count(desk.TicketQuery{Assignee: &nobody})
 	if err != nil {
@@ -54,7 +62,6 @@ func (r *Relay) queueStatus(ctx context.Context, q quoter) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	n := counts[desk.StatusNew] + counts[desk.StatusOpen] + counts[desk.StatusPending]
 	args := map[string]any{
 		"Active": n, "New": counts[desk.StatusNew], "Open": counts[desk.StatusOpen], "Pending": counts[desk.StatusPending],
 		"Unassigned": unassigned, "Resolved": counts[desk.StatusResolved], "Closed": counts[desk.StatusClosed],

@@ -66,7 +66,8 @@ func TestStatusAndListReadAPage(t *testing.T) {
 		lines   int   // lines of the answer
 		most    int64 // tickets read
 	}{
-		{"status", []string{"130 active (65 new, 65 open, 0 pending), 65 unassigned", "Oldest waiting for an answer: #2 from «Customer X001»"}, 0, 20},
+		{"status", []string{"130 active (65 new, 65 open, 0 pending), 65 unassigned", "By priority: 0 urgent, 65 high, 65 normal, 0 low.",
+			"Oldest waiting for an answer: #2 from «Customer X001»"}, 0, 20},
 		{"find customer", []string{"#130 [new", "… and more"}, 51, 55},
 		{"list", []string{"#1 [open, high] «Customer X000» · «Agent A1»", "… and 80 more"}, 51, 55},
 		{"list mine", []string{"#1 [open", "#3 [open", "… and 15 more"}, 51, 55},

@@ -188,9 +188,13 @@ func TestReplicasShareTheChannelsPace(t *testing.T) {
 	if span < 1050*time.Millisecond {
 		t.Errorf("24 posts by three replicas over %v, want at least 1.1s at 20 a second together", span)
 	}
+	// A shard whose 600 ms lease lapsed a moment ago under a loaded machine has no holder
+	// ("") until it is taken again: the three replicas are what matters.
 	holders := map[string]bool{}
 	for _, n := range h.holders() {
-		holders[n] = true
+		if n != "" {
+			holders[n] = true
+		}
 	}
 	if len(holders) != 3 {
 		t.Errorf("the shards are held by %v, want the three replicas", holders)
