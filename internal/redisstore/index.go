@@ -439,56 +439,20 @@ func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, err
 	return len(ts), nil
 }
 
-// backfillLease bounds how long one process's backfill keeps others from starting theirs.
-const backfillLease = 30 * time.Minute
-
-// startBackfill indexes the tickets saved before the indexes existed, once per server: a
-// store that finds no index version on a server with tickets rebuilds the indexes in the
-// background (one process at a time, under a lease), then records the version. A server
-// without tickets only gets the version. Until the backfill is done, the queue lists only
-// the tickets saved since the upgrade.
-func (s *Store) startBackfill(ctx context.Context) error {
-	res, err := s.rdb.MGet(ctx, s.keys.indexVersion(), s.keys.seq()).Result()
-	if err != nil {
-		return fmt.Errorf("read the index version: %w", err)
-	}
-	if v, _ := res[0].(string); v == indexVersion {
-		return nil
-	}
-	if seq, _ := res[1].(string); seq == "" || seq == "0" {
-		if err := s.rdb.Set(ctx, s.keys.indexVersion(), indexVersion, 0).Err(); err != nil {
-			return fmt.Errorf("record the index version: %w", err)
+// startBackfill indexes the tickets saved before the indexes existed, once per server
+// (startOnce): a store that finds no index version on a server with tickets rebuilds the
+// indexes in the background with Reindex. Until that is done, the queue lists only the
+// tickets saved since the upgrade.
+func (s *Store) startBackfill(ctx context.Context) (*task, error) {
+	return s.startOnce(ctx, "the queue's indexes", s.keys.indexVersion(), indexVersion, s.keys.backfillLease(), func(ctx context.Context) error {
+		start := time.Now()
+		s.log.Info("indexing the tickets saved before the queue's indexes existed")
+		n, err := s.Reindex(ctx)
+		if err != nil {
+			s.log.Warn("index the tickets saved before the queue's indexes existed", "indexed", n, "err", err)
+			return err
 		}
+		s.log.Info("indexed the tickets saved before the queue's indexes existed", "tickets", n, "took", time.Since(start).Round(time.Millisecond))
 		return nil
-	}
-	bg, cancel := context.WithCancel(context.Background())
-	s.stopBackfill = cancel
-	s.backfillDone = make(chan struct{})
-	go func() {
-		defer close(s.backfillDone)
-		s.backfill(bg)
-	}()
-	return nil
-}
-
-// backfill runs Reindex under the backfill lease and records the index version when it is
-// done; a process that stops midway leaves it for the next start.
-func (s *Store) backfill(ctx context.Context) {
-	ok, err := s.rdb.SetNX(ctx, s.keys.backfillLease(), s.opts.Consumer, backfillLease).Result()
-	if err != nil || !ok {
-		return // another process does it, or Redis is away: the next start tries again
-	}
-	start := time.Now()
-	s.log.Info("indexing the tickets saved before the queue's indexes existed")
-	n, err := s.Reindex(ctx)
-	if err != nil {
-		s.log.Warn("index the tickets saved before the queue's indexes existed", "indexed", n, "err", err)
-		_ = s.rdb.Del(context.Background(), s.keys.backfillLease()).Err()
-		return
-	}
-	if err := s.rdb.Set(ctx, s.keys.indexVersion(), indexVersion, 0).Err(); err != nil {
-		s.log.Warn("record the index version", "err", err)
-	}
-	_ = s.rdb.Del(ctx, s.keys.backfillLease()).Err()
-	s.log.Info("indexed the tickets saved before the queue's indexes existed", "tickets", n, "took", time.Since(start).Round(time.Millisecond))
+	})
 }

@@ -71,13 +71,7 @@ func (k keys) bucketBase() string { return k.prefix + "nb:" }
 
 // bucket is the key of number set set's bucket for ticket number id.
 func (k keys) bucket(set string, id int64) string {
-	return k.bucketPrefix(id) + strings.TrimPrefix(set, k.prefix)
-}
-
-// bucketPrefix is the part of the bucket keys for ticket number id before the set's key
-// (after the prefix).
-func (k keys) bucketPrefix(id int64) string {
-	return k.bucketBase() + strconv.FormatInt(id/numberSpan, 10) + ":"
+	return k.bucketBase() + strconv.FormatInt(id/numberSpan, 10) + ":" + strings.TrimPrefix(set, k.prefix)
 }
 
 // numberAdd is the apply scripts' command that adds number id to the number set set.
@@ -112,7 +106,7 @@ func (s *Store) addNumbers(ctx context.Context, p redis.Pipeliner, sets []string
 
 // Stores before 2026-12-07 kept each number set as one key, a hash table past numberSpan
 // members. A store that finds such sets on its server (no <p>nbver yet) splits them in the
-// background, once per server under a lease (<p>nbjob): every number of an oversized key
+// background, once per server under a lease (<p>nbjob, startOnce): every number of an oversized key
 // moves to its bucket, a step of about splitBatch numbers at a time (splitScript, atomic), so
 // that the set, the union of its key and buckets, is the same at every step and queries and
 // writes go on. The emptied key is gone; the next numbers added to the set fill a new one, an
@@ -143,44 +137,19 @@ end
 return {r[1], moved}
 `)
 
-// startSplit starts the split of oversized number sets in the background unless the server's
-// sets were split (or it has no tickets yet: then it only records that).
-func (s *Store) startSplit(ctx context.Context) error {
-	res, err := s.rdb.MGet(ctx, s.keys.splitVersion(), s.keys.seq()).Result()
-	if err != nil {
-		return fmt.Errorf("read the number sets' version: %w", err)
-	}
-	if v, _ := res[0].(string); v == splitVersion {
-		return nil
-	}
-	if seq, _ := res[1].(string); seq == "" || seq == "0" {
-		if err := s.rdb.Set(ctx, s.keys.splitVersion(), splitVersion, 0).Err(); err != nil {
-			return fmt.Errorf("record the number sets' version: %w", err)
-		}
-		return nil
-	}
-	bg, cancel := context.WithCancel(context.Background())
-	s.stopSplit = cancel
-	s.splitDone = make(chan struct{})
-	go func() {
-		defer close(s.splitDone)
-		s.splitAll(bg)
-	}()
-	return nil
+// startSplit splits the oversized number sets of older versions in the background, once per
+// server (startOnce).
+func (s *Store) startSplit(ctx context.Context) (*task, error) {
+	return s.startOnce(ctx, "the number sets", s.keys.splitVersion(), splitVersion, s.keys.splitLease(), s.splitAll)
 }
 
-// splitAll splits every oversized number set under the split's lease and records the version
-// when done; a process that stops midway leaves the rest to the next start.
-func (s *Store) splitAll(ctx context.Context) {
-	ok, err := s.rdb.SetNX(ctx, s.keys.splitLease(), s.opts.Consumer, backfillLease).Result()
-	if err != nil || !ok {
-		return // another process does it, or Redis is away: the next start tries again
-	}
-	defer s.rdb.Del(context.WithoutCancel(ctx), s.keys.splitLease())
+// splitAll splits every oversized number set; a process that stops midway leaves the rest to
+// the next start.
+func (s *Store) splitAll(ctx context.Context) error {
 	start := time.Now()
 	sets, numbers := 0, 0
 	patterns := []string{globEscape(s.keys.word("")) + "*", globEscape(s.keys.index("")) + "*"}
-	err = s.scanKeys(ctx, patterns, "set", func(key string) error {
+	err := s.scanKeys(ctx, patterns, "set", func(key string) error {
 		if key == s.keys.index(wordsPending) {
 			return nil // not a number set
 		}
@@ -193,16 +162,13 @@ func (s *Store) splitAll(ctx context.Context) {
 	})
 	if err != nil {
 		s.log.Warn("split the search and filter sets an older version wrote; the next start goes on", "sets", sets, "err", err)
-		return
-	}
-	if err := s.rdb.Set(ctx, s.keys.splitVersion(), splitVersion, 0).Err(); err != nil {
-		s.log.Warn("record the number sets' version", "err", err)
-		return
+		return err
 	}
 	if sets > 0 {
 		s.log.Info("split the search and filter sets an older version wrote into buckets", "sets", sets, "numbers", numbers,
 			"took", time.Since(start).Round(time.Millisecond))
 	}
+	return nil
 }
 
 // splitSet moves every number of number set key's own key to its bucket when the key holds

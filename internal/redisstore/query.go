@@ -113,15 +113,6 @@ do
     end
   end
 end
--- withBuckets appends number set k and its bucket keys to list.
-local function withBuckets(list, k)
-  list[#list + 1] = k
-  local rest = string.sub(k, #root + 1)
-  for b = 0, top do
-    list[#list + 1] = root .. 'nb:' .. b .. ':' .. rest
-  end
-  return list
-end
 -- unite stores in t the union of the keys of list (when t is one of them, it is first).
 local function unite(t, list)
   for i = 1, #list, 500 do
@@ -269,7 +260,7 @@ end
 local function rangeFirst(zkey, k)
   return rangestore ~= false and not few(zkey, k) and redis.call('ZCARD', zkey) < vcard(k)
 end
--- unite makes dest the union of the temporary sorted sets outs (deleted), at once.
+-- uniteInto makes dest the union of the temporary sorted sets outs (deleted), at once.
 local function uniteInto(dest, outs)
   local acc = KEYS[3] .. ':za'
   for i = 1, #outs, 500 do
@@ -434,7 +425,9 @@ for g = 1, G do
       src[1] = t
     end
     for j = 0, nk - 1 do
-      withBuckets(src, KEYS[ki + j])
+      for _, p in ipairs(parts(KEYS[ki + j])) do
+        src[#src + 1] = p
+      end
     end
     unite(t, src)
     sets[#sets + 1] = made(t)

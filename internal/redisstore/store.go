@@ -75,20 +75,12 @@ type Store struct {
 	keys  keys
 	log   *slog.Logger
 	owned bool // Close closes rdb: Open created it
-	// stopBackfill and backfillDone stop and await the background indexing of old tickets,
-	// when this store started one (index.go).
-	stopBackfill context.CancelFunc
-	backfillDone chan struct{}
-	// stopSplit and splitDone stop and await the background split of the number sets an
-	// older version wrote as one key (numberset.go).
-	stopSplit context.CancelFunc
-	splitDone chan struct{}
-	// words are the search words of history entries waiting for the next batch, and
-	// stopWords and wordsDone stop and await the background indexing of words a stopped
-	// process left unwritten (wordqueue.go).
-	words     wordQueue
-	stopWords context.CancelFunc
-	wordsDone chan struct{}
+	// tasks are the background work the store started (goTask): the indexing of old tickets
+	// (index.go), of words a stopped process left unwritten (wordqueue.go), the split of old
+	// number sets (numberset.go). Close stops and awaits them.
+	tasks []*task
+	// words are the search words of history entries waiting for the next batch.
+	words wordQueue
 	// self tells this process from another that has the same Consumer name (lease.go).
 	self selfCheck
 }
@@ -137,7 +129,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		s.batch.close()
 		return nil, fmt.Errorf("drop the old sort set of priorities: %w", err)
 	}
-	if err := s.startBackfill(ctx); err != nil {
+	if _, err := s.startBackfill(ctx); err != nil {
 		s.batch.close()
 		return nil, err
 	}
@@ -146,7 +138,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		s.batch.close()
 		return nil, err
 	}
-	if err := s.startSplit(ctx); err != nil {
+	if _, err := s.startSplit(ctx); err != nil {
 		s.stopBackground()
 		s.batch.close()
 		return nil, err
@@ -241,18 +233,65 @@ func (s *Store) Close() error {
 
 // stopBackground stops and awaits the store's background indexing, if any.
 func (s *Store) stopBackground() {
-	if s.stopBackfill != nil {
-		s.stopBackfill()
-		<-s.backfillDone
+	for _, t := range s.tasks {
+		t.stop()
+		<-t.done
 	}
-	if s.stopWords != nil {
-		s.stopWords()
-		<-s.wordsDone
+}
+
+// task is background work of a store, which Close stops and awaits.
+type task struct {
+	stop context.CancelFunc
+	done chan struct{} // closed when the work has returned
+}
+
+// goTask runs work in the background until it returns or the store closes.
+func (s *Store) goTask(work func(ctx context.Context)) *task {
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &task{stop: cancel, done: make(chan struct{})}
+	s.tasks = append(s.tasks, t)
+	go func() {
+		defer close(t.done)
+		work(ctx)
+	}()
+	return t
+}
+
+// onceLease bounds how long one process's work of startOnce keeps others from starting theirs.
+const onceLease = 30 * time.Minute
+
+// startOnce runs work in the background once per server, as a store starts, unless
+// versionKey holds version: one process at a time (under leaseKey), the version recorded
+// when work returns nil (work says itself what went wrong otherwise; the next start goes
+// on). A server without tickets has nothing to work on: it only gets the version. It returns
+// the task, or nil when there was nothing to run; what names the work in errors.
+func (s *Store) startOnce(ctx context.Context, what, versionKey, version, leaseKey string, work func(ctx context.Context) error) (*task, error) {
+	res, err := s.rdb.MGet(ctx, versionKey, s.keys.seq()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read the version of %s: %w", what, err)
 	}
-	if s.stopSplit != nil {
-		s.stopSplit()
-		<-s.splitDone
+	if v, _ := res[0].(string); v == version {
+		return nil, nil
 	}
+	if seq, _ := res[1].(string); seq == "" || seq == "0" {
+		if err := s.rdb.Set(ctx, versionKey, version, 0).Err(); err != nil {
+			return nil, fmt.Errorf("record the version of %s: %w", what, err)
+		}
+		return nil, nil
+	}
+	return s.goTask(func(ctx context.Context) {
+		ok, err := s.rdb.SetNX(ctx, leaseKey, s.opts.Consumer, onceLease).Result()
+		if err != nil || !ok {
+			return // another process does it, or Redis is away: the next start tries again
+		}
+		defer s.rdb.Del(context.WithoutCancel(ctx), leaseKey)
+		if work(ctx) != nil {
+			return
+		}
+		if err := s.rdb.Set(ctx, versionKey, version, 0).Err(); err != nil {
+			s.log.Warn("record the version of "+what, "err", err)
+		}
+	}), nil
 }
 
 // notFound wraps desk.ErrNotFound with what was looked up.

@@ -193,18 +193,14 @@ func (s *Store) startWordRecovery(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	bg, cancel := context.WithCancel(context.Background())
-	s.stopWords = cancel
-	s.wordsDone = make(chan struct{})
-	go func() {
-		defer close(s.wordsDone)
+	s.goTask(func(ctx context.Context) {
 		start := time.Now()
-		done, err := s.recoverWords(bg)
+		done, err := s.recoverWords(ctx)
 		if err != nil {
 			s.log.Warn("index again the words a stopped process left unwritten; the next start tries again", "tickets", done, "err", err)
 			return
 		}
 		s.log.Info("indexed again the words a stopped process left unwritten", "tickets", done, "took", time.Since(start).Round(time.Millisecond))
-	}()
+	})
 	return nil
 }
