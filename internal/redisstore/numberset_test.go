@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,25 +76,21 @@ func testNumberSets(t *testing.T, open opener) {
 	}
 
 	for _, tt := range []struct {
-		name     string
-		q        desk.TicketQuery
-		all      []desk.TicketID
-		off, lim int
+		name string
+		q    desk.TicketQuery
+		all  []desk.TicketID
+		lim  int
 	}{
-		{"a category, first page", desk.TicketQuery{Category: "billing"}, newestFirst(all), 0, 10},
-		{"a category, a page across buckets", desk.TicketQuery{Category: "billing", Offset: 775}, newestFirst(all), 775, 10},
-		{"a category, oldest, past the own key", desk.TicketQuery{Category: "billing", Sort: desk.SortOldest, Offset: 508}, all, 508, 10},
-		{"a word in every ticket, walked", desk.TicketQuery{Search: "printer", Offset: 1000}, newestFirst(all), 1000, 7},
-		{"two words", desk.TicketQuery{Search: "printer toner", Offset: 140}, newestFirst(toner), 140, 10},
-		{"a priority", desk.TicketQuery{Priority: desk.PriorityHigh, Offset: 600}, newestFirst(high), 600, 10},
-		{"the normal priority, the others left out", desk.TicketQuery{Priority: desk.PriorityNormal, Offset: 640}, newestFirst(normal), 640, 20},
-		{"by activity, with a filter", desk.TicketQuery{Category: "billing", Sort: desk.SortActivity}, newestFirst(all), 0, 5},
+		{"a category, first page", desk.TicketQuery{Category: "billing"}, newestFirst(all), 10},
+		{"a category, a page across buckets", desk.TicketQuery{Category: "billing", Offset: 775}, newestFirst(all), 10},
+		{"a category, oldest, past the own key", desk.TicketQuery{Category: "billing", Sort: desk.SortOldest, Offset: 508}, all, 10},
+		{"a word in every ticket, walked", desk.TicketQuery{Search: "printer", Offset: 1000}, newestFirst(all), 7},
+		{"two words", desk.TicketQuery{Search: "printer toner", Offset: 140}, newestFirst(toner), 10},
+		{"a priority", desk.TicketQuery{Priority: desk.PriorityHigh, Offset: 600}, newestFirst(high), 10},
+		{"the normal priority, the others left out", desk.TicketQuery{Priority: desk.PriorityNormal, Offset: 640}, newestFirst(normal), 20},
+		{"by activity, with a filter", desk.TicketQuery{Category: "billing", Sort: desk.SortActivity}, newestFirst(all), 5},
 	} {
-		tt.q.Limit = tt.lim
-		got, total := queryIDs(t, s, tt.q)
-		if want := pageOf(tt.all, tt.off, tt.lim); !slices.Equal(got, want) || total != len(tt.all) {
-			t.Errorf("%s: got %v (total %d), want %v (total %d)", tt.name, got, total, want, len(tt.all))
-		}
+		wantPage(t, s, tt.name, tt.q, tt.all, tt.lim)
 	}
 	var openAll []desk.TicketID
 	for _, id := range newestFirst(all) {
@@ -336,11 +333,8 @@ func testNumberSetQueries(t *testing.T, open opener) {
 			t.Fatalf("%+v: the model has no match; the test wants some", q)
 		}
 		for _, off := range []int{0, 3, len(want) / 2, max(len(want)-4, 0)} {
-			q.Offset, q.Limit = off, 9
-			got, total := queryIDs(t, s, q)
-			if page := pageOf(want, off, 9); !slices.Equal(got, page) || total != len(want) {
-				t.Errorf("%+v: got %v (total %d), want %v (total %d)", q, got, total, page, len(want))
-			}
+			q.Offset = off
+			wantPage(t, s, fmt.Sprintf("%+v", q), q, want, 9)
 		}
 		q.Offset, q.Limit = 0, -1
 		if _, total := queryIDs(t, s, q); total != len(want) {

@@ -51,6 +51,17 @@ func pageOf(ids []desk.TicketID, off, lim int) []desk.TicketID {
 	return ids[min(off, len(ids)):min(off+lim, len(ids))]
 }
 
+// wantPage runs q with Limit lim and wants the page of all (every match, in q's order) from
+// q.Offset, and the total of all.
+func wantPage(t *testing.T, s *Store, what string, q desk.TicketQuery, all []desk.TicketID, lim int) {
+	t.Helper()
+	q.Limit = lim
+	got, total := queryIDs(t, s, q)
+	if want := pageOf(all, q.Offset, lim); !slices.Equal(got, want) || total != len(all) {
+		t.Errorf("%s: got %v (total %d), want %v (total %d)", what, got, total, want, len(all))
+	}
+}
+
 // queueTicket is a saved ticket for the query tests.
 func queueTicket(id desk.TicketID, st desk.Status, mod func(*desk.Ticket)) desk.Ticket {
 	tk := desk.Ticket{ID: id, Platform: "slack", Status: st, Customer: desk.User{ID: "C" + id.String()[1:], Name: "cust" + id.String()[1:]},
@@ -494,22 +505,17 @@ func testQuerySearchWalk(t *testing.T, open opener) {
 		name  string
 		q     desk.TicketQuery
 		all   []desk.TicketID // every match, in the query's order
-		off   int
 		limit int
 	}{
-		{"one common word, newest", desk.TicketQuery{Search: "alpha"}, newestFirst(alpha), 0, 10},
-		{"one common word, a later page", desk.TicketQuery{Search: "alpha", Offset: 37}, newestFirst(alpha), 37, 10},
-		{"one common word, oldest", desk.TicketQuery{Search: "alpha", Sort: desk.SortOldest, Offset: 3}, alpha, 3, 10},
-		{"two words", desk.TicketQuery{Search: "alpha beta"}, newestFirst(both), 0, 20},
-		{"words seldom together", desk.TicketQuery{Search: "gamma delta"}, newestFirst(rare), 0, 50},
-		{"a number and a word", desk.TicketQuery{Search: "alpha 4"}, []desk.TicketID{4}, 0, 10},
+		{"one common word, newest", desk.TicketQuery{Search: "alpha"}, newestFirst(alpha), 10},
+		{"one common word, a later page", desk.TicketQuery{Search: "alpha", Offset: 37}, newestFirst(alpha), 10},
+		{"one common word, oldest", desk.TicketQuery{Search: "alpha", Sort: desk.SortOldest, Offset: 3}, alpha, 10},
+		{"two words", desk.TicketQuery{Search: "alpha beta"}, newestFirst(both), 20},
+		{"words seldom together", desk.TicketQuery{Search: "gamma delta"}, newestFirst(rare), 50},
+		{"a number and a word", desk.TicketQuery{Search: "alpha 4"}, []desk.TicketID{4}, 10},
 	}
 	for _, tt := range tests {
-		tt.q.Limit = tt.limit
-		got, total := queryIDs(t, s, tt.q)
-		if want := pageOf(tt.all, tt.off, tt.limit); !slices.Equal(got, want) || total != len(tt.all) {
-			t.Errorf("%s: got %v (total %d), want %v (total %d)", tt.name, got, total, want, len(tt.all))
-		}
+		wantPage(t, s, tt.name, tt.q, tt.all, tt.limit)
 	}
 	var openAlpha []desk.TicketID
 	for _, id := range newestFirst(alpha) {
