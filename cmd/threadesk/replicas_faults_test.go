@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"os/exec"
 	"slices"
@@ -25,7 +26,8 @@ import (
 // replicas in turn, as Slack does (retrying what is not answered 200), and midway brings a
 // fault: a replica killed with SIGKILL, a replica frozen (SIGSTOP) past its lease and let go on
 // after its shards were taken over, Redis killed and started again, a Sentinel failover, the
-// Cluster slot of the installation moved to another master.
+// Cluster slots of the installation and of a queue shard moved to another master. On the
+// Cluster every master must hold keys of the installation: the queue shards' keys spread.
 // For each it prints what issue 15 asks to be shown — messages sent, acknowledged, relayed
 // once, doubled, lost, out of order, and the time the dead replica's shards took to be taken
 // over — and fails unless every acknowledged message was relayed once and in order.
@@ -61,7 +63,10 @@ func TestReplicasUnderFaults(t *testing.T) {
 		}, replicaKilled},
 		{"Cluster: its slot moved, a replica killed", func(t *testing.T) backend {
 			c := redistest.StartCluster(t)
-			return backend{url: c.URL(), fault: func(prefix string) { c.MigrateSlot(t, prefix+"x", 20*time.Millisecond) }}
+			return backend{url: c.URL(), fault: func(prefix string) {
+				c.MigrateSlot(t, prefix+"x", 20*time.Millisecond)
+				c.MigrateSlot(t, redisstore.LeaseKey(prefix, 0), 20*time.Millisecond)
+			}}
 		}, replicaKilled},
 	}
 	var mu sync.Mutex
@@ -87,7 +92,7 @@ func TestReplicasUnderFaults(t *testing.T) {
 func leaseHolders(rdb redis.Cmdable, prefix string) map[string]int {
 	count := map[string]int{}
 	for i := range 32 {
-		h, err := rdb.Get(context.Background(), prefix+"lease:"+strconv.Itoa(i)).Result()
+		h, err := rdb.Get(context.Background(), redisstore.LeaseKey(prefix, i)).Result()
 		if err != nil && err != redis.Nil {
 			h = "?"
 		}
@@ -122,7 +127,9 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	fake := slackWorkspace(t, 6)
 	fake.SetPostLimit(15, 5) // Slack is slow: the replicas have events in hand at the fault
 	base := newSlackBinary(t, bin, fake)
-	prefix := "{rf" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10) + "}:" // one slot on a Cluster
+	// The installation's slot on a Cluster, and a slot of each queue shard's own.
+	tag := "rf" + strconv.FormatInt(time.Now().UnixNano()%1e9, 10)
+	prefix := "{" + tag + "}:"
 	var reps []*slackBinary
 	for i := range 3 {
 		port, err := redistest.FreePort()
@@ -255,6 +262,21 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 		time.Sleep(250 * time.Millisecond)
 	}
 	time.Sleep(time.Second) // anything posted twice has had time to show
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		held := map[string]int{}
+		err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error {
+			keys, err := node.Keys(ctx, "{"+tag+"*").Result()
+			mu.Lock()
+			held[node.Options().Addr] = len(keys)
+			mu.Unlock()
+			return err
+		})
+		t.Logf("keys of the installation by master: %v", held)
+		if err != nil || len(held) != 3 || slices.Contains(slices.Collect(maps.Values(held)), 0) {
+			t.Errorf("keys of the installation by master: %v (%v); want some on each of the three", held, err)
+		}
+	}
 	for _, cust := range customers {
 		got := threadLines(cust)
 		last := -1

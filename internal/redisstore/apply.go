@@ -58,6 +58,13 @@ return 1
 // not applied before; otherwise nothing changes and the error wraps desk.ErrHandled. The
 // search words of appended history entries follow in the next batch (wordqueue.go).
 //
+// The acknowledgements of queue entries (desk.AckEvent with Entry) are part of the
+// transaction only when the queue shards' keys share the installation's slot (a prefix
+// without a hash tag). Under a hash tag each shard has a slot of its own (keys.go): they are
+// sent just after the changes, and when they are lost (a crash in between) the entry is read
+// again, its changes are refused as handled, and it is acknowledged then. Changes refused as
+// handled always acknowledge their entries, so that no entry is handled again and again.
+//
 // With Options.WaitReplicas (Sentinel), the changes count as applied only once a replica has
 // them: otherwise a failover could undo a step whose effects were carried out (an event
 // acknowledged, then read and handled again as new). When the replica does not confirm in
@@ -68,6 +75,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		return nil
 	}
 	var cmds [][]any
+	var entries [][]any         // the queue entries' acknowledgements (XACK, XDEL)
 	var acks []desk.AckEvent    // of events by ID: the last one guards the changes
 	var touched []desk.TicketID // tickets whose change the dashboard's feed is told
 	type ticketWords struct {
@@ -88,6 +96,12 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		more, err := s.prepare(c)
 		if err != nil {
 			return fmt.Errorf("apply %d changes: %w", len(changes), err)
+		}
+		if _, ok := c.(desk.AckEvent); ok {
+			entries = append(entries, more...)
+			if s.keys.shardsApart() {
+				continue
+			}
 		}
 		cmds = append(cmds, more...)
 		if e, ok := c.(desk.AppendEntry); ok {
@@ -111,12 +125,13 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	switch {
 	case len(acks) > 0:
 		err = s.applyOnce(ctx, acks[len(acks)-1], cmds)
+	case len(cmds) == 0: // only entries to acknowledge, after
 	case scripted(cmds):
 		if err = s.applyScripted(ctx, cmds); err != nil {
 			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
 	default:
-		err = s.batch.doDurable(ctx, func(p redis.Pipeliner) {
+		err = s.batch.doDurable(ctx, cmds[0][1].(string), func(p redis.Pipeliner) {
 			for _, c := range cmds {
 				p.Do(ctx, c...)
 			}
@@ -134,7 +149,41 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			s.batch.nudgeSoon()
 		}
 	}
+	if len(entries) > 0 && (err == nil && s.keys.shardsApart() || errors.Is(err, desk.ErrHandled)) {
+		s.ackEntries(ctx, entries)
+	}
 	return err
+}
+
+// ackEntries sends the acknowledgements of queue entries whose changes are applied, each
+// shard's in its own slot. One that fails is logged, not returned: the changes stand, and the
+// entry, read again, is refused as handled and acknowledged then.
+func (s *Store) ackEntries(ctx context.Context, entries [][]any) {
+	for len(entries) > 0 {
+		key, _ := entries[0][1].(string)
+		var now [][]any
+		now, entries = partition(entries, func(c []any) bool { return c[1] == key })
+		err := s.batch.do(ctx, key, func(p redis.Pipeliner) {
+			for _, c := range now {
+				p.Do(ctx, c...)
+			}
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "queue entries not acknowledged; they are refused as handled when read again", "queue", key, "err", err)
+		}
+	}
+}
+
+// partition splits cmds into those f keeps and the others, each in their order.
+func partition(cmds [][]any, f func([]any) bool) (kept, rest [][]any) {
+	for _, c := range cmds {
+		if f(c) {
+			kept = append(kept, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	return kept, rest
 }
 
 // scripted reports whether cmds need a script: one of them is one of the scripts' own

@@ -35,9 +35,16 @@ var errClosed = errors.New("redis store is closed")
 // A batch may also carry commands of no operation, at its front: pre adds them (the search
 // words waiting, see wordqueue.go) and is told whether they were written. nudgeSoon sends
 // them when no operation comes within a moment.
+//
+// On Redis Cluster a MULTI/EXEC must keep to one slot, so a batch is sent as one MULTI/EXEC
+// per slot, all at once: each operation names a key of its slot, and pre's commands go with
+// the installation's own slot (home). Elsewhere the whole batch is one MULTI/EXEC.
 type batcher struct {
 	rdb redis.UniversalClient
 	pre func(redis.Pipeliner) (int, func(ok bool)) // nil: none
+	// cluster is set on Redis Cluster; home is then the hash tag of the installation's keys.
+	cluster bool
+	home    string
 	// replicas, when above 0, is how many replicas must have the writes of a batch carrying a
 	// durable operation before that operation succeeds (WAIT, within waitTimeout).
 	replicas    int
@@ -54,6 +61,7 @@ type batcher struct {
 // op is one operation: the commands queue adds, and where the batch's outcome goes.
 type op struct {
 	ctx   context.Context
+	slot  string // the hash tag of its keys, on Redis Cluster
 	queue func(redis.Pipeliner)
 	cmds  []redis.Cmder // the commands queue added, once the batch has run
 	done  chan struct{}
@@ -63,9 +71,12 @@ type op struct {
 	err     error
 }
 
-func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batcher {
+func newBatcher(rdb redis.UniversalClient, home string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batcher {
+	_, cluster := rdb.(*redis.ClusterClient)
 	b := &batcher{
 		rdb:         rdb,
+		cluster:     cluster,
+		home:        slotTag(home),
 		pre:         pre,
 		replicas:    replicas,
 		waitTimeout: waitTimeout,
@@ -80,21 +91,28 @@ func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(
 
 // do runs queue's commands in a MULTI/EXEC with other goroutines' operations and returns the
 // first error of its own commands (redis.Nil, an empty reply, is not an error here: the
-// caller reads its commands). queue must only add commands.
-func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
-	return b.send(ctx, queue, false)
+// caller reads its commands). queue must only add commands, and only on keys in key's slot
+// ("": the installation's).
+func (b *batcher) do(ctx context.Context, key string, queue func(redis.Pipeliner)) error {
+	return b.send(ctx, key, queue, false)
 }
 
 // doDurable is do for an operation whose writes must not be lost when Redis fails over (an
 // event the platform is told was recorded): it succeeds only once the batcher's replicas have
 // them, and fails (EUNAVAILABLE) when they do not within the wait, so that the platform sends
 // the event again.
-func (b *batcher) doDurable(ctx context.Context, queue func(redis.Pipeliner)) error {
-	return b.send(ctx, queue, true)
+func (b *batcher) doDurable(ctx context.Context, key string, queue func(redis.Pipeliner)) error {
+	return b.send(ctx, key, queue, true)
 }
 
-func (b *batcher) send(ctx context.Context, queue func(redis.Pipeliner), durable bool) error {
+func (b *batcher) send(ctx context.Context, key string, queue func(redis.Pipeliner), durable bool) error {
 	o := &op{ctx: ctx, queue: queue, done: make(chan struct{}), durable: durable}
+	if b.cluster {
+		o.slot = b.home
+		if key != "" {
+			o.slot = slotTag(key)
+		}
+	}
 	select {
 	case b.ops <- o:
 	case <-b.stop:
@@ -192,6 +210,41 @@ func (b *batcher) exec(batch []*op) {
 		}
 		live = append(live, o)
 	}
+	slots := b.bySlot(live)
+	if len(slots) == 1 {
+		b.execSlot(slots[0], true)
+		return
+	}
+	var wg sync.WaitGroup
+	for i, ops := range slots {
+		wg.Go(func() { b.execSlot(ops, i == 0) })
+	}
+	wg.Wait()
+}
+
+// bySlot splits live by slot, the installation's own first (empty if none of live is there:
+// pre's commands go there), in one group but on Redis Cluster.
+func (b *batcher) bySlot(live []*op) [][]*op {
+	if !b.cluster {
+		return [][]*op{live}
+	}
+	slots := [][]*op{nil}
+	tags := []string{b.home}
+	for _, o := range live {
+		i := slices.Index(tags, o.slot)
+		if i < 0 {
+			i = len(tags)
+			tags = append(tags, o.slot)
+			slots = append(slots, nil)
+		}
+		slots[i] = append(slots[i], o)
+	}
+	return slots
+}
+
+// execSlot sends the operations of one slot as one MULTI/EXEC, with pre's commands at its
+// front when withPre is set, and hands each operation its commands.
+func (b *batcher) execSlot(live []*op, withPre bool) {
 	// A batch with a durable operation runs on a connection of its own, so that WAIT counts
 	// the replicas that have its writes (WAIT is about the writes of the connection it is
 	// sent on).
@@ -205,7 +258,7 @@ func (b *batcher) exec(batch []*op) {
 	}
 	var front int
 	var sent func(ok bool)
-	if b.pre != nil {
+	if withPre && b.pre != nil {
 		front, sent = b.pre(p)
 	}
 	if len(live) == 0 && front == 0 {
@@ -228,7 +281,7 @@ func (b *batcher) exec(batch []*op) {
 	}
 	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
 		for _, o := range live {
-			b.exec([]*op{o})
+			b.execSlot([]*op{o}, withPre)
 		}
 		return
 	}
@@ -269,6 +322,7 @@ func failedCmd(err error) *redis.Cmd {
 
 // runScript runs script in the next batch. When Redis does not know the script (it was
 // restarted or its scripts flushed) it is run alone with its body, which loads it again.
+// keys[0] names the slot of the script's keys.
 func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	return s.runScriptIn(ctx, s.batch.do, script, keys, args...)
 }
@@ -278,9 +332,13 @@ func (s *Store) runDurableScript(ctx context.Context, script *redis.Script, keys
 	return s.runScriptIn(ctx, s.batch.doDurable, script, keys, args...)
 }
 
-func (s *Store) runScriptIn(ctx context.Context, do func(context.Context, func(redis.Pipeliner)) error, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+func (s *Store) runScriptIn(ctx context.Context, do func(context.Context, string, func(redis.Pipeliner)) error, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	var cmd *redis.Cmd
-	err := do(ctx, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
+	var key string
+	if len(keys) > 0 {
+		key = keys[0]
+	}
+	err := do(ctx, key, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
 	switch {
 	case err == nil:
 		return cmd

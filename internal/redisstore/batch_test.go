@@ -175,7 +175,7 @@ func TestBatchCancelledAndClosed(t *testing.T) {
 	gone, cancel := context.WithCancel(ctx)
 	cancel()
 	key := s.keys.prefix + "cancelled"
-	err := s.batch.do(gone, func(p redis.Pipeliner) { p.Set(ctx, key, "x", 0) })
+	err := s.batch.do(gone, key, func(p redis.Pipeliner) { p.Set(ctx, key, "x", 0) })
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled operation: %v, want context.Canceled", err)
 	}

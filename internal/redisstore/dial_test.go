@@ -179,25 +179,30 @@ func TestHashTag(t *testing.T) {
 			t.Errorf("withHashTag(%q) = %q has no hash tag", tt.prefix, got)
 		}
 	}
-	// The keys under a tagged prefix share one slot whatever follows it.
+	// The keys under a tagged prefix share one slot whatever follows it, but for a queue
+	// shard's own keys, which share the shard's.
 	k := keys{prefix: withHashTag("td:")}
-	if !slices.Equal(slotTags(k.ticket(1), k.queue(3), k.seen("slack", "Ev}{1"), k.customer("mattermost", "u{x}").key, k.customer("mattermost", "u{x}").legacy), []string{"td"}) {
+	if !slices.Equal(slotTags(k.ticket(1), k.seen("slack", "Ev}{1"), k.outbox(3), k.legacyQueue(3), k.customer("mattermost", "u{x}").key, k.customer("mattermost", "u{x}").legacy), []string{"td"}) {
 		t.Errorf("keys under %q do not share the tag td", k.prefix)
+	}
+	if got := slotTags(k.queue(3), k.lease(3), k.dedupe(3, "slack", "Ev}{1")); !slices.Equal(got, []string{"td/q3"}) {
+		t.Errorf("shard 3's keys under %q have the tags %q, want td/q3", k.prefix, got)
+	}
+	if !k.shardsApart() || k.queue(3) != "{td/q3}:q:3" {
+		t.Errorf("shard 3's stream under %q is %s", k.prefix, k.queue(3))
+	}
+	// Without a tag a shard's keys are the installation's, named as before.
+	plain := keys{prefix: "td:"}
+	if plain.shardsApart() || plain.queue(3) != "td:q:3" || plain.queue(3) != plain.legacyQueue(3) || plain.dedupe(3, "slack", "E1") != plain.seen("slack", "E1") {
+		t.Errorf("shard 3's keys under td: are %s, %s", plain.queue(3), plain.dedupe(3, "slack", "E1"))
 	}
 }
 
-// slotTags returns the distinct Cluster hash tags of keys (the part Redis hashes), by the
-// rule of the Cluster specification.
+// slotTags returns the distinct Cluster hash tags of keys (the part Redis hashes).
 func slotTags(keys ...string) []string {
 	var tags []string
 	for _, k := range keys {
-		tag := k
-		if open := strings.IndexByte(k, '{'); open >= 0 {
-			if end := strings.IndexByte(k[open+1:], '}'); end > 0 {
-				tag = k[open+1 : open+1+end]
-			}
-		}
-		if !slices.Contains(tags, tag) {
+		if tag := slotTag(k); !slices.Contains(tags, tag) {
 			tags = append(tags, tag)
 		}
 	}

@@ -22,3 +22,14 @@ func withHashTag(prefix string) string {
 	}
 	return "{" + prefix + "}"
 }
+
+// slotTag is the part of key Redis Cluster hashes to find its slot: what is between the first
+// '{' and the first '}' after it, when that is not empty; otherwise the whole key.
+func slotTag(key string) string {
+	if open := strings.IndexByte(key, '{'); open >= 0 {
+		if end := strings.IndexByte(key[open+1:], '}'); end > 0 {
+			return key[open+1 : open+1+end]
+		}
+	}
+	return key
+}

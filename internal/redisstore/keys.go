@@ -4,37 +4,56 @@
 // starts with Options.Prefix (default "td:"), so that several installations or tests can share
 // one server.
 //
-// On Redis Cluster every key of an installation is in one slot, on one node. The prefix is a
-// hash tag ("{td}:"; a Store on a ClusterClient wraps a prefix that has none, and logs it), so
-// Cluster hashes only the tag and every key below shares its slot. That is what the store's
-// atomic steps need:
-//   - the batcher (batch.go) sends the operations of many goroutines as one MULTI/EXEC, keys
-//     of any tickets, shards and events together;
-//   - Apply's changes are one MULTI/EXEC or, guarded by an event, one script (applyOnceScript,
-//     which declares every key it writes);
-//   - enqueueScript writes an event's dedupe marker and its queue shard;
-//   - some scripts reach keys they cannot be given in KEYS, because the keys depend on what
-//     the script reads: openScript the new ticket's hash (its number comes from the counter)
-//     and its number sets' buckets, followScript the ticket a pointer names, fireScript each
-//     due timer's hash and, from it, the event's queue shard and dedupe marker, the apply
-//     scripts the filter sets (and buckets) a ticket's hash names, queryScript the number
-//     sets' buckets and the facts' day sets, splitScript the buckets of the numbers it moves.
-//     Redis runs a script on keys it was not given only when they are in the slot of the
-//     keys it was given.
+// On Redis Cluster the prefix is a hash tag ("{td}:"; a Store on a ClusterClient wraps a
+// prefix that has none, and logs it), so Cluster hashes only the tag. Which keys share a slot,
+// and why:
 //
-// One slot puts an installation on one master: its memory and throughput are that node's, and
-// the other masters hold none of its keys (the master's replicas still give failover).
-// Spreading the keys by ticket or by queue shard (a tag per ticket or shard, with scripts and
-// batches split by tag) is future work.
+//   - A queue shard's own keys (its stream, its lease, the dedupe markers of the events
+//     recorded in it) are under the shard's tag, "{td/q<shard>}:" (shardPrefix), so that the
+//     shards, and the ingest's and workers' traffic on them, spread over the masters.
+//     enqueueScript writes an event's dedupe marker and its stream together; the lease
+//     scripts touch the lease alone. Without a tag in the prefix (one server, Sentinel) these
+//     keys are the installation's, named "<p>q:<shard>" and so on as always.
+//   - Every other key is in the installation's slot. Apply's changes are one MULTI/EXEC or,
+//     guarded by an event, one script (applyOnceScript, which declares every key it writes):
+//     a ticket, its transcript, links and pointers, the indexes, facts and change feed, the
+//     outbox and the event's handled mark ("seen:…" = "h") change together. Some scripts
+//     reach keys they cannot be given in KEYS, because the keys depend on what the script
+//     reads: openScript the new ticket's hash (its number comes from the counter) and its
+//     number sets' buckets, followScript the ticket a pointer names, dueScript and doneScript
+//     each due timer's hash, the apply scripts the filter sets (and buckets) a ticket's hash
+//     names, queryScript the number sets' buckets and the facts' day sets, splitScript the
+//     buckets of the numbers it moves. Redis runs a script on keys it was not given only
+//     when they are in the slot of the keys it was given. The queries intersect the status,
+//     filter and word sets in Redis, so those must share a slot.
+//   - What crosses the two: the acknowledgement of a queue entry (XACK, XDEL) is sent just
+//     after the changes it acknowledges, in the shard's slot; the handled mark, in the
+//     changes, makes a redelivery after a crash in between a no-op that is acknowledged then
+//     (Apply). A timer's event is recorded in its shard as Enqueue records one, then the
+//     timer is removed (FireDue): a crash in between records it again, which its dedupe
+//     marker drops. The batcher (batch.go) sends the operations of many goroutines as one
+//     MULTI/EXEC per slot.
+//
+// The tickets, transcripts and indexes are still on one master: spreading them by ticket
+// (docs/cluster-spread.md) needs the indexes written as a projection outside the ticket's
+// transaction, and is future work.
 //
 //	key pattern                               type    what                                    lifetime
 //	----------------------------------------  ------  --------------------------------------  ------------------------------
-//	<p>q:<shard>                              stream  queue shard: one entry per event, field  until acknowledged (XACK+XDEL)
+//	<s>q:<shard>                              stream  queue shard: one entry per event, field  until acknowledged (XACK+XDEL)
 //	                                                  "e" = the JSON-encoded desk.Event;
-//	                                                  consumer group "threadesk"
-//	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe);    Options.DedupeTTL (72h)
-//	                                                  "h": its changes were applied (Apply's
-//	                                                  once-only guard, see apply.go)
+//	                                                  consumer group "threadesk"; <s> is the
+//	                                                  shard's prefix: <p> without a hash tag,
+//	                                                  "{<tag>/q<shard>}:" with one (stores
+//	                                                  before 2026-12-07 kept the stream at
+//	                                                  <p>q:<shard> under a tag too: its
+//	                                                  entries are moved once, at start)
+//	<s>seen:<platform>:<event ID>             string  "1": the event was enqueued in the       Options.DedupeTTL (72h)
+//	                                                  shard (dedupe)
+//	<p>seen:<platform>:<event ID>             string  "h": the event's changes were applied    Options.DedupeTTL (72h)
+//	                                                  (Apply's once-only guard, apply.go);
+//	                                                  without a tag the same key as the
+//	                                                  dedupe marker, "1" becoming "h"
 //	<p>seq                                    string  ticket counter; INCR only, never reset   forever
 //	<p>t:<ticket number>                      hash    the ticket, non-empty fields only, under  forever
 //	                                                  one- or two-letter names (the f…
@@ -143,9 +162,11 @@
 //	                                                  desk.Outbox of that event's tasks
 //	<p>timers                                 zset    the scheduler: timer IDs scored by the    until fired or cancelled
 //	                                                  unix ms they are due at
-//	<p>timer:<timer ID>                       hash    a timer's event: fields q (its queue      until fired or cancelled
-//	                                                  shard's key), s (its dedupe marker's
-//	                                                  key), e (the JSON-encoded event)
+//	<p>timer:<timer ID>                       hash    a timer's event: fields n (its queue      until fired or cancelled
+//	                                                  shard's number), e (the JSON-encoded
+//	                                                  event); stores before 2026-12-07 wrote
+//	                                                  q (the shard's stream key, still read)
+//	                                                  and s instead of n
 //	<p>ans:<platform>:<event ID>              string  the answer to an event from a source     10 minutes
 //	                                                  that waits for one (the dashboard)
 //	<p>held:<ticket number>                   list    JSON events a ticket's intake holds back  until relayed (DropHeld)
@@ -165,7 +186,7 @@
 //	<p>tl:<ticket number>                     set     the link keys of the ticket's mirrored   until RETENTION, with them;
 //	                                                  messages, as stores before 2026-12-07    no longer written (link
 //	                                                  kept them: still read and deleted        records in tx:<n> instead)
-//	<p>lease:<shard>                          string  the name (INSTANCE_NAME) of the process  SHARD_LEASE, renewed by its
+//	<s>lease:<shard>                          string  the name (INSTANCE_NAME) of the process  SHARD_LEASE, renewed by its
 //	                                                  that handles the queue shard (lease.go)  holder a few times per lease
 //	<p>replicas                               zset    names of the processes alive, scored by  entries past their time are
 //	                                                  the unix ms their heartbeat lapses at    removed by the next heartbeat
@@ -196,10 +217,43 @@ import (
 // keys builds every key of the schema above under one prefix.
 type keys struct{ prefix string }
 
-// queue is the stream of one queue shard.
-func (k keys) queue(shard int) string { return k.prefix + "q:" + strconv.Itoa(shard) }
+// shardPrefix starts the keys of a queue shard's own: its stream, its lease and the dedupe
+// markers of its events. Under a hash tag it is the prefix with "/q<shard>" added to the tag
+// ("{td}:" becomes "{td/q3}:"), so that on Redis Cluster each shard has a slot of its own and
+// the shards spread over the masters; under a prefix without a tag it is the prefix itself.
+func (k keys) shardPrefix(shard int) string {
+	open := strings.IndexByte(k.prefix, '{')
+	if open < 0 {
+		return k.prefix
+	}
+	end := strings.IndexByte(k.prefix[open+1:], '}')
+	if end <= 0 {
+		return k.prefix
+	}
+	end += open + 1
+	return k.prefix[:end] + "/q" + strconv.Itoa(shard) + k.prefix[end:]
+}
 
-// seen is the dedupe marker of one event.
+// shardsApart reports whether the queue shards' own keys are in slots other than the
+// installation's (the prefix has a hash tag), so that no transaction may hold both.
+func (k keys) shardsApart() bool { return k.shardPrefix(0) != k.prefix }
+
+// queue is the stream of one queue shard.
+func (k keys) queue(shard int) string { return k.shardPrefix(shard) + "q:" + strconv.Itoa(shard) }
+
+// legacyQueue is the stream of a queue shard as stores before 2026-12-07 named it under a hash
+// tag (in the installation's slot); the same key as queue without a tag. Its entries are moved
+// to queue's once (moveLegacyQueues).
+func (k keys) legacyQueue(shard int) string { return k.prefix + "q:" + strconv.Itoa(shard) }
+
+// dedupe is the marker of an event recorded in a queue shard: "1" (Enqueue). Without a hash
+// tag it is the same key as seen, which becomes "h" once the event is handled.
+func (k keys) dedupe(shard int, platform, eventID string) string {
+	return k.shardPrefix(shard) + "seen:" + platform + ":" + eventID
+}
+
+// seen is the mark of an event handled: "h" (Apply's once-only guard, in the installation's
+// slot with the changes it guards).
 func (k keys) seen(platform, eventID string) string {
 	return k.prefix + "seen:" + platform + ":" + eventID
 }
@@ -351,7 +405,14 @@ func (k keys) sessionGen(platform, userID string) string {
 func (k keys) changes() string { return k.prefix + "changes" }
 
 // lease names the process that handles a queue shard.
-func (k keys) lease(shard int) string { return k.prefix + "lease:" + strconv.Itoa(shard) }
+func (k keys) lease(shard int) string {
+	return k.shardPrefix(shard) + "lease:" + strconv.Itoa(shard)
+}
+
+// LeaseKey is the key of a queue shard's lease under prefix (REDIS_PREFIX, with the hash tag
+// a Cluster adds): its value names the replica that handles the shard, for tools and tests
+// that watch the shards' holders.
+func LeaseKey(prefix string, shard int) string { return keys{prefix: prefix}.lease(shard) }
 
 // closed is the closed index: closed tickets' numbers scored by when they closed, until
 // RETENTION forgets what was written on them (retention.go).

@@ -44,7 +44,7 @@ func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (int64, e
 		return 0, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
 	}
 	n, err := s.runDurableScript(ctx, enqueueScript,
-		[]string{s.keys.seen(ev.Platform, ev.ID), s.keys.queue(shard)},
+		[]string{s.keys.dedupe(shard, ev.Platform, ev.ID), s.keys.queue(shard)},
 		s.opts.DedupeTTL.Milliseconds(), body).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("enqueue event %s/%s in shard %d: %w", ev.Platform, ev.ID, shard, err)
@@ -177,6 +177,64 @@ func (s *Store) QueueDepth(ctx context.Context) (int64, error) {
 func (s *Store) checkShard(shard int) error {
 	if shard < 0 || shard >= s.opts.Shards {
 		return desk.Errorf(desk.EINVALID, "queue shard %d is not in [0, %d)", shard, s.opts.Shards)
+	}
+	return nil
+}
+
+// moveChunk is how many entries of an old queue stream moveLegacyQueues moves at a time.
+const moveChunk = 500
+
+// moveLegacyQueues moves the entries left in the queue streams that stores before 2026-12-07
+// kept in the installation's slot under a hash tag (keys.legacyQueue) into the shards' own
+// streams, oldest first, and deletes the old streams. Each entry is recorded as Enqueue records
+// an event, so that two processes moving at once, or a move cut short and done again, record
+// it once; its changes, if an older process applied them before it stopped, are refused as
+// handled. New calls it before the store takes any event, so the moved entries come before
+// the new ones. Without a hash tag the streams keep their keys and there is nothing to move.
+func (s *Store) moveLegacyQueues(ctx context.Context) error {
+	if !s.keys.shardsApart() {
+		return nil
+	}
+	olds := make([]string, s.opts.Shards)
+	for shard := range olds {
+		olds[shard] = s.keys.legacyQueue(shard)
+	}
+	// One command, in the installation's slot, finds that there is nothing to move.
+	if n, err := s.rdb.Exists(ctx, olds...).Result(); err != nil || n == 0 {
+		if err != nil {
+			return fmt.Errorf("look for old queue streams: %w", err)
+		}
+		return nil
+	}
+	for shard, old := range olds {
+		for {
+			msgs, err := s.rdb.XRangeN(ctx, old, "-", "+", moveChunk).Result()
+			if err != nil {
+				return fmt.Errorf("read the old stream of queue shard %d: %w", shard, err)
+			}
+			if len(msgs) == 0 {
+				break
+			}
+			ids := make([]string, 0, len(msgs))
+			for _, m := range msgs {
+				ids = append(ids, m.ID)
+				var ev desk.Event
+				body, _ := m.Values[eventField].(string)
+				if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.Platform == "" || ev.ID == "" {
+					s.log.WarnContext(ctx, "an old queue entry does not decode; dropped", "shard", shard, "entry", m.ID, "err", err)
+					continue
+				}
+				if _, err := s.Enqueue(ctx, shard, ev); err != nil {
+					return fmt.Errorf("move entry %s of queue shard %d: %w", m.ID, shard, err)
+				}
+			}
+			if err := s.rdb.XDel(ctx, old, ids...).Err(); err != nil {
+				return fmt.Errorf("delete moved entries of queue shard %d: %w", shard, err)
+			}
+		}
+		if err := s.rdb.Del(ctx, old).Err(); err != nil {
+			return fmt.Errorf("delete the old stream of queue shard %d: %w", shard, err)
+		}
 	}
 	return nil
 }

@@ -115,7 +115,11 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			return nil, err
 		}
 	}
-	s.batch = newBatcher(rdb, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	s.batch = newBatcher(rdb, opts.Prefix, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	if err := s.moveLegacyQueues(ctx); err != nil {
+		s.batch.close()
+		return nil, err
+	}
 	// The SLA's sort set no longer holds tickets without a clock; older stores put them in,
 	// scored from noDue on.
 	if err := s.rdb.ZRemRangeByScore(ctx, s.keys.index("due"), strconv.FormatInt(noDue, 10), "+inf").Err(); err != nil {

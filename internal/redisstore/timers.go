@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,32 +16,51 @@ import (
 
 // The fields of a timer's hash: where its event goes and the event itself.
 const (
-	tQueue = "q" // the queue shard's stream
-	tSeen  = "s" // the event's dedupe marker
+	tShard = "n" // the queue shard's number
 	tEvent = "e" // the JSON-encoded event
+	// tQueue held the queue shard's key in stores before 2026-12-07 (still read: its number
+	// is the key's last part); they also kept the dedupe marker's key in field "s".
+	tQueue = "q"
 )
 
-// fireScript moves due timers into their queues. For each timer due (score ≤ now), at most
-// limit of them, it removes the timer and records its event in its queue shard unless an
-// event with the same ID was recorded before, exactly as Enqueue does. Being one script, it
-// runs atomically: two processes calling it at once never fire a timer twice.
+// dueScript lists the timers due (score ≤ now), at most limit of them, each as its ID, shard
+// number, legacy queue key and event (false where a field is missing). It changes nothing:
+// FireDue records each event in its queue shard (in that shard's slot) and only then removes
+// the timer (doneScript).
 //
 // KEYS[1] the timers' sorted set; ARGV[1] now (unix ms), ARGV[2] limit, ARGV[3] the base of
-// the timer keys, ARGV[4] the dedupe marker TTL in ms. Returns the number of timers fired.
-var fireScript = redis.NewScript(`
+// the timer keys.
+var dueScript = redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
 for _, id in ipairs(due) do
-  redis.call('ZREM', KEYS[1], id)
-  local key = ARGV[3] .. id
-  local t = redis.call('HMGET', key, '` + tQueue + `', '` + tSeen + `', '` + tEvent + `')
-  redis.call('DEL', key)
-  if t[1] and t[2] and t[3] then
-    if redis.call('SET', t[2], '1', 'NX', 'PX', ARGV[4]) then
-      redis.call('XADD', t[1], '*', '` + eventField + `', t[3])
+  local t = redis.call('HMGET', ARGV[3] .. id, '` + tShard + `', '` + tQueue + `', '` + tEvent + `')
+  out[#out + 1] = {id, t[1], t[2], t[3]}
+end
+return out
+`)
+
+// doneScript removes the timers that fired, each only if it still carries the event that
+// fired (it was not moved meanwhile: a moved timer's event has an ID of its own) or has no
+// hash. It returns how many it removed: two processes firing one timer remove it once.
+//
+// KEYS[1] the timers' sorted set; ARGV[1] the base of the timer keys, then pairs of a timer
+// ID and the event it fired with.
+var doneScript = redis.NewScript(`
+local n = 0
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('ZSCORE', KEYS[1], id) then
+    local key = ARGV[1] .. id
+    local e = redis.call('HGET', key, '` + tEvent + `')
+    if not e or e == ARGV[i + 1] then
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('DEL', key)
+      n = n + 1
     end
   end
 end
-return #due
+return n
 `)
 
 // setTimer returns the commands that set (or move) a timer. The event it records gets an ID
@@ -61,21 +82,71 @@ func (s *Store) setTimer(t desk.Timer) ([][]any, error) {
 	key := s.keys.timer(t.ID)
 	return [][]any{
 		{"DEL", key},
-		{"HSET", key, tQueue, s.keys.queue(t.Shard), tSeen, s.keys.seen(ev.Platform, ev.ID), tEvent, body},
+		{"HSET", key, tShard, t.Shard, tEvent, body},
 		{"ZADD", s.keys.timers(), t.At.UnixMilli(), t.ID},
 	}, nil
 }
 
 // FireDue records the events of the timers due at now, at most limit of them, and reports how
-// many fired.
+// many fired. Each event is recorded in its queue shard as Enqueue records an event, so that
+// a firing recorded twice (two processes firing at once, or a crash before the timer was
+// removed) is one event; then the timers are removed. A timer whose hash is gone or does not
+// decode is removed without an event, and logged.
 func (s *Store) FireDue(ctx context.Context, now time.Time, limit int) (int, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	n, err := s.runScript(ctx, fireScript, []string{s.keys.timers()},
-		now.UnixMilli(), limit, s.keys.timerBase(), s.opts.DedupeTTL.Milliseconds()).Int()
+	res, err := s.runScript(ctx, dueScript, []string{s.keys.timers()}, now.UnixMilli(), limit, s.keys.timerBase()).Slice()
 	if err != nil {
-		return 0, fmt.Errorf("fire due timers: %w", err)
+		return 0, fmt.Errorf("list due timers: %w", err)
+	}
+	if len(res) == 0 {
+		return 0, nil
+	}
+	fired := make([]any, 1, 1+2*len(res))
+	fired[0] = s.keys.timerBase()
+	errs := make(chan error, len(res))
+	var wg sync.WaitGroup
+	for _, r := range res {
+		f, _ := r.([]any)
+		field := func(i int) string { v, _ := f[i].(string); return v }
+		id, body := field(0), field(3)
+		fired = append(fired, id, body)
+		shard, ev, ok := s.timerEvent(field(1), field(2), body)
+		if !ok {
+			s.log.WarnContext(ctx, "a due timer does not decode; removed without an event", "timer", id)
+			continue
+		}
+		// The events go together: the batcher sends them as one batch (per shard's slot).
+		wg.Go(func() {
+			if _, err := s.Enqueue(ctx, shard, ev); err != nil {
+				errs <- fmt.Errorf("fire timer %s: %w", id, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err // the timers stay, to fire again
+	}
+	n, err := s.runScript(ctx, doneScript, []string{s.keys.timers()}, fired...).Int()
+	if err != nil {
+		return 0, fmt.Errorf("remove fired timers: %w", err)
 	}
 	return n, nil
+}
+
+// timerEvent decodes a due timer's shard (its number, or the last part of the legacy queue
+// key) and event.
+func (s *Store) timerEvent(shardField, legacyQueue, body string) (int, desk.Event, bool) {
+	if shardField == "" {
+		shardField = legacyQueue[strings.LastIndexByte(legacyQueue, ':')+1:]
+	}
+	shard, err := strconv.Atoi(shardField)
+	var ev desk.Event
+	if err != nil || shard < 0 || json.Unmarshal([]byte(body), &ev) != nil || ev.Platform == "" || ev.ID == "" {
+		return 0, ev, false
+	}
+	// A store with fewer shards than when the timer was set records it in one it has.
+	return shard % s.opts.Shards, ev, true
 }

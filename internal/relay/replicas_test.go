@@ -56,7 +56,7 @@ func (h *harness) holders() []string {
 	rdb := redistest.Client(h.t)
 	out := make([]string, shards)
 	for i := range shards {
-		out[i], _ = rdb.Get(context.Background(), h.prefix+"lease:"+strconv.Itoa(i)).Result()
+		out[i], _ = rdb.Get(context.Background(), redisstore.LeaseKey(h.prefix, i)).Result()
 	}
 	return out
 }

@@ -1,0 +1,173 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"testing"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/redistest"
+)
+
+// The queue shards' own keys (stream, lease, dedupe markers) are in slots of their own under a
+// hash tag (keys.go): these tests show what that changes, on every backend, with and without
+// a tag.
+
+// taggedOptions are options under a hash-tagged prefix of the test's own, so that the shards
+// are apart on every backend, not only on Cluster.
+func taggedOptions(t *testing.T, shards int) Options {
+	return Options{Prefix: withHashTag(redistest.Prefix(t)), Shards: shards}
+}
+
+// testHandledEntryAcknowledged: an entry whose changes were applied but whose
+// acknowledgement was lost (a crash between the two, which can happen when the shards are
+// apart) is read again; its changes are refused as handled, and it is acknowledged then, so
+// that it is not handled again and again. With and without a hash tag.
+func testHandledEntryAcknowledged(t *testing.T, open opener) {
+	for _, tagged := range []bool{false, true} {
+		t.Run("tagged "+strconv.FormatBool(tagged), func(t *testing.T) {
+			opts := Options{Shards: 2}
+			if tagged {
+				opts = taggedOptions(t, 2)
+			}
+			s, rdb := open(t, opts)
+			if tagged && !s.keys.shardsApart() { // on Cluster they are always apart
+				t.Fatalf("shards not apart under %q", s.opts.Prefix)
+			}
+			ctx := ctxT(t)
+			ev := event("Ev-lost-ack")
+			enqueue(t, s, 1, ev)
+			q := readQueue(t, s, 1, false, 0)
+			if len(q) != 1 {
+				t.Fatalf("read %d entries, want 1", len(q))
+			}
+			tk, _ := openTicket(t, s, newTicket("U1"))
+			entry := func(text string) desk.Change {
+				return desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: text}}
+			}
+			// Applied, guarded by the event, and the entry's acknowledgement never sent.
+			apply(t, s, entry("first"), desk.AckEvent{Shard: 1, Platform: ev.Platform, Event: ev.ID})
+			again := readQueue(t, s, 1, true, 0)
+			if len(again) != 1 || again[0].Entry != q[0].Entry {
+				t.Fatalf("pending after the lost acknowledgement: %+v", again)
+			}
+			err := s.Apply(ctx, entry("second"), desk.AckEvent{Shard: 1, Entry: again[0].Entry, Platform: ev.Platform, Event: ev.ID})
+			if !errors.Is(err, desk.ErrHandled) {
+				t.Fatalf("handled again = %v, want ErrHandled", err)
+			}
+			if pending := readQueue(t, s, 1, true, 0); len(pending) != 0 {
+				t.Errorf("still pending after the refusal: %+v", pending)
+			}
+			if n := rdb.XLen(ctx, s.keys.queue(1)).Val(); n != 0 {
+				t.Errorf("shard 1 holds %d entries, want none", n)
+			}
+			entries, _ := s.Transcript(ctx, tk.ID)
+			if len(entries) != 1 || entries[0].Text != "first" {
+				t.Errorf("transcript %+v, want only the first", entries)
+			}
+			// An acknowledgement of an entry alone (one that did not decode) needs no guard.
+			enqueue(t, s, 0, event("Ev-alone"))
+			alone := readQueue(t, s, 0, false, 0)
+			apply(t, s, desk.AckEvent{Shard: 0, Entry: alone[0].Entry})
+			if n := rdb.XLen(ctx, s.keys.queue(0)).Val(); n != 0 {
+				t.Errorf("shard 0 holds %d entries after its acknowledgement, want none", n)
+			}
+		})
+	}
+}
+
+// testLegacyQueuesMoved: under a hash tag, the entries an older store left in the streams it
+// kept in the installation's slot (read or not, one that does not decode) are moved into the
+// shards' own streams in order when a store opens, once however often stores open, and the old
+// streams are deleted. An entry already recorded anew (a move cut short) is not doubled.
+func testLegacyQueuesMoved(t *testing.T, open opener) {
+	opts := taggedOptions(t, 2)
+	s, rdb := open(t, opts)
+	ctx := ctxT(t)
+	k := s.keys
+	body := func(id string) string {
+		b, err := json.Marshal(event(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	enqueue(t, s, 0, event("E2")) // moved before, by a move cut short
+	for _, c := range [][]any{
+		{"XADD", k.legacyQueue(0), "*", eventField, body("E1")},
+		{"XADD", k.legacyQueue(0), "*", eventField, body("E2")},
+		{"XADD", k.legacyQueue(0), "*", eventField, "{not json"},
+		{"XADD", k.legacyQueue(0), "*", eventField, body("E3")},
+		{"XADD", k.legacyQueue(1), "*", eventField, body("E4")},
+		{"XGROUP", "CREATE", k.legacyQueue(1), group, "0"},
+		{"XREADGROUP", "GROUP", group, "old-replica", "COUNT", "1", "STREAMS", k.legacyQueue(1), ">"},
+	} {
+		if err := rdb.Do(ctx, c...).Err(); err != nil {
+			t.Fatalf("%v: %v", c, err)
+		}
+	}
+	for range 2 {
+		if _, err := New(rdb, opts); err != nil {
+			t.Fatalf("New over old streams: %v", err)
+		}
+	}
+	ids := func(shard int) []string {
+		var out []string
+		for _, q := range readQueue(t, s, shard, false, 0) {
+			out = append(out, q.Event.ID)
+		}
+		return out
+	}
+	wantEqual(t, "shard 0 after the move", ids(0), []string{"E2", "E1", "E3"})
+	wantEqual(t, "shard 1 after the move (an entry an old replica had read)", ids(1), []string{"E4"})
+	if n := rdb.Exists(ctx, k.legacyQueue(0), k.legacyQueue(1)).Val(); n != 0 {
+		t.Errorf("%d old streams left", n)
+	}
+}
+
+// testLegacyTimerFires: a timer an older store set (its hash naming the queue shard's key and
+// the dedupe marker's) fires into its shard; one whose hash does not decode is removed without
+// an event.
+func testLegacyTimerFires(t *testing.T, open opener) {
+	for _, tagged := range []bool{false, true} {
+		t.Run("tagged "+strconv.FormatBool(tagged), func(t *testing.T) {
+			opts := Options{Shards: 4}
+			if tagged {
+				opts = taggedOptions(t, 4)
+			}
+			s, rdb := open(t, opts)
+			ctx := ctxT(t)
+			k := s.keys
+			ev := timerAt("old", at(5), 3).Event
+			ev.ID += "@" + strconv.FormatInt(at(5).UnixMilli(), 10)
+			b, _ := json.Marshal(ev)
+			for _, c := range [][]any{
+				{"HSET", k.timer("old"), tQueue, k.legacyQueue(3), "s", k.seen(ev.Platform, ev.ID), tEvent, string(b)},
+				{"ZADD", k.timers(), at(5).UnixMilli(), "old"},
+				{"HSET", k.timer("bad"), tEvent, "{not json"},
+				{"ZADD", k.timers(), at(5).UnixMilli(), "bad"},
+			} {
+				if err := rdb.Do(ctx, c...).Err(); err != nil {
+					t.Fatalf("%v: %v", c, err)
+				}
+			}
+			n, err := s.FireDue(ctx, at(6), 10)
+			if err != nil || n != 2 {
+				t.Fatalf("FireDue = %d, %v; want both timers gone", n, err)
+			}
+			q := readQueue(t, s, 3, false, 0)
+			if len(q) != 1 || q[0].Event.ID != ev.ID {
+				t.Fatalf("shard 3 holds %+v, want the old timer's event", q)
+			}
+			for shard := range 3 {
+				if q := readQueue(t, s, shard, false, 0); len(q) != 0 {
+					t.Errorf("shard %d holds %+v", shard, q)
+				}
+			}
+			if n := rdb.Exists(ctx, k.timer("old"), k.timer("bad")).Val() + rdb.ZCard(ctx, k.timers()).Val(); n != 0 {
+				t.Errorf("%d timer keys or entries left", n)
+			}
+		})
+	}
+}
