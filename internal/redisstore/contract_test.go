@@ -83,6 +83,7 @@ var contract = []struct {
 	{"an entry handled before is acknowledged", testHandledEntryAcknowledged},
 	{"old queue streams moved into the shards' slots", testLegacyQueuesMoved},
 	{"timers an older version set fire", testLegacyTimerFires},
+	{"batches across slots", testBatchesAcrossSlots},
 }
 
 func TestContract(t *testing.T) {

@@ -3,7 +3,9 @@ package redisstore
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/threadesk/threadesk/internal/desk"
@@ -169,5 +171,83 @@ func testLegacyTimerFires(t *testing.T, open opener) {
 				t.Errorf("%d timer keys or entries left", n)
 			}
 		})
+	}
+}
+
+// TestBatchBySlot: on Cluster a batch is split by slot, the installation's first even when
+// none of its operations is there (the search words go with it); elsewhere it is one.
+func TestBatchBySlot(t *testing.T) {
+	ops := []*op{{slot: "td/q1"}, {slot: "td"}, {slot: "td/q2"}, {slot: "td/q1"}}
+	b := &batcher{cluster: true, home: "td"}
+	got := b.bySlot(ops)
+	want := [][]*op{{ops[1]}, {ops[0], ops[3]}, {ops[2]}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("bySlot = %v, want %v", got, want)
+	}
+	if got := b.bySlot(ops[:1]); len(got) != 2 || len(got[0]) != 0 || got[1][0] != ops[0] {
+		t.Errorf("bySlot of a shard's operation alone = %v, want the installation's empty group first", got)
+	}
+	one := &batcher{}
+	if got := one.bySlot(ops); len(got) != 1 || len(got[0]) != len(ops) {
+		t.Errorf("bySlot off Cluster = %v, want one group", got)
+	}
+}
+
+// testBatchesAcrossSlots: many goroutines' operations on the queue shards' slots and on the
+// installation's at once (events recorded and acknowledged, tickets saved with words to index)
+// all take effect, whatever slots a batch mixes.
+func testBatchesAcrossSlots(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 8})
+	ctx := ctxT(t)
+	var wg sync.WaitGroup
+	for shard := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				ev := event("Ev" + strconv.Itoa(shard) + "-" + strconv.Itoa(i))
+				if _, err := s.Enqueue(ctx, shard, ev); err != nil {
+					t.Errorf("Enqueue: %v", err)
+					return
+				}
+			}
+		})
+	}
+	for c := range 4 {
+		wg.Go(func() {
+			tk, _, err := s.OpenTicket(ctx, newTicket("U"+strconv.Itoa(c)))
+			if err != nil {
+				t.Errorf("OpenTicket: %v", err)
+				return
+			}
+			entry := desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: "kettle number " + strconv.Itoa(c)}}
+			if err := s.Apply(ctx, entry); err != nil {
+				t.Errorf("Apply: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for shard := range 8 {
+		q := readQueue(t, s, shard, false, 0)
+		if len(q) != 10 {
+			t.Fatalf("shard %d holds %d events, want 10", shard, len(q))
+		}
+		wg.Go(func() {
+			for _, e := range q {
+				ack := desk.AckEvent{Shard: shard, Entry: e.Entry, Platform: e.Event.Platform, Event: e.Event.ID}
+				if err := s.Apply(ctx, ack); err != nil {
+					t.Errorf("Apply(%+v): %v", ack, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for shard := range 8 {
+		if n := rdb.XLen(ctx, s.keys.queue(shard)).Val(); n != 0 {
+			t.Errorf("shard %d holds %d entries after their acknowledgements", shard, n)
+		}
+	}
+	// The words waiting go at the front of the next batch of the installation's slot: the
+	// query's.
+	if ids, total := queryIDs(t, s, desk.TicketQuery{Search: "kettle"}); total != 4 {
+		t.Errorf("search for the words written meanwhile found %v, want 4 tickets", ids)
 	}
 }
