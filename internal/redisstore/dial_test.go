@@ -188,11 +188,17 @@ func TestHashTag(t *testing.T) {
 	if got := slotTags(k.queue(3), k.lease(3), k.dedupe(3, "slack", "Ev}{1")); !slices.Equal(got, []string{"td/q3"}) {
 		t.Errorf("shard 3's keys under %q have the tags %q, want td/q3", k.prefix, got)
 	}
+	if got := slotTags("rate:"+k.pace("slack", "C1"), k.paceHold("slack", "C1")); !slices.Equal(got, []string{"td/c:slack:C1"}) {
+		t.Errorf("channel C1's pace keys under %q have the tags %q, want td/c:slack:C1", k.prefix, got)
+	}
 	if !k.shardsApart() || k.queue(3) != "{td/q3}:q:3" {
 		t.Errorf("shard 3's stream under %q is %s", k.prefix, k.queue(3))
 	}
 	// Without a tag a shard's keys are the installation's, named as before.
 	plain := keys{prefix: "td:"}
+	if plain.pace("slack", "C1") != "td:pace:slack:C1" || plain.paceHold("slack", "C1") != "td:hold:slack:C1" {
+		t.Errorf("channel C1's pace keys under td: are %s, %s", plain.pace("slack", "C1"), plain.paceHold("slack", "C1"))
+	}
 	if plain.shardsApart() || plain.queue(3) != "td:q:3" || plain.queue(3) != plain.legacyQueue(3) || plain.dedupe(3, "slack", "E1") != plain.seen("slack", "E1") {
 		t.Errorf("shard 3's keys under td: are %s, %s", plain.queue(3), plain.dedupe(3, "slack", "E1"))
 	}

@@ -10,7 +10,8 @@
 //
 //   - A queue shard's own keys (its stream, its lease, the dedupe markers of the events
 //     recorded in it) are under the shard's tag, "{td/q<shard>}:" (shardPrefix), so that the
-//     shards, and the ingest's and workers' traffic on them, spread over the masters.
+//     shards, and the ingest's and workers' traffic on them, spread over the masters. So are
+//     a channel's pace and hold, under "{td/c:<platform>:<channel>}:", one key at a time.
 //     enqueueScript writes an event's dedupe marker and its stream together; the lease
 //     scripts touch the lease alone. Without a tag in the prefix (one server, Sentinel) these
 //     keys are the installation's, named "<p>q:<shard>" and so on as always.
@@ -194,9 +195,13 @@
 //	                                                  process that last said it was alive
 //	                                                  under it: two processes with one name
 //	                                                  are told apart (lease.go)
-//	rate:<p>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
-//	                                                  shared by the replicas (redis_rate)      full again (PX)
-//	<p>hold:<platform>:<channel>              string  "1": the channel's posts wait, as a      the Retry-After (PX)
+//	rate:<c>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
+//	                                                  shared by the replicas (redis_rate); <c>  full again (PX)
+//	                                                  is <p> without a hash tag, and
+//	                                                  "{<tag>/c:<platform>:<channel>}:" with
+//	                                                  one (before 2026-12-07 <p>: that state
+//	                                                  is left to lapse)
+//	<c>hold:<platform>:<channel>              string  "1": the channel's posts wait, as a      the Retry-After (PX)
 //	                                                  platform's Retry-After asked (HoldPace)
 //
 // Components other than the last of a key (platform, channel) must not contain ':'; platform
@@ -221,7 +226,12 @@ type keys struct{ prefix string }
 // markers of its events. Under a hash tag it is the prefix with "/q<shard>" added to the tag
 // ("{td}:" becomes "{td/q3}:"), so that on Redis Cluster each shard has a slot of its own and
 // the shards spread over the masters; under a prefix without a tag it is the prefix itself.
-func (k keys) shardPrefix(shard int) string {
+func (k keys) shardPrefix(shard int) string { return k.apart("q" + strconv.Itoa(shard)) }
+
+// apart is the prefix of keys that are used alone or with each other, never with the
+// installation's other keys: under a hash tag, the prefix with "/<name>" added to the tag, a
+// slot of their own on Redis Cluster; the prefix itself without a tag.
+func (k keys) apart(name string) string {
 	open := strings.IndexByte(k.prefix, '{')
 	if open < 0 {
 		return k.prefix
@@ -231,7 +241,7 @@ func (k keys) shardPrefix(shard int) string {
 		return k.prefix
 	}
 	end += open + 1
-	return k.prefix[:end] + "/q" + strconv.Itoa(shard) + k.prefix[end:]
+	return k.prefix[:end] + "/" + name + k.prefix[end:]
 }
 
 // shardsApart reports whether the queue shards' own keys are in slots other than the
@@ -447,12 +457,14 @@ func (k keys) replicaTokens() string { return k.prefix + "rtok" }
 func (k keys) replicas() string { return k.prefix + "replicas" }
 
 // pace is the GCRA state of the posts into a platform's channel, shared by every replica;
-// redis_rate puts its own "rate:" before it.
+// redis_rate puts its own "rate:" before it. Under a hash tag it has the channel's own slot
+// (apart), as the busiest channels' posts would otherwise all ask the installation's master.
 func (k keys) pace(platform, channel string) string {
-	return k.prefix + "pace:" + platform + ":" + channel
+	return k.apart("c:"+platform+":"+channel) + "pace:" + platform + ":" + channel
 }
 
-// paceHold is a channel's hold from a platform's Retry-After, shared by the replicas.
+// paceHold is a channel's hold from a platform's Retry-After, shared by the replicas, in the
+// channel's slot.
 func (k keys) paceHold(platform, channel string) string {
-	return k.prefix + "hold:" + platform + ":" + channel
+	return k.apart("c:"+platform+":"+channel) + "hold:" + platform + ":" + channel
 }

@@ -103,14 +103,23 @@ func testClusterHashTag(t *testing.T, open opener) {
 	if _, err := s.CustomerTicket(ctx, "slack", "U1"); err != nil {
 		t.Fatalf("CustomerTicket: %v", err)
 	}
+	if _, err := s.Pace(ctx, "slack", "C1", 1, 1); err != nil {
+		t.Fatalf("Pace: %v", err)
+	}
+	if err := s.HoldPace(ctx, "slack", "C1", time.Minute); err != nil {
+		t.Fatalf("HoldPace: %v", err)
+	}
+	if held, err := s.PaceHeld(ctx, "slack", "C1"); err != nil || held <= 0 {
+		t.Fatalf("PaceHeld = %v, %v", held, err)
+	}
 
-	// Every key the store wrote is in the installation's slot or in a shard's.
+	// Every key the store wrote is in the installation's slot, a shard's or a channel's.
 	cc := rdb.(*redis.ClusterClient)
 	var keys []string
 	masters := map[string]bool{}
 	var mu sync.Mutex
 	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		ks, err := node.Keys(ctx, "{"+base+"*").Result()
+		ks, err := node.Keys(ctx, "*{"+base+"*").Result() // rate:{…} too
 		mu.Lock()
 		defer mu.Unlock()
 		keys = append(keys, ks...)
@@ -130,6 +139,7 @@ func testClusterHashTag(t *testing.T, open opener) {
 		switch {
 		case tag == base:
 			home++
+		case tag == base+"/c:slack:C1":
 		case !isShard || strconv.Itoa(n) != shard || n >= s.opts.Shards:
 			t.Errorf("key %s is under the tag %q, neither the installation's nor a shard's", k, tag)
 		case !strings.HasSuffix(k, ":"+shard) && !strings.Contains(k, ":seen:"):
@@ -139,7 +149,7 @@ func testClusterHashTag(t *testing.T, open opener) {
 	if home < 8 {
 		t.Errorf("found %d keys in the installation's slot, want its ticket, indexes, transcript…: %v", home, keys)
 	}
-	for _, k := range []string{s.keys.queue(2), s.keys.lease(2), s.keys.dedupe(2, "slack", "Ev01"), s.keys.queue(1), s.keys.dedupe(1, "slack", "Tm01@"+strconv.FormatInt(at(5).UnixMilli(), 10))} {
+	for _, k := range []string{"rate:" + s.keys.pace("slack", "C1"), s.keys.paceHold("slack", "C1"), s.keys.queue(2), s.keys.lease(2), s.keys.dedupe(2, "slack", "Ev01"), s.keys.queue(1), s.keys.dedupe(1, "slack", "Tm01@"+strconv.FormatInt(at(5).UnixMilli(), 10))} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("key %s is missing: %v", k, keys)
 		}
