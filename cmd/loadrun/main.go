@@ -366,7 +366,7 @@ func runRelayRound(ctx context.Context, o options, round int, dir string, rs *ch
 	mock.track.Store(t)
 	defer mock.track.Store(nil)
 
-	var extra []string
+	extra := []string{"REDIS_PREFIX=" + o.prefix}
 	pprofAddr := ""
 	if o.profile != "" {
 		port, err := freePort()
@@ -528,6 +528,9 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 		mem.perTicket, mem.hash, mem.cust, mem.thread)
 	fmt.Printf("per message:     transcript entry %.0f bytes (tx:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
 		mem.transcript, mem.transcriptFmt, mem.link, mem.linkN, mem.seen, mem.seenN)
+	if mem.handledN > 0 {
+		fmt.Printf("                 and, apart from the marker under a hash-tagged prefix, its handled mark %.0f bytes (seen:…, %d sampled, expires after 72h)\n", mem.handled, mem.handledN)
+	}
 	fmt.Printf("used_memory after the last round: %d bytes\n", mem.usedMemory)
 	if v, ok := fill[0]; ok {
 		fmt.Printf("bare-relay -mode fill: %.0f bytes per bare ticket (hash + 2 pointers)", v)

@@ -309,7 +309,7 @@ func runMattermostRound(ctx context.Context, o options, round int, dir string, r
 	t := newTracker(capacity)
 	l := &mmLoad{mw: mw, track: t, senders: o.conc}
 
-	var extra []string
+	extra := []string{"REDIS_PREFIX=" + o.prefix}
 	pprofAddr := ""
 	if o.profile != "" {
 		port, err := freePort()

@@ -21,6 +21,10 @@ type memory struct {
 	link          float64 // link:… bytes per message
 	seen          float64 // seen:… dedupe marker bytes per event (expires after 72 h)
 	linkN, seenN  int
+	// handled is the bytes of an event's handled mark when it is a key apart from the dedupe
+	// marker (a hash-tagged prefix: the marker is in the queue shard's slot), 0 otherwise.
+	handled  float64
+	handledN int
 	usedMemory    int64 // INFO used_memory at the time of the measurement
 	transcriptFmt string
 }
@@ -114,6 +118,14 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 	}
 	if m.seen, m.seenN, err = avg(prefix + "seen:*"); err != nil {
 		return m, err
+	}
+	if end := strings.IndexByte(prefix, '}'); end > 0 && strings.Contains(prefix[:end], "{") {
+		// Under a hash tag the dedupe markers are the shards' ({td/q3}:seen:…) and the
+		// prefix's own seen:… keys are the handled marks.
+		m.handled, m.handledN = m.seen, m.seenN
+		if m.seen, m.seenN, err = avg(prefix[:end] + "/q*" + prefix[end:] + "seen:*"); err != nil {
+			return m, err
+		}
 	}
 	info, err := rdb.Info(ctx, "memory").Result()
 	if err != nil {

@@ -59,11 +59,11 @@ return 1
 // search words of appended history entries follow in the next batch (wordqueue.go).
 //
 // The acknowledgements of queue entries (desk.AckEvent with Entry) are part of the
-// transaction only when the queue shards' keys share the installation's slot (a prefix
-// without a hash tag). Under a hash tag each shard has a slot of its own (keys.go): they are
-// sent just after the changes, and when they are lost (a crash in between) the entry is read
-// again, its changes are refused as handled, and it is acknowledged then. Changes refused as
-// handled always acknowledge their entries, so that no entry is handled again and again.
+// transaction, but on Redis Cluster, where each queue shard's keys have a slot of their own
+// (keys.go): there they are sent just after the changes, and when they are lost (a crash in
+// between) the entry is read again, its changes are refused as handled, and it is
+// acknowledged then. Changes refused as handled always acknowledge their entries, so that no
+// entry is handled again and again.
 //
 // With Options.WaitReplicas (Sentinel), the changes count as applied only once a replica has
 // them: otherwise a failover could undo a step whose effects were carried out (an event
@@ -99,7 +99,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		}
 		if _, ok := c.(desk.AckEvent); ok {
 			entries = append(entries, more...)
-			if s.keys.shardsApart() {
+			if s.acksApart() {
 				continue
 			}
 		}
@@ -149,11 +149,16 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			s.batch.nudgeSoon()
 		}
 	}
-	if len(entries) > 0 && (err == nil && s.keys.shardsApart() || errors.Is(err, desk.ErrHandled)) {
+	if len(entries) > 0 && (err == nil && s.acksApart() || errors.Is(err, desk.ErrHandled)) {
 		s.ackEntries(ctx, entries)
 	}
 	return err
 }
+
+// acksApart reports whether a queue entry's acknowledgement must be sent apart from the
+// changes it acknowledges: on Redis Cluster under a hash tag, where they are in different
+// slots. A single server or Sentinel runs a transaction on keys of any tag.
+func (s *Store) acksApart() bool { return s.cluster && s.keys.shardsApart() }
 
 // ackEntries sends the acknowledgements of queue entries whose changes are applied, each
 // shard's in its own slot. One that fails is logged, not returned: the changes stand, and the

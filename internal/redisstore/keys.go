@@ -27,10 +27,11 @@
 //     buckets of the numbers it moves. Redis runs a script on keys it was not given only
 //     when they are in the slot of the keys it was given. The queries intersect the status,
 //     filter and word sets in Redis, so those must share a slot.
-//   - What crosses the two: the acknowledgement of a queue entry (XACK, XDEL) is sent just
-//     after the changes it acknowledges, in the shard's slot; the handled mark, in the
-//     changes, makes a redelivery after a crash in between a no-op that is acknowledged then
-//     (Apply). A timer's event is recorded in its shard as Enqueue records one, then the
+//   - What crosses the two: on Cluster the acknowledgement of a queue entry (XACK, XDEL) is
+//     sent just after the changes it acknowledges, in the shard's slot; the handled mark, in
+//     the changes, makes a redelivery after a crash in between a no-op that is acknowledged
+//     then (Apply). A single server or Sentinel takes it in the changes' transaction, as
+//     before, whatever the tags. A timer's event is recorded in its shard as Enqueue records one, then the
 //     timer is removed (FireDue): a crash in between records it again, which its dedupe
 //     marker drops. The batcher (batch.go) sends the operations of many goroutines as one
 //     MULTI/EXEC per slot.

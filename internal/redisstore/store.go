@@ -75,6 +75,8 @@ type Store struct {
 	keys  keys
 	log   *slog.Logger
 	owned bool // Close closes rdb: Open created it
+	// cluster is set on Redis Cluster, where a transaction or script keeps to one slot.
+	cluster bool
 	// tasks are the background work the store started (goTask): the indexing of old tickets
 	// (index.go), of words a stopped process left unwritten (wordqueue.go), the split of old
 	// number sets (numberset.go). Close stops and awaits them.
@@ -102,14 +104,15 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 
 func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	if _, ok := rdb.(*redis.ClusterClient); ok && !hasHashTag(opts.Prefix) {
+	_, cluster := rdb.(*redis.ClusterClient)
+	if cluster && !hasHashTag(opts.Prefix) {
 		// Every script and transaction needs its keys in one slot (see keys.go).
 		tagged := withHashTag(opts.Prefix)
 		opts.Logger.Info("Redis Cluster: the key prefix has no hash tag, so every key goes under one; set REDIS_PREFIX to it to silence this",
 			"prefix", opts.Prefix, "using", tagged)
 		opts.Prefix = tagged
 	}
-	s := &Store{rdb: rdb, rate: redis_rate.NewLimiter(rdb), opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger}
+	s := &Store{rdb: rdb, rate: redis_rate.NewLimiter(rdb), opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger, cluster: cluster}
 	for shard := range opts.Shards {
 		if err := s.createGroup(ctx, shard); err != nil {
 			return nil, err
