@@ -12,19 +12,19 @@ import (
 
 // memory is what Redis holds for the relay, measured key by key with MEMORY USAGE.
 type memory struct {
-	tickets       int     // open tickets sampled
-	perTicket     float64 // ticket hash + customer pointer + thread index, bytes per ticket
-	hash, cust    float64 // the parts of perTicket
-	thread        float64
-	transcript    float64 // tx:<n> list bytes per entry
-	entries       int     // transcript entries sampled
-	link          float64 // link:… bytes per message
-	seen          float64 // seen:… dedupe marker bytes per event (expires after 72 h)
-	linkN, seenN  int
+	tickets      int     // open tickets sampled
+	perTicket    float64 // ticket hash + customer pointer + thread index, bytes per ticket
+	hash, cust   float64 // the parts of perTicket
+	thread       float64
+	transcript   float64 // tx:<n> list bytes per entry
+	entries      int     // transcript entries sampled
+	link         float64 // link:… bytes per message
+	seen         float64 // seen:… dedupe marker bytes per event (expires after 72 h)
+	linkN, seenN int
 	// handled is the bytes of an event's handled mark when it is a key apart from the dedupe
 	// marker (a hash-tagged prefix: the marker is in the queue shard's slot), 0 otherwise.
-	handled  float64
-	handledN int
+	handled       float64
+	handledN      int
 	usedMemory    int64 // INFO used_memory at the time of the measurement
 	transcriptFmt string
 }
