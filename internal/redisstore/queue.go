@@ -15,17 +15,26 @@ import (
 // eventField is the stream field holding the JSON-encoded event of a queue entry.
 const eventField = "e"
 
+// againField, set to "1", marks an entry read as redelivered even when it is new to the
+// group: one moved from an old stream where a process had read it and not finished it
+// (moveLegacyQueues), whose deliveries may have been made.
+const againField = "r"
+
 // enqueueScript marks an event seen and records it in one step, so that a crash never leaves
 // an event marked but not recorded. It returns the shard's length if the event was new, 0 for
 // a redelivery.
 //
 // KEYS[1] dedupe marker, KEYS[2] queue shard; ARGV[1] marker TTL in milliseconds, ARGV[2] the
-// JSON-encoded event.
+// JSON-encoded event, ARGV[3] (optional) "1" to mark the entry redelivered (againField).
 var enqueueScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return 0
 end
-redis.call('XADD', KEYS[2], '*', '` + eventField + `', ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('XADD', KEYS[2], '*', '` + eventField + `', ARGV[2], '` + againField + `', '1')
+else
+  redis.call('XADD', KEYS[2], '*', '` + eventField + `', ARGV[2])
+end
 return redis.call('XLEN', KEYS[2])
 `)
 
@@ -33,6 +42,11 @@ return redis.call('XLEN', KEYS[2])
 // enqueued within Options.DedupeTTL, and returns the shard's length then (0: ev was not new).
 // Handled entries are deleted, so the length is the shard's backlog.
 func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (int64, error) {
+	return s.enqueue(ctx, shard, ev, false)
+}
+
+// enqueue is Enqueue, marking the entry redelivered when again is set (againField).
+func (s *Store) enqueue(ctx context.Context, shard int, ev desk.Event, again bool) (int64, error) {
 	if ev.Platform == "" || ev.ID == "" {
 		return 0, desk.Errorf(desk.EINVALID, "event needs a platform and an ID to be queued")
 	}
@@ -43,9 +57,13 @@ func (s *Store) Enqueue(ctx context.Context, shard int, ev desk.Event) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("encode event %s/%s: %w", ev.Platform, ev.ID, err)
 	}
+	flag := ""
+	if again {
+		flag = "1"
+	}
 	n, err := s.runDurableScript(ctx, enqueueScript,
 		[]string{s.keys.dedupe(shard, ev.Platform, ev.ID), s.keys.queue(shard)},
-		s.opts.DedupeTTL.Milliseconds(), body).Int64()
+		s.opts.DedupeTTL.Milliseconds(), body, flag).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("enqueue event %s/%s in shard %d: %w", ev.Platform, ev.ID, shard, err)
 	}
@@ -130,7 +148,7 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 				gone = append(gone, m.ID)
 				continue
 			}
-			q := desk.Queued{Shard: shard, Entry: m.ID, Redelivered: pending}
+			q := desk.Queued{Shard: shard, Entry: m.ID, Redelivered: pending || m.Values[againField] == "1"}
 			body, _ := m.Values[eventField].(string)
 			if err := json.Unmarshal([]byte(body), &q.Event); err != nil {
 				s.log.WarnContext(ctx, "queue entry does not decode", "shard", shard, "entry", m.ID, "err", err)
@@ -189,8 +207,10 @@ const moveChunk = 500
 // streams, oldest first, and deletes the old streams. Each entry is recorded as Enqueue records
 // an event, so that two processes moving at once, or a move cut short and done again, record
 // it once; its changes, if an older process applied them before it stopped, are refused as
-// handled. New calls it before the store takes any event, so the moved entries come before
-// the new ones. Without a hash tag the streams keep their keys and there is nothing to move.
+// handled. An entry an older process had read and not acknowledged is marked redelivered
+// (againField), so that its handling looks for what that process posted. New calls it before
+// the store takes any event, so the moved entries come before the new ones. Without a hash
+// tag the streams keep their keys and there is nothing to move.
 func (s *Store) moveLegacyQueues(ctx context.Context) error {
 	if !s.keys.shardsApart() {
 		return nil
@@ -207,6 +227,10 @@ func (s *Store) moveLegacyQueues(ctx context.Context) error {
 		return nil
 	}
 	for shard, old := range olds {
+		read, err := s.readByOld(ctx, old)
+		if err != nil {
+			return fmt.Errorf("list the read entries of queue shard %d's old stream: %w", shard, err)
+		}
 		for {
 			msgs, err := s.rdb.XRangeN(ctx, old, "-", "+", moveChunk).Result()
 			if err != nil {
@@ -224,7 +248,7 @@ func (s *Store) moveLegacyQueues(ctx context.Context) error {
 					s.log.WarnContext(ctx, "an old queue entry does not decode; dropped", "shard", shard, "entry", m.ID, "err", err)
 					continue
 				}
-				if _, err := s.Enqueue(ctx, shard, ev); err != nil {
+				if _, err := s.enqueue(ctx, shard, ev, read[m.ID]); err != nil {
 					return fmt.Errorf("move entry %s of queue shard %d: %w", m.ID, shard, err)
 				}
 			}
@@ -237,4 +261,27 @@ func (s *Store) moveLegacyQueues(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// readByOld returns the IDs of the entries of an old queue stream that a consumer of its group
+// read and did not acknowledge.
+func (s *Store) readByOld(ctx context.Context, stream string) (map[string]bool, error) {
+	read := map[string]bool{}
+	start := "-"
+	for {
+		ps, err := s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: stream, Group: group, Start: start, End: "+", Count: moveChunk}).Result()
+		if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
+			return read, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			read[p.ID] = true
+		}
+		if len(ps) < moveChunk {
+			return read, nil
+		}
+		start = "(" + ps[len(ps)-1].ID
+	}
 }

@@ -82,7 +82,8 @@ func testHandledEntryAcknowledged(t *testing.T, open opener) {
 // testLegacyQueuesMoved: under a hash tag, the entries an older store left in the streams it
 // kept in the installation's slot (read or not, one that does not decode) are moved into the
 // shards' own streams in order when a store opens, once however often stores open, and the old
-// streams are deleted. An entry already recorded anew (a move cut short) is not doubled.
+// streams are deleted. An entry already recorded anew (a move cut short) is not doubled; one
+// an old process had read is read as redelivered.
 func testLegacyQueuesMoved(t *testing.T, open opener) {
 	opts := taggedOptions(t, 2)
 	s, rdb := open(t, opts)
@@ -114,15 +115,19 @@ func testLegacyQueuesMoved(t *testing.T, open opener) {
 			t.Fatalf("New over old streams: %v", err)
 		}
 	}
+	// An entry is listed with "again" when it is read as redelivered.
 	ids := func(shard int) []string {
 		var out []string
 		for _, q := range readQueue(t, s, shard, false, 0) {
+			if q.Redelivered {
+				q.Event.ID += " again"
+			}
 			out = append(out, q.Event.ID)
 		}
 		return out
 	}
 	wantEqual(t, "shard 0 after the move", ids(0), []string{"E2", "E1", "E3"})
-	wantEqual(t, "shard 1 after the move (an entry an old replica had read)", ids(1), []string{"E4"})
+	wantEqual(t, "shard 1 after the move (an entry an old replica had read)", ids(1), []string{"E4 again"})
 	if n := rdb.Exists(ctx, k.legacyQueue(0), k.legacyQueue(1)).Val(); n != 0 {
 		t.Errorf("%d old streams left", n)
 	}
