@@ -63,7 +63,8 @@ return 1
 // (keys.go): there they are sent just after the changes, and when they are lost (a crash in
 // between) the entry is read again, its changes are refused as handled, and it is
 // acknowledged then. Changes refused as handled always acknowledge their entries, so that no
-// entry is handled again and again.
+// entry is handled again and again. An acknowledgement that fails fails the call
+// (EUNAVAILABLE), though the changes stand, so that the caller tries again at once.
 //
 // With Options.WaitReplicas (Sentinel), the changes count as applied only once a replica has
 // them: otherwise a failover could undo a step whose effects were carried out (an event
@@ -150,7 +151,13 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		}
 	}
 	if len(entries) > 0 && (err == nil && s.acksApart() || errors.Is(err, desk.ErrHandled)) {
-		s.ackEntries(ctx, entries)
+		if aerr := s.ackEntries(ctx, entries); aerr != nil {
+			// The changes stand (or stood), but a worker that went on would leave the entry
+			// pending until its shard changes hands, perhaps days later: handled again then,
+			// against a ticket that has moved on. Failing makes it try again now, when the
+			// changes are refused as handled and the entry acknowledged.
+			return aerr
+		}
 	}
 	return err
 }
@@ -161,9 +168,8 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 func (s *Store) acksApart() bool { return s.cluster && s.keys.shardsApart() }
 
 // ackEntries sends the acknowledgements of queue entries whose changes are applied, each
-// shard's in its own slot. One that fails is logged, not returned: the changes stand, and the
-// entry, read again, is refused as handled and acknowledged then.
-func (s *Store) ackEntries(ctx context.Context, entries [][]any) {
+// shard's in its own slot.
+func (s *Store) ackEntries(ctx context.Context, entries [][]any) error {
 	for len(entries) > 0 {
 		key, _ := entries[0][1].(string)
 		var now [][]any
@@ -174,9 +180,10 @@ func (s *Store) ackEntries(ctx context.Context, entries [][]any) {
 			}
 		})
 		if err != nil {
-			s.log.WarnContext(ctx, "queue entries not acknowledged; they are refused as handled when read again", "queue", key, "err", err)
+			return desk.Errorf(desk.EUNAVAILABLE, "changes applied, but their queue entries in %s not acknowledged (to be tried again: the changes will be refused as handled): %v", key, err)
 		}
 	}
+	return nil
 }
 
 // partition splits cmds into those f keeps and the others, each in their order.

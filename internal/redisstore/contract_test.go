@@ -84,6 +84,7 @@ var contract = []struct {
 	{"old queue streams moved into the shards' slots", testLegacyQueuesMoved},
 	{"timers an older version set fire", testLegacyTimerFires},
 	{"batches across slots", testBatchesAcrossSlots},
+	{"timers of a shard fire in due order", testTimersFireInDueOrder},
 }
 
 func TestContract(t *testing.T) {

@@ -420,6 +420,10 @@ func (k keys) lease(shard int) string {
 	return k.shardPrefix(shard) + "lease:" + strconv.Itoa(shard)
 }
 
+// legacyLease is a queue shard's lease as stores before 2026-12-07 named it under a hash tag
+// (the same key as lease without a tag): a replica of such a version holds the shard.
+func (k keys) legacyLease(shard int) string { return k.prefix + "lease:" + strconv.Itoa(shard) }
+
 // LeaseKey is the key of a queue shard's lease under prefix (REDIS_PREFIX, with the hash tag
 // a Cluster adds): its value names the replica that handles the shard, for tools and tests
 // that watch the shards' holders.

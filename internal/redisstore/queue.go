@@ -215,6 +215,19 @@ func (s *Store) moveLegacyQueues(ctx context.Context) error {
 	if !s.keys.shardsApart() {
 		return nil
 	}
+	// A replica of an older version still running would hold its shards under the old
+	// lease keys while this one takes them under the new: two handlers of one shard. And it
+	// would go on writing the old streams after the move.
+	leases := make([]string, s.opts.Shards)
+	for shard := range leases {
+		leases[shard] = s.keys.legacyLease(shard)
+	}
+	if n, err := s.rdb.Exists(ctx, leases...).Result(); err != nil || n > 0 {
+		if err != nil {
+			return fmt.Errorf("look for old queue leases: %w", err)
+		}
+		return desk.Errorf(desk.ECONFLICT, "%d queue shards are held by replicas of a version before 2026-12-07 (keys %slease:<shard>): stop them first (on SIGTERM they give their shards back; a killed one's lapse within SHARD_LEASE)", n, s.keys.prefix)
+	}
 	olds := make([]string, s.opts.Shards)
 	for shard := range olds {
 		olds[shard] = s.keys.legacyQueue(shard)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/redistest"
@@ -83,7 +85,8 @@ func testHandledEntryAcknowledged(t *testing.T, open opener) {
 // kept in the installation's slot (read or not, one that does not decode) are moved into the
 // shards' own streams in order when a store opens, once however often stores open, and the old
 // streams are deleted. An entry already recorded anew (a move cut short) is not doubled; one
-// an old process had read is read as redelivered.
+// an old process had read is read as redelivered. Nothing moves while a replica of the older
+// version holds a shard.
 func testLegacyQueuesMoved(t *testing.T, open opener) {
 	opts := taggedOptions(t, 2)
 	s, rdb := open(t, opts)
@@ -110,6 +113,17 @@ func testLegacyQueuesMoved(t *testing.T, open opener) {
 			t.Fatalf("%v: %v", c, err)
 		}
 	}
+	// While a replica of the older version holds a shard, a store does not start.
+	if err := rdb.Set(ctx, k.legacyLease(1), "old-replica", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(rdb, opts); desk.ErrorCode(err) != desk.ECONFLICT || !strings.Contains(err.Error(), "stop them first") {
+		t.Fatalf("New beside an old replica = %v, want a conflict telling to stop it", err)
+	}
+	if n := rdb.XLen(ctx, k.legacyQueue(0)).Val(); n != 4 {
+		t.Fatalf("the old stream holds %d entries after the refusal, want its 4", n)
+	}
+	rdb.Del(ctx, k.legacyLease(1))
 	for range 2 {
 		if _, err := New(rdb, opts); err != nil {
 			t.Fatalf("New over old streams: %v", err)
@@ -255,4 +269,26 @@ func testBatchesAcrossSlots(t *testing.T, open opener) {
 	if ids, total := queryIDs(t, s, desk.TicketQuery{Search: "kettle"}); total != 4 {
 		t.Errorf("search for the words written meanwhile found %v, want 4 tickets", ids)
 	}
+}
+
+// testTimersFireInDueOrder: the timers of a shard due together (after an outage) are queued in
+// the order they came due, however they were set.
+func testTimersFireInDueOrder(t *testing.T, open opener) {
+	s, _ := open(t, Options{Shards: 2})
+	var want []string
+	for i := 19; i >= 0; i-- {
+		tm := timerAt("t"+strconv.Itoa(i), at(10).Add(time.Duration(i)*time.Second), i%2)
+		apply(t, s, desk.SetTimer{Timer: tm})
+	}
+	for i := 0; i < 20; i += 2 {
+		want = append(want, "timer:t"+strconv.Itoa(i)+"@"+strconv.FormatInt(at(10).Add(time.Duration(i)*time.Second).UnixMilli(), 10))
+	}
+	if n, err := s.FireDue(ctxT(t), at(11), 100); err != nil || n != 20 {
+		t.Fatalf("FireDue = %d, %v; want 20", n, err)
+	}
+	var got []string
+	for _, q := range readQueue(t, s, 0, false, 0) {
+		got = append(got, q.Event.ID)
+	}
+	wantEqual(t, "shard 0's timer events", got, want)
 }

@@ -105,8 +105,11 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, limit int) (int, err
 	}
 	fired := make([]any, 1, 1+2*len(res))
 	fired[0] = s.keys.timerBase()
-	errs := make(chan error, len(res))
-	var wg sync.WaitGroup
+	type due struct {
+		id string
+		ev desk.Event
+	}
+	byShard := map[int][]due{} // each shard's in the order they came due
 	for _, r := range res {
 		f, _ := r.([]any)
 		field := func(i int) string { v, _ := f[i].(string); return v }
@@ -117,10 +120,20 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, limit int) (int, err
 			s.log.WarnContext(ctx, "a due timer does not decode; removed without an event", "timer", id)
 			continue
 		}
-		// The events go together: the batcher sends them as one batch (per shard's slot).
+		byShard[shard] = append(byShard[shard], due{id, ev})
+	}
+	// A shard's events are recorded one after another, in the order they came due (a
+	// ticket's reminder before its breach); the shards' go at once, and the batcher sends
+	// them together.
+	errs := make(chan error, len(byShard))
+	var wg sync.WaitGroup
+	for shard, ds := range byShard {
 		wg.Go(func() {
-			if _, err := s.Enqueue(ctx, shard, ev); err != nil {
-				errs <- fmt.Errorf("fire timer %s: %w", id, err)
+			for _, d := range ds {
+				if _, err := s.Enqueue(ctx, shard, d.ev); err != nil {
+					errs <- fmt.Errorf("fire timer %s: %w", d.id, err)
+					return
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -58,6 +59,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 		})
 	}
 	t.Run("cluster/prefix gets a hash tag", func(t *testing.T) { testClusterHashTag(t, openURL(cluster.URL())) })
+	t.Run("cluster/an acknowledgement that fails fails the step", func(t *testing.T) { testClusterAckFails(t, openURL(cluster.URL())) })
 }
 
 // testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
@@ -158,6 +160,51 @@ func testClusterHashTag(t *testing.T, open opener) {
 	// at random, so one master is left out with odds of about 3·(2/3)^32, one in 140,000).
 	if len(masters) != 3 {
 		t.Errorf("the installation's keys are on %d of the 3 masters, want every one", len(masters))
+	}
+}
+
+// testClusterAckFails: on a Cluster, where a queue entry is acknowledged after the changes it
+// acknowledges, an acknowledgement that fails fails Apply though the changes stand, so that
+// the worker tries again at once (and is then refused as handled, and acknowledges).
+func testClusterAckFails(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	ev := event("Ev-ack-fails")
+	enqueue(t, s, 1, ev)
+	q := readQueue(t, s, 1, false, 0)
+	if len(q) != 1 {
+		t.Fatalf("read %d entries, want 1", len(q))
+	}
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	// The shard's key holds a string for a moment: XACK fails with WRONGTYPE.
+	stream := s.keys.queue(1)
+	if err := rdb.Rename(ctx, stream, stream+"~").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, stream, "not a stream", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	changes := []desk.Change{
+		desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: "hello"}},
+		desk.AckEvent{Shard: 1, Entry: q[0].Entry, Platform: ev.Platform, Event: ev.ID},
+	}
+	if err := s.Apply(ctx, changes...); desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Fatalf("Apply with its acknowledgement failing = %v, want unavailable", err)
+	}
+	if entries, _ := s.Transcript(ctx, tk.ID); len(entries) != 1 {
+		t.Fatalf("transcript %+v, want the changes applied", entries)
+	}
+	if err := rdb.Rename(ctx, stream+"~", stream).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, changes...); !errors.Is(err, desk.ErrHandled) {
+		t.Fatalf("Apply tried again = %v, want ErrHandled", err)
+	}
+	if n := rdb.XLen(ctx, stream).Val(); n != 0 {
+		t.Errorf("shard 1 holds %d entries, want the one acknowledged", n)
+	}
+	if entries, _ := s.Transcript(ctx, tk.ID); len(entries) != 1 {
+		t.Errorf("transcript %+v, want one entry", entries)
 	}
 }
 
