@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -36,15 +37,11 @@ var errClosed = errors.New("redis store is closed")
 // words waiting, see wordqueue.go) and is told whether they were written. nudgeSoon sends
 // them when no operation comes within a moment.
 //
-// On Redis Cluster a MULTI/EXEC must keep to one slot, so a batch is sent as one MULTI/EXEC
-// per slot, all at once: each operation names a key of its slot, and pre's commands go with
-// the installation's own slot (home). Elsewhere the whole batch is one MULTI/EXEC.
+// A batcher's operations must all be in one hash slot on Redis Cluster: batchers gives each
+// slot its own.
 type batcher struct {
 	rdb redis.UniversalClient
 	pre func(redis.Pipeliner) (int, func(ok bool)) // nil: none
-	// cluster is set on Redis Cluster; home is then the hash tag of the installation's keys.
-	cluster bool
-	home    string
 	// replicas, when above 0, is how many replicas must have the writes of a batch carrying a
 	// durable operation before that operation succeeds (WAIT, within waitTimeout).
 	replicas    int
@@ -61,7 +58,6 @@ type batcher struct {
 // op is one operation: the commands queue adds, and where the batch's outcome goes.
 type op struct {
 	ctx   context.Context
-	slot  string // the hash tag of its keys, on Redis Cluster
 	queue func(redis.Pipeliner)
 	cmds  []redis.Cmder // the commands queue added, once the batch has run
 	done  chan struct{}
@@ -71,12 +67,9 @@ type op struct {
 	err     error
 }
 
-func newBatcher(rdb redis.UniversalClient, home string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batcher {
-	_, cluster := rdb.(*redis.ClusterClient)
+func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batcher {
 	b := &batcher{
 		rdb:         rdb,
-		cluster:     cluster,
-		home:        slotTag(home),
 		pre:         pre,
 		replicas:    replicas,
 		waitTimeout: waitTimeout,
@@ -91,28 +84,21 @@ func newBatcher(rdb redis.UniversalClient, home string, pre func(redis.Pipeliner
 
 // do runs queue's commands in a MULTI/EXEC with other goroutines' operations and returns the
 // first error of its own commands (redis.Nil, an empty reply, is not an error here: the
-// caller reads its commands). queue must only add commands, and only on keys in key's slot
-// ("": the installation's).
-func (b *batcher) do(ctx context.Context, key string, queue func(redis.Pipeliner)) error {
-	return b.send(ctx, key, queue, false)
+// caller reads its commands). queue must only add commands.
+func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
+	return b.send(ctx, queue, false)
 }
 
 // doDurable is do for an operation whose writes must not be lost when Redis fails over (an
 // event the platform is told was recorded): it succeeds only once the batcher's replicas have
 // them, and fails (EUNAVAILABLE) when they do not within the wait, so that the platform sends
 // the event again.
-func (b *batcher) doDurable(ctx context.Context, key string, queue func(redis.Pipeliner)) error {
-	return b.send(ctx, key, queue, true)
+func (b *batcher) doDurable(ctx context.Context, queue func(redis.Pipeliner)) error {
+	return b.send(ctx, queue, true)
 }
 
-func (b *batcher) send(ctx context.Context, key string, queue func(redis.Pipeliner), durable bool) error {
+func (b *batcher) send(ctx context.Context, queue func(redis.Pipeliner), durable bool) error {
 	o := &op{ctx: ctx, queue: queue, done: make(chan struct{}), durable: durable}
-	if b.cluster {
-		o.slot = b.home
-		if key != "" {
-			o.slot = slotTag(key)
-		}
-	}
 	select {
 	case b.ops <- o:
 	case <-b.stop:
@@ -210,41 +196,6 @@ func (b *batcher) exec(batch []*op) {
 		}
 		live = append(live, o)
 	}
-	slots := b.bySlot(live)
-	if len(slots) == 1 {
-		b.execSlot(slots[0], true)
-		return
-	}
-	var wg sync.WaitGroup
-	for i, ops := range slots {
-		wg.Go(func() { b.execSlot(ops, i == 0) })
-	}
-	wg.Wait()
-}
-
-// bySlot splits live by slot, the installation's own first (empty if none of live is there:
-// pre's commands go there), in one group but on Redis Cluster.
-func (b *batcher) bySlot(live []*op) [][]*op {
-	if !b.cluster {
-		return [][]*op{live}
-	}
-	slots := [][]*op{nil}
-	tags := []string{b.home}
-	for _, o := range live {
-		i := slices.Index(tags, o.slot)
-		if i < 0 {
-			i = len(tags)
-			tags = append(tags, o.slot)
-			slots = append(slots, nil)
-		}
-		slots[i] = append(slots[i], o)
-	}
-	return slots
-}
-
-// execSlot sends the operations of one slot as one MULTI/EXEC, with pre's commands at its
-// front when withPre is set, and hands each operation its commands.
-func (b *batcher) execSlot(live []*op, withPre bool) {
 	// A batch with a durable operation runs on a connection of its own, so that WAIT counts
 	// the replicas that have its writes (WAIT is about the writes of the connection it is
 	// sent on).
@@ -258,7 +209,7 @@ func (b *batcher) execSlot(live []*op, withPre bool) {
 	}
 	var front int
 	var sent func(ok bool)
-	if withPre && b.pre != nil {
+	if b.pre != nil {
 		front, sent = b.pre(p)
 	}
 	if len(live) == 0 && front == 0 {
@@ -281,7 +232,7 @@ func (b *batcher) execSlot(live []*op, withPre bool) {
 	}
 	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
 		for _, o := range live {
-			b.execSlot([]*op{o}, withPre)
+			b.exec([]*op{o})
 		}
 		return
 	}
@@ -320,9 +271,81 @@ func failedCmd(err error) *redis.Cmd {
 	return c
 }
 
-// runScript runs script in the next batch. When Redis does not know the script (it was
-// restarted or its scripts flushed) it is run alone with its body, which loads it again.
-// keys[0] names the slot of the script's keys.
+// batchers route each operation to the batcher of its keys' slot. On Redis Cluster, where a
+// MULTI/EXEC keeps to one slot, each slot that has operations gets a batcher of its own, made
+// on first use: the installation's (home, which also sends the search words waiting) and each
+// queue shard's. They run apart, so a master that is slow or failing over holds up only its
+// slots' operations. Elsewhere one batcher takes every operation, whatever its keys.
+type batchers struct {
+	home    *batcher
+	homeTag string // the hash tag of the installation's keys; "" but on Cluster
+	more    func() *batcher
+	mu      sync.Mutex
+	slots   map[string]*batcher // by hash tag, on Cluster
+	closed  bool
+}
+
+func newBatchers(rdb redis.UniversalClient, prefix string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batchers {
+	bs := &batchers{home: newBatcher(rdb, pre, replicas, waitTimeout)}
+	if _, ok := rdb.(*redis.ClusterClient); ok {
+		bs.homeTag = slotTag(prefix)
+		bs.slots = map[string]*batcher{}
+		bs.more = func() *batcher { return newBatcher(rdb, nil, replicas, waitTimeout) }
+	}
+	return bs
+}
+
+// of returns the batcher of key's slot ("": the installation's).
+func (bs *batchers) of(key string) *batcher {
+	if bs.slots == nil || key == "" {
+		return bs.home
+	}
+	tag := slotTag(key)
+	if tag == bs.homeTag {
+		return bs.home
+	}
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if bs.closed {
+		return bs.home // closed: it fails the operation at once
+	}
+	b := bs.slots[tag]
+	if b == nil {
+		b = bs.more()
+		bs.slots[tag] = b
+	}
+	return b
+}
+
+// do runs queue's commands with other operations of key's slot (batcher.do). queue must only
+// add commands on keys in key's slot ("": the installation's).
+func (bs *batchers) do(ctx context.Context, key string, queue func(redis.Pipeliner)) error {
+	return bs.of(key).do(ctx, queue)
+}
+
+// doDurable is do for writes that must not be lost to a failover (batcher.doDurable).
+func (bs *batchers) doDurable(ctx context.Context, key string, queue func(redis.Pipeliner)) error {
+	return bs.of(key).doDurable(ctx, queue)
+}
+
+// nudgeSoon asks for a batch of the installation's slot soon, for the search words waiting.
+func (bs *batchers) nudgeSoon() { bs.home.nudgeSoon() }
+
+// close stops every batcher once its batch under way is done.
+func (bs *batchers) close() {
+	bs.mu.Lock()
+	bs.closed = true
+	others := slices.Collect(maps.Values(bs.slots))
+	bs.mu.Unlock()
+	for _, b := range others {
+		b.close()
+	}
+	bs.home.close()
+}
+
+// runScript runs script in the next batch of its keys' slot (keys[0] names it). When Redis
+// does not know the script (it was restarted or its scripts flushed) it is run alone with its
+// body, which loads it again.
 func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	return s.runScriptIn(ctx, s.batch.do, script, keys, args...)
 }

@@ -123,7 +123,7 @@ func TestBatchIsolatesARefusedOperation(t *testing.T) {
 			p.Set(ctx, key(i), "ok", 0)
 		}})
 	}
-	s.batch.exec(ops)
+	s.batch.home.exec(ops)
 	for i, o := range ops {
 		<-o.done
 		err := o.cmds[0].Err()
@@ -180,7 +180,7 @@ func TestBatchCancelledAndClosed(t *testing.T) {
 		t.Errorf("cancelled operation: %v, want context.Canceled", err)
 	}
 	o := &op{ctx: gone, done: make(chan struct{}), queue: func(p redis.Pipeliner) { p.Set(ctx, key, "x", 0) }}
-	s.batch.exec([]*op{o})
+	s.batch.home.exec([]*op{o})
 	<-o.done
 	if n, _ := rdb.Exists(ctx, key).Result(); n != 0 {
 		t.Error("a cancelled operation was sent")

@@ -31,10 +31,10 @@
 //     sent just after the changes it acknowledges, in the shard's slot; the handled mark, in
 //     the changes, makes a redelivery after a crash in between a no-op that is acknowledged
 //     then (Apply). A single server or Sentinel takes it in the changes' transaction, as
-//     before, whatever the tags. A timer's event is recorded in its shard as Enqueue records one, then the
-//     timer is removed (FireDue): a crash in between records it again, which its dedupe
-//     marker drops. The batcher (batch.go) sends the operations of many goroutines as one
-//     MULTI/EXEC per slot.
+//     before, whatever the tags. A timer's event is recorded in its shard as Enqueue
+//     records one, then the timer is removed (FireDue): a crash in between records it
+//     again, which its dedupe marker drops. The operations of many goroutines go to Redis
+//     as one MULTI/EXEC per batch, with a batcher per slot on Cluster (batch.go).
 //
 // The tickets, transcripts and indexes are still on one master: spreading them by ticket
 // (docs/cluster-spread.md) needs the indexes written as a projection outside the ticket's

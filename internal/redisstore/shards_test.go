@@ -3,7 +3,6 @@ package redisstore
 import (
 	"encoding/json"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,22 +192,23 @@ func testLegacyTimerFires(t *testing.T, open opener) {
 	}
 }
 
-// TestBatchBySlot: on Cluster a batch is split by slot, the installation's first even when
-// none of its operations is there (the search words go with it); elsewhere it is one.
-func TestBatchBySlot(t *testing.T) {
-	ops := []*op{{slot: "td/q1"}, {slot: "td"}, {slot: "td/q2"}, {slot: "td/q1"}}
-	b := &batcher{cluster: true, home: "td"}
-	got := b.bySlot(ops)
-	want := [][]*op{{ops[1]}, {ops[0], ops[3]}, {ops[2]}}
-	if !slices.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("bySlot = %v, want %v", got, want)
+// TestBatchersBySlot: on Cluster each slot's operations go to a batcher of their own, the
+// installation's to the one that also sends the search words; elsewhere all go to one.
+func TestBatchersBySlot(t *testing.T) {
+	home := &batcher{}
+	bs := &batchers{home: home, homeTag: "td", slots: map[string]*batcher{}, more: func() *batcher { return &batcher{} }}
+	q1, q2 := bs.of("{td/q1}:q:1"), bs.of("{td/q2}:q:2")
+	switch {
+	case bs.of("") != home || bs.of("{td}:t:1") != home:
+		t.Error("the installation's operations do not go to its batcher")
+	case q1 == home || q2 == home || q1 == q2:
+		t.Error("two shards' slots share a batcher, or one shares the installation's")
+	case bs.of("{td/q1}:seen:slack:E1") != q1:
+		t.Error("a shard's keys go to two batchers")
 	}
-	if got := b.bySlot(ops[:1]); len(got) != 2 || len(got[0]) != 0 || got[1][0] != ops[0] {
-		t.Errorf("bySlot of a shard's operation alone = %v, want the installation's empty group first", got)
-	}
-	one := &batcher{}
-	if got := one.bySlot(ops); len(got) != 1 || len(got[0]) != len(ops) {
-		t.Errorf("bySlot off Cluster = %v, want one group", got)
+	one := &batchers{home: home}
+	if one.of("{td/q1}:q:1") != home {
+		t.Error("off Cluster an operation went to another batcher than the one")
 	}
 }
 

@@ -70,7 +70,7 @@ func (o Options) withDefaults() Options {
 type Store struct {
 	rdb   redis.UniversalClient
 	rate  *redis_rate.Limiter // posts' pace shared by the replicas (pace.go)
-	batch *batcher
+	batch *batchers
 	opts  Options
 	keys  keys
 	log   *slog.Logger
@@ -118,7 +118,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			return nil, err
 		}
 	}
-	s.batch = newBatcher(rdb, opts.Prefix, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	s.batch = newBatchers(rdb, opts.Prefix, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
 	if err := s.moveLegacyQueues(ctx); err != nil {
 		s.batch.close()
 		return nil, err
