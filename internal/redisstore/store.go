@@ -178,7 +178,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		// A failover promotes a replica: what only the old master had is lost with it.
 		opts.WaitReplicas = 1
 	}
-	target.SetPoolSize(opts.Shards + 10*runtime.GOMAXPROCS(0))
+	pool := opts.Shards + 10*runtime.GOMAXPROCS(0)
+	if target.Mode == Cluster {
+		// And each shard's slot has a batcher of its own, with a transaction in flight.
+		pool += opts.Shards
+	}
+	target.SetPoolSize(pool)
 	rdb := target.NewClient()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
