@@ -529,7 +529,7 @@ func report(o options, relays []relayRound, bares, singles []bareResult, mem mem
 	fmt.Printf("per message:     transcript entry %.0f bytes (tx:<n>, %s), link %.0f bytes (%d sampled), dedupe marker %.0f bytes (seen:…, %d sampled, expires after 72h)\n",
 		mem.transcript, mem.transcriptFmt, mem.link, mem.linkN, mem.seen, mem.seenN)
 	if mem.handledN > 0 {
-		fmt.Printf("                 and, apart from the marker under a hash-tagged prefix, its handled mark %.0f bytes (seen:…, %d sampled, expires after 72h)\n", mem.handled, mem.handledN)
+		fmt.Printf("                 and, apart from the marker (the shard's, on a Cluster), its handled mark %.0f bytes (seen:…, %d sampled, expires after 72h)\n", mem.handled, mem.handledN)
 	}
 	fmt.Printf("used_memory after the last round: %d bytes\n", mem.usedMemory)
 	if v, ok := fill[0]; ok {

@@ -120,11 +120,15 @@ func measureMemory(ctx context.Context, addr, prefix string, n int) (memory, err
 		return m, err
 	}
 	if end := strings.IndexByte(prefix, '}'); end > 0 && strings.Contains(prefix[:end], "{") {
-		// Under a hash tag the dedupe markers are the shards' ({td/q3}:seen:…) and the
-		// prefix's own seen:… keys are the handled marks.
-		m.handled, m.handledN = m.seen, m.seenN
-		if m.seen, m.seenN, err = avg(prefix[:end] + "/q*" + prefix[end:] + "seen:*"); err != nil {
+		// On a Cluster the dedupe markers are the shards' ({td/q3}:seen:…) and the prefix's
+		// own seen:… keys are the handled marks.
+		shard, shardN, err := avg(prefix[:end] + "/q*" + prefix[end:] + "seen:*")
+		if err != nil {
 			return m, err
+		}
+		if shardN > 0 {
+			m.handled, m.handledN = m.seen, m.seenN
+			m.seen, m.seenN = shard, shardN
 		}
 	}
 	info, err := rdb.Info(ctx, "memory").Result()

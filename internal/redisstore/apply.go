@@ -100,7 +100,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		}
 		if _, ok := c.(desk.AckEvent); ok {
 			entries = append(entries, more...)
-			if s.acksApart() {
+			if s.slotsApart() {
 				continue
 			}
 		}
@@ -150,7 +150,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			s.batch.nudgeSoon()
 		}
 	}
-	if len(entries) > 0 && (err == nil && s.acksApart() || errors.Is(err, desk.ErrHandled)) {
+	if len(entries) > 0 && (err == nil && s.slotsApart() || errors.Is(err, desk.ErrHandled)) {
 		if aerr := s.ackEntries(ctx, entries); aerr != nil {
 			// The changes stand (or stood), but a worker that went on would leave the entry
 			// pending until its shard changes hands, perhaps days later: handled again then,
@@ -162,10 +162,12 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	return err
 }
 
-// acksApart reports whether a queue entry's acknowledgement must be sent apart from the
-// changes it acknowledges: on Redis Cluster under a hash tag, where they are in different
-// slots. A single server or Sentinel runs a transaction on keys of any tag.
-func (s *Store) acksApart() bool { return s.cluster && s.keys.shardsApart() }
+// slotsApart reports whether the queue shards' keys are in slots of their own that no script
+// or transaction may touch together with the installation's: on Redis Cluster (always under
+// a hash tag there). A queue entry's acknowledgement is then sent apart from the changes it
+// acknowledges, and an event's dedupe marker is the shard's. A single server or Sentinel runs
+// a transaction on keys of any tag.
+func (s *Store) slotsApart() bool { return s.cluster && s.keys.shardsApart() }
 
 // ackEntries sends the acknowledgements of queue entries whose changes are applied, each
 // shard's in its own slot.

@@ -106,10 +106,10 @@ func testEnqueueDedupes(t *testing.T, open opener) {
 	if got := enqueue(t, s, 3, ev); got {
 		t.Errorf("second Enqueue of the same event = true, want false")
 	}
-	// The marker is the shard's: under a hash tag each shard has a slot of its own, so the
-	// same event routed to another shard (the shards' number changed) is recorded there too,
-	// and its changes are applied once by Apply's guard (testApplyOnce).
-	if got, want := enqueue(t, s, 5, ev), s.keys.shardsApart(); got != want {
+	// On Cluster the marker is the shard's (each shard has a slot of its own), so the same
+	// event routed to another shard (the shards' number changed) is recorded there too, and
+	// its changes are applied once by Apply's guard (testApplyOnce).
+	if got, want := enqueue(t, s, 5, ev), s.slotsApart(); got != want {
 		t.Errorf("Enqueue of the same event in another shard = %t, want %t (shards apart: %t)", got, want, want)
 	}
 	if got, want := rdb.XLen(ctxT(t), s.keys.queue(3)).Val(), int64(1); got != want {
@@ -120,7 +120,7 @@ func testEnqueueDedupes(t *testing.T, open opener) {
 	if got := enqueue(t, s, 3, other); !got {
 		t.Errorf("Enqueue of the same ID on another platform = false, want true")
 	}
-	ttl := rdb.PTTL(ctxT(t), s.keys.dedupe(3, ev.Platform, ev.ID)).Val()
+	ttl := rdb.PTTL(ctxT(t), s.dedupeKey(3, ev.Platform, ev.ID)).Val()
 	if ttl <= 71*time.Hour || ttl > 72*time.Hour {
 		t.Errorf("dedupe marker TTL = %v, want about 72h", ttl)
 	}

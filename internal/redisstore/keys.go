@@ -8,12 +8,14 @@
 // prefix that has none, and logs it), so Cluster hashes only the tag. Which keys share a slot,
 // and why:
 //
-//   - A queue shard's own keys (its stream, its lease, the dedupe markers of the events
-//     recorded in it) are under the shard's tag, "{td/q<shard>}:" (shardPrefix), so that the
-//     shards, and the ingest's and workers' traffic on them, spread over the masters. So are
-//     a channel's pace and hold, under "{td/c:<platform>:<channel>}:", one key at a time.
-//     enqueueScript writes an event's dedupe marker and its stream together; the lease
-//     scripts touch the lease alone. Without a tag in the prefix (one server, Sentinel) these
+//   - A queue shard's own keys (its stream, its lease and, on Cluster, the dedupe markers of
+//     the events recorded in it) are under the shard's tag, "{td/q<shard>}:" (shardPrefix),
+//     so that the shards, and the ingest's and workers' traffic on them, spread over the
+//     masters. So are a channel's pace and hold, under "{td/c:<platform>:<channel>}:", one key
+//     at a time. enqueueScript writes an event's dedupe marker and its stream together; the
+//     lease scripts touch the lease alone. (On one server or Sentinel under a tag the dedupe
+//     marker stays the installation's "seen:" key, so an event is recorded once whatever
+//     shard it is routed to.) Without a tag in the prefix (one server, Sentinel) these
 //     keys are the installation's, named "<p>q:<shard>" and so on as always.
 //   - Every other key is in the installation's slot. Apply's changes are one MULTI/EXEC or,
 //     guarded by an event, one script (applyOnceScript, which declares every key it writes):
@@ -50,12 +52,12 @@
 //	                                                  before 2026-12-07 kept the stream at
 //	                                                  <p>q:<shard> under a tag too: its
 //	                                                  entries are moved once, at start)
-//	<s>seen:<platform>:<event ID>             string  "1": the event was enqueued in the       Options.DedupeTTL (72h)
-//	                                                  shard (dedupe)
-//	<p>seen:<platform>:<event ID>             string  "h": the event's changes were applied    Options.DedupeTTL (72h)
-//	                                                  (Apply's once-only guard, apply.go);
-//	                                                  without a tag the same key as the
-//	                                                  dedupe marker, "1" becoming "h"
+//	<s>seen:<platform>:<event ID>             string  on Cluster: "1", the event was enqueued   Options.DedupeTTL (72h)
+//	                                                  in the shard (dedupe)
+//	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe, but Options.DedupeTTL (72h)
+//	                                                  on Cluster); "h": its changes were
+//	                                                  applied (Apply's once-only guard,
+//	                                                  apply.go)
 //	<p>seq                                    string  ticket counter; INCR only, never reset   forever
 //	<p>t:<ticket number>                      hash    the ticket, non-empty fields only, under  forever
 //	                                                  one- or two-letter names (the f…
@@ -257,8 +259,8 @@ func (k keys) queue(shard int) string { return k.shardPrefix(shard) + "q:" + str
 // to queue's once (moveLegacyQueues).
 func (k keys) legacyQueue(shard int) string { return k.prefix + "q:" + strconv.Itoa(shard) }
 
-// dedupe is the marker of an event recorded in a queue shard: "1" (Enqueue). Without a hash
-// tag it is the same key as seen, which becomes "h" once the event is handled.
+// dedupe is the marker of an event recorded in a queue shard on Cluster: "1" (Enqueue; see
+// Store.dedupeKey). Without a hash tag it is the same key as seen.
 func (k keys) dedupe(shard int, platform, eventID string) string {
 	return k.shardPrefix(shard) + "seen:" + platform + ":" + eventID
 }

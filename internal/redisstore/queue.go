@@ -62,12 +62,23 @@ func (s *Store) enqueue(ctx context.Context, shard int, ev desk.Event, again boo
 		flag = "1"
 	}
 	n, err := s.runDurableScript(ctx, enqueueScript,
-		[]string{s.keys.dedupe(shard, ev.Platform, ev.ID), s.keys.queue(shard)},
+		[]string{s.dedupeKey(shard, ev.Platform, ev.ID), s.keys.queue(shard)},
 		s.opts.DedupeTTL.Milliseconds(), body, flag).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("enqueue event %s/%s in shard %d: %w", ev.Platform, ev.ID, shard, err)
 	}
 	return n, nil
+}
+
+// dedupeKey is the dedupe marker of an event recorded in a shard: on Cluster the shard's own
+// (keys.dedupe), in the shard's slot with its stream; elsewhere the installation's, the key
+// that becomes the event's handled mark (keys.seen), so that the same event is recorded once
+// whatever shard it is routed to.
+func (s *Store) dedupeKey(shard int, platform, eventID string) string {
+	if s.slotsApart() {
+		return s.keys.dedupe(shard, platform, eventID)
+	}
+	return s.keys.seen(platform, eventID)
 }
 
 // ShardDepth counts a shard's entries: its events not yet handled.
@@ -202,12 +213,40 @@ func (s *Store) checkShard(shard int) error {
 // moveChunk is how many entries of an old queue stream moveLegacyQueues moves at a time.
 const moveChunk = 500
 
+// moveScript moves the oldest entries of an old queue stream into the shard's stream and
+// deletes them from the old one, in one atomic step, where both are on one server (not on
+// Cluster). Entries named in ARGV[2..] are marked redelivered (againField).
+//
+// KEYS[1] the old stream, KEYS[2] the shard's stream; ARGV[1] how many at most. Returns how
+// many it moved.
+var moveScript = redis.NewScript(`
+local msgs = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', tonumber(ARGV[1]))
+local read = {}
+for i = 2, #ARGV do read[ARGV[i]] = true end
+for _, m in ipairs(msgs) do
+  local body
+  for i = 1, #m[2], 2 do
+    if m[2][i] == '` + eventField + `' then body = m[2][i + 1] end
+  end
+  if body and read[m[1]] then
+    redis.call('XADD', KEYS[2], '*', '` + eventField + `', body, '` + againField + `', '1')
+  elseif body then
+    redis.call('XADD', KEYS[2], '*', '` + eventField + `', body)
+  end
+  redis.call('XDEL', KEYS[1], m[1])
+end
+return #msgs
+`)
+
 // moveLegacyQueues moves the entries left in the queue streams that stores before 2026-12-07
 // kept in the installation's slot under a hash tag (keys.legacyQueue) into the shards' own
-// streams, oldest first, and deletes the old streams. Each entry is recorded as Enqueue records
-// an event, so that two processes moving at once, or a move cut short and done again, record
-// it once; its changes, if an older process applied them before it stopped, are refused as
-// handled. An entry an older process had read and not acknowledged is marked redelivered
+// streams, oldest first, and deletes the old streams. On one server or Sentinel a script moves
+// them a chunk at a time, atomically (the events' dedupe markers are where they were). On
+// Cluster, where the two streams are in different slots, each entry is recorded as Enqueue
+// records an event, under the shard's dedupe marker, so that two processes moving at once, or
+// a move cut short and done again, record it once. Either way its changes, if an older
+// process applied them before it stopped, are refused as handled. An entry an older process
+// had read and not acknowledged is marked redelivered
 // (againField), so that its handling looks for what that process posted. New calls it before
 // the store takes any event, so the moved entries come before the new ones. Without a hash
 // tag the streams keep their keys and there is nothing to move.
@@ -243,6 +282,22 @@ func (s *Store) moveLegacyQueues(ctx context.Context) error {
 		read, err := s.readByOld(ctx, old)
 		if err != nil {
 			return fmt.Errorf("list the read entries of queue shard %d's old stream: %w", shard, err)
+		}
+		if !s.slotsApart() {
+			ids := make([]any, 1, 1+len(read))
+			ids[0] = moveChunk
+			for id := range read {
+				ids = append(ids, id)
+			}
+			for {
+				n, err := moveScript.Run(ctx, s.rdb, []string{old, s.keys.queue(shard)}, ids...).Int()
+				if err != nil {
+					return fmt.Errorf("move the old stream of queue shard %d: %w", shard, err)
+				}
+				if n == 0 {
+					break
+				}
+			}
 		}
 		for {
 			msgs, err := s.rdb.XRangeN(ctx, old, "-", "+", moveChunk).Result()
