@@ -55,7 +55,9 @@
 //	<s>seen:<platform>:<event ID>             string  on Cluster: "1", the event was enqueued   Options.DedupeTTL (72h)
 //	                                                  in the shard (dedupe)
 //	<p>seen:<platform>:<event ID>             string  "1": the event was enqueued (dedupe, but Options.DedupeTTL (72h)
-//	                                                  on Cluster); "h": its changes were
+//	                                                  on Cluster); on Cluster "w<shard>": the
+//	                                                  shard that read it first handles it
+//	                                                  (claimScript); "h": its changes were
 //	                                                  applied (Apply's once-only guard,
 //	                                                  apply.go)
 //	<p>seq                                    string  ticket counter; INCR only, never reset   forever

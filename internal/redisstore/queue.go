@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -178,7 +179,84 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 			return nil, fmt.Errorf("acknowledge %d deleted entries of queue shard %d: %w", len(gone), shard, err)
 		}
 	}
+	if s.slotsApart() && len(out) > 0 {
+		return s.claim(ctx, shard, out)
+	}
 	return out, nil
+}
+
+// claimScript claims events for the queue shard that read them, on Cluster, where an event's
+// dedupe marker is its shard's: the same event routed to two shards (QUEUE_SHARDS changed, or
+// an agent's reply routed before and after its thread pointer was written) is recorded in
+// both, and the two copies must not both be handled (each would relay the message before its
+// changes are refused as handled). The claim is the event's handled mark (keys.seen) set to
+// "w<shard>" while it is handled; Apply's guard makes it "h".
+//
+// KEYS the events' handled marks; ARGV[1] the claim ("w<shard>"), ARGV[2] its TTL in ms.
+// Returns for each event 1 when this shard may handle it (claimed now or before by it, or
+// handled already: its changes are then refused and the entry acknowledged), 0 when another
+// shard claimed it.
+var claimScript = redis.NewScript(`
+local out = {}
+for i, k in ipairs(KEYS) do
+  local v = redis.call('GET', k)
+  if not v or v == '1' then
+    redis.call('SET', k, ARGV[1], 'PX', ARGV[2])
+    out[i] = 1
+  elseif v == ARGV[1] or v == '` + handledMark + `' then
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
+`)
+
+// claim keeps the entries of out this shard may handle (claimScript) and acknowledges the
+// others, copies of events another shard handles.
+func (s *Store) claim(ctx context.Context, shard int, out []desk.Queued) ([]desk.Queued, error) {
+	var keys []string
+	var claimed []int // indexes in out of the entries with an event
+	for i, q := range out {
+		if q.Event.Platform != "" && q.Event.ID != "" {
+			keys = append(keys, s.keys.seen(q.Event.Platform, q.Event.ID))
+			claimed = append(claimed, i)
+		}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	res, err := s.runScript(ctx, claimScript, keys, "w"+strconv.Itoa(shard), s.opts.DedupeTTL.Milliseconds()).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("claim the events read from queue shard %d: %w", shard, err)
+	}
+	drop := map[int]bool{}
+	var copies []string
+	for j, i := range claimed {
+		if j < len(res) && res[j] == 0 {
+			drop[i] = true
+			copies = append(copies, out[i].Entry)
+		}
+	}
+	if len(copies) == 0 {
+		return out, nil
+	}
+	stream := s.keys.queue(shard)
+	err = s.batch.do(ctx, stream, func(p redis.Pipeliner) {
+		p.XAck(ctx, stream, group, copies...)
+		p.XDel(ctx, stream, copies...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("acknowledge %d copies of events another queue shard handles: %w", len(copies), err)
+	}
+	s.log.InfoContext(ctx, "dropped copies of events recorded in another queue shard too, which handles them", "shard", shard, "entries", len(copies))
+	kept := out[:0]
+	for i, q := range out {
+		if !drop[i] {
+			kept = append(kept, q)
+		}
+	}
+	return kept, nil
 }
 
 // QueueDepth counts the events of all shards not fully handled: the queue entries (recorded

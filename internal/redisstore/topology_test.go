@@ -60,6 +60,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	}
 	t.Run("cluster/prefix gets a hash tag", func(t *testing.T) { testClusterHashTag(t, openURL(cluster.URL())) })
 	t.Run("cluster/an acknowledgement that fails fails the step", func(t *testing.T) { testClusterAckFails(t, openURL(cluster.URL())) })
+	t.Run("cluster/copies of an event in two shards handled once", func(t *testing.T) { testClusterCopiesClaimed(t, openURL(cluster.URL())) })
 }
 
 // testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
@@ -205,6 +206,40 @@ func testClusterAckFails(t *testing.T, open opener) {
 	}
 	if entries, _ := s.Transcript(ctx, tk.ID); len(entries) != 1 {
 		t.Errorf("transcript %+v, want one entry", entries)
+	}
+}
+
+// testClusterCopiesClaimed: on a Cluster, where dedupe markers are the shards', the same event
+// recorded in two shards is handed out by the first shard to read it; the other shard's copy
+// is acknowledged and never handed out, even after the first is handled.
+func testClusterCopiesClaimed(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 4})
+	ctx := ctxT(t)
+	ev, other := event("Ev-copied"), event("Ev-alone")
+	if !enqueue(t, s, 1, ev) || !enqueue(t, s, 2, ev) || !enqueue(t, s, 2, other) {
+		t.Fatal("the copies were not both recorded")
+	}
+	first := readQueue(t, s, 1, false, 0)
+	if len(first) != 1 || first[0].Event.ID != ev.ID {
+		t.Fatalf("shard 1 read %+v", first)
+	}
+	second := readQueue(t, s, 2, false, 0)
+	if len(second) != 1 || second[0].Event.ID != other.ID {
+		t.Fatalf("shard 2 read %+v, want only its own event", second)
+	}
+	if n := rdb.XLen(ctx, s.keys.queue(2)).Val(); n != 1 {
+		t.Errorf("shard 2 holds %d entries, want its own event's alone", n)
+	}
+	// Read again after a crash, shard 1's copy is still its own to handle.
+	if again := readQueue(t, s, 1, true, 0); len(again) != 1 || !again[0].Redelivered {
+		t.Fatalf("shard 1's pending read %+v", again)
+	}
+	apply(t, s, desk.AckEvent{Shard: 1, Entry: first[0].Entry, Platform: ev.Platform, Event: ev.ID})
+	if !enqueue(t, s, 3, ev) {
+		t.Fatal("a third copy was not recorded")
+	}
+	if third := readQueue(t, s, 3, false, 0); len(third) != 1 {
+		t.Fatalf("shard 3 read %+v, want the handled event's copy (refused as handled, then acknowledged)", third)
 	}
 }
 
