@@ -105,7 +105,8 @@ type Store interface {
 	// FireDue moves every timer due at now (at most limit) into its queue shard as the event
 	// it carries, a shard's in the order they came due: a timer's event is recorded once,
 	// however many processes call FireDue at the same time, and a timer is removed only once
-	// its event is recorded. It returns how many timers this call removed.
+	// its event is recorded. It returns how many timers this call removed, also with an
+	// error for those it could not record.
 	FireDue(ctx context.Context, now time.Time, limit int) (int, error)
 	// Answer returns the answer recorded for an event (PutAnswer), and whether there is one.
 	Answer(ctx context.Context, platform, eventID string) (string, bool, error)

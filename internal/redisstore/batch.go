@@ -307,7 +307,7 @@ func (bs *batchers) of(key string) *batcher {
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	if bs.closed {
-		return bs.home // closed: it fails the operation at once
+		return closedBatcher // not home, which may still be sending its last batch
 	}
 	b := bs.slots[tag]
 	if b == nil {
@@ -316,6 +316,14 @@ func (bs *batchers) of(key string) *batcher {
 	}
 	return b
 }
+
+// closedBatcher fails every operation at once (errClosed): a batcher that never ran.
+var closedBatcher = func() *batcher {
+	b := &batcher{stop: make(chan struct{}), done: make(chan struct{})}
+	close(b.stop)
+	close(b.done)
+	return b
+}()
 
 // do runs queue's commands with other operations of key's slot (batcher.do). queue must only
 // add commands on keys in key's slot ("": the installation's).

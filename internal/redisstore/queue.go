@@ -154,8 +154,10 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 	}
 	var out []desk.Queued
 	var gone []string
+	var last string // the page's last entry
 	for _, st := range res {
 		for _, m := range st.Messages {
+			last = m.ID
 			if m.Values == nil {
 				gone = append(gone, m.ID)
 				continue
@@ -180,7 +182,14 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 		}
 	}
 	if s.slotsApart() && len(out) > 0 {
-		return s.claim(ctx, shard, out)
+		if out, err = s.claim(ctx, shard, out, pending); err != nil {
+			return nil, err
+		}
+	}
+	if pending && len(out) == 0 && last != "" && (count <= 0 || len(res) > 0 && len(res[0].Messages) >= count) {
+		// Every entry of a full page was set aside: the pending entries after it are read
+		// now, or the caller would take the empty page for the end of them.
+		return s.ReadQueue(ctx, shard, last, count, block)
 	}
 	return out, nil
 }
@@ -193,9 +202,8 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 // "w<shard>" while it is handled; Apply's guard makes it "h".
 //
 // KEYS the events' handled marks; ARGV[1] the claim ("w<shard>"), ARGV[2] its TTL in ms.
-// Returns for each event 1 when this shard may handle it (claimed now or before by it, or
-// handled already: its changes are then refused and the entry acknowledged), 0 when another
-// shard claimed it.
+// Returns for each event 1 when this shard claims it (now or before), 2 when it was handled
+// already, 0 when another shard claimed it.
 var claimScript = redis.NewScript(`
 local out = {}
 for i, k in ipairs(KEYS) do
@@ -203,8 +211,10 @@ for i, k in ipairs(KEYS) do
   if not v or v == '1' then
     redis.call('SET', k, ARGV[1], 'PX', ARGV[2])
     out[i] = 1
-  elseif v == ARGV[1] or v == '` + handledMark + `' then
+  elseif v == ARGV[1] then
     out[i] = 1
+  elseif v == '` + handledMark + `' then
+    out[i] = 2
   else
     out[i] = 0
   end
@@ -213,8 +223,12 @@ return out
 `)
 
 // claim keeps the entries of out this shard may handle (claimScript) and acknowledges the
-// others, copies of events another shard handles.
-func (s *Store) claim(ctx context.Context, shard int, out []desk.Queued) ([]desk.Queued, error) {
+// others: copies of events another shard handles, and new copies of events handled already
+// (handled elsewhere: handing them out would relay them again). An entry read again after a
+// crash (pending) whose event is handled is kept: it is this shard's own, whose changes were
+// applied and whose acknowledgement was lost, and its handling is refused, acknowledges it
+// and carries out what its changes left to do.
+func (s *Store) claim(ctx context.Context, shard int, out []desk.Queued, pending bool) ([]desk.Queued, error) {
 	var keys []string
 	var claimed []int // indexes in out of the entries with an event
 	for i, q := range out {
@@ -233,7 +247,7 @@ func (s *Store) claim(ctx context.Context, shard int, out []desk.Queued) ([]desk
 	drop := map[int]bool{}
 	var copies []string
 	for j, i := range claimed {
-		if j < len(res) && res[j] == 0 {
+		if j < len(res) && (res[j] == 0 || res[j] == 2 && !pending) {
 			drop[i] = true
 			copies = append(copies, out[i].Entry)
 		}
@@ -249,7 +263,7 @@ func (s *Store) claim(ctx context.Context, shard int, out []desk.Queued) ([]desk
 	if err != nil {
 		return nil, fmt.Errorf("acknowledge %d copies of events another queue shard handles: %w", len(copies), err)
 	}
-	s.log.InfoContext(ctx, "dropped copies of events recorded in another queue shard too, which handles them", "shard", shard, "entries", len(copies))
+	s.log.InfoContext(ctx, "dropped copies of events recorded in another queue shard too, which handles or handled them", "shard", shard, "entries", len(copies))
 	kept := out[:0]
 	for i, q := range out {
 		if !drop[i] {
@@ -361,49 +375,66 @@ func (s *Store) moveLegacyQueues(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("list the read entries of queue shard %d's old stream: %w", shard, err)
 		}
-		if !s.slotsApart() {
-			ids := make([]any, 1, 1+len(read))
-			ids[0] = moveChunk
-			for id := range read {
-				ids = append(ids, id)
-			}
-			for {
-				n, err := moveScript.Run(ctx, s.rdb, []string{old, s.keys.queue(shard)}, ids...).Int()
-				if err != nil {
-					return fmt.Errorf("move the old stream of queue shard %d: %w", shard, err)
-				}
-				if n == 0 {
-					break
-				}
-			}
+		move := s.moveByScript
+		if s.slotsApart() {
+			move = s.moveEach
 		}
-		for {
-			msgs, err := s.rdb.XRangeN(ctx, old, "-", "+", moveChunk).Result()
-			if err != nil {
-				return fmt.Errorf("read the old stream of queue shard %d: %w", shard, err)
-			}
-			if len(msgs) == 0 {
-				break
-			}
-			ids := make([]string, 0, len(msgs))
-			for _, m := range msgs {
-				ids = append(ids, m.ID)
-				var ev desk.Event
-				body, _ := m.Values[eventField].(string)
-				if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.Platform == "" || ev.ID == "" {
-					s.log.WarnContext(ctx, "an old queue entry does not decode; dropped", "shard", shard, "entry", m.ID, "err", err)
-					continue
-				}
-				if _, err := s.enqueue(ctx, shard, ev, read[m.ID]); err != nil {
-					return fmt.Errorf("move entry %s of queue shard %d: %w", m.ID, shard, err)
-				}
-			}
-			if err := s.rdb.XDel(ctx, old, ids...).Err(); err != nil {
-				return fmt.Errorf("delete moved entries of queue shard %d: %w", shard, err)
-			}
+		if err := move(ctx, shard, old, read); err != nil {
+			return err
 		}
 		if err := s.rdb.Del(ctx, old).Err(); err != nil {
 			return fmt.Errorf("delete the old stream of queue shard %d: %w", shard, err)
+		}
+	}
+	return nil
+}
+
+// moveByScript moves an old stream's entries into the shard's, a chunk at a time, each chunk
+// in one atomic step (moveScript): one server or Sentinel.
+func (s *Store) moveByScript(ctx context.Context, shard int, old string, read map[string]bool) error {
+	ids := make([]any, 1, 1+len(read))
+	ids[0] = moveChunk
+	for id := range read {
+		ids = append(ids, id)
+	}
+	for {
+		n, err := moveScript.Run(ctx, s.rdb, []string{old, s.keys.queue(shard)}, ids...).Int()
+		if err != nil {
+			return fmt.Errorf("move the old stream of queue shard %d: %w", shard, err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// moveEach records an old stream's entries in the shard's one by one, as Enqueue records an
+// event under the shard's dedupe marker, and deletes them from the old: Cluster, where the two
+// streams are in different slots.
+func (s *Store) moveEach(ctx context.Context, shard int, old string, read map[string]bool) error {
+	for {
+		msgs, err := s.rdb.XRangeN(ctx, old, "-", "+", moveChunk).Result()
+		if err != nil {
+			return fmt.Errorf("read the old stream of queue shard %d: %w", shard, err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		ids := make([]string, 0, len(msgs))
+		for _, m := range msgs {
+			ids = append(ids, m.ID)
+			var ev desk.Event
+			body, _ := m.Values[eventField].(string)
+			if err := json.Unmarshal([]byte(body), &ev); err != nil || ev.Platform == "" || ev.ID == "" {
+				s.log.WarnContext(ctx, "an old queue entry does not decode; dropped", "shard", shard, "entry", m.ID, "err", err)
+				continue
+			}
+			if _, err := s.enqueue(ctx, shard, ev, read[m.ID]); err != nil {
+				return fmt.Errorf("move entry %s of queue shard %d: %w", m.ID, shard, err)
+			}
+		}
+		if err := s.rdb.XDel(ctx, old, ids...).Err(); err != nil {
+			return fmt.Errorf("delete moved entries of queue shard %d: %w", shard, err)
 		}
 	}
 	return nil

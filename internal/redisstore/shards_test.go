@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/redistest"
@@ -225,6 +228,11 @@ func TestBatchersBySlot(t *testing.T) {
 	one := &batchers{home: home}
 	if one.of("{td/q1}:q:1") != home {
 		t.Error("off Cluster an operation went to another batcher than the one")
+	}
+	// Once closing, an operation fails at once, and never joins the installation's last batch.
+	bs.closed = true
+	if got := bs.of("{td/q3}:q:3"); got == home || got.do(context.Background(), func(redis.Pipeliner) {}) != errClosed {
+		t.Error("an operation of a closed store's new slot did not fail as closed")
 	}
 }
 

@@ -91,7 +91,9 @@ func (s *Store) setTimer(t desk.Timer) ([][]any, error) {
 // many fired. Each event is recorded in its queue shard as Enqueue records an event, so that
 // a firing recorded twice (two processes firing at once, or a crash before the timer was
 // removed) is one event; then the timers are removed. A timer whose hash is gone or does not
-// decode is removed without an event, and logged.
+// decode is removed without an event, and logged. When a shard's events cannot be recorded
+// (its master is down) the other shards' timers are still removed: the call reports them
+// with the error.
 func (s *Store) FireDue(ctx context.Context, now time.Time, limit int) (int, error) {
 	if limit <= 0 {
 		limit = 100
@@ -103,50 +105,58 @@ func (s *Store) FireDue(ctx context.Context, now time.Time, limit int) (int, err
 	if len(res) == 0 {
 		return 0, nil
 	}
-	fired := make([]any, 1, 1+2*len(res))
+	fired := make([]any, 1, 1+2*len(res)) // the timers to remove, with their events
 	fired[0] = s.keys.timerBase()
 	type due struct {
-		id string
-		ev desk.Event
+		id, body string
+		ev       desk.Event
 	}
 	byShard := map[int][]due{} // each shard's in the order they came due
 	for _, r := range res {
 		f, _ := r.([]any)
 		field := func(i int) string { v, _ := f[i].(string); return v }
 		id, body := field(0), field(3)
-		fired = append(fired, id, body)
 		shard, ev, ok := s.timerEvent(field(1), field(2), body)
 		if !ok {
 			s.log.WarnContext(ctx, "a due timer does not decode; removed without an event", "timer", id)
+			fired = append(fired, id, body)
 			continue
 		}
-		byShard[shard] = append(byShard[shard], due{id, ev})
+		byShard[shard] = append(byShard[shard], due{id, body, ev})
 	}
 	// A shard's events are recorded one after another, in the order they came due (a
 	// ticket's reminder before its breach); the shards' go at once, and the batcher sends
-	// them together.
-	errs := make(chan error, len(byShard))
+	// them together. A shard that fails keeps its timers from the one that failed on, to
+	// fire again; the others' are removed.
+	var mu sync.Mutex
+	var firstErr error
 	var wg sync.WaitGroup
 	for shard, ds := range byShard {
 		wg.Go(func() {
 			for _, d := range ds {
-				if _, err := s.Enqueue(ctx, shard, d.ev); err != nil {
-					errs <- fmt.Errorf("fire timer %s: %w", d.id, err)
+				_, err := s.Enqueue(ctx, shard, d.ev)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = fmt.Errorf("fire timer %s: %w", d.id, err)
+					}
+					mu.Unlock()
 					return
 				}
+				fired = append(fired, d.id, d.body)
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return 0, err // the timers stay, to fire again
+	if len(fired) == 1 {
+		return 0, firstErr
 	}
 	n, err := s.runScript(ctx, doneScript, []string{s.keys.timers()}, fired...).Int()
 	if err != nil {
 		return 0, fmt.Errorf("remove fired timers: %w", err)
 	}
-	return n, nil
+	return n, firstErr
 }
 
 // timerEvent decodes a due timer's shard (its number, or the last part of the legacy queue

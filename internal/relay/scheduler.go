@@ -16,6 +16,7 @@ func (r *Relay) runScheduler(ctx context.Context) {
 	down := r.outage("component", "scheduler")
 	for ctx.Err() == nil {
 		n, err := r.store.FireDue(ctx, r.clock.Now(), fireBatch)
+		r.metrics.Timers.Add(float64(n)) // some may have fired though others failed
 		if err != nil {
 			if ctx.Err() == nil && !down.failed(ctx, "fire due timers", err) {
 				return
@@ -23,7 +24,6 @@ func (r *Relay) runScheduler(ctx context.Context) {
 			continue
 		}
 		down.over()
-		r.metrics.Timers.Add(float64(n))
 		if n == fireBatch {
 			continue // more are due
 		}
