@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ const handledMark = "h"
 var applyOnceScript = redis.NewScript(luaApply + `
 local mark = redis.call('GET', KEYS[1])
 if mark == '` + handledMark + `' then
-  return 0
+  return {0, 0}
 end
 if mark then
   redis.call('SET', KEYS[1], '` + handledMark + `', 'KEEPTTL')
@@ -40,7 +41,7 @@ else
   redis.call('SET', KEYS[1], '` + handledMark + `', 'PX', ARGV[1])
 end
 run(2)
-return 1
+return {1, flush()}
 `)
 
 // applyScript applies changes that need the scripts' own commands (saving a ticket, adding to
@@ -48,7 +49,7 @@ return 1
 // write; ARGV the commands, each as its number of arguments followed by them.
 var applyScript = redis.NewScript(luaApply + `
 run(1)
-return 1
+return {1, flush()}
 `)
 
 // Apply writes all changes in one transaction (shared with other goroutines' operations, see
@@ -127,7 +128,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	case len(acks) > 0:
 		err = s.applyOnce(ctx, acks[len(acks)-1], cmds)
 	case len(cmds) == 0: // only entries to acknowledge, after
-	case scripted(cmds):
+	case scripted(cmds) || slices.ContainsFunc(cmds, s.forIndex):
 		if err = s.applyScripted(ctx, cmds); err != nil {
 			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
@@ -209,23 +210,40 @@ func scripted(cmds [][]any) bool {
 	})
 }
 
-// applyScripted runs cmds with applyScript.
+// applyScripted runs cmds with applyScript, and carries what they change in the index slot
+// out before it returns (project).
 func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
-	args := make([]any, 0, len(cmds)*8)
-	for _, c := range cmds {
-		args = append(args, len(c))
-		args = append(args, c...)
+	args := s.scriptArgs(make([]any, 0, len(cmds)*8), cmds)
+	_, seq, err := applied(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), args...))
+	if err != nil {
+		return err
 	}
-	return s.runDurableScript(ctx, applyScript, commandKeys(nil, cmds), args...).Err()
+	s.projectNow(ctx, seq)
+	return nil
+}
+
+// projectNow carries the index log out up to the entry of seq (project) for a caller that
+// has committed its changes: when the index slot does not answer, the changes stand, and the
+// background loop carries the entry out later.
+func (s *Store) projectNow(ctx context.Context, seq int64) {
+	if err := s.project(ctx, seq); err != nil {
+		s.log.WarnContext(ctx, "changes applied; their index changes follow when the index slot answers", "err", err)
+	}
 }
 
 // commandKeys appends to keys the key of every command that is not there yet. Every command
-// prepare makes has its one key first, after the command's name.
-func commandKeys(keys []string, cmds [][]any) []string {
+// prepare makes has its one key first, after the command's name. On Cluster the index slot's
+// keys are left out, and the index log's is in when a command goes to it (scriptArgs).
+func (s *Store) commandKeys(keys []string, cmds [][]any) []string {
+	logged := false
 	for _, c := range cmds {
-		if k, ok := c[1].(string); ok && !slices.Contains(keys, k) {
+		logged = logged || s.forIndex(c)
+		if k, ok := c[1].(string); ok && !s.keys.inIndex(k) && !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
+	}
+	if logged && !slices.Contains(keys, s.keys.indexLog()) {
+		keys = append(keys, s.keys.indexLog())
 	}
 	return keys
 }
@@ -247,20 +265,19 @@ func changedTicket(c desk.Change) desk.TicketID {
 
 // applyOnce runs cmds with applyOnceScript, guarded by ack's event.
 func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) error {
-	args := make([]any, 0, 1+len(cmds)*8)
-	args = append(args, s.opts.DedupeTTL.Milliseconds())
-	for _, c := range cmds {
-		args = append(args, len(c))
-		args = append(args, c...)
-	}
-	keys := commandKeys([]string{s.keys.seen(ack.Platform, ack.Event)}, cmds)
-	n, err := s.runDurableScript(ctx, applyOnceScript, keys, args...).Int()
+	args := s.scriptArgs(append(make([]any, 0, 1+len(cmds)*8), s.opts.DedupeTTL.Milliseconds()), cmds)
+	keys := s.commandKeys([]string{s.keys.seen(ack.Platform, ack.Event)}, cmds)
+	ok, seq, err := applied(s.runDurableScript(ctx, applyOnceScript, keys, args...))
 	if err != nil {
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
 	}
-	if n == 0 {
+	if !ok {
+		// Applied before: perhaps by a process that stopped before their index changes
+		// were carried out.
+		s.projectNow(ctx, math.MaxInt64)
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, desk.ErrHandled)
 	}
+	s.projectNow(ctx, seq)
 	return nil
 }
 

@@ -273,25 +273,38 @@ func failedCmd(err error) *redis.Cmd {
 
 // batchers route each operation to the batcher of its keys' slot. On Redis Cluster, where a
 // MULTI/EXEC keeps to one slot, each slot that has operations gets a batcher of its own, made
-// on first use: the installation's (home, which also sends the search words waiting) and each
-// queue shard's. They run apart, so a master that is slow or failing over holds up only its
-// slots' operations. Elsewhere one batcher takes every operation, whatever its keys.
+// on first use: the installation's (home), the index slot's (which also sends the search
+// words waiting) and each queue shard's. They run apart, so a master that is slow or failing
+// over holds up only its slots' operations. Elsewhere one batcher takes every operation,
+// whatever its keys, and sends the words.
 type batchers struct {
 	home    *batcher
-	homeTag string // the hash tag of the installation's keys; "" but on Cluster
+	homeTag string   // the hash tag of the installation's keys; "" but on Cluster
+	words   *batcher // the one that sends the search words waiting (pre)
 	more    func() *batcher
 	mu      sync.Mutex
 	slots   map[string]*batcher // by hash tag, on Cluster
 	closed  bool
 }
 
-func newBatchers(rdb redis.UniversalClient, prefix string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batchers {
-	bs := &batchers{home: newBatcher(rdb, pre, replicas, waitTimeout)}
-	if _, ok := rdb.(*redis.ClusterClient); ok {
-		bs.homeTag = slotTag(prefix)
-		bs.slots = map[string]*batcher{}
-		bs.more = func() *batcher { return newBatcher(rdb, nil, replicas, waitTimeout) }
+// newBatchers makes the batchers of an installation under prefix, whose search words (pre's
+// commands) are in wordsKey's slot.
+func newBatchers(rdb redis.UniversalClient, prefix, wordsKey string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batchers {
+	_, cluster := rdb.(*redis.ClusterClient)
+	if !cluster || slotTag(wordsKey) == slotTag(prefix) {
+		home := newBatcher(rdb, pre, replicas, waitTimeout)
+		bs := &batchers{home: home, words: home}
+		if cluster {
+			bs.homeTag = slotTag(prefix)
+			bs.slots = map[string]*batcher{}
+			bs.more = func() *batcher { return newBatcher(rdb, nil, replicas, waitTimeout) }
+		}
+		return bs
 	}
+	bs := &batchers{home: newBatcher(rdb, nil, replicas, waitTimeout), homeTag: slotTag(prefix),
+		words: newBatcher(rdb, pre, replicas, waitTimeout)}
+	bs.slots = map[string]*batcher{slotTag(wordsKey): bs.words}
+	bs.more = func() *batcher { return newBatcher(rdb, nil, replicas, waitTimeout) }
 	return bs
 }
 
@@ -336,8 +349,8 @@ func (bs *batchers) doDurable(ctx context.Context, key string, queue func(redis.
 	return bs.of(key).doDurable(ctx, queue)
 }
 
-// nudgeSoon asks for a batch of the installation's slot soon, for the search words waiting.
-func (bs *batchers) nudgeSoon() { bs.home.nudgeSoon() }
+// nudgeSoon asks for a batch of the words' slot soon, for the search words waiting.
+func (bs *batchers) nudgeSoon() { bs.words.nudgeSoon() }
 
 // close stops every batcher once its batch under way is done.
 func (bs *batchers) close() {

@@ -332,12 +332,23 @@ local function derived(key)
   return table.concat(out, '\n')
 end
 
-local function unindex(key, prefix, id, bprefix)
+local logged = {} -- the index slot's commands, for the index log (TD.LOG)
+local logKeys     -- the log and its sequence number's key, once TD.LOG names them
+
+local function drop(set, bucket, id, later)
+  if later then
+    logged[#logged + 1] = {'TD.NREM', set, bucket, id}
+  else
+    nrem(set, bucket, id)
+  end
+end
+
+local function unindex(key, prefix, id, bprefix, later)
   local v = redis.call('HGET', key, '` + fIndexes + `')
   if not v then
     v = derived(key)
     for k in string.gmatch(v, '[^\n]+') do
-      nrem(prefix .. k, bprefix .. k, id)
+      drop(prefix .. k, bprefix .. k, id, later)
     end
     return
   end
@@ -355,16 +366,24 @@ local function unindex(key, prefix, id, bprefix)
   end
   redis.call('HDEL', key, unpack(fields))
   for k in string.gmatch(v, '[^\n]+') do
-    nrem(prefix .. k, bprefix .. k, id)
+    drop(prefix .. k, bprefix .. k, id, later)
   end
 end
 
 local function run(i)
   while i <= #ARGV do
     local n = tonumber(ARGV[i])
+    local later = n < 0
+    if later then
+      n = -n
+    end
     local cmd = ARGV[i + 1]
-    if cmd == 'TD.UNINDEX' then
-      unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+    if cmd == 'TD.LOG' then
+      logKeys = {ARGV[i + 2], ARGV[i + 3]}
+    elseif cmd == 'TD.UNINDEX' then
+      unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], later)
+    elseif later then
+      logged[#logged + 1] = {unpack(ARGV, i + 1, i + n)}
     elseif cmd == 'TD.NADD' then
       nadd(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
     elseif cmd == 'TD.NREM' then
@@ -375,6 +394,7 @@ local function run(i)
     i = i + n + 1
   end
 end
+` + luaLogFlush + `
 `
 
 // luaFieldPairs lists each field's name and its legacy name, quoted for Lua, in order.

@@ -225,7 +225,40 @@ import (
 )
 
 // keys builds every key of the schema above under one prefix.
-type keys struct{ prefix string }
+type keys struct {
+	prefix string
+	// ix starts the index slot's keys on Redis Cluster (indexApart): the prefix with "/ix"
+	// added to its tag. "" elsewhere: they are the installation's, under prefix.
+	ix string
+}
+
+// ixp starts the keys of the index slot: the queue's status, filter, sort and word sets,
+// their buckets, the facts, the change feed and the closed index, with what versions them.
+func (k keys) ixp() string {
+	if k.ix != "" {
+		return k.ix
+	}
+	return k.prefix
+}
+
+// indexApart reports whether the index slot's keys are in a slot other than the
+// installation's (Redis Cluster): the changes to them then go through the index log
+// (project.go).
+func (k keys) indexApart() bool { return k.ix != "" && k.ix != k.prefix }
+
+// inIndex reports whether key is one of the index slot's on Cluster (indexApart).
+func (k keys) inIndex(key string) bool { return k.indexApart() && strings.HasPrefix(key, k.ix) }
+
+// indexLog is the list of the index slot's changes committed with the installation's and not
+// yet carried into the index slot (project.go), in the installation's slot.
+func (k keys) indexLog() string { return k.prefix + "ixlog" }
+
+// indexLogSeq is the sequence number of the index log's last entry.
+func (k keys) indexLogSeq() string { return k.prefix + "ixseq" }
+
+// indexDone is the sequence number of the last index log entry carried out, in the index
+// slot.
+func (k keys) indexDone() string { return k.ixp() + "ixdone" }
 
 // shardPrefix starts the keys of a queue shard's own: its stream, its lease and the dedupe
 // markers of its events. Under a hash tag it is the prefix with "/q<shard>" added to the tag
@@ -323,36 +356,36 @@ func (k keys) link(platform string, src desk.MessageRef) string {
 func (k keys) isLink(key string) bool { return strings.HasPrefix(key, k.prefix+"link:") }
 
 // statusBase is the part of a status index key before the status.
-func (k keys) statusBase() string { return k.prefix + "st:" }
+func (k keys) statusBase() string { return k.ixp() + "st:" }
 
 // status is the index of the tickets in one status.
 func (k keys) status(s desk.Status) string { return k.statusBase() + string(s) }
 
 // index is one of the queue's filter or sort sets, by its name after "ix:" (index.go).
-func (k keys) index(name string) string { return k.prefix + "ix:" + name }
+func (k keys) index(name string) string { return k.ixp() + "ix:" + name }
 
 // word is the set of the tickets that have a search word.
-func (k keys) word(w string) string { return k.prefix + "w:" + w }
+func (k keys) word(w string) string { return k.ixp() + "w:" + w }
 
 // temp is a query's intermediate result.
-func (k keys) temp(id string) string { return k.prefix + "tmp:" + id }
+func (k keys) temp(id string) string { return k.ixp() + "tmp:" + id }
 
 // indexVersion holds the version of the indexes' layout.
-func (k keys) indexVersion() string { return k.prefix + "ixver" }
+func (k keys) indexVersion() string { return k.ixp() + "ixver" }
 
 // splitVersion is set once the number sets an older version wrote as one key are split
 // (numberset.go).
-func (k keys) splitVersion() string { return k.prefix + "nbver" }
+func (k keys) splitVersion() string { return k.ixp() + "nbver" }
 
 // splitLease names the process splitting them.
-func (k keys) splitLease() string { return k.prefix + "nbjob" }
+func (k keys) splitLease() string { return k.ixp() + "nbjob" }
 
 // backfillLease names the process rebuilding the indexes of old tickets.
-func (k keys) backfillLease() string { return k.prefix + "ixjob" }
+func (k keys) backfillLease() string { return k.ixp() + "ixjob" }
 
 // fact is the time-ordered set of every fact of one kind, as stores before the day keys kept
 // them: still read (Facts, the query script), never written.
-func (k keys) fact(kind desk.FactKind) string { return k.prefix + "fact:" + string(kind) }
+func (k keys) fact(kind desk.FactKind) string { return k.ixp() + "fact:" + string(kind) }
 
 // factDayBase is the part of a day's fact key before the day number; the query script appends
 // the day to it.
@@ -417,7 +450,7 @@ func (k keys) sessionGen(platform, userID string) string {
 }
 
 // changes is the stream of ticket changes.
-func (k keys) changes() string { return k.prefix + "changes" }
+func (k keys) changes() string { return k.ixp() + "changes" }
 
 // lease names the process that handles a queue shard.
 func (k keys) lease(shard int) string {
@@ -435,10 +468,10 @@ func LeaseKey(prefix string, shard int) string { return keys{prefix: prefix}.lea
 
 // closed is the closed index: closed tickets' numbers scored by when they closed, until
 // RETENTION forgets what was written on them (retention.go).
-func (k keys) closed() string { return k.prefix + "closed" }
+func (k keys) closed() string { return k.ixp() + "closed" }
 
 // closedVersion marks the closed index complete (retention.go).
-func (k keys) closedVersion() string { return k.prefix + "closedver" }
+func (k keys) closedVersion() string { return k.ixp() + "closedver" }
 
 // join is the record of a joined post.
 func (k keys) join(platform, id string) string {

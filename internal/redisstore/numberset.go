@@ -67,11 +67,11 @@ return 1
 `)
 
 // bucketBase is the part of every bucket key before its number.
-func (k keys) bucketBase() string { return k.prefix + "nb:" }
+func (k keys) bucketBase() string { return k.ixp() + "nb:" }
 
 // bucket is the key of number set set's bucket for ticket number id.
 func (k keys) bucket(set string, id int64) string {
-	return k.bucketBase() + strconv.FormatInt(id/numberSpan, 10) + ":" + strings.TrimPrefix(set, k.prefix)
+	return k.bucketBase() + strconv.FormatInt(id/numberSpan, 10) + ":" + strings.TrimPrefix(set, k.ixp())
 }
 
 // numberAdd is the apply scripts' command that adds number id to the number set set.
@@ -179,7 +179,7 @@ func (s *Store) splitSet(ctx context.Context, key string) (int, error) {
 		return 0, err
 	}
 	// The bucket key of number n is base + n/numberSpan + rest (keys.bucket).
-	base, rest := s.keys.bucketBase(), ":"+strings.TrimPrefix(key, s.keys.prefix)
+	base, rest := s.keys.bucketBase(), ":"+strings.TrimPrefix(key, s.keys.ixp())
 	moved, pass := 0, 0
 	cursor := "0"
 	for {

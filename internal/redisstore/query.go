@@ -1069,7 +1069,7 @@ func (s *Store) QueryTickets(ctx context.Context, q desk.TicketQuery) (desk.Tick
 		sparse = strconv.FormatInt(noDue, 10) // ix:due holds only the tickets with a clock (index.go)
 	}
 	excl := s.excluded(q)
-	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio), len(excl), rest, s.keys.prefix}
+	args := []any{max(q.Offset, 0), limit, order, len(groups), len(statuses), mode, pmin, pmax, every, max(q.CountTo, 0), sparse, len(prio), len(excl), rest, s.keys.ixp()}
 	for _, g := range groups {
 		keys = append(keys, g.sets...)
 		args = append(args, len(g.sets), len(g.ids))

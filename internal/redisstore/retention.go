@@ -77,10 +77,10 @@ if #last > 0 then
 end
 local tail = redis.call('LINDEX', KEYS[2], -1) or ''
 if id ~= ARGV[1] or redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[2]) or tail ~= ARGV[3] then
-  return 0
+  return {0, 0}
 end
 run(4)
-return 1
+return {1, flush()}
 `)
 
 // historyMark is what expireScript compares to tell whether a ticket's history changed.
@@ -136,20 +136,16 @@ func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, 3+len(cmds)*8)
-	args = append(args, seen.streamLast, seen.length, seen.last)
-	for _, c := range cmds {
-		args = append(args, len(c))
-		args = append(args, c...)
-	}
-	keys := commandKeys([]string{s.keys.history(id), s.keys.transcript(id)}, cmds)
-	n, err := s.runScript(ctx, expireScript, keys, args...).Int()
+	args := s.scriptArgs([]any{seen.streamLast, seen.length, seen.last}, cmds)
+	keys := s.commandKeys([]string{s.keys.history(id), s.keys.transcript(id)}, cmds)
+	ok, seq, err := applied(s.runScript(ctx, expireScript, keys, args...))
 	if err != nil {
 		return fmt.Errorf("expire ticket %s: %w", id, err)
 	}
-	if n == 0 {
+	if !ok {
 		s.log.InfoContext(ctx, "ticket changed while it was being expired; it is expired at the next look", "ticket", int64(id))
 	}
+	s.projectNow(ctx, seq)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -85,6 +86,8 @@ type Store struct {
 	words wordQueue
 	// self tells this process from another that has the same Consumer name (lease.go).
 	self selfCheck
+	// proj carries the index log into the index slot on Cluster (project.go).
+	proj projector
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -113,12 +116,16 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		opts.Prefix = tagged
 	}
 	s := &Store{rdb: rdb, rate: redis_rate.NewLimiter(rdb), opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger, cluster: cluster}
+	if cluster {
+		// The indexes have a slot of their own (project.go).
+		s.keys.ix = s.keys.apart("ix")
+	}
 	for shard := range opts.Shards {
 		if err := s.createGroup(ctx, shard); err != nil {
 			return nil, err
 		}
 	}
-	s.batch = newBatchers(rdb, opts.Prefix, s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	s.batch = newBatchers(rdb, opts.Prefix, s.keys.index(wordsPending), s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
 	if err := s.moveLegacyQueues(ctx); err != nil {
 		s.batch.close()
 		return nil, err
@@ -150,6 +157,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		s.batch.close()
 		return nil, err
 	}
+	s.startProjectLoop()
 	return s, nil
 }
 
@@ -278,14 +286,19 @@ const onceLease = 30 * time.Minute
 // on). A server without tickets has nothing to work on: it only gets the version. It returns
 // the task, or nil when there was nothing to run; what names the work in errors.
 func (s *Store) startOnce(ctx context.Context, what, versionKey, version, leaseKey string, work func(ctx context.Context) error) (*task, error) {
-	res, err := s.rdb.MGet(ctx, versionKey, s.keys.seq()).Result()
-	if err != nil {
+	// Two reads, not MGET: on Cluster the version may be in the index slot (keys.ixp).
+	var have, seq *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		have, seq = p.Get(ctx, versionKey), p.Get(ctx, s.keys.seq())
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read the version of %s: %w", what, err)
 	}
-	if v, _ := res[0].(string); v == version {
+	if have.Val() == version {
 		return nil, nil
 	}
-	if seq, _ := res[1].(string); seq == "" || seq == "0" {
+	if n := seq.Val(); n == "" || n == "0" {
 		if err := s.rdb.Set(ctx, versionKey, version, 0).Err(); err != nil {
 			return nil, fmt.Errorf("record the version of %s: %w", what, err)
 		}

@@ -83,22 +83,25 @@ var legacyFields = map[string]string{
 // openScript returns the customer's active ticket or creates one, atomically, with its
 // indexes.
 //
-// KEYS[1] the customer pointers' bucket, KEYS[2] ticket counter, KEYS[3] index of the new
-// ticket's status, KEYS[4] the customer's pointer as older stores kept it (a string, read
-// when the bucket has none, deleted once the bucket has it), KEYS[5] and KEYS[6] the thread
-// pointers' bucket and the old thread pointer when ARGV[2] is "1", then the n index sets the
-// new ticket joins; ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the
-// bucket, ARGV[5] the thread's, ARGV[6] the base of the number sets' bucket keys
-// (numberset.go), then for each index set its score as base and coefficient of the number
-// (base "" for a number set, and the set's key after the prefix instead of a coefficient),
-// then field/value pairs of the new ticket without id and prev. The ticket's key is the one key the script makes itself,
-// from the number it reads or takes: it cannot be named in advance (see keys.go on Cluster).
-// Returns {0, HGETALL of the active ticket} or {1, new number, previous number or ""}.
+// KEYS[1] the customer pointers' bucket, KEYS[2] ticket counter, KEYS[3] the customer's
+// pointer as older stores kept it (a string, read when the bucket has none, deleted once the
+// bucket has it), KEYS[4] and KEYS[5] the thread pointers' bucket and the old thread pointer
+// when ARGV[2] is "1", then (off Cluster) the index sets the new ticket joins, declared;
+// ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the bucket, ARGV[5] the
+// thread's, ARGV[6] the base of the number sets' bucket keys (numberset.go), ARGV[7] the index
+// of the new ticket's status, ARGV[8] and ARGV[9] the index log and its sequence key on
+// Cluster ("" elsewhere: the index sets are written here), then for each of the n index
+// sets its key and its score as base and coefficient of the number (base "" for a number
+// set, and the set's key after the index prefix instead of a coefficient), then field/value
+// pairs of the new ticket without id and prev. The ticket's key is the one key the script
+// makes itself, from the number it reads or takes: it cannot be named in advance (see keys.go
+// on Cluster). Returns {0, HGETALL of the active ticket} or {1, new number, previous number
+// or "", the index log entry's seq (0 for none)}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
 var openScript = redis.NewScript(luaNumberSet + `
-local cur = redis.call('HGET', KEYS[1], ARGV[4]) or redis.call('GET', KEYS[4])
+local cur = redis.call('HGET', KEYS[1], ARGV[4]) or redis.call('GET', KEYS[3])
 local prev = ''
 if cur then
   local key = ARGV[1] .. cur
@@ -122,31 +125,40 @@ if prev ~= '' then
 end
 local thread = ARGV[2] == '1'
 local n = tonumber(ARGV[3])
-local first = 7 + 2 * n
+local first = 10 + 3 * n
 for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', key, unpack(fields))
-redis.call('ZADD', KEYS[3], id, id)
 redis.call('HSET', KEYS[1], ARGV[4], id)
-redis.call('DEL', KEYS[4])
-local k = 5
+redis.call('DEL', KEYS[3])
 if thread then
-  redis.call('HSET', KEYS[5], ARGV[5], id)
-  redis.call('DEL', KEYS[6])
-  k = 7
+  redis.call('HSET', KEYS[4], ARGV[5], id)
+  redis.call('DEL', KEYS[5])
 end
-for i = 0, n - 1 do
-  local base = ARGV[7 + 2 * i]
-  if base == '' then
-    local bucket = ARGV[6] .. math.floor(id / ` + strconv.Itoa(numberSpan) + `) .. ':' .. ARGV[8 + 2 * i]
-    nadd(KEYS[k + i], bucket, id)
+local logged = {}
+local logKeys = {ARGV[8], ARGV[9]}
+local function ix(cmd) -- a command on the index slot's keys
+  if ARGV[8] ~= '' then
+    logged[#logged + 1] = cmd
+  elseif cmd[1] == 'TD.NADD' then
+    nadd(cmd[2], cmd[3], cmd[4])
   else
-    local score = tonumber(base) + tonumber(ARGV[8 + 2 * i]) * id
-    redis.call('ZADD', KEYS[k + i], string.format('%.0f', score), id)
+    redis.call(unpack(cmd))
   end
 end
-return {1, id, prev}
+local sid = tostring(id)
+ix({'ZADD', ARGV[7], sid, sid})
+for i = 0, n - 1 do
+  local set, base, x = ARGV[10 + 3 * i], ARGV[11 + 3 * i], ARGV[12 + 3 * i]
+  if base == '' then
+    ix({'TD.NADD', set, ARGV[6] .. math.floor(id / ` + strconv.Itoa(numberSpan) + `) .. ':' .. x, sid})
+  else
+    ix({'ZADD', set, string.format('%.0f', tonumber(base) + tonumber(x) * id), sid})
+  end
+end
+` + luaLogFlush + `
+return {1, id, prev, flush()}
 `)
 
 // followScript reads the ticket a pointer names, in one round trip.
@@ -182,7 +194,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
 	}
 	cust := s.keys.customer(t.Platform, t.Customer.ID)
-	keys := []string{cust.key, s.keys.seq(), s.keys.status(t.Status), cust.legacy}
+	keys := []string{cust.key, s.keys.seq(), cust.legacy}
 	thread, threadField := "0", ""
 	if t.ThreadID != "" {
 		th := s.keys.thread(t.Platform, t.ThreadID)
@@ -192,23 +204,31 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	// The new ticket's indexes: its number is the script's to take, so each sort score goes
 	// as a base and the number's coefficient.
 	filters, sorts, words := s.keys.ticketIndex(t)
+	var sets []string
 	var scores []any
 	for _, f := range filters {
-		keys = append(keys, s.keys.index(f))
-		scores = append(scores, "", strings.TrimPrefix(s.keys.index(f), s.keys.prefix))
+		sets = append(sets, s.keys.index(f))
+		scores = append(scores, s.keys.index(f), "", strings.TrimPrefix(s.keys.index(f), s.keys.ixp()))
 	}
 	for _, o := range sorts {
 		if o.remove {
 			continue // a new ticket is in no sort set yet
 		}
-		keys = append(keys, o.key)
-		scores = append(scores, strconv.FormatInt(o.base, 10), strconv.FormatInt(o.coef, 10))
+		sets = append(sets, o.key)
+		scores = append(scores, o.key, strconv.FormatInt(o.base, 10), strconv.FormatInt(o.coef, 10))
 	}
 	for _, w := range words {
-		keys = append(keys, s.keys.word(w))
-		scores = append(scores, "", strings.TrimPrefix(s.keys.word(w), s.keys.prefix))
+		sets = append(sets, s.keys.word(w))
+		scores = append(scores, s.keys.word(w), "", strings.TrimPrefix(s.keys.word(w), s.keys.ixp()))
 	}
-	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 2, cust.field, threadField, s.keys.bucketBase()}, scores...)
+	logKey, seqKey := "", ""
+	if s.keys.indexApart() {
+		logKey, seqKey = s.keys.indexLog(), s.keys.indexLogSeq()
+	} else {
+		keys = append(append(keys, s.keys.status(t.Status)), sets...)
+	}
+	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 3, cust.field, threadField, s.keys.bucketBase(),
+		s.keys.status(t.Status), logKey, seqKey}, scores...)
 	fields := encodeTicket(t)
 	args = append(args, fields...)
 	args = append(args, indexList(fields, filters)...)
@@ -223,11 +243,13 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		}
 		return cur, false, nil
 	}
-	if len(res) != 3 {
+	if len(res) != 4 {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: unexpected script reply of %d items", t.Platform, t.Customer.ID, len(res))
 	}
 	id, _ := res[1].(int64)
 	prev, _ := res[2].(string)
+	seq, _ := res[3].(int64)
+	s.projectNow(ctx, seq)
 	t.ID = desk.TicketID(id)
 	if prev != "" {
 		n, err := strconv.ParseInt(prev, 10, 64)

@@ -134,7 +134,7 @@ func testClusterHashTag(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatalf("list keys: %v", err)
 	}
-	home := 0
+	home, index := 0, 0
 	for _, k := range keys {
 		tag := slotTag(k)
 		shard, isShard := strings.CutPrefix(tag, base+"/q")
@@ -142,6 +142,11 @@ func testClusterHashTag(t *testing.T, open opener) {
 		switch {
 		case tag == base:
 			home++
+			if strings.Contains(k, ":st:") || strings.Contains(k, ":ix:") || strings.Contains(k, ":w:") {
+				t.Errorf("key %s of the indexes is in the installation's slot", k)
+			}
+		case tag == base+"/ix":
+			index++
 		case tag == base+"/c:slack:C1":
 		case !isShard || strconv.Itoa(n) != shard || n >= s.opts.Shards:
 			t.Errorf("key %s is under the tag %q, neither the installation's nor a shard's", k, tag)
@@ -149,8 +154,11 @@ func testClusterHashTag(t *testing.T, open opener) {
 			t.Errorf("key %s of shard %s names another", k, shard)
 		}
 	}
-	if home < 8 {
-		t.Errorf("found %d keys in the installation's slot, want its ticket, indexes, transcript…: %v", home, keys)
+	if home < 4 {
+		t.Errorf("found %d keys in the installation's slot, want its ticket, transcript, pointers…: %v", home, keys)
+	}
+	if index < 8 {
+		t.Errorf("found %d keys in the index slot, want the status, filter, sort and word sets…: %v", index, keys)
 	}
 	for _, k := range []string{"rate:" + s.keys.pace("slack", "C1"), s.keys.paceHold("slack", "C1"), s.keys.queue(2), s.keys.lease(2), s.keys.dedupe(2, "slack", "Ev01"), s.keys.queue(1), s.keys.dedupe(1, "slack", "Tm01@"+strconv.FormatInt(at(5).UnixMilli(), 10))} {
 		if !slices.Contains(keys, k) {

@@ -196,18 +196,19 @@ func testExpireUpgraded(t *testing.T, open opener) {
 	if before.streamLast == "" || before.length != 1 || before.last == "" {
 		t.Fatalf("mark = %+v; want the stream's last ID and the list's one element", before)
 	}
-	args := []any{before.streamLast, before.length, before.last, 3, "SET", s.keys.temp("guard"), "1"}
-	keys := []string{s.keys.history(tk.ID), s.keys.transcript(tk.ID), s.keys.temp("guard")}
+	guard := [][]any{{"SET", s.keys.secret("guard"), "1"}}
+	args := s.scriptArgs([]any{before.streamLast, before.length, before.last}, guard)
+	keys := s.commandKeys([]string{s.keys.history(tk.ID), s.keys.transcript(tk.ID)}, guard)
 	apply(t, s, desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(4), Kind: "agent", Text: "a rating came"}})
-	if n, err := s.runScript(ctx, expireScript, keys, args...).Int(); err != nil || n != 0 {
-		t.Errorf("expireScript after an append = %d, %v; want 0 (history changed)", n, err)
+	if ok, _, err := applied(s.runScript(ctx, expireScript, keys, args...)); err != nil || ok {
+		t.Errorf("expireScript after an append = %v, %v; want not applied (history changed)", ok, err)
 	}
 	after, _ := s.historyMarkOf(ctx, tk.ID)
-	args = []any{after.streamLast, after.length, after.last, 3, "SET", s.keys.temp("guard"), "1"}
-	if n, err := s.runScript(ctx, expireScript, keys, args...).Int(); err != nil || n != 1 {
-		t.Errorf("expireScript with a fresh mark = %d, %v; want 1", n, err)
+	args = s.scriptArgs([]any{after.streamLast, after.length, after.last}, guard)
+	if ok, _, err := applied(s.runScript(ctx, expireScript, keys, args...)); err != nil || !ok {
+		t.Errorf("expireScript with a fresh mark = %v, %v; want applied", ok, err)
 	}
-	rdb.Del(ctx, s.keys.temp("guard"))
+	rdb.Del(ctx, s.keys.secret("guard"))
 
 	n, err := s.ExpireClosed(ctx, time.Now().Add(-365*24*time.Hour), 10)
 	if err != nil || n != 1 {

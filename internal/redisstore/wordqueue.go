@@ -138,7 +138,7 @@ func (s *Store) flushWords(ctx context.Context) error {
 	if s.words.empty() {
 		return nil
 	}
-	if err := s.batch.do(ctx, "", func(redis.Pipeliner) {}); err != nil {
+	if err := s.batch.do(ctx, s.keys.index(wordsPending), func(redis.Pipeliner) {}); err != nil {
 		return fmt.Errorf("write the search words waiting: %w", err)
 	}
 	return nil

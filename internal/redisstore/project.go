@@ -1,0 +1,230 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// On Redis Cluster the queue's indexes (status, filter, sort and word sets and their buckets),
+// the facts, the change feed and the closed index are in a slot of their own, the index slot
+// (keys.ixp: "{td/ix}:"), so that they and the tickets are on different masters. A change to
+// tickets and their indexes can then not be one transaction. So the scripts that apply
+// changes (luaApply) carry out those on the installation's keys and append those on the index
+// slot's, as one entry, to the index log (<p>ixlog, in the installation's slot): both or
+// neither happen. The entries are then carried into the index slot in order, each once
+// (project): by Apply before it returns, so that a caller reads its own writes, and by every
+// replica's background loop for those a crash left (projectEvery).
+//
+// An entry is "<seq>|<JSON array of commands>". seq grows with each entry: the server's time
+// in microseconds, or the last seq and one if that is not more. The index slot records the
+// seq of the last entry carried out (<ixp>ixdone) in the script that carries it out, which
+// skips entries at or below it: two replicas carrying out the same entries at once, or an
+// entry carried out again after a crash, change nothing. An entry leaves the log once the
+// index slot's mark is past it. A failover of the installation's master that loses the last
+// entries (and with them the changes they go with) does not make the next entries' seq
+// repeat a seq carried out already, as a counter would: they follow the new master's clock.
+//
+// Off Cluster the index keys are the installation's and the changes to them go in the
+// transaction with the others, as always: there is no log.
+
+// luaLogFlush ends the apply scripts (luaApply): flush appends the index slot's commands
+// they collected to the index log and returns the entry's seq (0 for none).
+const luaLogFlush = `
+local function flush()
+  if #logged == 0 then
+    return 0
+  end
+  if not logKeys then
+    return redis.error_reply('index slot commands without TD.LOG')
+  end
+  local t = redis.call('TIME')
+  local seq = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = tonumber(redis.call('GET', logKeys[2]) or '0')
+  if seq <= last then
+    seq = last + 1
+  end
+  local s = string.format('%.0f', seq)
+  redis.call('SET', logKeys[2], s)
+  redis.call('RPUSH', logKeys[1], s .. '|' .. cjson.encode(logged))
+  return seq
+end
+`
+
+// projectScript carries index log entries out in the index slot, those past its mark.
+//
+// KEYS[1] the mark (<ixp>ixdone); ARGV the entries, in the log's order. Returns {the mark
+// after them, how many of their commands failed}. A command that fails (it cannot, but for a
+// key of the wrong type) is skipped, so that one bad entry does not hold up the index.
+var projectScript = redis.NewScript(luaNumberSet + `
+local done = tonumber(redis.call('GET', KEYS[1]) or '0')
+local failed = 0
+for _, e in ipairs(ARGV) do
+  local sep = string.find(e, '|', 1, true)
+  local seq = tonumber(string.sub(e, 1, sep - 1))
+  if seq > done then
+    for _, c in ipairs(cjson.decode(string.sub(e, sep + 1))) do
+      if c[1] == 'TD.NADD' then
+        nadd(c[2], c[3], c[4])
+      elseif c[1] == 'TD.NREM' then
+        nrem(c[2], c[3], c[4])
+      else
+        local r = redis.pcall(unpack(c))
+        if type(r) == 'table' and r.err then
+          failed = failed + 1
+        end
+      end
+    end
+    done = seq
+  end
+end
+redis.call('SET', KEYS[1], string.format('%.0f', done))
+return {done, failed}
+`)
+
+// logPageScript drops the index log's entries at or below a mark and returns the first of
+// those left. KEYS[1] the log; ARGV[1] the mark, ARGV[2] how many to return.
+var logPageScript = redis.NewScript(`
+local done = tonumber(ARGV[1])
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if not head or tonumber(string.match(head, '^(%d+)|')) > done then
+    break
+  end
+  redis.call('LPOP', KEYS[1])
+end
+return redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+`)
+
+// projectPage is how many index log entries one step carries out.
+const projectPage = 200
+
+// projectEvery is how often each replica looks for index log entries left by a crash.
+const projectEvery = time.Second
+
+// projector carries the index log out, one step at a time per process.
+type projector struct {
+	mu   sync.Mutex
+	done int64 // the index slot's mark as last read: the entries up to it are carried out
+}
+
+// logCommand is the command that names the index log to the apply scripts (TD.LOG).
+func (s *Store) logCommand() []any {
+	return []any{"TD.LOG", s.keys.indexLog(), s.keys.indexLogSeq()}
+}
+
+// project carries the index log's entries into the index slot until the one of seq upTo is
+// (all of them for math.MaxInt64); nothing off Cluster.
+func (s *Store) project(ctx context.Context, upTo int64) error {
+	if !s.keys.indexApart() || upTo <= 0 {
+		return nil
+	}
+	s.proj.mu.Lock()
+	defer s.proj.mu.Unlock()
+	for s.proj.done < upTo {
+		page, err := s.runScript(ctx, logPageScript, []string{s.keys.indexLog()}, strconv.FormatInt(s.proj.done, 10), projectPage).StringSlice()
+		if err != nil {
+			return fmt.Errorf("read the index log: %w", err)
+		}
+		if len(page) == 0 {
+			// Every entry is carried out, up to upTo's, by this process or another.
+			if upTo != math.MaxInt64 {
+				s.proj.done = upTo
+			}
+			return nil
+		}
+		args := make([]any, len(page))
+		for i, e := range page {
+			args[i] = e
+		}
+		res, err := s.runScript(ctx, projectScript, []string{s.keys.indexDone()}, args...).Int64Slice()
+		if err != nil || len(res) != 2 {
+			return fmt.Errorf("carry out %d index log entries: %v", len(page), err)
+		}
+		if res[1] > 0 {
+			s.log.WarnContext(ctx, "index log commands failed and were skipped", "commands", res[1])
+		}
+		s.proj.done = res[0]
+	}
+	return nil
+}
+
+// projectLoop carries out, every projectEvery, the index log entries left by a process that
+// stopped between a commit and its projection; on Cluster only.
+func (s *Store) startProjectLoop() {
+	if !s.keys.indexApart() {
+		return
+	}
+	s.goTask(func(ctx context.Context) {
+		t := time.NewTicker(projectEvery)
+		defer t.Stop()
+		for {
+			err := s.project(ctx, math.MaxInt64)
+			if errors.Is(err, redis.ErrClosed) {
+				return // a client given to New, closed before the store
+			}
+			if err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "carry the index log into the index slot; trying again", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+}
+
+// scriptArgs appends to args the commands cmds in the apply scripts' form (luaApply): each as
+// its number of arguments and them. On Cluster those on the index slot's keys (and the
+// UNINDEX command, whose sets are there) go with a negative number, for the index log, after
+// the command that names the log.
+func (s *Store) scriptArgs(args []any, cmds [][]any) []any {
+	logged := false
+	for _, c := range cmds {
+		n := len(c)
+		if s.forIndex(c) {
+			if !logged {
+				lc := s.logCommand()
+				args = append(args, len(lc))
+				args = append(args, lc...)
+				logged = true
+			}
+			n = -n
+		}
+		args = append(args, n)
+		args = append(args, c...)
+	}
+	return args
+}
+
+// forIndex reports whether c goes to the index log: on Cluster, a command on an index slot's
+// key, or TD.UNINDEX.
+func (s *Store) forIndex(c []any) bool {
+	if !s.keys.indexApart() {
+		return false
+	}
+	if c[0] == "TD.UNINDEX" {
+		return true
+	}
+	key, _ := c[1].(string)
+	return s.keys.inIndex(key)
+}
+
+// applied reads an apply script's answer {applied (0 or 1), the index log entry's seq}.
+func applied(cmd *redis.Cmd) (ok bool, seq int64, err error) {
+	res, err := cmd.Int64Slice()
+	if err != nil {
+		return false, 0, err
+	}
+	if len(res) != 2 {
+		return false, 0, fmt.Errorf("unexpected script reply of %d items", len(res))
+	}
+	return res[0] == 1, res[1], nil
+}
