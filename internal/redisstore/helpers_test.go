@@ -159,3 +159,15 @@ func inNumberSet(ctx context.Context, rdb redis.UniversalClient, s *Store, set s
 	}
 	return rdb.SIsMember(ctx, s.keys.bucket(set, id), id).Val()
 }
+
+// waitFor polls cond every 20 ms until it holds, failing the test after within.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -297,7 +297,10 @@ func pieces(field, v string) []any {
 // keys come from the hash, not from KEYS: Redis runs a script on them because they share the
 // prefix's hash tag, hence the slot, with the keys given (see keys.go). TD.NADD and TD.NREM
 // <set> <its bucket for the number> <number> add a number to a number set and take it out
-// (numberAdd, numberRemove).
+// (numberAdd, numberRemove). On Cluster (project.go) a command given with a negative number
+// of arguments is on the index slot's keys: it is collected, not run (TD.UNINDEX reads the
+// hash and collects the TD.NREMs it would run), and flush appends what was collected to the
+// index log that TD.LOG <log> <its sequence key> names; the scripts return flush's seq.
 var luaApply = luaNumberSet + `
 local function derived(key)
   local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)

@@ -17,30 +17,41 @@
 //     marker stays the installation's "seen:" key, so an event is recorded once whatever
 //     shard it is routed to.) Without a tag in the prefix (one server, Sentinel) these
 //     keys are the installation's, named "<p>q:<shard>" and so on as always.
+//   - On Cluster the queue's indexes are in a slot of their own, the index slot, under
+//     "{td/ix}:" (<i> below; keys.ixp): the status, filter, sort and word sets and their
+//     buckets, the facts, the change feed, the closed index and what versions them. The
+//     queries intersect those sets in Redis, so they share one slot; apart from the tickets,
+//     they and the tickets are on two masters. Off Cluster <i> is <p>, whatever the tags.
+//     (Cluster stores before 2026-12-07 kept them under <p>: moved once at start,
+//     movelegacy.go.)
 //   - Every other key is in the installation's slot. Apply's changes are one MULTI/EXEC or,
 //     guarded by an event, one script (applyOnceScript, which declares every key it writes):
-//     a ticket, its transcript, links and pointers, the indexes, facts and change feed, the
-//     outbox and the event's handled mark ("seen:…" = "h") change together. Some scripts
+//     a ticket, its transcript, links and pointers, the outbox and the event's handled mark
+//     ("seen:…" = "h") change together, and with them, off Cluster, the indexes, facts and
+//     change feed. On Cluster the changes to the index slot are appended, in the same script,
+//     to the index log (<p>ixlog), and carried into the index slot after, each entry once
+//     (project.go). Some scripts
 //     reach keys they cannot be given in KEYS, because the keys depend on what the script
-//     reads: openScript the new ticket's hash (its number comes from the counter) and its
-//     number sets' buckets, followScript the ticket a pointer names, dueScript and doneScript
-//     each due timer's hash, the apply scripts the filter sets (and buckets) a ticket's hash
-//     names, queryScript the number sets' buckets and the facts' day sets, splitScript the
-//     buckets of the numbers it moves. Redis runs a script on keys it was not given only
-//     when they are in the slot of the keys it was given. The queries intersect the status,
-//     filter and word sets in Redis, so those must share a slot.
-//   - What crosses the two: on Cluster the acknowledgement of a queue entry (XACK, XDEL) is
+//     reads: openScript the new ticket's hash (its number comes from the counter) and, off
+//     Cluster, its number sets' buckets, followScript the ticket a pointer names, dueScript
+//     and doneScript each due timer's hash, the apply scripts the filter sets (and buckets) a
+//     ticket's hash names (on Cluster they log the commands instead), queryScript the number
+//     sets' buckets and the facts' day sets, splitScript the buckets of the numbers it moves.
+//     Redis runs a script on keys it was not given only when they are in the slot of the
+//     keys it was given.
+//   - What crosses the slots: on Cluster the acknowledgement of a queue entry (XACK, XDEL) is
 //     sent just after the changes it acknowledges, in the shard's slot; the handled mark, in
 //     the changes, makes a redelivery after a crash in between a no-op that is acknowledged
 //     then (Apply). A single server or Sentinel takes it in the changes' transaction, as
 //     before, whatever the tags. A timer's event is recorded in its shard as Enqueue
 //     records one, then the timer is removed (FireDue): a crash in between records it
-//     again, which its dedupe marker drops. The operations of many goroutines go to Redis
-//     as one MULTI/EXEC per batch, with a batcher per slot on Cluster (batch.go).
+//     again, which its dedupe marker drops. The index log's entries are carried into the
+//     index slot after the commit that wrote them (project.go). The operations of many
+//     goroutines go to Redis as one MULTI/EXEC per batch, with a batcher per slot on Cluster
+//     (batch.go).
 //
-// The tickets, transcripts and indexes are still on one master: spreading them by ticket
-// (docs/cluster-spread.md) needs the indexes written as a projection outside the ticket's
-// transaction, and is future work.
+// The tickets, transcripts, links and pointers are still on one master: spreading them by
+// ticket (docs/cluster-spread.md) needs a partition tag per customer, and is future work.
 //
 //	key pattern                               type    what                                    lifetime
 //	----------------------------------------  ------  --------------------------------------  ------------------------------
@@ -106,9 +117,9 @@
 //	                                                  2026-12-06 wrote it (read first, before  longer written
 //	                                                  tx:<n>): fields at (unix ms), kind,
 //	                                                  author, name, text, files (JSON)
-//	<p>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
+//	<i>st:<status>                            zset    ticket numbers in that status, scored by  while in that status
 //	                                                  number (so oldest first)
-//	<p>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
+//	<i>ix:pf:<platform>, ix:pri:<priority>,   set     the queue's filter sets: numbers of the   while the ticket has the value
 //	ix:cat:<category>, ix:tag:<tag>,                  tickets with that value (category and     (a save derives them from the
 //	ix:asg:<user ID>, ix:unassigned, ix:ooh           tag lower-cased); number sets: the first  hash's fields, or reads its
 //	                                                  512 here, the rest in buckets (nb:). The  field "ix"; see index.go)
@@ -116,38 +127,38 @@
 //	                                                  no set: its tickets are those in no
 //	                                                  other priority's (older stores'
 //	                                                  ix:pri:normal is deleted)
-//	<p>ix:act                                 zset    every ticket, scored by its last         forever
+//	<i>ix:act                                 zset    every ticket, scored by its last         forever
 //	                                                  activity (ms): the queue's activity order
-//	<p>ix:due                                 zset    the tickets with an SLA clock running or  while the clock runs
+//	<i>ix:due                                 zset    the tickets with an SLA clock running or  while the clock runs
 //	                                                  breached, scored for the SLA's order
 //	                                                  (index.go); the others follow them by
 //	                                                  number. The order by priority has no
 //	                                                  set: the ix:pri:… sets give it (query.go;
 //	                                                  older stores' ix:prio is deleted)
-//	<p>w:<word>                               set     numbers of the tickets whose subject,     forever (only grows)
+//	<i>w:<word>                               set     numbers of the tickets whose subject,     forever (only grows)
 //	                                                  names, tags or history have the word
 //	                                                  (stemmed, lower case; words.go); a
 //	                                                  number set, as the filter sets
-//	<p>nb:<n / 512>:<set's key after <p>>     set     a number set's bucket: the numbers from   while it has a number
+//	<i>nb:<n / 512>:<set's key after <i>>     set     a number set's bucket: the numbers from   while it has a number
 //	                                                  (n / 512)·512 to the next multiple of
 //	                                                  512 added once the set's own key held
 //	                                                  512 (numberset.go); each number is in
 //	                                                  one of the key and its bucket, so both
 //	                                                  stay intsets (Redis's default
 //	                                                  set-max-intset-entries is 512)
-//	<p>ix:wpend                               set     numbers of the tickets whose history      until the words are written
+//	<i>ix:wpend                               set     numbers of the tickets whose history      until the words are written
 //	                                                  words wait in a process's word queue      (wordqueue.go)
-//	<p>tmp:<random>:<n>                       any     a query's intermediate result (query.go)  deleted by the query; 1 minute
-//	<p>ixver                                  string  the version of the indexes' layout        forever
-//	<p>ixjob                                  string  the process rebuilding old tickets'       30 minutes, or until done
+//	<i>tmp:<random>:<n>                       any     a query's intermediate result (query.go)  deleted by the query; 1 minute
+//	<i>ixver                                  string  the version of the indexes' layout        forever
+//	<i>ixjob                                  string  the process rebuilding old tickets'       30 minutes, or until done
 //	                                                  indexes (backfill, index.go)
-//	<p>nbver                                  string  "1" once the number sets an older         forever
+//	<i>nbver                                  string  "1" once the number sets an older         forever
 //	                                                  version wrote as one key past 512 are
 //	                                                  split into buckets (numberset.go)
-//	<p>nbjob                                  string  the process splitting them                30 minutes, or until done
+//	<i>nbjob                                  string  the process splitting them                30 minutes, or until done
 //	<p>secret:<name>                          string  32 random bytes (an installation secret)  forever
 //	<p>cursor:<name>                          string  a high-water mark (integer), only grows   forever
-//	<p>fact:<kind>:<day>                      zset    the statistics facts of a kind recorded   forever
+//	<i>fact:<kind>:<day>                      zset    the statistics facts of a kind recorded   forever
 //	                                                  on one UTC day (day = unix ms divided by
 //	                                                  86,400,000, rounded down; facts.go),
 //	                                                  scored by unix ms; member
@@ -155,11 +166,11 @@
 //	                                                  of up to 128 facts of a kind stays a
 //	                                                  compact listpack (about 29 bytes a fact
 //	                                                  against 149 in one set of every day)
-//	<p>fact:<kind>:days                       zset    the days that have a fact of the kind:    forever
+//	<i>fact:<kind>:days                       zset    the days that have a fact of the kind:    forever
 //	                                                  member and score the day number; the
 //	                                                  readers of a period find its day keys
 //	                                                  here, never by walking the calendar
-//	<p>fact:<kind>                            zset    every fact of a kind in one set, as       forever; no longer written
+//	<i>fact:<kind>                            zset    every fact of a kind in one set, as       forever; no longer written
 //	                                                  stores before the day keys (2026-12-07)
 //	                                                  kept them: still read beside the day
 //	                                                  keys, never written
@@ -183,11 +194,11 @@
 //	                                                  revocation generation "g"
 //	<p>sgen:<platform>:<user ID>              string  a person's session generation; a revoke  forever
 //	                                                  INCRs it, ending every older session
-//	<p>changes                                stream  one entry per ticket change (field t,     about the last 100,000
+//	<i>changes                                stream  one entry per ticket change (field t,     about the last 100,000
 //	                                                  the number): the dashboard's live feed   (XADD MAXLEN ~)
-//	<p>closed                                 zset    closed tickets' numbers, scored by the   until RETENTION forgets what
+//	<i>closed                                 zset    closed tickets' numbers, scored by the   until RETENTION forgets what
 //	                                                  unix ms they closed at (retention.go)    was written on them
-//	<p>closedver                              string  "1" once every closed ticket is in       forever
+//	<i>closedver                              string  "1" once every closed ticket is in       forever
 //	                                                  <p>closed
 //	<p>tl:<ticket number>                     set     the link keys of the ticket's mirrored   until RETENTION, with them;
 //	                                                  messages, as stores before 2026-12-07    no longer written (link
@@ -200,6 +211,12 @@
 //	                                                  process that last said it was alive
 //	                                                  under it: two processes with one name
 //	                                                  are told apart (lease.go)
+//	<p>ixlog                                  list    on Cluster, the index slot's changes     until carried out (project.go)
+//	                                                  committed and not yet carried out: one
+//	                                                  element "<seq>|<JSON commands>" a commit
+//	<p>ixseq                                  string  the index log's last seq                 forever
+//	<i>ixdone                                 string  the seq of the last index log entry      forever
+//	                                                  carried out
 //	rate:<c>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
 //	                                                  shared by the replicas (redis_rate); <c>  full again (PX)
 //	                                                  is <p> without a hash tag, and

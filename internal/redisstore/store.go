@@ -130,6 +130,10 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		s.batch.close()
 		return nil, err
 	}
+	if err := s.moveLegacyIndexes(ctx); err != nil {
+		s.batch.close()
+		return nil, err
+	}
 	// The SLA's sort set no longer holds tickets without a clock; older stores put them in,
 	// scored from noDue on.
 	if err := s.rdb.ZRemRangeByScore(ctx, s.keys.index("due"), strconv.FormatInt(noDue, 10), "+inf").Err(); err != nil {

@@ -61,6 +61,8 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/prefix gets a hash tag", func(t *testing.T) { testClusterHashTag(t, openURL(cluster.URL())) })
 	t.Run("cluster/an acknowledgement that fails fails the step", func(t *testing.T) { testClusterAckFails(t, openURL(cluster.URL())) })
 	t.Run("cluster/copies of an event in two shards handled once", func(t *testing.T) { testClusterCopiesClaimed(t, openURL(cluster.URL())) })
+	t.Run("cluster/index log carried out once", func(t *testing.T) { testClusterIndexLog(t, openURL(cluster.URL())) })
+	t.Run("cluster/indexes moved from the installation's slot", func(t *testing.T) { testClusterMoveIndexes(t, openURL(cluster.URL())) })
 }
 
 // testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
@@ -403,5 +405,140 @@ func TestEnqueueWaitsForTheReplica(t *testing.T) {
 	q := readQueue(t, s, 1, false, 0)
 	if len(q) != 2 || q[1].Event.ID != "Ev-frozen" {
 		t.Errorf("queue = %+v, want Ev-before and Ev-frozen once each", q)
+	}
+}
+
+// testClusterIndexLog: on a Cluster the changes to the index slot are committed with the
+// others as an index log entry, carried out before Apply returns; an entry a crash left (the
+// commit made, the projection not) is carried out by a replica's loop; an entry carried out
+// twice changes nothing; and entries committed after their sequence key was lost (a failover)
+// are still carried out.
+func testClusterIndexLog(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	id := strconv.FormatInt(int64(tk.ID), 10)
+	if rdb.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() != nil {
+		t.Fatalf("the opened ticket is not in %s once OpenTicket returned", s.keys.status(desk.StatusNew))
+	}
+	tk.Status = desk.StatusOpen
+	apply(t, s, desk.SaveTicket{Ticket: tk})
+	if rdb.ZScore(ctx, s.keys.status(desk.StatusOpen), id).Err() != nil || rdb.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() == nil {
+		t.Fatalf("the saved ticket's status index did not follow before Apply returned")
+	}
+	if n := rdb.LLen(ctx, s.keys.indexLog()).Val(); n > 1 {
+		t.Errorf("the index log holds %d entries once they are carried out, want at most the last", n)
+	}
+
+	// A commit whose projection a crash cut off: the loop of another replica carries it out.
+	s.stopBackground()
+	tk.Status = desk.StatusPending
+	cmds, err := s.prepare(desk.SaveTicket{Ticket: tk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, seq, err := applied(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || !ok || seq == 0 {
+		t.Fatalf("applyScript = %v, seq %d, %v", ok, seq, err)
+	}
+	if rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil {
+		t.Fatal("the index changed before the log was carried out")
+	}
+	entries := rdb.LRange(ctx, s.keys.indexLog(), 0, -1).Val()
+	other, _ := open(t, Options{Shards: 2, Prefix: s.opts.Prefix})
+	waitFor(t, 5*time.Second, "the other replica's loop to carry the entry out", func() bool {
+		return rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil && rdb.ZScore(ctx, s.keys.status(desk.StatusOpen), id).Err() != nil
+	})
+
+	// Carried out again: nothing changes (the change feed gets no second entry).
+	feed := rdb.XLen(ctx, s.keys.changes()).Val()
+	args := make([]any, len(entries))
+	for i, e := range entries {
+		args[i] = e
+	}
+	if err := projectScript.Run(ctx, rdb, []string{s.keys.indexDone()}, args...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.XLen(ctx, s.keys.changes()).Val(); n != feed {
+		t.Errorf("the change feed went from %d to %d entries when an entry was carried out twice", feed, n)
+	}
+
+	// The sequence key lost: the next entries still follow the last carried out.
+	rdb.Del(ctx, s.keys.indexLogSeq())
+	tk.Status = desk.StatusOpen
+	apply(t, other, desk.SaveTicket{Ticket: tk})
+	if rdb.ZScore(ctx, s.keys.status(desk.StatusOpen), id).Err() != nil {
+		t.Error("a change committed after the log's sequence key was lost was not carried out")
+	}
+}
+
+// testClusterMoveIndexes: a Cluster store whose indexes are in the installation's slot (as
+// before 2026-12-07) has them moved into the index slot at start, with the facts, and they
+// answer as before.
+func testClusterMoveIndexes(t *testing.T, open opener) {
+	_, rdb := open(t, Options{Shards: 1}) // a client that outlives s
+	s, _ := open(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	apply(t, s, desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: "printer jammed"}},
+		desk.RecordFact{Fact: desk.Fact{Kind: desk.FactRating, At: at(4), Ticket: tk.ID, Agent: "U_AGENT", Value: 5}})
+	if err := s.flushWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	prefix, ix := s.opts.Prefix, s.keys.ixp()
+	_ = s.Close()
+
+	// Put the index keys back under the installation's tag, as an older version kept them.
+	cc := rdb.(*redis.ClusterClient)
+	var moved []string
+	var mu sync.Mutex
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		ks, err := node.Keys(ctx, globEscape(ix)+"*").Result()
+		mu.Lock()
+		moved = append(moved, ks...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil || len(moved) < 8 {
+		t.Fatalf("index keys %v, %v", moved, err)
+	}
+	for _, k := range moved {
+		if strings.HasSuffix(k, "ixdone") {
+			rdb.Del(ctx, k)
+			continue
+		}
+		d := rdb.Dump(ctx, k).Val()
+		if err := rdb.Restore(ctx, prefix+strings.TrimPrefix(k, ix), 0, d).Err(); err != nil {
+			t.Fatal(err)
+		}
+		rdb.Del(ctx, k)
+	}
+
+	s2, _ := open(t, Options{Shards: 2, Prefix: prefix})
+	var left []string
+	_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		ks, _ := node.Keys(ctx, globEscape(prefix)+"*").Result()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range ks {
+			if strings.HasPrefix(k, prefix+"st:") || strings.HasPrefix(k, prefix+"w:") || strings.HasPrefix(k, prefix+"fact:") || k == prefix+"ixver" {
+				left = append(left, k)
+			}
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("index keys left in the installation's slot: %v", left)
+	}
+	id := strconv.FormatInt(int64(tk.ID), 10)
+	if rdb.ZScore(ctx, s2.keys.status(desk.StatusNew), id).Err() != nil || !rdb.SIsMember(ctx, s2.keys.word("printer"), id).Val() {
+		t.Error("the moved indexes do not hold the ticket")
+	}
+	if facts, err := s2.Facts(ctx, desk.FactRating, at(0), at(10)); err != nil || len(facts) != 1 {
+		t.Errorf("Facts after the move = %v, %v; want the one rating", facts, err)
+	}
+	tk.Status = desk.StatusOpen
+	apply(t, s2, desk.SaveTicket{Ticket: tk})
+	if rdb.ZScore(ctx, s2.keys.status(desk.StatusNew), id).Err() == nil {
+		t.Error("a save after the move left the ticket in its old status's index")
 	}
 }
