@@ -61,10 +61,11 @@ func TestReplicasUnderFaults(t *testing.T) {
 			s := redistest.StartSentinel(t, 1)
 			return backend{url: s.URL(), fault: func(string) { s.Failover(t) }}
 		}, replicaKilled},
-		{"Cluster: its slot moved, a replica killed", func(t *testing.T) backend {
+		{"Cluster: its slots moved, a replica killed", func(t *testing.T) backend {
 			c := redistest.StartCluster(t)
 			return backend{url: c.URL(), fault: func(prefix string) {
 				c.MigrateSlot(t, prefix+"x", 20*time.Millisecond)
+				c.MigrateSlot(t, strings.Replace(prefix, "}", "/ix}", 1)+"x", 20*time.Millisecond) // the index slot's
 				c.MigrateSlot(t, redisstore.LeaseKey(prefix, 0), 20*time.Millisecond)
 			}}
 		}, replicaKilled},
