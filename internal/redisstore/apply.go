@@ -41,7 +41,7 @@ else
   redis.call('SET', KEYS[1], '` + handledMark + `', 'PX', ARGV[1])
 end
 run(2)
-return {1, flush()}
+return reply({1})
 `)
 
 // applyScript applies changes that need the scripts' own commands (saving a ticket, adding to
@@ -49,7 +49,7 @@ return {1, flush()}
 // write; ARGV the commands, each as its number of arguments followed by them.
 var applyScript = redis.NewScript(luaApply + `
 run(1)
-return {1, flush()}
+return reply({1})
 `)
 
 // Apply writes all changes in one transaction (shared with other goroutines' operations, see
@@ -214,19 +214,19 @@ func scripted(cmds [][]any) bool {
 // out before it returns (project).
 func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
 	args := s.scriptArgs(make([]any, 0, len(cmds)*8), cmds)
-	_, seq, err := applied(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), args...))
+	c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), args...))
 	if err != nil {
 		return err
 	}
-	s.projectNow(ctx, seq)
+	s.projectNow(ctx, c)
 	return nil
 }
 
-// projectNow carries the index log out up to the entry of seq (project) for a caller that
+// projectNow carries the index log out up to a commit's entry (project) for a caller that
 // has committed its changes: when the index slot does not answer, the changes stand, and the
 // background loop carries the entry out later.
-func (s *Store) projectNow(ctx context.Context, seq int64) {
-	if err := s.project(ctx, seq); err != nil {
+func (s *Store) projectNow(ctx context.Context, c commit) {
+	if err := s.project(ctx, c.seq, c.page); err != nil {
 		s.log.WarnContext(ctx, "changes applied; their index changes follow when the index slot answers", "err", err)
 	}
 }
@@ -267,17 +267,17 @@ func changedTicket(c desk.Change) desk.TicketID {
 func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) error {
 	args := s.scriptArgs(append(make([]any, 0, 1+len(cmds)*8), s.opts.DedupeTTL.Milliseconds()), cmds)
 	keys := s.commandKeys([]string{s.keys.seen(ack.Platform, ack.Event)}, cmds)
-	ok, seq, err := applied(s.runDurableScript(ctx, applyOnceScript, keys, args...))
+	c, err := committed(s.runDurableScript(ctx, applyOnceScript, keys, args...))
 	if err != nil {
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
 	}
-	if !ok {
+	if !c.applied {
 		// Applied before: perhaps by a process that stopped before their index changes
 		// were carried out.
-		s.projectNow(ctx, math.MaxInt64)
+		s.projectNow(ctx, commit{seq: math.MaxInt64})
 		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, desk.ErrHandled)
 	}
-	s.projectNow(ctx, seq)
+	s.projectNow(ctx, c)
 	return nil
 }
 

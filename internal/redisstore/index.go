@@ -300,7 +300,7 @@ func pieces(field, v string) []any {
 // (numberAdd, numberRemove). On Cluster (project.go) a command given with a negative number
 // of arguments is on the index slot's keys: it is collected, not run (TD.UNINDEX reads the
 // hash and collects the TD.NREMs it would run), and flush appends what was collected to the
-// index log that TD.LOG <log> <its sequence key> names; the scripts return flush's seq.
+// index log that TD.LOG <log> <its sequence key> <the mark known> names (luaLogFlush).
 var luaApply = luaNumberSet + `
 local function derived(key)
   local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)
@@ -382,7 +382,7 @@ local function run(i)
     end
     local cmd = ARGV[i + 1]
     if cmd == 'TD.LOG' then
-      logKeys = {ARGV[i + 2], ARGV[i + 3]}
+      logKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
     elseif cmd == 'TD.UNINDEX' then
       unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], later)
     elseif later then

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,14 +37,18 @@ import (
 // transaction with the others, as always: there is no log.
 
 // luaLogFlush ends the apply scripts (luaApply): flush appends the index slot's commands
-// they collected to the index log and returns the entry's seq (0 for none).
-const luaLogFlush = `
+// they collected to the index log as one entry, drops the entries at or below the mark the
+// process knows to be carried out (TD.LOG's third argument), and returns the entry's seq (0
+// for none) and, when no other entry is left before it, the entry itself, which the caller
+// then carries out at once without reading the log (with others before it, the caller reads
+// them in order: project). reply appends them to a script's answer.
+var luaLogFlush = `
 local function flush()
   if #logged == 0 then
-    return 0
+    return 0, {}
   end
   if not logKeys then
-    return redis.error_reply('index slot commands without TD.LOG')
+    error('index slot commands without TD.LOG')
   end
   local t = redis.call('TIME')
   local seq = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -52,8 +58,29 @@ local function flush()
   end
   local s = string.format('%.0f', seq)
   redis.call('SET', logKeys[2], s)
-  redis.call('RPUSH', logKeys[1], s .. '|' .. cjson.encode(logged))
-  return seq
+  local entry = s .. '|' .. cjson.encode(logged)
+  redis.call('RPUSH', logKeys[1], entry)
+  local done = tonumber(logKeys[3] or '0')
+  while true do
+    local head = redis.call('LINDEX', logKeys[1], 0)
+    if not head or tonumber(string.match(head, '^(%d+)|')) > done then
+      break
+    end
+    redis.call('LPOP', logKeys[1])
+  end
+  if redis.call('LLEN', logKeys[1]) == 1 then
+    return seq, {entry}
+  end
+  return seq, {}
+end
+
+local function reply(out)
+  local seq, page = flush()
+  out[#out + 1] = seq
+  for _, e in ipairs(page) do
+    out[#out + 1] = e
+  end
+  return out
 end
 `
 
@@ -111,31 +138,36 @@ const projectEvery = time.Second
 // projector carries the index log out, one step at a time per process.
 type projector struct {
 	mu   sync.Mutex
-	done int64 // the index slot's mark as last read: the entries up to it are carried out
+	done atomic.Int64 // the index slot's mark as last read: the entries up to it are carried out
 }
 
 // logCommand is the command that names the index log to the apply scripts (TD.LOG).
 func (s *Store) logCommand() []any {
-	return []any{"TD.LOG", s.keys.indexLog(), s.keys.indexLogSeq()}
+	return []any{"TD.LOG", s.keys.indexLog(), s.keys.indexLogSeq(), strconv.FormatInt(s.proj.done.Load(), 10)}
 }
 
 // project carries the index log's entries into the index slot until the one of seq upTo is
-// (all of them for math.MaxInt64); nothing off Cluster.
-func (s *Store) project(ctx context.Context, upTo int64) error {
-	if !s.keys.indexApart() || upTo <= 0 {
+// (all of them for math.MaxInt64); nothing off Cluster. page is the log's first entries as a
+// commit returned them, if any: carried out first, they spare reading the log.
+func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
+	if !s.keys.indexApart() || upTo <= 0 || s.proj.done.Load() >= upTo {
 		return nil
 	}
 	s.proj.mu.Lock()
 	defer s.proj.mu.Unlock()
-	for s.proj.done < upTo {
-		page, err := s.runScript(ctx, logPageScript, []string{s.keys.indexLog()}, strconv.FormatInt(s.proj.done, 10), projectPage).StringSlice()
-		if err != nil {
-			return fmt.Errorf("read the index log: %w", err)
+	for s.proj.done.Load() < upTo {
+		page = after(page, s.proj.done.Load()) // those carried out since the page was read
+		if len(page) == 0 {
+			var err error
+			page, err = s.runScript(ctx, logPageScript, []string{s.keys.indexLog()}, strconv.FormatInt(s.proj.done.Load(), 10), projectPage).StringSlice()
+			if err != nil {
+				return fmt.Errorf("read the index log: %w", err)
+			}
 		}
 		if len(page) == 0 {
 			// Every entry is carried out, up to upTo's, by this process or another.
 			if upTo != math.MaxInt64 {
-				s.proj.done = upTo
+				s.proj.done.Store(upTo)
 			}
 			return nil
 		}
@@ -150,7 +182,19 @@ func (s *Store) project(ctx context.Context, upTo int64) error {
 		if res[1] > 0 {
 			s.log.WarnContext(ctx, "index log commands failed and were skipped", "commands", res[1])
 		}
-		s.proj.done = res[0]
+		s.proj.done.Store(res[0])
+		page = nil
+	}
+	return nil
+}
+
+// after returns the entries of page past the mark done.
+func after(page []string, done int64) []string {
+	for i, e := range page {
+		seq, _, _ := strings.Cut(e, "|")
+		if n, err := strconv.ParseInt(seq, 10, 64); err != nil || n > done {
+			return page[i:]
+		}
 	}
 	return nil
 }
@@ -165,7 +209,7 @@ func (s *Store) startProjectLoop() {
 		t := time.NewTicker(projectEvery)
 		defer t.Stop()
 		for {
-			err := s.project(ctx, math.MaxInt64)
+			err := s.project(ctx, math.MaxInt64, nil)
 			if errors.Is(err, redis.ErrClosed) {
 				return // a client given to New, closed before the store
 			}
@@ -217,14 +261,36 @@ func (s *Store) forIndex(c []any) bool {
 	return s.keys.inIndex(key)
 }
 
-// applied reads an apply script's answer {applied (0 or 1), the index log entry's seq}.
-func applied(cmd *redis.Cmd) (ok bool, seq int64, err error) {
-	res, err := cmd.Int64Slice()
+// commit is what an apply script answers: whether the changes were applied, and the index
+// log entry they made (seq, 0 for none) with the log's first page (luaLogFlush).
+type commit struct {
+	applied bool
+	seq     int64
+	page    []string
+}
+
+// committed reads an apply script's answer: {applied (0 or 1), seq, the page's entries…}, or
+// {0, 0} when nothing was applied.
+func committed(cmd *redis.Cmd) (commit, error) {
+	res, err := cmd.Slice()
 	if err != nil {
-		return false, 0, err
+		return commit{}, err
 	}
-	if len(res) != 2 {
-		return false, 0, fmt.Errorf("unexpected script reply of %d items", len(res))
+	return commitFrom(res)
+}
+
+// commitFrom reads the applied flag, seq and page from res.
+func commitFrom(res []any) (commit, error) {
+	if len(res) < 2 {
+		return commit{}, fmt.Errorf("unexpected script reply of %d items", len(res))
 	}
-	return res[0] == 1, res[1], nil
+	ok, _ := res[0].(int64)
+	seq, _ := res[1].(int64)
+	c := commit{applied: ok == 1, seq: seq}
+	for _, e := range res[2:] {
+		if str, isStr := e.(string); isStr {
+			c.page = append(c.page, str)
+		}
+	}
+	return c, nil
 }

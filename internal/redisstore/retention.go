@@ -80,7 +80,7 @@ if id ~= ARGV[1] or redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[2]) or tail ~= 
   return {0, 0}
 end
 run(4)
-return {1, flush()}
+return reply({1})
 `)
 
 // historyMark is what expireScript compares to tell whether a ticket's history changed.
@@ -138,14 +138,14 @@ func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
 	}
 	args := s.scriptArgs([]any{seen.streamLast, seen.length, seen.last}, cmds)
 	keys := s.commandKeys([]string{s.keys.history(id), s.keys.transcript(id)}, cmds)
-	ok, seq, err := applied(s.runScript(ctx, expireScript, keys, args...))
+	c, err := committed(s.runScript(ctx, expireScript, keys, args...))
 	if err != nil {
 		return fmt.Errorf("expire ticket %s: %w", id, err)
 	}
-	if !ok {
+	if !c.applied {
 		s.log.InfoContext(ctx, "ticket changed while it was being expired; it is expired at the next look", "ticket", int64(id))
 	}
-	s.projectNow(ctx, seq)
+	s.projectNow(ctx, c)
 	return nil
 }
 

@@ -89,14 +89,15 @@ var legacyFields = map[string]string{
 // when ARGV[2] is "1", then (off Cluster) the index sets the new ticket joins, declared;
 // ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the bucket, ARGV[5] the
 // thread's, ARGV[6] the base of the number sets' bucket keys (numberset.go), ARGV[7] the index
-// of the new ticket's status, ARGV[8] and ARGV[9] the index log and its sequence key on
-// Cluster ("" elsewhere: the index sets are written here), then for each of the n index
+// of the new ticket's status, ARGV[8], ARGV[9] and ARGV[10] the index log, its sequence key
+// and the mark known carried out on Cluster ("" elsewhere: the index sets are written here;
+// luaLogFlush), then for each of the n index
 // sets its key and its score as base and coefficient of the number (base "" for a number
 // set, and the set's key after the index prefix instead of a coefficient), then field/value
 // pairs of the new ticket without id and prev. The ticket's key is the one key the script
 // makes itself, from the number it reads or takes: it cannot be named in advance (see keys.go
 // on Cluster). Returns {0, HGETALL of the active ticket} or {1, new number, previous number
-// or "", the index log entry's seq (0 for none)}.
+// or "", the index log entry's seq (0 for none), the log's first page…}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
@@ -125,7 +126,7 @@ if prev ~= '' then
 end
 local thread = ARGV[2] == '1'
 local n = tonumber(ARGV[3])
-local first = 10 + 3 * n
+local first = 11 + 3 * n
 for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
@@ -137,7 +138,7 @@ if thread then
   redis.call('DEL', KEYS[5])
 end
 local logged = {}
-local logKeys = {ARGV[8], ARGV[9]}
+local logKeys = {ARGV[8], ARGV[9], ARGV[10]}
 local function ix(cmd) -- a command on the index slot's keys
   if ARGV[8] ~= '' then
     logged[#logged + 1] = cmd
@@ -150,7 +151,7 @@ end
 local sid = tostring(id)
 ix({'ZADD', ARGV[7], sid, sid})
 for i = 0, n - 1 do
-  local set, base, x = ARGV[10 + 3 * i], ARGV[11 + 3 * i], ARGV[12 + 3 * i]
+  local set, base, x = ARGV[11 + 3 * i], ARGV[12 + 3 * i], ARGV[13 + 3 * i]
   if base == '' then
     ix({'TD.NADD', set, ARGV[6] .. math.floor(id / ` + strconv.Itoa(numberSpan) + `) .. ':' .. x, sid})
   else
@@ -158,7 +159,7 @@ for i = 0, n - 1 do
   end
 end
 ` + luaLogFlush + `
-return {1, id, prev, flush()}
+return reply({1, id, prev})
 `)
 
 // followScript reads the ticket a pointer names, in one round trip.
@@ -221,14 +222,14 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		sets = append(sets, s.keys.word(w))
 		scores = append(scores, s.keys.word(w), "", strings.TrimPrefix(s.keys.word(w), s.keys.ixp()))
 	}
-	logKey, seqKey := "", ""
+	logKey, seqKey, done := "", "", "0"
 	if s.keys.indexApart() {
-		logKey, seqKey = s.keys.indexLog(), s.keys.indexLogSeq()
+		logKey, seqKey, done = s.keys.indexLog(), s.keys.indexLogSeq(), strconv.FormatInt(s.proj.done.Load(), 10)
 	} else {
 		keys = append(append(keys, s.keys.status(t.Status)), sets...)
 	}
 	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 3, cust.field, threadField, s.keys.bucketBase(),
-		s.keys.status(t.Status), logKey, seqKey}, scores...)
+		s.keys.status(t.Status), logKey, seqKey, done}, scores...)
 	fields := encodeTicket(t)
 	args = append(args, fields...)
 	args = append(args, indexList(fields, filters)...)
@@ -243,13 +244,16 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		}
 		return cur, false, nil
 	}
-	if len(res) != 4 {
+	if len(res) < 4 {
 		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: unexpected script reply of %d items", t.Platform, t.Customer.ID, len(res))
 	}
 	id, _ := res[1].(int64)
 	prev, _ := res[2].(string)
-	seq, _ := res[3].(int64)
-	s.projectNow(ctx, seq)
+	c, err := commitFrom(append([]any{int64(1)}, res[3:]...))
+	if err != nil {
+		return desk.Ticket{}, false, fmt.Errorf("open ticket for %s/%s: %w", t.Platform, t.Customer.ID, err)
+	}
+	s.projectNow(ctx, c)
 	t.ID = desk.TicketID(id)
 	if prev != "" {
 		n, err := strconv.ParseInt(prev, 10, 64)

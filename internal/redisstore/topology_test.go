@@ -437,8 +437,8 @@ func testClusterIndexLog(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, seq, err := applied(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || !ok || seq == 0 {
-		t.Fatalf("applyScript = %v, seq %d, %v", ok, seq, err)
+	if c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || !c.applied || c.seq == 0 || len(c.page) != 1 {
+		t.Fatalf("applyScript = %+v, %v; want applied with its entry the log's one", c, err)
 	}
 	if rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil {
 		t.Fatal("the index changed before the log was carried out")

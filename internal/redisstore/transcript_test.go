@@ -200,13 +200,13 @@ func testExpireUpgraded(t *testing.T, open opener) {
 	args := s.scriptArgs([]any{before.streamLast, before.length, before.last}, guard)
 	keys := s.commandKeys([]string{s.keys.history(tk.ID), s.keys.transcript(tk.ID)}, guard)
 	apply(t, s, desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(4), Kind: "agent", Text: "a rating came"}})
-	if ok, _, err := applied(s.runScript(ctx, expireScript, keys, args...)); err != nil || ok {
-		t.Errorf("expireScript after an append = %v, %v; want not applied (history changed)", ok, err)
+	if c, err := committed(s.runScript(ctx, expireScript, keys, args...)); err != nil || c.applied {
+		t.Errorf("expireScript after an append = %+v, %v; want not applied (history changed)", c, err)
 	}
 	after, _ := s.historyMarkOf(ctx, tk.ID)
 	args = s.scriptArgs([]any{after.streamLast, after.length, after.last}, guard)
-	if ok, _, err := applied(s.runScript(ctx, expireScript, keys, args...)); err != nil || !ok {
-		t.Errorf("expireScript with a fresh mark = %v, %v; want applied", ok, err)
+	if c, err := committed(s.runScript(ctx, expireScript, keys, args...)); err != nil || !c.applied {
+		t.Errorf("expireScript with a fresh mark = %+v, %v; want applied", c, err)
 	}
 	rdb.Del(ctx, s.keys.secret("guard"))
 
