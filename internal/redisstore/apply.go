@@ -226,6 +226,8 @@ func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
 // has committed its changes: when the index slot does not answer, the changes stand, and the
 // background loop carries the entry out later.
 func (s *Store) projectNow(ctx context.Context, c commit) {
+	ctx, cancel := context.WithTimeout(ctx, projectWait)
+	defer cancel()
 	if err := s.project(ctx, c.seq, c.page); err != nil {
 		s.log.WarnContext(ctx, "changes applied; their index changes follow when the index slot answers", "err", err)
 	}

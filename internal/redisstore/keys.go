@@ -22,8 +22,8 @@
 //     buckets, the facts, the change feed, the closed index and what versions them. The
 //     queries intersect those sets in Redis, so they share one slot; apart from the tickets,
 //     they and the tickets are on two masters. Off Cluster <i> is <p>, whatever the tags.
-//     (Cluster stores before 2026-12-07 kept them under <p>: moved once at start,
-//     movelegacy.go.)
+//     (Cluster stores before 2026-12-07 kept them under <p>: the facts and closed index are
+//     merged into the new keys once, the sets rebuilt, the old keys deleted; movelegacy.go.)
 //   - Every other key is in the installation's slot. Apply's changes are one MULTI/EXEC or,
 //     guarded by an event, one script (applyOnceScript, which declares every key it writes):
 //     a ticket, its transcript, links and pointers, the outbox and the event's handled mark
@@ -217,6 +217,9 @@
 //	<p>ixseq                                  string  the index log's last seq                 forever
 //	<i>ixdone                                 string  the seq of the last index log entry      forever
 //	                                                  carried out
+//	<i>ixmoved                                string  "1" once an older Cluster store's index  forever
+//	                                                  keys under <p> are moved (movelegacy.go)
+//	<i>ixmovejob                              string  the process moving them                  30 minutes, or until done
 //	rate:<c>pace:<platform>:<channel>         string  GCRA state of the posts into a channel,   until the rate's bucket is
 //	                                                  shared by the replicas (redis_rate); <c>  full again (PX)
 //	                                                  is <p> without a hash tag, and

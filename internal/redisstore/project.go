@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +29,13 @@ import (
 // skips entries at or below it: two replicas carrying out the same entries at once, or an
 // entry carried out again after a crash, change nothing. An entry leaves the log once the
 // index slot's mark is past it. A failover of the installation's master that loses the last
-// entries (and with them the changes they go with) does not make the next entries' seq
-// repeat a seq carried out already, as a counter would: they follow the new master's clock.
+// entries (and with them the changes they go with) must not make the next entries take a
+// seq carried out already, as a counter would, for they would be skipped: a new seq is past
+// the server's clock, the last seq, and the mark the committing process last read, and a
+// read of the log raises the last seq to the reader's mark. What is still not covered: a
+// failover of the index slot's master that loses the mark and the changes of entries already
+// trimmed from the log (Cluster does not wait for replicas), as any Cluster failover may lose
+// the master's last writes.
 //
 // Off Cluster the index keys are the installation's and the changes to them go in the
 // transaction with the others, as always: there is no log.
@@ -52,7 +56,7 @@ local function flush()
   end
   local t = redis.call('TIME')
   local seq = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = tonumber(redis.call('GET', logKeys[2]) or '0')
+  local last = math.max(tonumber(redis.call('GET', logKeys[2]) or '0'), tonumber(logKeys[3] or '0'))
   if seq <= last then
     seq = last + 1
   end
@@ -84,61 +88,113 @@ local function reply(out)
 end
 `
 
-// projectScript carries index log entries out in the index slot, those past its mark.
+// projectScript carries index log entries out in the index slot, those past its mark, and
+// advances the mark past each one carried out.
 //
 // KEYS[1] the mark (<ixp>ixdone); ARGV the entries, in the log's order. Returns {the mark
-// after them, how many of their commands failed}. A command that fails (it cannot, but for a
-// key of the wrong type) is skipped, so that one bad entry does not hold up the index.
+// after them, how many commands were skipped}. A failure that passes (the slot's keys being
+// migrated to another master, the server out of memory or loading) ends the script with an
+// error, the mark after the last entry wholly carried out: the next attempt starts again
+// with the failed entry, whose commands before the failure are done again (all are
+// idempotent but the change feed's XADD, which then tells of a change twice). Any other (a
+// key of the wrong type, which only a hand-made key could cause; an entry that does not
+// decode) would fail every attempt: the command or entry is skipped and counted, so that it
+// does not hold up the index for ever.
 var projectScript = redis.NewScript(luaNumberSet + `
 local done = tonumber(redis.call('GET', KEYS[1]) or '0')
-local failed = 0
+local skipped = 0
+local function mark()
+  redis.call('SET', KEYS[1], string.format('%.0f', done))
+end
+local function passing(msg) -- an error that trying again later gets past
+  for _, p in ipairs({'OOM', 'non local key', 'TRYAGAIN', 'ASK', 'MOVED', 'CLUSTERDOWN', 'LOADING', 'READONLY', 'MASTERDOWN', 'BUSY'}) do
+    if string.find(msg, p, 1, true) then
+      return true
+    end
+  end
+  return false
+end
 for _, e in ipairs(ARGV) do
   local sep = string.find(e, '|', 1, true)
-  local seq = tonumber(string.sub(e, 1, sep - 1))
+  local seq = tonumber(string.sub(e, 1, (sep or 1) - 1)) or 0
   if seq > done then
-    for _, c in ipairs(cjson.decode(string.sub(e, sep + 1))) do
-      if c[1] == 'TD.NADD' then
-        nadd(c[2], c[3], c[4])
-      elseif c[1] == 'TD.NREM' then
-        nrem(c[2], c[3], c[4])
-      else
-        local r = redis.pcall(unpack(c))
-        if type(r) == 'table' and r.err then
-          failed = failed + 1
+    local decoded, cmds = pcall(cjson.decode, string.sub(e, (sep or 0) + 1))
+    if not decoded or type(cmds) ~= 'table' then
+      cmds = {}
+      skipped = skipped + 1
+    end
+    for _, c in ipairs(cmds) do
+      local ran, err = pcall(function()
+        if c[1] == 'TD.NADD' then
+          nadd(c[2], c[3], c[4])
+        elseif c[1] == 'TD.NREM' then
+          nrem(c[2], c[3], c[4])
+        else
+          redis.call(unpack(c))
         end
+      end)
+      if not ran then
+        local msg = type(err) == 'table' and (err.err or '?') or tostring(err)
+        if passing(msg) then
+          mark()
+          return redis.error_reply('carry out index log entry ' .. string.format('%.0f', seq) .. ': ' .. msg)
+        end
+        skipped = skipped + 1
       end
     end
     done = seq
   end
 end
-redis.call('SET', KEYS[1], string.format('%.0f', done))
-return {done, failed}
+mark()
+return {done, skipped}
 `)
 
 // logPageScript drops the index log's entries at or below a mark and returns the first of
-// those left. KEYS[1] the log; ARGV[1] the mark, ARGV[2] how many to return.
+// those left, at most ARGV[2] of them and ARGV[3] bytes (but at least one). KEYS[1] the log,
+// KEYS[2] its sequence key, raised to the mark if below it (a failover lost the last writes
+// of the installation's master), so that no entry to come takes a seq carried out already;
+// ARGV[1] the mark.
 var logPageScript = redis.NewScript(`
 local done = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') < done then
+  redis.call('SET', KEYS[2], ARGV[1]) -- the next entries' seq follow what is carried out
+end
 while true do
   local head = redis.call('LINDEX', KEYS[1], 0)
-  if not head or tonumber(string.match(head, '^(%d+)|')) > done then
+  if not head or (tonumber(string.match(head, '^(%d+)|')) or 0) > done then
     break
   end
   redis.call('LPOP', KEYS[1])
 end
-return redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local out, size = {}, 0
+for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)) do
+  if #out > 0 and size + #e > tonumber(ARGV[3]) then
+    break
+  end
+  out[#out + 1] = e
+  size = size + #e
+end
+return out
 `)
 
-// projectPage is how many index log entries one step carries out.
-const projectPage = 200
+// projectPage and projectBytes bound what one step carries out: entries, and their size.
+const (
+	projectPage  = 200
+	projectBytes = 1 << 20
+)
+
+// projectWait bounds how long a caller whose changes are committed waits for them to be
+// carried into the index slot (projectNow): past it, the background loop carries them out.
+// A step then goes on while the index slot's master is away, its indexes behind.
+const projectWait = time.Second
 
 // projectEvery is how often each replica looks for index log entries left by a crash.
 const projectEvery = time.Second
 
 // projector carries the index log out, one step at a time per process.
 type projector struct {
-	mu   sync.Mutex
-	done atomic.Int64 // the index slot's mark as last read: the entries up to it are carried out
+	turn chan struct{} // held by the one projecting (lock with a context)
+	done atomic.Int64  // the index slot's mark as last read: the entries up to it are carried out
 }
 
 // logCommand is the command that names the index log to the apply scripts (TD.LOG).
@@ -153,13 +209,17 @@ func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
 	if !s.keys.indexApart() || upTo <= 0 || s.proj.done.Load() >= upTo {
 		return nil
 	}
-	s.proj.mu.Lock()
-	defer s.proj.mu.Unlock()
+	select {
+	case s.proj.turn <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("wait to carry out the index log: %w", ctx.Err())
+	}
+	defer func() { <-s.proj.turn }()
 	for s.proj.done.Load() < upTo {
 		page = after(page, s.proj.done.Load()) // those carried out since the page was read
 		if len(page) == 0 {
 			var err error
-			page, err = s.runScript(ctx, logPageScript, []string{s.keys.indexLog()}, strconv.FormatInt(s.proj.done.Load(), 10), projectPage).StringSlice()
+			page, err = s.runScript(ctx, logPageScript, []string{s.keys.indexLog(), s.keys.indexLogSeq()}, strconv.FormatInt(s.proj.done.Load(), 10), projectPage, projectBytes).StringSlice()
 			if err != nil {
 				return fmt.Errorf("read the index log: %w", err)
 			}
@@ -180,7 +240,7 @@ func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
 			return fmt.Errorf("carry out %d index log entries: %v", len(page), err)
 		}
 		if res[1] > 0 {
-			s.log.WarnContext(ctx, "index log commands failed and were skipped", "commands", res[1])
+			s.log.WarnContext(ctx, "index log commands that can never be carried out (a key of the wrong type, an entry that does not decode) were skipped", "commands", res[1])
 		}
 		s.proj.done.Store(res[0])
 		page = nil
@@ -209,7 +269,9 @@ func (s *Store) startProjectLoop() {
 		t := time.NewTicker(projectEvery)
 		defer t.Stop()
 		for {
-			err := s.project(ctx, math.MaxInt64, nil)
+			step, cancel := context.WithTimeout(ctx, 10*projectWait)
+			err := s.project(step, math.MaxInt64, nil)
+			cancel()
 			if errors.Is(err, redis.ErrClosed) {
 				return // a client given to New, closed before the store
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -116,6 +117,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		opts.Prefix = tagged
 	}
 	s := &Store{rdb: rdb, rate: redis_rate.NewLimiter(rdb), opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger, cluster: cluster}
+	s.proj.turn = make(chan struct{}, 1)
 	if cluster {
 		// The indexes have a slot of their own (project.go).
 		s.keys.ix = s.keys.apart("ix")
@@ -127,10 +129,6 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	}
 	s.batch = newBatchers(rdb, opts.Prefix, s.keys.index(wordsPending), s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
 	if err := s.moveLegacyQueues(ctx); err != nil {
-		s.batch.close()
-		return nil, err
-	}
-	if err := s.moveLegacyIndexes(ctx); err != nil {
 		s.batch.close()
 		return nil, err
 	}
@@ -146,6 +144,16 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	if err := s.rdb.Unlink(ctx, s.keys.index("prio"), s.keys.index("pri:normal")).Err(); err != nil {
 		s.batch.close()
 		return nil, fmt.Errorf("drop the old sort set of priorities: %w", err)
+	}
+	// Index log entries a stopped process left are carried out before anything reads the
+	// index slot (the words' recovery below reads its ix:wpend).
+	if err := s.project(ctx, math.MaxInt64, nil); err != nil {
+		s.batch.close()
+		return nil, fmt.Errorf("carry out the index log: %w", err)
+	}
+	if err := s.startMoveLegacyIndexes(ctx); err != nil {
+		s.batch.close()
+		return nil, err
 	}
 	if _, err := s.startBackfill(ctx); err != nil {
 		s.batch.close()
@@ -292,12 +300,14 @@ const onceLease = 30 * time.Minute
 func (s *Store) startOnce(ctx context.Context, what, versionKey, version, leaseKey string, work func(ctx context.Context) error) (*task, error) {
 	// Two reads, not MGET: on Cluster the version may be in the index slot (keys.ixp).
 	var have, seq *redis.StringCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		have, seq = p.Get(ctx, versionKey), p.Get(ctx, s.keys.seq())
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read the version of %s: %w", what, err)
+	for _, c := range []*redis.StringCmd{have, seq} {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("read the version of %s: %w", what, err)
+		}
 	}
 	if have.Val() == version {
 		return nil, nil

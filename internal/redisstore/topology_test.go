@@ -3,8 +3,10 @@ package redisstore
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +65,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/copies of an event in two shards handled once", func(t *testing.T) { testClusterCopiesClaimed(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log carried out once", func(t *testing.T) { testClusterIndexLog(t, openURL(cluster.URL())) })
 	t.Run("cluster/indexes moved from the installation's slot", func(t *testing.T) { testClusterMoveIndexes(t, openURL(cluster.URL())) })
+	t.Run("cluster/index log failures", func(t *testing.T) { testClusterProjectionFailures(t, openURL(cluster.URL())) })
 }
 
 // testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
@@ -472,8 +475,8 @@ func testClusterIndexLog(t *testing.T, open opener) {
 }
 
 // testClusterMoveIndexes: a Cluster store whose indexes are in the installation's slot (as
-// before 2026-12-07) has them moved into the index slot at start, with the facts, and they
-// answer as before.
+// before 2026-12-07) has them in the index slot soon after it starts: the facts and the
+// closed index merged, the status and word sets rebuilt from the tickets, the old keys gone.
 func testClusterMoveIndexes(t *testing.T, open opener) {
 	_, rdb := open(t, Options{Shards: 1}) // a client that outlives s
 	s, _ := open(t, Options{Shards: 2})
@@ -487,52 +490,53 @@ func testClusterMoveIndexes(t *testing.T, open opener) {
 	prefix, ix := s.opts.Prefix, s.keys.ixp()
 	_ = s.Close()
 
-	// Put the index keys back under the installation's tag, as an older version kept them.
+	// Put the index keys back under the installation's tag, as an older version kept them,
+	// with no index log.
 	cc := rdb.(*redis.ClusterClient)
 	var moved []string
 	var mu sync.Mutex
-	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		ks, err := node.Keys(ctx, globEscape(ix)+"*").Result()
-		mu.Lock()
-		moved = append(moved, ks...)
-		mu.Unlock()
-		return err
-	})
-	if err != nil || len(moved) < 8 {
-		t.Fatalf("index keys %v, %v", moved, err)
+	keysOf := func(pattern string) []string {
+		var out []string
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			ks, err := node.Keys(ctx, pattern).Result()
+			mu.Lock()
+			defer mu.Unlock()
+			out = append(out, ks...)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	moved = keysOf(globEscape(ix) + "*")
+	if len(moved) < 8 {
+		t.Fatalf("index keys %v", moved)
 	}
 	for _, k := range moved {
-		if strings.HasSuffix(k, "ixdone") {
-			rdb.Del(ctx, k)
-			continue
-		}
-		d := rdb.Dump(ctx, k).Val()
-		if err := rdb.Restore(ctx, prefix+strings.TrimPrefix(k, ix), 0, d).Err(); err != nil {
-			t.Fatal(err)
+		if name := strings.TrimPrefix(k, ix); name != "ixdone" && name != "ixmoved" {
+			d := rdb.Dump(ctx, k).Val()
+			if err := rdb.Restore(ctx, prefix+name, 0, d).Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		rdb.Del(ctx, k)
 	}
+	rdb.Del(ctx, prefix+"ixlog", prefix+"ixseq")
 
 	s2, _ := open(t, Options{Shards: 2, Prefix: prefix})
-	var left []string
-	_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		ks, _ := node.Keys(ctx, globEscape(prefix)+"*").Result()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, k := range ks {
+	id := strconv.FormatInt(int64(tk.ID), 10)
+	waitFor(t, 10*time.Second, "the old index keys to go", func() bool {
+		for _, k := range keysOf(globEscape(prefix) + "*") {
 			if strings.HasPrefix(k, prefix+"st:") || strings.HasPrefix(k, prefix+"w:") || strings.HasPrefix(k, prefix+"fact:") || k == prefix+"ixver" {
-				left = append(left, k)
+				return false
 			}
 		}
-		return nil
+		return true
 	})
-	if len(left) > 0 {
-		t.Errorf("index keys left in the installation's slot: %v", left)
-	}
-	id := strconv.FormatInt(int64(tk.ID), 10)
-	if rdb.ZScore(ctx, s2.keys.status(desk.StatusNew), id).Err() != nil || !rdb.SIsMember(ctx, s2.keys.word("printer"), id).Val() {
-		t.Error("the moved indexes do not hold the ticket")
-	}
+	waitFor(t, 10*time.Second, "the indexes to hold the ticket", func() bool {
+		return rdb.ZScore(ctx, s2.keys.status(desk.StatusNew), id).Err() == nil && rdb.SIsMember(ctx, s2.keys.word(stemWord("printer")), id).Val()
+	})
 	if facts, err := s2.Facts(ctx, desk.FactRating, at(0), at(10)); err != nil || len(facts) != 1 {
 		t.Errorf("Facts after the move = %v, %v; want the one rating", facts, err)
 	}
@@ -541,4 +545,72 @@ func testClusterMoveIndexes(t *testing.T, open opener) {
 	if rdb.ZScore(ctx, s2.keys.status(desk.StatusNew), id).Err() == nil {
 		t.Error("a save after the move left the ticket in its old status's index")
 	}
+}
+
+// testClusterProjectionFailures: an index log entry whose command fails for a reason that
+// passes (here a key on another master, as while the slot migrates) stops the projection
+// before it, the mark kept, and is carried out once it can be; a command that can never be
+// carried out is skipped without holding up the entries after it. A commit left unprojected
+// at a stop is carried out as the store starts again, before the search words a stopped
+// process left are looked for.
+func testClusterProjectionFailures(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	s.stopBackground()
+	cc := rdb.(*redis.ClusterClient)
+	home, err := cc.MasterForKey(ctx, s.keys.indexDone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var elsewhere string
+	for i := 0; elsewhere == ""; i++ {
+		k := "{elsewhere" + strconv.Itoa(i) + "}:k"
+		if m, err := cc.MasterForKey(ctx, k); err == nil && m.Options().Addr != home.Options().Addr {
+			elsewhere = k
+		}
+	}
+	entry := func(seq int64, cmds ...[]string) string {
+		b, _ := json.Marshal(cmds)
+		return strconv.FormatInt(seq, 10) + "|" + string(b)
+	}
+	base := time.Now().UnixMicro()
+	good1 := entry(base+1, []string{"SADD", s.keys.index("t1"), "1"})
+	never := entry(base+2, []string{"SET", s.keys.index("t1"), "x"}, []string{"SADD", s.keys.index("t2"), "2"}) // WRONGTYPE, then fine
+	away := entry(base+3, []string{"SADD", s.keys.index("t3"), "3"}, []string{"SET", elsewhere, "1"})
+	good2 := entry(base+4, []string{"SADD", s.keys.index("t4"), "4"})
+	rdb.RPush(ctx, s.keys.indexLog(), good1, never, away, good2)
+	if err := s.project(ctx, math.MaxInt64, nil); err == nil {
+		t.Fatal("a projection whose command's key is on another master succeeded")
+	}
+	done, _ := rdb.Get(ctx, s.keys.indexDone()).Int64()
+	if done != base+2 || !rdb.SIsMember(ctx, s.keys.index("t2"), "2").Val() {
+		t.Errorf("mark = %d, t2 has 2: %v; want the mark after the entry that can never be carried out, the rest of it done", done-base, rdb.SIsMember(ctx, s.keys.index("t2"), "2").Val())
+	}
+	if rdb.Exists(ctx, s.keys.index("t4")).Val() != 0 {
+		t.Error("an entry after the one that failed was carried out")
+	}
+	// The cause gone (here, the entry mended by hand), the next attempt carries on.
+	rdb.LSet(ctx, s.keys.indexLog(), 2, entry(base+3, []string{"SADD", s.keys.index("t3"), "3"}))
+	if err := s.project(ctx, math.MaxInt64, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !rdb.SIsMember(ctx, s.keys.index("t4"), "4").Val() || rdb.LLen(ctx, s.keys.indexLog()).Val() > 1 {
+		t.Error("the entries after the failed one were not carried out once it passed")
+	}
+
+	// A message committed, its projection (and so its search words' mark) cut off by a stop.
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	cmds, err := s.prepare(desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(3), Kind: "customer", Text: "scanner offline"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds = append(cmds, []any{"SADD", s.keys.index(wordsPending), strconv.FormatInt(int64(tk.ID), 10)})
+	if c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || !c.applied {
+		t.Fatalf("commit: %+v, %v", c, err)
+	}
+	_ = s.Close()
+	s2, _ := open(t, Options{Shards: 2, Prefix: s.opts.Prefix})
+	waitFor(t, 5*time.Second, "the words of the message committed before the stop", func() bool {
+		return s2.rdb.SIsMember(ctx, s2.keys.word(stemWord("scanner")), strconv.FormatInt(int64(tk.ID), 10)).Val()
+	})
 }
