@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/redisstore"
 	"github.com/threadesk/threadesk/internal/redistest"
 	"github.com/threadesk/threadesk/internal/slack/slacktest"
@@ -278,6 +279,23 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 			t.Errorf("keys of the installation by master: %v (%v); want some on each of the three", held, err)
 		}
 	}
+	// The queue's indexes agree with the tickets (on a Cluster they are carried into a slot
+	// of their own after each step, and that slot moved during the burst).
+	st, err := redisstore.New(rdb, redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatalf("open the store to check its indexes: %v", err)
+	}
+	defer st.Close()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		bad := indexMismatches(t, rdb, st, prefix)
+		if len(bad) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the queue's indexes disagree with the tickets: %v", bad)
+			break
+		}
+	}
 	for _, cust := range customers {
 		got := threadLines(cust)
 		last := -1
@@ -300,4 +318,29 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 		}
 	}
 	return f
+}
+
+// indexMismatches lists how the status indexes disagree with the tickets: a ticket listed
+// under a status it does not have, or tickets in no status's index.
+func indexMismatches(t *testing.T, rdb redis.UniversalClient, st *redisstore.Store, prefix string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var bad []string
+	total := 0
+	for _, status := range desk.Statuses {
+		res, err := st.QueryTickets(ctx, desk.TicketQuery{Statuses: []desk.Status{status}, Limit: 500})
+		if err != nil {
+			return []string{err.Error()}
+		}
+		for _, tk := range res.Tickets {
+			if tk.Status != status {
+				bad = append(bad, fmt.Sprintf("ticket %d is %s, listed as %s", tk.ID, tk.Status, status))
+			}
+		}
+		total += res.Total
+	}
+	if n, _ := rdb.Get(ctx, prefix+"seq").Int(); total != n {
+		bad = append(bad, fmt.Sprintf("%d tickets, %d in the status indexes", n, total))
+	}
+	return bad
 }

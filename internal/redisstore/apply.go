@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -229,7 +230,11 @@ func (s *Store) projectNow(ctx context.Context, c commit) {
 	ctx, cancel := context.WithTimeout(ctx, projectWait)
 	defer cancel()
 	if err := s.project(ctx, c.seq, c.page); err != nil {
-		s.log.WarnContext(ctx, "changes applied; their index changes follow when the index slot answers", "err", err)
+		// Said once a minute at most: while the index slot's master is away every step
+		// would say it.
+		if last := s.proj.warned.Load(); time.Since(time.Unix(0, last)) > time.Minute && s.proj.warned.CompareAndSwap(last, time.Now().UnixNano()) {
+			s.log.WarnContext(ctx, "changes applied; their index changes follow when the index slot answers (said once a minute while it lasts)", "err", err)
+		}
 	}
 }
 

@@ -195,6 +195,8 @@ const projectEvery = time.Second
 type projector struct {
 	turn chan struct{} // held by the one projecting (lock with a context)
 	done atomic.Int64  // the index slot's mark as last read: the entries up to it are carried out
+	// warned is when (unix ns) a step last said its projection failed (projectNow).
+	warned atomic.Int64
 }
 
 // logCommand is the command that names the index log to the apply scripts (TD.LOG).
