@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -125,9 +126,10 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 		}
 	}
 	var err error
+	var c commit // the guarded commit's, whose index log entry is carried out below
 	switch {
 	case len(acks) > 0:
-		err = s.applyOnce(ctx, acks[len(acks)-1], cmds)
+		c, err = s.applyOnce(ctx, acks[len(acks)-1], cmds)
 	case len(cmds) == 0: // only entries to acknowledge, after
 	case scripted(cmds) || slices.ContainsFunc(cmds, s.forIndex):
 		if err = s.applyScripted(ctx, cmds); err != nil {
@@ -143,6 +145,22 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
 	}
+	// On Cluster the changes' index log entry is carried into the index slot while the queue
+	// entries are acknowledged in theirs; a step refused as handled carries out what an
+	// earlier attempt may have left. Both before the words, whose batch takes the ticket out
+	// of ix:wpend, where the entry puts it.
+	var projected sync.WaitGroup
+	switch {
+	case err == nil && c.seq > 0:
+		projected.Go(func() { s.projectNow(ctx, c) })
+	case errors.Is(err, desk.ErrHandled):
+		projected.Go(func() { s.projectNow(ctx, commit{seq: math.MaxInt64}) })
+	}
+	var aerr error
+	if len(entries) > 0 && (err == nil && s.slotsApart() || errors.Is(err, desk.ErrHandled)) {
+		aerr = s.ackEntries(ctx, entries)
+	}
+	projected.Wait()
 	if err == nil || errors.Is(err, desk.ErrHandled) {
 		// The entries are written (now, or by an earlier attempt whose answer was lost).
 		for _, w := range words {
@@ -152,14 +170,12 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 			s.batch.nudgeSoon()
 		}
 	}
-	if len(entries) > 0 && (err == nil && s.slotsApart() || errors.Is(err, desk.ErrHandled)) {
-		if aerr := s.ackEntries(ctx, entries); aerr != nil {
-			// The changes stand (or stood), but a worker that went on would leave the entry
-			// pending until its shard changes hands, perhaps days later: handled again then,
-			// against a ticket that has moved on. Failing makes it try again now, when the
-			// changes are refused as handled and the entry acknowledged.
-			return aerr
-		}
+	if aerr != nil {
+		// The changes stand (or stood), but a worker that went on would leave the entry
+		// pending until its shard changes hands, perhaps days later: handled again then,
+		// against a ticket that has moved on. Failing makes it try again now, when the
+		// changes are refused as handled and the entry acknowledged.
+		return aerr
 	}
 	return err
 }
@@ -270,22 +286,19 @@ func changedTicket(c desk.Change) desk.TicketID {
 	return 0
 }
 
-// applyOnce runs cmds with applyOnceScript, guarded by ack's event.
-func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) error {
+// applyOnce runs cmds with applyOnceScript, guarded by ack's event, and returns the commit's
+// index log entry, for the caller to carry out (project).
+func (s *Store) applyOnce(ctx context.Context, ack desk.AckEvent, cmds [][]any) (commit, error) {
 	args := s.scriptArgs(append(make([]any, 0, 1+len(cmds)*8), s.opts.DedupeTTL.Milliseconds()), cmds)
 	keys := s.commandKeys([]string{s.keys.seen(ack.Platform, ack.Event)}, cmds)
 	c, err := committed(s.runDurableScript(ctx, applyOnceScript, keys, args...))
 	if err != nil {
-		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
+		return commit{}, fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, err)
 	}
 	if !c.applied {
-		// Applied before: perhaps by a process that stopped before their index changes
-		// were carried out.
-		s.projectNow(ctx, commit{seq: math.MaxInt64})
-		return fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, desk.ErrHandled)
+		return commit{}, fmt.Errorf("apply the changes of event %s/%s: %w", ack.Platform, ack.Event, desk.ErrHandled)
 	}
-	s.projectNow(ctx, c)
-	return nil
+	return c, nil
 }
 
 // prepare checks one change and returns the commands that make it, each as its arguments.
