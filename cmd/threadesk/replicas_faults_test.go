@@ -337,10 +337,19 @@ func indexMismatches(t *testing.T, rdb redis.UniversalClient, st *redisstore.Sto
 				bad = append(bad, fmt.Sprintf("ticket %d is %s, listed as %s", tk.ID, tk.Status, status))
 			}
 		}
+		if len(res.Tickets) != min(res.Total, 500) {
+			bad = append(bad, fmt.Sprintf("%d tickets listed as %s, %d of them found", res.Total, status, len(res.Tickets)))
+		}
 		total += res.Total
 	}
-	if n, _ := rdb.Get(ctx, prefix+"seq").Int(); total != n {
+	n, _ := rdb.Get(ctx, prefix+"seq").Int()
+	if total != n {
 		bad = append(bad, fmt.Sprintf("%d tickets, %d in the status indexes", n, total))
+	}
+	for id := 1; id <= n; id++ {
+		if _, err := st.Ticket(ctx, desk.TicketID(id)); err != nil {
+			bad = append(bad, fmt.Sprintf("ticket %d: %v", id, err))
+		}
 	}
 	return bad
 }

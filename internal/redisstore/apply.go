@@ -219,7 +219,7 @@ func partition(cmds [][]any, f func([]any) bool) (kept, rest [][]any) {
 }
 
 // scripted reports whether cmds need a script: one of them is one of the scripts' own
-// (TD.UNINDEX, TD.NADD, TD.NREM; see luaApply).
+// (TD.UNINDEX, TD.NADD, TD.NREM, TD.REPLACE; see luaApply).
 func scripted(cmds [][]any) bool {
 	return slices.ContainsFunc(cmds, func(c []any) bool {
 		name, _ := c[0].(string)
@@ -266,7 +266,9 @@ func (s *Store) commandKeys(keys []string, cmds [][]any) []string {
 		}
 	}
 	if logged && !slices.Contains(keys, s.keys.indexLog()) {
-		keys = append(keys, s.keys.indexLog())
+		// Declared, so that Cluster refuses the script at once while the slot migrates
+		// rather than let it fail at the log after its other writes.
+		keys = append(keys, s.keys.indexLog(), s.keys.indexLogSeq())
 	}
 	return keys
 }
@@ -316,7 +318,7 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 		id := strconv.FormatInt(int64(t.ID), 10)
 		// The ticket leaves the filter sets of its previous save, then joins those of this one.
 		fields := encodeTicket(t)
-		cmds := [][]any{s.unindex(t.ID), {"DEL", key}, append([]any{"HSET", key}, fields...)}
+		cmds := [][]any{s.unindex(t.ID), append([]any{"TD.REPLACE", key}, fields...)}
 		if t.ThreadID != "" {
 			cmds = append(cmds, s.keys.thread(t.Platform, t.ThreadID).set(id)...)
 		}

@@ -297,7 +297,8 @@ func pieces(field, v string) []any {
 // keys come from the hash, not from KEYS: Redis runs a script on them because they share the
 // prefix's hash tag, hence the slot, with the keys given (see keys.go). TD.NADD and TD.NREM
 // <set> <its bucket for the number> <number> add a number to a number set and take it out
-// (numberAdd, numberRemove). On Cluster (project.go) a command given with a negative number
+// (numberAdd, numberRemove). TD.REPLACE <hash> <field> <value>… makes the hash hold those
+// fields and no other (a ticket's save). On Cluster (project.go) a command given with a negative number
 // of arguments is on the index slot's keys: it is collected, not run (TD.UNINDEX reads the
 // hash and collects the TD.NREMs it would run), and flush appends what was collected to the
 // index log that TD.LOG <log> <its sequence key> <the mark known> names (luaLogFlush).
@@ -373,6 +374,27 @@ local function unindex(key, prefix, id, bprefix, later)
   end
 end
 
+-- replace makes hash key hold the field/value pairs ARGV[from..to] and no other field. It
+-- sets them first and deletes the others after, so that the key never goes missing in
+-- between: on Cluster a key missing from a slot under migration is not the script's, and the
+-- next command would fail after the ticket was gone.
+local function replace(key, from, to)
+  local keep = {}
+  for j = from, to, 2 do
+    keep[ARGV[j]] = true
+  end
+  redis.call('HSET', key, unpack(ARGV, from, to))
+  local stale = {}
+  for _, f in ipairs(redis.call('HKEYS', key)) do
+    if not keep[f] then
+      stale[#stale + 1] = f
+    end
+  end
+  if #stale > 0 then
+    redis.call('HDEL', key, unpack(stale))
+  end
+end
+
 local function run(i)
   while i <= #ARGV do
     local n = tonumber(ARGV[i])
@@ -383,6 +405,8 @@ local function run(i)
     local cmd = ARGV[i + 1]
     if cmd == 'TD.LOG' then
       logKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
+    elseif cmd == 'TD.REPLACE' then
+      replace(ARGV[i + 2], i + 3, i + n)
     elseif cmd == 'TD.UNINDEX' then
       unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], later)
     elseif later then

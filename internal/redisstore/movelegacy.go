@@ -86,6 +86,11 @@ func (s *Store) moveLegacyIndexes(ctx context.Context) error {
 			break
 		}
 	}
+	// The slot moved to another master meanwhile: what the walk missed is there.
+	if now, err := cc.MasterForKey(ctx, s.keys.prefix); err != nil || now.Options().Addr != node.Options().Addr {
+		s.log.Warn("the installation's slot moved while its old index keys were moved; the next start looks again")
+		return fmt.Errorf("the installation's slot moved during the walk")
+	}
 	if moved > 0 {
 		s.log.Info("Redis Cluster: moved the indexes of an older version into their slot", "keys", moved, "to", s.keys.ixp(), "took", time.Since(start).Round(time.Millisecond))
 	}

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -67,7 +68,7 @@ local function flush()
   local done = tonumber(logKeys[3] or '0')
   while true do
     local head = redis.call('LINDEX', logKeys[1], 0)
-    if not head or tonumber(string.match(head, '^(%d+)|')) > done then
+    if not head or (tonumber(string.match(head, '^(%d+)|')) or 0) > done then
       break
     end
     redis.call('LPOP', logKeys[1])
@@ -106,13 +107,11 @@ local skipped = 0
 local function mark()
   redis.call('SET', KEYS[1], string.format('%.0f', done))
 end
+local passes = {OOM = true, TRYAGAIN = true, ASK = true, MOVED = true, CLUSTERDOWN = true, LOADING = true,
+  READONLY = true, MASTERDOWN = true, BUSY = true, MISCONF = true, NOREPLICAS = true}
 local function passing(msg) -- an error that trying again later gets past
-  for _, p in ipairs({'OOM', 'non local key', 'TRYAGAIN', 'ASK', 'MOVED', 'CLUSTERDOWN', 'LOADING', 'READONLY', 'MASTERDOWN', 'BUSY'}) do
-    if string.find(msg, p, 1, true) then
-      return true
-    end
-  end
-  return false
+  local code = string.match(msg, '^%-?(%u+)')
+  return (code and passes[code]) or string.find(msg, 'non local key', 1, true) or string.find(msg, 'cluster is down', 1, true)
 end
 for _, e in ipairs(ARGV) do
   local sep = string.find(e, '|', 1, true)
@@ -134,7 +133,7 @@ for _, e in ipairs(ARGV) do
         end
       end)
       if not ran then
-        local msg = type(err) == 'table' and (err.err or '?') or tostring(err)
+        local msg = type(err) == 'table' and (err.err or '?') or tostring(err) -- a string on 7.0
         if passing(msg) then
           mark()
           return redis.error_reply('carry out index log entry ' .. string.format('%.0f', seq) .. ': ' .. msg)
@@ -206,48 +205,84 @@ func (s *Store) logCommand() []any {
 
 // project carries the index log's entries into the index slot until the one of seq upTo is
 // (all of them for math.MaxInt64); nothing off Cluster. page is the log's first entries as a
-// commit returned them, if any: carried out first, they spare reading the log.
+// commit returned them, if any: carried out first, they spare reading the log. One page at a
+// time holds the process's turn, so that a caller whose entry a page carried out goes on.
 func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
-	if !s.keys.indexApart() || upTo <= 0 || s.proj.done.Load() >= upTo {
+	if !s.keys.indexApart() || upTo <= 0 {
 		return nil
 	}
-	select {
-	case s.proj.turn <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("wait to carry out the index log: %w", ctx.Err())
-	}
-	defer func() { <-s.proj.turn }()
 	for s.proj.done.Load() < upTo {
-		page = after(page, s.proj.done.Load()) // those carried out since the page was read
-		if len(page) == 0 {
-			var err error
-			page, err = s.runScript(ctx, logPageScript, []string{s.keys.indexLog(), s.keys.indexLogSeq()}, strconv.FormatInt(s.proj.done.Load(), 10), projectPage, projectBytes).StringSlice()
-			if err != nil {
-				return fmt.Errorf("read the index log: %w", err)
-			}
+		more, err := s.projectPage(ctx, page)
+		if err != nil || !more {
+			return err
 		}
-		if len(page) == 0 {
-			// Every entry is carried out, up to upTo's, by this process or another.
-			if upTo != math.MaxInt64 {
-				s.proj.done.Store(upTo)
-			}
-			return nil
-		}
-		args := make([]any, len(page))
-		for i, e := range page {
-			args[i] = e
-		}
-		res, err := s.runScript(ctx, projectScript, []string{s.keys.indexDone()}, args...).Int64Slice()
-		if err != nil || len(res) != 2 {
-			return fmt.Errorf("carry out %d index log entries: %v", len(page), err)
-		}
-		if res[1] > 0 {
-			s.log.WarnContext(ctx, "index log commands that can never be carried out (a key of the wrong type, an entry that does not decode) were skipped", "commands", res[1])
-		}
-		s.proj.done.Store(res[0])
 		page = nil
 	}
 	return nil
+}
+
+// projectPage carries out one page of the index log, page if it still has entries to carry
+// out, else the log's first, in the process's turn; it reports whether there was any.
+func (s *Store) projectPage(ctx context.Context, page []string) (bool, error) {
+	select {
+	case s.proj.turn <- struct{}{}:
+	case <-ctx.Done():
+		return false, fmt.Errorf("wait to carry out the index log: %w", ctx.Err())
+	}
+	defer func() { <-s.proj.turn }()
+	page = after(page, s.proj.done.Load()) // those carried out since the page was read
+	if len(page) == 0 {
+		var err error
+		page, err = s.runScript(ctx, logPageScript, []string{s.keys.indexLog(), s.keys.indexLogSeq()}, strconv.FormatInt(s.proj.done.Load(), 10), projectPage, projectBytes).StringSlice()
+		if err != nil {
+			return false, fmt.Errorf("read the index log: %w", err)
+		}
+		if len(page) == 0 {
+			return false, nil // every entry is carried out, by this process or another
+		}
+	}
+	keys, args := s.projectArgs(page)
+	res, err := s.runScript(ctx, projectScript, keys, args...).Int64Slice()
+	if err != nil || len(res) != 2 {
+		return false, fmt.Errorf("carry out %d index log entries: %v", len(page), err)
+	}
+	if res[1] > 0 {
+		s.log.WarnContext(ctx, "index log commands that can never be carried out (a key of the wrong type, an entry that does not decode) were skipped", "commands", res[1])
+	}
+	s.proj.done.Store(res[0])
+	return true, nil
+}
+
+// projectArgs returns projectScript's keys (the mark, then every key the page's commands
+// touch, declared so that Redis Cluster refuses the script at once while any of them is
+// being migrated, rather than let it write some keys on the wrong master) and arguments.
+func (s *Store) projectArgs(page []string) ([]string, []any) {
+	keys := []string{s.keys.indexDone()}
+	seen := map[string]bool{}
+	add := func(k string) {
+		if s.keys.inIndex(k) && !seen[k] { // another slot's (a bug) fails as the script runs
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	args := make([]any, len(page))
+	for i, e := range page {
+		args[i] = e
+		_, body, _ := strings.Cut(e, "|")
+		var cmds [][]string
+		if json.Unmarshal([]byte(body), &cmds) != nil {
+			continue // skipped by the script
+		}
+		for _, c := range cmds {
+			if len(c) > 1 {
+				add(c[1])
+			}
+			if len(c) > 2 && (c[0] == "TD.NADD" || c[0] == "TD.NREM") {
+				add(c[2]) // the number's bucket
+			}
+		}
+	}
+	return keys, args
 }
 
 // after returns the entries of page past the mark done.

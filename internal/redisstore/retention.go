@@ -158,6 +158,14 @@ func (s *Store) indexClosed(ctx context.Context) error {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("read the closed index's version: %w", err)
 	}
+	// It is built from the closed status index, which must be whole: not while the backfill
+	// rebuilds the indexes (a Cluster store whose indexes moved, index.go).
+	if v, err := s.rdb.Get(ctx, s.keys.indexVersion()).Result(); err != nil || v != indexVersion {
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("read the indexes' version: %w", err)
+		}
+		return desk.Errorf(desk.EUNAVAILABLE, "the closed index waits for the queue's indexes to be rebuilt")
+	}
 	ids, err := s.rdb.ZRange(ctx, s.keys.status(desk.StatusClosed), 0, -1).Result()
 	if err != nil {
 		return fmt.Errorf("list closed tickets: %w", err)

@@ -148,8 +148,9 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	// Index log entries a stopped process left are carried out before anything reads the
 	// index slot (the words' recovery below reads its ix:wpend).
 	if err := s.project(ctx, math.MaxInt64, nil); err != nil {
-		s.batch.close()
-		return nil, fmt.Errorf("carry out the index log: %w", err)
+		// The loop carries them out later; the words' recovery of the next start finds
+		// what this one misses.
+		s.log.Warn("carry out the index log a stopped process left; going on", "err", err)
 	}
 	if err := s.startMoveLegacyIndexes(ctx); err != nil {
 		s.batch.close()

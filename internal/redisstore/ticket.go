@@ -86,7 +86,8 @@ var legacyFields = map[string]string{
 // KEYS[1] the customer pointers' bucket, KEYS[2] ticket counter, KEYS[3] the customer's
 // pointer as older stores kept it (a string, read when the bucket has none, deleted once the
 // bucket has it), KEYS[4] and KEYS[5] the thread pointers' bucket and the old thread pointer
-// when ARGV[2] is "1", then (off Cluster) the index sets the new ticket joins, declared;
+// when ARGV[2] is "1", then (off Cluster) the index sets the new ticket joins or (on
+// Cluster) the index log and its sequence key, declared;
 // ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the bucket, ARGV[5] the
 // thread's, ARGV[6] the base of the number sets' bucket keys (numberset.go), ARGV[7] the index
 // of the new ticket's status, ARGV[8], ARGV[9] and ARGV[10] the index log, its sequence key
@@ -225,6 +226,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	logKey, seqKey, done := "", "", "0"
 	if s.keys.indexApart() {
 		logKey, seqKey, done = s.keys.indexLog(), s.keys.indexLogSeq(), strconv.FormatInt(s.proj.done.Load(), 10)
+		keys = append(keys, logKey, seqKey) // declared: see commandKeys
 	} else {
 		keys = append(append(keys, s.keys.status(t.Status)), sets...)
 	}

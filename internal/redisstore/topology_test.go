@@ -66,6 +66,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/index log carried out once", func(t *testing.T) { testClusterIndexLog(t, openURL(cluster.URL())) })
 	t.Run("cluster/indexes moved from the installation's slot", func(t *testing.T) { testClusterMoveIndexes(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log failures", func(t *testing.T) { testClusterProjectionFailures(t, openURL(cluster.URL())) })
+	t.Run("cluster/index log during a migration", func(t *testing.T) { testClusterProjectionDuringMigration(t, cluster) })
 }
 
 // testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
@@ -465,12 +466,33 @@ func testClusterIndexLog(t *testing.T, open opener) {
 		t.Errorf("the change feed went from %d to %d entries when an entry was carried out twice", feed, n)
 	}
 
-	// The sequence key lost: the next entries still follow the last carried out.
+	// The sequence key lost, and the mark ahead of the server's clock (a failover of the
+	// installation's master to one whose clock is behind): the next entries still follow the
+	// mark, which the committing process knows from its last projection.
 	rdb.Del(ctx, s.keys.indexLogSeq())
+	ahead := time.Now().Add(time.Hour).UnixMicro()
+	rdb.Set(ctx, s.keys.indexDone(), ahead, 0)
+	other.proj.done.Store(ahead)
 	tk.Status = desk.StatusOpen
 	apply(t, other, desk.SaveTicket{Ticket: tk})
 	if rdb.ZScore(ctx, s.keys.status(desk.StatusOpen), id).Err() != nil {
 		t.Error("a change committed after the log's sequence key was lost was not carried out")
+	}
+	// A reader of the log raises the sequence key to its mark, for committers that do not
+	// know it.
+	rdb.Del(ctx, s.keys.indexLogSeq())
+	rdb.Set(ctx, s.keys.indexDone(), ahead+1_000_000, 0)
+	other.proj.done.Store(ahead + 1_000_000)
+	if err := other.project(ctx, math.MaxInt64, nil); err != nil {
+		t.Fatal(err)
+	}
+	if seq, _ := rdb.Get(ctx, s.keys.indexLogSeq()).Int64(); seq < ahead+1_000_000 {
+		t.Errorf("the sequence key is %d after a read of the log, want at least the reader's mark %d", seq, ahead+1_000_000)
+	}
+	tk.Status = desk.StatusPending
+	apply(t, s, desk.SaveTicket{Ticket: tk}) // s knows an older mark
+	if rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() != nil {
+		t.Error("a change committed by a process that knows an older mark was skipped")
 	}
 }
 
@@ -613,4 +635,86 @@ func testClusterProjectionFailures(t *testing.T, open opener) {
 	waitFor(t, 5*time.Second, "the words of the message committed before the stop", func() bool {
 		return s2.rdb.SIsMember(ctx, s2.keys.word(stemWord("scanner")), strconv.FormatInt(int64(tk.ID), 10)).Val()
 	})
+}
+
+// testClusterProjectionDuringMigration: while the index slot migrates to another master (its
+// mark moved, the sets not yet), a step's index changes wait: nothing is written on either
+// master (every key the projection touches is declared, so Cluster refuses it whole), and they
+// are carried out once the migration is done.
+func testClusterProjectionDuringMigration(t *testing.T, cluster *redistest.ClusterSetup) {
+	s, rdb := openURL(cluster.URL())(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	s.stopBackground()
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	id := strconv.FormatInt(int64(tk.ID), 10)
+	cc := rdb.(*redis.ClusterClient)
+	slot, err := cc.ClusterKeySlot(ctx, s.keys.indexDone()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, err := cc.MasterForKey(ctx, s.keys.indexDone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src, dst *redis.Client
+	var srcID, dstID string
+	var all []*redis.Client
+	for _, n := range cluster.Nodes {
+		c := n.Client(t)
+		all = append(all, c)
+		me := c.ClusterMyID(ctx).Val()
+		switch {
+		case n.Addr == home.Options().Addr:
+			src, srcID = c, me
+		case dst == nil:
+			dst, dstID = c, me
+		}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(dst.Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", srcID).Err())
+	must(src.Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", dstID).Err())
+	host, port, _ := strings.Cut(dst.Options().Addr, ":")
+	must(src.Do(ctx, "MIGRATE", host, port, "", 0, 5000, "KEYS", s.keys.indexDone()).Err())
+
+	tk.Status = desk.StatusPending
+	apply(t, s, desk.SaveTicket{Ticket: tk}) // committed; its projection waits
+	for _, k := range []string{s.keys.status(desk.StatusPending), s.keys.index("act")} {
+		if dst.Exists(ctx, k).Val() != 0 {
+			t.Errorf("%s was written on the master the slot migrates to, before its keys came", k)
+		}
+	}
+	if src.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() != nil {
+		t.Error("the ticket left its old status's index on the master the slot migrates from")
+	}
+
+	// The migration done, the change is carried out.
+	for {
+		keys := src.ClusterGetKeysInSlot(ctx, int(slot), 100).Val()
+		if len(keys) == 0 {
+			break
+		}
+		must(src.Do(ctx, append([]any{"MIGRATE", host, port, "", 0, 5000, "KEYS"}, anys(keys)...)...).Err())
+	}
+	for _, c := range all {
+		must(c.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dstID).Err())
+	}
+	waitFor(t, 10*time.Second, "the change carried out after the migration", func() bool {
+		if err := s.project(ctx, math.MaxInt64, nil); err != nil {
+			return false
+		}
+		return rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil && rdb.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() != nil
+	})
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
 }
