@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,8 +58,8 @@ local function nrem(set, bucket, id)
 end
 `
 
-// numberAddScript adds numbers to number sets. KEYS: the sets (declared for Cluster); ARGV:
-// triples of a set, its bucket for the number, and the number.
+// numberAddScript adds numbers to number sets. KEYS: the sets and their buckets (declared for
+// Cluster); ARGV: triples of a set, its bucket for the number, and the number.
 var numberAddScript = redis.NewScript(luaNumberSet + `
 for i = 1, #ARGV, 3 do
   nadd(ARGV[i], ARGV[i + 1], ARGV[i + 2])
@@ -88,19 +89,26 @@ func (s *Store) numberRemove(set string, id int64) []any {
 // word queue holds them) to it, and returns how many commands it queued (0 or 1).
 func (s *Store) addNumbers(ctx context.Context, p redis.Pipeliner, sets []string, ids [][]string) int {
 	var args []any
+	keys := slices.Clone(sets) // and the buckets: every key declared (Cluster migrations)
+	declared := map[string]bool{}
 	for i, set := range sets {
 		for _, id := range ids[i] {
 			n, err := strconv.ParseInt(id, 10, 64)
 			if err != nil {
 				continue // not a ticket number: nothing the queue puts here
 			}
-			args = append(args, set, s.keys.bucket(set, n), id)
+			b := s.keys.bucket(set, n)
+			args = append(args, set, b, id)
+			if !declared[b] {
+				declared[b] = true
+				keys = append(keys, b)
+			}
 		}
 	}
 	if len(args) == 0 {
 		return 0
 	}
-	numberAddScript.Eval(ctx, p, sets, args...)
+	numberAddScript.Eval(ctx, p, keys, args...)
 	return 1
 }
 

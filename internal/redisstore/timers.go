@@ -81,8 +81,7 @@ func (s *Store) setTimer(t desk.Timer) ([][]any, error) {
 	}
 	key := s.keys.timer(t.ID)
 	return [][]any{
-		{"DEL", key},
-		{"HSET", key, tShard, t.Shard, tEvent, body},
+		{"TD.REPLACE", key, tShard, t.Shard, tEvent, body}, // the fields of an older layout go
 		{"ZADD", s.keys.timers(), t.At.UnixMilli(), t.ID},
 	}, nil
 }
