@@ -212,7 +212,7 @@ func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
 		return nil
 	}
 	for s.proj.done.Load() < upTo {
-		more, err := s.projectPage(ctx, page)
+		more, err := s.projectPage(ctx, upTo, page)
 		if err != nil || !more {
 			return err
 		}
@@ -222,14 +222,18 @@ func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
 }
 
 // projectPage carries out one page of the index log, page if it still has entries to carry
-// out, else the log's first, in the process's turn; it reports whether there was any.
-func (s *Store) projectPage(ctx context.Context, page []string) (bool, error) {
+// out, else the log's first, in the process's turn, unless the entry of seq upTo is carried
+// out by then; it reports whether it carried any out.
+func (s *Store) projectPage(ctx context.Context, upTo int64, page []string) (bool, error) {
 	select {
 	case s.proj.turn <- struct{}{}:
 	case <-ctx.Done():
 		return false, fmt.Errorf("wait to carry out the index log: %w", ctx.Err())
 	}
 	defer func() { <-s.proj.turn }()
+	if s.proj.done.Load() >= upTo {
+		return false, nil // carried out by the page of the one before in turn
+	}
 	page = after(page, s.proj.done.Load()) // those carried out since the page was read
 	if len(page) == 0 {
 		var err error
