@@ -300,7 +300,7 @@ func after(page []string, done int64) []string {
 	return nil
 }
 
-// projectLoop carries out, every projectEvery, the index log entries left by a process that
+// startProjectLoop carries out, every projectEvery, the index log entries left by a process that
 // stopped between a commit and its projection; on Cluster only.
 func (s *Store) startProjectLoop() {
 	if !s.keys.indexApart() {
