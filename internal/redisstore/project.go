@@ -41,13 +41,27 @@ import (
 // Off Cluster the index keys are the installation's and the changes to them go in the
 // transaction with the others, as always: there is no log.
 
+// luaTrimLog drops the entries at or below a mark from the head of an index log (an entry
+// that does not start with its seq goes too: it could never be carried out).
+const luaTrimLog = `
+local function trimLog(log, done)
+  while true do
+    local head = redis.call('LINDEX', log, 0)
+    if not head or (tonumber(string.match(head, '^(%d+)|')) or 0) > done then
+      return
+    end
+    redis.call('LPOP', log)
+  end
+end
+`
+
 // luaLogFlush ends the apply scripts (luaApply): flush appends the index slot's commands
 // they collected to the index log as one entry, drops the entries at or below the mark the
 // process knows to be carried out (TD.LOG's third argument), and returns the entry's seq (0
 // for none) and, when no other entry is left before it, the entry itself, which the caller
 // then carries out at once without reading the log (with others before it, the caller reads
 // them in order: project). reply appends them to a script's answer.
-var luaLogFlush = `
+var luaLogFlush = luaTrimLog + `
 local function flush()
   if #logged == 0 then
     return 0, {}
@@ -65,14 +79,7 @@ local function flush()
   redis.call('SET', logKeys[2], s)
   local entry = s .. '|' .. cjson.encode(logged)
   redis.call('RPUSH', logKeys[1], entry)
-  local done = tonumber(logKeys[3] or '0')
-  while true do
-    local head = redis.call('LINDEX', logKeys[1], 0)
-    if not head or (tonumber(string.match(head, '^(%d+)|')) or 0) > done then
-      break
-    end
-    redis.call('LPOP', logKeys[1])
-  end
+  trimLog(logKeys[1], tonumber(logKeys[3] or '0'))
   if redis.call('LLEN', logKeys[1]) == 1 then
     return seq, {entry}
   end
@@ -153,18 +160,12 @@ return {done, skipped}
 // KEYS[2] its sequence key, raised to the mark if below it (a failover lost the last writes
 // of the installation's master), so that no entry to come takes a seq carried out already;
 // ARGV[1] the mark.
-var logPageScript = redis.NewScript(`
+var logPageScript = redis.NewScript(luaTrimLog + `
 local done = tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[2]) or '0') < done then
   redis.call('SET', KEYS[2], ARGV[1]) -- the next entries' seq follow what is carried out
 end
-while true do
-  local head = redis.call('LINDEX', KEYS[1], 0)
-  if not head or (tonumber(string.match(head, '^(%d+)|')) or 0) > done then
-    break
-  end
-  redis.call('LPOP', KEYS[1])
-end
+trimLog(KEYS[1], done)
 local out, size = {}, 0
 for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)) do
   if #out > 0 and size + #e > tonumber(ARGV[3]) then
