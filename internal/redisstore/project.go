@@ -41,6 +41,20 @@ import (
 // Off Cluster the index keys are the installation's and the changes to them go in the
 // transaction with the others, as always: there is no log.
 
+// luaExec runs one command as the index log holds it (a table of its name and arguments):
+// TD.NADD and TD.NREM as the number sets' own (numberset.go), any other as Redis's.
+var luaExec = luaNumberSet + `
+local function exec(c)
+  if c[1] == 'TD.NADD' then
+    nadd(c[2], c[3], c[4])
+  elseif c[1] == 'TD.NREM' then
+    nrem(c[2], c[3], c[4])
+  else
+    redis.call(unpack(c))
+  end
+end
+`
+
 // luaTrimLog drops the entries at or below a mark from the head of an index log (an entry
 // that does not start with its seq goes too: it could never be carried out).
 const luaTrimLog = `
@@ -108,7 +122,7 @@ end
 // key of the wrong type, which only a hand-made key could cause; an entry that does not
 // decode) would fail every attempt: the command or entry is skipped and counted, so that it
 // does not hold up the index for ever.
-var projectScript = redis.NewScript(luaNumberSet + `
+var projectScript = redis.NewScript(luaExec + `
 local done = tonumber(redis.call('GET', KEYS[1]) or '0')
 local skipped = 0
 local function mark()
@@ -130,15 +144,7 @@ for _, e in ipairs(ARGV) do
       skipped = skipped + 1
     end
     for _, c in ipairs(cmds) do
-      local ran, err = pcall(function()
-        if c[1] == 'TD.NADD' then
-          nadd(c[2], c[3], c[4])
-        elseif c[1] == 'TD.NREM' then
-          nrem(c[2], c[3], c[4])
-        else
-          redis.call(unpack(c))
-        end
-      end)
+      local ran, err = pcall(exec, c)
       if not ran then
         local msg = type(err) == 'table' and (err.err or '?') or tostring(err) -- a string on 7.0
         if passing(msg) then
@@ -270,9 +276,7 @@ func (s *Store) projectArgs(page []string) ([]string, []any) {
 			keys = append(keys, k)
 		}
 	}
-	args := make([]any, len(page))
-	for i, e := range page {
-		args[i] = e
+	for _, e := range page {
 		_, body, _ := strings.Cut(e, "|")
 		var cmds [][]string
 		if json.Unmarshal([]byte(body), &cmds) != nil {
@@ -287,7 +291,16 @@ func (s *Store) projectArgs(page []string) ([]string, []any) {
 			}
 		}
 	}
-	return keys, args
+	return keys, anys(page)
+}
+
+// anys returns ss as the arguments of a command.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
 }
 
 // after returns the entries of page past the mark done.

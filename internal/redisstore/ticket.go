@@ -102,7 +102,7 @@ var legacyFields = map[string]string{
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
-var openScript = redis.NewScript(luaNumberSet + `
+var openScript = redis.NewScript(luaExec + `
 local cur = redis.call('HGET', KEYS[1], ARGV[4]) or redis.call('GET', KEYS[3])
 local prev = ''
 if cur then
@@ -143,10 +143,8 @@ local logKeys = {ARGV[8], ARGV[9], ARGV[10]}
 local function ix(cmd) -- a command on the index slot's keys
   if ARGV[8] ~= '' then
     logged[#logged + 1] = cmd
-  elseif cmd[1] == 'TD.NADD' then
-    nadd(cmd[2], cmd[3], cmd[4])
   else
-    redis.call(unpack(cmd))
+    exec(cmd)
   end
 end
 local sid = tostring(id)

@@ -455,11 +455,7 @@ func testClusterIndexLog(t *testing.T, open opener) {
 
 	// Carried out again: nothing changes (the change feed gets no second entry).
 	feed := rdb.XLen(ctx, s.keys.changes()).Val()
-	args := make([]any, len(entries))
-	for i, e := range entries {
-		args[i] = e
-	}
-	if err := projectScript.Run(ctx, rdb, []string{s.keys.indexDone()}, args...).Err(); err != nil {
+	if err := projectScript.Run(ctx, rdb, []string{s.keys.indexDone()}, anys(entries)...).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if n := rdb.XLen(ctx, s.keys.changes()).Val(); n != feed {
@@ -709,12 +705,4 @@ func testClusterProjectionDuringMigration(t *testing.T, cluster *redistest.Clust
 		}
 		return rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil && rdb.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() != nil
 	})
-}
-
-func anys(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, v := range ss {
-		out[i] = v
-	}
-	return out
 }
