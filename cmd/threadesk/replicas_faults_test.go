@@ -303,6 +303,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 			switch n := strings.Count(strings.Join(got, "\n")+"\n", w+"\n"); {
 			case n == 0:
 				f.lost++
+				t.Logf("%s: %q was acknowledged and never relayed; the thread reads:\n%s", cust.ID, w, strings.Join(slackThreadLines(fake, cust), "\n"))
 				continue
 			case n == 1:
 				f.once++

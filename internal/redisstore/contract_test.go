@@ -65,6 +65,7 @@ var contract = []struct {
 	{"ticket changes feed", testTicketChanges},
 	{"shard leases", testShardLeases},
 	{"claim a shard", testClaimShard},
+	{"reads fenced by the lease", testReadFencedByLease},
 	{"replicas", testReplicas},
 	{"same instance name", testSameInstanceName},
 	{"posts' pace shared", testPaceShared},

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // Several processes share one store. Each queue shard is handled by one of them at a time,
@@ -71,6 +73,23 @@ func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
 	return nil
 }
 
+// claimShardScript claims a page of a shard's pending entries for a consumer (XAUTOCLAIM …
+// JUSTID) only while the shard's lease is the consumer's or nobody's, for the reason
+// readNewScript gives: a claim that reached Redis after the lease changed hands would take
+// entries the new holder had claimed and not yet read, stranding them.
+//
+// KEYS[1] the shard's stream, KEYS[2] its lease; ARGV[1] the group, ARGV[2] the consumer,
+// ARGV[3] the ID to start from, ARGV[4] the page's size. It answers XAUTOCLAIM's answer (the
+// next ID, the IDs claimed, and from Redis 7 those deleted), or {-1, <the holder>} when another
+// replica holds the lease.
+var claimShardScript = redis.NewScript(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then
+  return {-1, holder}
+end
+return redis.pcall('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'COUNT', ARGV[4], 'JUSTID')
+`)
+
 // goneAfter is how long a consumer of a queue shard must have done nothing before a new holder
 // of the shard removes it: far longer than any lease, and than the 1 s a reader blocks.
 const goneAfter = time.Hour
@@ -78,9 +97,10 @@ const goneAfter = time.Hour
 // ClaimShard makes every entry of a shard that another consumer read and never acknowledged
 // this process's (XAUTOCLAIM), so that ReadQueue's read of pending entries returns it. The new
 // holder of a shard's lease calls it before reading: the entries a dead process held would
-// otherwise stay stranded. It returns how many entries it claimed. The other consumers, left
-// with nothing pending, are removed from the shard's group, so that the names of replicas
-// gone (a Kubernetes pod's, replaced) do not pile up.
+// otherwise stay stranded. Once another process holds the lease it fails as unavailable and
+// claims nothing more (claimShardScript). It returns how many entries it claimed. The other
+// consumers, left with nothing pending, are removed from the shard's group, so that the names
+// of replicas gone (a Kubernetes pod's, replaced) do not pile up.
 func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 	if err := s.checkShard(shard); err != nil {
 		return 0, err
@@ -89,15 +109,21 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 	claimed := 0
 	start := "0-0"
 	for {
-		ids, next, err := s.rdb.XAutoClaimJustID(ctx, &redis.XAutoClaimArgs{
-			Stream: stream, Group: group, Consumer: s.opts.Consumer, Start: start, Count: 1000,
-		}).Result()
+		v, err := s.runScript(ctx, claimShardScript, []string{stream, s.keys.lease(shard)}, group, s.opts.Consumer, start, 1000).Slice()
 		if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
 			return claimed, s.createGroup(ctx, shard)
 		}
 		if err != nil {
 			return claimed, fmt.Errorf("claim the pending entries of queue shard %d: %w", shard, err)
 		}
+		if code, ok := v[0].(int64); ok && code == -1 && len(v) == 2 {
+			return claimed, desk.Errorf(desk.EUNAVAILABLE, "queue shard %d is %v's now: its pending entries are not this replica's to claim", shard, v[1])
+		}
+		if len(v) < 2 {
+			return claimed, fmt.Errorf("claim the pending entries of queue shard %d: unexpected answer %v", shard, v)
+		}
+		next, _ := v[0].(string)
+		ids, _ := v[1].([]any)
 		claimed += len(ids)
 		if next == "0-0" || next == "" || next == start {
 			break

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -121,6 +122,64 @@ func testClaimShard(t *testing.T, open opener) {
 	}
 	if d, err := b.ShardDepth(ctxT(t), 0); err != nil || d != 2 {
 		t.Errorf("ShardDepth = %d, %v; want 2 (one of three acknowledged)", d, err)
+	}
+}
+
+// testReadFencedByLease: once another consumer holds the shard's lease, a read of new
+// entries hands nothing out and a claim of pending ones takes nothing, however late they reach
+// Redis (sent while the lease held, then delayed by a reconnection; or a read blocked waiting
+// when the lease changed hands): what the new holder claimed at takeover, and what comes after,
+// stays the new holder's. A read while nobody holds the lease takes entries, which the next
+// holder claims.
+func testReadFencedByLease(t *testing.T, open opener) {
+	a, rdb := open(t, Options{Shards: 1, Consumer: "a"})
+	b, err := New(rdb, Options{Prefix: a.opts.Prefix, Shards: 1, Consumer: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, a, 0, event("E1"))
+	if got := readQueue(t, a, 0, false, 0); len(got) != 1 {
+		t.Fatalf("a read %d entries with no lease held, want 1", len(got))
+	}
+	if ok, err := b.TakeShard(ctxT(t), 0, time.Minute); err != nil || !ok {
+		t.Fatalf("b could not take the shard: %t, %v", ok, err)
+	}
+	if n, err := b.ClaimShard(ctxT(t), 0); err != nil || n != 1 {
+		t.Fatalf("b claimed %d entries, %v; want the one a read", n, err)
+	}
+	if n, err := a.ClaimShard(ctxT(t), 0); desk.ErrorCode(err) != desk.EUNAVAILABLE || n != 0 {
+		t.Errorf("a's claim with b holding the lease: %d entries, %v; want none and unavailable", n, err)
+	}
+	enqueue(t, a, 0, event("E2"))
+	got, err := a.ReadQueue(ctxT(t), 0, "", 10, 0)
+	if desk.ErrorCode(err) != desk.EUNAVAILABLE || len(got) != 0 {
+		t.Errorf("a's read with b holding the lease: %d entries, %v; want none and unavailable", len(got), err)
+	}
+	// a blocks waiting for entries while b holds the lease; one comes: a must not take it.
+	done := make(chan error, 1)
+	go func() {
+		got, err := a.ReadQueue(ctxT(t), 0, "", 10, 3*time.Second)
+		if len(got) > 0 {
+			err = fmt.Errorf("a blocked read took %d entries", len(got))
+		}
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	enqueue(t, a, 0, event("E3"))
+	if err := <-done; desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Errorf("a's blocked read, woken by an entry while b holds the lease: %v, want unavailable", err)
+	}
+	var ids []string
+	for _, q := range append(readQueue(t, b, 0, true, 0), readQueue(t, b, 0, false, 0)...) {
+		ids = append(ids, q.Event.ID)
+	}
+	if !slices.Equal(ids, []string{"E1", "E2", "E3"}) {
+		t.Errorf("b reads %q, want E1 (claimed), then E2 and E3 (new)", ids)
+	}
+	// b's own reads are not fenced off by its own lease.
+	enqueue(t, a, 0, event("E4"))
+	if got := readQueue(t, b, 0, false, time.Second); len(got) != 1 || got[0].Event.ID != "E4" {
+		t.Errorf("b, holding the lease, read %+v; want E4", got)
 	}
 }
 

@@ -97,7 +97,9 @@ func (s *Store) ShardDepth(ctx context.Context, shard int) (int64, error) {
 // ReadQueue reads up to count entries of a shard as Options.Consumer. With after set it returns
 // the entries this consumer read before and never acknowledged whose ID comes after it ("0":
 // from the oldest), marked Redelivered; it never blocks. Otherwise it returns new entries,
-// waiting up to block for some when block > 0. count <= 0 means no limit.
+// waiting up to block for some when block > 0, as long as the shard's lease is this
+// consumer's or nobody's (readNewScript); once another's, it fails as unavailable. count <= 0
+// means no limit.
 //
 // An entry whose body does not decode comes back with a zero Event for the caller to discard
 // and acknowledge. Pending entries whose body was deleted are acknowledged here and skipped.
@@ -107,18 +109,6 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 		return nil, err
 	}
 	stream := s.keys.queue(shard)
-	args := &redis.XReadGroupArgs{
-		Group:    group,
-		Consumer: s.opts.Consumer,
-		Streams:  []string{stream, ">"},
-		Count:    int64(max(count, 0)),
-		Block:    -1, // no BLOCK argument
-	}
-	if pending {
-		args.Streams[1] = after
-	} else if block > 0 {
-		args.Block = block
-	}
 	// A read of new entries hands them to this consumer, a write like any other: on Sentinel
 	// it counts only once a replica has it (WAIT, on the read's own connection), or a failover
 	// would hand them out again as new to another replica, whose handling would not look for
@@ -132,14 +122,23 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 			rdb = conn
 		}
 	}
-	res, err := rdb.XReadGroup(ctx, args).Result()
+	read := func() ([]redis.XStream, error) {
+		if pending {
+			return rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+				Group: group, Consumer: s.opts.Consumer, Streams: []string{stream, after},
+				Count: int64(max(count, 0)), Block: -1, // no BLOCK argument
+			}).Result()
+		}
+		return s.readNew(ctx, rdb, shard, count, block)
+	}
+	res, err := read()
 	if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
 		// The stream was deleted or the server emptied since New: make the group again, from
 		// the stream's first entry so that nothing enqueued meanwhile is skipped.
 		if err := s.createGroup(ctx, shard); err != nil {
 			return nil, err
 		}
-		res, err = rdb.XReadGroup(ctx, args).Result()
+		res, err = read()
 	}
 	if conn != nil && err == nil && len(res) > 0 {
 		if n, werr := replicated(ctx, conn, s.opts.WaitReplicas, s.opts.WaitTimeout); werr != nil {
@@ -190,6 +189,126 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 		// Every entry of a full page was set aside: the pending entries after it are read
 		// now, or the caller would take the empty page for the end of them.
 		return s.ReadQueue(ctx, shard, last, count, block)
+	}
+	return out, nil
+}
+
+// readNewScript hands a queue shard's new entries to a consumer (XREADGROUP ">", without
+// waiting) only while the shard's lease is the consumer's or nobody's, checked in the same
+// step. A replica's own clock cannot promise that: a read it sent while its lease held may
+// reach Redis later (its connection was being dialled again after an outage, its process
+// was starved), after the lease lapsed and another replica took the shard and claimed what
+// was pending. The entries such a late read took would stay stranded in the old holder's
+// pending list, unseen by the new one, until the next handover. A read while nobody holds
+// the lease is safe: the next holder claims it (ClaimShard) after taking the lease.
+//
+// KEYS[1] the shard's stream, KEYS[2] its lease; ARGV[1] the group, ARGV[2] the consumer,
+// ARGV[3] the most entries to read (0: all). It answers {1, <XREADGROUP's answer>} with
+// entries, {0, <the stream's last ID>} without, or {-1, <the holder>} when another replica
+// holds the lease.
+var readNewScript = redis.NewScript(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then
+  return {-1, holder}
+end
+local cmd = {'XREADGROUP', 'GROUP', ARGV[1], ARGV[2]}
+if ARGV[3] ~= '0' then
+  cmd[#cmd + 1] = 'COUNT'
+  cmd[#cmd + 1] = ARGV[3]
+end
+cmd[#cmd + 1] = 'STREAMS'
+cmd[#cmd + 1] = KEYS[1]
+cmd[#cmd + 1] = '>'
+local res = redis.pcall(unpack(cmd))
+if type(res) == 'table' and res.err then
+  return res
+end
+if res then
+  return {1, res}
+end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then
+    return {0, info[i + 1]}
+  end
+end
+return {0, '0-0'}
+`)
+
+// readNew reads up to count new entries of a shard for this consumer (readNewScript), waiting
+// up to block for some. It waits with a plain XREAD, which hands nothing out: only the script,
+// run again once something came, does.
+func (s *Store) readNew(ctx context.Context, rdb redis.Cmdable, shard, count int, block time.Duration) ([]redis.XStream, error) {
+	stream := s.keys.queue(shard)
+	keys := []string{stream, s.keys.lease(shard)}
+	for waited := false; ; waited = true {
+		v, err := readNewScript.Run(ctx, rdb, keys, group, s.opts.Consumer, max(count, 0)).Slice()
+		if err != nil {
+			return nil, err
+		}
+		if len(v) != 2 {
+			return nil, fmt.Errorf("read queue shard %d: unexpected answer %v", shard, v)
+		}
+		switch code, _ := v[0].(int64); code {
+		case 1:
+			return xStreams(v[1])
+		case -1:
+			return nil, desk.Errorf(desk.EUNAVAILABLE, "queue shard %d is %v's now: its new entries are not this replica's to read", shard, v[1])
+		}
+		if waited || block <= 0 {
+			return nil, nil
+		}
+		last, _ := v[1].(string)
+		if last == "" {
+			last = "0-0" // miniredis's last ID of a stream never written to
+		}
+		err = rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{stream, last}, Count: 1, Block: block}).Err()
+		if errors.Is(err, redis.Nil) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// xStreams decodes an XREADGROUP answer passed on by a script: [[stream, [[id, [field,
+// value, …]], …]], …].
+func xStreams(v any) ([]redis.XStream, error) {
+	bad := func() ([]redis.XStream, error) { return nil, fmt.Errorf("read queue: unexpected entries %v", v) }
+	streams, ok := v.([]any)
+	if !ok {
+		return bad()
+	}
+	var out []redis.XStream
+	for _, st := range streams {
+		pair, ok := st.([]any)
+		if !ok || len(pair) != 2 {
+			return bad()
+		}
+		name, _ := pair[0].(string)
+		entries, ok := pair[1].([]any)
+		if !ok {
+			return bad()
+		}
+		xs := redis.XStream{Stream: name}
+		for _, e := range entries {
+			idFields, ok := e.([]any)
+			if !ok || len(idFields) != 2 {
+				return bad()
+			}
+			id, _ := idFields[0].(string)
+			m := redis.XMessage{ID: id}
+			if fields, ok := idFields[1].([]any); ok {
+				m.Values = make(map[string]any, len(fields)/2)
+				for i := 0; i+1 < len(fields); i += 2 {
+					k, _ := fields[i].(string)
+					m.Values[k] = fields[i+1]
+				}
+			}
+			xs.Messages = append(xs.Messages, m)
+		}
+		out = append(out, xs)
 	}
 	return out, nil
 }

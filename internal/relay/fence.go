@@ -22,7 +22,9 @@ import (
 // no longer than the lease holds: a worker that went on reading after its lease lapsed would
 // take entries (the consumer group hands each to one reader) that the shard's next holder,
 // having claimed what was pending when it took over, would never see, until a later handover
-// found them, out of their order.
+// found them, out of their order. The gate alone cannot promise it, since a read may reach
+// Redis well after it was sent (its connection dialled again after an outage): the store
+// itself hands entries out only while the lease is the reader's or nobody's (ReadQueue).
 
 // leaseMargin is the part of a lease a worker does not count on.
 const leaseMargin = 5
