@@ -109,7 +109,9 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 	claimed := 0
 	start := "0-0"
 	for {
-		v, err := s.runScript(ctx, claimShardScript, []string{stream, s.keys.lease(shard)}, group, s.opts.Consumer, start, 1000).Slice()
+		// On Sentinel the claim counts only once a replica has it: a failover that undid it
+		// would give the entries back to the old holder, whose reads no longer come.
+		v, err := s.runDurableScript(ctx, claimShardScript, []string{stream, s.keys.lease(shard)}, group, s.opts.Consumer, start, 1000).Slice()
 		if err != nil && redis.HasErrorPrefix(err, "NOGROUP") {
 			return claimed, s.createGroup(ctx, shard)
 		}
@@ -135,18 +137,35 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 		return claimed, fmt.Errorf("list the consumers of queue shard %d: %w", shard, err)
 	}
 	for _, c := range consumers {
-		// Only a consumer long gone: one that read lately may be a replica still finishing
-		// (its read could hand it entries between this look and the removal, which would
-		// drop them with it).
+		// Only a consumer long gone: one that read lately may be a replica still finishing.
 		if c.Name == s.opts.Consumer || c.Pending > 0 || c.Idle < goneAfter {
 			continue
 		}
-		if err := s.rdb.XGroupDelConsumer(ctx, stream, group, c.Name).Err(); err != nil {
+		err := s.runScript(ctx, dropConsumerScript, []string{stream, s.keys.lease(shard)}, group, s.opts.Consumer, c.Name).Err()
+		if err != nil {
 			return claimed, fmt.Errorf("remove consumer %s of queue shard %d: %w", c.Name, shard, err)
 		}
 	}
 	return claimed, nil
 }
+
+// dropConsumerScript removes a consumer from a shard's group if it holds no entry and the
+// shard's lease is the caller's or nobody's, both checked when the removal runs: between the
+// look at the consumers and a removal that reaches Redis late, the consumer may have taken the
+// lease and read entries, which the removal would drop from every pending list, for good.
+//
+// KEYS[1] the shard's stream, KEYS[2] its lease; ARGV[1] the group, ARGV[2] the caller,
+// ARGV[3] the consumer to remove.
+var dropConsumerScript = redis.NewScript(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then
+  return 0
+end
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[3]) > 0 then
+  return 0
+end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[3])
+`)
 
 // Replicas records this process as alive for ttl and returns the names of the processes alive
 // now, sorted, this one included, and this one's index among them.
