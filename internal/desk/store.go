@@ -442,6 +442,11 @@ type Outbox struct {
 type PutOutbox struct {
 	Shard  int
 	Outbox Outbox
+	// Progress says the change records how far the tasks got: it is made only while the
+	// record is still there with fewer tasks done, so that a write that reaches the store
+	// late (after another replica finished the record and forgot it) cannot bring it back,
+	// to be carried out again at the next takeover.
+	Progress bool
 }
 
 // DoneOutbox forgets an outbox record whose tasks are done.

@@ -159,9 +159,17 @@ func testOutbox(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	wantEqual(t, "shard 2's outbox, oldest first", got, []desk.Outbox{rec("E1", 4), rec("E2", 5)})
-	apply(t, s, desk.DoneOutbox{Shard: 2, Platform: "slack", Event: "E1"})
+	// Progress is recorded while the record has fewer tasks done, never after it was forgotten
+	// (a write that came late, after another replica finished it) nor backwards.
+	done := func(r desk.Outbox, n int) desk.Outbox { r.Done = n; return r }
+	apply(t, s, desk.PutOutbox{Shard: 2, Outbox: done(rec("E1", 4), 2), Progress: true})
+	apply(t, s, desk.PutOutbox{Shard: 2, Outbox: done(rec("E1", 4), 1), Progress: true})
 	got, _ = s.Outbox(ctxT(t), 2)
-	wantEqual(t, "after E1 is done", got, []desk.Outbox{rec("E2", 5)})
+	wantEqual(t, "after E1's progress to 2, then a late one to 1", got, []desk.Outbox{done(rec("E1", 4), 2), rec("E2", 5)})
+	apply(t, s, desk.DoneOutbox{Shard: 2, Platform: "slack", Event: "E1"})
+	apply(t, s, desk.PutOutbox{Shard: 2, Outbox: done(rec("E1", 4), 2), Progress: true})
+	got, _ = s.Outbox(ctxT(t), 2)
+	wantEqual(t, "after E1 is done, and a late progress of it", got, []desk.Outbox{rec("E2", 5)})
 	if err := s.Apply(ctxT(t), desk.PutOutbox{Shard: 99, Outbox: rec("E9", 1)}); desk.ErrorCode(err) != desk.EINVALID {
 		t.Errorf("outbox of shard 99 = %v, want invalid", err)
 	}

@@ -298,7 +298,8 @@ func pieces(field, v string) []any {
 // prefix's hash tag, hence the slot, with the keys given (see keys.go). TD.NADD and TD.NREM
 // <set> <its bucket for the number> <number> add a number to a number set and take it out
 // (numberAdd, numberRemove). TD.REPLACE <hash> <field> <value>… makes the hash hold those
-// fields and no other (a ticket's save). On Cluster (project.go) a command given with a negative number
+// fields and no other (a ticket's save). TD.PROGRESS records an outbox record's progress
+// (progress, below; desk.PutOutbox's Progress). On Cluster (project.go) a command given with a negative number
 // of arguments is on the index slot's keys: it is collected, not run (TD.UNINDEX reads the
 // hash and collects the TD.NREMs it would run), and flush appends what was collected to the
 // index log that TD.LOG <log> <its sequence key> <the mark known> names (luaLogFlush).
@@ -374,6 +375,21 @@ local function unindex(key, prefix, id, bprefix, later)
   end
 end
 
+-- progress records how far an outbox record's tasks got (TD.PROGRESS <outbox> <field> <done>
+-- <record>), only while the record is there with fewer tasks done: a write that comes late,
+-- after another replica finished the record and forgot it, must not bring it back.
+local function progress(key, field, done, value)
+  local old = redis.call('HGET', key, field)
+  if not old then
+    return
+  end
+  local ok, rec = pcall(cjson.decode, old)
+  if ok and type(rec) == 'table' and (tonumber(rec['` + outboxDoneField + `']) or 0) >= tonumber(done) then
+    return
+  end
+  redis.call('HSET', key, field, value)
+end
+
 -- replace makes hash key hold the field/value pairs ARGV[from..to] and no other field. It
 -- sets them first and deletes the others after, so that the key never goes missing in
 -- between: on Cluster a key missing from a slot under migration is not the script's, and the
@@ -407,6 +423,8 @@ local function run(i)
       logKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
     elseif cmd == 'TD.REPLACE' then
       replace(ARGV[i + 2], i + 3, i + n)
+    elseif cmd == 'TD.PROGRESS' then
+      progress(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
     elseif cmd == 'TD.UNINDEX' then
       unindex(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], later)
     elseif later then

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,6 +16,9 @@ import (
 
 // answerTTL is how long an answer waits for its reader (see desk.PutAnswer).
 const answerTTL = 10 * time.Minute
+
+// outboxDoneField is the JSON name of desk.Outbox's Done, read by TD.PROGRESS (luaApply).
+const outboxDoneField = "d"
 
 // eventKey names an event across platforms, as an outbox field.
 func eventKey(platform, eventID string) string { return platform + "/" + eventID }
@@ -31,7 +35,11 @@ func (s *Store) putOutbox(c desk.PutOutbox) ([][]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode outbox of event %s: %w", c.Outbox.Event, err)
 	}
-	return [][]any{{"HSET", s.keys.outbox(c.Shard), eventKey(c.Outbox.Platform, c.Outbox.Event), b}}, nil
+	key, field := s.keys.outbox(c.Shard), eventKey(c.Outbox.Platform, c.Outbox.Event)
+	if c.Progress {
+		return [][]any{{"TD.PROGRESS", key, field, strconv.Itoa(c.Outbox.Done), b}}, nil
+	}
+	return [][]any{{"HSET", key, field, b}}, nil
 }
 
 // Outbox returns a shard's outbox records, oldest first. A record that does not decode is

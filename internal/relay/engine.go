@@ -111,7 +111,7 @@ func (r *Relay) carryOut(ctx context.Context, shard int, o desk.Outbox, reconcil
 		o.Done = i + 1
 		progress := desk.Change(desk.DoneOutbox{Shard: shard, Platform: o.Platform, Event: o.Event})
 		if o.Done < len(o.Tasks) {
-			progress = desk.PutOutbox{Shard: shard, Outbox: o}
+			progress = desk.PutOutbox{Shard: shard, Outbox: o, Progress: true}
 		}
 		if err := r.store.Apply(ctx, append(learnt, progress)...); err != nil {
 			return fmt.Errorf("record the progress of event %s's tasks: %w", o.Event, err)

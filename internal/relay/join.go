@@ -26,7 +26,11 @@ import (
 //
 // A join is recorded before its post is sent: handling the first message again after a crash
 // joins the same messages under the same delivery key, so the post is found rather than sent
-// twice, and no message is both in a joined post and posted alone.
+// twice, and no message is both in a joined post and posted alone. The joined post's key is
+// not the key of the first message posted alone, and a message handled again goes alone if it
+// was posted alone, whatever join record turned up since (one written late, by a replica whose
+// lease had lapsed): a lone post is never taken for the joined one, which would acknowledge
+// the other messages unposted.
 
 // joinPlan is how a customer message goes: alone (join.ID == ""), or first of a joined post
 // with the queued messages taken along (followers). inTurn says its post has had its turn in
@@ -58,6 +62,13 @@ func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t 
 			return joinPlan{}, nil
 		case err != nil:
 			return joinPlan{}, fmt.Errorf("read join %s: %w", ev.ID, err)
+		}
+		// A join record that reached the store late (written by a replica whose lease had
+		// lapsed meanwhile) may follow a post of the message alone: the message then went
+		// alone, and the messages the record names were never posted with it.
+		alone := desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, Key: partKey(ev, "t", 0)}
+		if _, found, err := r.sentBefore(ctx, p, alone); err != nil || found {
+			return joinPlan{}, err
 		}
 		return rejoin(q, j), nil
 	}
@@ -175,7 +186,8 @@ func (r *Relay) sendPlanned(ctx context.Context, p desk.Platform, q desk.Queued,
 	}
 	to.Text, to.Key = text, partKey(q.Event, "t", 0)
 	if plan.joined() {
-		to.Text = plan.join.Text()
+		// A key of its own: a post of the first message alone is never taken for it.
+		to.Text, to.Key = plan.join.Text(), partKey(q.Event, "j", 0)
 	}
 	ref, err := r.postInTurn(ctx, p, to, q.Redelivered, plan.inTurn)
 	plan.inTurn = false

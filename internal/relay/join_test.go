@@ -306,7 +306,7 @@ func TestJoinIsMadeAgainAfterACrash(t *testing.T) {
 	sayFirstThenABC(h)
 	var refused atomic.Int32
 	h.p.SetFail(func(c desktest.Call) error {
-		if c.Op == "post" && strings.HasPrefix(c.Key, "e:ev-U1-m0:t") {
+		if c.Op == "post" && c.Key == "e:ev-U1-m0:j0" {
 			refused.Add(1)
 			return &desk.DeliveryError{Op: "chat.postMessage", Kind: desk.FailRateLimited, Reason: "ratelimited", Temporary: true, RetryAfter: time.Hour}
 		}
@@ -401,7 +401,7 @@ func TestJoinFarBehindIsMadeAgainAfterACrash(t *testing.T) {
 	h.ingest(say("U1", "z", "z"))
 	var reached atomic.Bool
 	h.p.SetAfterPost(func(m desktest.Message) {
-		if m.Key == "e:ev-U1-m1:t0" {
+		if m.Key == "e:ev-U1-m1:j0" {
 			die(&reached) // the worker dies right after the joined post
 		}
 	})

@@ -1,0 +1,122 @@
+package relay_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/redisstore"
+	"github.com/threadesk/threadesk/internal/redistest"
+)
+
+// Writes of a replica whose lease lapsed may reach Redis late, after another replica took the
+// shard over and finished the same work (fence.go): they must not undo it.
+
+// TestLateOutboxProgressBringsNothingBack: replica A carried out the first task of a record
+// and sent its progress, which reached Redis late; meanwhile B carried the whole record out
+// and forgot it. A's progress must not bring it back, or the next holder of the shard would
+// carry its last tasks out again (the rating question asked twice).
+func TestLateOutboxProgressBringsNothingBack(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.stop() // no replica holds the shards while the interleaving is set up
+	ctx := context.Background()
+	post := func(text, key string) desk.Task {
+		return desk.Task{Kind: desk.TaskPost, Platform: "fake", Message: desk.Outgoing{Channel: "D-u1", Text: text, Key: key}}
+	}
+	rec := desk.Outbox{Platform: "fake", Event: "ev-step", At: time.Now(), Tasks: []desk.Task{
+		post("Ticket resolved", "e:ev-step:notice0"), post("Noted", "e:ev-step:noted0"), post("How did we do?", "e:ev-step:rating0"),
+	}}
+	if err := h.store.Apply(ctx, desk.PutOutbox{Shard: 0, Outbox: rec}); err != nil {
+		t.Fatal(err)
+	}
+	// B carries all three out and forgets the record.
+	for _, task := range rec.Tasks {
+		if _, err := h.p.Post(ctx, task.Message); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.store.Apply(ctx, desk.DoneOutbox{Shard: 0, Platform: "fake", Event: "ev-step"}); err != nil {
+		t.Fatal(err)
+	}
+	// A's progress after the first task, sent long before, lands now.
+	late := rec
+	late.Done = 1
+	if err := h.store.Apply(ctx, desk.PutOutbox{Shard: 0, Outbox: late, Progress: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.store.Outbox(ctx, 0); err != nil || len(got) != 0 {
+		t.Fatalf("the outbox after the late progress: %d records, %v; want none", len(got), err)
+	}
+	h.start() // the next holder of shard 0 (a deploy, a rebalance)
+	time.Sleep(500 * time.Millisecond)
+	n := 0
+	for _, m := range h.p.Messages("D-u1", "") {
+		if m.Text == "How did we do?" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the rating question is in the customer's DM %d times, want once", n)
+	}
+}
+
+// TestLateJoinRecordLosesNothing: A recorded a join of m1 with m2 and m3, which reached Redis
+// late. B, handling m1 again, found no join and posted m1 alone; its commit did not go
+// through. A's join lands. B's retry must not take the lone post for the joined one (which
+// would record m2 and m3 as relayed in it): every message reaches the agents.
+func TestLateJoinRecordLosesNothing(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("u1", "m0", "hello"))
+	tk := h.ticketOf("u1")
+	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello"})
+	h.stop()
+	ctx := context.Background()
+	evs := []desk.Event{say("u1", "m1", "first"), say("u1", "m2", "second"), say("u1", "m3", "third")}
+	for _, ev := range evs {
+		h.ingest(ev)
+	}
+	// Another consumer (A) read them: pending, redelivered to the next holder.
+	a, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read []desk.Queued
+	for sh := range shards {
+		got, err := a.ReadQueue(ctx, sh, "", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read = append(read, got...)
+	}
+	if len(read) != 3 {
+		t.Fatalf("A read %d entries, want 3", len(read))
+	}
+	// B's first try: m1 alone, under m1's key; its commit failed.
+	cust := customer("u1")
+	if _, err := h.p.Post(ctx, desk.Outgoing{Channel: tk.TriageChannel, Thread: tk.ThreadID, Text: "first", Key: "e:" + evs[0].ID + ":t0", As: &cust}); err != nil {
+		t.Fatal(err)
+	}
+	// A's join lands.
+	j := desk.Join{ID: evs[0].ID, Ticket: tk.ID}
+	for i, q := range read {
+		ev := evs[i]
+		j.Parts = append(j.Parts, desk.JoinPart{Event: q.Event.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, Text: ev.Text, Written: ev.Text, At: time.Now()})
+	}
+	if err := h.store.Apply(ctx, desk.PutJoin{Platform: "fake", Join: j}); err != nil {
+		t.Fatal(err)
+	}
+	h.start() // B's retry, or the next holder's
+	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello", "first", "second", "third"})
+	var lines []string
+	for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
+		lines = append(lines, strings.Split(m.Text, "\n")...)
+	}
+	for _, want := range []string{"first", "second", "third"} {
+		if n := strings.Count(strings.Join(lines, "\n")+"\n", want+"\n"); n != 1 || !slices.Contains(lines, want) {
+			t.Errorf("%q is in the thread %d times, want once: %q", want, n, lines)
+		}
+	}
+}
