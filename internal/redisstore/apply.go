@@ -219,7 +219,8 @@ func partition(cmds [][]any, f func([]any) bool) (kept, rest [][]any) {
 }
 
 // scripted reports whether cmds need a script: one of them is one of the scripts' own
-// (TD.UNINDEX, TD.NADD, TD.NREM, TD.REPLACE, TD.PROGRESS; see luaApply).
+// (TD.UNINDEX, TD.NADD, TD.NREM, TD.REPLACE, TD.PROGRESS, TD.UNPOINT,
+// TD.HUNPOINT; see luaApply).
 func scripted(cmds [][]any) bool {
 	return slices.ContainsFunc(cmds, func(c []any) bool {
 		name, _ := c[0].(string)

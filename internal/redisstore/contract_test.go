@@ -71,6 +71,7 @@ var contract = []struct {
 	{"posts' pace shared", testPaceShared},
 	{"expire closed tickets", testExpireClosed},
 	{"customer data and forget", testForget},
+	{"pointers unset by the erasure", testUnpoint},
 	{"transcript upgraded from a stream", testTranscriptUpgrade},
 	{"expire an upgraded transcript", testExpireUpgraded},
 	{"search walked by number", testQuerySearchWalk},

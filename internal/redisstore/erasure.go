@@ -184,8 +184,17 @@ func (s *Store) Forget(ctx context.Context, platform, userID string, lead desk.U
 		rep.Entries += entries
 		rep.Links += links
 	}
+	// The customer's pointer goes if it points at a ticket forgotten here (or at none): a
+	// ticket the customer opened since the list was read keeps it, and the conversation its
+	// thread. These commands go first: on Cluster the ticket a pointer names is a key not
+	// declared, which a slot migration could refuse, and nothing is written before that.
 	cust := s.keys.customer(platform, userID)
-	cmds = append(cmds, []any{"HDEL", cust.key, cust.field}, []any{"DEL", cust.legacy})
+	hdel, del := []any{"TD.HUNPOINT", cust.key, cust.field, s.keys.ticketBase()}, []any{"TD.UNPOINT", cust.legacy, s.keys.ticketBase()}
+	for _, id := range rep.Tickets {
+		n := strconv.FormatInt(int64(id), 10)
+		hdel, del = append(hdel, n), append(del, n)
+	}
+	cmds = append([][]any{hdel, del}, cmds...)
 	if err := s.applyScripted(ctx, cmds); err != nil {
 		return desk.ForgetReport{}, fmt.Errorf("%s: %w", what, err)
 	}

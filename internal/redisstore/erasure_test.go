@@ -202,3 +202,51 @@ func testForgetFactsBothLayouts(t *testing.T, open opener) {
 	wantFacts(t, s, "resolutions after Forget", desk.FactResolved, dayAt(0, 0), farFuture, oldFacts[1], newFacts[2])
 	wantFacts(t, s, "first replies after Forget", desk.FactFirstResponse, dayAt(0, 0), farFuture, newFacts[3], newFacts[1])
 }
+
+// testUnpoint: the erasure's removal of a customer's pointer (TD.HUNPOINT, TD.UNPOINT) takes
+// it away only while it points at a ticket forgotten or at none: a ticket opened since the
+// erasure read the customer's tickets keeps its pointer, and so its conversation.
+func testUnpoint(t *testing.T, open opener) {
+	s, rdb := open(t, Options{})
+	ctx := ctxT(t)
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	n := tk.ID.String()[1:]
+	cust := s.keys.customer("slack", "U1")
+	pointed := func() string { return rdb.HGet(ctx, cust.key, cust.field).Val() }
+	unpoint := func(ids ...any) {
+		t.Helper()
+		cmds := [][]any{
+			append([]any{"TD.HUNPOINT", cust.key, cust.field, s.keys.ticketBase()}, ids...),
+			append([]any{"TD.UNPOINT", cust.legacy, s.keys.ticketBase()}, ids...),
+		}
+		if err := s.applyScripted(ctx, cmds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pointed() != n {
+		t.Fatalf("the customer's pointer = %q, want %s", pointed(), n)
+	}
+	unpoint("998", "999")
+	if pointed() != n {
+		t.Errorf("the pointer to ticket %s, not among those forgotten, went", n)
+	}
+	unpoint("998", n)
+	if pointed() != "" {
+		t.Errorf("the pointer to a ticket forgotten stays: %q", pointed())
+	}
+	// A legacy pointer to a ticket that is no more goes, as does one to a ticket forgotten.
+	rdb.Set(ctx, cust.legacy, "12345", 0)
+	unpoint("998")
+	if rdb.Exists(ctx, cust.legacy).Val() != 0 {
+		t.Errorf("a legacy pointer to a ticket that is no more stays")
+	}
+	rdb.Set(ctx, cust.legacy, n, 0)
+	unpoint("998")
+	if rdb.Exists(ctx, cust.legacy).Val() != 1 {
+		t.Errorf("a legacy pointer to a ticket not forgotten went")
+	}
+	unpoint(n)
+	if rdb.Exists(ctx, cust.legacy).Val() != 0 {
+		t.Errorf("a legacy pointer to a ticket forgotten stays")
+	}
+}

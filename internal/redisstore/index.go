@@ -299,7 +299,8 @@ func pieces(field, v string) []any {
 // <set> <its bucket for the number> <number> add a number to a number set and take it out
 // (numberAdd, numberRemove). TD.REPLACE <hash> <field> <value>… makes the hash hold those
 // fields and no other (a ticket's save). TD.PROGRESS records an outbox record's progress
-// (progress, below; desk.PutOutbox's Progress). On Cluster (project.go) a command given with a negative number
+// (progress, below; desk.PutOutbox's Progress); TD.UNPOINT and TD.HUNPOINT delete a pointer
+// that still points at one of the tickets given, or at none (unpoint, below). On Cluster (project.go) a command given with a negative number
 // of arguments is on the index slot's keys: it is collected, not run (TD.UNINDEX reads the
 // hash and collects the TD.NREMs it would run), and flush appends what was collected to the
 // index log that TD.LOG <log> <its sequence key> <the mark known> names (luaLogFlush).
@@ -390,6 +391,34 @@ local function progress(key, field, done, value)
   redis.call('HSET', key, field, value)
 end
 
+-- unpoint deletes a pointer to a ticket (TD.UNPOINT <key> <ticket key prefix> <number>…, a
+-- string; TD.HUNPOINT <hash> <field> <ticket key prefix> <number>…, a hash's field) if it
+-- points at one of the numbers ARGV[from..to] or at a ticket that is no more: one moved on
+-- since it was read, to a ticket opened since, keeps pointing there.
+local function unpoint(key, field, tprefix, from, to)
+  local v
+  if field then
+    v = redis.call('HGET', key, field)
+  else
+    v = redis.call('GET', key)
+  end
+  if not v then
+    return
+  end
+  local gone = redis.call('EXISTS', tprefix .. v) == 0
+  for j = from, to do
+    gone = gone or ARGV[j] == v
+  end
+  if not gone then
+    return
+  end
+  if field then
+    redis.call('HDEL', key, field)
+  else
+    redis.call('DEL', key)
+  end
+end
+
 -- replace makes hash key hold the field/value pairs ARGV[from..to] and no other field. It
 -- sets them first and deletes the others after, so that the key never goes missing in
 -- between: on Cluster a key missing from a slot under migration is not the script's, and the
@@ -423,6 +452,10 @@ local function run(i)
       logKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
     elseif cmd == 'TD.REPLACE' then
       replace(ARGV[i + 2], i + 3, i + n)
+    elseif cmd == 'TD.UNPOINT' then
+      unpoint(ARGV[i + 2], nil, ARGV[i + 3], i + 4, i + n)
+    elseif cmd == 'TD.HUNPOINT' then
+      unpoint(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], i + 5, i + n)
     elseif cmd == 'TD.PROGRESS' then
       progress(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
     elseif cmd == 'TD.UNINDEX' then

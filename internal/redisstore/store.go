@@ -324,7 +324,8 @@ func (s *Store) startOnce(ctx context.Context, what, versionKey, version, leaseK
 		if err != nil || !ok {
 			return // another process does it, or Redis is away: the next start tries again
 		}
-		defer s.rdb.Del(context.WithoutCancel(ctx), leaseKey)
+		// Released only if still this process's: past onceLease another may hold it.
+		defer releaseLeaseScript.Run(context.WithoutCancel(ctx), s.rdb, []string{leaseKey}, s.opts.Consumer)
 		if work(ctx) != nil {
 			return
 		}
