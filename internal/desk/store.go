@@ -254,10 +254,13 @@ type Link struct {
 // the channel it went to had a backlog: the record of what it carries, so that an edit or a
 // deletion of one of them changes its part of the post and nothing else.
 type Join struct {
-	// ID is the event ID of the first message; the post's delivery key is that message's.
+	// ID is the event ID of the first message.
 	ID     string
 	Ticket TicketID
 	Parts  []JoinPart // in order
+	// OwnKey says the post has a delivery key of its own (joins recorded from 2026-12-07 on),
+	// never the key of the first message posted alone; an older join's post has that key.
+	OwnKey bool
 }
 
 // JoinPart is one message of a joined post.

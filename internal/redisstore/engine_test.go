@@ -406,7 +406,7 @@ func testApplyAcksSeveral(t *testing.T, open opener) {
 // (so that retention and erasure take it with them), and an invalid one is refused.
 func testJoins(t *testing.T, open opener) {
 	s, _ := open(t, Options{})
-	j := desk.Join{ID: "Ev-j1", Ticket: 7, Parts: []desk.JoinPart{
+	j := desk.Join{ID: "Ev-j1", Ticket: 7, OwnKey: true, Parts: []desk.JoinPart{
 		{Event: "Ev-j1", Entry: "1-0", Source: desk.MessageRef{Channel: "D1", ID: "m1"}, Text: "Привет", Written: "Привет", At: at(1)},
 		{Event: "Ev-j2", Entry: "2-0", Source: desk.MessageRef{Channel: "D1", ID: "m2"}, Text: "⏱ late\nline\nbreak", Written: "line\nbreak", At: at(2)},
 		{Event: "Ev-j3", Entry: "3-0", Source: desk.MessageRef{Channel: "D1", ID: "m3"}}, // deleted

@@ -16,6 +16,7 @@ import (
 type joinValue struct {
 	Ticket desk.TicketID `json:"t"`
 	Parts  []joinPart    `json:"p"`
+	OwnKey bool          `json:"k,omitempty"`
 }
 
 type joinPart struct {
@@ -32,7 +33,7 @@ func (s *Store) putJoin(c desk.PutJoin) ([][]any, error) {
 	if c.Platform == "" || j.ID == "" || j.Ticket <= 0 || len(j.Parts) == 0 {
 		return nil, desk.Errorf(desk.EINVALID, "put join: a join needs a platform, an ID, a ticket and parts")
 	}
-	v := joinValue{Ticket: j.Ticket, Parts: make([]joinPart, len(j.Parts))}
+	v := joinValue{Ticket: j.Ticket, Parts: make([]joinPart, len(j.Parts)), OwnKey: j.OwnKey}
 	for i, p := range j.Parts {
 		if p.Event == "" || p.Source.ID == "" {
 			return nil, desk.Errorf(desk.EINVALID, "put join %s: part %d needs its event and message", j.ID, i)
@@ -64,7 +65,7 @@ func (s *Store) Join(ctx context.Context, platform, id string) (desk.Join, error
 	if err := json.Unmarshal(b, &v); err != nil {
 		return desk.Join{}, desk.Errorf(desk.EINVALID, "decode %s: %v", what, err)
 	}
-	j := desk.Join{ID: id, Ticket: v.Ticket, Parts: make([]desk.JoinPart, len(v.Parts))}
+	j := desk.Join{ID: id, Ticket: v.Ticket, Parts: make([]desk.JoinPart, len(v.Parts)), OwnKey: v.OwnKey}
 	for i, p := range v.Parts {
 		j.Parts[i] = desk.JoinPart{Event: p.Event, Entry: p.Entry, Source: desk.MessageRef{Channel: p.Source[0], ID: p.Source[1]}, Text: p.Text, Written: p.Written}
 		if p.At != 0 {

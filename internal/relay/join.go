@@ -65,10 +65,13 @@ func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t 
 		}
 		// A join record that reached the store late (written by a replica whose lease had
 		// lapsed meanwhile) may follow a post of the message alone: the message then went
-		// alone, and the messages the record names were never posted with it.
-		alone := desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, Key: partKey(ev, "t", 0)}
-		if _, found, err := r.sentBefore(ctx, p, alone); err != nil || found {
-			return joinPlan{}, err
+		// alone, and the messages the record names were never posted with it. (An older
+		// version's joined post has the first message's key: its record is followed as it is.)
+		if j.OwnKey {
+			alone := desk.Outgoing{Channel: t.TriageChannel, Thread: t.ThreadID, Key: partKey(ev, "t", 0)}
+			if _, found, err := r.sentBefore(ctx, p, alone); err != nil || found {
+				return joinPlan{}, err
+			}
 		}
 		return rejoin(q, j), nil
 	}
@@ -96,7 +99,7 @@ func (r *Relay) planJoin(ctx context.Context, p desk.Platform, q desk.Queued, t 
 	if len(parts) == 0 {
 		return plan, nil
 	}
-	plan.join = desk.Join{ID: ev.ID, Ticket: t.ID, Parts: []desk.JoinPart{
+	plan.join = desk.Join{ID: ev.ID, Ticket: t.ID, OwnKey: true, Parts: []desk.JoinPart{
 		{Event: ev.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, Text: text, Written: ev.Text, At: ev.At},
 	}}
 	for _, f := range parts {
@@ -187,7 +190,10 @@ func (r *Relay) sendPlanned(ctx context.Context, p desk.Platform, q desk.Queued,
 	to.Text, to.Key = text, partKey(q.Event, "t", 0)
 	if plan.joined() {
 		// A key of its own: a post of the first message alone is never taken for it.
-		to.Text, to.Key = plan.join.Text(), partKey(q.Event, "j", 0)
+		to.Text = plan.join.Text()
+		if plan.join.OwnKey {
+			to.Key = partKey(q.Event, "j", 0)
+		}
 	}
 	ref, err := r.postInTurn(ctx, p, to, q.Redelivered, plan.inTurn)
 	plan.inTurn = false

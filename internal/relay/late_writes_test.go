@@ -91,30 +91,90 @@ func TestLateJoinRecordLosesNothing(t *testing.T) {
 		}
 		read = append(read, got...)
 	}
-	if len(read) != 3 {
-		t.Fatalf("A read %d entries, want 3", len(read))
-	}
 	// B's first try: m1 alone, under m1's key; its commit failed.
 	cust := customer("u1")
 	if _, err := h.p.Post(ctx, desk.Outgoing{Channel: tk.TriageChannel, Thread: tk.ThreadID, Text: "first", Key: "e:" + evs[0].ID + ":t0", As: &cust}); err != nil {
 		t.Fatal(err)
 	}
 	// A's join lands.
-	j := desk.Join{ID: evs[0].ID, Ticket: tk.ID}
+	recordJoin(t, h, tk, read, evs, true)
+	h.start() // B's retry, or the next holder's
+	wantEachOnce(t, h, tk, "first", "second", "third")
+}
+
+// TestJoinOfAnOlderVersionIsFollowed: a version before 2026-12-07 posted a joined post under
+// its first message's key and stopped before its commit; the new version handling the first
+// message again takes that post for the joined one, as recorded, and posts nothing again.
+func TestJoinOfAnOlderVersionIsFollowed(t *testing.T) {
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("u1", "m0", "hello"))
+	tk := h.ticketOf("u1")
+	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello"})
+	h.stop()
+	ctx := context.Background()
+	evs := []desk.Event{say("u1", "m1", "first"), say("u1", "m2", "second"), say("u1", "m3", "third")}
+	for _, ev := range evs {
+		h.ingest(ev)
+	}
+	old, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read []desk.Queued
+	for sh := range shards {
+		got, err := old.ReadQueue(ctx, sh, "", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read = append(read, got...)
+	}
+	j := recordJoin(t, h, tk, read, evs, false)
+	cust := customer("u1")
+	if _, err := h.p.Post(ctx, desk.Outgoing{Channel: tk.TriageChannel, Thread: tk.ThreadID, Text: j.Text(), Key: "e:" + evs[0].ID + ":t0", As: &cust}); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	if !h.p.Wait(5*time.Second, func() bool { n, _ := h.store.QueueDepth(ctx); return n == 0 }) {
+		t.Fatal("the messages were not handled")
+	}
+	time.Sleep(200 * time.Millisecond)
+	wantEachOnce(t, h, tk, "first", "second", "third")
+}
+
+// recordJoin records a join of the messages read, as a replica of this version (ownKey) or
+// of an older one writes it.
+func recordJoin(t *testing.T, h *harness, tk desk.Ticket, read []desk.Queued, evs []desk.Event, ownKey bool) desk.Join {
+	t.Helper()
+	if len(read) != len(evs) {
+		t.Fatalf("%d entries read, want %d", len(read), len(evs))
+	}
+	j := desk.Join{ID: evs[0].ID, Ticket: tk.ID, OwnKey: ownKey}
 	for i, q := range read {
 		ev := evs[i]
 		j.Parts = append(j.Parts, desk.JoinPart{Event: q.Event.ID, Entry: q.Entry, Source: desk.MessageRef{Channel: ev.Channel, ID: ev.Message}, Text: ev.Text, Written: ev.Text, At: time.Now()})
 	}
-	if err := h.store.Apply(ctx, desk.PutJoin{Platform: "fake", Join: j}); err != nil {
+	if err := h.store.Apply(context.Background(), desk.PutJoin{Platform: "fake", Join: j}); err != nil {
 		t.Fatal(err)
 	}
-	h.start() // B's retry, or the next holder's
-	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello", "first", "second", "third"})
+	return j
+}
+
+// wantEachOnce waits until each text is in the ticket's thread and fails unless each is there
+// once (joined posts read line by line).
+func wantEachOnce(t *testing.T, h *harness, tk desk.Ticket, texts ...string) {
+	t.Helper()
 	var lines []string
-	for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
-		lines = append(lines, strings.Split(m.Text, "\n")...)
+	read := func() bool {
+		lines = lines[:0]
+		for _, m := range h.p.Messages(tk.TriageChannel, tk.ThreadID) {
+			lines = append(lines, strings.Split(m.Text, "\n")...)
+		}
+		return !slices.ContainsFunc(texts, func(w string) bool { return !slices.Contains(lines, w) })
 	}
-	for _, want := range []string{"first", "second", "third"} {
+	h.p.Wait(10*time.Second, read)
+	time.Sleep(200 * time.Millisecond) // anything posted twice has had time to show
+	read()
+	for _, want := range texts {
 		if n := strings.Count(strings.Join(lines, "\n")+"\n", want+"\n"); n != 1 || !slices.Contains(lines, want) {
 			t.Errorf("%q is in the thread %d times, want once: %q", want, n, lines)
 		}
