@@ -72,14 +72,14 @@ func TestLateConsumerRemovalStrandsNothing(t *testing.T) {
 	a := store(ardb, "a")
 	take := func(s *Store, ttl time.Duration) {
 		t.Helper()
-		if ok, err := s.TakeShard(ctx, 0, ttl); err != nil || !ok {
+		if ok, _, err := s.TakeShard(ctx, 0, ttl); err != nil || !ok {
 			t.Fatalf("%s could not take the shard: %t, %v", s.opts.Consumer, ok, err)
 		}
 		if _, err := s.ClaimShard(ctx, 0); err != nil && s != a {
 			t.Fatalf("%s's claim: %v", s.opts.Consumer, err)
 		}
 	}
-	if ok, err := a.TakeShard(ctx, 0, 300*time.Millisecond); err != nil || !ok {
+	if ok, _, err := a.TakeShard(ctx, 0, 300*time.Millisecond); err != nil || !ok {
 		t.Fatalf("a could not take the shard: %t, %v", ok, err)
 	}
 	done := make(chan error, 1)

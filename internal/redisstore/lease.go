@@ -23,7 +23,8 @@ import (
 // the replicas set, which the relay reads to spread the shards evenly over the live ones.
 
 // takeLeaseScript takes a shard's lease for ARGV[1] for ARGV[2] milliseconds, or renews it
-// when ARGV[1] holds it already. It returns 1 when ARGV[1] holds the lease afterwards.
+// when ARGV[1] holds it already. It returns 0 when another holds the lease, 1 when ARGV[1]
+// took it (it was free, or had lapsed), 2 when ARGV[1] renewed it.
 //
 // KEYS[1] the lease.
 var takeLeaseScript = redis.NewScript(`
@@ -32,6 +33,9 @@ if holder and holder ~= ARGV[1] then
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if holder then
+  return 2
+end
 return 1
 `)
 
@@ -46,19 +50,19 @@ return 0
 `)
 
 // TakeShard takes or renews this process's (Options.Consumer's) lease of a queue shard for ttl
-// and reports whether this process holds it now. A lease another process holds is never
-// taken: it must lapse first.
-func (s *Store) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, error) {
+// and reports whether this process holds it now, and whether it held it already (renewed). A
+// lease another process holds is never taken: it must lapse first.
+func (s *Store) TakeShard(ctx context.Context, shard int, ttl time.Duration) (held, renewed bool, err error) {
 	if err := s.checkShard(shard); err != nil {
-		return false, err
+		return false, false, err
 	}
 	// On Sentinel a lease counts only once a replica has it: a failover that undid it would
 	// let another replica take the shard while this one still works on it.
 	n, err := s.runDurableScript(ctx, takeLeaseScript, []string{s.keys.lease(shard)}, s.opts.Consumer, max(ttl.Milliseconds(), 1)).Int()
 	if err != nil {
-		return false, fmt.Errorf("take the lease of queue shard %d: %w", shard, err)
+		return false, false, fmt.Errorf("take the lease of queue shard %d: %w", shard, err)
 	}
-	return n == 1, nil
+	return n > 0, n == 2, nil
 }
 
 // ReleaseShard gives up this process's lease of a shard, if it holds it, so that another

@@ -203,9 +203,9 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 // the lease is safe: the next holder claims it (ClaimShard) after taking the lease.
 //
 // KEYS[1] the shard's stream, KEYS[2] its lease; ARGV[1] the group, ARGV[2] the consumer,
-// ARGV[3] the most entries to read (0: all). It answers {1, <XREADGROUP's answer>} with
-// entries, {0, <the stream's last ID>} without, or {-1, <the holder>} when another replica
-// holds the lease.
+// ARGV[3] the most entries to read (0: all), ARGV[4] "1" if the caller waits when there are
+// none. It answers {1, <XREADGROUP's answer>} with entries, {0, <the stream's last ID, if the
+// caller waits>} without, or {-1, <the holder>} when another replica holds the lease.
 var readNewScript = redis.NewScript(`
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[2] then
@@ -226,6 +226,9 @@ end
 if res then
   return {1, res}
 end
+if ARGV[4] ~= '1' then
+  return {0, ''}
+end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
 for i = 1, #info, 2 do
   if info[i] == 'last-generated-id' then
@@ -242,7 +245,11 @@ func (s *Store) readNew(ctx context.Context, rdb redis.Cmdable, shard, count int
 	stream := s.keys.queue(shard)
 	keys := []string{stream, s.keys.lease(shard)}
 	for waited := false; ; waited = true {
-		v, err := readNewScript.Run(ctx, rdb, keys, group, s.opts.Consumer, max(count, 0)).Slice()
+		wait := "0"
+		if !waited && block > 0 {
+			wait = "1"
+		}
+		v, err := readNewScript.Run(ctx, rdb, keys, group, s.opts.Consumer, max(count, 0), wait).Slice()
 		if err != nil {
 			return nil, err
 		}

@@ -102,7 +102,7 @@ func testClusterHashTag(t *testing.T, open opener) {
 	if n := rdb.XLen(ctx, s.keys.queue(2)).Val(); n != 0 {
 		t.Errorf("shard 2 holds %d entries after the acknowledgement, want none", n)
 	}
-	if took, err := s.TakeShard(ctx, 2, time.Minute); err != nil || !took {
+	if took, _, err := s.TakeShard(ctx, 2, time.Minute); err != nil || !took {
 		t.Fatalf("TakeShard = %t, %v", took, err)
 	}
 	apply(t, s, desk.SetTimer{Timer: desk.Timer{ID: "sla:1", At: at(5), Shard: 1, Event: desk.Event{ID: "Tm01", Platform: "slack", Kind: desk.CustomerMessage}}})

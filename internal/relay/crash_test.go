@@ -335,3 +335,32 @@ func TestLostRefusalCommit(t *testing.T) {
 		t.Errorf("answers = %q, want one refusal", a)
 	}
 }
+
+// TestOutboxProgressIsMarkedSo: the progress a step's tasks record after each (Done past 0)
+// is marked Progress, which the store makes only while the record is there with fewer tasks
+// done (a late write must not bring a finished record back: TestLateOutboxProgressBringsNothingBack).
+func TestOutboxProgressIsMarkedSo(t *testing.T) {
+	d, hs := crashDesk(t)
+	tk := d.open("U1")
+	_ = d.press("A1", "C-TRIAGE", tk.ThreadID, "claim", "1")
+	d.drain()
+	var progress, unmarked atomic.Int32
+	hs.setAfter(func(changes []desk.Change) error {
+		for _, c := range changes {
+			if po, ok := c.(desk.PutOutbox); ok && po.Outbox.Done > 0 {
+				progress.Add(1)
+				if !po.Progress {
+					unmarked.Add(1)
+				}
+			}
+		}
+		return nil
+	})
+	if err := d.press("A1", "C-TRIAGE", tk.ThreadID, "resolve", "1"); err != nil {
+		t.Fatal(err)
+	}
+	d.drain()
+	if progress.Load() == 0 || unmarked.Load() != 0 {
+		t.Errorf("%d progress writes of the resolution's tasks, %d of them not marked Progress; want some, all marked", progress.Load(), unmarked.Load())
+	}
+}

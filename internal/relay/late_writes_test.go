@@ -2,14 +2,17 @@ package relay_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/redisstore"
 	"github.com/threadesk/threadesk/internal/redistest"
+	"github.com/threadesk/threadesk/internal/relay"
 )
 
 // Writes of a replica whose lease lapsed may reach Redis late, after another replica took the
@@ -179,4 +182,76 @@ func wantEachOnce(t *testing.T, h *harness, tk desk.Ticket, texts ...string) {
 			t.Errorf("%q is in the thread %d times, want once: %q", want, n, lines)
 		}
 	}
+}
+
+// lapsingStore lets a shard's lease lapse just before the relay's next renewal of it reaches
+// Redis, and has another consumer read the shard meanwhile (a late read that finds the lease
+// free); it counts the relay's claims of the shard.
+type lapsingStore struct {
+	desk.Store
+	lapse  func() // run once, before a renewal
+	armed  atomic.Bool
+	claims atomic.Int32
+}
+
+func (s *lapsingStore) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, bool, error) {
+	if shard == 0 && s.armed.CompareAndSwap(true, false) {
+		s.lapse()
+	}
+	return s.Store.TakeShard(ctx, shard, ttl)
+}
+
+func (s *lapsingStore) ClaimShard(ctx context.Context, shard int) (int, error) {
+	if shard == 0 {
+		s.claims.Add(1)
+	}
+	return s.Store.ClaimShard(ctx, shard)
+}
+
+// TestLapsedLeaseTakenAgainClaims: the relay's lease of a shard lapsed before its renewal
+// reached Redis, and meanwhile another consumer's late read, finding the lease free, took a
+// new entry. The renewal takes the lease anew: the relay must claim the shard again, or the
+// entry would stay in the other consumer's pending list, never relayed.
+func TestLapsedLeaseTakenAgainClaims(t *testing.T) {
+	var ls *lapsingStore
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
+		ls = &lapsingStore{Store: o.Store}
+		o.Store = ls
+		o.ShardLease = 900 * time.Millisecond
+	})
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	other, err := redisstore.New(rdb, redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.p.Wait(5*time.Second, func() bool { return ls.claims.Load() > 0 }) {
+		t.Fatal("the relay never claimed shard 0")
+	}
+	claimed := ls.claims.Load()
+	ev := say("u1", "m1", "written while the lease had lapsed")
+	ev.Platform = "fake"
+	lapsed := make(chan error, 1)
+	ls.lapse = func() {
+		err := rdb.Del(ctx, redisstore.LeaseKey(h.prefix, 0)).Err()
+		if err == nil {
+			_, err = other.Enqueue(ctx, 0, ev)
+		}
+		if err == nil {
+			var got []desk.Queued
+			if got, err = other.ReadQueue(ctx, 0, "", 10, 0); err == nil && len(got) != 1 {
+				err = fmt.Errorf("the late read took %d entries, want 1", len(got))
+			}
+		}
+		lapsed <- err
+	}
+	ls.armed.Store(true)
+	if err := <-lapsed; err != nil {
+		t.Fatal(err)
+	}
+	if !h.p.Wait(5*time.Second, func() bool { return ls.claims.Load() > claimed }) {
+		t.Fatal("the lease taken anew was renewed as if held all along: no claim")
+	}
+	tk := h.ticketOf("u1")
+	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{ev.Text})
 }

@@ -159,10 +159,16 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 			continue
 		}
 		sent := time.Now()
-		ok, err := r.store.TakeShard(round, shard, ttl)
+		ok, renewed, err := r.store.TakeShard(round, shard, ttl)
 		switch {
 		case err != nil:
 			failed = err
+		case ok && holding && !renewed:
+			// The lease lapsed before this renewal reached Redis (the round waited for an
+			// outage): meanwhile another replica's late read may have taken entries that
+			// only a claim finds. The worker starts again, with its claim, next round.
+			r.log.Warn("the lease of a queue shard lapsed before its renewal; starting its worker again", "shard", shard)
+			r.leaveShard(set, shard, false)
 		case ok && holding:
 			w.renewed = time.Now()
 			w.lease.renew(sent, ttl)
@@ -212,7 +218,7 @@ func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
 			continue
 		}
 		sent := time.Now()
-		ok, err := r.store.TakeShard(round, shard, ttl)
+		ok, _, err := r.store.TakeShard(round, shard, ttl)
 		switch {
 		case err == nil && ok:
 			w.renewed = time.Now()
