@@ -71,32 +71,10 @@ func TestLateOutboxProgressBringsNothingBack(t *testing.T) {
 // through. A's join lands. B's retry must not take the lone post for the joined one (which
 // would record m2 and m3 as relayed in it): every message reaches the agents.
 func TestLateJoinRecordLosesNothing(t *testing.T) {
-	h := newHarness(t, desk.Limits{})
-	h.ingest(say("u1", "m0", "hello"))
-	tk := h.ticketOf("u1")
-	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello"})
-	h.stop()
-	ctx := context.Background()
-	evs := []desk.Event{say("u1", "m1", "first"), say("u1", "m2", "second"), say("u1", "m3", "third")}
-	for _, ev := range evs {
-		h.ingest(ev)
-	}
-	// Another consumer (A) read them: pending, redelivered to the next holder.
-	a, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "A"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var read []desk.Queued
-	for sh := range shards {
-		got, err := a.ReadQueue(ctx, sh, "", 10, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		read = append(read, got...)
-	}
+	h, tk, evs, read := threeReadByAnother(t)
 	// B's first try: m1 alone, under m1's key; its commit failed.
 	cust := customer("u1")
-	if _, err := h.p.Post(ctx, desk.Outgoing{Channel: tk.TriageChannel, Thread: tk.ThreadID, Text: "first", Key: "e:" + evs[0].ID + ":t0", As: &cust}); err != nil {
+	if _, err := h.p.Post(context.Background(), desk.Outgoing{Channel: tk.TriageChannel, Thread: tk.ThreadID, Text: "first", Key: "e:" + evs[0].ID + ":t0", As: &cust}); err != nil {
 		t.Fatal(err)
 	}
 	// A's join lands.
@@ -109,28 +87,8 @@ func TestLateJoinRecordLosesNothing(t *testing.T) {
 // its first message's key and stopped before its commit; the new version handling the first
 // message again takes that post for the joined one, as recorded, and posts nothing again.
 func TestJoinOfAnOlderVersionIsFollowed(t *testing.T) {
-	h := newHarness(t, desk.Limits{})
-	h.ingest(say("u1", "m0", "hello"))
-	tk := h.ticketOf("u1")
-	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello"})
-	h.stop()
+	h, tk, evs, read := threeReadByAnother(t)
 	ctx := context.Background()
-	evs := []desk.Event{say("u1", "m1", "first"), say("u1", "m2", "second"), say("u1", "m3", "third")}
-	for _, ev := range evs {
-		h.ingest(ev)
-	}
-	old, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "old"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var read []desk.Queued
-	for sh := range shards {
-		got, err := old.ReadQueue(ctx, sh, "", 10, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		read = append(read, got...)
-	}
 	j := recordJoin(t, h, tk, read, evs, false)
 	cust := customer("u1")
 	if _, err := h.p.Post(ctx, desk.Outgoing{Channel: tk.TriageChannel, Thread: tk.ThreadID, Text: j.Text(), Key: "e:" + evs[0].ID + ":t0", As: &cust}); err != nil {
@@ -140,8 +98,36 @@ func TestJoinOfAnOlderVersionIsFollowed(t *testing.T) {
 	if !h.p.Wait(5*time.Second, func() bool { n, _ := h.store.QueueDepth(ctx); return n == 0 }) {
 		t.Fatal("the messages were not handled")
 	}
-	time.Sleep(200 * time.Millisecond)
 	wantEachOnce(t, h, tk, "first", "second", "third")
+}
+
+// threeReadByAnother opens u1's ticket ("hello"), stops the relay, and has three more
+// messages of u1 recorded and read by another consumer (a replica that then stopped): they
+// are pending, redelivered to the shard's next holder. It returns the events and the entries.
+func threeReadByAnother(t *testing.T) (*harness, desk.Ticket, []desk.Event, []desk.Queued) {
+	t.Helper()
+	h := newHarness(t, desk.Limits{})
+	h.ingest(say("u1", "m0", "hello"))
+	tk := h.ticketOf("u1")
+	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{"hello"})
+	h.stop()
+	evs := []desk.Event{say("u1", "m1", "first"), say("u1", "m2", "second"), say("u1", "m3", "third")}
+	for _, ev := range evs {
+		h.ingest(ev)
+	}
+	other, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read []desk.Queued
+	for sh := range shards {
+		got, err := other.ReadQueue(context.Background(), sh, "", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read = append(read, got...)
+	}
+	return h, tk, evs, read
 }
 
 // recordJoin records a join of the messages read, as a replica of this version (ownKey) or
