@@ -382,12 +382,24 @@ func (s *Store) runScriptIn(ctx context.Context, do func(context.Context, string
 	if len(keys) > 0 {
 		key = keys[0]
 	}
-	err := do(ctx, key, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
-	switch {
-	case err == nil:
-		return cmd
-	case redis.HasErrorPrefix(err, "NOSCRIPT"):
-		return script.Run(ctx, s.rdb, keys, args...)
+	run := func() error {
+		return do(ctx, key, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
 	}
-	return failedCmd(err)
+	err := run()
+	if redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Redis forgot the script (a restart, a failover, SCRIPT FLUSH): it is loaded and run
+		// again the same way, so that a durable one still waits for its replicas. (A Cluster's
+		// writes wait for none, and loading there goes to every node, a failed one included:
+		// the script is sent with its body.)
+		if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
+			return script.Run(ctx, s.rdb, keys, args...)
+		}
+		if err = script.Load(ctx, s.rdb).Err(); err == nil {
+			err = run()
+		}
+	}
+	if err != nil {
+		return failedCmd(err)
+	}
+	return cmd
 }

@@ -369,6 +369,23 @@ func TestSentinelFailover(t *testing.T) {
 	}
 }
 
+// TestReloadedScriptWaitsForTheReplica: a durable script that Redis forgot (the new master
+// after a failover has none loaded) is loaded and run again with its WAIT: it does not count
+// as recorded while the replica does not answer.
+func TestReloadedScriptWaitsForTheReplica(t *testing.T) {
+	setup := redistest.StartSentinel(t, 1)
+	s, _ := openURL(setup.URL())(t, Options{})
+	enqueue(t, s, 1, event("Ev-before"))
+	if err := setup.Master.Client(t).ScriptFlush(ctxT(t)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	setup.Replica.Freeze()
+	t.Cleanup(setup.Replica.Thaw)
+	if _, err := s.Enqueue(ctxT(t), 1, event("Ev-frozen")); desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Fatalf("Enqueue by a script Redis forgot, with the replica frozen = %v, want EUNAVAILABLE", err)
+	}
+}
+
 // TestEnqueueWaitsForTheReplica: on Sentinel an event is recorded only once the replica has
 // it too (WAIT), so that a failover cannot lose an event the platform was told was recorded.
 // While the replica does not answer, Enqueue says the event is not recorded (EUNAVAILABLE)
