@@ -42,9 +42,10 @@ var errClosed = errors.New("redis store is closed")
 type batcher struct {
 	rdb redis.UniversalClient
 	pre func(redis.Pipeliner) (int, func(ok bool)) // nil: none
-	// replicas, when above 0, is how many replicas must have the writes of a batch carrying a
-	// durable operation before that operation succeeds (WAIT, within waitTimeout).
-	replicas    int
+	// replicas, when it holds more than 0, is how many replicas must have the writes of a
+	// batch carrying a durable operation before that operation succeeds (WAIT, within
+	// waitTimeout). It is the store's, which may change it (Store.watchReplicas).
+	replicas    *atomic.Int32
 	waitTimeout time.Duration
 	ops         chan *op
 	kick        chan struct{}
@@ -67,7 +68,7 @@ type op struct {
 	err     error
 }
 
-func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batcher {
+func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool)), replicas *atomic.Int32, waitTimeout time.Duration) *batcher {
 	b := &batcher{
 		rdb:         rdb,
 		pre:         pre,
@@ -201,7 +202,8 @@ func (b *batcher) exec(batch []*op) {
 	// sent on).
 	var conn *redis.Conn
 	p := b.rdb.TxPipeline()
-	if b.replicas > 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
+	replicas := int(b.replicas.Load())
+	if replicas > 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
 		if conn = ownConn(b.rdb); conn != nil {
 			defer conn.Close()
 			p = conn.TxPipeline()
@@ -238,8 +240,8 @@ func (b *batcher) exec(batch []*op) {
 	}
 	var unsure error
 	if conn != nil && err == nil {
-		if n, werr := replicated(context.Background(), conn, b.replicas, b.waitTimeout); werr != nil {
-			unsure = desk.Errorf(desk.EUNAVAILABLE, "recorded, but on %d of the %d Redis replicas it must be on (%v): not acknowledged, to be sent again", n, b.replicas, werr)
+		if n, werr := replicated(context.Background(), conn, replicas, b.waitTimeout); werr != nil {
+			unsure = desk.Errorf(desk.EUNAVAILABLE, "recorded, but on %d of the %d Redis replicas it must be on (%v): not acknowledged, to be sent again", n, replicas, werr)
 		}
 	}
 	for i, o := range live {
@@ -289,7 +291,7 @@ type batchers struct {
 
 // newBatchers makes the batchers of an installation under prefix, whose search words (pre's
 // commands) are in wordsKey's slot.
-func newBatchers(rdb redis.UniversalClient, prefix, wordsKey string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas int, waitTimeout time.Duration) *batchers {
+func newBatchers(rdb redis.UniversalClient, prefix, wordsKey string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas *atomic.Int32, waitTimeout time.Duration) *batchers {
 	_, cluster := rdb.(*redis.ClusterClient)
 	if !cluster || slotTag(wordsKey) == slotTag(prefix) {
 		home := newBatcher(rdb, pre, replicas, waitTimeout)

@@ -116,7 +116,8 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 	// ones, read again (as redelivered) after the failure.
 	var rdb redis.Cmdable = s.rdb
 	var conn *redis.Conn
-	if !pending && s.opts.WaitReplicas > 0 {
+	replicas := int(s.wait.Load())
+	if !pending && replicas > 0 {
 		if conn = ownConn(s.rdb); conn != nil {
 			defer conn.Close()
 			rdb = conn
@@ -141,8 +142,8 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 		res, err = read()
 	}
 	if conn != nil && err == nil && len(res) > 0 {
-		if n, werr := replicated(ctx, conn, s.opts.WaitReplicas, s.opts.WaitTimeout); werr != nil {
-			return nil, desk.Errorf(desk.EUNAVAILABLE, "read queue shard %d: the read is on %d of the %d Redis replicas it must be on (%v)", shard, n, s.opts.WaitReplicas, werr)
+		if n, werr := replicated(ctx, conn, replicas, s.opts.WaitTimeout); werr != nil {
+			return nil, desk.Errorf(desk.EUNAVAILABLE, "read queue shard %d: the read is on %d of the %d Redis replicas it must be on (%v)", shard, n, replicas, werr)
 		}
 	}
 	if errors.Is(err, redis.Nil) {

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -89,6 +90,9 @@ type Store struct {
 	self selfCheck
 	// proj carries the index log into the index slot on Cluster (project.go).
 	proj projector
+	// wait is how many replicas a durable write waits for now: Options.WaitReplicas, or 0
+	// while the sentinels know no replica of the master (watchReplicas).
+	wait atomic.Int32
 }
 
 var _ desk.Store = (*Store)(nil)
@@ -127,7 +131,8 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 			return nil, err
 		}
 	}
-	s.batch = newBatchers(rdb, opts.Prefix, s.keys.index(wordsPending), s.queueWords, opts.WaitReplicas, opts.WaitTimeout)
+	s.wait.Store(int32(opts.WaitReplicas))
+	s.batch = newBatchers(rdb, opts.Prefix, s.keys.index(wordsPending), s.queueWords, &s.wait, opts.WaitTimeout)
 	if err := s.moveLegacyQueues(ctx); err != nil {
 		s.batch.close()
 		return nil, err
@@ -211,6 +216,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to redis at %s: %w", target, err)
 	}
 	s, err := newStore(ctx, rdb, opts)
+	if err == nil && target.Mode == Sentinel {
+		s.watchReplicas(ctx, target)
+	}
 	if err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("open redis at %s: %w", target, err)

@@ -723,3 +723,56 @@ func testClusterProjectionDuringMigration(t *testing.T, cluster *redistest.Clust
 		return rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil && rdb.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() != nil
 	})
 }
+
+// TestLoneSentinelMasterTakesWrites: with Sentinel watching a master that has no replica (a
+// small installation), a write cannot be confirmed on a replica, and no failover can lose it
+// (there is nothing to promote): events are recorded, not refused for want of a WAIT. Once
+// the sentinels know a replica, writes wait for it again.
+func TestLoneSentinelMasterTakesWrites(t *testing.T) {
+	setup := redistest.StartLoneSentinel(t, 1)
+	ctx := ctxT(t)
+	s, err := Open(ctx, setup.URL(), Options{Prefix: redistest.Prefix(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	start := time.Now()
+	if _, err := s.Enqueue(ctx, 1, event("Ev-lone")); err != nil {
+		t.Fatalf("Enqueue on a master without replica: %v", err)
+	}
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Errorf("Enqueue took %v: it waited for a replica there is none of", took)
+	}
+	if q := readQueue(t, s, 1, false, 0); len(q) != 1 {
+		t.Fatalf("read %d events, want the one recorded", len(q))
+	}
+	// A replica the sentinels know, even one that does not answer, is waited for. (A
+	// sentinel learns of replicas from the master: one that connected once.)
+	sc := redis.NewSentinelClient(&redis.Options{Addr: setup.Sentinels[0].Addr})
+	t.Cleanup(func() { _ = sc.Close() })
+	r := redistest.StartServer(t)
+	rc := r.Client(t)
+	if err := rc.ReplicaOf(ctx, "127.0.0.1", strconv.Itoa(setup.Master.Port)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if reps, err := sc.Replicas(ctx, redistest.MasterName).Result(); err == nil && len(reps) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sentinel never learnt of the replica")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	target, err := ParseURL(setup.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.checkReplicas(ctx, target) // what the watch does every replicasEvery
+	r.Freeze()
+	t.Cleanup(r.Thaw)
+	if _, err := s.Enqueue(ctx, 1, event("Ev-frozen")); desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Errorf("Enqueue with the known replica frozen = %v, want EUNAVAILABLE", err)
+	}
+}

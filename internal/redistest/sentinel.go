@@ -39,6 +39,18 @@ func (s *SentinelSetup) URL() string {
 // sentinel knows it, so that a failover can pick it.
 func StartSentinel(t testing.TB, n int) *SentinelSetup {
 	t.Helper()
+	return startSentinel(t, n, true)
+}
+
+// StartLoneSentinel starts a master without any replica and n sentinels that monitor it, as
+// a small installation may run Sentinel: Replica is nil, and no failover can happen.
+func StartLoneSentinel(t testing.TB, n int) *SentinelSetup {
+	t.Helper()
+	return startSentinel(t, n, false)
+}
+
+func startSentinel(t testing.TB, n int, withReplica bool) *SentinelSetup {
+	t.Helper()
 	if n < 1 {
 		n = 1
 	}
@@ -49,6 +61,18 @@ func StartSentinel(t testing.TB, n int) *SentinelSetup {
 	// servers get the setting, since the replica becomes master on a failover.
 	data := func(port int) []string { return append(dataArgs(dir, port), "--repl-diskless-sync-delay", "0") }
 	s.Master = startServer(t, dir, "master", false, data)
+	if withReplica {
+		s.startReplica(t, dir, data)
+		t.Logf("master %s and replica %s in sync after %s", s.Master.Addr, s.Replica.Addr, time.Since(start).Round(time.Millisecond))
+	}
+	s.startSentinels(t, dir, n)
+	t.Logf("sentinels %s ready after %s", s.URL(), time.Since(start).Round(time.Millisecond))
+	return s
+}
+
+// startReplica starts the master's replica and waits until it has synced.
+func (s *SentinelSetup) startReplica(t testing.TB, dir string, data func(port int) []string) {
+	t.Helper()
 	s.Replica = startServer(t, dir, "replica", false, func(port int) []string {
 		return append(data(port), "--replicaof", "127.0.0.1", strconv.Itoa(s.Master.Port))
 	})
@@ -65,7 +89,12 @@ func StartSentinel(t testing.TB, n int) *SentinelSetup {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("master %s and replica %s in sync after %s", s.Master.Addr, s.Replica.Addr, time.Since(start).Round(time.Millisecond))
+}
+
+// startSentinels starts n sentinels monitoring the master, and returns once each knows the
+// master and, if there is one, the replica in good health.
+func (s *SentinelSetup) startSentinels(t testing.TB, dir string, n int) {
+	t.Helper()
 	quorum := n/2 + 1
 	for i := range n {
 		s.Sentinels = append(s.Sentinels, startServer(t, dir, "sentinel", false, func(port int) []string {
@@ -87,7 +116,7 @@ func StartSentinel(t testing.TB, n int) *SentinelSetup {
 		t.Cleanup(func() { _ = sc.Close() })
 		if err := waitFor(15*time.Second, func(ctx context.Context) error {
 			replicas, err := sc.Replicas(ctx, MasterName).Result()
-			if err != nil {
+			if err != nil || s.Replica == nil {
 				return err
 			}
 			for _, r := range replicas {
@@ -101,8 +130,6 @@ func StartSentinel(t testing.TB, n int) *SentinelSetup {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("sentinels %s ready after %s", s.URL(), time.Since(start).Round(time.Millisecond))
-	return s
 }
 
 // MasterAddr asks the first sentinel that answers which server is master now.
