@@ -40,7 +40,8 @@ type Options struct {
 	Logger *slog.Logger
 	// WaitReplicas is how many replicas of the Redis master must have an event before
 	// Enqueue returns (WAIT), so that an event the platform is told was recorded survives a
-	// failover; and a join record before its post is sent. Open sets 1 for a Sentinel URL.
+	// failover; and a join record before its post is sent. Open sets 1 for a Sentinel URL
+	// (and waits for none while the sentinels know no replica of the master: watchReplicas).
 	// WaitTimeout bounds the wait (default 1 s); past it the write is not acknowledged.
 	WaitReplicas int
 	WaitTimeout  time.Duration
