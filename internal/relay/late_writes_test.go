@@ -218,8 +218,12 @@ func TestLapsedLeaseTakenAgainClaims(t *testing.T) {
 	ev := say("u1", "m1", "written while the lease had lapsed")
 	ev.Platform = "fake"
 	lapsed := make(chan error, 1)
+	// The lease lapses; the other consumer's read comes while it is free (here: while the
+	// other holds it for the moment, so that the relay's worker cannot read first); then the
+	// relay's renewal comes, to a free lease.
+	lease := redisstore.LeaseKey(h.prefix, 0)
 	ls.lapse = func() {
-		err := rdb.Del(ctx, redisstore.LeaseKey(h.prefix, 0)).Err()
+		err := rdb.Set(ctx, lease, "other", time.Minute).Err()
 		if err == nil {
 			_, err = other.Enqueue(ctx, 0, ev)
 		}
@@ -228,6 +232,9 @@ func TestLapsedLeaseTakenAgainClaims(t *testing.T) {
 			if got, err = other.ReadQueue(ctx, 0, "", 10, 0); err == nil && len(got) != 1 {
 				err = fmt.Errorf("the late read took %d entries, want 1", len(got))
 			}
+		}
+		if err == nil {
+			err = rdb.Del(ctx, lease).Err()
 		}
 		lapsed <- err
 	}
