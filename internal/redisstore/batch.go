@@ -203,7 +203,7 @@ func (b *batcher) exec(batch []*op) {
 	var conn *redis.Conn
 	p := b.rdb.TxPipeline()
 	replicas := int(b.replicas.Load())
-	if replicas > 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
+	if replicas != 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
 		if conn = ownConn(b.rdb); conn != nil {
 			defer conn.Close()
 			p = conn.TxPipeline()
@@ -223,6 +223,10 @@ func (b *batcher) exec(batch []*op) {
 		o.queue(p)
 		bounds[i+1] = p.Len()
 	}
+	var role *redis.Cmd
+	if replicas == waitConnected && conn != nil {
+		role = p.Do(context.Background(), "ROLE") // after the operations' commands
+	}
 	// The batch is not any one caller's: it runs to its end with the client's timeouts.
 	cmds, err := p.Exec(context.Background())
 	if sent != nil {
@@ -238,8 +242,14 @@ func (b *batcher) exec(batch []*op) {
 		}
 		return
 	}
+	if replicas == waitConnected {
+		replicas = 0
+		if role != nil && connectedReplicas(role) > 0 {
+			replicas = 1
+		}
+	}
 	var unsure error
-	if conn != nil && err == nil {
+	if conn != nil && replicas > 0 && execRan(err) {
 		if n, werr := replicated(context.Background(), conn, replicas, b.waitTimeout); werr != nil {
 			unsure = desk.Errorf(desk.EUNAVAILABLE, "recorded, but on %d of the %d Redis replicas it must be on (%v): not acknowledged, to be sent again", n, replicas, werr)
 		}
@@ -251,6 +261,30 @@ func (b *batcher) exec(batch []*op) {
 		}
 		close(o.done)
 	}
+}
+
+// waitConnected, as the replicas a batcher waits for, says: one if the master has a replica
+// connected, none otherwise (a Sentinel master its sentinels know no replica of:
+// Store.watchReplicas). A replica that attached since they last looked is waited for.
+const waitConnected = -1
+
+// connectedReplicas counts the replicas in a master's answer to ROLE ("master", its offset,
+// the replicas).
+func connectedReplicas(role *redis.Cmd) int {
+	v, err := role.Slice()
+	if err != nil || len(v) < 3 {
+		return 0
+	}
+	replicas, _ := v[2].([]any)
+	return len(replicas)
+}
+
+// execRan reports whether a transaction that answered err was carried out: it was unless the
+// connection failed or Redis refused it whole (EXECABORT). A command of it that answered an
+// error, or nil, fails alone: the others' writes are made, and are waited for.
+func execRan(err error) bool {
+	var reply redis.Error
+	return err == nil || errors.As(err, &reply) && !redis.HasErrorPrefix(err, "EXECABORT")
 }
 
 // failWaiting ends the operations queued when the batcher stops: they were never sent.

@@ -3,28 +3,30 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// replicasEvery is how often a store on Sentinel asks the sentinels which replicas of its
+// replicasEvery is how often a store on Sentinel asks the sentinels how many replicas of its
 // master they know.
 const replicasEvery = 10 * time.Second
 
 // watchReplicas keeps the replicas a durable write waits for (Options.WaitReplicas, which
-// Open sets on Sentinel) at 0 while the sentinels know no replica of the master at all: a
-// failover then has nothing to promote, so nothing is lost by not waiting, and a WAIT could
-// only time out and refuse every event. Once they know one, even one that is down, writes
-// wait for it again (see README, Redis: Sentinel). It asks at once, then every replicasEvery
-// until the store closes; while no sentinel answers, it keeps what it had.
+// Open sets on Sentinel) at waitConnected while the sentinels know no replica of the master
+// at all: a write then waits for a replica only if one is connected to the master (one that
+// attached since the sentinels last looked), and otherwise not at all, since a failover
+// would have nothing to promote and a WAIT could only time out and refuse every event. Once
+// they know one, even one that is down, writes wait for it again (see README, Redis:
+// Sentinel). It asks at once, then every replicasEvery until the store closes; while no
+// sentinel answers, it keeps what it had.
 func (s *Store) watchReplicas(ctx context.Context, t *Target) {
 	if s.opts.WaitReplicas <= 0 || t.failover == nil {
 		return
 	}
-	first, cancel := context.WithTimeout(ctx, 2*time.Second)
-	s.checkReplicas(first, t)
-	cancel()
+	s.checkReplicas(ctx, t)
 	s.goTask(func(ctx context.Context) {
 		tick := time.NewTicker(replicasEvery)
 		defer tick.Stop()
@@ -33,9 +35,7 @@ func (s *Store) watchReplicas(ctx context.Context, t *Target) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				c, cancel := context.WithTimeout(ctx, 2*time.Second)
-				s.checkReplicas(c, t)
-				cancel()
+				s.checkReplicas(ctx, t)
 			}
 		}
 	})
@@ -50,33 +50,55 @@ func (s *Store) checkReplicas(ctx context.Context, t *Target) {
 	}
 	want := int32(s.opts.WaitReplicas)
 	if n == 0 {
-		want = 0
+		want = waitConnected
 	}
 	switch old := s.wait.Swap(want); {
 	case old == want:
-	case want == 0:
-		s.log.Warn("Redis Sentinel knows no replica of the master: writes are not confirmed on a replica, and a failover would have nothing to promote; run one", "master", t.Master)
+	case want == waitConnected:
+		s.log.Warn("Redis Sentinel knows no replica of the master: writes are confirmed on a replica only while one is connected, and a failover would have nothing to promote; run one", "master", t.Master)
 	default:
 		s.log.Info("Redis Sentinel knows a replica of the master: writes wait for it again", "master", t.Master, "replicas", n)
 	}
 }
 
-// knownReplicas asks the sentinels, the first that answers, how many replicas of the master
-// they know (SENTINEL REPLICAS), whatever their state.
+// knownReplicas asks every sentinel at once how many replicas of the master it knows (the
+// num-slaves of SENTINEL MASTER, which counts replicas whatever their state, those not
+// announced included) and returns the most any knows: a sentinel restarted or reset has yet
+// to learn them while the others could fail over to one. Each gets two seconds.
 func (t *Target) knownReplicas(ctx context.Context) (int, error) {
 	o := t.failover
-	var errs []error
+	var (
+		mu   sync.Mutex
+		most = -1
+		errs []error
+		wg   sync.WaitGroup
+	)
 	for _, addr := range t.Addrs {
-		sc := redis.NewSentinelClient(&redis.Options{
-			Addr: addr, Username: o.SentinelUsername, Password: o.SentinelPassword, TLSConfig: o.TLSConfig,
-			DialTimeout: time.Second, ReadTimeout: time.Second, MaxRetries: -1,
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			sc := redis.NewSentinelClient(&redis.Options{
+				Addr: addr, Username: o.SentinelUsername, Password: o.SentinelPassword, TLSConfig: o.TLSConfig,
+				DialTimeout: time.Second, ReadTimeout: time.Second, MaxRetries: -1,
+			})
+			defer sc.Close()
+			m, err := sc.Master(ctx, t.Master).Result()
+			var n int
+			if err == nil {
+				n, err = strconv.Atoi(m["num-slaves"])
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			most = max(most, n)
 		})
-		replicas, err := sc.Replicas(ctx, t.Master).Result()
-		_ = sc.Close()
-		if err == nil {
-			return len(replicas), nil
-		}
-		errs = append(errs, err)
 	}
-	return 0, errors.Join(errs...)
+	wg.Wait()
+	if most < 0 {
+		return 0, errors.Join(errs...)
+	}
+	return most, nil
 }

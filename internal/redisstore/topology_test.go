@@ -746,33 +746,63 @@ func TestLoneSentinelMasterTakesWrites(t *testing.T) {
 	if q := readQueue(t, s, 1, false, 0); len(q) != 1 {
 		t.Fatalf("read %d events, want the one recorded", len(q))
 	}
-	// A replica the sentinels know, even one that does not answer, is waited for. (A
-	// sentinel learns of replicas from the master: one that connected once.)
-	sc := redis.NewSentinelClient(&redis.Options{Addr: setup.Sentinels[0].Addr})
-	t.Cleanup(func() { _ = sc.Close() })
+	// A replica that attaches is waited for at once, before the sentinels learn of it (the
+	// master says it is connected); it is frozen, so the wait times out.
 	r := redistest.StartServer(t)
 	rc := r.Client(t)
 	if err := rc.ReplicaOf(ctx, "127.0.0.1", strconv.Itoa(setup.Master.Port)).Err(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if reps, err := sc.Replicas(ctx, redistest.MasterName).Result(); err == nil && len(reps) > 0 {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if info, _ := rc.Info(ctx, "replication").Result(); strings.Contains(info, "master_link_status:up") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replica never synced")
+		}
+	}
+	r.Freeze()
+	t.Cleanup(r.Thaw)
+	if _, err := s.Enqueue(ctx, 1, event("Ev-attached")); desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Errorf("Enqueue with a replica just attached, and frozen = %v, want EUNAVAILABLE", err)
+	}
+	// Once the sentinels know it, it is waited for even when the master no longer lists it.
+	sc := redis.NewSentinelClient(&redis.Options{Addr: setup.Sentinels[0].Addr})
+	t.Cleanup(func() { _ = sc.Close() })
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if m, err := sc.Master(ctx, redistest.MasterName).Result(); err == nil && m["num-slaves"] == "1" {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the sentinel never learnt of the replica")
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	target, err := ParseURL(setup.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.checkReplicas(ctx, target) // what the watch does every replicasEvery
-	r.Freeze()
-	t.Cleanup(r.Thaw)
-	if _, err := s.Enqueue(ctx, 1, event("Ev-frozen")); desk.ErrorCode(err) != desk.EUNAVAILABLE {
+	if got := s.wait.Load(); got != 1 {
+		t.Errorf("replicas waited for once the sentinel knows one: %d, want 1", got)
+	}
+	if _, err := s.Enqueue(ctx, 1, event("Ev-known")); desk.ErrorCode(err) != desk.EUNAVAILABLE {
 		t.Errorf("Enqueue with the known replica frozen = %v, want EUNAVAILABLE", err)
+	}
+}
+
+// TestDurableBatchWithANilReplyWaits: a durable operation waits for its replica even when
+// another command of its transaction answered nil (go-redis's Exec then answers an error,
+// though the transaction ran).
+func TestDurableBatchWithANilReplyWaits(t *testing.T) {
+	setup := redistest.StartSentinel(t, 1)
+	s, _ := openURL(setup.URL())(t, Options{})
+	setup.Replica.Freeze()
+	t.Cleanup(setup.Replica.Thaw)
+	err := s.batch.doDurable(ctxT(t), "", func(p redis.Pipeliner) {
+		p.Set(ctxT(t), s.keys.prefix+"durable", "1", 0)
+		p.Get(ctxT(t), s.keys.prefix+"missing")
+	})
+	if desk.ErrorCode(err) != desk.EUNAVAILABLE {
+		t.Errorf("a durable write beside a nil reply, the replica frozen = %v, want EUNAVAILABLE", err)
 	}
 }
