@@ -69,6 +69,40 @@ func (t *Target) SetPoolSize(n int) {
 	}
 }
 
+// asCluster is the Cluster target of a one-server URL that names a node of a Redis Cluster:
+// that node is the seed the client asks for the others, with the URL's user, password, TLS and
+// timeouts.
+func (t *Target) asCluster() (*Target, error) {
+	o := t.single
+	if o == nil {
+		return nil, errors.New("names no single server")
+	}
+	if o.DB != 0 {
+		return nil, fmt.Errorf("names database %d of a Redis Cluster node, but a Cluster has only database 0: write /0 or no path", o.DB)
+	}
+	c := &redis.ClusterOptions{
+		Addrs: []string{o.Addr}, Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
+		ClientName: o.ClientName, Protocol: o.Protocol, MaxRetries: o.MaxRetries,
+		MinRetryBackoff: o.MinRetryBackoff, MaxRetryBackoff: o.MaxRetryBackoff,
+		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+		PoolFIFO: o.PoolFIFO, PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout,
+		MinIdleConns: o.MinIdleConns, MaxIdleConns: o.MaxIdleConns, MaxActiveConns: o.MaxActiveConns,
+		ConnMaxIdleTime: o.ConnMaxIdleTime, ConnMaxLifetime: o.ConnMaxLifetime,
+	}
+	if c.TLSConfig != nil {
+		c.TLSConfig = c.TLSConfig.Clone()
+		c.TLSConfig.ServerName = "" // each node's connection checks that node's name
+	}
+	return &Target{Mode: Cluster, Addrs: c.Addrs, cluster: c}, nil
+}
+
+// clusterNode reports whether the server rdb talks to is a node of a Redis Cluster (INFO
+// cluster says cluster_enabled:1). A server that does not answer INFO is taken for none.
+func clusterNode(ctx context.Context, rdb redis.UniversalClient) bool {
+	info, err := rdb.Info(ctx, "cluster").Result()
+	return err == nil && strings.Contains(info, "cluster_enabled:1")
+}
+
 // NewClient returns a go-redis client of the target: a Client on one server, a failover
 // Client that follows Sentinel's master, or a ClusterClient. It does not connect yet.
 //

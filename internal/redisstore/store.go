@@ -214,7 +214,27 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	rdb := target.NewClient()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
+		if strings.Contains(err.Error(), "SELECT is not allowed in cluster mode") {
+			_, err = target.asCluster() // says which database the URL names
+		}
 		return nil, fmt.Errorf("connect to redis at %s: %w", target, err)
+	}
+	if target.Mode == Single && clusterNode(ctx, rdb) {
+		// One node of a Cluster, named as one server: a plain client would be refused every
+		// key of the other nodes' slots (MOVED). It is the seed of a Cluster client instead.
+		_ = rdb.Close()
+		ct, err := target.asCluster()
+		if err != nil {
+			return nil, fmt.Errorf("the redis URL for %s %w", target, err)
+		}
+		opts.Logger.Info("REDIS_URL names one node of a Redis Cluster: the others are found through it (redis-cluster://host1:port,host2:port names several)", "node", target.String())
+		target = ct
+		target.SetPoolSize(pool + opts.Shards) // as a Cluster's (below)
+		rdb = target.NewClient()
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			_ = rdb.Close()
+			return nil, fmt.Errorf("connect to redis at %s: %w", target, err)
+		}
 	}
 	s, err := newStore(ctx, rdb, opts)
 	if err == nil && target.Mode == Sentinel {

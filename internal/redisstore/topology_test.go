@@ -806,3 +806,36 @@ func TestDurableBatchWithANilReplyWaits(t *testing.T) {
 		t.Errorf("a durable write beside a nil reply, the replica frozen = %v, want EUNAVAILABLE", err)
 	}
 }
+
+// TestOpenOneNodeOfACluster: a REDIS_URL of the one-server form that names a node of a Redis
+// Cluster opens a Cluster client seeded by that node (a plain client would be refused the
+// keys of the other nodes' slots); a database other than 0 is refused with a clear error.
+func TestOpenOneNodeOfACluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	ctx := ctxT(t)
+	s, err := Open(ctx, "redis://"+c.Nodes[0].Addr, Options{Prefix: redistest.Prefix(t), Shards: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, ok := s.rdb.(*redis.ClusterClient); !ok {
+		t.Fatalf("client %T, want a Cluster client", s.rdb)
+	}
+	// The queue shards' keys have slots of their own, spread over the three masters.
+	for shard := range 8 {
+		enqueue(t, s, shard, event("Ev-node-"+strconv.Itoa(shard)))
+	}
+	for shard := range 8 {
+		if got := readQueue(t, s, shard, false, 0); len(got) != 1 {
+			t.Errorf("shard %d read %d events, want 1", shard, len(got))
+		}
+	}
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	if got, err := s.Ticket(ctx, tk.ID); err != nil || got.ID != tk.ID {
+		t.Errorf("ticket %s read back as %+v, %v", tk.ID, got, err)
+	}
+	_, err = Open(ctx, "redis://"+c.Nodes[0].Addr+"/3", Options{Prefix: redistest.Prefix(t)})
+	if err == nil || !strings.Contains(err.Error(), "only database 0") {
+		t.Errorf("Open of database 3 of a Cluster node = %v, want a clear refusal", err)
+	}
+}
