@@ -103,6 +103,39 @@ func clusterNode(ctx context.Context, rdb redis.UniversalClient) bool {
 	return err == nil && strings.Contains(info, "cluster_enabled:1")
 }
 
+// sentinelNotServer says, when the server rdb talks to is a Redis Sentinel rather than a data
+// server (INFO server says redis_mode:sentinel), what to write instead, with the names of the
+// masters it monitors; "" otherwise.
+func sentinelNotServer(ctx context.Context, rdb redis.UniversalClient, t *Target) string {
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil || !strings.Contains(info, "redis_mode:sentinel") {
+		return ""
+	}
+	var names []string
+	if masters, err := rdb.Do(ctx, "SENTINEL", "MASTERS").Slice(); err == nil {
+		for _, m := range masters {
+			if fields, ok := m.([]any); ok {
+				for i := 0; i+1 < len(fields); i += 2 {
+					if fields[i] == "name" {
+						names = append(names, fmt.Sprint(fields[i+1]))
+					}
+				}
+			} else if fields, ok := m.(map[any]any); ok {
+				names = append(names, fmt.Sprint(fields["name"]))
+			}
+		}
+	}
+	monitors, master := "no master", "NAME"
+	if len(names) > 0 {
+		monitors = strings.Join(names, ", ")
+	}
+	if len(names) == 1 {
+		master = names[0]
+	}
+	return fmt.Sprintf("names a Redis Sentinel, not a server (it monitors %s): write redis-sentinel://%s/0?master=%s",
+		monitors, strings.Join(t.Addrs, ","), master)
+}
+
 // NewClient returns a go-redis client of the target: a Client on one server, a failover
 // Client that follows Sentinel's master, or a ClusterClient. It does not connect yet.
 //

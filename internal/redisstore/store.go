@@ -219,6 +219,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("connect to redis at %s: %w", target, err)
 	}
+	if target.Mode == Single {
+		if why := sentinelNotServer(ctx, rdb, target); why != "" {
+			_ = rdb.Close()
+			return nil, fmt.Errorf("the redis URL for %s %s", target, why)
+		}
+	}
 	if target.Mode == Single && clusterNode(ctx, rdb) {
 		// One node of a Cluster, named as one server: a plain client would be refused every
 		// key of the other nodes' slots (MOVED). It is the seed of a Cluster client instead.

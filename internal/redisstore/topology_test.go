@@ -839,3 +839,15 @@ func TestOpenOneNodeOfACluster(t *testing.T) {
 		t.Errorf("Open of database 3 of a Cluster node = %v, want a clear refusal", err)
 	}
 }
+
+// TestOpenASentinelAsAServer: a one-server URL that names a sentinel is refused with what to
+// write instead, the master it monitors named.
+func TestOpenASentinelAsAServer(t *testing.T) {
+	setup := redistest.StartLoneSentinel(t, 1)
+	_, err := Open(ctxT(t), "redis://"+setup.Sentinels[0].Addr, Options{Prefix: redistest.Prefix(t)})
+	want := "names a Redis Sentinel, not a server (it monitors " + redistest.MasterName + "): write redis-sentinel://" +
+		setup.Sentinels[0].Addr + "/0?master=" + redistest.MasterName
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Open of a sentinel's address = %v, want it to say %q", err, want)
+	}
+}
