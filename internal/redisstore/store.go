@@ -41,7 +41,8 @@ type Options struct {
 	// WaitReplicas is how many replicas of the Redis master must have an event before
 	// Enqueue returns (WAIT), so that an event the platform is told was recorded survives a
 	// failover; and a join record before its post is sent. Open sets 1 for a Sentinel URL
-	// (and waits for none while the sentinels know no replica of the master: watchReplicas).
+	// (and, while the sentinels know no replica of the master, waits only for one connected
+	// to it: watchReplicas).
 	// WaitTimeout bounds the wait (default 1 s); past it the write is not acknowledged.
 	WaitReplicas int
 	WaitTimeout  time.Duration
@@ -91,8 +92,8 @@ type Store struct {
 	self selfCheck
 	// proj carries the index log into the index slot on Cluster (project.go).
 	proj projector
-	// wait is how many replicas a durable write waits for now: Options.WaitReplicas, or 0
-	// while the sentinels know no replica of the master (watchReplicas).
+	// wait is how many replicas a durable write waits for now: Options.WaitReplicas, or
+	// waitConnected while the sentinels know no replica of the master (watchReplicas).
 	wait atomic.Int32
 }
 
@@ -235,7 +236,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		}
 		opts.Logger.Info("REDIS_URL names one node of a Redis Cluster: the others are found through it (redis-cluster://host1:port,host2:port names several)", "node", target.String())
 		target = ct
-		target.SetPoolSize(pool + opts.Shards) // as a Cluster's (below)
+		target.SetPoolSize(pool + opts.Shards) // as a Cluster's (above)
 		rdb = target.NewClient()
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			_ = rdb.Close()
