@@ -300,10 +300,11 @@ func pieces(field, v string) []any {
 // (numberAdd, numberRemove). TD.REPLACE <hash> <field> <value>… makes the hash hold those
 // fields and no other (a ticket's save). TD.PROGRESS records an outbox record's progress
 // (progress, below; desk.PutOutbox's Progress); TD.UNPOINT and TD.HUNPOINT delete a pointer
-// that still points at one of the tickets given, or at none (unpoint, below). On Cluster (project.go) a command given with a negative number
-// of arguments is on the index slot's keys: it is collected, not run (TD.UNINDEX reads the
-// hash and collects the TD.NREMs it would run), and flush appends what was collected to the
-// index log that TD.LOG <log> <its sequence key> <the mark known> names (luaLogFlush).
+// that still points at one of the tickets given, or at none (unpoint, below). On Cluster
+// (project.go) a command given with a negative number of arguments is on the index slot's
+// keys: it is collected, not run (TD.UNINDEX reads the hash and collects the TD.NREMs it would
+// run), and flush appends what was collected to the index log that TD.LOG <log> <its sequence
+// key> <the mark known> names (luaLogFlush).
 var luaApply = luaNumberSet + `
 local function derived(key)
   local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)

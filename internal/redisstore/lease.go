@@ -77,6 +77,25 @@ func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
 	return nil
 }
 
+// luaOthersLease begins the scripts that act on a queue shard for a consumer only while its
+// lease is the consumer's or nobody's (KEYS[2] the lease, ARGV[2] the consumer): otherwise
+// they answer {-1, <the holder>} (othersLease).
+const luaOthersLease = `
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then
+  return {-1, holder}
+end
+`
+
+// othersLease is the error for a script's answer v that says another replica holds a shard's
+// lease (luaOthersLease), nil for any other answer; why says what the caller may not do.
+func othersLease(shard int, v []any, why string) error {
+	if code, ok := v[0].(int64); ok && code == -1 && len(v) == 2 {
+		return desk.Errorf(desk.EUNAVAILABLE, "queue shard %d is %v's now: %s", shard, v[1], why)
+	}
+	return nil
+}
+
 // claimShardScript claims a page of a shard's pending entries for a consumer (XAUTOCLAIM …
 // JUSTID) only while the shard's lease is the consumer's or nobody's, for the reason
 // readNewScript gives: a claim that reached Redis after the lease changed hands would take
@@ -86,11 +105,7 @@ func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
 // ARGV[3] the ID to start from, ARGV[4] the page's size. It answers XAUTOCLAIM's answer (the
 // next ID, the IDs claimed, and from Redis 7 those deleted), or {-1, <the holder>} when another
 // replica holds the lease.
-var claimShardScript = redis.NewScript(`
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[2] then
-  return {-1, holder}
-end
+var claimShardScript = redis.NewScript(luaOthersLease + `
 return redis.pcall('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'COUNT', ARGV[4], 'JUSTID')
 `)
 
@@ -122,8 +137,8 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 		if err != nil {
 			return claimed, fmt.Errorf("claim the pending entries of queue shard %d: %w", shard, err)
 		}
-		if code, ok := v[0].(int64); ok && code == -1 && len(v) == 2 {
-			return claimed, desk.Errorf(desk.EUNAVAILABLE, "queue shard %d is %v's now: its pending entries are not this replica's to claim", shard, v[1])
+		if err := othersLease(shard, v, "its pending entries are not this replica's to claim"); err != nil {
+			return claimed, err
 		}
 		if len(v) < 2 {
 			return claimed, fmt.Errorf("claim the pending entries of queue shard %d: unexpected answer %v", shard, v)
@@ -159,12 +174,8 @@ func (s *Store) ClaimShard(ctx context.Context, shard int) (int, error) {
 // lease and read entries, which the removal would drop from every pending list, for good.
 //
 // KEYS[1] the shard's stream, KEYS[2] its lease; ARGV[1] the group, ARGV[2] the caller,
-// ARGV[3] the consumer to remove.
-var dropConsumerScript = redis.NewScript(`
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[2] then
-  return 0
-end
+// ARGV[3] the consumer to remove. A refusal answers as luaOthersLease does, or 0.
+var dropConsumerScript = redis.NewScript(luaOthersLease + `
 if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[3]) > 0 then
   return 0
 end

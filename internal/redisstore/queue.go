@@ -207,11 +207,7 @@ func (s *Store) ReadQueue(ctx context.Context, shard int, after string, count in
 // ARGV[3] the most entries to read (0: all), ARGV[4] "1" if the caller waits when there are
 // none. It answers {1, <XREADGROUP's answer>} with entries, {0, <the stream's last ID, if the
 // caller waits>} without, or {-1, <the holder>} when another replica holds the lease.
-var readNewScript = redis.NewScript(`
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[2] then
-  return {-1, holder}
-end
+var readNewScript = redis.NewScript(luaOthersLease + `
 local cmd = {'XREADGROUP', 'GROUP', ARGV[1], ARGV[2]}
 if ARGV[3] ~= '0' then
   cmd[#cmd + 1] = 'COUNT'
@@ -245,25 +241,25 @@ return {0, '0-0'}
 func (s *Store) readNew(ctx context.Context, rdb redis.Cmdable, shard, count int, block time.Duration) ([]redis.XStream, error) {
 	stream := s.keys.queue(shard)
 	keys := []string{stream, s.keys.lease(shard)}
-	for waited := false; ; waited = true {
-		wait := "0"
-		if !waited && block > 0 {
-			wait = "1"
+	for waits := block > 0; ; waits = false {
+		flag := "0"
+		if waits {
+			flag = "1"
 		}
-		v, err := readNewScript.Run(ctx, rdb, keys, group, s.opts.Consumer, max(count, 0), wait).Slice()
+		v, err := readNewScript.Run(ctx, rdb, keys, group, s.opts.Consumer, max(count, 0), flag).Slice()
 		if err != nil {
 			return nil, err
 		}
 		if len(v) != 2 {
 			return nil, fmt.Errorf("read queue shard %d: unexpected answer %v", shard, v)
 		}
-		switch code, _ := v[0].(int64); code {
-		case 1:
-			return xStreams(v[1])
-		case -1:
-			return nil, desk.Errorf(desk.EUNAVAILABLE, "queue shard %d is %v's now: its new entries are not this replica's to read", shard, v[1])
+		if err := othersLease(shard, v, "its new entries are not this replica's to read"); err != nil {
+			return nil, err
 		}
-		if waited || block <= 0 {
+		if code, _ := v[0].(int64); code == 1 {
+			return xStreams(v[1])
+		}
+		if !waits {
 			return nil, nil
 		}
 		last, _ := v[1].(string)
