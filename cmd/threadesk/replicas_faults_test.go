@@ -266,17 +266,25 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	time.Sleep(time.Second) // anything posted twice has had time to show
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		var mu sync.Mutex
-		held := map[string]int{}
+		held, transcripts := map[string]int{}, map[string]int{}
 		err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error {
 			keys, err := node.Keys(ctx, "{"+tag+"*").Result()
 			mu.Lock()
+			defer mu.Unlock()
 			held[node.Options().Addr] = len(keys)
-			mu.Unlock()
+			for _, k := range keys {
+				if strings.HasPrefix(k, "{"+tag+"/p") && strings.Contains(k, "}:tx:") {
+					transcripts[node.Options().Addr]++
+				}
+			}
 			return err
 		})
-		t.Logf("keys of the installation by master: %v", held)
+		t.Logf("keys of the installation by master: %v; tickets' transcripts (in their partitions' slots): %v", held, transcripts)
 		if err != nil || len(held) != 3 || slices.Contains(slices.Collect(maps.Values(held)), 0) {
 			t.Errorf("keys of the installation by master: %v (%v); want some on each of the three", held, err)
+		}
+		if n := sumValues(transcripts); n < len(customers) {
+			t.Errorf("%d transcripts in the tickets' partitions, want one for each of the %d customers' tickets at least", n, len(customers))
 		}
 	}
 	// The queue's indexes agree with the tickets (on a Cluster they are carried into a slot
@@ -353,4 +361,13 @@ func indexMismatches(t *testing.T, rdb redis.UniversalClient, st *redisstore.Sto
 		}
 	}
 	return bad
+}
+
+// sumValues adds up a map's values.
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -131,7 +131,7 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	case len(acks) > 0:
 		c, err = s.applyOnce(ctx, acks[len(acks)-1], cmds)
 	case len(cmds) == 0: // only entries to acknowledge, after
-	case scripted(cmds) || slices.ContainsFunc(cmds, s.forIndex):
+	case scripted(cmds) || slices.ContainsFunc(cmds, s.forLog):
 		if err = s.applyScripted(ctx, cmds); err != nil {
 			err = fmt.Errorf("apply %d changes: %w", len(changes), err)
 		}
@@ -151,10 +151,11 @@ func (s *Store) Apply(ctx context.Context, changes ...desk.Change) error {
 	// of ix:wpend, where the entry puts it.
 	var projected sync.WaitGroup
 	switch {
-	case err == nil && c.seq > 0:
+	case err == nil && (c.index.seq > 0 || c.tx.seq > 0):
 		projected.Go(func() { s.projectNow(ctx, c) })
 	case errors.Is(err, desk.ErrHandled):
-		projected.Go(func() { s.projectNow(ctx, commit{seq: math.MaxInt64}) })
+		all := logged{seq: math.MaxInt64}
+		projected.Go(func() { s.projectNow(ctx, commit{index: all, tx: all}) })
 	}
 	var aerr error
 	if len(entries) > 0 && (err == nil && s.slotsApart() || errors.Is(err, desk.ErrHandled)) {
@@ -240,36 +241,60 @@ func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
 	return nil
 }
 
-// projectNow carries the index log out up to a commit's entry (project) for a caller that
-// has committed its changes: when the index slot does not answer, the changes stand, and the
-// background loop carries the entry out later.
+// projectNow carries the index and transcript logs out up to a commit's entries (project)
+// for a caller that has committed its changes: when a slot does not answer, the changes
+// stand, and the background loop carries the entries out later.
 func (s *Store) projectNow(ctx context.Context, c commit) {
 	ctx, cancel := context.WithTimeout(ctx, projectWait)
 	defer cancel()
-	if err := s.project(ctx, c.seq, c.page); err != nil {
-		// Said once a minute at most: while the index slot's master is away every step
-		// would say it.
-		if last := s.proj.warned.Load(); time.Since(time.Unix(0, last)) > time.Minute && s.proj.warned.CompareAndSwap(last, time.Now().UnixNano()) {
-			s.log.WarnContext(ctx, "changes applied; their index changes follow when the index slot answers (said once a minute while it lasts)", "err", err)
+	var wg sync.WaitGroup
+	for _, l := range []struct {
+		p *projector
+		logged
+	}{{s.proj, c.index}, {s.txproj, c.tx}} {
+		if l.seq <= 0 {
+			continue
 		}
+		wg.Go(func() {
+			if err := s.project(ctx, l.p, l.seq, l.page); err != nil {
+				// Said once a minute at most: while a slot's master is away every step
+				// would say it.
+				if last := l.p.warned.Load(); time.Since(time.Unix(0, last)) > time.Minute && l.p.warned.CompareAndSwap(last, time.Now().UnixNano()) {
+					s.log.WarnContext(ctx, "changes applied; the changes of their log follow when its slots answer (said once a minute while it lasts)", "log", l.p.what, "err", err)
+				}
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // commandKeys appends to keys the key of every command that is not there yet. Every command
 // prepare makes has its one key first, after the command's name. On Cluster the index slot's
-// keys are left out, and the index log's is in when a command goes to it (scriptArgs).
+// and the partitions' keys are left out, and a log's keys are in when a command goes to it
+// (scriptArgs), with the counter of each transcript written.
 func (s *Store) commandKeys(keys []string, cmds [][]any) []string {
-	logged := false
-	for _, c := range cmds {
-		logged = logged || s.forIndex(c)
-		if k, ok := c[1].(string); ok && !s.keys.inIndex(k) && !slices.Contains(keys, k) {
-			keys = append(keys, k)
+	add := func(k ...string) {
+		for _, k := range k {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
 		}
 	}
-	if logged && !slices.Contains(keys, s.keys.indexLog()) {
-		// Declared, so that Cluster refuses the script at once while the slot migrates
-		// rather than let it fail at the log after its other writes.
-		keys = append(keys, s.keys.indexLog(), s.keys.indexLogSeq())
+	for _, c := range cmds {
+		k, _ := c[1].(string)
+		_, inPart := s.keys.partOf(k)
+		if k != "" && !s.keys.inIndex(k) && !inPart {
+			add(k)
+		}
+		// The logs' keys are declared, so that Cluster refuses the script at once while the
+		// slot migrates rather than let it fail at the log after its other writes.
+		switch {
+		case s.forIndex(c):
+			add(s.keys.indexLog(), s.keys.indexLogSeq())
+		case inPart:
+			counter, _ := s.transcriptCounter(c)
+			add(s.keys.transcriptLog(), s.keys.transcriptLogSeq(), counter)
+		}
 	}
 	return keys
 }

@@ -111,6 +111,9 @@ func (s *Store) linkJoins(ctx context.Context, platform string, links []desk.Lin
 // CustomerData returns everything stored about a customer (desk.Store).
 func (s *Store) CustomerData(ctx context.Context, platform, userID string) (desk.CustomerData, error) {
 	c := desk.CustomerData{Platform: platform, UserID: userID}
+	if err := s.drainTranscripts(ctx); err != nil {
+		return c, fmt.Errorf("read the tickets of customer %s/%s: %w", platform, userID, err)
+	}
 	tickets, err := s.customerTickets(ctx, platform, userID)
 	if err != nil {
 		return c, fmt.Errorf("read the tickets of customer %s/%s: %w", platform, userID, err)
@@ -159,6 +162,9 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 func (s *Store) Forget(ctx context.Context, platform, userID string, lead desk.User, at time.Time) (desk.ForgetReport, error) {
 	var rep desk.ForgetReport
 	what := fmt.Sprintf("forget customer %s/%s", platform, userID)
+	if err := s.drainTranscripts(ctx); err != nil {
+		return rep, fmt.Errorf("%s: %w", what, err)
+	}
 	tickets, err := s.customerTickets(ctx, platform, userID)
 	if err != nil {
 		return rep, fmt.Errorf("%s: %w", what, err)
@@ -237,7 +243,11 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 		[]any{"DEL", s.keys.ticketLinks(id)},
 		[]any{"DEL", s.keys.held(id)},
 		[]any{"DEL", s.keys.history(id)},
-		[]any{"DEL", s.keys.transcript(id)},
+	)
+	for _, key := range s.transcriptLists(id) {
+		cmds = append(cmds, []any{"DEL", key}) // on Cluster the partition's through its log, after what came before
+	}
+	cmds = append(cmds,
 		s.appendCommand(id, entry),
 		[]any{"ZREM", s.keys.closed(), strconv.FormatInt(int64(id), 10)},
 		s.changed(id),
@@ -249,19 +259,24 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 // messages, sorted, each once: those its transcript list's link records name and those of
 // the set older stores kept.
 func (s *Store) linkKeys(ctx context.Context, id desk.TicketID) ([]string, error) {
-	var set, list *redis.StringSliceCmd
+	var set *redis.StringSliceCmd
+	var lists []*redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		set = p.SMembers(ctx, s.keys.ticketLinks(id))
-		list = p.LRange(ctx, s.keys.transcript(id), 0, -1)
+		for _, key := range s.transcriptLists(id) {
+			lists = append(lists, p.LRange(ctx, key, 0, -1))
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
 	}
 	keys := set.Val()
-	for _, v := range list.Val() {
-		if k, ok := strings.CutPrefix(v, string(rune(linkMark))); ok && k != "" {
-			keys = append(keys, s.keys.prefix+k)
+	for _, l := range lists {
+		for _, v := range l.Val() {
+			if k, ok := strings.CutPrefix(v, string(rune(linkMark))); ok && k != "" {
+				keys = append(keys, s.keys.prefix+k)
+			}
 		}
 	}
 	slices.Sort(keys)

@@ -304,7 +304,10 @@ func pieces(field, v string) []any {
 // (project.go) a command given with a negative number of arguments is on the index slot's
 // keys: it is collected, not run (TD.UNINDEX reads the hash and collects the TD.NREMs it would
 // run), and flush appends what was collected to the index log that TD.LOG <log> <its sequence
-// key> <the mark known> names (luaLogFlush).
+// key> <the mark known> names (luaLogFlush). TD.TX <counter hash> <field> <command…> is a
+// command on a transcript in its partition on Cluster: the counter is raised and the command
+// collected for the transcript log that TD.TXLOG <log> <its sequence key> <the mark known>
+// names.
 var luaApply = luaNumberSet + `
 local function derived(key)
   local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)
@@ -341,6 +344,8 @@ end
 
 local logged = {} -- the index slot's commands, for the index log (TD.LOG)
 local logKeys     -- the log and its sequence number's key, once TD.LOG names them
+local txlogged = {} -- the transcripts' commands, for the transcript log (TD.TXLOG)
+local txKeys        -- that log and its sequence number's key, once TD.TXLOG names them
 
 local function drop(set, bucket, id, later)
   if later then
@@ -451,6 +456,11 @@ local function run(i)
     local cmd = ARGV[i + 1]
     if cmd == 'TD.LOG' then
       logKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
+    elseif cmd == 'TD.TXLOG' then
+      txKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
+    elseif cmd == 'TD.TX' then
+      redis.call('HINCRBY', ARGV[i + 2], ARGV[i + 3], 1)
+      txlogged[#txlogged + 1] = {unpack(ARGV, i + 4, i + n)}
     elseif cmd == 'TD.REPLACE' then
       replace(ARGV[i + 2], i + 3, i + n)
     elseif cmd == 'TD.UNPOINT' then

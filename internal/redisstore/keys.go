@@ -17,6 +17,7 @@
 //     marker stays the installation's "seen:" key, so an event is recorded once whatever
 //     shard it is routed to.) Without a tag in the prefix (one server, Sentinel) these
 //     keys are the installation's, named "<p>q:<shard>" and so on as always.
+//
 //   - On Cluster the queue's indexes are in a slot of their own, the index slot, under
 //     "{td/ix}:" (<i> below; keys.ixp): the status, filter, sort and word sets and their
 //     buckets, the facts, the change feed, the closed index and what versions them. The
@@ -24,11 +25,12 @@
 //     they and the tickets are on two masters. Off Cluster <i> is <p>, whatever the tags.
 //     (Cluster stores before 2026-12-07 kept them under <p>: the facts and closed index are
 //     merged into the new keys once, the sets rebuilt, the old keys deleted; movelegacy.go.)
+//
 //   - Every other key is in the installation's slot. Apply's changes are one MULTI/EXEC or,
 //     guarded by an event, one script (applyOnceScript, which declares every key it writes):
 //     a ticket, its transcript, links and pointers, the outbox and the event's handled mark
 //     ("seen:…" = "h") change together, and with them, off Cluster, the indexes, facts and
-//     change feed. On Cluster the changes to the index slot are appended, in the same script,
+//     change feed (on Cluster the transcript's changes go through the transcript log, below). On Cluster the changes to the index slot are appended, in the same script,
 //     to the index log (<p>ixlog), and carried into the index slot after, each entry once
 //     (project.go). Some scripts
 //     reach keys they cannot be given in KEYS, because the keys depend on what the script
@@ -39,6 +41,7 @@
 //     sets' buckets and the facts' day sets, splitScript the buckets of the numbers it moves.
 //     Redis runs a script on keys it was not given only when they are in the slot of the
 //     keys it was given.
+//
 //   - What crosses the slots: on Cluster the acknowledgement of a queue entry (XACK, XDEL) is
 //     sent just after the changes it acknowledges, in the shard's slot; the handled mark, in
 //     the changes, makes a redelivery after a crash in between a no-op that is acknowledged
@@ -50,8 +53,20 @@
 //     goroutines go to Redis as one MULTI/EXEC per batch, with a batcher per slot on Cluster
 //     (batch.go).
 //
-// The tickets, transcripts, links and pointers are still on one master: spreading them by
-// ticket (docs/cluster-spread.md) needs a partition tag per customer, and is future work.
+//   - On Cluster a ticket's transcript, most of what a ticket holds, is in the slot of the
+//     ticket's partition, "{td/p<number mod 1024>}:" (<t> below; keys.part), so that the
+//     transcripts spread over the masters. A commit raises the ticket's count of transcript
+//     writes (<p>txv:…) and appends its commands on transcripts, as one entry, to the
+//     transcript log (<p>txlog), in the same atomic step; they are then carried into the
+//     partitions, each partition's in the log's order and once (<t>txdone), by the committing
+//     process before Apply returns, or by any replica's look for what a crash left
+//     (project.go). Readers that must see every write (an export, an erasure, retention)
+//     carry the log out first; retention's atomic step compares the count, not the list.
+//     Off Cluster <t> is <p>.
+//
+// The tickets' hashes, links, joins and pointers, and the outboxes and timers, are still in
+// the installation's slot: the commit of a step reads and writes them together (spreading
+// them too is designed in docs/cluster-spread.md, not built).
 //
 //	key pattern                               type    what                                    lifetime
 //	----------------------------------------  ------  --------------------------------------  ------------------------------
@@ -103,7 +118,7 @@
 //	                                                  still read
 //	<p>join:<platform>:<first event ID>       string  JSON desk.Join: what a joined post        until RETENTION, with the
 //	                                                  carries (join.go)                        links (named in tx:<ticket>)
-//	<p>tx:<ticket number>                     list    the ticket's transcript, oldest first:   forever (RETENTION and
+//	<t>tx:<ticket number>                     list    the ticket's transcript, oldest first:   forever (RETENTION and
 //	                                                  one element per entry, in the versioned  /desk forget leave one entry)
 //	                                                  binary encoding of transcript.go
 //	                                                  (version byte 0x01, varints, strings
@@ -113,6 +128,18 @@
 //	                                                  (byte 0x02, then the key of one of the
 //	                                                  ticket's links or joins, no prefix),
 //	                                                  which readers of the transcript skip
+//	<p>tx:<ticket number>                     list    on Cluster, the transcript as stores     until erased or expired; no
+//	                                                  before 2026-12-07 kept it there (read    longer written
+//	                                                  before <t>tx:<n>)
+//	<p>txlog                                  list    on Cluster, the transcripts' changes     until carried out (project.go)
+//	                                                  committed and not yet carried into the
+//	                                                  partitions: "<seq>|<JSON commands>"
+//	<p>txseq                                  string  the transcript log's last seq            forever
+//	<t>txdone                                 string  the seq of the last transcript log entry forever
+//	                                                  carried into the partition
+//	<p>txv:<ticket number / 128>              hash    on Cluster, field the ticket number:     forever
+//	                                                  how many commits wrote its transcript
+//	                                                  (retention's guard, retention.go)
 //	<p>h:<ticket number>                      stream  the transcript as stores before          until erased or expired; no
 //	                                                  2026-12-06 wrote it (read first, before  longer written
 //	                                                  tx:<n>): fields at (unix ms), kind,
@@ -447,9 +474,74 @@ func (k keys) held(id desk.TicketID) string {
 	return k.prefix + "held:" + strconv.FormatInt(int64(id), 10)
 }
 
-// transcript is the list of a ticket's transcript entries (transcript.go).
+// transcriptParts is how many slots the transcripts spread over on Redis Cluster: a ticket's
+// is in partition number mod transcriptParts, fixed for good.
+const transcriptParts = 1024
+
+// partsApart reports whether the transcripts are in the ticket partitions' slots, apart from
+// the installation's (Redis Cluster, as the index slot): the changes to them then go through
+// the transcript log (project.go).
+func (k keys) partsApart() bool { return k.indexApart() }
+
+// part starts the keys of a ticket's partition on Cluster: the prefix with "/p<number mod
+// transcriptParts>" added to its tag ("{td}:" becomes "{td/p37}:").
+func (k keys) part(id desk.TicketID) string {
+	return k.apart("p" + strconv.FormatInt(int64(id)%transcriptParts, 10))
+}
+
+// transcript is the list of a ticket's transcript entries (transcript.go): in its partition
+// on Cluster (partsApart), the installation's key elsewhere.
 func (k keys) transcript(id desk.TicketID) string {
+	if k.partsApart() {
+		return k.part(id) + "tx:" + strconv.FormatInt(int64(id), 10)
+	}
+	return k.legacyTranscript(id)
+}
+
+// legacyTranscript is the transcript list in the installation's slot, where Cluster stores
+// before 2026-12-07 kept it too (still read before the partition's, and erased): the same key
+// as transcript off Cluster.
+func (k keys) legacyTranscript(id desk.TicketID) string {
 	return k.prefix + "tx:" + strconv.FormatInt(int64(id), 10)
+}
+
+// partOf returns the partition prefix of a key in a ticket partition's slot (transcript), and
+// whether it is one.
+func (k keys) partOf(key string) (string, bool) {
+	if !k.partsApart() {
+		return "", false
+	}
+	start := k.part(0)
+	start = start[:strings.LastIndexByte(start, '/')+2] // through "/p"
+	if !strings.HasPrefix(key, start) {
+		return "", false
+	}
+	end := strings.IndexByte(key[len(start):], '}')
+	if end < 0 {
+		return "", false
+	}
+	tail := k.prefix[strings.IndexByte(k.prefix, '}')+1:] // what follows the tag (":")
+	p := key[:len(start)+end+1] + tail
+	return p, strings.HasPrefix(key, p)
+}
+
+// transcriptLog is the list of the changes to transcripts committed with the installation's
+// and not yet carried into the partitions (project.go), in the installation's slot.
+func (k keys) transcriptLog() string { return k.prefix + "txlog" }
+
+// transcriptLogSeq is the sequence number of the transcript log's last entry.
+func (k keys) transcriptLogSeq() string { return k.prefix + "txseq" }
+
+// transcriptDone is the sequence number of the last transcript log entry carried into a
+// partition, in the partition (prefix from part).
+func (k keys) transcriptDone(part string) string { return part + "txdone" }
+
+// transcriptWrites counts, in the installation's slot, the changes committed to a ticket's
+// transcript on Cluster (field: the number), so that retention can tell, in its atomic step,
+// that the transcript it read has not changed since; 128 tickets of consecutive numbers share
+// a hash, which stays a listpack.
+func (k keys) transcriptWrites(id desk.TicketID) string {
+	return k.prefix + "txv:" + strconv.FormatInt(int64(id)/128, 10)
 }
 
 // history is the transcript stream of a ticket as older stores wrote it: still read, erased

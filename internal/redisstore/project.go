@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // On Redis Cluster the queue's indexes (status, filter, sort and word sets and their buckets),
@@ -69,42 +71,47 @@ local function trimLog(log, done)
 end
 `
 
-// luaLogFlush ends the apply scripts (luaApply): flush appends the index slot's commands
-// they collected to the index log as one entry, drops the entries at or below the mark the
-// process knows to be carried out (TD.LOG's third argument), and returns the entry's seq (0
-// for none) and, when no other entry is left before it, the entry itself, which the caller
-// then carries out at once without reading the log (with others before it, the caller reads
-// them in order: project). reply appends them to a script's answer.
+// luaLogFlush ends the apply scripts (luaApply): flush appends the commands of one log they
+// collected (the index slot's, logged, to the log TD.LOG names; the transcripts', txlogged,
+// to the one TD.TXLOG names) to that log as one entry, drops the entries at or below the mark
+// the process knows to be carried out (the naming command's third argument), and returns the
+// entry's seq (0 for none) and, when no other entry is left before it, the entry itself,
+// which the caller then carries out at once without reading the log (with others before it,
+// the caller reads them in order: project). reply appends to a script's answer, for each log,
+// the seq and the number of entries, then the entries.
 var luaLogFlush = luaTrimLog + `
-local function flush()
-  if #logged == 0 then
+local function flush(cmds, lk, what)
+  if #cmds == 0 then
     return 0, {}
   end
-  if not logKeys then
-    error('index slot commands without TD.LOG')
+  if not lk then
+    error(what .. ' commands without the command that names their log')
   end
   local t = redis.call('TIME')
   local seq = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = math.max(tonumber(redis.call('GET', logKeys[2]) or '0'), tonumber(logKeys[3] or '0'))
+  local last = math.max(tonumber(redis.call('GET', lk[2]) or '0'), tonumber(lk[3] or '0'))
   if seq <= last then
     seq = last + 1
   end
   local s = string.format('%.0f', seq)
-  redis.call('SET', logKeys[2], s)
-  local entry = s .. '|' .. cjson.encode(logged)
-  redis.call('RPUSH', logKeys[1], entry)
-  trimLog(logKeys[1], tonumber(logKeys[3] or '0'))
-  if redis.call('LLEN', logKeys[1]) == 1 then
+  redis.call('SET', lk[2], s)
+  local entry = s .. '|' .. cjson.encode(cmds)
+  redis.call('RPUSH', lk[1], entry)
+  trimLog(lk[1], tonumber(lk[3] or '0'))
+  if redis.call('LLEN', lk[1]) == 1 then
     return seq, {entry}
   end
   return seq, {}
 end
 
 local function reply(out)
-  local seq, page = flush()
-  out[#out + 1] = seq
-  for _, e in ipairs(page) do
-    out[#out + 1] = e
+  for _, l in ipairs({{logged, logKeys, 'index slot'}, {txlogged, txKeys, 'transcript'}}) do
+    local seq, page = flush(l[1], l[2], l[3])
+    out[#out + 1] = seq
+    out[#out + 1] = #page
+    for _, e in ipairs(page) do
+      out[#out + 1] = e
+    end
   end
   return out
 end
@@ -113,7 +120,10 @@ end
 // projectScript carries index log entries out in the index slot, those past its mark, and
 // advances the mark past each one carried out.
 //
-// KEYS[1] the mark (<ixp>ixdone); ARGV the entries, in the log's order. Returns {the mark
+// KEYS[1] the mark (<ixp>ixdone, or a partition's txdone); ARGV[1] the prefix of the keys
+// whose commands are carried out here ("" for all: the index slot; a partition's prefix: the
+// transcript log, whose entries may hold several partitions' commands); ARGV[2..] the
+// entries, in the log's order. Returns {the mark
 // after them, how many commands were skipped}. A failure that passes (the slot's keys being
 // migrated to another master, the server out of memory or loading) ends the script with an
 // error, the mark after the last entry wholly carried out: the next attempt starts again
@@ -134,7 +144,12 @@ local function passing(msg) -- an error that trying again later gets past
   local code = string.match(msg, '^%-?(%u+)')
   return (code and passes[code]) or string.find(msg, 'non local key', 1, true) or string.find(msg, 'cluster is down', 1, true)
 end
-for _, e in ipairs(ARGV) do
+local only = ARGV[1]
+local function here(c)
+  return only == '' or (type(c[2]) == 'string' and string.sub(c[2], 1, #only) == only)
+end
+for k = 2, #ARGV do
+  local e = ARGV[k]
   local sep = string.find(e, '|', 1, true)
   local seq = tonumber(string.sub(e, 1, (sep or 1) - 1)) or 0
   if seq > done then
@@ -144,7 +159,10 @@ for _, e in ipairs(ARGV) do
       skipped = skipped + 1
     end
     for _, c in ipairs(cmds) do
-      local ran, err = pcall(exec, c)
+      local ran, err = true, nil
+      if here(c) then
+        ran, err = pcall(exec, c)
+      end
       if not ran then
         local msg = type(err) == 'table' and (err.err or '?') or tostring(err) -- a string on 7.0
         if passing(msg) then
@@ -197,29 +215,55 @@ const projectWait = time.Second
 // projectEvery is how often each replica looks for index log entries left by a crash.
 const projectEvery = time.Second
 
-// projector carries the index log out, one step at a time per process.
+// projector carries one log out, one step at a time per process: the index log into the
+// index slot, or the transcript log into the ticket partitions.
 type projector struct {
-	turn chan struct{} // held by the one projecting (lock with a context)
-	done atomic.Int64  // the index slot's mark as last read: the entries up to it are carried out
-	// warned is when (unix ns) a step last said its projection failed (projectNow).
-	warned atomic.Int64
+	what        string // "index" or "transcript", for errors and the log
+	log, seqKey string // the log and its sequence key (keys.indexLog, keys.transcriptLog…)
+	// carry carries a page of entries out and returns the mark after it: the seq up to which
+	// every entry is carried out.
+	carry  func(ctx context.Context, page []string) (int64, error)
+	turn   chan struct{} // held by the one projecting (lock with a context)
+	done   atomic.Int64  // the mark as last known: the entries up to it are carried out
+	warned atomic.Int64  // when (unix ns) a step last said its projection failed (projectNow)
 }
 
-// logCommand is the command that names the index log to the apply scripts (TD.LOG).
-func (s *Store) logCommand() []any {
-	return []any{"TD.LOG", s.keys.indexLog(), s.keys.indexLogSeq(), strconv.FormatInt(s.proj.done.Load(), 10)}
+// newProjectors sets up the store's two logs' projectors (on Cluster).
+func (s *Store) newProjectors() {
+	s.proj = &projector{what: "index", log: s.keys.indexLog(), seqKey: s.keys.indexLogSeq(), carry: s.carryIndex, turn: make(chan struct{}, 1)}
+	s.txproj = &projector{what: "transcript", log: s.keys.transcriptLog(), seqKey: s.keys.transcriptLogSeq(), carry: s.carryTranscripts, turn: make(chan struct{}, 1)}
 }
 
-// project carries the index log's entries into the index slot until the one of seq upTo is
-// (all of them for math.MaxInt64); nothing off Cluster. page is the log's first entries as a
-// commit returned them, if any: carried out first, they spare reading the log. One page at a
-// time holds the process's turn, so that a caller whose entry a page carried out goes on.
-func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
+// command is the command that names the log to the apply scripts (TD.LOG, TD.TXLOG).
+func (p *projector) command(name string) []any {
+	return []any{name, p.log, p.seqKey, strconv.FormatInt(p.done.Load(), 10)}
+}
+
+// projectAll carries both logs out to their ends (nothing off Cluster).
+func (s *Store) projectAll(ctx context.Context) error {
+	return errors.Join(s.project(ctx, s.proj, math.MaxInt64, nil), s.project(ctx, s.txproj, math.MaxInt64, nil))
+}
+
+// drainTranscripts carries the transcript log out to its end, for a reader of transcripts
+// that must see every write committed before it (an export, an erasure); nothing off
+// Cluster.
+func (s *Store) drainTranscripts(ctx context.Context) error {
+	if err := s.project(ctx, s.txproj, math.MaxInt64, nil); err != nil {
+		return desk.Errorf(desk.EUNAVAILABLE, "transcripts not up to date: %v", err)
+	}
+	return nil
+}
+
+// project carries the log's entries out until the one of seq upTo is (all of them for
+// math.MaxInt64); nothing off Cluster. page is the log's first entries as a commit returned
+// them, if any: carried out first, they spare reading the log. One page at a time holds the
+// process's turn, so that a caller whose entry a page carried out goes on.
+func (s *Store) project(ctx context.Context, p *projector, upTo int64, page []string) error {
 	if !s.keys.indexApart() || upTo <= 0 {
 		return nil
 	}
-	for s.proj.done.Load() < upTo {
-		more, err := s.projectPage(ctx, upTo, page)
+	for p.done.Load() < upTo {
+		more, err := s.projectPage(ctx, p, upTo, page)
 		if err != nil || !more {
 			return err
 		}
@@ -228,70 +272,132 @@ func (s *Store) project(ctx context.Context, upTo int64, page []string) error {
 	return nil
 }
 
-// projectPage carries out one page of the index log, page if it still has entries to carry
-// out, else the log's first, in the process's turn, unless the entry of seq upTo is carried
-// out by then; it reports whether it carried any out.
-func (s *Store) projectPage(ctx context.Context, upTo int64, page []string) (bool, error) {
+// projectPage carries out one page of the log, page if it still has entries to carry out,
+// else the log's first, in the process's turn, unless the entry of seq upTo is carried out by
+// then; it reports whether it carried any out.
+func (s *Store) projectPage(ctx context.Context, p *projector, upTo int64, page []string) (bool, error) {
 	select {
-	case s.proj.turn <- struct{}{}:
+	case p.turn <- struct{}{}:
 	case <-ctx.Done():
-		return false, fmt.Errorf("wait to carry out the index log: %w", ctx.Err())
+		return false, fmt.Errorf("wait to carry out the %s log: %w", p.what, ctx.Err())
 	}
-	defer func() { <-s.proj.turn }()
-	if s.proj.done.Load() >= upTo {
+	defer func() { <-p.turn }()
+	if p.done.Load() >= upTo {
 		return false, nil // carried out by the page of the one before in turn
 	}
-	page = after(page, s.proj.done.Load()) // those carried out since the page was read
+	page = after(page, p.done.Load()) // those carried out since the page was read
 	if len(page) == 0 {
 		var err error
-		page, err = s.runScript(ctx, logPageScript, []string{s.keys.indexLog(), s.keys.indexLogSeq()}, strconv.FormatInt(s.proj.done.Load(), 10), projectPage, projectBytes).StringSlice()
+		page, err = s.runScript(ctx, logPageScript, []string{p.log, p.seqKey}, strconv.FormatInt(p.done.Load(), 10), projectPage, projectBytes).StringSlice()
 		if err != nil {
-			return false, fmt.Errorf("read the index log: %w", err)
+			return false, fmt.Errorf("read the %s log: %w", p.what, err)
 		}
 		if len(page) == 0 {
 			return false, nil // every entry is carried out, by this process or another
 		}
 	}
-	keys, args := s.projectArgs(page)
-	res, err := s.runScript(ctx, projectScript, keys, args...).Int64Slice()
-	if err != nil || len(res) != 2 {
-		return false, fmt.Errorf("carry out %d index log entries: %v", len(page), err)
+	mark, err := p.carry(ctx, page)
+	if err != nil {
+		return false, err
 	}
-	if res[1] > 0 {
-		s.log.WarnContext(ctx, "index log commands that can never be carried out (a key of the wrong type, an entry that does not decode) were skipped", "commands", res[1])
+	if mark > p.done.Load() {
+		p.done.Store(mark)
 	}
-	s.proj.done.Store(res[0])
 	return true, nil
 }
 
-// projectArgs returns projectScript's keys (the mark, then every key the page's commands
-// touch, declared so that Redis Cluster refuses the script at once while any of them is
-// being migrated, rather than let it write some keys on the wrong master) and arguments.
-func (s *Store) projectArgs(page []string) ([]string, []any) {
-	keys := []string{s.keys.indexDone()}
-	seen := map[string]bool{}
-	add := func(k string) {
-		if s.keys.inIndex(k) && !seen[k] { // another slot's (a bug) fails as the script runs
-			seen[k] = true
-			keys = append(keys, k)
+// carryIndex carries a page of the index log out in the index slot, and returns the slot's
+// mark.
+func (s *Store) carryIndex(ctx context.Context, page []string) (int64, error) {
+	return s.carryInto(ctx, "index slot", "", s.projectKeys(s.keys.indexDone(), s.keys.inIndex, page), page)
+}
+
+// carryInto runs projectScript on a page of entries in one slot (keys: its mark and the keys
+// the entries touch there; only: the prefix of those keys, "" for all) and returns the slot's
+// mark after them.
+func (s *Store) carryInto(ctx context.Context, where, only string, keys, page []string) (int64, error) {
+	res, err := s.runScript(ctx, projectScript, keys, append([]any{only}, anys(page)...)...).Int64Slice()
+	if err != nil || len(res) != 2 {
+		return 0, fmt.Errorf("carry %d log entries into the %s: %v", len(page), where, err)
+	}
+	if res[1] > 0 {
+		s.log.WarnContext(ctx, "log commands that can never be carried out (a key of the wrong type, an entry that does not decode) were skipped", "into", where, "commands", res[1])
+	}
+	return res[0], nil
+}
+
+// carryTranscripts carries a page of the transcript log out: in each partition its entries
+// name, those entries' commands on the partition's keys, in the log's order under the
+// partition's own mark (keys.transcriptDone); it returns the page's last seq, every entry up
+// to it being carried out. (The entries go as they are: their values are binary, which a
+// JSON decoding in Go would not keep.)
+func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, error) {
+	var order []string             // the partitions, in the order the page first names them
+	parts := map[string][]string{} // partition → the entries that name it
+	var last int64
+	for _, e := range page {
+		seq, body, _ := strings.Cut(e, "|")
+		if n, err := strconv.ParseInt(seq, 10, 64); err == nil {
+			last = n
+		}
+		for _, key := range commandKeysOf(body) {
+			part, ok := s.keys.partOf(key)
+			if !ok {
+				continue // skipped by every partition's script
+			}
+			if _, seen := parts[part]; !seen {
+				order = append(order, part)
+			}
+			if es := parts[part]; len(es) == 0 || es[len(es)-1] != e {
+				parts[part] = append(es, e)
+			}
 		}
 	}
+	for _, part := range order {
+		in := func(k string) bool { p, ok := s.keys.partOf(k); return ok && p == part }
+		if _, err := s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, parts[part]), parts[part]); err != nil {
+			return 0, err
+		}
+	}
+	return last, nil
+}
+
+// commandKeysOf returns the keys a log entry's commands touch (an entry that does not decode
+// touches none).
+func commandKeysOf(body string) []string {
+	var cmds [][]string
+	if json.Unmarshal([]byte(body), &cmds) != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range cmds {
+		if len(c) > 1 {
+			out = append(out, c[1])
+		}
+		if len(c) > 2 && (c[0] == "TD.NADD" || c[0] == "TD.NREM") {
+			out = append(out, c[2]) // the number's bucket
+		}
+	}
+	return out
+}
+
+// projectKeys returns projectScript's keys: the mark, then every key the page's commands
+// touch that in says is the slot's, declared so that Redis Cluster refuses the script at once
+// while any of them is being migrated, rather than let it write some keys on the wrong
+// master.
+func (s *Store) projectKeys(mark string, in func(string) bool, page []string) []string {
+	keys := []string{mark}
+	seen := map[string]bool{}
 	for _, e := range page {
 		_, body, _ := strings.Cut(e, "|")
-		var cmds [][]string
-		if json.Unmarshal([]byte(body), &cmds) != nil {
-			continue // skipped by the script
-		}
-		for _, c := range cmds {
-			if len(c) > 1 {
-				add(c[1])
-			}
-			if len(c) > 2 && (c[0] == "TD.NADD" || c[0] == "TD.NREM") {
-				add(c[2]) // the number's bucket
+		for _, k := range commandKeysOf(body) {
+			if in(k) && !seen[k] { // another slot's (a bug) fails as the script runs
+				seen[k] = true
+				keys = append(keys, k)
 			}
 		}
 	}
-	return keys, anys(page)
+	return keys
 }
 
 // anys returns ss as the arguments of a command.
@@ -314,8 +420,8 @@ func after(page []string, done int64) []string {
 	return nil
 }
 
-// startProjectLoop carries out, every projectEvery, the index log entries left by a process that
-// stopped between a commit and its projection; on Cluster only.
+// startProjectLoop carries out, every projectEvery, the index and transcript log entries left
+// by a process that stopped between a commit and its projection; on Cluster only.
 func (s *Store) startProjectLoop() {
 	if !s.keys.indexApart() {
 		return
@@ -325,13 +431,13 @@ func (s *Store) startProjectLoop() {
 		defer t.Stop()
 		for {
 			step, cancel := context.WithTimeout(ctx, 10*projectWait)
-			err := s.project(step, math.MaxInt64, nil)
+			err := s.projectAll(step)
 			cancel()
 			if errors.Is(err, redis.ErrClosed) {
 				return // a client given to New, closed before the store
 			}
 			if err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "carry the index log into the index slot; trying again", "err", err)
+				s.log.WarnContext(ctx, "carry the logs into the index slot and the ticket partitions; trying again", "err", err)
 			}
 			select {
 			case <-ctx.Done():
@@ -345,21 +451,31 @@ func (s *Store) startProjectLoop() {
 // scriptArgs appends to args the commands cmds in the apply scripts' form (luaApply): each as
 // its number of arguments and them. On Cluster those on the index slot's keys (and the
 // UNINDEX command, whose sets are there) go with a negative number, for the index log, after
-// the command that names the log.
+// the command that names the log; those on a transcript in its partition go wrapped in TD.TX
+// with the ticket's counter (keys.transcriptWrites), for the transcript log, after the
+// command that names that log.
 func (s *Store) scriptArgs(args []any, cmds [][]any) []any {
-	logged := false
+	logged, txlogged := false, false
 	for _, c := range cmds {
-		n := len(c)
-		if s.forIndex(c) {
+		switch {
+		case s.forIndex(c):
 			if !logged {
-				lc := s.logCommand()
-				args = append(args, len(lc))
-				args = append(args, lc...)
+				lc := s.proj.command("TD.LOG")
+				args = append(append(args, len(lc)), lc...)
 				logged = true
 			}
-			n = -n
+			args = append(args, -len(c))
+		case s.forTranscript(c):
+			if !txlogged {
+				lc := s.txproj.command("TD.TXLOG")
+				args = append(append(args, len(lc)), lc...)
+				txlogged = true
+			}
+			counter, field := s.transcriptCounter(c)
+			args = append(args, len(c)+3, "TD.TX", counter, field)
+		default:
+			args = append(args, len(c))
 		}
-		args = append(args, n)
 		args = append(args, c...)
 	}
 	return args
@@ -378,16 +494,43 @@ func (s *Store) forIndex(c []any) bool {
 	return s.keys.inIndex(key)
 }
 
-// commit is what an apply script answers: whether the changes were applied, and the index
-// log entry they made (seq, 0 for none) with the log's first page (luaLogFlush).
-type commit struct {
-	applied bool
-	seq     int64
-	page    []string
+// forTranscript reports whether c goes to the transcript log: on Cluster, a command on a
+// transcript in its partition.
+func (s *Store) forTranscript(c []any) bool {
+	key, _ := c[1].(string)
+	_, ok := s.keys.partOf(key)
+	return ok
 }
 
-// committed reads an apply script's answer: {applied (0 or 1), seq, the page's entries…}, or
-// {0, 0} when nothing was applied.
+// forLog reports whether c goes to one of the logs (on Cluster).
+func (s *Store) forLog(c []any) bool { return s.forIndex(c) || s.forTranscript(c) }
+
+// transcriptCounter returns the hash and field that count the writes to the transcript c is
+// on (keys.transcriptWrites).
+func (s *Store) transcriptCounter(c []any) (string, string) {
+	key, _ := c[1].(string)
+	n := key[strings.LastIndexByte(key, ':')+1:]
+	id, _ := strconv.ParseInt(n, 10, 64)
+	return s.keys.transcriptWrites(desk.TicketID(id)), n
+}
+
+// commit is what an apply script answers: whether the changes were applied, and the entries
+// they made in the index log and the transcript log (luaLogFlush).
+type commit struct {
+	applied bool
+	index   logged
+	tx      logged
+}
+
+// logged is a commit's entry in one log: its seq (0 for none) and, when it was the first
+// entry left, the log's first page.
+type logged struct {
+	seq  int64
+	page []string
+}
+
+// committed reads an apply script's answer: {applied (0 or 1), then for each log its seq,
+// the number of the page's entries and them}, or {0, 0} when nothing was applied.
 func committed(cmd *redis.Cmd) (commit, error) {
 	res, err := cmd.Slice()
 	if err != nil {
@@ -396,18 +539,30 @@ func committed(cmd *redis.Cmd) (commit, error) {
 	return commitFrom(res)
 }
 
-// commitFrom reads the applied flag, seq and page from res.
+// commitFrom reads the applied flag and the logs' entries from res.
 func commitFrom(res []any) (commit, error) {
 	if len(res) < 2 {
 		return commit{}, fmt.Errorf("unexpected script reply of %d items", len(res))
 	}
 	ok, _ := res[0].(int64)
-	seq, _ := res[1].(int64)
-	c := commit{applied: ok == 1, seq: seq}
-	for _, e := range res[2:] {
-		if str, isStr := e.(string); isStr {
-			c.page = append(c.page, str)
+	c := commit{applied: ok == 1}
+	rest := res[1:]
+	for _, l := range []*logged{&c.index, &c.tx} {
+		if len(rest) < 2 {
+			break
 		}
+		l.seq, _ = rest[0].(int64)
+		n, _ := rest[1].(int64)
+		rest = rest[2:]
+		if n < 0 || int(n) > len(rest) {
+			return commit{}, fmt.Errorf("unexpected script reply: a page of %d entries in %d items", n, len(rest))
+		}
+		for _, e := range rest[:n] {
+			if str, isStr := e.(string); isStr {
+				l.page = append(l.page, str)
+			}
+		}
+		rest = rest[n:]
 	}
 	return c, nil
 }

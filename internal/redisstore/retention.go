@@ -63,23 +63,32 @@ func (s *Store) ExpireClosed(ctx context.Context, cutoff time.Time, limit int) (
 // The history is the transcript list and, in a store upgraded in place, the old stream
 // (transcript.go). Entries are only ever appended, and erasing leaves one new entry, so the
 // history is unchanged when the stream's last ID, the list's length and its last element are.
+// On Cluster the list is in the ticket's partition, another slot: there the script compares
+// instead the count of the writes committed to it (keys.transcriptWrites), which the commits
+// raise in the installation's slot.
 //
-// KEYS[1] the history stream, KEYS[2] the transcript list, KEYS[3..] every key the commands
-// write; ARGV[1] the ID of the stream's last entry when it was read ("" for none), ARGV[2]
-// the list's length and ARGV[3] its last element ("" for none), ARGV[4..] the commands, each
-// as its number of arguments followed by them. Returns 1 when applied, 0 when the history
-// changed.
+// KEYS[1] the history stream, KEYS[2] the transcript list (on Cluster, the counter's hash),
+// KEYS[3..] every key the commands write; ARGV[1] the ID of the stream's last entry when it
+// was read ("" for none), ARGV[2] the list's length and ARGV[3] its last element ("" for
+// none; on Cluster the count, "" for none), ARGV[4] the counter's field ("" off Cluster),
+// ARGV[5..] the commands, each as its number of arguments followed by them. Returns 1 when
+// applied, 0 when the history changed.
 var expireScript = redis.NewScript(luaApply + `
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local id = ''
 if #last > 0 then
   id = last[1][1]
 end
-local tail = redis.call('LINDEX', KEYS[2], -1) or ''
-if id ~= ARGV[1] or redis.call('LLEN', KEYS[2]) ~= tonumber(ARGV[2]) or tail ~= ARGV[3] then
+local same
+if ARGV[4] ~= '' then
+  same = (redis.call('HGET', KEYS[2], ARGV[4]) or '') == ARGV[3]
+else
+  same = redis.call('LLEN', KEYS[2]) == tonumber(ARGV[2]) and (redis.call('LINDEX', KEYS[2], -1) or '') == ARGV[3]
+end
+if id ~= ARGV[1] or not same then
   return {0, 0}
 end
-run(4)
+run(5)
 return reply({1})
 `)
 
@@ -87,26 +96,44 @@ return reply({1})
 type historyMark struct {
 	streamLast string // ID of the old stream's last entry, "" for none
 	length     int64  // the transcript list's length
-	last       string // its last element, "" for none
+	last       string // its last element, "" for none; on Cluster the count of its writes
+	// key is the list's key, or on Cluster the counter's hash; field the counter's field
+	// ("" off Cluster).
+	key, field string
 }
 
-// historyMarkOf reads the mark of a ticket's history.
+// historyMarkOf reads the mark of a ticket's history. On Cluster it then carries the
+// transcript log out, so that the history read after it has every write the mark counts.
 func (s *Store) historyMarkOf(ctx context.Context, id desk.TicketID) (historyMark, error) {
 	var stream *redis.XMessageSliceCmd
 	var length *redis.IntCmd
 	var last *redis.StringCmd
+	m := historyMark{key: s.keys.transcript(id)}
+	if s.keys.partsApart() {
+		m.key, m.field = s.keys.transcriptWrites(id), strconv.FormatInt(int64(id), 10)
+	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		stream = p.XRevRangeN(ctx, s.keys.history(id), "+", "-", 1)
-		length = p.LLen(ctx, s.keys.transcript(id))
-		last = p.LIndex(ctx, s.keys.transcript(id), -1)
+		if m.field != "" {
+			last = p.HGet(ctx, m.key, m.field)
+			return nil
+		}
+		length = p.LLen(ctx, m.key)
+		last = p.LIndex(ctx, m.key, -1)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return historyMark{}, fmt.Errorf("read the history of ticket %s: %w", id, err)
 	}
-	m := historyMark{length: length.Val(), last: last.Val()}
+	m.last = last.Val()
+	if length != nil {
+		m.length = length.Val()
+	}
 	if msgs := stream.Val(); len(msgs) > 0 {
 		m.streamLast = msgs[0].ID
+	}
+	if err := s.drainTranscripts(ctx); err != nil {
+		return historyMark{}, err
 	}
 	return m, nil
 }
@@ -136,8 +163,8 @@ func (s *Store) expire(ctx context.Context, id desk.TicketID) error {
 	if err != nil {
 		return err
 	}
-	args := s.scriptArgs([]any{seen.streamLast, seen.length, seen.last}, cmds)
-	keys := s.commandKeys([]string{s.keys.history(id), s.keys.transcript(id)}, cmds)
+	args := s.scriptArgs([]any{seen.streamLast, seen.length, seen.last, seen.field}, cmds)
+	keys := s.commandKeys([]string{s.keys.history(id), seen.key}, cmds)
 	c, err := committed(s.runScript(ctx, expireScript, keys, args...))
 	if err != nil {
 		return fmt.Errorf("expire ticket %s: %w", id, err)

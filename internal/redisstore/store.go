@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -90,8 +89,9 @@ type Store struct {
 	words wordQueue
 	// self tells this process from another that has the same Consumer name (lease.go).
 	self selfCheck
-	// proj carries the index log into the index slot on Cluster (project.go).
-	proj projector
+	// proj carries the index log into the index slot on Cluster, txproj the transcript log
+	// into the ticket partitions (project.go).
+	proj, txproj *projector
 	// wait is how many replicas a durable write waits for now: Options.WaitReplicas, or
 	// waitConnected while the sentinels know no replica of the master (watchReplicas).
 	wait atomic.Int32
@@ -123,11 +123,12 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		opts.Prefix = tagged
 	}
 	s := &Store{rdb: rdb, rate: redis_rate.NewLimiter(rdb), opts: opts, keys: keys{prefix: opts.Prefix}, log: opts.Logger, cluster: cluster}
-	s.proj.turn = make(chan struct{}, 1)
 	if cluster {
-		// The indexes have a slot of their own (project.go).
+		// The indexes have a slot of their own, the transcripts their tickets' partitions
+		// (project.go).
 		s.keys.ix = s.keys.apart("ix")
 	}
+	s.newProjectors()
 	for shard := range opts.Shards {
 		if err := s.createGroup(ctx, shard); err != nil {
 			return nil, err
@@ -154,7 +155,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	}
 	// Index log entries a stopped process left are carried out before anything reads the
 	// index slot (the words' recovery below reads its ix:wpend).
-	if err := s.project(ctx, math.MaxInt64, nil); err != nil {
+	if err := s.projectAll(ctx); err != nil {
 		// The loop carries them out later; the words' recovery of the next start finds
 		// what this one misses.
 		s.log.Warn("carry out the index log a stopped process left; going on", "err", err)

@@ -98,7 +98,7 @@ var legacyFields = map[string]string{
 // pairs of the new ticket without id and prev. The ticket's key is the one key the script
 // makes itself, from the number it reads or takes: it cannot be named in advance (see keys.go
 // on Cluster). Returns {0, HGETALL of the active ticket} or {1, new number, previous number
-// or "", the index log entry's seq (0 for none), the log's first page…}.
+// or "", then each log's entry and first page (luaLogFlush's reply)}.
 //
 // The counter only grows; should it ever be behind the tickets (a restored backup), numbers
 // whose hash exists are skipped rather than overwritten.
@@ -138,8 +138,8 @@ if thread then
   redis.call('HSET', KEYS[4], ARGV[5], id)
   redis.call('DEL', KEYS[5])
 end
-local logged = {}
-local logKeys = {ARGV[8], ARGV[9], ARGV[10]}
+local logged, txlogged = {}, {}
+local logKeys, txKeys = {ARGV[8], ARGV[9], ARGV[10]}, nil
 local function ix(cmd) -- a command on the index slot's keys
   if ARGV[8] ~= '' then
     logged[#logged + 1] = cmd

@@ -64,6 +64,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/an acknowledgement that fails fails the step", func(t *testing.T) { testClusterAckFails(t, openURL(cluster.URL())) })
 	t.Run("cluster/copies of an event in two shards handled once", func(t *testing.T) { testClusterCopiesClaimed(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log carried out once", func(t *testing.T) { testClusterIndexLog(t, openURL(cluster.URL())) })
+	t.Run("cluster/transcripts in their tickets' partitions", func(t *testing.T) { testClusterTranscriptLog(t, openURL(cluster.URL())) })
 	t.Run("cluster/indexes moved from the installation's slot", func(t *testing.T) { testClusterMoveIndexes(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log failures", func(t *testing.T) { testClusterProjectionFailures(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log during a migration", func(t *testing.T) { testClusterProjectionDuringMigration(t, cluster) })
@@ -140,12 +141,19 @@ func testClusterHashTag(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatalf("list keys: %v", err)
 	}
-	home, index := 0, 0
+	home, index, parts := 0, 0, 0
 	for _, k := range keys {
 		tag := slotTag(k)
 		shard, isShard := strings.CutPrefix(tag, base+"/q")
 		n, _ := strconv.Atoi(shard)
+		part, isPart := strings.CutPrefix(tag, base+"/p")
 		switch {
+		case isPart:
+			// A ticket's partition: its transcript, and the mark of the transcript log there.
+			parts++
+			if !strings.HasSuffix(k, "}:tx:"+part) && !strings.HasSuffix(k, "}:txdone") {
+				t.Errorf("key %s is in partition %s, and is not its ticket's transcript", k, part)
+			}
 		case tag == base:
 			home++
 			if strings.Contains(k, ":st:") || strings.Contains(k, ":ix:") || strings.Contains(k, ":w:") {
@@ -161,7 +169,10 @@ func testClusterHashTag(t *testing.T, open opener) {
 		}
 	}
 	if home < 4 {
-		t.Errorf("found %d keys in the installation's slot, want its ticket, transcript, pointers…: %v", home, keys)
+		t.Errorf("found %d keys in the installation's slot, want its ticket, pointers…: %v", home, keys)
+	}
+	if parts < 2 {
+		t.Errorf("found %d keys in the tickets' partitions, want a transcript and its partition's mark: %v", parts, keys)
 	}
 	if index < 8 {
 		t.Errorf("found %d keys in the index slot, want the status, filter, sort and word sets…: %v", index, keys)
@@ -458,7 +469,7 @@ func testClusterIndexLog(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || !c.applied || c.seq == 0 || len(c.page) != 1 {
+	if c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || !c.applied || c.index.seq == 0 || len(c.index.page) != 1 {
 		t.Fatalf("applyScript = %+v, %v; want applied with its entry the log's one", c, err)
 	}
 	if rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil {
@@ -472,7 +483,7 @@ func testClusterIndexLog(t *testing.T, open opener) {
 
 	// Carried out again: nothing changes (the change feed gets no second entry).
 	feed := rdb.XLen(ctx, s.keys.changes()).Val()
-	if err := projectScript.Run(ctx, rdb, []string{s.keys.indexDone()}, anys(entries)...).Err(); err != nil {
+	if err := projectScript.Run(ctx, rdb, []string{s.keys.indexDone()}, append([]any{""}, anys(entries)...)...).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if n := rdb.XLen(ctx, s.keys.changes()).Val(); n != feed {
@@ -496,7 +507,7 @@ func testClusterIndexLog(t *testing.T, open opener) {
 	rdb.Del(ctx, s.keys.indexLogSeq())
 	rdb.Set(ctx, s.keys.indexDone(), ahead+1_000_000, 0)
 	other.proj.done.Store(ahead + 1_000_000)
-	if err := other.project(ctx, math.MaxInt64, nil); err != nil {
+	if err := other.project(ctx, other.proj, math.MaxInt64, nil); err != nil {
 		t.Fatal(err)
 	}
 	if seq, _ := rdb.Get(ctx, s.keys.indexLogSeq()).Int64(); seq < ahead+1_000_000 {
@@ -506,6 +517,87 @@ func testClusterIndexLog(t *testing.T, open opener) {
 	apply(t, s, desk.SaveTicket{Ticket: tk}) // s knows an older mark
 	if rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() != nil {
 		t.Error("a change committed by a process that knows an older mark was skipped")
+	}
+}
+
+// testClusterTranscriptLog: on a Cluster a ticket's transcript is in its partition's slot,
+// written through the transcript log: a commit's entry a crash left is carried out by another
+// replica's loop, once however often it is carried out, its binary values whole, an entry
+// for two partitions into both; a transcript list an older version wrote in the
+// installation's slot is read first and erased with the partition's.
+func testClusterTranscriptLog(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	one, _ := openTicket(t, s, newTicket("U1"))
+	two, _ := openTicket(t, s, newTicket("U2"))
+	if s.keys.part(one.ID) == s.keys.part(two.ID) || s.keys.transcript(one.ID) == s.keys.legacyTranscript(one.ID) {
+		t.Fatalf("tickets %s and %s: transcripts %s and %s, want each in its partition", one.ID, two.ID, s.keys.transcript(one.ID), s.keys.transcript(two.ID))
+	}
+	// Written before the partitions, in the installation's slot.
+	legacy := desk.Entry{At: at(2), Kind: "customer", Author: "U1", Text: "written by an older version"}
+	rdb.RPush(ctx, s.keys.legacyTranscript(one.ID), encodeEntry(legacy))
+
+	// A commit whose entry is not carried out (the process stops after it): nothing in the
+	// partitions yet, the counters raised.
+	s.stopBackground()
+	long := desk.Entry{At: at(3), Kind: "customer", Author: "U1", Name: "Jane", Text: strings.Repeat("Принтер не печатает; ", 20)}
+	other := desk.Entry{At: at(4), Kind: "customer", Author: "U2", Text: "second ticket"}
+	var cmds [][]any
+	for _, c := range []desk.Change{desk.AppendEntry{Ticket: one.ID, Entry: long}, desk.AppendEntry{Ticket: two.ID, Entry: other}} {
+		more, err := s.prepare(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, more...)
+	}
+	c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...))
+	if err != nil || !c.applied || c.tx.seq == 0 || c.index.seq != 0 {
+		t.Fatalf("applyScript = %+v, %v; want applied with a transcript log entry alone", c, err)
+	}
+	if n := rdb.LLen(ctx, s.keys.transcript(one.ID)).Val() + rdb.LLen(ctx, s.keys.transcript(two.ID)).Val(); n != 0 {
+		t.Fatalf("%d transcript entries in the partitions before the log was carried out", n)
+	}
+	if v := rdb.HGet(ctx, s.keys.transcriptWrites(one.ID), strconv.FormatInt(int64(one.ID), 10)).Val(); v != "1" {
+		t.Errorf("ticket %s's count of transcript writes = %q, want 1", one.ID, v)
+	}
+	entries := rdb.LRange(ctx, s.keys.transcriptLog(), 0, -1).Val()
+
+	// Another replica's loop carries it out into both partitions.
+	o, _ := open(t, Options{Shards: 2, Prefix: s.opts.Prefix})
+	waitFor(t, 5*time.Second, "the other replica's loop to carry the entry out", func() bool {
+		return rdb.LLen(ctx, s.keys.transcript(one.ID)).Val() == 1 && rdb.LLen(ctx, s.keys.transcript(two.ID)).Val() == 1
+	})
+	got, err := o.Transcript(ctx, one.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "transcript of the first ticket", got, []desk.Entry{legacy, long})
+	if got, _ := o.Transcript(ctx, two.ID); len(got) != 1 || got[0].Text != other.Text {
+		t.Errorf("transcript of the second ticket = %+v, want its entry", got)
+	}
+	// Carried out again, in each partition: nothing is appended twice.
+	for _, id := range []desk.TicketID{one.ID, two.ID} {
+		part := s.keys.part(id)
+		args := append([]any{part}, anys(entries)...)
+		if err := projectScript.Run(ctx, rdb, []string{s.keys.transcriptDone(part), s.keys.transcript(id)}, args...).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n := rdb.LLen(ctx, s.keys.transcript(id)).Val(); n != 1 {
+			t.Errorf("ticket %s's transcript has %d entries after its log entry was carried out twice, want 1", id, n)
+		}
+	}
+
+	// Erased: both lists go, the forgotten entry alone is left, in the partition.
+	one.Status, one.ClosedAt = desk.StatusClosed, at(5)
+	apply(t, o, desk.SaveTicket{Ticket: one})
+	if _, err := o.Forget(ctx, "slack", "U1", desk.User{ID: "U_LEAD"}, at(6)); err != nil {
+		t.Fatal(err)
+	}
+	if rdb.Exists(ctx, s.keys.legacyTranscript(one.ID)).Val() != 0 {
+		t.Error("the installation's transcript list survived the erasure")
+	}
+	if got, _ := o.Transcript(ctx, one.ID); len(got) != 1 || got[0].Kind != desk.EntryForgotten {
+		t.Errorf("transcript after Forget = %+v, want the forgotten entry alone", got)
 	}
 }
 
@@ -614,7 +706,7 @@ func testClusterProjectionFailures(t *testing.T, open opener) {
 	away := entry(base+3, []string{"SADD", s.keys.index("t3"), "3"}, []string{"SET", elsewhere, "1"})
 	good2 := entry(base+4, []string{"SADD", s.keys.index("t4"), "4"})
 	rdb.RPush(ctx, s.keys.indexLog(), good1, never, away, good2)
-	if err := s.project(ctx, math.MaxInt64, nil); err == nil {
+	if err := s.project(ctx, s.proj, math.MaxInt64, nil); err == nil {
 		t.Fatal("a projection whose command's key is on another master succeeded")
 	}
 	done, _ := rdb.Get(ctx, s.keys.indexDone()).Int64()
@@ -626,7 +718,7 @@ func testClusterProjectionFailures(t *testing.T, open opener) {
 	}
 	// The cause gone (here, the entry mended by hand), the next attempt carries on.
 	rdb.LSet(ctx, s.keys.indexLog(), 2, entry(base+3, []string{"SADD", s.keys.index("t3"), "3"}))
-	if err := s.project(ctx, math.MaxInt64, nil); err != nil {
+	if err := s.project(ctx, s.proj, math.MaxInt64, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !rdb.SIsMember(ctx, s.keys.index("t4"), "4").Val() || rdb.LLen(ctx, s.keys.indexLog()).Val() > 1 {
@@ -717,7 +809,7 @@ func testClusterProjectionDuringMigration(t *testing.T, cluster *redistest.Clust
 		must(c.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dstID).Err())
 	}
 	waitFor(t, 10*time.Second, "the change carried out after the migration", func() bool {
-		if err := s.project(ctx, math.MaxInt64, nil); err != nil {
+		if err := s.project(ctx, s.proj, math.MaxInt64, nil); err != nil {
 			return false
 		}
 		return rdb.ZScore(ctx, s.keys.status(desk.StatusPending), id).Err() == nil && rdb.ZScore(ctx, s.keys.status(desk.StatusNew), id).Err() != nil

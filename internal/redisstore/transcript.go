@@ -219,27 +219,42 @@ func (s *Store) appendCommand(id desk.TicketID, e desk.Entry) []any {
 	return []any{"RPUSH", s.keys.transcript(id), encodeEntry(e)}
 }
 
-// historyRead is a transcript being read in a pipeline: the old stream and the list.
+// historyRead is a transcript being read in a pipeline: the old stream and the list (on
+// Cluster, the installation's list older versions wrote, then the partition's).
 type historyRead struct {
 	id     desk.TicketID
 	stream *redis.XMessageSliceCmd
-	list   *redis.StringSliceCmd
+	lists  []*redis.StringSliceCmd
 }
 
-// readHistory queues the reads of a ticket's transcript on p.
+// readHistory queues the reads of a ticket's transcript on p. (On Cluster a pipeline's
+// commands go to their slots' masters.)
 func (s *Store) readHistory(ctx context.Context, p redis.Pipeliner, id desk.TicketID) historyRead {
-	return historyRead{
-		id:     id,
-		stream: p.XRange(ctx, s.keys.history(id), "-", "+"),
-		list:   p.LRange(ctx, s.keys.transcript(id), 0, -1),
+	h := historyRead{id: id, stream: p.XRange(ctx, s.keys.history(id), "-", "+")}
+	for _, key := range s.transcriptLists(id) {
+		h.lists = append(h.lists, p.LRange(ctx, key, 0, -1))
 	}
+	return h
+}
+
+// transcriptLists are the keys of a ticket's transcript lists, oldest first: the
+// installation's, and on Cluster the partition's after it.
+func (s *Store) transcriptLists(id desk.TicketID) []string {
+	if legacy := s.keys.legacyTranscript(id); legacy != s.keys.transcript(id) {
+		return []string{legacy, s.keys.transcript(id)}
+	}
+	return []string{s.keys.transcript(id)}
 }
 
 // entries returns the transcript read, oldest first: the old stream's entries, then the
-// list's. Link records are skipped; an element that is not an entry of a known version is
+// lists'. Link records are skipped; an element that is not an entry of a known version is
 // skipped and logged.
 func (s *Store) entries(h historyRead) []desk.Entry {
-	old, list := h.stream.Val(), h.list.Val()
+	old := h.stream.Val()
+	var list []string
+	for _, l := range h.lists {
+		list = append(list, l.Val()...)
+	}
 	out := make([]desk.Entry, 0, len(old)+len(list))
 	for _, m := range old {
 		out = append(out, decodeStreamEntry(m.Values))
