@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -353,14 +354,27 @@ func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, err
 			}
 		}
 	}
-	for _, part := range order {
-		in := func(k string) bool { p, ok := s.keys.partOf(k); return ok && p == part }
-		if _, err := s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, parts[part]), parts[part]); err != nil {
-			return 0, err
-		}
+	// The partitions' scripts run at once (each on its slot's master), a few at a time.
+	errs := make([]error, len(order))
+	var wg sync.WaitGroup
+	limit := make(chan struct{}, carryAtOnce)
+	for i, part := range order {
+		limit <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-limit }()
+			in := func(k string) bool { p, ok := s.keys.partOf(k); return ok && p == part }
+			_, errs[i] = s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, parts[part]), parts[part])
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
 	}
 	return last, nil
 }
+
+// carryAtOnce bounds the partitions a page of the transcript log is carried into at once.
+const carryAtOnce = 16
 
 // commandKeysOf returns the keys a log entry's commands touch (an entry that does not decode
 // touches none).

@@ -3,9 +3,13 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/threadesk/threadesk/internal/desk"
 	"github.com/threadesk/threadesk/internal/redisstore"
@@ -63,5 +67,91 @@ func BenchmarkStep(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkClusterSpread measures how an installation's data spreads over a 3-master Cluster:
+// 300 tickets of six messages each (about 120 characters, each with its link) and a fact,
+// closed, then the bytes of the installation's keys (MEMORY USAGE) on each master and by
+// slot kind. It reports the largest master's share of the bytes and the bytes a ticket
+// holds in each kind of slot; -v logs the table. A measurement, not a check: run it with
+// scripts/test ./internal/redisstore -run '^$' -bench ClusterSpread -benchtime 1x.
+func BenchmarkClusterSpread(b *testing.B) {
+	cluster := redistest.StartCluster(b)
+	for b.Loop() {
+		prefix := redistest.Prefix(b)
+		st, err := redisstore.Open(context.Background(), cluster.URL(), redisstore.Options{Prefix: prefix})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		const tickets = 300
+		for i := range tickets {
+			cust := fmt.Sprintf("U%04d", i)
+			t, _, err := st.OpenTicket(ctx, desk.Ticket{Platform: "slack", Customer: desk.User{ID: cust, Name: "c"}, Subject: "printer jammed"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for m := range 6 {
+				at := time.Unix(1_800_000_000, 0).Add(time.Duration(i*10+m) * time.Second)
+				src := desk.MessageRef{Channel: "D" + cust, ID: fmt.Sprintf("1800000000.%06d", i*10+m)}
+				err := st.Apply(ctx,
+					desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: at, Kind: "customer", Author: cust, Name: "Jane Doe",
+						Text: fmt.Sprintf("message %d: the invoice printer on the third floor is jammed again and shows error E-%d", m, i)}},
+					desk.PutLink{Platform: "slack", Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: []desk.MessageRef{{Channel: "CTRIAGE", ID: src.ID + "1"}}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			t.Status, t.ClosedAt = desk.StatusClosed, time.Unix(1_800_001_000, 0)
+			if err := st.Apply(ctx, desk.SaveTicket{Ticket: t}, desk.RecordFact{Fact: desk.Fact{Kind: desk.FactResolved, At: t.ClosedAt, Ticket: t.ID, Agent: "A1", Value: 60}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		_ = st.Close()
+		byMaster, byKind := map[string]int64{}, map[string]int64{}
+		cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(strings.TrimPrefix(cluster.URL(), "redis-cluster://"), ",")})
+		tag := strings.Trim(strings.TrimSuffix(prefix, ":"), "{}")
+		var mu sync.Mutex
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			keys, err := node.Keys(ctx, "*{"+tag+"*").Result()
+			if err != nil {
+				return err
+			}
+			for _, k := range keys {
+				n, err := node.MemoryUsage(ctx, k).Result()
+				if err != nil {
+					return err
+				}
+				kind := k[strings.IndexByte(k, '{')+1+len(tag) : strings.IndexByte(k, '}')]
+				switch {
+				case strings.HasPrefix(kind, "/p"):
+					kind = "ticket partitions"
+				case strings.HasPrefix(kind, "/q"):
+					kind = "queue shards"
+				case kind == "":
+					kind = "installation"
+				}
+				mu.Lock()
+				byMaster[node.Options().Addr] += n
+				byKind[kind] += n
+				mu.Unlock()
+			}
+			return nil
+		})
+		_ = cc.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var total, most int64
+		for _, n := range byMaster {
+			total += n
+			most = max(most, n)
+		}
+		b.Logf("bytes by master: %v; by kind of slot: %v; total %d for %d tickets", byMaster, byKind, total, tickets)
+		b.ReportMetric(float64(most)/float64(total), "largest-master-share")
+		for kind, n := range byKind {
+			b.ReportMetric(float64(n)/tickets, "B/ticket-"+strings.NewReplacer(" ", "-", "/", "").Replace(kind))
+		}
 	}
 }
