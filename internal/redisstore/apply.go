@@ -292,8 +292,10 @@ func (s *Store) commandKeys(keys []string, cmds [][]any) []string {
 		case s.forIndex(c):
 			add(s.keys.indexLog(), s.keys.indexLogSeq())
 		case inPart:
-			counter, _ := s.transcriptCounter(c)
-			add(s.keys.transcriptLog(), s.keys.transcriptLogSeq(), counter)
+			add(s.keys.transcriptLog(), s.keys.transcriptLogSeq())
+			if counter, _ := s.transcriptCounter(c); counter != "" {
+				add(counter)
+			}
 		}
 	}
 	return keys
@@ -416,7 +418,11 @@ func (s *Store) prepare(c desk.Change) ([][]any, error) {
 	case desk.PutJoin:
 		return s.putJoin(c)
 	case desk.DropLink:
-		return [][]any{{"DEL", s.keys.link(c.Platform, c.Source)}}, nil
+		var cmds [][]any
+		for _, key := range s.keys.namedKeys(linkName(c.Platform, c.Source)) {
+			cmds = append(cmds, []any{"DEL", key}) // on Cluster the partition's and an older version's
+		}
+		return cmds, nil
 	case desk.AppendEntry:
 		if c.Ticket <= 0 {
 			return nil, desk.Errorf(desk.EINVALID, "append entry: ticket number %d is not valid", c.Ticket)

@@ -422,7 +422,7 @@ func testJoins(t *testing.T, open opener) {
 	}
 	_, err = s.Join(ctxT(t), "mattermost", j.ID)
 	wantNotFound(t, "Join on another platform", err)
-	if keys, err := s.linkKeys(ctxT(t), 7); err != nil || !slices.Contains(keys, s.keys.join("slack", j.ID)) {
+	if names, err := s.linkNames(ctxT(t), 7); err != nil || !slices.Contains(names, "join:slack:"+j.ID) {
 		t.Error("join not kept with the ticket's links")
 	}
 	for _, bad := range []desk.Join{{Ticket: 7, Parts: j.Parts}, {ID: "x", Parts: j.Parts}, {ID: "x", Ticket: 7}, {ID: "x", Ticket: 7, Parts: []desk.JoinPart{{Event: "e"}}}} {

@@ -51,39 +51,48 @@ func (s *Store) customerTickets(ctx context.Context, platform, userID string) ([
 	return out, nil
 }
 
-// ticketLinks returns the links recorded for a ticket's mirrored messages.
-func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.TicketID) ([]desk.Link, []string, error) {
-	keys, err := s.linkKeys(ctx, id)
+// ticketLinks returns the links recorded for a ticket's mirrored messages on a platform.
+func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.TicketID) ([]desk.Link, error) {
+	names, err := s.linkNames(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if len(keys) == 0 {
-		return nil, nil, nil
+	var srcs []desk.MessageRef
+	var reads [][]*redis.StringCmd // each link's keys' values, in namedKeys' order
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, name := range names {
+			pf, src, ok := linkOfName(name)
+			if !ok || pf != platform {
+				continue // a join record, or another platform's link: not this ticket's
+			}
+			srcs = append(srcs, src)
+			var vals []*redis.StringCmd
+			for _, key := range s.keys.namedKeys(name) {
+				vals = append(vals, p.Get(ctx, key))
+			}
+			reads = append(reads, vals)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
-	}
-	base := s.keys.link(platform, desk.MessageRef{})
-	base = strings.TrimSuffix(base, ":") // "<p>link:<platform>:"
 	var out []desk.Link
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue // gone since (deleted with its message)
+	for i, vals := range reads {
+		for _, v := range vals {
+			b, err := v.Bytes()
+			if err != nil {
+				continue // not under this key (gone since: deleted with its message)
+			}
+			l, err := decodeLink(srcs[i], b)
+			if err != nil {
+				return nil, fmt.Errorf("decode a link of ticket %s: %w", id, err)
+			}
+			out = append(out, l)
+			break
 		}
-		rest, ok := strings.CutPrefix(keys[i], base)
-		if !ok {
-			continue // another platform's key: not this ticket's
-		}
-		channel, msg, _ := strings.Cut(rest, ":")
-		l, err := decodeLink(desk.MessageRef{Channel: channel, ID: msg}, []byte(str))
-		if err != nil {
-			return nil, nil, fmt.Errorf("decode a link of ticket %s: %w", id, err)
-		}
-		out = append(out, l)
 	}
-	return out, keys, nil
+	return out, nil
 }
 
 // linkJoins returns the joins the links name, each once, in the links' order; one gone since
@@ -125,7 +134,7 @@ func (s *Store) CustomerData(ctx context.Context, platform, userID string) (desk
 		if td.Transcript, err = s.Transcript(ctx, t.ID); err != nil {
 			return c, err
 		}
-		if td.Links, _, err = s.ticketLinks(ctx, platform, t.ID); err != nil {
+		if td.Links, err = s.ticketLinks(ctx, platform, t.ID); err != nil {
 			return c, err
 		}
 		if td.Joins, err = s.linkJoins(ctx, platform, td.Links); err != nil {
@@ -217,7 +226,7 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	linkKeys, err := s.linkKeys(ctx, id)
+	linkNames, err := s.linkNames(ctx, id)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -233,10 +242,12 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	}
 	cmds = append(cmds, save...) // puts back the words the kept ticket is still found by
 	links = 0
-	for _, l := range linkKeys {
-		cmds = append(cmds, []any{"DEL", l})
-		if s.keys.isLink(l) {
-			links++ // not a join record, which the set holds too
+	for _, name := range linkNames {
+		for _, key := range s.keys.namedKeys(name) {
+			cmds = append(cmds, []any{"DEL", key})
+		}
+		if isLinkName(name) {
+			links++ // not a join record, which the records name too
 		}
 	}
 	cmds = append(cmds,
@@ -255,10 +266,10 @@ func (s *Store) erase(ctx context.Context, t, kept desk.Ticket, entry desk.Entry
 	return cmds, len(history), links, nil
 }
 
-// linkKeys returns the keys of the links (and joins) recorded for a ticket's mirrored
-// messages, sorted, each once: those its transcript list's link records name and those of
-// the set older stores kept.
-func (s *Store) linkKeys(ctx context.Context, id desk.TicketID) ([]string, error) {
+// linkNames returns the names (keys without their prefix, keys.linkRecord) of the links and
+// joins recorded for a ticket's mirrored messages, sorted, each once: those its transcript
+// lists' link records name and those of the set older stores kept.
+func (s *Store) linkNames(ctx context.Context, id desk.TicketID) ([]string, error) {
 	var set *redis.StringSliceCmd
 	var lists []*redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -271,14 +282,19 @@ func (s *Store) linkKeys(ctx context.Context, id desk.TicketID) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
 	}
-	keys := set.Val()
+	var names []string
+	for _, key := range set.Val() {
+		if name, ok := strings.CutPrefix(key, s.keys.prefix); ok && name != "" {
+			names = append(names, name)
+		}
+	}
 	for _, l := range lists {
 		for _, v := range l.Val() {
-			if k, ok := strings.CutPrefix(v, string(rune(linkMark))); ok && k != "" {
-				keys = append(keys, s.keys.prefix+k)
+			if name, ok := strings.CutPrefix(v, string(rune(linkMark))); ok && name != "" {
+				names = append(names, name)
 			}
 		}
 	}
-	slices.Sort(keys)
-	return slices.Compact(keys), nil
+	slices.Sort(names)
+	return slices.Compact(names), nil
 }

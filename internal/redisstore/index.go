@@ -305,8 +305,8 @@ func pieces(field, v string) []any {
 // keys: it is collected, not run (TD.UNINDEX reads the hash and collects the TD.NREMs it would
 // run), and flush appends what was collected to the index log that TD.LOG <log> <its sequence
 // key> <the mark known> names (luaLogFlush). TD.TX <counter hash> <field> <command…> is a
-// command on a transcript in its partition on Cluster: the counter is raised and the command
-// collected for the transcript log that TD.TXLOG <log> <its sequence key> <the mark known>
+// command on a key of a partition on Cluster (a transcript, a link): the counter, if any (a
+// transcript's), is raised and the command collected for the transcript log that TD.TXLOG <log> <its sequence key> <the mark known>
 // names.
 var luaApply = luaNumberSet + `
 local function derived(key)
@@ -459,7 +459,9 @@ local function run(i)
     elseif cmd == 'TD.TXLOG' then
       txKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
     elseif cmd == 'TD.TX' then
-      redis.call('HINCRBY', ARGV[i + 2], ARGV[i + 3], 1)
+      if ARGV[i + 2] ~= '' then
+        redis.call('HINCRBY', ARGV[i + 2], ARGV[i + 3], 1)
+      end
       txlogged[#txlogged + 1] = {unpack(ARGV, i + 4, i + n)}
     elseif cmd == 'TD.REPLACE' then
       replace(ARGV[i + 2], i + 3, i + n)

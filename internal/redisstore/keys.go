@@ -54,17 +54,20 @@
 //     (batch.go).
 //
 //   - On Cluster a ticket's transcript, most of what a ticket holds, is in the slot of the
-//     ticket's partition, "{td/p<number mod 1024>}:" (<t> below; keys.part), so that the
-//     transcripts spread over the masters. A commit raises the ticket's count of transcript
-//     writes (<p>txv:…) and appends its commands on transcripts, as one entry, to the
+//     ticket's partition, "{td/p<number mod 1024>}:" (<t> below; keys.part), and a mirrored
+//     message's link in its message's partition (<l> below: the CRC-32 of the message's
+//     channel and ID mod 1024, as a reader knows the message, not its ticket), so that they
+//     spread over the masters. A commit raises the count of each transcript's writes
+//     (<p>txv:…) and appends its commands on partitions' keys, as one entry, to the
 //     transcript log (<p>txlog), in the same atomic step; they are then carried into the
 //     partitions, each partition's in the log's order and once (<t>txdone), by the committing
 //     process before Apply returns, or by any replica's look for what a crash left
 //     (project.go). Readers that must see every write (an export, an erasure, retention)
-//     carry the log out first; retention's atomic step compares the count, not the list.
-//     Off Cluster <t> is <p>.
+//     carry the log out first, and a link not found is read again after the log is carried
+//     out; retention's atomic step compares the count, not the list. Off Cluster <t> and <l>
+//     are <p>.
 //
-// The tickets' hashes, links, joins and pointers, and the outboxes and timers, are still in
+// The tickets' hashes, joins and pointers, and the outboxes and timers, are still in
 // the installation's slot: the commit of a step reads and writes them together (spreading
 // them too is designed in docs/cluster-spread.md, not built).
 //
@@ -108,14 +111,19 @@
 //	<p>cust:<platform>:<user ID>,             string  the pointers as stores before 2026-12-07  until the pointer is written
 //	<p>thread:<platform>:<thread root ID>             kept them, one key each: followed when    again (then deleted)
 //	                                                  the bucket has no field
-//	<p>link:<platform>:<channel>:<message ID> string  what a source message was mirrored as:   until DropLink
+//	<l>link:<platform>:<channel>:<message ID> string  what a source message was mirrored as:   until DropLink
 //	                                                  ticket, kind, parts, files and the join
 //	                                                  it went in (join.go), in the versioned
 //	                                                  binary encoding of link.go (version byte
 //	                                                  0x01; about 35 bytes for a message and
 //	                                                  its copy); JSON {"t":…,"k":…,"p":[…]} as
 //	                                                  stores before 2026-12-07 wrote it is
-//	                                                  still read
+//	                                                  still read. <l> is <p> off Cluster; on
+//	                                                  Cluster the partition of the message,
+//	                                                  "{td/p<CRC-32 of "<channel>:<message
+//	                                                  ID>" mod 1024>}:" (keys.link), where
+//	                                                  <p>link:… as older versions wrote it is
+//	                                                  still read when it has none
 //	<p>join:<platform>:<first event ID>       string  JSON desk.Join: what a joined post        until RETENTION, with the
 //	                                                  carries (join.go)                        links (named in tx:<ticket>)
 //	<t>tx:<ticket number>                     list    the ticket's transcript, oldest first:   forever (RETENTION and
@@ -394,13 +402,52 @@ func (p pointer) set(id string) [][]any {
 	return [][]any{{"HSET", p.key, p.field, id}, {"DEL", p.legacy}}
 }
 
-// link holds what one source message was mirrored as.
+// link holds what one source message was mirrored as. On Cluster (partsApart) it is in the
+// partition of its message, the CRC-32 (IEEE) of "<channel>:<message ID>" mod
+// transcriptParts, so that the links spread over the masters as the transcripts do (a reader
+// knows the message, not its ticket); elsewhere the installation's key.
 func (k keys) link(platform string, src desk.MessageRef) string {
-	return k.prefix + "link:" + platform + ":" + src.Channel + ":" + src.ID
+	if k.partsApart() {
+		n := crc32.ChecksumIEEE([]byte(src.Channel+":"+src.ID)) % transcriptParts
+		return k.apart("p"+strconv.Itoa(int(n))) + linkName(platform, src)
+	}
+	return k.legacyLink(platform, src)
 }
 
-// isLink says whether key is a link's (and not, say, a join record's).
-func (k keys) isLink(key string) bool { return strings.HasPrefix(key, k.prefix+"link:") }
+// legacyLink is a link in the installation's slot, where Cluster stores before 2026-12-07
+// kept them too (still read when the partition's is missing, and deleted with it): the same
+// key as link off Cluster.
+func (k keys) legacyLink(platform string, src desk.MessageRef) string {
+	return k.prefix + linkName(platform, src)
+}
+
+// linkName is a link's key after its prefix, as a ticket's link records name it.
+func linkName(platform string, src desk.MessageRef) string {
+	return "link:" + platform + ":" + src.Channel + ":" + src.ID
+}
+
+// isLinkName says whether a link record's name is a link's (and not a join record's).
+func isLinkName(name string) bool { return strings.HasPrefix(name, "link:") }
+
+// linkOfName returns the platform and source message a link's name names.
+func linkOfName(name string) (platform string, src desk.MessageRef, ok bool) {
+	rest, ok := strings.CutPrefix(name, "link:")
+	if !ok {
+		return "", src, false
+	}
+	platform, rest, ok1 := strings.Cut(rest, ":")
+	src.Channel, src.ID, ok = strings.Cut(rest, ":")
+	return platform, src, ok1 && ok
+}
+
+// namedKeys returns the keys a link record's name may be stored under: a link's partition
+// key and the installation's (on Cluster), a join record's key.
+func (k keys) namedKeys(name string) []string {
+	if platform, src, ok := linkOfName(name); ok && k.partsApart() {
+		return []string{k.link(platform, src), k.legacyLink(platform, src)}
+	}
+	return []string{k.prefix + name}
+}
 
 // statusBase is the part of a status index key before the status.
 func (k keys) statusBase() string { return k.ixp() + "st:" }
@@ -598,8 +645,12 @@ func (k keys) ticketLinks(id desk.TicketID) string {
 }
 
 // linkRecord is the element of a ticket's transcript list that names the key of one of its
-// links or joins (transcript.go): linkMark, then the key without the prefix.
+// links or joins (transcript.go): linkMark, then the key without its prefix (the
+// installation's, or on Cluster a link's partition's): its name.
 func (k keys) linkRecord(key string) string {
+	if part, ok := k.partOf(key); ok {
+		return string(rune(linkMark)) + strings.TrimPrefix(key, part)
+	}
 	return string(rune(linkMark)) + strings.TrimPrefix(key, k.prefix)
 }
 

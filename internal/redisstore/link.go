@@ -122,10 +122,20 @@ func decodeLink(src desk.MessageRef, b []byte) (desk.Link, error) {
 // errLink is the error of a link value that is not one.
 var errLink = errors.New("not a link")
 
-// Link returns what the source message on a platform was mirrored as.
+// Link returns what the source message on a platform was mirrored as. On Cluster the link
+// is in its message's partition, written through the transcript log: when it is not there,
+// nor where an older version kept it, the log is carried out and the link read again, so that
+// a write committed before is never missed (a link missing makes an edit or a deletion of
+// the message count as one of a message the app never saw).
 func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) (desk.Link, error) {
 	what := fmt.Sprintf("link of %s message %s/%s", platform, src.Channel, src.ID)
-	b, err := s.rdb.Get(ctx, s.keys.link(platform, src)).Bytes()
+	b, err := s.readLink(ctx, platform, src)
+	if errors.Is(err, redis.Nil) && s.keys.partsApart() {
+		if err := s.drainTranscripts(ctx); err != nil {
+			return desk.Link{}, fmt.Errorf("read %s: %w", what, err)
+		}
+		b, err = s.readLink(ctx, platform, src)
+	}
 	if errors.Is(err, redis.Nil) {
 		return desk.Link{}, notFound(what)
 	}
@@ -137,4 +147,29 @@ func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) 
 		return desk.Link{}, fmt.Errorf("decode %s: %w", what, err)
 	}
 	return l, nil
+}
+
+// readLink reads a link's value: from its key, or on Cluster from where an older version
+// kept it when its key has none (both read at once); redis.Nil when neither has it.
+func (s *Store) readLink(ctx context.Context, platform string, src desk.MessageRef) ([]byte, error) {
+	keys := s.keys.namedKeys(linkName(platform, src))
+	if len(keys) == 1 {
+		return s.rdb.Get(ctx, keys[0]).Bytes()
+	}
+	vals := make([]*redis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range keys {
+			vals[i] = p.Get(ctx, key)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	for _, v := range vals {
+		if b, err := v.Bytes(); err == nil {
+			return b, nil
+		}
+	}
+	return nil, redis.Nil
 }

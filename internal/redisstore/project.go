@@ -520,11 +520,15 @@ func (s *Store) forTranscript(c []any) bool {
 func (s *Store) forLog(c []any) bool { return s.forIndex(c) || s.forTranscript(c) }
 
 // transcriptCounter returns the hash and field that count the writes to the transcript c is
-// on (keys.transcriptWrites).
+// on (keys.transcriptWrites), or "" when c is on another key of a partition (a link).
 func (s *Store) transcriptCounter(c []any) (string, string) {
 	key, _ := c[1].(string)
-	n := key[strings.LastIndexByte(key, ':')+1:]
-	id, _ := strconv.ParseInt(n, 10, 64)
+	part, _ := s.keys.partOf(key)
+	n, ok := strings.CutPrefix(strings.TrimPrefix(key, part), "tx:")
+	id, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil {
+		return "", ""
+	}
 	return s.keys.transcriptWrites(desk.TicketID(id)), n
 }
 

@@ -149,10 +149,11 @@ func testClusterHashTag(t *testing.T, open opener) {
 		part, isPart := strings.CutPrefix(tag, base+"/p")
 		switch {
 		case isPart:
-			// A ticket's partition: its transcript, and the mark of the transcript log there.
+			// A partition: its tickets' transcripts, its messages' links, and the mark of the
+			// transcript log there.
 			parts++
-			if !strings.HasSuffix(k, "}:tx:"+part) && !strings.HasSuffix(k, "}:txdone") {
-				t.Errorf("key %s is in partition %s, and is not its ticket's transcript", k, part)
+			if !strings.HasSuffix(k, "}:tx:"+part) && !strings.HasSuffix(k, "}:txdone") && !strings.Contains(k, "}:link:") {
+				t.Errorf("key %s is in partition %s, and is neither a transcript nor a link", k, part)
 			}
 		case tag == base:
 			home++
@@ -523,8 +524,9 @@ func testClusterIndexLog(t *testing.T, open opener) {
 // testClusterTranscriptLog: on a Cluster a ticket's transcript is in its partition's slot,
 // written through the transcript log: a commit's entry a crash left is carried out by another
 // replica's loop, once however often it is carried out, its binary values whole, an entry
-// for two partitions into both; a transcript list an older version wrote in the
-// installation's slot is read first and erased with the partition's.
+// for two partitions into both; a link, in its message's partition, is found before its entry
+// is carried out; a transcript list an older version wrote in the installation's slot is
+// read first and erased with the partition's.
 func testClusterTranscriptLog(t *testing.T, open opener) {
 	s, rdb := open(t, Options{Shards: 2})
 	ctx := ctxT(t)
@@ -587,6 +589,31 @@ func testClusterTranscriptLog(t *testing.T, open opener) {
 		}
 	}
 
+	// A link is in its message's partition, written through the log too: read before the
+	// log is carried out (no loop runs), it is found all the same.
+	o.stopBackground()
+	link := desk.Link{Ticket: one.ID, Kind: desk.LinkCustomer, Source: desk.MessageRef{Channel: "D1", ID: "1800000000.000100"},
+		Parts: []desk.MessageRef{{Channel: "CTRIAGE", ID: "1800000000.000200"}}}
+	if _, ok := s.keys.partOf(s.keys.link("slack", link.Source)); !ok {
+		t.Errorf("link key %s is in no partition", s.keys.link("slack", link.Source))
+	}
+	cmds, err = s.prepare(desk.PutLink{Platform: "slack", Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || c.tx.seq == 0 {
+		t.Fatalf("applyScript = %+v, %v; want a transcript log entry", c, err)
+	}
+	if rdb.Exists(ctx, s.keys.link("slack", link.Source)).Val() != 0 {
+		t.Fatal("the link was written before its log entry was carried out")
+	}
+	if got, err := o.Link(ctx, "slack", link.Source); err != nil || got.Ticket != one.ID {
+		t.Errorf("Link before its log entry was carried out = %+v, %v; want it found", got, err)
+	}
+	if got, err := o.ticketLinks(ctx, "slack", one.ID); err != nil || len(got) != 1 {
+		t.Errorf("the ticket's links = %+v, %v; want the one", got, err)
+	}
+
 	// Erased: both lists go, the forgotten entry alone is left, in the partition.
 	one.Status, one.ClosedAt = desk.StatusClosed, at(5)
 	apply(t, o, desk.SaveTicket{Ticket: one})
@@ -595,6 +622,9 @@ func testClusterTranscriptLog(t *testing.T, open opener) {
 	}
 	if rdb.Exists(ctx, s.keys.legacyTranscript(one.ID)).Val() != 0 {
 		t.Error("the installation's transcript list survived the erasure")
+	}
+	if _, err := o.Link(ctx, "slack", link.Source); !errors.Is(err, desk.ErrNotFound) {
+		t.Errorf("Link after Forget = %v, want not found", err)
 	}
 	if got, _ := o.Transcript(ctx, one.ID); len(got) != 1 || got[0].Kind != desk.EntryForgotten {
 		t.Errorf("transcript after Forget = %+v, want the forgotten entry alone", got)

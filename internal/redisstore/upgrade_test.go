@@ -87,9 +87,9 @@ func testLayoutUpgrade(t *testing.T, open opener) {
 	newLink := desk.Link{Ticket: 7, Kind: desk.LinkAgent, Source: desk.MessageRef{Channel: "C04TRIAGE01", ID: "1710000000.000300"},
 		Parts: []desk.MessageRef{{Channel: "D07", ID: "1710000000.000400"}}}
 	apply(t, s, desk.PutLink{Platform: "slack", Link: newLink}, desk.PutLink{Platform: "slack", Link: newLink})
-	keys, err := s.linkKeys(ctx, 7)
-	if wantKeys := []string{k.link("slack", newLink.Source), k.link("slack", oldLink)}; err != nil || !slices.Equal(keys, wantKeys) {
-		t.Errorf("link keys = %q, %v; want %q", keys, err, wantKeys)
+	names, err := s.linkNames(ctx, 7)
+	if wantNames := []string{linkName("slack", newLink.Source), linkName("slack", oldLink)}; err != nil || !slices.Equal(names, wantNames) {
+		t.Errorf("link names = %q, %v; want %q", names, err, wantNames)
 	}
 
 	// Touched and saved again: the new layout, out of the sets the old hash listed.
