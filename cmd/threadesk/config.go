@@ -57,7 +57,7 @@ type Config struct {
 	// RedisEphemeral lets a platform run on the embedded, in-memory Redis (tickets are
 	// forgotten on restart); without it a platform with no REDIS_URL refuses to start.
 	RedisEphemeral bool   `envconfig:"REDIS_EPHEMERAL" default:"false" desc:"allow a platform on the embedded, in-memory Redis (everything is forgotten on restart)"`
-	RedisPrefix    string `envconfig:"REDIS_PREFIX" default:"td:" desc:"prefix of every key. On Redis Cluster it is a hash tag (one without is wrapped in one: td: becomes {td}:): the installation's keys share its slot, each queue shard's own keys go under a tag of their own ({td/q3}:), and the queue's indexes under {td/ix}:"`
+	RedisPrefix    string `envconfig:"REDIS_PREFIX" default:"td:" desc:"prefix of every key. On Redis Cluster it is a hash tag (one without is wrapped in one: td: becomes {td}:): the installation's keys share its slot, each queue shard's own keys go under a tag of their own ({td/q3}:), the queue's indexes under {td/ix}:, and each ticket's transcript and each message's link under a partition's ({td/p<0–1023>}:)"`
 	// InstanceName names this process in the queue's consumer groups; it must stay the same
 	// across restarts so that the events a crashed process held are picked up again. Unset, it
 	// is the host name (LoadConfig fills it in), which tells the replicas of one app apart.

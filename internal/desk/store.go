@@ -145,6 +145,10 @@ type Store interface {
 // and looking, not guessing, shows it took effect.
 var ErrHandled = &Error{Code: ECONFLICT, Message: "event handled before"}
 
+// ErrNotHolder is returned by the Store's queue operations on a shard whose lease another
+// replica holds: this replica's worker of the shard is to stop, not retry.
+var ErrNotHolder = &Error{Code: EUNAVAILABLE, Message: "the queue shard is another replica's"}
+
 // TicketFilter narrows FindTickets. The zero filter matches every ticket.
 type TicketFilter struct {
 	Statuses []Status // only tickets in one of these statuses; none means all

@@ -88,10 +88,11 @@ end
 `
 
 // othersLease is the error for a script's answer v that says another replica holds a shard's
-// lease (luaOthersLease), nil for any other answer; why says what the caller may not do.
+// lease (luaOthersLease), wrapping desk.ErrNotHolder, nil for any other answer; why says
+// what the caller may not do.
 func othersLease(shard int, v []any, why string) error {
 	if code, ok := v[0].(int64); ok && code == -1 && len(v) == 2 {
-		return desk.Errorf(desk.EUNAVAILABLE, "queue shard %d is %v's now: %s", shard, v[1], why)
+		return fmt.Errorf("queue shard %d is %v's now: %s: %w", shard, v[1], why, desk.ErrNotHolder)
 	}
 	return nil
 }

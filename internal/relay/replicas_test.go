@@ -282,7 +282,9 @@ func TestReplicasShareARetryAfter(t *testing.T) {
 // (here four leases): the joiner never handles them meanwhile, so nothing is posted twice,
 // and the shards move once they are free.
 func TestHandoverWaitsForTheEventInHand(t *testing.T) {
-	const lease = 600 * time.Millisecond
+	// Long enough that a round of the shards delayed by a busy machine (the whole test suite
+	// at once, under the race detector) does not let a lease lapse.
+	const lease = 1500 * time.Millisecond
 	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
 	h.stop()
 	r1 := h.replica("r1", lease)
