@@ -81,8 +81,11 @@ func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.Ticket
 	for i, vals := range reads {
 		for _, v := range vals {
 			b, err := v.Bytes()
-			if err != nil {
+			if errors.Is(err, redis.Nil) {
 				continue // not under this key (gone since: deleted with its message)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
 			}
 			l, err := decodeLink(srcs[i], b)
 			if err != nil {

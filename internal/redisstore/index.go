@@ -304,10 +304,10 @@ func pieces(field, v string) []any {
 // (project.go) a command given with a negative number of arguments is on the index slot's
 // keys: it is collected, not run (TD.UNINDEX reads the hash and collects the TD.NREMs it would
 // run), and flush appends what was collected to the index log that TD.LOG <log> <its sequence
-// key> <the mark known> names (luaLogFlush). TD.TX <counter hash> <field> <command…> is a
-// command on a key of a partition on Cluster (a transcript, a link): the counter, if any (a
-// transcript's), is raised and the command collected for the transcript log that TD.TXLOG <log> <its sequence key> <the mark known>
-// names.
+// key> <the mark known> <the floor> names (luaLogFlush). TD.TX <counter hash> <field>
+// <command…> is a command on a key of a partition on Cluster (a transcript, a link): the
+// counter, if any (a transcript's), is raised and the command collected for the transcript
+// log that TD.TXLOG names as TD.LOG does the index log's.
 var luaApply = luaNumberSet + `
 local function derived(key)
   local f = redis.call('HMGET', key, ` + luaFieldPairs(fPlatform, fPriority, fCategory, fTags, fAssignee, fOutOfHours) + `)
@@ -455,9 +455,9 @@ local function run(i)
     end
     local cmd = ARGV[i + 1]
     if cmd == 'TD.LOG' then
-      logKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
+      logKeys = {unpack(ARGV, i + 2, i + n)}
     elseif cmd == 'TD.TXLOG' then
-      txKeys = {ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]}
+      txKeys = {unpack(ARGV, i + 2, i + n)}
     elseif cmd == 'TD.TX' then
       if ARGV[i + 2] ~= '' then
         redis.call('HINCRBY', ARGV[i + 2], ARGV[i + 3], 1)
@@ -525,6 +525,9 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 func (s *Store) reindexBatch(ctx context.Context, ids []desk.TicketID) (int, error) {
 	ts, err := s.TicketsByID(ctx, ids)
 	if err != nil || len(ts) == 0 {
+		return 0, err
+	}
+	if err := s.drainTranscripts(ctx); err != nil {
 		return 0, err
 	}
 	hist := make([]historyRead, len(ts))

@@ -325,15 +325,10 @@ func (k keys) shardPrefix(shard int) string { return k.apart("q" + strconv.Itoa(
 // installation's other keys: under a hash tag, the prefix with "/<name>" added to the tag, a
 // slot of their own on Redis Cluster; the prefix itself without a tag.
 func (k keys) apart(name string) string {
-	open := strings.IndexByte(k.prefix, '{')
-	if open < 0 {
+	end := k.tagEnd()
+	if end < 0 {
 		return k.prefix
 	}
-	end := strings.IndexByte(k.prefix[open+1:], '}')
-	if end <= 0 {
-		return k.prefix
-	}
-	end += open + 1
 	return k.prefix[:end] + "/" + name + k.prefix[end:]
 }
 
@@ -558,18 +553,34 @@ func (k keys) partOf(key string) (string, bool) {
 	if !k.partsApart() {
 		return "", false
 	}
-	start := k.part(0)
-	start = start[:strings.LastIndexByte(start, '/')+2] // through "/p"
-	if !strings.HasPrefix(key, start) {
-		return "", false
-	}
-	end := strings.IndexByte(key[len(start):], '}')
+	end := k.tagEnd()
 	if end < 0 {
 		return "", false
 	}
-	tail := k.prefix[strings.IndexByte(k.prefix, '}')+1:] // what follows the tag (":")
-	p := key[:len(start)+end+1] + tail
-	return p, strings.HasPrefix(key, p)
+	start := k.prefix[:end] + "/p" // the prefix up to its tag's '}', as apart builds it
+	if !strings.HasPrefix(key, start) {
+		return "", false
+	}
+	n := 0
+	for n < len(key)-len(start) && key[len(start)+n] >= '0' && key[len(start)+n] <= '9' {
+		n++
+	}
+	p := key[:len(start)+n] + k.prefix[end:]
+	return p, n > 0 && strings.HasPrefix(key, p)
+}
+
+// tagEnd is the index of the '}' that closes the prefix's hash tag (as apart finds it), or -1
+// when it has none.
+func (k keys) tagEnd() int {
+	open := strings.IndexByte(k.prefix, '{')
+	if open < 0 {
+		return -1
+	}
+	end := strings.IndexByte(k.prefix[open+1:], '}')
+	if end <= 0 {
+		return -1
+	}
+	return end + open + 1
 }
 
 // transcriptLog is the list of the changes to transcripts committed with the installation's

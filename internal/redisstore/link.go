@@ -123,18 +123,20 @@ func decodeLink(src desk.MessageRef, b []byte) (desk.Link, error) {
 var errLink = errors.New("not a link")
 
 // Link returns what the source message on a platform was mirrored as. On Cluster the link
-// is in its message's partition, written through the transcript log: when it is not there,
-// nor where an older version kept it, the log is carried out and the link read again, so that
-// a write committed before is never missed (a link missing makes an edit or a deletion of
-// the message count as one of a message the app never saw).
+// is in its message's partition, written through the transcript log: while the log may hold
+// entries this process has not seen carried out, it is carried out first and the link read
+// again, so that no write committed before (the link put, changed by an edit, or dropped) is
+// missed.
 func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) (desk.Link, error) {
 	what := fmt.Sprintf("link of %s message %s/%s", platform, src.Channel, src.ID)
-	b, err := s.readLink(ctx, platform, src)
-	if errors.Is(err, redis.Nil) && s.keys.partsApart() {
-		if err := s.drainTranscripts(ctx); err != nil {
-			return desk.Link{}, fmt.Errorf("read %s: %w", what, err)
+	b, seq, err := s.readLink(ctx, platform, src)
+	if err == nil || errors.Is(err, redis.Nil) {
+		if seq > s.txproj.done.Load() {
+			if err := s.drainTranscriptsTo(ctx, seq); err != nil {
+				return desk.Link{}, fmt.Errorf("read %s: %w", what, err)
+			}
+			b, _, err = s.readLink(ctx, platform, src)
 		}
-		b, err = s.readLink(ctx, platform, src)
 	}
 	if errors.Is(err, redis.Nil) {
 		return desk.Link{}, notFound(what)
@@ -150,26 +152,35 @@ func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) 
 }
 
 // readLink reads a link's value: from its key, or on Cluster from where an older version
-// kept it when its key has none (both read at once); redis.Nil when neither has it.
-func (s *Store) readLink(ctx context.Context, platform string, src desk.MessageRef) ([]byte, error) {
+// kept it when its key has none (redis.Nil when neither has it), with the transcript log's
+// last seq (0 off Cluster), all at once.
+func (s *Store) readLink(ctx context.Context, platform string, src desk.MessageRef) ([]byte, int64, error) {
 	keys := s.keys.namedKeys(linkName(platform, src))
-	if len(keys) == 1 {
-		return s.rdb.Get(ctx, keys[0]).Bytes()
+	if !s.keys.partsApart() {
+		b, err := s.rdb.Get(ctx, keys[0]).Bytes()
+		return b, 0, err
 	}
 	vals := make([]*redis.StringCmd, len(keys))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	var seq *redis.StringCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
 			vals[i] = p.Get(ctx, key)
 		}
+		seq = p.Get(ctx, s.keys.transcriptLogSeq())
 		return nil
 	})
+	last, err := seq.Int64()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, err
+		return nil, 0, err
 	}
 	for _, v := range vals {
-		if b, err := v.Bytes(); err == nil {
-			return b, nil
+		b, err := v.Bytes()
+		if err == nil {
+			return b, last, nil
+		}
+		if !errors.Is(err, redis.Nil) {
+			return nil, 0, err
 		}
 	}
-	return nil, redis.Nil
+	return nil, last, redis.Nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,18 @@ import (
 // failover of the index slot's master that loses the mark and the changes of entries already
 // trimmed from the log (Cluster does not wait for replicas), as any Cluster failover may lose
 // the master's last writes.
+//
+// The transcript log (<p>txlog) works the same way for the keys of the ticket partitions (a
+// ticket's transcript, a message's link: keys.go), with a mark in each partition
+// (<t>txdone): an entry may hold commands for several partitions, and is carried into each
+// of them, each partition's script given the whole entries and running only the commands on
+// its own keys (the values are binary, which a JSON round trip in Go would not keep). The
+// process's mark is the last entry of a page carried into every partition it names; the
+// highest partition mark seen is the floor the next entries' seqs must pass. Readers that
+// must see every write carry the log out first (drainTranscripts; Link when the log has
+// entries past the process's mark). As with the index slot, a failover of a partition's
+// master may lose its last writes, here transcript entries and links whose commit and log
+// entry are gone already (Cluster waits for no replica).
 //
 // Off Cluster the index keys are the installation's and the changes to them go in the
 // transaction with the others, as always: there is no log.
@@ -90,7 +103,7 @@ local function flush(cmds, lk, what)
   end
   local t = redis.call('TIME')
   local seq = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local last = math.max(tonumber(redis.call('GET', lk[2]) or '0'), tonumber(lk[3] or '0'))
+  local last = math.max(tonumber(redis.call('GET', lk[2]) or '0'), tonumber(lk[3] or '0'), tonumber(lk[4] or '0'))
   if seq <= last then
     seq = last + 1
   end
@@ -168,7 +181,7 @@ for k = 2, #ARGV do
         local msg = type(err) == 'table' and (err.err or '?') or tostring(err) -- a string on 7.0
         if passing(msg) then
           mark()
-          return redis.error_reply('carry out index log entry ' .. string.format('%.0f', seq) .. ': ' .. msg)
+          return redis.error_reply('carry out log entry ' .. string.format('%.0f', seq) .. ': ' .. msg)
         end
         skipped = skipped + 1
       end
@@ -221,12 +234,16 @@ const projectEvery = time.Second
 type projector struct {
 	what        string // "index" or "transcript", for errors and the log
 	log, seqKey string // the log and its sequence key (keys.indexLog, keys.transcriptLog…)
-	// carry carries a page of entries out and returns the mark after it: the seq up to which
-	// every entry is carried out.
-	carry  func(ctx context.Context, page []string) (int64, error)
-	turn   chan struct{} // held by the one projecting (lock with a context)
-	done   atomic.Int64  // the mark as last known: the entries up to it are carried out
-	warned atomic.Int64  // when (unix ns) a step last said its projection failed (projectNow)
+	// carry carries a page of entries out and returns the mark after it (the seq up to which
+	// every entry is carried out) and the highest mark of a target slot it saw.
+	carry func(ctx context.Context, page []string) (mark, floor int64, err error)
+	turn  chan struct{} // held by the one projecting (lock with a context)
+	done  atomic.Int64  // the mark as last known: the entries up to it are carried out
+	// floor is the highest mark of a target slot seen (the transcript log's partitions each
+	// have one, above done at times): new entries' seqs are kept past it, so that after a
+	// failover of the installation's master none takes a seq a partition skips.
+	floor  atomic.Int64
+	warned atomic.Int64 // when (unix ns) a step last said its projection failed (projectNow)
 }
 
 // newProjectors sets up the store's two logs' projectors (on Cluster).
@@ -235,9 +252,11 @@ func (s *Store) newProjectors() {
 	s.txproj = &projector{what: "transcript", log: s.keys.transcriptLog(), seqKey: s.keys.transcriptLogSeq(), carry: s.carryTranscripts, turn: make(chan struct{}, 1)}
 }
 
-// command is the command that names the log to the apply scripts (TD.LOG, TD.TXLOG).
+// command is the command that names the log to the apply scripts (TD.LOG, TD.TXLOG): the
+// log, its sequence key, the mark known (entries up to it are trimmed) and the floor.
 func (p *projector) command(name string) []any {
-	return []any{name, p.log, p.seqKey, strconv.FormatInt(p.done.Load(), 10)}
+	done := p.done.Load()
+	return []any{name, p.log, p.seqKey, strconv.FormatInt(done, 10), strconv.FormatInt(max(done, p.floor.Load()), 10)}
 }
 
 // projectAll carries both logs out to their ends (nothing off Cluster).
@@ -245,11 +264,24 @@ func (s *Store) projectAll(ctx context.Context) error {
 	return errors.Join(s.project(ctx, s.proj, math.MaxInt64, nil), s.project(ctx, s.txproj, math.MaxInt64, nil))
 }
 
-// drainTranscripts carries the transcript log out to its end, for a reader of transcripts
-// that must see every write committed before it (an export, an erasure); nothing off
-// Cluster.
+// drainTranscripts carries the transcript log out up to its last entry as the call starts,
+// for a reader of transcripts and links that must see every write committed before it (an
+// export, an erasure, retention, the words' recovery); nothing off Cluster. It fails as
+// unavailable when a partition does not answer.
 func (s *Store) drainTranscripts(ctx context.Context) error {
-	if err := s.project(ctx, s.txproj, math.MaxInt64, nil); err != nil {
+	if !s.keys.partsApart() {
+		return nil
+	}
+	seq, err := s.rdb.Get(ctx, s.keys.transcriptLogSeq()).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return desk.Errorf(desk.EUNAVAILABLE, "transcripts not up to date: read the transcript log: %v", err)
+	}
+	return s.drainTranscriptsTo(ctx, seq)
+}
+
+// drainTranscriptsTo carries the transcript log out until its entry of seq is.
+func (s *Store) drainTranscriptsTo(ctx context.Context, seq int64) error {
+	if err := s.project(ctx, s.txproj, seq, nil); err != nil {
 		return desk.Errorf(desk.EUNAVAILABLE, "transcripts not up to date: %v", err)
 	}
 	return nil
@@ -297,20 +329,25 @@ func (s *Store) projectPage(ctx context.Context, p *projector, upTo int64, page 
 			return false, nil // every entry is carried out, by this process or another
 		}
 	}
-	mark, err := p.carry(ctx, page)
+	mark, floor, err := p.carry(ctx, page)
 	if err != nil {
 		return false, err
 	}
 	if mark > p.done.Load() {
 		p.done.Store(mark)
 	}
+	if floor > p.floor.Load() {
+		p.floor.Store(floor)
+	}
 	return true, nil
 }
 
 // carryIndex carries a page of the index log out in the index slot, and returns the slot's
 // mark.
-func (s *Store) carryIndex(ctx context.Context, page []string) (int64, error) {
-	return s.carryInto(ctx, "index slot", "", s.projectKeys(s.keys.indexDone(), s.keys.inIndex, page), page)
+func (s *Store) carryIndex(ctx context.Context, page []string) (int64, int64, error) {
+	keys := s.projectKeys(s.keys.indexDone(), s.keys.inIndex, page, entryKeys(page))
+	mark, err := s.carryInto(ctx, "index slot", "", keys, page)
+	return mark, mark, err
 }
 
 // carryInto runs projectScript on a page of entries in one slot (keys: its mark and the keys
@@ -319,7 +356,7 @@ func (s *Store) carryIndex(ctx context.Context, page []string) (int64, error) {
 func (s *Store) carryInto(ctx context.Context, where, only string, keys, page []string) (int64, error) {
 	res, err := s.runScript(ctx, projectScript, keys, append([]any{only}, anys(page)...)...).Int64Slice()
 	if err != nil || len(res) != 2 {
-		return 0, fmt.Errorf("carry %d log entries into the %s: %v", len(page), where, err)
+		return 0, fmt.Errorf("carry %d log entries into the %s: %w", len(page), where, errOr(err, "unexpected reply"))
 	}
 	if res[1] > 0 {
 		s.log.WarnContext(ctx, "log commands that can never be carried out (a key of the wrong type, an entry that does not decode) were skipped", "into", where, "commands", res[1])
@@ -332,16 +369,17 @@ func (s *Store) carryInto(ctx context.Context, where, only string, keys, page []
 // partition's own mark (keys.transcriptDone); it returns the page's last seq, every entry up
 // to it being carried out. (The entries go as they are: their values are binary, which a
 // JSON decoding in Go would not keep.)
-func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, error) {
+func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, int64, error) {
 	var order []string             // the partitions, in the order the page first names them
 	parts := map[string][]string{} // partition → the entries that name it
+	byEntry := entryKeys(page)
 	var last int64
-	for _, e := range page {
-		seq, body, _ := strings.Cut(e, "|")
+	for i, e := range page {
+		seq, _, _ := strings.Cut(e, "|")
 		if n, err := strconv.ParseInt(seq, 10, 64); err == nil {
 			last = n
 		}
-		for _, key := range commandKeysOf(body) {
+		for _, key := range byEntry[i] {
 			part, ok := s.keys.partOf(key)
 			if !ok {
 				continue // skipped by every partition's script
@@ -354,8 +392,13 @@ func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, err
 			}
 		}
 	}
+	keysOf := map[string][]string{} // entry → its keys, for each partition's declared keys
+	for i, e := range page {
+		keysOf[e] = byEntry[i]
+	}
 	// The partitions' scripts run at once (each on its slot's master), a few at a time.
 	errs := make([]error, len(order))
+	marks := make([]int64, len(order))
 	var wg sync.WaitGroup
 	limit := make(chan struct{}, carryAtOnce)
 	for i, part := range order {
@@ -363,55 +406,70 @@ func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, err
 		wg.Go(func() {
 			defer func() { <-limit }()
 			in := func(k string) bool { p, ok := s.keys.partOf(k); return ok && p == part }
-			_, errs[i] = s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, parts[part]), parts[part])
+			entries := parts[part]
+			keys := make([][]string, len(entries))
+			for j, e := range entries {
+				keys[j] = keysOf[e]
+			}
+			marks[i], errs[i] = s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, entries, keys), entries)
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return last, nil
+	return last, slices.Max(append(marks, last)), nil
 }
 
 // carryAtOnce bounds the partitions a page of the transcript log is carried into at once.
 const carryAtOnce = 16
 
-// commandKeysOf returns the keys a log entry's commands touch (an entry that does not decode
+// entryKeys returns the keys each log entry's commands touch (an entry that does not decode
 // touches none).
-func commandKeysOf(body string) []string {
-	var cmds [][]string
-	if json.Unmarshal([]byte(body), &cmds) != nil {
-		return nil
-	}
-	var out []string
-	for _, c := range cmds {
-		if len(c) > 1 {
-			out = append(out, c[1])
+func entryKeys(page []string) [][]string {
+	out := make([][]string, len(page))
+	for i, e := range page {
+		_, body, _ := strings.Cut(e, "|")
+		var cmds [][]string
+		if json.Unmarshal([]byte(body), &cmds) != nil {
+			continue
 		}
-		if len(c) > 2 && (c[0] == "TD.NADD" || c[0] == "TD.NREM") {
-			out = append(out, c[2]) // the number's bucket
+		for _, c := range cmds {
+			if len(c) > 1 {
+				out[i] = append(out[i], c[1])
+			}
+			if len(c) > 2 && (c[0] == "TD.NADD" || c[0] == "TD.NREM") {
+				out[i] = append(out[i], c[2]) // the number's bucket
+			}
 		}
 	}
 	return out
 }
 
 // projectKeys returns projectScript's keys: the mark, then every key the page's commands
-// touch that in says is the slot's, declared so that Redis Cluster refuses the script at once
-// while any of them is being migrated, rather than let it write some keys on the wrong
-// master.
-func (s *Store) projectKeys(mark string, in func(string) bool, page []string) []string {
-	keys := []string{mark}
+// touch (keys, by entry) that in says is the slot's, declared so that Redis Cluster refuses
+// the script at once while any of them is being migrated, rather than let it write some keys
+// on the wrong master.
+func (s *Store) projectKeys(mark string, in func(string) bool, page []string, keys [][]string) []string {
+	out := []string{mark}
 	seen := map[string]bool{}
-	for _, e := range page {
-		_, body, _ := strings.Cut(e, "|")
-		for _, k := range commandKeysOf(body) {
+	for i := range page {
+		for _, k := range keys[i] {
 			if in(k) && !seen[k] { // another slot's (a bug) fails as the script runs
 				seen[k] = true
-				keys = append(keys, k)
+				out = append(out, k)
 			}
 		}
 	}
-	return keys
+	return out
+}
+
+// errOr returns err, or an error saying what when err is nil.
+func errOr(err error, what string) error {
+	if err == nil {
+		return errors.New(what)
+	}
+	return err
 }
 
 // anys returns ss as the arguments of a command.

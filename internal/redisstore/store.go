@@ -153,12 +153,12 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		s.batch.close()
 		return nil, fmt.Errorf("drop the old sort set of priorities: %w", err)
 	}
-	// Index log entries a stopped process left are carried out before anything reads the
-	// index slot (the words' recovery below reads its ix:wpend).
+	// Log entries a stopped process left are carried out before anything reads the index
+	// slot or the transcripts (the words' recovery below reads ix:wpend and histories).
 	if err := s.projectAll(ctx); err != nil {
-		// The loop carries them out later; the words' recovery of the next start finds
-		// what this one misses.
-		s.log.Warn("carry out the index log a stopped process left; going on", "err", err)
+		// The loop carries them out later; the words' recovery waits for the transcripts'
+		// (a ticket stays listed for the next start until its words are written).
+		s.log.Warn("carry out the logs a stopped process left; going on", "err", err)
 	}
 	if err := s.startMoveLegacyIndexes(ctx); err != nil {
 		s.batch.close()

@@ -613,6 +613,29 @@ func testClusterTranscriptLog(t *testing.T, open opener) {
 	if got, err := o.ticketLinks(ctx, "slack", one.ID); err != nil || len(got) != 1 {
 		t.Errorf("the ticket's links = %+v, %v; want the one", got, err)
 	}
+	// Changed (an edit posted a second part), the change not carried out yet: the link read
+	// is the changed one.
+	link.Parts = append(link.Parts, desk.MessageRef{Channel: "CTRIAGE", ID: "1800000000.000300"})
+	cmds, _ = s.prepare(desk.PutLink{Platform: "slack", Link: link})
+	if c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...)); err != nil || c.tx.seq == 0 {
+		t.Fatalf("applyScript = %+v, %v; want a transcript log entry", c, err)
+	}
+	if got, err := o.Link(ctx, "slack", link.Source); err != nil || len(got.Parts) != 2 {
+		t.Errorf("Link after a change not carried out yet = %+v, %v; want its two parts", got, err)
+	}
+
+	// A partition's mark ahead of the server's clock, the log's sequence key lost (a failover
+	// of the installation's master to one whose clock is behind): once a replica has seen the
+	// mark, its next entries follow it and are carried out, not skipped.
+	ahead := time.Now().Add(time.Hour).UnixMicro()
+	rdb.Set(ctx, s.keys.transcriptDone(s.keys.part(two.ID)), ahead, 0)
+	apply(t, o, desk.AppendEntry{Ticket: two.ID, Entry: desk.Entry{At: at(7), Kind: "customer", Text: "lost with the failover"}})
+	rdb.Del(ctx, s.keys.transcriptLogSeq())
+	after := desk.Entry{At: at(8), Kind: "customer", Author: "U2", Text: "after the failover"}
+	apply(t, o, desk.AppendEntry{Ticket: two.ID, Entry: after})
+	if got, _ := o.Transcript(ctx, two.ID); len(got) == 0 || got[len(got)-1].Text != after.Text {
+		t.Errorf("transcript after the failover = %+v, want it to end with %q", got, after.Text)
+	}
 
 	// Erased: both lists go, the forgotten entry alone is left, in the partition.
 	one.Status, one.ClosedAt = desk.StatusClosed, at(5)

@@ -159,6 +159,9 @@ func (s *Store) recoverWords(ctx context.Context) (int, error) {
 		if len(ids) == 0 {
 			return done, nil
 		}
+		if err := s.drainTranscripts(ctx); err != nil {
+			return done, err // the tickets stay listed: their words are written at the next try
+		}
 		hist := make([]historyRead, len(ids))
 		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, id := range ids {

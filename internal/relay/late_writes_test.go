@@ -286,6 +286,7 @@ func TestWorkerStopsWhenItsShardIsTaken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = other.Close() })
 	if err := rdb.Set(ctx, redisstore.LeaseKey(h.prefix, 0), "other", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
