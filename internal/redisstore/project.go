@@ -326,7 +326,12 @@ func (s *Store) projectPage(ctx context.Context, p *projector, upTo int64, page 
 			return false, fmt.Errorf("read the %s log: %w", p.what, err)
 		}
 		if len(page) == 0 {
-			return false, nil // every entry is carried out, by this process or another
+			// Every entry is carried out, by this process or another: an entry leaves the
+			// log only once a process has carried out every entry up to it.
+			if upTo < math.MaxInt64 && upTo > p.done.Load() {
+				p.done.Store(upTo)
+			}
+			return false, nil
 		}
 	}
 	mark, floor, err := p.carry(ctx, page)
