@@ -243,7 +243,9 @@ func (s *Store) applyScripted(ctx context.Context, cmds [][]any) error {
 
 // projectNow carries the index and transcript logs out up to a commit's entries (project)
 // for a caller that has committed its changes: when a slot does not answer, the changes
-// stand, and the background loop carries the entries out later.
+// stand, and the background loop carries the entries out later. While a log's last carrying
+// out failed, its entries are left to the loop at once: a master that hangs would otherwise
+// hold every step up for projectWait.
 func (s *Store) projectNow(ctx context.Context, c commit) {
 	ctx, cancel := context.WithTimeout(ctx, projectWait)
 	defer cancel()
@@ -252,7 +254,7 @@ func (s *Store) projectNow(ctx context.Context, c commit) {
 		p *projector
 		logged
 	}{{s.proj, c.index}, {s.txproj, c.tx}} {
-		if l.seq <= 0 {
+		if l.seq <= 0 || l.p.failing.Load() {
 			continue
 		}
 		wg.Go(func() {

@@ -244,6 +244,9 @@ type projector struct {
 	// failover of the installation's master none takes a seq a partition skips.
 	floor  atomic.Int64
 	warned atomic.Int64 // when (unix ns) a step last said its projection failed (projectNow)
+	// failing is set while the log's last carrying out failed (a slot's master away or
+	// hanging): steps then leave their entries to the background loop, which clears it.
+	failing atomic.Bool
 }
 
 // newProjectors sets up the store's two logs' projectors (on Cluster).
@@ -297,11 +300,16 @@ func (s *Store) project(ctx context.Context, p *projector, upTo int64, page []st
 	}
 	for p.done.Load() < upTo {
 		more, err := s.projectPage(ctx, p, upTo, page)
-		if err != nil || !more {
+		if err != nil {
+			p.failing.Store(true)
 			return err
+		}
+		if !more {
+			break
 		}
 		page = nil
 	}
+	p.failing.Store(false)
 	return nil
 }
 

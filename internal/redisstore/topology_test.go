@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +67,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/copies of an event in two shards handled once", func(t *testing.T) { testClusterCopiesClaimed(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log carried out once", func(t *testing.T) { testClusterIndexLog(t, openURL(cluster.URL())) })
 	t.Run("cluster/transcripts in their tickets' partitions", func(t *testing.T) { testClusterTranscriptLog(t, openURL(cluster.URL())) })
+	t.Run("cluster/a hanging partition holds no step up", func(t *testing.T) { testClusterHangingPartition(t, openURL(cluster.URL())) })
 	t.Run("cluster/indexes moved from the installation's slot", func(t *testing.T) { testClusterMoveIndexes(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log failures", func(t *testing.T) { testClusterProjectionFailures(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log during a migration", func(t *testing.T) { testClusterProjectionDuringMigration(t, cluster) })
@@ -651,6 +654,47 @@ func testClusterTranscriptLog(t *testing.T, open opener) {
 	}
 	if got, _ := o.Transcript(ctx, one.ID); len(got) != 1 || got[0].Kind != desk.EntryForgotten {
 		t.Errorf("transcript after Forget = %+v, want the forgotten entry alone", got)
+	}
+}
+
+// testClusterHangingPartition: while carrying the transcript log out hangs (a partition's
+// master that does not answer), the first step waits for it up to projectWait and the next
+// ones leave their entries to the background loop at once; once a carrying out succeeds,
+// steps carry their entries out again before they return, and nothing was lost.
+func testClusterHangingPartition(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 2})
+	ctx := ctxT(t)
+	tk, _ := openTicket(t, s, newTicket("U1"))
+	s.stopBackground()
+	carry := s.txproj.carry
+	var calls atomic.Int32
+	s.txproj.carry = func(ctx context.Context, page []string) (int64, int64, error) {
+		calls.Add(1)
+		<-ctx.Done()
+		return 0, 0, ctx.Err()
+	}
+	appendOne := func(i int) time.Duration {
+		start := time.Now()
+		apply(t, s, desk.AppendEntry{Ticket: tk.ID, Entry: desk.Entry{At: at(i), Kind: "customer", Text: fmt.Sprintf("message %d", i)}})
+		return time.Since(start)
+	}
+	if took := appendOne(1); took < projectWait/2 || calls.Load() != 1 {
+		t.Fatalf("the first step took %v with %d attempts to carry out; want it to wait for the hanging one", took, calls.Load())
+	}
+	var took time.Duration
+	for i := 2; i <= 4; i++ {
+		took += appendOne(i)
+	}
+	if took > projectWait/2 || calls.Load() != 1 {
+		t.Errorf("three more steps took %v with %d attempts to carry out in all; want them left to the loop at once", took, calls.Load())
+	}
+	s.txproj.carry = carry
+	if err := s.projectAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	appendOne(5)
+	if n := rdb.LLen(ctx, s.keys.transcript(tk.ID)).Val(); n != 5 {
+		t.Errorf("%d entries in the partition once a carrying out succeeded and a step followed, want 5", n)
 	}
 }
 
