@@ -301,7 +301,9 @@ func (s *Store) project(ctx context.Context, p *projector, upTo int64, page []st
 	for p.done.Load() < upTo {
 		more, err := s.projectPage(ctx, p, upTo, page)
 		if err != nil {
-			p.failing.Store(true)
+			if !errors.Is(ctx.Err(), context.Canceled) { // not the caller's stopping
+				p.failing.Store(true)
+			}
 			return err
 		}
 		if !more {
