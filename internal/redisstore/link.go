@@ -129,9 +129,10 @@ var errLink = errors.New("not a link")
 // missed.
 func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) (desk.Link, error) {
 	what := fmt.Sprintf("link of %s message %s/%s", platform, src.Channel, src.ID)
+	done := s.txproj.done.Load() // before the read: what was carried out by then is in it
 	b, seq, err := s.readLink(ctx, platform, src)
 	if err == nil || errors.Is(err, redis.Nil) {
-		if seq > s.txproj.done.Load() {
+		if seq > done {
 			if err := s.drainTranscriptsTo(ctx, seq); err != nil {
 				return desk.Link{}, fmt.Errorf("read %s: %w", what, err)
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,15 +192,17 @@ mark()
 return {done, skipped}
 `)
 
-// logPageScript drops the index log's entries at or below a mark and returns the first of
-// those left, at most ARGV[2] of them and ARGV[3] bytes (but at least one). KEYS[1] the log,
-// KEYS[2] its sequence key, raised to the mark if below it (a failover lost the last writes
-// of the installation's master), so that no entry to come takes a seq carried out already;
-// ARGV[1] the mark.
+// logPageScript drops a log's entries at or below a mark and returns the first of those
+// left, at most ARGV[2] of them and ARGV[3] bytes (but at least one). KEYS[1] the log,
+// KEYS[2] its sequence key, raised to ARGV[4] if below it (a failover lost the last writes
+// of the installation's master), so that no entry to come takes a seq carried out already,
+// in the log's target slot or, for the transcript log, in any partition this process has
+// seen (its floor); ARGV[1] the mark (only entries every target has are trimmed: never the
+// floor).
 var logPageScript = redis.NewScript(luaTrimLog + `
 local done = tonumber(ARGV[1])
-if tonumber(redis.call('GET', KEYS[2]) or '0') < done then
-  redis.call('SET', KEYS[2], ARGV[1]) -- the next entries' seq follow what is carried out
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[4]) then
+  redis.call('SET', KEYS[2], ARGV[4]) -- the next entries' seq follow what is carried out
 end
 trimLog(KEYS[1], done)
 local out, size = {}, 0
@@ -262,9 +263,27 @@ func (p *projector) command(name string) []any {
 	return []any{name, p.log, p.seqKey, strconv.FormatInt(done, 10), strconv.FormatInt(max(done, p.floor.Load()), 10)}
 }
 
-// projectAll carries both logs out to their ends (nothing off Cluster).
+// projectAll carries both logs out up to their last entries as it starts (nothing off
+// Cluster).
 func (s *Store) projectAll(ctx context.Context) error {
-	return errors.Join(s.project(ctx, s.proj, math.MaxInt64, nil), s.project(ctx, s.txproj, math.MaxInt64, nil))
+	if !s.keys.indexApart() {
+		return nil
+	}
+	// Up to the last entries as the call starts: a log that steps keep writing to may never
+	// be found empty.
+	var ix, tx *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ix, tx = p.Get(ctx, s.proj.seqKey), p.Get(ctx, s.txproj.seqKey)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("read the logs' last entries: %w", err)
+	}
+	upTo := func(c *redis.StringCmd) int64 {
+		n, _ := c.Int64()
+		return n
+	}
+	return errors.Join(s.project(ctx, s.proj, upTo(ix), nil), s.project(ctx, s.txproj, upTo(tx), nil))
 }
 
 // drainTranscripts carries the transcript log out up to its last entry as the call starts,
@@ -301,19 +320,23 @@ func (s *Store) project(ctx context.Context, p *projector, upTo int64, page []st
 	for p.done.Load() < upTo {
 		more, err := s.projectPage(ctx, p, upTo, page)
 		if err != nil {
-			if !errors.Is(ctx.Err(), context.Canceled) { // not the caller's stopping
+			// Not the caller's stopping, nor its wait for another's carrying out: a slot.
+			if !errors.Is(ctx.Err(), context.Canceled) && !errors.Is(err, errNoTurn) {
 				p.failing.Store(true)
 			}
 			return err
 		}
+		p.failing.Store(false) // the log was read, and what was due carried out
 		if !more {
 			break
 		}
 		page = nil
 	}
-	p.failing.Store(false)
 	return nil
 }
+
+// errNoTurn is the error of a carrying out that ended waiting for another's in the process.
+var errNoTurn = errors.New("no turn to carry out")
 
 // projectPage carries out one page of the log, page if it still has entries to carry out,
 // else the log's first, in the process's turn, unless the entry of seq upTo is carried out by
@@ -322,7 +345,7 @@ func (s *Store) projectPage(ctx context.Context, p *projector, upTo int64, page 
 	select {
 	case p.turn <- struct{}{}:
 	case <-ctx.Done():
-		return false, fmt.Errorf("wait to carry out the %s log: %w", p.what, ctx.Err())
+		return false, fmt.Errorf("%w: the %s log: %w", errNoTurn, p.what, ctx.Err())
 	}
 	defer func() { <-p.turn }()
 	if p.done.Load() >= upTo {
@@ -331,17 +354,14 @@ func (s *Store) projectPage(ctx context.Context, p *projector, upTo int64, page 
 	page = after(page, p.done.Load()) // those carried out since the page was read
 	if len(page) == 0 {
 		var err error
-		page, err = s.runScript(ctx, logPageScript, []string{p.log, p.seqKey}, strconv.FormatInt(p.done.Load(), 10), projectPage, projectBytes).StringSlice()
+		done := p.done.Load()
+		page, err = s.runScript(ctx, logPageScript, []string{p.log, p.seqKey}, strconv.FormatInt(done, 10), projectPage, projectBytes,
+			strconv.FormatInt(max(done, p.floor.Load()), 10)).StringSlice()
 		if err != nil {
 			return false, fmt.Errorf("read the %s log: %w", p.what, err)
 		}
 		if len(page) == 0 {
-			// Every entry is carried out, by this process or another: an entry leaves the
-			// log only once a process has carried out every entry up to it.
-			if upTo < math.MaxInt64 && upTo > p.done.Load() {
-				p.done.Store(upTo)
-			}
-			return false, nil
+			return false, nil // every entry is carried out, by this process or another
 		}
 	}
 	mark, floor, err := p.carry(ctx, page)

@@ -634,7 +634,25 @@ func testClusterTranscriptLog(t *testing.T, open opener) {
 	rdb.Set(ctx, s.keys.transcriptDone(s.keys.part(two.ID)), ahead, 0)
 	apply(t, o, desk.AppendEntry{Ticket: two.ID, Entry: desk.Entry{At: at(7), Kind: "customer", Text: "lost with the failover"}})
 	rdb.Del(ctx, s.keys.transcriptLogSeq())
-	after := desk.Entry{At: at(8), Kind: "customer", Author: "U2", Text: "after the failover"}
+	// A replica that has seen the mark publishes it as it reads the log (its loop, each
+	// second): a replica that has not seen it follows it too.
+	if err := o.project(ctx, o.txproj, math.MaxInt64, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := open(t, Options{Shards: 2, Prefix: s.opts.Prefix})
+	f.stopBackground()
+	fromOther := desk.Entry{At: at(8), Kind: "customer", Author: "U2", Text: "from a replica that never saw the mark"}
+	apply(t, f, desk.AppendEntry{Ticket: two.ID, Entry: fromOther})
+	if got, _ := f.Transcript(ctx, two.ID); len(got) == 0 || got[len(got)-1].Text != fromOther.Text {
+		t.Errorf("transcript after the failover = %+v, want it to end with %q", got, fromOther.Text)
+	}
+	// Another failover, after the first replica's loop has run since (it learns the new mark
+	// as it carries the other replica's entry out again): its own next entry follows it.
+	if err := o.project(ctx, o.txproj, math.MaxInt64, nil); err != nil {
+		t.Fatal(err)
+	}
+	rdb.Del(ctx, s.keys.transcriptLogSeq())
+	after := desk.Entry{At: at(9), Kind: "customer", Author: "U2", Text: "after the failover"}
 	apply(t, o, desk.AppendEntry{Ticket: two.ID, Entry: after})
 	if got, _ := o.Transcript(ctx, two.ID); len(got) == 0 || got[len(got)-1].Text != after.Text {
 		t.Errorf("transcript after the failover = %+v, want it to end with %q", got, after.Text)
