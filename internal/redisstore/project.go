@@ -47,7 +47,11 @@ import (
 // of them, each partition's script given the whole entries and running only the commands on
 // its own keys (the values are binary, which a JSON round trip in Go would not keep). The
 // process's mark is the last entry of a page carried into every partition it names; the
-// highest partition mark seen is the floor the next entries' seqs must pass. Readers that
+// highest partition mark seen is the floor the next entries' seqs must pass, and every read
+// of the log (each replica's loop, every second) raises the sequence key to it, so that
+// replicas that never carried into that partition follow it too (after a failover of the
+// installation's master, an entry written before any replica's loop ran can still take a
+// seq a partition has passed, as the index log's can). Readers that
 // must see every write carry the log out first (drainTranscripts; Link when the log has
 // entries past the process's mark). As with the index slot, a failover of a partition's
 // master may lose its last writes, here transcript entries and links whose commit and log
