@@ -30,6 +30,27 @@ type pacer struct {
 	sharedHold func(ctx context.Context, platform, channel string, d time.Duration) error
 	sharedHeld func(ctx context.Context, platform, channel string) (time.Duration, error)
 	replicas   atomic.Int32
+	// severalAt is when (unix ns, real time) more than one replica was last seen alive: the
+	// pace and holds stay shared for severalFor after, so that a heartbeat a starved replica
+	// missed does not make the others pace and hold each on its own meanwhile.
+	severalAt atomic.Int64
+}
+
+// severalFor is how long the pace stays shared after several replicas were last seen.
+const severalFor = time.Minute
+
+// setReplicas records how many replicas are alive (each round of the shards).
+func (p *pacer) setReplicas(n int) {
+	p.replicas.Store(int32(n))
+	if n > 1 {
+		p.severalAt.Store(time.Now().UnixNano())
+	}
+}
+
+// several reports whether the posts are paced together with other replicas: several are
+// alive, or were within severalFor.
+func (p *pacer) several() bool {
+	return p.replicas.Load() > 1 || time.Since(time.Unix(0, p.severalAt.Load())) < severalFor
 }
 
 type channelPace struct {
@@ -98,7 +119,7 @@ func (p *pacer) wait(ctx context.Context, platform, channel string, perSecond fl
 	if c.limiter == nil {
 		return held, nil
 	}
-	if p.shared != nil && p.replicas.Load() > 1 {
+	if p.shared != nil && p.several() {
 		posts := !strings.HasPrefix(channel, callsPrefix) // calls paced per token are never held
 		for {
 			// A Retry-After another replica was given first, then the turn.
@@ -181,7 +202,7 @@ func (p *pacer) busy(platform, channel string, perSecond float64, burst int) boo
 		return true
 	case c.limiter == nil:
 		return false
-	case p.shared != nil && p.replicas.Load() > 1:
+	case p.shared != nil && p.several():
 		return true
 	}
 	return c.limiter.TokensAt(now) < 1
@@ -197,7 +218,7 @@ func (p *pacer) hold(ctx context.Context, platform, channel string, d time.Durat
 		c.notAfter = t
 	}
 	p.mu.Unlock()
-	if p.sharedHold != nil && p.replicas.Load() > 1 {
+	if p.sharedHold != nil && p.several() {
 		_ = p.sharedHold(ctx, platform, channel, d)
 	}
 }

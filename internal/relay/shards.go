@@ -138,7 +138,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	fair, floor := (r.opts.Shards+n-1)/n, r.opts.Shards/n
 	set.wanting = false
 	r.metrics.Replicas.Set(float64(len(live)))
-	r.pace.replicas.Store(int32(len(live)))
+	r.pace.setReplicas(len(live))
 	var failed error
 	for shard := range r.opts.Shards {
 		if round.Err() != nil {
