@@ -71,8 +71,8 @@ func BenchmarkStep(b *testing.B) {
 }
 
 // BenchmarkClusterSpread measures how an installation's data spreads over a 3-master Cluster:
-// 300 tickets of six messages each (about 120 characters, each with its link) and a fact,
-// closed, then the bytes of the installation's keys (MEMORY USAGE) on each master and by
+// 300 tickets of six messages each (about 120 characters, each with its link and its event's
+// handled mark) and a fact, closed, then the bytes of the installation's keys (MEMORY USAGE) on each master and by
 // slot kind. It reports the largest master's share of the bytes and the bytes a ticket
 // holds in each kind of slot; -v logs the table. A measurement, not a check: run it with
 // scripts/test ./internal/redisstore -run '^$' -bench ClusterSpread -benchtime 1x.
@@ -98,7 +98,8 @@ func BenchmarkClusterSpread(b *testing.B) {
 				err := st.Apply(ctx,
 					desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: at, Kind: "customer", Author: cust, Name: "Jane Doe",
 						Text: fmt.Sprintf("message %d: the invoice printer on the third floor is jammed again and shows error E-%d", m, i)}},
-					desk.PutLink{Platform: "slack", Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: []desk.MessageRef{{Channel: "CTRIAGE", ID: src.ID + "1"}}}})
+					desk.PutLink{Platform: "slack", Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: []desk.MessageRef{{Channel: "CTRIAGE", ID: src.ID + "1"}}}},
+					desk.AckEvent{Platform: "slack", Event: fmt.Sprintf("Ev%04d-%d", i, m)}) // its handled mark, kept 72 h
 				if err != nil {
 					b.Fatal(err)
 				}
