@@ -2,7 +2,6 @@ package relay_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -248,59 +247,4 @@ func TestLapsedLeaseTakenAgainClaims(t *testing.T) {
 	}
 	tk := h.ticketOf("u1")
 	h.waitTexts(tk.TriageChannel, tk.ThreadID, []string{ev.Text})
-}
-
-// countingStore counts a shard's reads of its queue and the refusals among them.
-type countingStore struct {
-	desk.Store
-	reads, refused atomic.Int32
-}
-
-func (s *countingStore) ReadQueue(ctx context.Context, shard int, after string, count int, block time.Duration) ([]desk.Queued, error) {
-	got, err := s.Store.ReadQueue(ctx, shard, after, count, block)
-	if shard == 0 {
-		s.reads.Add(1)
-		if errors.Is(err, desk.ErrNotHolder) {
-			s.refused.Add(1)
-		}
-	}
-	return got, err
-}
-
-// TestWorkerStopsWhenItsShardIsTaken: a worker whose read is refused because another replica
-// holds its shard's lease now stops at once, rather than read again and again until the next
-// round of the shards (a third of a lease later) stops it.
-func TestWorkerStopsWhenItsShardIsTaken(t *testing.T) {
-	var cs *countingStore
-	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
-		cs = &countingStore{Store: o.Store}
-		o.Store = cs
-		o.ShardLease = 30 * time.Second // rounds 10 s apart: none during the test
-	})
-	ctx := context.Background()
-	rdb := redistest.Client(t)
-	if !h.p.Wait(5*time.Second, func() bool { return cs.reads.Load() > 0 }) {
-		t.Fatal("the relay never read shard 0")
-	}
-	other, err := redisstore.New(rdb, redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: "other"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Close() })
-	if err := rdb.Set(ctx, redisstore.LeaseKey(h.prefix, 0), "other", time.Minute).Err(); err != nil {
-		t.Fatal(err)
-	}
-	ev := say("u1", "m1", "for the shard's new holder")
-	ev.Platform = "fake"
-	if _, err := other.Enqueue(ctx, 0, ev); err != nil { // wakes the worker's read
-		t.Fatal(err)
-	}
-	if !h.p.Wait(5*time.Second, func() bool { return cs.refused.Load() > 0 }) {
-		t.Fatal("the worker's read was never refused")
-	}
-	reads := cs.reads.Load()
-	time.Sleep(time.Second) // the harness retries after 20 ms, backing off to 200 ms
-	if n := cs.reads.Load() - reads; n > 0 {
-		t.Errorf("the worker read shard 0 %d more times after another replica took it", n)
-	}
 }

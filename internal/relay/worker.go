@@ -65,7 +65,7 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 			}
 			break
 		}
-		if aborted(err) || r.notHolder(shard, err) || !down.failed(ctx, "claim the queue shard's pending events", err) {
+		if aborted(err) || !down.failed(ctx, "claim the queue shard's pending events", err) {
 			return
 		}
 	}
@@ -82,7 +82,7 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 	defer r.closeView(shard)
 	for ctx.Err() == nil {
 		if err := q.fill(); err != nil {
-			if aborted(err) || r.notHolder(shard, err) || !down.failed(ctx, "read queue", err) {
+			if aborted(err) || !down.failed(ctx, "read queue", err) {
 				return
 			}
 			continue
@@ -105,17 +105,6 @@ func (r *Relay) runShard(ctx, work context.Context, shard int) {
 		// Otherwise the shard is being handed over (or the relay stops): the rest stays
 		// pending for its next holder, who claims it.
 	}
-}
-
-// notHolder reports whether err says another replica holds the shard's lease now (its lease
-// here lapsed and was taken): the worker stops at once, and the next round of runShards
-// leaves the shard.
-func (r *Relay) notHolder(shard int, err error) bool {
-	if !errors.Is(err, desk.ErrNotHolder) {
-		return false
-	}
-	r.log.Info("another replica holds the queue shard now; stopping its worker here", "shard", shard, "err", err)
-	return true
 }
 
 // queueView is a shard worker's view of its queue: the entries read and not yet handled, in
