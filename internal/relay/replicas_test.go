@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -324,5 +325,50 @@ func TestHandoverWaitsForTheEventInHand(t *testing.T) {
 	}
 	if cards != len(customers) {
 		t.Errorf("%d cards for %d customers", cards, len(customers))
+	}
+}
+
+// slowLeases answers every lease call only after delay, as a Redis far away or a machine
+// short of CPU does, and counts the claims (each a worker started on a shard taken anew).
+type slowLeases struct {
+	desk.Store
+	delay  time.Duration
+	claims atomic.Int32
+}
+
+func (s *slowLeases) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, bool, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return false, false, ctx.Err()
+	}
+	return s.Store.TakeShard(ctx, shard, ttl)
+}
+
+func (s *slowLeases) ClaimShard(ctx context.Context, shard int) (int, error) {
+	s.claims.Add(1)
+	return s.Store.ClaimShard(ctx, shard)
+}
+
+// TestSlowLeaseCallsStillHoldEveryShard: each lease call takes a while (here 60 ms, when a
+// round has 200 ms), so that a round renewing its shards one after another would reach only
+// the first few before its time is up, and the others would lapse and be started again and
+// again. The renewals of a round go together: the relay takes every shard and keeps them,
+// none started twice.
+func TestSlowLeaseCallsStillHoldEveryShard(t *testing.T) {
+	slow := &slowLeases{delay: 60 * time.Millisecond}
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
+		slow.Store = o.Store
+		o.Store = slow
+		o.ShardLease = 600 * time.Millisecond
+	})
+	h.waitHolders("one slow replica", 5*time.Second, func(c map[string]int) bool { return c[""] == 0 })
+	started := slow.claims.Load()
+	time.Sleep(2 * time.Second) // ten rounds
+	if got := h.holders(); slices.Contains(got, "") {
+		t.Errorf("shards unheld after ten rounds of slow renewals: %q", got)
+	}
+	if again := slow.claims.Load() - started; again > 0 {
+		t.Errorf("%d shards were started again after being held: their renewals came too late", again)
 	}
 }

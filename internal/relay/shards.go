@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -121,7 +122,10 @@ func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
 
 // balanceShards is one round of runShards, its store calls bounded by round: heartbeat,
 // renewals, and the shards taken or given up to even them out. A shard whose lease could not
-// be renewed for most of its lifetime is stopped: another replica may take it.
+// be renewed for most of its lifetime is stopped: another replica may take it. The lease calls
+// of a round go to the store together (takeShards), so that a round costs a couple of round
+// trips however many shards there are: one after another, a slow store or a machine short of
+// CPU would let a round's time run out before it reached the last shards, which would lapse.
 func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGroup, set *shardSet) error {
 	defer func() { r.metrics.ShardsHeld.Set(float64(len(set.held))) }()
 	ttl := r.opts.ShardLease
@@ -136,49 +140,66 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	// A replica takes free shards up to ⌈shards/n⌉ and gives up those it does not prefer while
 	// it holds more than ⌊shards/n⌋, so that every replica ends up with the shards it prefers.
 	fair, floor := (r.opts.Shards+n-1)/n, r.opts.Shards/n
-	set.wanting = false
 	r.metrics.Replicas.Set(float64(len(live)))
 	r.pace.setReplicas(len(live))
-	var failed error
+	preferred := func(shard int) bool { return shard%n == me }
 	for shard := range r.opts.Shards {
-		if round.Err() != nil {
-			failed = round.Err()
-			break
-		}
-		if _, ok := set.leaving[shard]; ok {
-			continue
-		}
-		preferred := shard%n == me
-		w, holding := set.held[shard]
-		switch {
-		case holding && !preferred && len(set.held) > floor:
+		if _, holding := set.held[shard]; holding && !preferred(shard) && len(set.held) > floor {
 			r.log.Info("giving a queue shard to another replica", "shard", shard, "replicas", len(live))
 			r.leaveShard(set, shard, true)
-			continue
-		case !holding && !preferred && len(set.held) >= fair:
-			continue
 		}
-		sent := time.Now()
-		ok, renewed, err := r.store.TakeShard(round, shard, ttl)
+	}
+	// First the shards held, renewed, and those preferred, taken when free; then, while this
+	// replica holds fewer than its fair share (a dead replica's leases lapsed), free others.
+	var mine, others []int
+	for shard := range r.opts.Shards {
+		_, holding := set.held[shard]
+		_, leaving := set.leaving[shard]
 		switch {
-		case err != nil:
-			failed = err
-		case ok && holding && !renewed:
+		case leaving:
+		case holding || preferred(shard):
+			mine = append(mine, shard)
+		default:
+			others = append(others, shard)
+		}
+	}
+	set.wanting = false
+	var failed error
+	for _, t := range r.takeShards(round, mine) {
+		w, holding := set.held[t.shard]
+		switch {
+		case t.err != nil:
+			failed = t.err
+		case t.held && holding && !t.renewed:
 			// The lease lapsed before this renewal reached Redis (the round waited for an
 			// outage): meanwhile another replica's late read may have taken entries that
 			// only a claim finds. The worker starts again, with its claim, next round.
-			r.log.Warn("the lease of a queue shard lapsed before its renewal; starting its worker again", "shard", shard)
-			r.leaveShard(set, shard, false)
-		case ok && holding:
+			r.log.Warn("the lease of a queue shard lapsed before its renewal; starting its worker again", "shard", t.shard)
+			r.leaveShard(set, t.shard, false)
+		case t.held && holding:
 			w.renewed = time.Now()
-			w.lease.renew(sent, ttl)
-		case ok:
-			r.startShard(ctx, work, wg, set, shard, sent)
+			w.lease.renew(t.sent, ttl)
+		case t.held:
+			r.startShard(ctx, work, wg, set, t.shard, t.sent)
 		case holding:
-			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", shard)
-			r.leaveShard(set, shard, false)
-		case preferred:
-			set.wanting = true
+			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", t.shard)
+			r.leaveShard(set, t.shard, false)
+		default:
+			set.wanting = true // preferred, and another's
+		}
+	}
+	if len(set.held) < fair && failed == nil {
+		for _, t := range r.takeShards(round, others) {
+			switch {
+			case t.err != nil:
+				failed = t.err
+			case t.held && len(set.held) < fair:
+				r.startShard(ctx, work, wg, set, t.shard, t.sent)
+			case t.held:
+				// Taken with the others at once, beyond the fair share: given back now,
+				// before any worker started on it.
+				r.releaseShard(t.shard)
+			}
 		}
 	}
 	r.stopLapsing(set)
@@ -197,13 +218,38 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	return failed
 }
 
+// leaseTry is the answer to one lease call of takeShards: sent is when it was asked for, from
+// which a lease taken or renewed runs.
+type leaseTry struct {
+	shard         int
+	sent          time.Time
+	held, renewed bool
+	err           error
+}
+
+// takeShards takes or renews the leases of shards, all at once (the store sends calls that
+// come together in one round trip), and returns the answers in the order of shards.
+func (r *Relay) takeShards(round context.Context, shards []int) []leaseTry {
+	out := make([]leaseTry, len(shards))
+	var all sync.WaitGroup
+	for i, shard := range shards {
+		all.Go(func() {
+			t := leaseTry{shard: shard, sent: time.Now()}
+			t.held, t.renewed, t.err = r.store.TakeShard(round, shard, r.opts.ShardLease)
+			out[i] = t
+		})
+	}
+	all.Wait()
+	return out
+}
+
 // tendLeaving looks after the shards whose workers are finishing the event in hand: a worker
 // handing its shard over keeps the lease renewed meanwhile, so that no other replica handles
 // the shard yet, and it is released once the worker is done; one whose lease is lost is cut
 // short. Releases happen here, after the last renewal, never in another goroutine: a release
 // followed by a renewal would keep the shard from its next holder.
 func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
-	ttl := r.opts.ShardLease
+	var renew []int
 	for shard, w := range set.leaving {
 		select {
 		case <-w.done:
@@ -214,17 +260,19 @@ func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
 			continue
 		default:
 		}
-		if !w.release {
-			continue
+		if w.release {
+			renew = append(renew, shard)
 		}
-		sent := time.Now()
-		ok, _, err := r.store.TakeShard(round, shard, ttl)
+	}
+	slices.Sort(renew)
+	for _, t := range r.takeShards(round, renew) {
+		w := set.leaving[t.shard]
 		switch {
-		case err == nil && ok:
+		case t.err == nil && t.held:
 			w.renewed = time.Now()
-			w.lease.renew(sent, ttl)
-		case err == nil || time.Since(w.renewed) > ttl/2:
-			r.log.Warn("a queue shard being handed over lost its lease; cutting its worker short", "shard", shard)
+			w.lease.renew(t.sent, r.opts.ShardLease)
+		case t.err == nil || time.Since(w.renewed) > r.opts.ShardLease/2:
+			r.log.Warn("a queue shard being handed over lost its lease; cutting its worker short", "shard", t.shard)
 			w.release = false
 			w.stopWork()
 		}
