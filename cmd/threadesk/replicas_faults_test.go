@@ -266,25 +266,34 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	time.Sleep(time.Second) // anything posted twice has had time to show
 	if cc, ok := rdb.(*redis.ClusterClient); ok {
 		var mu sync.Mutex
-		held, transcripts := map[string]int{}, map[string]int{}
+		held, transcripts, links := map[string]int{}, map[string]int{}, map[string]int{}
 		err := cc.ForEachMaster(context.Background(), func(ctx context.Context, node *redis.Client) error {
 			keys, err := node.Keys(ctx, "{"+tag+"*").Result()
 			mu.Lock()
 			defer mu.Unlock()
 			held[node.Options().Addr] = len(keys)
 			for _, k := range keys {
-				if strings.HasPrefix(k, "{"+tag+"/p") && strings.Contains(k, "}:tx:") {
+				switch {
+				case !strings.HasPrefix(k, "{"+tag+"/p"):
+				case strings.Contains(k, "}:tx:"):
 					transcripts[node.Options().Addr]++
+				case strings.Contains(k, "}:link:"):
+					links[node.Options().Addr]++
 				}
 			}
 			return err
 		})
-		t.Logf("keys of the installation by master: %v; tickets' transcripts (in their partitions' slots): %v", held, transcripts)
+		t.Logf("keys of the installation by master: %v; tickets' transcripts (in their partitions' slots): %v; messages' links (in their messages' partitions): %v",
+			held, transcripts, links)
 		if err != nil || len(held) != 3 || slices.Contains(slices.Collect(maps.Values(held)), 0) {
 			t.Errorf("keys of the installation by master: %v (%v); want some on each of the three", held, err)
 		}
 		if n := sumValues(transcripts); n < len(customers) {
 			t.Errorf("%d transcripts in the tickets' partitions, want one for each of the %d customers' tickets at least", n, len(customers))
+		}
+		// A link's partition is its message's: the links of one ticket spread too.
+		if n := sumValues(links); n < len(customers) || len(links) < 2 {
+			t.Errorf("messages' links by master: %v; want one for each of the %d customers at least, on more than one master", links, len(customers))
 		}
 	}
 	// The queue's indexes agree with the tickets (on a Cluster they are carried into a slot

@@ -66,11 +66,7 @@ func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.Ticket
 				continue // a join record, or another platform's link: not this ticket's
 			}
 			srcs = append(srcs, src)
-			var vals []*redis.StringCmd
-			for _, key := range s.keys.namedKeys(name) {
-				vals = append(vals, p.Get(ctx, key))
-			}
-			reads = append(reads, vals)
+			reads = append(reads, getNamed(ctx, p, s.keys.namedKeys(name)))
 		}
 		return nil
 	})
@@ -79,21 +75,18 @@ func (s *Store) ticketLinks(ctx context.Context, platform string, id desk.Ticket
 	}
 	var out []desk.Link
 	for i, vals := range reads {
-		for _, v := range vals {
-			b, err := v.Bytes()
-			if errors.Is(err, redis.Nil) {
-				continue // not under this key (gone since: deleted with its message)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
-			}
-			l, err := decodeLink(srcs[i], b)
-			if err != nil {
-				return nil, fmt.Errorf("decode a link of ticket %s: %w", id, err)
-			}
-			out = append(out, l)
-			break
+		b, err := firstValue(vals)
+		if errors.Is(err, redis.Nil) {
+			continue // gone since: deleted with its message
 		}
+		if err != nil {
+			return nil, fmt.Errorf("read the links of ticket %s: %w", id, err)
+		}
+		l, err := decodeLink(srcs[i], b)
+		if err != nil {
+			return nil, fmt.Errorf("decode a link of ticket %s: %w", id, err)
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }

@@ -156,17 +156,15 @@ func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) 
 // kept it when its key has none (redis.Nil when neither has it), with the transcript log's
 // last seq (0 off Cluster), all at once.
 func (s *Store) readLink(ctx context.Context, platform string, src desk.MessageRef) ([]byte, int64, error) {
-	keys := s.keys.namedKeys(linkName(platform, src))
+	name := linkName(platform, src)
 	if !s.keys.partsApart() {
-		b, err := s.rdb.Get(ctx, keys[0]).Bytes()
+		b, err := s.rdb.Get(ctx, s.keys.namedKeys(name)[0]).Bytes()
 		return b, 0, err
 	}
-	vals := make([]*redis.StringCmd, len(keys))
+	var vals []*redis.StringCmd
 	var seq *redis.StringCmd
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, key := range keys {
-			vals[i] = p.Get(ctx, key)
-		}
+		vals = getNamed(ctx, p, s.keys.namedKeys(name))
 		seq = p.Get(ctx, s.keys.transcriptLogSeq())
 		return nil
 	})
@@ -174,14 +172,30 @@ func (s *Store) readLink(ctx context.Context, platform string, src desk.MessageR
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, 0, err
 	}
+	b, err := firstValue(vals)
+	if err != nil {
+		return nil, last, err
+	}
+	return b, last, nil
+}
+
+// getNamed queues a GET of each of keys, the keys a record's name may be under (namedKeys),
+// in their order.
+func getNamed(ctx context.Context, p redis.Pipeliner, keys []string) []*redis.StringCmd {
+	vals := make([]*redis.StringCmd, len(keys))
+	for i, key := range keys {
+		vals[i] = p.Get(ctx, key)
+	}
+	return vals
+}
+
+// firstValue is the value of the first of vals that exists (read by getNamed), or redis.Nil
+// when none does.
+func firstValue(vals []*redis.StringCmd) ([]byte, error) {
 	for _, v := range vals {
-		b, err := v.Bytes()
-		if err == nil {
-			return b, last, nil
-		}
-		if !errors.Is(err, redis.Nil) {
-			return nil, 0, err
+		if b, err := v.Bytes(); !errors.Is(err, redis.Nil) {
+			return b, err
 		}
 	}
-	return nil, last, redis.Nil
+	return nil, redis.Nil
 }

@@ -90,9 +90,9 @@ var legacyFields = map[string]string{
 // Cluster) the index log and its sequence key, declared;
 // ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the bucket, ARGV[5] the
 // thread's, ARGV[6] the base of the number sets' bucket keys (numberset.go), ARGV[7] the index
-// of the new ticket's status, ARGV[8], ARGV[9] and ARGV[10] the index log, its sequence key
-// and the mark known carried out on Cluster ("" elsewhere: the index sets are written here;
-// luaLogFlush), then for each of the n index
+// of the new ticket's status, ARGV[8] to ARGV[11] the index log, its sequence key, the mark
+// known carried out and the floor of new seqs on Cluster (projector.command; "" elsewhere: the
+// index sets are written here; luaLogFlush), then for each of the n index
 // sets its key and its score as base and coefficient of the number (base "" for a number
 // set, and the set's key after the index prefix instead of a coefficient), then field/value
 // pairs of the new ticket without id and prev. The ticket's key is the one key the script
@@ -127,7 +127,7 @@ if prev ~= '' then
 end
 local thread = ARGV[2] == '1'
 local n = tonumber(ARGV[3])
-local first = 11 + 3 * n
+local first = 12 + 3 * n
 for i = first, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
@@ -139,7 +139,7 @@ if thread then
   redis.call('DEL', KEYS[5])
 end
 local logged, txlogged = {}, {}
-local logKeys, txKeys = {ARGV[8], ARGV[9], ARGV[10]}, nil
+local logKeys, txKeys = {ARGV[8], ARGV[9], ARGV[10], ARGV[11]}, nil
 local function ix(cmd) -- a command on the index slot's keys
   if ARGV[8] ~= '' then
     logged[#logged + 1] = cmd
@@ -150,7 +150,7 @@ end
 local sid = tostring(id)
 ix({'ZADD', ARGV[7], sid, sid})
 for i = 0, n - 1 do
-  local set, base, x = ARGV[11 + 3 * i], ARGV[12 + 3 * i], ARGV[13 + 3 * i]
+  local set, base, x = ARGV[12 + 3 * i], ARGV[13 + 3 * i], ARGV[14 + 3 * i]
   if base == '' then
     ix({'TD.NADD', set, ARGV[6] .. math.floor(id / ` + strconv.Itoa(numberSpan) + `) .. ':' .. x, sid})
   else
@@ -221,15 +221,15 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 		sets = append(sets, s.keys.word(w))
 		scores = append(scores, s.keys.word(w), "", strings.TrimPrefix(s.keys.word(w), s.keys.ixp()))
 	}
-	logKey, seqKey, done := "", "", "0"
+	log := []any{"", "", "0", "0"} // the index log's key, sequence key, mark and floor
 	if s.keys.indexApart() {
-		logKey, seqKey, done = s.keys.indexLog(), s.keys.indexLogSeq(), strconv.FormatInt(s.proj.done.Load(), 10)
-		keys = append(keys, logKey, seqKey) // declared: see commandKeys
+		log = s.proj.command("")[1:]
+		keys = append(keys, s.keys.indexLog(), s.keys.indexLogSeq()) // declared: see commandKeys
 	} else {
 		keys = append(append(keys, s.keys.status(t.Status)), sets...)
 	}
-	args := append([]any{s.keys.ticketBase(), thread, len(scores) / 3, cust.field, threadField, s.keys.bucketBase(),
-		s.keys.status(t.Status), logKey, seqKey, done}, scores...)
+	args := append(append([]any{s.keys.ticketBase(), thread, len(scores) / 3, cust.field, threadField, s.keys.bucketBase(),
+		s.keys.status(t.Status)}, log...), scores...)
 	fields := encodeTicket(t)
 	args = append(args, fields...)
 	args = append(args, indexList(fields, filters)...)
