@@ -29,13 +29,15 @@ type Store interface {
 	// holder of its lease. TakeShard takes or renews this process's lease of a shard for ttl
 	// and reports whether it holds it (a lease another process holds must lapse first) and
 	// whether it held it already (renewed: not taken anew after it lapsed or was free);
-	// ReleaseShard gives it up. ClaimShard makes the entries of the shard that another process
+	// ReleaseShard gives it up; ShardHolders returns the holder of each shard's lease, in the
+	// shards' order ("" for none). ClaimShard makes the entries of the shard that another process
 	// read and never acknowledged this one's, for ReadQueue's read of pending entries; the new
 	// holder of a lease calls it before reading. Replicas records this process as alive for ttl
 	// and returns the names of those alive, sorted, with this one's index; LeaveReplicas
 	// removes it as it stops.
 	TakeShard(ctx context.Context, shard int, ttl time.Duration) (held, renewed bool, err error)
 	ReleaseShard(ctx context.Context, shard int) error
+	ShardHolders(ctx context.Context) ([]string, error)
 	ClaimShard(ctx context.Context, shard int) (int, error)
 	Replicas(ctx context.Context, ttl time.Duration) ([]string, int, error)
 	LeaveReplicas(ctx context.Context) error

@@ -77,6 +77,25 @@ func (s *Store) ReleaseShard(ctx context.Context, shard int) error {
 	return nil
 }
 
+// ShardHolders returns the holder of each queue shard's lease, "" for none, read at once.
+func (s *Store) ShardHolders(ctx context.Context) ([]string, error) {
+	cmds := make([]*redis.StringCmd, s.opts.Shards)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for shard := range cmds {
+			cmds[shard] = p.Get(ctx, s.keys.lease(shard))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read the queue shards' leases: %w", err)
+	}
+	out := make([]string, len(cmds))
+	for shard, c := range cmds {
+		out[shard] = c.Val()
+	}
+	return out, nil
+}
+
 // luaOthersLease begins the scripts that act on a queue shard for a consumer only while its
 // lease is the consumer's or nobody's (KEYS[2] the lease, ARGV[2] the consumer): otherwise
 // they answer {-1, <the holder>} (othersLease).

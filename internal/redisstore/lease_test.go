@@ -43,6 +43,13 @@ func testShardLeases(t *testing.T, open opener) {
 	if !take(b, 1, time.Minute) {
 		t.Fatal("b could not take the other shard")
 	}
+	holders := func(want ...string) {
+		t.Helper()
+		if got, err := b.ShardHolders(ctxT(t)); err != nil || !slices.Equal(got, want) {
+			t.Errorf("ShardHolders = %q, %v; want %q", got, err, want)
+		}
+	}
+	holders("a", "b")
 	if err := b.ReleaseShard(ctxT(t), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +59,7 @@ func testShardLeases(t *testing.T, open opener) {
 	if err := a.ReleaseShard(ctxT(t), 0); err != nil {
 		t.Fatal(err)
 	}
+	holders("", "b")
 	if !take(b, 0, time.Minute) {
 		t.Fatal("b could not take the shard a released")
 	}

@@ -31,6 +31,12 @@ type replica struct {
 
 func (h *harness) replica(name string, lease time.Duration) *replica {
 	h.t.Helper()
+	return h.replicaWith(name, lease, nil)
+}
+
+// replicaWith is replica with its store wrapped by wrap (nil: as it is).
+func (h *harness) replicaWith(name string, lease time.Duration, wrap func(desk.Store) desk.Store) *replica {
+	h.t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: redistest.Addr(h.t), PoolSize: 2 * shards})
 	h.t.Cleanup(func() { _ = rdb.Close() })
 	s, err := redisstore.New(rdb, redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
@@ -40,6 +46,9 @@ func (h *harness) replica(name string, lease time.Duration) *replica {
 	rep := &replica{name: name, rdb: rdb}
 	opts := h.opts
 	opts.Store, opts.ShardLease = s, lease
+	if wrap != nil {
+		opts.Store = wrap(s)
+	}
 	if rep.relay, err = relay.New(opts); err != nil {
 		h.t.Fatal(err)
 	}
@@ -370,5 +379,66 @@ func TestSlowLeaseCallsStillHoldEveryShard(t *testing.T) {
 	}
 	if again := slow.claims.Load() - started; again > 0 {
 		t.Errorf("%d shards were started again after being held: their renewals came too late", again)
+	}
+}
+
+// countingLeases counts the leases a replica takes anew and gives up.
+type countingLeases struct {
+	desk.Store
+	taken, released atomic.Int32
+}
+
+func (s *countingLeases) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, bool, error) {
+	held, renewed, err := s.Store.TakeShard(ctx, shard, ttl)
+	if held && !renewed {
+		s.taken.Add(1)
+	}
+	return held, renewed, err
+}
+
+func (s *countingLeases) ReleaseShard(ctx context.Context, shard int) error {
+	s.released.Add(1)
+	return s.Store.ReleaseShard(ctx, shard)
+}
+
+// TestTakesNoMoreFreeShardsThanItsShare: a replica whose preferred shards are another's, with
+// many free shards around (those of replicas gone), takes as many as make up its fair share
+// and no more: taking them all at once and giving the extra back would cost a round trip
+// each, and leave them unheld meanwhile.
+func TestTakesNoMoreFreeShardsThanItsShare(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	ctx := context.Background()
+	// Three replicas that say they are alive, one holding the shards r1 prefers among four
+	// (3 and 7: r1 sorts after "a", "b" and "c"), and nothing else. (With four replicas a
+	// fair share, two shards, is also the least one, so r1 never gives one back to even
+	// the shares out.)
+	for _, name := range []string{"a", "b", "c"} {
+		s, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Replicas(ctx, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if name == "a" {
+			for _, shard := range []int{3, 7} {
+				if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
+					t.Fatalf("take shard %d for a: %v %v", shard, ok, err)
+				}
+			}
+		}
+	}
+	var counted *countingLeases
+	h.replicaWith("r1", lease, func(s desk.Store) desk.Store { counted = &countingLeases{Store: s}; return counted })
+	fair := shards / 4
+	h.waitHolders("r1's fair share", 5*time.Second, func(c map[string]int) bool { return c["r1"] == fair })
+	time.Sleep(3 * lease / 2) // more rounds
+	if held := h.holders(); len(slices.DeleteFunc(slices.Clone(held), func(n string) bool { return n != "r1" })) != fair {
+		t.Errorf("the shards' holders are %q, want r1 holding %d", held, fair)
+	}
+	if taken, released := counted.taken.Load(), counted.released.Load(); taken != int32(fair) || released != 0 {
+		t.Errorf("r1 took %d leases and gave %d back, want %d taken and none given back", taken, released, fair)
 	}
 }

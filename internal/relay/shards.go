@@ -188,18 +188,9 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 			set.wanting = true // preferred, and another's
 		}
 	}
-	if len(set.held) < fair && failed == nil {
-		for _, t := range r.takeShards(round, others) {
-			switch {
-			case t.err != nil:
-				failed = t.err
-			case t.held && len(set.held) < fair:
-				r.startShard(ctx, work, wg, set, t.shard, t.sent)
-			case t.held:
-				// Taken with the others at once, beyond the fair share: given back now,
-				// before any worker started on it.
-				r.releaseShard(t.shard)
-			}
+	if need := fair - len(set.held); need > 0 && failed == nil && len(others) > 0 {
+		if err := r.takeFree(ctx, round, work, wg, set, others, need, live[me]); err != nil {
+			failed = err
 		}
 	}
 	r.stopLapsing(set)
@@ -214,6 +205,46 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	}
 	if set.wantingRounds > maxWantingRounds {
 		set.wanting = false // what is wanted does not come: back to the usual pace
+	}
+	return failed
+}
+
+// takeFree takes up to need of the shards among others whose lease is free, which a replica
+// gone left (or this replica's own without a worker: a take whose answer was lost), and gives
+// back those of its own beyond need. The leases are read first, so that no more are taken than
+// kept: taking them all and giving the extra back would cost a round trip each, and leave
+// them unheld meanwhile.
+func (r *Relay) takeFree(ctx, round, work context.Context, wg *sync.WaitGroup, set *shardSet, others []int, need int, self string) error {
+	holders, err := r.store.ShardHolders(round)
+	if err != nil {
+		return err
+	}
+	var take, orphans []int
+	for _, shard := range others {
+		switch holders[shard] {
+		case self:
+			orphans = append(orphans, shard)
+		case "":
+			take = append(take, shard)
+		}
+	}
+	take = append(orphans, take...) // this replica's own first: they are free to no one else
+	if len(take) > need {
+		for _, shard := range take[need:] {
+			if slices.Contains(orphans, shard) {
+				r.releaseShard(shard)
+			}
+		}
+		take = take[:need]
+	}
+	var failed error
+	for _, t := range r.takeShards(round, take) {
+		switch {
+		case t.err != nil:
+			failed = t.err
+		case t.held:
+			r.startShard(ctx, work, wg, set, t.shard, t.sent)
+		}
 	}
 	return failed
 }
