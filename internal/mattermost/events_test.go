@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 
 	"github.com/threadesk/threadesk/internal/desk"
+	"github.com/threadesk/threadesk/internal/mattermost/mattermosttest"
 )
 
 func TestWebSocketEvents(t *testing.T) {
@@ -142,6 +144,52 @@ func TestCatchUpAfterDroppedSocket(t *testing.T) {
 	}
 	if got := evs[2].Kind; got != desk.CustomerMessage {
 		t.Errorf("catch-up order: third event is %s, want the customer's post written first", got)
+	}
+}
+
+// TestCatchUpPastAThousandChanges: for a channel's posts changed since a time the server
+// returns 1000 at most, picked in no order of time. After an outage with more changes than
+// that in one channel, and an old post edited last (whose time, taken as the next page's
+// start, would pass over the posts the first page left out), every post written meanwhile is
+// still caught up, once.
+func TestCatchUpPastAThousandChanges(t *testing.T) {
+	f := newFakeMM(t)
+	w := seed(f)
+	in := newIngester()
+	started(t, f, testConfig(f), in)
+	dm := f.DM(w.bot.Id, w.customer.Id)
+	old := f.UserPost(w.customer.Id, dm.Id, "", "before the outage")
+	waitEvent(t, in, old.Id)
+
+	cutOff(t, f)
+	want := map[string]bool{}
+	for i := range mattermosttest.SincePageMax + 100 {
+		want[f.UserPost(w.customer.Id, dm.Id, "", fmt.Sprintf("while away %d", i)).Id] = true
+	}
+	e := f.UserEdit(old.Id, "before the outage, edited")
+	want[fmt.Sprintf("%s:%d", old.Id, e.EditAt)] = true
+
+	f.AllowSockets()
+	missing := func() []string {
+		evs, _, _ := in.snapshot()
+		left := maps.Clone(want)
+		for _, ev := range evs {
+			delete(left, ev.ID)
+		}
+		return slices.Collect(maps.Keys(left))
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(missing()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if m := missing(); len(m) > 0 {
+		t.Fatalf("%d of the %d changes made while away were never caught up (%s…)", len(m), len(want), m[0])
+	}
+	_, attempts, _ := in.snapshot()
+	for id, n := range attempts {
+		if n != 1 {
+			t.Errorf("event %s ingested %d times, want once", id, n)
+		}
 	}
 }
 

@@ -217,10 +217,13 @@ func (a *Adapter) onEvent(ctx context.Context, ev *model.WebSocketEvent) error {
 	return a.handle(ctx, c, &p, model.ChannelType(channelType))
 }
 
-// Catch-up limits: the server returns at most 1000 posts per "since" request.
+// Catch-up limits: the server returns at most 1000 posts per "since" request, and at most 200
+// per page of a channel's posts.
 const (
 	sincePageMax  = 1000
 	sincePagesMax = 50
+	pageSize      = 200
+	pagesMax      = 250 // 50,000 posts written in one channel while away
 )
 
 type item struct {
@@ -333,16 +336,22 @@ func (a *Adapter) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// postsSince returns every post of a channel modified after since, following the server's
-// 1000-post pages.
+// postsSince returns the posts of a channel changed after since. For that the server answers
+// 1000 posts at most, picked in no order of time (its spec leaves the client "to fill any
+// missing holes"): asking again from the latest change of a full answer passes over changes
+// the answer left out. So after a full answer the posts written since are also read page by
+// page, newest first, down to since: no post written while the app was away is missed. Edits
+// and deletions of older posts past the server's 1000 may be, which is logged.
 func (a *Adapter) postsSince(ctx context.Context, channelID string, since int64) ([]*model.Post, error) {
 	seen := map[string]*model.Post{}
+	full := false
+	from := since
 	for range sincePagesMax {
-		list, resp, err := a.client.GetPostsSince(ctx, channelID, since, false)
+		list, resp, err := a.client.GetPostsSince(ctx, channelID, from, false)
 		if err != nil {
-			return nil, fmt.Errorf("read posts of %s since %d: %w", channelID, since, deliveryError("channels.posts", resp, err))
+			return nil, fmt.Errorf("read posts of %s since %d: %w", channelID, from, deliveryError("channels.posts", resp, err))
 		}
-		next := since
+		next := from
 		for _, p := range list.Posts {
 			if p.ChannelId != channelID {
 				continue
@@ -350,14 +359,50 @@ func (a *Adapter) postsSince(ctx context.Context, channelID string, since int64)
 			seen[p.Id] = p
 			next = max(next, p.UpdateAt)
 		}
-		if len(list.Posts) < sincePageMax || next == since {
+		if len(list.Posts) < sincePageMax || next == from {
 			break
 		}
-		since = next
+		full = true
+		from = next
+	}
+	if full {
+		if err := a.postsWrittenSince(ctx, channelID, since, seen); err != nil {
+			return nil, err
+		}
+		a.log.Warn("more than 1000 posts of a channel changed while the app was away: every post written meanwhile is caught up, but edits and deletions of older posts may be missed",
+			"channel", channelID, "posts", len(seen))
 	}
 	out := make([]*model.Post, 0, len(seen))
 	for _, p := range seen {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// postsWrittenSince adds to seen the posts of a channel created after since, read page by
+// page, newest first. A post written meanwhile only pushes older ones to a later page: read
+// twice, not missed.
+func (a *Adapter) postsWrittenSince(ctx context.Context, channelID string, since int64, seen map[string]*model.Post) error {
+	for page := range pagesMax {
+		list, resp, err := a.client.GetPostsForChannel(ctx, channelID, page, pageSize, "", false, false)
+		if err != nil {
+			return fmt.Errorf("read page %d of the posts of %s: %w", page, channelID, deliveryError("channels.posts", resp, err))
+		}
+		older := len(list.Order) < pageSize
+		for _, id := range list.Order {
+			p := list.Posts[id]
+			switch {
+			case p == nil || p.ChannelId != channelID:
+			case p.CreateAt <= since:
+				older = true
+			case seen[p.Id] == nil:
+				seen[p.Id] = p
+			}
+		}
+		if older {
+			return nil
+		}
+	}
+	a.log.Warn("the catch-up read its most pages of a channel's posts and stopped", "channel", channelID, "pages", pagesMax)
+	return nil
 }

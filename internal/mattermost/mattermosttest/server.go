@@ -8,6 +8,7 @@ package mattermosttest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -684,26 +685,40 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 		list := model.NewPostList()
 		q := r.URL.Query()
 		if s := q.Get("since"); s != "" {
+			// As the server does: at most 1000 of the posts changed since, picked in no
+			// order of time (its query has a LIMIT and no ORDER BY; here: by ID), then
+			// sorted by creation. The client fills the holes.
 			since, _ := strconv.ParseInt(s, 10, 64)
+			var changed []*model.Post
 			for _, post := range f.SortedPostsLocked(ch) {
 				if post.UpdateAt > since {
-					list.AddPost(post)
-					list.AddOrder(post.Id)
+					changed = append(changed, post)
 				}
+			}
+			if len(changed) > SincePageMax {
+				slices.SortFunc(changed, func(a, b *model.Post) int { return strings.Compare(a.Id, b.Id) })
+				changed = changed[:SincePageMax]
+				slices.SortStableFunc(changed, func(a, b *model.Post) int { return cmp.Compare(a.CreateAt, b.CreateAt) })
+			}
+			for _, post := range changed {
+				list.AddPost(post)
+				list.AddOrder(post.Id)
 			}
 			reply(w, 200, list)
 			return
 		}
-		perPage := 60
+		// A page of the channel's posts, newest first (replies included, deleted ones not).
+		page, perPage := 0, 60
+		if s := q.Get("page"); s != "" {
+			page, _ = strconv.Atoi(s)
+		}
 		if s := q.Get("per_page"); s != "" {
 			perPage, _ = strconv.Atoi(s)
 		}
-		posts := f.SortedPostsLocked(ch)
+		perPage = min(max(perPage, 1), 200)
+		posts := slices.DeleteFunc(f.SortedPostsLocked(ch), func(p *model.Post) bool { return p.DeleteAt != 0 })
 		slices.Reverse(posts)
-		for _, post := range posts {
-			if post.DeleteAt != 0 || len(list.Order) >= perPage {
-				continue
-			}
+		for _, post := range posts[min(max(page, 0)*perPage, len(posts)):min((max(page, 0)+1)*perPage, len(posts))] {
 			list.AddPost(post)
 			list.AddOrder(post.Id)
 		}
@@ -816,9 +831,15 @@ func (f *Server) SortedPostsLocked(channel string) []*model.Post {
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b *model.Post) int { return int(a.CreateAt - b.CreateAt) })
+	slices.SortFunc(out, func(a, b *model.Post) int {
+		return cmp.Or(cmp.Compare(a.CreateAt, b.CreateAt), strings.Compare(a.Id, b.Id))
+	})
 	return out
 }
+
+// SincePageMax is how many posts the server returns at most for a channel's posts changed
+// since a time.
+const SincePageMax = 1000
 
 // CreatePostLocked stores a new post (its UserId set by the caller) and sends the posted
 // event, as the server does for any post. Like the server, it marks a bot account's post with
