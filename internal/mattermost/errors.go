@@ -67,8 +67,10 @@ const rootGone = "api.post.create_post.root_id.app_error"
 // current ID and the one of older servers. (A file over the limit is a 413.)
 var tooLong = []string{"model.post.is_valid.message_length.app_error", "model.post.is_valid.msg.app_error"}
 
-// retryAfter reads the wait a 429 asks for: Retry-After in seconds, or else Mattermost's
-// X-Ratelimit-Reset, which also counts seconds until the limit resets.
+// retryAfter reads the wait a 429 asks for: Retry-After in seconds (or as a date), or else
+// Mattermost's X-Ratelimit-Reset, seconds until the limit resets, which its API reference also
+// gives as the UTC epoch second it resets at: a number past maxRelative is read so. No wait
+// is longer than maxRetryAfter.
 func retryAfter(h http.Header) time.Duration {
 	for _, name := range []string{"Retry-After", "X-Ratelimit-Reset"} {
 		v := strings.TrimSpace(h.Get(name))
@@ -76,14 +78,21 @@ func retryAfter(h http.Header) time.Duration {
 			continue
 		}
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-			return time.Duration(n * float64(time.Second))
+			if name == "X-Ratelimit-Reset" && n > maxRelative {
+				return min(max(time.Until(time.Unix(int64(n), 0)), 0), maxRetryAfter)
+			}
+			return min(time.Duration(min(n, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			if d := time.Until(t); d > 0 {
-				return d
-			}
-			return 0
+			return min(max(time.Until(t), 0), maxRetryAfter)
 		}
 	}
 	return 0
 }
+
+// maxRelative is the largest X-Ratelimit-Reset read as seconds to wait (a year); maxRetryAfter
+// the longest wait a 429 is allowed to ask for.
+const (
+	maxRelative   = 365 * 24 * 3600
+	maxRetryAfter = time.Hour
+)

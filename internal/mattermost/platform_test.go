@@ -539,15 +539,23 @@ func TestDeliveryErrors(t *testing.T) {
 }
 
 func TestRetryAfterHeaders(t *testing.T) {
+	// The spec gives X-Ratelimit-Reset as seconds to wait in its examples and as a UTC epoch
+	// second in another: both are read, and no answer makes a wait of years.
+	soon := strconv.FormatInt(time.Now().Add(10*time.Second).Unix(), 10)
+	past := strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
 	tests := []struct {
 		name   string
 		header map[string]string
 		want   time.Duration
+		within time.Duration // how far below want it may be (a whole epoch second)
 	}{
-		{"retry-after", map[string]string{"Retry-After": "5"}, 5 * time.Second},
-		{"ratelimit reset only", map[string]string{"X-Ratelimit-Reset": "3"}, 3 * time.Second},
-		{"both", map[string]string{"Retry-After": "1", "X-Ratelimit-Reset": "9"}, time.Second},
-		{"none", nil, 0},
+		{"retry-after", map[string]string{"Retry-After": "5"}, 5 * time.Second, 0},
+		{"ratelimit reset only", map[string]string{"X-Ratelimit-Reset": "3"}, 3 * time.Second, 0},
+		{"both", map[string]string{"Retry-After": "1", "X-Ratelimit-Reset": "9"}, time.Second, 0},
+		{"ratelimit reset as an epoch second", map[string]string{"X-Ratelimit-Reset": soon}, 10 * time.Second, time.Second},
+		{"ratelimit reset as an epoch second past", map[string]string{"X-Ratelimit-Reset": past}, 0, 0},
+		{"a wait beyond reason", map[string]string{"Retry-After": "86400000"}, maxRetryAfter, 0},
+		{"none", nil, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -555,7 +563,7 @@ func TestRetryAfterHeaders(t *testing.T) {
 			for k, v := range tt.header {
 				h[k] = []string{v}
 			}
-			if got := retryAfter(h); got != tt.want {
+			if got := retryAfter(h); got > tt.want || got < tt.want-tt.within {
 				t.Errorf("retryAfter = %v, want %v", got, tt.want)
 			}
 		})
