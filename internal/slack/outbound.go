@@ -37,6 +37,9 @@ func (a *Adapter) Post(ctx context.Context, m desk.Outgoing) (desk.MessageRef, e
 		return a.respond(ctx, m)
 	}
 	if m.Ephemeral != "" {
+		// chat.postEphemeral ignores message metadata, and nothing looks an answer seen by
+		// one person up by its key: the key is not sent.
+		m.Key = ""
 		ts, err := a.api.PostEphemeralContext(ctx, m.Channel, m.Ephemeral, a.messageOptions(m)...)
 		if err != nil {
 			return desk.MessageRef{}, deliveryError("chat.postEphemeral", err)

@@ -152,13 +152,18 @@ func TestEphemeral(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("chat.postEphemeral", func(t *testing.T) {
-		ref, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Ephemeral: "U1", Text: "only you"})
+		ref, err := a.Post(ctx, desk.Outgoing{Channel: "C0GENERAL", Ephemeral: "U1", Text: "only you", Key: "answer:1"})
 		if err != nil {
 			t.Fatalf("Post: %v", err)
 		}
 		calls := fake.callsTo("chat.postEphemeral")
 		if len(calls) != 1 || calls[0].Args["user"] != "U1" || calls[0].Args["channel"] != "C0GENERAL" {
 			t.Fatalf("chat.postEphemeral calls: %+v", calls)
+		}
+		// chat.postEphemeral ignores message metadata (event_type and event_payload): the
+		// delivery key is not sent where it is thrown away.
+		if md, ok := calls[0].Args["metadata"]; ok {
+			t.Errorf("chat.postEphemeral sent metadata %s, which the method ignores", md)
 		}
 		if ref.ID == "" {
 			t.Errorf("ref: got %+v", ref)
