@@ -471,7 +471,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bearer := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	for _, p := range CheckCall(s.t, s.specs.dir, method, args, bearer) {
+	problems := CheckCall(s.t, s.specs.dir, method, args, bearer)
+	if ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ctype == "application/json" {
+		problems = append(problems, CheckJSONBody(s.t, s.specs.dir, method, args)...)
+	}
+	for _, p := range problems {
 		s.t.Errorf("slacktest: %s", p)
 	}
 	call := Call{Method: method, Args: args, Bearer: bearer, At: time.Now(), Status: 200}

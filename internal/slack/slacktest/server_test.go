@@ -36,6 +36,28 @@ func TestCheckCall(t *testing.T) {
 	}
 }
 
+// TestCheckJSONBody makes sure the fake's check of a JSON call can fail.
+func TestCheckJSONBody(t *testing.T) {
+	dir := SpecsDir(t)
+	tests := []struct {
+		name, method string
+		args         map[string]string
+		want         string
+	}{
+		{"a method that reads JSON", "views.open", map[string]string{"trigger_id": "1", "view": "{}"}, ""},
+		{"a method not known to", "users.info", map[string]string{"user": "U1"}, "json_input_supported"},
+		{"a token in the body", "chat.postMessage", map[string]string{"token": "xoxb", "channel": "C1"}, "Authorization header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(CheckJSONBody(t, dir, tt.method, tt.args), "; ")
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCheckBlocks(t *testing.T) {
 	tests := []struct{ name, blocks, want string }{
 		{"absent", "", ""},

@@ -44,6 +44,8 @@ type methodSpec struct {
 		Properties map[string]json.RawMessage `json:"properties"`
 	} `json:"args"`
 	Errors map[string]json.RawMessage `json:"errors"`
+	// JSONInput says the method reads its arguments from a JSON body (absent: not known to).
+	JSONInput bool `json:"json_input_supported"`
 }
 
 // specs caches the method references of one specs directory.
@@ -120,6 +122,25 @@ func CheckCall(t testing.TB, specsDir, method string, args map[string]string, be
 		if _, ok := spec.Args.Properties[name]; !ok {
 			problems = append(problems, fmt.Sprintf("%s: unknown argument %q", method, name))
 		}
+	}
+	return problems
+}
+
+// CheckJSONBody lists what Slack would not read in a call of method whose arguments came as
+// a JSON body: a method whose reference does not say it reads one, or a token in the body
+// (Slack reads a JSON call's token from its Authorization header only).
+func CheckJSONBody(t testing.TB, specsDir, method string, args map[string]string) []string {
+	t.Helper()
+	spec, err := specsIn(specsDir).method(method)
+	if err != nil {
+		t.Fatalf("slacktest: %v", err)
+	}
+	var problems []string
+	if spec != nil && !spec.JSONInput {
+		problems = append(problems, fmt.Sprintf("%s: arguments sent as JSON, which the method's reference does not say it reads (json_input_supported)", method))
+	}
+	if _, ok := args["token"]; ok {
+		problems = append(problems, fmt.Sprintf("%s: a token in a JSON body is not read: send it in the Authorization header", method))
 	}
 	return problems
 }
