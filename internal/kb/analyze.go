@@ -65,7 +65,7 @@ func words(s string) []string {
 	var cur []rune
 	flush := func() {
 		if len(cur) > 0 {
-			out = append(out, string(cur))
+			out = append(out, string(foldLookAlikes(cur)))
 			cur = cur[:0]
 		}
 	}
@@ -80,6 +80,46 @@ func words(s string) []string {
 		}
 	}
 	flush()
+	return out
+}
+
+// Letters that look alike in the Latin and Cyrillic alphabets (lower case), each way.
+var (
+	latinLookAlike    = map[rune]rune{'a': 'а', 'b': 'в', 'c': 'с', 'e': 'е', 'h': 'н', 'k': 'к', 'm': 'м', 'o': 'о', 'p': 'р', 't': 'т', 'x': 'х', 'y': 'у'}
+	cyrillicLookAlike = map[rune]rune{'а': 'a', 'в': 'b', 'с': 'c', 'е': 'e', 'н': 'h', 'к': 'k', 'м': 'm', 'о': 'o', 'р': 'p', 'т': 't', 'х': 'x', 'у': 'y', 'і': 'i'}
+)
+
+// foldLookAlikes writes a word that mixes the two alphabets (a Russian word typed with a
+// Latin "c" or "o" on a keyboard switched halfway, "cкорость") in the alphabet of most of its
+// letters, when each letter of the other has a look-alike there; any other word is returned
+// as it is. w is lower case, and may be changed in place.
+func foldLookAlikes(w []rune) []rune {
+	var cyr, lat int
+	for _, r := range w {
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case unicode.Is(unicode.Latin, r):
+			lat++
+		}
+	}
+	if cyr == 0 || lat == 0 {
+		return w
+	}
+	to, minority := latinLookAlike, unicode.Latin
+	if lat > cyr {
+		to, minority = cyrillicLookAlike, unicode.Cyrillic
+	}
+	out := slices.Clone(w)
+	for i, r := range out {
+		if unicode.Is(minority, r) {
+			c, ok := to[r]
+			if !ok {
+				return w
+			}
+			out[i] = c
+		}
+	}
 	return out
 }
 

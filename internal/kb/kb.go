@@ -33,7 +33,7 @@ type Result struct {
 	ID string
 	// Score is the article's relevance to the question: about 1 for an article that
 	// covers everything the question asks, lower for partial ones. Only articles above the
-	// suggestion threshold are ever returned.
+	// suggestion threshold are ever returned, and each has a lower score than the one before.
 	Score float64
 }
 

@@ -88,6 +88,10 @@ func evaluate(t *testing.T, b *Base, qs []question, show bool) rates {
 		ids := make([]string, len(got))
 		for i, g := range got {
 			ids[i] = g.ID
+			// Whoever sorts the suggestions by score must read the order they came in.
+			if i > 0 && g.Score >= got[i-1].Score {
+				t.Errorf("%q: score %.3f of %s, after %.3f of %s: want it lower down the list", q.Q, g.Score, g.ID, got[i-1].Score, got[i-1].ID)
+			}
 		}
 		right := true
 		if q.Want == "" {

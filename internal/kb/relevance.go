@@ -82,6 +82,7 @@ func (p *part) score(terms []term) []scored {
 	var total float64
 	matched := map[string]float64{} // index terms the question matches, and how well
 	unknown := unknownWeight * p.idf(1)
+	onlyNumbers := !slices.ContainsFunc(terms, func(t term) bool { return !hasDigit(t.text) })
 	for _, t := range terms {
 		matches := p.expand(t.text)
 		mass := 0.0
@@ -91,13 +92,21 @@ func (p *part) score(terms []term) []scored {
 		for _, m := range matches {
 			matched[m.text] = max(matched[m.text], t.weight*m.weight)
 		}
-		if len(matches) == 0 {
-			if hasDigit(t.text) {
-				continue // a number the base does not know is context, not a topic
-			}
+		// A number (an amount, a date, an error code) is context more often than the topic:
+		// one the base does not know weighs nothing, and one it knows raises the score of the
+		// documents that have it without weighing in the question's coverage, so that a "30"
+		// that happens to be in some article costs no other article its coverage (unless the
+		// question is only numbers: then they are its topic).
+		number := hasDigit(t.text) && !onlyNumbers
+		switch {
+		case len(matches) == 0 && hasDigit(t.text):
+			continue
+		case len(matches) == 0:
 			mass = unknown
 		}
-		total += t.weight * mass
+		if !number {
+			total += t.weight * mass
+		}
 		for _, m := range matches {
 			list := p.postings[m.text]
 			idf := p.idf(len(list))
@@ -108,6 +117,9 @@ func (p *part) score(terms []term) []scored {
 				}
 				if s > best[po.doc] {
 					best[po.doc], bestMass[po.doc] = s, t.weight*m.weight*idf
+					if number {
+						bestMass[po.doc] = 0
+					}
 				}
 			}
 		}

@@ -58,8 +58,18 @@ func (b *Base) Search(query, lang string, n int) []Result {
 	if len(out) > n {
 		out = out[:n]
 	}
+	// The order decides, not the confidence alone (a title matched raises an article, one in
+	// the question's language comes first): each score is kept below the one before it, so
+	// that whoever sorts by score reads the same order.
+	for i := 1; i < len(out); i++ {
+		out[i].Score = max(min(out[i].Score, out[i-1].Score-scoreStep), 0)
+	}
 	return out
 }
+
+// scoreStep is the least difference between the scores of two articles suggested one after
+// the other: the precision `threadesk kb search` prints them with.
+const scoreStep = 0.001
 
 // questionLang is the language a question is written in: its script's when most of its
 // letters tell, else the hint.

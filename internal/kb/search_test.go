@@ -23,6 +23,10 @@ func TestWords(t *testing.T) {
 		{"Ёлка, счёт", "елка счет"},
 		{"I’ve 2FA (2-фа)", "ive 2fa 2 фа"},
 		{"e-mail: a@b.com", "e mail a b com"},
+		// A keyboard switched halfway: each word in the alphabet of most of its letters,
+		// when the others have look-alikes there; other words stay as they are.
+		{"cкорость кaк pаssword", "скорость как password"},
+		{"iphoneы 2фа", "iphoneы 2фа"},
 	} {
 		if got := strings.Join(words(tc.in), " "); got != tc.want {
 			t.Errorf("words(%q) = %q, want %q", tc.in, got, tc.want)
@@ -167,6 +171,28 @@ func TestQuestionLang(t *testing.T) {
 	} {
 		if got := questionLang(tc.query, tc.hint); got != tc.want {
 			t.Errorf("questionLang(%q, %q) = %s, want %s", tc.query, tc.hint, got, tc.want)
+		}
+	}
+}
+
+// TestSearchNumbersAreContext: a number in the question that some article happens to have
+// (an amount, a speed) raises that article's score but does not count against the others'
+// coverage; a question of numbers only is still searched by them.
+func TestSearchNumbersAreContext(t *testing.T) {
+	b, err := Parse("kb.yaml", []byte(`articles:
+  - {id: slow, lang: en, title: The internet is slow, body: "Restart the router, then measure the speed over a cable."}
+  - {id: bill, lang: en, title: Pay your bill, body: "Bills are due within 30 days of the invoice."}
+  - {id: e404, lang: en, title: Error 404 on the portal, body: "The page moved: open the portal from its start page."}
+`), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ query, first string }{
+		{"internet terribly slow since tuesday, 30 mbps", "slow"},
+		{"404", "e404"},
+	} {
+		if got := ids(b.Search(tc.query, "en", 3)); len(got) == 0 || got[0] != tc.first {
+			t.Errorf("Search(%q) = %v, want %s first", tc.query, got, tc.first)
 		}
 	}
 }
