@@ -55,6 +55,10 @@ func TestLexiconConcepts(t *testing.T) {
 		{"refund", "вернуть деньги", "возврат средств", "money back"},
 		{"site down", "сайт лежит"},
 		{"восстановить", "востановить", "восстановление", "reset"},
+		{"reboot", "restarted", "перезагрузил", "перезагрузку"},
+		{"penalty", "неустойку", "early termination fee"},
+		{"paid", "заплатил", "платить", "оплатила"},
+		{"domain", "домена"},
 	} {
 		want := termTexts(group[0])
 		slices.Sort(want)
@@ -69,6 +73,9 @@ func TestLexiconConcepts(t *testing.T) {
 	// Stop words go; a phrase does not end on a skipped stop word.
 	if got := termTexts("Hi, thanks for the help!"); len(got) != 0 {
 		t.Errorf("greeting gives terms %v, want none", got)
+	}
+	if got := termTexts("провести интернет в дом"); slices.Contains(got, termTexts("domain")[0]) {
+		t.Errorf("дом (a house) gives %v: a domain is only домен", got)
 	}
 	if got := termTexts("the documents лежат"); slices.Contains(got, termTexts("outage")[0]) {
 		t.Errorf("лежат (documents lie in a folder) gives %v: an outage is only лежит", got)
