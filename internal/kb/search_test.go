@@ -59,6 +59,7 @@ func TestLexiconConcepts(t *testing.T) {
 		{"penalty", "неустойку", "early termination fee"},
 		{"paid", "заплатил", "платить", "оплатила"},
 		{"domain", "домена"},
+		{"wifi", "Wi-Fi", "вайфай", "вай-фай"},
 	} {
 		want := termTexts(group[0])
 		slices.Sort(want)
