@@ -15,7 +15,9 @@ func (b *Base) Search(query, lang string, n int) []Result {
 	}
 	lang = questionLang(query, lang)
 	toks := lex.tokens(query)
-	b.index.correct(toks)
+	if n := b.index.correct(toks); 2*n > len(toks) {
+		lang = "ru" // Russian typed in Latin letters, most of its words
+	}
 	terms := uniqueTerms(lex.terms(toks))
 	if len(terms) == 0 {
 		return nil

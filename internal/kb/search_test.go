@@ -126,6 +126,7 @@ func TestSearch(t *testing.T) {
 		{"atachment size limit", "en", "attachment-limit"}, // a typo no list knows
 		{"calender sync", "", "calendar-sync"},
 		{"как подключить slack", "ru", "slack-integration"}, // no Russian article: the English one
+		{"kak udalit akkaunt", "", "ru-delete-account"},     // Russian typed in Latin letters
 		{"hi", "en", ""},
 		{"", "en", ""},
 		{"what's the weather like in Berlin", "en", ""},
@@ -202,5 +203,25 @@ func TestSearchNumbersAreContext(t *testing.T) {
 		if got := ids(b.Search(tc.query, "en", 3)); len(got) == 0 || got[0] != tc.first {
 			t.Errorf("Search(%q) = %v, want %s first", tc.query, got, tc.first)
 		}
+	}
+}
+
+func TestTransliterate(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"rabotaet", "работает"},
+		{"moy", "мой"},
+		{"vy", "вы"},
+		{"novyy", "новый"},
+		{"podklyuchit", "подключит"},
+		{"shchi", "щи"},
+		{"s|chet", "счет"},
+		{"zhdu", "жду"},
+	} {
+		if got, ok := transliterate(tc.in); !ok || got != tc.want {
+			t.Errorf("transliterate(%q) = %q, %t; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+	if got, ok := transliterate("naïve"); ok {
+		t.Errorf("transliterate(naïve) = %q: want no reading of a letter it does not know", got)
 	}
 }

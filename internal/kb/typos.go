@@ -11,6 +11,9 @@ import "strings"
 //     is replaced by the nearest word they do know within a small edit distance
 //     (Damerau–Levenshtein: one edit for words of 6 to 8 letters, two from 9), sharing its
 //     first letter; the term it gives counts typoWeight of an exact one;
+//   - read as Russian: a word of Latin letters neither knows is read as Russian typed in
+//     them (ne rabotaet, premium) when the Russian word is known, at typoWeight too; a
+//     question most of whose words are read so is taken to be in Russian;
 //   - expand: a question's stem also matches the index's stems that are the same word with
 //     a longer or shorter ending (one is a prefix of the other but for at most one letter,
 //     and they share at least prefixLen letters), at derivedWeight.
@@ -24,14 +27,25 @@ const (
 )
 
 // correct replaces, in place, the words of a question that the index does not know.
-func (ix *index) correct(toks []token) {
+func (ix *index) correct(toks []token) (translits int) {
 	for i := range toks {
 		t := &toks[i]
 		r := []rune(t.surface)
-		if t.stop || len(r) < minTypoLen || isNumber(t.surface) {
+		if t.stop || isNumber(t.surface) || ix.knows(t.surface, t.stem) {
 			continue
 		}
-		if ix.terms[t.stem] || lex.stems[t.stem] || lex.words[t.surface] || ix.hasDerived(t.stem) {
+		if cyr, ok := ix.fromTranslit(t.surface); ok {
+			// Russian typed in Latin letters (ne rabotaet): read as the Russian word when
+			// the articles or the lexicon know it.
+			t.surface, t.weight = cyr, typoWeight
+			t.stem = stem(cyr)
+			if lex.stop[cyr] {
+				t.stop, t.stem = true, cyr
+			}
+			translits++
+			continue
+		}
+		if len(r) < minTypoLen {
 			continue
 		}
 		limit := 1
@@ -57,6 +71,65 @@ func (ix *index) correct(toks []token) {
 			t.stem = stem(best)
 		}
 	}
+	return translits
+}
+
+// knows reports whether the index or the lexicon knows a word, in this form or another.
+func (ix *index) knows(word, stem string) bool {
+	return ix.terms[stem] || lex.stems[stem] || lex.words[word] || lex.stop[word] || ix.hasDerived(stem)
+}
+
+// translit is how Russian is commonly typed in Latin letters, longest spellings first.
+var translit = []struct{ latin, cyrillic string }{
+	{"shch", "щ"}, {"sch", "щ"}, {"zh", "ж"}, {"kh", "х"}, {"ts", "ц"}, {"ch", "ч"}, {"sh", "ш"},
+	{"ya", "я"}, {"yu", "ю"}, {"yo", "е"}, {"ye", "е"}, {"a", "а"}, {"b", "б"}, {"v", "в"},
+	{"g", "г"}, {"d", "д"}, {"e", "е"}, {"z", "з"}, {"i", "и"}, {"k", "к"}, {"l", "л"},
+	{"m", "м"}, {"n", "н"}, {"o", "о"}, {"p", "п"}, {"r", "р"}, {"s", "с"}, {"t", "т"},
+	{"u", "у"}, {"f", "ф"}, {"h", "х"}, {"c", "ц"}, {"w", "в"}, {"x", "кс"}, {"j", "й"},
+	{"q", "к"}, {"y", "ы"}, {"|", ""},
+}
+
+// fromTranslit reads a word of Latin letters as Russian typed in them (rabotaet: работает),
+// when the index or the lexicon knows the Russian word: sch is щ, or else сч (schet: счет).
+func (ix *index) fromTranslit(w string) (string, bool) {
+	variants := []string{w}
+	if strings.Contains(w, "sch") {
+		variants = append(variants, strings.ReplaceAll(w, "sch", "s|ch"))
+	}
+	for _, v := range variants {
+		if cyr, ok := transliterate(v); ok && ix.knows(cyr, stem(cyr)) {
+			return cyr, true
+		}
+	}
+	return "", false
+}
+
+// transliterate reads Latin letters as Russian typed in them; y is й after a vowel (moy:
+// мой), ы otherwise (vy: вы), and | separates letters read apart. ok is false for a word
+// with other letters.
+func transliterate(w string) (string, bool) {
+	var b strings.Builder
+	vowel := false
+	for rest := w; rest != ""; {
+		found := false
+		for _, tr := range translit {
+			if !strings.HasPrefix(rest, tr.latin) {
+				continue
+			}
+			c := tr.cyrillic
+			if tr.latin == "y" && vowel {
+				c = "й"
+			}
+			b.WriteString(c)
+			vowel = strings.ContainsAny(c, "аеиоуыэюяё")
+			rest, found = rest[len(tr.latin):], true
+			break
+		}
+		if !found {
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // hasDerived reports whether some part knows another form of the stem.
