@@ -60,6 +60,8 @@ func TestLexiconConcepts(t *testing.T) {
 		{"paid", "заплатил", "платить", "оплатила"},
 		{"domain", "домена"},
 		{"wifi", "Wi-Fi", "вайфай", "вай-фай"},
+		{"parcel", "посылку", "package"},
+		{"pickup point", "пункт выдачи", "ПВЗ"},
 	} {
 		want := termTexts(group[0])
 		slices.Sort(want)
