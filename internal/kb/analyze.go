@@ -94,15 +94,7 @@ var (
 // letters, when each letter of the other has a look-alike there; any other word is returned
 // as it is. w is lower case, and may be changed in place.
 func foldLookAlikes(w []rune) []rune {
-	var cyr, lat int
-	for _, r := range w {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
-		case unicode.Is(unicode.Latin, r):
-			lat++
-		}
-	}
+	cyr, lat := alphabets(w)
 	if cyr == 0 || lat == 0 {
 		return w
 	}
@@ -121,6 +113,19 @@ func foldLookAlikes(w []rune) []rune {
 		}
 	}
 	return out
+}
+
+// alphabets counts the Cyrillic and the Latin letters of rs.
+func alphabets(rs []rune) (cyrillic, latin int) {
+	for _, r := range rs {
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		}
+	}
+	return cyrillic, latin
 }
 
 // isCyrillic reports whether a word has Cyrillic letters, and so is stemmed as Russian.

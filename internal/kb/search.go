@@ -2,7 +2,6 @@ package kb
 
 import (
 	"slices"
-	"unicode"
 )
 
 // Search returns up to n articles that answer the question, best first, and none when no
@@ -76,15 +75,7 @@ const scoreStep = 0.001
 // questionLang is the language a question is written in: its script's when most of its
 // letters tell, else the hint.
 func questionLang(query, hint string) string {
-	var cyrillic, latin int
-	for _, r := range query {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyrillic++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
-	}
+	cyrillic, latin := alphabets([]rune(query))
 	switch {
 	case cyrillic > 2*latin:
 		return "ru"

@@ -79,16 +79,19 @@ func retryAfter(h http.Header) time.Duration {
 		}
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
 			if name == "X-Ratelimit-Reset" && n > maxRelative {
-				return min(max(time.Until(time.Unix(int64(n), 0)), 0), maxRetryAfter)
+				return boundWait(time.Until(time.Unix(int64(n), 0)))
 			}
-			return min(time.Duration(min(n, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
+			return boundWait(time.Duration(min(n, maxRetryAfter.Seconds()) * float64(time.Second)))
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return min(max(time.Until(t), 0), maxRetryAfter)
+			return boundWait(time.Until(t))
 		}
 	}
 	return 0
 }
+
+// boundWait keeps a wait between none and maxRetryAfter.
+func boundWait(d time.Duration) time.Duration { return min(max(d, 0), maxRetryAfter) }
 
 // maxRelative is the largest X-Ratelimit-Reset read as seconds to wait (a year); maxRetryAfter
 // the longest wait a 429 is allowed to ask for.

@@ -131,13 +131,11 @@ func (s *Store) Link(ctx context.Context, platform string, src desk.MessageRef) 
 	what := fmt.Sprintf("link of %s message %s/%s", platform, src.Channel, src.ID)
 	done := s.txproj.done.Load() // before the read: what was carried out by then is in it
 	b, seq, err := s.readLink(ctx, platform, src)
-	if err == nil || errors.Is(err, redis.Nil) {
-		if seq > done {
-			if err := s.drainTranscriptsTo(ctx, seq); err != nil {
-				return desk.Link{}, fmt.Errorf("read %s: %w", what, err)
-			}
-			b, _, err = s.readLink(ctx, platform, src)
+	if (err == nil || errors.Is(err, redis.Nil)) && seq > done {
+		if err := s.drainTranscriptsTo(ctx, seq); err != nil {
+			return desk.Link{}, fmt.Errorf("read %s: %w", what, err)
 		}
+		b, _, err = s.readLink(ctx, platform, src)
 	}
 	if errors.Is(err, redis.Nil) {
 		return desk.Link{}, notFound(what)
@@ -173,10 +171,7 @@ func (s *Store) readLink(ctx context.Context, platform string, src desk.MessageR
 		return nil, 0, err
 	}
 	b, err := firstValue(vals)
-	if err != nil {
-		return nil, last, err
-	}
-	return b, last, nil
+	return b, last, err
 }
 
 // getNamed queues a GET of each of keys, the keys a record's name may be under (namedKeys),

@@ -260,11 +260,17 @@ func (s *Store) newProjectors() {
 	s.txproj = &projector{what: "transcript", log: s.keys.transcriptLog(), seqKey: s.keys.transcriptLogSeq(), carry: s.carryTranscripts, turn: make(chan struct{}, 1)}
 }
 
-// command is the command that names the log to the apply scripts (TD.LOG, TD.TXLOG): the
-// log, its sequence key, the mark known (entries up to it are trimmed) and the floor.
+// command is the command that names the log to the apply scripts (TD.LOG, TD.TXLOG), with
+// the log's arguments.
 func (p *projector) command(name string) []any {
+	return append([]any{name}, p.args()...)
+}
+
+// args are what names the log to a script that appends to it (luaLogFlush): the log, its
+// sequence key, the mark known (entries up to it are trimmed) and the floor.
+func (p *projector) args() []any {
 	done := p.done.Load()
-	return []any{name, p.log, p.seqKey, strconv.FormatInt(done, 10), strconv.FormatInt(max(done, p.floor.Load()), 10)}
+	return []any{p.log, p.seqKey, strconv.FormatInt(done, 10), strconv.FormatInt(max(done, p.floor.Load()), 10)}
 }
 
 // projectAll carries both logs out up to their last entries as it starts (nothing off
@@ -384,7 +390,7 @@ func (s *Store) projectPage(ctx context.Context, p *projector, upTo int64, page 
 // carryIndex carries a page of the index log out in the index slot, and returns the slot's
 // mark.
 func (s *Store) carryIndex(ctx context.Context, page []string) (int64, int64, error) {
-	keys := s.projectKeys(s.keys.indexDone(), s.keys.inIndex, page, entryKeys(page))
+	keys := s.projectKeys(s.keys.indexDone(), s.keys.inIndex, entryKeys(page))
 	mark, err := s.carryInto(ctx, "index slot", "", keys, page)
 	return mark, mark, err
 }
@@ -409,8 +415,8 @@ func (s *Store) carryInto(ctx context.Context, where, only string, keys, page []
 // to it being carried out. (The entries go as they are: their values are binary, which a
 // JSON decoding in Go would not keep.)
 func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, int64, error) {
-	var order []string             // the partitions, in the order the page first names them
-	parts := map[string][]string{} // partition → the entries that name it
+	var order []string          // the partitions, in the order the page first names them
+	parts := map[string][]int{} // partition → the entries that name it, by index in page
 	byEntry := entryKeys(page)
 	var last int64
 	for i, e := range page {
@@ -426,14 +432,10 @@ func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, int
 			if _, seen := parts[part]; !seen {
 				order = append(order, part)
 			}
-			if es := parts[part]; len(es) == 0 || es[len(es)-1] != e {
-				parts[part] = append(es, e)
+			if es := parts[part]; len(es) == 0 || es[len(es)-1] != i {
+				parts[part] = append(es, i)
 			}
 		}
-	}
-	keysOf := map[string][]string{} // entry → its keys, for each partition's declared keys
-	for i, e := range page {
-		keysOf[e] = byEntry[i]
 	}
 	// The partitions' scripts run at once (each on its slot's master), a few at a time.
 	errs := make([]error, len(order))
@@ -445,12 +447,12 @@ func (s *Store) carryTranscripts(ctx context.Context, page []string) (int64, int
 		wg.Go(func() {
 			defer func() { <-limit }()
 			in := func(k string) bool { p, ok := s.keys.partOf(k); return ok && p == part }
-			entries := parts[part]
-			keys := make([][]string, len(entries))
-			for j, e := range entries {
-				keys[j] = keysOf[e]
+			var entries []string
+			var keys [][]string
+			for _, j := range parts[part] {
+				entries, keys = append(entries, page[j]), append(keys, byEntry[j])
 			}
-			marks[i], errs[i] = s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, entries, keys), entries)
+			marks[i], errs[i] = s.carryInto(ctx, "partition "+part, part, s.projectKeys(s.keys.transcriptDone(part), in, keys), entries)
 		})
 	}
 	wg.Wait()
@@ -485,15 +487,15 @@ func entryKeys(page []string) [][]string {
 	return out
 }
 
-// projectKeys returns projectScript's keys: the mark, then every key the page's commands
-// touch (keys, by entry) that in says is the slot's, declared so that Redis Cluster refuses
-// the script at once while any of them is being migrated, rather than let it write some keys
-// on the wrong master.
-func (s *Store) projectKeys(mark string, in func(string) bool, page []string, keys [][]string) []string {
+// projectKeys returns projectScript's keys: the mark, then every key a page's commands touch
+// (keys, by entry: entryKeys) that in says is the slot's, declared so that Redis Cluster
+// refuses the script at once while any of them is being migrated, rather than let it write
+// some keys on the wrong master.
+func (s *Store) projectKeys(mark string, in func(string) bool, keys [][]string) []string {
 	out := []string{mark}
 	seen := map[string]bool{}
-	for i := range page {
-		for _, k := range keys[i] {
+	for _, entry := range keys {
+		for _, k := range entry {
 			if in(k) && !seen[k] { // another slot's (a bug) fails as the script runs
 				seen[k] = true
 				out = append(out, k)

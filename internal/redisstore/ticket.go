@@ -91,7 +91,7 @@ var legacyFields = map[string]string{
 // ARGV[1] ticket key base, ARGV[3] n, ARGV[4] the customer's field in the bucket, ARGV[5] the
 // thread's, ARGV[6] the base of the number sets' bucket keys (numberset.go), ARGV[7] the index
 // of the new ticket's status, ARGV[8] to ARGV[11] the index log, its sequence key, the mark
-// known carried out and the floor of new seqs on Cluster (projector.command; "" elsewhere: the
+// known carried out and the floor of new seqs on Cluster (projector.args; "" elsewhere: the
 // index sets are written here; luaLogFlush), then for each of the n index
 // sets its key and its score as base and coefficient of the number (base "" for a number
 // set, and the set's key after the index prefix instead of a coefficient), then field/value
@@ -223,7 +223,7 @@ func (s *Store) OpenTicket(ctx context.Context, t desk.Ticket) (desk.Ticket, boo
 	}
 	log := []any{"", "", "0", "0"} // the index log's key, sequence key, mark and floor
 	if s.keys.indexApart() {
-		log = s.proj.command("")[1:]
+		log = s.proj.args()
 		keys = append(keys, s.keys.indexLog(), s.keys.indexLogSeq()) // declared: see commandKeys
 	} else {
 		keys = append(append(keys, s.keys.status(t.Status)), sets...)

@@ -337,24 +337,34 @@ func TestHandoverWaitsForTheEventInHand(t *testing.T) {
 	}
 }
 
-// slowLeases answers every lease call only after delay, as a Redis far away or a machine
-// short of CPU does, and counts the claims (each a worker started on a shard taken anew).
-type slowLeases struct {
+// leaseSpy counts a replica's lease calls: the leases it takes anew and gives up, and its
+// claims (each a worker started on a shard taken anew); with delay, every lease call is
+// answered only after it, as a Redis far away or a machine short of CPU does.
+type leaseSpy struct {
 	desk.Store
-	delay  time.Duration
-	claims atomic.Int32
+	delay                   time.Duration
+	claims, taken, released atomic.Int32
 }
 
-func (s *slowLeases) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, bool, error) {
+func (s *leaseSpy) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, bool, error) {
 	select {
 	case <-time.After(s.delay):
 	case <-ctx.Done():
 		return false, false, ctx.Err()
 	}
-	return s.Store.TakeShard(ctx, shard, ttl)
+	held, renewed, err := s.Store.TakeShard(ctx, shard, ttl)
+	if held && !renewed {
+		s.taken.Add(1)
+	}
+	return held, renewed, err
 }
 
-func (s *slowLeases) ClaimShard(ctx context.Context, shard int) (int, error) {
+func (s *leaseSpy) ReleaseShard(ctx context.Context, shard int) error {
+	s.released.Add(1)
+	return s.Store.ReleaseShard(ctx, shard)
+}
+
+func (s *leaseSpy) ClaimShard(ctx context.Context, shard int) (int, error) {
 	s.claims.Add(1)
 	return s.Store.ClaimShard(ctx, shard)
 }
@@ -365,7 +375,7 @@ func (s *slowLeases) ClaimShard(ctx context.Context, shard int) (int, error) {
 // again. The renewals of a round go together: the relay takes every shard and keeps them,
 // none started twice.
 func TestSlowLeaseCallsStillHoldEveryShard(t *testing.T) {
-	slow := &slowLeases{delay: 60 * time.Millisecond}
+	slow := &leaseSpy{delay: 60 * time.Millisecond}
 	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
 		slow.Store = o.Store
 		o.Store = slow
@@ -382,25 +392,6 @@ func TestSlowLeaseCallsStillHoldEveryShard(t *testing.T) {
 	}
 }
 
-// countingLeases counts the leases a replica takes anew and gives up.
-type countingLeases struct {
-	desk.Store
-	taken, released atomic.Int32
-}
-
-func (s *countingLeases) TakeShard(ctx context.Context, shard int, ttl time.Duration) (bool, bool, error) {
-	held, renewed, err := s.Store.TakeShard(ctx, shard, ttl)
-	if held && !renewed {
-		s.taken.Add(1)
-	}
-	return held, renewed, err
-}
-
-func (s *countingLeases) ReleaseShard(ctx context.Context, shard int) error {
-	s.released.Add(1)
-	return s.Store.ReleaseShard(ctx, shard)
-}
-
 // TestTakesNoMoreFreeShardsThanItsShare: a replica whose preferred shards are another's, with
 // many free shards around (those of replicas gone), takes as many as make up its fair share
 // and no more: taking them all at once and giving the extra back would cost a round trip
@@ -409,29 +400,9 @@ func TestTakesNoMoreFreeShardsThanItsShare(t *testing.T) {
 	const lease = 600 * time.Millisecond
 	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
 	h.stop()
-	ctx := context.Background()
-	// Three replicas that say they are alive, one holding the shards r1 prefers among four
-	// (3 and 7: r1 sorts after "a", "b" and "c"), and nothing else. (With four replicas a
-	// fair share, two shards, is also the least one, so r1 never gives one back to even
-	// the shares out.)
-	for _, name := range []string{"a", "b", "c"} {
-		s, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := s.Replicas(ctx, time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		if name == "a" {
-			for _, shard := range []int{3, 7} {
-				if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
-					t.Fatalf("take shard %d for a: %v %v", shard, ok, err)
-				}
-			}
-		}
-	}
-	var counted *countingLeases
-	h.replicaWith("r1", lease, func(s desk.Store) desk.Store { counted = &countingLeases{Store: s}; return counted })
+	h.othersHoldR1sShards()
+	var counted *leaseSpy
+	h.replicaWith("r1", lease, func(s desk.Store) desk.Store { counted = &leaseSpy{Store: s}; return counted })
 	fair := shards / 4
 	h.waitHolders("r1's fair share", 5*time.Second, func(c map[string]int) bool { return c["r1"] == fair })
 	time.Sleep(3 * lease / 2) // more rounds
@@ -440,5 +411,54 @@ func TestTakesNoMoreFreeShardsThanItsShare(t *testing.T) {
 	}
 	if taken, released := counted.taken.Load(), counted.released.Load(); taken != int32(fair) || released != 0 {
 		t.Errorf("r1 took %d leases and gave %d back, want %d taken and none given back", taken, released, fair)
+	}
+}
+
+// othersHoldR1sShards stops the harness's relay and has three replicas say they are alive,
+// one of them holding the shards a replica named r1 prefers among four (3 and 7: r1 sorts
+// after "a", "b" and "c"), and nothing else. (With four replicas a fair share, two shards, is
+// also the least one, so r1 never gives one back to even the shares out.)
+func (h *harness) othersHoldR1sShards() {
+	h.t.Helper()
+	ctx := context.Background()
+	for _, name := range []string{"a", "b", "c"} {
+		s, err := redisstore.New(redistest.Client(h.t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if _, _, err := s.Replicas(ctx, time.Minute); err != nil {
+			h.t.Fatal(err)
+		}
+		if name == "a" {
+			for _, shard := range []int{3, 7} {
+				if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
+					h.t.Fatalf("take shard %d for a: %v %v", shard, ok, err)
+				}
+			}
+		}
+	}
+}
+
+// TestTakesItsOwnLeftLeaseFirst: a lease in this replica's name without a worker (a take
+// whose answer was lost, or a process of the same name just before) is taken first among the
+// free shards, and started: it is free to no one else, and would otherwise stay unworked
+// until it lapsed.
+func TestTakesItsOwnLeftLeaseFirst(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	h.othersHoldR1sShards()
+	if err := redistest.Client(t).Set(context.Background(), redisstore.LeaseKey(h.prefix, 6), "r1", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var counted *leaseSpy
+	h.replicaWith("r1", lease, func(s desk.Store) desk.Store { counted = &leaseSpy{Store: s}; return counted })
+	fair := shards / 4
+	h.waitHolders("r1's fair share", 5*time.Second, func(c map[string]int) bool { return c["r1"] == fair })
+	if held := h.holders(); held[6] != "r1" {
+		t.Errorf("the shards' holders are %q, want r1 holding shard 6, its own", held)
+	}
+	if !h.p.Wait(5*time.Second, func() bool { return counted.claims.Load() == int32(fair) }) {
+		t.Errorf("r1 started %d workers, want %d: its own lease's shard too", counted.claims.Load(), fair)
 	}
 }

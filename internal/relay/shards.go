@@ -219,24 +219,21 @@ func (r *Relay) takeFree(ctx, round, work context.Context, wg *sync.WaitGroup, s
 	if err != nil {
 		return err
 	}
-	var take, orphans []int
+	var orphans, free []int
 	for _, shard := range others {
 		switch holders[shard] {
 		case self:
 			orphans = append(orphans, shard)
 		case "":
-			take = append(take, shard)
+			free = append(free, shard)
 		}
 	}
-	take = append(orphans, take...) // this replica's own first: they are free to no one else
-	if len(take) > need {
-		for _, shard := range take[need:] {
-			if slices.Contains(orphans, shard) {
-				r.releaseShard(shard)
-			}
-		}
-		take = take[:need]
+	// This replica's own first: they are free to no one else.
+	for _, shard := range orphans[min(need, len(orphans)):] {
+		r.releaseShard(shard)
 	}
+	take := append(orphans, free...)
+	take = take[:min(need, len(take))]
 	var failed error
 	for _, t := range r.takeShards(round, take) {
 		switch {

@@ -718,7 +718,8 @@ func (f *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 		perPage = min(max(perPage, 1), 200)
 		posts := slices.DeleteFunc(f.SortedPostsLocked(ch), func(p *model.Post) bool { return p.DeleteAt != 0 })
 		slices.Reverse(posts)
-		for _, post := range posts[min(max(page, 0)*perPage, len(posts)):min((max(page, 0)+1)*perPage, len(posts))] {
+		from := min(max(page, 0)*perPage, len(posts))
+		for _, post := range posts[from:min(from+perPage, len(posts))] {
 			list.AddPost(post)
 			list.AddOrder(post.Id)
 		}
