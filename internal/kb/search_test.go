@@ -218,12 +218,81 @@ func TestTransliterate(t *testing.T) {
 		{"shchi", "щи"},
 		{"s|chet", "счет"},
 		{"zhdu", "жду"},
+		{"sajt", "сайт"},
+		{"Eto", "это"},
 	} {
 		if got, ok := transliterate(tc.in); !ok || got != tc.want {
 			t.Errorf("transliterate(%q) = %q, %t; want %q", tc.in, got, ok, tc.want)
 		}
 	}
+	for w, want := range map[string][]string{
+		"sait":      {"sait", "sajt"},
+		"gruzitsya": {"gruzitsya", "gruzit|sya"},
+		"eto":       {"eto", "Eto"},
+	} {
+		if got := translitSpellings(w); !slices.Equal(got, want) {
+			t.Errorf("translitSpellings(%q) = %q, want %q", w, got, want)
+		}
+	}
 	if got, ok := transliterate("naïve"); ok {
 		t.Errorf("transliterate(naïve) = %q: want no reading of a letter it does not know", got)
+	}
+}
+
+// TestSearchNamedArticle: a question that names an article (its title or a keyword, for
+// three quarters of their weight) is answered though most of its other words are unknown
+// context; the same context without the name is not.
+func TestSearchNamedArticle(t *testing.T) {
+	b, err := Parse("kb.yaml", []byte(`articles:
+  - {id: block, lang: en, title: Block your card, keywords: [lost card], body: "Open Cards, choose the card and tap Block. A new card is sent by post."}
+  - {id: limits, lang: en, title: Card limits, body: "Daily limits for cash withdrawals and transfers are set in the app."}
+`), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ query, first string }{
+		{"lost card on the bus, wallet gone", "block"}, // coverage 0.30, confidence 0.28
+		{"card on the bus, wallet gone", ""},
+	} {
+		got := ids(b.Search(tc.query, "en", 3))
+		if tc.first == "" && len(got) > 0 || tc.first != "" && (len(got) == 0 || got[0] != tc.first) {
+			t.Errorf("Search(%q) = %v, want %q first", tc.query, got, tc.first)
+		}
+	}
+}
+
+// TestSearchReadsAcrossAlphabets: Russian typed in Latin letters the way people type it (й
+// as i, тс as ts, no soft sign), and Latin product names typed in Cyrillic letters (впс,
+// пин, вордпресс), when the Russian articles write them in Latin ones; a Cyrillic word only
+// an English article has in Latin letters stays Russian.
+func TestSearchReadsAcrossAlphabets(t *testing.T) {
+	b, err := Parse("kb.yaml", []byte(`articles:
+  - {id: slow, lang: ru, title: Сайт медленно грузится, body: "Проверьте нагрузку на сервер в панели."}
+  - {id: card, lang: ru, title: Пополнение баланса картой, body: "Баланс пополняется банковской картой в разделе Оплата."}
+  - {id: vps, lang: ru, title: Консоль VPS, body: "Если VPS не отвечает по сети, откройте консоль в панели."}
+  - {id: pin, lang: ru, title: Смена PIN-кода, body: "Новый PIN-код задается в приложении."}
+  - {id: wp, lang: ru, title: Установка WordPress, body: "WordPress ставится в один клик из панели."}
+  - {id: academic, lang: en, title: Academic leave, body: "Take academic leave for up to six months."}
+`), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ query, first string }{
+		{"sait medlenno gruzitsya", "slow"},
+		{"kak popolnit balans kartoi", "card"},
+		{"впс не отвечает", "vps"},
+		{"как сменить пин", "pin"},
+		{"как поставить вордпресс", "wp"},
+		{"академ", ""},
+	} {
+		got := ids(b.Search(tc.query, "", 3))
+		if tc.first == "" && len(got) > 0 || tc.first != "" && (len(got) == 0 || got[0] != tc.first) {
+			t.Errorf("Search(%q) = %v, want %q first", tc.query, got, tc.first)
+		}
+	}
+	for latin, want := range map[string]string{"sait": "сайт", "kartoi": "картой", "gruzitsya": "грузится", "delat": "делать"} {
+		if got, _ := b.index.fromTranslit(latin); got != want {
+			t.Errorf("fromTranslit(%q) = %q, want %q", latin, got, want)
+		}
 	}
 }

@@ -1,6 +1,11 @@
 package kb
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/kljensen/snowball/russian"
+)
 
 // Customers misspell (pasword, акаунт, востановить) and inflect or derive words differently
 // from the article (восстановить against восстановление, subscribe against subscription).
@@ -46,6 +51,9 @@ func (ix *index) correct(toks []token) (translits int) {
 			continue
 		}
 		if len(r) < minTypoLen {
+			if lat, ok := ix.fromLoanword(t.surface); ok {
+				t.surface, t.stem, t.weight = lat, stem(lat), typoWeight
+			}
 			continue
 		}
 		limit := 1
@@ -62,6 +70,9 @@ func (ix *index) correct(toks []token) (translits int) {
 			}
 		}
 		if best == "" {
+			if lat, ok := ix.fromLoanword(t.surface); ok {
+				t.surface, t.stem, t.weight = lat, stem(lat), typoWeight
+			}
 			continue
 		}
 		t.surface, t.weight = best, typoWeight
@@ -86,22 +97,61 @@ var translit = []struct{ latin, cyrillic string }{
 	{"g", "г"}, {"d", "д"}, {"e", "е"}, {"z", "з"}, {"i", "и"}, {"k", "к"}, {"l", "л"},
 	{"m", "м"}, {"n", "н"}, {"o", "о"}, {"p", "п"}, {"r", "р"}, {"s", "с"}, {"t", "т"},
 	{"u", "у"}, {"f", "ф"}, {"h", "х"}, {"c", "ц"}, {"w", "в"}, {"x", "кс"}, {"j", "й"},
-	{"q", "к"}, {"y", "ы"}, {"|", ""},
+	{"q", "к"}, {"y", "ы"}, {"|", ""}, {"E", "э"},
 }
 
 // fromTranslit reads a word of Latin letters as Russian typed in them (rabotaet: работает),
-// when the index or the lexicon knows the Russian word: sch is щ, or else сч (schet: счет).
+// when the index or the lexicon knows the Russian word. Spellings that read two ways are
+// tried both ways: sch is щ or сч (schet: счет), ts is ц or тс (gruzitsya: грузится), i
+// after a vowel is и or й (sait: сайт, kartoi: картой), e at the start е or э (eto: это),
+// and a word may end in a soft sign people leave out (delat: делать).
 func (ix *index) fromTranslit(w string) (string, bool) {
-	variants := []string{w}
-	if strings.Contains(w, "sch") {
-		variants = append(variants, strings.ReplaceAll(w, "sch", "s|ch"))
-	}
-	for _, v := range variants {
-		if cyr, ok := transliterate(v); ok && ix.knows(cyr, stem(cyr)) {
-			return cyr, true
+	for _, v := range translitSpellings(w) {
+		cyr, ok := transliterate(v)
+		if !ok {
+			return "", false
+		}
+		for _, c := range []string{cyr, cyr + "ь"} {
+			if ix.knows(c, stem(c)) {
+				return c, true
+			}
 		}
 	}
 	return "", false
+}
+
+// translitSpellings lists the ways of reading w that fromTranslit tries, the plainest first:
+// each ambiguous spelling is marked for transliterate (| parts letters, j is й, E is э).
+func translitSpellings(w string) []string {
+	out := []string{w}
+	each := func(f func(string) string) {
+		for _, v := range out {
+			if r := f(v); r != v && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	each(func(v string) string { return strings.ReplaceAll(v, "sch", "s|ch") })
+	each(func(v string) string { return strings.ReplaceAll(v, "ts", "t|s") })
+	each(softI)
+	each(func(v string) string {
+		if strings.HasPrefix(v, "e") {
+			return "E" + v[1:]
+		}
+		return v
+	})
+	return out
+}
+
+// softI writes an i that follows a vowel as j (й).
+func softI(w string) string {
+	b := []byte(w)
+	for i := 1; i < len(b); i++ {
+		if b[i] == 'i' && strings.IndexByte("aeouy", b[i-1]) >= 0 {
+			b[i] = 'j'
+		}
+	}
+	return string(b)
 }
 
 // transliterate reads Latin letters as Russian typed in them; y is й after a vowel (moy:
@@ -130,6 +180,82 @@ func transliterate(w string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// loanLetters is how a Latin word is commonly written in Cyrillic letters, read back; the
+// letters that read two ways (в: v or w; к and с: c) are tried both ways by fromLoanword.
+var loanLetters = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ж': "zh", 'з': "z", 'и': "i",
+	'й': "y", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s",
+	'т': "t", 'у': "u", 'ф': "f", 'х': "h", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "sch",
+	'ъ': "", 'ы': "y", 'ь': "", 'э': "e", 'ю': "yu", 'я': "ya",
+}
+
+// fromLoanword reads a Cyrillic word as a Latin one written in Cyrillic letters (впс: VPS,
+// пин: PIN, вордпресс: WordPress, ддосят: DDoS), when the Russian articles use the Latin
+// word: the word itself or its Russian stem, letter by letter, the same or (from five
+// letters) one edit away from a word they use. (An English article's word is not enough: a
+// Russian word the Russian articles lack is more often Russian than a loan.)
+func (ix *index) fromLoanword(w string) (string, bool) {
+	ru := ix.part("ru")
+	if !isCyrillic(w) || ru == nil {
+		return "", false
+	}
+	for _, form := range []string{w, russian.Stem(w, true)} {
+		// Four readings: в as v or w, times к and с as k and s or as c.
+		var reads [4]strings.Builder
+		for _, r := range form {
+			l, ok := loanLetters[r]
+			if !ok {
+				return "", false // not only Cyrillic letters
+			}
+			for i := range reads {
+				switch {
+				case r == 'в' && i&1 != 0:
+					reads[i].WriteString("w")
+				case (r == 'к' || r == 'с') && i&2 != 0:
+					reads[i].WriteString("c")
+				default:
+					reads[i].WriteString(l)
+				}
+			}
+		}
+		for i := range reads {
+			lat := reads[i].String()
+			if lat == "" {
+				continue
+			}
+			if ru.has(stem(lat)) {
+				return lat, true
+			}
+			r := []rune(lat)
+			if len(r) < 5 {
+				continue
+			}
+			for _, v := range ix.vocab[r[0]] {
+				if v.runes >= len(r)-1 && v.runes <= len(r)+1 && ru.has(stem(v.word)) && editDistance(r, []rune(v.word), 1) <= 1 {
+					return v.word, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// part returns the index's part of a language, or nil.
+func (ix *index) part(lang string) *part {
+	for _, p := range ix.parts {
+		if p.lang == lang {
+			return p
+		}
+	}
+	return nil
+}
+
+// has reports whether the part's articles have the term.
+func (p *part) has(term string) bool {
+	_, ok := p.postings[term]
+	return ok
 }
 
 // hasDerived reports whether some part knows another form of the stem.
