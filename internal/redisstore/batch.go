@@ -401,8 +401,9 @@ func (bs *batchers) close() {
 }
 
 // runScript runs script in the next batch of its keys' slot (keys[0] names it). When Redis
-// does not know the script (it was restarted or its scripts flushed) it is run alone with its
-// body, which loads it again.
+// does not know the script (it was restarted, failed over, or its scripts flushed) it is sent
+// again with its body, which loads it, in the next batch of the same slot: so it keeps its
+// place among the slot's operations and, when durable, still waits for the replicas.
 func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	return s.runScriptIn(ctx, s.batch.do, script, keys, args...)
 }
@@ -418,21 +419,9 @@ func (s *Store) runScriptIn(ctx context.Context, do func(context.Context, string
 	if len(keys) > 0 {
 		key = keys[0]
 	}
-	run := func() error {
-		return do(ctx, key, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
-	}
-	err := run()
+	err := do(ctx, key, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, script.Hash(), keys, args...) })
 	if redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// Redis forgot the script (a restart, a failover, SCRIPT FLUSH): it is loaded and run
-		// again the same way, so that a durable one still waits for its replicas. (A Cluster's
-		// writes wait for none, and loading there goes to every node, a failed one included:
-		// the script is sent with its body.)
-		if _, cluster := s.rdb.(*redis.ClusterClient); cluster {
-			return script.Run(ctx, s.rdb, keys, args...)
-		}
-		if err = script.Load(ctx, s.rdb).Err(); err == nil {
-			err = run()
-		}
+		err = do(ctx, key, func(p redis.Pipeliner) { cmd = script.Eval(ctx, p, keys, args...) })
 	}
 	if err != nil {
 		return failedCmd(err)

@@ -71,6 +71,53 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/indexes moved from the installation's slot", func(t *testing.T) { testClusterMoveIndexes(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log failures", func(t *testing.T) { testClusterProjectionFailures(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log during a migration", func(t *testing.T) { testClusterProjectionDuringMigration(t, cluster) })
+	t.Run("cluster/scripts the masters forgot", func(t *testing.T) { testClusterForgottenScripts(t, openURL(cluster.URL())) })
+}
+
+// testClusterForgottenScripts: once every master forgot the scripts (a restart, a failover
+// to a replica that never ran them), each operation by script is sent again with its body,
+// in its slot's batch: an event is recorded once and applied once, a lease is taken and
+// given up, and a ticket opens.
+func testClusterForgottenScripts(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Prefix: "forgot" + strconv.FormatInt(time.Now().UnixNano(), 10) + ":"})
+	ctx := ctxT(t)
+	enqueue(t, s, 0, event("Ev-before"))
+	flush := func() {
+		t.Helper()
+		err := rdb.(*redis.ClusterClient).ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return node.ScriptFlush(ctx).Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush()
+	if !enqueue(t, s, 1, event("Ev-after")) {
+		t.Fatal("an event after the scripts were forgotten was not recorded as new")
+	}
+	if enqueue(t, s, 1, event("Ev-after")) {
+		t.Fatal("its redelivery was recorded again")
+	}
+	flush()
+	if took, _, err := s.TakeShard(ctx, 1, time.Minute); err != nil || !took {
+		t.Fatalf("TakeShard after the scripts were forgotten = %t, %v", took, err)
+	}
+	flush()
+	if _, created := openTicket(t, s, newTicket("U-forgot")); !created {
+		t.Fatal("OpenTicket after the scripts were forgotten did not create the ticket")
+	}
+	flush()
+	q := readQueue(t, s, 1, false, 0)
+	if len(q) != 1 {
+		t.Fatalf("read %d entries of shard 1, want 1", len(q))
+	}
+	flush()
+	ack := desk.AckEvent{Platform: "slack", Event: "Ev-after", Shard: 1, Entry: q[0].Entry}
+	apply(t, s, ack)
+	flush()
+	if err := s.Apply(ctx, ack); !errors.Is(err, desk.ErrHandled) {
+		t.Fatalf("the step applied again = %v, want ErrHandled", err)
+	}
 }
 
 // testClusterHashTag: on a Cluster a prefix without a hash tag becomes one, said once in the
