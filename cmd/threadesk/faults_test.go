@@ -193,7 +193,8 @@ func httpGet(t *testing.T, url string) (int, string) {
 
 // TestSentinelFailoverAndClusterMidBurst runs the binary on a real Sentinel setup, with the
 // master failed over to its replica while three customers write, and on a real 3-master
-// Cluster whose slot moves to another master: every message acknowledged (or retried by Slack until acknowledged) reaches its
+// Cluster whose slot moves to another master, or whose master dies and its replica takes
+// over: every message acknowledged (or retried by Slack until acknowledged) reaches its
 // thread once and in order, and each customer is told their ticket number once.
 func TestSentinelFailoverAndClusterMidBurst(t *testing.T) {
 	bin := buildBinary(t)
@@ -208,6 +209,16 @@ func TestSentinelFailoverAndClusterMidBurst(t *testing.T) {
 		burstThrough(t, bin, c.URL(), func(prefix string) {
 			from, to, moved := c.MigrateSlot(t, "{"+strings.TrimSuffix(prefix, ":")+"}:x", 20*time.Millisecond)
 			t.Logf("the installation's slot moved from %s to %s mid-burst (%d keys, 20 at a time)", from, to, moved)
+		})
+	})
+	t.Run("cluster master failover", func(t *testing.T) {
+		// The installation's master gets a replica, then dies (SIGKILL) mid-burst: the other
+		// masters promote the replica. What the app was told was written is on it (a write
+		// waits for a connected replica of its slot's master).
+		c := redistest.StartCluster(t)
+		burstThrough(t, bin, c.URL(), func(prefix string) {
+			key := "{" + strings.TrimSuffix(prefix, ":") + "}:x"
+			c.FailOver(t, key, c.AddReplica(t, key))
 		})
 	})
 }
@@ -239,7 +250,7 @@ func burstThrough(t *testing.T, bin, redisURL string, fault func(prefix string))
 					mu.Lock()
 					failures++
 					mu.Unlock()
-					if n > 60 {
+					if n > 300 { // a Cluster failover takes the node timeout, 5 s, and a vote
 						t.Errorf("%s was never accepted", text)
 						return
 					}

@@ -47,8 +47,15 @@ type batcher struct {
 	// waitTimeout). It is the store's, which may change it (Store.watchReplicas).
 	replicas    *atomic.Int32
 	waitTimeout time.Duration
-	ops         chan *op
-	kick        chan struct{}
+	// slotKey, on Cluster, is a key of the batcher's slot: a batch that waits for replicas
+	// runs on a connection of its own to that slot's master (nodeConn).
+	slotKey string
+	// replicated is whether the master had a replica connected when a batch last asked
+	// (waitConnected): a batch sent again after its slot moved fails its durable operations
+	// only then.
+	replicated atomic.Bool
+	ops        chan *op
+	kick       chan struct{}
 	// nudging is set while a nudge is due (nudgeSoon).
 	nudging atomic.Bool
 	stop    chan struct{}
@@ -68,9 +75,10 @@ type op struct {
 	err     error
 }
 
-func newBatcher(rdb redis.UniversalClient, pre func(redis.Pipeliner) (int, func(ok bool)), replicas *atomic.Int32, waitTimeout time.Duration) *batcher {
+func newBatcher(rdb redis.UniversalClient, slotKey string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas *atomic.Int32, waitTimeout time.Duration) *batcher {
 	b := &batcher{
 		rdb:         rdb,
+		slotKey:     slotKey,
 		pre:         pre,
 		replicas:    replicas,
 		waitTimeout: waitTimeout,
@@ -197,14 +205,23 @@ func (b *batcher) exec(batch []*op) {
 		}
 		live = append(live, o)
 	}
-	// A batch with a durable operation runs on a connection of its own, so that WAIT counts
-	// the replicas that have its writes (WAIT is about the writes of the connection it is
-	// sent on).
-	var conn *redis.Conn
-	p := b.rdb.TxPipeline()
 	replicas := int(b.replicas.Load())
 	if replicas != 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
-		if conn = ownConn(b.rdb); conn != nil {
+		b.execOn(live, replicas, true)
+		return
+	}
+	b.execOn(live, 0, false)
+}
+
+// execOn sends the live operations of a batch. With own, the batch runs on a connection of
+// its own to the master, so that WAIT counts the replicas that have its writes (WAIT is
+// about the writes of the connection it is sent on), and its durable operations succeed
+// only once replicas have them.
+func (b *batcher) execOn(live []*op, replicas int, own bool) {
+	var conn *redis.Conn
+	p := b.rdb.TxPipeline()
+	if own {
+		if conn = b.ownConn(); conn != nil {
 			defer conn.Close()
 			p = conn.TxPipeline()
 		}
@@ -236,6 +253,19 @@ func (b *batcher) exec(batch []*op) {
 		}
 		sent(ok)
 	}
+	if conn != nil && b.slotKey != "" && redirected(err, cmds) {
+		// The slot is moving to another master, or has moved: the batch is sent again
+		// through the Cluster's client, which follows it. Its durable operations are then
+		// not confirmed on a replica, and fail when the master had one (their writes are
+		// made; the callers try again, as after any lost answer).
+		for _, o := range live {
+			if o.durable && (replicas > 0 || b.replicated.Load()) {
+				o.err = desk.Errorf(desk.EUNAVAILABLE, "recorded while its hash slot moves between Redis Cluster masters, not confirmed on a replica: not acknowledged, to be sent again")
+			}
+		}
+		b.execOn(live, 0, false)
+		return
+	}
 	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
 		for _, o := range live {
 			b.exec([]*op{o})
@@ -247,6 +277,9 @@ func (b *batcher) exec(batch []*op) {
 		if role != nil && connectedReplicas(role) > 0 {
 			replicas = 1
 		}
+		if role != nil && role.Err() == nil {
+			b.replicated.Store(replicas > 0)
+		}
 	}
 	var unsure error
 	if conn != nil && replicas > 0 && execRan(err) {
@@ -256,11 +289,37 @@ func (b *batcher) exec(batch []*op) {
 	}
 	for i, o := range live {
 		o.cmds = cmds[bounds[i]:bounds[i+1]]
-		if o.durable {
+		if o.durable && unsure != nil {
 			o.err = unsure
 		}
 		close(o.done)
 	}
+}
+
+// ownConn returns a connection of the batcher's own to the master of its keys, or nil when
+// the client gives none: the master's of its slot on Cluster, the master's otherwise.
+func (b *batcher) ownConn() *redis.Conn {
+	cc, cluster := b.rdb.(*redis.ClusterClient)
+	if !cluster {
+		return ownConn(b.rdb)
+	}
+	if b.slotKey == "" {
+		return nil
+	}
+	node, err := cc.MasterForKey(context.Background(), b.slotKey)
+	if err != nil {
+		return nil
+	}
+	return node.Conn()
+}
+
+// redirected reports whether Redis Cluster sent a transaction, or a command of it, to
+// another master (MOVED, ASK) or asked to try again while its keys move (TRYAGAIN).
+func redirected(err error, cmds []redis.Cmder) bool {
+	is := func(err error) bool {
+		return redis.HasErrorPrefix(err, "MOVED") || redis.HasErrorPrefix(err, "ASK") || redis.HasErrorPrefix(err, "TRYAGAIN")
+	}
+	return is(err) || slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return is(c.Err()) })
 }
 
 // waitConnected, as the replicas a batcher waits for, says: one if the master has a replica
@@ -317,7 +376,7 @@ type batchers struct {
 	home    *batcher
 	homeTag string   // the hash tag of the installation's keys; "" but on Cluster
 	words   *batcher // the one that sends the search words waiting (pre)
-	more    func() *batcher
+	more    func(slotKey string) *batcher
 	mu      sync.Mutex
 	slots   map[string]*batcher // by hash tag, on Cluster
 	closed  bool
@@ -327,20 +386,27 @@ type batchers struct {
 // commands) are in wordsKey's slot.
 func newBatchers(rdb redis.UniversalClient, prefix, wordsKey string, pre func(redis.Pipeliner) (int, func(ok bool)), replicas *atomic.Int32, waitTimeout time.Duration) *batchers {
 	_, cluster := rdb.(*redis.ClusterClient)
+	slotKey := func(key string) string {
+		if !cluster {
+			return ""
+		}
+		return key
+	}
+	more := func(key string) *batcher { return newBatcher(rdb, key, nil, replicas, waitTimeout) }
 	if !cluster || slotTag(wordsKey) == slotTag(prefix) {
-		home := newBatcher(rdb, pre, replicas, waitTimeout)
+		home := newBatcher(rdb, slotKey(prefix), pre, replicas, waitTimeout)
 		bs := &batchers{home: home, words: home}
 		if cluster {
 			bs.homeTag = slotTag(prefix)
 			bs.slots = map[string]*batcher{}
-			bs.more = func() *batcher { return newBatcher(rdb, nil, replicas, waitTimeout) }
+			bs.more = more
 		}
 		return bs
 	}
-	bs := &batchers{home: newBatcher(rdb, nil, replicas, waitTimeout), homeTag: slotTag(prefix),
-		words: newBatcher(rdb, pre, replicas, waitTimeout)}
+	bs := &batchers{home: newBatcher(rdb, prefix, nil, replicas, waitTimeout), homeTag: slotTag(prefix),
+		words: newBatcher(rdb, wordsKey, pre, replicas, waitTimeout)}
 	bs.slots = map[string]*batcher{slotTag(wordsKey): bs.words}
-	bs.more = func() *batcher { return newBatcher(rdb, nil, replicas, waitTimeout) }
+	bs.more = more
 	return bs
 }
 
@@ -360,7 +426,7 @@ func (bs *batchers) of(key string) *batcher {
 	}
 	b := bs.slots[tag]
 	if b == nil {
-		b = bs.more()
+		b = bs.more(key)
 		bs.slots[tag] = b
 	}
 	return b

@@ -36,10 +36,11 @@ import (
 // entries (and with them the changes they go with) must not make the next entries take a
 // seq carried out already, as a counter would, for they would be skipped: a new seq is past
 // the server's clock, the last seq, and the mark the committing process last read, and a
-// read of the log raises the last seq to the reader's mark. What is still not covered: a
-// failover of the index slot's master that loses the mark and the changes of entries already
-// trimmed from the log (Cluster does not wait for replicas), as any Cluster failover may lose
-// the master's last writes.
+// read of the log raises the last seq to the reader's mark. Carrying entries out is a durable
+// write (it waits for a connected replica of the slot's master), so a failover of the index
+// slot's master does not lose the mark and the changes of entries already trimmed from the
+// log; but for a replica that did not confirm within the wait (the carrying out then counts
+// as failed, yet the next read of the log, finding the mark past them, trims them).
 //
 // The transcript log (<p>txlog) works the same way for the keys of the ticket partitions (a
 // ticket's transcript, a message's link: keys.go), with a mark in each partition
@@ -397,9 +398,10 @@ func (s *Store) carryIndex(ctx context.Context, page []string) (int64, int64, er
 
 // carryInto runs projectScript on a page of entries in one slot (keys: its mark and the keys
 // the entries touch there; only: the prefix of those keys, "" for all) and returns the slot's
-// mark after them.
+// mark after them. It is a durable write: on a Cluster it waits for a replica of the slot's
+// master when one is connected, before the entries can leave the log.
 func (s *Store) carryInto(ctx context.Context, where, only string, keys, page []string) (int64, error) {
-	res, err := s.runScript(ctx, projectScript, keys, append([]any{only}, anys(page)...)...).Int64Slice()
+	res, err := s.runDurableScript(ctx, projectScript, keys, append([]any{only}, anys(page)...)...).Int64Slice()
 	if err != nil || len(res) != 2 {
 		return 0, fmt.Errorf("carry %d log entries into the %s: %w", len(page), where, errOr(err, "unexpected reply"))
 	}

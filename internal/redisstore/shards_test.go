@@ -215,7 +215,7 @@ func testLegacyTimerFires(t *testing.T, open opener) {
 // installation's to the one that also sends the search words; elsewhere all go to one.
 func TestBatchersBySlot(t *testing.T) {
 	home := &batcher{}
-	bs := &batchers{home: home, homeTag: "td", slots: map[string]*batcher{}, more: func() *batcher { return &batcher{} }}
+	bs := &batchers{home: home, homeTag: "td", slots: map[string]*batcher{}, more: func(key string) *batcher { return &batcher{slotKey: key} }}
 	q1, q2 := bs.of("{td/q1}:q:1"), bs.of("{td/q2}:q:2")
 	switch {
 	case bs.of("") != home || bs.of("{td}:t:1") != home:
@@ -224,6 +224,8 @@ func TestBatchersBySlot(t *testing.T) {
 		t.Error("two shards' slots share a batcher, or one shares the installation's")
 	case bs.of("{td/q1}:seen:slack:E1") != q1:
 		t.Error("a shard's keys go to two batchers")
+	case slotTag(q1.slotKey) != "td/q1":
+		t.Errorf("shard 1's batcher knows its slot by %q", q1.slotKey)
 	}
 	one := &batchers{home: home}
 	if one.of("{td/q1}:q:1") != home {

@@ -41,7 +41,8 @@ type Options struct {
 	// Enqueue returns (WAIT), so that an event the platform is told was recorded survives a
 	// failover; and a join record before its post is sent. Open sets 1 for a Sentinel URL
 	// (and, while the sentinels know no replica of the master, waits only for one connected
-	// to it: watchReplicas).
+	// to it: watchReplicas), and for a Cluster URL waitConnected: a write waits for one
+	// replica of its slot's master when one is connected to that master.
 	// WaitTimeout bounds the wait (default 1 s); past it the write is not acknowledged.
 	WaitReplicas int
 	WaitTimeout  time.Duration
@@ -203,9 +204,14 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	// Every queue shard's reader holds a connection while it waits for events, so the pool
 	// needs one per shard on top of what the rest of the app uses at once.
 	opts = opts.withDefaults()
-	if target.Mode == Sentinel && opts.WaitReplicas == 0 {
+	switch {
+	case target.Mode == Sentinel && opts.WaitReplicas == 0:
 		// A failover promotes a replica: what only the old master had is lost with it.
 		opts.WaitReplicas = 1
+	case target.Mode == Cluster && opts.WaitReplicas == 0:
+		// So on a Cluster, where a master's replica is promoted when it fails: each write
+		// waits for a replica of its slot's master when one is connected to it.
+		opts.WaitReplicas = waitConnected
 	}
 	pool := opts.Shards + 10*runtime.GOMAXPROCS(0)
 	if target.Mode == Cluster {

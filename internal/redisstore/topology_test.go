@@ -491,6 +491,97 @@ func TestEnqueueWaitsForTheReplica(t *testing.T) {
 	}
 }
 
+// TestClusterWaitsForAReplica: on a Cluster a durable write waits for a replica of its slot's
+// master when one is connected to it, so that the replica Cluster promotes when the master
+// fails has every event the platform was told was recorded. With shard 1's replica frozen an
+// event is not recorded (EUNAVAILABLE, within the wait), and a step is not applied; a shard
+// whose master has no replica does not wait; once the replica answers the event is recorded,
+// once. While shard 1's slot then moves to another master, events sent again until they are
+// recorded are each recorded once.
+func TestClusterWaitsForAReplica(t *testing.T) {
+	c := redistest.StartCluster(t)
+	s, rdb := openURL(c.URL())(t, Options{Prefix: "{wait}:", Shards: 8})
+	cc := rdb.(*redis.ClusterClient)
+	ctx := ctxT(t)
+	if s.opts.WaitReplicas != waitConnected {
+		t.Fatalf("WaitReplicas = %d on a Cluster, want waitConnected", s.opts.WaitReplicas)
+	}
+	replica := c.AddReplica(t, s.keys.queue(1))
+	master1, err := cc.MasterForKey(ctx, s.keys.queue(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := -1 // a shard whose master has no replica
+	for shard := 2; shard < 8 && other < 0; shard++ {
+		if m, err := cc.MasterForKey(ctx, s.keys.queue(shard)); err == nil && m.Options().Addr != master1.Options().Addr {
+			other = shard
+		}
+	}
+	if other < 0 {
+		t.Fatal("every shard's slot is on shard 1's master")
+	}
+	enqueue(t, s, 1, event("Ev-before"))
+
+	replica.Freeze()
+	t.Cleanup(replica.Thaw)
+	start := time.Now()
+	_, err = s.Enqueue(ctx, 1, event("Ev-frozen"))
+	if took := time.Since(start); desk.ErrorCode(err) != desk.EUNAVAILABLE || took > 3*time.Second {
+		t.Fatalf("Enqueue with shard 1's replica frozen = %v after %v, want EUNAVAILABLE after its 1 s wait", err, took)
+	}
+	start = time.Now()
+	if !enqueue(t, s, other, event("Ev-other")) || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("Enqueue on shard %d, whose master has no replica, took %v", other, time.Since(start))
+	}
+	replica.Thaw()
+	sendUntilRecorded := func(shard int, id string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			_, err := s.Enqueue(ctx, shard, event(id))
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Enqueue %s: %v", id, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	sendUntilRecorded(1, "Ev-frozen")
+
+	// The slot moves to a master without a replica while events keep coming.
+	moved := make(chan struct{})
+	go func() {
+		defer close(moved)
+		c.MigrateSlot(t, s.keys.queue(1), 20*time.Millisecond)
+	}()
+	sent := []string{"Ev-before", "Ev-frozen"}
+	for i := 0; ; i++ {
+		select {
+		case <-moved:
+		default:
+			id := fmt.Sprintf("Ev-move-%02d", i)
+			sendUntilRecorded(1, id)
+			sent = append(sent, id)
+			continue
+		}
+		break
+	}
+	for i := range 3 {
+		id := fmt.Sprintf("Ev-after-%d", i)
+		sendUntilRecorded(1, id)
+		sent = append(sent, id)
+	}
+	var got []string
+	for _, q := range readQueue(t, s, 1, false, 0) {
+		got = append(got, q.Event.ID)
+	}
+	if !slices.Equal(got, sent) {
+		t.Errorf("shard 1 holds %v, want %v, each once", got, sent)
+	}
+}
+
 // testClusterIndexLog: on a Cluster the changes to the index slot are committed with the
 // others as an index log entry, carried out before Apply returns; an entry a crash left (the
 // commit made, the projection not) is carried out by a replica's loop; an entry carried out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,10 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ClusterSetup is a Redis Cluster of three masters without replicas, real redis-server
-// processes on loopback that stop when the test ends.
+// ClusterSetup is a Redis Cluster of three masters without replicas (AddReplica gives one a
+// replica, not among Nodes), real redis-server processes on loopback that stop when the test
+// ends.
 type ClusterSetup struct {
-	Nodes []*Server
+	Nodes []*Server // the masters
+	dir   string
 }
 
 // URL is the REDIS_URL of the cluster, naming every node.
@@ -35,12 +38,9 @@ func StartCluster(t testing.TB) *ClusterSetup {
 	cli := binary(t, "redis-cli")
 	dir := t.TempDir()
 	start := time.Now()
-	c := &ClusterSetup{}
+	c := &ClusterSetup{dir: dir}
 	for range 3 {
-		c.Nodes = append(c.Nodes, startServer(t, dir, "node", true, func(port int) []string {
-			return append(dataArgs(dir, port), "--cluster-enabled", "yes",
-				"--cluster-config-file", "nodes-"+strconv.Itoa(port)+".conf", "--cluster-node-timeout", "5000")
-		}))
+		c.Nodes = append(c.Nodes, c.startNode(t))
 	}
 	args := []string{"--cluster", "create"}
 	for _, n := range c.Nodes {
@@ -71,6 +71,134 @@ func StartCluster(t testing.TB) *ClusterSetup {
 	}
 	t.Logf("cluster ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
+}
+
+// startNode starts a cluster-enabled node that belongs to no cluster yet.
+func (c *ClusterSetup) startNode(t testing.TB) *Server {
+	t.Helper()
+	return startServer(t, c.dir, "node", true, func(port int) []string {
+		return append(dataArgs(c.dir, port), "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes-"+strconv.Itoa(port)+".conf", "--cluster-node-timeout", "5000",
+			"--repl-diskless-sync-delay", "0")
+	})
+}
+
+// MasterOf returns the master serving key's hash slot, and its node ID.
+func (c *ClusterSetup) MasterOf(t testing.TB, key string) (*Server, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first := c.Nodes[0].Client(t)
+	slot, err := first.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		t.Fatalf("CLUSTER KEYSLOT %s: %v", key, err)
+	}
+	owner, err := c.owner(ctx, t, first, int(slot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range c.Nodes {
+		if id, err := n.Client(t).ClusterMyID(ctx).Result(); err == nil && id == owner {
+			return n, owner
+		}
+	}
+	t.Fatalf("slot %d is served by %s, none of the nodes", slot, owner)
+	return nil, ""
+}
+
+// AddReplica starts a node that joins the cluster as the replica of the master serving key's
+// hash slot, and returns it once the master counts it as a connected replica in sync.
+func (c *ClusterSetup) AddReplica(t testing.TB, key string) *Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	master, owner := c.MasterOf(t, key)
+	r := c.startNode(t)
+	rc := r.Client(t)
+	host, port, _ := strings.Cut(master.Addr, ":")
+	if err := rc.ClusterMeet(ctx, host, port).Err(); err != nil {
+		t.Fatalf("CLUSTER MEET %s: %v", master.Addr, err)
+	}
+	// The new node must know the master before it can follow it.
+	if err := waitFor(15*time.Second, func(ctx context.Context) error {
+		return rc.Do(ctx, "CLUSTER", "REPLICATE", owner).Err()
+	}); err != nil {
+		t.Fatalf("CLUSTER REPLICATE %s on %s: %v", owner, r.Addr, err)
+	}
+	if err := waitFor(15*time.Second, func(ctx context.Context) error {
+		info, err := master.Client(t).Info(ctx, "replication").Result()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(info, "connected_slaves:1") || !strings.Contains(info, "state=online") {
+			return fmt.Errorf("master %s: %s", master.Addr, info)
+		}
+		// And the replica has loaded what it was sent: until then it has nothing to take
+		// over with.
+		mine, err := rc.Info(ctx, "replication").Result()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(mine, "master_link_status:up") || !strings.Contains(mine, "master_sync_in_progress:0") {
+			return fmt.Errorf("replica %s: %s", r.Addr, mine)
+		}
+		// And every master knows it as the master's replica: they vote for it when the
+		// master fails, and only for a replica they know.
+		id, err := rc.ClusterMyID(ctx).Result()
+		if err != nil {
+			return err
+		}
+		for _, n := range c.Nodes {
+			nodes, err := n.Client(t).ClusterNodes(ctx).Result()
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(strings.Split(nodes, "\n"), func(line string) bool {
+				f := strings.Fields(line)
+				return len(f) > 3 && f[0] == id && strings.Contains(f[2], "slave") && f[3] == owner
+			}) {
+				return fmt.Errorf("master %s does not know %s as the replica of %s yet", n.Addr, r.Addr, owner)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("replica %s of %s: %v", r.Addr, master.Addr, err)
+	}
+	t.Logf("replica %s follows %s, the master of %s", r.Addr, master.Addr, key)
+	return r
+}
+
+// FailOver kills the master serving key's slot (SIGKILL), which must have a replica
+// (AddReplica), and returns once that replica, promoted by the other masters' vote, serves
+// the slot (within the node timeout, 5 s, and an election).
+func (c *ClusterSetup) FailOver(t testing.TB, key string, replica *Server) {
+	t.Helper()
+	master, _ := c.MasterOf(t, key)
+	start := time.Now()
+	master.Kill()
+	rc := replica.Client(t)
+	if err := waitFor(30*time.Second, func(ctx context.Context) error {
+		role, err := rc.Do(ctx, "ROLE").Slice()
+		if err != nil {
+			return err
+		}
+		info, err := rc.ClusterInfo(ctx).Result()
+		if err != nil {
+			return err
+		}
+		if len(role) == 0 || role[0] != "master" || !strings.Contains(info, "cluster_state:ok") {
+			return fmt.Errorf("replica %s: role %v, %s", replica.Addr, role, info)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("failover of %s to %s: %v", master.Addr, replica.Addr, err)
+	}
+	for i, n := range c.Nodes {
+		if n == master {
+			c.Nodes[i] = replica
+		}
+	}
+	t.Logf("master %s killed; its replica %s serves its slots after %v", master.Addr, replica.Addr, time.Since(start).Round(time.Millisecond))
 }
 
 // MigrateSlot moves the hash slot of key from the node that serves it to the next node, as
