@@ -133,14 +133,16 @@ func TestRedisFrozenIngestFailsFast(t *testing.T) {
 }
 
 // TestRedisRestartedMidBurst: three customers write while Redis is killed and started again
-// on its data; the app answers 5xx while Redis is gone, Slack retries, and every message the
-// app acknowledged, and every one retried until acknowledged, reaches the thread once.
+// on its data 3 s later; the app answers 5xx while Redis is gone (recording an event waits 2
+// s at most: a shorter outage is ridden out, the event recorded once Redis is back), Slack
+// retries, and every message the app acknowledged, and every one retried until
+// acknowledged, reaches the thread once.
 func TestRedisRestartedMidBurst(t *testing.T) {
 	bin := buildBinary(t)
 	redis := redistest.StartServer(t)
 	failures := burstThrough(t, bin, "redis://"+redis.Addr, func(string) {
 		redis.Kill()
-		time.Sleep(time.Second)
+		time.Sleep(3 * time.Second)
 		redis.Restart(t) // stopped when the test ends
 	})
 	if failures == 0 {

@@ -48,7 +48,7 @@ type batcher struct {
 	replicas    *atomic.Int32
 	waitTimeout time.Duration
 	// slotKey, on Cluster, is a key of the batcher's slot: a batch that waits for replicas
-	// runs on a connection of its own to that slot's master (nodeConn).
+	// runs on a connection of its own to that slot's master (ownConn).
 	slotKey string
 	// replicated is whether the master had a replica connected when a batch last asked
 	// (waitConnected): a batch sent again after its slot moved fails its durable operations
@@ -324,7 +324,8 @@ func redirected(err error, cmds []redis.Cmder) bool {
 
 // waitConnected, as the replicas a batcher waits for, says: one if the master has a replica
 // connected, none otherwise (a Sentinel master its sentinels know no replica of:
-// Store.watchReplicas). A replica that attached since they last looked is waited for.
+// Store.watchReplicas; and on a Cluster, each slot's master). A replica that attached since
+// they last looked is waited for.
 const waitConnected = -1
 
 // connectedReplicas counts the replicas in a master's answer to ROLE ("master", its offset,
