@@ -27,7 +27,8 @@ import (
 // replicas in turn, as Slack does (retrying what is not answered 200), and midway brings a
 // fault: a replica killed with SIGKILL, a replica frozen (SIGSTOP) past its lease and let go on
 // after its shards were taken over, Redis killed and started again, a Sentinel failover, the
-// Cluster slots of the installation and of a queue shard moved to another master. On the
+// Cluster slots of the installation and of a queue shard moved to another master, the
+// Cluster master of the installation killed and its replica promoted. On the
 // Cluster every master must hold keys of the installation: the queue shards' keys spread.
 // For each it prints what issue 15 asks to be shown — messages sent, acknowledged, relayed
 // once, doubled, lost, out of order, and the time the dead replica's shards took to be taken
@@ -68,6 +69,14 @@ func TestReplicasUnderFaults(t *testing.T) {
 				c.MigrateSlot(t, prefix+"x", 20*time.Millisecond)
 				c.MigrateSlot(t, strings.Replace(prefix, "}", "/ix}", 1)+"x", 20*time.Millisecond) // the index slot's
 				c.MigrateSlot(t, redisstore.LeaseKey(prefix, 0), 20*time.Millisecond)
+			}}
+		}, replicaKilled},
+		{"Cluster master failed over, a replica killed", func(t *testing.T) backend {
+			// The installation's master gets a replica mid-burst, then dies: the Cluster
+			// promotes the replica, with every write the app was told was made.
+			c := redistest.StartCluster(t)
+			return backend{url: c.URL(), fault: func(prefix string) {
+				c.FailOver(t, prefix+"x", c.AddReplica(t, prefix+"x"))
 			}}
 		}, replicaKilled},
 	}

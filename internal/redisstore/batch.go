@@ -253,6 +253,11 @@ func (b *batcher) execOn(live []*op, replicas int, own bool) {
 		}
 		sent(ok)
 	}
+	if conn != nil && b.slotKey != "" && !execRan(err) {
+		// The slot's master did not answer: perhaps it died and the Cluster promoted its
+		// replica, which the client learns by asking again.
+		b.rdb.(*redis.ClusterClient).ReloadState(context.Background())
+	}
 	if conn != nil && b.slotKey != "" && redirected(err, cmds) {
 		// The slot is moving to another master, or has moved: the batch is sent again
 		// through the Cluster's client, which follows it. Its durable operations are then

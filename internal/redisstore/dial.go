@@ -96,6 +96,11 @@ func (t *Target) asCluster() (*Target, error) {
 	return &Target{Mode: Cluster, Addrs: c.Addrs, cluster: c}, nil
 }
 
+// clusterStateReload is how often a Cluster client asks for the slots' masters again. A
+// redirection makes it ask at once; a master that died answers none, so without this the
+// client would keep dialing it after the Cluster promoted its replica.
+const clusterStateReload = 2 * time.Second
+
 // clusterNode reports whether the server rdb talks to is a node of a Redis Cluster (INFO
 // cluster says cluster_enabled:1). A server that does not answer INFO is taken for none.
 func clusterNode(ctx context.Context, rdb redis.UniversalClient) bool {
@@ -151,6 +156,11 @@ func (t *Target) NewClient() redis.UniversalClient {
 	case Cluster:
 		o := *t.cluster
 		o.ContextTimeoutEnabled = true
+		if o.ClusterStateReloadInterval == 0 {
+			// How long the client may keep sending to a master the Cluster has replaced
+			// (go-redis's default is a minute).
+			o.ClusterStateReloadInterval = clusterStateReload
+		}
 		return redis.NewClusterClient(&o)
 	}
 	o := *t.single

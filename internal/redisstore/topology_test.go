@@ -497,10 +497,11 @@ func TestEnqueueWaitsForTheReplica(t *testing.T) {
 // event is not recorded (EUNAVAILABLE, within the wait), and a step is not applied; a shard
 // whose master has no replica does not wait; once the replica answers the event is recorded,
 // once. While shard 1's slot then moves to another master, events sent again until they are
-// recorded are each recorded once.
+// recorded are each recorded once. When the master then dies, the store follows its
+// promoted replica.
 func TestClusterWaitsForAReplica(t *testing.T) {
 	c := redistest.StartCluster(t)
-	s, rdb := openURL(c.URL())(t, Options{Prefix: "{wait}:", Shards: 8})
+	s, rdb := openURL(c.URL())(t, Options{Prefix: "{wait}:", Shards: 32})
 	cc := rdb.(*redis.ClusterClient)
 	ctx := ctxT(t)
 	if s.opts.WaitReplicas != waitConnected {
@@ -512,7 +513,7 @@ func TestClusterWaitsForAReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := -1 // a shard whose master has no replica
-	for shard := 2; shard < 8 && other < 0; shard++ {
+	for shard := 2; shard < 32 && other < 0; shard++ {
 		if m, err := cc.MasterForKey(ctx, s.keys.queue(shard)); err == nil && m.Options().Addr != master1.Options().Addr {
 			other = shard
 		}
@@ -538,7 +539,7 @@ func TestClusterWaitsForAReplica(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
 		for {
-			_, err := s.Enqueue(ctx, shard, event(id))
+			_, err := s.Enqueue(ctxT(t), shard, event(id))
 			if err == nil {
 				return
 			}
@@ -579,6 +580,32 @@ func TestClusterWaitsForAReplica(t *testing.T) {
 	}
 	if !slices.Equal(got, sent) {
 		t.Errorf("shard 1 holds %v, want %v, each once", got, sent)
+	}
+
+	// The master with the replica dies and the Cluster promotes the replica: the store
+	// follows it within seconds (a master that died answers no redirection), and what it
+	// was told was recorded there is there.
+	onMaster1 := -1
+	for shard := range 32 {
+		if m, err := cc.MasterForKey(ctxT(t), s.keys.queue(shard)); err == nil && m.Options().Addr == master1.Options().Addr {
+			onMaster1 = shard
+			break
+		}
+	}
+	if onMaster1 < 0 {
+		t.Fatal("no shard's slot is on the master with the replica")
+	}
+	sendUntilRecorded(onMaster1, "Ev-before-failover")
+	c.FailOver(t, s.keys.queue(onMaster1), replica)
+	start = time.Now()
+	sendUntilRecorded(onMaster1, "Ev-after-failover")
+	t.Logf("recorded on the promoted replica %v after it took over", time.Since(start).Round(time.Millisecond))
+	got = got[:0]
+	for _, q := range readQueue(t, s, onMaster1, false, 0) {
+		got = append(got, q.Event.ID)
+	}
+	if !slices.Equal(got, []string{"Ev-before-failover", "Ev-after-failover"}) {
+		t.Errorf("shard %d holds %v after the failover, want the event before it and the one after", onMaster1, got)
 	}
 }
 
