@@ -42,47 +42,53 @@ func (ix *index) correct(toks []token) (translits int) {
 		if cyr, ok := ix.fromTranslit(t.surface); ok {
 			// Russian typed in Latin letters (ne rabotaet): read as the Russian word when
 			// the articles or the lexicon know it.
-			t.surface, t.weight = cyr, typoWeight
-			t.stem = stem(cyr)
-			if lex.stop[cyr] {
-				t.stop, t.stem = true, cyr
-			}
+			t.readAs(cyr)
 			translits++
 			continue
 		}
-		if len(r) < minTypoLen {
-			if lat, ok := ix.fromLoanword(t.surface); ok {
-				t.surface, t.stem, t.weight = lat, stem(lat), typoWeight
-			}
+		if best := ix.nearest(r); best != "" {
+			t.readAs(best)
 			continue
 		}
-		limit := 1
-		if len(r) >= 9 {
-			limit = 2
-		}
-		best, bestDist := "", limit+1
-		for _, v := range ix.vocab[r[0]] {
-			if v.runes < len(r)-limit || v.runes > len(r)+limit {
-				continue
-			}
-			if d := editDistance(r, []rune(v.word), limit); d < bestDist {
-				best, bestDist = v.word, d
-			}
-		}
-		if best == "" {
-			if lat, ok := ix.fromLoanword(t.surface); ok {
-				t.surface, t.stem, t.weight = lat, stem(lat), typoWeight
-			}
-			continue
-		}
-		t.surface, t.weight = best, typoWeight
-		if lex.stop[best] {
-			t.stop, t.stem = true, best
-		} else {
-			t.stem = stem(best)
+		if lat, ok := ix.fromLoanword(t.surface); ok {
+			// A Latin product name typed in Cyrillic letters (впс): read as the Latin word.
+			t.readAs(lat)
 		}
 	}
 	return translits
+}
+
+// readAs makes t the word w, which the index or the lexicon knows, read from what the
+// customer typed: at typoWeight.
+func (t *token) readAs(w string) {
+	t.surface, t.weight = w, typoWeight
+	if lex.stop[w] {
+		t.stop, t.stem = true, w
+	} else {
+		t.stem = stem(w)
+	}
+}
+
+// nearest is the vocabulary's word nearest to r within the typo distance for its length
+// (one edit from minTypoLen letters, two from 9), sharing its first letter, or "".
+func (ix *index) nearest(r []rune) string {
+	if len(r) < minTypoLen {
+		return ""
+	}
+	limit := 1
+	if len(r) >= 9 {
+		limit = 2
+	}
+	best, bestDist := "", limit+1
+	for _, v := range ix.vocab[r[0]] {
+		if v.runes < len(r)-limit || v.runes > len(r)+limit {
+			continue
+		}
+		if d := editDistance(r, []rune(v.word), limit); d < bestDist {
+			best, bestDist = v.word, d
+		}
+	}
+	return best
 }
 
 // knows reports whether the index or the lexicon knows a word, in this form or another.
@@ -233,7 +239,7 @@ func (ix *index) fromLoanword(w string) (string, bool) {
 				continue
 			}
 			for _, v := range ix.vocab[r[0]] {
-				if v.runes >= len(r)-1 && v.runes <= len(r)+1 && ru.has(stem(v.word)) && editDistance(r, []rune(v.word), 1) <= 1 {
+				if v.runes >= len(r)-1 && v.runes <= len(r)+1 && editDistance(r, []rune(v.word), 1) <= 1 && ru.has(stem(v.word)) {
 					return v.word, true
 				}
 			}
