@@ -88,15 +88,7 @@ func (c *ClusterSetup) MasterOf(t testing.TB, key string) (*Server, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	first := c.Nodes[0].Client(t)
-	slot, err := first.ClusterKeySlot(ctx, key).Result()
-	if err != nil {
-		t.Fatalf("CLUSTER KEYSLOT %s: %v", key, err)
-	}
-	owner, err := c.owner(ctx, t, first, int(slot))
-	if err != nil {
-		t.Fatal(err)
-	}
+	slot, owner := c.slotOf(ctx, t, key)
 	for _, n := range c.Nodes {
 		if id, err := n.Client(t).ClusterMyID(ctx).Result(); err == nil && id == owner {
 			return n, owner
@@ -211,16 +203,9 @@ func (c *ClusterSetup) MigrateSlot(t testing.TB, key string, pause time.Duration
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	first := c.Nodes[0].Client(t)
-	slot, err := first.ClusterKeySlot(ctx, key).Result()
-	if err != nil {
-		t.Fatalf("CLUSTER KEYSLOT %s: %v", key, err)
-	}
-	owner, err := c.owner(ctx, t, first, int(slot))
-	if err != nil {
-		t.Fatal(err)
-	}
+	slot, owner := c.slotOf(ctx, t, key)
 	ids := make([]string, len(c.Nodes))
+	var err error
 	src := -1
 	for i, n := range c.Nodes {
 		if ids[i], err = n.Client(t).ClusterMyID(ctx).Result(); err != nil {
@@ -244,7 +229,7 @@ func (c *ClusterSetup) MigrateSlot(t testing.TB, key string, pause time.Duration
 	setslot(s, "MIGRATING", ids[dst])
 	host, port, _ := strings.Cut(c.Nodes[dst].Addr, ":")
 	for {
-		keys, err := s.ClusterGetKeysInSlot(ctx, int(slot), 20).Result()
+		keys, err := s.ClusterGetKeysInSlot(ctx, slot, 20).Result()
 		if err != nil {
 			t.Fatalf("CLUSTER GETKEYSINSLOT %d: %v", slot, err)
 		}
@@ -270,6 +255,21 @@ func (c *ClusterSetup) MigrateSlot(t testing.TB, key string, pause time.Duration
 		}
 	}
 	return c.Nodes[src].Addr, c.Nodes[dst].Addr, moved
+}
+
+// slotOf returns key's hash slot and the ID of the master serving it.
+func (c *ClusterSetup) slotOf(ctx context.Context, t testing.TB, key string) (int, string) {
+	t.Helper()
+	first := c.Nodes[0].Client(t)
+	slot, err := first.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		t.Fatalf("CLUSTER KEYSLOT %s: %v", key, err)
+	}
+	owner, err := c.owner(ctx, t, first, int(slot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(slot), owner
 }
 
 // owner is the ID of the node that serves slot (its master), as rdb's node sees the cluster.
