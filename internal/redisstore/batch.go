@@ -224,6 +224,11 @@ func (b *batcher) execOn(live []*op, replicas int, own bool) {
 		if conn = b.ownConn(); conn != nil {
 			defer conn.Close()
 			p = conn.TxPipeline()
+		} else if b.slotKey != "" && (replicas > 0 || b.replicated.Load()) {
+			// No connection to the slot's master (the Cluster's map could not be read):
+			// the batch goes through the Cluster's client, and its durable operations
+			// cannot be confirmed on the master's replica.
+			unconfirmed(live, "recorded, but its hash slot's Redis Cluster master could not be reached on a connection of its own to confirm it on a replica: not acknowledged, to be sent again")
 		}
 	}
 	var front int
@@ -263,10 +268,8 @@ func (b *batcher) execOn(live []*op, replicas int, own bool) {
 		// through the Cluster's client, which follows it. Its durable operations are then
 		// not confirmed on a replica, and fail when the master had one (their writes are
 		// made; the callers try again, as after any lost answer).
-		for _, o := range live {
-			if o.durable && (replicas > 0 || b.replicated.Load()) {
-				o.err = desk.Errorf(desk.EUNAVAILABLE, "recorded while its hash slot moves between Redis Cluster masters, not confirmed on a replica: not acknowledged, to be sent again")
-			}
+		if replicas > 0 || b.replicated.Load() {
+			unconfirmed(live, "recorded while its hash slot moves between Redis Cluster masters, not confirmed on a replica: not acknowledged, to be sent again")
 		}
 		b.execOn(live, 0, false)
 		return
@@ -298,6 +301,16 @@ func (b *batcher) execOn(live []*op, replicas int, own bool) {
 			o.err = unsure
 		}
 		close(o.done)
+	}
+}
+
+// unconfirmed fails the durable operations of a batch (EUNAVAILABLE, why), whose writes are
+// made but not confirmed on a replica.
+func unconfirmed(live []*op, why string) {
+	for _, o := range live {
+		if o.durable {
+			o.err = desk.Errorf(desk.EUNAVAILABLE, "%s", why)
+		}
 	}
 }
 
