@@ -54,9 +54,9 @@ import (
 // installation's master, an entry written before any replica's loop ran can still take a
 // seq a partition has passed, as the index log's can). Readers that
 // must see every write carry the log out first (drainTranscripts; Link when the log has
-// entries past the process's mark). As with the index slot, a failover of a partition's
-// master may lose its last writes, here transcript entries and links whose commit and log
-// entry are gone already (Cluster waits for no replica).
+// entries past the process's mark). As with the index slot, carrying entries into a
+// partition waits for a connected replica of its master, so that a failover of that master
+// does not lose transcript entries and links whose log entries are gone already.
 //
 // Off Cluster the index keys are the installation's and the changes to them go in the
 // transaction with the others, as always: there is no log.
