@@ -156,18 +156,18 @@ func TestRanking(t *testing.T) {
 }
 
 // TestRankingOthers measures the ranking on corpora others wrote without seeing it or ours
-// (testdata/others: a mobile bank, an online school, a hosting provider), and on those given
-// by -outside, and fails when the others' rates fall below what they were when they were
-// added and first worked on (top-1 0.55, false suggestions 6 of 36): they stand for
-// knowledge bases the ranking was not tuned on.
+// (testdata/others: a mobile bank, an online school, a hosting provider, a mobile operator,
+// a food delivery app), and on those given by -outside, and fails when the others' rates
+// fall below what they were when they were added (top-1 0.52, false suggestions 8 of 60):
+// they stand for knowledge bases the ranking was not tuned on.
 func TestRankingOthers(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join("testdata", "others", "*"))
-	if err != nil || len(dirs) < 3 {
+	if err != nil || len(dirs) < 5 {
 		t.Fatalf("testdata/others: %v %v", dirs, err)
 	}
 	others := measureOthers(t, dirs)
-	if others.Top1() < 0.55 || others.falseSuggestions > 6 {
-		t.Errorf("ranking on the others' corpora below its floor (top-1 ≥ 0.55, false suggestions ≤ 6): %v", others)
+	if others.Top1() < 0.52 || others.falseSuggestions > 8 {
+		t.Errorf("ranking on the others' corpora below its floor (top-1 ≥ 0.52, false suggestions ≤ 8): %v", others)
 	}
 	if *outside != "" {
 		measureOthers(t, strings.Split(*outside, ","))
