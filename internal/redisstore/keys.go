@@ -63,8 +63,8 @@
 //     partitions, each partition's in the log's order and once (<t>txdone), by the committing
 //     process before Apply returns, or by any replica's look for what a crash left
 //     (project.go). Readers that must see every write (an export, an erasure, retention)
-//     carry the log out first, and a link is read again after the log is carried out when
-//     the log has entries the reader has not seen carried out; retention's atomic step
+//     carry the log out first, and a link or a transcript is read again after the log is
+//     carried out when the log has entries the reader has not seen carried out; retention's atomic step
 //     compares the count, not the list. Off Cluster <t> and <l> are <p>.
 //
 // The tickets' hashes, joins and pointers, and the outboxes and timers, are still in

@@ -53,8 +53,8 @@ import (
 // replicas that never carried into that partition follow it too (after a failover of the
 // installation's master, an entry written before any replica's loop ran can still take a
 // seq a partition has passed, as the index log's can). Readers that
-// must see every write carry the log out first (drainTranscripts; Link when the log has
-// entries past the process's mark). As with the index slot, carrying entries into a
+// must see every write carry the log out first (drainTranscripts; Link and Transcript when
+// the log has entries past the process's mark). As with the index slot, carrying entries into a
 // partition waits for a connected replica of its master, so that a failover of that master
 // does not lose transcript entries and links whose log entries are gone already.
 //

@@ -72,6 +72,42 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/index log failures", func(t *testing.T) { testClusterProjectionFailures(t, openURL(cluster.URL())) })
 	t.Run("cluster/index log during a migration", func(t *testing.T) { testClusterProjectionDuringMigration(t, cluster) })
 	t.Run("cluster/scripts the masters forgot", func(t *testing.T) { testClusterForgottenScripts(t, openURL(cluster.URL())) })
+	t.Run("cluster/a transcript read carries the log out first", func(t *testing.T) { testClusterTranscriptReadDrains(t, openURL(cluster.URL())) })
+}
+
+// testClusterTranscriptReadDrains: a replica reading a transcript while the log holds an
+// entry it has not seen carried out (another replica committed it and stopped before
+// carrying it out, and no loop has run since) carries the log out first, and reads the
+// entry.
+func testClusterTranscriptReadDrains(t *testing.T, open opener) {
+	s, rdb := open(t, Options{Shards: 2})
+	o, _ := open(t, Options{Shards: 2, Prefix: s.opts.Prefix})
+	ctx := ctxT(t)
+	tk, _ := openTicket(t, s, newTicket("U-drain"))
+	s.stopBackground()
+	o.stopBackground()
+	e := desk.Entry{At: at(3), Kind: "customer", Author: "U-drain", Text: "left in the log"}
+	cmds, err := s.prepare(desk.AppendEntry{Ticket: tk.ID, Entry: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := committed(s.runDurableScript(ctx, applyScript, s.commandKeys(nil, cmds), s.scriptArgs(nil, cmds)...))
+	if err != nil || !c.applied || c.tx.seq == 0 {
+		t.Fatalf("applyScript = %+v, %v; want applied with a transcript log entry", c, err)
+	}
+	if n := rdb.LLen(ctx, s.keys.transcript(tk.ID)).Val(); n != 0 {
+		t.Fatalf("%d entries in the partition before the log was carried out", n)
+	}
+	got, err := o.Transcript(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Text != e.Text {
+		t.Errorf("transcript read by the other replica = %+v, want the entry left in the log", got)
+	}
+	if _, err := o.Transcript(ctx, tk.ID+1000); desk.ErrorCode(err) != desk.ENOTFOUND {
+		t.Errorf("transcript of a ticket that does not exist = %v, want not found", err)
+	}
 }
 
 // testClusterForgottenScripts: once every master forgot the scripts (a restart, a failover

@@ -274,20 +274,59 @@ func (s *Store) entries(h historyRead) []desk.Entry {
 }
 
 // Transcript returns a ticket's history, oldest first. A ticket without history has an empty
-// transcript; a ticket that does not exist is not found.
+// transcript; a ticket that does not exist is not found. On Cluster, where the history is
+// written through the transcript log, a log that may hold entries this process has not seen
+// carried out (another replica's commit, or one a crash left) is carried out first and the
+// history read again; while a partition does not answer, the history is given as it is.
 func (s *Store) Transcript(ctx context.Context, id desk.TicketID) ([]desk.Entry, error) {
-	var exists *redis.IntCmd
-	var h historyRead
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		exists = p.Exists(ctx, s.keys.ticket(id))
-		h = s.readHistory(ctx, p, id)
-		return nil
-	})
+	done := s.txproj.done.Load() // before the read: what was carried out by then is in it
+	exists, h, last, err := s.readTranscript(ctx, id)
+	if err == nil && last > done && !s.txproj.failing.Load() {
+		// At most projectWait, and not while carrying out is failing: a partition's master
+		// that hangs holds no reader up.
+		dctx, cancel := context.WithTimeout(ctx, projectWait)
+		derr := s.drainTranscriptsTo(dctx, last)
+		cancel()
+		if derr != nil {
+			s.log.WarnContext(ctx, "a transcript read as it is: its log could not be carried out", "ticket", int64(id), "err", derr)
+		} else {
+			exists, h, _, err = s.readTranscript(ctx, id)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read transcript of ticket %s: %w", id, err)
 	}
-	if exists.Val() == 0 {
+	if !exists {
 		return nil, notFound("transcript of ticket " + id.String())
 	}
 	return s.entries(h), nil
+}
+
+// readTranscript reads whether a ticket exists, its history and, on Cluster, the transcript
+// log's last seq (0 off Cluster), all at once.
+func (s *Store) readTranscript(ctx context.Context, id desk.TicketID) (bool, historyRead, int64, error) {
+	var exists *redis.IntCmd
+	var h historyRead
+	var seq *redis.StringCmd
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, s.keys.ticket(id))
+		h = s.readHistory(ctx, p, id)
+		if s.keys.partsApart() {
+			seq = p.Get(ctx, s.keys.transcriptLogSeq())
+		}
+		return nil
+	})
+	if err != nil {
+		// A log that was never written has no last seq (redis.Nil): any other error fails.
+		for _, c := range cmds {
+			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+				return false, h, 0, err
+			}
+		}
+	}
+	var last int64
+	if seq != nil {
+		last, _ = seq.Int64()
+	}
+	return exists.Val() > 0, h, last, nil
 }
