@@ -1161,8 +1161,13 @@ func TestLoneSentinelMasterTakesWrites(t *testing.T) {
 	if err := rc.ReplicaOf(ctx, "127.0.0.1", strconv.Itoa(setup.Master.Port)).Err(); err != nil {
 		t.Fatal(err)
 	}
+	mc := setup.Master.Client(t)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if info, _ := rc.Info(ctx, "replication").Result(); strings.Contains(info, "master_link_status:up") {
+		// Synced on both sides: the master lists a replica (ROLE) only once it is online,
+		// after its first acknowledgement.
+		info, _ := rc.Info(ctx, "replication").Result()
+		minfo, _ := mc.Info(ctx, "replication").Result()
+		if strings.Contains(info, "master_link_status:up") && strings.Contains(minfo, "state=online") {
 			break
 		}
 		if time.Now().After(deadline) {
