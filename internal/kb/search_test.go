@@ -198,12 +198,22 @@ func TestSearchNumbersAreContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ query, first string }{
+	wantFirst(t, b, "en", []firstCase{
 		{"internet terribly slow since tuesday, 30 mbps", "slow"},
 		{"404", "e404"},
-	} {
-		if got := ids(b.Search(tc.query, "en", 3)); len(got) == 0 || got[0] != tc.first {
-			t.Errorf("Search(%q) = %v, want %s first", tc.query, got, tc.first)
+	})
+}
+
+// A firstCase is a question and the article that must come first for it ("" for none).
+type firstCase struct{ query, first string }
+
+// wantFirst asks b each question, in lang, and checks the article that comes first.
+func wantFirst(t *testing.T, b *Base, lang string, cases []firstCase) {
+	t.Helper()
+	for _, tc := range cases {
+		got := ids(b.Search(tc.query, lang, 3))
+		if tc.first == "" && len(got) > 0 || tc.first != "" && (len(got) == 0 || got[0] != tc.first) {
+			t.Errorf("Search(%q) = %v, want %q first", tc.query, got, tc.first)
 		}
 	}
 }
@@ -250,15 +260,10 @@ func TestSearchNamedArticle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ query, first string }{
+	wantFirst(t, b, "en", []firstCase{
 		{"lost card on the bus, wallet gone", "block"}, // coverage 0.30, confidence 0.28
 		{"card on the bus, wallet gone", ""},
-	} {
-		got := ids(b.Search(tc.query, "en", 3))
-		if tc.first == "" && len(got) > 0 || tc.first != "" && (len(got) == 0 || got[0] != tc.first) {
-			t.Errorf("Search(%q) = %v, want %q first", tc.query, got, tc.first)
-		}
-	}
+	})
 }
 
 // TestSearchReadsAcrossAlphabets: Russian typed in Latin letters the way people type it (й
@@ -277,19 +282,14 @@ func TestSearchReadsAcrossAlphabets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ query, first string }{
+	wantFirst(t, b, "", []firstCase{
 		{"sait medlenno gruzitsya", "slow"},
 		{"kak popolnit balans kartoi", "card"},
 		{"впс не отвечает", "vps"},
 		{"как сменить пин", "pin"},
 		{"как поставить вордпресс", "wp"},
 		{"академ", ""},
-	} {
-		got := ids(b.Search(tc.query, "", 3))
-		if tc.first == "" && len(got) > 0 || tc.first != "" && (len(got) == 0 || got[0] != tc.first) {
-			t.Errorf("Search(%q) = %v, want %q first", tc.query, got, tc.first)
-		}
-	}
+	})
 	for latin, want := range map[string]string{"sait": "сайт", "kartoi": "картой", "gruzitsya": "грузится", "delat": "делать"} {
 		if got, _ := b.index.fromTranslit(latin); got != want {
 			t.Errorf("fromTranslit(%q) = %q, want %q", latin, got, want)

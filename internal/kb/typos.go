@@ -207,7 +207,7 @@ func (ix *index) fromLoanword(w string) (string, bool) {
 	if !isCyrillic(w) || ru == nil {
 		return "", false
 	}
-	for _, form := range []string{w, russian.Stem(w, true)} {
+	for _, form := range slices.Compact([]string{w, russian.Stem(w, true)}) {
 		// Four readings: в as v or w, times к and с as k and s or as c.
 		var reads [4]strings.Builder
 		for _, r := range form {

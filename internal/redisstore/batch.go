@@ -206,21 +206,20 @@ func (b *batcher) exec(batch []*op) {
 		live = append(live, o)
 	}
 	replicas := int(b.replicas.Load())
-	if replicas != 0 && slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
-		b.execOn(live, replicas, true)
-		return
+	if !slices.ContainsFunc(live, func(o *op) bool { return o.durable }) {
+		replicas = 0 // nothing to wait for
 	}
-	b.execOn(live, 0, false)
+	b.execOn(live, replicas)
 }
 
-// execOn sends the live operations of a batch. With own, the batch runs on a connection of
-// its own to the master, so that WAIT counts the replicas that have its writes (WAIT is
-// about the writes of the connection it is sent on), and its durable operations succeed
-// only once replicas have them.
-func (b *batcher) execOn(live []*op, replicas int, own bool) {
+// execOn sends the live operations of a batch. With replicas to wait for, the batch runs on
+// a connection of its own to the master, so that WAIT counts the replicas that have its
+// writes (WAIT is about the writes of the connection it is sent on), and its durable
+// operations succeed only once replicas have them.
+func (b *batcher) execOn(live []*op, replicas int) {
 	var conn *redis.Conn
 	p := b.rdb.TxPipeline()
-	if own {
+	if replicas != 0 {
 		if conn = b.ownConn(); conn != nil {
 			defer conn.Close()
 			p = conn.TxPipeline()
@@ -258,12 +257,13 @@ func (b *batcher) execOn(live []*op, replicas int, own bool) {
 		}
 		sent(ok)
 	}
-	if conn != nil && b.slotKey != "" && !execRan(err) {
+	slotMaster := conn != nil && b.slotKey != "" // on Cluster, the slot's master's own connection
+	if slotMaster && !execRan(err) {
 		// The slot's master did not answer: perhaps it died and the Cluster promoted its
 		// replica, which the client learns by asking again.
 		b.rdb.(*redis.ClusterClient).ReloadState(context.Background())
 	}
-	if conn != nil && b.slotKey != "" && redirected(err, cmds) {
+	if slotMaster && redirected(err, cmds) {
 		// The slot is moving to another master, or has moved: the batch is sent again
 		// through the Cluster's client, which follows it. Its durable operations are then
 		// not confirmed on a replica, and fail when the master had one (their writes are
@@ -271,7 +271,7 @@ func (b *batcher) execOn(live []*op, replicas int, own bool) {
 		if replicas > 0 || b.replicated.Load() {
 			unconfirmed(live, "recorded while its hash slot moves between Redis Cluster masters, not confirmed on a replica: not acknowledged, to be sent again")
 		}
-		b.execOn(live, 0, false)
+		b.execOn(live, 0)
 		return
 	}
 	if err != nil && len(live) > 1 && redis.HasErrorPrefix(err, "EXECABORT") {
