@@ -2,7 +2,11 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,36 +74,87 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-// BenchmarkClusterSpread measures how an installation's data spreads over a 3-master Cluster:
-// 300 tickets of six messages each (about 120 characters, each with its link and its event's
-// handled mark) and a fact, closed, then the bytes of the installation's keys (MEMORY USAGE) on each master and by
-// slot kind. It reports the largest master's share of the bytes and the bytes a ticket
-// holds in each kind of slot; -v logs the table. A measurement, not a check: run it with
+// BenchmarkClusterSpread measures how an installation's data and work spread over a 3-master
+// Cluster: 300 tickets of six messages each (about 120 characters, each as a worker handles
+// it: recorded in its queue shard, read from there, applied with its outbox record, its
+// entry's acknowledgement and its event's handled mark, then its link recorded and its
+// outbox record done) and a fact, closed, then the bytes of the installation's keys
+// (MEMORY USAGE) on each master and by slot kind, and the commands each master ran and their
+// time (INFO commandstats). It reports the largest master's share of the bytes, of the
+// commands and of their time, and the bytes a ticket holds in each kind of slot; -v logs the
+// table. A measurement, not a check: run it with
 // scripts/test ./internal/redisstore -run '^$' -bench ClusterSpread -benchtime 1x.
 func BenchmarkClusterSpread(b *testing.B) {
 	cluster := redistest.StartCluster(b)
 	for b.Loop() {
-		prefix := redistest.Prefix(b)
-		st, err := redisstore.Open(context.Background(), cluster.URL(), redisstore.Options{Prefix: prefix})
+		ctx := context.Background()
+		cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(strings.TrimPrefix(cluster.URL(), "redis-cluster://"), ",")})
+		// The installation's slot and the index slot on two masters, as an operator would
+		// place the two busiest slots.
+		var prefix string
+		for n := 0; prefix == ""; n++ {
+			p := fmt.Sprintf("{spread%d-%d}:", time.Now().UnixNano(), n)
+			inst, err1 := cc.MasterForKey(ctx, p+"x")
+			ix, err2 := cc.MasterForKey(ctx, strings.Replace(p, "}", "/ix}", 1)+"x")
+			if err := errors.Join(err1, err2); err != nil {
+				b.Fatal(err)
+			}
+			if inst.Options().Addr != ix.Options().Addr {
+				prefix = p
+			}
+		}
+		st, err := redisstore.Open(context.Background(), cluster.URL(), redisstore.Options{Prefix: prefix, Shards: 32})
 		if err != nil {
 			b.Fatal(err)
 		}
-		ctx := context.Background()
-		const tickets = 300
+		// The masters' command counts and processor time start from here (the store's own
+		// start apart).
+		cpu0 := map[string]float64{}
+		var mu sync.Mutex
+		if err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			info, err := node.Info(ctx, "cpu").Result()
+			mu.Lock()
+			cpu0[node.Options().Addr] = cpuSeconds(info)
+			mu.Unlock()
+			return errors.Join(err, node.ConfigResetStat(ctx).Err())
+		}); err != nil {
+			b.Fatal(err)
+		}
+		const tickets, shards = 300, 32
 		for i := range tickets {
 			cust := fmt.Sprintf("U%04d", i)
 			t, _, err := st.OpenTicket(ctx, desk.Ticket{Platform: "slack", Customer: desk.User{ID: cust, Name: "c"}, Subject: "printer jammed"})
 			if err != nil {
 				b.Fatal(err)
 			}
+			shard := i % shards
 			for m := range 6 {
+				// Each message goes as a worker handles it: recorded in its queue shard, read
+				// from there (the Cluster's claim), then its changes with the entry's
+				// acknowledgement.
+				ev := desk.Event{ID: fmt.Sprintf("Ev%04d-%d", i, m), Platform: "slack", Kind: desk.CustomerMessage, User: desk.User{ID: cust}}
+				if _, err := st.Enqueue(ctx, shard, ev); err != nil {
+					b.Fatal(err)
+				}
+				read, err := st.ReadQueue(ctx, shard, "", 1, 0)
+				if err != nil || len(read) != 1 {
+					b.Fatalf("read queue shard %d: %v, %d entries", shard, err, len(read))
+				}
 				at := time.Unix(1_800_000_000, 0).Add(time.Duration(i*10+m) * time.Second)
 				src := desk.MessageRef{Channel: "D" + cust, ID: fmt.Sprintf("1800000000.%06d", i*10+m)}
-				err := st.Apply(ctx,
+				err = st.Apply(ctx,
+					desk.TouchTicket{Ticket: t.ID, At: at},
 					desk.AppendEntry{Ticket: t.ID, Entry: desk.Entry{At: at, Kind: "customer", Author: cust, Name: "Jane Doe",
 						Text: fmt.Sprintf("message %d: the invoice printer on the third floor is jammed again and shows error E-%d", m, i)}},
+					desk.PutOutbox{Shard: shard, Outbox: desk.Outbox{Platform: "slack", Event: ev.ID, At: at, Tasks: []desk.Task{{Kind: desk.TaskPost, Platform: "slack", Ticket: t.ID}}}},
+					desk.AckEvent{Shard: shard, Entry: read[0].Entry, Platform: "slack", Event: ev.ID}) // its handled mark, kept 72 h
+				if err != nil {
+					b.Fatal(err)
+				}
+				// The copy posted, its link is recorded as its task is done.
+				err = st.Apply(ctx,
 					desk.PutLink{Platform: "slack", Link: desk.Link{Ticket: t.ID, Kind: desk.LinkCustomer, Source: src, Parts: []desk.MessageRef{{Channel: "CTRIAGE", ID: src.ID + "1"}}}},
-					desk.AckEvent{Platform: "slack", Event: fmt.Sprintf("Ev%04d-%d", i, m)}) // its handled mark, kept 72 h
+					desk.DoneOutbox{Shard: shard, Platform: "slack", Event: ev.ID})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -111,10 +166,19 @@ func BenchmarkClusterSpread(b *testing.B) {
 		}
 		_ = st.Close()
 		byMaster, byKind := map[string]int64{}, map[string]int64{}
-		cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(strings.TrimPrefix(cluster.URL(), "redis-cluster://"), ",")})
+		calls := map[string]int64{}           // commands each master ran, those of scripts included
+		cpu := map[string]float64{}           // the processor time of each master's main thread
+		kinds := map[string]map[string]bool{} // the kinds of slot each master holds
 		tag := strings.Trim(strings.TrimSuffix(prefix, ":"), "{}")
-		var mu sync.Mutex
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			info, err := node.Info(ctx, "commandstats", "cpu").Result()
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			calls[node.Options().Addr] = commandCalls(info)
+			cpu[node.Options().Addr] = cpuSeconds(info) - cpu0[node.Options().Addr]
+			mu.Unlock()
 			keys, err := node.Keys(ctx, "*{"+tag+"*").Result()
 			if err != nil {
 				return err
@@ -136,6 +200,10 @@ func BenchmarkClusterSpread(b *testing.B) {
 				mu.Lock()
 				byMaster[node.Options().Addr] += n
 				byKind[kind] += n
+				if kinds[node.Options().Addr] == nil {
+					kinds[node.Options().Addr] = map[string]bool{}
+				}
+				kinds[node.Options().Addr][kind] = true
 				mu.Unlock()
 			}
 			return nil
@@ -151,8 +219,50 @@ func BenchmarkClusterSpread(b *testing.B) {
 		}
 		b.Logf("bytes by master: %v; by kind of slot: %v; total %d for %d tickets", byMaster, byKind, total, tickets)
 		b.ReportMetric(float64(most)/float64(total), "largest-master-share")
+		// The work: which master ran how many commands and took how much processor time,
+		// holding which kinds of slot.
+		var allCalls, mostCalls int64
+		var allCPU, mostCPU float64
+		for addr := range calls {
+			allCalls, allCPU = allCalls+calls[addr], allCPU+cpu[addr]
+			mostCalls, mostCPU = max(mostCalls, calls[addr]), max(mostCPU, cpu[addr])
+		}
+		for addr := range calls {
+			b.Logf("master %s: %.0f %% of the commands, %.0f %% of the processor time; holds %s", addr,
+				100*float64(calls[addr])/float64(allCalls), 100*cpu[addr]/allCPU, slices.Sorted(maps.Keys(kinds[addr])))
+		}
+		b.ReportMetric(float64(mostCalls)/float64(allCalls), "largest-master-commands-share")
+		b.ReportMetric(mostCPU/allCPU, "largest-master-cpu-share")
 		for kind, n := range byKind {
 			b.ReportMetric(float64(n)/tickets, "B/ticket-"+strings.NewReplacer(" ", "-", "/", "").Replace(kind))
 		}
 	}
+}
+
+// commandCalls sums the calls of every command in INFO commandstats
+// ("cmdstat_get:calls=2,usec=15,..."), those a script made included.
+func commandCalls(info string) int64 {
+	var calls int64
+	for _, line := range strings.Split(info, "\n") {
+		if _, fields, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && strings.HasPrefix(line, "cmdstat_") {
+			value, _, _ := strings.Cut(strings.TrimPrefix(fields, "calls="), ",")
+			n, _ := strconv.ParseInt(value, 10, 64)
+			calls += n
+		}
+	}
+	return calls
+}
+
+// cpuSeconds is the processor time of a server's main thread in INFO cpu, user and system
+// (used_cpu_user_main_thread, used_cpu_sys_main_thread; Redis 6.2 on).
+func cpuSeconds(info string) float64 {
+	var sum float64
+	for _, line := range strings.Split(info, "\n") {
+		name, value, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if name == "used_cpu_user_main_thread" || name == "used_cpu_sys_main_thread" {
+			f, _ := strconv.ParseFloat(value, 64)
+			sum += f
+		}
+	}
+	return sum
 }
