@@ -244,6 +244,12 @@ func TestTransliterate(t *testing.T) {
 			t.Errorf("translitSpellings(%q) = %q, want %q", w, got, want)
 		}
 	}
+	if got, want := softSigns("связатся"), []string{"связатся", "связаться"}; !slices.Equal(got, want) {
+		t.Errorf("softSigns(связатся) = %q, want %q", got, want)
+	}
+	if got, want := softSigns("сколко"), []string{"сколко", "сколько"}; !slices.Equal(got, want) {
+		t.Errorf("softSigns(сколко) = %q, want %q", got, want)
+	}
 	if got, ok := transliterate("naïve"); ok {
 		t.Errorf("transliterate(naïve) = %q: want no reading of a letter it does not know", got)
 	}
@@ -267,7 +273,7 @@ func TestSearchNamedArticle(t *testing.T) {
 }
 
 // TestSearchReadsAcrossAlphabets: Russian typed in Latin letters the way people type it (й
-// as i, тс as ts, no soft sign), and Latin product names typed in Cyrillic letters (впс,
+// as i, тс as ts, no soft sign at the end or inside), and Latin product names typed in Cyrillic letters (впс,
 // пин, вордпресс), when the Russian articles write them in Latin ones; a Cyrillic word only
 // an English article has in Latin letters stays Russian.
 func TestSearchReadsAcrossAlphabets(t *testing.T) {
@@ -278,6 +284,7 @@ func TestSearchReadsAcrossAlphabets(t *testing.T) {
   - {id: pin, lang: ru, title: Смена PIN-кода, body: "Новый PIN-код задается в приложении."}
   - {id: wp, lang: ru, title: Установка WordPress, body: "WordPress ставится в один клик из панели."}
   - {id: academic, lang: en, title: Academic leave, body: "Take academic leave for up to six months."}
+  - {id: owner, lang: ru, title: Смена владельца договора, body: "Новый владелец подписывает договор. Поделиться доступом можно в настройках."}
 `), "en")
 	if err != nil {
 		t.Fatal(err)
@@ -289,8 +296,10 @@ func TestSearchReadsAcrossAlphabets(t *testing.T) {
 		{"как сменить пин", "pin"},
 		{"как поставить вордпресс", "wp"},
 		{"академ", ""},
+		{"kak smenit vladeltsa dogovora", "owner"}, // владельца
 	})
-	for latin, want := range map[string]string{"sait": "сайт", "kartoi": "картой", "gruzitsya": "грузится", "delat": "делать"} {
+	for latin, want := range map[string]string{"sait": "сайт", "kartoi": "картой", "gruzitsya": "грузится", "delat": "делать",
+		"skolko": "сколько", "vladeltsa": "владельца"} {
 		if got, _ := b.index.fromTranslit(latin); got != want {
 			t.Errorf("fromTranslit(%q) = %q, want %q", latin, got, want)
 		}

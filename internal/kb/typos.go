@@ -108,22 +108,56 @@ var translit = []struct{ latin, cyrillic string }{
 
 // fromTranslit reads a word of Latin letters as Russian typed in them (rabotaet: работает),
 // when the index or the lexicon knows the Russian word. Spellings that read two ways are
-// tried both ways: sch is щ or сч (schet: счет), ts is ц or тс (gruzitsya: грузится), i
+// tried both ways: sch is щ or сч (schet: счет), ts is c or тс (gruzitsya: грузится), i
 // after a vowel is и or й (sait: сайт, kartoi: картой), e at the start е or э (eto: это),
-// and a word may end in a soft sign people leave out (delat: делать).
+// and a soft sign people leave out may be wanted (softSigns: delat, skolko, vladeltsa,
+// podelitsya: делать, сколько, владельца, поделиться).
 func (ix *index) fromTranslit(w string) (string, bool) {
 	for _, v := range translitSpellings(w) {
 		cyr, ok := transliterate(v)
 		if !ok {
 			return "", false
 		}
-		for _, c := range []string{cyr, cyr + "ь"} {
+		for _, c := range softSigns(cyr) {
 			if ix.knows(c, stem(c)) {
 				return c, true
 			}
 		}
 	}
 	return "", false
+}
+
+// softSigns lists the readings of a Russian word typed without its soft signs, the word
+// itself first: with a soft sign after its last consonant (делать), in the verb ending -ться (поделиться),
+// or after one л, н, т, д, с or з followed by another consonant (сколько, владельца,
+// письмо), one place at a time.
+func softSigns(w string) []string {
+	out := []string{w}
+	add := func(v string) {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	r := []rune(w)
+	if len(r) > 0 && isConsonant(r[len(r)-1]) {
+		add(w + "ь")
+	}
+	if base, ok := strings.CutSuffix(w, "тся"); ok {
+		add(base + "ться")
+	}
+	for i := 1; i+1 < len(r); i++ {
+		if strings.ContainsRune("лнтдсз", r[i]) && isConsonant(r[i+1]) && isVowel(r[i-1]) {
+			add(string(r[:i+1]) + "ь" + string(r[i+1:]))
+		}
+	}
+	return out
+}
+
+// isVowel and isConsonant report whether r is a Russian vowel, or a consonant (й included).
+func isVowel(r rune) bool { return strings.ContainsRune("аеиоуыэюяё", r) }
+
+func isConsonant(r rune) bool {
+	return strings.ContainsRune("бвгджзйклмнпрстфхцчшщ", r)
 }
 
 // translitSpellings lists the ways of reading w that fromTranslit tries, the plainest first:
