@@ -272,6 +272,25 @@ func TestSearchNamedArticle(t *testing.T) {
 	})
 }
 
+// TestSearchContextWords: a long message's words the base does not know weigh less after the
+// first, as they are more often context than the topic; a short question about something the
+// base does not cover is still left unanswered.
+func TestSearchContextWords(t *testing.T) {
+	b, err := Parse("kb.yaml", []byte(`articles:
+  - {id: block, lang: en, title: Block your card, body: "If your card was lost or stolen, open Cards, choose the card and tap Block. A new card is sent by post within five days."}
+  - {id: limits, lang: en, title: Card limits, body: "Daily limits for cash withdrawals and transfers are set in the app under Cards."}
+`), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFirst(t, b, "en", []firstCase{
+		// unanswered when each unknown word weighs in full
+		{"card stolen on the train this morning, kids screaming, boss furious, phone dead, need it blocked asap", "block"},
+		{"can i buy bitcoin", ""},
+		{"can i get a loan to buy a car", ""},
+	})
+}
+
 // TestSearchReadsAcrossAlphabets: Russian typed in Latin letters the way people type it (й
 // as i, тс as ts, no soft sign at the end or inside), and Latin product names typed in Cyrillic letters (впс,
 // пин, вордпресс), when the Russian articles write them in Latin ones; a Cyrillic word only
