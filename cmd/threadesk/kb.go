@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/threadesk/threadesk/internal/kb"
+	"github.com/threadesk/threadesk/internal/policy"
 )
 
 const kbUsage = `usage: threadesk kb search [-kb FILE] [-lang en|ru] [-n 3] QUERY…
@@ -21,7 +22,10 @@ file, line and field); 2 when the command is used wrongly.
 
   -kb FILE    the knowledge base (default: KB_PATH)
   -lang LANG  the customer's language, en or ru, for a question whose script does not tell
-              (default en); articles in the question's language come first
+              (default: the desk's); articles in the question's language come first
+
+Articles without a lang are in the desk's language: the desk policy file's (DESK_CONFIG),
+else English, as the running desk reads them.
   -n N        at most N articles (default 3)
 `
 
@@ -77,8 +81,21 @@ func kbCommand(args []string, out, errs io.Writer) int {
 		fmt.Fprintln(errs, "threadesk kb search: no question given; threadesk kb -h shows its usage")
 		return 2
 	}
-	// Articles without a lang are in the desk's language; the command has no desk, so English.
-	base, err := kb.Load(*file, "en")
+	// Articles without a lang are in the desk's language, as the running desk reads them: the
+	// desk file's (DESK_CONFIG), else English.
+	deskLang := "en"
+	if path := os.Getenv("DESK_CONFIG"); path != "" {
+		p, err := policy.Load(path)
+		if err != nil {
+			fmt.Fprintf(errs, "threadesk kb search: DESK_CONFIG not read, so articles without a lang are taken as English: %v\n", err)
+		} else {
+			deskLang = string(p.Language)
+		}
+	}
+	if *lang == "" {
+		*lang = deskLang // the customers' default
+	}
+	base, err := kb.Load(*file, deskLang)
 	if err != nil {
 		fmt.Fprintln(errs, err) // each problem on its line, starting with file:line:
 		return 1

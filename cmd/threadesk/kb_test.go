@@ -92,6 +92,39 @@ func TestKbSearchFile(t *testing.T) {
 	}
 }
 
+// TestKbSearchDeskLanguage: articles without a lang are in the desk's language, the desk
+// policy file's (DESK_CONFIG), as the running desk reads them, and so is the customer's
+// language for a question whose letters do not tell; a desk file that cannot be read is said
+// on stderr, and the command goes on in English.
+func TestKbSearchDeskLanguage(t *testing.T) {
+	t.Setenv("KB_PATH", "")
+	dir := t.TempDir()
+	kbFile, desk := filepath.Join(dir, "kb.yaml"), filepath.Join(dir, "desk.yaml")
+	data := "articles:\n" +
+		"  - {id: ru-404, title: Ошибка 404, body: \"Страница не найдена: ошибка 404.\"}\n" +
+		"  - {id: en-404, lang: en, title: Error 404, body: \"Page not found: error 404.\"}\n"
+	if err := os.WriteFile(kbFile, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(desk, []byte("language: ru\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	search := func() (int, string, string) { return kbSearch(t, "search", "-kb", kbFile, "404") }
+
+	t.Setenv("DESK_CONFIG", desk)
+	if code, out, errs := search(); code != 0 || !strings.HasPrefix(out, "ru-404\t") || strings.Contains(out, "en-404") || errs != "" {
+		t.Errorf("desk in Russian: exit %d, output %q, stderr %q; want ru-404 alone (Russian, and a Russian customer's)", code, out, errs)
+	}
+	t.Setenv("DESK_CONFIG", "")
+	if code, out, _ := search(); code != 0 || !strings.Contains(out, "en-404") {
+		t.Errorf("no desk file: exit %d, output %q; want en-404 among them (both articles English)", code, out)
+	}
+	t.Setenv("DESK_CONFIG", filepath.Join(dir, "missing.yaml"))
+	if code, out, errs := search(); code != 0 || !strings.Contains(out, "en-404") || !strings.Contains(errs, "DESK_CONFIG not read") {
+		t.Errorf("unreadable desk file: exit %d, output %q, stderr %q; want the English reading and the reason", code, out, errs)
+	}
+}
+
 func TestKbSearchUsage(t *testing.T) {
 	t.Setenv("KB_PATH", "")
 	for _, tc := range []struct {
