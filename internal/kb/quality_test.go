@@ -13,8 +13,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// misses, given as -misses=dev (or heldout, or all), lists every question of that set the
-// ranking gets wrong, with what it suggested.
+// misses, given as -misses=dev (or heldout, outside, or all), lists every question of that
+// set the ranking gets wrong, with what it suggested, the question's terms and where the
+// wanted article stood (explain).
 var misses = flag.String("misses", "", "list the questions of this set (dev, heldout, outside or all) that the ranking gets wrong")
 
 // outside, given as -outside=DIR[,DIR…], also measures the ranking on corpora written by
@@ -128,7 +129,7 @@ func evaluate(t *testing.T, b *Base, qs []question, show bool) rates {
 			}
 		}
 		if show && !right {
-			t.Logf("MISS want %-24q got %v: %s", q.Want, got, q.Q)
+			t.Logf("MISS want %-24q got %v: %s%s", q.Want, got, q.Q, explain(b, q.Q, q.Want))
 		}
 	}
 	return r
@@ -173,6 +174,29 @@ func TestRankingOthers(t *testing.T) {
 	if *outside != "" {
 		measureOthers(t, strings.Split(*outside, ","))
 	}
+}
+
+// explain says, for a question whose article was missed, the question's terms and where the
+// wanted article stood in its language's part: its rank there, coverage, confidence and head
+// (relevance.go), against the thresholds that decide.
+func explain(b *Base, query, want string) string {
+	terms, _ := b.analyze(query, "")
+	var ts []string
+	for _, t := range terms {
+		ts = append(ts, t.text)
+	}
+	where := "matches no term"
+	for _, p := range b.index.parts {
+		for i, s := range p.score(terms) {
+			if b.articles[p.articles[s.doc]].ID == want {
+				where = fmt.Sprintf("#%d of its part, coverage %.2f, confidence %.2f, head %.2f", i+1, s.coverage, s.confidence, s.head)
+			}
+		}
+	}
+	if want == "" {
+		where = ""
+	}
+	return fmt.Sprintf("\n\t\tterms %v; wanted article %s", ts, where)
 }
 
 // measureOthers evaluates the corpora in dirs, each a kb.yaml and a questions.yaml, logging

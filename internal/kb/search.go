@@ -12,12 +12,7 @@ func (b *Base) Search(query, lang string, n int) []Result {
 	if n <= 0 || len(b.articles) == 0 {
 		return nil
 	}
-	lang = questionLang(query, lang)
-	toks := lex.tokens(query)
-	if n := b.index.correct(toks); 2*n > len(toks) {
-		lang = "ru" // Russian typed in Latin letters, most of its words
-	}
-	terms := uniqueTerms(lex.terms(toks))
+	terms, lang := b.analyze(query, lang)
 	if len(terms) == 0 {
 		return nil
 	}
@@ -66,6 +61,18 @@ func (b *Base) Search(query, lang string, n int) []Result {
 		out[i].Score = max(min(out[i].Score, out[i-1].Score-scoreStep), 0)
 	}
 	return out
+}
+
+// analyze returns the question's terms, its typos and transliterations read as the words the
+// base knows, and its language: its script's, Russian when most of its words are Russian
+// typed in Latin letters, else lang.
+func (b *Base) analyze(query, lang string) ([]term, string) {
+	lang = questionLang(query, lang)
+	toks := lex.tokens(query)
+	if n := b.index.correct(toks); 2*n > len(toks) {
+		lang = "ru" // Russian typed in Latin letters, most of its words
+	}
+	return uniqueTerms(lex.terms(toks)), lang
 }
 
 // scoreStep is the least difference between the scores of two articles suggested one after
