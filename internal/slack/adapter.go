@@ -125,7 +125,7 @@ func New(cfg Config, in desk.Ingester, logger *slog.Logger) (*Adapter, error) {
 	}
 	opts := []slackgo.Option{
 		slackgo.OptionAPIURL(cfg.APIURL),
-		slackgo.OptionHTTPClient(cfg.HTTPClient),
+		slackgo.OptionHTTPClient(shareAsClient{cfg.HTTPClient}),
 	}
 	if cfg.AppToken != "" {
 		opts = append(opts, slackgo.OptionAppLevelToken(cfg.AppToken))

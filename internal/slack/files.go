@@ -25,9 +25,9 @@ var shareWaits = []time.Duration{0, 200 * time.Millisecond, 500 * time.Milliseco
 
 // Upload shares a file into m.Channel (under m.Thread) in Slack's three steps:
 // files.getUploadURLExternal, the upload itself, and files.completeUploadExternal with m.Text as
-// the comment (prefixed with the speaker's name, since a file share cannot carry another name
-// and icon). It returns the message that carries the file, found through files.info; if Slack
-// has not posted it yet, the reference's ID is the file ID, which Delete accepts.
+// the comment and, as a message would, the speaker's name and icon (shareas.go). It returns
+// the message that carries the file, found through files.info; if Slack has not posted it
+// yet, the reference's ID is the file ID, which Delete accepts.
 //
 // A file share cannot carry message metadata, so Find does not locate uploads by their key.
 func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, content io.Reader) (desk.MessageRef, error) {
@@ -65,18 +65,15 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 	if err := a.api.UploadToURL(ctx, slackgo.UploadToURLParameters{UploadURL: up.UploadURL, Reader: content, Filename: name}); err != nil {
 		return desk.MessageRef{}, deliveryError("files.upload_url", err)
 	}
-	comment := a.outgoing(ctx, m).Text
-	switch {
-	case m.As != nil && comment == "":
-		comment = "*" + quote(m.As.Label()) + "*"
-	case m.As != nil:
-		comment = "*" + quote(m.As.Label()) + "*: " + comment
+	complete := ctx
+	if m.As != nil {
+		complete = withShareAs(ctx, truncate(plainName(m.As.Label()), 80), m.As.AvatarURL)
 	}
-	_, err = a.api.CompleteUploadExternalContext(ctx, slackgo.CompleteUploadExternalParameters{
+	_, err = a.api.CompleteUploadExternalContext(complete, slackgo.CompleteUploadExternalParameters{
 		Files:           []slackgo.FileSummary{{ID: up.FileID, Title: name}},
 		Channel:         m.Channel,
 		ThreadTimestamp: m.Thread,
-		InitialComment:  comment,
+		InitialComment:  a.outgoing(ctx, m).Text,
 	})
 	if err != nil {
 		return desk.MessageRef{}, deliveryError("files.completeUploadExternal", err)

@@ -418,7 +418,7 @@ func TestUploadThreeSteps(t *testing.T) {
 	root := fake.UserMessage(fakeTriage, "UAGENT", "a root", "")
 	for _, size := range []int64{int64(len(content)), 0} { // known and unknown size
 		ref, err := a.Upload(context.Background(),
-			desk.Outgoing{Channel: fakeTriage, Thread: root.TS, Text: "the invoice", As: &desk.User{DisplayName: "Jane"}},
+			desk.Outgoing{Channel: fakeTriage, Thread: root.TS, Text: "the invoice", As: &desk.User{DisplayName: "Jane", AvatarURL: "https://example.com/jane.png"}},
 			desk.File{ID: "F9", Name: "invoice.pdf", Size: size}, bytes.NewReader(content))
 		if err != nil {
 			t.Fatalf("Upload (size %d): %v", size, err)
@@ -436,15 +436,17 @@ func TestUploadThreeSteps(t *testing.T) {
 		t.Errorf("length: got %q", got)
 	}
 	c := completes[0].Args
-	if c["channel_id"] != fakeTriage || c["thread_ts"] != root.TS || c["initial_comment"] != "*Jane*: the invoice" {
+	// The share shows the speaker's name and icon, as a message does (chat:write.customize).
+	if c["channel_id"] != fakeTriage || c["thread_ts"] != root.TS || c["initial_comment"] != "the invoice" ||
+		c["username"] != "Jane" || c["icon_url"] != "https://example.com/jane.png" {
 		t.Errorf("completeUploadExternal args: %v", c)
 	}
 	if _, err := a.Upload(context.Background(), desk.Outgoing{Channel: fakeTriage, As: &desk.User{DisplayName: "Jane"}},
 		desk.File{ID: "F10", Name: "a.png"}, bytes.NewReader(content)); err != nil {
 		t.Fatalf("Upload without text: %v", err)
 	}
-	if got := fake.callsTo("files.completeUploadExternal")[2].Args["initial_comment"]; got != "*Jane*" {
-		t.Errorf("comment of a file without text: got %q, want the speaker's name alone", got)
+	if c := fake.callsTo("files.completeUploadExternal")[2].Args; c["initial_comment"] != "" || c["username"] != "Jane" || c["icon_url"] != "" {
+		t.Errorf("a file without text, from someone without an icon: got %v, want no comment, the name alone", c)
 	}
 	for _, c := range completes {
 		var files []struct{ ID string }
@@ -461,6 +463,9 @@ func TestUploadThreeSteps(t *testing.T) {
 	shared := fake.AddFile("hidden.png", "image/png", content)
 	if _, err := a.Upload(context.Background(), desk.Outgoing{Channel: fakeTriage}, desk.File{ID: shared.ID}, bytes.NewReader(content)); err != nil {
 		t.Fatalf("Upload of a nameless file: %v", err)
+	}
+	if c := fake.callsTo("files.completeUploadExternal")[3].Args; c["username"] != "" {
+		t.Errorf("the app's own file shows name %q, want the app's", c["username"])
 	}
 	if gets := fake.callsTo("files.getUploadURLExternal"); gets[len(gets)-1].Args["filename"] != "hidden.png" {
 		t.Errorf("nameless file uploaded as %q, want its name from files.info", gets[len(gets)-1].Args["filename"])

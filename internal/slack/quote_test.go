@@ -91,8 +91,12 @@ func TestRelayedMentionsArriveInert(t *testing.T) {
 		desk.File{ID: "F1", Name: "a.png", Size: 3}, bytes.NewReader([]byte("png"))); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fake.callsTo("files.completeUploadExternal")[0].Args["initial_comment"], "*&lt;!channel&gt; Carol*: see @"+wj+"here"; got != want {
+	c := fake.callsTo("files.completeUploadExternal")[0].Args
+	if got, want := c["initial_comment"], "see @"+wj+"here"; got != want {
 		t.Errorf("file comment %q, want %q", got, want)
+	}
+	if got, want := c["username"], "@"+wj+"channel Carol"; got != want {
+		t.Errorf("file share's name %q, want %q, inert as a message's", got, want)
 	}
 }
 
