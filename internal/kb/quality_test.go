@@ -158,18 +158,18 @@ func TestRanking(t *testing.T) {
 
 // TestRankingOthers measures the ranking on corpora others wrote without seeing it or ours
 // (testdata/others: a mobile bank, an online school, a hosting provider, a mobile operator,
-// a food delivery app, ride hailing, a utility, a CRM, video meetings), and on those given
-// by -outside, and fails when the others' rates fall below what they were when the last
-// were added (top-1 0.61, false suggestions 23 of 121): they stand for knowledge bases the
-// ranking was not tuned on.
+// a food delivery app, ride hailing, a utility, a CRM, video meetings, cloud storage, an
+// online store builder), and on those given by -outside, and fails when the others' rates
+// fall below what they were when the last were added (top-1 0.62, false suggestions 31 of
+// 151): they stand for knowledge bases the ranking was not tuned on.
 func TestRankingOthers(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join("testdata", "others", "*"))
-	if err != nil || len(dirs) < 9 {
+	if err != nil || len(dirs) < 11 {
 		t.Fatalf("testdata/others: %v %v", dirs, err)
 	}
 	others := measureOthers(t, dirs)
-	if others.Top1() < 0.61 || others.falseSuggestions > 23 {
-		t.Errorf("ranking on the others' corpora below its floor (top-1 ≥ 0.61, false suggestions ≤ 23): %v", others)
+	if others.Top1() < 0.62 || others.falseSuggestions > 31 {
+		t.Errorf("ranking on the others' corpora below its floor (top-1 ≥ 0.62, false suggestions ≤ 31): %v", others)
 	}
 	if *outside != "" {
 		measureOthers(t, strings.Split(*outside, ","))
