@@ -23,10 +23,10 @@ file, line and field); 2 when the command is used wrongly.
   -kb FILE    the knowledge base (default: KB_PATH)
   -lang LANG  the customer's language, en or ru, for a question whose script does not tell
               (default: the desk's); articles in the question's language come first
+  -n N        at most N articles (default 3)
 
 Articles without a lang are in the desk's language: the desk policy file's (DESK_CONFIG),
 else English, as the running desk reads them.
-  -n N        at most N articles (default 3)
 `
 
 // kbCommand runs `threadesk kb args…` and returns the exit status.

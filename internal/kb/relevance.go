@@ -45,7 +45,9 @@ import (
 // utility): top-1 55.5% -> 60.1% of 705 questions, false suggestions 14 -> 17 of 90 (on the
 // two unseen ones 60.5% -> 63.4%, 6 -> 7 of 30), ours unchanged; 0.5 was the knee among
 // 0.4-0.8 (0.4: 22 false), and weighing only the third unknown word on, or each further
-// one by a power of it, did less.
+// one by a power of it, did less. On four corpora of software products written after it and
+// never tuned on (a CRM, video meetings, cloud storage, an online store builder), with the
+// soft signs of the same day: top-1 62.6% -> 67.1% of 401, false suggestions 14 -> 14 of 61.
 const (
 	unknownWeight  = 1.0
 	minCoverage    = 0.40

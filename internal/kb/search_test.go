@@ -292,9 +292,9 @@ func TestSearchContextWords(t *testing.T) {
 }
 
 // TestSearchReadsAcrossAlphabets: Russian typed in Latin letters the way people type it (й
-// as i, тс as ts, no soft sign at the end or inside), and Latin product names typed in Cyrillic letters (впс,
-// пин, вордпресс), when the Russian articles write them in Latin ones; a Cyrillic word only
-// an English article has in Latin letters stays Russian.
+// as i, тс as ts, no soft sign at the end or inside), and Latin product names typed in
+// Cyrillic letters (впс, пин, вордпресс), when the Russian articles write them in Latin ones;
+// a Cyrillic word only an English article has in Latin letters stays Russian.
 func TestSearchReadsAcrossAlphabets(t *testing.T) {
 	b, err := Parse("kb.yaml", []byte(`articles:
   - {id: slow, lang: ru, title: Сайт медленно грузится, body: "Проверьте нагрузку на сервер в панели."}

@@ -108,10 +108,10 @@ var translit = []struct{ latin, cyrillic string }{
 
 // fromTranslit reads a word of Latin letters as Russian typed in them (rabotaet: работает),
 // when the index or the lexicon knows the Russian word. Spellings that read two ways are
-// tried both ways: sch is щ or сч (schet: счет), ts is c or тс (gruzitsya: грузится), i
+// tried both ways: sch is щ or сч (schet: счет), ts is ц or тс (gruzitsya: грузится), i
 // after a vowel is и or й (sait: сайт, kartoi: картой), e at the start е or э (eto: это),
 // and a soft sign people leave out may be wanted (softSigns: delat, skolko, vladeltsa,
-// podelitsya: делать, сколько, владельца, поделиться).
+// svyazatsya: делать, сколько, владельца, связаться).
 func (ix *index) fromTranslit(w string) (string, bool) {
 	for _, v := range translitSpellings(w) {
 		cyr, ok := transliterate(v)
@@ -128,9 +128,9 @@ func (ix *index) fromTranslit(w string) (string, bool) {
 }
 
 // softSigns lists the readings of a Russian word typed without its soft signs, the word
-// itself first: with a soft sign after its last consonant (делать), in the verb ending -ться (поделиться),
-// or after one л, н, т, д, с or з followed by another consonant (сколько, владельца,
-// письмо), one place at a time.
+// itself first: with a soft sign after its last consonant (делать), in the verb ending -ться
+// (связаться), or after one л, н, т, д, с or з between a vowel and a consonant (сколько,
+// владельца, письмо), one place at a time.
 func softSigns(w string) []string {
 	out := []string{w}
 	add := func(v string) {
