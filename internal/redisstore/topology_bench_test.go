@@ -79,10 +79,10 @@ func BenchmarkStep(b *testing.B) {
 // it: recorded in its queue shard, read from there, applied with its outbox record, its
 // entry's acknowledgement and its event's handled mark, then its link recorded and its
 // outbox record done) and a fact, closed, then the bytes of the installation's keys
-// (MEMORY USAGE) on each master and by slot kind, and the commands each master ran and their
-// time (INFO commandstats). It reports the largest master's share of the bytes, of the
-// commands and of their time, and the bytes a ticket holds in each kind of slot; -v logs the
-// table. A measurement, not a check: run it with
+// (MEMORY USAGE) on each master and by slot kind, the commands each master ran (INFO
+// commandstats) and its processor time (INFO cpu). It reports the largest master's share of
+// the bytes, of the commands and of the processor time, and the bytes a ticket holds in each
+// kind of slot; -v logs the table. A measurement, not a check: run it with
 // scripts/test ./internal/redisstore -run '^$' -bench ClusterSpread -benchtime 1x.
 func BenchmarkClusterSpread(b *testing.B) {
 	cluster := redistest.StartCluster(b)

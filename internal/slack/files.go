@@ -67,7 +67,7 @@ func (a *Adapter) Upload(ctx context.Context, m desk.Outgoing, f desk.File, cont
 	}
 	complete := ctx
 	if m.As != nil {
-		complete = withShareAs(ctx, truncate(plainName(m.As.Label()), 80), m.As.AvatarURL)
+		complete = withShareAs(ctx, shownName(m.As), m.As.AvatarURL)
 	}
 	_, err = a.api.CompleteUploadExternalContext(complete, slackgo.CompleteUploadExternalParameters{
 		Files:           []slackgo.FileSummary{{ID: up.FileID, Title: name}},

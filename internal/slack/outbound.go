@@ -90,7 +90,7 @@ func (a *Adapter) messageOptions(m desk.Outgoing) []slackgo.MsgOption {
 		opts = append(opts, slackgo.MsgOptionTS(m.Thread))
 	}
 	if m.As != nil {
-		opts = append(opts, slackgo.MsgOptionUsername(truncate(plainName(m.As.Label()), 80)))
+		opts = append(opts, slackgo.MsgOptionUsername(shownName(m.As)))
 		if m.As.AvatarURL != "" {
 			opts = append(opts, slackgo.MsgOptionIconURL(m.As.AvatarURL))
 		}

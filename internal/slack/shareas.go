@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/threadesk/threadesk/internal/desk"
 )
 
 // Slack lets a file share message show another name and icon, as chat.postMessage does
@@ -57,3 +59,7 @@ func (c shareAsClient) Do(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Content-Length", strconv.Itoa(len(encoded)))
 	return c.Client.Do(req)
 }
+
+// shownName is the name a message or file share the app posts for someone shows (the
+// username of chat:write.customize): their label, inert, within Slack's 80 characters.
+func shownName(u *desk.User) string { return truncate(plainName(u.Label()), 80) }
