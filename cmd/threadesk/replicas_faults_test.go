@@ -207,8 +207,16 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 		send(round)
 	}
 	faulted := time.Now()
+	faultDone := make(chan struct{})
 	if fault != nil {
-		go fault(prefix)
+		// Beside the replica's death; the burst waits for it before it ends, so that a fault
+		// that fails does so while the test runs.
+		go func() {
+			defer close(faultDone)
+			fault(prefix)
+		}()
+	} else {
+		close(faultDone)
 	}
 	tookOver := make(chan time.Duration, 1)
 	if kill != replicaKept {
@@ -243,6 +251,7 @@ func replicasBurst(t *testing.T, bin, redisURL string, fault func(prefix string)
 	for round := 3; round < rounds; round++ {
 		send(round)
 	}
+	<-faultDone
 	f.takeover = "-"
 	if kill != replicaKept {
 		if d, ok := <-tookOver; ok {

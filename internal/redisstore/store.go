@@ -128,6 +128,7 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 		// The indexes have a slot of their own, the transcripts their tickets' partitions
 		// (project.go).
 		s.keys.ix = s.keys.apart("ix")
+		s.warnSlotsTogether(ctx)
 	}
 	s.newProjectors()
 	for shard := range opts.Shards {
@@ -181,6 +182,25 @@ func newStore(ctx context.Context, rdb redis.UniversalClient, opts Options) (*St
 	}
 	s.startProjectLoop()
 	return s, nil
+}
+
+// warnSlotsTogether says, on a Cluster whose one master holds both the installation's slot
+// and the index slot, which master that is and how to move one: the two busiest slots, that
+// master then does about two thirds of the installation's work (BenchmarkClusterSpread).
+func (s *Store) warnSlotsTogether(ctx context.Context) {
+	cc, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		return
+	}
+	inst, err1 := cc.MasterForKey(ctx, s.keys.prefix)
+	ix, err2 := cc.MasterForKey(ctx, s.keys.ixp())
+	if err1 != nil || err2 != nil || inst.Options().Addr != ix.Options().Addr {
+		return
+	}
+	s.log.Warn("Redis Cluster: one master holds both the installation's slot and the index slot, the two busiest, "+
+		"so it does about two thirds of the work; move one of them to another master (redis-cli --cluster reshard)",
+		"master", inst.Options().Addr,
+		"installation_slot", cc.ClusterKeySlot(ctx, s.keys.prefix).Val(), "index_slot", cc.ClusterKeySlot(ctx, s.keys.ixp()).Val())
 }
 
 // createGroup creates the consumer group of a queue shard, and the stream if need be, unless

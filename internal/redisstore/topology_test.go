@@ -73,6 +73,7 @@ func TestContractOnSentinelAndCluster(t *testing.T) {
 	t.Run("cluster/index log during a migration", func(t *testing.T) { testClusterProjectionDuringMigration(t, cluster) })
 	t.Run("cluster/scripts the masters forgot", func(t *testing.T) { testClusterForgottenScripts(t, openURL(cluster.URL())) })
 	t.Run("cluster/a transcript read carries the log out first", func(t *testing.T) { testClusterTranscriptReadDrains(t, openURL(cluster.URL())) })
+	t.Run("cluster/the two busiest slots on one master are said", func(t *testing.T) { testClusterSlotsTogether(t, cluster) })
 }
 
 // testClusterTranscriptReadDrains: a replica reading a transcript while the log holds an
@@ -153,6 +154,44 @@ func testClusterForgottenScripts(t *testing.T, open opener) {
 	flush()
 	if err := s.Apply(ctx, ack); !errors.Is(err, desk.ErrHandled) {
 		t.Fatalf("the step applied again = %v, want ErrHandled", err)
+	}
+}
+
+// testClusterSlotsTogether: a store whose installation's slot and index slot are on one
+// master says so at start, naming the master; one whose slots are on two masters says
+// nothing of it.
+func testClusterSlotsTogether(t *testing.T, cluster *redistest.ClusterSetup) {
+	ctx := ctxT(t)
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(strings.TrimPrefix(cluster.URL(), "redis-cluster://"), ",")})
+	defer cc.Close()
+	// A prefix of each kind: its two slots' masters the same, and apart.
+	prefixes := map[bool]string{}
+	for n := 0; len(prefixes) < 2; n++ {
+		p := fmt.Sprintf("{together%d-%d}:", time.Now().UnixNano(), n)
+		inst, err1 := cc.MasterForKey(ctx, p)
+		ix, err2 := cc.MasterForKey(ctx, strings.Replace(p, "}", "/ix}", 1))
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		if _, seen := prefixes[inst.Options().Addr == ix.Options().Addr]; !seen {
+			prefixes[inst.Options().Addr == ix.Options().Addr] = p
+		}
+	}
+	for together, prefix := range prefixes {
+		var logs bytes.Buffer
+		s, err := Open(ctx, cluster.URL(), Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Close()
+		said := strings.Contains(logs.String(), "one master holds both the installation's slot and the index slot")
+		if said != together {
+			t.Errorf("slots on one master %t: said %t, want %t:\n%s", together, said, together, logs.String())
+		}
+		master, _ := cc.MasterForKey(ctx, prefix)
+		if together && !strings.Contains(logs.String(), "master="+master.Options().Addr) {
+			t.Errorf("the warning does not name the master %s:\n%s", master.Options().Addr, logs.String())
+		}
 	}
 }
 
