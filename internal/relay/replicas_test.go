@@ -414,6 +414,53 @@ func TestTakesNoMoreFreeShardsThanItsShare(t *testing.T) {
 	}
 }
 
+// TestKeepsAShardNobodyElseTakes: a replica above the least share gives a shard it does not
+// prefer up, so that a replica that prefers it can take it; when nobody does (the one that
+// prefers it is of another version, or counts other shards), the replica takes it back, and
+// keeps it rather than give it up and take it back again every round.
+func TestKeepsAShardNobodyElseTakes(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	// Three replicas alive: "a" holds the shards r1 prefers (2 and 5: r1 sorts after "a" and
+	// "b"), "b" holds none and never takes any. r1's fair share is 3 of 8, its least 2.
+	ctx := context.Background()
+	for _, name := range []string{"a", "b"} {
+		s, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Replicas(ctx, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if name == "a" {
+			for _, shard := range []int{2, 5} {
+				if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
+					t.Fatalf("take shard %d for a: %v %v", shard, ok, err)
+				}
+			}
+		}
+	}
+	var counted *leaseSpy
+	h.replicaWith("r1", lease, func(s desk.Store) desk.Store { counted = &leaseSpy{Store: s}; return counted })
+	h.waitHolders("r1's fair share", 5*time.Second, func(c map[string]int) bool { return c["r1"] == 3 })
+	time.Sleep(8 * lease) // about 24 rounds
+	t.Logf("r1 gave %d leases up in %v", counted.released.Load(), 8*lease)
+	if released := counted.released.Load(); released > 2 {
+		t.Errorf("r1 gave %d leases up in %v, want at most 2: a shard nobody takes is kept, not given up every round", released, 8*lease)
+	}
+	if held := h.holders(); len(slices.DeleteFunc(slices.Clone(held), func(n string) bool { return n != "r1" })) < 2 {
+		t.Errorf("the shards' holders are %q, want r1 holding its share", held)
+	}
+	// A replica that joins changes the shares: r1 gives a shard up to even them out again at
+	// once, not when its while of keeping is over.
+	given := counted.released.Load()
+	h.replica("c", lease)
+	if !h.p.Wait(3*time.Second, func() bool { return counted.released.Load() > given }) {
+		t.Errorf("r1 gave nothing up within 3s of a replica joining (holders %q)", h.holders())
+	}
+}
+
 // othersHoldR1sShards stops the harness's relay and has three replicas say they are alive,
 // one of them holding the shards a replica named r1 prefers among four (3 and 7: r1 sorts
 // after "a", "b" and "c"), and nothing else. (With four replicas a fair share, two shards, is

@@ -46,7 +46,21 @@ type shardSet struct {
 	wantingRounds int
 	// wake is signalled when a worker ends, so that its lease is released at once.
 	wake chan struct{}
+	// givenUp holds when this replica gave each shard up to even the shares out: such a
+	// shard is left free for a lease for the replica that prefers it (takeFree). One still
+	// free after that tells that the replicas that prefer what this one holds do not take it
+	// (of another version, or counting other shards): this replica then gives nothing up
+	// until keepUntil, rather than give a shard up and take it or another back every round.
+	givenUp   map[int]time.Time
+	keepUntil time.Time
+	// replicas is how many were alive at the last round: a replica that joins or leaves
+	// ends keepUntil, as the shares change.
+	replicas int
 }
+
+// keepLeases is how many leases a replica whose shard given up was left free gives nothing
+// up.
+const keepLeases = 20
 
 // wantingRetry is how soon a replica looks again for a shard it prefers that another holds,
 // for at most maxWantingRounds rounds in a row.
@@ -58,7 +72,8 @@ const (
 // runShards holds this replica's share of the shards and handles their events until ctx
 // ends; then it lets the events in hand finish, through wg, like the rest of Run.
 func (r *Relay) runShards(ctx, work context.Context, wg *sync.WaitGroup) {
-	set := &shardSet{held: map[int]*shardWorker{}, leaving: map[int]*shardWorker{}, wake: make(chan struct{}, 1)}
+	set := &shardSet{held: map[int]*shardWorker{}, leaving: map[int]*shardWorker{}, wake: make(chan struct{}, 1),
+		givenUp: map[int]time.Time{}}
 	every := max(r.opts.ShardLease/3, time.Millisecond)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -143,10 +158,29 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	r.metrics.Replicas.Set(float64(len(live)))
 	r.pace.setReplicas(len(live))
 	preferred := func(shard int) bool { return shard%n == me }
+	now := time.Now()
+	if len(live) != set.replicas {
+		set.replicas, set.keepUntil = len(live), time.Time{}
+	}
+	// A shard given up is offered for a lease, and not made up for by another meanwhile
+	// (need, below).
+	offered := 0
+	for _, at := range set.givenUp {
+		if now.Sub(at) < ttl {
+			offered++
+		}
+	}
 	for shard := range r.opts.Shards {
-		if _, holding := set.held[shard]; holding && !preferred(shard) && len(set.held) > floor {
+		if _, holding := set.held[shard]; holding && !preferred(shard) && len(set.held) > floor && now.After(set.keepUntil) {
+			offered++
 			r.log.Info("giving a queue shard to another replica", "shard", shard, "replicas", len(live))
 			r.leaveShard(set, shard, true)
+			set.givenUp[shard] = now
+		}
+	}
+	for shard, at := range set.givenUp {
+		if now.Sub(at) > 2*ttl {
+			delete(set.givenUp, shard)
 		}
 	}
 	// First the shards held, renewed, and those preferred, taken when free; then, while this
@@ -188,7 +222,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 			set.wanting = true // preferred, and another's
 		}
 	}
-	if need := fair - len(set.held); need > 0 && failed == nil && len(others) > 0 {
+	if need := fair - len(set.held) - offered; need > 0 && failed == nil && len(others) > 0 {
 		if err := r.takeFree(ctx, round, work, wg, set, others, need, live[me]); err != nil {
 			failed = err
 		}
@@ -221,11 +255,18 @@ func (r *Relay) takeFree(ctx, round, work context.Context, wg *sync.WaitGroup, s
 	}
 	var orphans, free []int
 	for _, shard := range others {
-		switch holders[shard] {
-		case self:
+		switch {
+		case holders[shard] == self:
 			orphans = append(orphans, shard)
-		case "":
+		case holders[shard] != "":
+		case time.Since(set.givenUp[shard]) < r.opts.ShardLease:
+			// Given up to even the shares out: left a lease for the replica that prefers it.
+		default:
 			free = append(free, shard)
+			if _, given := set.givenUp[shard]; given && time.Now().After(set.keepUntil) {
+				r.log.Info("no other replica took a queue shard given up to it; giving none up for a while", "shard", shard, "for", keepLeases*r.opts.ShardLease)
+				set.keepUntil = time.Now().Add(keepLeases * r.opts.ShardLease)
+			}
 		}
 	}
 	// This replica's own first: they are free to no one else.
@@ -240,6 +281,7 @@ func (r *Relay) takeFree(ctx, round, work context.Context, wg *sync.WaitGroup, s
 		case t.err != nil:
 			failed = t.err
 		case t.held:
+			delete(set.givenUp, t.shard)
 			r.startShard(ctx, work, wg, set, t.shard, t.sent)
 		}
 	}
