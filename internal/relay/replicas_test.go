@@ -369,21 +369,22 @@ func (s *leaseSpy) ClaimShard(ctx context.Context, shard int) (int, error) {
 	return s.Store.ClaimShard(ctx, shard)
 }
 
-// TestSlowLeaseCallsStillHoldEveryShard: each lease call takes a while (here 60 ms, when a
-// round has 200 ms), so that a round renewing its shards one after another would reach only
-// the first few before its time is up, and the others would lapse and be started again and
-// again. The renewals of a round go together: the relay takes every shard and keeps them,
-// none started twice.
+// TestSlowLeaseCallsStillHoldEveryShard: each lease call takes a while (here 100 ms, when a
+// round has 333 ms), so that a round renewing its shards one after another (800 ms) would
+// reach only the first few before its time is up, and the others would lapse and be started
+// again and again. The renewals of a round go together: the relay takes every shard and keeps
+// them, none started twice. (With 60 ms calls and 200 ms rounds the margin was thin enough
+// for a loaded machine to cross once.)
 func TestSlowLeaseCallsStillHoldEveryShard(t *testing.T) {
-	slow := &leaseSpy{delay: 60 * time.Millisecond}
+	slow := &leaseSpy{delay: 100 * time.Millisecond}
 	h := newHarness(t, desk.Limits{}, func(o *relay.Options) {
 		slow.Store = o.Store
 		o.Store = slow
-		o.ShardLease = 600 * time.Millisecond
+		o.ShardLease = time.Second
 	})
 	h.waitHolders("one slow replica", 5*time.Second, func(c map[string]int) bool { return c[""] == 0 })
 	started := slow.claims.Load()
-	time.Sleep(2 * time.Second) // ten rounds
+	time.Sleep(3 * time.Second) // nine rounds
 	if got := h.holders(); slices.Contains(got, "") {
 		t.Errorf("shards unheld after ten rounds of slow renewals: %q", got)
 	}
