@@ -162,11 +162,11 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 	if len(live) != set.replicas {
 		set.replicas, set.keepUntil = len(live), time.Time{}
 	}
-	// A shard given up is offered for a lease, and not made up for by another meanwhile
-	// (need, below).
+	// A shard given up is offered for a lease from its release (tendLeaving), and not made
+	// up for by another meanwhile (need, below), nor while its worker finishes.
 	offered := 0
-	for _, at := range set.givenUp {
-		if now.Sub(at) < ttl {
+	for shard, at := range set.givenUp {
+		if _, leaving := set.leaving[shard]; leaving || now.Sub(at) < ttl {
 			offered++
 		}
 	}
@@ -179,7 +179,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 		}
 	}
 	for shard, at := range set.givenUp {
-		if now.Sub(at) > 2*ttl {
+		if _, leaving := set.leaving[shard]; !leaving && now.Sub(at) > 2*ttl {
 			delete(set.givenUp, shard)
 		}
 	}
@@ -214,6 +214,7 @@ func (r *Relay) balanceShards(ctx, round, work context.Context, wg *sync.WaitGro
 			w.renewed = time.Now()
 			w.lease.renew(t.sent, ttl)
 		case t.held:
+			delete(set.givenUp, t.shard)
 			r.startShard(ctx, work, wg, set, t.shard, t.sent)
 		case holding:
 			r.log.Warn("another replica holds the lease of a queue shard; stopping its worker here", "shard", t.shard)
@@ -325,6 +326,11 @@ func (r *Relay) tendLeaving(round context.Context, set *shardSet) {
 		case <-w.done:
 			if w.release {
 				r.releaseShard(shard)
+				if _, given := set.givenUp[shard]; given {
+					// Offered from now, when it is free to take, not from when its worker
+					// was asked to stop (the event in hand may have lasted a lease).
+					set.givenUp[shard] = time.Now()
+				}
 			}
 			delete(set.leaving, shard)
 			continue
