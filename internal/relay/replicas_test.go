@@ -337,6 +337,46 @@ func TestHandoverWaitsForTheEventInHand(t *testing.T) {
 	}
 }
 
+// TestAShardGivenUpPastASlowEventGoesToItsReplica: a replica gives a shard up to one that
+// joined while the shard's worker is inside an event that lasts longer than a lease; once the
+// event is done and the lease released, the shard goes to the replica that prefers it, not
+// back to the giver (whose offer must run from the release, not from the give-up).
+func TestAShardGivenUpPastASlowEventGoesToItsReplica(t *testing.T) {
+	const lease = 1500 * time.Millisecond
+	h := newHarness(t, desk.Limits{}, func(o *relay.Options) { o.ShardLease = lease })
+	h.stop()
+	r3 := h.replica("r3", lease)
+	h.waitHolders("r3 alone", 5*time.Second, func(c map[string]int) bool { return c["r3"] == shards })
+	release := make(chan struct{})
+	h.p.SetFail(func(c desktest.Call) error {
+		<-release // the platform hangs
+		return nil
+	})
+	// U6's events are in shard 7, which r2 prefers among r1, r2 and r3 (7 mod 3 = 1); r3,
+	// holding every shard alone, keeps 2 and 5 and gives the others up to the two that join,
+	// 7 once its worker is done with U6's message.
+	ev := say("U6", "m1", "U6 hello")
+	ev.Platform = "fake"
+	if err := r3.relay.Ingest(desk.WithoutIntakeWait(context.Background()), ev); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // r3's worker of shard 7 is inside its first post
+	h.replica("r1", lease)
+	h.replica("r2", lease)
+	time.Sleep(2 * lease) // the event in hand outlasts a lease
+	if held := h.holders(); held[7] != "r3" {
+		t.Fatalf("shard 7 is held by %q while r3 still works on it, want r3 (holders %q)", held[7], held)
+	}
+	close(release)
+	h.waitHolders("shard 7 with r2", 2*lease, func(map[string]int) bool { return h.holders()[7] == "r2" })
+	time.Sleep(lease / 2)
+	if held := h.holders(); held[7] != "r2" {
+		t.Errorf("shard 7 is held by %q, want r2, which prefers it (holders %q)", held[7], held)
+	}
+	tk := h.ticketOf("U6")
+	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"U6 hello"})
+}
+
 // leaseSpy counts a replica's lease calls: the leases it takes anew and gives up, and its
 // claims (each a worker started on a shard taken anew); with delay, every lease call is
 // answered only after it, as a Redis far away or a machine short of CPU does.
