@@ -79,9 +79,15 @@ func (ix *index) nearest(r []rune) string {
 	if len(r) >= 9 {
 		limit = 2
 	}
+	return ix.closest(r, limit, nil)
+}
+
+// closest is the vocabulary's word nearest to r within limit edits, sharing its first
+// letter, among those keep accepts (all when nil), or "".
+func (ix *index) closest(r []rune, limit int, keep func(word string) bool) string {
 	best, bestDist := "", limit+1
 	for _, v := range ix.vocab[r[0]] {
-		if v.runes < len(r)-limit || v.runes > len(r)+limit {
+		if v.runes < len(r)-limit || v.runes > len(r)+limit || keep != nil && !keep(v.word) {
 			continue
 		}
 		if d := editDistance(r, []rune(v.word), limit); d < bestDist {
@@ -153,12 +159,16 @@ func softSigns(w string) []string {
 	return out
 }
 
-// isVowel and isConsonant report whether r is a Russian vowel, or a consonant (й included).
-func isVowel(r rune) bool { return strings.ContainsRune("аеиоуыэюяё", r) }
+// The Russian vowels and consonants (й among them).
+const (
+	russianVowels     = "аеиоуыэюяё"
+	russianConsonants = "бвгджзйклмнпрстфхцчшщ"
+)
 
-func isConsonant(r rune) bool {
-	return strings.ContainsRune("бвгджзйклмнпрстфхцчшщ", r)
-}
+// isVowel and isConsonant report whether r is a Russian vowel, or a consonant.
+func isVowel(r rune) bool { return strings.ContainsRune(russianVowels, r) }
+
+func isConsonant(r rune) bool { return strings.ContainsRune(russianConsonants, r) }
 
 // translitSpellings lists the ways of reading w that fromTranslit tries, the plainest first:
 // each ambiguous spelling is marked for transliterate (| parts letters, j is й, E is э).
@@ -211,7 +221,7 @@ func transliterate(w string) (string, bool) {
 				c = "й"
 			}
 			b.WriteString(c)
-			vowel = strings.ContainsAny(c, "аеиоуыэюяё")
+			vowel = strings.ContainsAny(c, russianVowels)
 			rest, found = rest[len(tr.latin):], true
 			break
 		}
@@ -268,13 +278,9 @@ func (ix *index) fromLoanword(w string) (string, bool) {
 			if ru.has(stem(lat)) {
 				return lat, true
 			}
-			r := []rune(lat)
-			if len(r) < 5 {
-				continue
-			}
-			for _, v := range ix.vocab[r[0]] {
-				if v.runes >= len(r)-1 && v.runes <= len(r)+1 && editDistance(r, []rune(v.word), 1) <= 1 && ru.has(stem(v.word)) {
-					return v.word, true
+			if r := []rune(lat); len(r) >= 5 {
+				if near := ix.closest(r, 1, func(w string) bool { return ru.has(stem(w)) }); near != "" {
+					return near, true
 				}
 			}
 		}

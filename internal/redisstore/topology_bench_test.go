@@ -91,18 +91,7 @@ func BenchmarkClusterSpread(b *testing.B) {
 		cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(strings.TrimPrefix(cluster.URL(), "redis-cluster://"), ",")})
 		// The installation's slot and the index slot on two masters, as an operator would
 		// place the two busiest slots.
-		var prefix string
-		for n := 0; prefix == ""; n++ {
-			p := fmt.Sprintf("{spread%d-%d}:", time.Now().UnixNano(), n)
-			inst, err1 := cc.MasterForKey(ctx, p+"x")
-			ix, err2 := cc.MasterForKey(ctx, strings.Replace(p, "}", "/ix}", 1)+"x")
-			if err := errors.Join(err1, err2); err != nil {
-				b.Fatal(err)
-			}
-			if inst.Options().Addr != ix.Options().Addr {
-				prefix = p
-			}
-		}
+		prefix := cluster.PrefixSlots(b, false)
 		st, err := redisstore.Open(context.Background(), cluster.URL(), redisstore.Options{Prefix: prefix, Shards: 32})
 		if err != nil {
 			b.Fatal(err)

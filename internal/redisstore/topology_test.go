@@ -162,22 +162,8 @@ func testClusterForgottenScripts(t *testing.T, open opener) {
 // nothing of it.
 func testClusterSlotsTogether(t *testing.T, cluster *redistest.ClusterSetup) {
 	ctx := ctxT(t)
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(strings.TrimPrefix(cluster.URL(), "redis-cluster://"), ",")})
-	defer cc.Close()
-	// A prefix of each kind: its two slots' masters the same, and apart.
-	prefixes := map[bool]string{}
-	for n := 0; len(prefixes) < 2; n++ {
-		p := fmt.Sprintf("{together%d-%d}:", time.Now().UnixNano(), n)
-		inst, err1 := cc.MasterForKey(ctx, p)
-		ix, err2 := cc.MasterForKey(ctx, strings.Replace(p, "}", "/ix}", 1))
-		if err := errors.Join(err1, err2); err != nil {
-			t.Fatal(err)
-		}
-		if _, seen := prefixes[inst.Options().Addr == ix.Options().Addr]; !seen {
-			prefixes[inst.Options().Addr == ix.Options().Addr] = p
-		}
-	}
-	for together, prefix := range prefixes {
+	for _, together := range []bool{true, false} {
+		prefix := cluster.PrefixSlots(t, together)
 		var logs bytes.Buffer
 		s, err := Open(ctx, cluster.URL(), Options{Prefix: prefix, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		if err != nil {
@@ -188,9 +174,9 @@ func testClusterSlotsTogether(t *testing.T, cluster *redistest.ClusterSetup) {
 		if said != together {
 			t.Errorf("slots on one master %t: said %t, want %t:\n%s", together, said, together, logs.String())
 		}
-		master, _ := cc.MasterForKey(ctx, prefix)
-		if together && !strings.Contains(logs.String(), "master="+master.Options().Addr) {
-			t.Errorf("the warning does not name the master %s:\n%s", master.Options().Addr, logs.String())
+		master, _ := cluster.MasterOf(t, prefix)
+		if together && !strings.Contains(logs.String(), "master="+master.Addr) {
+			t.Errorf("the warning does not name the master %s:\n%s", master.Addr, logs.String())
 		}
 	}
 }

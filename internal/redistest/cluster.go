@@ -98,6 +98,21 @@ func (c *ClusterSetup) MasterOf(t testing.TB, key string) (*Server, string) {
 	return nil, ""
 }
 
+// PrefixSlots returns a hash-tagged key prefix, new to the cluster, whose installation's slot
+// ("{tag}:") and index slot ("{tag/ix}:", redisstore's) are served by one master when
+// together is set, by two otherwise.
+func (c *ClusterSetup) PrefixSlots(t testing.TB, together bool) string {
+	t.Helper()
+	for n := 0; ; n++ {
+		p := fmt.Sprintf("{slots%d-%d}:", time.Now().UnixNano(), n)
+		inst, _ := c.MasterOf(t, p)
+		ix, _ := c.MasterOf(t, strings.Replace(p, "}", "/ix}", 1))
+		if (inst == ix) == together {
+			return p
+		}
+	}
+}
+
 // AddReplica starts a node that joins the cluster as the replica of the master serving key's
 // hash slot, and returns it once the master counts it as a connected replica in sync.
 func (c *ClusterSetup) AddReplica(t testing.TB, key string) *Server {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/threadesk/threadesk/internal/desk"
-	"github.com/threadesk/threadesk/internal/desktest"
 	"github.com/threadesk/threadesk/internal/relay"
 )
 
@@ -40,13 +39,7 @@ func TestIntakeWaitEndsWhenTheWorkerCatchesUp(t *testing.T) {
 	tk := h.ticketOf("U1")
 	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello"})
 
-	release := make(chan struct{})
-	h.p.SetFail(func(c desktest.Call) error {
-		if c.Op == "post" {
-			<-release // the platform hangs
-		}
-		return nil
-	})
+	release := h.hang("post")
 	// m1 in the worker's hands, m2 and m3 waiting: the shard's depth is 3, Backlog + 1.
 	for i := 1; i <= 3; i++ {
 		if err := h.relay.Ingest(desk.WithoutIntakeWait(context.Background()), withPlatform(say("U1", fmt.Sprint("m", i), fmt.Sprint("msg ", i)))); err != nil {
@@ -64,7 +57,7 @@ func TestIntakeWaitEndsWhenTheWorkerCatchesUp(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	released := time.Now()
-	close(release)
+	release()
 	select {
 	case at := <-answered:
 		if d := at.Sub(released); d > time.Second {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -171,4 +172,18 @@ func (h *harness) waitMark(ref desk.MessageRef, mark desk.Mark) {
 		m, _ := h.p.Message(ref)
 		h.t.Fatalf("message %v has marks %v, want %s", ref, m.Marks, mark)
 	}
+}
+
+// hang makes the fake platform hang in its calls of the ops given (every call when none)
+// until the returned func is called.
+func (h *harness) hang(ops ...string) (release func()) {
+	ch := make(chan struct{})
+	h.p.SetFail(func(c desktest.Call) error {
+		if len(ops) == 0 || slices.Contains(ops, c.Op) {
+			<-ch // the platform hangs
+		}
+		return nil
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
 }

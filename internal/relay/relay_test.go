@@ -600,13 +600,7 @@ func TestIntakeSlowsDownWhenAShardFallsBehind(t *testing.T) {
 	})
 	h.ingest(say("U1", "m0", "hello"))
 	tk := h.ticketOf("U1")
-	release := make(chan struct{})
-	h.p.SetFail(func(c desktest.Call) error {
-		if c.Op == "post" {
-			<-release // the platform hangs
-		}
-		return nil
-	})
+	release := h.hang("post")
 	start := time.Now()
 	for i := range 5 {
 		h.ingest(say("U1", fmt.Sprintf("m%d", i+1), fmt.Sprintf("msg %d", i+1)))
@@ -629,7 +623,7 @@ func TestIntakeSlowsDownWhenAShardFallsBehind(t *testing.T) {
 	if took := time.Since(start); took > 250*time.Millisecond {
 		t.Errorf("3 events without intake wait took %v, want no waiting", took)
 	}
-	close(release)
+	release()
 	h.waitTexts("C-TRIAGE", tk.ThreadID, []string{"hello", "msg 1", "msg 2", "msg 3", "msg 4", "msg 5", "msg 6", "msg 7", "msg 8"})
 }
 

@@ -299,11 +299,7 @@ func TestHandoverWaitsForTheEventInHand(t *testing.T) {
 	h.stop()
 	r1 := h.replica("r1", lease)
 	h.waitHolders("r1 alone", 5*time.Second, func(c map[string]int) bool { return c["r1"] == shards })
-	release := make(chan struct{})
-	h.p.SetFail(func(c desktest.Call) error {
-		<-release // the platform hangs
-		return nil
-	})
+	release := h.hang()
 	customers := []string{"U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8"}
 	for _, u := range customers {
 		ev := say(u, "m1", u+" hello")
@@ -320,7 +316,7 @@ func TestHandoverWaitsForTheEventInHand(t *testing.T) {
 			t.Errorf("shard %d is held by %q while r1 still works on it, want r1", i, holder)
 		}
 	}
-	close(release)
+	release()
 	h.waitHolders("the handover", 5*time.Second, func(c map[string]int) bool { return c["r1"] == shards/2 && c["r2"] == shards/2 })
 	for _, u := range customers {
 		tk := h.ticketOf(u)
@@ -347,11 +343,7 @@ func TestAShardGivenUpPastASlowEventGoesToItsReplica(t *testing.T) {
 	h.stop()
 	r3 := h.replica("r3", lease)
 	h.waitHolders("r3 alone", 5*time.Second, func(c map[string]int) bool { return c["r3"] == shards })
-	release := make(chan struct{})
-	h.p.SetFail(func(c desktest.Call) error {
-		<-release // the platform hangs
-		return nil
-	})
+	release := h.hang()
 	// U6's events are in shard 7, which r2 prefers among r1, r2 and r3 (7 mod 3 = 1); r3,
 	// holding every shard alone, keeps 2 and 5 and gives the others up to the two that join,
 	// 7 once its worker is done with U6's message.
@@ -367,7 +359,7 @@ func TestAShardGivenUpPastASlowEventGoesToItsReplica(t *testing.T) {
 	if held := h.holders(); held[7] != "r3" {
 		t.Fatalf("shard 7 is held by %q while r3 still works on it, want r3 (holders %q)", held[7], held)
 	}
-	close(release)
+	release()
 	h.waitHolders("shard 7 with r2", 2*lease, func(map[string]int) bool { return h.holders()[7] == "r2" })
 	time.Sleep(lease / 2)
 	if held := h.holders(); held[7] != "r2" {
@@ -426,7 +418,7 @@ func TestSlowLeaseCallsStillHoldEveryShard(t *testing.T) {
 	started := slow.claims.Load()
 	time.Sleep(3 * time.Second) // nine rounds
 	if got := h.holders(); slices.Contains(got, "") {
-		t.Errorf("shards unheld after ten rounds of slow renewals: %q", got)
+		t.Errorf("shards unheld after nine rounds of slow renewals: %q", got)
 	}
 	if again := slow.claims.Load() - started; again > 0 {
 		t.Errorf("%d shards were started again after being held: their renewals came too late", again)
@@ -465,23 +457,7 @@ func TestKeepsAShardNobodyElseTakes(t *testing.T) {
 	h.stop()
 	// Three replicas alive: "a" holds the shards r1 prefers (2 and 5: r1 sorts after "a" and
 	// "b"), "b" holds none and never takes any. r1's fair share is 3 of 8, its least 2.
-	ctx := context.Background()
-	for _, name := range []string{"a", "b"} {
-		s, err := redisstore.New(redistest.Client(t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := s.Replicas(ctx, time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		if name == "a" {
-			for _, shard := range []int{2, 5} {
-				if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
-					t.Fatalf("take shard %d for a: %v %v", shard, ok, err)
-				}
-			}
-		}
-	}
+	h.ghosts([]string{"a", "b"}, 2, 5)
 	var counted *leaseSpy
 	h.replicaWith("r1", lease, func(s desk.Store) desk.Store { counted = &leaseSpy{Store: s}; return counted })
 	h.waitHolders("r1's fair share", 5*time.Second, func(c map[string]int) bool { return c["r1"] == 3 })
@@ -502,14 +478,18 @@ func TestKeepsAShardNobodyElseTakes(t *testing.T) {
 	}
 }
 
-// othersHoldR1sShards stops the harness's relay and has three replicas say they are alive,
-// one of them holding the shards a replica named r1 prefers among four (3 and 7: r1 sorts
-// after "a", "b" and "c"), and nothing else. (With four replicas a fair share, two shards, is
-// also the least one, so r1 never gives one back to even the shares out.)
-func (h *harness) othersHoldR1sShards() {
+// othersHoldR1sShards has three replicas say they are alive, one of them holding the shards a
+// replica named r1 prefers among four (3 and 7: r1 sorts after "a", "b" and "c"), and nothing
+// else. (With four replicas a fair share, two shards, is also the least one, so r1 never
+// gives one back to even the shares out.)
+func (h *harness) othersHoldR1sShards() { h.ghosts([]string{"a", "b", "c"}, 3, 7) }
+
+// ghosts has the replicas named say they are alive (for a minute) without running, the first
+// of them holding the leases of held: replicas that never take or give a shard.
+func (h *harness) ghosts(names []string, held ...int) {
 	h.t.Helper()
 	ctx := context.Background()
-	for _, name := range []string{"a", "b", "c"} {
+	for i, name := range names {
 		s, err := redisstore.New(redistest.Client(h.t), redisstore.Options{Prefix: h.prefix, Shards: shards, Consumer: name})
 		if err != nil {
 			h.t.Fatal(err)
@@ -517,11 +497,12 @@ func (h *harness) othersHoldR1sShards() {
 		if _, _, err := s.Replicas(ctx, time.Minute); err != nil {
 			h.t.Fatal(err)
 		}
-		if name == "a" {
-			for _, shard := range []int{3, 7} {
-				if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
-					h.t.Fatalf("take shard %d for a: %v %v", shard, ok, err)
-				}
+		if i > 0 {
+			continue
+		}
+		for _, shard := range held {
+			if ok, _, err := s.TakeShard(ctx, shard, time.Minute); err != nil || !ok {
+				h.t.Fatalf("take shard %d for %s: %v %v", shard, name, ok, err)
 			}
 		}
 	}

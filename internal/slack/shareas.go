@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/threadesk/threadesk/internal/desk"
@@ -56,7 +55,6 @@ func (c shareAsClient) Do(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Body, req.ContentLength = io.NopCloser(strings.NewReader(encoded)), int64(len(encoded))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(encoded)), nil }
-	req.Header.Set("Content-Length", strconv.Itoa(len(encoded)))
 	return c.Client.Do(req)
 }
 
